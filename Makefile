@@ -1,0 +1,163 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
+# mkinitramfs: one non-recursive Makefile. Everything it makes goes under $(B)/.
+
+VERSION := 0.1.0
+B ?= build
+PREFIX ?= /usr
+SYSCONFDIR ?= /etc
+DESTDIR ?=
+BINDIR ?= $(PREFIX)/bin
+LIBDIR ?= $(PREFIX)/lib/mkinitramfs
+MANDIR ?= $(PREFIX)/share/man
+
+CC ?= cc
+MUSL_CC ?= musl-gcc
+PKG_CONFIG ?= pkg-config
+GEN_PKGS := libkmod libarchive libzstd liblzma zlib liblz4
+
+ifeq ($(V),1)
+Q :=
+say := @true
+else
+Q := @
+say := @printf '  %-8s %s\n'
+endif
+
+WARNINGS := -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wstrict-prototypes \
+	-Wmissing-prototypes -Wpointer-arith -Wundef -Wvla -Wwrite-strings \
+	-Wno-missing-field-initializers
+COMMON_CFLAGS := -std=gnu11 -O2 -g $(WARNINGS) -D_GNU_SOURCE -Iinit
+
+ifeq ($(SANITIZE),1)
+SAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+endif
+
+GEN_CFLAGS = $(COMMON_CFLAGS) $(SAN_FLAGS) -DMKINITRAMFS_VERSION='"$(VERSION)"' \
+	-DMKINITRAMFS_LIBDIR='"$(LIBDIR)"' -DMKINITRAMFS_SYSCONFDIR='"$(SYSCONFDIR)"' \
+	$(shell $(PKG_CONFIG) --cflags $(GEN_PKGS) 2>/dev/null) $(CFLAGS)
+GEN_LIBS = $(shell $(PKG_CONFIG) --libs $(GEN_PKGS) 2>/dev/null) -lpthread
+INIT_CFLAGS := -std=gnu11 -Os $(WARNINGS) -D_GNU_SOURCE -static -ffunction-sections \
+	-fdata-sections -fno-asynchronous-unwind-tables -fno-stack-protector
+INIT_LDFLAGS := -static -Wl,--gc-sections -s
+
+GEN_SRCS := $(sort $(wildcard generator/*.c))
+GEN_LIB_SRCS := $(filter-out generator/main.c,$(GEN_SRCS))
+GEN_OBJS := $(GEN_SRCS:%.c=$(B)/obj/%.o)
+GEN_LIB_OBJS := $(GEN_LIB_SRCS:%.c=$(B)/obj/%.o)
+INIT_SRCS := $(sort $(wildcard init/*.c))
+# The init's logic, built for the host so unit tests can run it against a fake sys.c.
+INIT_HOST_SRCS := $(filter-out init/main.c init/sys.c,$(INIT_SRCS))
+INIT_HOST_OBJS := $(INIT_HOST_SRCS:%.c=$(B)/obj-host/%.o)
+
+UNIT_GEN_SRCS := $(sort $(wildcard tests/unit/test_*.c))
+UNIT_INIT_SRCS := $(sort $(wildcard tests/unit/init/test_*.c))
+UNIT_BINS := $(UNIT_GEN_SRCS:tests/unit/%.c=$(B)/tests/%) \
+	$(UNIT_INIT_SRCS:tests/unit/init/%.c=$(B)/tests/init/%)
+TEST_HELPER_SRCS := $(sort $(wildcard tests/unit/helpers/*.c))
+INIT_FAKE_SRCS := $(sort $(wildcard tests/unit/init/fake_*.c))
+
+INIT_SIZE_LIMIT := 65536
+
+.PHONY: all deps install uninstall test unit-test integration-test boot-test size \
+	check-format format clean fixture demo bench fuzz
+all: $(B)/mkinitramfs $(B)/init
+
+$(B)/obj/%.o: %.c $(wildcard generator/*.h) init/abi.h
+	$(say) CC $<
+	@mkdir -p $(@D)
+	$(Q)$(CC) $(GEN_CFLAGS) -c -o $@ $<
+
+$(B)/libgenerator.a: $(GEN_LIB_OBJS)
+	$(say) AR $@
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+$(B)/mkinitramfs: $(B)/obj/generator/main.o $(B)/libgenerator.a
+	$(say) LD $@
+	$(Q)$(CC) $(GEN_CFLAGS) -o $@ $^ $(GEN_LIBS) $(LDFLAGS)
+
+$(B)/obj-init/%.o: %.c $(wildcard init/*.h)
+	$(say) MUSLCC $<
+	@mkdir -p $(@D)
+	$(Q)$(MUSL_CC) $(INIT_CFLAGS) -c -o $@ $<
+
+$(B)/init: $(INIT_SRCS:%.c=$(B)/obj-init/%.o)
+	$(say) LD $@
+	$(Q)$(MUSL_CC) $(INIT_CFLAGS) $(INIT_LDFLAGS) -o $@ $^
+
+$(B)/obj-host/%.o: %.c $(wildcard init/*.h)
+	$(say) CC $<
+	@mkdir -p $(@D)
+	$(Q)$(CC) $(COMMON_CFLAGS) $(SAN_FLAGS) -DINIT_HOST_TEST -c -o $@ $<
+
+$(B)/libinit-host.a: $(INIT_HOST_OBJS)
+	$(say) AR $@
+	$(Q)rm -f $@ && ar rcs $@ $^ $(if $^,,/dev/null)
+
+$(B)/tests/test_%: tests/unit/test_%.c $(B)/libgenerator.a $(TEST_HELPER_SRCS)
+	$(say) CC $@
+	@mkdir -p $(@D)
+	$(Q)$(CC) $(GEN_CFLAGS) -Igenerator -Itests/unit -o $@ $< $(TEST_HELPER_SRCS) \
+		$(B)/libgenerator.a $(GEN_LIBS) -lcriterion
+
+$(B)/tests/init/test_%: tests/unit/init/test_%.c $(B)/libinit-host.a $(INIT_FAKE_SRCS)
+	$(say) CC $@
+	@mkdir -p $(@D)
+	$(Q)$(CC) $(COMMON_CFLAGS) $(SAN_FLAGS) -DINIT_HOST_TEST -Itests/unit/init -o $@ $< \
+		$(INIT_FAKE_SRCS) $(B)/libinit-host.a -lcriterion
+
+# Packages for the build, the tests and the main job; installs only what is missing.
+deps:
+	@tests/deps.sh
+
+fixture:
+	@tests/kernel-fixture.sh
+
+size: $(B)/init
+	@tests/check-init-size.sh $(B)/init $(INIT_SIZE_LIMIT)
+
+unit-test: $(UNIT_BINS)
+	@tests/run-unit.sh $(UNIT_BINS)
+
+integration-test: all
+	@tests/run-integration.sh
+
+boot-test: all
+	@tests/boot/run.sh
+
+# Unit tests, integration tests (fake trees, the real kernel's tree, the oracle) and
+# boot tests in QEMU. Ends with one "N passed, N failed" line.
+test: all $(UNIT_BINS)
+	@tests/run-all.sh $(UNIT_BINS)
+
+# The main job: build, fetch the test kernel, generate an image, boot it.
+demo: all
+	@tests/demo.sh
+
+bench: all
+	@tests/bench/run.sh
+
+check-format:
+	@clang-format --dry-run -Werror generator/*.[ch] init/*.[ch]
+
+format:
+	@clang-format -i generator/*.[ch] init/*.[ch]
+
+install: all
+	install -Dm755 $(B)/mkinitramfs $(DESTDIR)$(BINDIR)/mkinitramfs
+	install -Dm755 $(B)/init $(DESTDIR)$(LIBDIR)/init
+	install -Dm644 mkinitramfs.conf $(DESTDIR)$(SYSCONFDIR)/mkinitramfs.conf
+	install -Dm644 man/mkinitramfs.8 $(DESTDIR)$(MANDIR)/man8/mkinitramfs.8
+	install -Dm644 man/mkinitramfs.conf.5 $(DESTDIR)$(MANDIR)/man5/mkinitramfs.conf.5
+	@for h in $(wildcard hooks/build/*); do \
+		install -Dm644 $$h $(DESTDIR)$(LIBDIR)/hooks/$${h##*/} || exit 1; done
+	@for p in $(wildcard presets/*.preset); do \
+		install -Dm644 $$p $(DESTDIR)$(LIBDIR)/presets/$${p##*/} || exit 1; done
+
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/mkinitramfs $(DESTDIR)$(MANDIR)/man8/mkinitramfs.8 \
+		$(DESTDIR)$(MANDIR)/man5/mkinitramfs.conf.5
+	rm -rf $(DESTDIR)$(LIBDIR)
+
+clean:
+	rm -rf $(B)/obj $(B)/obj-init $(B)/obj-host $(B)/tests $(B)/mkinitramfs $(B)/init \
+		$(B)/*.a

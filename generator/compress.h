@@ -1,0 +1,38 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Compressors whose output the Linux kernel's initramfs decompressors accept. */
+#ifndef MKINITRAMFS_COMPRESS_H
+#define MKINITRAMFS_COMPRESS_H
+
+#include <stddef.h>
+
+enum compress_kind {
+	COMPRESS_NONE,
+	COMPRESS_ZSTD,
+	COMPRESS_GZIP,
+	COMPRESS_XZ, /* CRC32 check, LZMA2: what lib/decompress_unxz.c accepts */
+	COMPRESS_LZ4, /* legacy frame: what lib/decompress_unlz4.c accepts */
+};
+
+#define COMPRESS_LEVEL_DEFAULT (-1000)
+
+/* "zstd", "gzip", "xz", "lz4", "none" (also "cat"); -EINVAL otherwise. */
+int compress_from_name(const char *name, enum compress_kind *ret);
+const char *compress_name(enum compress_kind kind);
+
+/* A streaming compressor writing to a file descriptor. */
+struct compress;
+
+int compress_new(enum compress_kind kind, int level, int threads, int fd,
+		 struct compress **ret);
+int compress_write(struct compress *c, const void *buf, size_t len);
+/* Flush and end the stream; the compressor is still to be freed. */
+int compress_finish(struct compress *c);
+void compress_free(struct compress *c);
+
+/*
+ * Decompress a whole gzip/xz/zstd (or uncompressed) file into memory, as needed for
+ * compressed kernel modules. -EBADMSG when the data is corrupt.
+ */
+int compress_read_file(const char *path, void **ret_data, size_t *ret_size);
+
+#endif

@@ -1,0 +1,47 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* The generator's messages: one prefix, one level switch, stderr only. */
+#include <stdarg.h>
+#include <stdio.h>
+
+#include "log.h"
+
+static enum log_level current_level = LOG_LEVEL_NORMAL;
+
+void log_set_level(enum log_level level)
+{
+	current_level = level;
+}
+
+enum log_level log_get_level(void)
+{
+	return current_level;
+}
+
+static void log_emit(enum log_level min, const char *prefix, const char *fmt, va_list ap)
+{
+	if (current_level < min)
+		return;
+	/* One fputs per line would interleave under -P; build the line first. */
+	char line[4096];
+	int n = snprintf(line, sizeof(line), "mkinitramfs: %s", prefix);
+	if (n < 0)
+		return;
+	if ((size_t)n < sizeof(line))
+		vsnprintf(line + n, sizeof(line) - (size_t)n, fmt, ap);
+	fprintf(stderr, "%s\n", line);
+}
+
+#define DEFINE_LOG(fn, min, prefix)                                                      \
+	void fn(const char *fmt, ...)                                                    \
+	{                                                                                \
+		va_list ap;                                                              \
+		va_start(ap, fmt);                                                       \
+		log_emit(min, prefix, fmt, ap);                                          \
+		va_end(ap);                                                              \
+	}
+
+DEFINE_LOG(log_error, LOG_LEVEL_QUIET, "error: ")
+DEFINE_LOG(log_warning, LOG_LEVEL_NORMAL, "warning: ")
+DEFINE_LOG(log_info, LOG_LEVEL_NORMAL, "")
+DEFINE_LOG(log_verbose, LOG_LEVEL_VERBOSE, "")
+DEFINE_LOG(log_debug, LOG_LEVEL_DEBUG, "debug: ")

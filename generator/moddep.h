@@ -1,0 +1,53 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Kernel modules: the ordered closure of what was asked for, through libkmod. */
+#ifndef MKINITRAMFS_MODDEP_H
+#define MKINITRAMFS_MODDEP_H
+
+#include <stdio.h>
+
+#include "stage.h"
+
+struct moddep;
+
+/* How a requested module is to be loaded by the init. */
+enum moddep_load {
+	MODDEP_LOAD_ALWAYS, /* at boot, before looking for root */
+	MODDEP_LOAD_ON_MATCH, /* when a device's modalias matches (generic images) */
+};
+
+/*
+ * Open the module tree `<root>/lib/modules/<kver>` with its modprobe.d configuration
+ * from `<root>/etc/modprobe.d`, `<root>/usr/lib/modprobe.d` and `<root>/lib/modprobe.d`.
+ * -ENOENT: no such kernel directory; -ENOEXEC: the tree was never run through depmod
+ * (no modules.dep.bin).
+ */
+int moddep_new(const char *root, const char *kver, struct moddep **ret);
+void moddep_free(struct moddep *m);
+
+/*
+ * Ask for a module. `spec` is a MODULES entry: a module name or an alias, optionally
+ * followed by parameters ("nbd nbds_max=1024"), optionally with a trailing '?' on the
+ * name (optional: missing is fine). `origin` says who asked ("config", "hook 'block'").
+ * -ENOENT when a required module is not in the tree (optional ones return 0).
+ */
+int moddep_request(struct moddep *m, const char *spec, const char *origin,
+		   enum moddep_load load);
+
+/* Compute the closure and load order. Idempotent; request more and resolve again. */
+int moddep_resolve(struct moddep *m);
+
+/*
+ * Add to the stage: the module files (decompressed) under lib/modules/<kver>/, their
+ * firmware under lib/firmware/, the plan at ABI_PLAN_PATH, and modules.dep, .alias,
+ * .softdep, .builtin (+ .order) for the included subset so busybox modprobe works.
+ */
+int moddep_stage(struct moddep *m, struct stage *stage);
+
+/* -v: why each module is in (asked by X, dependency of Y, softdep of Z, alias A), then
+ * the totals (modules, firmware files, bytes). */
+void moddep_explain(const struct moddep *m, FILE *out);
+
+/* Firmware files named by included modules that were not found (summary warning). */
+size_t moddep_missing_firmware(const struct moddep *m);
+
+#endif

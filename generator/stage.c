@@ -1,0 +1,312 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* The stage: the sorted set of entries an image will hold, collected before any write. */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "stage.h"
+#include "util.h"
+
+struct stage {
+	struct stage_entry *entries;
+	size_t count;
+	size_t cap;
+	/* Open-addressing hash of entry indexes + 1 (0 = empty), so adds stay O(1). */
+	size_t *slots;
+	size_t nslots;
+	int sorted;
+};
+
+int stage_new(struct stage **ret)
+{
+	struct stage *stage = calloc(1, sizeof(*stage));
+	if (!stage)
+		return -ENOMEM;
+	*ret = stage;
+	return 0;
+}
+
+static void entry_clear(struct stage_entry *e)
+{
+	free(e->path);
+	free(e->source);
+	free(e->data);
+	free(e->target);
+}
+
+void stage_free(struct stage *stage)
+{
+	if (!stage)
+		return;
+	for (size_t i = 0; i < stage->count; i++)
+		entry_clear(&stage->entries[i]);
+	free(stage->entries);
+	free(stage->slots);
+	free(stage);
+}
+
+/* "/a//b/" -> "a/b"; refuses "..", "." and empty results. */
+static int normalise_path(const char *path, char **ret)
+{
+	size_t len = strlen(path);
+	char *out = malloc(len + 1);
+	if (!out)
+		return -ENOMEM;
+	size_t o = 0;
+	const char *p = path;
+	while (*p) {
+		while (*p == '/')
+			p++;
+		if (!*p)
+			break;
+		const char *end = strchrnul(p, '/');
+		size_t n = (size_t)(end - p);
+		if ((n == 1 && p[0] == '.') || (n == 2 && p[0] == '.' && p[1] == '.')) {
+			free(out);
+			return -EINVAL;
+		}
+		if (o)
+			out[o++] = '/';
+		memcpy(out + o, p, n);
+		o += n;
+		p = end;
+	}
+	if (o == 0) {
+		free(out);
+		return -EINVAL;
+	}
+	out[o] = '\0';
+	*ret = out;
+	return 0;
+}
+
+static uint64_t hash_path(const char *s)
+{
+	uint64_t h = 1469598103934665603ull; /* FNV-1a */
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 1099511628211ull;
+	return h;
+}
+
+static int rehash(struct stage *stage, size_t nslots)
+{
+	size_t *slots = calloc(nslots, sizeof(*slots));
+	if (!slots)
+		return -ENOMEM;
+	for (size_t i = 0; i < stage->count; i++) {
+		size_t s = hash_path(stage->entries[i].path) & (nslots - 1);
+		while (slots[s])
+			s = (s + 1) & (nslots - 1);
+		slots[s] = i + 1;
+	}
+	free(stage->slots);
+	stage->slots = slots;
+	stage->nslots = nslots;
+	return 0;
+}
+
+static struct stage_entry *lookup(const struct stage *stage, const char *path)
+{
+	if (!stage->nslots)
+		return NULL;
+	size_t s = hash_path(path) & (stage->nslots - 1);
+	while (stage->slots[s]) {
+		struct stage_entry *e = &stage->entries[stage->slots[s] - 1];
+		if (streq(e->path, path))
+			return e;
+		s = (s + 1) & (stage->nslots - 1);
+	}
+	return NULL;
+}
+
+static int nullable_streq(const char *a, const char *b)
+{
+	if (!a || !b)
+		return a == b;
+	return streq(a, b);
+}
+
+static int same_entry(const struct stage_entry *a, const struct stage_entry *b)
+{
+	if (a->kind != b->kind || a->mode != b->mode)
+		return 0;
+	switch (a->kind) {
+	case STAGE_DIR:
+		return 1;
+	case STAGE_SYMLINK:
+		return streq(a->target, b->target);
+	case STAGE_DEVICE:
+		return a->rdev == b->rdev;
+	case STAGE_FILE:
+		if (a->from != b->from)
+			return 0;
+		if (a->from == STAGE_FROM_DATA)
+			return a->size == b->size && memcmp(a->data, b->data, a->size) == 0;
+		return nullable_streq(a->source, b->source);
+	}
+	return 0;
+}
+
+/* Takes ownership of everything in *e, whatever happens. */
+static int insert(struct stage *stage, struct stage_entry *e)
+{
+	struct stage_entry *old = lookup(stage, e->path);
+	if (old) {
+		int same = same_entry(old, e);
+		/* Directories merge: the first mode wins, as parents are implicit. */
+		if (old->kind == STAGE_DIR && e->kind == STAGE_DIR)
+			same = 1;
+		entry_clear(e);
+		return same ? 0 : -EEXIST;
+	}
+	if (stage->count + 1 > stage->cap) {
+		size_t cap = stage->cap ? stage->cap * 2 : 256;
+		struct stage_entry *v = realloc(stage->entries, cap * sizeof(*v));
+		if (!v) {
+			entry_clear(e);
+			return -ENOMEM;
+		}
+		stage->entries = v;
+		stage->cap = cap;
+	}
+	if ((stage->count + 1) * 2 > stage->nslots) {
+		int r = rehash(stage, stage->nslots ? stage->nslots * 2 : 512);
+		if (r < 0) {
+			entry_clear(e);
+			return r;
+		}
+	}
+	stage->entries[stage->count] = *e;
+	size_t s = hash_path(e->path) & (stage->nslots - 1);
+	while (stage->slots[s])
+		s = (s + 1) & (stage->nslots - 1);
+	stage->slots[s] = ++stage->count;
+	stage->sorted = 0;
+	return 0;
+}
+
+static int add(struct stage *stage, const char *path, struct stage_entry *e)
+{
+	int r = normalise_path(path, &e->path);
+	if (r < 0) {
+		entry_clear(e);
+		return r;
+	}
+	return insert(stage, e);
+}
+
+int stage_add_dir(struct stage *stage, const char *path, mode_t perm)
+{
+	struct stage_entry e = {.kind = STAGE_DIR, .mode = S_IFDIR | (perm & 07777)};
+	return add(stage, path, &e);
+}
+
+static int add_file_from(struct stage *stage, const char *path, mode_t perm,
+			 const char *source, enum stage_source from)
+{
+	struct stage_entry e = {.kind = STAGE_FILE, .mode = S_IFREG | (perm & 07777),
+				.from = from, .source = strdup(source)};
+	if (!e.source)
+		return -ENOMEM;
+	return add(stage, path, &e);
+}
+
+int stage_add_file(struct stage *stage, const char *path, mode_t perm, const char *source)
+{
+	return add_file_from(stage, path, perm, source, STAGE_FROM_FILE);
+}
+
+int stage_add_compressed(struct stage *stage, const char *path, mode_t perm,
+			 const char *source)
+{
+	return add_file_from(stage, path, perm, source, STAGE_FROM_COMPRESSED);
+}
+
+int stage_add_data(struct stage *stage, const char *path, mode_t perm, const void *data,
+		   size_t size)
+{
+	struct stage_entry e = {.kind = STAGE_FILE, .mode = S_IFREG | (perm & 07777),
+				.from = STAGE_FROM_DATA, .size = size};
+	e.data = malloc(size ? size : 1);
+	if (!e.data)
+		return -ENOMEM;
+	if (size)
+		memcpy(e.data, data, size);
+	return add(stage, path, &e);
+}
+
+int stage_add_symlink(struct stage *stage, const char *path, const char *target)
+{
+	if (!*target)
+		return -EINVAL;
+	struct stage_entry e = {.kind = STAGE_SYMLINK, .mode = S_IFLNK | 0777,
+				.target = strdup(target)};
+	if (!e.target)
+		return -ENOMEM;
+	return add(stage, path, &e);
+}
+
+int stage_add_device(struct stage *stage, const char *path, mode_t mode, dev_t rdev)
+{
+	if (!S_ISCHR(mode) && !S_ISBLK(mode))
+		return -EINVAL;
+	struct stage_entry e = {.kind = STAGE_DEVICE, .mode = mode, .rdev = rdev};
+	return add(stage, path, &e);
+}
+
+int stage_contains(const struct stage *stage, const char *path)
+{
+	_cleanup_free_ char *norm = NULL;
+	if (normalise_path(path, &norm) < 0)
+		return 0;
+	return lookup(stage, norm) != NULL;
+}
+
+static int add_parents(struct stage *stage)
+{
+	/* Entries appended here are visited too, but their parents already exist. */
+	for (size_t i = 0; i < stage->count; i++) {
+		_cleanup_free_ char *parent = strdup(stage->entries[i].path);
+		if (!parent)
+			return -ENOMEM;
+		char *slash;
+		while ((slash = strrchr(parent, '/'))) {
+			*slash = '\0';
+			if (lookup(stage, parent))
+				break;
+			int r = stage_add_dir(stage, parent, 0755);
+			if (r < 0)
+				return r;
+		}
+	}
+	return 0;
+}
+
+static int compare_entries(const void *a, const void *b)
+{
+	return strcmp(((const struct stage_entry *)a)->path,
+		      ((const struct stage_entry *)b)->path);
+}
+
+int stage_finish(struct stage *stage)
+{
+	int r = add_parents(stage);
+	if (r < 0)
+		return r;
+	if (stage->sorted)
+		return 0;
+	/* Sorting by bytes puts "a" before "a/b": parents always precede children. */
+	qsort(stage->entries, stage->count, sizeof(*stage->entries), compare_entries);
+	r = rehash(stage, stage->nslots ? stage->nslots : 512);
+	if (r < 0)
+		return r;
+	stage->sorted = 1;
+	return 0;
+}
+
+const struct stage_entry *stage_entries(const struct stage *stage, size_t *ret_count)
+{
+	*ret_count = stage->count;
+	return stage->entries;
+}

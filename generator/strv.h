@@ -1,0 +1,22 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* A growable, NULL-terminated vector of owned strings. */
+#ifndef MKINITRAMFS_STRV_H
+#define MKINITRAMFS_STRV_H
+
+#include <stddef.h>
+
+struct strv {
+	char **v; /* NULL-terminated once non-empty; NULL when empty */
+	size_t n;
+	size_t cap;
+};
+
+#define STRV_INIT {NULL, 0, 0}
+
+int strv_push(struct strv *s, const char *str); /* copies str */
+int strv_push_take(struct strv *s, char *str); /* takes ownership, even on failure */
+int strv_contains(const struct strv *s, const char *str);
+void strv_clear(struct strv *s); /* frees the strings, keeps the struct usable */
+void strv_sort(struct strv *s);
+
+#endif

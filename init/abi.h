@@ -1,0 +1,77 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* The contract between the generator and /init: in-image paths and the plan format. */
+#ifndef MKINITRAMFS_ABI_H
+#define MKINITRAMFS_ABI_H
+
+/*
+ * This header is owned by the init. The generator includes it; the init never includes
+ * anything of the generator. Bump ABI_PLAN_VERSION on any incompatible change: an init
+ * refuses a plan whose version it does not know, rather than misreading it.
+ */
+
+#define ABI_PLAN_VERSION 1
+
+/* In-image paths. */
+#define ABI_INIT_PATH "/init"
+#define ABI_PLAN_PATH "/etc/mkinitramfs/plan"
+#define ABI_MODULES_DIR "/lib/modules"
+#define ABI_FIRMWARE_DIR "/lib/firmware"
+#define ABI_BUSYBOX_PATH "/bin/busybox"
+#define ABI_CONSOLE_PATH "/dev/console"
+#define ABI_KMSG_PATH "/dev/kmsg"
+#define ABI_NEW_ROOT "/new_root"
+
+/*
+ * The plan: a text file, one record a line, fields separated by a single TAB, lines
+ * ended by '\n'. Text so that a rescue shell can `cat` it; line-oriented so that the
+ * init parses it in one pass from a fixed buffer.
+ *
+ *   mkinitramfs-plan<TAB><version>
+ *       First line, always. <version> is ABI_PLAN_VERSION in decimal.
+ *
+ *   K<TAB><kernel version>
+ *       The kernel release the image was built for (`uname -r`).
+ *
+ *   M<TAB><name><TAB><path><TAB><flags><TAB><deps><TAB><params>
+ *       A module. Records appear in load order: every module that must be loaded
+ *       before another (hard dependency, softdep pre) has a smaller index. Index = the
+ *       0-based position among M records.
+ *       <name>   module name, '-' normalised to '_'.
+ *       <path>   absolute in-image path of the uncompressed module file.
+ *       <flags>  one or more letters, or "-" for none:
+ *                  a  load at boot, in order, before looking for root
+ *                  m  load only when a device's modalias matches one of its A records
+ *                     (after its <deps>)
+ *                  o  optional: a failure to load is a warning, never fatal
+ *                  s  soft dependency of another module: a failure is a warning
+ *       <deps>   comma-separated indexes of the modules to load before this one when it
+ *                is loaded on demand (its whole closure, in load order), or "-".
+ *       <params> the rest of the line, possibly empty: the parameter string given to
+ *                finit_module(2). Kernel command line parameters are appended by the
+ *                init, so they win.
+ *
+ *   A<TAB><pattern><TAB><index>
+ *       A modalias pattern (fnmatch(3) syntax, as in modules.alias) that, when a device
+ *       with a matching MODALIAS appears, loads M record <index> and its <deps>.
+ *
+ *   F<TAB><key><TAB><value>
+ *       A free-form fact for the logs (for example "F\tgenerator\tmkinitramfs 0.1").
+ *       Unknown record types are ignored so that later generators can add some.
+ */
+#define ABI_PLAN_MAGIC "mkinitramfs-plan"
+#define ABI_REC_KERNEL 'K'
+#define ABI_REC_MODULE 'M'
+#define ABI_REC_ALIAS 'A'
+#define ABI_REC_FACT 'F'
+
+#define ABI_FLAG_ALWAYS 'a'
+#define ABI_FLAG_MATCH 'm'
+#define ABI_FLAG_OPTIONAL 'o'
+#define ABI_FLAG_SOFTDEP 's'
+
+/* Limits both sides respect; the generator refuses a plan beyond them. */
+#define ABI_PLAN_MAX_BYTES (8u << 20)
+#define ABI_PLAN_MAX_MODULES 8192
+#define ABI_PLAN_MAX_LINE 4096
+
+#endif

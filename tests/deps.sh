@@ -1,0 +1,33 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+# Install the Debian packages that the build, the tests and the main job need.
+# Does nothing (and needs no root) when all are present.
+set -euo pipefail
+
+packages=(
+	build-essential pkg-config musl-tools
+	libkmod-dev libarchive-dev libzstd-dev liblzma-dev zlib1g-dev liblz4-dev
+	libcriterion-dev
+	kmod binutils zstd xz-utils lz4 gzip cpio libarchive-tools
+	qemu-system-x86 busybox-static
+	e2fsprogs xfsprogs btrfs-progs fdisk dosfstools
+	apt dpkg ca-certificates
+)
+
+missing=()
+for p in "${packages[@]}"; do
+	if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed'; then
+		missing+=("$p")
+	fi
+done
+if [ ${#missing[@]} -eq 0 ]; then
+	exit 0
+fi
+echo "deps: installing ${missing[*]}" >&2
+sudo=
+if [ "$(id -u)" != 0 ]; then
+	sudo=sudo
+fi
+export DEBIAN_FRONTEND=noninteractive
+$sudo apt-get update -qq
+$sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

@@ -1,0 +1,64 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
+# Shared helpers for the shell-driven integration and boot tests. Source it.
+# Each check prints "ok - NAME" or "not ok - NAME"; t_done prints "RESULT P F" last.
+
+TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+B=${B:-$TOP/build}
+MKINITRAMFS=${MKINITRAMFS:-$B/mkinitramfs}
+T_PASSED=0
+T_FAILED=0
+
+t_pass() { T_PASSED=$((T_PASSED + 1)); echo "ok - $*"; }
+t_fail() { T_FAILED=$((T_FAILED + 1)); echo "not ok - $*"; }
+
+# t_check NAME CMD...: pass when CMD exits 0.
+t_check() {
+	local name=$1
+	shift
+	if "$@"; then t_pass "$name"; else t_fail "$name"; fi
+}
+
+# t_grep NAME PATTERN FILE: pass when the file has a line matching the ERE.
+t_grep() {
+	if grep -Eq -- "$2" "$3"; then
+		t_pass "$1"
+	else
+		t_fail "$1 (no '$2' in $3)"
+		sed 's/^/    | /' "$3" | tail -n 20
+	fi
+}
+
+# t_nogrep NAME PATTERN FILE: pass when no line matches.
+t_nogrep() {
+	if grep -Eq -- "$2" "$3"; then
+		t_fail "$1 ('$2' found in $3)"
+		grep -E -- "$2" "$3" | head -n 5 | sed 's/^/    | /'
+	else
+		t_pass "$1"
+	fi
+}
+
+# t_tmpdir: a scratch directory under build/, removed at exit.
+t_tmpdir() {
+	mkdir -p "$B/tmp"
+	T_TMP=$(mktemp -d "$B/tmp/test.XXXXXX")
+	trap 't_cleanup' EXIT
+}
+
+t_cleanup() {
+	[ -n "${T_TMP:-}" ] && rm -rf "$T_TMP"
+	t_report
+}
+
+t_report() {
+	if [ -z "${T_REPORTED:-}" ]; then
+		T_REPORTED=1
+		echo "RESULT $T_PASSED $T_FAILED"
+	fi
+}
+
+# t_fixture: sets KROOT and KVER from the Debian kernel fixture.
+t_fixture() {
+	read -r KROOT KVER < <("$TOP/tests/kernel-fixture.sh")
+	[ -n "${KVER:-}" ] || { echo "fixture: no kernel" >&2; exit 1; }
+}
