@@ -58,7 +58,7 @@ INIT_FAKE_SRCS := $(sort $(wildcard tests/unit/init/fake_*.c))
 
 INIT_SIZE_LIMIT := 65536
 
-.PHONY: all deps install uninstall test unit-test integration-test boot-test size \
+.PHONY: all deps install uninstall test test-run unit-test integration-test boot-test size \
 	check-format format clean fixture demo bench fuzz
 all: $(B)/mkinitramfs $(B)/init
 
@@ -126,11 +126,17 @@ boot-test: all
 
 # Unit tests, integration tests (fake trees, the real kernel's tree, the oracle) and
 # boot tests in QEMU. Ends with one "N passed, N failed" line.
-test: all $(UNIT_BINS)
+test:
+	@tests/deps.sh
+	@$(MAKE) --no-print-directory test-run
+
+test-run: all $(UNIT_BINS)
 	@tests/run-all.sh $(UNIT_BINS)
 
 # The main job: build, fetch the test kernel, generate an image, boot it.
-demo: all
+demo:
+	@tests/deps.sh
+	@$(MAKE) --no-print-directory all
 	@tests/demo.sh
 
 bench: all
