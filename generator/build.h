@@ -4,6 +4,7 @@
 #define MKINITRAMFS_BUILD_H
 
 #include "compress.h"
+#include "strv.h"
 
 struct build_request {
 	const char *kver; /* kernel release, already resolved */
@@ -13,6 +14,12 @@ struct build_request {
 	const char *output; /* image path */
 	const char *compress; /* overrides COMPRESSION when not NULL */
 	const char *init_path; /* the static init binary to install as /init */
+	const struct strv *add_hooks; /* -A: hooks appended to HOOKS for this build */
+	const struct strv *skip_hooks; /* -S: hooks left out of this build */
+	const char *sysfs; /* autodetect's sysfs tree (default /sys) */
+	const char *rootfs; /* the root filesystem type (default: from mountinfo) */
+	const char *cpuinfo; /* for microcode's vendor (default /proc/cpuinfo) */
+	int print_detected; /* -M: print the modules autodetect found, build nothing */
 };
 
 /* Build one image. Logs its own errors (the caller only needs the result). */

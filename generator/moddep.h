@@ -6,6 +6,7 @@
 #include <stdio.h>
 
 #include "stage.h"
+#include "strv.h"
 
 struct moddep;
 
@@ -32,6 +33,13 @@ void moddep_free(struct moddep *m);
  */
 int moddep_request(struct moddep *m, const char *spec, const char *origin,
 		   enum moddep_load load);
+
+/*
+ * The module names (underscores) a name or alias stands for in this tree, after
+ * modprobe.d aliases; none is not an error (returns 0 with nothing added). Builtin
+ * modules are included, so a caller can tell "needed and builtin" from "unknown".
+ */
+int moddep_lookup(struct moddep *m, const char *name_or_alias, struct strv *names);
 
 /* Compute the closure and load order. Idempotent; request more and resolve again. */
 int moddep_resolve(struct moddep *m);
