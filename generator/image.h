@@ -30,6 +30,9 @@ struct image_options {
 int image_write(const struct stage *stage, const char *target,
 		const struct image_options *opts);
 
+/* Async-signal-safe: remove the temporary file of a write in progress (SIGINT/TERM). */
+void image_abort_cleanup(void);
+
 /* One entry of an image, as read back. */
 struct image_entry {
 	const char *path; /* without leading '/' */
