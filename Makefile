@@ -96,7 +96,7 @@ $(B)/libinit-host.a: $(INIT_HOST_OBJS)
 $(B)/tests/test_%: tests/unit/test_%.c $(B)/libgenerator.a $(TEST_HELPER_SRCS)
 	$(say) CC $@
 	@mkdir -p $(@D)
-	$(Q)$(CC) $(GEN_CFLAGS) -Igenerator -Itests/unit -o $@ $< $(TEST_HELPER_SRCS) \
+	$(Q)$(CC) $(GEN_CFLAGS) -Igenerator -Itests/unit -Itests/unit/helpers -o $@ $< $(TEST_HELPER_SRCS) \
 		$(B)/libgenerator.a $(GEN_LIBS) -lcriterion
 
 $(B)/tests/init/test_%: tests/unit/init/test_%.c $(B)/libinit-host.a $(INIT_FAKE_SRCS)
