@@ -67,7 +67,6 @@ static void fake_header(uint8_t *buf, size_t size, uint16_t field, const char *s
 	buf[0x20F] = (uint8_t)(field >> 8);
 	if (s)
 		memcpy(buf + 0x200 + field, s, strlen(s));
-
 }
 
 Test(kernel, setup_header_bounds)
