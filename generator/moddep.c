@@ -107,6 +107,11 @@ struct alias_list {
 	struct strv patterns;
 };
 
+struct depline {
+	char *relpath; /* as modules.dep spells it */
+	char *deps;
+};
+
 struct missing_fw {
 	char *name;
 	char *module;
@@ -132,6 +137,8 @@ struct moddep {
 	size_t noptions;
 	void *blacklist; /* tsearch tree of char * */
 
+	void *deplines; /* tsearch tree of struct depline *, from modules.dep */
+	int deplines_loaded;
 	void *aliases; /* tsearch tree of struct alias_list *, from modules.alias */
 	int aliases_loaded;
 
@@ -268,6 +275,42 @@ static int strv_take_out(struct strv *v, const char *s)
 	return 0;
 }
 
+static int push_word(struct softdep_rule *rule, struct strv **mode, const char *w)
+{
+	if (streq(w, "pre:"))
+		*mode = &rule->pre;
+	else if (streq(w, "post:"))
+		*mode = &rule->post;
+	else if (*mode)
+		return strv_push(*mode, w);
+	return 0;
+}
+
+/* Rebuild the softdep line from the words, as modules.softdep spells it. */
+static int join_softdep(struct softdep_rule *rule)
+{
+	size_t size;
+	char *s = NULL;
+	FILE *f = open_memstream(&s, &size);
+	if (!f)
+		return -ENOMEM;
+	if (rule->pre.n)
+		fputs("pre:", f);
+	for (size_t i = 0; i < rule->pre.n; i++)
+		fprintf(f, " %s", rule->pre.v[i]);
+	if (rule->post.n)
+		fputs(rule->pre.n ? " post:" : "post:", f);
+	for (size_t i = 0; i < rule->post.n; i++)
+		fprintf(f, " %s", rule->post.v[i]);
+	if (fclose(f) != 0) {
+		free(s);
+		return -ENOMEM;
+	}
+	free(rule->text);
+	rule->text = s;
+	return 0;
+}
+
 static int split_softdep(struct softdep_rule *rule)
 {
 	_cleanup_free_ char *copy = strdup(rule->text);
@@ -275,19 +318,23 @@ static int split_softdep(struct softdep_rule *rule)
 		return -ENOMEM;
 	struct strv *mode = NULL;
 	char *save = NULL;
-	/* Words before "pre:" or "post:" are ignored, as libkmod does. */
-	for (char *w = strtok_r(copy, " \t", &save); w; w = strtok_r(NULL, " \t", &save)) {
-		if (streq(w, "pre:"))
-			mode = &rule->pre;
-		else if (streq(w, "post:"))
-			mode = &rule->post;
-		else if (mode) {
-			int r = strv_push(mode, w);
-			if (r < 0)
-				return r;
-		}
+	int r = 0;
+	/*
+	 * Words before "pre:" or "post:" are ignored, as libkmod does. libkmod 30's
+	 * iterator glues the last pre word to "post:" ("pre: apost: b"): split it again.
+	 */
+	for (char *w = strtok_r(copy, " \t", &save); w && r >= 0;
+	     w = strtok_r(NULL, " \t", &save)) {
+		size_t n = strlen(w);
+		if (n > 5 && streq(w + n - 5, "post:")) {
+			w[n - 5] = '\0';
+			r = push_word(rule, &mode, w);
+			if (r >= 0)
+				r = push_word(rule, &mode, "post:");
+		} else
+			r = push_word(rule, &mode, w);
 	}
-	return 0;
+	return r < 0 ? r : join_softdep(rule);
 }
 
 static int load_config(struct moddep *m)
@@ -592,13 +639,112 @@ static int add_soft_edges(struct moddep *m, struct mod *mod, const struct strv *
 	return 0;
 }
 
+static int compare_depline(const void *a, const void *b)
+{
+	return strcmp(((const struct depline *)a)->relpath,
+		      ((const struct depline *)b)->relpath);
+}
+
+static void depline_free(void *p)
+{
+	struct depline *d = p;
+	free(d->relpath);
+	free(d->deps);
+	free(d);
+}
+
+static int load_deplines(struct moddep *m)
+{
+	_cleanup_free_ char *path = NULL, *line = NULL;
+	size_t cap = 0;
+	int r = 0;
+	m->deplines_loaded = 1;
+	if (asprintf(&path, "%s/modules.dep", m->moddir) < 0)
+		return -ENOMEM;
+	FILE *f = fopen(path, "re");
+	if (!f)
+		return 0; /* only the binary index: nothing to check against */
+	while (r >= 0 && getline(&line, &cap, f) > 0) {
+		char *colon = strchr(line, ':');
+		if (!colon)
+			continue;
+		line[strcspn(line, "\n")] = '\0';
+		struct depline *d = calloc(1, sizeof(*d));
+		if (!d || !(d->relpath = strndup(line, (size_t)(colon - line))) ||
+		    !(d->deps = strdup(colon + 1)) || !tsearch(d, &m->deplines, compare_depline)) {
+			if (d)
+				depline_free(d);
+			r = -ENOMEM;
+		}
+	}
+	fclose(f);
+	return r;
+}
+
+/*
+ * libkmod drops a module's whole dependency list when one listed file cannot be
+ * opened: compare with modules.dep, and name the file rather than build an image that
+ * misses dependencies.
+ */
+static int check_deps(struct moddep *m, struct mod *mod, size_t got)
+{
+	if (!m->deplines_loaded) {
+		int r = load_deplines(m);
+		if (r < 0)
+			return r;
+	}
+	size_t dl = strlen(m->moddir);
+	if (strncmp(mod->path, m->moddir, dl) || mod->path[dl] != '/')
+		return 0;
+	struct depline key = {.relpath = mod->path + dl + 1};
+	struct depline **hit = tfind(&key, &m->deplines, compare_depline);
+	if (!hit)
+		return 0;
+	size_t want = 0;
+	_cleanup_free_ char *copy = strdup((*hit)->deps);
+	if (!copy)
+		return -ENOMEM;
+	char *save = NULL;
+	for (char *w = strtok_r((*hit)->deps, " \t", &save); w;
+	     w = strtok_r(NULL, " \t", &save))
+		want++;
+	/* strtok_r cut the stored line; put the copy back for the next time. */
+	free((*hit)->deps);
+	(*hit)->deps = TAKE_PTR(copy);
+	if (want == got)
+		return 0;
+	copy = strdup((*hit)->deps);
+	if (!copy)
+		return -ENOMEM;
+	for (char *w = strtok_r(copy, " \t", &save); w; w = strtok_r(NULL, " \t", &save)) {
+		_cleanup_free_ char *dep = NULL;
+		if (w[0] == '/')
+			dep = strdup(w);
+		else if (asprintf(&dep, "%s/%s", m->moddir, w) < 0)
+			dep = NULL;
+		if (!dep)
+			return -ENOMEM;
+		if (access(dep, R_OK) < 0) {
+			int r = negative_errno();
+			set_subject(m, dep);
+			return r;
+		}
+	}
+	set_subject(m, mod->path);
+	return -EIO;
+}
+
 /* Load a module's edges once: hard deps in load order, softdeps, weak deps. */
 static int expand(struct moddep *m, struct mod *mod)
 {
 	if (mod->expanded || mod->builtin)
 		return 0;
-	struct kmod_list *deps = kmod_module_get_dependencies(mod->km);
-	int r = add_kmod_list_edges(m, mod, deps, EDGE_HARD);
+	struct kmod_list *deps = kmod_module_get_dependencies(mod->km), *l;
+	size_t ndeps = 0;
+	kmod_list_foreach(l, deps) ndeps++;
+	int r = check_deps(m, mod, ndeps);
+	if (r >= 0)
+		r = add_kmod_list_edges(m, mod, deps, EDGE_HARD);
 	kmod_module_unref_list(deps);
 	if (r < 0)
 		return r;
@@ -767,6 +913,7 @@ void moddep_free(struct moddep *m)
 	free(m->options);
 	tdestroy(m->blacklist, free);
 	tdestroy(m->aliases, alias_list_free);
+	tdestroy(m->deplines, depline_free);
 	kmod_unref(m->ctx);
 	free(m->root);
 	free(m->kver);
@@ -950,7 +1097,8 @@ static int close_over(struct moddep *m, struct worklist *w)
 		struct mod *mod = w->v[i];
 		int r = expand(m, mod);
 		if (r < 0) {
-			set_subject(m, mod->name);
+			if (!m->error_subject)
+				set_subject(m, mod->name);
 			return r;
 		}
 		for (size_t e = 0; e < mod->nedges; e++) {
@@ -1110,6 +1258,7 @@ int moddep_resolve(struct moddep *m)
 {
 	if (m->resolved)
 		return 0;
+	set_subject(m, NULL);
 	clear_result(m);
 	for (size_t i = 0; i < m->nmods; i++)
 		reset_mod(m->mods[i]);

@@ -77,6 +77,7 @@ static int build(const char *mode, int match, const char *root, const char *kver
 	}
 	if (stage_new(&stage) < 0)
 		return 1;
+	int asked = 0;
 	for (int i = 0; i < nspecs && r >= 0; i++) {
 		r = moddep_request(m, specs[i], "config",
 				   match ? MODDEP_LOAD_ON_MATCH : MODDEP_LOAD_ALWAYS);
@@ -85,6 +86,7 @@ static int build(const char *mode, int match, const char *root, const char *kver
 				"moddep-closure: error: module '%s' not found in "
 				"'%s/lib/modules/%s'\n",
 				moddep_error_subject(m), root, kver);
+		asked = r >= 0;
 	}
 	if (r >= 0)
 		r = moddep_resolve(m);
@@ -94,7 +96,7 @@ static int build(const char *mode, int match, const char *root, const char *kver
 		r = stage_finish(stage);
 	double elapsed = now() - start;
 	if (r < 0) {
-		if (r != -ENOENT)
+		if (asked || !nspecs)
 			fprintf(stderr, "moddep-closure: error: '%s': %s\n",
 				moddep_error_subject(m) ? moddep_error_subject(m) : "?",
 				strerror(-r));
