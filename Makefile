@@ -105,6 +105,14 @@ $(B)/tests/init/test_%: tests/unit/init/test_%.c $(B)/libinit-host.a $(INIT_FAKE
 	$(Q)$(CC) $(COMMON_CFLAGS) $(SAN_FLAGS) -DINIT_HOST_TEST -Itests/unit/init -o $@ $< \
 		$(INIT_FAKE_SRCS) $(B)/libinit-host.a -lcriterion
 
+# Test tools: programs linked with the generator's library, driven by integration tests.
+$(B)/tests/tools/%: tests/tools/%.c $(B)/libgenerator.a
+	$(say) CC $@
+	@mkdir -p $(@D)
+	$(Q)$(CC) $(GEN_CFLAGS) -Igenerator -o $@ $< $(B)/libgenerator.a $(GEN_LIBS)
+
+TEST_TOOLS := $(patsubst tests/tools/%.c,$(B)/tests/tools/%,$(wildcard tests/tools/*.c))
+
 # Packages for the build, the tests and the main job; installs only what is missing.
 deps:
 	@tests/deps.sh
@@ -118,7 +126,7 @@ size: $(B)/init
 unit-test: $(UNIT_BINS)
 	@tests/run-unit.sh $(UNIT_BINS)
 
-integration-test: all
+integration-test: all $(TEST_TOOLS)
 	@tests/run-integration.sh
 
 boot-test: all
@@ -130,7 +138,7 @@ test:
 	@tests/deps.sh
 	@$(MAKE) --no-print-directory test-run
 
-test-run: all $(UNIT_BINS)
+test-run: all $(UNIT_BINS) $(TEST_TOOLS)
 	@tests/run-all.sh $(UNIT_BINS)
 
 # The main job: build, fetch the test kernel, generate an image, boot it.
@@ -139,7 +147,7 @@ demo:
 	@$(MAKE) --no-print-directory all
 	@tests/demo.sh
 
-bench: all
+bench: all $(TEST_TOOLS)
 	@tests/bench/run.sh
 
 check-format:

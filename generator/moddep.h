@@ -58,4 +58,20 @@ void moddep_explain(const struct moddep *m, FILE *out);
 /* Firmware files named by included modules that were not found (summary warning). */
 size_t moddep_missing_firmware(const struct moddep *m);
 
+/*
+ * What the last failing call was about, for the caller's one error message: the word
+ * not found (-ENOENT from moddep_request), the module file that cannot be read
+ * (moddep_resolve, moddep_stage), or the module whose plan line is refused. NULL when
+ * nothing more specific is known.
+ */
+const char *moddep_error_subject(const struct moddep *m);
+
+/* The resolved closure in load order (tests and tools): count, names, host paths. */
+size_t moddep_closure_size(const struct moddep *m);
+const char *moddep_closure_name(const struct moddep *m, size_t i);
+const char *moddep_closure_path(const struct moddep *m, size_t i);
+
+/* Forget every request (keeps libkmod and the caches): resolve many sets in one process. */
+int moddep_reset(struct moddep *m);
+
 #endif
