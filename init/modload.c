@@ -1,0 +1,172 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* Module loading policy: order, dependencies, blacklist, parameters, failures. */
+#include <errno.h>
+#include <string.h>
+
+#include "log.h"
+#include "modload.h"
+#include "str.h"
+#include "sys.h"
+
+static struct plan *plan;
+static const struct cmdline *cmd;
+static struct modload_stats stats;
+
+void modload_init(struct plan *p, const struct cmdline *c)
+{
+	plan = p;
+	cmd = c;
+	memset(&stats, 0, sizeof(stats));
+}
+
+const struct modload_stats *modload_stats(void)
+{
+	return &stats;
+}
+
+int modload_params(size_t i, char *buf, size_t cap)
+{
+	const struct plan_module *m = &plan->modules[i];
+	const char *p;
+	size_t pos = 0;
+	struct str s;
+
+	str_init(&s, buf, cap);
+	str_add(&s, m->params);
+	while ((p = cmdline_next_modparam(cmd, m->name, &pos))) {
+		if (s.len)
+			str_addc(&s, ' ');
+		str_add(&s, p);
+	}
+	return s.truncated ? -E2BIG : 0;
+}
+
+static bool is_soft_failure(const struct plan_module *m)
+{
+	return m->flags & (PLAN_OPTIONAL | PLAN_SOFTDEP);
+}
+
+static int load_one(size_t i);
+
+static void load_deps(const struct plan_module *m)
+{
+	const char *p = m->deps;
+	long d;
+
+	while ((d = plan_next_dep(&p)) >= 0)
+		if ((size_t)d < plan->n_modules)
+			(void)load_one((size_t)d);
+}
+
+static int load_one(size_t i)
+{
+	struct plan_module *m = &plan->modules[i];
+	char params[MODLOAD_PARAMS_MAX];
+	int r;
+
+	if (m->state == PLAN_LOADED)
+		return 0;
+	if (m->state != PLAN_PENDING)
+		return m->err;
+	if (cmdline_blacklisted(cmd, m->name)) {
+		m->state = PLAN_SKIPPED;
+		stats.skipped++;
+		log_info("module '%s' is blacklisted on the kernel command line, skipping",
+			 m->name);
+		return 0;
+	}
+	load_deps(m);
+	r = modload_params(i, params, sizeof(params));
+	if (r < 0) {
+		log_error("parameters of module '%s' do not fit in %u bytes", m->name,
+			  (unsigned)sizeof(params));
+	} else {
+		log_debug("loading module '%s' from '%s' with '%s'", m->name, m->path,
+			  params);
+		r = sys_finit_module(m->path, params);
+		if (r == -EEXIST)
+			r = 0; /* built in, or loaded earlier: what we wanted */
+	}
+	m->err = r;
+	if (r == 0) {
+		m->state = PLAN_LOADED;
+		stats.loaded++;
+		return 0;
+	}
+	m->state = PLAN_FAILED;
+	if (is_soft_failure(m)) {
+		stats.failed_optional++;
+		log_warning("optional module '%s' failed to load: %s, ignoring", m->name,
+			    log_errname(r));
+		return 0;
+	}
+	stats.failed_required++;
+	log_error("module '%s' failed to load from '%s': %s", m->name, m->path,
+		  log_errname(r));
+	return r;
+}
+
+int modload_always(void)
+{
+	int first = 0;
+
+	for (size_t i = 0; i < plan->n_modules; i++) {
+		int r;
+
+		if (!(plan->modules[i].flags & PLAN_ALWAYS))
+			continue;
+		r = load_one(i);
+		if (r < 0 && first == 0)
+			first = r;
+	}
+	return first;
+}
+
+bool modload_has_match(void)
+{
+	for (size_t i = 0; i < plan->n_modules; i++)
+		if (plan->modules[i].flags & PLAN_MATCH)
+			return true;
+	return false;
+}
+
+int modload_match(const char *modalias)
+{
+	int loaded = 0;
+
+	for (size_t i = 0; i < plan->n_aliases; i++) {
+		const struct plan_alias *a = &plan->aliases[i];
+		struct plan_module *m = &plan->modules[a->module];
+
+		if (m->state != PLAN_PENDING)
+			continue;
+		if (!str_glob(a->pattern, modalias))
+			continue;
+		log_debug("device '%s' matches '%s' of module '%s'", modalias, a->pattern,
+			  m->name);
+		if (load_one(a->module) == 0 && m->state == PLAN_LOADED)
+			loaded++;
+	}
+	return loaded;
+}
+
+void modload_log_failures(int level)
+{
+	char line[1024];
+	struct str s;
+	size_t n = 0;
+
+	str_init(&s, line, sizeof(line));
+	for (size_t i = 0; i < plan->n_modules; i++) {
+		const struct plan_module *m = &plan->modules[i];
+
+		if (m->state != PLAN_FAILED)
+			continue;
+		str_addf(&s, "%s%s (%s)", n++ ? ", " : "", m->name, log_errname(m->err));
+	}
+	if (n == 0)
+		log_msg(level, "no module failed to load");
+	else
+		log_msg(level, "modules that failed to load: %s%s", line,
+			s.truncated ? " ..." : "");
+}

@@ -1,0 +1,281 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* Superblock and partition-table probers: pure functions over bytes read by callers. */
+#include <errno.h>
+#include <string.h>
+
+#include "probe.h"
+#include "str.h"
+
+static uint16_t le16(const uint8_t *p)
+{
+	return (uint16_t)(p[0] | p[1] << 8);
+}
+
+static uint32_t le32(const uint8_t *p)
+{
+	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
+	       (uint32_t)p[3] << 24;
+}
+
+static uint64_t le64(const uint8_t *p)
+{
+	return (uint64_t)le32(p) | (uint64_t)le32(p + 4) << 32;
+}
+
+static const char hex[] = "0123456789abcdef";
+
+/* The usual 8-4-4-4-12 form of 16 bytes in on-disk order (ext4, xfs, btrfs, f2fs). */
+static void uuid_be(const uint8_t *u, char *out)
+{
+	size_t o = 0;
+
+	for (size_t i = 0; i < 16; i++) {
+		if (i == 4 || i == 6 || i == 8 || i == 10)
+			out[o++] = '-';
+		out[o++] = hex[u[i] >> 4];
+		out[o++] = hex[u[i] & 15];
+	}
+	out[o] = '\0';
+}
+
+/* GPT GUIDs store the first three fields little-endian. */
+static void uuid_guid(const uint8_t *g, char *out)
+{
+	static const uint8_t order[16] = { 3, 2, 1, 0, 5, 4, 7, 6, 8, 9, 10, 11, 12, 13, 14, 15 };
+	uint8_t u[16];
+
+	for (size_t i = 0; i < 16; i++)
+		u[i] = g[order[i]];
+	uuid_be(u, out);
+}
+
+static int uuid_is_zero(const uint8_t *u)
+{
+	for (size_t i = 0; i < 16; i++)
+		if (u[i])
+			return 0;
+	return 1;
+}
+
+/* A fixed-size, maybe NUL-padded label; trailing spaces dropped (FAT pads with them). */
+static void label_copy(char *dst, size_t cap, const uint8_t *src, size_t n)
+{
+	size_t len = 0;
+
+	while (len < n && src[len])
+		len++;
+	while (len && src[len - 1] == ' ')
+		len--;
+	if (len >= cap)
+		len = cap - 1;
+	memcpy(dst, src, len);
+	dst[len] = '\0';
+}
+
+/* UTF-16LE to UTF-8, stopping at NUL; surrogates become '?' (labels are rarely so). */
+static void label_utf16(char *dst, size_t cap, const uint8_t *src, size_t units)
+{
+	struct str s;
+
+	str_init(&s, dst, cap);
+	for (size_t i = 0; i < units; i++) {
+		uint16_t c = le16(src + 2 * i);
+
+		if (c == 0)
+			break;
+		if (c < 0x80) {
+			str_addc(&s, (char)c);
+		} else if (c < 0x800) {
+			str_addc(&s, (char)(0xc0 | c >> 6));
+			str_addc(&s, (char)(0x80 | (c & 0x3f)));
+		} else if (c >= 0xd800 && c < 0xe000) {
+			str_addc(&s, '?');
+		} else {
+			str_addc(&s, (char)(0xe0 | c >> 12));
+			str_addc(&s, (char)(0x80 | (c >> 6 & 0x3f)));
+			str_addc(&s, (char)(0x80 | (c & 0x3f)));
+		}
+	}
+}
+
+static void set_type(struct probe_fs *fs, const char *type)
+{
+	(void)str_copy(fs->type, sizeof(fs->type), type);
+}
+
+#define EXT_SB 1024
+static int probe_ext(const uint8_t *buf, size_t len, struct probe_fs *fs)
+{
+	const uint8_t *sb = buf + EXT_SB;
+	uint32_t compat, incompat, ro_compat;
+
+	if (len < EXT_SB + 0x100 || le16(sb + 0x38) != 0xef53)
+		return -ENOENT;
+	compat = le32(sb + 0x5c);
+	incompat = le32(sb + 0x60);
+	ro_compat = le32(sb + 0x64);
+	/* A journal device is not a filesystem one can mount. */
+	if (incompat & 0x8)
+		return -ENOENT;
+	/* Features ext3 lacks (extents, 64bit, flex_bg, ...) make it ext4. */
+	if ((incompat & ~0x17u) || (ro_compat & ~0x7u))
+		set_type(fs, "ext4");
+	else if (compat & 0x4)
+		set_type(fs, "ext3");
+	else
+		set_type(fs, "ext2");
+	uuid_be(sb + 0x68, fs->uuid);
+	label_copy(fs->label, sizeof(fs->label), sb + 0x78, 16);
+	return 0;
+}
+
+static int probe_xfs(const uint8_t *buf, size_t len, struct probe_fs *fs)
+{
+	if (len < 512 || memcmp(buf, "XFSB", 4) != 0)
+		return -ENOENT;
+	set_type(fs, "xfs");
+	uuid_be(buf + 32, fs->uuid);
+	label_copy(fs->label, sizeof(fs->label), buf + 108, 12);
+	return 0;
+}
+
+#define BTRFS_SB 0x10000
+static int probe_btrfs(const uint8_t *buf, size_t len, struct probe_fs *fs)
+{
+	const uint8_t *sb = buf + BTRFS_SB;
+
+	if (len < BTRFS_SB + 0x22b || memcmp(sb + 0x40, "_BHRfS_M", 8) != 0)
+		return -ENOENT;
+	set_type(fs, "btrfs");
+	uuid_be(sb + 0x20, fs->uuid);
+	label_copy(fs->label, sizeof(fs->label), sb + 0x12b, 256);
+	return 0;
+}
+
+#define F2FS_SB 1024
+static int probe_f2fs(const uint8_t *buf, size_t len, struct probe_fs *fs)
+{
+	const uint8_t *sb = buf + F2FS_SB;
+
+	if (len < F2FS_SB + 0x7c + 1024 || le32(sb) != 0xf2f52010)
+		return -ENOENT;
+	set_type(fs, "f2fs");
+	uuid_be(sb + 0x6c, fs->uuid);
+	label_utf16(fs->label, sizeof(fs->label), sb + 0x7c, 512);
+	return 0;
+}
+
+static int probe_vfat(const uint8_t *buf, size_t len, struct probe_fs *fs)
+{
+	const uint8_t *id, *label;
+	uint32_t serial;
+	uint16_t sector;
+	char *u = fs->uuid;
+
+	if (len < 512 || buf[510] != 0x55 || buf[511] != 0xaa)
+		return -ENOENT;
+	sector = le16(buf + 11);
+	/* A jump, a power-of-two sector size and FATs: not just any boot sector. */
+	if ((buf[0] != 0xeb && buf[0] != 0xe9) || sector < 512 || sector > 4096 ||
+	    (sector & (sector - 1)) || buf[13] == 0 || buf[16] == 0)
+		return -ENOENT;
+	if (memcmp(buf + 0x52, "FAT32   ", 8) == 0) {
+		id = buf + 0x43;
+		label = buf + 0x47;
+	} else if (memcmp(buf + 0x36, "FAT1", 4) == 0 || memcmp(buf + 0x36, "FAT     ", 8) == 0) {
+		id = buf + 0x27;
+		label = buf + 0x2b;
+	} else {
+		return -ENOENT;
+	}
+	set_type(fs, "vfat");
+	serial = le32(id);
+	/* "ABCD-EF01", upper case as blkid prints it. */
+	for (int i = 7, o = 0; i >= 0; i--) {
+		char c = hex[serial >> (i * 4) & 15];
+
+		u[o++] = c >= 'a' ? (char)(c - 'a' + 'A') : c;
+		if (i == 4)
+			u[o++] = '-';
+		u[o] = '\0';
+	}
+	label_copy(fs->label, sizeof(fs->label), label, 11);
+	if (strcmp(fs->label, "NO NAME") == 0)
+		fs->label[0] = '\0';
+	return 0;
+}
+
+int probe_fs(const uint8_t *buf, size_t len, struct probe_fs *ret)
+{
+	static int (*const probers[])(const uint8_t *, size_t, struct probe_fs *) = {
+		probe_ext, probe_xfs, probe_btrfs, probe_f2fs, probe_vfat,
+	};
+
+	memset(ret, 0, sizeof(*ret));
+	for (size_t i = 0; i < ARRAY_SIZE(probers); i++) {
+		if (probers[i](buf, len, ret) == 0)
+			return 0;
+		memset(ret, 0, sizeof(*ret));
+	}
+	return -ENOENT;
+}
+
+static int mbr_valid(const uint8_t *buf, size_t len)
+{
+	return len >= 512 && buf[510] == 0x55 && buf[511] == 0xaa;
+}
+
+int probe_part_is_gpt(const uint8_t *buf, size_t len)
+{
+	if (!mbr_valid(buf, len))
+		return 0;
+	for (int i = 0; i < 4; i++)
+		if (buf[446 + 16 * i + 4] == 0xee)
+			return 1;
+	return 0;
+}
+
+int probe_part_mbr(const uint8_t *buf, size_t len, unsigned partno, struct probe_part *ret)
+{
+	uint32_t sig;
+	struct str s;
+
+	if (!mbr_valid(buf, len) || partno == 0 || partno > 255)
+		return -ENOENT;
+	sig = le32(buf + 440);
+	memset(ret, 0, sizeof(*ret));
+	/* The kernel's MBR PARTUUID: the disk signature and the partition number. */
+	str_init(&s, ret->uuid, sizeof(ret->uuid));
+	for (int i = 7; i >= 0; i--)
+		str_addc(&s, hex[sig >> (i * 4) & 15]);
+	str_addc(&s, '-');
+	str_addc(&s, hex[partno >> 4]);
+	str_addc(&s, hex[partno & 15]);
+	return 0;
+}
+
+int probe_part_gpt_header(const uint8_t *buf, size_t len, uint64_t *ret_entries_lba,
+			  uint32_t *ret_count, uint32_t *ret_entry_size)
+{
+	uint32_t size;
+
+	if (len < 92 || memcmp(buf, "EFI PART", 8) != 0)
+		return -ENOENT;
+	size = le32(buf + 84);
+	if (size < 128 || size > 4096 || (size & (size - 1)))
+		return -EBADMSG;
+	*ret_entries_lba = le64(buf + 72);
+	*ret_count = le32(buf + 80);
+	*ret_entry_size = size;
+	return 0;
+}
+
+int probe_part_gpt_entry(const uint8_t *buf, size_t len, struct probe_part *ret)
+{
+	if (len < 128 || uuid_is_zero(buf))
+		return -ENOENT; /* an unused entry: no partition type */
+	memset(ret, 0, sizeof(*ret));
+	uuid_guid(buf + 16, ret->uuid);
+	label_utf16(ret->label, sizeof(ret->label), buf + 56, 36);
+	return 0;
+}

@@ -1,0 +1,43 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Identify filesystems (type, UUID, LABEL) and partitions (PARTUUID, PARTLABEL). */
+#ifndef INIT_PROBE_H
+#define INIT_PROBE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* Enough for every superblock we know: btrfs' lies at 64 KiB. */
+#define PROBE_FS_BYTES (68u * 1024)
+#define PROBE_UUID_MAX 40
+#define PROBE_LABEL_MAX 256
+#define PROBE_TYPE_MAX 16
+
+struct probe_fs {
+	char type[PROBE_TYPE_MAX];
+	char uuid[PROBE_UUID_MAX];
+	char label[PROBE_LABEL_MAX];
+};
+
+struct probe_part {
+	char uuid[PROBE_UUID_MAX];
+	char label[PROBE_LABEL_MAX];
+};
+
+/* Probe the first len bytes of a device. Returns 0, or -ENOENT when nothing is known. */
+int probe_fs(const uint8_t *buf, size_t len, struct probe_fs *ret);
+
+/*
+ * The partition table of a disk: where to read it and how to find partition partno
+ * (1-based, as the kernel numbers them) in it.
+ * probe_part_mbr: buf holds the first sector at least.
+ * probe_part_gpt_header: buf holds LBA 1; gives where the entries are.
+ * probe_part_gpt_entry: buf holds one entry of entry_size bytes.
+ */
+int probe_part_mbr(const uint8_t *buf, size_t len, unsigned partno, struct probe_part *ret);
+int probe_part_gpt_header(const uint8_t *buf, size_t len, uint64_t *ret_entries_lba,
+			  uint32_t *ret_count, uint32_t *ret_entry_size);
+int probe_part_gpt_entry(const uint8_t *buf, size_t len, struct probe_part *ret);
+/* Whether a first sector is a protective MBR (type 0xee): then the table is GPT. */
+int probe_part_is_gpt(const uint8_t *buf, size_t len);
+
+#endif

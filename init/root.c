@@ -1,0 +1,233 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* root= specs, block device identification from sysfs and superblocks, matching. */
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "file.h"
+#include "root.h"
+#include "str.h"
+
+#define PATH_MAX_INIT 512
+
+static const struct {
+	const char *prefix;
+	enum root_kind kind;
+} prefixes[] = {
+	{ "UUID=", ROOT_UUID },
+	{ "LABEL=", ROOT_LABEL },
+	{ "PARTUUID=", ROOT_PARTUUID },
+	{ "PARTLABEL=", ROOT_PARTLABEL },
+	/* No udev here, so its symlinks are understood as what they stand for. */
+	{ "/dev/disk/by-uuid/", ROOT_UUID },
+	{ "/dev/disk/by-label/", ROOT_LABEL },
+	{ "/dev/disk/by-partuuid/", ROOT_PARTUUID },
+	{ "/dev/disk/by-partlabel/", ROOT_PARTLABEL },
+};
+
+static int parse_devnum(const char *text, struct root_spec *spec)
+{
+	const char *colon = strchr(text, ':');
+	char major[16];
+	unsigned long ma, mi;
+
+	if (!colon || (size_t)(colon - text) >= sizeof(major) || colon == text)
+		return -EINVAL;
+	memcpy(major, text, (size_t)(colon - text));
+	major[colon - text] = '\0';
+	if (str_to_uint(major, &ma) < 0 || str_to_uint(colon + 1, &mi) < 0)
+		return -EINVAL;
+	spec->kind = ROOT_DEVNUM;
+	spec->major = (unsigned)ma;
+	spec->minor = (unsigned)mi;
+	return 0;
+}
+
+int root_spec_parse(const char *text, struct root_spec *ret)
+{
+	struct root_spec spec = { 0 };
+
+	if (!text || !*text)
+		return -EINVAL;
+	spec.value = text;
+	for (size_t i = 0; i < ARRAY_SIZE(prefixes); i++) {
+		if (str_startswith(text, prefixes[i].prefix)) {
+			spec.kind = prefixes[i].kind;
+			spec.value = text + strlen(prefixes[i].prefix);
+			if (!*spec.value)
+				return -EINVAL;
+			*ret = spec;
+			return 0;
+		}
+	}
+	if (text[0] >= '0' && text[0] <= '9' && strchr(text, ':')) {
+		if (parse_devnum(text, &spec) < 0)
+			return -EINVAL;
+		*ret = spec;
+		return 0;
+	}
+	spec.kind = ROOT_PATH;
+	if (str_startswith(text, "/dev/"))
+		spec.value = text + 5;
+	if (!*spec.value || strchr(spec.value, '/'))
+		return -EINVAL;
+	*ret = spec;
+	return 0;
+}
+
+/* The parent disk of a partition: the directory above it in its sysfs path. */
+static int parent_of(const char *sysfs, const char *name, char *ret, size_t cap)
+{
+	char path[PATH_MAX_INIT], link[PATH_MAX_INIT];
+	char *last, *prev;
+	struct str s;
+	ssize_t n;
+
+	str_init(&s, path, sizeof(path));
+	str_addf(&s, "%s/class/block/%s", sysfs, name);
+	if (s.truncated)
+		return -ENAMETOOLONG;
+	n = readlink(path, link, sizeof(link) - 1);
+	if (n < 0)
+		return -errno;
+	if ((size_t)n >= sizeof(link) - 1)
+		return -ENAMETOOLONG;
+	link[n] = '\0';
+	last = strrchr(link, '/');
+	if (!last)
+		return -EINVAL;
+	*last = '\0';
+	prev = strrchr(link, '/');
+	return str_copy(ret, cap, prev ? prev + 1 : link);
+}
+
+static int read_attr(const char *sysfs, const char *name, const char *attr, char *buf,
+		     size_t cap)
+{
+	char path[PATH_MAX_INIT];
+	struct str s;
+
+	str_init(&s, path, sizeof(path));
+	str_addf(&s, "%s/class/block/%s/%s", sysfs, name, attr);
+	if (s.truncated)
+		return -ENAMETOOLONG;
+	return file_read_line(path, buf, cap);
+}
+
+static int open_dev(const char *devdir, const char *name)
+{
+	char path[PATH_MAX_INIT];
+	struct str s;
+	int fd;
+
+	str_init(&s, path, sizeof(path));
+	str_addf(&s, "%s/%s", devdir, name);
+	if (s.truncated)
+		return -ENAMETOOLONG;
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	return fd < 0 ? -errno : fd;
+}
+
+static uint8_t probe_buf[PROBE_FS_BYTES];
+
+static int probe_partition(const char *sysfs, const char *devdir, struct root_dev *dev)
+{
+	uint64_t lba;
+	uint32_t count, esize;
+	unsigned long bs = 512;
+	char attr[32];
+	ssize_t n;
+	int fd, r;
+
+	fd = open_dev(devdir, dev->parent);
+	if (fd < 0)
+		return fd;
+	n = file_pread_full(fd, probe_buf, 512, 0);
+	if (n < 512) {
+		r = n < 0 ? (int)n : -ENOENT;
+		goto out;
+	}
+	if (!probe_part_is_gpt(probe_buf, 512)) {
+		r = probe_part_mbr(probe_buf, 512, dev->partno, &dev->part);
+		goto out;
+	}
+	if (read_attr(sysfs, dev->parent, "queue/logical_block_size", attr, sizeof(attr)) ==
+		    0 &&
+	    str_to_uint(attr, &bs) == 0 && (bs < 512 || bs > 4096))
+		bs = 512;
+	n = file_pread_full(fd, probe_buf, bs, (off_t)bs);
+	r = n < 92 ? -ENOENT : probe_part_gpt_header(probe_buf, (size_t)n, &lba, &count, &esize);
+	if (r < 0)
+		goto out;
+	if (dev->partno > count || lba > (1ull << 40)) {
+		r = -ENOENT;
+		goto out;
+	}
+	n = file_pread_full(fd, probe_buf, esize,
+			    (off_t)(lba * bs + (uint64_t)(dev->partno - 1) * esize));
+	r = n < (ssize_t)esize ? -ENOENT : probe_part_gpt_entry(probe_buf, esize, &dev->part);
+out:
+	close(fd);
+	return r;
+}
+
+int root_dev_probe(const char *sysfs, const char *devdir, const char *name,
+		   struct root_dev *ret)
+{
+	struct root_dev dev;
+	char attr[32];
+	unsigned long v;
+	ssize_t n;
+	int fd, r;
+
+	memset(&dev, 0, sizeof(dev));
+	r = str_copy(dev.name, sizeof(dev.name), name);
+	if (r < 0)
+		return r;
+	r = read_attr(sysfs, name, "dev", attr, sizeof(attr));
+	if (r < 0)
+		return r;
+	{
+		struct root_spec num;
+
+		if (parse_devnum(attr, &num) == 0) {
+			dev.major = num.major;
+			dev.minor = num.minor;
+		}
+	}
+	if (read_attr(sysfs, name, "partition", attr, sizeof(attr)) == 0 &&
+	    str_to_uint(attr, &v) == 0 && v > 0) {
+		dev.partno = (unsigned)v;
+		if (parent_of(sysfs, name, dev.parent, sizeof(dev.parent)) == 0)
+			dev.has_part = probe_partition(sysfs, devdir, &dev) == 0;
+	}
+	fd = open_dev(devdir, name);
+	if (fd >= 0) {
+		n = file_pread_full(fd, probe_buf, sizeof(probe_buf), 0);
+		if (n > 0)
+			dev.has_fs = probe_fs(probe_buf, (size_t)n, &dev.fs) == 0;
+		close(fd);
+	}
+	*ret = dev;
+	return 0;
+}
+
+bool root_match(const struct root_spec *spec, const struct root_dev *dev)
+{
+	switch (spec->kind) {
+	case ROOT_PATH:
+		return strcmp(spec->value, dev->name) == 0;
+	case ROOT_UUID:
+		return dev->has_fs && str_caseeq(spec->value, dev->fs.uuid);
+	case ROOT_LABEL:
+		return dev->has_fs && strcmp(spec->value, dev->fs.label) == 0;
+	case ROOT_PARTUUID:
+		return dev->has_part && str_caseeq(spec->value, dev->part.uuid);
+	case ROOT_PARTLABEL:
+		return dev->has_part && strcmp(spec->value, dev->part.label) == 0;
+	case ROOT_DEVNUM:
+		return spec->major == dev->major && spec->minor == dev->minor;
+	}
+	return false;
+}

@@ -1,0 +1,48 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* What root= asks for, what a block device is, and whether one is the other. */
+#ifndef INIT_ROOT_H
+#define INIT_ROOT_H
+
+#include <stdbool.h>
+
+#include "probe.h"
+
+#define ROOT_NAME_MAX 64
+
+enum root_kind {
+	ROOT_PATH,
+	ROOT_UUID,
+	ROOT_LABEL,
+	ROOT_PARTUUID,
+	ROOT_PARTLABEL,
+	ROOT_DEVNUM,
+};
+
+struct root_spec {
+	enum root_kind kind;
+	const char *value; /* points into the text given to root_spec_parse */
+	unsigned major, minor;
+};
+
+struct root_dev {
+	char name[ROOT_NAME_MAX]; /* "vda1", the node under /dev */
+	unsigned major, minor;
+	unsigned partno; /* 0 for a whole disk */
+	char parent[ROOT_NAME_MAX];
+	bool has_fs;
+	bool has_part;
+	struct probe_fs fs;
+	struct probe_part part;
+};
+
+/* -EINVAL for an empty or malformed spec. */
+int root_spec_parse(const char *text, struct root_spec *ret);
+/*
+ * Gather what is known of block device name: sysfs is "/sys" (its class/block/<name>
+ * is read), devdir is "/dev" (its <name> is probed).
+ */
+int root_dev_probe(const char *sysfs, const char *devdir, const char *name,
+		   struct root_dev *ret);
+bool root_match(const struct root_spec *spec, const struct root_dev *dev);
+
+#endif

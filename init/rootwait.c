@@ -1,0 +1,198 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* The root device wait: scan /sys/class/block once, then react to each uevent. */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "coldplug.h"
+#include "dir.h"
+#include "log.h"
+#include "modload.h"
+#include "rootwait.h"
+#include "str.h"
+#include "uevent.h"
+
+static struct root_dev seen[ROOTWAIT_MAX_SEEN];
+static size_t n_seen;
+static bool seen_truncated;
+
+static long now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void remember(const struct root_dev *dev)
+{
+	for (size_t i = 0; i < n_seen; i++)
+		if (strcmp(seen[i].name, dev->name) == 0) {
+			seen[i] = *dev; /* a "change" may bring a new filesystem */
+			return;
+		}
+	if (n_seen < ROOTWAIT_MAX_SEEN)
+		seen[n_seen++] = *dev;
+	else
+		seen_truncated = true;
+}
+
+const struct root_dev *rootwait_seen(const char *name)
+{
+	for (size_t i = 0; i < n_seen; i++)
+		if (strcmp(seen[i].name, name) == 0)
+			return &seen[i];
+	return NULL;
+}
+
+/* Probe one block device; 1 when it is the root. */
+static int consider(const struct rootwait *w, const char *name, struct root_dev *ret)
+{
+	struct root_dev dev;
+
+	if (root_dev_probe(w->sysfs, w->devdir, name, &dev) < 0)
+		return 0;
+	remember(&dev);
+	log_debug("block device '%s' (%u:%u) type '%s' uuid '%s' label '%s' partuuid '%s'",
+		  dev.name, dev.major, dev.minor, dev.fs.type, dev.fs.uuid, dev.fs.label,
+		  dev.part.uuid);
+	if (!root_match(w->spec, &dev))
+		return 0;
+	*ret = dev;
+	return 1;
+}
+
+struct scan {
+	const struct rootwait *w;
+	struct root_dev *ret;
+	int found;
+};
+
+static int scan_one(int dirfd, const char *name, unsigned char type, void *ctx)
+{
+	struct scan *s = ctx;
+
+	(void)dirfd;
+	(void)type;
+	if (consider(s->w, name, s->ret)) {
+		s->found = 1;
+		return -1; /* stop: found */
+	}
+	return 0;
+}
+
+static int scan_class_block(const struct rootwait *w, struct root_dev *ret)
+{
+	char path[256];
+	struct scan s = { w, ret, 0 };
+	struct str p;
+	int fd;
+
+	str_init(&p, path, sizeof(path));
+	str_addf(&p, "%s/class/block", w->sysfs);
+	fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	(void)dir_each(fd, scan_one, &s);
+	close(fd);
+	return s.found;
+}
+
+/* Read every pending uevent. 1: root found, 0: not yet, -ENOBUFS: events were lost. */
+static int drain(const struct rootwait *w, struct root_dev *ret)
+{
+	static char buf[UEVENT_BUFFER + 1];
+
+	for (;;) {
+		struct uevent ev;
+		ssize_t n = recv(w->uevent_fd, buf, UEVENT_BUFFER, MSG_DONTWAIT);
+		const char *name;
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			if (errno == ENOBUFS)
+				return -ENOBUFS;
+			return 0; /* EAGAIN: all read */
+		}
+		buf[n] = '\0';
+		if (uevent_parse(buf, (size_t)n, &ev) < 0)
+			continue;
+		if (strcmp(ev.action, "add") != 0 && strcmp(ev.action, "change") != 0)
+			continue;
+		if (w->match_modules && ev.modalias && strcmp(ev.action, "add") == 0)
+			(void)modload_match(ev.modalias);
+		if (!ev.subsystem || strcmp(ev.subsystem, "block") != 0)
+			continue;
+		name = ev.devname ? ev.devname : strrchr(ev.devpath, '/') + 1;
+		if (consider(w, name, ret))
+			return 1;
+	}
+}
+
+int rootwait_run(const struct rootwait *w, struct root_dev *ret)
+{
+	long deadline = w->timeout_ms < 0 ? -1 : now_ms() + w->timeout_ms;
+
+	if (scan_class_block(w, ret))
+		return 0;
+	for (;;) {
+		struct pollfd pfd = { .fd = w->uevent_fd, .events = POLLIN };
+		long left = -1;
+		int r;
+
+		if (deadline >= 0) {
+			left = deadline - now_ms();
+			if (left <= 0)
+				return -ETIMEDOUT;
+		}
+		if (w->uevent_fd < 0)
+			return -ETIMEDOUT; /* nothing to wait on: a scan is all we have */
+		r = poll(&pfd, 1, left > 0x7fffffffL ? 0x7fffffff : (int)left);
+		if (r < 0 && errno != EINTR)
+			return -errno;
+		if (r <= 0)
+			continue;
+		r = drain(w, ret);
+		if (r == 1)
+			return 0;
+		if (r == -ENOBUFS) {
+			/* The socket overflowed: what we missed is in sysfs. */
+			log_warning("uevents were lost, rescanning devices");
+			if (w->match_modules) {
+				char path[256];
+				struct str p;
+
+				str_init(&p, path, sizeof(path));
+				str_addf(&p, "%s/devices", w->sysfs);
+				(void)coldplug_scan(path);
+			}
+			if (scan_class_block(w, ret))
+				return 0;
+		}
+	}
+}
+
+void rootwait_log_seen(int level)
+{
+	if (n_seen == 0) {
+		log_msg(level, "no block device appeared");
+		return;
+	}
+	log_msg(level, "block devices seen:");
+	for (size_t i = 0; i < n_seen; i++) {
+		const struct root_dev *d = &seen[i];
+
+		log_msg(level, "  %s (%u:%u) type '%s' uuid '%s' label '%s'%s%s%s%s%s", d->name,
+			d->major, d->minor, d->has_fs ? d->fs.type : "unknown", d->fs.uuid,
+			d->fs.label, d->has_part ? " partuuid '" : "",
+			d->has_part ? d->part.uuid : "", d->has_part ? "' partlabel '" : "",
+			d->has_part ? d->part.label : "", d->has_part ? "'" : "");
+	}
+	if (seen_truncated)
+		log_msg(level, "  ... more devices than the %d remembered", ROOTWAIT_MAX_SEEN);
+}

@@ -1,0 +1,130 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* The only file that mounts, loads modules, chroots, execs and powers off. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdint.h>
+#include <sys/ioctl.h>
+#include <sys/mount.h>
+#include <sys/reboot.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/sysmacros.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "sys.h"
+
+extern char **environ;
+
+/* musl ships no kernel headers: the two netlink definitions we need. */
+#define NETLINK_KOBJECT_UEVENT_INIT 15
+struct sockaddr_nl_init {
+	sa_family_t nl_family;
+	unsigned short nl_pad;
+	uint32_t nl_pid;
+	uint32_t nl_groups;
+};
+
+int sys_mount(const char *src, const char *target, const char *type, unsigned long flags,
+	      const char *data)
+{
+	return mount(src, target, type, flags, data) < 0 ? -errno : 0;
+}
+
+int sys_umount(const char *target, int flags)
+{
+	return umount2(target, flags) < 0 ? -errno : 0;
+}
+
+int sys_finit_module(const char *path, const char *params)
+{
+	int fd, r = 0;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	if (syscall(SYS_finit_module, fd, params, 0) < 0)
+		r = -errno;
+	close(fd);
+	return r;
+}
+
+int sys_chroot(const char *path)
+{
+	return chroot(path) < 0 ? -errno : 0;
+}
+
+int sys_mknod(const char *path, mode_t mode, dev_t dev)
+{
+	return mknod(path, mode, dev) < 0 ? -errno : 0;
+}
+
+int sys_exec(const char *path, char *const argv[])
+{
+	execve(path, argv, environ);
+	return -errno;
+}
+
+int sys_run_shell(const char *busybox, const char *console)
+{
+	static char *const argv[] = { (char *)"sh", NULL };
+	static char *const envp[] = { (char *)"PATH=/usr/sbin:/usr/bin:/sbin:/bin",
+				      (char *)"PS1=(initramfs) # ", (char *)"HOME=/",
+				      (char *)"TERM=linux", NULL };
+	int status;
+	pid_t pid;
+
+	pid = fork();
+	if (pid < 0)
+		return -errno;
+	if (pid == 0) {
+		int fd;
+
+		/* Its own session with the console as controlling tty, so ^C works. */
+		setsid();
+		fd = open(console, O_RDWR | O_NOCTTY);
+		if (fd >= 0) {
+			(void)ioctl(fd, TIOCSCTTY, 1);
+			dup2(fd, 0);
+			dup2(fd, 1);
+			dup2(fd, 2);
+			if (fd > 2)
+				close(fd);
+		}
+		execve(busybox, argv, envp);
+		_exit(127);
+	}
+	while (waitpid(pid, &status, 0) < 0)
+		if (errno != EINTR)
+			return -errno;
+	return WIFEXITED(status) ? WEXITSTATUS(status) : -EINTR;
+}
+
+int sys_uevent_open(void)
+{
+	struct sockaddr_nl_init addr = { .nl_family = AF_NETLINK, .nl_groups = 1 };
+	int size = 16 << 20;
+	int fd;
+
+	fd = socket(AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK,
+		    NETLINK_KOBJECT_UEVENT_INIT);
+	if (fd < 0)
+		return -errno;
+	/* Module loading can burst many events; losing them costs a rescan. */
+	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &size, sizeof(size)) < 0)
+		(void)setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof(size));
+	if (bind(fd, (struct sockaddr *)&addr, sizeof(addr)) < 0) {
+		int r = -errno;
+
+		close(fd);
+		return r;
+	}
+	return fd;
+}
+
+int sys_poweroff(void)
+{
+	sync();
+	return reboot(RB_POWER_OFF) < 0 ? -errno : 0;
+}

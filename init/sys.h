@@ -1,0 +1,28 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The calls that change the system: sys.c is the only file that makes them, so that
+ * every other file runs on the host against tests/unit/init/fake_sys.c.
+ * All return 0 or a negative errno.
+ */
+#ifndef INIT_SYS_H
+#define INIT_SYS_H
+
+#include <sys/types.h>
+
+int sys_mount(const char *src, const char *target, const char *type, unsigned long flags,
+	      const char *data);
+int sys_umount(const char *target, int flags);
+/* Open path and hand it to finit_module(2) with params. */
+int sys_finit_module(const char *path, const char *params);
+int sys_chroot(const char *path);
+int sys_mknod(const char *path, mode_t mode, dev_t dev);
+/* execv(path, argv) with the current environment; returns only on failure. */
+int sys_exec(const char *path, char *const argv[]);
+/* Run "busybox sh" on the console in a child session and wait until it exits. */
+int sys_run_shell(const char *busybox, const char *console);
+/* A socket on the kernel's uevent multicast group, nonblocking. Returns the fd. */
+int sys_uevent_open(void);
+/* Power off, or return when not allowed. */
+int sys_poweroff(void);
+
+#endif

@@ -1,0 +1,307 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
+# Boot test helpers: disk images without loop devices, initramfs images (from the
+# generator, or hand-made for development and for the busybox baseline), QEMU runs.
+# Source after tests/lib.sh and t_fixture.
+
+BOOT_TIMEOUT=${BOOT_TIMEOUT:-90}
+# mkinitramfs: the real generator (the default, and what `make test` checks).
+# hand: a plan written here in shell and packed with cpio, to develop the init alone.
+BOOT_IMAGER=${BOOT_IMAGER:-mkinitramfs}
+VMLINUZ=${VMLINUZ:-}
+
+boot_setup() {
+	BW=$T_TMP
+	VMLINUZ=${VMLINUZ:-$KROOT/boot/vmlinuz-$KVER}
+	KMOD=$KROOT/lib/modules/$KVER
+	musl-gcc -static -Os -o "$BW/rootinit" "$TOP/tests/boot/rootinit.c" || return 1
+	mkdir -p "$BW/rootfs"/{sbin,bin,proc,sys,dev,run,tmp,etc}
+	cp "$BW/rootinit" "$BW/rootfs/sbin/init"
+	cp "$BW/rootinit" "$BW/rootfs/bin/alt-init"
+	echo "boot test root" >"$BW/rootfs/etc/motd"
+}
+
+# The generator is usable: it exists and answers --help or -h.
+boot_have_generator() {
+	[ -x "$MKINITRAMFS" ]
+}
+
+# ---- disk images --------------------------------------------------------------------
+
+# mk_ext4 FILE SIZE [mkfs options...]
+mk_ext4() {
+	local f=$1 size=$2
+	shift 2
+	rm -f "$f"
+	truncate -s "$size" "$f"
+	mkfs.ext4 -q -F -d "$BW/rootfs" "$@" "$f" >/dev/null
+}
+
+# mk_xfs FILE [mkfs options...]: mkfs.xfs fills it from a protofile (300 MiB minimum).
+mk_xfs() {
+	local f=$1 proto=$BW/xfs.proto
+	shift
+	{
+		echo "/dummy"
+		echo "0 0"
+		echo "d--755 0 0"
+		proto_dir "$BW/rootfs" "  "
+		echo "\$"
+	} >"$proto"
+	rm -f "$f"
+	truncate -s 300M "$f"
+	mkfs.xfs -q -f -p "$proto" "$@" "$f" >/dev/null
+}
+
+proto_dir() {
+	local dir=$1 ind=$2 e name
+	for e in "$dir"/*; do
+		[ -e "$e" ] || continue
+		name=${e##*/}
+		if [ -d "$e" ]; then
+			echo "${ind}$name d--755 0 0"
+			proto_dir "$e" "$ind  "
+			echo "${ind}\$"
+		else
+			echo "${ind}$name ---$(stat -c %a "$e") 0 0 $e"
+		fi
+	done
+}
+
+# mk_btrfs FILE [mkfs options...]
+mk_btrfs() {
+	local f=$1
+	shift
+	rm -f "$f"
+	truncate -s 128M "$f"
+	mkfs.btrfs -q -f --rootdir "$BW/rootfs" "$@" "$f" >/dev/null
+}
+
+# mk_gpt DISK PARTIMG UUID NAME: a GPT disk whose partition 1 holds PARTIMG.
+mk_gpt() {
+	local disk=$1 part=$2 uuid=$3 name=$4 sectors
+	sectors=$(($(stat -c %s "$part") / 512))
+	rm -f "$disk"
+	truncate -s $(((sectors + 2048 + 2048) * 512)) "$disk"
+	printf 'label: gpt\nstart=2048, size=%s, type=linux, uuid=%s, name="%s"\n' \
+		"$sectors" "$uuid" "$name" | sfdisk -q "$disk" >/dev/null
+	dd if="$part" of="$disk" bs=1M seek=1 conv=notrunc,sparse status=none
+}
+
+# mk_mbr DISK PARTIMG SIGNATURE: an MBR disk whose partition 1 holds PARTIMG.
+mk_mbr() {
+	local disk=$1 part=$2 sig=$3 sectors
+	sectors=$(($(stat -c %s "$part") / 512))
+	rm -f "$disk"
+	truncate -s $(((sectors + 2048) * 512)) "$disk"
+	printf 'label: dos\nlabel-id: 0x%s\nstart=2048, size=%s, type=83\n' "$sig" \
+		"$sectors" | sfdisk -q "$disk" >/dev/null
+	dd if="$part" of="$disk" bs=1M seek=1 conv=notrunc,sparse status=none
+}
+
+# ---- initramfs images ----------------------------------------------------------------
+
+compress_cmd() {
+	case $1 in
+	zstd) echo "zstd -q -19 -T1" ;;
+	gzip) echo "gzip -9n" ;;
+	xz) echo "xz --check=crc32 -T1" ;;
+	lz4) echo "lz4 -q -l -9" ;;
+	none) echo "cat" ;;
+	*) return 1 ;;
+	esac
+}
+
+# pack_dir DIR OUT COMP: a newc archive of DIR, compressed.
+pack_dir() {
+	local dir=$1 out=$2 comp
+	comp=$(compress_cmd "$3") || return 1
+	(cd "$dir" && find . -mindepth 1 | LC_ALL=C sort |
+		cpio -o -H newc -R 0:0 --quiet) | $comp >"$out"
+}
+
+# hand_plan STAGE SPEC...: copy modules into STAGE and write the plan for them.
+# SPEC is FLAGS:MODULE[:PARAMS] with FLAGS 'a' or 'm'. Soft dependencies that modprobe
+# lists (crc32c-intel) are flagged 's' as the generator would.
+hand_plan() {
+	local stage=$1
+	shift
+	local -A index=()
+	local -a names=() paths=() flags=() deps=() params=() aliases=()
+	local spec kind mod par line p n closure f i
+	for spec in "$@"; do
+		IFS=: read -r kind mod par <<<"$spec"
+		closure=
+		while read -r line; do
+			case $line in insmod\ *) ;; *) continue ;; esac
+			p=${line#insmod }
+			p=${p%% *}
+			n=${p##*/}
+			n=${n%.ko*}
+			n=${n//-/_}
+			if [ -z "${index[$p]:-}" ]; then
+				i=${#names[@]}
+				index[$p]=$i
+				names+=("$n")
+				paths+=("${p#"$KROOT"}")
+				f=-
+				[ "$n" = crc32c_intel ] && f=s
+				flags+=("$f")
+				deps+=("${closure:--}")
+				params+=("")
+				mkdir -p "$stage/$(dirname "${p#"$KROOT"}")"
+				cp "$p" "$stage/${p#"$KROOT"}"
+			fi
+			i=${index[$p]}
+			# The module asked for gets the kind; an always module's deps are
+			# always loaded too, an on-match module's only along with it.
+			if [ "$n" = "${mod//-/_}" ] || [ "$kind" = a ]; then
+				case ${flags[i]} in *"$kind"*) ;; *) flags[i]=${flags[i]#-}$kind ;; esac
+			fi
+			if [ "$n" = "${mod//-/_}" ]; then
+				[ -n "$par" ] && params[i]=$par
+				if [ "$kind" = m ]; then
+					while read -r _ pat _; do
+						aliases+=("$pat	$i")
+					done < <(grep -E "^alias [^ ]+ ${n//_/[-_]}\$" "$KMOD/modules.alias")
+				fi
+			fi
+			closure=${closure:+$closure,}$i
+		done < <(modprobe -d "$KROOT" -S "$KVER" --show-depends "$mod")
+	done
+	mkdir -p "$stage/etc/mkinitramfs"
+	{
+		printf 'mkinitramfs-plan\t1\n'
+		printf 'K\t%s\n' "$KVER"
+		printf 'F\tgenerator\tboot test hand_plan\n'
+		for i in "${!names[@]}"; do
+			printf 'M\t%s\t%s\t%s\t%s\t%s\n' "${names[i]}" "${paths[i]}" "${flags[i]}" \
+				"${deps[i]}" "${params[i]}"
+		done
+		for i in "${aliases[@]}"; do
+			printf 'A\t%s\n' "$i"
+		done
+	} >"$stage/etc/mkinitramfs/plan"
+}
+
+# hand_image OUT COMP BUSYBOX(yes|no) SPEC...: /init is build/init.
+hand_image() {
+	local out=$1 comp=$2 bb=$3 stage
+	shift 3
+	stage=$(mktemp -d "$BW/stage.XXXXXX")
+	mkdir -p "$stage"/{dev,proc,sys,run,bin,new_root}
+	cp "$B/init" "$stage/init"
+	mknod "$stage/dev/console" c 5 1 2>/dev/null || true
+	if [ "$bb" = yes ]; then
+		cp /bin/busybox "$stage/bin/busybox"
+		ln -s busybox "$stage/bin/sh"
+	fi
+	hand_plan "$stage" "$@" || return 1
+	pack_dir "$stage" "$out" "$comp"
+	rm -rf "$stage"
+}
+
+# gen_image OUT COMP BUSYBOX(yes|no) SPEC...: the same request through the generator.
+# a:MOD[:PARAMS] -> MODULES; m:MOD -> MODULES_ON_MATCH (see the report of issue 4).
+gen_image() {
+	local out=$1 comp=$2 bb=$3 conf spec kind mod par
+	shift 3
+	conf=$(mktemp "$BW/conf.XXXXXX")
+	{
+		printf 'MODULES=('
+		for spec in "$@"; do
+			IFS=: read -r kind mod par <<<"$spec"
+			[ "$kind" = a ] && printf ' "%s"' "$mod${par:+ $par}"
+		done
+		printf ' )\n'
+		printf 'MODULES_ON_MATCH=('
+		for spec in "$@"; do
+			IFS=: read -r kind mod par <<<"$spec"
+			[ "$kind" = m ] && printf ' "%s"' "$mod"
+		done
+		printf ' )\n'
+		[ "$bb" = yes ] && printf 'BINARIES=(/bin/busybox)\n'
+		printf 'COMPRESSION=%s\n' "$comp"
+	} >"$conf"
+	"$MKINITRAMFS" -k "$KVER" -r "$KROOT" -c "$conf" -g "$out" -z "$comp" \
+		>"$out.gen.log" 2>&1 || {
+		echo "    | mkinitramfs failed:"
+		sed 's/^/    | /' "$out.gen.log" | tail -n 10
+		return 1
+	}
+}
+
+# make_image OUT COMP BUSYBOX SPEC...: through the selected imager.
+make_image() {
+	case $BOOT_IMAGER in
+	hand) hand_image "$@" ;;
+	mkinitramfs)
+		if ! boot_have_generator; then
+			echo "    | generator '$MKINITRAMFS' is missing: build it (make) or run" \
+				"with BOOT_IMAGER=hand to test the init alone"
+			return 1
+		fi
+		gen_image "$@"
+		;;
+	*)
+		echo "    | unknown BOOT_IMAGER '$BOOT_IMAGER'"
+		return 1
+		;;
+	esac
+}
+
+# ---- QEMU ------------------------------------------------------------------------------
+
+# qemu_boot LOG INITRD APPEND [QEMU ARGS...]: boot, serial console into LOG.
+qemu_boot() {
+	local log=$1 initrd=$2 append=$3
+	shift 3
+	timeout -k 5 "$BOOT_TIMEOUT" qemu-system-x86_64 -accel tcg -m 512 -smp 1 \
+		-nographic -no-reboot -kernel "$VMLINUZ" -initrd "$initrd" \
+		-append "console=ttyS0 panic=-1 $append" "$@" </dev/null >"$log" 2>&1
+	echo "qemu exit $?" >>"$log"
+	keep_log "$log"
+}
+
+# Logs outlive the scratch directory, for whoever reads a failure afterwards.
+keep_log() {
+	mkdir -p "$B/boot-logs"
+	cp "$1" "$B/boot-logs/"
+}
+
+# wait_log LOG PATTERN SECONDS: wait until the log has a line matching the ERE.
+wait_log() {
+	local i
+	for ((i = 0; i < $3 * 10; i++)); do
+		grep -Eq -- "$2" "$1" 2>/dev/null && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+# qemu_interactive LOG INITRD APPEND QEMU_ARGS... -- then steps on stdin of this
+# function: lines "wait ERE" and "send TEXT", run in order against the serial console.
+qemu_interactive_start() {
+	local log=$1 initrd=$2 append=$3
+	shift 3
+	QFIFO=$(mktemp -u "$BW/fifo.XXXXXX")
+	mkfifo "$QFIFO"
+	timeout -k 5 "$BOOT_TIMEOUT" qemu-system-x86_64 -accel tcg -m 512 -smp 1 \
+		-nographic -no-reboot -kernel "$VMLINUZ" -initrd "$initrd" \
+		-append "console=ttyS0 panic=-1 $append" "$@" <"$QFIFO" >"$log" 2>&1 &
+	QPID=$!
+	exec 9>"$QFIFO"
+}
+
+qemu_send() {
+	printf '%s\r' "$1" >&9
+}
+
+qemu_interactive_end() {
+	local log=$1 rc
+	wait "$QPID"
+	rc=$?
+	exec 9>&-
+	rm -f "$QFIFO"
+	echo "qemu exit $rc" >>"$log"
+	keep_log "$log"
+}

@@ -1,0 +1,83 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* The test root's /sbin/init: print what the boot tests check, then power off. */
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/reboot.h>
+#include <sys/statvfs.h>
+#include <unistd.h>
+
+static void show_file(const char *tag, const char *path)
+{
+	char buf[4096];
+	ssize_t n;
+	int fd;
+
+	fd = open(path, O_RDONLY);
+	if (fd < 0) {
+		printf("ROOTINIT %s=<absent>\n", tag);
+		return;
+	}
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	buf[n > 0 ? n : 0] = '\0';
+	buf[strcspn(buf, "\n")] = '\0';
+	printf("ROOTINIT %s=%s\n", tag, buf);
+}
+
+/* The mount options of "/" as the kernel reports them. */
+static void show_root_mount(void)
+{
+	char line[1024];
+	FILE *f = fopen("/proc/mounts", "r");
+
+	while (f && fgets(line, sizeof(line), f)) {
+		char dev[256], dir[256], type[64], opts[512];
+
+		if (sscanf(line, "%255s %255s %63s %511s", dev, dir, type, opts) == 4 &&
+		    strcmp(dir, "/") == 0 && strcmp(type, "rootfs") != 0)
+			printf("ROOTINIT mount=%s %s %s\n", dev, type, opts);
+	}
+	if (f)
+		fclose(f);
+}
+
+/* Names of the loaded modules, on one line, for the load-on-match checks. */
+static void show_modules(void)
+{
+	char line[512];
+	FILE *f = fopen("/proc/modules", "r");
+
+	printf("ROOTINIT modules=");
+	while (f && fgets(line, sizeof(line), f))
+		printf(" %.*s", (int)strcspn(line, " "), line);
+	printf("\n");
+	if (f)
+		fclose(f);
+}
+
+int main(int argc, char *argv[])
+{
+	struct statvfs sv;
+
+	/* First the uptime: the boot time measurement reads it. */
+	mount("proc", "/proc", "proc", 0, NULL);
+	show_file("uptime", "/proc/uptime");
+	mount("sysfs", "/sys", "sysfs", 0, NULL);
+	show_file("cmdline", "/proc/cmdline");
+	printf("ROOTINIT pid=%d\n", (int)getpid());
+	for (int i = 0; i < argc; i++)
+		printf("ROOTINIT argv[%d]=%s\n", i, argv[i]);
+	if (statvfs("/", &sv) == 0)
+		printf("ROOTINIT root=%s\n", (sv.f_flag & ST_RDONLY) ? "ro" : "rw");
+	show_root_mount();
+	show_file("nbds_max", "/sys/module/nbd/parameters/nbds_max");
+	show_modules();
+	printf("ROOTINIT initramfs-left=%s\n", access("/init", F_OK) == 0 ? "yes" : "no");
+	printf("ROOTINIT done\n");
+	fflush(stdout);
+	sync();
+	reboot(RB_POWER_OFF);
+	return 0;
+}
