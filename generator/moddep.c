@@ -1739,3 +1739,17 @@ int moddep_reset(struct moddep *m)
 	clear_result(m);
 	return 0;
 }
+
+int moddep_lookup(struct moddep *m, const char *name_or_alias, struct strv *names)
+{
+	struct lookup *lk;
+	int r = lookup(m, name_or_alias, &lk);
+
+	for (size_t i = 0; r >= 0 && i < lk->n; i++)
+		if (!strv_contains(names, lk->mods[i]->name))
+			r = strv_push(names, lk->mods[i]->name);
+	for (size_t i = 0; r >= 0 && i < lk->builtins.n; i++)
+		if (!strv_contains(names, lk->builtins.v[i]))
+			r = strv_push(names, lk->builtins.v[i]);
+	return r;
+}
