@@ -1,6 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Small helpers for the Criterion tests: scratch directories and files. */
-#define _GNU_SOURCE
 #include <criterion/criterion.h>
 #include <ftw.h>
 #include <stdio.h>
