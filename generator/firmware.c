@@ -196,13 +196,14 @@ static int follow(struct firmware_set *add, const struct firmware_set *caps,
 		if (lstat(host, &st) < 0)
 			return negative_errno();
 		if (S_ISREG(st.st_mode)) {
-			struct firmware_file f = {.path = TAKE_PTR(ipath), .size = st.st_size};
+			struct firmware_file f = {.path = TAKE_PTR(ipath),
+						  .size = st.st_size};
 			f.source = TAKE_PTR(host);
 			f.decompress = (is_compressed(f.path, ".xz") && !caps->xz_ok) ||
 				       (is_compressed(f.path, ".zst") && !caps->zstd_ok);
 			if (f.decompress)
-				f.path[strlen(f.path) - (is_compressed(f.path, ".xz") ? 3 : 4)] =
-					'\0';
+				f.path[strlen(f.path) -
+				       (is_compressed(f.path, ".xz") ? 3 : 4)] = '\0';
 			return set_push(add, &f);
 		}
 		if (!S_ISLNK(st.st_mode))
@@ -260,16 +261,18 @@ int firmware_find(struct firmware_set *set, const char *root, const char *kver,
 				/* The kernel's own order of directories. */
 				if (d == 0)
 					r = asprintf(&rel, "%s/firmware/updates/%s/%s%s",
-						     prefixes[p], kver, name, suffixes[s]);
+						     prefixes[p], kver, name,
+						     suffixes[s]);
 				else if (d == 1)
 					r = asprintf(&rel, "%s/firmware/updates/%s%s",
 						     prefixes[p], name, suffixes[s]);
 				else if (d == 2)
-					r = asprintf(&rel, "%s/firmware/%s/%s%s", prefixes[p],
-						     kver, name, suffixes[s]);
-				else
-					r = asprintf(&rel, "%s/firmware/%s%s", prefixes[p], name,
+					r = asprintf(&rel, "%s/firmware/%s/%s%s",
+						     prefixes[p], kver, name,
 						     suffixes[s]);
+				else
+					r = asprintf(&rel, "%s/firmware/%s%s",
+						     prefixes[p], name, suffixes[s]);
 				if (r < 0 || asprintf(&host, "%s/%s", root, rel) < 0)
 					return -ENOMEM;
 				struct stat st;

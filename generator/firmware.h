@@ -10,11 +10,12 @@
 
 /* One image entry for firmware: a regular file or a symlink kept as a symlink. */
 struct firmware_file {
-	char *path; /* in-image, relative: lib/firmware/... */
-	char *source; /* host file; NULL for a symlink */
-	char *target; /* symlink target, relative; NULL for a file */
-	int decompress; /* store `source` decompressed (the kernel cannot read it as is) */
-	off_t size; /* of the host file */
+	char *path;	/* in-image, relative: lib/firmware/... */
+	char *source;	/* host file; NULL for a symlink */
+	char *target;	/* symlink target, relative; NULL for a file */
+	int decompress; /* store `source` decompressed (the kernel cannot read it as is)
+			 */
+	off_t size;	/* of the host file */
 };
 
 struct firmware_set {

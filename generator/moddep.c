@@ -1,5 +1,26 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Kernel modules: the ordered closure of what was asked for, through libkmod. */
+
+/*
+ * Semantics, checked against `modprobe --show-depends` by tests/integration/moddep_*.sh:
+ * - A word resolves as modprobe resolves it (kmod_module_new_from_lookup: modprobe.d
+ *   aliases, module names, symbols, modules.alias, builtins). Builtins are satisfied.
+ * - The closure follows hard deps, softdeps pre/post (each word looked up, so an alias
+ *   brings every module it matches; like libkmod only the first matching softdep rule
+ *   of a module counts) and weak deps when libkmod has them (loaded only on demand).
+ * - Blacklist: an alias (asked, or a softdep word) never brings a blacklisted module, as
+ *   modprobe does for aliases; a module asked for by its name, or needed as a hard
+ *   dependency, is included.
+ * - Options: modprobe.d `options` lines of the module (files in name order, as libkmod
+ *   reads them), then the configuration's parameters. libkmod also reads the build
+ *   host's /proc/cmdline; those entries are taken out (they are the host's, not the
+ *   image's; the init appends the booted kernel's command line itself).
+ * - install/remove commands are not run (said once with -v).
+ * - Order: depth first, softdeps pre then hard deps before a module, softdeps post
+ *   after it; a softdep cycle is broken where it closes.
+ * - .ko.gz: Debian's kmod 30 has no zlib, so depmod does not index gzip modules at all;
+ *   they are "not found". xz and zstd modules are staged decompressed.
+ */
 #include <ctype.h>
 #include <fcntl.h>
 #include <fnmatch.h>
@@ -50,7 +71,7 @@ struct edge {
 struct mod {
 	char *name; /* normalised by libkmod: '-' is '_' */
 	struct kmod_module *km;
-	char *path; /* the file libkmod (so depmod) chose; NULL for a builtin */
+	char *path;    /* the file libkmod (so depmod) chose; NULL for a builtin */
 	char *relpath; /* under lib/modules/<kver>/, compression suffix removed */
 	int compressed;
 	int builtin;
@@ -67,9 +88,9 @@ struct mod {
 	int in_required, in_optional, in_always, match;
 	struct strv reasons;
 	size_t more_reasons;
-	struct strv params; /* from requests, after the options */
+	struct strv params;	/* from requests, after the options */
 	struct mod *match_root; /* for a post softdep of an on-match module */
-	int state; /* ordering: 0 new, 1 visiting, 2 placed */
+	int state;		/* ordering: 0 new, 1 visiting, 2 placed */
 	size_t index;
 	unsigned stamp;
 };
@@ -234,7 +255,8 @@ static int read_kcmdline(struct strv *options, struct strv *blacklist)
 	buf[n] = '\0';
 	buf[strcspn(buf, "\n")] = '\0';
 	char *save = NULL;
-	for (char *tok = strtok_r(buf, " ", &save); tok; tok = strtok_r(NULL, " ", &save)) {
+	for (char *tok = strtok_r(buf, " ", &save); tok;
+	     tok = strtok_r(NULL, " ", &save)) {
 		char *dot = strchr(tok, '.'), *eq = strchr(tok, '=');
 		if (!dot || !eq || eq < dot || strchr(tok, '"'))
 			continue;
@@ -243,7 +265,8 @@ static int read_kcmdline(struct strv *options, struct strv *blacklist)
 		int r;
 		if (streq(tok, "modprobe") && !strncmp(dot + 1, "blacklist=", 10)) {
 			char *s2 = NULL;
-			for (char *b = strtok_r(eq + 1, ",", &s2); b; b = strtok_r(NULL, ",", &s2)) {
+			for (char *b = strtok_r(eq + 1, ",", &s2); b;
+			     b = strtok_r(NULL, ",", &s2)) {
 				_cleanup_free_ char *name = strdup(b);
 				if (!name)
 					return -ENOMEM;
@@ -354,8 +377,9 @@ static int load_config(struct moddep *m)
 		}
 		m->rules = v;
 		struct softdep_rule *rule = &m->rules[m->nrules++];
-		*rule = (struct softdep_rule){.pattern = strdup(kmod_config_iter_get_key(it)),
-					      .text = strdup(kmod_config_iter_get_value(it))};
+		*rule = (struct softdep_rule){
+			.pattern = strdup(kmod_config_iter_get_key(it)),
+			.text = strdup(kmod_config_iter_get_value(it))};
 		r = rule->pattern && rule->text ? split_softdep(rule) : -ENOMEM;
 	}
 	kmod_config_iter_free_iter(it);
@@ -399,7 +423,8 @@ static int load_config(struct moddep *m)
 			break;
 		}
 		normalise_name(name);
-		if (strv_take_out(&kblack, name) || tfind(name, &m->blacklist, compare_str)) {
+		if (strv_take_out(&kblack, name) ||
+		    tfind(name, &m->blacklist, compare_str)) {
 			free(name);
 			continue;
 		}
@@ -419,7 +444,8 @@ static int blacklisted(const struct moddep *m, const struct mod *mod)
 	return tfind(mod->name, &m->blacklist, compare_str) != NULL;
 }
 
-/* ---- the module table --------------------------------------------------------------- */
+/* ---- the module table ---------------------------------------------------------------
+ */
 
 static const char *compression_suffix(const char *path)
 {
@@ -576,7 +602,8 @@ static int lookup(struct moddep *m, const char *word, struct lookup **ret)
 	return 0;
 }
 
-static int add_edge(struct mod *from, struct mod *to, enum edge_kind kind, const char *via)
+static int add_edge(struct mod *from, struct mod *to, enum edge_kind kind,
+		    const char *via)
 {
 	if (to == from || to->builtin)
 		return 0;
@@ -631,7 +658,8 @@ static int add_soft_edges(struct moddep *m, struct mod *mod, const struct strv *
 			/* An alias never brings in a blacklisted module; a name does. */
 			if (!lk->by_name && blacklisted(m, lk->mods[j]))
 				continue;
-			r = add_edge(mod, lk->mods[j], kind, lk->by_name ? NULL : lk->name);
+			r = add_edge(mod, lk->mods[j], kind,
+				     lk->by_name ? NULL : lk->name);
 			if (r < 0)
 				return r;
 		}
@@ -671,7 +699,8 @@ static int load_deplines(struct moddep *m)
 		line[strcspn(line, "\n")] = '\0';
 		struct depline *d = calloc(1, sizeof(*d));
 		if (!d || !(d->relpath = strndup(line, (size_t)(colon - line))) ||
-		    !(d->deps = strdup(colon + 1)) || !tsearch(d, &m->deplines, compare_depline)) {
+		    !(d->deps = strdup(colon + 1)) ||
+		    !tsearch(d, &m->deplines, compare_depline)) {
 			if (d)
 				depline_free(d);
 			r = -ENOMEM;
@@ -716,7 +745,8 @@ static int check_deps(struct moddep *m, struct mod *mod, size_t got)
 	copy = strdup((*hit)->deps);
 	if (!copy)
 		return -ENOMEM;
-	for (char *w = strtok_r(copy, " \t", &save); w; w = strtok_r(NULL, " \t", &save)) {
+	for (char *w = strtok_r(copy, " \t", &save); w;
+	     w = strtok_r(NULL, " \t", &save)) {
 		_cleanup_free_ char *dep = NULL;
 		if (w[0] == '/')
 			dep = strdup(w);
@@ -769,7 +799,8 @@ static int expand(struct moddep *m, struct mod *mod)
 	return 0;
 }
 
-/* ---- public: setup and requests ------------------------------------------------------ */
+/* ---- public: setup and requests ------------------------------------------------------
+ */
 
 static int dir_exists(const char *path)
 {
@@ -793,7 +824,8 @@ int moddep_new(const char *root, const char *kver, struct moddep **ret)
 
 	m->root = strdup(root);
 	m->kver = strdup(kver);
-	if (!m->root || !m->kver || asprintf(&moddir, "%s/lib/modules/%s", root, kver) < 0 ||
+	if (!m->root || !m->kver ||
+	    asprintf(&moddir, "%s/lib/modules/%s", root, kver) < 0 ||
 	    asprintf(&depbin, "%s/modules.dep.bin", moddir) < 0) {
 		r = -ENOMEM;
 		goto fail;
@@ -923,7 +955,8 @@ void moddep_free(struct moddep *m)
 }
 
 /* "nbd nbds_max=1024" -> name "nbd", params "nbds_max=1024"; "foo?" is optional. */
-static int parse_spec(const char *spec, char **ret_name, char **ret_params, int *ret_optional)
+static int parse_spec(const char *spec, char **ret_name, char **ret_params,
+		      int *ret_optional)
 {
 	while (isspace((unsigned char)*spec))
 		spec++;
@@ -996,7 +1029,8 @@ int moddep_request(struct moddep *m, const char *spec, const char *origin,
 	return 0;
 }
 
-/* ---- resolve --------------------------------------------------------------------------- */
+/* ---- resolve
+ * --------------------------------------------------------------------------- */
 
 _printf_(2, 3) static int add_reason(struct mod *mod, const char *fmt, ...)
 {
@@ -1072,9 +1106,10 @@ static int add_roots(struct moddep *m, struct worklist *w)
 			if (r >= 0 && q->lk->by_name)
 				r = add_reason(mod, "asked by %s", q->origin);
 			else if (r >= 0)
-				r = add_reason(mod, "asked by %s as alias '%s'", q->origin,
-					       q->name);
-			if (r >= 0 && *q->params && !strv_contains(&mod->params, q->params))
+				r = add_reason(mod, "asked by %s as alias '%s'",
+					       q->origin, q->name);
+			if (r >= 0 && *q->params &&
+			    !strv_contains(&mod->params, q->params))
 				r = strv_push(&mod->params, q->params);
 			if (r < 0)
 				return r;
@@ -1126,7 +1161,8 @@ static int mark(struct worklist *w, size_t off_root, size_t off_mark, unsigned m
 	size_t sp = 0;
 	for (size_t i = 0; i < w->n; i++) {
 		struct mod *mod = w->v[i];
-		int *root = (int *)((char *)mod + off_root), *mk = (int *)((char *)mod + off_mark);
+		int *root = (int *)((char *)mod + off_root),
+		    *mk = (int *)((char *)mod + off_mark);
 		if (*root && !*mk) {
 			*mk = 1;
 			stack[sp++] = mod;
@@ -1243,8 +1279,8 @@ static int collect_firmware(struct moddep *m)
 			if (r == -ENOMEM)
 				return r;
 			if (r < 0) {
-				log_debug("firmware '%s' of module '%s': %s", name, mod->name,
-					  strerror(-r));
+				log_debug("firmware '%s' of module '%s': %s", name,
+					  mod->name, strerror(-r));
 				r = add_missing(m, name, mod->name);
 				if (r < 0)
 					return r;
@@ -1273,7 +1309,8 @@ int moddep_resolve(struct moddep *m)
 		r = mark(&w, offsetof(struct mod, root_optional),
 			 offsetof(struct mod, in_optional), EDGE_BIT(EDGE_HARD));
 	if (r >= 0)
-		r = mark(&w, offsetof(struct mod, root_always), offsetof(struct mod, in_always),
+		r = mark(&w, offsetof(struct mod, root_always),
+			 offsetof(struct mod, in_always),
 			 EDGE_BIT(EDGE_HARD) | EDGE_BIT(EDGE_PRE) | EDGE_BIT(EDGE_POST));
 	if (r >= 0 && w.n > ABI_PLAN_MAX_MODULES)
 		r = -E2BIG;
@@ -1291,7 +1328,8 @@ int moddep_resolve(struct moddep *m)
 		mod->match = 1;
 		for (size_t e = 0; e < mod->nedges; e++) {
 			struct mod *to = mod->edges[e].to;
-			if (mod->edges[e].kind == EDGE_POST && !to->in_always && !to->match) {
+			if (mod->edges[e].kind == EDGE_POST && !to->in_always &&
+			    !to->match) {
 				to->match = 1;
 				to->match_root = mod;
 			}
@@ -1305,7 +1343,8 @@ int moddep_resolve(struct moddep *m)
 	if (r < 0)
 		return r;
 	if (m->install_commands)
-		log_verbose("%zu module(s) have install commands in modprobe.d: these are not "
+		log_verbose("%zu module(s) have install commands in modprobe.d: these "
+			    "are not "
 			    "run, the init loads the module itself",
 			    m->install_commands);
 	m->resolved = 1;
@@ -1317,7 +1356,8 @@ size_t moddep_missing_firmware(const struct moddep *m)
 	return m->nmissing;
 }
 
-/* ---- stage ------------------------------------------------------------------------------ */
+/* ---- stage
+ * ------------------------------------------------------------------------------ */
 
 static int load_aliases(struct moddep *m)
 {
@@ -1412,7 +1452,8 @@ static int plan_flags(const struct mod *mod, char *buf)
 	return 0;
 }
 
-/* Indexes of what must be loaded before `mod`: hard deps and pre softdeps, transitively. */
+/* Indexes of what must be loaded before `mod`: hard deps and pre softdeps, transitively.
+ */
 static int before_of(struct mod *mod, unsigned stamp, size_t *out, size_t *ret_n)
 {
 	size_t n = 0, sp = 0;
@@ -1578,7 +1619,8 @@ static int stage_indexes(struct moddep *m, struct stage *stage)
 			.deps = deps + d,
 			.aliases = al ? (const char *const *)al->v : NULL,
 			.naliases = al ? al->n : 0,
-			.softdep = rule && (rule->pre.n || rule->post.n) ? rule->text : NULL,
+			.softdep =
+				rule && (rule->pre.n || rule->post.n) ? rule->text : NULL,
 		};
 		/* depmod's modules.dep lists the last-loaded dependency first. */
 		for (size_t e = mod->nedges; e-- > 0;)
@@ -1659,7 +1701,8 @@ int moddep_stage(struct moddep *m, struct stage *stage)
 	return r;
 }
 
-/* ---- explain ----------------------------------------------------------------------------- */
+/* ---- explain
+ * ----------------------------------------------------------------------------- */
 
 void moddep_explain(const struct moddep *m, FILE *out)
 {
@@ -1669,12 +1712,13 @@ void moddep_explain(const struct moddep *m, FILE *out)
 			fprintf(out, "module '%s': builtin, asked by %s\n",
 				q->lk->builtins.v[b], q->origin);
 		if (!q->lk->n && !q->lk->builtins.n)
-			fprintf(out, "module '%s': not found, optional, asked by %s\n", q->name,
-				q->origin);
+			fprintf(out, "module '%s': not found, optional, asked by %s\n",
+				q->name, q->origin);
 		for (size_t j = 0; j < q->lk->n; j++)
 			if (!q->lk->by_name && blacklisted(m, q->lk->mods[j]))
 				fprintf(out,
-					"module '%s': blacklisted, left out (alias '%s' asked by "
+					"module '%s': blacklisted, left out (alias '%s' "
+					"asked by "
 					"%s)\n",
 					q->lk->mods[j]->name, q->name, q->origin);
 	}
@@ -1696,8 +1740,8 @@ void moddep_explain(const struct moddep *m, FILE *out)
 			m->fw.v[i].target ? " -> " : "",
 			m->fw.v[i].target ? m->fw.v[i].target : "");
 	for (size_t i = 0; i < m->nmissing; i++)
-		fprintf(out, "firmware '%s' of module '%s': not found\n", m->missing[i].name,
-			m->missing[i].module);
+		fprintf(out, "firmware '%s' of module '%s': not found\n",
+			m->missing[i].name, m->missing[i].module);
 	unsigned long long fw_bytes = 0;
 	size_t fw_files = 0;
 	for (size_t i = 0; i < m->fw.n; i++)
@@ -1711,7 +1755,8 @@ void moddep_explain(const struct moddep *m, FILE *out)
 		m->norder, fw_files, m->nmissing, m->module_bytes + fw_bytes);
 }
 
-/* ---- for tests and tools --------------------------------------------------------------- */
+/* ---- for tests and tools
+ * --------------------------------------------------------------- */
 
 size_t moddep_closure_size(const struct moddep *m)
 {

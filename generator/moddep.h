@@ -12,7 +12,7 @@ struct moddep;
 
 /* How a requested module is to be loaded by the init. */
 enum moddep_load {
-	MODDEP_LOAD_ALWAYS, /* at boot, before looking for root */
+	MODDEP_LOAD_ALWAYS,   /* at boot, before looking for root */
 	MODDEP_LOAD_ON_MATCH, /* when a device's modalias matches (generic images) */
 };
 
@@ -71,7 +71,8 @@ size_t moddep_closure_size(const struct moddep *m);
 const char *moddep_closure_name(const struct moddep *m, size_t i);
 const char *moddep_closure_path(const struct moddep *m, size_t i);
 
-/* Forget every request (keeps libkmod and the caches): resolve many sets in one process. */
+/* Forget every request (keeps libkmod and the caches): resolve many sets in one process.
+ */
 int moddep_reset(struct moddep *m);
 
 #endif

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* The text indexes of the image's module subset, for busybox modprobe in a rescue shell. */
+/* The text indexes of the image's module subset, for busybox modprobe in a rescue shell.
+ */
 #include <search.h>
 #include <stdio.h>
 #include <stdlib.h>

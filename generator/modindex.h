@@ -1,14 +1,16 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* The text indexes of the image's module subset, for busybox modprobe in a rescue shell. */
+/* The text indexes of the image's module subset, for busybox modprobe in a rescue shell.
+ */
 #ifndef MKINITRAMFS_MODINDEX_H
 #define MKINITRAMFS_MODINDEX_H
 
 #include <stddef.h>
 
 struct modindex_module {
-	const char *name; /* normalised */
+	const char *name;    /* normalised */
 	const char *relpath; /* under lib/modules/<kver>/, compression suffix removed */
-	const char *const *deps; /* relpaths of its hard dependencies, load order reversed */
+	const char *const
+		*deps; /* relpaths of its hard dependencies, load order reversed */
 	size_t ndeps;
 	const char *const *aliases; /* modalias patterns */
 	size_t naliases;
@@ -17,10 +19,10 @@ struct modindex_module {
 
 /* What busybox (and kmod's text readers) expect, one allocated string each. */
 struct modindex_text {
-	char *dep; /* "kernel/a.ko: kernel/b.ko kernel/c.ko" */
-	char *alias; /* "alias PATTERN NAME" */
+	char *dep;     /* "kernel/a.ko: kernel/b.ko kernel/c.ko" */
+	char *alias;   /* "alias PATTERN NAME" */
 	char *softdep; /* "softdep NAME pre: ... post: ..." */
-	char *order; /* one relpath a line */
+	char *order;   /* one relpath a line */
 };
 
 /*

@@ -17,7 +17,7 @@ struct buf {
 };
 
 struct plan {
-	struct buf head; /* magic, K, F */
+	struct buf head;    /* magic, K, F */
 	struct buf modules; /* M */
 	struct buf aliases; /* A */
 	struct buf out;

@@ -119,6 +119,18 @@ t_grep "explain: missing firmware named" "^firmware 'fw-missing.bin' of module '
 t_grep "explain: escaping link counted missing" "^firmware 'fw-escape.bin' of module 'fw_user': not found" "$T_TMP/explain"
 t_grep "explain: firmware totals" '^total: 1 modules, 4 firmware files \(2 missing\)' "$T_TMP/explain"
 
+# --- the build host's kernel command line (libkmod reads it) stays out of the plan -------
+tok=$(tr ' ' '\n' </proc/cmdline | grep -E '^[A-Za-z0-9_]+\.[A-Za-z0-9_]+=[^"]*$' | head -n1)
+if [ -n "$tok" ]; then
+	hm=${tok%%.*}
+	printf 'module %s\nfile etc/modprobe.d/o.conf options %s from_conf=1\n' "$hm" "$hm" >"$T_TMP/kc.spec"
+	"$TOP/tests/fixtures/mktree.sh" "$T_TMP/kc.spec" "$T_TMP/kc" "$V"
+	plan "$T_TMP/kc" "$V" "$hm" >"$T_TMP/plan"
+	t_grep "modprobe.d options kept, host's '$tok' left out" "^M	${hm//-/_}	[^	]*	a	-	from_conf=1\$" "$T_TMP/plan"
+else
+	echo "# the host's command line has no module option to test with"
+fi
+
 # --- bad input -------------------------------------------------------------------------------
 "$TOOL" --plan "$R" 9.9-none chain_a >/dev/null 2>"$T_TMP/err"
 t_grep "a kernel version that does not exist" "cannot open '$R/lib/modules/9.9-none': No such file or directory" "$T_TMP/err"

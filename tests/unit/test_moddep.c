@@ -20,8 +20,13 @@ static char root[4096];
 static void tree(void)
 {
 	const char *b = getenv("B") ? getenv("B") : "build";
-	snprintf(root, sizeof(root), "%s/tmp/unit-moddep-tree", b);
 	struct stat st;
+	/* Keyed by the spec's and the script's mtimes: an edited spec gets a new tree. */
+	cr_assert_eq(stat("tests/fixtures/basic.spec", &st), 0);
+	long spec = (long)st.st_mtime;
+	cr_assert_eq(stat("tests/fixtures/mktree.sh", &st), 0);
+	snprintf(root, sizeof(root), "%s/tmp/unit-moddep-tree-%ld-%ld", b, spec,
+		 (long)st.st_mtime);
 	if (stat(root, &st) == 0)
 		return;
 	char tmp[4200], cmd[9000];
