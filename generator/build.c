@@ -177,8 +177,8 @@ static int request_module(struct build *b, const char *spec, const char *origin,
 	int r = moddep_request(b->moddep, spec, origin, load);
 
 	if (r == -ENOENT)
-		log_error("module '%s' (%s) not found in '%s/lib/modules/%s'", spec, origin,
-			  display_root(b->req), b->req->kver);
+		log_error("module '%s' not found in '%s/lib/modules/%s' (asked by %s)", spec,
+			  display_root(b->req), b->req->kver, origin);
 	else if (r < 0)
 		log_error("cannot resolve module '%s' (%s): %s", spec, origin, strerror(-r));
 	return r;
