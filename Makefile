@@ -32,7 +32,7 @@ ifeq ($(SANITIZE),1)
 SAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 endif
 
-GEN_CFLAGS = $(COMMON_CFLAGS) -Igenerator -Iinit $(SAN_FLAGS) -DMKINITRAMFS_VERSION='"$(VERSION)"' \
+GEN_CFLAGS = $(COMMON_CFLAGS) -iquote generator -iquote init $(SAN_FLAGS) -DMKINITRAMFS_VERSION='"$(VERSION)"' \
 	-DMKINITRAMFS_LIBDIR='"$(LIBDIR)"' -DMKINITRAMFS_SYSCONFDIR='"$(SYSCONFDIR)"' \
 	$(shell $(PKG_CONFIG) --cflags $(GEN_PKGS) 2>/dev/null) $(CFLAGS)
 GEN_LIBS = $(shell $(PKG_CONFIG) --libs $(GEN_PKGS) 2>/dev/null) -lpthread
@@ -87,7 +87,7 @@ $(B)/init: $(INIT_SRCS:%.c=$(B)/obj-init/%.o)
 $(B)/obj-host/%.o: %.c $(wildcard init/*.h)
 	$(say) CC $<
 	@mkdir -p $(@D)
-	$(Q)$(CC) $(COMMON_CFLAGS) -Iinit $(SAN_FLAGS) -DINIT_HOST_TEST -c -o $@ $<
+	$(Q)$(CC) $(COMMON_CFLAGS) -iquote init $(SAN_FLAGS) -DINIT_HOST_TEST -c -o $@ $<
 
 $(B)/libinit-host.a: $(INIT_HOST_OBJS)
 	$(say) AR $@
@@ -96,20 +96,20 @@ $(B)/libinit-host.a: $(INIT_HOST_OBJS)
 $(B)/tests/test_%: tests/unit/test_%.c $(B)/libgenerator.a $(TEST_HELPER_SRCS)
 	$(say) CC $@
 	@mkdir -p $(@D)
-	$(Q)$(CC) $(GEN_CFLAGS) -Itests/unit -Itests/unit/helpers -o $@ $< $(TEST_HELPER_SRCS) \
+	$(Q)$(CC) $(GEN_CFLAGS) -iquote tests/unit -iquote tests/unit/helpers -o $@ $< $(TEST_HELPER_SRCS) \
 		$(B)/libgenerator.a $(GEN_LIBS) -lcriterion
 
 $(B)/tests/init/test_%: tests/unit/init/test_%.c $(B)/libinit-host.a $(INIT_FAKE_SRCS)
 	$(say) CC $@
 	@mkdir -p $(@D)
-	$(Q)$(CC) $(COMMON_CFLAGS) -Iinit $(SAN_FLAGS) -DINIT_HOST_TEST -Itests/unit/init -o $@ $< \
+	$(Q)$(CC) $(COMMON_CFLAGS) -iquote init $(SAN_FLAGS) -DINIT_HOST_TEST -iquote tests/unit/init -o $@ $< \
 		$(INIT_FAKE_SRCS) $(B)/libinit-host.a -lcriterion
 
 # Test tools: programs linked with the generator's library, driven by integration tests.
 $(B)/tests/tools/%: tests/tools/%.c $(B)/libgenerator.a
 	$(say) CC $@
 	@mkdir -p $(@D)
-	$(Q)$(CC) $(GEN_CFLAGS) -Igenerator -o $@ $< $(B)/libgenerator.a $(GEN_LIBS)
+	$(Q)$(CC) $(GEN_CFLAGS) -o $@ $< $(B)/libgenerator.a $(GEN_LIBS)
 
 TEST_TOOLS := $(patsubst tests/tools/%.c,$(B)/tests/tools/%,$(wildcard tests/tools/*.c))
 
