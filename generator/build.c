@@ -295,12 +295,14 @@ static int hook_modules(struct build *b, const struct hook *hook, const char *or
 	return 0;
 }
 
-static int expand_match_list(struct build *b, const struct hook *hook, struct strv *specs)
+/* Names as they are; entries with a '/' are patterns over the tree's module paths. */
+static int expand_match_list(struct build *b, const struct strv *entries,
+			     struct strv *specs)
 {
 	int r;
 
-	for (size_t i = 0; i < hook->modules_match.n; i++) {
-		const char *entry = hook->modules_match.v[i];
+	for (size_t i = 0; entries && i < entries->n; i++) {
+		const char *entry = entries->v[i];
 		if (!strchr(entry, '/')) {
 			r = strv_contains(specs, entry) ? 0 : strv_push(specs, entry);
 			if (r < 0)
@@ -319,24 +321,28 @@ static int expand_match_list(struct build *b, const struct hook *hook, struct st
 	return 0;
 }
 
-static int hook_match_modules(struct build *b, const struct hook *hook, const char *origin)
+/*
+ * Load-on-match modules. After autodetect (`filter`), a hook's entries the host needs
+ * are loaded at boot instead, and the others left out.
+ */
+static int request_match_list(struct build *b, const struct strv *entries,
+			      const char *origin, int filter)
 {
 	struct strv specs = STRV_INIT;
-	int r = expand_match_list(b, hook, &specs);
+	int r = expand_match_list(b, entries, &specs);
 
+	if (r < 0)
+		log_error("%s: cannot expand its module patterns: %s", origin, strerror(-r));
 	for (size_t i = 0; r >= 0 && i < specs.n; i++) {
 		enum moddep_load load = MODDEP_LOAD_ON_MATCH;
-		if (b->autodetect) {
+		if (filter) {
 			r = host_needs(b, specs.v[i]);
 			if (r <= 0)
 				continue;
-			/* The host has the device: load it at boot, no matching needed. */
 			load = MODDEP_LOAD_ALWAYS;
 		}
 		r = request_module(b, specs.v[i], origin, load);
 	}
-	if (r < 0 && r != -ENOENT)
-		log_error("hook '%s': cannot expand its modules: %s", hook->name, strerror(-r));
 	strv_clear(&specs);
 	return r;
 }
@@ -426,7 +432,7 @@ static int apply_hook(struct build *b, const struct hook *hook)
 	}
 	r = hook_modules(b, hook, origin);
 	if (r >= 0)
-		r = hook_match_modules(b, hook, origin);
+		r = request_match_list(b, &hook->modules_match, origin, b->autodetect);
 	if (r >= 0)
 		r = add_listed(b, &hook->files, origin, files_add_path);
 	if (r >= 0)
@@ -502,6 +508,7 @@ static int apply_hooks(struct build *b)
 	return r;
 }
 
+/* What the user asked for is never filtered by autodetect. */
 static int config_modules(struct build *b)
 {
 	const struct strv *modules = conf_get(b->conf, "MODULES");
@@ -510,7 +517,7 @@ static int config_modules(struct build *b)
 		if (r < 0)
 			return r;
 	}
-	return 0;
+	return request_match_list(b, conf_get(b->conf, "MODULES_MATCH"), "config", 0);
 }
 
 static int stage_modules(struct build *b)
