@@ -264,6 +264,8 @@ qemu_boot() {
 
 # Logs outlive the scratch directory, for whoever reads a failure afterwards.
 keep_log() {
+	# The serial console ends lines with CR LF; patterns want plain lines.
+	sed -i 's/\r$//' "$1"
 	mkdir -p "$B/boot-logs"
 	cp "$1" "$B/boot-logs/"
 }
