@@ -111,6 +111,7 @@ struct ctx {
 	struct set objects; /* canonical ELF files already parsed */
 	struct strv ldconf; /* absolute directories from the root's ld.so.conf */
 	int ldconf_loaded;
+	unsigned nesting; /* symlinks followed from symlinks: bounds loops through dirs */
 	char *culprit; /* the first missing or bad file, absolute in the root */
 };
 
@@ -196,19 +197,15 @@ static int open_canonical(const struct ctx *ctx, const char *canon, int flags)
 	return TAKE_FD(fd);
 }
 
-/* A symlink met while resolving: where it is (canonical) and what it says. */
+/* Where a physical resolution ends. */
 struct walk {
-	char *canon; /* the canonical path reached */
+	char *canon; /* canonical path, relative to the root */
 	struct stat st; /* of what it names */
-	struct strv links; /* pairs: canonical path of the symlink, its target */
-	char *culprit; /* on failure: the absolute path that could not be resolved */
 };
 
 static void walk_done(struct walk *w)
 {
 	free(w->canon);
-	strv_clear(&w->links);
-	free(w->culprit);
 }
 
 /* The state of one resolution: where we are and what is left to walk. */
@@ -299,19 +296,7 @@ static int cursor_at_end(const struct cursor *c)
 	return !*p;
 }
 
-static void cursor_blame(const struct cursor *c, const char *name, struct walk *w)
-{
-	const char *tail = c->rest + c->pos;
-	while (*tail == '/')
-		tail++;
-	free(w->culprit);
-	if (asprintf(&w->culprit, "/%s%s%s%s%s", c->canon, *c->canon ? "/" : "", name,
-		     *tail ? "/" : "", tail) < 0)
-		w->culprit = NULL;
-}
-
-static int follow_symlink(const struct ctx *ctx, struct cursor *c, const char *name,
-			  const char *child, struct walk *w)
+static int follow_symlink(const struct ctx *ctx, struct cursor *c, const char *name)
 {
 	char target[PATH_MAX];
 	ssize_t n = readlinkat(c->fd, name, target, sizeof(target) - 1);
@@ -322,8 +307,6 @@ static int follow_symlink(const struct ctx *ctx, struct cursor *c, const char *n
 	if (n == 0)
 		return -ENOENT;
 	target[n] = '\0';
-	if ((r = strv_push(&w->links, child)) < 0 || (r = strv_push(&w->links, target)) < 0)
-		return r;
 	r = cursor_splice(c, target);
 	if (r < 0)
 		return r;
@@ -343,8 +326,8 @@ static int step_into_dir(struct cursor *c, const char *name, char **child)
 }
 
 /*
- * Resolve `path` (absolute, or relative to the canonical directory `base`) inside the
- * root, following every symlink, also the last one. Fills w->canon, w->st and w->links.
+ * Resolve `path` (absolute, or relative to the canonical directory `base`) physically
+ * inside the root, following every symlink, also the last one, as chroot would.
  */
 static int resolve(const struct ctx *ctx, const char *base, const char *path,
 		   struct walk *w)
@@ -384,24 +367,17 @@ static int resolve(const struct ctx *ctx, const char *base, const char *path,
 		}
 		if (fstatat(c.fd, name, &st, AT_SYMLINK_NOFOLLOW) < 0) {
 			r = negative_errno();
-			cursor_blame(&c, name, w);
 			goto out;
 		}
 		if (S_ISLNK(st.st_mode)) {
-			if (++follows > SYMLINK_MAX_FOLLOW) {
-				r = -ELOOP;
+			r = ++follows > SYMLINK_MAX_FOLLOW ? -ELOOP : follow_symlink(ctx, &c, name);
+			if (r < 0)
 				goto out;
-			}
-			if ((r = follow_symlink(ctx, &c, name, child, w)) < 0) {
-				cursor_blame(&c, name, w);
-				goto out;
-			}
 		} else if (S_ISDIR(st.st_mode)) {
 			if ((r = step_into_dir(&c, name, &child)) < 0)
 				goto out;
 		} else if (!cursor_at_end(&c)) {
 			r = -ENOTDIR;
-			cursor_blame(&c, name, w);
 			goto out;
 		} else {
 			free(c.canon);
@@ -420,78 +396,207 @@ static int resolve(const struct ctx *ctx, const char *base, const char *path,
 	w->canon = TAKE_PTR(c.canon);
 	r = 0;
 out:
-	if (r == -ELOOP && !w->culprit)
-		w->culprit = strdup(path);
 	free(c.canon);
 	free(c.rest);
 	closep(&c.fd);
 	return r;
 }
 
-static int add_links(struct ctx *ctx, const struct strv *links)
+/* "/a/./b/../c//" -> "/a/c", lexically; ".." of "/" is "/". */
+static char *normalize(const char *path)
 {
-	for (size_t i = 0; i + 1 < links->n; i += 2) {
-		int r = stage_add_symlink(ctx->stage, links->v[i], links->v[i + 1]);
-		if (r < 0)
-			return r;
+	char *out = malloc(strlen(path) + 2);
+	const char *p = path;
+	size_t o = 0;
+
+	if (!out)
+		return NULL;
+	while (*p) {
+		while (*p == '/')
+			p++;
+		if (!*p)
+			break;
+		const char *end = strchrnul(p, '/');
+		size_t n = (size_t)(end - p);
+		if (n == 2 && p[0] == '.' && p[1] == '.') {
+			while (o > 0 && out[--o] != '/')
+				;
+		} else if (n != 1 || p[0] != '.') {
+			out[o++] = '/';
+			memcpy(out + o, p, n);
+			o += n;
+		}
+		p = end;
 	}
+	if (o == 0)
+		out[o++] = '/';
+	out[o] = '\0';
+	return out;
+}
+
+static int has_dotdot(const char *path)
+{
+	for (const char *p = path; (p = strstr(p, "..")); p += 2)
+		if ((p == path || p[-1] == '/') && (p[2] == '/' || p[2] == '\0'))
+			return 1;
 	return 0;
 }
 
-static int add_regular(struct ctx *ctx, const char *canon, const struct stat *st)
+static int add_regular(struct ctx *ctx, const char *image, const char *canon,
+		       const struct stat *st)
 {
 	_cleanup_free_ char *source = host_path(ctx, canon);
 	if (!source)
 		return -ENOMEM;
-	return stage_add_file(ctx->stage, canon, st->st_mode & 07777, source);
+	return stage_add_file(ctx->stage, image, st->st_mode & 07777, source);
 }
 
-static int add_object(struct ctx *ctx, const char *canon, const struct stat *st);
+/* Errors of a symlink's target that leave the symlink dangling, as it is in the root. */
+static int is_dangling_error(int r)
+{
+	return r == -ENOENT || r == -ELOOP || r == -ENOTDIR || r == -ENAMETOOLONG;
+}
 
-/*
- * A symlink inside a directory we copy: keep it, and add what it points to when that
- * exists. A dangling or looping link is copied as it is: directories often hold them
- * on purpose, and the image then looks exactly like the root.
- */
-static int add_dir_symlink(struct ctx *ctx, int dfd, const char *dir, const char *name,
-			   const char *child)
+enum mode {
+	LENIENT, /* inside a copied directory: a dangling symlink is copied as it is */
+	STRICT, /* what the user listed: everything must exist */
+};
+
+static int add_lexical(struct ctx *ctx, const char *path, enum mode mode, char **ret_canon);
+
+/* Resolve the directory part of a symlink's target physically: where the host goes. */
+static int physical_destination(const struct ctx *ctx, const char *canon_dir,
+				const char *target, char **ret)
 {
 	_cleanup_(walk_done) struct walk w = {0};
+	_cleanup_free_ char *dir = NULL;
+	const char *slash = strrchr(target, '/');
+	const char *base = slash ? slash + 1 : target;
+	int r;
+
+	if (!*base || streq(base, ".") || streq(base, "..")) {
+		r = resolve(ctx, canon_dir, target, &w);
+		base = "";
+	} else {
+		dir = !slash ? strdup(".") : slash == target ? strdup("/")
+							      : strndup(target, (size_t)(slash - target));
+		if (!dir)
+			return -ENOMEM;
+		r = resolve(ctx, canon_dir, dir, &w);
+	}
+	if (r < 0)
+		return r;
+	if (asprintf(ret, "/%s%s%s", w.canon, *w.canon && *base ? "/" : "", base) < 0)
+		return -ENOMEM;
+	return 0;
+}
+
+/*
+ * Where a symlink found in the image directory `dir` (absolute, as written), stored in
+ * the host directory `canon_dir`, leads in the image, and the target to store. The
+ * image has real directories where the root has symlinked ones (see files.h), so a
+ * ".." after such a directory would climb elsewhere in the image than on the host:
+ * then the link is stored with the absolute real path instead.
+ */
+static int link_destination(const struct ctx *ctx, const char *dir, const char *canon_dir,
+			    const char *target, char **ret_path, char **ret_text)
+{
+	_cleanup_free_ char *joined = NULL;
+
+	if (!has_dotdot(target) || streq(dir + 1, canon_dir)) {
+		if (target[0] == '/')
+			joined = strdup(target);
+		else if (asprintf(&joined, "%s/%s", dir, target) < 0)
+			joined = NULL;
+		*ret_path = joined ? normalize(joined) : NULL;
+		*ret_text = strdup(target);
+	} else {
+		int r = physical_destination(ctx, canon_dir, target, &joined);
+		if (r < 0)
+			return r;
+		*ret_path = normalize(joined);
+		*ret_text = normalize(joined);
+	}
+	if (!*ret_path || !*ret_text) {
+		free(*ret_path);
+		free(*ret_text);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+/* Forget a culprit recorded by a failure we then ignored. */
+static void ctx_unblame(struct ctx *ctx, int had_culprit)
+{
+	if (!had_culprit) {
+		free(ctx->culprit);
+		ctx->culprit = NULL;
+	}
+}
+
+/*
+ * The symlink `name` of the host directory `dfd` (canonical `canon_dir`), at `image`
+ * in the image whose directory is `dir`: copy it and add what it points to.
+ */
+static int add_link(struct ctx *ctx, const char *image, const char *dir,
+		    const char *canon_dir, int dfd, const char *name, enum mode mode,
+		    char **ret_canon)
+{
+	_cleanup_free_ char *path = NULL, *text = NULL;
+	int had_culprit = ctx->culprit != NULL;
 	char target[PATH_MAX];
 	ssize_t n = readlinkat(dfd, name, target, sizeof(target) - 1);
 	int r;
 
 	if (n <= 0)
-		return n < 0 ? negative_errno() : 0;
+		return n < 0 ? negative_errno() : -ENOENT;
 	target[n] = '\0';
-	r = stage_add_symlink(ctx->stage, child, target);
+	r = link_destination(ctx, dir, canon_dir, target, &path, &text);
+	if (r < 0) {
+		if (mode == LENIENT && is_dangling_error(r))
+			return stage_add_symlink(ctx->stage, image, target);
+		return r;
+	}
+	r = stage_add_symlink(ctx->stage, image, text);
 	if (r < 0)
 		return r;
-	r = resolve(ctx, dir, target, &w);
-	if (r == -ENOENT || r == -ELOOP || r == -ENOTDIR)
+	if (++ctx->nesting > SYMLINK_MAX_FOLLOW)
+		r = -ELOOP;
+	else
+		r = add_lexical(ctx, path, mode, ret_canon);
+	ctx->nesting--;
+	if (mode == LENIENT && is_dangling_error(r)) {
+		ctx_unblame(ctx, had_culprit);
 		return 0;
-	if (r < 0)
-		return r;
-	r = add_links(ctx, &w.links);
-	if (r < 0)
-		return r;
-	return add_object(ctx, w.canon, &w.st);
+	}
+	return r;
 }
 
-static int add_dir_entry(struct ctx *ctx, int dfd, const char *dir, const char *name)
+static int add_object(struct ctx *ctx, const char *image, const char *canon,
+		      const struct stat *st);
+
+static int add_dir_entry(struct ctx *ctx, int dfd, const char *image, const char *canon,
+			 const char *name)
 {
-	_cleanup_free_ char *child = join(dir, name);
+	_cleanup_free_ char *child_image = join(image, name), *child_canon = NULL;
+	_cleanup_free_ char *dir = NULL;
 	struct stat st;
 
-	if (!child)
+	if (!child_image)
 		return -ENOMEM;
 	if (fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
 		return negative_errno();
-	if (S_ISLNK(st.st_mode))
-		return add_dir_symlink(ctx, dfd, dir, name, child);
 	if (S_ISFIFO(st.st_mode) || S_ISSOCK(st.st_mode))
 		return 0; /* nothing an image can carry */
-	return add_object(ctx, child, &st);
+	if (S_ISLNK(st.st_mode)) {
+		if (asprintf(&dir, "/%s", image) < 0)
+			return -ENOMEM;
+		return add_link(ctx, child_image, dir, canon, dfd, name, LENIENT, NULL);
+	}
+	child_canon = join(canon, name);
+	if (!child_canon)
+		return -ENOMEM;
+	return add_object(ctx, child_image, child_canon, &st);
 }
 
 static void closedirp(DIR **d)
@@ -500,16 +605,18 @@ static void closedirp(DIR **d)
 		closedir(*d);
 }
 
-static int add_dir(struct ctx *ctx, const char *canon, const struct stat *st)
+/* A directory with everything under it; each image path is walked once. */
+static int add_dir(struct ctx *ctx, const char *image, const char *canon,
+		   const struct stat *st)
 {
 	_cleanup_(closedirp) DIR *d = NULL;
 	struct dirent *de;
 	int fd, r;
 
-	r = set_add(&ctx->dirs, canon);
+	r = set_add(&ctx->dirs, image);
 	if (r <= 0)
 		return r;
-	if (*canon && (r = stage_add_dir(ctx->stage, canon, st->st_mode & 07777)) < 0)
+	if (*image && (r = stage_add_dir(ctx->stage, image, st->st_mode & 07777)) < 0)
 		return r;
 	fd = open_canonical(ctx, canon, O_RDONLY | O_DIRECTORY);
 	if (fd < 0)
@@ -523,45 +630,75 @@ static int add_dir(struct ctx *ctx, const char *canon, const struct stat *st)
 	while ((errno = 0, de = readdir(d))) {
 		if (streq(de->d_name, ".") || streq(de->d_name, ".."))
 			continue;
-		r = add_dir_entry(ctx, dirfd(d), canon, de->d_name);
+		r = add_dir_entry(ctx, dirfd(d), image, canon, de->d_name);
 		if (r < 0)
 			return r;
 	}
 	return errno ? negative_errno() : 0;
 }
 
-/* Add what a canonical path names: a file, a directory (recursively) or a device. */
-static int add_object(struct ctx *ctx, const char *canon, const struct stat *st)
+/* A file, a directory (recursively) or a device, at `image`, from the host's `canon`. */
+static int add_object(struct ctx *ctx, const char *image, const char *canon,
+		      const struct stat *st)
 {
 	if (S_ISREG(st->st_mode))
-		return add_regular(ctx, canon, st);
+		return add_regular(ctx, image, canon, st);
 	if (S_ISDIR(st->st_mode))
-		return add_dir(ctx, canon, st);
+		return add_dir(ctx, image, canon, st);
 	if (S_ISCHR(st->st_mode) || S_ISBLK(st->st_mode))
-		return stage_add_device(ctx->stage, canon, st->st_mode, st->st_rdev);
+		return stage_add_device(ctx->stage, image, st->st_mode, st->st_rdev);
 	return -EINVAL;
 }
 
-/* Add an absolute path with every symlink on its way; *ret_canon is where it ends. */
-static int add_path(struct ctx *ctx, const char *path, char **ret_canon)
+static int add_root(struct ctx *ctx)
 {
+	struct stat st;
+	if (fstat(ctx->rootfd, &st) < 0)
+		return negative_errno();
+	return add_dir(ctx, "", "", &st);
+}
+
+/*
+ * Add the absolute path `path` at the same place in the image. Its directories are
+ * resolved physically; its last component, when a symlink, is copied and followed.
+ * *ret_canon receives the host's canonical path of what it ends at.
+ */
+static int add_lexical(struct ctx *ctx, const char *path, enum mode mode, char **ret_canon)
+{
+	_cleanup_free_ char *p = normalize(path), *dir = NULL, *canon = NULL;
 	_cleanup_(walk_done) struct walk w = {0};
+	_cleanup_close_ int dfd = -1;
+	const char *name;
+	struct stat st;
 	int r;
 
-	r = resolve(ctx, "", path, &w);
+	if (!p)
+		return -ENOMEM;
+	if (streq(p, "/"))
+		return add_root(ctx);
+	name = strrchr(p, '/') + 1;
+	dir = name - 1 == p ? strdup("/") : strndup(p, (size_t)(name - 1 - p));
+	if (!dir)
+		return -ENOMEM;
+	r = resolve(ctx, "", dir, &w);
+	if (r >= 0 && !S_ISDIR(w.st.st_mode))
+		r = -ENOTDIR;
+	if (r >= 0 && (dfd = open_canonical(ctx, w.canon, O_PATH | O_DIRECTORY)) < 0)
+		r = dfd;
+	if (r >= 0 && fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+		r = negative_errno();
+	if (r >= 0 && S_ISLNK(st.st_mode))
+		r = add_link(ctx, p + 1, dir, w.canon, dfd, name, mode, ret_canon);
+	else if (r >= 0 && !(canon = join(w.canon, name)))
+		r = -ENOMEM;
+	else if (r >= 0)
+		r = add_object(ctx, p + 1, canon, &st);
 	if (r < 0) {
-		ctx_blame(ctx, w.culprit ? w.culprit : path);
+		ctx_blame(ctx, p);
 		return r;
 	}
-	r = add_links(ctx, &w.links);
-	if (r >= 0)
-		r = add_object(ctx, w.canon, &w.st);
-	if (r < 0) {
-		ctx_blame(ctx, path);
-		return r;
-	}
-	if (ret_canon)
-		*ret_canon = TAKE_PTR(w.canon);
+	if (ret_canon && canon)
+		*ret_canon = TAKE_PTR(canon);
 	return 0;
 }
 
@@ -573,9 +710,9 @@ int files_add_path(struct stage *stage, const char *root, const char *path,
 
 	r = ctx_init(&ctx, stage, root);
 	if (r >= 0)
-		r = path[0] == '/' ? add_path(&ctx, path, NULL) : -EINVAL;
+		r = path[0] == '/' ? add_lexical(&ctx, path, STRICT, NULL) : -EINVAL;
 	if (r < 0 && ret_culprit)
-		*ret_culprit = strdup(ctx.culprit ? ctx.culprit : path);
+		*ret_culprit = strdup(r != -ELOOP && ctx.culprit ? ctx.culprit : path);
 	ctx_done(&ctx);
 	return r;
 }
@@ -958,7 +1095,7 @@ static int add_library(struct ctx *ctx, const struct object *loader, const char 
 	struct object o;
 	int r;
 
-	r = add_path(ctx, path, &canon);
+	r = add_lexical(ctx, path, STRICT, &canon);
 	if (r < 0)
 		return r;
 	r = set_add(&ctx->objects, canon);
@@ -1030,7 +1167,7 @@ static int add_program_needs(struct ctx *ctx, const char *path, const char *cano
 		ctx_blame(ctx, path);
 		return r;
 	}
-	if (info->interp && (r = add_path(ctx, info->interp, NULL)) < 0)
+	if (info->interp && (r = add_lexical(ctx, info->interp, STRICT, NULL)) < 0)
 		return r;
 	r = set_add(&ctx->objects, canon);
 	if (r < 0)
@@ -1057,7 +1194,7 @@ int files_add_binary(struct stage *stage, const char *root, const char *name,
 	if (r >= 0)
 		r = find_program(&ctx, name, &path);
 	if (r >= 0)
-		r = add_path(&ctx, path, &canon);
+		r = add_lexical(&ctx, path, STRICT, &canon);
 	if (r >= 0)
 		r = add_program_needs(&ctx, path, canon);
 	if (r < 0 && ret_culprit)
