@@ -21,20 +21,46 @@ struct layout {
 
 static const struct layout layout64 = {
 	.word = 8,
-	.ehdr_size = 64, .e_phoff = 32, .e_shoff = 40, .e_phentsize = 54, .e_phnum = 56,
-	.e_shentsize = 58, .e_shnum = 60,
-	.phdr_size = 56, .p_type = 0, .p_offset = 8, .p_vaddr = 16, .p_filesz = 32,
-	.shdr_size = 64, .sh_type = 4, .sh_offset = 24, .sh_size = 32, .sh_link = 40,
+	.ehdr_size = 64,
+	.e_phoff = 32,
+	.e_shoff = 40,
+	.e_phentsize = 54,
+	.e_phnum = 56,
+	.e_shentsize = 58,
+	.e_shnum = 60,
+	.phdr_size = 56,
+	.p_type = 0,
+	.p_offset = 8,
+	.p_vaddr = 16,
+	.p_filesz = 32,
+	.shdr_size = 64,
+	.sh_type = 4,
+	.sh_offset = 24,
+	.sh_size = 32,
+	.sh_link = 40,
 	.sh_info = 44,
 	.dyn_size = 16,
 };
 
 static const struct layout layout32 = {
 	.word = 4,
-	.ehdr_size = 52, .e_phoff = 28, .e_shoff = 32, .e_phentsize = 42, .e_phnum = 44,
-	.e_shentsize = 46, .e_shnum = 48,
-	.phdr_size = 32, .p_type = 0, .p_offset = 4, .p_vaddr = 8, .p_filesz = 16,
-	.shdr_size = 40, .sh_type = 4, .sh_offset = 16, .sh_size = 20, .sh_link = 24,
+	.ehdr_size = 52,
+	.e_phoff = 28,
+	.e_shoff = 32,
+	.e_phentsize = 42,
+	.e_phnum = 44,
+	.e_shentsize = 46,
+	.e_shnum = 48,
+	.phdr_size = 32,
+	.p_type = 0,
+	.p_offset = 4,
+	.p_vaddr = 8,
+	.p_filesz = 16,
+	.shdr_size = 40,
+	.sh_type = 4,
+	.sh_offset = 16,
+	.sh_size = 20,
+	.sh_link = 24,
 	.sh_info = 28,
 	.dyn_size = 8,
 };
@@ -115,7 +141,8 @@ int elf_kind_of(const void *buf, size_t size, struct elf_kind *ret)
 	r = get(&rd, 18, 2, &machine); /* e_machine: same place in both classes */
 	if (r < 0)
 		return r;
-	*ret = (struct elf_kind){.elf_class = ident[EI_CLASS], .data = ident[EI_DATA],
+	*ret = (struct elf_kind){.elf_class = ident[EI_CLASS],
+				 .data = ident[EI_DATA],
 				 .machine = (uint16_t)machine};
 	return 0;
 }
@@ -131,7 +158,8 @@ int elf_kind_of_fd(int fd, struct elf_kind *ret)
 }
 
 /* Check that a table lies inside the file (with overflow-safe arithmetic). */
-static int table_check(const struct reader *rd, const struct table *t, unsigned min_entsize)
+static int table_check(const struct reader *rd, const struct table *t,
+		       unsigned min_entsize)
 {
 	if (t->count == 0)
 		return 0;
@@ -233,8 +261,8 @@ static int vaddr_to_range(const struct reader *rd, const struct table *ph, uint6
 			return -ENOEXEC;
 		uint64_t off = p.offset + delta;
 		uint64_t end = p.filesz - delta;
-		*ret = (struct range){.off = off, .size = end < rd->size - off ? end
-								: rd->size - off};
+		*ret = (struct range){
+			.off = off, .size = end < rd->size - off ? end : rd->size - off};
 		return 0;
 	}
 	return -ENOEXEC;

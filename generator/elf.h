@@ -11,16 +11,16 @@
 /* Enough of e_ident and e_machine to tell whether a library fits a program. */
 struct elf_kind {
 	uint8_t elf_class; /* ELFCLASS32 or ELFCLASS64 */
-	uint8_t data; /* ELFDATA2LSB or ELFDATA2MSB */
-	uint16_t machine; /* EM_* */
+	uint8_t data;	   /* ELFDATA2LSB or ELFDATA2MSB */
+	uint16_t machine;  /* EM_* */
 };
 
 struct elf_info {
 	struct elf_kind kind;
-	char *interp; /* PT_INTERP, NULL for a static program or a library */
+	char *interp;	    /* PT_INTERP, NULL for a static program or a library */
 	struct strv needed; /* DT_NEEDED, in file order */
-	char *rpath; /* DT_RPATH as written (with $ORIGIN unexpanded), or NULL */
-	char *runpath; /* DT_RUNPATH as written, or NULL */
+	char *rpath;	    /* DT_RPATH as written (with $ORIGIN unexpanded), or NULL */
+	char *runpath;	    /* DT_RUNPATH as written, or NULL */
 };
 
 /*
@@ -46,7 +46,8 @@ int elf_kind_of_fd(int fd, struct elf_kind *ret);
 
 static inline int elf_kind_equal(const struct elf_kind *a, const struct elf_kind *b)
 {
-	return a->elf_class == b->elf_class && a->data == b->data && a->machine == b->machine;
+	return a->elf_class == b->elf_class && a->data == b->data &&
+	       a->machine == b->machine;
 }
 
 #endif

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* FILES and BINARIES: host files and ELF programs, with what they need, into the stage. */
+/* FILES and BINARIES: host files and ELF programs, with what they need, into the stage.
+ */
 #include <dirent.h>
 #include <elf.h>
 #include <fcntl.h>
@@ -18,14 +19,14 @@
 #include "util.h"
 
 /*
- * Paths inside the root come in two spellings here: "absolute" ones as the user and the
- * programs write them ("/lib64/ld-linux-x86-64.so.2"), and "canonical" ones, relative to
- * the root, without symlinks, "." or ".." ("usr/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2",
- * "" for the root itself). Every lookup walks one component at a time from a descriptor
- * of the root with O_NOFOLLOW and reads symlinks itself, as chroot would resolve them:
- * ".." stops at the root and absolute targets restart from it, so no path ever leaves
- * the root. openat2(RESOLVE_IN_ROOT) would do the same, but we must see every symlink
- * on the way anyway: each one is copied into the image so that every spelling works.
+ * Paths come in two spellings here: image paths, absolute as the user and the programs
+ * write them ("/lib64/ld-linux-x86-64.so.2"), and canonical host paths, relative to the
+ * root, without symlinks, "." or ".." ("usr/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2",
+ * "" for the root itself). Every host lookup walks one component at a time from a
+ * descriptor of the root with O_NOFOLLOW and reads symlinks itself, as chroot would
+ * resolve them: ".." stops at the root and absolute targets restart from it, so no path
+ * ever leaves the root. openat2(RESOLVE_IN_ROOT) does the same in one call, but we need
+ * to see the last symlink of a path anyway (it is copied), and this works everywhere.
  */
 
 #define SYMLINK_MAX_FOLLOW 40 /* as the kernel's MAXSYMLINKS */
@@ -104,15 +105,17 @@ static void set_clear(struct set *set)
 
 struct ctx {
 	struct stage *stage;
-	char *prefix; /* host path of the root, "" for "/": sources are prefix + "/" + path */
+	char *prefix; /* host path of the root, "" for "/": sources are prefix + "/" +
+			 path */
 	int rootfd;
-	struct set dirs; /* canonical directories already walked */
+	struct set dirs;    /* canonical directories already walked */
 	struct set sonames; /* DT_NEEDED names already resolved (ld.so reuses them too) */
 	struct set objects; /* canonical ELF files already parsed */
 	struct strv ldconf; /* absolute directories from the root's ld.so.conf */
 	int ldconf_loaded;
 	unsigned nesting; /* symlinks followed from symlinks: bounds loops through dirs */
-	char *culprit; /* the first missing or bad file, absolute in the root */
+	int needs_ldcache; /* a library came from a directory only ld.so.conf names */
+	char *culprit;	   /* the first missing or bad file, absolute in the root */
 };
 
 static int ctx_init(struct ctx *ctx, struct stage *stage, const char *root)
@@ -199,7 +202,7 @@ static int open_canonical(const struct ctx *ctx, const char *canon, int flags)
 
 /* Where a physical resolution ends. */
 struct walk {
-	char *canon; /* canonical path, relative to the root */
+	char *canon;	/* canonical path, relative to the root */
 	struct stat st; /* of what it names */
 };
 
@@ -211,7 +214,7 @@ static void walk_done(struct walk *w)
 /* The state of one resolution: where we are and what is left to walk. */
 struct cursor {
 	char *canon;
-	int fd; /* O_PATH descriptor of canon (a directory) */
+	int fd;	    /* O_PATH descriptor of canon (a directory) */
 	char *rest; /* the components still to walk, '/'-separated */
 	size_t pos;
 };
@@ -370,7 +373,9 @@ static int resolve(const struct ctx *ctx, const char *base, const char *path,
 			goto out;
 		}
 		if (S_ISLNK(st.st_mode)) {
-			r = ++follows > SYMLINK_MAX_FOLLOW ? -ELOOP : follow_symlink(ctx, &c, name);
+			r = ++follows > SYMLINK_MAX_FOLLOW
+				    ? -ELOOP
+				    : follow_symlink(ctx, &c, name);
 			if (r < 0)
 				goto out;
 		} else if (S_ISDIR(st.st_mode)) {
@@ -459,10 +464,11 @@ static int is_dangling_error(int r)
 
 enum mode {
 	LENIENT, /* inside a copied directory: a dangling symlink is copied as it is */
-	STRICT, /* what the user listed: everything must exist */
+	STRICT,	 /* what the user listed: everything must exist */
 };
 
-static int add_lexical(struct ctx *ctx, const char *path, enum mode mode, char **ret_canon);
+static int add_lexical(struct ctx *ctx, const char *path, enum mode mode,
+		       char **ret_canon);
 
 /* Resolve the directory part of a symlink's target physically: where the host goes. */
 static int physical_destination(const struct ctx *ctx, const char *canon_dir,
@@ -478,8 +484,9 @@ static int physical_destination(const struct ctx *ctx, const char *canon_dir,
 		r = resolve(ctx, canon_dir, target, &w);
 		base = "";
 	} else {
-		dir = !slash ? strdup(".") : slash == target ? strdup("/")
-							      : strndup(target, (size_t)(slash - target));
+		dir = !slash		? strdup(".")
+		      : slash == target ? strdup("/")
+					: strndup(target, (size_t)(slash - target));
 		if (!dir)
 			return -ENOMEM;
 		r = resolve(ctx, canon_dir, dir, &w);
@@ -663,7 +670,8 @@ static int add_root(struct ctx *ctx)
  * resolved physically; its last component, when a symlink, is copied and followed.
  * *ret_canon receives the host's canonical path of what it ends at.
  */
-static int add_lexical(struct ctx *ctx, const char *path, enum mode mode, char **ret_canon)
+static int add_lexical(struct ctx *ctx, const char *path, enum mode mode,
+		       char **ret_canon)
 {
 	_cleanup_free_ char *p = normalize(path), *dir = NULL, *canon = NULL;
 	_cleanup_(walk_done) struct walk w = {0};
@@ -954,8 +962,10 @@ static int standard_dirs(const struct elf_kind *kind, struct strv *dirs)
 
 	if (triplet && (r = push_lib_dirs(dirs, triplet)) < 0)
 		return r;
-	if ((r = strv_push(dirs, kind->elf_class == ELFCLASS64 ? "/lib64" : "/lib32")) < 0 ||
-	    (r = strv_push(dirs, kind->elf_class == ELFCLASS64 ? "/usr/lib64" : "/usr/lib32")) < 0 ||
+	if ((r = strv_push(dirs, kind->elf_class == ELFCLASS64 ? "/lib64" : "/lib32")) <
+		    0 ||
+	    (r = strv_push(dirs, kind->elf_class == ELFCLASS64 ? "/usr/lib64"
+							       : "/usr/lib32")) < 0 ||
 	    (r = strv_push(dirs, "/lib")) < 0 || (r = strv_push(dirs, "/usr/lib")) < 0)
 		return r;
 	return 0;
@@ -991,7 +1001,8 @@ static int expand_path_list(const char *list, const char *origin, struct strv *d
 		char *dir = expand_origin(e, origin);
 		int r;
 		if (!dir || dir[0] != '/') {
-			free(dir); /* relative (to the cwd at run time) or unknown: skipped */
+			free(dir); /* relative (to the cwd at run time) or unknown:
+				      skipped */
 			continue;
 		}
 		if ((r = strv_push_take(dirs, dir)) < 0)
@@ -1004,14 +1015,34 @@ static int expand_path_list(const char *list, const char *origin, struct strv *d
 struct object {
 	const struct elf_info *info;
 	const char *origin; /* absolute directory it was found in, for $ORIGIN */
-	const struct strv *loader_rpaths; /* DT_RPATH chain of the objects that loaded it */
-	struct strv rpaths; /* own DT_RPATH (unless DT_RUNPATH) + loader_rpaths */
-	struct strv search; /* the full search order for its DT_NEEDED */
+	const struct strv
+		*loader_rpaths; /* DT_RPATH chain of the objects that loaded it */
+	struct strv rpaths;	/* own DT_RPATH (unless DT_RUNPATH) + loader_rpaths */
+	struct strv search;	/* the full search order for its DT_NEEDED */
+	size_t ldconf_begin, ldconf_end; /* search[] from ld.so.conf, not built in */
 };
+
+/* The ld.so.conf directories that are not built into ld.so: only its cache finds them. */
+static int append_ldconf_only(struct ctx *ctx, struct object *o, const struct strv *std)
+{
+	const struct strv *ldconf;
+	int r;
+
+	r = ldconf_dirs(ctx, &ldconf);
+	if (r < 0)
+		return r;
+	o->ldconf_begin = o->search.n;
+	for (size_t i = 0; i < ldconf->n; i++)
+		if (!strv_contains(std, ldconf->v[i]) &&
+		    (r = strv_push(&o->search, ldconf->v[i])) < 0)
+			return r;
+	o->ldconf_end = o->search.n;
+	return 0;
+}
 
 static int object_search_order(struct ctx *ctx, struct object *o)
 {
-	const struct strv *ldconf;
+	_cleanup_(strv_clearp) struct strv std = STRV_INIT;
 	int r;
 
 	/* As ld.so: with DT_RUNPATH, no DT_RPATH at all, not even the loaders'. */
@@ -1019,20 +1050,24 @@ static int object_search_order(struct ctx *ctx, struct object *o)
 		if (o->info->rpath &&
 		    (r = expand_path_list(o->info->rpath, o->origin, &o->rpaths)) < 0)
 			return r;
-		if (o->loader_rpaths && (r = strv_append(&o->rpaths, o->loader_rpaths)) < 0)
+		if (o->loader_rpaths &&
+		    (r = strv_append(&o->rpaths, o->loader_rpaths)) < 0)
 			return r;
 		if ((r = strv_append(&o->search, &o->rpaths)) < 0)
 			return r;
 	} else if ((r = expand_path_list(o->info->runpath, o->origin, &o->search)) < 0) {
 		return r;
 	}
-	if ((r = ldconf_dirs(ctx, &ldconf)) < 0 || (r = strv_append(&o->search, ldconf)) < 0)
+	/* ld.so.cache (built from ld.so.conf) comes before the built-in directories. */
+	if ((r = standard_dirs(&o->info->kind, &std)) < 0 ||
+	    (r = append_ldconf_only(ctx, o, &std)) < 0)
 		return r;
-	return standard_dirs(&o->info->kind, &o->search);
+	return strv_append(&o->search, &std);
 }
 
 /* Is the candidate a regular ELF file of the right class, byte order and machine? */
-static int library_fits(const struct ctx *ctx, const char *path, const struct elf_kind *kind)
+static int library_fits(const struct ctx *ctx, const char *path,
+			const struct elf_kind *kind)
 {
 	_cleanup_(walk_done) struct walk w = {0};
 	_cleanup_close_ int fd = -1;
@@ -1047,10 +1082,12 @@ static int library_fits(const struct ctx *ctx, const char *path, const struct el
 }
 
 static int find_library(const struct ctx *ctx, const struct object *o, const char *name,
-			char **ret)
+			char **ret, size_t *ret_index)
 {
+	*ret_index = SIZE_MAX;
 	if (strchr(name, '/')) {
-		/* A path in DT_NEEDED is used as it is (relative ones are cwd-dependent). */
+		/* A path in DT_NEEDED is used as it is (relative ones are cwd-dependent).
+		 */
 		if (name[0] != '/' || !library_fits(ctx, name, &o->info->kind))
 			return -ENOENT;
 		*ret = strdup(name);
@@ -1062,6 +1099,7 @@ static int find_library(const struct ctx *ctx, const struct object *o, const cha
 			return -ENOMEM;
 		if (library_fits(ctx, path, &o->info->kind)) {
 			*ret = path;
+			*ret_index = i;
 			return 0;
 		}
 		free(path);
@@ -1069,7 +1107,8 @@ static int find_library(const struct ctx *ctx, const struct object *o, const cha
 	return -ENOENT;
 }
 
-static int parse_canonical(const struct ctx *ctx, const char *canon, struct elf_info **ret)
+static int parse_canonical(const struct ctx *ctx, const char *canon,
+			   struct elf_info **ret)
 {
 	_cleanup_close_ int fd = open_canonical(ctx, canon, O_RDONLY);
 	if (fd < 0)
@@ -1109,8 +1148,8 @@ static int add_library(struct ctx *ctx, const struct object *loader, const char 
 	origin = dirname_of(path);
 	if (!origin)
 		return -ENOMEM;
-	o = (struct object){.info = info, .origin = origin,
-			    .loader_rpaths = &loader->rpaths};
+	o = (struct object){
+		.info = info, .origin = origin, .loader_rpaths = &loader->rpaths};
 	r = add_needed(ctx, &o);
 	strv_clear(&o.rpaths);
 	strv_clear(&o.search);
@@ -1129,20 +1168,44 @@ static int add_needed(struct ctx *ctx, struct object *o)
 	for (size_t i = 0; i < o->info->needed.n; i++) {
 		const char *name = o->info->needed.v[i];
 		_cleanup_free_ char *path = NULL;
+		size_t index;
+
 		if (set_contains(&ctx->sonames, name))
 			continue;
-		r = find_library(ctx, o, name, &path);
+		r = find_library(ctx, o, name, &path, &index);
 		if (r < 0) {
-			log_debug("library '%s' not found in the search path of '%s'", name,
-				  o->origin);
+			log_debug("library '%s' not found in the search path of '%s'",
+				  name, o->origin);
 			ctx_blame(ctx, name);
 			return r;
 		}
+		if (index >= o->ldconf_begin && index < o->ldconf_end)
+			ctx->needs_ldcache = 1;
 		if ((r = set_add(&ctx->sonames, name)) < 0 ||
 		    (r = add_library(ctx, o, path)) < 0)
 			return r;
 	}
 	return 0;
+}
+
+/*
+ * A library found only through ld.so.conf is found at run time only through the root's
+ * /etc/ld.so.cache, so that comes along. Its entries for libraries the image does not
+ * hold are harmless: ld.so falls back to its search when an entry cannot be opened.
+ */
+static int add_ldcache(struct ctx *ctx)
+{
+	int had_culprit = ctx->culprit != NULL;
+	int r;
+
+	if (!ctx->needs_ldcache)
+		return 0;
+	r = add_lexical(ctx, "/etc/ld.so.cache", STRICT, NULL);
+	if (r == -ENOENT) {
+		ctx_unblame(ctx, had_culprit);
+		return 0;
+	}
+	return r;
 }
 
 /* A program's file is in the stage already: add its interpreter and libraries. */
@@ -1172,7 +1235,8 @@ static int add_program_needs(struct ctx *ctx, const char *path, const char *cano
 	r = set_add(&ctx->objects, canon);
 	if (r < 0)
 		return r;
-	/* $ORIGIN of a program is its real directory, as ld.so takes it from the kernel. */
+	/* $ORIGIN of a program is its real directory, as ld.so takes it from the kernel.
+	 */
 	if (asprintf(&origin, "/%s", canon) < 0)
 		return -ENOMEM;
 	*strrchr(origin, '/') = '\0';
@@ -1197,6 +1261,8 @@ int files_add_binary(struct stage *stage, const char *root, const char *name,
 		r = add_lexical(&ctx, path, STRICT, &canon);
 	if (r >= 0)
 		r = add_program_needs(&ctx, path, canon);
+	if (r >= 0)
+		r = add_ldcache(&ctx);
 	if (r < 0 && ret_culprit)
 		*ret_culprit = strdup(ctx.culprit ? ctx.culprit : name);
 	ctx_done(&ctx);

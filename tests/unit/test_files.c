@@ -493,6 +493,7 @@ static void assert_binary_complete(const char *program)
 Test(files, binary_ls_on_the_host)
 {
 	assert_binary_complete("/bin/ls");
+	cr_assert_null(find("etc/ld.so.cache"), "libraries in built-in directories only");
 }
 
 Test(files, binary_bsdtar_on_the_host)
@@ -584,7 +585,10 @@ Test(files, fake_root_uses_only_the_root)
 {
 	cr_assert(access("/lib/x86_64-linux-gnu/libselinux.so.1", F_OK) == 0);
 	fake_root_with_ls();
+	mkfile("etc/ld.so.cache", 0644, "cache");
 	cr_assert_eq(files_add_binary(stage, root, "/opt/app/ls", NULL), 0);
+	/* /opt/libs is known only to ld.so.conf: at run time, only to the cache. */
+	assert_image_file("/etc/ld.so.cache", at("etc/ld.so.cache"));
 	assert_image_file("/opt/app/ls", at("opt/app/ls"));
 	assert_image_file("/lib64/ld-linux-x86-64.so.2", at("lib64/ld-linux-x86-64.so.2"));
 	assert_image_file("/opt/libs/libc.so.6", at("opt/libs/libc.so.6"));
