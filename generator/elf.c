@@ -1,6 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* A bounds-checked reader of what an ELF program needs at run time: interpreter, libs. */
-#include <elf.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,6 +8,28 @@
 
 #include "elf.h"
 #include "util.h"
+
+/*
+ * The gABI values this reader uses. The system <elf.h> is not included: on the
+ * generator's include path (-Igenerator) that name is this subsystem's header.
+ */
+#define ELFMAG "\177ELF"
+#define SELFMAG 4
+#define EI_NIDENT 16
+#define EI_CLASS 4
+#define EI_DATA 5
+#define PN_XNUM 0xffff
+#define PT_LOAD 1
+#define PT_DYNAMIC 2
+#define PT_INTERP 3
+#define DT_NULL 0
+#define DT_NEEDED 1
+#define DT_STRTAB 5
+#define DT_STRSZ 10
+#define DT_RPATH 15
+#define DT_RUNPATH 29
+#define SHT_STRTAB 3
+#define SHT_DYNAMIC 6
 
 /* Where the fields we read live, per class: one parser for ELF32 and ELF64. */
 struct layout {
@@ -114,15 +135,15 @@ static int reader_init(struct reader *rd, const void *buf, size_t size)
 	*rd = (struct reader){.buf = buf, .size = size};
 	if (size < EI_NIDENT || !elf_is_elf(buf, size))
 		return -ENOEXEC;
-	if (ident[EI_CLASS] == ELFCLASS64)
+	if (ident[EI_CLASS] == ELF_CLASS_64)
 		rd->l = &layout64;
-	else if (ident[EI_CLASS] == ELFCLASS32)
+	else if (ident[EI_CLASS] == ELF_CLASS_32)
 		rd->l = &layout32;
 	else
 		return -ENOEXEC;
-	if (ident[EI_DATA] != ELFDATA2LSB && ident[EI_DATA] != ELFDATA2MSB)
+	if (ident[EI_DATA] != ELF_DATA_LSB && ident[EI_DATA] != ELF_DATA_MSB)
 		return -ENOEXEC;
-	rd->big_endian = ident[EI_DATA] == ELFDATA2MSB;
+	rd->big_endian = ident[EI_DATA] == ELF_DATA_MSB;
 	if (size < rd->l->ehdr_size)
 		return -ENOEXEC;
 	return 0;

@@ -8,9 +8,33 @@
 
 #include "strv.h"
 
+/*
+ * The gABI values callers need. This header shadows the system <elf.h> on the
+ * generator's include path, so neither includes the other: use these names.
+ */
+enum elf_class {
+	ELF_CLASS_32 = 1,
+	ELF_CLASS_64 = 2,
+};
+
+enum elf_data {
+	ELF_DATA_LSB = 1, /* little endian */
+	ELF_DATA_MSB = 2, /* big endian */
+};
+
+enum elf_machine {
+	ELF_MACHINE_386 = 3,
+	ELF_MACHINE_PPC64 = 21,
+	ELF_MACHINE_S390 = 22,
+	ELF_MACHINE_ARM = 40,
+	ELF_MACHINE_X86_64 = 62,
+	ELF_MACHINE_AARCH64 = 183,
+	ELF_MACHINE_RISCV = 243,
+};
+
 /* Enough of e_ident and e_machine to tell whether a library fits a program. */
 struct elf_kind {
-	uint8_t elf_class; /* ELFCLASS32 or ELFCLASS64 */
+	uint8_t elf_class; /* enum elf_class */
 	uint8_t data;	   /* ELFDATA2LSB or ELFDATA2MSB */
 	uint16_t machine;  /* EM_* */
 };

@@ -2,7 +2,6 @@
 /* FILES and BINARIES: host files and ELF programs, with what they need, into the stage.
  */
 #include <dirent.h>
-#include <elf.h>
 #include <fcntl.h>
 #include <fnmatch.h>
 #include <limits.h>
@@ -919,22 +918,22 @@ static int ldconf_dirs(struct ctx *ctx, const struct strv **ret)
 
 static const char *multiarch_triplet(const struct elf_kind *kind)
 {
-	int is64 = kind->elf_class == ELFCLASS64, le = kind->data == ELFDATA2LSB;
+	int is64 = kind->elf_class == ELF_CLASS_64, le = kind->data == ELF_DATA_LSB;
 
 	switch (kind->machine) {
-	case EM_X86_64:
+	case ELF_MACHINE_X86_64:
 		return is64 ? "x86_64-linux-gnu" : "x86_64-linux-gnux32";
-	case EM_386:
+	case ELF_MACHINE_386:
 		return "i386-linux-gnu";
-	case EM_AARCH64:
+	case ELF_MACHINE_AARCH64:
 		return "aarch64-linux-gnu";
-	case EM_ARM:
+	case ELF_MACHINE_ARM:
 		return "arm-linux-gnueabihf";
-	case EM_RISCV:
+	case ELF_MACHINE_RISCV:
 		return is64 ? "riscv64-linux-gnu" : NULL;
-	case EM_PPC64:
+	case ELF_MACHINE_PPC64:
 		return le ? "powerpc64le-linux-gnu" : "powerpc64-linux-gnu";
-	case EM_S390:
+	case ELF_MACHINE_S390:
 		return "s390x-linux-gnu";
 	}
 	return NULL;
@@ -962,10 +961,10 @@ static int standard_dirs(const struct elf_kind *kind, struct strv *dirs)
 
 	if (triplet && (r = push_lib_dirs(dirs, triplet)) < 0)
 		return r;
-	if ((r = strv_push(dirs, kind->elf_class == ELFCLASS64 ? "/lib64" : "/lib32")) <
+	if ((r = strv_push(dirs, kind->elf_class == ELF_CLASS_64 ? "/lib64" : "/lib32")) <
 		    0 ||
-	    (r = strv_push(dirs, kind->elf_class == ELFCLASS64 ? "/usr/lib64"
-							       : "/usr/lib32")) < 0 ||
+	    (r = strv_push(dirs, kind->elf_class == ELF_CLASS_64 ? "/usr/lib64"
+								 : "/usr/lib32")) < 0 ||
 	    (r = strv_push(dirs, "/lib")) < 0 || (r = strv_push(dirs, "/usr/lib")) < 0)
 		return r;
 	return 0;
@@ -1214,7 +1213,7 @@ static int add_program_needs(struct ctx *ctx, const char *path, const char *cano
 	_cleanup_(elf_info_freep) struct elf_info *info = NULL;
 	_cleanup_free_ char *origin = NULL;
 	struct object o;
-	char head[SELFMAG];
+	char head[4]; /* the ELF magic */
 	int r;
 
 	{
