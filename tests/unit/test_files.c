@@ -608,6 +608,17 @@ Test(files, fake_root_missing_library_is_named)
 	free(culprit);
 }
 
+Test(files, fake_root_truncated_library_is_enoexec)
+{
+	char *culprit = NULL;
+
+	fake_root_with_ls();
+	sh("truncate -s 200 '%s'", at("opt/libs/libselinux.so.1"));
+	cr_assert_eq(files_add_binary(stage, root, "/opt/app/ls", &culprit), -ENOEXEC);
+	cr_assert_str_eq(culprit, "/opt/libs/libselinux.so.1");
+	free(culprit);
+}
+
 Test(files, fake_root_missing_interpreter_is_named)
 {
 	char *culprit = NULL;
