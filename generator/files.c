@@ -104,10 +104,9 @@ static void set_clear(struct set *set)
 
 struct ctx {
 	struct stage *stage;
-	char *prefix; /* host path of the root, "" for "/": sources are prefix + "/" +
-			 path */
+	char *prefix; /* the root's host path, "" for "/"; a source is prefix/canon */
 	int rootfd;
-	struct set dirs;    /* canonical directories already walked */
+	struct set dirs;    /* image directories already walked */
 	struct set sonames; /* DT_NEEDED names already resolved (ld.so reuses them too) */
 	struct set objects; /* canonical ELF files already parsed */
 	struct strv ldconf; /* absolute directories from the root's ld.so.conf */
@@ -184,12 +183,12 @@ static int open_canonical(const struct ctx *ctx, const char *canon, int flags)
 	}
 	c = strtok_r(copy, "/", &save);
 	while (c) {
-		int dirfd = fd >= 0 ? fd : ctx->rootfd;
+		int at = fd >= 0 ? fd : ctx->rootfd;
 		int f = O_PATH | O_DIRECTORY;
 		next = strtok_r(NULL, "/", &save);
 		if (!next)
 			f = flags;
-		int nfd = openat(dirfd, c, f | O_NOFOLLOW | O_CLOEXEC);
+		int nfd = openat(at, c, f | O_NOFOLLOW | O_CLOEXEC);
 		if (nfd < 0)
 			return negative_errno();
 		closep(&fd);
@@ -759,11 +758,18 @@ static int find_regular(const struct ctx *ctx, const char *path, struct walk *w)
 	return S_ISREG(w->st.st_mode) ? 0 : -ENOENT;
 }
 
+/* The program's absolute path: as given, or the first in program_dirs that exists. */
 static int find_program(const struct ctx *ctx, const char *name, char **ret)
 {
 	char *path;
 
 	if (name[0] == '/') {
+		_cleanup_(walk_done) struct walk w = {0};
+		int r = resolve(ctx, "", name, &w);
+		if (r < 0)
+			return r;
+		if (!S_ISREG(w.st.st_mode))
+			return S_ISDIR(w.st.st_mode) ? -EISDIR : -EINVAL;
 		path = strdup(name);
 		if (!path)
 			return -ENOMEM;
@@ -845,22 +851,23 @@ static int ldconf_include(struct ctx *ctx, const char *conf, const char *pattern
 /* One line: "include GLOB...", "hwcap ..." (ignored), or directories. */
 static int ldconf_line(struct ctx *ctx, const char *conf, char *line, unsigned depth)
 {
+	static const char seps[] = " \t\r\n:,";
 	char *save = NULL, *word;
 	int include = 0;
 	int r;
 
 	line[strcspn(line, "#")] = '\0';
-	for (word = strtok_r(line, " \t\r\n:,", &save); word;
-	     word = strtok_r(NULL, " \t\r\n:,", &save)) {
-		if (word == line && streq(word, "hwcap"))
-			return 0;
-		if (word == line && streq(word, "include")) {
-			include = 1;
-			continue;
-		}
-		if (include)
+	word = strtok_r(line, seps, &save);
+	if (word && streq(word, "hwcap"))
+		return 0;
+	if (word && streq(word, "include")) {
+		include = 1;
+		word = strtok_r(NULL, seps, &save);
+	}
+	for (; word; word = strtok_r(NULL, seps, &save)) {
+		if (include) {
 			r = ldconf_include(ctx, conf, word, depth);
-		else {
+		} else {
 			word[strcspn(word, "=")] = '\0'; /* old "DIR=TYPE" syntax */
 			r = word[0] == '/' ? strv_push_unique(&ctx->ldconf, word) : 0;
 		}
@@ -957,16 +964,20 @@ static int push_lib_dirs(struct strv *dirs, const char *sub)
 static int standard_dirs(const struct elf_kind *kind, struct strv *dirs)
 {
 	const char *triplet = multiarch_triplet(kind);
+	int is64 = kind->elf_class == ELF_CLASS_64;
+	const char *const plain[] = {
+		is64 ? "/lib64" : "/lib32",
+		is64 ? "/usr/lib64" : "/usr/lib32",
+		"/lib",
+		"/usr/lib",
+	};
 	int r;
 
 	if (triplet && (r = push_lib_dirs(dirs, triplet)) < 0)
 		return r;
-	if ((r = strv_push(dirs, kind->elf_class == ELF_CLASS_64 ? "/lib64" : "/lib32")) <
-		    0 ||
-	    (r = strv_push(dirs, kind->elf_class == ELF_CLASS_64 ? "/usr/lib64"
-								 : "/usr/lib32")) < 0 ||
-	    (r = strv_push(dirs, "/lib")) < 0 || (r = strv_push(dirs, "/usr/lib")) < 0)
-		return r;
+	for (size_t i = 0; i < ARRAY_SIZE(plain); i++)
+		if ((r = strv_push(dirs, plain[i])) < 0)
+			return r;
 	return 0;
 }
 
@@ -1207,35 +1218,41 @@ static int add_ldcache(struct ctx *ctx)
 	return r;
 }
 
+/* Parse the program at `canon`; *ret stays NULL when it is not ELF (a script). */
+static int read_program(const struct ctx *ctx, const char *canon, struct elf_info **ret)
+{
+	_cleanup_close_ int fd = open_canonical(ctx, canon, O_RDONLY);
+	char head[4]; /* the ELF magic */
+
+	if (fd < 0)
+		return fd;
+	if (pread(fd, head, sizeof(head), 0) != (ssize_t)sizeof(head) ||
+	    !elf_is_elf(head, sizeof(head)))
+		return 0;
+	return elf_read_fd(fd, ret);
+}
+
 /* A program's file is in the stage already: add its interpreter and libraries. */
 static int add_program_needs(struct ctx *ctx, const char *path, const char *canon)
 {
 	_cleanup_(elf_info_freep) struct elf_info *info = NULL;
 	_cleanup_free_ char *origin = NULL;
 	struct object o;
-	char head[4]; /* the ELF magic */
 	int r;
 
-	{
-		_cleanup_close_ int fd = open_canonical(ctx, canon, O_RDONLY);
-		if (fd < 0)
-			return fd;
-		if (pread(fd, head, sizeof(head), 0) != (ssize_t)sizeof(head) ||
-		    !elf_is_elf(head, sizeof(head)))
-			return 0; /* a script or data: added as it is */
-		r = elf_read_fd(fd, &info);
-	}
+	r = read_program(ctx, canon, &info);
 	if (r < 0) {
 		ctx_blame(ctx, path);
 		return r;
 	}
+	if (!info)
+		return 0; /* a script or data: added as it is */
 	if (info->interp && (r = add_lexical(ctx, info->interp, STRICT, NULL)) < 0)
 		return r;
 	r = set_add(&ctx->objects, canon);
 	if (r < 0)
 		return r;
-	/* $ORIGIN of a program is its real directory, as ld.so takes it from the kernel.
-	 */
+	/* A program's $ORIGIN is its real directory: ld.so asks the kernel for it. */
 	if (asprintf(&origin, "/%s", canon) < 0)
 		return -ENOMEM;
 	*strrchr(origin, '/') = '\0';

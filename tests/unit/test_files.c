@@ -528,6 +528,13 @@ Test(files, missing_binary_names_it)
 	cr_assert_str_eq(culprit, "no-such-program-here");
 	free(culprit);
 	cr_assert_eq(files_add_binary(stage, "/", "bin/ls", NULL), -EINVAL);
+	cr_assert_eq(files_add_binary(stage, "/", "/usr/bin", NULL), -EISDIR);
+	cr_assert_eq(files_add_binary(stage, "/", "/no/such/program", &culprit), -ENOENT);
+	cr_assert_str_eq(culprit, "/no/such/program");
+	free(culprit);
+	size_t n;
+	stage_entries(stage, &n);
+	cr_assert_eq(n, 0, "nothing staged by failures");
 }
 
 Test(files, script_is_added_as_it_is)
@@ -576,7 +583,7 @@ static void fake_root_with_ls(void)
 	strv_clear(&ldd);
 	copy("/lib64/ld-linux-x86-64.so.2", "lib64/ld-linux-x86-64.so.2");
 	copy("/bin/ls", "opt/app/ls");
-	mkfile("etc/ld.so.conf", 0644, "# comment\ninclude ld.so.conf.d/*.conf\n");
+	mkfile("etc/ld.so.conf", 0644, "# comment\n  include ld.so.conf.d/*.conf\nhwcap 0 nosegneg\n");
 	mkfile("etc/ld.so.conf.d/other.txt", 0644, "/nowhere\n");
 	mkfile("etc/ld.so.conf.d/libs.conf", 0644, "/opt/libs   # trailing comment\n");
 }
