@@ -151,6 +151,13 @@ static void ctx_blame(struct ctx *ctx, const char *abs_path)
 		ctx->culprit = strdup(abs_path);
 }
 
+/* The same for an image path without its leading '/'. */
+static void ctx_blame_image(struct ctx *ctx, const char *image)
+{
+	if (!ctx->culprit && asprintf(&ctx->culprit, "/%s", image) < 0)
+		ctx->culprit = NULL;
+}
+
 /* "a" + "b" -> "a/b"; "" + "b" -> "b". */
 static char *join(const char *a, const char *b)
 {
@@ -553,8 +560,11 @@ static int add_link(struct ctx *ctx, const char *image, const char *dir,
 	ssize_t n = readlinkat(dfd, name, target, sizeof(target) - 1);
 	int r;
 
-	if (n <= 0)
-		return n < 0 ? negative_errno() : -ENOENT;
+	if (n <= 0) {
+		r = n < 0 ? negative_errno() : -ENOENT;
+		ctx_blame_image(ctx, image);
+		return r;
+	}
 	target[n] = '\0';
 	r = link_destination(ctx, dir, canon_dir, target, &path, &text);
 	if (r < 0) {
@@ -589,8 +599,10 @@ static int add_dir_entry(struct ctx *ctx, int dfd, const char *image, const char
 
 	if (!child_image)
 		return -ENOMEM;
-	if (fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+	if (fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0) {
+		ctx_blame_image(ctx, child_image);
 		return negative_errno();
+	}
 	if (S_ISFIFO(st.st_mode) || S_ISSOCK(st.st_mode))
 		return 0; /* nothing an image can carry */
 	if (S_ISLNK(st.st_mode)) {
@@ -624,8 +636,10 @@ static int add_dir(struct ctx *ctx, const char *image, const char *canon,
 	if (*image && (r = stage_add_dir(ctx->stage, image, st->st_mode & 07777)) < 0)
 		return r;
 	fd = open_canonical(ctx, canon, O_RDONLY | O_DIRECTORY);
-	if (fd < 0)
+	if (fd < 0) {
+		ctx_blame_image(ctx, image);
 		return fd;
+	}
 	d = fdopendir(fd);
 	if (!d) {
 		r = negative_errno();
