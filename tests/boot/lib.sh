@@ -222,7 +222,12 @@ gen_image() {
 		[ "$bb" = yes ] && printf 'BINARIES=(/bin/busybox)\n'
 		printf 'COMPRESSION=%s\n' "$comp"
 	} >"$conf"
-	"$MKINITRAMFS" -k "$KVER" -r "$KROOT" -c "$conf" -g "$out" -z "$comp" \
+	local root=$KROOT
+	if [ "$bb" = yes ]; then
+		t_busybox_root
+		root=$BBROOT
+	fi
+	"$MKINITRAMFS" -k "$KVER" -r "$root" -c "$conf" -g "$out" -z "$comp" \
 		>"$out.gen.log" 2>&1 || {
 		echo "    | mkinitramfs failed:"
 		sed 's/^/    | /' "$out.gen.log" | tail -n 10
