@@ -3,7 +3,7 @@
  * A test root's init that captures what autodetect reads: every modalias under
  * /sys/devices, the loaded modules and /proc/self/mountinfo, written as text onto the
  * raw second disk (/dev/vdb), since the test has no loop devices to mount one.
- * Format: "A <path under /sys>\t<modalias>", "L <module>", "R <mountinfo line>", "END".
+ * Format: "A <path under /sys>\t<modalias>", "L <module> <refcnt> <holders,>", "R <mountinfo line>", "END".
  */
 #include <dirent.h>
 #include <fcntl.h>
@@ -51,12 +51,17 @@ done:
 		closedir(d);
 }
 
+/* "L name refcnt holder,holder," from /proc/modules ("name size refcnt holders ..."). */
 static void capture_loaded(void)
 {
-	char line[512];
+	char line[1024], name[256], holders[512];
+	unsigned long size;
+	int refcnt;
 	FILE *f = fopen("/proc/modules", "r");
 	while (f && fgets(line, sizeof(line), f))
-		fprintf(out, "L %.*s\n", (int)strcspn(line, " "), line);
+		if (sscanf(line, "%255s %lu %d %511s", name, &size, &refcnt, holders) == 4)
+			fprintf(out, "L %s %d %s\n", name, refcnt,
+				strcmp(holders, "-") ? holders : "");
 	if (f)
 		fclose(f);
 }
