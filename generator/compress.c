@@ -23,7 +23,7 @@
 /* lib/decompress_unlz4.c decodes every legacy block into an 8 MiB buffer. */
 #define LZ4_LEGACY_MAGIC 0x184C2102u
 #define LZ4_LEGACY_BLOCK (8u << 20)
-#define LZ4_MAX_THREADS 64
+#define LZ4_MAX_THREADS 16
 
 struct lz4_job {
 	pthread_t thread;
@@ -168,6 +168,10 @@ static int xz_init(struct compress *c, int level, int threads)
 		.preset = (uint32_t)level,
 		.check = LZMA_CHECK_CRC32,
 	};
+	/* Fewer threads on small machines: the blocks, hence the bytes, stay the same. */
+	uint64_t limit = lzma_physmem() / 4;
+	while (mt.threads > 1 && lzma_stream_encoder_mt_memusage(&mt) > limit)
+		mt.threads--;
 	lzma_ret ret = lzma_stream_encoder_mt(&c->xz, &mt);
 	if (ret == LZMA_OPTIONS_ERROR || ret == LZMA_UNSUPPORTED_CHECK)
 		return -EINVAL;

@@ -859,14 +859,67 @@ static int extract_other(int dirfd, const char *name, const struct cpio_entry *e
 	return 0;
 }
 
+/* The first name extracted for a hard-linked inode, to link later names to. */
+struct hardlink {
+	unsigned segment;
+	uint64_t ino;
+	char *path;
+};
+
 struct extract_ctx {
 	int root;
+	struct hardlink *links;
+	size_t nlinks;
 };
+
+static const struct hardlink *find_link(const struct extract_ctx *x,
+					const struct cpio_entry *e)
+{
+	for (size_t i = 0; i < x->nlinks; i++)
+		if (x->links[i].ino == e->ino && x->links[i].segment == e->segment)
+			return &x->links[i];
+	return NULL;
+}
+
+static int remember_link(struct extract_ctx *x, const struct cpio_entry *e,
+			 const char *path)
+{
+	struct hardlink *v = realloc(x->links, (x->nlinks + 1) * sizeof(*v));
+	if (!v)
+		return -ENOMEM;
+	x->links = v;
+	v[x->nlinks].path = strdup(path);
+	if (!v[x->nlinks].path)
+		return -ENOMEM;
+	v[x->nlinks].segment = e->segment;
+	v[x->nlinks].ino = e->ino;
+	x->nlinks++;
+	return 0;
+}
+
+/* Another name of an inode extracted before; newc carries the data on one of them. */
+static int extract_hardlink(struct extract_ctx *x, const struct hardlink *l, int dirfd,
+			    const char *name, const struct cpio_entry *e, const void *data)
+{
+	int r = remove_existing(dirfd, name);
+	if (r < 0)
+		return r;
+	if (linkat(x->root, l->path, dirfd, name, 0) < 0)
+		return negative_errno();
+	if (!e->size)
+		return 0;
+	_cleanup_close_ int fd =
+		openat(dirfd, name, O_WRONLY | O_TRUNC | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return negative_errno();
+	return write_all_fd(fd, data, e->size);
+}
 
 static int extract_entry(const struct cpio_entry *e, const void *data, void *userdata)
 {
 	struct extract_ctx *x = userdata;
-	char path[PATH_MAX + 1];
+	char path[PATH_MAX + 1], clean[PATH_MAX + 1];
+	size_t clean_len = 0;
 	int r;
 
 	if (e->name[0] == '/')
@@ -883,6 +936,8 @@ static int extract_entry(const struct cpio_entry *e, const void *data, void *use
 			return -EINVAL;
 		if (streq(comp, "."))
 			continue;
+		clean_len += (size_t)snprintf(clean + clean_len, sizeof(clean) - clean_len,
+					      "%s%s", clean_len ? "/" : "", comp);
 		if (last) {
 			int fd = open_subdir(dirfd, last);
 			if (fd < 0)
@@ -900,7 +955,18 @@ static int extract_entry(const struct cpio_entry *e, const void *data, void *use
 		r = extract_dir(dirfd, last, e->mode);
 		break;
 	case S_IFREG:
+		if (e->nlink < 2) {
+			r = extract_file(dirfd, last, e, data);
+			break;
+		}
+		const struct hardlink *l = find_link(x, e);
+		if (l) {
+			r = extract_hardlink(x, l, dirfd, last, e, data);
+			break;
+		}
 		r = extract_file(dirfd, last, e, data);
+		if (r >= 0)
+			r = remember_link(x, e, clean);
 		break;
 	case S_IFLNK:
 	case S_IFCHR:
@@ -948,5 +1014,9 @@ int image_extract(const char *path, const char *dir)
 	if (root < 0)
 		return negative_errno();
 	struct extract_ctx x = {.root = root};
-	return cpio_walk_fd(fd, extract_entry, &x);
+	r = cpio_walk_fd(fd, extract_entry, &x);
+	for (size_t i = 0; i < x.nlinks; i++)
+		free(x.links[i].path);
+	free(x.links);
+	return r;
 }

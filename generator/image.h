@@ -68,14 +68,24 @@ typedef int (*image_entry_fn)(const struct image_entry *entry, const void *data,
  */
 int image_read(const char *path, image_entry_fn fn, void *userdata);
 
-/* `-l`: one line per entry: mode, size, path, " -> target" for symlinks. */
+/*
+ * `-l`: one line per entry, "MODE SIZE /PATH[ -> TARGET]": MODE as ls -l shows it
+ * ("drwxr-xr-x", "crw-------", "-rwsr-xr-x"), SIZE right-aligned in 10 columns (the
+ * target's length for symlinks), PATH with a leading '/' ("/" for a "." entry). When
+ * the image has more than one segment (an early uncompressed cpio before the compressed
+ * one, say), each segment's entries follow a line "# segment N: COMPRESSION", N from 0.
+ */
 int image_list(const char *path, FILE *out);
 
 /*
  * `-x`: extract into `dir` (created if missing). Refuses absolute paths, ".."
  * components and any write through a symlink (even one the archive itself created):
- * returns -EINVAL naming nothing; the caller reports the image. Entries are created with
- * openat(O_NOFOLLOW) relative to the directory, never by path string.
+ * returns -EINVAL naming nothing; the caller reports the image. What was extracted
+ * before the refused entry stays. Entries are created with openat(O_NOFOLLOW) relative
+ * to the directory, never by path string; an existing file or symlink in the way is
+ * replaced (the link itself, never what it points to). Modes are kept as in the archive,
+ * set-id bits included; owners too when running as root; mtimes except on directories.
+ * Hard links (newc entries with nlink > 1 sharing an inode) are recreated as such.
  */
 int image_extract(const char *path, const char *dir);
 

@@ -872,3 +872,91 @@ Test(image, extract_refuses_escapes)
 	cr_assert_eq(image_extract(pathf("pre"), pathf("x7")), -EINVAL);
 	cr_assert_eq(access(pathf("outside/new"), F_OK), -1);
 }
+
+/* ---- the kernel as the oracle: boot each image in QEMU ---- */
+
+static int fixture(char *root, char *kver)
+{
+	FILE *f = popen("tests/kernel-fixture.sh", "r");
+	if (!f)
+		return -1;
+	int n = fscanf(f, "%511s %127s", root, kver);
+	return pclose(f) == 0 && n == 2 ? 0 : -1;
+}
+
+/* Boot `img`; the init prints the sha256 of /bin/busybox as the kernel unpacked it. */
+static void boot(const char *img, const char *kernel, const char *what)
+{
+	char *out = pathf("serial.%s", what);
+	int r = sh("timeout 180 qemu-system-x86_64 -accel tcg -m 256 -display none "
+		   "-monitor none -serial file:%s -no-reboot -kernel %s -initrd %s "
+		   "-append 'console=ttyS0 panic=-1 loglevel=4' </dev/null >/dev/null 2>&1",
+		   out, kernel, img);
+	cr_assert_eq(r, 0, "%s: qemu exited %d", what, r);
+	r = sh("grep -q \"^BOOT-OK $(sha256sum /bin/busybox | cut -d' ' -f1) \" %s", out);
+	if (r != 0)
+		sh("tail -n 15 %s >&2", out);
+	cr_assert_eq(r, 0, "%s: the kernel did not run our init with intact data", what);
+}
+
+Test(image, the_kernel_boots_every_compression, .timeout = 900)
+{
+	char root[512], kver[128], kernel[700];
+	cr_assert_eq(fixture(root, kver), 0, "no kernel fixture");
+	snprintf(kernel, sizeof(kernel), "%s/boot/vmlinuz-%s", root, kver);
+	static const char init[] = "#!/bin/sh\n"
+				   "echo \"BOOT-OK $(/bin/busybox sha256sum /bin/busybox)\"\n"
+				   "/bin/busybox poweroff -f\n";
+	struct stage *st, *early;
+	cr_assert_eq(stage_new(&st), 0);
+	cr_assert_eq(stage_add_data(st, "init", 0755, init, sizeof(init) - 1), 0);
+	cr_assert_eq(stage_add_file(st, "bin/busybox", 0755, "/bin/busybox"), 0);
+	cr_assert_eq(stage_add_symlink(st, "bin/sh", "busybox"), 0);
+	cr_assert_eq(stage_add_symlink(st, "bin/echo", "busybox"), 0);
+	cr_assert_eq(stage_add_device(st, "dev/console", S_IFCHR | 0600, makedev(5, 1)), 0);
+	cr_assert_eq(stage_finish(st), 0);
+	/* Not real microcode: the loader must skip it and the kernel go on. */
+	cr_assert_eq(stage_new(&early), 0);
+	cr_assert_eq(stage_add_data(early, "kernel/x86/microcode/GenuineIntel.bin", 0644,
+				    "not microcode", 13),
+		     0);
+	cr_assert_eq(stage_finish(early), 0);
+
+	enum compress_kind kinds[] = {COMPRESS_ZSTD, COMPRESS_GZIP, COMPRESS_XZ, COMPRESS_LZ4,
+				      COMPRESS_NONE};
+	for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++) {
+		const char *name = compress_name(kinds[i]);
+		struct image_options o = opts_for(kinds[i]);
+		/* The early cpio rides along with zstd, the default, and with none. */
+		if (kinds[i] == COMPRESS_ZSTD || kinds[i] == COMPRESS_NONE)
+			o.early = early;
+		cr_assert_eq(image_write(st, pathf("boot.%s", name), &o), 0);
+		boot(pathf("boot.%s", name), kernel, name);
+	}
+	stage_free(early);
+	stage_free(st);
+}
+
+Test(image, extract_keeps_hard_links_and_files_made_by_cpio)
+{
+	make_tree("t");
+	cr_assert_eq(sh("cd %s/t && ln usr/bin/hi usr/hi2 && chmod 4711 usr/bin/hi && "
+			"find . | cpio -o -H newc --quiet | gzip > ../img",
+			tmp),
+		     0);
+	cr_assert_eq(image_extract(pathf("img"), pathf("x")), 0);
+	struct stat a, b;
+	cr_assert_eq(lstat(pathf("x/usr/bin/hi"), &a), 0);
+	cr_assert_eq(lstat(pathf("x/usr/hi2"), &b), 0);
+	cr_assert_eq(a.st_ino, b.st_ino, "hard link lost");
+	cr_assert_eq(a.st_nlink, 2);
+	cr_assert_eq(a.st_size, 3);
+	cr_assert_eq(a.st_mode, S_IFREG | 04711);
+	cr_assert_eq(sh("cd %s && cmp t/usr/rnd x/usr/rnd && test \"$(readlink x/bin)\" = usr/bin",
+			tmp),
+		     0);
+	if (geteuid() == 0) {
+		cr_assert_eq(lstat(pathf("x/dev/null"), &a), 0);
+		cr_assert(S_ISCHR(a.st_mode) && a.st_rdev == makedev(1, 3));
+	}
+}
