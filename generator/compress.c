@@ -133,7 +133,8 @@ static int zstd_init(struct compress *c, int level, int threads)
 	 * parameters, not on the worker count, so every machine makes the same bytes.
 	 */
 	unsigned workers = threads > 0 ? (unsigned)threads : online_cpus();
-	if (ZSTD_isError(ZSTD_CCtx_setParameter(c->zstd, ZSTD_c_compressionLevel, level)) ||
+	if (ZSTD_isError(
+		    ZSTD_CCtx_setParameter(c->zstd, ZSTD_c_compressionLevel, level)) ||
 	    ZSTD_isError(ZSTD_CCtx_setParameter(c->zstd, ZSTD_c_checksumFlag, 1)))
 		return -EINVAL;
 	/* A libzstd built without threads refuses workers: compress in this thread. */
@@ -147,7 +148,8 @@ static int gzip_init(struct compress *c, int level)
 		level = 6;
 	level = clamp(level, 1, 9);
 	/* windowBits 15 + 16: a gzip wrapper with mtime 0 and no name: reproducible. */
-	if (deflateInit2(&c->gz, level, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK)
+	if (deflateInit2(&c->gz, level, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) !=
+	    Z_OK)
 		return -ENOMEM;
 	c->gz_init = 1;
 	return 0;
@@ -195,7 +197,8 @@ static int lz4_init(struct compress *c, int level, int threads)
 	if (!c->lz4_in || !c->lz4_jobs)
 		return -ENOMEM;
 	for (unsigned i = 0; i < c->lz4_threads; i++) {
-		c->lz4_jobs[i].out = malloc(4 + (size_t)LZ4_compressBound(LZ4_LEGACY_BLOCK));
+		c->lz4_jobs[i].out =
+			malloc(4 + (size_t)LZ4_compressBound(LZ4_LEGACY_BLOCK));
 		if (!c->lz4_jobs[i].out)
 			return -ENOMEM;
 	}
@@ -365,7 +368,8 @@ static int lz4_flush_blocks(struct compress *c)
 		if (j->in_len > LZ4_LEGACY_BLOCK)
 			j->in_len = LZ4_LEGACY_BLOCK;
 		j->level = c->level;
-		/* The last block runs here; fall back to this thread if spawning fails. */
+		/* The last block runs here; fall back to this thread if spawning fails.
+		 */
 		j->started = i + 1 < nblocks &&
 			     pthread_create(&j->thread, NULL, lz4_job_run, j) == 0;
 		if (!j->started)
@@ -546,8 +550,9 @@ static int unzstd(const uint8_t *in, size_t len, struct membuf *m)
 		ZSTD_outBuffer ob = {m->data + m->len, m->cap - m->len, 0};
 		size_t ret = ZSTD_decompressStream(zstd_dctx, &ob, &ib);
 		if (ZSTD_isError(ret))
-			return ZSTD_getErrorCode(ret) == ZSTD_error_memory_allocation ? -ENOMEM
-										: -EBADMSG;
+			return ZSTD_getErrorCode(ret) == ZSTD_error_memory_allocation
+				       ? -ENOMEM
+				       : -EBADMSG;
 		m->len += ob.pos;
 		/* Done at the end of the input, if the last frame is complete. */
 		if (ib.pos == ib.size && ob.pos < ob.size)

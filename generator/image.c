@@ -371,19 +371,21 @@ static int entry_matches(const struct verify *v, const struct cpio_entry *e,
 {
 	const struct stage_entry *se = &v->entries[v->part][v->index];
 	const struct expect *exp = &v->exp[v->part][v->index];
-	uint64_t size = se->kind == STAGE_FILE	  ? exp->size
+	uint64_t size = se->kind == STAGE_FILE	    ? exp->size
 			: se->kind == STAGE_SYMLINK ? strlen(se->target)
 						    : 0;
 
 	if (!streq(e->name, se->path) || e->mode != se->mode || e->size != size ||
-	    e->uid || e->gid || e->mtime != v->mtime || e->segment != v->segment[v->part] ||
+	    e->uid || e->gid || e->mtime != v->mtime ||
+	    e->segment != v->segment[v->part] ||
 	    !streq(e->compression, v->compression[v->part]))
 		return 0;
 	switch (se->kind) {
 	case STAGE_SYMLINK:
 		return e->target && streq(e->target, se->target);
 	case STAGE_DEVICE:
-		return major(e->rdev) == major(se->rdev) && minor(e->rdev) == minor(se->rdev);
+		return major(e->rdev) == major(se->rdev) &&
+		       minor(e->rdev) == minor(se->rdev);
 	case STAGE_FILE:
 		return data && hash_buffer(data, size) == exp->hash;
 	case STAGE_DIR:
@@ -452,10 +454,12 @@ static void clean_stale(int dirfd, const char *base)
 	while ((de = readdir(d))) {
 		if (!is_temp_name(de->d_name, base))
 			continue;
-		int fd = openat(dirfd, de->d_name,
-				O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+		int fd =
+			openat(dirfd, de->d_name,
+			       O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
 		if (fd < 0) {
-			/* A symlink under our name is nobody's build: drop the link itself. */
+			/* A symlink under our name is nobody's build: drop the link
+			 * itself. */
 			if (errno == ELOOP)
 				unlinkat(dirfd, de->d_name, 0);
 			continue;
@@ -502,7 +506,8 @@ static int create_temp(int dirfd, const char *base, char name[NAME_MAX + 1])
 			return negative_errno();
 		struct stat st, now;
 		/* 0600 whatever the umask; the lock tells other builds it is alive. */
-		if (fchmod(fd, 0600) < 0 || flock(fd, LOCK_EX) < 0 || fstat(fd, &st) < 0) {
+		if (fchmod(fd, 0600) < 0 || flock(fd, LOCK_EX) < 0 ||
+		    fstat(fd, &st) < 0) {
 			int r = negative_errno();
 			unlinkat(dirfd, name, 0);
 			close(fd);
@@ -525,8 +530,9 @@ static int split_target(const char *target, char **ret_dir, const char **ret_bas
 	const char *base = slash ? slash + 1 : target;
 	if (!*base || streq(base, ".") || streq(base, ".."))
 		return -EINVAL;
-	char *dir = slash ? strndup(target, slash == target ? 1 : (size_t)(slash - target))
-			  : strdup(".");
+	char *dir =
+		slash ? strndup(target, slash == target ? 1 : (size_t)(slash - target))
+		      : strdup(".");
 	if (!dir)
 		return -ENOMEM;
 	*ret_dir = dir;
@@ -632,8 +638,13 @@ static int read_entry(const struct cpio_entry *e, const void *data, void *userda
 {
 	struct read_ctx *ctx = userdata;
 	struct image_entry ie = {
-		.path = e->path, .mode = e->mode, .size = e->size, .target = e->target,
-		.rdev = e->rdev, .segment = e->segment, .compression = e->compression,
+		.path = e->path,
+		.mode = e->mode,
+		.size = e->size,
+		.target = e->target,
+		.rdev = e->rdev,
+		.segment = e->segment,
+		.compression = e->compression,
 	};
 	return ctx->fn(&ie, data, ctx->userdata);
 }
@@ -774,7 +785,8 @@ static int open_subdir(int dirfd, const char *name)
 		if (fd >= 0)
 			return fd;
 		if (errno == ELOOP || errno == ENOTDIR)
-			return -EINVAL; /* a symlink or a file where a directory must be */
+			return -EINVAL; /* a symlink or a file where a directory must be
+					 */
 		if (errno != ENOENT || attempt)
 			return negative_errno();
 		if (mkdirat(dirfd, name, 0755) < 0 && errno != EEXIST)
@@ -852,7 +864,8 @@ static int extract_other(int dirfd, const char *name, const struct cpio_entry *e
 		if (fchmodat(dirfd, name, e->mode & 07777, 0) < 0)
 			return negative_errno();
 	}
-	if (geteuid() == 0 && fchownat(dirfd, name, e->uid, e->gid, AT_SYMLINK_NOFOLLOW) < 0)
+	if (geteuid() == 0 &&
+	    fchownat(dirfd, name, e->uid, e->gid, AT_SYMLINK_NOFOLLOW) < 0)
 		return negative_errno();
 	struct timespec ts[2] = {{(time_t)e->mtime, 0}, {(time_t)e->mtime, 0}};
 	(void)utimensat(dirfd, name, ts, AT_SYMLINK_NOFOLLOW);
@@ -899,7 +912,8 @@ static int remember_link(struct extract_ctx *x, const struct cpio_entry *e,
 
 /* Another name of an inode extracted before; newc carries the data on one of them. */
 static int extract_hardlink(struct extract_ctx *x, const struct hardlink *l, int dirfd,
-			    const char *name, const struct cpio_entry *e, const void *data)
+			    const char *name, const struct cpio_entry *e,
+			    const void *data)
 {
 	int r = remove_existing(dirfd, name);
 	if (r < 0)
@@ -936,8 +950,9 @@ static int extract_entry(const struct cpio_entry *e, const void *data, void *use
 			return -EINVAL;
 		if (streq(comp, "."))
 			continue;
-		clean_len += (size_t)snprintf(clean + clean_len, sizeof(clean) - clean_len,
-					      "%s%s", clean_len ? "/" : "", comp);
+		clean_len +=
+			(size_t)snprintf(clean + clean_len, sizeof(clean) - clean_len,
+					 "%s%s", clean_len ? "/" : "", comp);
 		if (last) {
 			int fd = open_subdir(dirfd, last);
 			if (fd < 0)

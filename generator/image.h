@@ -25,7 +25,12 @@ struct image_options {
  * mode 0600, O_EXCL|O_NOFOLLOW, fsynced, read back and compared with the stage, then
  * renamed over `target` and the directory fsynced. On any failure the temporary file is
  * removed and `target` is untouched. Returns 0 or a negative errno; -EBADMSG when the
- * read-back check finds a difference.
+ * read-back check finds a difference. The image keeps mode 0600. Temporary files of
+ * interrupted builds of the same target (".NAME.tmp.XXXXXX" that no live build holds
+ * locked) are removed first. An early stage is written first as an uncompressed newc
+ * archive, zero-padded to 512 bytes. Same stage and options give the same bytes, on any
+ * machine: entry metadata is fixed (uid/gid 0, inodes 1..N) and the compressors' output
+ * does not depend on the thread count.
  */
 int image_write(const struct stage *stage, const char *target,
 		const struct image_options *opts);
@@ -51,7 +56,7 @@ struct image_entry {
 	const char *target; /* symlinks */
 	dev_t rdev;
 	unsigned segment; /* 0-based index of the concatenated archive it came from */
-	const char *compression; /* of its segment: "none", "zstd", "gzip", "xz", "lz4"... */
+	const char *compression; /* of its segment: "none", "zstd", "gzip", "lz4"... */
 };
 
 /*
@@ -64,7 +69,9 @@ typedef int (*image_entry_fn)(const struct image_entry *entry, const void *data,
 /*
  * Read an image made by any tool: concatenated newc/odc cpio archives, each raw or
  * compressed (zstd, gzip, xz, lzma, lz4 legacy or frame, bzip2 where libarchive has it),
- * separated by zero padding, as the kernel reads them.
+ * separated by zero padding, as the kernel reads them. `compression` names: "none",
+ * "zstd", "gzip", "xz", "lzma", "lz4" (legacy), "lz4-frame", "bzip2". -EBADMSG for
+ * corrupt, truncated or trailing junk data, -EOPNOTSUPP for lzo.
  */
 int image_read(const char *path, image_entry_fn fn, void *userdata);
 
