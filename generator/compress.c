@@ -133,6 +133,8 @@ static int zstd_init(struct compress *c, int level, int threads)
 	 * parameters, not on the worker count, so every machine makes the same bytes.
 	 */
 	unsigned workers = threads > 0 ? (unsigned)threads : online_cpus();
+	if (workers > 64)
+		workers = 64; /* within libzstd's bounds, so the setting never fails */
 	if (ZSTD_isError(
 		    ZSTD_CCtx_setParameter(c->zstd, ZSTD_c_compressionLevel, level)) ||
 	    ZSTD_isError(ZSTD_CCtx_setParameter(c->zstd, ZSTD_c_checksumFlag, 1)))

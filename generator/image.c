@@ -186,6 +186,8 @@ static int write_header(struct writer *w, const struct stage_entry *e, uint64_t 
 {
 	struct archive_entry *ae = w->ae;
 
+	if (size > UINT32_MAX)
+		return -EFBIG; /* newc sizes are 32 bits wide */
 	archive_entry_clear(ae);
 	archive_entry_set_pathname(ae, e->path);
 	archive_entry_set_mode(ae, e->mode);
@@ -200,7 +202,8 @@ static int write_header(struct writer *w, const struct stage_entry *e, uint64_t 
 		archive_entry_set_symlink(ae, e->target);
 	if (e->kind == STAGE_DEVICE)
 		archive_entry_set_rdev(ae, e->rdev);
-	if (archive_write_header(w->ar, ae) != ARCHIVE_OK)
+	/* A warning (a name the locale cannot convert) is left to the read-back check. */
+	if (archive_write_header(w->ar, ae) < ARCHIVE_WARN)
 		return ar_error(w);
 	return 0;
 }
@@ -224,6 +227,8 @@ static int write_from_file(struct writer *w, const struct stage_entry *e,
 	}
 	(void)posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
 	r = write_header(w, e, (uint64_t)st.st_size);
+	if (r == -EFBIG)
+		note_failed_source(e->source);
 	if (r < 0)
 		return r;
 	hash_init(&h);

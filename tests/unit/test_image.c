@@ -3,6 +3,7 @@
 #include <criterion/criterion.h>
 #include <dirent.h>
 #include <errno.h>
+#include <locale.h>
 #include <fcntl.h>
 #include <sched.h>
 #include <signal.h>
@@ -139,6 +140,9 @@ static struct stage *make_stage(void)
 	cr_assert_eq(stage_add_data(s, "/etc/hostname", 0644, "host\n", 5), 0);
 	cr_assert_eq(stage_add_data(s, "/etc/zero", 0644, "", 0), 0);
 	cr_assert_eq(stage_add_data(s, "/bin/su", 04755, "#!/bin/sh\n", 10), 0);
+	/* Names are bytes: UTF-8 and not. */
+	cr_assert_eq(stage_add_data(s, "/lib/firmware/caf\xc3\xa9.bin", 0644, "fw", 2), 0);
+	cr_assert_eq(stage_add_data(s, "/lib/firmware/\xff\xfe.bin", 0644, "fw", 2), 0);
 	cr_assert_eq(stage_add_symlink(s, "/bin/sh", "big"), 0);
 	cr_assert_eq(stage_add_symlink(s, "/sbin", "bin"), 0);
 	cr_assert_eq(stage_add_device(s, "/dev/console", S_IFCHR | 0600, makedev(5, 1)), 0);
@@ -959,4 +963,24 @@ Test(image, extract_keeps_hard_links_and_files_made_by_cpio)
 		cr_assert_eq(lstat(pathf("x/dev/null"), &a), 0);
 		cr_assert(S_ISCHR(a.st_mode) && a.st_rdev == makedev(1, 3));
 	}
+}
+
+Test(image, names_are_bytes_in_a_utf8_locale_too)
+{
+	if (!setlocale(LC_ALL, "C.UTF-8"))
+		cr_skip_test("no C.UTF-8 locale");
+	struct stage *s;
+	cr_assert_eq(stage_new(&s), 0);
+	cr_assert_eq(stage_add_data(s, "caf\xc3\xa9", 0644, "a", 1), 0);
+	cr_assert_eq(stage_add_data(s, "bad\xff\xfe", 0644, "b", 1), 0);
+	cr_assert_eq(stage_finish(s), 0);
+	struct image_options o = opts_for(COMPRESS_ZSTD);
+	cr_assert_eq(image_write(s, pathf("img"), &o), 0);
+	struct seen seen = {0};
+	cr_assert_eq(image_read(pathf("img"), collect, &seen), 0);
+	cr_assert_eq(seen.n, 2);
+	cr_assert_str_eq(seen.path[0], "bad\xff\xfe");
+	cr_assert_str_eq(seen.path[1], "caf\xc3\xa9");
+	seen_free(&seen);
+	stage_free(s);
 }
