@@ -530,16 +530,44 @@ static int membuf_reserve(struct membuf *m, size_t want)
 	return 0;
 }
 
-/* One decompression context per thread: modules are decompressed by the thousand. */
-static __thread ZSTD_DCtx *zstd_dctx;
+/*
+ * One decompression context per thread, freed when the thread ends: modules are
+ * decompressed by the thousand, by several threads.
+ */
+static pthread_key_t dctx_key;
+static pthread_once_t dctx_once = PTHREAD_ONCE_INIT;
+static int dctx_key_ok;
 
-static int unzstd(const uint8_t *in, size_t len, struct membuf *m)
+static void dctx_free(void *p)
+{
+	ZSTD_freeDCtx(p);
+}
+
+static void dctx_key_init(void)
+{
+	dctx_key_ok = pthread_key_create(&dctx_key, dctx_free) == 0;
+}
+
+static ZSTD_DCtx *thread_dctx(void)
+{
+	pthread_once(&dctx_once, dctx_key_init);
+	ZSTD_DCtx *d = dctx_key_ok ? pthread_getspecific(dctx_key) : NULL;
+	if (d)
+		return d;
+	d = ZSTD_createDCtx();
+	if (d && dctx_key_ok && pthread_setspecific(dctx_key, d) != 0) {
+		ZSTD_freeDCtx(d);
+		d = NULL;
+	}
+	return d;
+}
+
+static int unzstd_with(ZSTD_DCtx *zstd_dctx, const uint8_t *in, size_t len,
+		       struct membuf *m)
 {
 	unsigned long long hint = ZSTD_getFrameContentSize(in, len);
 	int r;
 
-	if (!zstd_dctx && !(zstd_dctx = ZSTD_createDCtx()))
-		return -ENOMEM;
 	ZSTD_DCtx_reset(zstd_dctx, ZSTD_reset_session_and_parameters);
 	r = membuf_reserve(m, hint < (1ull << 32) ? (size_t)hint + 1 : len * 4);
 	if (r < 0)
@@ -560,6 +588,17 @@ static int unzstd(const uint8_t *in, size_t len, struct membuf *m)
 		if (ib.pos == ib.size && ob.pos < ob.size)
 			return ret == 0 ? 0 : -EBADMSG;
 	}
+}
+
+static int unzstd(const uint8_t *in, size_t len, struct membuf *m)
+{
+	ZSTD_DCtx *d = thread_dctx();
+	if (!d)
+		return -ENOMEM;
+	int r = unzstd_with(d, in, len, m);
+	if (!dctx_key_ok)
+		ZSTD_freeDCtx(d); /* no thread-specific slot: not cached */
+	return r;
 }
 
 static int ungzip(const uint8_t *in, size_t len, struct membuf *m)

@@ -5,6 +5,7 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -150,6 +151,7 @@ struct writer {
 	uint32_t mtime;
 	uint64_t ino;
 	int error; /* from the compressor, which libarchive cannot carry */
+	struct prefetch *prefetch;
 };
 
 static la_ssize_t ar_write(struct archive *a, void *userdata, const void *buf, size_t len)
@@ -263,6 +265,175 @@ static int write_bytes(struct writer *w, const struct stage_entry *e, const void
 	return size ? write_data(w, data, size, NULL) : 0;
 }
 
+/*
+ * Compressed sources (modules) are decompressed ahead by a few threads, in stage order,
+ * a bounded number of entries ahead: xz modules otherwise make the writer serial.
+ */
+#define PREFETCH_MAX_THREADS 8
+#define PREFETCH_WINDOW 32
+
+struct prefetch_slot {
+	void *data;
+	size_t size;
+	uint64_t hash;
+	int r;
+	int done;
+};
+
+struct prefetch {
+	const struct stage_entry **order; /* the compressed entries, in stage order */
+	struct prefetch_slot *slots;
+	size_t count;
+	size_t next_claim; /* under lock, like everything below */
+	size_t taken;	   /* the writer's progress */
+	int stop;
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	pthread_t threads[PREFETCH_MAX_THREADS];
+	unsigned nthreads;
+};
+
+static void *prefetch_run(void *arg)
+{
+	struct prefetch *pf = arg;
+	pthread_mutex_lock(&pf->lock);
+	for (;;) {
+		while (!pf->stop && pf->next_claim < pf->count &&
+		       pf->next_claim >= pf->taken + PREFETCH_WINDOW)
+			pthread_cond_wait(&pf->cond, &pf->lock);
+		if (pf->stop || pf->next_claim == pf->count)
+			break;
+		size_t i = pf->next_claim++;
+		pthread_mutex_unlock(&pf->lock);
+
+		struct prefetch_slot slot = {0};
+		slot.r = compress_read_file(pf->order[i]->source, &slot.data, &slot.size);
+		if (slot.r >= 0)
+			slot.hash = hash_buffer(slot.data, slot.size);
+		slot.done = 1;
+
+		pthread_mutex_lock(&pf->lock);
+		pf->slots[i] = slot;
+		pthread_cond_broadcast(&pf->cond);
+	}
+	pthread_mutex_unlock(&pf->lock);
+	return NULL;
+}
+
+static void prefetch_free(struct prefetch *pf)
+{
+	if (!pf)
+		return;
+	pthread_mutex_lock(&pf->lock);
+	pf->stop = 1;
+	pthread_cond_broadcast(&pf->cond);
+	pthread_mutex_unlock(&pf->lock);
+	for (unsigned t = 0; t < pf->nthreads; t++)
+		pthread_join(pf->threads[t], NULL);
+	for (size_t i = 0; i < pf->count; i++)
+		free(pf->slots[i].data);
+	pthread_cond_destroy(&pf->cond);
+	pthread_mutex_destroy(&pf->lock);
+	free(pf->slots);
+	free(pf->order);
+	free(pf);
+}
+
+/* NULL (no error) when there is nothing to prefetch or no thread could start. */
+static int prefetch_new(const struct stage_entry *entries, size_t count, int threads,
+			struct prefetch **ret)
+{
+	struct prefetch *pf;
+	size_t n = 0;
+
+	*ret = NULL;
+	for (size_t i = 0; i < count; i++)
+		n += entries[i].kind == STAGE_FILE &&
+		     entries[i].from == STAGE_FROM_COMPRESSED;
+	if (n < 2)
+		return 0;
+	pf = calloc(1, sizeof(*pf));
+	if (!pf)
+		return -ENOMEM;
+	pf->order = calloc(n, sizeof(*pf->order));
+	pf->slots = calloc(n, sizeof(*pf->slots));
+	if (!pf->order || !pf->slots) {
+		free(pf->order);
+		free(pf->slots);
+		free(pf);
+		return -ENOMEM;
+	}
+	for (size_t i = 0; i < count; i++)
+		if (entries[i].kind == STAGE_FILE &&
+		    entries[i].from == STAGE_FROM_COMPRESSED)
+			pf->order[pf->count++] = &entries[i];
+	pthread_mutex_init(&pf->lock, NULL);
+	pthread_cond_init(&pf->cond, NULL);
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	unsigned want = threads > 0 ? (unsigned)threads : cpus > 0 ? (unsigned)cpus : 1;
+	if (want > PREFETCH_MAX_THREADS)
+		want = PREFETCH_MAX_THREADS;
+	for (; pf->nthreads < want; pf->nthreads++)
+		if (pthread_create(&pf->threads[pf->nthreads], NULL, prefetch_run, pf) !=
+		    0)
+			break;
+	if (!pf->nthreads) {
+		prefetch_free(pf);
+		return 0;
+	}
+	*ret = pf;
+	return 0;
+}
+
+/* The next compressed entry's bytes, in order; the caller frees *ret_data. */
+static int prefetch_take(struct prefetch *pf, const struct stage_entry *e,
+			 void **ret_data, size_t *ret_size, uint64_t *ret_hash)
+{
+	pthread_mutex_lock(&pf->lock);
+	size_t i = pf->taken;
+	if (i == pf->count || pf->order[i] != e) {
+		pthread_mutex_unlock(&pf->lock);
+		return -EINVAL; /* entries visited out of order: a bug */
+	}
+	while (!pf->slots[i].done)
+		pthread_cond_wait(&pf->cond, &pf->lock);
+	struct prefetch_slot slot = pf->slots[i];
+	pf->slots[i].data = NULL;
+	pf->taken++;
+	pthread_cond_broadcast(&pf->cond);
+	pthread_mutex_unlock(&pf->lock);
+	if (slot.r < 0)
+		return slot.r;
+	*ret_data = slot.data;
+	*ret_size = slot.size;
+	*ret_hash = slot.hash;
+	return 0;
+}
+
+static int write_compressed(struct writer *w, const struct stage_entry *e,
+			    struct expect *exp)
+{
+	_cleanup_free_ void *data = NULL;
+	size_t size;
+	uint64_t hash = 0;
+	int r;
+
+	if (w->prefetch)
+		r = prefetch_take(w->prefetch, e, &data, &size, &hash);
+	else
+		r = compress_read_file(e->source, &data, &size);
+	if (r < 0) {
+		note_failed_source(e->source);
+		return r;
+	}
+	r = write_header(w, e, size);
+	if (r < 0)
+		return r;
+	exp->size = size;
+	exp->hash = w->prefetch ? hash : hash_buffer(data, size);
+	return size ? write_data(w, data, size, NULL) : 0;
+}
+
 static int write_entry(struct writer *w, const struct stage_entry *e, struct expect *exp)
 {
 	*exp = (struct expect){0};
@@ -271,16 +442,8 @@ static int write_entry(struct writer *w, const struct stage_entry *e, struct exp
 	switch (e->from) {
 	case STAGE_FROM_FILE:
 		return write_from_file(w, e, exp);
-	case STAGE_FROM_COMPRESSED: {
-		_cleanup_free_ void *data = NULL;
-		size_t size;
-		int r = compress_read_file(e->source, &data, &size);
-		if (r < 0) {
-			note_failed_source(e->source);
-			return r;
-		}
-		return write_bytes(w, e, data, size, exp);
-	}
+	case STAGE_FROM_COMPRESSED:
+		return write_compressed(w, e, exp);
 	case STAGE_FROM_DATA:
 		return write_bytes(w, e, e->data, e->size, exp);
 	}
@@ -290,10 +453,13 @@ static int write_entry(struct writer *w, const struct stage_entry *e, struct exp
 /* One newc archive of `entries` into the compressor, trailer included. */
 static int write_archive(const struct stage_entry *entries, size_t count,
 			 struct compress *c, uint32_t mtime, uint8_t *buf,
-			 struct expect *exp)
+			 struct expect *exp, int threads)
 {
 	struct writer w = {.c = c, .buf = buf, .mtime = mtime};
-	int r = 0;
+	int r = prefetch_new(entries, count, threads, &w.prefetch);
+
+	if (r < 0)
+		return r;
 
 	w.ar = archive_write_new();
 	w.ae = archive_entry_new();
@@ -317,6 +483,7 @@ static int write_archive(const struct stage_entry *entries, size_t count,
 	if (r >= 0 && archive_write_close(w.ar) != ARCHIVE_OK)
 		r = ar_error(&w);
 out:
+	prefetch_free(w.prefetch);
 	archive_entry_free(w.ae);
 	if (w.ar)
 		archive_write_free(w.ar);
@@ -346,7 +513,7 @@ static int write_early(int fd, const struct stage_entry *entries, size_t count,
 	int r = compress_new(COMPRESS_NONE, COMPRESS_LEVEL_DEFAULT, 1, fd, &c);
 	if (r < 0)
 		return r;
-	r = write_archive(entries, count, c, mtime, buf, exp);
+	r = write_archive(entries, count, c, mtime, buf, exp, 1);
 	if (r >= 0)
 		r = compress_finish(c);
 	compress_free(c);
@@ -562,7 +729,7 @@ static int write_image_file(int fd, const struct image_options *opts, struct ver
 	if (r < 0)
 		return r;
 	r = write_archive(v->entries[1], v->count[1], c, mtime, buf,
-			  (struct expect *)v->exp[1]);
+			  (struct expect *)v->exp[1], opts->threads);
 	if (r >= 0)
 		r = compress_finish(c);
 	compress_free(c);
