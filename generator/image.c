@@ -530,7 +530,7 @@ static int write_early(int fd, const struct stage_entry *entries, size_t count,
 struct verify {
 	const struct stage_entry *entries[2];
 	size_t count[2];
-	const struct expect *exp[2];
+	struct expect *exp[2];
 	const char *compression[2];
 	unsigned segment[2];
 	int part; /* 0: early, 1: main */
@@ -626,12 +626,10 @@ static void clean_stale(int dirfd, const char *base)
 	while ((de = readdir(d))) {
 		if (!is_temp_name(de->d_name, base))
 			continue;
-		int fd =
-			openat(dirfd, de->d_name,
-			       O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+		int flags = O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC;
+		int fd = openat(dirfd, de->d_name, flags);
 		if (fd < 0) {
-			/* A symlink under our name is nobody's build: drop the link
-			 * itself. */
+			/* A symlink is nobody's build: drop the link itself. */
 			if (errno == ELOOP)
 				unlinkat(dirfd, de->d_name, 0);
 			continue;
@@ -720,16 +718,15 @@ static int write_image_file(int fd, const struct image_options *opts, struct ver
 	int r;
 
 	if (v->count[0]) {
-		r = write_early(fd, v->entries[0], v->count[0], mtime, buf,
-				(struct expect *)v->exp[0]);
+		r = write_early(fd, v->entries[0], v->count[0], mtime, buf, v->exp[0]);
 		if (r < 0)
 			return r;
 	}
 	r = compress_new(opts->compression, opts->level, opts->threads, fd, &c);
 	if (r < 0)
 		return r;
-	r = write_archive(v->entries[1], v->count[1], c, mtime, buf,
-			  (struct expect *)v->exp[1], opts->threads);
+	r = write_archive(v->entries[1], v->count[1], c, mtime, buf, v->exp[1],
+			  opts->threads);
 	if (r >= 0)
 		r = compress_finish(c);
 	compress_free(c);
@@ -793,8 +790,8 @@ int image_write(const struct stage *stage, const char *target,
 	close(fd);
 	if (r < 0)
 		return r;
-	/* The rename is durable only once the directory is. */
-	if (fsync(dirfd) < 0)
+	/* The rename is durable only once the directory is; EINVAL: no fsync there. */
+	if (fsync(dirfd) < 0 && errno != EINVAL)
 		return negative_errno();
 	return 0;
 }
