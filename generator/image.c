@@ -922,7 +922,8 @@ int image_list(const char *path, FILE *out)
 	r = image_read(path, list_entry, &l);
 	if (fclose(l.hold) != 0 && r >= 0)
 		r = -ENOMEM;
-	if (r >= 0 && !l.multi && l.held_len)
+	/* On a corrupt image, what came before the damage is still shown. */
+	if (!l.multi && l.held_len)
 		fwrite(l.held, 1, l.held_len, out);
 	free(l.held);
 	if (r >= 0 && (fflush(out) != 0 || ferror(out)))
