@@ -915,7 +915,7 @@ static int fixture(char *root, char *kver)
 	return pclose(f) == 0 && n == 2 ? 0 : -1;
 }
 
-/* Boot `img`; the init prints the sha256 of /bin/busybox as the kernel unpacked it. */
+/* Boot `img`; the init prints the sha256 of the files as the kernel unpacked them. */
 static void boot(const char *img, const char *kernel, const char *what)
 {
 	char *out = pathf("serial.%s", what);
@@ -925,7 +925,9 @@ static void boot(const char *img, const char *kernel, const char *what)
 		"-append 'console=ttyS0 panic=-1 loglevel=4' </dev/null >/dev/null 2>&1",
 		out, kernel, img);
 	cr_assert_eq(r, 0, "%s: qemu exited %d", what, r);
-	r = sh("grep -q \"^BOOT-OK $(sha256sum /bin/busybox | cut -d' ' -f1) \" %s", out);
+	r = sh("grep -q \"^BOOT-OK $(sha256sum /bin/busybox | cut -d' ' -f1) \" %s && "
+	       "grep -q \"^BIG-OK $(sha256sum %s | cut -d' ' -f1) \" %s",
+	       out, pathf("big"), out);
 	if (r != 0)
 		sh("tail -n 15 %s >&2", out);
 	cr_assert_eq(r, 0, "%s: the kernel did not run our init with intact data", what);
@@ -939,6 +941,7 @@ Test(image, the_kernel_boots_every_compression, .timeout = 900)
 	static const char init[] =
 		"#!/bin/sh\n"
 		"echo \"BOOT-OK $(/bin/busybox sha256sum /bin/busybox)\"\n"
+		"echo \"BIG-OK $(/bin/busybox sha256sum /big)\"\n"
 		"/bin/busybox poweroff -f\n";
 	struct stage *st, *early;
 	cr_assert_eq(stage_new(&st), 0);
@@ -946,6 +949,11 @@ Test(image, the_kernel_boots_every_compression, .timeout = 900)
 	cr_assert_eq(stage_add_file(st, "bin/busybox", 0755, "/bin/busybox"), 0);
 	cr_assert_eq(stage_add_symlink(st, "bin/sh", "busybox"), 0);
 	cr_assert_eq(stage_add_symlink(st, "bin/echo", "busybox"), 0);
+	/* 10 MiB: several lz4 blocks, zstd jobs and xz blocks (3 MiB at level 1). */
+	uint8_t *big = make_data((10u << 20) + 99, 0);
+	put_file(pathf("big"), big, (10u << 20) + 99);
+	free(big);
+	cr_assert_eq(stage_add_file(st, "big", 0644, pathf("big")), 0);
 	cr_assert_eq(stage_add_device(st, "dev/console", S_IFCHR | 0600, makedev(5, 1)),
 		     0);
 	cr_assert_eq(stage_finish(st), 0);
@@ -964,6 +972,8 @@ Test(image, the_kernel_boots_every_compression, .timeout = 900)
 		/* The early cpio rides along with zstd, the default, and with none. */
 		if (kinds[i] == COMPRESS_ZSTD || kinds[i] == COMPRESS_NONE)
 			o.early = early;
+		if (kinds[i] == COMPRESS_XZ)
+			o.level = 1;
 		cr_assert_eq(image_write(st, pathf("boot.%s", name), &o), 0);
 		boot(pathf("boot.%s", name), kernel, name);
 	}
