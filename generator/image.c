@@ -1028,8 +1028,12 @@ static int extract_other(int dirfd, const char *name, const struct cpio_entry *e
 		if (symlinkat(e->target, dirfd, name) < 0)
 			return negative_errno();
 	} else {
-		if (mknodat(dirfd, name, e->mode & (S_IFMT | 0600), e->rdev) < 0)
+		if (mknodat(dirfd, name, e->mode & (S_IFMT | 0600), e->rdev) < 0) {
+			/* Unprivileged: device nodes are left out, the rest goes on. */
+			if (errno == EPERM && (S_ISCHR(e->mode) || S_ISBLK(e->mode)))
+				return 0;
 			return negative_errno();
+		}
 		/* We just made it: not a symlink, so chmod may name it. */
 		if (fchmodat(dirfd, name, e->mode & 07777, 0) < 0)
 			return negative_errno();

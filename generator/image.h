@@ -93,6 +93,7 @@ int image_list(const char *path, FILE *out);
  * replaced (the link itself, never what it points to). Modes are kept as in the archive,
  * set-id bits included; owners too when running as root; mtimes except on directories.
  * Hard links (newc entries with nlink > 1 sharing an inode) are recreated as such.
+ * Without the privilege to make device nodes, they are skipped silently.
  */
 int image_extract(const char *path, const char *dir);
 
