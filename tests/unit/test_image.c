@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <grp.h>
 #include <sys/file.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
@@ -1071,4 +1072,34 @@ Test(image, many_compressed_modules_come_out_in_order)
 		   tmp),
 		0, "a module's bytes differ");
 	stage_free(s);
+}
+
+Test(image, unprivileged_extraction_skips_device_nodes)
+{
+	if (geteuid() != 0)
+		cr_skip_test("needs root to switch to nobody");
+	struct stage *st = make_stage();
+	struct image_options o = opts_for(COMPRESS_ZSTD);
+	cr_assert_eq(image_write(st, pathf("img"), &o), 0);
+	cr_assert_eq(chmod(pathf("img"), 0644), 0);
+	cr_assert_eq(chmod(tmp, 0755), 0);
+	cr_assert_eq(mkdir(pathf("x"), 0755), 0);
+	cr_assert_eq(chown(pathf("x"), 65534, 65534), 0);
+	pid_t pid = fork();
+	cr_assert_geq(pid, 0);
+	if (pid == 0) {
+		if (setgroups(0, NULL) < 0 || setgid(65534) < 0 || setuid(65534) < 0)
+			_exit(10);
+		_exit(image_extract(pathf("img"), pathf("x")) == 0 ? 0 : 11);
+	}
+	int status;
+	cr_assert_eq(waitpid(pid, &status, 0), pid);
+	cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0, "exit %d",
+		  WEXITSTATUS(status));
+	cr_assert_eq(access(pathf("x/dev/console"), F_OK), -1);
+	cr_assert_eq(sh("cmp %s %s", pathf("src/big"), pathf("x/bin/big")), 0);
+	struct stat sb;
+	cr_assert_eq(lstat(pathf("x/bin/big"), &sb), 0);
+	cr_assert_eq(sb.st_uid, 65534);
+	stage_free(st);
 }
