@@ -1,0 +1,475 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+# `make bench`: mkinitramfs against initramfs-tools, dracut and a hand-made busybox
+# baseline, side by side on the Debian kernel fixture: generation wall and CPU time,
+# image sizes and contents, and boot time in QEMU (TCG) on one virtio-blk + ext4 VM.
+# Writes build/bench/results.md and prints it. A benchmark, not a test: nothing here
+# asserts a time; a peer that fails is recorded as failed with its reason.
+# Knobs: BENCH_RUNS (5), BENCH_BOOTS (3), BENCH_BOOT_TIMEOUT (120 s),
+# BENCH_GEN_TIMEOUT (600 s).
+set -uo pipefail
+
+here=$(cd "$(dirname "$0")" && pwd)
+source "$here/lib.sh"
+source "$here/../lib.sh"
+if [ "$(id -u)" != 0 ]; then
+	echo "bench: error: needs root (debootstrap, chroot, mounts)" >&2
+	exit 1
+fi
+bench_private_mounts "$@"
+
+RUNS=${BENCH_RUNS:-5}
+BOOTS=${BENCH_BOOTS:-3}
+BOOT_TIMEOUT=${BENCH_BOOT_TIMEOUT:-120}
+GEN_TIMEOUT=${BENCH_GEN_TIMEOUT:-600}
+W=$B/bench
+IMG=$W/img
+LOGS=$W/logs
+RESULTS=$W/results.md
+CHROOTS=$W/chroots
+APPEND="console=ttyS0 panic=-1 root=/dev/vda rw quiet"
+EXPLICIT="virtio_pci virtio_blk ext4"
+started=$(date -u '+%Y-%m-%d %H:%M UTC')
+load_start=$(cut -d' ' -f1-3 /proc/loadavg)
+
+"$TOP/tests/deps.sh" || exit 1
+for t in debootstrap qemu-system-x86_64 zstd musl-gcc cc; do
+	command -v "$t" >/dev/null || { echo "bench: error: '$t' is missing" >&2; exit 1; }
+done
+[ -x "$MKINITRAMFS" ] || { echo "bench: error: '$MKINITRAMFS' is missing: make" >&2; exit 1; }
+
+t_fixture
+bench_log "kernel fixture $KVER in '$KROOT'"
+"$here/chroots.sh" "$KROOT" "$KVER" || { echo "bench: error: peer set-up failed" >&2; exit 1; }
+CH_IT=$CHROOTS/initramfs-tools
+CH_DR=$CHROOTS/dracut
+
+rm -rf "$IMG" "$LOGS" "$W/work"
+mkdir -p "$IMG" "$LOGS" "$W/work"
+cleanup() {
+	bench_umount_api "$CH_IT"
+	bench_umount_api "$CH_DR"
+	rm -rf "$W/work"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# -f exists once images record their inputs and skip unchanged rebuilds: the timed
+# builds must then force, and the no-op regeneration is a build without it.
+FORCE=
+if "$MKINITRAMFS" --help 2>&1 | grep -q -- '--force'; then
+	FORCE=-f
+fi
+
+# ---- the VM's root disk and the captured machine -----------------------------------
+
+BW=$W/work
+boot_setup || { echo "bench: error: cannot build the root's init" >&2; exit 1; }
+musl-gcc -static -Os -o "$BW/rootfs/bin/capture" "$TOP/tests/boot/capture.c" || exit 1
+mk_ext4 "$W/work/root.img" 64M -L benchroot
+VMLINUZ=$KROOT/boot/vmlinuz-$KVER
+
+# qemu_run LOG INITRD APPEND [QEMU ARGS...]: the benchmark VM. The reader stamps the
+# wall time since QEMU's start when the root's first line arrives.
+qemu_run() {
+	local log=$1 initrd=$2 append=$3 t0 line now seen=
+	shift 3
+	t0=${EPOCHREALTIME/./}
+	timeout -k 5 "$BOOT_TIMEOUT" qemu-system-x86_64 -accel tcg -m 1024 -smp 1 \
+		-nographic -no-reboot -nic none -kernel "$VMLINUZ" -initrd "$initrd" \
+		-append "$append" "$@" </dev/null 2>&1 |
+		while IFS= read -r line || [ -n "$line" ]; do
+			line=${line%$'\r'}
+			if [ -z "$seen" ] && [[ $line == *"ROOTINIT uptime="* ]]; then
+				now=${EPOCHREALTIME/./}
+				seen=1
+				printf 'BENCH wall=%d\n' $((now - t0))
+			fi
+			printf '%s\n' "$line"
+		done >"$log"
+}
+
+# The sysfs of the benchmark VM as autodetect reads it, captured once per kernel by
+# booting mkinitramfs's fallback image with the capture program as init.
+SYSFS=$W/capture-$KVER/sysfs
+capture_machine() {
+	local dir=$W/capture-$KVER line rel mod refcnt holders h
+	[ -f "$dir/done" ] && return 0
+	bench_log "capturing the VM's sysfs for autodetect (once per kernel)"
+	rm -rf "$dir"
+	mkdir -p "$dir/sysfs"
+	"$MKINITRAMFS" $FORCE -k "$KVER" -r "$KROOT" -c "$TOP/mkinitramfs.conf" -S autodetect \
+		-g "$W/work/capture.img" >"$LOGS/capture.gen.log" 2>&1 || return 1
+	truncate -s 4M "$W/work/capture.disk"
+	qemu_run "$LOGS/capture.boot.log" "$W/work/capture.img" \
+		"console=ttyS0 panic=-1 root=/dev/vda rw init=/bin/capture" \
+		-drive "file=$W/work/root.img,format=raw,if=virtio,snapshot=on" \
+		-drive "file=$W/work/capture.disk,format=raw,if=virtio"
+	grep -q '^CAPTURE done' "$LOGS/capture.boot.log" || return 1
+	tr -d '\0' <"$W/work/capture.disk" | while IFS= read -r line; do
+		case $line in
+		"A "*)
+			rel=${line#A }
+			mkdir -p "$dir/sysfs/$(dirname "${rel%%$'\t'*}")"
+			printf '%s\n' "${rel#*$'\t'}" >"$dir/sysfs/${rel%%$'\t'*}"
+			;;
+		"L "*)
+			read -r _ mod refcnt holders <<<"$line"
+			mkdir -p "$dir/sysfs/module/$mod/holders"
+			echo live >"$dir/sysfs/module/$mod/initstate"
+			echo "$refcnt" >"$dir/sysfs/module/$mod/refcnt"
+			for h in ${holders//,/ }; do mkdir -p "$dir/sysfs/module/$mod/holders/$h"; done
+			;;
+		"R "*) printf '%s\n' "${line#R }" >>"$dir/mountinfo" ;;
+		END) break ;;
+		esac
+	done
+	touch "$dir/done"
+}
+capture_machine || { echo "bench: error: capturing the VM failed, see '$LOGS'" >&2; exit 1; }
+
+# ---- the contenders ------------------------------------------------------------------
+
+CONF=$TOP/mkinitramfs.conf
+printf 'MODULES=(%s)\nHOOKS=(base)\n' "$EXPLICIT" >"$W/work/explicit.conf"
+mkdir -p "$W/work/presets" "$IMG/P"
+sed -e "s|%PKGBASE%|bench|g" -e "s|^ALL_kver=.*|ALL_kver=\"$VMLINUZ\"|" \
+	-e "s|/boot/initramfs-|$IMG/P/initramfs-|" "$TOP/presets/linux.preset.template" \
+	>"$W/work/presets/bench.preset"
+echo "ALL_config=\"$CONF\"" >>"$W/work/presets/bench.preset"
+
+# initramfs-tools with MODULES=dep: a second configuration directory.
+rm -rf "$CH_IT/etc/initramfs-tools-dep"
+cp -a "$CH_IT/etc/initramfs-tools" "$CH_IT/etc/initramfs-tools-dep"
+sed -i 's/^MODULES=.*/MODULES=dep/' "$CH_IT/etc/initramfs-tools-dep/initramfs.conf"
+mkdir -p "$CH_IT/bench-out" "$CH_DR/bench-out"
+bench_mount_api "$CH_IT"
+bench_mount_api "$CH_DR"
+
+in_chroot() { # DIR CMD...
+	local root=$1
+	shift
+	env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin LC_ALL=C.UTF-8 HOME=/root chroot "$root" "$@"
+}
+
+gen_ours-host() {
+	"$MKINITRAMFS" $FORCE -k "$KVER" -r "$KROOT" -c "$CONF" --sysfs "$SYSFS" \
+		--rootfs ext4 -g "$IMG/ours-host.img"
+}
+gen_ours-explicit() {
+	"$MKINITRAMFS" $FORCE -k "$KVER" -r "$KROOT" -c "$W/work/explicit.conf" \
+		-g "$IMG/ours-explicit.img"
+}
+gen_ours-fallback() {
+	"$MKINITRAMFS" $FORCE -k "$KVER" -r "$KROOT" -c "$CONF" -S autodetect \
+		-g "$IMG/ours-fallback.img"
+}
+gen_ours-P() {
+	"$MKINITRAMFS" $FORCE -P --presetdir "$W/work/presets" -r "$KROOT" --sysfs "$SYSFS" \
+		--rootfs ext4
+}
+gen_itools-most() {
+	in_chroot "$CH_IT" mkinitramfs -o /bench-out/most.img "$KVER"
+}
+gen_itools-dep() {
+	in_chroot "$CH_IT" mkinitramfs -d /etc/initramfs-tools-dep -o /bench-out/dep.img "$KVER"
+}
+gen_dracut-default() {
+	in_chroot "$CH_DR" dracut --force /bench-out/default.img "$KVER"
+}
+gen_dracut-explicit() {
+	in_chroot "$CH_DR" dracut --force --no-hostonly --drivers "$EXPLICIT" \
+		/bench-out/explicit.img "$KVER"
+}
+gen_baseline() {
+	"$here/baseline.sh" "$KROOT" "$KVER" "$IMG/baseline.img"
+}
+
+ids=(ours-host ours-explicit ours-fallback ours-P itools-most itools-dep dracut-default
+	dracut-explicit baseline)
+declare -A label=(
+	[ours-host]="mkinitramfs host (autodetect)"
+	[ours-explicit]="mkinitramfs MODULES=($EXPLICIT) HOOKS=(base)"
+	[ours-fallback]="mkinitramfs fallback (-S autodetect)"
+	[ours-P]="mkinitramfs -P (host + fallback, in parallel)"
+	[itools-most]="initramfs-tools MODULES=most"
+	[itools-dep]="initramfs-tools MODULES=dep"
+	[dracut-default]="dracut (defaults)"
+	[dracut-explicit]="dracut --no-hostonly --drivers \"$EXPLICIT\""
+	[baseline]="baseline: busybox /init + insmod"
+)
+# The image each one leaves, for sizes and boots (-P's are the two rows above it).
+declare -A image=(
+	[ours-host]=$IMG/ours-host.img [ours-explicit]=$IMG/ours-explicit.img
+	[ours-fallback]=$IMG/ours-fallback.img
+	[itools-most]=$CH_IT/bench-out/most.img [itools-dep]=$CH_IT/bench-out/dep.img
+	[dracut-default]=$CH_DR/bench-out/default.img
+	[dracut-explicit]=$CH_DR/bench-out/explicit.img [baseline]=$IMG/baseline.img
+)
+# Whose figures each row is divided by.
+declare -A ref=(
+	[itools-most]=ours-fallback [itools-dep]=ours-host [dracut-default]=ours-fallback
+	[dracut-explicit]=ours-explicit [baseline]=ours-explicit
+)
+
+declare -A failed=() walls=() cpus=() ups=() bwalls=() bootfail=()
+
+# The last lines of a log, on one line, fit for a table.
+reason_of() {
+	grep -av '^[[:space:]]*$' "$1" | tail -n "${2:-3}" | cut -c1-160 |
+		sed 's/|/\//g; s/\x1b\[[0-9;?]*[a-zA-Z]//g' | tr -d '\r' | paste -sd ' ' | cut -c1-400
+}
+
+# gen_once ID: one timed generation; appends to walls/cpus or marks the ID failed.
+gen_once() {
+	local id=$1 tf=$W/work/time.$1 rc w u s why
+	TIMEFORMAT='%R %U %S'
+	echo "---- run $(date -u +%T)" >>"$LOGS/$id.gen.log"
+	{ time timeout -k 10 "$GEN_TIMEOUT" bash -c "$(declare -f "gen_$id" in_chroot); gen_$id" \
+		>>"$LOGS/$id.gen.log" 2>&1; } 2>"$tf"
+	rc=$?
+	if [ $rc -ne 0 ]; then
+		why="exit status $rc"
+		[ $rc -eq 124 ] && why="timed out after $GEN_TIMEOUT s"
+		failed[$id]="$why: $(reason_of "$LOGS/$id.gen.log")"
+		return 1
+	fi
+	read -r w u s <"$tf"
+	walls[$id]+=" $w"
+	cpus[$id]+=" $(awk -v u="$u" -v s="$s" 'BEGIN { printf "%.3f", u + s }')"
+}
+export KVER KROOT MKINITRAMFS FORCE CONF SYSFS IMG W EXPLICIT CH_IT CH_DR here
+
+bench_log "generation: a warm-up and $RUNS runs of each, round robin"
+for id in "${ids[@]}"; do
+	gen_once "$id" || bench_log "'$id' failed: ${failed[$id]}"
+	walls[$id]=""
+	cpus[$id]=""
+done
+for ((run = 1; run <= RUNS; run++)); do
+	bench_log "generation round $run/$RUNS"
+	for id in "${ids[@]}"; do
+		[ -n "${failed[$id]:-}" ] && continue
+		gen_once "$id" || bench_log "'$id' failed: ${failed[$id]}"
+	done
+done
+
+# ---- image contents --------------------------------------------------------------------
+
+cc -O2 -Wall -Wextra -Werror -o "$W/work/cpiosplit" "$here/cpiosplit.c" || exit 1
+declare -A csize=() usize=() nfiles=() nmods=() format=()
+decompressor() { # FILE OFFSET: the command that decompresses what starts there
+	local magic
+	magic=$(tail -c +"$(($2 + 1))" "$1" | head -c 6 | od -An -tx1 | tr -d ' \n')
+	case $magic in
+	28b52ffd*) echo "zstd zstd -dcq" ;;
+	1f8b*) echo "gzip gzip -dc" ;;
+	fd377a585a00) echo "xz xz -dc" ;;
+	02214c18*) echo "lz4 lz4 -dcq" ;;
+	5d0000*) echo "lzma xz -dc --format=lzma" ;;
+	425a68*) echo "bzip2 bzip2 -dc" ;;
+	*) echo "unknown cat" ;;
+	esac
+}
+analyze() { # ID
+	local id=$1 f=${image[$1]} cpio off name cmd rest list
+	[ -f "$f" ] || return 1
+	csize[$id]=$(stat -c %s "$f")
+	cpio=$("$W/work/cpiosplit" "$f" | awk '$1 == "cpio" { print $2 }')
+	off=$("$W/work/cpiosplit" "$f" | awk '$1 == "compressed" { print $2 }')
+	rest=0
+	format[$id]=cpio
+	if [ -n "$off" ]; then
+		read -r name cmd <<<"$(decompressor "$f" "$off")"
+		rest=$(tail -c +"$((off + 1))" "$f" | $cmd 2>/dev/null | wc -c)
+		format[$id]=$name
+		[ "$cpio" -gt 0 ] && format[$id]="cpio + $name"
+	fi
+	usize[$id]=$((cpio + rest))
+	list=$W/work/$id.list
+	"$MKINITRAMFS" -l "$f" >"$list" 2>"$list.err" || true
+	nfiles[$id]=$(awk '$1 ~ /^-/' "$list" | wc -l)
+	nmods[$id]=$(awk '$1 ~ /^-/ && $NF ~ /\.ko(\.(xz|zst|gz))?$/' "$list" | wc -l)
+	if [ ! -s "$list" ]; then
+		nfiles[$id]="? ($(head -c 100 "$list.err"))"
+		nmods[$id]="?"
+	fi
+}
+for id in "${ids[@]}"; do
+	[ -n "${image[$id]:-}" ] && [ -z "${failed[$id]:-}" ] && analyze "$id"
+	# The peers' images leave the chroots, for whoever wants to look at them.
+	case ${image[$id]:-} in "$CHROOTS"/*) cp "${image[$id]}" "$IMG/$id.img" 2>/dev/null ;; esac
+done
+
+# ---- boots -------------------------------------------------------------------------------
+
+boot_ids=()
+for id in "${ids[@]}"; do
+	[ -n "${image[$id]:-}" ] && boot_ids+=("$id")
+done
+bench_log "boots: $BOOTS of each image, round robin (timeout $BOOT_TIMEOUT s)"
+for ((n = 1; n <= BOOTS; n++)); do
+	for id in "${boot_ids[@]}"; do
+		if [ -n "${failed[$id]:-}" ]; then
+			bootfail[$id]="not built"
+			continue
+		fi
+		[ -n "${bootfail[$id]:-}" ] && continue
+		log=$LOGS/$id.boot$n.log
+		qemu_run "$log" "$IMG/$id.img" "$APPEND" \
+			-drive "file=$W/work/root.img,format=raw,if=virtio,snapshot=on"
+		if ! grep -aq '^ROOTINIT uptime=' "$log"; then
+			bootfail[$id]="no root init after boot $n: $(reason_of "$log" 4)"
+			bench_log "'$id' did not boot: ${bootfail[$id]}"
+			continue
+		fi
+		ups[$id]+=" $(sed -n 's/^ROOTINIT uptime=\([0-9.]*\).*/\1/p' "$log" | head -n1)"
+		bwalls[$id]+=" $(sed -n 's/^BENCH wall=\([0-9]*\)$/\1/p' "$log" |
+			awk '{ printf "%.2f", $1 / 1e6 }')"
+	done
+done
+
+# ---- mkinitramfs alone -------------------------------------------------------------------
+
+bench_log "mkinitramfs alone: module resolution, no-op regeneration, fallback vs zstd"
+moddep_out=$("$here/moddep.sh" 2>&1 | sed 's/^/    /')
+
+noop="n/a (this build has no input digests: every run rebuilds)"
+if [ -n "$FORCE" ] && [ -f "$IMG/ours-host.img" ]; then
+	nw=()
+	before=$(stat -c %Y.%s "$IMG/ours-host.img")
+	for ((run = 0; run <= RUNS; run++)); do
+		TIMEFORMAT='%R'
+		t=$({ time "$MKINITRAMFS" -k "$KVER" -r "$KROOT" -c "$CONF" --sysfs "$SYSFS" \
+			--rootfs ext4 -g "$IMG/ours-host.img" >>"$LOGS/noop.log" 2>&1; } 2>&1)
+		[ $run -gt 0 ] && nw+=("$t")
+	done
+	after=$(stat -c %Y.%s "$IMG/ours-host.img")
+	skipped=no
+	[ "$before" = "$after" ] && skipped=yes
+	noop="$(bench_median "${nw[@]}") s ±$(bench_spread "${nw[@]}")% (image left untouched: $skipped)"
+fi
+
+zstd_line="n/a (no fallback image)"
+if [ -f "$IMG/ours-fallback.img" ]; then
+	zstd -dcq "$IMG/ours-fallback.img" >"$W/work/fallback.cpio"
+	zw=()
+	for ((run = 0; run <= RUNS; run++)); do
+		TIMEFORMAT='%R'
+		t=$({ time zstd -q -3 -T0 -f "$W/work/fallback.cpio" -o "$W/work/fallback.zst"; } 2>&1)
+		[ $run -gt 0 ] && zw+=("$t")
+	done
+	zmed=$(bench_median "${zw[@]}")
+	fmed=$(bench_median ${walls[ours-fallback]:-0})
+	zstd_line="\`zstd -3 -T0\` on the same $(awk -v b="$(stat -c %s "$W/work/fallback.cpio")" \
+		'BEGIN { printf "%.1f MiB", b / 1048576 }') of cpio: $zmed s ±$(bench_spread "${zw[@]}")%; the fallback build: $fmed s = $(awk -v a="$fmed" -v b="$zmed" 'BEGIN { printf "%.1f", a / b }') × zstd alone"
+fi
+
+# ---- the table -------------------------------------------------------------------------
+
+fmt_s() { awk -v v="$1" 'BEGIN { printf (v < 10 ? "%.2f s" : "%.1f s"), v }'; }
+fmt_b() {
+	awk -v v="$1" 'BEGIN { if (v >= 1048576) printf "%.1f MiB", v / 1048576;
+		else printf "%.0f KiB", v / 1024 }'
+}
+ratio() { # VALUE REFVALUE
+	awk -v a="$1" -v b="$2" 'BEGIN { if (b <= 0 || a == "") exit; r = a / b;
+		printf (r >= 10 ? " (×%.0f)" : " (×%.1f)"), r }'
+}
+cell_time() { # ID LISTVAR
+	local id=$1 v r
+	local -n list=$2
+	[ -n "${list[$id]:-}" ] || { echo "—"; return; }
+	v=$(bench_median ${list[$id]})
+	printf '%s ±%s%%' "$(fmt_s "$v")" "$(bench_spread ${list[$id]})"
+	r=${ref[$id]:-}
+	[ -n "$r" ] && [ -n "${list[$r]:-}" ] && ratio "$v" "$(bench_median ${list[$r]})"
+}
+cell_num() { # ID ARRAYVAR bytes|count
+	local id=$1
+	local -n arr=$2
+	local v=${arr[$id]:-} r=${ref[$id]:-}
+	[ -n "$v" ] || { echo "—"; return; }
+	if [ "$3" = bytes ]; then fmt_b "$v"; else printf '%s' "$v"; fi
+	[ -n "$r" ] && [[ ${arr[$r]:-} =~ ^[0-9]+$ ]] && [[ $v =~ ^[0-9]+$ ]] && ratio "$v" "${arr[$r]}"
+}
+
+version_of() { cat "$CHROOTS/$1/.bench-ready" 2>/dev/null || echo "?"; }
+cpu=$(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo)
+mem=$(awk '/^MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo)
+git_rev=$(git -C "$TOP" describe --always --dirty 2>/dev/null || echo "?")
+
+{
+	echo "# Benchmarks"
+	echo
+	echo "\`make bench\` (tests/bench/run.sh), $started."
+	echo
+	echo "- Machine: $cpu, $(nproc) CPUs, $mem, host Linux $(uname -r); load average" \
+		"$load_start at the start, $(cut -d' ' -f1-3 /proc/loadavg) at the end (a shared" \
+		"machine: expect noise)."
+	echo "- Kernel (the same vmlinuz and module tree for everyone): Debian" \
+		"$(cat "$B/kernel/stamp" 2>/dev/null), $KVER."
+	echo "- Versions: mkinitramfs $("$MKINITRAMFS" -V 2>&1 | head -n1 | awk '{ print $NF }') ($git_rev)," \
+		"initramfs-tools $(version_of initramfs-tools), dracut $(version_of dracut)," \
+		"$(qemu-system-x86_64 --version | head -n1 | sed 's/ version / /; s/ (.*//'), zstd" \
+		"$(zstd -V | sed 's/.* v\([0-9.]*\).*/\1/'), $(busybox 2>&1 | head -n1 | cut -d' ' -f1-2)."
+	echo "- Generation: median of $RUNS runs after a warm-up, run round robin; CPU = user +" \
+		"system of the process tree. ±: (max − min) / median. (×N): this figure over" \
+		"mkinitramfs's corresponding one (named in the last column)."
+	echo "- Boot: qemu-system-x86_64 -accel tcg -m 1024 -smp 1, virtio-blk ext4 root" \
+		"(\`$APPEND\`), whose /sbin/init prints /proc/uptime first; median of $BOOTS boots" \
+		"per image. Uptime: the kernel's, when the root's init starts; wall: from QEMU's" \
+		"start to that line."
+	echo
+	echo "## Generation and images"
+	echo
+	echo "| image | wall | CPU | compressed | uncompressed | files | modules | format | vs |"
+	echo "| --- | --- | --- | --- | --- | --- | --- | --- | --- |"
+	for id in "${ids[@]}"; do
+		if [ -n "${failed[$id]:-}" ]; then
+			echo "| ${label[$id]} | failed¹ | — | — | — | — | — | — | ${ref[$id]:-} |"
+			continue
+		fi
+		if [ -z "${image[$id]:-}" ]; then
+			echo "| ${label[$id]} | $(cell_time "$id" walls) | $(cell_time "$id" cpus) |" \
+				"both images above | | | | | |"
+			continue
+		fi
+		echo "| ${label[$id]} | $(cell_time "$id" walls) | $(cell_time "$id" cpus) |" \
+			"$(cell_num "$id" csize bytes) | $(cell_num "$id" usize bytes) |" \
+			"$(cell_num "$id" nfiles count) | $(cell_num "$id" nmods count) |" \
+			"${format[$id]:-?} | ${ref[$id]:-} |"
+	done
+	echo
+	echo "## Boot"
+	echo
+	echo "| image | uptime at the root's init | wall from QEMU start | vs |"
+	echo "| --- | --- | --- | --- |"
+	for id in "${boot_ids[@]}"; do
+		if [ -n "${bootfail[$id]:-}" ]; then
+			echo "| ${label[$id]} | failed¹ | failed¹ | ${ref[$id]:-} |"
+		else
+			echo "| ${label[$id]} | $(cell_time "$id" ups) | $(cell_time "$id" bwalls) |" \
+				"${ref[$id]:-} |"
+		fi
+	done
+	if [ ${#failed[@]} -gt 0 ] || [ ${#bootfail[@]} -gt 0 ]; then
+		echo
+		echo "¹ Failures (last lines of the log, in build/bench/logs/):"
+		echo
+		for id in "${ids[@]}"; do
+			[ -n "${failed[$id]:-}" ] && echo "- ${label[$id]}, generation: ${failed[$id]}"
+			[ -n "${bootfail[$id]:-}" ] && [ -z "${failed[$id]:-}" ] &&
+				echo "- ${label[$id]}, boot: ${bootfail[$id]}"
+		done
+	fi
+	echo
+	echo "## mkinitramfs alone"
+	echo
+	echo "- No-op regeneration of the host image (inputs unchanged): $noop"
+	echo "- Fallback image vs the compressor: $zstd_line"
+	echo "- Module resolution (tests/bench/moddep.sh, one run):"
+	echo
+	echo "$moddep_out"
+} >"$RESULTS"
+cat "$RESULTS"
