@@ -147,7 +147,10 @@ demo:
 	@$(MAKE) --no-print-directory all
 	@tests/demo.sh
 
-bench: all $(TEST_TOOLS)
+# Against initramfs-tools, dracut and a busybox baseline; see README's Benchmarks.
+bench:
+	@tests/deps.sh
+	@$(MAKE) --no-print-directory all $(TEST_TOOLS)
 	@tests/bench/run.sh
 
 check-format:
