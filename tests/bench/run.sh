@@ -358,14 +358,15 @@ moddep_out=$("$here/moddep.sh" 2>&1 | sed 's/^/    /')
 noop="n/a (this build has no input digests: every run rebuilds)"
 if [ -n "$FORCE" ] && [ -f "$IMG/ours-host.img" ]; then
 	nw=()
-	before=$(stat -c %Y.%s "$IMG/ours-host.img")
+	# A rebuild renames a new file into place: a new inode.
+	before=$(stat -c %i.%Y "$IMG/ours-host.img")
 	for ((run = 0; run <= RUNS; run++)); do
 		TIMEFORMAT='%R'
 		t=$({ time "$MKINITRAMFS" -k "$KVER" -r "$KROOT" -c "$CONF" --sysfs "$SYSFS" \
 			--rootfs ext4 -g "$IMG/ours-host.img" >>"$LOGS/noop.log" 2>&1; } 2>&1)
 		[ $run -gt 0 ] && nw+=("$t")
 	done
-	after=$(stat -c %Y.%s "$IMG/ours-host.img")
+	after=$(stat -c %i.%Y "$IMG/ours-host.img")
 	skipped=no
 	[ "$before" = "$after" ] && skipped=yes
 	noop="$(bench_median "${nw[@]}") s ±$(bench_spread "${nw[@]}")% (image left untouched: $skipped)"
@@ -449,6 +450,13 @@ git_rev=$(git -C "$TOP" describe --always --dirty 2>/dev/null || echo "?")
 		"(\`$APPEND\`), whose /sbin/init prints /proc/uptime first; median of $BOOTS boots" \
 		"per image. Uptime: the kernel's, when the root's init starts; wall: from QEMU's" \
 		"start to that line."
+	echo "- Contenders: each peer runs in its own Debian chroot (debootstrap minbase +" \
+		"systemd-sysv, then \`apt-get install\` of the peer with its recommends) holding" \
+		"the fixture's modules. mkinitramfs's host image is autodetected from a capture" \
+		"of the benchmark VM's sysfs with the shipped config; \"explicit\" is the set" \
+		"also given to dracut --drivers and to the baseline. initramfs-tools' MODULES=dep" \
+		"detects the machine that runs the build (this VM: virtio-blk + ext4 too), not" \
+		"the benchmark VM. Compression is each tool's default."
 	echo
 	echo "## Generation and images"
 	echo
@@ -467,7 +475,7 @@ git_rev=$(git -C "$TOP" describe --always --dirty 2>/dev/null || echo "?")
 		echo "| ${label[$id]} | $(cell_time "$id" walls) | $(cell_time "$id" cpus) |" \
 			"$(cell_num "$id" csize bytes) | $(cell_num "$id" usize bytes) |" \
 			"$(cell_num "$id" nfiles count) | $(cell_num "$id" nmods count) |" \
-			"${format[$id]:-?} | ${ref[$id]:-} |"
+			"${format[$id]:-?} | ${ref[$id]:-reference} |"
 	done
 	echo
 	echo "## Boot"
@@ -479,7 +487,7 @@ git_rev=$(git -C "$TOP" describe --always --dirty 2>/dev/null || echo "?")
 			echo "| ${label[$id]} | failed¹ | failed¹ | ${ref[$id]:-} |"
 		else
 			echo "| ${label[$id]} | $(cell_time "$id" ups) | $(cell_time "$id" bwalls) |" \
-				"${ref[$id]:-} |"
+				"${ref[$id]:-reference} |"
 		fi
 	done
 	if [ ${#failed[@]} -gt 0 ] || [ ${#bootfail[@]} -gt 0 ]; then
