@@ -144,7 +144,7 @@ hand_plan() {
 				names+=("$n")
 				paths+=("${p#"$KROOT"}")
 				f=-
-				[ "$n" = crc32c_intel ] && f=s
+				case $n in crc32c_intel | crct10dif_pclmul) f=s ;; esac
 				flags+=("$f")
 				deps+=("${closure:--}")
 				params+=("")
