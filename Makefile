@@ -26,13 +26,13 @@ endif
 WARNINGS := -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wstrict-prototypes \
 	-Wmissing-prototypes -Wpointer-arith -Wundef -Wvla -Wwrite-strings \
 	-Wno-missing-field-initializers
-COMMON_CFLAGS := -std=gnu11 -O2 -g $(WARNINGS) -D_GNU_SOURCE -Iinit
+COMMON_CFLAGS := -std=gnu11 -O2 -g $(WARNINGS) -D_GNU_SOURCE
 
 ifeq ($(SANITIZE),1)
 SAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 endif
 
-GEN_CFLAGS = $(COMMON_CFLAGS) $(SAN_FLAGS) -DMKINITRAMFS_VERSION='"$(VERSION)"' \
+GEN_CFLAGS = $(COMMON_CFLAGS) -iquote generator -iquote init $(SAN_FLAGS) -DMKINITRAMFS_VERSION='"$(VERSION)"' \
 	-DMKINITRAMFS_LIBDIR='"$(LIBDIR)"' -DMKINITRAMFS_SYSCONFDIR='"$(SYSCONFDIR)"' \
 	$(shell $(PKG_CONFIG) --cflags $(GEN_PKGS) 2>/dev/null) $(CFLAGS)
 GEN_LIBS = $(shell $(PKG_CONFIG) --libs $(GEN_PKGS) 2>/dev/null) -lpthread
@@ -58,7 +58,7 @@ INIT_FAKE_SRCS := $(sort $(wildcard tests/unit/init/fake_*.c))
 
 INIT_SIZE_LIMIT := 65536
 
-.PHONY: all deps install uninstall test unit-test integration-test boot-test size \
+.PHONY: all deps install uninstall test test-run unit-test integration-test boot-test size \
 	check-format format clean fixture demo bench fuzz
 all: $(B)/mkinitramfs $(B)/init
 
@@ -87,7 +87,7 @@ $(B)/init: $(INIT_SRCS:%.c=$(B)/obj-init/%.o)
 $(B)/obj-host/%.o: %.c $(wildcard init/*.h)
 	$(say) CC $<
 	@mkdir -p $(@D)
-	$(Q)$(CC) $(COMMON_CFLAGS) $(SAN_FLAGS) -DINIT_HOST_TEST -c -o $@ $<
+	$(Q)$(CC) $(COMMON_CFLAGS) -iquote init $(SAN_FLAGS) -DINIT_HOST_TEST -c -o $@ $<
 
 $(B)/libinit-host.a: $(INIT_HOST_OBJS)
 	$(say) AR $@
@@ -96,14 +96,22 @@ $(B)/libinit-host.a: $(INIT_HOST_OBJS)
 $(B)/tests/test_%: tests/unit/test_%.c $(B)/libgenerator.a $(TEST_HELPER_SRCS)
 	$(say) CC $@
 	@mkdir -p $(@D)
-	$(Q)$(CC) $(GEN_CFLAGS) -Igenerator -Itests/unit -o $@ $< $(TEST_HELPER_SRCS) \
+	$(Q)$(CC) $(GEN_CFLAGS) -iquote tests/unit -iquote tests/unit/helpers -o $@ $< $(TEST_HELPER_SRCS) \
 		$(B)/libgenerator.a $(GEN_LIBS) -lcriterion
 
 $(B)/tests/init/test_%: tests/unit/init/test_%.c $(B)/libinit-host.a $(INIT_FAKE_SRCS)
 	$(say) CC $@
 	@mkdir -p $(@D)
-	$(Q)$(CC) $(COMMON_CFLAGS) $(SAN_FLAGS) -DINIT_HOST_TEST -Itests/unit/init -o $@ $< \
+	$(Q)$(CC) $(COMMON_CFLAGS) -iquote init $(SAN_FLAGS) -DINIT_HOST_TEST -iquote tests/unit/init -o $@ $< \
 		$(INIT_FAKE_SRCS) $(B)/libinit-host.a -lcriterion
+
+# Test tools: programs linked with the generator's library, driven by integration tests.
+$(B)/tests/tools/%: tests/tools/%.c $(B)/libgenerator.a
+	$(say) CC $@
+	@mkdir -p $(@D)
+	$(Q)$(CC) $(GEN_CFLAGS) -o $@ $< $(B)/libgenerator.a $(GEN_LIBS)
+
+TEST_TOOLS := $(patsubst tests/tools/%.c,$(B)/tests/tools/%,$(wildcard tests/tools/*.c))
 
 # Packages for the build, the tests and the main job; installs only what is missing.
 deps:
@@ -118,7 +126,7 @@ size: $(B)/init
 unit-test: $(UNIT_BINS)
 	@tests/run-unit.sh $(UNIT_BINS)
 
-integration-test: all
+integration-test: all $(TEST_TOOLS)
 	@tests/run-integration.sh
 
 boot-test: all
@@ -126,14 +134,20 @@ boot-test: all
 
 # Unit tests, integration tests (fake trees, the real kernel's tree, the oracle) and
 # boot tests in QEMU. Ends with one "N passed, N failed" line.
-test: all $(UNIT_BINS)
+test:
+	@tests/deps.sh
+	@$(MAKE) --no-print-directory test-run
+
+test-run: all $(UNIT_BINS) $(TEST_TOOLS)
 	@tests/run-all.sh $(UNIT_BINS)
 
 # The main job: build, fetch the test kernel, generate an image, boot it.
-demo: all
+demo:
+	@tests/deps.sh
+	@$(MAKE) --no-print-directory all
 	@tests/demo.sh
 
-bench: all
+bench: all $(TEST_TOOLS)
 	@tests/bench/run.sh
 
 check-format:

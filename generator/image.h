@@ -30,6 +30,19 @@ struct image_options {
 int image_write(const struct stage *stage, const char *target,
 		const struct image_options *opts);
 
+/*
+ * After image_write() failed because a source file could not be read (missing,
+ * unreadable, corrupt compressed data, not a regular file): that file's host path, for
+ * the caller's message; NULL when the failure was elsewhere (the target, the disk).
+ */
+const char *image_write_failed_source(void);
+
+/*
+ * Remove the temporary file of an image_write() in progress, if any. Async-signal-safe:
+ * meant for SIGINT/SIGTERM handlers, which then _exit().
+ */
+void image_abort_cleanup(void);
+
 /* One entry of an image, as read back. */
 struct image_entry {
 	const char *path; /* without leading '/' */

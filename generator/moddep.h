@@ -6,12 +6,13 @@
 #include <stdio.h>
 
 #include "stage.h"
+#include "strv.h"
 
 struct moddep;
 
 /* How a requested module is to be loaded by the init. */
 enum moddep_load {
-	MODDEP_LOAD_ALWAYS, /* at boot, before looking for root */
+	MODDEP_LOAD_ALWAYS,   /* at boot, before looking for root */
 	MODDEP_LOAD_ON_MATCH, /* when a device's modalias matches (generic images) */
 };
 
@@ -33,6 +34,13 @@ void moddep_free(struct moddep *m);
 int moddep_request(struct moddep *m, const char *spec, const char *origin,
 		   enum moddep_load load);
 
+/*
+ * The module names (underscores) a name or alias stands for in this tree, after
+ * modprobe.d aliases; none is not an error (returns 0 with nothing added). Builtin
+ * modules are included, so a caller can tell "needed and builtin" from "unknown".
+ */
+int moddep_lookup(struct moddep *m, const char *name_or_alias, struct strv *names);
+
 /* Compute the closure and load order. Idempotent; request more and resolve again. */
 int moddep_resolve(struct moddep *m);
 
@@ -49,5 +57,22 @@ void moddep_explain(const struct moddep *m, FILE *out);
 
 /* Firmware files named by included modules that were not found (summary warning). */
 size_t moddep_missing_firmware(const struct moddep *m);
+
+/*
+ * What the last failing call was about, for the caller's one error message: the word
+ * not found (-ENOENT from moddep_request), the module file that cannot be read
+ * (moddep_resolve, moddep_stage), or the module whose plan line is refused. NULL when
+ * nothing more specific is known.
+ */
+const char *moddep_error_subject(const struct moddep *m);
+
+/* The resolved closure in load order (tests and tools): count, names, host paths. */
+size_t moddep_closure_size(const struct moddep *m);
+const char *moddep_closure_name(const struct moddep *m, size_t i);
+const char *moddep_closure_path(const struct moddep *m, size_t i);
+
+/* Forget every request (keeps libkmod and the caches): resolve many sets in one process.
+ */
+int moddep_reset(struct moddep *m);
 
 #endif

@@ -201,7 +201,7 @@ hand_image() {
 }
 
 # gen_image OUT COMP BUSYBOX(yes|no) SPEC...: the same request through the generator.
-# a:MOD[:PARAMS] -> MODULES; m:MOD -> MODULES_ON_MATCH (see the report of issue 4).
+# a:MOD[:PARAMS] -> MODULES; m:MOD -> MODULES_MATCH (see the report of issue 4).
 gen_image() {
 	local out=$1 comp=$2 bb=$3 conf spec kind mod par
 	shift 3
@@ -213,7 +213,7 @@ gen_image() {
 			[ "$kind" = a ] && printf ' "%s"' "$mod${par:+ $par}"
 		done
 		printf ' )\n'
-		printf 'MODULES_ON_MATCH=('
+		printf 'MODULES_MATCH=('
 		for spec in "$@"; do
 			IFS=: read -r kind mod par <<<"$spec"
 			[ "$kind" = m ] && printf ' "%s"' "$mod"

@@ -1,0 +1,169 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Autodetect: what this machine needs, read from a sysfs tree and the mount table. */
+#include <dirent.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "autodetect.h"
+#include "util.h"
+
+/* Read a small sysfs attribute: first line, without the newline. */
+static int read_attr(int dirfd, const char *name, char *buf, size_t size)
+{
+	int fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0)
+		return negative_errno();
+	ssize_t n = read(fd, buf, size - 1);
+	close(fd);
+	if (n < 0)
+		return negative_errno();
+	buf[n] = '\0';
+	buf[strcspn(buf, "\n")] = '\0';
+	return 0;
+}
+
+static int walk_devices(int dirfd, struct strv *aliases, int depth)
+{
+	DIR *d;
+	struct dirent *de;
+	int r = 0;
+
+	if (depth > 64)
+		return 0;
+	d = fdopendir(dirfd);
+	if (!d) {
+		close(dirfd);
+		return negative_errno();
+	}
+	while (r >= 0 && (de = readdir(d))) {
+		if (de->d_name[0] == '.')
+			continue;
+		if (streq(de->d_name, "modalias")) {
+			char buf[4096];
+			if (read_attr(dirfd, de->d_name, buf, sizeof(buf)) == 0 && *buf &&
+			    !strv_contains(aliases, buf))
+				r = strv_push(aliases, buf);
+			continue;
+		}
+		struct stat st;
+		if (fstatat(dirfd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 ||
+		    !S_ISDIR(st.st_mode))
+			continue;
+		int fd = openat(dirfd, de->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (fd >= 0)
+			r = walk_devices(fd, aliases, depth + 1);
+	}
+	closedir(d);
+	return r;
+}
+
+static int open_sub(const char *sysfs, const char *sub)
+{
+	_cleanup_free_ char *path = NULL;
+	if (asprintf(&path, "%s/%s", sysfs, sub) < 0)
+		return -ENOMEM;
+	int fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	return fd < 0 ? negative_errno() : fd;
+}
+
+int autodetect_modaliases(const char *sysfs, struct strv *ret_aliases)
+{
+	struct strv aliases = STRV_INIT;
+	int fd = open_sub(sysfs, "devices");
+	int r;
+
+	if (fd < 0)
+		return fd;
+	r = walk_devices(fd, &aliases, 0);
+	if (r < 0) {
+		strv_clear(&aliases);
+		return r;
+	}
+	strv_sort(&aliases);
+	*ret_aliases = aliases;
+	return 0;
+}
+
+int autodetect_loaded_modules(const char *sysfs, struct strv *ret_modules)
+{
+	struct strv modules = STRV_INIT;
+	int fd = open_sub(sysfs, "module");
+	DIR *d;
+	struct dirent *de;
+	int r = 0;
+
+	if (fd == -ENOENT) { /* a capture without /sys/module: nothing loaded */
+		*ret_modules = modules;
+		return 0;
+	}
+	if (fd < 0)
+		return fd;
+	d = fdopendir(fd);
+	if (!d) {
+		close(fd);
+		return negative_errno();
+	}
+	while (r >= 0 && (de = readdir(d))) {
+		char path[512];
+		if (de->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "%s/initstate", de->d_name);
+		if (faccessat(fd, path, F_OK, 0) == 0)
+			r = strv_push(&modules, de->d_name);
+	}
+	closedir(d);
+	if (r < 0) {
+		strv_clear(&modules);
+		return r;
+	}
+	strv_sort(&modules);
+	*ret_modules = modules;
+	return 0;
+}
+
+/* mountinfo: "36 35 98:0 / /mnt rw,noatime master:1 - ext3 /dev/root rw,errors=..." */
+static int parse_mountinfo_line(char *line, const char **mountpoint, const char **type)
+{
+	char *save = NULL, *tok;
+	int field = 0, after_dash = 0;
+
+	*mountpoint = *type = NULL;
+	for (tok = strtok_r(line, " \n", &save); tok; tok = strtok_r(NULL, " \n", &save)) {
+		if (after_dash) {
+			*type = tok;
+			break;
+		}
+		if (field == 4)
+			*mountpoint = tok;
+		if (field >= 6 && streq(tok, "-"))
+			after_dash = 1;
+		field++;
+	}
+	return *mountpoint && *type ? 0 : -EINVAL;
+}
+
+int autodetect_rootfs(const char *mountinfo, char **ret_type)
+{
+	FILE *f = fopen(mountinfo, "re");
+	char *line = NULL, *found = NULL;
+	size_t cap = 0;
+
+	if (!f)
+		return negative_errno();
+	while (getline(&line, &cap, f) > 0) {
+		const char *mp, *type;
+		if (parse_mountinfo_line(line, &mp, &type) < 0 || !streq(mp, "/"))
+			continue;
+		free(found);
+		found = strdup(type);
+	}
+	free(line);
+	fclose(f);
+	if (!found)
+		return -ENOENT;
+	*ret_type = found;
+	return 0;
+}

@@ -1,0 +1,20 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Autodetect: what this machine needs, read from a sysfs tree and the mount table. */
+#ifndef MKINITRAMFS_AUTODETECT_H
+#define MKINITRAMFS_AUTODETECT_H
+
+#include "strv.h"
+
+/*
+ * Every `modalias` file under <sysfs>/devices (sorted, each value once), and the
+ * loadable modules in use: <sysfs>/module/X with an `initstate` file (builtins have
+ * none). Symlinked directories are not followed, so the walk ends.
+ */
+int autodetect_modaliases(const char *sysfs, struct strv *ret_aliases);
+int autodetect_loaded_modules(const char *sysfs, struct strv *ret_modules);
+
+/* The filesystem type mounted on "/" according to a mountinfo file (the last mount
+ * of "/" wins, as later mounts hide earlier ones). -ENOENT when none. */
+int autodetect_rootfs(const char *mountinfo, char **ret_type);
+
+#endif

@@ -1,0 +1,667 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* One image build: config and hooks -> modules and files -> the stage -> the image. */
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+
+#include "abi.h"
+#include "autodetect.h"
+#include "build.h"
+#include "conf.h"
+#include "files.h"
+#include "hooks.h"
+#include "image.h"
+#include "log.h"
+#include "microcode.h"
+#include "moddep.h"
+#include "modtree.h"
+#include "stage.h"
+
+/* Everything one build holds; freed by build_done(). */
+struct build {
+	const struct build_request *req;
+	struct conf *conf;
+	struct strv hook_dirs;
+	struct moddep *moddep;
+	struct modtree *modtree; /* walked on first use by a MODULES_MATCH pattern */
+	struct stage *stage;
+	struct stage *early; /* microcode */
+	int autodetect; /* an autodetect hook has run: filter later hooks' modules */
+	struct strv detected; /* module names autodetect found */
+	struct image_options opts;
+};
+
+static void build_done(struct build *b)
+{
+	conf_free(b->conf);
+	strv_clear(&b->hook_dirs);
+	moddep_free(b->moddep);
+	modtree_free(b->modtree);
+	stage_free(b->stage);
+	stage_free(b->early);
+	strv_clear(&b->detected);
+}
+
+static const char *display_root(const struct build_request *req)
+{
+	return streq(req->moduleroot, "/") ? "" : req->moduleroot;
+}
+
+static int load_config(struct build *b)
+{
+	const struct build_request *req = b->req;
+	struct conf_error err = {{0}};
+	int r;
+
+	r = conf_new(&b->conf);
+	if (r < 0)
+		return r;
+	r = conf_load_with_dropins(b->conf, req->config, conf_main_keys, &err);
+	if (r == -ENOENT && !req->config_required) {
+		log_verbose("no configuration at '%s', using defaults", req->config);
+	} else if (r < 0) {
+		log_error("%s", err.message);
+		return r;
+	}
+	const struct strv *warnings = conf_warnings(b->conf);
+	for (size_t i = 0; i < warnings->n; i++)
+		log_warning("%s", warnings->v[i]);
+	return 0;
+}
+
+/* COMPRESSION_OPTIONS=(-19): the level is the only option we take from it. */
+static int parse_level(const struct conf *conf, int *ret)
+{
+	const struct strv *opts = conf_get(conf, "COMPRESSION_OPTIONS");
+	int level = COMPRESS_LEVEL_DEFAULT;
+
+	for (size_t i = 0; opts && i < opts->n; i++) {
+		const char *o = opts->v[i];
+		char *end;
+		if (o[0] == '-' && o[1] >= '0' && o[1] <= '9') {
+			long l = strtol(o + 1, &end, 10);
+			if (*end == '\0' && l <= 22) {
+				level = (int)l;
+				continue;
+			}
+		}
+		if (streq(o, "--ultra") || streq(o, "-T0"))
+			continue;
+		log_error("COMPRESSION_OPTIONS: unsupported option '%s' (only a level such as "
+			  "'-3' is understood)",
+			  o);
+		return -EINVAL;
+	}
+	*ret = level;
+	return 0;
+}
+
+static int parse_compression(struct build *b)
+{
+	const char *name = b->req->compress;
+	int r;
+
+	if (!name)
+		name = conf_get_string(b->conf, "COMPRESSION");
+	if (!name)
+		name = "zstd";
+	r = compress_from_name(name, &b->opts.compression);
+	if (r < 0) {
+		log_error("unknown compression '%s' (known: zstd, gzip, xz, lz4, none)", name);
+		return r;
+	}
+	return parse_level(b->conf, &b->opts.level);
+}
+
+static int source_date_epoch(time_t *ret)
+{
+	const char *s = getenv("SOURCE_DATE_EPOCH");
+	char *end;
+
+	*ret = 0;
+	if (!s || !*s)
+		return 0;
+	errno = 0;
+	long long v = strtoll(s, &end, 10);
+	if (errno || *end || v < 0) {
+		log_error("SOURCE_DATE_EPOCH='%s' is not a number of seconds", s);
+		return -EINVAL;
+	}
+	*ret = (time_t)v;
+	return 0;
+}
+
+/* What every image has, whatever the hooks say: the init, the API mount points and a
+ * console node, so the kernel can open /dev/console before /init runs. */
+static int stage_base(struct build *b)
+{
+	static const char *const dirs[] = {"dev", "proc", "sys", "run", "tmp", "new_root",
+					   "etc", "bin", "sbin", "usr/bin", "usr/sbin"};
+	int r;
+
+	for (size_t i = 0; i < ARRAY_SIZE(dirs); i++) {
+		r = stage_add_dir(b->stage, dirs[i], 0755);
+		if (r < 0)
+			return r;
+	}
+	r = stage_add_file(b->stage, ABI_INIT_PATH, 0755, b->req->init_path);
+	if (r < 0)
+		return r;
+	return stage_add_device(b->stage, ABI_CONSOLE_PATH, S_IFCHR | 0600, makedev(5, 1));
+}
+
+static int open_module_tree(struct build *b)
+{
+	const struct build_request *req = b->req;
+	int r = moddep_new(req->moduleroot, req->kver, &b->moddep);
+
+	if (r == -ENOENT)
+		log_error("kernel '%s' not found: no directory '%s/lib/modules/%s'", req->kver,
+			  display_root(req), req->kver);
+	else if (r == -ENOEXEC)
+		log_error("'%s/lib/modules/%s' has no modules.dep.bin: run 'depmod -b %s %s' "
+			  "first",
+			  display_root(req), req->kver, req->moduleroot, req->kver);
+	else if (r < 0)
+		log_error("cannot open the module tree '%s/lib/modules/%s': %s",
+			  display_root(req), req->kver, strerror(-r));
+	return r;
+}
+
+static int request_module(struct build *b, const char *spec, const char *origin,
+			  enum moddep_load load)
+{
+	int r = moddep_request(b->moddep, spec, origin, load);
+
+	if (r == -ENOENT)
+		log_error("module '%s' not found in '%s/lib/modules/%s' (asked by %s)", spec,
+			  display_root(b->req), b->req->kver, origin);
+	else if (r < 0)
+		log_error("cannot resolve module '%s' (%s): %s", spec, origin, strerror(-r));
+	return r;
+}
+
+/* "nbd nbds_max=1024" and "nvme?" both name one module: the first word, no '?'. */
+static char *spec_module_name(const char *spec)
+{
+	size_t n = strcspn(spec, " \t");
+	if (n && spec[n - 1] == '?')
+		n--;
+	return strndup(spec, n);
+}
+
+/* After autodetect, a hook's module is kept only when the host needs it. */
+static int host_needs(struct build *b, const char *spec)
+{
+	_cleanup_free_ char *name = spec_module_name(spec);
+	struct strv names = STRV_INIT;
+	int needed = 0;
+
+	if (!name)
+		return -ENOMEM;
+	int r = moddep_lookup(b->moddep, name, &names);
+	for (size_t i = 0; r >= 0 && i < names.n && !needed; i++)
+		needed = strv_contains(&b->detected, names.v[i]);
+	strv_clear(&names);
+	return r < 0 ? r : needed;
+}
+
+static int add_detected(struct build *b, const char *name_or_alias)
+{
+	struct strv names = STRV_INIT;
+	int r = moddep_lookup(b->moddep, name_or_alias, &names);
+
+	for (size_t i = 0; r >= 0 && i < names.n; i++)
+		if (!strv_contains(&b->detected, names.v[i]))
+			r = strv_push(&b->detected, names.v[i]);
+	strv_clear(&names);
+	return r;
+}
+
+static int detect_rootfs(struct build *b)
+{
+	_cleanup_free_ char *type = NULL, *fs_alias = NULL;
+	int r;
+
+	if (b->req->rootfs) {
+		type = strdup(b->req->rootfs);
+		if (!type)
+			return -ENOMEM;
+	} else {
+		r = autodetect_rootfs("/proc/self/mountinfo", &type);
+		if (r < 0) {
+			log_error("autodetect: cannot tell the root filesystem's type from "
+				  "'/proc/self/mountinfo' (%s); give it with --rootfs TYPE",
+				  strerror(-r));
+			return r;
+		}
+	}
+	log_verbose("autodetect: root filesystem '%s'", type);
+	if (asprintf(&fs_alias, "fs-%s", type) < 0)
+		return -ENOMEM;
+	r = add_detected(b, fs_alias);
+	return r < 0 ? r : add_detected(b, type);
+}
+
+static int run_autodetect(struct build *b)
+{
+	const char *sysfs = b->req->sysfs ? b->req->sysfs : "/sys";
+	struct strv aliases = STRV_INIT, loaded = STRV_INIT;
+	int r;
+
+	r = autodetect_modaliases(sysfs, &aliases);
+	if (r < 0) {
+		log_error("autodetect: cannot read '%s/devices': %s", sysfs, strerror(-r));
+		return r;
+	}
+	for (size_t i = 0; r >= 0 && i < aliases.n; i++)
+		r = add_detected(b, aliases.v[i]);
+	if (r >= 0)
+		r = autodetect_loaded_modules(sysfs, &loaded);
+	for (size_t i = 0; r >= 0 && i < loaded.n; i++)
+		r = add_detected(b, loaded.v[i]);
+	log_verbose("autodetect: %zu device aliases, %zu loaded modules in '%s'", aliases.n,
+		    loaded.n, sysfs);
+	strv_clear(&aliases);
+	strv_clear(&loaded);
+	if (r >= 0)
+		r = detect_rootfs(b);
+	if (r < 0)
+		return r;
+	strv_sort(&b->detected);
+	b->autodetect = 1;
+	return 0;
+}
+
+static int hook_modules(struct build *b, const struct hook *hook, const char *origin)
+{
+	for (size_t i = 0; i < hook->modules.n; i++) {
+		const char *spec = hook->modules.v[i];
+		if (b->autodetect) {
+			int needed = host_needs(b, spec);
+			if (needed <= 0) {
+				if (needed < 0)
+					return needed;
+				continue;
+			}
+		}
+		int r = request_module(b, spec, origin, MODDEP_LOAD_ALWAYS);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+/* Names as they are; entries with a '/' are patterns over the tree's module paths. */
+static int expand_match_list(struct build *b, const struct strv *entries,
+			     struct strv *specs)
+{
+	int r;
+
+	for (size_t i = 0; entries && i < entries->n; i++) {
+		const char *entry = entries->v[i];
+		if (!strchr(entry, '/')) {
+			r = strv_contains(specs, entry) ? 0 : strv_push(specs, entry);
+			if (r < 0)
+				return r;
+			continue;
+		}
+		if (!b->modtree) {
+			r = modtree_new(b->req->moduleroot, b->req->kver, &b->modtree);
+			if (r < 0)
+				return r;
+		}
+		r = modtree_match(b->modtree, entry, specs);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+/*
+ * Load-on-match modules. After autodetect (`filter`), a hook's entries the host needs
+ * are loaded at boot instead, and the others left out.
+ */
+static int request_match_list(struct build *b, const struct strv *entries,
+			      const char *origin, int filter)
+{
+	struct strv specs = STRV_INIT;
+	int r = expand_match_list(b, entries, &specs);
+
+	if (r < 0)
+		log_error("%s: cannot expand its module patterns: %s", origin, strerror(-r));
+	for (size_t i = 0; r >= 0 && i < specs.n; i++) {
+		enum moddep_load load = MODDEP_LOAD_ON_MATCH;
+		if (filter) {
+			r = host_needs(b, specs.v[i]);
+			if (r <= 0)
+				continue;
+			load = MODDEP_LOAD_ALWAYS;
+		}
+		r = request_module(b, specs.v[i], origin, load);
+	}
+	strv_clear(&specs);
+	return r;
+}
+
+typedef int (*add_fn)(struct stage *, const char *, const char *, char **);
+
+/* FILES and BINARIES entries; a trailing '?' marks an optional one. */
+static int add_listed(struct build *b, const struct strv *list, const char *what,
+		      add_fn add)
+{
+	for (size_t i = 0; list && i < list->n; i++) {
+		_cleanup_free_ char *culprit = NULL, *entry = strdup(list->v[i]);
+		if (!entry)
+			return -ENOMEM;
+		size_t len = strlen(entry);
+		int optional = len > 1 && entry[len - 1] == '?';
+		if (optional)
+			entry[len - 1] = '\0';
+		int r = add(b->stage, b->req->moduleroot, entry, &culprit);
+		if (r == -ENOENT && optional)
+			continue;
+		if (r < 0) {
+			log_error("%s: cannot add '%s': '%s': %s", what, entry,
+				  culprit ? culprit : entry, strerror(-r));
+			return r;
+		}
+	}
+	return 0;
+}
+
+static int hook_applets(struct build *b, const struct hook *hook)
+{
+	for (size_t i = 0; i < hook->applets.n; i++) {
+		_cleanup_free_ char *path = NULL;
+		if (asprintf(&path, "bin/%s", hook->applets.v[i]) < 0)
+			return -ENOMEM;
+		int r = stage_add_symlink(b->stage, path, "busybox");
+		if (r == -EEXIST) /* a real program of that name was added: keep it */
+			continue;
+		if (r < 0) {
+			log_error("hook '%s': cannot link applet '%s': %s", hook->name,
+				  hook->applets.v[i], strerror(-r));
+			return r;
+		}
+	}
+	return 0;
+}
+
+static int hook_microcode(struct build *b)
+{
+	_cleanup_free_ char *vendor = NULL;
+	const char *cpuinfo = b->req->cpuinfo ? b->req->cpuinfo : "/proc/cpuinfo";
+	int r;
+
+	/* A host image carries the host's vendor only; a generic one both. */
+	if (b->autodetect && microcode_cpu_vendor(cpuinfo, &vendor) < 0)
+		log_warning("microcode: no CPU vendor in '%s', adding every vendor's", cpuinfo);
+	if (!b->early) {
+		r = stage_new(&b->early);
+		if (r < 0)
+			return r;
+	}
+	r = microcode_stage(b->early, b->req->moduleroot, vendor);
+	if (r < 0) {
+		log_error("microcode: cannot read '%s/lib/firmware': %s", display_root(b->req),
+			  strerror(-r));
+		return r;
+	}
+	if (r == 0)
+		log_warning("microcode: none found in '%s/lib/firmware/{intel,amd}-ucode', "
+			    "ignoring",
+			    display_root(b->req));
+	return 0;
+}
+
+static int apply_hook(struct build *b, const struct hook *hook)
+{
+	_cleanup_free_ char *origin = NULL;
+	int r;
+
+	if (asprintf(&origin, "hook '%s'", hook->name) < 0)
+		return -ENOMEM;
+	if (hook->autodetect) {
+		r = run_autodetect(b);
+		if (r < 0)
+			return r;
+	}
+	r = hook_modules(b, hook, origin);
+	if (r >= 0)
+		r = request_match_list(b, &hook->modules_match, origin, b->autodetect);
+	if (r >= 0)
+		r = add_listed(b, &hook->files, origin, files_add_path);
+	if (r >= 0)
+		r = add_listed(b, &hook->binaries, origin, files_add_binary);
+	if (r >= 0)
+		r = hook_applets(b, hook);
+	if (r >= 0 && hook->microcode)
+		r = hook_microcode(b);
+	return r;
+}
+
+/* HOOKS from the config, then -A additions, less -S skips; unset HOOKS = (base). */
+static int hook_names(struct build *b, struct strv *names)
+{
+	const struct strv *conf_hooks = conf_get(b->conf, "HOOKS");
+	const struct strv *add = b->req->add_hooks;
+	const struct strv *skip = b->req->skip_hooks;
+	int r = 0;
+
+	if (!conf_hooks)
+		r = strv_push(names, "base");
+	for (size_t i = 0; r >= 0 && conf_hooks && i < conf_hooks->n; i++)
+		if (!strv_contains(names, conf_hooks->v[i]))
+			r = strv_push(names, conf_hooks->v[i]);
+	for (size_t i = 0; r >= 0 && add && i < add->n; i++)
+		if (!strv_contains(names, add->v[i]))
+			r = strv_push(names, add->v[i]);
+	if (r < 0 || !skip)
+		return r;
+	struct strv kept = STRV_INIT;
+	for (size_t i = 0; r >= 0 && i < names->n; i++)
+		if (!strv_contains(skip, names->v[i]))
+			r = strv_push(&kept, names->v[i]);
+	strv_clear(names);
+	*names = kept;
+	return r;
+}
+
+static void log_unknown_hook(const struct build *b, const char *name)
+{
+	char dirs[2048] = "";
+	size_t o = 0;
+	for (size_t i = 0; i < b->hook_dirs.n && o < sizeof(dirs); i++)
+		o += (size_t)snprintf(dirs + o, sizeof(dirs) - o, "%s'%s'", i ? ", " : "",
+				      b->hook_dirs.v[i]);
+	log_error("unknown hook '%s': not found in %s", name, dirs);
+}
+
+static int apply_hooks(struct build *b)
+{
+	struct strv names = STRV_INIT;
+	int r = hooks_default_dirs(&b->hook_dirs);
+
+	if (r >= 0)
+		r = hook_names(b, &names);
+	for (size_t i = 0; r >= 0 && i < names.n; i++) {
+		struct hook *hook = NULL;
+		struct conf_error err = {{0}};
+		r = hooks_load(names.v[i], &b->hook_dirs, &hook, &err);
+		if (r == -ENOENT && !*err.message)
+			log_unknown_hook(b, names.v[i]);
+		else if (r < 0)
+			log_error("hook '%s': %s", names.v[i], err.message);
+		if (r < 0)
+			break;
+		log_debug("applying hook '%s' from '%s'", hook->name, hook->path);
+		r = apply_hook(b, hook);
+		hooks_free(hook);
+		if (r >= 0 && b->req->print_detected && b->autodetect)
+			break; /* -M needs nothing past autodetect */
+	}
+	strv_clear(&names);
+	return r;
+}
+
+/* What the user asked for is never filtered by autodetect. */
+static int config_modules(struct build *b)
+{
+	const struct strv *modules = conf_get(b->conf, "MODULES");
+	for (size_t i = 0; modules && i < modules->n; i++) {
+		int r = request_module(b, modules->v[i], "config", MODDEP_LOAD_ALWAYS);
+		if (r < 0)
+			return r;
+	}
+	return request_match_list(b, conf_get(b->conf, "MODULES_MATCH"), "config", 0);
+}
+
+static int stage_modules(struct build *b)
+{
+	int r = moddep_resolve(b->moddep);
+	if (r < 0) {
+		log_error("cannot resolve the module closure: %s", strerror(-r));
+		return r;
+	}
+	r = moddep_stage(b->moddep, b->stage);
+	if (r < 0) {
+		log_error("cannot add the modules to the image: %s", strerror(-r));
+		return r;
+	}
+	size_t missing = moddep_missing_firmware(b->moddep);
+	if (missing)
+		log_warning("%zu firmware file%s named by the included modules not found%s",
+			    missing, missing == 1 ? "" : "s",
+			    log_get_level() >= LOG_LEVEL_VERBOSE ? "" : " (-v lists them)");
+	if (log_get_level() >= LOG_LEVEL_VERBOSE)
+		moddep_explain(b->moddep, stderr);
+	return 0;
+}
+
+static int write_image(struct build *b)
+{
+	const char *out = b->req->output;
+	int r;
+
+	if (b->early) {
+		r = stage_finish(b->early);
+		if (r < 0)
+			return r;
+		size_t n;
+		stage_entries(b->early, &n);
+		b->opts.early = n ? b->early : NULL;
+	}
+	r = image_write(b->stage, out, &b->opts);
+	if (r == -EBADMSG)
+		log_error("image '%s' failed its read-back check; the previous image is kept",
+			  out);
+	else if (r < 0)
+		log_error("cannot write image '%s': %s; the previous image is kept", out,
+			  strerror(-r));
+	return r;
+}
+
+static int print_detected(const struct build *b)
+{
+	if (!b->autodetect) {
+		log_error("-M: no 'autodetect' hook in HOOKS, nothing was detected");
+		return -EINVAL;
+	}
+	for (size_t i = 0; i < b->detected.n; i++)
+		printf("%s\n", b->detected.v[i]);
+	return 0;
+}
+
+static int build_prepare(struct build *b)
+{
+	int r = load_config(b);
+	if (r >= 0)
+		r = parse_compression(b);
+	if (r >= 0)
+		r = source_date_epoch(&b->opts.mtime);
+	if (r >= 0)
+		r = open_module_tree(b);
+	if (r >= 0)
+		r = stage_new(&b->stage);
+	if (r >= 0) {
+		r = stage_base(b);
+		if (r < 0)
+			log_error("cannot stage the base of the image: %s", strerror(-r));
+	}
+	return r;
+}
+
+int build_run(const struct build_request *req)
+{
+	struct build b = {.req = req, .opts = {.level = COMPRESS_LEVEL_DEFAULT}};
+	int r;
+
+	r = build_prepare(&b);
+	if (r >= 0)
+		r = config_modules(&b);
+	if (r >= 0)
+		r = apply_hooks(&b);
+	if (r >= 0 && req->print_detected) {
+		r = print_detected(&b);
+		build_done(&b);
+		return r;
+	}
+	if (r >= 0)
+		r = add_listed(&b, conf_get(b.conf, "FILES"), "FILES", files_add_path);
+	if (r >= 0)
+		r = add_listed(&b, conf_get(b.conf, "BINARIES"), "BINARIES", files_add_binary);
+	if (r >= 0)
+		r = stage_modules(&b);
+	if (r >= 0) {
+		r = stage_finish(b.stage);
+		if (r < 0)
+			log_error("cannot complete the image's directory tree: %s", strerror(-r));
+	}
+	if (r >= 0)
+		r = write_image(&b);
+	if (r >= 0) {
+		size_t count;
+		stage_entries(b.stage, &count);
+		log_info("wrote '%s' (%zu entries, %s)", req->output, count,
+			 compress_name(b.opts.compression));
+	}
+	build_done(&b);
+	return r;
+}
+
+int build_find_init(char **ret)
+{
+	const char *env = getenv("MKINITRAMFS_INIT");
+	char self[PATH_MAX];
+	ssize_t n;
+
+	if (env && *env) {
+		*ret = strdup(env);
+		return *ret ? 0 : -ENOMEM;
+	}
+	/* A build tree keeps init next to mkinitramfs (build/init); an installed
+	 * mkinitramfs lives in a bin directory, where no "init" of ours is. */
+	n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	if (n > 0) {
+		self[n] = '\0';
+		char *slash = strrchr(self, '/');
+		if (slash && (size_t)(slash - self) + sizeof("/init") < sizeof(self)) {
+			strcpy(slash, "/init");
+			struct stat st;
+			if (stat(self, &st) == 0 && S_ISREG(st.st_mode) &&
+			    !strstr(self, "/bin/init") && !strstr(self, "/sbin/init")) {
+				*ret = strdup(self);
+				return *ret ? 0 : -ENOMEM;
+			}
+		}
+	}
+	if (access(MKINITRAMFS_LIBDIR "/init", R_OK) == 0) {
+		*ret = strdup(MKINITRAMFS_LIBDIR "/init");
+		return *ret ? 0 : -ENOMEM;
+	}
+	return -ENOENT;
+}

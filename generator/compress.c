@@ -1,0 +1,693 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Streaming compressors in the formats the kernel's initramfs decompressors accept. */
+#include <errno.h>
+#include <fcntl.h>
+#include <lz4.h>
+#include <lz4hc.h>
+#include <lzma.h>
+#include <pthread.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <zlib.h>
+#include <zstd.h>
+#include <zstd_errors.h>
+
+#include "compress.h"
+#include "util.h"
+
+#define OUT_BUF_SIZE (1u << 20)
+/* lib/decompress_unlz4.c decodes every legacy block into an 8 MiB buffer. */
+#define LZ4_LEGACY_MAGIC 0x184C2102u
+#define LZ4_LEGACY_BLOCK (8u << 20)
+#define LZ4_MAX_THREADS 64
+
+struct lz4_job {
+	pthread_t thread;
+	const uint8_t *in;
+	size_t in_len;
+	uint8_t *out; /* 4-byte size header + compressed block */
+	int out_len;
+	int level;
+	int started;
+};
+
+struct compress {
+	enum compress_kind kind;
+	int fd;
+	int error; /* first write error, sticky */
+	uint8_t *out;
+	size_t out_len;
+	ZSTD_CCtx *zstd;
+	z_stream gz;
+	int gz_init;
+	lzma_stream xz;
+	int xz_init;
+	/* lz4: blocks are independent, so a batch of them is compressed in parallel. */
+	uint8_t *lz4_in;
+	size_t lz4_in_len;
+	size_t lz4_in_cap;
+	unsigned lz4_threads;
+	struct lz4_job *lz4_jobs;
+	int level;
+	int finished;
+};
+
+static const char *const names[] = {
+	[COMPRESS_NONE] = "none", [COMPRESS_ZSTD] = "zstd", [COMPRESS_GZIP] = "gzip",
+	[COMPRESS_XZ] = "xz",	  [COMPRESS_LZ4] = "lz4",
+};
+
+int compress_from_name(const char *name, enum compress_kind *ret)
+{
+	if (streq(name, "cat")) {
+		*ret = COMPRESS_NONE;
+		return 0;
+	}
+	for (size_t i = 0; i < ARRAY_SIZE(names); i++)
+		if (streq(name, names[i])) {
+			*ret = (enum compress_kind)i;
+			return 0;
+		}
+	return -EINVAL;
+}
+
+const char *compress_name(enum compress_kind kind)
+{
+	if ((size_t)kind >= ARRAY_SIZE(names))
+		return NULL;
+	return names[kind];
+}
+
+static int write_all(int fd, const void *buf, size_t len)
+{
+	const uint8_t *p = buf;
+	while (len) {
+		ssize_t n = write(fd, p, len);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return negative_errno();
+		}
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+static int flush_out(struct compress *c)
+{
+	int r = write_all(c->fd, c->out, c->out_len);
+	c->out_len = 0;
+	return r;
+}
+
+static unsigned online_cpus(void)
+{
+	long n = sysconf(_SC_NPROCESSORS_ONLN);
+	return n > 0 ? (unsigned)n : 1;
+}
+
+static int clamp(int v, int lo, int hi)
+{
+	return v < lo ? lo : v > hi ? hi : v;
+}
+
+static int zstd_init(struct compress *c, int level, int threads)
+{
+	c->zstd = ZSTD_createCCtx();
+	if (!c->zstd)
+		return -ENOMEM;
+	if (level == COMPRESS_LEVEL_DEFAULT)
+		level = 3;
+	/*
+	 * Levels up to 22 use windows up to 128 MiB, which the kernel's unzstd accepts;
+	 * long-distance matching stays off for the same reason.
+	 */
+	level = clamp(level, ZSTD_minCLevel(), 22);
+	/*
+	 * Always at least one worker: multi-threaded output depends only on the
+	 * parameters, not on the worker count, so every machine makes the same bytes.
+	 */
+	unsigned workers = threads > 0 ? (unsigned)threads : online_cpus();
+	if (ZSTD_isError(ZSTD_CCtx_setParameter(c->zstd, ZSTD_c_compressionLevel, level)) ||
+	    ZSTD_isError(ZSTD_CCtx_setParameter(c->zstd, ZSTD_c_checksumFlag, 1)))
+		return -EINVAL;
+	/* A libzstd built without threads refuses workers: compress in this thread. */
+	(void)ZSTD_CCtx_setParameter(c->zstd, ZSTD_c_nbWorkers, (int)workers);
+	return 0;
+}
+
+static int gzip_init(struct compress *c, int level)
+{
+	if (level == COMPRESS_LEVEL_DEFAULT)
+		level = 6;
+	level = clamp(level, 1, 9);
+	/* windowBits 15 + 16: a gzip wrapper with mtime 0 and no name: reproducible. */
+	if (deflateInit2(&c->gz, level, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK)
+		return -ENOMEM;
+	c->gz_init = 1;
+	return 0;
+}
+
+static int xz_init(struct compress *c, int level, int threads)
+{
+	if (level == COMPRESS_LEVEL_DEFAULT)
+		level = 6;
+	level = clamp(level, 0, 9);
+	/*
+	 * The multi-threaded encoder cuts the input into blocks of a size fixed by the
+	 * preset, whatever the thread count, so its output is reproducible. The kernel's
+	 * xz decoder only verifies CRC32 (or no check).
+	 */
+	lzma_mt mt = {
+		.threads = threads > 0 ? (uint32_t)threads : online_cpus(),
+		.preset = (uint32_t)level,
+		.check = LZMA_CHECK_CRC32,
+	};
+	lzma_ret ret = lzma_stream_encoder_mt(&c->xz, &mt);
+	if (ret == LZMA_OPTIONS_ERROR || ret == LZMA_UNSUPPORTED_CHECK)
+		return -EINVAL;
+	if (ret != LZMA_OK)
+		return -ENOMEM;
+	c->xz_init = 1;
+	return 0;
+}
+
+static int lz4_init(struct compress *c, int level, int threads)
+{
+	if (level == COMPRESS_LEVEL_DEFAULT)
+		level = 9;
+	c->level = clamp(level, 1, LZ4HC_CLEVEL_MAX);
+	c->lz4_threads = threads > 0 ? (unsigned)threads : online_cpus();
+	if (c->lz4_threads > LZ4_MAX_THREADS)
+		c->lz4_threads = LZ4_MAX_THREADS;
+	c->lz4_in_cap = (size_t)LZ4_LEGACY_BLOCK * c->lz4_threads;
+	c->lz4_in = malloc(c->lz4_in_cap);
+	c->lz4_jobs = calloc(c->lz4_threads, sizeof(*c->lz4_jobs));
+	if (!c->lz4_in || !c->lz4_jobs)
+		return -ENOMEM;
+	for (unsigned i = 0; i < c->lz4_threads; i++) {
+		c->lz4_jobs[i].out = malloc(4 + (size_t)LZ4_compressBound(LZ4_LEGACY_BLOCK));
+		if (!c->lz4_jobs[i].out)
+			return -ENOMEM;
+	}
+	uint8_t magic[4] = {0x02, 0x21, 0x4c, 0x18};
+	memcpy(c->out, magic, 4);
+	c->out_len = 4;
+	return 0;
+}
+
+int compress_new(enum compress_kind kind, int level, int threads, int fd,
+		 struct compress **ret)
+{
+	struct compress *c = calloc(1, sizeof(*c));
+	int r;
+
+	if (!c)
+		return -ENOMEM;
+	c->kind = kind;
+	c->fd = fd;
+	c->out = malloc(OUT_BUF_SIZE);
+	if (!c->out) {
+		free(c);
+		return -ENOMEM;
+	}
+	switch (kind) {
+	case COMPRESS_NONE:
+		r = 0;
+		break;
+	case COMPRESS_ZSTD:
+		r = zstd_init(c, level, threads);
+		break;
+	case COMPRESS_GZIP:
+		r = gzip_init(c, level);
+		break;
+	case COMPRESS_XZ:
+		r = xz_init(c, level, threads);
+		break;
+	case COMPRESS_LZ4:
+		r = lz4_init(c, level, threads);
+		break;
+	default:
+		r = -EINVAL;
+	}
+	if (r < 0) {
+		compress_free(c);
+		return r;
+	}
+	*ret = c;
+	return 0;
+}
+
+static int none_write(struct compress *c, const void *buf, size_t len)
+{
+	if (c->out_len + len <= OUT_BUF_SIZE) {
+		memcpy(c->out + c->out_len, buf, len);
+		c->out_len += len;
+		return 0;
+	}
+	int r = flush_out(c);
+	if (r < 0)
+		return r;
+	/* Large chunks go straight to the file: no copy. */
+	if (len >= OUT_BUF_SIZE / 2)
+		return write_all(c->fd, buf, len);
+	memcpy(c->out, buf, len);
+	c->out_len = len;
+	return 0;
+}
+
+static int zstd_run(struct compress *c, const void *buf, size_t len, ZSTD_EndDirective op)
+{
+	ZSTD_inBuffer in = {buf, len, 0};
+	for (;;) {
+		ZSTD_outBuffer out = {c->out, OUT_BUF_SIZE, 0};
+		size_t left = ZSTD_compressStream2(c->zstd, &out, &in, op);
+		if (ZSTD_isError(left))
+			return -EIO;
+		if (out.pos) {
+			int r = write_all(c->fd, c->out, out.pos);
+			if (r < 0)
+				return r;
+		}
+		if (op == ZSTD_e_end ? left == 0 : in.pos == in.size)
+			return 0;
+	}
+}
+
+static int gzip_run(struct compress *c, const void *buf, size_t len, int flush)
+{
+	c->gz.next_in = (Bytef *)(uintptr_t)buf;
+	c->gz.avail_in = 0;
+	for (;;) {
+		/* avail_in is 32 bits wide: feed huge buffers in slices. */
+		if (!c->gz.avail_in && len) {
+			size_t n = len > (1u << 30) ? (1u << 30) : len;
+			c->gz.avail_in = (uInt)n;
+			len -= n;
+		}
+		c->gz.next_out = c->out;
+		c->gz.avail_out = OUT_BUF_SIZE;
+		int ret = deflate(&c->gz, len ? Z_NO_FLUSH : flush);
+		if (ret == Z_STREAM_ERROR)
+			return -EIO;
+		size_t produced = OUT_BUF_SIZE - c->gz.avail_out;
+		if (produced) {
+			int r = write_all(c->fd, c->out, produced);
+			if (r < 0)
+				return r;
+		}
+		if (flush == Z_FINISH ? ret == Z_STREAM_END
+				      : (!c->gz.avail_in && !len && c->gz.avail_out))
+			return 0;
+	}
+}
+
+static int xz_run(struct compress *c, const void *buf, size_t len, lzma_action action)
+{
+	c->xz.next_in = buf;
+	c->xz.avail_in = len;
+	for (;;) {
+		c->xz.next_out = c->out;
+		c->xz.avail_out = OUT_BUF_SIZE;
+		lzma_ret ret = lzma_code(&c->xz, action);
+		if (ret != LZMA_OK && ret != LZMA_STREAM_END)
+			return ret == LZMA_MEM_ERROR ? -ENOMEM : -EIO;
+		size_t produced = OUT_BUF_SIZE - c->xz.avail_out;
+		if (produced) {
+			int r = write_all(c->fd, c->out, produced);
+			if (r < 0)
+				return r;
+		}
+		if (action == LZMA_FINISH ? ret == LZMA_STREAM_END
+					  : (!c->xz.avail_in && c->xz.avail_out))
+			return 0;
+	}
+}
+
+static void *lz4_job_run(void *arg)
+{
+	struct lz4_job *j = arg;
+	int n = LZ4_compress_HC((const char *)j->in, (char *)j->out + 4, (int)j->in_len,
+				LZ4_compressBound(LZ4_LEGACY_BLOCK), j->level);
+	j->out_len = n;
+	if (n > 0) {
+		uint32_t size = (uint32_t)n;
+		j->out[0] = size & 0xff;
+		j->out[1] = (size >> 8) & 0xff;
+		j->out[2] = (size >> 16) & 0xff;
+		j->out[3] = size >> 24;
+		j->out_len = n + 4;
+	}
+	return NULL;
+}
+
+/* Compress the buffered input, one thread per 8 MiB block, and write in order. */
+static int lz4_flush_blocks(struct compress *c)
+{
+	size_t nblocks = (c->lz4_in_len + LZ4_LEGACY_BLOCK - 1) / LZ4_LEGACY_BLOCK;
+	int r = flush_out(c), failed = 0;
+
+	if (r < 0)
+		return r;
+	for (size_t i = 0; i < nblocks; i++) {
+		struct lz4_job *j = &c->lz4_jobs[i];
+		j->in = c->lz4_in + i * LZ4_LEGACY_BLOCK;
+		j->in_len = c->lz4_in_len - i * LZ4_LEGACY_BLOCK;
+		if (j->in_len > LZ4_LEGACY_BLOCK)
+			j->in_len = LZ4_LEGACY_BLOCK;
+		j->level = c->level;
+		/* The last block runs here; fall back to this thread if spawning fails. */
+		j->started = i + 1 < nblocks &&
+			     pthread_create(&j->thread, NULL, lz4_job_run, j) == 0;
+		if (!j->started)
+			lz4_job_run(j);
+	}
+	for (size_t i = 0; i < nblocks; i++) {
+		struct lz4_job *j = &c->lz4_jobs[i];
+		if (j->started)
+			pthread_join(j->thread, NULL);
+		j->started = 0;
+		if (j->out_len <= 0)
+			failed = 1;
+	}
+	c->lz4_in_len = 0;
+	if (failed)
+		return -EIO;
+	for (size_t i = 0; i < nblocks; i++) {
+		r = write_all(c->fd, c->lz4_jobs[i].out, (size_t)c->lz4_jobs[i].out_len);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+static int lz4_write(struct compress *c, const void *buf, size_t len)
+{
+	const uint8_t *p = buf;
+	while (len) {
+		size_t n = c->lz4_in_cap - c->lz4_in_len;
+		if (n > len)
+			n = len;
+		memcpy(c->lz4_in + c->lz4_in_len, p, n);
+		c->lz4_in_len += n;
+		p += n;
+		len -= n;
+		if (c->lz4_in_len == c->lz4_in_cap) {
+			int r = lz4_flush_blocks(c);
+			if (r < 0)
+				return r;
+		}
+	}
+	return 0;
+}
+
+int compress_write(struct compress *c, const void *buf, size_t len)
+{
+	int r;
+
+	if (c->error)
+		return c->error;
+	if (c->finished)
+		return -EINVAL;
+	if (!len)
+		return 0;
+	switch (c->kind) {
+	case COMPRESS_NONE:
+		r = none_write(c, buf, len);
+		break;
+	case COMPRESS_ZSTD:
+		r = zstd_run(c, buf, len, ZSTD_e_continue);
+		break;
+	case COMPRESS_GZIP:
+		r = gzip_run(c, buf, len, Z_NO_FLUSH);
+		break;
+	case COMPRESS_XZ:
+		r = xz_run(c, buf, len, LZMA_RUN);
+		break;
+	case COMPRESS_LZ4:
+		r = lz4_write(c, buf, len);
+		break;
+	default:
+		r = -EINVAL;
+	}
+	if (r < 0)
+		c->error = r;
+	return r;
+}
+
+int compress_finish(struct compress *c)
+{
+	int r;
+
+	if (c->error)
+		return c->error;
+	if (c->finished)
+		return 0;
+	switch (c->kind) {
+	case COMPRESS_NONE:
+		r = flush_out(c);
+		break;
+	case COMPRESS_ZSTD:
+		r = zstd_run(c, NULL, 0, ZSTD_e_end);
+		break;
+	case COMPRESS_GZIP:
+		r = gzip_run(c, NULL, 0, Z_FINISH);
+		break;
+	case COMPRESS_XZ:
+		r = xz_run(c, NULL, 0, LZMA_FINISH);
+		break;
+	case COMPRESS_LZ4:
+		r = c->lz4_in_len ? lz4_flush_blocks(c) : 0;
+		if (r >= 0)
+			r = flush_out(c); /* the magic alone, for an empty stream */
+		break;
+	default:
+		r = -EINVAL;
+	}
+	if (r < 0) {
+		c->error = r;
+		return r;
+	}
+	c->finished = 1;
+	return 0;
+}
+
+void compress_free(struct compress *c)
+{
+	if (!c)
+		return;
+	ZSTD_freeCCtx(c->zstd);
+	if (c->gz_init)
+		deflateEnd(&c->gz);
+	if (c->xz_init)
+		lzma_end(&c->xz);
+	if (c->lz4_jobs)
+		for (unsigned i = 0; i < c->lz4_threads; i++)
+			free(c->lz4_jobs[i].out);
+	free(c->lz4_jobs);
+	free(c->lz4_in);
+	free(c->out);
+	free(c);
+}
+
+/* A growable output buffer for whole-file decompression. */
+struct membuf {
+	uint8_t *data;
+	size_t len;
+	size_t cap;
+};
+
+static int membuf_reserve(struct membuf *m, size_t want)
+{
+	if (m->cap - m->len >= want)
+		return 0;
+	size_t cap = m->cap ? m->cap : 1u << 16;
+	while (cap - m->len < want) {
+		if (cap > SIZE_MAX / 2)
+			return -ENOMEM;
+		cap *= 2;
+	}
+	uint8_t *p = realloc(m->data, cap);
+	if (!p)
+		return -ENOMEM;
+	m->data = p;
+	m->cap = cap;
+	return 0;
+}
+
+/* One decompression context per thread: modules are decompressed by the thousand. */
+static __thread ZSTD_DCtx *zstd_dctx;
+
+static int unzstd(const uint8_t *in, size_t len, struct membuf *m)
+{
+	unsigned long long hint = ZSTD_getFrameContentSize(in, len);
+	int r;
+
+	if (!zstd_dctx && !(zstd_dctx = ZSTD_createDCtx()))
+		return -ENOMEM;
+	ZSTD_DCtx_reset(zstd_dctx, ZSTD_reset_session_and_parameters);
+	r = membuf_reserve(m, hint < (1ull << 32) ? (size_t)hint + 1 : len * 4);
+	if (r < 0)
+		return r;
+	ZSTD_inBuffer ib = {in, len, 0};
+	for (;;) {
+		r = membuf_reserve(m, 1);
+		if (r < 0)
+			return r;
+		ZSTD_outBuffer ob = {m->data + m->len, m->cap - m->len, 0};
+		size_t ret = ZSTD_decompressStream(zstd_dctx, &ob, &ib);
+		if (ZSTD_isError(ret))
+			return ZSTD_getErrorCode(ret) == ZSTD_error_memory_allocation ? -ENOMEM
+										: -EBADMSG;
+		m->len += ob.pos;
+		/* Done at the end of the input, if the last frame is complete. */
+		if (ib.pos == ib.size && ob.pos < ob.size)
+			return ret == 0 ? 0 : -EBADMSG;
+	}
+}
+
+static int ungzip(const uint8_t *in, size_t len, struct membuf *m)
+{
+	z_stream z = {0};
+	int r = 0;
+
+	/* 32 + 15: gzip or zlib, detected from the header. */
+	if (inflateInit2(&z, 32 + 15) != Z_OK)
+		return -ENOMEM;
+	z.next_in = (Bytef *)(uintptr_t)in;
+	z.avail_in = len > UINT32_MAX ? UINT32_MAX : (uInt)len;
+	for (;;) {
+		r = membuf_reserve(m, len * 2 > (1u << 20) ? (1u << 20) : len * 2 + 64);
+		if (r < 0)
+			break;
+		size_t room = m->cap - m->len;
+		z.next_out = m->data + m->len;
+		z.avail_out = room > UINT32_MAX ? UINT32_MAX : (uInt)room;
+		int ret = inflate(&z, Z_NO_FLUSH);
+		m->len = (size_t)(z.next_out - m->data);
+		if (ret == Z_STREAM_END) {
+			r = 0;
+			break;
+		}
+		if (ret == Z_MEM_ERROR) {
+			r = -ENOMEM;
+			break;
+		}
+		if (ret != Z_OK && ret != Z_BUF_ERROR) {
+			r = -EBADMSG;
+			break;
+		}
+		if (ret == Z_BUF_ERROR && z.avail_out) {
+			r = -EBADMSG; /* truncated */
+			break;
+		}
+	}
+	inflateEnd(&z);
+	return r;
+}
+
+static int unxz(const uint8_t *in, size_t len, struct membuf *m)
+{
+	lzma_stream s = LZMA_STREAM_INIT;
+	int r = 0;
+
+	if (lzma_stream_decoder(&s, UINT64_MAX, LZMA_CONCATENATED) != LZMA_OK)
+		return -ENOMEM;
+	s.next_in = in;
+	s.avail_in = len;
+	for (;;) {
+		r = membuf_reserve(m, len * 2 > (1u << 20) ? (1u << 20) : len * 2 + 64);
+		if (r < 0)
+			break;
+		s.next_out = m->data + m->len;
+		s.avail_out = m->cap - m->len;
+		lzma_ret ret = lzma_code(&s, LZMA_FINISH);
+		m->len = (size_t)(s.next_out - m->data);
+		if (ret == LZMA_STREAM_END) {
+			r = 0;
+			break;
+		}
+		if (ret == LZMA_MEM_ERROR) {
+			r = -ENOMEM;
+			break;
+		}
+		if (ret != LZMA_OK) {
+			r = -EBADMSG;
+			break;
+		}
+	}
+	lzma_end(&s);
+	return r;
+}
+
+static int read_whole(int fd, uint8_t **ret_data, size_t *ret_size)
+{
+	struct membuf m = {0};
+	struct stat st;
+	int r;
+
+	if (fstat(fd, &st) < 0)
+		return negative_errno();
+	r = membuf_reserve(&m, S_ISREG(st.st_mode) ? (size_t)st.st_size + 1 : 1u << 16);
+	for (; r >= 0;) {
+		if (m.len == m.cap && (r = membuf_reserve(&m, 1u << 16)) < 0)
+			break;
+		ssize_t n = read(fd, m.data + m.len, m.cap - m.len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			r = negative_errno();
+			break;
+		}
+		if (n == 0) {
+			*ret_data = m.data;
+			*ret_size = m.len;
+			return 0;
+		}
+		m.len += (size_t)n;
+	}
+	free(m.data);
+	return r;
+}
+
+int compress_read_file(const char *path, void **ret_data, size_t *ret_size)
+{
+	static const uint8_t zstd_magic[] = {0x28, 0xb5, 0x2f, 0xfd};
+	static const uint8_t xz_magic[] = {0xfd, '7', 'z', 'X', 'Z', 0x00};
+	_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
+	_cleanup_free_ uint8_t *raw = NULL;
+	struct membuf m = {0};
+	size_t len;
+	int r;
+
+	if (fd < 0)
+		return negative_errno();
+	r = read_whole(fd, &raw, &len);
+	if (r < 0)
+		return r;
+	if (len >= 4 && memcmp(raw, zstd_magic, 4) == 0)
+		r = unzstd(raw, len, &m);
+	else if (len >= 2 && raw[0] == 0x1f && raw[1] == 0x8b)
+		r = ungzip(raw, len, &m);
+	else if (len >= 6 && memcmp(raw, xz_magic, 6) == 0)
+		r = unxz(raw, len, &m);
+	else {
+		*ret_data = TAKE_PTR(raw);
+		*ret_size = len;
+		return 0;
+	}
+	if (r < 0) {
+		free(m.data);
+		return r;
+	}
+	*ret_data = m.data ? m.data : malloc(1);
+	if (!*ret_data)
+		return -ENOMEM;
+	*ret_size = m.len;
+	return 0;
+}

@@ -1,0 +1,1052 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Parser for mkinitcpio-style configuration: bash assignments, read, never executed. */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "conf.h"
+#include "util.h"
+
+const char *const conf_main_keys[] = {
+	"MODULES", "MODULES_MATCH", "BINARIES", "FILES", "HOOKS", "COMPRESSION",
+	"COMPRESSION_OPTIONS", NULL,
+};
+
+struct conf_entry {
+	struct strv values;
+	bool is_array;
+};
+
+struct conf {
+	struct strv keys;
+	struct conf_entry *entries; /* entries[i] holds the value of keys.v[i] */
+	size_t cap;
+	struct strv warnings;
+};
+
+/* One assignment as written in a file, applied only once the whole file parsed. */
+struct assignment {
+	char *key;
+	struct strv values;
+	unsigned line;
+	bool append;
+	bool array;
+};
+
+struct growbuf {
+	char *s;
+	size_t n, cap;
+};
+
+struct parser {
+	const char *buf;
+	size_t len; /* parsing stops here: the end, or the first bad byte */
+	size_t pos;
+	unsigned line, col;
+
+	/* The first NUL byte or byte past CONF_MAX_LINE, found before parsing starts. */
+	bool bad;
+	bool bad_is_nul;
+	unsigned bad_line, bad_col;
+
+	/* Where a blank follows an empty `KEY=`, to explain `KEY= value`; col 0: none. */
+	unsigned blank_after_eq_line, blank_after_eq_col;
+
+	const char *name;
+	struct conf_error *err;
+	struct growbuf word;
+	struct assignment *v;
+	size_t n, cap;
+};
+
+enum word_mode { WORD_SCALAR, WORD_ARRAY };
+
+int conf_new(struct conf **ret)
+{
+	struct conf *c = calloc(1, sizeof(*c));
+
+	if (!c)
+		return -ENOMEM;
+	*ret = c;
+	return 0;
+}
+
+void conf_free(struct conf *conf)
+{
+	if (!conf)
+		return;
+	for (size_t i = 0; i < conf->keys.n; i++)
+		strv_clear(&conf->entries[i].values);
+	free(conf->entries);
+	strv_clear(&conf->keys);
+	strv_clear(&conf->warnings);
+	free(conf);
+}
+
+static int growbuf_add(struct growbuf *b, char c)
+{
+	if (b->n + 2 > b->cap) {
+		size_t cap = b->cap ? b->cap * 2 : 64;
+		char *s = realloc(b->s, cap);
+
+		if (!s)
+			return -ENOMEM;
+		b->s = s;
+		b->cap = cap;
+	}
+	b->s[b->n++] = c;
+	b->s[b->n] = '\0';
+	return 0;
+}
+
+static bool is_name_start(int c)
+{
+	return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || c == '_';
+}
+
+static bool is_name_char(int c)
+{
+	return is_name_start(c) || (c >= '0' && c <= '9');
+}
+
+static bool is_valid_name(const char *s, size_t n)
+{
+	if (n == 0 || !is_name_start((unsigned char)s[0]))
+		return false;
+	for (size_t i = 1; i < n; i++)
+		if (!is_name_char((unsigned char)s[i]))
+			return false;
+	return true;
+}
+
+static bool is_blank(int c)
+{
+	return c == ' ' || c == '\t';
+}
+
+static int peek_at(const struct parser *p, size_t off)
+{
+	if (off >= p->len - p->pos)
+		return -1;
+	return (unsigned char)p->buf[p->pos + off];
+}
+
+static int peek(const struct parser *p)
+{
+	return peek_at(p, 0);
+}
+
+static void advance(struct parser *p)
+{
+	if (p->buf[p->pos] == '\n') {
+		p->line++;
+		p->col = 1;
+	} else {
+		p->col++;
+	}
+	p->pos++;
+}
+
+static void advance_n(struct parser *p, size_t n)
+{
+	while (n-- > 0)
+		advance(p);
+}
+
+/* A CR that ends a line (CR LF files) reads as a blank. */
+static bool at_line_end_cr(const struct parser *p)
+{
+	int next = peek_at(p, 1);
+
+	return peek(p) == '\r' && (next < 0 || next == '\n');
+}
+
+/*
+ * User data quoted in a message: at most 40 bytes of `s`, control and non-ASCII bytes
+ * escaped so a message never carries terminal escapes.
+ */
+static void snippet(const char *s, size_t n, char *out, size_t outsz)
+{
+	size_t o = 0, max = n > 40 ? 40 : n;
+
+	for (size_t i = 0; i < max && o + 5 < outsz; i++) {
+		unsigned char c = s[i];
+
+		if (c < 0x20 || c >= 0x7f)
+			o += snprintf(out + o, outsz - o, "\\x%02x", c);
+		else
+			out[o++] = c;
+	}
+	if (max < n && o + 4 < outsz)
+		o += snprintf(out + o, outsz - o, "...");
+	out[o] = '\0';
+}
+
+/* The raw text of the word starting at `start`, up to a blank or the end of line. */
+static void word_snippet(const struct parser *p, size_t start, char *out, size_t outsz)
+{
+	size_t end = start;
+
+	while (end < p->len && !strchr(" \t\r\n;", p->buf[end]))
+		end++;
+	snippet(p->buf + start, end - start, out, outsz);
+}
+
+_printf_(4, 5) static int fail(struct parser *p, unsigned line, unsigned col,
+			       const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	if (!p->err)
+		return -EINVAL;
+	n = snprintf(p->err->message, sizeof(p->err->message), "%s:%u:%u: ", p->name,
+		     line, col);
+	if (n >= 0 && (size_t)n < sizeof(p->err->message)) {
+		va_start(ap, fmt);
+		vsnprintf(p->err->message + n, sizeof(p->err->message) - n, fmt, ap);
+		va_end(ap);
+	}
+	return -EINVAL;
+}
+
+static int fail_bad_byte(struct parser *p)
+{
+	if (p->bad_is_nul)
+		return fail(p, p->bad_line, p->bad_col, "unexpected NUL byte");
+	return fail(p, p->bad_line, p->bad_col, "line is longer than %d bytes",
+		    CONF_MAX_LINE);
+}
+
+/* Text ended inside a construct: cut short by a bad byte, or really unterminated. */
+static int fail_at_end(struct parser *p, unsigned line, unsigned col, const char *what)
+{
+	if (p->bad)
+		return fail_bad_byte(p);
+	return fail(p, line, col, "%s", what);
+}
+
+/* "unexpected '('": `what`, then the byte at the current position, then `after`. */
+static int fail_char(struct parser *p, const char *what, const char *after)
+{
+	char s[8];
+
+	snippet(p->buf + p->pos, 1, s, sizeof(s));
+	return fail(p, p->line, p->col, "%s '%s'%s", what, s, after);
+}
+
+/* Stop parsing at the first NUL byte or overlong line, so errors stay in file order. */
+static void find_bad_byte(struct parser *p)
+{
+	unsigned line = 1;
+	size_t col = 1;
+
+	for (size_t i = 0; i < p->len; i++) {
+		char c = p->buf[i];
+
+		if (c == '\n') {
+			line++;
+			col = 1;
+			continue;
+		}
+		if (c == '\0' || col > CONF_MAX_LINE) {
+			p->bad = true;
+			p->bad_is_nul = c == '\0';
+			p->bad_line = line;
+			p->bad_col = col;
+			p->len = i;
+			return;
+		}
+		col++;
+	}
+}
+
+/* Skip blanks, backslash-newline continuations and the CR of CR LF. */
+static void skip_blanks(struct parser *p)
+{
+	for (;;) {
+		int c = peek(p);
+
+		if (is_blank(c) || at_line_end_cr(p))
+			advance(p);
+		else if (c == '\\' && peek_at(p, 1) == '\n')
+			advance_n(p, 2);
+		else if (c == '\\' && peek_at(p, 1) == '\r' && peek_at(p, 2) == '\n')
+			advance_n(p, 3);
+		else
+			return;
+	}
+}
+
+static void skip_comment(struct parser *p)
+{
+	while (peek(p) >= 0 && peek(p) != '\n')
+		advance(p);
+}
+
+/* At a `$`: refuse every expansion; a `$` that expands to nothing special is literal. */
+static int check_dollar(struct parser *p, bool in_double_quotes)
+{
+	int c = peek_at(p, 1);
+
+	if (c == '(' && peek_at(p, 2) == '(')
+		return fail(p, p->line, p->col, "arithmetic expansion is not supported");
+	if (c == '(')
+		return fail(p, p->line, p->col, "command substitution is not supported");
+	if (c == '[')
+		return fail(p, p->line, p->col, "arithmetic expansion is not supported");
+	if (c == '{' || is_name_char(c) || (c >= 0 && strchr("@*#?$!-", c)))
+		return fail(p, p->line, p->col, "variable expansion is not supported");
+	if (!in_double_quotes && c == '\'')
+		return fail(p, p->line, p->col, "$'...' quoting is not supported");
+	if (!in_double_quotes && c == '"')
+		return fail(p, p->line, p->col, "$\"...\" quoting is not supported");
+	return 0;
+}
+
+static int read_single_quoted(struct parser *p)
+{
+	unsigned line = p->line, col = p->col;
+	int r;
+
+	advance(p);
+	for (;;) {
+		int c = peek(p);
+
+		if (c < 0)
+			return fail_at_end(p, line, col, "unterminated single quote");
+		advance(p);
+		if (c == '\'')
+			return 0;
+		r = growbuf_add(&p->word, c);
+		if (r < 0)
+			return r;
+	}
+}
+
+static int read_double_quoted(struct parser *p)
+{
+	unsigned line = p->line, col = p->col;
+	int r;
+
+	advance(p);
+	for (;;) {
+		int c = peek(p), next = peek_at(p, 1);
+
+		if (c < 0)
+			return fail_at_end(p, line, col, "unterminated double quote");
+		if (c == '"') {
+			advance(p);
+			return 0;
+		}
+		if (c == '`')
+			return fail(p, p->line, p->col,
+				    "command substitution is not supported");
+		if (c == '$') {
+			r = check_dollar(p, true);
+			if (r < 0)
+				return r;
+		}
+		if (c == '\\' && next == '\n') {
+			advance_n(p, 2);
+			continue;
+		}
+		if (c == '\\' && next >= 0 && strchr("\"\\$`", next)) {
+			advance(p);
+			c = next;
+		}
+		advance(p);
+		r = growbuf_add(&p->word, c);
+		if (r < 0)
+			return r;
+	}
+}
+
+/* Outside quotes a backslash takes the next character literally, or joins two lines. */
+static int read_backslash(struct parser *p)
+{
+	int next = peek_at(p, 1);
+
+	if (next == '\n') {
+		advance_n(p, 2);
+		return 0;
+	}
+	if (next == '\r' && peek_at(p, 2) == '\n') {
+		advance_n(p, 3);
+		return 0;
+	}
+	advance(p);
+	if (next < 0) /* bash keeps a backslash that ends the file */
+		return growbuf_add(&p->word, '\\');
+	advance(p);
+	return growbuf_add(&p->word, next);
+}
+
+/*
+ * Bash would expand these unquoted in a way we will not imitate: `~` at the start of a
+ * value (or after `:` in a scalar), `{a,b}` in array elements, `[i]=x` array elements.
+ */
+struct word_state {
+	enum word_mode mode;
+	bool tilde_ok;
+	bool after_rbracket;
+	bool indexed; /* element starts with an unquoted '[' */
+	bool brace_sep;
+	unsigned brace_line, brace_col; /* brace_col 0: no '{' open */
+	unsigned start_line, start_col;
+};
+
+static int check_unquoted(struct parser *p, struct word_state *w, int c)
+{
+	bool array = w->mode == WORD_ARRAY;
+
+	if (c == '~' && w->tilde_ok)
+		return fail(p, p->line, p->col, "tilde expansion is not supported");
+	if (array && c == '=' && w->indexed && w->after_rbracket)
+		return fail(p, w->start_line, w->start_col,
+			    "indexed array elements are not supported");
+	if (array && c == '{' && !w->brace_col) {
+		w->brace_line = p->line;
+		w->brace_col = p->col;
+	}
+	if (array && w->brace_col && (c == ',' || (c == '.' && peek_at(p, 1) == '.')))
+		w->brace_sep = true;
+	if (array && c == '}' && w->brace_col && w->brace_sep)
+		return fail(p, w->brace_line, w->brace_col,
+			    "brace expansion is not supported");
+	w->tilde_ok = !array && c == ':';
+	w->after_rbracket = c == ']';
+	return 0;
+}
+
+static bool ends_word(const struct parser *p, int c)
+{
+	return c < 0 || is_blank(c) || c == '\n' || c == ';' || at_line_end_cr(p);
+}
+
+/* One word into p->word: quotes, escapes and plain parts joined. */
+static int read_word(struct parser *p, enum word_mode mode)
+{
+	struct word_state w = {
+		.mode = mode,
+		.tilde_ok = true,
+		.indexed = mode == WORD_ARRAY && peek(p) == '[',
+		.start_line = p->line,
+		.start_col = p->col,
+	};
+	int r;
+
+	p->word.n = 0;
+	r = growbuf_add(&p->word, 'x'); /* make sure the buffer exists, even when empty */
+	if (r < 0)
+		return r;
+	p->word.s[p->word.n = 0] = '\0';
+
+	for (;;) {
+		int c = peek(p);
+
+		if (ends_word(p, c) || (c == ')' && mode == WORD_ARRAY))
+			return 0;
+		if (c == '(' || c == ')')
+			return fail_char(p, "unexpected", "");
+		if (strchr("&|<>", c))
+			return fail_char(p, "unsupported shell operator", "");
+		if (c == '`')
+			return fail(p, p->line, p->col,
+				    "command substitution is not supported");
+		if (c == '$') {
+			r = check_dollar(p, false);
+			if (r < 0)
+				return r;
+		}
+		if (c == '\'' || c == '"' || c == '\\') {
+			w.tilde_ok = w.after_rbracket = false;
+			if (c == '\'')
+				r = read_single_quoted(p);
+			else if (c == '"')
+				r = read_double_quoted(p);
+			else
+				r = read_backslash(p);
+			if (r < 0)
+				return r;
+			continue;
+		}
+		r = check_unquoted(p, &w, c);
+		if (r < 0)
+			return r;
+		advance(p);
+		r = growbuf_add(&p->word, c);
+		if (r < 0)
+			return r;
+	}
+}
+
+static int push_word(struct parser *p, struct strv *values)
+{
+	return strv_push_take(values, strndup(p->word.s, p->word.n));
+}
+
+static int read_array(struct parser *p, struct strv *values)
+{
+	unsigned line = p->line, col = p->col;
+	int r;
+
+	advance(p);
+	for (;;) {
+		int c;
+
+		skip_blanks(p);
+		c = peek(p);
+		if (c < 0)
+			return fail_at_end(p, line, col, "unterminated array");
+		if (c == '\n') {
+			advance(p);
+			continue;
+		}
+		if (c == '#') {
+			skip_comment(p);
+			continue;
+		}
+		if (c == ')') {
+			advance(p);
+			break;
+		}
+		if (c == '(' || c == ';')
+			return fail_char(p, "unexpected", "");
+		r = read_word(p, WORD_ARRAY);
+		if (r < 0)
+			return r;
+		r = push_word(p, values);
+		if (r < 0)
+			return r;
+	}
+	/* bash reads `A=(a)b` and `A=(a)#b` as strings like "(a)b": refuse, not guess */
+	if (!ends_word(p, peek(p)))
+		return fail_char(p, "unexpected", " after ')'");
+	return 0;
+}
+
+static int add_assignment(struct parser *p, struct assignment *a)
+{
+	if (p->n == p->cap) {
+		size_t cap = p->cap ? p->cap * 2 : 16;
+		struct assignment *v = realloc(p->v, cap * sizeof(*v));
+
+		if (!v)
+			return -ENOMEM;
+		p->v = v;
+		p->cap = cap;
+	}
+	p->v[p->n++] = *a;
+	return 0;
+}
+
+/* At `KEY=` or `KEY+=` (name already checked): read the value, record the assignment. */
+static int read_assignment(struct parser *p, size_t name_len, bool append)
+{
+	struct assignment a = {.line = p->line, .append = append};
+	int r;
+
+	a.key = strndup(p->buf + p->pos, name_len);
+	if (!a.key)
+		return -ENOMEM;
+	advance_n(p, name_len + (append ? 2 : 1));
+
+	p->blank_after_eq_col = 0;
+	if (peek(p) == '(') {
+		a.array = true;
+		r = read_array(p, &a.values);
+	} else {
+		if (is_blank(peek(p))) {
+			p->blank_after_eq_line = p->line;
+			p->blank_after_eq_col = p->col;
+		}
+		r = read_word(p, WORD_SCALAR);
+		if (r >= 0)
+			r = push_word(p, &a.values);
+	}
+	if (r >= 0)
+		r = add_assignment(p, &a);
+	if (r < 0) {
+		free(a.key);
+		strv_clear(&a.values);
+	}
+	return r;
+}
+
+/* A word in a statement that is not an assignment: say why as precisely as we can. */
+static int fail_not_assignment(struct parser *p, bool first, size_t name_len)
+{
+	char s[200];
+	int c = peek(p);
+	size_t i;
+	int r;
+
+	if (c == '(' || c == ')' || c == ';')
+		return fail_char(p, "unexpected", "");
+	if (strchr("&|<>", c))
+		return fail_char(p, "unsupported shell operator", "");
+	if (c == '`')
+		return fail(p, p->line, p->col, "command substitution is not supported");
+	if (c == '$') {
+		r = check_dollar(p, false);
+		if (r < 0)
+			return r;
+	}
+	if (!first && p->blank_after_eq_col)
+		return fail(p, p->blank_after_eq_line, p->blank_after_eq_col,
+			    "spaces around '=' are not allowed");
+	word_snippet(p, p->pos, s, sizeof(s));
+	if (!first)
+		return fail(p, p->line, p->col,
+			    "unexpected '%s' after the assignment, quote values that "
+			    "contain spaces",
+			    s);
+	/* `KEY = value` */
+	i = p->pos + name_len;
+	if (name_len > 0 && is_valid_name(p->buf + p->pos, name_len) && i < p->len &&
+	    is_blank(p->buf[i])) {
+		size_t j = i;
+
+		while (j < p->len && is_blank(p->buf[j]))
+			j++;
+		if (j < p->len &&
+		    (p->buf[j] == '=' ||
+		     (p->buf[j] == '+' && j + 1 < p->len && p->buf[j + 1] == '=')))
+			return fail(p, p->line, p->col + (unsigned)name_len,
+				    "spaces around '=' are not allowed");
+	}
+	return fail(p, p->line, p->col, "expected an assignment KEY=value, found '%s'",
+		    s);
+}
+
+static bool word_is(const struct parser *p, const char *w)
+{
+	size_t n = strlen(w);
+
+	return p->len - p->pos >= n && memcmp(p->buf + p->pos, w, n) == 0 &&
+	       (p->pos + n == p->len || strchr(" \t\r\n;", p->buf[p->pos + n]));
+}
+
+/* One word of a statement: an assignment, or after `export` a bare name. */
+static int read_statement_word(struct parser *p, bool first, bool exporting)
+{
+	const char *s = p->buf + p->pos;
+	size_t n = 0, name_len;
+	bool append;
+
+	/* bash decides on the text before the first unquoted '=' */
+	while (p->pos + n < p->len && !strchr(" \t\r\n;&|<>()\"'`$\\=", s[n]))
+		n++;
+	if (p->pos + n == p->len || s[n] != '=' || n == 0 || (n == 1 && s[0] == '+')) {
+		if (exporting && is_valid_name(s, n) &&
+		    (p->pos + n == p->len || strchr(" \t\r\n;", s[n]))) {
+			advance_n(p, n); /* `export NAME`: nothing to assign */
+			return 0;
+		}
+		return fail_not_assignment(p, first, n);
+	}
+	append = s[n - 1] == '+';
+	name_len = append ? n - 1 : n;
+	if (!is_valid_name(s, name_len)) {
+		char q[200];
+
+		snippet(s, name_len, q, sizeof(q));
+		if (memchr(s, '[', name_len))
+			return fail(p, p->line, p->col,
+				    "indexed assignment '%s' is not supported", q);
+		return fail(p, p->line, p->col, "invalid key name '%s'", q);
+	}
+	return read_assignment(p, name_len, append);
+}
+
+/* Statement: words up to a newline, a comment, `;` or the end. */
+static int read_statement(struct parser *p)
+{
+	bool first = true, exporting = false;
+	int r;
+
+	if (word_is(p, "export")) {
+		advance_n(p, strlen("export"));
+		exporting = true;
+	}
+	p->blank_after_eq_col = 0;
+	for (;;) {
+		int c;
+
+		skip_blanks(p);
+		c = peek(p);
+		if (c < 0 || c == '\n' || c == '#')
+			return 0;
+		if (c == ';') {
+			if (first)
+				return fail_char(p, "unexpected", "");
+			advance(p);
+			return 0;
+		}
+		r = read_statement_word(p, first, exporting);
+		if (r < 0)
+			return r;
+		first = false;
+	}
+}
+
+static int parse(struct parser *p)
+{
+	int r;
+
+	find_bad_byte(p);
+	for (;;) {
+		int c;
+
+		skip_blanks(p);
+		c = peek(p);
+		if (c < 0)
+			break;
+		if (c == '\n') {
+			advance(p);
+			continue;
+		}
+		if (c == '#') {
+			skip_comment(p);
+			continue;
+		}
+		r = read_statement(p);
+		if (r < 0)
+			return r;
+	}
+	if (p->bad)
+		return fail_bad_byte(p);
+	return 0;
+}
+
+static void parser_done(struct parser *p)
+{
+	for (size_t i = 0; i < p->n; i++) {
+		free(p->v[i].key);
+		strv_clear(&p->v[i].values);
+	}
+	free(p->v);
+	free(p->word.s);
+}
+
+static ssize_t conf_find(const struct conf *conf, const char *key)
+{
+	for (size_t i = 0; i < conf->keys.n; i++)
+		if (streq(conf->keys.v[i], key))
+			return (ssize_t)i;
+	return -1;
+}
+
+static struct conf_entry *conf_entry_get(struct conf *conf, const char *key)
+{
+	ssize_t i = conf_find(conf, key);
+	int r;
+
+	if (i >= 0)
+		return &conf->entries[i];
+	if (conf->keys.n == conf->cap) {
+		size_t cap = conf->cap ? conf->cap * 2 : 16;
+		struct conf_entry *e = realloc(conf->entries, cap * sizeof(*e));
+
+		if (!e)
+			return NULL;
+		conf->entries = e;
+		conf->cap = cap;
+	}
+	r = strv_push(&conf->keys, key);
+	if (r < 0)
+		return NULL;
+	conf->entries[conf->keys.n - 1] = (struct conf_entry){STRV_INIT, false};
+	return &conf->entries[conf->keys.n - 1];
+}
+
+_printf_(2, 3) static int conf_warn(struct conf *conf, const char *fmt, ...)
+{
+	va_list ap;
+	char *s;
+	int n;
+
+	va_start(ap, fmt);
+	n = vasprintf(&s, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return -ENOMEM;
+	return strv_push_take(&conf->warnings, s);
+}
+
+static bool key_known(const char *const *known_keys, const char *key)
+{
+	if (!known_keys)
+		return true;
+	for (size_t i = 0; known_keys[i]; i++)
+		if (streq(known_keys[i], key))
+			return true;
+	return false;
+}
+
+/* Warnings that need only the file itself: unknown keys, keys assigned twice. */
+static int warn_in_file(struct conf *conf, const struct parser *p, size_t i,
+			const char *const *known_keys)
+{
+	const struct assignment *a = &p->v[i];
+	char k[200];
+	size_t first;
+
+	for (first = 0; first < i; first++)
+		if (streq(p->v[first].key, a->key))
+			break;
+	snippet(a->key, strlen(a->key), k, sizeof(k));
+	if (!key_known(known_keys, a->key))
+		return first == i ? conf_warn(conf, "%s:%u: unknown key '%s', ignoring",
+					      p->name, a->line, k)
+				  : 0;
+	if (!a->append && first < i)
+		return conf_warn(
+			conf,
+			"%s:%u: '%s' assigned again (first at line %u), the last "
+			"one wins",
+			p->name, a->line, k, p->v[first].line);
+	return 0;
+}
+
+static int append_text(struct strv *values, const char *text)
+{
+	char *s;
+
+	if (values->n == 0)
+		return strv_push(values, text);
+	if (asprintf(&s, "%s%s", values->v[0], text) < 0)
+		return -ENOMEM;
+	free(values->v[0]);
+	values->v[0] = s;
+	return 0;
+}
+
+static int apply(struct conf *conf, const char *name, struct assignment *a)
+{
+	struct conf_entry *e = conf_entry_get(conf, a->key);
+	int r;
+
+	if (!e)
+		return -ENOMEM;
+	if (!a->array && a->append) {
+		if (e->is_array)
+			r = conf_warn(
+				conf,
+				"%s:%u: '%s+=word' appends to the first element of the "
+				"array, write %s+=(word) to add an element",
+				name, a->line, a->key, a->key);
+		else
+			r = 0;
+		return r < 0 ? r : append_text(&e->values, a->values.v[0]);
+	}
+	if (!a->append) {
+		if (!a->array && e->is_array && e->values.n > 1) {
+			r = conf_warn(
+				conf,
+				"%s:%u: '%s' held an array of %zu elements, '%s=word' "
+				"replaces all of them (bash would replace only the "
+				"first)",
+				name, a->line, a->key, e->values.n, a->key);
+			if (r < 0)
+				return r;
+		}
+		strv_clear(&e->values);
+		e->is_array = a->array;
+	} else {
+		e->is_array = true;
+	}
+	for (size_t i = 0; i < a->values.n; i++) {
+		r = strv_push_take(&e->values, TAKE_PTR(a->values.v[i]));
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+int conf_load_string(struct conf *conf, const char *text, size_t len, const char *name,
+		     const char *const *known_keys, struct conf_error *err)
+{
+	struct parser p = {
+		.buf = text,
+		.len = len,
+		.line = 1,
+		.col = 1,
+		.name = name ? name : "<string>",
+		.err = err,
+	};
+	int r;
+
+	r = parse(&p);
+	for (size_t i = 0; r >= 0 && i < p.n; i++) {
+		r = warn_in_file(conf, &p, i, known_keys);
+		if (r >= 0)
+			r = apply(conf, p.name, &p.v[i]);
+	}
+	if (r == -ENOMEM && err)
+		snprintf(err->message, sizeof(err->message), "%s: out of memory", p.name);
+	parser_done(&p);
+	return r;
+}
+
+static int read_all(const char *path, char **ret, size_t *ret_len)
+{
+	_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	_cleanup_free_ char *buf = NULL;
+	size_t n = 0, cap = 0;
+
+	if (fd < 0)
+		return negative_errno();
+	for (;;) {
+		ssize_t k;
+
+		if (n == cap) {
+			char *b;
+
+			if (cap > CONF_MAX_FILE)
+				return -EFBIG;
+			cap = cap ? cap * 2 : 4096;
+			b = realloc(buf, cap);
+			if (!b)
+				return -ENOMEM;
+			buf = b;
+		}
+		k = read(fd, buf + n, cap - n);
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k < 0)
+			return negative_errno();
+		if (k == 0)
+			break;
+		n += (size_t)k;
+	}
+	if (n > CONF_MAX_FILE)
+		return -EFBIG;
+	*ret = TAKE_PTR(buf);
+	*ret_len = n;
+	return 0;
+}
+
+static int fail_errno(struct conf_error *err, const char *what, const char *path, int r)
+{
+	if (err)
+		snprintf(err->message, sizeof(err->message), "cannot read %s'%s': %s",
+			 what, path, strerror(-r));
+	return r;
+}
+
+int conf_load_file(struct conf *conf, const char *path, const char *const *known_keys,
+		   struct conf_error *err)
+{
+	_cleanup_free_ char *text = NULL;
+	size_t len = 0;
+	int r;
+
+	r = read_all(path, &text, &len);
+	if (r < 0)
+		return fail_errno(err, "", path, r);
+	return conf_load_string(conf, text, len, path, known_keys, err);
+}
+
+static void closedirp(DIR **d)
+{
+	if (*d)
+		closedir(*d);
+}
+
+static bool is_dropin_name(const char *name)
+{
+	size_t n = strlen(name);
+
+	return name[0] != '.' && n > 5 && streq(name + n - 5, ".conf");
+}
+
+static int list_dropins(const char *dir, struct strv *ret)
+{
+	_cleanup_(closedirp) DIR *d = opendir(dir);
+	struct dirent *de;
+	int r;
+
+	if (!d)
+		return negative_errno();
+	for (;;) {
+		errno = 0;
+		de = readdir(d);
+		if (!de)
+			break;
+		if (!is_dropin_name(de->d_name))
+			continue;
+		r = strv_push(ret, de->d_name);
+		if (r < 0)
+			return r;
+	}
+	if (errno)
+		return negative_errno();
+	strv_sort(ret);
+	return 0;
+}
+
+int conf_load_with_dropins(struct conf *conf, const char *path,
+			   const char *const *known_keys, struct conf_error *err)
+{
+	_cleanup_free_ char *dir = NULL;
+	struct strv names = STRV_INIT;
+	int r;
+
+	r = conf_load_file(conf, path, known_keys, err);
+	if (r < 0)
+		return r;
+	if (asprintf(&dir, "%s.d", path) < 0)
+		return -ENOMEM;
+	r = list_dropins(dir, &names);
+	if (r == -ENOENT)
+		return 0;
+	if (r < 0) {
+		strv_clear(&names);
+		return fail_errno(err, "directory ", dir, r);
+	}
+	for (size_t i = 0; i < names.n && r >= 0; i++) {
+		_cleanup_free_ char *file = NULL;
+
+		if (asprintf(&file, "%s/%s", dir, names.v[i]) < 0)
+			r = -ENOMEM;
+		else
+			r = conf_load_file(conf, file, known_keys, err);
+	}
+	strv_clear(&names);
+	return r < 0 ? r : 0;
+}
+
+const struct strv *conf_get(const struct conf *conf, const char *key)
+{
+	ssize_t i = conf_find(conf, key);
+
+	return i < 0 ? NULL : &conf->entries[i].values;
+}
+
+const char *conf_get_string(const struct conf *conf, const char *key)
+{
+	const struct strv *v = conf_get(conf, key);
+
+	if (!v || v->n == 0 || v->v[0][0] == '\0')
+		return NULL;
+	return v->v[0];
+}
+
+const struct strv *conf_keys(const struct conf *conf)
+{
+	return &conf->keys;
+}
+
+const struct strv *conf_warnings(const struct conf *conf)
+{
+	return &conf->warnings;
+}

@@ -1,0 +1,52 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* A bounds-checked reader of what an ELF program needs at run time: interpreter, libs. */
+#ifndef MKINITRAMFS_ELF_H
+#define MKINITRAMFS_ELF_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "strv.h"
+
+/* Enough of e_ident and e_machine to tell whether a library fits a program. */
+struct elf_kind {
+	uint8_t elf_class; /* ELFCLASS32 or ELFCLASS64 */
+	uint8_t data; /* ELFDATA2LSB or ELFDATA2MSB */
+	uint16_t machine; /* EM_* */
+};
+
+struct elf_info {
+	struct elf_kind kind;
+	char *interp; /* PT_INTERP, NULL for a static program or a library */
+	struct strv needed; /* DT_NEEDED, in file order */
+	char *rpath; /* DT_RPATH as written (with $ORIGIN unexpanded), or NULL */
+	char *runpath; /* DT_RUNPATH as written, or NULL */
+};
+
+/*
+ * Parse `size` bytes of an ELF file (32/64-bit, either byte order). Every offset, size
+ * and count is checked against `size`: a truncated or hostile file is -ENOEXEC, so is
+ * a file that is not ELF at all (tell them apart with elf_is_elf()).
+ */
+int elf_parse(const void *buf, size_t size, struct elf_info **ret);
+
+/* Map the open file `fd` and parse it. */
+int elf_read_fd(int fd, struct elf_info **ret);
+
+void elf_info_free(struct elf_info *info);
+
+/* Does the buffer start with the ELF magic? */
+int elf_is_elf(const void *buf, size_t size);
+
+/* Class, byte order and machine from the ELF header; -ENOEXEC when not ELF. */
+int elf_kind_of(const void *buf, size_t size, struct elf_kind *ret);
+
+/* Read the ELF header of `fd` (from offset 0) and return its kind. */
+int elf_kind_of_fd(int fd, struct elf_kind *ret);
+
+static inline int elf_kind_equal(const struct elf_kind *a, const struct elf_kind *b)
+{
+	return a->elf_class == b->elf_class && a->data == b->data && a->machine == b->machine;
+}
+
+#endif

@@ -1,0 +1,310 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Firmware files named by modules: found in the module root as the kernel would. */
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "firmware.h"
+#include "util.h"
+
+#define FIRMWARE_MAX_LINKS 16
+
+static int config_has(const char *text, const char *line)
+{
+	size_t len = strlen(line);
+	for (const char *p = text; (p = strstr(p, line)); p += len)
+		if ((p == text || p[-1] == '\n') && (p[len] == '\n' || p[len] == '\0'))
+			return 1;
+	return 0;
+}
+
+int firmware_set_init(struct firmware_set *set, const char *root, const char *kver)
+{
+	*set = (struct firmware_set){.xz_ok = 1, .zstd_ok = 1};
+	_cleanup_free_ char *path = NULL;
+	if (asprintf(&path, "%s/boot/config-%s", root, kver) < 0)
+		return -ENOMEM;
+	FILE *f = fopen(path, "re");
+	if (!f)
+		return 0;
+	_cleanup_free_ char *text = NULL;
+	size_t size = 0;
+	FILE *mem = open_memstream(&text, &size);
+	if (!mem) {
+		fclose(f);
+		return -ENOMEM;
+	}
+	char chunk[65536];
+	size_t n;
+	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
+		fwrite(chunk, 1, n, mem);
+	fclose(f);
+	if (fclose(mem) != 0)
+		return -ENOMEM;
+	/* Before 5.19 CONFIG_FW_LOADER_COMPRESS alone meant xz. */
+	int any = config_has(text, "CONFIG_FW_LOADER_COMPRESS=y");
+	int split = strstr(text, "CONFIG_FW_LOADER_COMPRESS_XZ") != NULL;
+	set->xz_ok = split ? config_has(text, "CONFIG_FW_LOADER_COMPRESS_XZ=y") : any;
+	set->zstd_ok = config_has(text, "CONFIG_FW_LOADER_COMPRESS_ZSTD=y");
+	return 0;
+}
+
+static void file_clear(struct firmware_file *f)
+{
+	free(f->path);
+	free(f->source);
+	free(f->target);
+}
+
+void firmware_set_clear(struct firmware_set *set)
+{
+	for (size_t i = 0; i < set->n; i++)
+		file_clear(&set->v[i]);
+	free(set->v);
+	set->v = NULL;
+	set->n = set->cap = 0;
+}
+
+/* Lexically normalise a root-relative path; -EXDEV when ".." climbs above the root. */
+static int normalise(const char *path, char **ret)
+{
+	size_t len = strlen(path);
+	char *out = malloc(len + 1);
+	if (!out)
+		return -ENOMEM;
+	size_t o = 0;
+	const char *p = path;
+	while (*p) {
+		while (*p == '/')
+			p++;
+		if (!*p)
+			break;
+		const char *end = strchrnul(p, '/');
+		size_t n = (size_t)(end - p);
+		if (n == 1 && p[0] == '.') {
+		} else if (n == 2 && p[0] == '.' && p[1] == '.') {
+			if (o == 0) {
+				free(out);
+				return -EXDEV;
+			}
+			while (o > 0 && out[o - 1] != '/')
+				o--;
+			if (o > 0)
+				o--;
+		} else {
+			if (o)
+				out[o++] = '/';
+			memcpy(out + o, p, n);
+			o += n;
+		}
+		p = end;
+	}
+	out[o] = '\0';
+	*ret = out;
+	return 0;
+}
+
+/* Where a root-relative firmware path lives in the image: /usr/lib/firmware is merged. */
+static int image_path(const char *rel, char **ret)
+{
+	const char *rest;
+	if (!strncmp(rel, "usr/lib/firmware/", 17))
+		rest = rel + 17;
+	else if (!strncmp(rel, "lib/firmware/", 13))
+		rest = rel + 13;
+	else
+		return -EXDEV;
+	if (!*rest)
+		return -EXDEV;
+	return asprintf(ret, "lib/firmware/%s", rest) < 0 ? -ENOMEM : 0;
+}
+
+/* The relative symlink target that leads from `link` to `to` (both image paths). */
+static int relative_target(const char *link, const char *to, char **ret)
+{
+	const char *l = link, *t = to;
+	/* Skip the common directory components. */
+	for (;;) {
+		const char *ls = strchr(l, '/'), *ts = strchr(t, '/');
+		if (!ls || !ts || ls - l != ts - t || strncmp(l, t, (size_t)(ls - l)))
+			break;
+		l = ls + 1;
+		t = ts + 1;
+	}
+	size_t ups = 0;
+	for (const char *s = l; (s = strchr(s, '/')); s++)
+		ups++;
+	char *out = malloc(ups * 3 + strlen(t) + 1);
+	if (!out)
+		return -ENOMEM;
+	char *o = out;
+	for (size_t i = 0; i < ups; i++)
+		o = stpcpy(o, "../");
+	strcpy(o, t);
+	*ret = out;
+	return 0;
+}
+
+static int set_push(struct firmware_set *set, struct firmware_file *f)
+{
+	for (size_t i = 0; i < set->n; i++)
+		if (streq(set->v[i].path, f->path)) {
+			file_clear(f);
+			return 0;
+		}
+	if (set->n == set->cap) {
+		size_t cap = set->cap ? set->cap * 2 : 16;
+		struct firmware_file *v = realloc(set->v, cap * sizeof(*v));
+		if (!v) {
+			file_clear(f);
+			return -ENOMEM;
+		}
+		set->v = v;
+		set->cap = cap;
+	}
+	set->v[set->n++] = *f;
+	return 0;
+}
+
+static int is_compressed(const char *path, const char *suffix)
+{
+	size_t n = strlen(path), s = strlen(suffix);
+	return n > s && streq(path + n - s, suffix);
+}
+
+/*
+ * Follow `rel` (root-relative, exists) through its symlinks, adding every link and the
+ * final file to `add` (a scratch set merged by the caller only on success).
+ */
+static int follow(struct firmware_set *add, const struct firmware_set *caps,
+		  const char *root, const char *rel_in)
+{
+	_cleanup_free_ char *rel = strdup(rel_in);
+	if (!rel)
+		return -ENOMEM;
+	for (int hops = 0; hops <= FIRMWARE_MAX_LINKS; hops++) {
+		_cleanup_free_ char *host = NULL, *ipath = NULL;
+		struct stat st;
+		int r = image_path(rel, &ipath);
+		if (r < 0)
+			return r;
+		if (asprintf(&host, "%s/%s", root, rel) < 0)
+			return -ENOMEM;
+		if (lstat(host, &st) < 0)
+			return negative_errno();
+		if (S_ISREG(st.st_mode)) {
+			struct firmware_file f = {.path = TAKE_PTR(ipath),
+						  .size = st.st_size};
+			f.source = TAKE_PTR(host);
+			f.decompress = (is_compressed(f.path, ".xz") && !caps->xz_ok) ||
+				       (is_compressed(f.path, ".zst") && !caps->zstd_ok);
+			if (f.decompress)
+				f.path[strlen(f.path) -
+				       (is_compressed(f.path, ".xz") ? 3 : 4)] = '\0';
+			return set_push(add, &f);
+		}
+		if (!S_ISLNK(st.st_mode))
+			return -EINVAL;
+		char target[PATH_MAX];
+		ssize_t n = readlink(host, target, sizeof(target) - 1);
+		if (n < 0)
+			return negative_errno();
+		target[n] = '\0';
+		/* Inside the root an absolute target means the root's own '/'. */
+		_cleanup_free_ char *joined = NULL, *next = NULL, *inext = NULL;
+		if (target[0] == '/')
+			joined = strdup(target);
+		else {
+			const char *slash = strrchr(rel, '/');
+			int dirlen = slash ? (int)(slash - rel) : 0;
+			if (asprintf(&joined, "%.*s/%s", dirlen, rel, target) < 0)
+				joined = NULL;
+		}
+		if (!joined)
+			return -ENOMEM;
+		r = normalise(joined, &next);
+		if (r < 0)
+			return r;
+		r = image_path(next, &inext);
+		if (r < 0)
+			return r;
+		struct firmware_file f = {.path = TAKE_PTR(ipath)};
+		r = relative_target(f.path, inext, &f.target);
+		if (r < 0) {
+			file_clear(&f);
+			return r;
+		}
+		r = set_push(add, &f);
+		if (r < 0)
+			return r;
+		free(rel);
+		rel = TAKE_PTR(next);
+	}
+	return -ELOOP;
+}
+
+int firmware_find(struct firmware_set *set, const char *root, const char *kver,
+		  const char *name)
+{
+	static const char *const suffixes[] = {"", ".zst", ".xz"};
+	static const char *const prefixes[] = {"lib", "usr/lib"};
+	if (!*name || name[0] == '/' || strstr(name, ".."))
+		return -EINVAL;
+	for (size_t s = 0; s < ARRAY_SIZE(suffixes); s++)
+		for (int d = 0; d < 4; d++)
+			for (size_t p = 0; p < ARRAY_SIZE(prefixes); p++) {
+				_cleanup_free_ char *rel = NULL, *host = NULL;
+				int r;
+				/* The kernel's own order of directories. */
+				if (d == 0)
+					r = asprintf(&rel, "%s/firmware/updates/%s/%s%s",
+						     prefixes[p], kver, name,
+						     suffixes[s]);
+				else if (d == 1)
+					r = asprintf(&rel, "%s/firmware/updates/%s%s",
+						     prefixes[p], name, suffixes[s]);
+				else if (d == 2)
+					r = asprintf(&rel, "%s/firmware/%s/%s%s",
+						     prefixes[p], kver, name,
+						     suffixes[s]);
+				else
+					r = asprintf(&rel, "%s/firmware/%s%s",
+						     prefixes[p], name, suffixes[s]);
+				if (r < 0 || asprintf(&host, "%s/%s", root, rel) < 0)
+					return -ENOMEM;
+				struct stat st;
+				if (lstat(host, &st) < 0)
+					continue;
+				struct firmware_set add = {0};
+				struct firmware_set caps = {.xz_ok = set->xz_ok,
+							    .zstd_ok = set->zstd_ok};
+				r = follow(&add, &caps, root, rel);
+				for (size_t i = 0; r >= 0 && i < add.n; i++) {
+					r = set_push(set, &add.v[i]);
+					add.v[i] = (struct firmware_file){0};
+				}
+				firmware_set_clear(&add);
+				return r;
+			}
+	return -ENOENT;
+}
+
+int firmware_stage(const struct firmware_set *set, struct stage *stage)
+{
+	for (size_t i = 0; i < set->n; i++) {
+		const struct firmware_file *f = &set->v[i];
+		int r;
+		if (f->target)
+			r = stage_add_symlink(stage, f->path, f->target);
+		else if (f->decompress)
+			r = stage_add_compressed(stage, f->path, 0644, f->source);
+		else
+			r = stage_add_file(stage, f->path, 0644, f->source);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}

@@ -1,0 +1,230 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Build hooks: declarative files that say what goes into an image. */
+#include <dirent.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "hooks.h"
+#include "util.h"
+
+const char *const hooks_keys[] = {"HELP",     "MODULES", "MODULES_MATCH", "FILES",
+				  "BINARIES", "APPLETS", "AUTODETECT",    "MICROCODE",
+				  NULL};
+
+static int push_dir(struct strv *dirs, const char *dir)
+{
+	return strv_contains(dirs, dir) ? 0 : strv_push(dirs, dir);
+}
+
+int hooks_default_dirs(struct strv *ret)
+{
+	struct strv dirs = STRV_INIT;
+	const char *env = getenv("MKINITRAMFS_HOOKS_DIR");
+	char self[PATH_MAX];
+	int r;
+
+	r = push_dir(&dirs, MKINITRAMFS_SYSCONFDIR "/mkinitramfs/hooks");
+	if (r >= 0 && env && *env)
+		r = push_dir(&dirs, env);
+	/* A build tree (build/mkinitramfs) finds the repository's hooks/build. */
+	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	if (r >= 0 && n > 0) {
+		self[n] = '\0';
+		char *slash = strrchr(self, '/');
+		if (slash && (size_t)(slash - self) + sizeof("/../hooks/build") < sizeof(self)) {
+			strcpy(slash, "/../hooks/build");
+			struct stat st;
+			if (stat(self, &st) == 0 && S_ISDIR(st.st_mode) &&
+			    access(MKINITRAMFS_LIBDIR "/hooks", F_OK) != 0)
+				r = push_dir(&dirs, self);
+		}
+	}
+	if (r >= 0)
+		r = push_dir(&dirs, MKINITRAMFS_LIBDIR "/hooks");
+	if (r < 0) {
+		strv_clear(&dirs);
+		return r;
+	}
+	*ret = dirs;
+	return 0;
+}
+
+static int valid_hook_name(const char *name)
+{
+	if (!*name || name[0] == '.')
+		return 0;
+	for (const char *p = name; *p; p++)
+		if (*p == '/')
+			return 0;
+	return 1;
+}
+
+static int find_hook(const char *name, const struct strv *dirs, char **ret)
+{
+	for (size_t i = 0; i < dirs->n; i++) {
+		char *path;
+		if (asprintf(&path, "%s/%s", dirs->v[i], name) < 0)
+			return -ENOMEM;
+		if (access(path, F_OK) == 0) {
+			*ret = path;
+			return 0;
+		}
+		free(path);
+	}
+	return -ENOENT;
+}
+
+static int copy_list(const struct conf *conf, const char *key, struct strv *out)
+{
+	const struct strv *v = conf_get(conf, key);
+	for (size_t i = 0; v && i < v->n; i++) {
+		int r = strv_push(out, v->v[i]);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+static int is_yes(const struct conf *conf, const char *key)
+{
+	const char *v = conf_get_string(conf, key);
+	return v && (streq(v, "yes") || streq(v, "1") || streq(v, "true"));
+}
+
+static int hook_from_conf(const struct conf *conf, struct hook *hook)
+{
+	const char *help = conf_get_string(conf, "HELP");
+	int r;
+
+	hook->help = strdup(help ? help : "");
+	if (!hook->help)
+		return -ENOMEM;
+	r = copy_list(conf, "MODULES", &hook->modules);
+	if (r >= 0)
+		r = copy_list(conf, "MODULES_MATCH", &hook->modules_match);
+	if (r >= 0)
+		r = copy_list(conf, "FILES", &hook->files);
+	if (r >= 0)
+		r = copy_list(conf, "BINARIES", &hook->binaries);
+	if (r >= 0)
+		r = copy_list(conf, "APPLETS", &hook->applets);
+	hook->autodetect = is_yes(conf, "AUTODETECT");
+	hook->microcode = is_yes(conf, "MICROCODE");
+	return r;
+}
+
+static void conf_freep(struct conf **c)
+{
+	conf_free(*c);
+}
+
+int hooks_load(const char *name, const struct strv *dirs, struct hook **ret,
+	       struct conf_error *err)
+{
+	_cleanup_(conf_freep) struct conf *conf = NULL;
+	struct hook *hook;
+	int r;
+
+	if (!valid_hook_name(name))
+		return -ENOENT;
+	hook = calloc(1, sizeof(*hook));
+	if (!hook)
+		return -ENOMEM;
+	hook->name = strdup(name);
+	r = hook->name ? find_hook(name, dirs, &hook->path) : -ENOMEM;
+	if (r >= 0)
+		r = conf_new(&conf);
+	if (r >= 0)
+		r = conf_load_file(conf, hook->path, hooks_keys, err);
+	if (r >= 0)
+		r = hook_from_conf(conf, hook);
+	if (r < 0) {
+		hooks_free(hook);
+		return r;
+	}
+	*ret = hook;
+	return 0;
+}
+
+void hooks_free(struct hook *hook)
+{
+	if (!hook)
+		return;
+	free(hook->name);
+	free(hook->path);
+	free(hook->help);
+	strv_clear(&hook->modules);
+	strv_clear(&hook->modules_match);
+	strv_clear(&hook->files);
+	strv_clear(&hook->binaries);
+	strv_clear(&hook->applets);
+	free(hook);
+}
+
+static int collect_names(const struct strv *dirs, struct strv *names)
+{
+	for (size_t i = 0; i < dirs->n; i++) {
+		DIR *d = opendir(dirs->v[i]);
+		struct dirent *de;
+		if (!d)
+			continue;
+		while ((de = readdir(d))) {
+			if (!valid_hook_name(de->d_name) || strv_contains(names, de->d_name))
+				continue;
+			int r = strv_push(names, de->d_name);
+			if (r < 0) {
+				closedir(d);
+				return r;
+			}
+		}
+		closedir(d);
+	}
+	strv_sort(names);
+	return 0;
+}
+
+int hooks_list(const struct strv *dirs, FILE *out)
+{
+	struct strv names = STRV_INIT;
+	int r = collect_names(dirs, &names);
+
+	for (size_t i = 0; r >= 0 && i < names.n; i++) {
+		struct hook *hook = NULL;
+		struct conf_error err;
+		if (hooks_load(names.v[i], dirs, &hook, &err) < 0) {
+			fprintf(out, "  %-14s (unreadable: %s)\n", names.v[i], err.message);
+			continue;
+		}
+		fprintf(out, "  %-14s %s\n", hook->name, hook->help);
+		hooks_free(hook);
+	}
+	strv_clear(&names);
+	return r;
+}
+
+static void describe_list(FILE *out, const char *title, const struct strv *v)
+{
+	if (!v->n)
+		return;
+	fprintf(out, "%s:\n", title);
+	for (size_t i = 0; i < v->n; i++)
+		fprintf(out, "  %s\n", v->v[i]);
+}
+
+void hooks_describe(const struct hook *hook, FILE *out)
+{
+	fprintf(out, "%s: %s\n(from %s)\n", hook->name, hook->help, hook->path);
+	if (hook->autodetect)
+		fputs("hooks after this one keep only the modules this machine needs\n", out);
+	if (hook->microcode)
+		fputs("adds CPU microcode as an uncompressed early cpio\n", out);
+	describe_list(out, "modules loaded at boot", &hook->modules);
+	describe_list(out, "modules loaded when a device needs them", &hook->modules_match);
+	describe_list(out, "files", &hook->files);
+	describe_list(out, "binaries", &hook->binaries);
+	describe_list(out, "busybox applets", &hook->applets);
+}

@@ -1,0 +1,54 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Build hooks: declarative files that say what goes into an image. */
+#ifndef MKINITRAMFS_HOOKS_H
+#define MKINITRAMFS_HOOKS_H
+
+#include <stdio.h>
+
+#include "conf.h"
+#include "strv.h"
+
+/*
+ * A hook file is parsed with the configuration parser (never executed). Keys:
+ *   HELP="one line"        what the hook is for (-L, -H)
+ *   MODULES=(...)          modules loaded at boot: names or aliases, "name params",
+ *                          a trailing '?' for optional ones
+ *   MODULES_MATCH=(...)    modules loaded when a device needs them; an entry with a '/'
+ *                          is a pattern (fnmatch, '*' crosses '/') over module paths
+ *                          relative to lib/modules/<kver> without the .ko suffix
+ *   FILES=(...)            files and directories ('?' suffix: optional)
+ *   BINARIES=(...)         programs with their libraries
+ *   APPLETS=(...)          names linked to /bin/busybox in /bin
+ *   AUTODETECT=yes         hooks after this one keep only the host's modules
+ *   MICROCODE=yes          early microcode cpio before the image
+ */
+struct hook {
+	char *name;
+	char *path;
+	char *help;
+	struct strv modules;
+	struct strv modules_match;
+	struct strv files;
+	struct strv binaries;
+	struct strv applets;
+	int autodetect;
+	int microcode;
+};
+
+extern const char *const hooks_keys[];
+
+/* The directories searched, first match wins: /etc/mkinitramfs/hooks, then the shipped
+ * ones ($MKINITRAMFS_HOOKS_DIR overrides the shipped directory). NULL-terminated. */
+int hooks_default_dirs(struct strv *ret);
+
+/* -ENOENT when no directory has it; -EINVAL (err filled) on a syntax error. */
+int hooks_load(const char *name, const struct strv *dirs, struct hook **ret,
+	       struct conf_error *err);
+void hooks_free(struct hook *hook);
+
+/* -L: every hook found in the directories (each name once), with its help. */
+int hooks_list(const struct strv *dirs, FILE *out);
+/* -H: one hook, its help and what it adds. */
+void hooks_describe(const struct hook *hook, FILE *out);
+
+#endif

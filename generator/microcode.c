@@ -1,0 +1,125 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* CPU microcode for the kernel's early loader: an uncompressed cpio before the image. */
+#include <dirent.h>
+#include <fcntl.h>
+#include <fnmatch.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "microcode.h"
+#include "strv.h"
+#include "util.h"
+
+struct vendor_source {
+	const char *vendor;
+	const char *dir; /* under lib/firmware */
+	const char *pattern;
+};
+
+static const struct vendor_source sources[] = {
+	{"GenuineIntel", "intel-ucode", "*"},
+	{"AuthenticAMD", "amd-ucode", "*.bin"},
+};
+
+static int append_file(int dirfd, const char *name, char **buf, size_t *len)
+{
+	_cleanup_close_ int fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC);
+	struct stat st;
+
+	if (fd < 0 || fstat(fd, &st) < 0)
+		return negative_errno();
+	if (!S_ISREG(st.st_mode))
+		return 0;
+	char *n = realloc(*buf, *len + (size_t)st.st_size + 1);
+	if (!n)
+		return -ENOMEM;
+	*buf = n;
+	size_t got = 0;
+	while (got < (size_t)st.st_size) {
+		ssize_t k = read(fd, n + *len + got, (size_t)st.st_size - got);
+		if (k < 0)
+			return negative_errno();
+		if (k == 0)
+			break;
+		got += (size_t)k;
+	}
+	*len += got;
+	return 0;
+}
+
+static int collect(const char *root, const struct vendor_source *src, char **buf,
+		   size_t *len)
+{
+	_cleanup_free_ char *path = NULL;
+	struct strv names = STRV_INIT;
+	struct dirent *de;
+	DIR *d;
+	int r = 0;
+
+	if (asprintf(&path, "%s/lib/firmware/%s", root, src->dir) < 0)
+		return -ENOMEM;
+	d = opendir(path);
+	if (!d)
+		return errno == ENOENT ? 0 : negative_errno();
+	while (r >= 0 && (de = readdir(d)))
+		if (de->d_name[0] != '.' && fnmatch(src->pattern, de->d_name, 0) == 0)
+			r = strv_push(&names, de->d_name);
+	strv_sort(&names);
+	for (size_t i = 0; r >= 0 && i < names.n; i++)
+		r = append_file(dirfd(d), names.v[i], buf, len);
+	closedir(d);
+	strv_clear(&names);
+	return r;
+}
+
+int microcode_stage(struct stage *early, const char *root, const char *vendor)
+{
+	int added = 0;
+
+	for (size_t i = 0; i < ARRAY_SIZE(sources); i++) {
+		_cleanup_free_ char *buf = NULL, *path = NULL;
+		size_t len = 0;
+		int r;
+
+		if (vendor && !streq(vendor, sources[i].vendor))
+			continue;
+		r = collect(root, &sources[i], &buf, &len);
+		if (r < 0)
+			return r;
+		if (!len)
+			continue;
+		if (asprintf(&path, "kernel/x86/microcode/%s.bin", sources[i].vendor) < 0)
+			return -ENOMEM;
+		r = stage_add_data(early, path, 0644, buf, len);
+		if (r < 0)
+			return r;
+		added++;
+	}
+	return added;
+}
+
+int microcode_cpu_vendor(const char *cpuinfo, char **ret)
+{
+	FILE *f = fopen(cpuinfo, "re");
+	char *line = NULL;
+	size_t cap = 0;
+	int r = -ENOENT;
+
+	if (!f)
+		return negative_errno();
+	while (getline(&line, &cap, f) > 0) {
+		char *colon = strchr(line, ':');
+		if (strncmp(line, "vendor_id", 9) != 0 || !colon)
+			continue;
+		char *v = colon + 1 + strspn(colon + 1, " \t");
+		v[strcspn(v, " \t\n")] = '\0';
+		*ret = strdup(v);
+		r = *ret ? 0 : -ENOMEM;
+		break;
+	}
+	free(line);
+	fclose(f);
+	return r;
+}

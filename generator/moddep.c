@@ -1,0 +1,1800 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Kernel modules: the ordered closure of what was asked for, through libkmod. */
+
+/*
+ * Semantics, checked against `modprobe --show-depends` by tests/integration/moddep_*.sh:
+ * - A word resolves as modprobe resolves it (kmod_module_new_from_lookup: modprobe.d
+ *   aliases, module names, symbols, modules.alias, builtins). Builtins are satisfied.
+ * - The closure follows hard deps, softdeps pre/post (each word looked up, so an alias
+ *   brings every module it matches; like libkmod only the first matching softdep rule
+ *   of a module counts) and weak deps when libkmod has them (loaded only on demand).
+ * - Blacklist: an alias (asked, or a softdep word) never brings a blacklisted module, as
+ *   modprobe does for aliases; a module asked for by its name, or needed as a hard
+ *   dependency, is included.
+ * - Options: modprobe.d `options` lines of the module (files in name order, as libkmod
+ *   reads them), then the configuration's parameters. libkmod also reads the build
+ *   host's /proc/cmdline; those entries are taken out (they are the host's, not the
+ *   image's; the init appends the booted kernel's command line itself).
+ * - install/remove commands are not run (said once with -v).
+ * - Order: depth first, softdeps pre then hard deps before a module, softdeps post
+ *   after it; a softdep cycle is broken where it closes.
+ * - .ko.gz: Debian's kmod 30 has no zlib, so depmod does not index gzip modules at all;
+ *   they are "not found". xz and zstd modules are staged decompressed.
+ */
+#include <ctype.h>
+#include <fcntl.h>
+#include <fnmatch.h>
+#include <libkmod.h>
+#include <search.h>
+#include <stddef.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "abi.h"
+#include "firmware.h"
+#include "log.h"
+#include "moddep.h"
+#include "modindex.h"
+#include "plan.h"
+#include "strv.h"
+#include "util.h"
+
+/*
+ * libkmod 33 added weak dependencies; Debian 12 ships 30, whose header has no version
+ * macro to test. A weak reference is NULL at run time when the library lacks it.
+ */
+int kmod_module_get_weakdeps(const struct kmod_module *mod, struct kmod_list **weak)
+	__attribute__((weak));
+
+#define MODDEP_MAX_REASONS 4
+
+enum edge_kind {
+	EDGE_HARD,
+	EDGE_PRE,
+	EDGE_POST,
+	EDGE_WEAK,
+};
+
+#define EDGE_BIT(k) (1u << (k))
+
+struct mod;
+
+struct edge {
+	struct mod *to;
+	enum edge_kind kind;
+	const char *via; /* the softdep word when it was an alias (owned by its lookup) */
+};
+
+struct mod {
+	char *name; /* normalised by libkmod: '-' is '_' */
+	struct kmod_module *km;
+	char *path;    /* the file libkmod (so depmod) chose; NULL for a builtin */
+	char *relpath; /* under lib/modules/<kver>/, compression suffix removed */
+	int compressed;
+	int builtin;
+	struct edge *edges;
+	size_t nedges;
+	int expanded;
+	struct strv firmware;
+	int firmware_read; /* 1 read, -1 modinfo unreadable */
+	off_t size;
+
+	/* Per resolve. */
+	int included;
+	int root_always, root_match, root_required, root_optional;
+	int in_required, in_optional, in_always, match;
+	struct strv reasons;
+	size_t more_reasons;
+	struct strv params;	/* from requests, after the options */
+	struct mod *match_root; /* for a post softdep of an on-match module */
+	int state;		/* ordering: 0 new, 1 visiting, 2 placed */
+	size_t index;
+	unsigned stamp;
+};
+
+struct lookup {
+	char *name;
+	struct mod **mods;
+	size_t n;
+	struct strv builtins;
+	int by_name; /* the word was the module's own name, not an alias */
+};
+
+struct request {
+	char *name;
+	char *params;
+	char *origin;
+	enum moddep_load load;
+	int optional;
+	struct lookup *lk;
+};
+
+struct softdep_rule {
+	char *pattern;
+	char *text; /* "pre: a b post: c" */
+	struct strv pre, post;
+};
+
+struct option {
+	char *name;
+	char *value;
+};
+
+struct alias_list {
+	char *name;
+	struct strv patterns;
+};
+
+struct depline {
+	char *relpath; /* as modules.dep spells it */
+	char *deps;
+};
+
+struct missing_fw {
+	char *name;
+	char *module;
+};
+
+struct moddep {
+	char *root;
+	char *kver;
+	char *moddir; /* as libkmod reports it, for relative paths */
+	struct kmod_ctx *ctx;
+
+	void *mods_by_name; /* tsearch tree of struct mod * */
+	struct mod **mods;
+	size_t nmods, capmods;
+	void *lookups; /* tsearch tree of struct lookup * */
+
+	struct request *reqs;
+	size_t nreqs, capreqs;
+
+	struct softdep_rule *rules;
+	size_t nrules;
+	struct option *options;
+	size_t noptions;
+	void *blacklist; /* tsearch tree of char * */
+
+	void *deplines; /* tsearch tree of struct depline *, from modules.dep */
+	int deplines_loaded;
+	void *aliases; /* tsearch tree of struct alias_list *, from modules.alias */
+	int aliases_loaded;
+
+	/* The result of the last resolve. */
+	int resolved;
+	struct mod **order;
+	size_t norder;
+	struct firmware_set fw;
+	void *fw_seen; /* names already looked up */
+	struct missing_fw *missing;
+	size_t nmissing, capmissing;
+	unsigned long long module_bytes;
+	size_t install_commands;
+
+	char *error_subject;
+};
+
+static int compare_mod(const void *a, const void *b)
+{
+	return strcmp(((const struct mod *)a)->name, ((const struct mod *)b)->name);
+}
+
+static int compare_lookup(const void *a, const void *b)
+{
+	return strcmp(((const struct lookup *)a)->name, ((const struct lookup *)b)->name);
+}
+
+static int compare_alias_list(const void *a, const void *b)
+{
+	return strcmp(((const struct alias_list *)a)->name,
+		      ((const struct alias_list *)b)->name);
+}
+
+static int compare_str(const void *a, const void *b)
+{
+	return strcmp(a, b);
+}
+
+static void free_nothing(void *p)
+{
+	(void)p;
+}
+
+static void set_subject(struct moddep *m, const char *what)
+{
+	free(m->error_subject);
+	m->error_subject = what ? strdup(what) : NULL;
+}
+
+const char *moddep_error_subject(const struct moddep *m)
+{
+	return m->error_subject;
+}
+
+static void normalise_name(char *s)
+{
+	for (; *s; s++)
+		if (*s == '-')
+			*s = '_';
+}
+
+static void libkmod_log(void *data, int priority, const char *file, int line,
+			const char *fn, const char *format, va_list args)
+{
+	(void)data;
+	(void)file;
+	(void)line;
+	(void)fn;
+	if (log_get_level() < LOG_LEVEL_DEBUG)
+		return;
+	char msg[1024];
+	vsnprintf(msg, sizeof(msg), format, args);
+	msg[strcspn(msg, "\n")] = '\0';
+	log_debug("libkmod (%d): %s", priority, msg);
+}
+
+/* ---- configuration ---------------------------------------------------------------- */
+
+/*
+ * libkmod also reads the build host's /proc/cmdline (mod.param=, modprobe.blacklist=).
+ * Those are the running machine's, not the image's: find them, the way libkmod splits
+ * the line, so that they can be taken out again.
+ */
+static int read_kcmdline(struct strv *options, struct strv *blacklist)
+{
+	char buf[4096];
+	_cleanup_close_ int fd = open("/proc/cmdline", O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	ssize_t n = read(fd, buf, sizeof(buf) - 1);
+	if (n <= 0)
+		return 0;
+	buf[n] = '\0';
+	buf[strcspn(buf, "\n")] = '\0';
+	char *save = NULL;
+	for (char *tok = strtok_r(buf, " ", &save); tok;
+	     tok = strtok_r(NULL, " ", &save)) {
+		char *dot = strchr(tok, '.'), *eq = strchr(tok, '=');
+		if (!dot || !eq || eq < dot || strchr(tok, '"'))
+			continue;
+		*dot = '\0';
+		normalise_name(tok);
+		int r;
+		if (streq(tok, "modprobe") && !strncmp(dot + 1, "blacklist=", 10)) {
+			char *s2 = NULL;
+			for (char *b = strtok_r(eq + 1, ",", &s2); b;
+			     b = strtok_r(NULL, ",", &s2)) {
+				_cleanup_free_ char *name = strdup(b);
+				if (!name)
+					return -ENOMEM;
+				normalise_name(name);
+				r = strv_push(blacklist, name);
+				if (r < 0)
+					return r;
+			}
+			continue;
+		}
+		char *pair = NULL;
+		if (asprintf(&pair, "%s\t%s", tok, dot + 1) < 0)
+			return -ENOMEM;
+		r = strv_push_take(options, pair);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+/* Remove one occurrence of `s` from `v`: is this entry the host's command line's? */
+static int strv_take_out(struct strv *v, const char *s)
+{
+	for (size_t i = 0; i < v->n; i++)
+		if (v->v[i][0] && streq(v->v[i], s)) {
+			v->v[i][0] = '\0';
+			return 1;
+		}
+	return 0;
+}
+
+static int push_word(struct softdep_rule *rule, struct strv **mode, const char *w)
+{
+	if (streq(w, "pre:"))
+		*mode = &rule->pre;
+	else if (streq(w, "post:"))
+		*mode = &rule->post;
+	else if (*mode)
+		return strv_push(*mode, w);
+	return 0;
+}
+
+/* Rebuild the softdep line from the words, as modules.softdep spells it. */
+static int join_softdep(struct softdep_rule *rule)
+{
+	size_t size;
+	char *s = NULL;
+	FILE *f = open_memstream(&s, &size);
+	if (!f)
+		return -ENOMEM;
+	if (rule->pre.n)
+		fputs("pre:", f);
+	for (size_t i = 0; i < rule->pre.n; i++)
+		fprintf(f, " %s", rule->pre.v[i]);
+	if (rule->post.n)
+		fputs(rule->pre.n ? " post:" : "post:", f);
+	for (size_t i = 0; i < rule->post.n; i++)
+		fprintf(f, " %s", rule->post.v[i]);
+	if (fclose(f) != 0) {
+		free(s);
+		return -ENOMEM;
+	}
+	free(rule->text);
+	rule->text = s;
+	return 0;
+}
+
+static int split_softdep(struct softdep_rule *rule)
+{
+	_cleanup_free_ char *copy = strdup(rule->text);
+	if (!copy)
+		return -ENOMEM;
+	struct strv *mode = NULL;
+	char *save = NULL;
+	int r = 0;
+	/*
+	 * Words before "pre:" or "post:" are ignored, as libkmod does. libkmod 30's
+	 * iterator glues the last pre word to "post:" ("pre: apost: b"): split it again.
+	 */
+	for (char *w = strtok_r(copy, " \t", &save); w && r >= 0;
+	     w = strtok_r(NULL, " \t", &save)) {
+		size_t n = strlen(w);
+		if (n > 5 && streq(w + n - 5, "post:")) {
+			w[n - 5] = '\0';
+			r = push_word(rule, &mode, w);
+			if (r >= 0)
+				r = push_word(rule, &mode, "post:");
+		} else
+			r = push_word(rule, &mode, w);
+	}
+	return r < 0 ? r : join_softdep(rule);
+}
+
+static int load_config(struct moddep *m)
+{
+	struct strv kopts = STRV_INIT, kblack = STRV_INIT;
+	int r = read_kcmdline(&kopts, &kblack);
+	struct kmod_config_iter *it = NULL;
+
+	if (r >= 0 && !(it = kmod_config_get_softdeps(m->ctx)))
+		r = -ENOMEM;
+	while (r >= 0 && kmod_config_iter_next(it)) {
+		struct softdep_rule *v =
+			realloc(m->rules, (m->nrules + 1) * sizeof(*m->rules));
+		if (!v) {
+			r = -ENOMEM;
+			break;
+		}
+		m->rules = v;
+		struct softdep_rule *rule = &m->rules[m->nrules++];
+		*rule = (struct softdep_rule){
+			.pattern = strdup(kmod_config_iter_get_key(it)),
+			.text = strdup(kmod_config_iter_get_value(it))};
+		r = rule->pattern && rule->text ? split_softdep(rule) : -ENOMEM;
+	}
+	kmod_config_iter_free_iter(it);
+	it = NULL;
+
+	if (r >= 0 && !(it = kmod_config_get_options(m->ctx)))
+		r = -ENOMEM;
+	while (r >= 0 && kmod_config_iter_next(it)) {
+		const char *key = kmod_config_iter_get_key(it);
+		const char *value = kmod_config_iter_get_value(it);
+		_cleanup_free_ char *pair = NULL;
+		if (asprintf(&pair, "%s\t%s", key, value) < 0) {
+			r = -ENOMEM;
+			break;
+		}
+		normalise_name(pair);
+		if (strv_take_out(&kopts, pair))
+			continue;
+		struct option *v = realloc(m->options, (m->noptions + 1) * sizeof(*v));
+		if (!v) {
+			r = -ENOMEM;
+			break;
+		}
+		m->options = v;
+		struct option *o = &m->options[m->noptions++];
+		*o = (struct option){.name = strdup(key), .value = strdup(value)};
+		if (!o->name || !o->value)
+			r = -ENOMEM;
+		else
+			normalise_name(o->name);
+	}
+	kmod_config_iter_free_iter(it);
+	it = NULL;
+
+	if (r >= 0 && !(it = kmod_config_get_blacklists(m->ctx)))
+		r = -ENOMEM;
+	while (r >= 0 && kmod_config_iter_next(it)) {
+		char *name = strdup(kmod_config_iter_get_key(it));
+		if (!name) {
+			r = -ENOMEM;
+			break;
+		}
+		normalise_name(name);
+		if (strv_take_out(&kblack, name) ||
+		    tfind(name, &m->blacklist, compare_str)) {
+			free(name);
+			continue;
+		}
+		if (!tsearch(name, &m->blacklist, compare_str)) {
+			free(name);
+			r = -ENOMEM;
+		}
+	}
+	kmod_config_iter_free_iter(it);
+	strv_clear(&kopts);
+	strv_clear(&kblack);
+	return r;
+}
+
+static int blacklisted(const struct moddep *m, const struct mod *mod)
+{
+	return tfind(mod->name, &m->blacklist, compare_str) != NULL;
+}
+
+/* ---- the module table ---------------------------------------------------------------
+ */
+
+static const char *compression_suffix(const char *path)
+{
+	static const char *const suffixes[] = {".gz", ".xz", ".zst"};
+	size_t n = strlen(path);
+	for (size_t i = 0; i < ARRAY_SIZE(suffixes); i++) {
+		size_t s = strlen(suffixes[i]);
+		if (n > s + 3 && streq(path + n - s, suffixes[i]) &&
+		    !strncmp(path + n - s - 3, ".ko", 3))
+			return path + n - s;
+	}
+	return NULL;
+}
+
+static void mod_free(struct mod *mod)
+{
+	if (!mod)
+		return;
+	free(mod->name);
+	kmod_module_unref(mod->km);
+	free(mod->path);
+	free(mod->relpath);
+	free(mod->edges);
+	strv_clear(&mod->firmware);
+	strv_clear(&mod->reasons);
+	strv_clear(&mod->params);
+	free(mod);
+}
+
+static int mod_set_path(struct moddep *m, struct mod *mod)
+{
+	const char *path = kmod_module_get_path(mod->km);
+	if (!path) {
+		mod->builtin = 1;
+		return 0;
+	}
+	mod->path = strdup(path);
+	if (!mod->path)
+		return -ENOMEM;
+	size_t dl = strlen(m->moddir);
+	const char *rel = path;
+	if (!strncmp(path, m->moddir, dl) && path[dl] == '/')
+		rel = path + dl + 1;
+	else if (strrchr(path, '/'))
+		/* depmod may list a file outside the tree; keep it under extra/. */
+		rel = strrchr(path, '/') + 1;
+	const char *suffix = compression_suffix(rel);
+	size_t len = suffix ? (size_t)(suffix - rel) : strlen(rel);
+	if (rel == path + dl + 1 || !strchr(path, '/'))
+		mod->relpath = strndup(rel, len);
+	else if (asprintf(&mod->relpath, "extra/%.*s", (int)len, rel) < 0)
+		mod->relpath = NULL;
+	if (!mod->relpath)
+		return -ENOMEM;
+	mod->compressed = suffix != NULL;
+	return 0;
+}
+
+/* The table entry for a libkmod module, created on first sight. */
+static int mod_get(struct moddep *m, struct kmod_module *km, struct mod **ret)
+{
+	struct mod key = {.name = (char *)kmod_module_get_name(km)};
+	struct mod **hit = tfind(&key, &m->mods_by_name, compare_mod);
+	if (hit) {
+		*ret = *hit;
+		return 0;
+	}
+	if (m->nmods == m->capmods) {
+		size_t cap = m->capmods ? m->capmods * 2 : 256;
+		struct mod **v = realloc(m->mods, cap * sizeof(*v));
+		if (!v)
+			return -ENOMEM;
+		m->mods = v;
+		m->capmods = cap;
+	}
+	struct mod *mod = calloc(1, sizeof(*mod));
+	if (!mod)
+		return -ENOMEM;
+	mod->name = strdup(key.name);
+	mod->km = kmod_module_ref(km);
+	int r = mod->name ? mod_set_path(m, mod) : -ENOMEM;
+	if (r < 0 || !tsearch(mod, &m->mods_by_name, compare_mod)) {
+		mod_free(mod);
+		return r < 0 ? r : -ENOMEM;
+	}
+	m->mods[m->nmods++] = mod;
+	*ret = mod;
+	return 0;
+}
+
+static void lookup_free(void *p)
+{
+	struct lookup *lk = p;
+	free(lk->name);
+	free(lk->mods);
+	strv_clear(&lk->builtins);
+	free(lk);
+}
+
+/* What a word (module name or alias) means, as modprobe would resolve it; cached. */
+static int lookup(struct moddep *m, const char *word, struct lookup **ret)
+{
+	struct lookup key = {.name = (char *)word};
+	struct lookup **hit = tfind(&key, &m->lookups, compare_lookup);
+	if (hit) {
+		*ret = *hit;
+		return 0;
+	}
+	struct kmod_list *list = NULL, *l;
+	int r = kmod_module_new_from_lookup(m->ctx, word, &list);
+	if (r < 0)
+		return r;
+	struct lookup *lk = calloc(1, sizeof(*lk));
+	if (!lk || !(lk->name = strdup(word))) {
+		free(lk);
+		kmod_module_unref_list(list);
+		return -ENOMEM;
+	}
+	size_t count = 0;
+	kmod_list_foreach(l, list) count++;
+	lk->mods = calloc(count ? count : 1, sizeof(*lk->mods));
+	if (!lk->mods)
+		r = -ENOMEM;
+	kmod_list_foreach(l, list)
+	{
+		if (r < 0)
+			break;
+		struct kmod_module *km = kmod_module_get_module(l);
+		struct mod *mod;
+		r = mod_get(m, km, &mod);
+		kmod_module_unref(km);
+		if (r < 0)
+			break;
+		if (mod->builtin)
+			r = strv_push(&lk->builtins, mod->name);
+		else
+			lk->mods[lk->n++] = mod;
+	}
+	kmod_module_unref_list(list);
+	_cleanup_free_ char *norm = strdup(word);
+	if (r >= 0 && !norm)
+		r = -ENOMEM;
+	if (r >= 0) {
+		normalise_name(norm);
+		lk->by_name = (lk->n == 1 && streq(lk->mods[0]->name, norm)) ||
+			      (lk->n == 0 && lk->builtins.n == 1 &&
+			       streq(lk->builtins.v[0], norm));
+	}
+	if (r < 0 || !tsearch(lk, &m->lookups, compare_lookup)) {
+		lookup_free(lk);
+		return r < 0 ? r : -ENOMEM;
+	}
+	*ret = lk;
+	return 0;
+}
+
+static int add_edge(struct mod *from, struct mod *to, enum edge_kind kind,
+		    const char *via)
+{
+	if (to == from || to->builtin)
+		return 0;
+	for (size_t i = 0; i < from->nedges; i++)
+		if (from->edges[i].to == to && from->edges[i].kind == kind)
+			return 0;
+	struct edge *v = realloc(from->edges, (from->nedges + 1) * sizeof(*v));
+	if (!v)
+		return -ENOMEM;
+	from->edges = v;
+	from->edges[from->nedges++] = (struct edge){.to = to, .kind = kind, .via = via};
+	return 0;
+}
+
+static int add_kmod_list_edges(struct moddep *m, struct mod *mod, struct kmod_list *list,
+			       enum edge_kind kind)
+{
+	struct kmod_list *l;
+	int r = 0;
+	kmod_list_foreach(l, list)
+	{
+		struct kmod_module *km = kmod_module_get_module(l);
+		struct mod *to;
+		r = mod_get(m, km, &to);
+		kmod_module_unref(km);
+		if (r >= 0)
+			r = add_edge(mod, to, kind, NULL);
+		if (r < 0)
+			break;
+	}
+	return r;
+}
+
+/* libkmod uses the first softdep rule whose pattern matches, and only that one. */
+static const struct softdep_rule *find_rule(const struct moddep *m, const char *name)
+{
+	for (size_t i = 0; i < m->nrules; i++)
+		if (fnmatch(m->rules[i].pattern, name, 0) == 0)
+			return &m->rules[i];
+	return NULL;
+}
+
+static int add_soft_edges(struct moddep *m, struct mod *mod, const struct strv *words,
+			  enum edge_kind kind)
+{
+	for (size_t i = 0; i < words->n; i++) {
+		struct lookup *lk;
+		int r = lookup(m, words->v[i], &lk);
+		if (r < 0)
+			return r;
+		for (size_t j = 0; j < lk->n; j++) {
+			/* An alias never brings in a blacklisted module; a name does. */
+			if (!lk->by_name && blacklisted(m, lk->mods[j]))
+				continue;
+			r = add_edge(mod, lk->mods[j], kind,
+				     lk->by_name ? NULL : lk->name);
+			if (r < 0)
+				return r;
+		}
+	}
+	return 0;
+}
+
+static int compare_depline(const void *a, const void *b)
+{
+	return strcmp(((const struct depline *)a)->relpath,
+		      ((const struct depline *)b)->relpath);
+}
+
+static void depline_free(void *p)
+{
+	struct depline *d = p;
+	free(d->relpath);
+	free(d->deps);
+	free(d);
+}
+
+static int load_deplines(struct moddep *m)
+{
+	_cleanup_free_ char *path = NULL, *line = NULL;
+	size_t cap = 0;
+	int r = 0;
+	m->deplines_loaded = 1;
+	if (asprintf(&path, "%s/modules.dep", m->moddir) < 0)
+		return -ENOMEM;
+	FILE *f = fopen(path, "re");
+	if (!f)
+		return 0; /* only the binary index: nothing to check against */
+	while (r >= 0 && getline(&line, &cap, f) > 0) {
+		char *colon = strchr(line, ':');
+		if (!colon)
+			continue;
+		line[strcspn(line, "\n")] = '\0';
+		struct depline *d = calloc(1, sizeof(*d));
+		if (!d || !(d->relpath = strndup(line, (size_t)(colon - line))) ||
+		    !(d->deps = strdup(colon + 1)) ||
+		    !tsearch(d, &m->deplines, compare_depline)) {
+			if (d)
+				depline_free(d);
+			r = -ENOMEM;
+		}
+	}
+	fclose(f);
+	return r;
+}
+
+/*
+ * libkmod drops a module's whole dependency list when one listed file cannot be
+ * opened: compare with modules.dep, and name the file rather than build an image that
+ * misses dependencies.
+ */
+static int check_deps(struct moddep *m, struct mod *mod, size_t got)
+{
+	if (!m->deplines_loaded) {
+		int r = load_deplines(m);
+		if (r < 0)
+			return r;
+	}
+	size_t dl = strlen(m->moddir);
+	if (strncmp(mod->path, m->moddir, dl) || mod->path[dl] != '/')
+		return 0;
+	struct depline key = {.relpath = mod->path + dl + 1};
+	struct depline **hit = tfind(&key, &m->deplines, compare_depline);
+	if (!hit)
+		return 0;
+	size_t want = 0;
+	_cleanup_free_ char *copy = strdup((*hit)->deps);
+	if (!copy)
+		return -ENOMEM;
+	char *save = NULL;
+	for (char *w = strtok_r((*hit)->deps, " \t", &save); w;
+	     w = strtok_r(NULL, " \t", &save))
+		want++;
+	/* strtok_r cut the stored line; put the copy back for the next time. */
+	free((*hit)->deps);
+	(*hit)->deps = TAKE_PTR(copy);
+	if (want == got)
+		return 0;
+	copy = strdup((*hit)->deps);
+	if (!copy)
+		return -ENOMEM;
+	for (char *w = strtok_r(copy, " \t", &save); w;
+	     w = strtok_r(NULL, " \t", &save)) {
+		_cleanup_free_ char *dep = NULL;
+		if (w[0] == '/')
+			dep = strdup(w);
+		else if (asprintf(&dep, "%s/%s", m->moddir, w) < 0)
+			dep = NULL;
+		if (!dep)
+			return -ENOMEM;
+		if (access(dep, R_OK) < 0) {
+			int r = negative_errno();
+			set_subject(m, dep);
+			return r;
+		}
+	}
+	set_subject(m, mod->path);
+	return -EIO;
+}
+
+/* Load a module's edges once: hard deps in load order, softdeps, weak deps. */
+static int expand(struct moddep *m, struct mod *mod)
+{
+	if (mod->expanded || mod->builtin)
+		return 0;
+	struct kmod_list *deps = kmod_module_get_dependencies(mod->km), *l;
+	size_t ndeps = 0;
+	kmod_list_foreach(l, deps) ndeps++;
+	int r = check_deps(m, mod, ndeps);
+	if (r >= 0)
+		r = add_kmod_list_edges(m, mod, deps, EDGE_HARD);
+	kmod_module_unref_list(deps);
+	if (r < 0)
+		return r;
+	const struct softdep_rule *rule = find_rule(m, mod->name);
+	if (rule) {
+		r = add_soft_edges(m, mod, &rule->pre, EDGE_PRE);
+		if (r >= 0)
+			r = add_soft_edges(m, mod, &rule->post, EDGE_POST);
+		if (r < 0)
+			return r;
+	}
+	if (kmod_module_get_weakdeps) {
+		struct kmod_list *weak = NULL;
+		if (kmod_module_get_weakdeps(mod->km, &weak) >= 0) {
+			r = add_kmod_list_edges(m, mod, weak, EDGE_WEAK);
+			kmod_module_unref_list(weak);
+			if (r < 0)
+				return r;
+		}
+	}
+	mod->expanded = 1;
+	return 0;
+}
+
+/* ---- public: setup and requests ------------------------------------------------------
+ */
+
+static int dir_exists(const char *path)
+{
+	struct stat st;
+	return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+int moddep_new(const char *root, const char *kver, struct moddep **ret)
+{
+	if (!*kver || strchr(kver, '/'))
+		return -EINVAL;
+	struct moddep *m = calloc(1, sizeof(*m));
+	if (!m)
+		return -ENOMEM;
+	_cleanup_free_ char *moddir = NULL, *depbin = NULL;
+	char *conf[4] = {NULL};
+	static const char *const confdirs[] = {"etc/modprobe.d", "usr/lib/modprobe.d",
+					       "lib/modprobe.d"};
+	struct stat st;
+	int r = 0;
+
+	m->root = strdup(root);
+	m->kver = strdup(kver);
+	if (!m->root || !m->kver ||
+	    asprintf(&moddir, "%s/lib/modules/%s", root, kver) < 0 ||
+	    asprintf(&depbin, "%s/modules.dep.bin", moddir) < 0) {
+		r = -ENOMEM;
+		goto fail;
+	}
+	if (stat(moddir, &st) < 0) {
+		r = negative_errno();
+		goto fail;
+	}
+	if (!S_ISDIR(st.st_mode)) {
+		r = -ENOTDIR;
+		goto fail;
+	}
+	if (stat(depbin, &st) < 0) {
+		/* The tree was never run through depmod; libkmod cannot use it. */
+		r = errno == ENOENT ? -ENOEXEC : negative_errno();
+		goto fail;
+	}
+	/* Only the module root's configuration, never the build host's. */
+	for (size_t i = 0, n = 0; i < ARRAY_SIZE(confdirs); i++) {
+		char *dir = NULL;
+		if (asprintf(&dir, "%s/%s", root, confdirs[i]) < 0) {
+			r = -ENOMEM;
+			goto fail_conf;
+		}
+		if (dir_exists(dir))
+			conf[n++] = dir;
+		else
+			free(dir);
+	}
+	m->ctx = kmod_new(moddir, (const char *const *)conf);
+	if (!m->ctx) {
+		r = -ENOMEM;
+		goto fail_conf;
+	}
+	kmod_set_log_fn(m->ctx, libkmod_log, NULL);
+	r = kmod_load_resources(m->ctx);
+	if (r < 0) {
+		r = -ENOEXEC;
+		goto fail_conf;
+	}
+	m->moddir = strdup(kmod_get_dirname(m->ctx));
+	if (!m->moddir) {
+		r = -ENOMEM;
+		goto fail_conf;
+	}
+	r = load_config(m);
+	if (r < 0)
+		goto fail_conf;
+	r = firmware_set_init(&m->fw, root, kver);
+fail_conf:
+	for (size_t i = 0; i < ARRAY_SIZE(conf); i++)
+		free(conf[i]);
+	if (r < 0)
+		goto fail;
+	*ret = m;
+	return 0;
+fail:
+	moddep_free(m);
+	return r;
+}
+
+static void alias_list_free(void *p)
+{
+	struct alias_list *a = p;
+	free(a->name);
+	strv_clear(&a->patterns);
+	free(a);
+}
+
+static void clear_result(struct moddep *m)
+{
+	free(m->order);
+	m->order = NULL;
+	m->norder = 0;
+	firmware_set_clear(&m->fw);
+	tdestroy(m->fw_seen, free);
+	m->fw_seen = NULL;
+	for (size_t i = 0; i < m->nmissing; i++) {
+		free(m->missing[i].name);
+		free(m->missing[i].module);
+	}
+	free(m->missing);
+	m->missing = NULL;
+	m->nmissing = m->capmissing = 0;
+	m->module_bytes = 0;
+	m->install_commands = 0;
+	m->resolved = 0;
+}
+
+void moddep_free(struct moddep *m)
+{
+	if (!m)
+		return;
+	clear_result(m);
+	for (size_t i = 0; i < m->nreqs; i++) {
+		free(m->reqs[i].name);
+		free(m->reqs[i].params);
+		free(m->reqs[i].origin);
+	}
+	free(m->reqs);
+	tdestroy(m->lookups, lookup_free);
+	tdestroy(m->mods_by_name, free_nothing);
+	for (size_t i = 0; i < m->nmods; i++)
+		mod_free(m->mods[i]);
+	free(m->mods);
+	for (size_t i = 0; i < m->nrules; i++) {
+		free(m->rules[i].pattern);
+		free(m->rules[i].text);
+		strv_clear(&m->rules[i].pre);
+		strv_clear(&m->rules[i].post);
+	}
+	free(m->rules);
+	for (size_t i = 0; i < m->noptions; i++) {
+		free(m->options[i].name);
+		free(m->options[i].value);
+	}
+	free(m->options);
+	tdestroy(m->blacklist, free);
+	tdestroy(m->aliases, alias_list_free);
+	tdestroy(m->deplines, depline_free);
+	kmod_unref(m->ctx);
+	free(m->root);
+	free(m->kver);
+	free(m->moddir);
+	free(m->error_subject);
+	free(m);
+}
+
+/* "nbd nbds_max=1024" -> name "nbd", params "nbds_max=1024"; "foo?" is optional. */
+static int parse_spec(const char *spec, char **ret_name, char **ret_params,
+		      int *ret_optional)
+{
+	while (isspace((unsigned char)*spec))
+		spec++;
+	size_t len = strcspn(spec, " \t\n");
+	const char *rest = spec + len;
+	while (isspace((unsigned char)*rest))
+		rest++;
+	int optional = len > 0 && spec[len - 1] == '?';
+	if (optional)
+		len--;
+	if (len == 0)
+		return -EINVAL;
+	_cleanup_free_ char *name = strndup(spec, len);
+	char *params = strdup(rest);
+	if (!name || !params) {
+		free(params);
+		return -ENOMEM;
+	}
+	/* Parameters go on one plan line: tabs and newlines become spaces. */
+	for (char *p = params; *p; p++)
+		if (*p == '\t' || *p == '\n')
+			*p = ' ';
+	size_t plen = strlen(params);
+	while (plen && params[plen - 1] == ' ')
+		params[--plen] = '\0';
+	*ret_name = TAKE_PTR(name);
+	*ret_params = params;
+	*ret_optional = optional;
+	return 0;
+}
+
+int moddep_request(struct moddep *m, const char *spec, const char *origin,
+		   enum moddep_load load)
+{
+	_cleanup_free_ char *name = NULL, *params = NULL;
+	int optional;
+	int r = parse_spec(spec, &name, &params, &optional);
+	if (r < 0) {
+		set_subject(m, spec);
+		return r;
+	}
+	struct lookup *lk;
+	r = lookup(m, name, &lk);
+	if (r < 0) {
+		set_subject(m, name);
+		return r;
+	}
+	if (!lk->n && !lk->builtins.n && !optional) {
+		set_subject(m, name);
+		return -ENOENT;
+	}
+	if (m->nreqs == m->capreqs) {
+		size_t cap = m->capreqs ? m->capreqs * 2 : 32;
+		struct request *v = realloc(m->reqs, cap * sizeof(*v));
+		if (!v)
+			return -ENOMEM;
+		m->reqs = v;
+		m->capreqs = cap;
+	}
+	char *o = strdup(origin ? origin : "config");
+	if (!o)
+		return -ENOMEM;
+	m->reqs[m->nreqs++] = (struct request){.name = TAKE_PTR(name),
+					       .params = TAKE_PTR(params),
+					       .origin = o,
+					       .load = load,
+					       .optional = optional,
+					       .lk = lk};
+	m->resolved = 0;
+	return 0;
+}
+
+/* ---- resolve
+ * --------------------------------------------------------------------------- */
+
+_printf_(2, 3) static int add_reason(struct mod *mod, const char *fmt, ...)
+{
+	if (mod->reasons.n >= MODDEP_MAX_REASONS) {
+		mod->more_reasons++;
+		return 0;
+	}
+	va_list ap;
+	char *s;
+	va_start(ap, fmt);
+	int n = vasprintf(&s, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return -ENOMEM;
+	if (strv_contains(&mod->reasons, s)) {
+		free(s);
+		return 0;
+	}
+	return strv_push_take(&mod->reasons, s);
+}
+
+struct worklist {
+	struct mod **v;
+	size_t n, cap;
+};
+
+static int include(struct worklist *w, struct mod *mod)
+{
+	if (mod->included)
+		return 0;
+	if (w->n == w->cap) {
+		size_t cap = w->cap ? w->cap * 2 : 256;
+		struct mod **v = realloc(w->v, cap * sizeof(*v));
+		if (!v)
+			return -ENOMEM;
+		w->v = v;
+		w->cap = cap;
+	}
+	mod->included = 1;
+	w->v[w->n++] = mod;
+	return 0;
+}
+
+static void reset_mod(struct mod *mod)
+{
+	mod->included = 0;
+	mod->root_always = mod->root_match = mod->root_required = mod->root_optional = 0;
+	mod->in_required = mod->in_optional = mod->in_always = mod->match = 0;
+	strv_clear(&mod->reasons);
+	mod->more_reasons = 0;
+	strv_clear(&mod->params);
+	mod->match_root = NULL;
+	mod->state = 0;
+	mod->index = 0;
+}
+
+static const char *const edge_words[] = {
+	[EDGE_HARD] = "dependency",
+	[EDGE_PRE] = "softdep pre",
+	[EDGE_POST] = "softdep post",
+	[EDGE_WEAK] = "weakdep",
+};
+
+static int add_roots(struct moddep *m, struct worklist *w)
+{
+	for (size_t i = 0; i < m->nreqs; i++) {
+		const struct request *q = &m->reqs[i];
+		for (size_t j = 0; j < q->lk->n; j++) {
+			struct mod *mod = q->lk->mods[j];
+			if (!q->lk->by_name && blacklisted(m, mod))
+				continue;
+			int r = include(w, mod);
+			if (r >= 0 && q->lk->by_name)
+				r = add_reason(mod, "asked by %s", q->origin);
+			else if (r >= 0)
+				r = add_reason(mod, "asked by %s as alias '%s'",
+					       q->origin, q->name);
+			if (r >= 0 && *q->params &&
+			    !strv_contains(&mod->params, q->params))
+				r = strv_push(&mod->params, q->params);
+			if (r < 0)
+				return r;
+			if (q->load == MODDEP_LOAD_ALWAYS)
+				mod->root_always = 1;
+			else
+				mod->root_match = 1;
+			if (q->optional)
+				mod->root_optional = 1;
+			else
+				mod->root_required = 1;
+		}
+	}
+	return 0;
+}
+
+static int close_over(struct moddep *m, struct worklist *w)
+{
+	for (size_t i = 0; i < w->n; i++) {
+		struct mod *mod = w->v[i];
+		int r = expand(m, mod);
+		if (r < 0) {
+			if (!m->error_subject)
+				set_subject(m, mod->name);
+			return r;
+		}
+		for (size_t e = 0; e < mod->nedges; e++) {
+			const struct edge *ed = &mod->edges[e];
+			r = include(w, ed->to);
+			if (r >= 0 && ed->via)
+				r = add_reason(ed->to, "%s of '%s' (alias '%s')",
+					       edge_words[ed->kind], mod->name, ed->via);
+			else if (r >= 0)
+				r = add_reason(ed->to, "%s of '%s'", edge_words[ed->kind],
+					       mod->name);
+			if (r < 0)
+				return r;
+		}
+	}
+	return 0;
+}
+
+/* Mark what `flag` of each root reaches through edges of the kinds in `mask`. */
+static int mark(struct worklist *w, size_t off_root, size_t off_mark, unsigned mask)
+{
+	struct mod **stack = malloc((w->n ? w->n : 1) * sizeof(*stack));
+	if (!stack)
+		return -ENOMEM;
+	size_t sp = 0;
+	for (size_t i = 0; i < w->n; i++) {
+		struct mod *mod = w->v[i];
+		int *root = (int *)((char *)mod + off_root),
+		    *mk = (int *)((char *)mod + off_mark);
+		if (*root && !*mk) {
+			*mk = 1;
+			stack[sp++] = mod;
+		}
+	}
+	while (sp) {
+		struct mod *mod = stack[--sp];
+		for (size_t e = 0; e < mod->nedges; e++) {
+			struct mod *to = mod->edges[e].to;
+			int *mk = (int *)((char *)to + off_mark);
+			if ((mask & EDGE_BIT(mod->edges[e].kind)) && !*mk) {
+				*mk = 1;
+				stack[sp++] = to;
+			}
+		}
+	}
+	free(stack);
+	return 0;
+}
+
+static void visit(struct moddep *m, struct mod *mod)
+{
+	if (mod->state)
+		return; /* placed, or a cycle of softdeps: break it here */
+	mod->state = 1;
+	for (size_t e = 0; e < mod->nedges; e++)
+		if (mod->edges[e].kind == EDGE_PRE)
+			visit(m, mod->edges[e].to);
+	for (size_t e = 0; e < mod->nedges; e++)
+		if (mod->edges[e].kind == EDGE_HARD)
+			visit(m, mod->edges[e].to);
+	mod->state = 2;
+	mod->index = m->norder;
+	m->order[m->norder++] = mod;
+	for (size_t e = 0; e < mod->nedges; e++)
+		if (mod->edges[e].kind == EDGE_POST || mod->edges[e].kind == EDGE_WEAK)
+			visit(m, mod->edges[e].to);
+}
+
+static int add_missing(struct moddep *m, const char *fw, const char *module)
+{
+	if (m->nmissing == m->capmissing) {
+		size_t cap = m->capmissing ? m->capmissing * 2 : 32;
+		struct missing_fw *v = realloc(m->missing, cap * sizeof(*v));
+		if (!v)
+			return -ENOMEM;
+		m->missing = v;
+		m->capmissing = cap;
+	}
+	struct missing_fw *x = &m->missing[m->nmissing];
+	x->name = strdup(fw);
+	x->module = strdup(module);
+	if (!x->name || !x->module) {
+		free(x->name);
+		free(x->module);
+		return -ENOMEM;
+	}
+	m->nmissing++;
+	return 0;
+}
+
+/* The firmware= of a module's modinfo; a module libkmod cannot read is an error. */
+static int read_modinfo(struct moddep *m, struct mod *mod)
+{
+	if (mod->firmware_read)
+		return 0;
+	struct stat st;
+	_cleanup_close_ int fd = open(mod->path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0 || fstat(fd, &st) < 0) {
+		int r = negative_errno();
+		set_subject(m, mod->path);
+		return r;
+	}
+	mod->size = st.st_size;
+	struct kmod_list *info = NULL, *l;
+	if (kmod_module_get_info(mod->km, &info) < 0) {
+		/* A libkmod built without this compression (Debian's has no zlib). */
+		mod->firmware_read = -1;
+		return 0;
+	}
+	int r = 0;
+	kmod_list_foreach(l, info)
+	{
+		if (r >= 0 && streq(kmod_module_info_get_key(l), "firmware"))
+			r = strv_push(&mod->firmware, kmod_module_info_get_value(l));
+	}
+	kmod_module_info_free_list(info);
+	if (r < 0)
+		return r;
+	mod->firmware_read = 1;
+	return 0;
+}
+
+static int collect_firmware(struct moddep *m)
+{
+	for (size_t i = 0; i < m->norder; i++) {
+		struct mod *mod = m->order[i];
+		int r = read_modinfo(m, mod);
+		if (r < 0)
+			return r;
+		m->module_bytes += (unsigned long long)mod->size;
+		if (kmod_module_get_install_commands(mod->km))
+			m->install_commands++;
+		for (size_t f = 0; f < mod->firmware.n; f++) {
+			const char *name = mod->firmware.v[f];
+			if (tfind(name, &m->fw_seen, compare_str))
+				continue;
+			char *copy = strdup(name);
+			if (!copy || !tsearch(copy, &m->fw_seen, compare_str)) {
+				free(copy);
+				return -ENOMEM;
+			}
+			r = firmware_find(&m->fw, m->root, m->kver, name);
+			if (r == -ENOMEM)
+				return r;
+			if (r < 0) {
+				log_debug("firmware '%s' of module '%s': %s", name,
+					  mod->name, strerror(-r));
+				r = add_missing(m, name, mod->name);
+				if (r < 0)
+					return r;
+			}
+		}
+	}
+	return 0;
+}
+
+int moddep_resolve(struct moddep *m)
+{
+	if (m->resolved)
+		return 0;
+	set_subject(m, NULL);
+	clear_result(m);
+	for (size_t i = 0; i < m->nmods; i++)
+		reset_mod(m->mods[i]);
+	struct worklist w = {0};
+	int r = add_roots(m, &w);
+	if (r >= 0)
+		r = close_over(m, &w);
+	if (r >= 0)
+		r = mark(&w, offsetof(struct mod, root_required),
+			 offsetof(struct mod, in_required), EDGE_BIT(EDGE_HARD));
+	if (r >= 0)
+		r = mark(&w, offsetof(struct mod, root_optional),
+			 offsetof(struct mod, in_optional), EDGE_BIT(EDGE_HARD));
+	if (r >= 0)
+		r = mark(&w, offsetof(struct mod, root_always),
+			 offsetof(struct mod, in_always),
+			 EDGE_BIT(EDGE_HARD) | EDGE_BIT(EDGE_PRE) | EDGE_BIT(EDGE_POST));
+	if (r >= 0 && w.n > ABI_PLAN_MAX_MODULES)
+		r = -E2BIG;
+	if (r >= 0 && !(m->order = malloc((w.n ? w.n : 1) * sizeof(*m->order))))
+		r = -ENOMEM;
+	if (r < 0) {
+		free(w.v);
+		return r;
+	}
+	/* On-demand modules and the post softdeps that follow them. */
+	for (size_t i = 0; i < w.n; i++) {
+		struct mod *mod = w.v[i];
+		if (!mod->root_match || mod->in_always)
+			continue;
+		mod->match = 1;
+		for (size_t e = 0; e < mod->nedges; e++) {
+			struct mod *to = mod->edges[e].to;
+			if (mod->edges[e].kind == EDGE_POST && !to->in_always &&
+			    !to->match) {
+				to->match = 1;
+				to->match_root = mod;
+			}
+		}
+	}
+	/* Roots in the order asked, each after what it needs. */
+	for (size_t i = 0; i < w.n; i++)
+		visit(m, w.v[i]);
+	free(w.v);
+	r = collect_firmware(m);
+	if (r < 0)
+		return r;
+	if (m->install_commands)
+		log_verbose("%zu module(s) have install commands in modprobe.d: these "
+			    "are not "
+			    "run, the init loads the module itself",
+			    m->install_commands);
+	m->resolved = 1;
+	return 0;
+}
+
+size_t moddep_missing_firmware(const struct moddep *m)
+{
+	return m->nmissing;
+}
+
+/* ---- stage
+ * ------------------------------------------------------------------------------ */
+
+static int load_aliases(struct moddep *m)
+{
+	if (m->aliases_loaded)
+		return 0;
+	_cleanup_free_ char *path = NULL;
+	if (asprintf(&path, "%s/modules.alias", m->moddir) < 0)
+		return -ENOMEM;
+	FILE *f = fopen(path, "re");
+	if (!f) {
+		m->aliases_loaded = 1;
+		return errno == ENOENT ? 0 : negative_errno();
+	}
+	_cleanup_free_ char *line = NULL;
+	size_t cap = 0;
+	int r = 0;
+	while (r >= 0 && getline(&line, &cap, f) > 0) {
+		char pattern[ABI_PLAN_MAX_LINE], name[256];
+		if (sscanf(line, "alias %4095s %255s", pattern, name) != 2)
+			continue;
+		struct alias_list key = {.name = name}, *a;
+		struct alias_list **hit = tfind(&key, &m->aliases, compare_alias_list);
+		if (hit)
+			a = *hit;
+		else {
+			a = calloc(1, sizeof(*a));
+			if (!a || !(a->name = strdup(name)) ||
+			    !tsearch(a, &m->aliases, compare_alias_list)) {
+				if (a)
+					free(a->name);
+				free(a);
+				r = -ENOMEM;
+				break;
+			}
+		}
+		r = strv_push(&a->patterns, pattern);
+	}
+	fclose(f);
+	if (r >= 0)
+		m->aliases_loaded = 1;
+	return r;
+}
+
+static const struct strv *aliases_of(const struct moddep *m, const char *name)
+{
+	struct alias_list key = {.name = (char *)name};
+	struct alias_list **hit = tfind(&key, &m->aliases, compare_alias_list);
+	return hit ? &(*hit)->patterns : NULL;
+}
+
+/* Options from modprobe.d first, then the parameters of the requests. */
+static int params_of(const struct moddep *m, const struct mod *mod, char **ret)
+{
+	size_t size;
+	char *s = NULL;
+	FILE *f = open_memstream(&s, &size);
+	if (!f)
+		return -ENOMEM;
+	int first = 1;
+	for (size_t i = 0; i < m->noptions; i++)
+		if (streq(m->options[i].name, mod->name)) {
+			fprintf(f, "%s%s", first ? "" : " ", m->options[i].value);
+			first = 0;
+		}
+	for (size_t i = 0; i < mod->params.n; i++) {
+		fprintf(f, "%s%s", first ? "" : " ", mod->params.v[i]);
+		first = 0;
+	}
+	if (fclose(f) != 0) {
+		free(s);
+		return -ENOMEM;
+	}
+	for (char *p = s; *p; p++)
+		if (*p == '\t' || *p == '\n')
+			*p = ' ';
+	*ret = s;
+	return 0;
+}
+
+static int plan_flags(const struct mod *mod, char *buf)
+{
+	char *p = buf;
+	if (mod->in_always)
+		*p++ = ABI_FLAG_ALWAYS;
+	else if (mod->match)
+		*p++ = ABI_FLAG_MATCH;
+	if (!mod->in_required && mod->in_optional)
+		*p++ = ABI_FLAG_OPTIONAL;
+	if (!mod->in_required && !mod->in_optional)
+		*p++ = ABI_FLAG_SOFTDEP;
+	*p = '\0';
+	return 0;
+}
+
+/* Indexes of what must be loaded before `mod`: hard deps and pre softdeps, transitively.
+ */
+static int before_of(struct mod *mod, unsigned stamp, size_t *out, size_t *ret_n)
+{
+	size_t n = 0, sp = 0;
+	struct mod **stack = malloc(sizeof(*stack) * (ABI_PLAN_MAX_MODULES + 1));
+	if (!stack)
+		return -ENOMEM;
+	mod->stamp = stamp;
+	stack[sp++] = mod;
+	while (sp) {
+		struct mod *x = stack[--sp];
+		for (size_t e = 0; e < x->nedges; e++) {
+			struct mod *to = x->edges[e].to;
+			enum edge_kind k = x->edges[e].kind;
+			if ((k != EDGE_HARD && k != EDGE_PRE) || to->stamp == stamp)
+				continue;
+			to->stamp = stamp;
+			if (to->index < mod->index)
+				out[n++] = to->index;
+			stack[sp++] = to;
+		}
+	}
+	free(stack);
+	*ret_n = n;
+	return 0;
+}
+
+static int compare_size(const void *a, const void *b)
+{
+	size_t x = *(const size_t *)a, y = *(const size_t *)b;
+	return x < y ? -1 : x > y;
+}
+
+static int add_alias_records(struct plan *p, const struct strv *patterns, size_t index)
+{
+	for (size_t i = 0; patterns && i < patterns->n; i++) {
+		int r = plan_add_alias(p, patterns->v[i], index);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+static int build_plan(struct moddep *m, struct plan *p)
+{
+	int r = plan_add_fact(p, "generator", "mkinitramfs " MKINITRAMFS_VERSION);
+	if (r < 0)
+		return r;
+	_cleanup_free_ size_t *deps = calloc(m->norder + 1, sizeof(*deps));
+	if (!deps)
+		return -ENOMEM;
+	static unsigned stamp;
+	for (size_t i = 0; i < m->norder; i++) {
+		struct mod *mod = m->order[i];
+		_cleanup_free_ char *params = NULL, *path = NULL;
+		char flags[8];
+		size_t ndeps;
+		plan_flags(mod, flags);
+		r = before_of(mod, ++stamp, deps, &ndeps);
+		if (r < 0)
+			return r;
+		qsort(deps, ndeps, sizeof(*deps), compare_size);
+		r = params_of(m, mod, &params);
+		if (r < 0)
+			return r;
+		if (asprintf(&path, "/lib/modules/%s/%s", m->kver, mod->relpath) < 0)
+			return -ENOMEM;
+		r = plan_add_module(p, mod->name, path, flags, deps, ndeps, params);
+		if (r < 0) {
+			set_subject(m, mod->name);
+			return r;
+		}
+	}
+	for (size_t i = 0; i < m->norder; i++) {
+		struct mod *mod = m->order[i];
+		if (!mod->match)
+			continue;
+		const struct mod *root = mod->match_root ? mod->match_root : mod;
+		r = add_alias_records(p, aliases_of(m, root->name), mod->index);
+		if (r < 0) {
+			set_subject(m, mod->name);
+			return r;
+		}
+	}
+	return 0;
+}
+
+static int stage_plan(struct moddep *m, struct stage *stage)
+{
+	struct plan *p = NULL;
+	int r = plan_new(m->kver, &p);
+	if (r < 0)
+		return r;
+	const char *text;
+	size_t size;
+	r = build_plan(m, p);
+	if (r >= 0)
+		r = plan_render(p, &text, &size);
+	if (r >= 0)
+		r = stage_add_data(stage, ABI_PLAN_PATH, 0644, text, size);
+	plan_free(p);
+	return r;
+}
+
+static int read_text(const char *path, char **ret)
+{
+	FILE *f = fopen(path, "re");
+	if (!f) {
+		*ret = NULL;
+		return errno == ENOENT ? 0 : negative_errno();
+	}
+	char *s = NULL;
+	size_t size = 0;
+	FILE *mem = open_memstream(&s, &size);
+	if (!mem) {
+		fclose(f);
+		return -ENOMEM;
+	}
+	char buf[65536];
+	size_t n;
+	while ((n = fread(buf, 1, sizeof(buf), f)) > 0)
+		fwrite(buf, 1, n, mem);
+	int bad = ferror(f);
+	fclose(f);
+	if (fclose(mem) != 0 || bad) {
+		free(s);
+		return bad ? -EIO : -ENOMEM;
+	}
+	*ret = s;
+	return 0;
+}
+
+static int stage_text(struct stage *stage, const char *kver, const char *name,
+		      const char *text)
+{
+	_cleanup_free_ char *path = NULL;
+	if (asprintf(&path, "lib/modules/%s/%s", kver, name) < 0)
+		return -ENOMEM;
+	return stage_add_data(stage, path, 0644, text, strlen(text));
+}
+
+static int stage_indexes(struct moddep *m, struct stage *stage)
+{
+	struct modindex_module *v = calloc(m->norder + 1, sizeof(*v));
+	const char **deps = NULL;
+	size_t total = 0;
+	for (size_t i = 0; i < m->norder; i++)
+		total += m->order[i]->nedges;
+	deps = calloc(total + 1, sizeof(*deps));
+	_cleanup_free_ char *order = NULL, *order_path = NULL;
+	struct modindex_text t = {0};
+	int r = v && deps ? 0 : -ENOMEM;
+	if (r >= 0 && asprintf(&order_path, "%s/modules.order", m->moddir) < 0)
+		r = -ENOMEM;
+	if (r >= 0)
+		r = read_text(order_path, &order);
+	for (size_t i = 0, d = 0; r >= 0 && i < m->norder; i++) {
+		const struct mod *mod = m->order[i];
+		const struct softdep_rule *rule = find_rule(m, mod->name);
+		const struct strv *al = aliases_of(m, mod->name);
+		v[i] = (struct modindex_module){
+			.name = mod->name,
+			.relpath = mod->relpath,
+			.deps = deps + d,
+			.aliases = al ? (const char *const *)al->v : NULL,
+			.naliases = al ? al->n : 0,
+			.softdep =
+				rule && (rule->pre.n || rule->post.n) ? rule->text : NULL,
+		};
+		/* depmod's modules.dep lists the last-loaded dependency first. */
+		for (size_t e = mod->nedges; e-- > 0;)
+			if (mod->edges[e].kind == EDGE_HARD) {
+				deps[d++] = mod->edges[e].to->relpath;
+				v[i].ndeps++;
+			}
+	}
+	if (r >= 0)
+		r = modindex_render(v, m->norder, order, &t);
+	if (r >= 0)
+		r = stage_text(stage, m->kver, "modules.dep", t.dep);
+	if (r >= 0)
+		r = stage_text(stage, m->kver, "modules.alias", t.alias);
+	if (r >= 0)
+		r = stage_text(stage, m->kver, "modules.softdep", t.softdep);
+	if (r >= 0)
+		r = stage_text(stage, m->kver, "modules.order", t.order);
+	modindex_text_clear(&t);
+	free(v);
+	free(deps);
+	return r;
+}
+
+/* Builtins are builtins whatever the subset: the tree's own lists, as they are. */
+static int stage_builtin_lists(struct moddep *m, struct stage *stage)
+{
+	static const char *const names[] = {"modules.builtin", "modules.builtin.modinfo"};
+	for (size_t i = 0; i < ARRAY_SIZE(names); i++) {
+		_cleanup_free_ char *src = NULL, *dst = NULL;
+		if (asprintf(&src, "%s/%s", m->moddir, names[i]) < 0 ||
+		    asprintf(&dst, "lib/modules/%s/%s", m->kver, names[i]) < 0)
+			return -ENOMEM;
+		if (access(src, F_OK) < 0)
+			continue;
+		int r = stage_add_file(stage, dst, 0644, src);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+int moddep_stage(struct moddep *m, struct stage *stage)
+{
+	int r = moddep_resolve(m);
+	if (r < 0)
+		return r;
+	for (size_t i = 0; i < m->norder; i++) {
+		const struct mod *mod = m->order[i];
+		_cleanup_free_ char *dst = NULL;
+		/* Fail now, naming the file, rather than when the image is written. */
+		if (access(mod->path, R_OK) < 0) {
+			r = negative_errno();
+			set_subject(m, mod->path);
+			return r;
+		}
+		if (asprintf(&dst, "lib/modules/%s/%s", m->kver, mod->relpath) < 0)
+			return -ENOMEM;
+		if (mod->compressed)
+			r = stage_add_compressed(stage, dst, 0644, mod->path);
+		else
+			r = stage_add_file(stage, dst, 0644, mod->path);
+		if (r < 0) {
+			set_subject(m, dst);
+			return r;
+		}
+	}
+	r = firmware_stage(&m->fw, stage);
+	if (r < 0)
+		return r;
+	r = load_aliases(m);
+	if (r >= 0)
+		r = stage_plan(m, stage);
+	if (r >= 0)
+		r = stage_indexes(m, stage);
+	if (r >= 0)
+		r = stage_builtin_lists(m, stage);
+	return r;
+}
+
+/* ---- explain
+ * ----------------------------------------------------------------------------- */
+
+void moddep_explain(const struct moddep *m, FILE *out)
+{
+	for (size_t i = 0; i < m->nreqs; i++) {
+		const struct request *q = &m->reqs[i];
+		for (size_t b = 0; b < q->lk->builtins.n; b++)
+			fprintf(out, "module '%s': builtin, asked by %s\n",
+				q->lk->builtins.v[b], q->origin);
+		if (!q->lk->n && !q->lk->builtins.n)
+			fprintf(out, "module '%s': not found, optional, asked by %s\n",
+				q->name, q->origin);
+		for (size_t j = 0; j < q->lk->n; j++)
+			if (!q->lk->by_name && blacklisted(m, q->lk->mods[j]))
+				fprintf(out,
+					"module '%s': blacklisted, left out (alias '%s' "
+					"asked by "
+					"%s)\n",
+					q->lk->mods[j]->name, q->name, q->origin);
+	}
+	for (size_t i = 0; i < m->norder; i++) {
+		const struct mod *mod = m->order[i];
+		char flags[8];
+		plan_flags(mod, flags);
+		fprintf(out, "module '%s' [%s]: ", mod->name, *flags ? flags : "-");
+		for (size_t r = 0; r < mod->reasons.n; r++)
+			fprintf(out, "%s%s", r ? ", " : "", mod->reasons.v[r]);
+		if (mod->more_reasons)
+			fprintf(out, " and %zu more", mod->more_reasons);
+		if (mod->firmware_read < 0)
+			fprintf(out, " (modinfo unreadable: firmware unknown)");
+		fputc('\n', out);
+	}
+	for (size_t i = 0; i < m->fw.n; i++)
+		fprintf(out, "firmware '%s'%s%s\n", m->fw.v[i].path,
+			m->fw.v[i].target ? " -> " : "",
+			m->fw.v[i].target ? m->fw.v[i].target : "");
+	for (size_t i = 0; i < m->nmissing; i++)
+		fprintf(out, "firmware '%s' of module '%s': not found\n",
+			m->missing[i].name, m->missing[i].module);
+	unsigned long long fw_bytes = 0;
+	size_t fw_files = 0;
+	for (size_t i = 0; i < m->fw.n; i++)
+		if (!m->fw.v[i].target) {
+			fw_bytes += (unsigned long long)m->fw.v[i].size;
+			fw_files++;
+		}
+	fprintf(out,
+		"total: %zu modules, %zu firmware files (%zu missing), %llu bytes before "
+		"decompression\n",
+		m->norder, fw_files, m->nmissing, m->module_bytes + fw_bytes);
+}
+
+/* ---- for tests and tools
+ * --------------------------------------------------------------- */
+
+size_t moddep_closure_size(const struct moddep *m)
+{
+	return m->norder;
+}
+
+const char *moddep_closure_name(const struct moddep *m, size_t i)
+{
+	return i < m->norder ? m->order[i]->name : NULL;
+}
+
+const char *moddep_closure_path(const struct moddep *m, size_t i)
+{
+	return i < m->norder ? m->order[i]->path : NULL;
+}
+
+int moddep_reset(struct moddep *m)
+{
+	for (size_t i = 0; i < m->nreqs; i++) {
+		free(m->reqs[i].name);
+		free(m->reqs[i].params);
+		free(m->reqs[i].origin);
+	}
+	m->nreqs = 0;
+	clear_result(m);
+	return 0;
+}
+
+int moddep_lookup(struct moddep *m, const char *name_or_alias, struct strv *names)
+{
+	struct lookup *lk;
+	int r = lookup(m, name_or_alias, &lk);
+
+	for (size_t i = 0; r >= 0 && i < lk->n; i++)
+		if (!strv_contains(names, lk->mods[i]->name))
+			r = strv_push(names, lk->mods[i]->name);
+	for (size_t i = 0; r >= 0 && i < lk->builtins.n; i++)
+		if (!strv_contains(names, lk->builtins.v[i]))
+			r = strv_push(names, lk->builtins.v[i]);
+	return r;
+}

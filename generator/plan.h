@@ -1,0 +1,27 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* The writer of the boot plan read by /init, in the format of init/abi.h. */
+#ifndef MKINITRAMFS_PLAN_H
+#define MKINITRAMFS_PLAN_H
+
+#include <stddef.h>
+
+struct plan;
+
+int plan_new(const char *kver, struct plan **ret);
+void plan_free(struct plan *p);
+
+/*
+ * Append an M record; modules must be added in load order. `flags` are the ABI_FLAG_*
+ * letters ("" for none), `deps` indexes of earlier records. Returns the new record's
+ * index, or -EINVAL (a TAB or newline in a field, a dep not earlier), -E2BIG (beyond
+ * the ABI limits).
+ */
+int plan_add_module(struct plan *p, const char *name, const char *path, const char *flags,
+		    const size_t *deps, size_t ndeps, const char *params);
+int plan_add_alias(struct plan *p, const char *pattern, size_t index);
+int plan_add_fact(struct plan *p, const char *key, const char *value);
+
+/* The plan's text; owned by `p`, valid until the next change. */
+int plan_render(struct plan *p, const char **ret_text, size_t *ret_size);
+
+#endif

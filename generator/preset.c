@@ -1,0 +1,271 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Presets: which images to build for a kernel, in mkinitcpio's preset format. */
+#include <dirent.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "preset.h"
+#include "util.h"
+
+static const char *const image_suffixes[] = {"_image", "_kver", "_config", "_options",
+					     "_uki", "_efi_image", "_microcode"};
+
+static _printf_(2, 3) int fail(struct conf_error *err, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(err->message, sizeof(err->message), fmt, ap);
+	va_end(ap);
+	return -EINVAL;
+}
+
+static char *dup_or_null(const char *s)
+{
+	return s ? strdup(s) : NULL;
+}
+
+static const char *get_for(const struct conf *conf, const char *image, const char *suffix)
+{
+	char key[256];
+	snprintf(key, sizeof(key), "%s%s", image, suffix);
+	return conf_get_string(conf, key);
+}
+
+/* Split "-S autodetect,shell -z xz" (or an array) into words. */
+static int option_words(const struct conf *conf, const char *image, struct strv *words)
+{
+	char key[256];
+	snprintf(key, sizeof(key), "%s_options", image);
+	const struct strv *v = conf_get(conf, key);
+	for (size_t i = 0; v && i < v->n; i++) {
+		_cleanup_free_ char *copy = strdup(v->v[i]);
+		char *save = NULL;
+		if (!copy)
+			return -ENOMEM;
+		for (char *w = strtok_r(copy, " \t\n", &save); w; w = strtok_r(NULL, " \t\n", &save)) {
+			int r = strv_push(words, w);
+			if (r < 0)
+				return r;
+		}
+	}
+	return 0;
+}
+
+static int push_comma_list(struct strv *out, const char *list)
+{
+	_cleanup_free_ char *copy = strdup(list);
+	char *save = NULL;
+	if (!copy)
+		return -ENOMEM;
+	for (char *w = strtok_r(copy, ",", &save); w; w = strtok_r(NULL, ",", &save)) {
+		int r = strv_contains(out, w) ? 0 : strv_push(out, w);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+static int parse_image_options(const struct strv *words, struct preset_image *img,
+			       const char *path, struct conf_error *err)
+{
+	for (size_t i = 0; i < words->n; i++) {
+		const char *w = words->v[i], *arg = i + 1 < words->n ? words->v[i + 1] : NULL;
+		int r = 0;
+		if (!streq(w, "-S") && !streq(w, "-A") && !streq(w, "-z") && !streq(w, "-c") &&
+		    !streq(w, "-k"))
+			return fail(err, "%s: %s_options: unsupported option '%s' (known: -A, -S, "
+					 "-z, -c, -k)",
+				    path, img->name, w);
+		if (!arg)
+			return fail(err, "%s: %s_options: option '%s' needs an argument", path,
+				    img->name, w);
+		i++;
+		if (streq(w, "-S"))
+			r = push_comma_list(&img->skip_hooks, arg);
+		else if (streq(w, "-A"))
+			r = push_comma_list(&img->add_hooks, arg);
+		else {
+			char **slot = streq(w, "-z") ? &img->compress
+				      : streq(w, "-c") ? &img->config
+						       : &img->kver;
+			free(*slot);
+			*slot = strdup(arg);
+			r = *slot ? 0 : -ENOMEM;
+		}
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+static int load_image(const struct conf *conf, const char *path, const char *name,
+		      struct preset_image *img, struct conf_error *err)
+{
+	struct strv words = STRV_INIT;
+	const char *image = get_for(conf, name, "_image");
+	const char *kver = get_for(conf, name, "_kver");
+	const char *config = get_for(conf, name, "_config");
+	int r;
+
+	if (!kver)
+		kver = conf_get_string(conf, "ALL_kver");
+	if (!config)
+		config = conf_get_string(conf, "ALL_config");
+	img->name = strdup(name);
+	if (!img->name)
+		return -ENOMEM;
+	if (!image)
+		return fail(err, "%s: preset '%s' has no '%s_image'", path, name, name);
+	if (!kver)
+		return fail(err, "%s: preset '%s' has no kernel: set 'ALL_kver' or '%s_kver'",
+			    path, name, name);
+	img->image = strdup(image);
+	img->kver = strdup(kver);
+	img->config = dup_or_null(config);
+	if (!img->image || !img->kver || (config && !img->config))
+		return -ENOMEM;
+	r = option_words(conf, name, &words);
+	if (r >= 0)
+		r = parse_image_options(&words, img, path, err);
+	strv_clear(&words);
+	return r;
+}
+
+static int key_belongs(const char *key, const struct strv *presets)
+{
+	if (streq(key, "PRESETS") || streq(key, "ALL_kver") || streq(key, "ALL_config") ||
+	    streq(key, "ALL_microcode"))
+		return 1;
+	for (size_t i = 0; presets && i < presets->n; i++) {
+		size_t n = strlen(presets->v[i]);
+		if (strncmp(key, presets->v[i], n) != 0)
+			continue;
+		for (size_t s = 0; s < ARRAY_SIZE(image_suffixes); s++)
+			if (streq(key + n, image_suffixes[s]))
+				return 1;
+	}
+	return 0;
+}
+
+static int check_keys(const struct conf *conf, const char *path, struct conf_error *err)
+{
+	const struct strv *keys = conf_keys(conf);
+	const struct strv *presets = conf_get(conf, "PRESETS");
+	for (size_t i = 0; i < keys->n; i++)
+		if (!key_belongs(keys->v[i], presets))
+			return fail(err, "%s: unknown key '%s' (not ALL_* nor <preset>_* of "
+					 "PRESETS)",
+				    path, keys->v[i]);
+	return 0;
+}
+
+static int resolve_path(const char *name_or_path, const char *dir, char **ret)
+{
+	if (strchr(name_or_path, '/'))
+		*ret = strdup(name_or_path);
+	else if (asprintf(ret, "%s/%s.preset", dir, name_or_path) < 0)
+		*ret = NULL;
+	return *ret ? 0 : -ENOMEM;
+}
+
+static void conf_freep(struct conf **c)
+{
+	conf_free(*c);
+}
+
+static int preset_fill(struct preset *p, const struct conf *conf, struct conf_error *err)
+{
+	const struct strv *names = conf_get(conf, "PRESETS");
+	int r = check_keys(conf, p->path, err);
+
+	if (r < 0)
+		return r;
+	if (!names || !names->n)
+		return fail(err, "%s: 'PRESETS' is missing or empty", p->path);
+	p->images = calloc(names->n, sizeof(*p->images));
+	if (!p->images)
+		return -ENOMEM;
+	for (size_t i = 0; i < names->n; i++) {
+		p->count = i + 1;
+		r = load_image(conf, p->path, names->v[i], &p->images[i], err);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+int preset_load(const char *name_or_path, const char *dir, struct preset **ret,
+		struct conf_error *err)
+{
+	_cleanup_(conf_freep) struct conf *conf = NULL;
+	struct preset *p = calloc(1, sizeof(*p));
+	int r;
+
+	if (!p)
+		return -ENOMEM;
+	r = resolve_path(name_or_path, dir, &p->path);
+	if (r >= 0) {
+		const char *base = strrchr(p->path, '/');
+		p->name = strndup(base + 1, strcspn(base + 1, "."));
+		r = p->name ? conf_new(&conf) : -ENOMEM;
+	}
+	if (r >= 0)
+		r = conf_load_file(conf, p->path, NULL, err);
+	if (r >= 0)
+		r = preset_fill(p, conf, err);
+	if (r < 0) {
+		preset_free(p);
+		return r;
+	}
+	*ret = p;
+	return 0;
+}
+
+void preset_free(struct preset *p)
+{
+	if (!p)
+		return;
+	for (size_t i = 0; i < p->count; i++) {
+		struct preset_image *img = &p->images[i];
+		free(img->name);
+		free(img->image);
+		free(img->kver);
+		free(img->config);
+		free(img->compress);
+		strv_clear(&img->add_hooks);
+		strv_clear(&img->skip_hooks);
+	}
+	free(p->images);
+	free(p->name);
+	free(p->path);
+	free(p);
+}
+
+int preset_list_dir(const char *dir, struct strv *ret)
+{
+	struct strv paths = STRV_INIT;
+	struct dirent *de;
+	DIR *d = opendir(dir);
+	int r = 0;
+
+	if (!d)
+		return negative_errno();
+	while (r >= 0 && (de = readdir(d))) {
+		size_t n = strlen(de->d_name);
+		if (de->d_name[0] == '.' || n <= 7 || !streq(de->d_name + n - 7, ".preset"))
+			continue;
+		char *path;
+		r = asprintf(&path, "%s/%s", dir, de->d_name) < 0 ? -ENOMEM
+								   : strv_push_take(&paths, path);
+	}
+	closedir(d);
+	if (r < 0) {
+		strv_clear(&paths);
+		return r;
+	}
+	strv_sort(&paths);
+	*ret = paths;
+	return 0;
+}

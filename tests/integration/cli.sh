@@ -1,0 +1,86 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+# The command line as a user meets it: usage errors, messages naming what is wrong, and
+# an image of the real Debian kernel that is valid, reproducible and listable.
+source "$(dirname "$0")/../lib.sh"
+t_tmpdir
+t_fixture
+cd "$T_TMP"
+
+run() { # run EXPECTED_RC NAME ARGS...: stdout+stderr to out.txt
+	local want=$1 name=$2
+	shift 2
+	"$MKINITRAMFS" "$@" >out.txt 2>&1
+	local rc=$?
+	if [ "$rc" = "$want" ]; then t_pass "$name (exit $rc)"; else
+		t_fail "$name: exit $rc, wanted $want"
+		sed 's/^/    | /' out.txt
+	fi
+}
+
+run 0 "--version" -V
+t_grep "version names the program" '^mkinitramfs [0-9]+\.[0-9]+' out.txt
+run 0 "--help" -h
+t_grep "help lists --moduleroot" 'moduleroot' out.txt
+run 2 "unknown option" --frobnicate
+run 2 "no output given" -k "$KVER" -r "$KROOT"
+run 2 "stray argument" -g x.img extra
+
+printf 'MODULES=(virtio_blk\n' >broken.conf
+run 1 "unterminated array" -k "$KVER" -r "$KROOT" -c broken.conf -g bad.img
+t_grep "syntax error names file and line" 'broken\.conf:1:[0-9]+: ' out.txt
+t_check "no image written on config error" test ! -e bad.img
+
+run 1 "missing -c config" -k "$KVER" -r "$KROOT" -c nonexistent.conf -g bad.img
+t_grep "missing config is named" "nonexistent\.conf" out.txt
+
+echo 'MODULES=(no_such_module_xyz)' >missing.conf
+run 1 "missing module" -k "$KVER" -r "$KROOT" -c missing.conf -g bad.img
+t_grep "missing module names module and tree" \
+	"module 'no_such_module_xyz' not found in '$KROOT/lib/modules/$KVER'" out.txt
+t_check "no image written on missing module" test ! -e bad.img
+
+echo 'MODULES=(no_such_module_xyz?)' >optional.conf
+run 0 "optional missing module is fine" -k "$KVER" -r "$KROOT" -c optional.conf -g opt.img
+
+run 1 "unknown kernel version" -k 0.0.0-nope -r "$KROOT" -c optional.conf -g bad.img
+t_grep "unknown kernel is named" "kernel '0\.0\.0-nope' not found" out.txt
+
+run 1 "kernel path that is not a bzImage" -k ./missing.conf -r "$KROOT" -g bad.img
+t_grep "bad kernel image is named" "missing\.conf" out.txt
+
+run 1 "unknown compression" -k "$KVER" -r "$KROOT" -c optional.conf -z brotli -g bad.img
+t_grep "unknown compression is named" "compression 'brotli'" out.txt
+
+# The real kernel: an image with a closure, read from the bzImage's version string.
+cat >virtio.conf <<'CONF'
+MODULES=(virtio_pci virtio_blk ext4 "nbd nbds_max=1024")
+CONF
+run 0 "build from the fixture kernel" -k "$KROOT/boot/vmlinuz-$KVER" -r "$KROOT" \
+	-c virtio.conf -g a.img
+run 0 "list the image" -l a.img
+cp out.txt a.list
+t_grep "list shows /init" ' /init$' a.list
+t_grep "list shows /dev/console as a char device" '^c.* /dev/console$' a.list
+t_grep "list shows the ext4 module" "/lib/modules/$KVER/.*/ext4\.ko$" a.list
+t_grep "list shows crc32c_generic (softdep of ext4)" 'crc32c_generic\.ko$' a.list
+t_grep "list shows the plan" ' /etc/mkinitramfs/plan$' a.list
+t_check "bsdtar reads the image" bsdtar -tf a.img
+run 0 "rebuild" -k "$KVER" -r "$KROOT" -c virtio.conf -g b.img
+t_check "rebuilds are byte-identical" cmp -s a.img b.img
+SOURCE_DATE_EPOCH=1700000000 "$MKINITRAMFS" -q -k "$KVER" -r "$KROOT" -c virtio.conf -g c.img
+t_check "another SOURCE_DATE_EPOCH changes the bytes" bash -c '! cmp -s a.img c.img'
+"$MKINITRAMFS" -l c.img >c.list
+t_check "another SOURCE_DATE_EPOCH keeps the listing" cmp -s a.list c.list
+
+# A failed build keeps the previous image as it was.
+cp a.img keep.img
+run 1 "failing build over an existing image" -k "$KVER" -r "$KROOT" -c missing.conf -g keep.img
+t_check "previous image untouched" cmp -s a.img keep.img
+t_check "no temporary files left" bash -c '[ -z "$(ls -A | grep tmp)" ]'
+
+# Extraction round trip.
+mkdir x
+run 0 "extract" -x a.img x
+t_check "extracted plan equals the listed one" test -s x/etc/mkinitramfs/plan
+t_check "extracted init is the built one" cmp -s x/init "$B/init"

@@ -1,0 +1,159 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Unit tests of moddep on the fake tree of tests/fixtures/basic.spec. */
+#include <criterion/criterion.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "abi.h"
+#include "moddep.h"
+#include "stage.h"
+
+#define KVER "1.0-test"
+
+static char root[4096];
+
+/* Build the tree once for all tests (they run in parallel processes): build, rename. */
+static void tree(void)
+{
+	const char *b = getenv("B") ? getenv("B") : "build";
+	struct stat st;
+	/* Keyed by the spec's and the script's mtimes: an edited spec gets a new tree. */
+	cr_assert_eq(stat("tests/fixtures/basic.spec", &st), 0);
+	long spec = (long)st.st_mtime;
+	cr_assert_eq(stat("tests/fixtures/mktree.sh", &st), 0);
+	snprintf(root, sizeof(root), "%s/tmp/unit-moddep-tree-%ld-%ld", b, spec,
+		 (long)st.st_mtime);
+	if (stat(root, &st) == 0)
+		return;
+	char tmp[4200], cmd[9000];
+	snprintf(tmp, sizeof(tmp), "%s.%d", root, (int)getpid());
+	snprintf(cmd, sizeof(cmd),
+		 "mkdir -p '%s/tmp' && tests/fixtures/mktree.sh tests/fixtures/basic.spec '%s' "
+		 "%s",
+		 b, tmp, KVER);
+	cr_assert_eq(system(cmd), 0, "mktree failed");
+	if (rename(tmp, root) < 0) {
+		snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmp);
+		cr_assert_eq(system(cmd), 0);
+	}
+}
+
+static struct moddep *open_tree(void)
+{
+	struct moddep *m;
+	tree();
+	cr_assert_eq(moddep_new(root, KVER, &m), 0);
+	return m;
+}
+
+static char *closure(struct moddep *m)
+{
+	static char buf[4096];
+	buf[0] = '\0';
+	for (size_t i = 0; i < moddep_closure_size(m); i++) {
+		strcat(buf, i ? " " : "");
+		strcat(buf, moddep_closure_name(m, i));
+	}
+	return buf;
+}
+
+Test(moddep, missing_kernel_version_is_enoent)
+{
+	struct moddep *m;
+	tree();
+	cr_assert_eq(moddep_new(root, "0.0-none", &m), -ENOENT);
+}
+
+Test(moddep, tree_without_depmod_is_enoexec)
+{
+	struct moddep *m;
+	char dir[4200];
+	tree();
+	snprintf(dir, sizeof(dir), "%s/../unit-nodep-%d/lib/modules/" KVER, root, (int)getpid());
+	char cmd[9000];
+	snprintf(cmd, sizeof(cmd), "mkdir -p '%s'", dir);
+	cr_assert_eq(system(cmd), 0);
+	snprintf(dir, sizeof(dir), "%s/../unit-nodep-%d", root, (int)getpid());
+	cr_assert_eq(moddep_new(dir, KVER, &m), -ENOEXEC);
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	cr_assert_eq(system(cmd), 0);
+}
+
+Test(moddep, missing_required_module_names_it)
+{
+	struct moddep *m = open_tree();
+	cr_assert_eq(moddep_request(m, "nosuch", "config", MODDEP_LOAD_ALWAYS), -ENOENT);
+	cr_assert_str_eq(moddep_error_subject(m), "nosuch");
+	cr_assert_eq(moddep_request(m, "nosuch? a=1", "config", MODDEP_LOAD_ALWAYS), 0);
+	cr_assert_eq(moddep_request(m, "   ", "config", MODDEP_LOAD_ALWAYS), -EINVAL);
+	moddep_free(m);
+}
+
+Test(moddep, closure_in_load_order_and_idempotent)
+{
+	struct moddep *m = open_tree();
+	cr_assert_eq(moddep_request(m, "chain-a", "config", MODDEP_LOAD_ALWAYS), 0);
+	cr_assert_eq(moddep_resolve(m), 0);
+	cr_assert_str_eq(closure(m), "chain_c chain_b chain_a nbd");
+	cr_assert_eq(moddep_resolve(m), 0);
+	cr_assert_str_eq(closure(m), "chain_c chain_b chain_a nbd");
+	/* Ask for more, resolve again: the earlier answer is extended, not duplicated. */
+	cr_assert_eq(moddep_request(m, "fs-fsx", "hook 'filesystems'", MODDEP_LOAD_ALWAYS), 0);
+	cr_assert_eq(moddep_resolve(m), 0);
+	cr_assert_str_eq(closure(m),
+			 "chain_c chain_b chain_a nbd hashy_fast hashy_generic fsx fsx_helper");
+	moddep_free(m);
+}
+
+Test(moddep, builtin_is_satisfied)
+{
+	struct moddep *m = open_tree();
+	cr_assert_eq(moddep_request(m, "bi_thing", "config", MODDEP_LOAD_ALWAYS), 0);
+	cr_assert_eq(moddep_request(m, "fs-bi", "config", MODDEP_LOAD_ALWAYS), 0);
+	cr_assert_eq(moddep_resolve(m), 0);
+	cr_assert_eq(moddep_closure_size(m), 0);
+	moddep_free(m);
+}
+
+static const char *plan_of(struct moddep *m, struct stage *stage)
+{
+	static char text[65536];
+	size_t n;
+	cr_assert_eq(moddep_stage(m, stage), 0);
+	const struct stage_entry *e = stage_entries(stage, &n);
+	for (size_t i = 0; i < n; i++)
+		if (!strcmp(e[i].path, ABI_PLAN_PATH + 1)) {
+			cr_assert_lt(e[i].size, sizeof(text));
+			memcpy(text, e[i].data, e[i].size);
+			text[e[i].size] = '\0';
+			return text;
+		}
+	cr_assert_fail("no plan staged");
+	return NULL;
+}
+
+Test(moddep, plan_has_params_flags_and_deps)
+{
+	struct moddep *m = open_tree();
+	struct stage *stage;
+	cr_assert_eq(stage_new(&stage), 0);
+	cr_assert_eq(moddep_request(m, "dia_top", "config", MODDEP_LOAD_ALWAYS), 0);
+	cr_assert_eq(moddep_request(m, "nbd nbds_max=1024", "config", MODDEP_LOAD_ALWAYS), 0);
+	cr_assert_eq(moddep_request(m, "netcard_b?", "config", MODDEP_LOAD_ON_MATCH), 0);
+	const char *plan = plan_of(m, stage);
+	cr_assert(strstr(plan, "M\tdia_top\t/lib/modules/" KVER
+			       "/kernel/drivers/misc/dia_top.ko\ta\t0,1,2\t\n"),
+		  "%s", plan);
+	cr_assert(strstr(plan, "\ta\t-\tmax_part=8 nbds_max=16 nbds_max=1024\n"), "%s", plan);
+	cr_assert(strstr(plan, "M\tnetcard_b\t/lib/modules/" KVER
+			       "/kernel/drivers/misc/netcard_b.ko\tmo\t-\t\n"),
+		  "%s", plan);
+	cr_assert(strstr(plan, "A\tpci:v00001234d0000000*sv*sd*bc*sc*i*\t5\n"), "%s", plan);
+	cr_assert(stage_contains(stage, "lib/modules/" KVER "/modules.dep"));
+	stage_free(stage);
+	moddep_free(m);
+}
