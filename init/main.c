@@ -95,9 +95,10 @@ static void read_cmdline(void)
 	else if (cmd.quiet)
 		log_set_level(LOG_WARNING);
 	if (r == -EFBIG || cmd.truncated)
-		log_warning("the kernel command line is longer than %d bytes or %d words; "
-			    "only the start is used",
-			    CMDLINE_MAX - 1, CMDLINE_MAX_ARGS);
+		log_warning(
+			"the kernel command line is longer than %d bytes or %d words; "
+			"only the start is used",
+			CMDLINE_MAX - 1, CMDLINE_MAX_ARGS);
 }
 
 static void load_plan(void)
@@ -111,17 +112,18 @@ static void load_plan(void)
 		r = plan_parse(&plan, plan_buf, len);
 	if (r < 0) {
 		if (r == -EBADMSG && plan.line)
-			log_error("plan '%s' is malformed at line %zu, loading no modules",
-				  ABI_PLAN_PATH, plan.line);
+			log_error(
+				"plan '%s' is malformed at line %zu, loading no modules",
+				ABI_PLAN_PATH, plan.line);
 		else
-			log_error("cannot use plan '%s': %s, loading no modules", ABI_PLAN_PATH,
-				  log_errname(r));
+			log_error("cannot use plan '%s': %s, loading no modules",
+				  ABI_PLAN_PATH, log_errname(r));
 		memset(&plan, 0, sizeof(plan));
 		plan.kernel = "";
 	}
 	if (plan.kernel[0] && uname(&u) == 0 && strcmp(u.release, plan.kernel) != 0)
-		log_warning("the image was built for kernel '%s' but this is '%s'", plan.kernel,
-			    u.release);
+		log_warning("the image was built for kernel '%s' but this is '%s'",
+			    plan.kernel, u.release);
 	modload_init(&plan, &cmd);
 }
 
@@ -146,7 +148,8 @@ static bool shell(const char *why)
 	int r;
 
 	if (access(ABI_BUSYBOX_PATH, X_OK) < 0) {
-		log_error("no shell in the image ('%s'), cannot %s", ABI_BUSYBOX_PATH, why);
+		log_error("no shell in the image ('%s'), cannot %s", ABI_BUSYBOX_PATH,
+			  why);
 		return false;
 	}
 	log_warning("starting a shell on '%s' to %s", ABI_CONSOLE_PATH, why);
@@ -185,7 +188,8 @@ static int find_root(const struct root_spec *spec, struct root_dev *dev)
 		log_error("root device '%s' did not appear within %ld s", cmd.root,
 			  root_timeout_ms() / 1000);
 	else
-		log_error("waiting for root device '%s' failed: %s", cmd.root, log_errname(r));
+		log_error("waiting for root device '%s' failed: %s", cmd.root,
+			  log_errname(r));
 	rootwait_log_seen(LOG_ERR);
 	modload_log_failures(LOG_ERR);
 	return r;
@@ -195,12 +199,18 @@ static const struct {
 	const char *name;
 	unsigned long set, clear;
 } mount_flags[] = {
-	{ "ro", MS_RDONLY, 0 },		{ "rw", 0, MS_RDONLY },
-	{ "nosuid", MS_NOSUID, 0 },	{ "nodev", MS_NODEV, 0 },
-	{ "noexec", MS_NOEXEC, 0 },	{ "sync", MS_SYNCHRONOUS, 0 },
-	{ "dirsync", MS_DIRSYNC, 0 },	{ "noatime", MS_NOATIME, 0 },
-	{ "nodiratime", MS_NODIRATIME, 0 }, { "relatime", MS_RELATIME, 0 },
-	{ "strictatime", MS_STRICTATIME, 0 }, { "lazytime", MS_LAZYTIME, 0 },
+	{"ro", MS_RDONLY, 0},
+	{"rw", 0, MS_RDONLY},
+	{"nosuid", MS_NOSUID, 0},
+	{"nodev", MS_NODEV, 0},
+	{"noexec", MS_NOEXEC, 0},
+	{"sync", MS_SYNCHRONOUS, 0},
+	{"dirsync", MS_DIRSYNC, 0},
+	{"noatime", MS_NOATIME, 0},
+	{"nodiratime", MS_NODIRATIME, 0},
+	{"relatime", MS_RELATIME, 0},
+	{"strictatime", MS_STRICTATIME, 0},
+	{"lazytime", MS_LAZYTIME, 0},
 };
 
 /* rootflags=: the generic words become flags, the rest is the filesystem's data. */
@@ -216,7 +226,7 @@ static int root_flags(unsigned long *flags, char *data, size_t cap)
 		return 0;
 	if (str_copy(words, sizeof(words), cmd.rootflags) < 0)
 		return -E2BIG;
-	for (w = words; w; ) {
+	for (w = words; w;) {
 		char *comma = strchr(w, ',');
 		size_t i;
 
@@ -289,7 +299,8 @@ static int mount_root(const struct root_dev *dev)
 	if (cmd.rootfstype || dev->has_fs) {
 		char *t, *comma;
 
-		(void)str_copy(types, sizeof(types), cmd.rootfstype ? cmd.rootfstype : dev->fs.type);
+		(void)str_copy(types, sizeof(types),
+			       cmd.rootfstype ? cmd.rootfstype : dev->fs.type);
 		r = -ENODEV;
 		for (t = types; t; t = comma ? comma + 1 : NULL) {
 			comma = strchr(t, ',');
@@ -304,19 +315,23 @@ static int mount_root(const struct root_dev *dev)
 	}
 	if (r < 0) {
 		log_error("cannot mount '%s' (type '%s', flags '%s') on '%s': %s", src,
-			  cmd.rootfstype ? cmd.rootfstype : dev->has_fs ? dev->fs.type : "?",
-			  cmd.rootflags ? cmd.rootflags : "", ABI_NEW_ROOT, log_errname(r));
+			  cmd.rootfstype ? cmd.rootfstype
+			  : dev->has_fs	 ? dev->fs.type
+					 : "?",
+			  cmd.rootflags ? cmd.rootflags : "", ABI_NEW_ROOT,
+			  log_errname(r));
 		modload_log_failures(LOG_ERR);
 		return r;
 	}
-	log_info("mounted '%s' on '%s' %s", src, ABI_NEW_ROOT, flags & MS_RDONLY ? "ro" : "rw");
+	log_info("mounted '%s' on '%s' %s", src, ABI_NEW_ROOT,
+		 flags & MS_RDONLY ? "ro" : "rw");
 	return 0;
 }
 
 /* The init to run in the new root: init=, or the first of the usual places. */
 static const char *choose_init(void)
 {
-	static const char *const defaults[] = { "/sbin/init", "/etc/init", "/bin/init" };
+	static const char *const defaults[] = {"/sbin/init", "/etc/init", "/bin/init"};
 	char path[512];
 	struct stat st;
 	struct str s;
@@ -331,7 +346,8 @@ static const char *choose_init(void)
 			return init;
 	}
 	if (cmd.init)
-		log_error("init '%s' (from init=) is not in the root filesystem", cmd.init);
+		log_error("init '%s' (from init=) is not in the root filesystem",
+			  cmd.init);
 	else
 		log_error("no init in the root filesystem: tried /sbin/init, /etc/init, "
 			  "/bin/init");
@@ -359,7 +375,8 @@ static int boot_root(struct timing *t, const char **init)
 	if (r < 0)
 		return r;
 	if (cmd.rd_break)
-		(void)shell("look around before the root is mounted (rd.break); 'exit' goes on");
+		(void)shell("look around before the root is mounted (rd.break); 'exit' "
+			    "goes on");
 	t0 = now_ms();
 	r = mount_root(&dev);
 	t->mount += now_ms() - t0;
@@ -375,7 +392,7 @@ static int boot_root(struct timing *t, const char **init)
 
 int main(int argc, char *argv[])
 {
-	struct timing t = { .start = now_ms() };
+	struct timing t = {.start = now_ms()};
 	char *init_argv[MAX_INIT_ARGS + 1];
 	const char *init = NULL;
 	int i, r;

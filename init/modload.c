@@ -71,8 +71,9 @@ static int load_one(size_t i)
 	if (cmdline_blacklisted(cmd, m->name)) {
 		m->state = PLAN_SKIPPED;
 		stats.skipped++;
-		log_info("module '%s' is blacklisted on the kernel command line, skipping",
-			 m->name);
+		log_info(
+			"module '%s' is blacklisted on the kernel command line, skipping",
+			m->name);
 		return 0;
 	}
 	load_deps(m);

@@ -15,15 +15,15 @@ static const struct {
 	const char *prefix;
 	enum root_kind kind;
 } prefixes[] = {
-	{ "UUID=", ROOT_UUID },
-	{ "LABEL=", ROOT_LABEL },
-	{ "PARTUUID=", ROOT_PARTUUID },
-	{ "PARTLABEL=", ROOT_PARTLABEL },
+	{"UUID=", ROOT_UUID},
+	{"LABEL=", ROOT_LABEL},
+	{"PARTUUID=", ROOT_PARTUUID},
+	{"PARTLABEL=", ROOT_PARTLABEL},
 	/* No udev here, so its symlinks are understood as what they stand for. */
-	{ "/dev/disk/by-uuid/", ROOT_UUID },
-	{ "/dev/disk/by-label/", ROOT_LABEL },
-	{ "/dev/disk/by-partuuid/", ROOT_PARTUUID },
-	{ "/dev/disk/by-partlabel/", ROOT_PARTLABEL },
+	{"/dev/disk/by-uuid/", ROOT_UUID},
+	{"/dev/disk/by-label/", ROOT_LABEL},
+	{"/dev/disk/by-partuuid/", ROOT_PARTUUID},
+	{"/dev/disk/by-partlabel/", ROOT_PARTLABEL},
 };
 
 static int parse_devnum(const char *text, struct root_spec *spec)
@@ -46,7 +46,7 @@ static int parse_devnum(const char *text, struct root_spec *spec)
 
 int root_spec_parse(const char *text, struct root_spec *ret)
 {
-	struct root_spec spec = { 0 };
+	struct root_spec spec = {0};
 
 	if (!text || !*text)
 		return -EINVAL;
@@ -152,12 +152,13 @@ static int probe_partition(const char *sysfs, const char *devdir, struct root_de
 		r = probe_part_mbr(probe_buf, 512, dev->partno, &dev->part);
 		goto out;
 	}
-	if (read_attr(sysfs, dev->parent, "queue/logical_block_size", attr, sizeof(attr)) ==
-		    0 &&
+	if (read_attr(sysfs, dev->parent, "queue/logical_block_size", attr,
+		      sizeof(attr)) == 0 &&
 	    str_to_uint(attr, &bs) == 0 && (bs < 512 || bs > 4096))
 		bs = 512;
 	n = file_pread_full(fd, probe_buf, bs, (off_t)bs);
-	r = n < 92 ? -ENOENT : probe_part_gpt_header(probe_buf, (size_t)n, &lba, &count, &esize);
+	r = n < 92 ? -ENOENT
+		   : probe_part_gpt_header(probe_buf, (size_t)n, &lba, &count, &esize);
 	if (r < 0)
 		goto out;
 	if (dev->partno > count || lba > (1ull << 40)) {
@@ -166,7 +167,8 @@ static int probe_partition(const char *sysfs, const char *devdir, struct root_de
 	}
 	n = file_pread_full(fd, probe_buf, esize,
 			    (off_t)(lba * bs + (uint64_t)(dev->partno - 1) * esize));
-	r = n < (ssize_t)esize ? -ENOENT : probe_part_gpt_entry(probe_buf, esize, &dev->part);
+	r = n < (ssize_t)esize ? -ENOENT
+			       : probe_part_gpt_entry(probe_buf, esize, &dev->part);
 out:
 	close(fd);
 	return r;
