@@ -556,7 +556,11 @@ static int write_image(struct build *b)
 		b->opts.early = n ? b->early : NULL;
 	}
 	r = image_write(b->stage, out, &b->opts);
-	if (r == -EBADMSG)
+	const char *source = r < 0 ? image_write_failed_source() : NULL;
+	if (source)
+		log_error("cannot read '%s' for image '%s': %s; the previous image is kept",
+			  source, out, strerror(-r));
+	else if (r == -EBADMSG)
 		log_error("image '%s' failed its read-back check; the previous image is kept",
 			  out);
 	else if (r < 0)

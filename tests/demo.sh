@@ -21,10 +21,9 @@ CONF
 echo "demo: configuration:"
 sed 's/^/    /' "$conf"
 
-gen_sysroot || exit 1
 img=$BW/initramfs-demo.img
 start=$(date +%s%N)
-if ! "$MKINITRAMFS" -k "$KVER" -r "$GEN_ROOT" -c "$conf" -g "$img"; then
+if ! "$MKINITRAMFS" -k "$KVER" -r "$KROOT" -c "$conf" -g "$img"; then
 	t_fail "demo: mkinitramfs failed"
 	exit 1
 fi

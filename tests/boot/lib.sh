@@ -200,23 +200,12 @@ hand_image() {
 	rm -rf "$stage"
 }
 
-# The generator takes modules and binaries from one root (-r): the kernel fixture's
-# module tree (hard links, no copy) plus the host's static busybox for the shell hook.
-gen_sysroot() {
-	GEN_ROOT=$BW/sysroot
-	[ -d "$GEN_ROOT/lib/modules" ] && return 0
-	mkdir -p "$GEN_ROOT/lib/modules" "$GEN_ROOT/bin"
-	cp -al "$KMOD" "$GEN_ROOT/lib/modules/" || return 1
-	cp /bin/busybox "$GEN_ROOT/bin/busybox"
-}
-
 # gen_image OUT COMP BUSYBOX(yes|no) SPEC...: the same request through the generator.
 # a:MOD[:PARAMS] -> MODULES; m:MOD -> MODULES_MATCH; BUSYBOX=yes adds the shell hook.
 gen_image() {
 	local out=$1 comp=$2 bb=$3 conf spec kind mod par
 	local -a extra=()
 	shift 3
-	gen_sysroot || return 1
 	conf=$(mktemp "$BW/conf.XXXXXX")
 	{
 		printf 'MODULES=('
@@ -233,8 +222,14 @@ gen_image() {
 		printf ' )\n'
 		printf 'COMPRESSION=%s\n' "$comp"
 	} >"$conf"
-	[ "$bb" = yes ] && extra=(-A shell)
-	"$MKINITRAMFS" -k "$KVER" -r "$GEN_ROOT" -c "$conf" -g "$out" -z "$comp" "${extra[@]}" \
+	local root=$KROOT
+	if [ "$bb" = yes ]; then
+		# The shell hook: busybox with its applet links, from a root that holds it.
+		t_busybox_root
+		root=$BBROOT
+		extra=(-A shell)
+	fi
+	"$MKINITRAMFS" -k "$KVER" -r "$root" -c "$conf" -g "$out" -z "$comp" "${extra[@]}" \
 		>"$out.gen.log" 2>&1 || {
 		echo "    | mkinitramfs failed:"
 		sed 's/^/    | /' "$out.gen.log" | tail -n 10
