@@ -195,58 +195,6 @@ static int find_root(const struct root_spec *spec, struct root_dev *dev)
 	return r;
 }
 
-static const struct {
-	const char *name;
-	unsigned long set, clear;
-} mount_flags[] = {
-	{"ro", MS_RDONLY, 0},
-	{"rw", 0, MS_RDONLY},
-	{"nosuid", MS_NOSUID, 0},
-	{"nodev", MS_NODEV, 0},
-	{"noexec", MS_NOEXEC, 0},
-	{"sync", MS_SYNCHRONOUS, 0},
-	{"dirsync", MS_DIRSYNC, 0},
-	{"noatime", MS_NOATIME, 0},
-	{"nodiratime", MS_NODIRATIME, 0},
-	{"relatime", MS_RELATIME, 0},
-	{"strictatime", MS_STRICTATIME, 0},
-	{"lazytime", MS_LAZYTIME, 0},
-};
-
-/* rootflags=: the generic words become flags, the rest is the filesystem's data. */
-static int root_flags(unsigned long *flags, char *data, size_t cap)
-{
-	char words[1024];
-	struct str s;
-	char *w;
-
-	*flags = cmd.rw ? 0 : MS_RDONLY;
-	str_init(&s, data, cap);
-	if (!cmd.rootflags)
-		return 0;
-	if (str_copy(words, sizeof(words), cmd.rootflags) < 0)
-		return -E2BIG;
-	for (w = words; w;) {
-		char *comma = strchr(w, ',');
-		size_t i;
-
-		if (comma)
-			*comma = '\0';
-		for (i = 0; i < ARRAY_SIZE(mount_flags); i++)
-			if (strcmp(w, mount_flags[i].name) == 0)
-				break;
-		if (i < ARRAY_SIZE(mount_flags)) {
-			*flags = (*flags | mount_flags[i].set) & ~mount_flags[i].clear;
-		} else if (*w) {
-			if (s.len)
-				str_addc(&s, ',');
-			str_add(&s, w);
-		}
-		w = comma ? comma + 1 : NULL;
-	}
-	return s.truncated ? -E2BIG : 0;
-}
-
 static int try_mount(const char *src, const char *type, unsigned long flags,
 		     const char *data)
 {
@@ -291,7 +239,7 @@ static int mount_root(const struct root_dev *dev)
 	(void)mkdir(ABI_NEW_ROOT, 0755);
 	str_init(&s, src, sizeof(src));
 	str_addf(&s, "/dev/%s", dev->name);
-	r = root_flags(&flags, data, sizeof(data));
+	r = root_mount_options(cmd.rootflags, cmd.rw, &flags, data, sizeof(data));
 	if (r < 0) {
 		log_error("rootflags '%s' are too long", cmd.rootflags);
 		return r;

@@ -145,8 +145,10 @@ int modload_match(const char *modalias)
 			continue;
 		log_debug("device '%s' matches '%s' of module '%s'", modalias, a->pattern,
 			  m->name);
-		if (load_one(a->module) == 0 && m->state == PLAN_LOADED)
+		if (load_one(a->module) == 0 && m->state == PLAN_LOADED) {
+			log_info("module '%s' loaded for device '%s'", m->name, modalias);
 			loaded++;
+		}
 	}
 	return loaded;
 }

@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <string.h>
+#include <sys/mount.h>
 #include <unistd.h>
 
 #include "file.h"
@@ -232,4 +233,57 @@ bool root_match(const struct root_spec *spec, const struct root_dev *dev)
 		return spec->major == dev->major && spec->minor == dev->minor;
 	}
 	return false;
+}
+
+static const struct {
+	const char *name;
+	unsigned long set, clear;
+} mount_flags[] = {
+	{"ro", MS_RDONLY, 0},
+	{"rw", 0, MS_RDONLY},
+	{"nosuid", MS_NOSUID, 0},
+	{"nodev", MS_NODEV, 0},
+	{"noexec", MS_NOEXEC, 0},
+	{"sync", MS_SYNCHRONOUS, 0},
+	{"dirsync", MS_DIRSYNC, 0},
+	{"noatime", MS_NOATIME, 0},
+	{"nodiratime", MS_NODIRATIME, 0},
+	{"relatime", MS_RELATIME, 0},
+	{"strictatime", MS_STRICTATIME, 0},
+	{"lazytime", MS_LAZYTIME, 0},
+};
+
+int root_mount_options(const char *rootflags, bool rw, unsigned long *ret_flags,
+		       char *data, size_t cap)
+{
+	unsigned long flags = rw ? 0 : MS_RDONLY;
+	char words[1024];
+	struct str s;
+	char *w;
+
+	str_init(&s, data, cap);
+	if (rootflags && str_copy(words, sizeof(words), rootflags) < 0)
+		return -E2BIG;
+	for (w = rootflags ? words : NULL; w;) {
+		char *comma = strchr(w, ',');
+		size_t i;
+
+		if (comma)
+			*comma = '\0';
+		for (i = 0; i < ARRAY_SIZE(mount_flags); i++)
+			if (strcmp(w, mount_flags[i].name) == 0)
+				break;
+		if (i < ARRAY_SIZE(mount_flags)) {
+			flags = (flags | mount_flags[i].set) & ~mount_flags[i].clear;
+		} else if (*w) {
+			if (s.len)
+				str_addc(&s, ',');
+			str_add(&s, w);
+		}
+		w = comma ? comma + 1 : NULL;
+	}
+	if (s.truncated)
+		return -E2BIG;
+	*ret_flags = flags;
+	return 0;
 }

@@ -261,6 +261,8 @@ if want 12; then
 	if boot_scenario s12 "$GENERIC" "root=/dev/vda" $(vdisk "$BW/plain.img"); then
 		boot_ok s12 "$BW/s12.log"
 		t_grep "s12: virtio_blk loaded on match" '^ROOTINIT modules=.* virtio_blk( |$)' "$BW/s12.log"
+		t_grep "s12: the init says which device matched" \
+			"initramfs: module 'virtio_blk' loaded for device 'virtio:d00000002v" "$BW/s12.log"
 		t_nogrep "s12: no unmatched driver loaded" \
 			'^ROOTINIT modules=.* (nvme|ahci|megaraid_sas|mpt3sas|hpsa|aacraid|vmw_pvscsi|mptspi|xen_blkfront|sdhci_pci|uas)( |$)' \
 			"$BW/s12.log"
@@ -271,6 +273,8 @@ if want 12; then
 		-device nvme,serial=boot12,drive=nv0; then
 		boot_ok s12b "$BW/s12b.log"
 		t_grep "s12b: nvme loaded on match" '^ROOTINIT modules=.* nvme( |$)' "$BW/s12b.log"
+		t_grep "s12b: the init says which device matched" \
+			"initramfs: module 'nvme' loaded for device 'pci:v00001B36d00000010" "$BW/s12b.log"
 		t_nogrep "s12b: no unmatched driver loaded" \
 			'^ROOTINIT modules=.* (virtio_blk|virtio_scsi|ahci|megaraid_sas|mpt3sas|hpsa|aacraid|vmw_pvscsi|mptspi|xen_blkfront|sdhci_pci|uas)( |$)' \
 			"$BW/s12b.log"

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/mount.h>
 
 #include "root.h"
 #include "testutil.h"
@@ -116,4 +117,27 @@ Test(root, probe_and_match)
 	/* A device sysfs does not know is an error, not a guess. */
 	cr_assert_eq(root_dev_probe(sys, dev, "vdb", &disk), -ENOENT);
 	tu_rmtree(t);
+}
+
+Test(root, mount_options)
+{
+	unsigned long flags;
+	char data[64];
+
+	cr_assert_eq(root_mount_options(NULL, false, &flags, data, sizeof(data)), 0);
+	cr_assert_eq(flags, MS_RDONLY);
+	cr_assert_str_eq(data, "");
+	cr_assert_eq(root_mount_options("noatime,commit=17,,nodev,data=journal", true, &flags,
+					 data, sizeof(data)),
+		     0);
+	cr_assert_eq(flags, MS_NOATIME | MS_NODEV);
+	cr_assert_str_eq(data, "commit=17,data=journal");
+	/* rootflags=rw beats the default ro; a later "ro" wins again. */
+	cr_assert_eq(root_mount_options("rw", false, &flags, data, sizeof(data)), 0);
+	cr_assert_eq(flags, 0);
+	cr_assert_eq(root_mount_options("rw,ro", false, &flags, data, sizeof(data)), 0);
+	cr_assert_eq(flags, MS_RDONLY);
+	cr_assert_eq(root_mount_options("subvol=a-very-long-subvolume-name,compress=zstd:3", false,
+					&flags, data, 16),
+		     -E2BIG);
 }
