@@ -229,9 +229,34 @@ static int mount_any(const char *src, unsigned long flags, const char *data)
 	return r;
 }
 
+/* The types to try: rootfstype= (a comma-separated list), the probed one, or all. */
+static int mount_types(const struct root_dev *dev, const char *src, unsigned long flags,
+		       const char *data)
+{
+	char types[256], *t, *comma;
+	int r = -ENODEV;
+
+	if (!cmd.rootfstype && !dev->has_fs)
+		return mount_any(src, flags, data);
+	(void)str_copy(types, sizeof(types),
+		       cmd.rootfstype ? cmd.rootfstype : dev->fs.type);
+	for (t = types; t; t = comma ? comma + 1 : NULL) {
+		comma = strchr(t, ',');
+		if (comma)
+			*comma = '\0';
+		r = try_mount(src, t, flags, data);
+		if (r == 0)
+			break;
+	}
+	return r;
+}
+
 static int mount_root(const struct root_dev *dev)
 {
-	char src[128], data[1024], types[256];
+	const char *type = cmd.rootfstype ? cmd.rootfstype
+			   : dev->has_fs  ? dev->fs.type
+					  : "?";
+	char src[128], data[1024];
 	unsigned long flags;
 	struct str s;
 	int r;
@@ -244,30 +269,23 @@ static int mount_root(const struct root_dev *dev)
 		log_error("rootflags '%s' are too long", cmd.rootflags);
 		return r;
 	}
-	if (cmd.rootfstype || dev->has_fs) {
-		char *t, *comma;
-
-		(void)str_copy(types, sizeof(types),
-			       cmd.rootfstype ? cmd.rootfstype : dev->fs.type);
-		r = -ENODEV;
-		for (t = types; t; t = comma ? comma + 1 : NULL) {
-			comma = strchr(t, ',');
-			if (comma)
-				*comma = '\0';
-			r = try_mount(src, t, flags, data);
-			if (r == 0)
-				break;
-		}
-	} else {
-		r = mount_any(src, flags, data);
+	r = mount_types(dev, src, flags, data);
+	if ((r == -EACCES || r == -EROFS) && !(flags & MS_RDONLY)) {
+		/* A write-protected device: the kernel's own fallback is to mount it ro.
+		 */
+		log_warning("'%s' is write-protected, mounting it read-only", src);
+		flags |= MS_RDONLY;
+		r = mount_types(dev, src, flags, data);
 	}
 	if (r < 0) {
 		log_error("cannot mount '%s' (type '%s', flags '%s') on '%s': %s", src,
-			  cmd.rootfstype ? cmd.rootfstype
-			  : dev->has_fs	 ? dev->fs.type
-					 : "?",
-			  cmd.rootflags ? cmd.rootflags : "", ABI_NEW_ROOT,
+			  type, cmd.rootflags ? cmd.rootflags : "", ABI_NEW_ROOT,
 			  log_errname(r));
+		if (r == -ENODEV)
+			log_error("the kernel does not know filesystem '%s': is its "
+				  "module in "
+				  "the image?",
+				  type);
 		modload_log_failures(LOG_ERR);
 		return r;
 	}

@@ -204,6 +204,19 @@ if want 8; then
 	fi
 fi
 
+if want 8; then
+	scenario 8c "the root appears but its filesystem's module is not in the image"
+	# shellcheck disable=SC2046
+	if boot_scenario s8c "zstd no ${VIRTIO[*]}" "root=/dev/vda" $(vdisk "$BW/plain.img"); then
+		t_grep "s8c: the mount error names the type and the errno" \
+			"cannot mount '/dev/vda' \(type 'ext4', flags ''\) on '/new_root': ENODEV" \
+			"$BW/s8c.log"
+		t_grep "s8c: and says what is missing" \
+			"the kernel does not know filesystem 'ext4': is its module in the image" \
+			"$BW/s8c.log"
+	fi
+fi
+
 if want 9; then
 	scenario 9 "rd.break opens a shell, boot continues after exit"
 	if img=$(image zstd yes "${VIRTIO[@]}" a:ext4); then
