@@ -250,14 +250,19 @@ fi
 if want 11; then
 	scenario 11 "rw, rootflags= and init= with arguments"
 	# shellcheck disable=SC2046
-	if boot_scenario s11 "$EXT4_VIRTIO" "root=/dev/vda rw rootflags=noatime,commit=17" \
+	if boot_scenario s11 "$EXT4_VIRTIO" "root=/dev/vda rw rootflags=noatime,commit=17 quiet ignore_loglevel" \
 		$(vdisk "$BW/plain.img"); then
 		t_grep "s11: rw" '^ROOTINIT root=rw$' "$BW/s11.log"
+		t_grep "s11: quiet keeps warnings" "initramfs: optional module 'crc32c_intel'" "$BW/s11.log"
+		t_nogrep "s11: quiet drops the rest" "initramfs: (mounted|timing|switching)" "$BW/s11.log"
 		t_grep "s11: rootflags reached the mount" '^ROOTINIT mount=/dev/vda ext4 rw,noatime,.*commit=17' "$BW/s11.log"
 	fi
 	# shellcheck disable=SC2046
-	if boot_scenario s11b "$EXT4_VIRTIO" "root=/dev/vda init=/bin/alt-init -- hello world" \
+	if boot_scenario s11b "$EXT4_VIRTIO" "root=/dev/vda init=/bin/alt-init rd.debug loglevel=8 -- hello world" \
 		$(vdisk "$BW/plain.img"); then
+		t_grep "s11b: rd.debug logs each module load" "initramfs: loading module 'ext4' from" "$BW/s11b.log"
+		t_grep "s11b: rd.debug logs each device probed" "initramfs: block device 'vda'" "$BW/s11b.log"
+		t_grep "s11b: rd.debug logs the mount" "initramfs: mount '/dev/vda' type 'ext4' on '/new_root': ok" "$BW/s11b.log"
 		t_grep "s11b: init= ran" '^ROOTINIT argv\[0\]=/bin/alt-init$' "$BW/s11b.log"
 		t_grep "s11b: first argument forwarded" '^ROOTINIT argv\[1\]=hello$' "$BW/s11b.log"
 		t_grep "s11b: second argument forwarded" '^ROOTINIT argv\[2\]=world$' "$BW/s11b.log"
