@@ -636,36 +636,3 @@ int build_run(const struct build_request *req)
 	build_done(&b);
 	return r;
 }
-
-int build_find_init(char **ret)
-{
-	const char *env = getenv("MKINITRAMFS_INIT");
-	char self[PATH_MAX];
-	ssize_t n;
-
-	if (env && *env) {
-		*ret = strdup(env);
-		return *ret ? 0 : -ENOMEM;
-	}
-	/* A build tree keeps init next to mkinitramfs (build/init); an installed
-	 * mkinitramfs lives in a bin directory, where no "init" of ours is. */
-	n = readlink("/proc/self/exe", self, sizeof(self) - 1);
-	if (n > 0) {
-		self[n] = '\0';
-		char *slash = strrchr(self, '/');
-		if (slash && (size_t)(slash - self) + sizeof("/init") < sizeof(self)) {
-			strcpy(slash, "/init");
-			struct stat st;
-			if (stat(self, &st) == 0 && S_ISREG(st.st_mode) &&
-			    !strstr(self, "/bin/init") && !strstr(self, "/sbin/init")) {
-				*ret = strdup(self);
-				return *ret ? 0 : -ENOMEM;
-			}
-		}
-	}
-	if (access(MKINITRAMFS_LIBDIR "/init", R_OK) == 0) {
-		*ret = strdup(MKINITRAMFS_LIBDIR "/init");
-		return *ret ? 0 : -ENOMEM;
-	}
-	return -ENOENT;
-}

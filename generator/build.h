@@ -25,8 +25,4 @@ struct build_request {
 /* Build one image. Logs its own errors (the caller only needs the result). */
 int build_run(const struct build_request *req);
 
-/* Where the init binary lives: $MKINITRAMFS_INIT, next to a non-installed binary, or
- * the library directory. */
-int build_find_init(char **ret);
-
 #endif

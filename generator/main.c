@@ -13,6 +13,7 @@
 #include "image.h"
 #include "preset.h"
 #include "kernel.h"
+#include "locate.h"
 #include "log.h"
 #include "util.h"
 
@@ -91,20 +92,6 @@ static void usage(FILE *out)
 	      out);
 }
 
-static int push_comma_list(struct strv *out, const char *list)
-{
-	_cleanup_free_ char *copy = strdup(list);
-	char *save = NULL;
-	if (!copy)
-		return -ENOMEM;
-	for (char *w = strtok_r(copy, ",", &save); w; w = strtok_r(NULL, ",", &save)) {
-		int r = strv_contains(out, w) ? 0 : strv_push(out, w);
-		if (r < 0)
-			return r;
-	}
-	return 0;
-}
-
 static int parse_options(int argc, char **argv, struct options *o)
 {
 	static const struct option longopts[] = {
@@ -148,8 +135,8 @@ static int parse_options(int argc, char **argv, struct options *o)
 		case 'p': o->action = ACTION_PRESET; o->preset = optarg; break;
 		case 'P': o->action = ACTION_ALL_PRESETS; break;
 		case OPT_PRESETDIR: o->preset_dir = optarg; break;
-		case 'A': if (push_comma_list(&o->add_hooks, optarg) < 0) return -ENOMEM; break;
-		case 'S': if (push_comma_list(&o->skip_hooks, optarg) < 0) return -ENOMEM; break;
+		case 'A': if (strv_push_split(&o->add_hooks, optarg, ",") < 0) return -ENOMEM; break;
+		case 'S': if (strv_push_split(&o->skip_hooks, optarg, ",") < 0) return -ENOMEM; break;
 		case 'L': o->action = ACTION_LIST_HOOKS; break;
 		case 'H': o->action = ACTION_HOOK_HELP; o->hook = optarg; break;
 		case 'M': o->print_detected = 1; break;
@@ -220,7 +207,7 @@ static int build_one(const struct options *o, const struct preset_image *img)
 	r = resolve_kernel(img ? img->kver : o->kernel, &kver);
 	if (r < 0)
 		return r;
-	r = build_find_init(&init);
+	r = locate_init(&init);
 	if (r < 0) {
 		log_error("the init binary was not found in '%s' (set MKINITRAMFS_INIT)",
 			  MKINITRAMFS_LIBDIR);
