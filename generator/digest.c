@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* Input digests: what an image was built from, recorded next to it, to skip no-op builds. */
+/* Input digests: what an image was built from, kept next to it, to skip no-op builds. */
 #include <fcntl.h>
 #include <inttypes.h>
 #include <lzma.h>
@@ -203,7 +203,8 @@ int digest_record(const char *image, const char *inputs)
 	if (r < 0)
 		return r;
 	if (asprintf(&tmp, "%s.XXXXXX", path) < 0 ||
-	    asprintf(&head, RECORD_MAGIC "\nimage %" PRIu64 " %016" PRIx64 "\n", size, crc) < 0)
+	    asprintf(&head, RECORD_MAGIC "\nimage %" PRIu64 " %016" PRIx64 "\n", size,
+		     crc) < 0)
 		return -ENOMEM;
 	_cleanup_close_ int fd = mkostemp(tmp, O_CLOEXEC);
 	if (fd < 0)

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* Input digests: what an image was built from, recorded next to it, to skip no-op builds. */
+/* Input digests: what an image was built from, kept next to it, to skip no-op builds. */
 #ifndef MKINITRAMFS_DIGEST_H
 #define MKINITRAMFS_DIGEST_H
 
