@@ -53,8 +53,8 @@ rebuilds() {
 }
 touch "$NBD"
 rebuilds "a module's mtime changed"
-cp "$NBD" "$NBD.new" && mv "$NBD.new" "$NBD"
-rebuilds "a module replaced by a copy"
+cp -p "$NBD" "$NBD.new" && mv "$NBD.new" "$NBD"
+rebuilds "a module replaced by a copy with the same mtime"
 chmod 600 "$NBD" && chmod 644 "$NBD"
 rebuilds "a module's ctime changed (mtime restored)"
 sed -i 's/nbds_max=8/nbds_max=9/' "$W/c.conf"
