@@ -78,7 +78,15 @@ int digest_inputs(const struct stage *stage, const struct image_options *opts,
 	FILE *out = open_memstream(&text, &len);
 	if (!out)
 		return -ENOMEM;
-	fprintf(out, "generator %s\nkernel %s\n", MKINITRAMFS_VERSION, kver);
+	/* The generator itself: a rebuilt mkinitramfs may write other bytes for the same
+	 * stage. Without /proc (a package manager's chroot) the version has to do. */
+	struct stat self;
+	fprintf(out, "generator %s", MKINITRAMFS_VERSION);
+	if (stat("/proc/self/exe", &self) == 0)
+		fprintf(out, " %jd %jd.%09ld %ju", (intmax_t)self.st_size,
+			(intmax_t)self.st_mtim.tv_sec, self.st_mtim.tv_nsec,
+			(uintmax_t)self.st_ino);
+	fprintf(out, "\nkernel %s\n", kver);
 	fprintf(out, "compression %s level %d threads %d mtime %jd\n",
 		compress_name(opts->compression), opts->level, opts->threads,
 		(intmax_t)opts->mtime);

@@ -12,9 +12,10 @@
 #define DIGEST_SUFFIX ".inputs"
 
 /*
- * Describe every input of an image as text, one line each: the generator's version, the
- * kernel release, the image options (compression, level, threads, mtime), then every
- * entry of the finished stage (and of the early stage) with its path and mode, and
+ * Describe every input of an image as text, one line each: the generator's version (and
+ * its binary's size, mtime and inode when /proc tells them), the kernel release, the
+ * image options (compression, level, threads, mtime), then every entry of the finished
+ * stage (and of the early stage) with its path and mode, and
  * - a file copied from the host: its path, size, mtime, ctime, inode and device; a
  *   changed file always changes its ctime, even when its mtime is restored (cp -p,
  *   package managers), and a replaced one its inode;

@@ -20,7 +20,7 @@ MODULES=(virtio_pci virtio_blk ext4 "nbd nbds_max=8")
 CONF
 IMG=$W/out/initrd.img
 mkdir -p "$W/out"
-mk() { "$MKINITRAMFS" -k "$KVER" -r "$R" -c "$W/c.conf" -g "$IMG" "$@" >"$W/log" 2>&1; }
+mk() { "${MK:-$MKINITRAMFS}" -k "$KVER" -r "$R" -c "$W/c.conf" -g "$IMG" "$@" >"$W/log" 2>&1; }
 ident() { stat -c '%i %s %Y' "$IMG"; }
 ms() { echo $((($(date +%s%N) - $1) / 1000000)); }
 
@@ -61,6 +61,8 @@ sed -i 's/nbds_max=8/nbds_max=9/' "$W/c.conf"
 rebuilds "a module parameter changed"
 rebuilds "another compression" -z gzip
 SOURCE_DATE_EPOCH=1700000000 rebuilds "SOURCE_DATE_EPOCH changed"
+cp "$MKINITRAMFS" "$W/mkinitramfs-copy"
+MK=$W/mkinitramfs-copy MKINITRAMFS_INIT=$B/init MKINITRAMFS_HOOKS_DIR=$TOP/hooks/build rebuilds "another mkinitramfs binary"
 mk >/dev/null
 printf 'x' | dd of="$IMG" bs=1 seek=100 conv=notrunc status=none
 rebuilds "the image corrupted"
