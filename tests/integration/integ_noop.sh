@@ -9,10 +9,11 @@ set -uo pipefail
 t_tmpdir
 t_fixture
 W=$T_TMP
-# A private copy of the module tree, to touch modules without touching the fixture.
+# A private view of the module tree (symbolic links: hard links would change the
+# fixture files' ctimes), to change modules without touching the fixture.
 R=$W/root
 mkdir -p "$R/lib/modules"
-cp -al "$KROOT/lib/modules/$KVER" "$R/lib/modules/"
+cp -as "$KROOT/lib/modules/$KVER" "$R/lib/modules/"
 NBD=$(modinfo -b "$R" -k "$KVER" -n nbd)
 cp --remove-destination "$NBD" "$NBD.tmp" && mv "$NBD.tmp" "$NBD"
 cat >"$W/c.conf" <<'CONF'
