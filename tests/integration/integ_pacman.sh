@@ -163,6 +163,15 @@ t_grep "unchanged images are skipped" "is up to date" "$T_TMP/u3.log"
 t_check "image untouched by the no-op trigger" test "$(stat -c '%i %Y' "$IMG")" = "$before"
 echo "# no-op firmware transaction: ${ms} ms (pacman included)"
 
+# A kernel noted as removed that is installed again (an upgrade to a new version): its
+# images stay.
+mkdir -p "$R/var/lib/mkinitramfs"
+echo linux-test >"$R/var/lib/mkinitramfs/pacman-removed"
+chroot "$R" /usr/share/libalpm/scripts/mkinitramfs-install </dev/null >"$T_TMP/up.log" 2>&1
+t_check "upgraded kernel: images, kernel copy and preset kept" test -s "$IMG" -a \
+	-s "$R/boot/vmlinuz-linux-test" -a -s "$R/etc/mkinitramfs.d/linux-test.preset"
+t_check "upgraded kernel: the note is consumed" test ! -e "$R/var/lib/mkinitramfs/pacman-removed"
+
 # ---- 4. a failing build keeps the old image ------------------------------------------
 cp "$R/etc/mkinitramfs.conf" "$T_TMP/conf.saved"
 echo 'MODULES+=(no_such_module)' >>"$R/etc/mkinitramfs.conf"
