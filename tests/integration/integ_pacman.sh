@@ -172,6 +172,19 @@ t_check "upgraded kernel: images, kernel copy and preset kept" test -s "$IMG" -a
 	-s "$R/boot/vmlinuz-linux-test" -a -s "$R/etc/mkinitramfs.d/linux-test.preset"
 t_check "upgraded kernel: the note is consumed" test ! -e "$R/var/lib/mkinitramfs/pacman-removed"
 
+# A removed kernel whose preset was edited: its images and kernel copy go, the preset stays.
+O=$R/etc/mkinitramfs.d/linux-other.preset
+{ sed 's/%PKGBASE%/linux-other/g' "$TOP/presets/linux.preset.template"; echo '# mine'; } >"$O"
+touch "$R"/boot/{initramfs-linux-other.img,initramfs-linux-other-fallback.img,vmlinuz-linux-other}
+echo linux-other >"$R/var/lib/mkinitramfs/pacman-removed"
+chroot "$R" /usr/share/libalpm/scripts/mkinitramfs-install </dev/null >"$T_TMP/other.log" 2>&1
+t_check "removed kernel: its images and kernel copy are deleted" \
+	test -z "$(ls "$R"/boot/*linux-other* 2>/dev/null)"
+t_check "removed kernel: an edited preset is kept" test -s "$O"
+t_grep "removed kernel: and the user is told" "keeping '/etc/mkinitramfs.d/linux-other.preset'" \
+	"$T_TMP/other.log"
+rm -f "$O"
+
 # ---- 4. a failing build keeps the old image ------------------------------------------
 cp "$R/etc/mkinitramfs.conf" "$T_TMP/conf.saved"
 echo 'MODULES+=(no_such_module)' >>"$R/etc/mkinitramfs.conf"
