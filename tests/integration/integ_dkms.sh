@@ -96,6 +96,17 @@ run-parts --report --arg="$KVER" --arg="$R/boot/vmlinuz-$KVER" "$E/kernel/postrm
 t_check "postrm.d hooks succeed" test $? -eq 0
 t_check "postrm.d deleted the initrd and its inputs record" \
 	test ! -e "$INITRD" -a ! -e "$INITRD.inputs"
+# A failing build fails the hook (dpkg then reports the kernel package as not configured),
+# with the reason, and leaves the previous image.
+echo old >"$R/boot/initrd.img-$KVER"
+echo 'MODULES+=(no_such_module)' >>"$T_TMP/mk.conf"
+run-parts --report --arg="$KVER" --arg="$R/boot/vmlinuz-$KVER" "$E/kernel/postinst.d" \
+	>"$T_TMP/fail.log" 2>&1
+t_check "postinst.d: a failing build fails run-parts" test $? -ne 0
+t_grep "postinst.d: with the reason" "module 'no_such_module' not found" "$T_TMP/fail.log"
+t_check "postinst.d: the previous image stays" test "$(cat "$R/boot/initrd.img-$KVER")" = old
+rm -f "$R/boot/initrd.img-$KVER"
+sed -i '$d' "$T_TMP/mk.conf" # a build would succeed again: only INITRD=No stops it
 INITRD=No run-parts --arg="$KVER" --arg="$R/boot/vmlinuz-$KVER" "$E/kernel/postinst.d" \
 	>/dev/null 2>&1
 t_check "INITRD=No from the kernel package: no image" test ! -e "$R/boot/initrd.img-$KVER"
