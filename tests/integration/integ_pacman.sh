@@ -17,6 +17,10 @@ set -uo pipefail
 t_tmpdir
 t_fixture
 
+if [ "$(id -u)" != 0 ]; then
+	t_fail "needs root: pacman runs its hooks chrooted into the test root"
+	exit 1
+fi
 if ! command -v pacman >/dev/null || ! command -v bsdtar >/dev/null; then
 	t_fail "pacman and bsdtar are needed (tests/deps.sh installs pacman-package-manager)"
 	exit 1
