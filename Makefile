@@ -169,10 +169,11 @@ SUBST = sed -e 's|@BINDIR@|$(BINDIR)|g' -e 's|@LIBDIR@|$(LIBDIR)|g' \
 	-e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g' -e 's|@SCRIPTDIR@|$(ALPM_SCRIPTDIR)|g'
 MAN_PAGES := $(wildcard man/*.[1-8])
 BUILD_HOOKS := $(wildcard hooks/build/*)
+PRESETS := $(wildcard presets/*.preset)
 # Every installed file but the configuration, for uninstall.
 INSTALLED := $(BINDIR)/mkinitramfs $(LIBDIR)/init \
 	$(BUILD_HOOKS:hooks/build/%=$(LIBDIR)/hooks/%) \
-	$(LIBDIR)/presets/linux.preset.template \
+	$(LIBDIR)/presets/linux.preset.template $(PRESETS:presets/%=$(LIBDIR)/presets/%) \
 	$(foreach m,$(MAN_PAGES),$(MANDIR)/man$(subst .,,$(suffix $(m)))/$(notdir $(m))) \
 	$(ALPM_HOOKDIR)/90-mkinitramfs-install.hook $(ALPM_HOOKDIR)/60-mkinitramfs-remove.hook \
 	$(ALPM_SCRIPTDIR)/mkinitramfs-install $(ALPM_SCRIPTDIR)/mkinitramfs-remove \
@@ -198,8 +199,8 @@ install: all
 		install -Dm644 $$m $(DESTDIR)$(MANDIR)/man$$s/$${m##*/} || exit 1; done
 	@for h in $(BUILD_HOOKS); do \
 		install -Dm644 $$h $(DESTDIR)$(LIBDIR)/hooks/$${h##*/} || exit 1; done
-	install -Dm644 presets/linux.preset.template \
-		$(DESTDIR)$(LIBDIR)/presets/linux.preset.template
+	@for p in presets/linux.preset.template $(PRESETS); do \
+		install -Dm644 $$p $(DESTDIR)$(LIBDIR)/presets/$${p##*/} || exit 1; done
 	$(call subst-install,hooks/pacman/90-mkinitramfs-install.hook,$(ALPM_HOOKDIR)/90-mkinitramfs-install.hook,644)
 	$(call subst-install,hooks/pacman/60-mkinitramfs-remove.hook,$(ALPM_HOOKDIR)/60-mkinitramfs-remove.hook,644)
 	$(call subst-install,hooks/pacman/mkinitramfs-install,$(ALPM_SCRIPTDIR)/mkinitramfs-install,755)
