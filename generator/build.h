@@ -20,6 +20,7 @@ struct build_request {
 	const char *rootfs; /* the root filesystem type (default: from mountinfo) */
 	const char *cpuinfo; /* for microcode's vendor (default /proc/cpuinfo) */
 	int print_detected; /* -M: print the modules autodetect found, build nothing */
+	int force; /* build even when the inputs recorded next to the image are unchanged */
 };
 
 /* Build one image. Logs its own errors (the caller only needs the result). */
