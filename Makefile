@@ -62,7 +62,14 @@ INIT_SIZE_LIMIT := 65536
 	check-format format clean fixture demo bench fuzz
 all: $(B)/mkinitramfs $(B)/init
 
-$(B)/obj/%.o: %.c $(wildcard generator/*.h) init/abi.h
+# The paths compiled into the generator: a change of PREFIX, LIBDIR or SYSCONFDIR
+# rebuilds it, so `make install PREFIX=/opt/x` after `make` installs a binary that
+# looks in /opt/x.
+PATHS_STAMP := $(B)/paths.stamp
+$(shell mkdir -p $(B) && echo '$(VERSION) $(LIBDIR) $(SYSCONFDIR)' | cmp -s - $(PATHS_STAMP) || \
+	echo '$(VERSION) $(LIBDIR) $(SYSCONFDIR)' >$(PATHS_STAMP))
+
+$(B)/obj/%.o: %.c $(wildcard generator/*.h) init/abi.h $(PATHS_STAMP)
 	$(say) CC $<
 	@mkdir -p $(@D)
 	$(Q)$(CC) $(GEN_CFLAGS) -c -o $@ $<
