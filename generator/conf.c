@@ -292,11 +292,21 @@ static void skip_comment(struct parser *p)
 }
 
 /* At a `$`: refuse every expansion; a `$` that expands to nothing special is literal. */
+/* The character `off` bytes ahead, past backslash-newlines: bash removes them first. */
+static int peek_joined(const struct parser *p, size_t *off)
+{
+	while (peek_at(p, *off) == '\\' && peek_at(p, *off + 1) == '\n')
+		*off += 2;
+	return peek_at(p, *off);
+}
+
 static int check_dollar(struct parser *p, bool in_double_quotes)
 {
-	int c = peek_at(p, 1);
+	size_t off = 1;
+	int c = peek_joined(p, &off);
 
-	if (c == '(' && peek_at(p, 2) == '(')
+	off++;
+	if (c == '(' && peek_joined(p, &off) == '(')
 		return fail(p, p->line, p->col, "arithmetic expansion is not supported");
 	if (c == '(')
 		return fail(p, p->line, p->col, "command substitution is not supported");
@@ -391,16 +401,13 @@ static int read_backslash(struct parser *p)
 
 /*
  * Bash would expand these unquoted in a way we will not imitate: `~` at the start of a
- * value (or after `:` in a scalar), `{a,b}` in array elements, `[i]=x` array elements.
+ * value (or after `:` in a scalar), `{a,b}` in array elements.
  */
 struct word_state {
 	enum word_mode mode;
 	bool tilde_ok;
-	bool after_rbracket;
-	bool indexed; /* element starts with an unquoted '[' */
 	bool brace_sep;
 	unsigned brace_line, brace_col; /* brace_col 0: no '{' open */
-	unsigned start_line, start_col;
 };
 
 static int check_unquoted(struct parser *p, struct word_state *w, int c)
@@ -409,9 +416,6 @@ static int check_unquoted(struct parser *p, struct word_state *w, int c)
 
 	if (c == '~' && w->tilde_ok)
 		return fail(p, p->line, p->col, "tilde expansion is not supported");
-	if (array && c == '=' && w->indexed && w->after_rbracket)
-		return fail(p, w->start_line, w->start_col,
-			    "indexed array elements are not supported");
 	if (array && c == '{' && !w->brace_col) {
 		w->brace_line = p->line;
 		w->brace_col = p->col;
@@ -422,7 +426,6 @@ static int check_unquoted(struct parser *p, struct word_state *w, int c)
 		return fail(p, w->brace_line, w->brace_col,
 			    "brace expansion is not supported");
 	w->tilde_ok = !array && c == ':';
-	w->after_rbracket = c == ']';
 	return 0;
 }
 
@@ -434,14 +437,13 @@ static bool ends_word(const struct parser *p, int c)
 /* One word into p->word: quotes, escapes and plain parts joined. */
 static int read_word(struct parser *p, enum word_mode mode)
 {
-	struct word_state w = {
-		.mode = mode,
-		.tilde_ok = true,
-		.indexed = mode == WORD_ARRAY && peek(p) == '[',
-		.start_line = p->line,
-		.start_col = p->col,
-	};
+	struct word_state w = {.mode = mode, .tilde_ok = true};
 	int r;
+
+	/* bash reads `[i]=x` as an index and looks for the `]` across blanks and lines */
+	if (mode == WORD_ARRAY && peek(p) == '[')
+		return fail(p, p->line, p->col,
+			    "array elements starting with '[' must be quoted");
 
 	p->word.n = 0;
 	r = growbuf_add(&p->word, 'x'); /* make sure the buffer exists, even when empty */
@@ -467,7 +469,10 @@ static int read_word(struct parser *p, enum word_mode mode)
 				return r;
 		}
 		if (c == '\'' || c == '"' || c == '\\') {
-			w.tilde_ok = w.after_rbracket = false;
+			/* a backslash-newline is not there for bash: `A=\<newline>~`
+			 * expands */
+			if (c != '\\' || peek_at(p, 1) != '\n')
+				w.tilde_ok = false;
 			if (c == '\'')
 				r = read_single_quoted(p);
 			else if (c == '"')
@@ -656,10 +661,11 @@ static int read_statement_word(struct parser *p, bool first, bool exporting)
 	append = s[n - 1] == '+';
 	name_len = append ? n - 1 : n;
 	if (!is_valid_name(s, name_len)) {
+		const char *bracket = memchr(s, '[', name_len);
 		char q[200];
 
 		snippet(s, name_len, q, sizeof(q));
-		if (memchr(s, '[', name_len))
+		if (bracket && is_valid_name(s, bracket - s))
 			return fail(p, p->line, p->col,
 				    "indexed assignment '%s' is not supported", q);
 		return fail(p, p->line, p->col, "invalid key name '%s'", q);
