@@ -293,6 +293,25 @@ Test(conf, longest_line_accepted)
 	free(text);
 }
 
+/* Lookups must not be quadratic: a 3 MB file of distinct keys and appends. */
+Test(conf, many_keys_stay_linear, .timeout = 20)
+{
+	size_t n = 100000, len = 0;
+	char *text = malloc(n * 32);
+	struct conf *c;
+
+	for (size_t i = 0; i < n; i++)
+		len += (size_t)sprintf(text + len, "K%zu=x\nA+=(%zu)\n", i, i);
+	c = load_ok(text);
+	cr_assert_eq(conf_keys(c)->n, n + 1);
+	cr_assert_str_eq(conf_keys(c)->v[n], "K99999");
+	cr_assert_eq(conf_get(c, "A")->n, n);
+	cr_assert_str_eq(conf_get(c, "A")->v[n - 1], "99999");
+	cr_assert_str_eq(conf_get_string(c, "K54321"), "x");
+	conf_free(c);
+	free(text);
+}
+
 /* ---- refusals, with the exact message ---- */
 
 Test(conf, unterminated)
