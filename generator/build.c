@@ -11,6 +11,7 @@
 #include "autodetect.h"
 #include "build.h"
 #include "conf.h"
+#include "digest.h"
 #include "files.h"
 #include "hooks.h"
 #include "image.h"
@@ -32,6 +33,7 @@ struct build {
 	int autodetect; /* an autodetect hook has run: filter later hooks' modules */
 	struct strv detected; /* module names autodetect found */
 	struct image_options opts;
+	int skipped; /* the image on disk was built from the same inputs */
 };
 
 static void build_done(struct build *b)
@@ -555,6 +557,14 @@ static int write_image(struct build *b)
 		stage_entries(b->early, &n);
 		b->opts.early = n ? b->early : NULL;
 	}
+	_cleanup_free_ char *inputs = NULL;
+	r = digest_inputs(b->stage, &b->opts, b->req->kver, &inputs);
+	if (r >= 0 && !b->req->force && digest_unchanged(out, inputs) > 0) {
+		log_info("'%s' is up to date: its inputs are unchanged (--force rebuilds it)",
+			 out);
+		b->skipped = 1;
+		return 0;
+	}
 	r = image_write(b->stage, out, &b->opts);
 	const char *source = r < 0 ? image_write_failed_source() : NULL;
 	if (source)
@@ -566,7 +576,15 @@ static int write_image(struct build *b)
 	else if (r < 0)
 		log_error("cannot write image '%s': %s; the previous image is kept", out,
 			  strerror(-r));
-	return r;
+	if (r < 0 || !inputs)
+		return r;
+	/* Without a record the next build just runs again: no reason to fail this one. */
+	r = digest_record(out, inputs);
+	if (r < 0)
+		log_warning("cannot record the inputs of '%s' in '%s" DIGEST_SUFFIX "': %s, "
+			    "ignoring",
+			    out, out, strerror(-r));
+	return 0;
 }
 
 static int print_detected(const struct build *b)
@@ -627,7 +645,7 @@ int build_run(const struct build_request *req)
 	}
 	if (r >= 0)
 		r = write_image(&b);
-	if (r >= 0) {
+	if (r >= 0 && !b.skipped) {
 		size_t count;
 		stage_entries(b.stage, &count);
 		log_info("wrote '%s' (%zu entries, %s)", req->output, count,
@@ -635,37 +653,4 @@ int build_run(const struct build_request *req)
 	}
 	build_done(&b);
 	return r;
-}
-
-int build_find_init(char **ret)
-{
-	const char *env = getenv("MKINITRAMFS_INIT");
-	char self[PATH_MAX];
-	ssize_t n;
-
-	if (env && *env) {
-		*ret = strdup(env);
-		return *ret ? 0 : -ENOMEM;
-	}
-	/* A build tree keeps init next to mkinitramfs (build/init); an installed
-	 * mkinitramfs lives in a bin directory, where no "init" of ours is. */
-	n = readlink("/proc/self/exe", self, sizeof(self) - 1);
-	if (n > 0) {
-		self[n] = '\0';
-		char *slash = strrchr(self, '/');
-		if (slash && (size_t)(slash - self) + sizeof("/init") < sizeof(self)) {
-			strcpy(slash, "/init");
-			struct stat st;
-			if (stat(self, &st) == 0 && S_ISREG(st.st_mode) &&
-			    !strstr(self, "/bin/init") && !strstr(self, "/sbin/init")) {
-				*ret = strdup(self);
-				return *ret ? 0 : -ENOMEM;
-			}
-		}
-	}
-	if (access(MKINITRAMFS_LIBDIR "/init", R_OK) == 0) {
-		*ret = strdup(MKINITRAMFS_LIBDIR "/init");
-		return *ret ? 0 : -ENOMEM;
-	}
-	return -ENOENT;
 }

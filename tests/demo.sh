@@ -1,41 +1,52 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-or-later
-# The main job, end to end: fetch the real Debian kernel, generate an initramfs with
-# build/mkinitramfs (nbd with nbds_max=1024 from the configuration), boot it in QEMU
-# on an ext4 virtio disk and show what the kernel, the init and the root's init said.
+# The main job, as a new user runs it (make demo): fetch the Debian test kernel,
+# generate an image with the embedded default configuration below, list it, boot it in
+# QEMU on a virtio-blk ext4 root and show the root's marker and the init's timing line.
 set -uo pipefail
-. "$(dirname "$0")/lib.sh"
-. "$TOP/tests/boot/lib.sh"
-
+source "$(dirname "$0")/lib.sh"
 t_tmpdir
+trap 'rm -rf "$T_TMP"' EXIT
 t_fixture
-boot_setup || exit 1
-echo "demo: kernel $KVER from $KROOT"
+source "$TOP/tests/boot/lib.sh"
 
-conf=$BW/demo.conf
-cat >"$conf" <<'CONF'
-# A host-specific image for a VM with its root on virtio-blk, as one would write it.
-MODULES=(virtio_pci virtio_blk ext4 "nbd nbds_max=1024")
-COMPRESSION=zstd
+echo "== kernel: $KVER (from $KROOT)"
+boot_setup || { echo "demo: cannot build the test root's init" >&2; exit 1; }
+mk_ext4 "$BW/root.img" 64M -L demoroot
+
+# The embedded default: a generic image (storage drivers load when their device shows
+# up), the filesystems, and an explicit module with a parameter.
+cat >"$BW/demo.conf" <<'CONF'
+MODULES=("nbd nbds_max=32")
+HOOKS=(base modconf block filesystems)
+COMPRESSION="zstd"
 CONF
-echo "demo: configuration:"
-sed 's/^/    /' "$conf"
+echo "== configuration"
+cat "$BW/demo.conf"
 
-img=$BW/initramfs-demo.img
+img=$B/demo/initramfs.img
+mkdir -p "$B/demo"
+echo "== mkinitramfs -k $KVER -r $KROOT -c demo.conf -g $img"
 start=$(date +%s%N)
-if ! "$MKINITRAMFS" -k "$KVER" -r "$KROOT" -c "$conf" -g "$img"; then
-	t_fail "demo: mkinitramfs failed"
+if ! "$MKINITRAMFS" -k "$KVER" -r "$KROOT" -c "$BW/demo.conf" -g "$img"; then
+	echo "demo: image generation failed" >&2
 	exit 1
 fi
-echo "demo: generated $(stat -c %s "$img") bytes in $((($(date +%s%N) - start) / 1000000)) ms"
-"$MKINITRAMFS" -l "$img" | grep -E ' /init$|plan$|\.ko$' | sed 's/^/    /'
+end=$(date +%s%N)
+echo "   built in $(((end - start) / 1000000)) ms, $(stat -c %s "$img") bytes," \
+	"$("$MKINITRAMFS" -l "$img" | grep -c '\.ko$') modules"
+echo "== mkinitramfs -l (first lines)"
+"$MKINITRAMFS" -l "$img" | head -n 12
 
-mk_ext4 "$BW/root.img" 64M -L demoroot
-echo "demo: booting root=LABEL=demoroot in QEMU (TCG), this takes a few seconds"
-qemu_boot "$BW/demo.log" "$img" "root=LABEL=demoroot" \
-	-drive file="$BW/root.img",format=raw,if=virtio
-grep -E 'initramfs: |^ROOTINIT |Kernel panic|qemu exit' "$BW/demo.log" | sed 's/^/    /'
-t_grep "demo: the root's init ran" '^ROOTINIT done' "$BW/demo.log"
-t_grep "demo: nbds_max from the configuration" '^ROOTINIT nbds_max=1024$' "$BW/demo.log"
-t_grep "demo: the init's timing line" 'initramfs: timing: ' "$BW/demo.log"
-echo "demo: full serial log kept in $B/boot-logs/demo.log"
+echo "== booting in qemu-system-x86_64 -accel tcg (virtio-blk, ext4, root=LABEL=demoroot)"
+qemu_boot "$BW/boot.log" "$img" "root=LABEL=demoroot" \
+	-drive "file=$BW/root.img,format=raw,if=virtio"
+grep -E 'initramfs: (timing|loaded|root)|ROOTINIT (uptime|root=|nbds_max|done)' \
+	"$BW/boot.log" | sed 's/^/   /'
+if grep -q '^ROOTINIT done' "$BW/boot.log"; then
+	echo "== demo: the image booted the root (full console log: $B/boot-logs/boot.log)"
+	exit 0
+fi
+echo "== demo: the boot did not reach the root; last console lines:" >&2
+tail -n 30 "$BW/boot.log" >&2
+exit 1
