@@ -11,6 +11,7 @@
 #include "autodetect.h"
 #include "build.h"
 #include "conf.h"
+#include "crashpoint.h"
 #include "files.h"
 #include "hooks.h"
 #include "image.h"
@@ -495,6 +496,7 @@ static int apply_hooks(struct build *b)
 		log_debug("applying hook '%s' from '%s'", hook->name, hook->path);
 		r = apply_hook(b, hook);
 		hooks_free(hook);
+		crashpoint("resolution: hook");
 		if (r >= 0 && b->req->print_detected && b->autodetect)
 			break; /* -M needs nothing past autodetect */
 	}
@@ -509,6 +511,7 @@ static int config_modules(struct build *b)
 		int r = request_module(b, modules->v[i], "config", MODDEP_LOAD_ALWAYS);
 		if (r < 0)
 			return r;
+		crashpoint("resolution: config module");
 	}
 	return 0;
 }
@@ -520,11 +523,13 @@ static int stage_modules(struct build *b)
 		log_error("cannot resolve the module closure: %s", strerror(-r));
 		return r;
 	}
+	crashpoint("resolution: closure");
 	r = moddep_stage(b->moddep, b->stage);
 	if (r < 0) {
 		log_error("cannot add the modules to the image: %s", strerror(-r));
 		return r;
 	}
+	crashpoint("staging: modules");
 	size_t missing = moddep_missing_firmware(b->moddep);
 	if (missing)
 		log_warning("%zu firmware file%s named by the included modules not found%s",
@@ -594,6 +599,7 @@ int build_run(const struct build_request *req)
 	int r;
 
 	r = build_prepare(&b);
+	crashpoint("prepared: config, module tree");
 	if (r >= 0)
 		r = config_modules(&b);
 	if (r >= 0)
@@ -607,10 +613,12 @@ int build_run(const struct build_request *req)
 		r = add_listed(&b, conf_get(b.conf, "FILES"), "FILES", files_add_path);
 	if (r >= 0)
 		r = add_listed(&b, conf_get(b.conf, "BINARIES"), "BINARIES", files_add_binary);
+	crashpoint("staging: files");
 	if (r >= 0)
 		r = stage_modules(&b);
 	if (r >= 0) {
 		r = stage_finish(b.stage);
+		crashpoint("staging: tree");
 		if (r < 0)
 			log_error("cannot complete the image's directory tree: %s", strerror(-r));
 	}
