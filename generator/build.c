@@ -526,7 +526,16 @@ static int stage_modules(struct build *b)
 	crashpoint("resolution: closure");
 	r = moddep_stage(b->moddep, b->stage);
 	if (r < 0) {
-		log_error("cannot add the modules to the image: %s", strerror(-r));
+		const char *what = moddep_error_subject(b->moddep);
+		if (what && (r == -ENOEXEC || r == -EBADMSG))
+			log_error("module file '%s' is %s", what,
+				  r == -EBADMSG ? "corrupt: it does not decompress"
+						: "not a kernel module: truncated or not ELF");
+		else if (what)
+			log_error("cannot add the modules to the image: '%s': %s", what,
+				  strerror(-r));
+		else
+			log_error("cannot add the modules to the image: %s", strerror(-r));
 		return r;
 	}
 	crashpoint("staging: modules");
@@ -538,6 +547,30 @@ static int stage_modules(struct build *b)
 	if (log_get_level() >= LOG_LEVEL_VERBOSE)
 		moddep_explain(b->moddep, stderr);
 	return 0;
+}
+
+static void log_write_error(const char *out, int r)
+{
+	const char *source = image_write_failed_source();
+	const char *slash = strrchr(out, '/');
+
+	if (source)
+		log_error("cannot write image '%s': cannot read '%s': %s; the previous image "
+			  "is kept",
+			  out, source,
+			  r == -EBADMSG ? "corrupt compressed data" : strerror(-r));
+	else if (r == -EBADMSG)
+		log_error("image '%s' failed its read-back check; the previous image is kept",
+			  out);
+	else if (r == -ENOENT)
+		log_error("cannot write image '%s': the directory '%.*s' does not exist", out,
+			  slash ? (int)(slash == out ? 1 : slash - out) : 1,
+			  slash ? out : ".");
+	else if (r == -EISDIR || (r == -EINVAL && slash && !slash[1]))
+		log_error("cannot write image '%s': that is a directory", out);
+	else
+		log_error("cannot write image '%s': %s; the previous image is kept", out,
+			  strerror(-r));
 }
 
 static int write_image(struct build *b)
@@ -554,12 +587,8 @@ static int write_image(struct build *b)
 		b->opts.early = n ? b->early : NULL;
 	}
 	r = image_write(b->stage, out, &b->opts);
-	if (r == -EBADMSG)
-		log_error("image '%s' failed its read-back check; the previous image is kept",
-			  out);
-	else if (r < 0)
-		log_error("cannot write image '%s': %s; the previous image is kept", out,
-			  strerror(-r));
+	if (r < 0)
+		log_write_error(out, r);
 	return r;
 }
 
