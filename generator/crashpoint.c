@@ -24,6 +24,8 @@ void crashpoint(const char *where)
 			sig = SIGINT;
 		else if (s && strcmp(s, "TERM") == 0)
 			sig = SIGTERM;
+		else if (s && strcmp(s, "STOP") == 0)
+			sig = SIGSTOP; /* the test looks around, then sends SIGCONT */
 	}
 	if (!list && at <= 0)
 		return;

@@ -8,7 +8,7 @@
  * asks, for the crash-safety tests (tests/integration/robust_kill.sh):
  *   MKINITRAMFS_TEST_KILL_AT=N        the Nth step raises SIGKILL (or the signal below)
  *   MKINITRAMFS_TEST_KILL_AT=list     print "crashpoint N: WHERE" for every step
- *   MKINITRAMFS_TEST_KILL_SIGNAL=INT|TERM|KILL
+ *   MKINITRAMFS_TEST_KILL_SIGNAL=INT|TERM|KILL|STOP
  */
 void crashpoint(const char *where);
 
