@@ -516,6 +516,32 @@ static int config_modules(struct build *b)
 	return 0;
 }
 
+static int newer(const struct timespec *a, const struct timespec *b)
+{
+	return a->tv_sec > b->tv_sec || (a->tv_sec == b->tv_sec && a->tv_nsec > b->tv_nsec);
+}
+
+/* A module changed after depmod ran: its dependencies may have changed too. */
+static void warn_stale_index(const struct build *b)
+{
+	_cleanup_free_ char *dep = NULL;
+	struct stat index, mod;
+
+	if (asprintf(&dep, "%s/lib/modules/%s/modules.dep.bin", display_root(b->req),
+		     b->req->kver) < 0 ||
+	    stat(dep, &index) < 0)
+		return;
+	for (size_t i = 0; i < moddep_closure_size(b->moddep); i++) {
+		const char *path = moddep_closure_path(b->moddep, i);
+		if (!path || stat(path, &mod) < 0 || !newer(&mod.st_mtim, &index.st_mtim))
+			continue;
+		log_warning("module '%s' is newer than '%s': run 'depmod -b %s %s', its "
+			    "dependencies may have changed",
+			    path, dep, b->req->moduleroot, b->req->kver);
+		return;
+	}
+}
+
 static int stage_modules(struct build *b)
 {
 	int r = moddep_resolve(b->moddep);
@@ -539,6 +565,7 @@ static int stage_modules(struct build *b)
 		return r;
 	}
 	crashpoint("staging: modules");
+	warn_stale_index(b);
 	size_t missing = moddep_missing_firmware(b->moddep);
 	if (missing)
 		log_warning("%zu firmware file%s named by the included modules not found%s",
