@@ -132,6 +132,10 @@ MKINITRAMFS_HOOKS_DIR=$T_TMP/hooks build 0 "modules: symlink loops in lib/module
 "$MKINITRAMFS" -l loops.img >loops.list
 t_grep "modules: symlink loops: the real modules are there" '/chain_a\.ko$' loops.list
 t_nogrep "modules: symlink loops: nothing through the links" '/(self|loop-[abc]|up)/' loops.list
+# A hook that vanished between listing and reading (a dangling link): -L says so.
+ln -s /nonexistent/hook hooks/ghost
+MKINITRAMFS_HOOKS_DIR=$T_TMP/hooks run 0 "hooks: -L with a dangling hook" -L
+t_grep "hooks: -L names the unreadable hook and why" "ghost +\(unreadable: No such file or directory\)" out.txt
 rm -rf "$M" && ln -s "$V" "$M"
 build 1 "modules: lib/modules/KVER is a symlink loop" -c good.conf -g bad.img
 t_grep "modules: lib/modules/KVER loop: says so" "lib/modules/$V.*(loop|Too many levels)" out.txt
