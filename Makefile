@@ -67,7 +67,14 @@ INIT_SIZE_LIMIT := 65536
 	check-format format clean fixture demo bench fuzz fuzz-build
 all: $(B)/mkinitramfs $(B)/init
 
-$(B)/obj/%.o: %.c $(wildcard generator/*.h) init/abi.h
+# The paths compiled into the generator: a change of PREFIX, LIBDIR or SYSCONFDIR
+# rebuilds it, so `make install PREFIX=/opt/x` after `make` installs a binary that
+# looks in /opt/x.
+PATHS_STAMP := $(B)/paths.stamp
+$(shell mkdir -p $(B) && echo '$(VERSION) $(LIBDIR) $(SYSCONFDIR)' | cmp -s - $(PATHS_STAMP) || \
+	echo '$(VERSION) $(LIBDIR) $(SYSCONFDIR)' >$(PATHS_STAMP))
+
+$(B)/obj/%.o: %.c $(wildcard generator/*.h) init/abi.h $(PATHS_STAMP)
 	$(say) CC $<
 	@mkdir -p $(@D)
 	$(Q)$(CC) $(GEN_CFLAGS) -c -o $@ $<
@@ -202,21 +209,68 @@ check-format:
 format:
 	@clang-format -i generator/*.[ch] init/*.[ch]
 
+# ---- install ------------------------------------------------------------------------
+SHAREDIR ?= $(PREFIX)/share
+ALPM_HOOKDIR ?= $(SHAREDIR)/libalpm/hooks
+ALPM_SCRIPTDIR ?= $(SHAREDIR)/libalpm/scripts
+KERNEL_INSTALL_DIR ?= $(PREFIX)/lib/kernel/install.d
+KERNEL_HOOK_DIR ?= $(SYSCONFDIR)/kernel
+BASHCOMPDIR ?= $(SHAREDIR)/bash-completion/completions
+
+# Scripts name the installed paths; @VAR@ placeholders are filled in at install time.
+SUBST = sed -e 's|@BINDIR@|$(BINDIR)|g' -e 's|@LIBDIR@|$(LIBDIR)|g' \
+	-e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g' -e 's|@SCRIPTDIR@|$(ALPM_SCRIPTDIR)|g'
+MAN_PAGES := $(wildcard man/*.[1-8])
+BUILD_HOOKS := $(wildcard hooks/build/*)
+PRESETS := $(wildcard presets/*.preset)
+# Every installed file but the configuration, for uninstall.
+INSTALLED := $(BINDIR)/mkinitramfs $(LIBDIR)/init \
+	$(BUILD_HOOKS:hooks/build/%=$(LIBDIR)/hooks/%) \
+	$(LIBDIR)/presets/linux.preset.template $(PRESETS:presets/%=$(LIBDIR)/presets/%) \
+	$(foreach m,$(MAN_PAGES),$(MANDIR)/man$(subst .,,$(suffix $(m)))/$(notdir $(m))) \
+	$(ALPM_HOOKDIR)/90-mkinitramfs-install.hook $(ALPM_HOOKDIR)/60-mkinitramfs-remove.hook \
+	$(ALPM_SCRIPTDIR)/mkinitramfs-install $(ALPM_SCRIPTDIR)/mkinitramfs-remove \
+	$(KERNEL_INSTALL_DIR)/50-mkinitramfs.install \
+	$(KERNEL_HOOK_DIR)/postinst.d/zz-mkinitramfs $(KERNEL_HOOK_DIR)/postrm.d/zz-mkinitramfs \
+	$(BASHCOMPDIR)/mkinitramfs
+
+# subst-install SRC DST MODE
+define subst-install
+	@mkdir -p $(dir $(DESTDIR)$(2))
+	$(SUBST) $(1) >$(DESTDIR)$(2).tmp && chmod $(3) $(DESTDIR)$(2).tmp && \
+		mv $(DESTDIR)$(2).tmp $(DESTDIR)$(2)
+
+endef
+
 install: all
 	install -Dm755 $(B)/mkinitramfs $(DESTDIR)$(BINDIR)/mkinitramfs
 	install -Dm755 $(B)/init $(DESTDIR)$(LIBDIR)/init
-	install -Dm644 mkinitramfs.conf $(DESTDIR)$(SYSCONFDIR)/mkinitramfs.conf
-	install -Dm644 man/mkinitramfs.8 $(DESTDIR)$(MANDIR)/man8/mkinitramfs.8
-	install -Dm644 man/mkinitramfs.conf.5 $(DESTDIR)$(MANDIR)/man5/mkinitramfs.conf.5
-	@for h in $(wildcard hooks/build/*); do \
+	@# The configuration is the user's: never overwritten.
+	@[ -e $(DESTDIR)$(SYSCONFDIR)/mkinitramfs.conf ] || \
+		install -Dm644 mkinitramfs.conf $(DESTDIR)$(SYSCONFDIR)/mkinitramfs.conf
+	@for m in $(MAN_PAGES); do s=$${m##*.}; \
+		install -Dm644 $$m $(DESTDIR)$(MANDIR)/man$$s/$${m##*/} || exit 1; done
+	@for h in $(BUILD_HOOKS); do \
 		install -Dm644 $$h $(DESTDIR)$(LIBDIR)/hooks/$${h##*/} || exit 1; done
-	@for p in $(wildcard presets/*.preset); do \
+	@for p in presets/linux.preset.template $(PRESETS); do \
 		install -Dm644 $$p $(DESTDIR)$(LIBDIR)/presets/$${p##*/} || exit 1; done
+	$(call subst-install,hooks/pacman/90-mkinitramfs-install.hook,$(ALPM_HOOKDIR)/90-mkinitramfs-install.hook,644)
+	$(call subst-install,hooks/pacman/60-mkinitramfs-remove.hook,$(ALPM_HOOKDIR)/60-mkinitramfs-remove.hook,644)
+	$(call subst-install,hooks/pacman/mkinitramfs-install,$(ALPM_SCRIPTDIR)/mkinitramfs-install,755)
+	$(call subst-install,hooks/pacman/mkinitramfs-remove,$(ALPM_SCRIPTDIR)/mkinitramfs-remove,755)
+	$(call subst-install,hooks/kernel-install/50-mkinitramfs.install,$(KERNEL_INSTALL_DIR)/50-mkinitramfs.install,755)
+	$(call subst-install,hooks/debian/postinst.d/zz-mkinitramfs,$(KERNEL_HOOK_DIR)/postinst.d/zz-mkinitramfs,755)
+	$(call subst-install,hooks/debian/postrm.d/zz-mkinitramfs,$(KERNEL_HOOK_DIR)/postrm.d/zz-mkinitramfs,755)
+	install -Dm644 completion/mkinitramfs.bash $(DESTDIR)$(BASHCOMPDIR)/mkinitramfs
 
+# Removes what install put in place; the configuration only when it is unmodified.
 uninstall:
-	rm -f $(DESTDIR)$(BINDIR)/mkinitramfs $(DESTDIR)$(MANDIR)/man8/mkinitramfs.8 \
-		$(DESTDIR)$(MANDIR)/man5/mkinitramfs.conf.5
-	rm -rf $(DESTDIR)$(LIBDIR)
+	rm -f $(addprefix $(DESTDIR),$(INSTALLED))
+	@if cmp -s mkinitramfs.conf $(DESTDIR)$(SYSCONFDIR)/mkinitramfs.conf; then \
+		echo rm -f $(DESTDIR)$(SYSCONFDIR)/mkinitramfs.conf; \
+		rm -f $(DESTDIR)$(SYSCONFDIR)/mkinitramfs.conf; fi
+	-@rmdir $(DESTDIR)$(LIBDIR)/hooks $(DESTDIR)$(LIBDIR)/presets $(DESTDIR)$(LIBDIR) \
+		2>/dev/null || true
 
 clean:
 	rm -rf $(B)/obj $(B)/obj-init $(B)/obj-host $(B)/tests $(B)/mkinitramfs $(B)/init \

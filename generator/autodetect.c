@@ -87,6 +87,53 @@ int autodetect_modaliases(const char *sysfs, struct strv *ret_aliases)
 	return 0;
 }
 
+/* Entries of a directory, or -1 when it cannot be read. */
+static int count_entries(int dirfd, const char *name)
+{
+	int fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	DIR *d;
+	struct dirent *de;
+	int n = 0;
+
+	if (fd < 0)
+		return -1;
+	d = fdopendir(fd);
+	if (!d) {
+		close(fd);
+		return -1;
+	}
+	while ((de = readdir(d)))
+		if (de->d_name[0] != '.')
+			n++;
+	closedir(d);
+	return n;
+}
+
+/*
+ * A loaded module is in use by the machine when something other than modules holds
+ * it: a mount, an open device, a bound driver. A fallback image loads every
+ * filesystem; those sit unused (refcnt 0) or held only by each other, and must not
+ * make a host image carry them all.
+ */
+static int module_in_use(int moddir, const char *name)
+{
+	char path[512], buf[32];
+
+	snprintf(path, sizeof(path), "%s/initstate", name);
+	if (faccessat(moddir, path, F_OK, 0) != 0)
+		return 0; /* builtin */
+	int fd = openat(moddir, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	int r = read_attr(fd, "refcnt", buf, sizeof(buf));
+	int holders = count_entries(fd, "holders");
+	close(fd);
+	if (r < 0)
+		return 1; /* no refcnt (a capture without it): count it as used */
+	long refcnt = strtol(buf, NULL, 10);
+	return refcnt > (holders > 0 ? holders : 0);
+}
+
 int autodetect_loaded_modules(const char *sysfs, struct strv *ret_modules)
 {
 	struct strv modules = STRV_INIT;
@@ -106,14 +153,9 @@ int autodetect_loaded_modules(const char *sysfs, struct strv *ret_modules)
 		close(fd);
 		return negative_errno();
 	}
-	while (r >= 0 && (de = readdir(d))) {
-		char path[512];
-		if (de->d_name[0] == '.')
-			continue;
-		snprintf(path, sizeof(path), "%s/initstate", de->d_name);
-		if (faccessat(fd, path, F_OK, 0) == 0)
+	while (r >= 0 && (de = readdir(d)))
+		if (de->d_name[0] != '.' && module_in_use(fd, de->d_name))
 			r = strv_push(&modules, de->d_name);
-	}
 	closedir(d);
 	if (r < 0) {
 		strv_clear(&modules);

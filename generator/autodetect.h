@@ -8,7 +8,8 @@
 /*
  * Every `modalias` file under <sysfs>/devices (sorted, each value once), and the
  * loadable modules in use: <sysfs>/module/X with an `initstate` file (builtins have
- * none). Symlinked directories are not followed, so the walk ends.
+ * none) whose `refcnt` is more than its `holders/` (other modules): held by a mount,
+ * an open device or a driver. Symlinked directories are not followed.
  */
 int autodetect_modaliases(const char *sysfs, struct strv *ret_aliases);
 int autodetect_loaded_modules(const char *sysfs, struct strv *ret_modules);

@@ -12,6 +12,7 @@
 #include "build.h"
 #include "conf.h"
 #include "crashpoint.h"
+#include "digest.h"
 #include "files.h"
 #include "hooks.h"
 #include "image.h"
@@ -33,6 +34,7 @@ struct build {
 	int autodetect; /* an autodetect hook has run: filter later hooks' modules */
 	struct strv detected; /* module names autodetect found */
 	struct image_options opts;
+	int skipped; /* the image on disk was built from the same inputs */
 };
 
 static void build_done(struct build *b)
@@ -296,12 +298,14 @@ static int hook_modules(struct build *b, const struct hook *hook, const char *or
 	return 0;
 }
 
-static int expand_match_list(struct build *b, const struct hook *hook, struct strv *specs)
+/* Names as they are; entries with a '/' are patterns over the tree's module paths. */
+static int expand_match_list(struct build *b, const struct strv *entries,
+			     struct strv *specs)
 {
 	int r;
 
-	for (size_t i = 0; i < hook->modules_match.n; i++) {
-		const char *entry = hook->modules_match.v[i];
+	for (size_t i = 0; entries && i < entries->n; i++) {
+		const char *entry = entries->v[i];
 		if (!strchr(entry, '/')) {
 			r = strv_contains(specs, entry) ? 0 : strv_push(specs, entry);
 			if (r < 0)
@@ -320,24 +324,28 @@ static int expand_match_list(struct build *b, const struct hook *hook, struct st
 	return 0;
 }
 
-static int hook_match_modules(struct build *b, const struct hook *hook, const char *origin)
+/*
+ * Load-on-match modules. After autodetect (`filter`), a hook's entries the host needs
+ * are loaded at boot instead, and the others left out.
+ */
+static int request_match_list(struct build *b, const struct strv *entries,
+			      const char *origin, int filter)
 {
 	struct strv specs = STRV_INIT;
-	int r = expand_match_list(b, hook, &specs);
+	int r = expand_match_list(b, entries, &specs);
 
+	if (r < 0)
+		log_error("%s: cannot expand its module patterns: %s", origin, strerror(-r));
 	for (size_t i = 0; r >= 0 && i < specs.n; i++) {
 		enum moddep_load load = MODDEP_LOAD_ON_MATCH;
-		if (b->autodetect) {
+		if (filter) {
 			r = host_needs(b, specs.v[i]);
 			if (r <= 0)
 				continue;
-			/* The host has the device: load it at boot, no matching needed. */
 			load = MODDEP_LOAD_ALWAYS;
 		}
 		r = request_module(b, specs.v[i], origin, load);
 	}
-	if (r < 0 && r != -ENOENT)
-		log_error("hook '%s': cannot expand its modules: %s", hook->name, strerror(-r));
 	strv_clear(&specs);
 	return r;
 }
@@ -427,7 +435,7 @@ static int apply_hook(struct build *b, const struct hook *hook)
 	}
 	r = hook_modules(b, hook, origin);
 	if (r >= 0)
-		r = hook_match_modules(b, hook, origin);
+		r = request_match_list(b, &hook->modules_match, origin, b->autodetect);
 	if (r >= 0)
 		r = add_listed(b, &hook->files, origin, files_add_path);
 	if (r >= 0)
@@ -504,6 +512,7 @@ static int apply_hooks(struct build *b)
 	return r;
 }
 
+/* What the user asked for is never filtered by autodetect. */
 static int config_modules(struct build *b)
 {
 	const struct strv *modules = conf_get(b->conf, "MODULES");
@@ -513,7 +522,7 @@ static int config_modules(struct build *b)
 			return r;
 		crashpoint("resolution: config module");
 	}
-	return 0;
+	return request_match_list(b, conf_get(b->conf, "MODULES_MATCH"), "config", 0);
 }
 
 static int newer(const struct timespec *a, const struct timespec *b)
@@ -582,10 +591,8 @@ static void log_write_error(const char *out, int r)
 	const char *slash = strrchr(out, '/');
 
 	if (source)
-		log_error("cannot write image '%s': cannot read '%s': %s; the previous image "
-			  "is kept",
-			  out, source,
-			  r == -EBADMSG ? "corrupt compressed data" : strerror(-r));
+		log_error("cannot read '%s' for image '%s': %s; the previous image is kept",
+			  source, out, r == -EBADMSG ? "corrupt compressed data" : strerror(-r));
 	else if (r == -EBADMSG)
 		log_error("image '%s' failed its read-back check; the previous image is kept",
 			  out);
@@ -613,10 +620,29 @@ static int write_image(struct build *b)
 		stage_entries(b->early, &n);
 		b->opts.early = n ? b->early : NULL;
 	}
+	_cleanup_free_ char *inputs = NULL;
+	r = digest_inputs(b->stage, &b->opts, b->req->kver, &inputs);
+	if (r >= 0 && !b->req->force && digest_unchanged(out, inputs) > 0) {
+		log_info("'%s' is up to date: its inputs are unchanged (--force rebuilds it)",
+			 out);
+		b->skipped = 1;
+		return 0;
+	}
 	r = image_write(b->stage, out, &b->opts);
-	if (r < 0)
+	if (r < 0) {
 		log_write_error(out, r);
-	return r;
+		return r;
+	}
+	if (!inputs)
+		return 0;
+	/* Without a record the next build just runs again: no reason to fail this one. */
+	r = digest_record(out, inputs);
+	if (r < 0)
+		log_warning("cannot record the inputs of '%s' in '%s" DIGEST_SUFFIX "': %s, "
+			    "ignoring",
+			    out, out, strerror(-r));
+	crashpoint("image: inputs recorded");
+	return 0;
 }
 
 static int print_detected(const struct build *b)
@@ -680,7 +706,7 @@ int build_run(const struct build_request *req)
 	}
 	if (r >= 0)
 		r = write_image(&b);
-	if (r >= 0) {
+	if (r >= 0 && !b.skipped) {
 		size_t count;
 		stage_entries(b.stage, &count);
 		log_info("wrote '%s' (%zu entries, %s)", req->output, count,
@@ -688,37 +714,4 @@ int build_run(const struct build_request *req)
 	}
 	build_done(&b);
 	return r;
-}
-
-int build_find_init(char **ret)
-{
-	const char *env = getenv("MKINITRAMFS_INIT");
-	char self[PATH_MAX];
-	ssize_t n;
-
-	if (env && *env) {
-		*ret = strdup(env);
-		return *ret ? 0 : -ENOMEM;
-	}
-	/* A build tree keeps init next to mkinitramfs (build/init); an installed
-	 * mkinitramfs lives in a bin directory, where no "init" of ours is. */
-	n = readlink("/proc/self/exe", self, sizeof(self) - 1);
-	if (n > 0) {
-		self[n] = '\0';
-		char *slash = strrchr(self, '/');
-		if (slash && (size_t)(slash - self) + sizeof("/init") < sizeof(self)) {
-			strcpy(slash, "/init");
-			struct stat st;
-			if (stat(self, &st) == 0 && S_ISREG(st.st_mode) &&
-			    !strstr(self, "/bin/init") && !strstr(self, "/sbin/init")) {
-				*ret = strdup(self);
-				return *ret ? 0 : -ENOMEM;
-			}
-		}
-	}
-	if (access(MKINITRAMFS_LIBDIR "/init", R_OK) == 0) {
-		*ret = strdup(MKINITRAMFS_LIBDIR "/init");
-		return *ret ? 0 : -ENOMEM;
-	}
-	return -ENOENT;
 }

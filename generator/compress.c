@@ -23,7 +23,7 @@
 /* lib/decompress_unlz4.c decodes every legacy block into an 8 MiB buffer. */
 #define LZ4_LEGACY_MAGIC 0x184C2102u
 #define LZ4_LEGACY_BLOCK (8u << 20)
-#define LZ4_MAX_THREADS 64
+#define LZ4_MAX_THREADS 16
 
 struct lz4_job {
 	pthread_t thread;
@@ -133,7 +133,10 @@ static int zstd_init(struct compress *c, int level, int threads)
 	 * parameters, not on the worker count, so every machine makes the same bytes.
 	 */
 	unsigned workers = threads > 0 ? (unsigned)threads : online_cpus();
-	if (ZSTD_isError(ZSTD_CCtx_setParameter(c->zstd, ZSTD_c_compressionLevel, level)) ||
+	if (workers > 64)
+		workers = 64; /* within libzstd's bounds, so the setting never fails */
+	if (ZSTD_isError(
+		    ZSTD_CCtx_setParameter(c->zstd, ZSTD_c_compressionLevel, level)) ||
 	    ZSTD_isError(ZSTD_CCtx_setParameter(c->zstd, ZSTD_c_checksumFlag, 1)))
 		return -EINVAL;
 	/* A libzstd built without threads refuses workers: compress in this thread. */
@@ -147,7 +150,8 @@ static int gzip_init(struct compress *c, int level)
 		level = 6;
 	level = clamp(level, 1, 9);
 	/* windowBits 15 + 16: a gzip wrapper with mtime 0 and no name: reproducible. */
-	if (deflateInit2(&c->gz, level, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK)
+	if (deflateInit2(&c->gz, level, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) !=
+	    Z_OK)
 		return -ENOMEM;
 	c->gz_init = 1;
 	return 0;
@@ -168,6 +172,10 @@ static int xz_init(struct compress *c, int level, int threads)
 		.preset = (uint32_t)level,
 		.check = LZMA_CHECK_CRC32,
 	};
+	/* Fewer threads on small machines: the blocks, hence the bytes, stay the same. */
+	uint64_t limit = lzma_physmem() / 4;
+	while (mt.threads > 1 && lzma_stream_encoder_mt_memusage(&mt) > limit)
+		mt.threads--;
 	lzma_ret ret = lzma_stream_encoder_mt(&c->xz, &mt);
 	if (ret == LZMA_OPTIONS_ERROR || ret == LZMA_UNSUPPORTED_CHECK)
 		return -EINVAL;
@@ -191,7 +199,8 @@ static int lz4_init(struct compress *c, int level, int threads)
 	if (!c->lz4_in || !c->lz4_jobs)
 		return -ENOMEM;
 	for (unsigned i = 0; i < c->lz4_threads; i++) {
-		c->lz4_jobs[i].out = malloc(4 + (size_t)LZ4_compressBound(LZ4_LEGACY_BLOCK));
+		c->lz4_jobs[i].out =
+			malloc(4 + (size_t)LZ4_compressBound(LZ4_LEGACY_BLOCK));
 		if (!c->lz4_jobs[i].out)
 			return -ENOMEM;
 	}
@@ -361,7 +370,8 @@ static int lz4_flush_blocks(struct compress *c)
 		if (j->in_len > LZ4_LEGACY_BLOCK)
 			j->in_len = LZ4_LEGACY_BLOCK;
 		j->level = c->level;
-		/* The last block runs here; fall back to this thread if spawning fails. */
+		/* The last block runs here; fall back to this thread if spawning fails.
+		 */
 		j->started = i + 1 < nblocks &&
 			     pthread_create(&j->thread, NULL, lz4_job_run, j) == 0;
 		if (!j->started)
@@ -520,16 +530,44 @@ static int membuf_reserve(struct membuf *m, size_t want)
 	return 0;
 }
 
-/* One decompression context per thread: modules are decompressed by the thousand. */
-static __thread ZSTD_DCtx *zstd_dctx;
+/*
+ * One decompression context per thread, freed when the thread ends: modules are
+ * decompressed by the thousand, by several threads.
+ */
+static pthread_key_t dctx_key;
+static pthread_once_t dctx_once = PTHREAD_ONCE_INIT;
+static int dctx_key_ok;
 
-static int unzstd(const uint8_t *in, size_t len, struct membuf *m)
+static void dctx_free(void *p)
+{
+	ZSTD_freeDCtx(p);
+}
+
+static void dctx_key_init(void)
+{
+	dctx_key_ok = pthread_key_create(&dctx_key, dctx_free) == 0;
+}
+
+static ZSTD_DCtx *thread_dctx(void)
+{
+	pthread_once(&dctx_once, dctx_key_init);
+	ZSTD_DCtx *d = dctx_key_ok ? pthread_getspecific(dctx_key) : NULL;
+	if (d)
+		return d;
+	d = ZSTD_createDCtx();
+	if (d && dctx_key_ok && pthread_setspecific(dctx_key, d) != 0) {
+		ZSTD_freeDCtx(d);
+		d = NULL;
+	}
+	return d;
+}
+
+static int unzstd_with(ZSTD_DCtx *zstd_dctx, const uint8_t *in, size_t len,
+		       struct membuf *m)
 {
 	unsigned long long hint = ZSTD_getFrameContentSize(in, len);
 	int r;
 
-	if (!zstd_dctx && !(zstd_dctx = ZSTD_createDCtx()))
-		return -ENOMEM;
 	ZSTD_DCtx_reset(zstd_dctx, ZSTD_reset_session_and_parameters);
 	r = membuf_reserve(m, hint < (1ull << 32) ? (size_t)hint + 1 : len * 4);
 	if (r < 0)
@@ -542,13 +580,25 @@ static int unzstd(const uint8_t *in, size_t len, struct membuf *m)
 		ZSTD_outBuffer ob = {m->data + m->len, m->cap - m->len, 0};
 		size_t ret = ZSTD_decompressStream(zstd_dctx, &ob, &ib);
 		if (ZSTD_isError(ret))
-			return ZSTD_getErrorCode(ret) == ZSTD_error_memory_allocation ? -ENOMEM
-										: -EBADMSG;
+			return ZSTD_getErrorCode(ret) == ZSTD_error_memory_allocation
+				       ? -ENOMEM
+				       : -EBADMSG;
 		m->len += ob.pos;
 		/* Done at the end of the input, if the last frame is complete. */
 		if (ib.pos == ib.size && ob.pos < ob.size)
 			return ret == 0 ? 0 : -EBADMSG;
 	}
+}
+
+static int unzstd(const uint8_t *in, size_t len, struct membuf *m)
+{
+	ZSTD_DCtx *d = thread_dctx();
+	if (!d)
+		return -ENOMEM;
+	int r = unzstd_with(d, in, len, m);
+	if (!dctx_key_ok)
+		ZSTD_freeDCtx(d); /* no thread-specific slot: not cached */
+	return r;
 }
 
 static int ungzip(const uint8_t *in, size_t len, struct membuf *m)

@@ -19,7 +19,12 @@ enum compress_kind {
 int compress_from_name(const char *name, enum compress_kind *ret);
 const char *compress_name(enum compress_kind kind);
 
-/* A streaming compressor writing to a file descriptor. */
+/*
+ * A streaming compressor writing to a file descriptor. Levels are clamped to the
+ * compressor's range; defaults: zstd 3, gzip 6, xz 6, lz4 9 (HC). threads: 0 = all
+ * online CPUs; the output is the same for any thread count (zstd and xz always run in
+ * their multi-threaded formats, lz4 compresses independent 8 MiB blocks in parallel).
+ */
 struct compress;
 
 int compress_new(enum compress_kind kind, int level, int threads, int fd,

@@ -42,10 +42,14 @@ enum codec {
 };
 
 static const char *const codec_names[] = {
-	[CODEC_RAW] = "none",	      [CODEC_ZSTD] = "zstd",
-	[CODEC_GZIP] = "gzip",	      [CODEC_XZ] = "xz",
-	[CODEC_LZMA] = "lzma",	      [CODEC_LZ4_LEGACY] = "lz4",
-	[CODEC_LZ4_FRAME] = "lz4-frame", [CODEC_BZIP2] = "bzip2",
+	[CODEC_RAW] = "none",
+	[CODEC_ZSTD] = "zstd",
+	[CODEC_GZIP] = "gzip",
+	[CODEC_XZ] = "xz",
+	[CODEC_LZMA] = "lzma",
+	[CODEC_LZ4_LEGACY] = "lz4",
+	[CODEC_LZ4_FRAME] = "lz4-frame",
+	[CODEC_BZIP2] = "bzip2",
 };
 
 /*
@@ -56,9 +60,9 @@ struct src {
 	enum codec codec;
 	const uint8_t *in; /* compressed input: from the segment start to the file end */
 	size_t in_len;
-	size_t in_pos; /* consumed input; for raw, the read position */
+	size_t in_pos;	 /* consumed input; for raw, the read position */
 	uint64_t offset; /* bytes handed to the parser: cpio padding is relative to it */
-	int ended; /* the decoder saw the end of its stream */
+	int ended;	 /* the decoder saw the end of its stream */
 	/* Decoded bytes not yet handed out. */
 	uint8_t *buf;
 	size_t buf_pos, buf_len;
@@ -110,8 +114,9 @@ static int src_init(struct src *s, enum codec codec, const uint8_t *in, size_t l
 	case CODEC_XZ:
 	case CODEC_LZMA:
 		s->xz = (lzma_stream)LZMA_STREAM_INIT;
-		if ((codec == CODEC_XZ ? lzma_stream_decoder(&s->xz, XZ_MEMLIMIT, 0)
-				       : lzma_alone_decoder(&s->xz, XZ_MEMLIMIT)) != LZMA_OK)
+		if ((codec == CODEC_XZ
+			     ? lzma_stream_decoder(&s->xz, XZ_MEMLIMIT, 0)
+			     : lzma_alone_decoder(&s->xz, XZ_MEMLIMIT)) != LZMA_OK)
 			return -ENOMEM;
 		s->xz_init = 1;
 		s->xz.next_in = in;
@@ -122,7 +127,8 @@ static int src_init(struct src *s, enum codec codec, const uint8_t *in, size_t l
 		s->in_pos = 4;
 		return s->block ? 0 : -ENOMEM;
 	case CODEC_LZ4_FRAME:
-		return LZ4F_isError(LZ4F_createDecompressionContext(&s->lz4f, LZ4F_VERSION))
+		return LZ4F_isError(
+			       LZ4F_createDecompressionContext(&s->lz4f, LZ4F_VERSION))
 			       ? -ENOMEM
 			       : 0;
 	case CODEC_BZIP2:
@@ -159,8 +165,9 @@ static int fill_zstd(struct src *s, uint8_t *dst, size_t cap, size_t *got)
 		ZSTD_inBuffer in = {s->in, s->in_len, s->in_pos};
 		size_t ret = ZSTD_decompressStream(s->zstd, &out, &in);
 		if (ZSTD_isError(ret))
-			return ZSTD_getErrorCode(ret) == ZSTD_error_memory_allocation ? -ENOMEM
-										: -EBADMSG;
+			return ZSTD_getErrorCode(ret) == ZSTD_error_memory_allocation
+				       ? -ENOMEM
+				       : -EBADMSG;
 		/* No progress with all input consumed: a truncated frame. */
 		if (ret != 0 && out.pos == 0 && in.pos == s->in_pos && in.pos == in.size)
 			return -EBADMSG;
@@ -245,8 +252,8 @@ static int fill_lz4_legacy(struct src *s, uint8_t *dst, size_t cap, size_t *got)
 			return -EBADMSG;
 		/* Whole blocks that fit go straight to the caller. */
 		uint8_t *out = cap >= LZ4_LEGACY_BLOCK ? dst : s->block;
-		int n = LZ4_decompress_safe((const char *)s->in + s->in_pos + 4, (char *)out,
-					    (int)size, LZ4_LEGACY_BLOCK);
+		int n = LZ4_decompress_safe((const char *)s->in + s->in_pos + 4,
+					    (char *)out, (int)size, LZ4_LEGACY_BLOCK);
 		if (n < 0)
 			return -EBADMSG;
 		s->in_pos += 4 + size;
@@ -474,9 +481,15 @@ static int read_header(struct src *s, struct header *h)
 		for (int i = 0; i < 13; i++)
 			if (parse_num(raw + 6 + 8 * i, 8, 16, &f[i]) < 0)
 				return -EBADMSG;
-		*h = (struct header){.ino = f[0], .mode = f[1], .uid = f[2], .gid = f[3],
-				     .nlink = f[4], .mtime = f[5], .size = f[6],
-				     .rdev = makedev(f[9], f[10]), .namesize = f[11],
+		*h = (struct header){.ino = f[0],
+				     .mode = f[1],
+				     .uid = f[2],
+				     .gid = f[3],
+				     .nlink = f[4],
+				     .mtime = f[5],
+				     .size = f[6],
+				     .rdev = makedev(f[9], f[10]),
+				     .namesize = f[11],
 				     .newc = 1};
 		return 0;
 	}
@@ -494,9 +507,15 @@ static int read_header(struct src *s, struct header *h)
 				return -EBADMSG;
 			at += widths[i];
 		}
-		*h = (struct header){.ino = f[1], .mode = f[2], .uid = f[3], .gid = f[4],
-				     .nlink = f[5], .rdev = (dev_t)f[6], .mtime = f[7],
-				     .namesize = f[8], .size = f[9]};
+		*h = (struct header){.ino = f[1],
+				     .mode = f[2],
+				     .uid = f[3],
+				     .gid = f[4],
+				     .nlink = f[5],
+				     .rdev = (dev_t)f[6],
+				     .mtime = f[7],
+				     .namesize = f[8],
+				     .size = f[9]};
 		return 0;
 	}
 	return -EBADMSG;
@@ -520,7 +539,7 @@ static int ensure_data(struct walker *w, size_t size)
 {
 	if (size <= w->data_cap)
 		return 0;
-	size_t cap = w->data_cap < size / 2 ? size : w->data_cap * 2;
+	size_t cap = w->data_cap > size / 2 ? w->data_cap * 2 : size;
 	uint8_t *p = realloc(w->data, cap);
 	if (!p)
 		return -ENOMEM;
@@ -571,10 +590,18 @@ static int parse_entry(struct walker *w, struct src *s, const char *compression,
 		return -EFBIG;
 
 	struct cpio_entry e = {
-		.name = w->name, .path = strip_path(w->name), .mode = (mode_t)h.mode,
-		.size = h.size, .rdev = (dev_t)h.rdev, .ino = h.ino, .mtime = h.mtime,
-		.uid = (uint32_t)h.uid, .gid = (uint32_t)h.gid, .nlink = (uint32_t)h.nlink,
-		.segment = w->segment, .compression = compression,
+		.name = w->name,
+		.path = strip_path(w->name),
+		.mode = (mode_t)h.mode,
+		.size = h.size,
+		.rdev = (dev_t)h.rdev,
+		.ino = h.ino,
+		.mtime = h.mtime,
+		.uid = (uint32_t)h.uid,
+		.gid = (uint32_t)h.gid,
+		.nlink = (uint32_t)h.nlink,
+		.segment = w->segment,
+		.compression = compression,
 	};
 	if (S_ISLNK(e.mode)) {
 		if (h.size == 0 || h.size > PATH_MAX)

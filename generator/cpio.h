@@ -10,13 +10,13 @@ struct cpio_entry {
 	const char *name; /* exactly as stored in the archive */
 	const char *path; /* leading '/' and "./" removed; "." for the root itself */
 	mode_t mode;
-	uint64_t size; /* data bytes; the target's length for symlinks */
+	uint64_t size;	    /* data bytes; the target's length for symlinks */
 	const char *target; /* symlinks */
 	dev_t rdev;
 	uint64_t ino;
 	uint64_t mtime;
 	uint32_t uid, gid, nlink;
-	unsigned segment; /* 0-based, in file order */
+	unsigned segment;	 /* 0-based, in file order */
 	const char *compression; /* of the segment: "none", "zstd", "gzip", ... */
 };
 

@@ -1,6 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* A bounds-checked reader of what an ELF program needs at run time: interpreter, libs. */
-#include <elf.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,6 +8,31 @@
 
 #include "elf.h"
 #include "util.h"
+
+/*
+ * The gABI values this reader uses. The system <elf.h> is not included: on the
+ * generator's include path (-Igenerator) that name is this subsystem's header.
+ */
+#define ELFMAG "\177ELF"
+#define SELFMAG 4
+#define EI_NIDENT 16
+#define EI_CLASS 4
+#define EI_DATA 5
+#define PN_XNUM 0xffff
+#define PT_LOAD 1
+#define PT_DYNAMIC 2
+#define PT_INTERP 3
+#define DT_NULL 0
+#define DT_NEEDED 1
+#define DT_STRTAB 5
+#define DT_STRSZ 10
+#define DT_RPATH 15
+#define DT_RUNPATH 29
+#define SHT_STRTAB 3
+#define SHT_DYNAMIC 6
+#define SHT_NULL 0
+#define SHT_NOBITS 8
+#define ET_REL 1
 
 /* Where the fields we read live, per class: one parser for ELF32 and ELF64. */
 struct layout {
@@ -21,20 +45,46 @@ struct layout {
 
 static const struct layout layout64 = {
 	.word = 8,
-	.ehdr_size = 64, .e_phoff = 32, .e_shoff = 40, .e_phentsize = 54, .e_phnum = 56,
-	.e_shentsize = 58, .e_shnum = 60,
-	.phdr_size = 56, .p_type = 0, .p_offset = 8, .p_vaddr = 16, .p_filesz = 32,
-	.shdr_size = 64, .sh_type = 4, .sh_offset = 24, .sh_size = 32, .sh_link = 40,
+	.ehdr_size = 64,
+	.e_phoff = 32,
+	.e_shoff = 40,
+	.e_phentsize = 54,
+	.e_phnum = 56,
+	.e_shentsize = 58,
+	.e_shnum = 60,
+	.phdr_size = 56,
+	.p_type = 0,
+	.p_offset = 8,
+	.p_vaddr = 16,
+	.p_filesz = 32,
+	.shdr_size = 64,
+	.sh_type = 4,
+	.sh_offset = 24,
+	.sh_size = 32,
+	.sh_link = 40,
 	.sh_info = 44,
 	.dyn_size = 16,
 };
 
 static const struct layout layout32 = {
 	.word = 4,
-	.ehdr_size = 52, .e_phoff = 28, .e_shoff = 32, .e_phentsize = 42, .e_phnum = 44,
-	.e_shentsize = 46, .e_shnum = 48,
-	.phdr_size = 32, .p_type = 0, .p_offset = 4, .p_vaddr = 8, .p_filesz = 16,
-	.shdr_size = 40, .sh_type = 4, .sh_offset = 16, .sh_size = 20, .sh_link = 24,
+	.ehdr_size = 52,
+	.e_phoff = 28,
+	.e_shoff = 32,
+	.e_phentsize = 42,
+	.e_phnum = 44,
+	.e_shentsize = 46,
+	.e_shnum = 48,
+	.phdr_size = 32,
+	.p_type = 0,
+	.p_offset = 4,
+	.p_vaddr = 8,
+	.p_filesz = 16,
+	.shdr_size = 40,
+	.sh_type = 4,
+	.sh_offset = 16,
+	.sh_size = 20,
+	.sh_link = 24,
 	.sh_info = 28,
 	.dyn_size = 8,
 };
@@ -88,15 +138,15 @@ static int reader_init(struct reader *rd, const void *buf, size_t size)
 	*rd = (struct reader){.buf = buf, .size = size};
 	if (size < EI_NIDENT || !elf_is_elf(buf, size))
 		return -ENOEXEC;
-	if (ident[EI_CLASS] == ELFCLASS64)
+	if (ident[EI_CLASS] == ELF_CLASS_64)
 		rd->l = &layout64;
-	else if (ident[EI_CLASS] == ELFCLASS32)
+	else if (ident[EI_CLASS] == ELF_CLASS_32)
 		rd->l = &layout32;
 	else
 		return -ENOEXEC;
-	if (ident[EI_DATA] != ELFDATA2LSB && ident[EI_DATA] != ELFDATA2MSB)
+	if (ident[EI_DATA] != ELF_DATA_LSB && ident[EI_DATA] != ELF_DATA_MSB)
 		return -ENOEXEC;
-	rd->big_endian = ident[EI_DATA] == ELFDATA2MSB;
+	rd->big_endian = ident[EI_DATA] == ELF_DATA_MSB;
 	if (size < rd->l->ehdr_size)
 		return -ENOEXEC;
 	return 0;
@@ -115,7 +165,8 @@ int elf_kind_of(const void *buf, size_t size, struct elf_kind *ret)
 	r = get(&rd, 18, 2, &machine); /* e_machine: same place in both classes */
 	if (r < 0)
 		return r;
-	*ret = (struct elf_kind){.elf_class = ident[EI_CLASS], .data = ident[EI_DATA],
+	*ret = (struct elf_kind){.elf_class = ident[EI_CLASS],
+				 .data = ident[EI_DATA],
 				 .machine = (uint16_t)machine};
 	return 0;
 }
@@ -131,7 +182,8 @@ int elf_kind_of_fd(int fd, struct elf_kind *ret)
 }
 
 /* Check that a table lies inside the file (with overflow-safe arithmetic). */
-static int table_check(const struct reader *rd, const struct table *t, unsigned min_entsize)
+static int table_check(const struct reader *rd, const struct table *t,
+		       unsigned min_entsize)
 {
 	if (t->count == 0)
 		return 0;
@@ -233,8 +285,8 @@ static int vaddr_to_range(const struct reader *rd, const struct table *ph, uint6
 			return -ENOEXEC;
 		uint64_t off = p.offset + delta;
 		uint64_t end = p.filesz - delta;
-		*ret = (struct range){.off = off, .size = end < rd->size - off ? end
-								: rd->size - off};
+		*ret = (struct range){
+			.off = off, .size = end < rd->size - off ? end : rd->size - off};
 		return 0;
 	}
 	return -ENOEXEC;

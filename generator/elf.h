@@ -8,19 +8,43 @@
 
 #include "strv.h"
 
+/*
+ * The gABI values callers need. This header shadows the system <elf.h> on the
+ * generator's include path, so neither includes the other: use these names.
+ */
+enum elf_class {
+	ELF_CLASS_32 = 1,
+	ELF_CLASS_64 = 2,
+};
+
+enum elf_data {
+	ELF_DATA_LSB = 1, /* little endian */
+	ELF_DATA_MSB = 2, /* big endian */
+};
+
+enum elf_machine {
+	ELF_MACHINE_386 = 3,
+	ELF_MACHINE_PPC64 = 21,
+	ELF_MACHINE_S390 = 22,
+	ELF_MACHINE_ARM = 40,
+	ELF_MACHINE_X86_64 = 62,
+	ELF_MACHINE_AARCH64 = 183,
+	ELF_MACHINE_RISCV = 243,
+};
+
 /* Enough of e_ident and e_machine to tell whether a library fits a program. */
 struct elf_kind {
-	uint8_t elf_class; /* ELFCLASS32 or ELFCLASS64 */
-	uint8_t data; /* ELFDATA2LSB or ELFDATA2MSB */
-	uint16_t machine; /* EM_* */
+	uint8_t elf_class; /* enum elf_class */
+	uint8_t data;	   /* ELFDATA2LSB or ELFDATA2MSB */
+	uint16_t machine;  /* EM_* */
 };
 
 struct elf_info {
 	struct elf_kind kind;
-	char *interp; /* PT_INTERP, NULL for a static program or a library */
+	char *interp;	    /* PT_INTERP, NULL for a static program or a library */
 	struct strv needed; /* DT_NEEDED, in file order */
-	char *rpath; /* DT_RPATH as written (with $ORIGIN unexpanded), or NULL */
-	char *runpath; /* DT_RUNPATH as written, or NULL */
+	char *rpath;	    /* DT_RPATH as written (with $ORIGIN unexpanded), or NULL */
+	char *runpath;	    /* DT_RUNPATH as written, or NULL */
 };
 
 /*
@@ -53,7 +77,8 @@ int elf_kind_of_fd(int fd, struct elf_kind *ret);
 
 static inline int elf_kind_equal(const struct elf_kind *a, const struct elf_kind *b)
 {
-	return a->elf_class == b->elf_class && a->data == b->data && a->machine == b->machine;
+	return a->elf_class == b->elf_class && a->data == b->data &&
+	       a->machine == b->machine;
 }
 
 #endif

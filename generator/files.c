@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* FILES and BINARIES: host files and ELF programs, with what they need, into the stage. */
+/* FILES and BINARIES: host files and ELF programs, with what they need, into the stage.
+ */
 #include <dirent.h>
-#include <elf.h>
 #include <fcntl.h>
 #include <fnmatch.h>
 #include <limits.h>
@@ -13,19 +13,20 @@
 
 #include "elf.h"
 #include "files.h"
+#include "path.h"
 #include "log.h"
 #include "strv.h"
 #include "util.h"
 
 /*
- * Paths inside the root come in two spellings here: "absolute" ones as the user and the
- * programs write them ("/lib64/ld-linux-x86-64.so.2"), and "canonical" ones, relative to
- * the root, without symlinks, "." or ".." ("usr/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2",
- * "" for the root itself). Every lookup walks one component at a time from a descriptor
- * of the root with O_NOFOLLOW and reads symlinks itself, as chroot would resolve them:
- * ".." stops at the root and absolute targets restart from it, so no path ever leaves
- * the root. openat2(RESOLVE_IN_ROOT) would do the same, but we must see every symlink
- * on the way anyway: each one is copied into the image so that every spelling works.
+ * Paths come in two spellings here: image paths, absolute as the user and the programs
+ * write them ("/lib64/ld-linux-x86-64.so.2"), and canonical host paths, relative to the
+ * root, without symlinks, "." or ".." ("usr/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2",
+ * "" for the root itself). Every host lookup walks one component at a time from a
+ * descriptor of the root with O_NOFOLLOW and reads symlinks itself, as chroot would
+ * resolve them: ".." stops at the root and absolute targets restart from it, so no path
+ * ever leaves the root. openat2(RESOLVE_IN_ROOT) does the same in one call, but we need
+ * to see the last symlink of a path anyway (it is copied), and this works everywhere.
  */
 
 #define SYMLINK_MAX_FOLLOW 40 /* as the kernel's MAXSYMLINKS */
@@ -104,14 +105,16 @@ static void set_clear(struct set *set)
 
 struct ctx {
 	struct stage *stage;
-	char *prefix; /* host path of the root, "" for "/": sources are prefix + "/" + path */
+	char *prefix; /* the root's host path, "" for "/"; a source is prefix/canon */
 	int rootfd;
-	struct set dirs; /* canonical directories already walked */
+	struct set dirs;    /* image directories already walked */
 	struct set sonames; /* DT_NEEDED names already resolved (ld.so reuses them too) */
 	struct set objects; /* canonical ELF files already parsed */
 	struct strv ldconf; /* absolute directories from the root's ld.so.conf */
 	int ldconf_loaded;
-	char *culprit; /* the first missing or bad file, absolute in the root */
+	unsigned nesting; /* symlinks followed from symlinks: bounds loops through dirs */
+	int needs_ldcache; /* a library came from a directory only ld.so.conf names */
+	char *culprit;	   /* the first missing or bad file, absolute in the root */
 };
 
 static int ctx_init(struct ctx *ctx, struct stage *stage, const char *root)
@@ -149,6 +152,13 @@ static void ctx_blame(struct ctx *ctx, const char *abs_path)
 		ctx->culprit = strdup(abs_path);
 }
 
+/* The same for an image path without its leading '/'. */
+static void ctx_blame_image(struct ctx *ctx, const char *image)
+{
+	if (!ctx->culprit && asprintf(&ctx->culprit, "/%s", image) < 0)
+		ctx->culprit = NULL;
+}
+
 /* "a" + "b" -> "a/b"; "" + "b" -> "b". */
 static char *join(const char *a, const char *b)
 {
@@ -181,12 +191,12 @@ static int open_canonical(const struct ctx *ctx, const char *canon, int flags)
 	}
 	c = strtok_r(copy, "/", &save);
 	while (c) {
-		int dirfd = fd >= 0 ? fd : ctx->rootfd;
+		int at = fd >= 0 ? fd : ctx->rootfd;
 		int f = O_PATH | O_DIRECTORY;
 		next = strtok_r(NULL, "/", &save);
 		if (!next)
 			f = flags;
-		int nfd = openat(dirfd, c, f | O_NOFOLLOW | O_CLOEXEC);
+		int nfd = openat(at, c, f | O_NOFOLLOW | O_CLOEXEC);
 		if (nfd < 0)
 			return negative_errno();
 		closep(&fd);
@@ -196,25 +206,21 @@ static int open_canonical(const struct ctx *ctx, const char *canon, int flags)
 	return TAKE_FD(fd);
 }
 
-/* A symlink met while resolving: where it is (canonical) and what it says. */
+/* Where a physical resolution ends. */
 struct walk {
-	char *canon; /* the canonical path reached */
+	char *canon;	/* canonical path, relative to the root */
 	struct stat st; /* of what it names */
-	struct strv links; /* pairs: canonical path of the symlink, its target */
-	char *culprit; /* on failure: the absolute path that could not be resolved */
 };
 
 static void walk_done(struct walk *w)
 {
 	free(w->canon);
-	strv_clear(&w->links);
-	free(w->culprit);
 }
 
 /* The state of one resolution: where we are and what is left to walk. */
 struct cursor {
 	char *canon;
-	int fd; /* O_PATH descriptor of canon (a directory) */
+	int fd;	    /* O_PATH descriptor of canon (a directory) */
 	char *rest; /* the components still to walk, '/'-separated */
 	size_t pos;
 };
@@ -299,19 +305,7 @@ static int cursor_at_end(const struct cursor *c)
 	return !*p;
 }
 
-static void cursor_blame(const struct cursor *c, const char *name, struct walk *w)
-{
-	const char *tail = c->rest + c->pos;
-	while (*tail == '/')
-		tail++;
-	free(w->culprit);
-	if (asprintf(&w->culprit, "/%s%s%s%s%s", c->canon, *c->canon ? "/" : "", name,
-		     *tail ? "/" : "", tail) < 0)
-		w->culprit = NULL;
-}
-
-static int follow_symlink(const struct ctx *ctx, struct cursor *c, const char *name,
-			  const char *child, struct walk *w)
+static int follow_symlink(const struct ctx *ctx, struct cursor *c, const char *name)
 {
 	char target[PATH_MAX];
 	ssize_t n = readlinkat(c->fd, name, target, sizeof(target) - 1);
@@ -322,8 +316,6 @@ static int follow_symlink(const struct ctx *ctx, struct cursor *c, const char *n
 	if (n == 0)
 		return -ENOENT;
 	target[n] = '\0';
-	if ((r = strv_push(&w->links, child)) < 0 || (r = strv_push(&w->links, target)) < 0)
-		return r;
 	r = cursor_splice(c, target);
 	if (r < 0)
 		return r;
@@ -343,8 +335,8 @@ static int step_into_dir(struct cursor *c, const char *name, char **child)
 }
 
 /*
- * Resolve `path` (absolute, or relative to the canonical directory `base`) inside the
- * root, following every symlink, also the last one. Fills w->canon, w->st and w->links.
+ * Resolve `path` (absolute, or relative to the canonical directory `base`) physically
+ * inside the root, following every symlink, also the last one, as chroot would.
  */
 static int resolve(const struct ctx *ctx, const char *base, const char *path,
 		   struct walk *w)
@@ -384,24 +376,19 @@ static int resolve(const struct ctx *ctx, const char *base, const char *path,
 		}
 		if (fstatat(c.fd, name, &st, AT_SYMLINK_NOFOLLOW) < 0) {
 			r = negative_errno();
-			cursor_blame(&c, name, w);
 			goto out;
 		}
 		if (S_ISLNK(st.st_mode)) {
-			if (++follows > SYMLINK_MAX_FOLLOW) {
-				r = -ELOOP;
+			r = ++follows > SYMLINK_MAX_FOLLOW
+				    ? -ELOOP
+				    : follow_symlink(ctx, &c, name);
+			if (r < 0)
 				goto out;
-			}
-			if ((r = follow_symlink(ctx, &c, name, child, w)) < 0) {
-				cursor_blame(&c, name, w);
-				goto out;
-			}
 		} else if (S_ISDIR(st.st_mode)) {
 			if ((r = step_into_dir(&c, name, &child)) < 0)
 				goto out;
 		} else if (!cursor_at_end(&c)) {
 			r = -ENOTDIR;
-			cursor_blame(&c, name, w);
 			goto out;
 		} else {
 			free(c.canon);
@@ -420,78 +407,189 @@ static int resolve(const struct ctx *ctx, const char *base, const char *path,
 	w->canon = TAKE_PTR(c.canon);
 	r = 0;
 out:
-	if (r == -ELOOP && !w->culprit)
-		w->culprit = strdup(path);
 	free(c.canon);
 	free(c.rest);
 	closep(&c.fd);
 	return r;
 }
 
-static int add_links(struct ctx *ctx, const struct strv *links)
+/* "/a/./b/../c//" -> "/a/c", lexically; ".." of "/" is "/". NULL on ENOMEM. */
+static char *normalize(const char *path)
 {
-	for (size_t i = 0; i + 1 < links->n; i += 2) {
-		int r = stage_add_symlink(ctx->stage, links->v[i], links->v[i + 1]);
-		if (r < 0)
-			return r;
-	}
+	char *out = NULL;
+	return path_normalise(path, PATH_ABSOLUTE | PATH_CLAMP, &out) < 0 ? NULL : out;
+}
+
+static int has_dotdot(const char *path)
+{
+	for (const char *p = path; (p = strstr(p, "..")); p += 2)
+		if ((p == path || p[-1] == '/') && (p[2] == '/' || p[2] == '\0'))
+			return 1;
 	return 0;
 }
 
-static int add_regular(struct ctx *ctx, const char *canon, const struct stat *st)
+static int add_regular(struct ctx *ctx, const char *image, const char *canon,
+		       const struct stat *st)
 {
 	_cleanup_free_ char *source = host_path(ctx, canon);
 	if (!source)
 		return -ENOMEM;
-	return stage_add_file(ctx->stage, canon, st->st_mode & 07777, source);
+	return stage_add_file(ctx->stage, image, st->st_mode & 07777, source);
 }
 
-static int add_object(struct ctx *ctx, const char *canon, const struct stat *st);
+/* Errors of a symlink's target that leave the symlink dangling, as it is in the root. */
+static int is_dangling_error(int r)
+{
+	return r == -ENOENT || r == -ELOOP || r == -ENOTDIR || r == -ENAMETOOLONG;
+}
 
-/*
- * A symlink inside a directory we copy: keep it, and add what it points to when that
- * exists. A dangling or looping link is copied as it is: directories often hold them
- * on purpose, and the image then looks exactly like the root.
- */
-static int add_dir_symlink(struct ctx *ctx, int dfd, const char *dir, const char *name,
-			   const char *child)
+enum mode {
+	LENIENT, /* inside a copied directory: a dangling symlink is copied as it is */
+	STRICT,	 /* what the user listed: everything must exist */
+};
+
+static int add_lexical(struct ctx *ctx, const char *path, enum mode mode,
+		       char **ret_canon);
+
+/* Resolve the directory part of a symlink's target physically: where the host goes. */
+static int physical_destination(const struct ctx *ctx, const char *canon_dir,
+				const char *target, char **ret)
 {
 	_cleanup_(walk_done) struct walk w = {0};
+	_cleanup_free_ char *dir = NULL;
+	const char *slash = strrchr(target, '/');
+	const char *base = slash ? slash + 1 : target;
+	int r;
+
+	if (!*base || streq(base, ".") || streq(base, "..")) {
+		r = resolve(ctx, canon_dir, target, &w);
+		base = "";
+	} else {
+		dir = !slash		? strdup(".")
+		      : slash == target ? strdup("/")
+					: strndup(target, (size_t)(slash - target));
+		if (!dir)
+			return -ENOMEM;
+		r = resolve(ctx, canon_dir, dir, &w);
+	}
+	if (r < 0)
+		return r;
+	if (asprintf(ret, "/%s%s%s", w.canon, *w.canon && *base ? "/" : "", base) < 0)
+		return -ENOMEM;
+	return 0;
+}
+
+/*
+ * Where a symlink found in the image directory `dir` (absolute, as written), stored in
+ * the host directory `canon_dir`, leads in the image, and the target to store. The
+ * image has real directories where the root has symlinked ones (see files.h), so a
+ * ".." after such a directory would climb elsewhere in the image than on the host:
+ * then the link is stored with the absolute real path instead.
+ */
+static int link_destination(const struct ctx *ctx, const char *dir, const char *canon_dir,
+			    const char *target, char **ret_path, char **ret_text)
+{
+	_cleanup_free_ char *joined = NULL;
+
+	if (!has_dotdot(target) || streq(dir + 1, canon_dir)) {
+		if (target[0] == '/')
+			joined = strdup(target);
+		else if (asprintf(&joined, "%s/%s", dir, target) < 0)
+			joined = NULL;
+		*ret_path = joined ? normalize(joined) : NULL;
+		*ret_text = strdup(target);
+	} else {
+		int r = physical_destination(ctx, canon_dir, target, &joined);
+		if (r < 0)
+			return r;
+		*ret_path = normalize(joined);
+		*ret_text = normalize(joined);
+	}
+	if (!*ret_path || !*ret_text) {
+		free(*ret_path);
+		free(*ret_text);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+/* Forget a culprit recorded by a failure we then ignored. */
+static void ctx_unblame(struct ctx *ctx, int had_culprit)
+{
+	if (!had_culprit) {
+		free(ctx->culprit);
+		ctx->culprit = NULL;
+	}
+}
+
+/*
+ * The symlink `name` of the host directory `dfd` (canonical `canon_dir`), at `image`
+ * in the image whose directory is `dir`: copy it and add what it points to.
+ */
+static int add_link(struct ctx *ctx, const char *image, const char *dir,
+		    const char *canon_dir, int dfd, const char *name, enum mode mode,
+		    char **ret_canon)
+{
+	_cleanup_free_ char *path = NULL, *text = NULL;
+	int had_culprit = ctx->culprit != NULL;
 	char target[PATH_MAX];
 	ssize_t n = readlinkat(dfd, name, target, sizeof(target) - 1);
 	int r;
 
-	if (n <= 0)
-		return n < 0 ? negative_errno() : 0;
+	if (n <= 0) {
+		r = n < 0 ? negative_errno() : -ENOENT;
+		ctx_blame_image(ctx, image);
+		return r;
+	}
 	target[n] = '\0';
-	r = stage_add_symlink(ctx->stage, child, target);
+	r = link_destination(ctx, dir, canon_dir, target, &path, &text);
+	if (r < 0) {
+		if (mode == LENIENT && is_dangling_error(r))
+			return stage_add_symlink(ctx->stage, image, target);
+		return r;
+	}
+	r = stage_add_symlink(ctx->stage, image, text);
 	if (r < 0)
 		return r;
-	r = resolve(ctx, dir, target, &w);
-	if (r == -ENOENT || r == -ELOOP || r == -ENOTDIR)
+	if (++ctx->nesting > SYMLINK_MAX_FOLLOW)
+		r = -ELOOP;
+	else
+		r = add_lexical(ctx, path, mode, ret_canon);
+	ctx->nesting--;
+	if (mode == LENIENT && is_dangling_error(r)) {
+		ctx_unblame(ctx, had_culprit);
 		return 0;
-	if (r < 0)
-		return r;
-	r = add_links(ctx, &w.links);
-	if (r < 0)
-		return r;
-	return add_object(ctx, w.canon, &w.st);
+	}
+	return r;
 }
 
-static int add_dir_entry(struct ctx *ctx, int dfd, const char *dir, const char *name)
+static int add_object(struct ctx *ctx, const char *image, const char *canon,
+		      const struct stat *st);
+
+static int add_dir_entry(struct ctx *ctx, int dfd, const char *image, const char *canon,
+			 const char *name)
 {
-	_cleanup_free_ char *child = join(dir, name);
+	_cleanup_free_ char *child_image = join(image, name), *child_canon = NULL;
+	_cleanup_free_ char *dir = NULL;
 	struct stat st;
 
-	if (!child)
+	if (!child_image)
 		return -ENOMEM;
-	if (fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+	if (fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0) {
+		ctx_blame_image(ctx, child_image);
 		return negative_errno();
-	if (S_ISLNK(st.st_mode))
-		return add_dir_symlink(ctx, dfd, dir, name, child);
+	}
 	if (S_ISFIFO(st.st_mode) || S_ISSOCK(st.st_mode))
 		return 0; /* nothing an image can carry */
-	return add_object(ctx, child, &st);
+	if (S_ISLNK(st.st_mode)) {
+		if (asprintf(&dir, "/%s", image) < 0)
+			return -ENOMEM;
+		return add_link(ctx, child_image, dir, canon, dfd, name, LENIENT, NULL);
+	}
+	child_canon = join(canon, name);
+	if (!child_canon)
+		return -ENOMEM;
+	return add_object(ctx, child_image, child_canon, &st);
 }
 
 static void closedirp(DIR **d)
@@ -500,20 +598,24 @@ static void closedirp(DIR **d)
 		closedir(*d);
 }
 
-static int add_dir(struct ctx *ctx, const char *canon, const struct stat *st)
+/* A directory with everything under it; each image path is walked once. */
+static int add_dir(struct ctx *ctx, const char *image, const char *canon,
+		   const struct stat *st)
 {
 	_cleanup_(closedirp) DIR *d = NULL;
 	struct dirent *de;
 	int fd, r;
 
-	r = set_add(&ctx->dirs, canon);
+	r = set_add(&ctx->dirs, image);
 	if (r <= 0)
 		return r;
-	if (*canon && (r = stage_add_dir(ctx->stage, canon, st->st_mode & 07777)) < 0)
+	if (*image && (r = stage_add_dir(ctx->stage, image, st->st_mode & 07777)) < 0)
 		return r;
 	fd = open_canonical(ctx, canon, O_RDONLY | O_DIRECTORY);
-	if (fd < 0)
+	if (fd < 0) {
+		ctx_blame_image(ctx, image);
 		return fd;
+	}
 	d = fdopendir(fd);
 	if (!d) {
 		r = negative_errno();
@@ -523,45 +625,76 @@ static int add_dir(struct ctx *ctx, const char *canon, const struct stat *st)
 	while ((errno = 0, de = readdir(d))) {
 		if (streq(de->d_name, ".") || streq(de->d_name, ".."))
 			continue;
-		r = add_dir_entry(ctx, dirfd(d), canon, de->d_name);
+		r = add_dir_entry(ctx, dirfd(d), image, canon, de->d_name);
 		if (r < 0)
 			return r;
 	}
 	return errno ? negative_errno() : 0;
 }
 
-/* Add what a canonical path names: a file, a directory (recursively) or a device. */
-static int add_object(struct ctx *ctx, const char *canon, const struct stat *st)
+/* A file, a directory (recursively) or a device, at `image`, from the host's `canon`. */
+static int add_object(struct ctx *ctx, const char *image, const char *canon,
+		      const struct stat *st)
 {
 	if (S_ISREG(st->st_mode))
-		return add_regular(ctx, canon, st);
+		return add_regular(ctx, image, canon, st);
 	if (S_ISDIR(st->st_mode))
-		return add_dir(ctx, canon, st);
+		return add_dir(ctx, image, canon, st);
 	if (S_ISCHR(st->st_mode) || S_ISBLK(st->st_mode))
-		return stage_add_device(ctx->stage, canon, st->st_mode, st->st_rdev);
+		return stage_add_device(ctx->stage, image, st->st_mode, st->st_rdev);
 	return -EINVAL;
 }
 
-/* Add an absolute path with every symlink on its way; *ret_canon is where it ends. */
-static int add_path(struct ctx *ctx, const char *path, char **ret_canon)
+static int add_root(struct ctx *ctx)
 {
+	struct stat st;
+	if (fstat(ctx->rootfd, &st) < 0)
+		return negative_errno();
+	return add_dir(ctx, "", "", &st);
+}
+
+/*
+ * Add the absolute path `path` at the same place in the image. Its directories are
+ * resolved physically; its last component, when a symlink, is copied and followed.
+ * *ret_canon receives the host's canonical path of what it ends at.
+ */
+static int add_lexical(struct ctx *ctx, const char *path, enum mode mode,
+		       char **ret_canon)
+{
+	_cleanup_free_ char *p = normalize(path), *dir = NULL, *canon = NULL;
 	_cleanup_(walk_done) struct walk w = {0};
+	_cleanup_close_ int dfd = -1;
+	const char *name;
+	struct stat st;
 	int r;
 
-	r = resolve(ctx, "", path, &w);
+	if (!p)
+		return -ENOMEM;
+	if (streq(p, "/"))
+		return add_root(ctx);
+	name = strrchr(p, '/') + 1;
+	dir = name - 1 == p ? strdup("/") : strndup(p, (size_t)(name - 1 - p));
+	if (!dir)
+		return -ENOMEM;
+	r = resolve(ctx, "", dir, &w);
+	if (r >= 0 && !S_ISDIR(w.st.st_mode))
+		r = -ENOTDIR;
+	if (r >= 0 && (dfd = open_canonical(ctx, w.canon, O_PATH | O_DIRECTORY)) < 0)
+		r = dfd;
+	if (r >= 0 && fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+		r = negative_errno();
+	if (r >= 0 && S_ISLNK(st.st_mode))
+		r = add_link(ctx, p + 1, dir, w.canon, dfd, name, mode, ret_canon);
+	else if (r >= 0 && !(canon = join(w.canon, name)))
+		r = -ENOMEM;
+	else if (r >= 0)
+		r = add_object(ctx, p + 1, canon, &st);
 	if (r < 0) {
-		ctx_blame(ctx, w.culprit ? w.culprit : path);
+		ctx_blame(ctx, p);
 		return r;
 	}
-	r = add_links(ctx, &w.links);
-	if (r >= 0)
-		r = add_object(ctx, w.canon, &w.st);
-	if (r < 0) {
-		ctx_blame(ctx, path);
-		return r;
-	}
-	if (ret_canon)
-		*ret_canon = TAKE_PTR(w.canon);
+	if (ret_canon && canon)
+		*ret_canon = TAKE_PTR(canon);
 	return 0;
 }
 
@@ -573,9 +706,9 @@ int files_add_path(struct stage *stage, const char *root, const char *path,
 
 	r = ctx_init(&ctx, stage, root);
 	if (r >= 0)
-		r = path[0] == '/' ? add_path(&ctx, path, NULL) : -EINVAL;
+		r = path[0] == '/' ? add_lexical(&ctx, path, STRICT, NULL) : -EINVAL;
 	if (r < 0 && ret_culprit)
-		*ret_culprit = strdup(ctx.culprit ? ctx.culprit : path);
+		*ret_culprit = strdup(r != -ELOOP && ctx.culprit ? ctx.culprit : path);
 	ctx_done(&ctx);
 	return r;
 }
@@ -615,11 +748,18 @@ static int find_regular(const struct ctx *ctx, const char *path, struct walk *w)
 	return S_ISREG(w->st.st_mode) ? 0 : -ENOENT;
 }
 
+/* The program's absolute path: as given, or the first in program_dirs that exists. */
 static int find_program(const struct ctx *ctx, const char *name, char **ret)
 {
 	char *path;
 
 	if (name[0] == '/') {
+		_cleanup_(walk_done) struct walk w = {0};
+		int r = resolve(ctx, "", name, &w);
+		if (r < 0)
+			return r;
+		if (!S_ISREG(w.st.st_mode))
+			return S_ISDIR(w.st.st_mode) ? -EISDIR : -EINVAL;
 		path = strdup(name);
 		if (!path)
 			return -ENOMEM;
@@ -701,22 +841,23 @@ static int ldconf_include(struct ctx *ctx, const char *conf, const char *pattern
 /* One line: "include GLOB...", "hwcap ..." (ignored), or directories. */
 static int ldconf_line(struct ctx *ctx, const char *conf, char *line, unsigned depth)
 {
+	static const char seps[] = " \t\r\n:,";
 	char *save = NULL, *word;
 	int include = 0;
 	int r;
 
 	line[strcspn(line, "#")] = '\0';
-	for (word = strtok_r(line, " \t\r\n:,", &save); word;
-	     word = strtok_r(NULL, " \t\r\n:,", &save)) {
-		if (word == line && streq(word, "hwcap"))
-			return 0;
-		if (word == line && streq(word, "include")) {
-			include = 1;
-			continue;
-		}
-		if (include)
+	word = strtok_r(line, seps, &save);
+	if (word && streq(word, "hwcap"))
+		return 0;
+	if (word && streq(word, "include")) {
+		include = 1;
+		word = strtok_r(NULL, seps, &save);
+	}
+	for (; word; word = strtok_r(NULL, seps, &save)) {
+		if (include) {
 			r = ldconf_include(ctx, conf, word, depth);
-		else {
+		} else {
 			word[strcspn(word, "=")] = '\0'; /* old "DIR=TYPE" syntax */
 			r = word[0] == '/' ? strv_push_unique(&ctx->ldconf, word) : 0;
 		}
@@ -774,22 +915,22 @@ static int ldconf_dirs(struct ctx *ctx, const struct strv **ret)
 
 static const char *multiarch_triplet(const struct elf_kind *kind)
 {
-	int is64 = kind->elf_class == ELFCLASS64, le = kind->data == ELFDATA2LSB;
+	int is64 = kind->elf_class == ELF_CLASS_64, le = kind->data == ELF_DATA_LSB;
 
 	switch (kind->machine) {
-	case EM_X86_64:
+	case ELF_MACHINE_X86_64:
 		return is64 ? "x86_64-linux-gnu" : "x86_64-linux-gnux32";
-	case EM_386:
+	case ELF_MACHINE_386:
 		return "i386-linux-gnu";
-	case EM_AARCH64:
+	case ELF_MACHINE_AARCH64:
 		return "aarch64-linux-gnu";
-	case EM_ARM:
+	case ELF_MACHINE_ARM:
 		return "arm-linux-gnueabihf";
-	case EM_RISCV:
+	case ELF_MACHINE_RISCV:
 		return is64 ? "riscv64-linux-gnu" : NULL;
-	case EM_PPC64:
+	case ELF_MACHINE_PPC64:
 		return le ? "powerpc64le-linux-gnu" : "powerpc64-linux-gnu";
-	case EM_S390:
+	case ELF_MACHINE_S390:
 		return "s390x-linux-gnu";
 	}
 	return NULL;
@@ -813,14 +954,20 @@ static int push_lib_dirs(struct strv *dirs, const char *sub)
 static int standard_dirs(const struct elf_kind *kind, struct strv *dirs)
 {
 	const char *triplet = multiarch_triplet(kind);
+	int is64 = kind->elf_class == ELF_CLASS_64;
+	const char *const plain[] = {
+		is64 ? "/lib64" : "/lib32",
+		is64 ? "/usr/lib64" : "/usr/lib32",
+		"/lib",
+		"/usr/lib",
+	};
 	int r;
 
 	if (triplet && (r = push_lib_dirs(dirs, triplet)) < 0)
 		return r;
-	if ((r = strv_push(dirs, kind->elf_class == ELFCLASS64 ? "/lib64" : "/lib32")) < 0 ||
-	    (r = strv_push(dirs, kind->elf_class == ELFCLASS64 ? "/usr/lib64" : "/usr/lib32")) < 0 ||
-	    (r = strv_push(dirs, "/lib")) < 0 || (r = strv_push(dirs, "/usr/lib")) < 0)
-		return r;
+	for (size_t i = 0; i < ARRAY_SIZE(plain); i++)
+		if ((r = strv_push(dirs, plain[i])) < 0)
+			return r;
 	return 0;
 }
 
@@ -854,7 +1001,8 @@ static int expand_path_list(const char *list, const char *origin, struct strv *d
 		char *dir = expand_origin(e, origin);
 		int r;
 		if (!dir || dir[0] != '/') {
-			free(dir); /* relative (to the cwd at run time) or unknown: skipped */
+			free(dir); /* relative (to the cwd at run time) or unknown:
+				      skipped */
 			continue;
 		}
 		if ((r = strv_push_take(dirs, dir)) < 0)
@@ -867,14 +1015,34 @@ static int expand_path_list(const char *list, const char *origin, struct strv *d
 struct object {
 	const struct elf_info *info;
 	const char *origin; /* absolute directory it was found in, for $ORIGIN */
-	const struct strv *loader_rpaths; /* DT_RPATH chain of the objects that loaded it */
-	struct strv rpaths; /* own DT_RPATH (unless DT_RUNPATH) + loader_rpaths */
-	struct strv search; /* the full search order for its DT_NEEDED */
+	const struct strv
+		*loader_rpaths; /* DT_RPATH chain of the objects that loaded it */
+	struct strv rpaths;	/* own DT_RPATH (unless DT_RUNPATH) + loader_rpaths */
+	struct strv search;	/* the full search order for its DT_NEEDED */
+	size_t ldconf_begin, ldconf_end; /* search[] from ld.so.conf, not built in */
 };
+
+/* The ld.so.conf directories that are not built into ld.so: only its cache finds them. */
+static int append_ldconf_only(struct ctx *ctx, struct object *o, const struct strv *std)
+{
+	const struct strv *ldconf;
+	int r;
+
+	r = ldconf_dirs(ctx, &ldconf);
+	if (r < 0)
+		return r;
+	o->ldconf_begin = o->search.n;
+	for (size_t i = 0; i < ldconf->n; i++)
+		if (!strv_contains(std, ldconf->v[i]) &&
+		    (r = strv_push(&o->search, ldconf->v[i])) < 0)
+			return r;
+	o->ldconf_end = o->search.n;
+	return 0;
+}
 
 static int object_search_order(struct ctx *ctx, struct object *o)
 {
-	const struct strv *ldconf;
+	_cleanup_(strv_clearp) struct strv std = STRV_INIT;
 	int r;
 
 	/* As ld.so: with DT_RUNPATH, no DT_RPATH at all, not even the loaders'. */
@@ -882,20 +1050,24 @@ static int object_search_order(struct ctx *ctx, struct object *o)
 		if (o->info->rpath &&
 		    (r = expand_path_list(o->info->rpath, o->origin, &o->rpaths)) < 0)
 			return r;
-		if (o->loader_rpaths && (r = strv_append(&o->rpaths, o->loader_rpaths)) < 0)
+		if (o->loader_rpaths &&
+		    (r = strv_append(&o->rpaths, o->loader_rpaths)) < 0)
 			return r;
 		if ((r = strv_append(&o->search, &o->rpaths)) < 0)
 			return r;
 	} else if ((r = expand_path_list(o->info->runpath, o->origin, &o->search)) < 0) {
 		return r;
 	}
-	if ((r = ldconf_dirs(ctx, &ldconf)) < 0 || (r = strv_append(&o->search, ldconf)) < 0)
+	/* ld.so.cache (built from ld.so.conf) comes before the built-in directories. */
+	if ((r = standard_dirs(&o->info->kind, &std)) < 0 ||
+	    (r = append_ldconf_only(ctx, o, &std)) < 0)
 		return r;
-	return standard_dirs(&o->info->kind, &o->search);
+	return strv_append(&o->search, &std);
 }
 
 /* Is the candidate a regular ELF file of the right class, byte order and machine? */
-static int library_fits(const struct ctx *ctx, const char *path, const struct elf_kind *kind)
+static int library_fits(const struct ctx *ctx, const char *path,
+			const struct elf_kind *kind)
 {
 	_cleanup_(walk_done) struct walk w = {0};
 	_cleanup_close_ int fd = -1;
@@ -910,10 +1082,12 @@ static int library_fits(const struct ctx *ctx, const char *path, const struct el
 }
 
 static int find_library(const struct ctx *ctx, const struct object *o, const char *name,
-			char **ret)
+			char **ret, size_t *ret_index)
 {
+	*ret_index = SIZE_MAX;
 	if (strchr(name, '/')) {
-		/* A path in DT_NEEDED is used as it is (relative ones are cwd-dependent). */
+		/* A path in DT_NEEDED is used as it is (relative ones are cwd-dependent).
+		 */
 		if (name[0] != '/' || !library_fits(ctx, name, &o->info->kind))
 			return -ENOENT;
 		*ret = strdup(name);
@@ -925,6 +1099,7 @@ static int find_library(const struct ctx *ctx, const struct object *o, const cha
 			return -ENOMEM;
 		if (library_fits(ctx, path, &o->info->kind)) {
 			*ret = path;
+			*ret_index = i;
 			return 0;
 		}
 		free(path);
@@ -932,7 +1107,8 @@ static int find_library(const struct ctx *ctx, const struct object *o, const cha
 	return -ENOENT;
 }
 
-static int parse_canonical(const struct ctx *ctx, const char *canon, struct elf_info **ret)
+static int parse_canonical(const struct ctx *ctx, const char *canon,
+			   struct elf_info **ret)
 {
 	_cleanup_close_ int fd = open_canonical(ctx, canon, O_RDONLY);
 	if (fd < 0)
@@ -958,7 +1134,7 @@ static int add_library(struct ctx *ctx, const struct object *loader, const char 
 	struct object o;
 	int r;
 
-	r = add_path(ctx, path, &canon);
+	r = add_lexical(ctx, path, STRICT, &canon);
 	if (r < 0)
 		return r;
 	r = set_add(&ctx->objects, canon);
@@ -972,8 +1148,8 @@ static int add_library(struct ctx *ctx, const struct object *loader, const char 
 	origin = dirname_of(path);
 	if (!origin)
 		return -ENOMEM;
-	o = (struct object){.info = info, .origin = origin,
-			    .loader_rpaths = &loader->rpaths};
+	o = (struct object){
+		.info = info, .origin = origin, .loader_rpaths = &loader->rpaths};
 	r = add_needed(ctx, &o);
 	strv_clear(&o.rpaths);
 	strv_clear(&o.search);
@@ -992,20 +1168,58 @@ static int add_needed(struct ctx *ctx, struct object *o)
 	for (size_t i = 0; i < o->info->needed.n; i++) {
 		const char *name = o->info->needed.v[i];
 		_cleanup_free_ char *path = NULL;
+		size_t index;
+
 		if (set_contains(&ctx->sonames, name))
 			continue;
-		r = find_library(ctx, o, name, &path);
+		r = find_library(ctx, o, name, &path, &index);
 		if (r < 0) {
-			log_debug("library '%s' not found in the search path of '%s'", name,
-				  o->origin);
+			log_debug("library '%s' not found in the search path of '%s'",
+				  name, o->origin);
 			ctx_blame(ctx, name);
 			return r;
 		}
+		if (index >= o->ldconf_begin && index < o->ldconf_end)
+			ctx->needs_ldcache = 1;
 		if ((r = set_add(&ctx->sonames, name)) < 0 ||
 		    (r = add_library(ctx, o, path)) < 0)
 			return r;
 	}
 	return 0;
+}
+
+/*
+ * A library found only through ld.so.conf is found at run time only through the root's
+ * /etc/ld.so.cache, so that comes along. Its entries for libraries the image does not
+ * hold are harmless: ld.so falls back to its search when an entry cannot be opened.
+ */
+static int add_ldcache(struct ctx *ctx)
+{
+	int had_culprit = ctx->culprit != NULL;
+	int r;
+
+	if (!ctx->needs_ldcache)
+		return 0;
+	r = add_lexical(ctx, "/etc/ld.so.cache", STRICT, NULL);
+	if (r == -ENOENT) {
+		ctx_unblame(ctx, had_culprit);
+		return 0;
+	}
+	return r;
+}
+
+/* Parse the program at `canon`; *ret stays NULL when it is not ELF (a script). */
+static int read_program(const struct ctx *ctx, const char *canon, struct elf_info **ret)
+{
+	_cleanup_close_ int fd = open_canonical(ctx, canon, O_RDONLY);
+	char head[4]; /* the ELF magic */
+
+	if (fd < 0)
+		return fd;
+	if (pread(fd, head, sizeof(head), 0) != (ssize_t)sizeof(head) ||
+	    !elf_is_elf(head, sizeof(head)))
+		return 0;
+	return elf_read_fd(fd, ret);
 }
 
 /* A program's file is in the stage already: add its interpreter and libraries. */
@@ -1014,28 +1228,21 @@ static int add_program_needs(struct ctx *ctx, const char *path, const char *cano
 	_cleanup_(elf_info_freep) struct elf_info *info = NULL;
 	_cleanup_free_ char *origin = NULL;
 	struct object o;
-	char head[SELFMAG];
 	int r;
 
-	{
-		_cleanup_close_ int fd = open_canonical(ctx, canon, O_RDONLY);
-		if (fd < 0)
-			return fd;
-		if (pread(fd, head, sizeof(head), 0) != (ssize_t)sizeof(head) ||
-		    !elf_is_elf(head, sizeof(head)))
-			return 0; /* a script or data: added as it is */
-		r = elf_read_fd(fd, &info);
-	}
+	r = read_program(ctx, canon, &info);
 	if (r < 0) {
 		ctx_blame(ctx, path);
 		return r;
 	}
-	if (info->interp && (r = add_path(ctx, info->interp, NULL)) < 0)
+	if (!info)
+		return 0; /* a script or data: added as it is */
+	if (info->interp && (r = add_lexical(ctx, info->interp, STRICT, NULL)) < 0)
 		return r;
 	r = set_add(&ctx->objects, canon);
 	if (r < 0)
 		return r;
-	/* $ORIGIN of a program is its real directory, as ld.so takes it from the kernel. */
+	/* A program's $ORIGIN is its real directory: ld.so asks the kernel for it. */
 	if (asprintf(&origin, "/%s", canon) < 0)
 		return -ENOMEM;
 	*strrchr(origin, '/') = '\0';
@@ -1057,9 +1264,11 @@ int files_add_binary(struct stage *stage, const char *root, const char *name,
 	if (r >= 0)
 		r = find_program(&ctx, name, &path);
 	if (r >= 0)
-		r = add_path(&ctx, path, &canon);
+		r = add_lexical(&ctx, path, STRICT, &canon);
 	if (r >= 0)
 		r = add_program_needs(&ctx, path, canon);
+	if (r >= 0)
+		r = add_ldcache(&ctx);
 	if (r < 0 && ret_culprit)
 		*ret_culprit = strdup(ctx.culprit ? ctx.culprit : name);
 	ctx_done(&ctx);

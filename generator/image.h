@@ -25,7 +25,12 @@ struct image_options {
  * mode 0600, O_EXCL|O_NOFOLLOW, fsynced, read back and compared with the stage, then
  * renamed over `target` and the directory fsynced. On any failure the temporary file is
  * removed and `target` is untouched. Returns 0 or a negative errno; -EBADMSG when the
- * read-back check finds a difference.
+ * read-back check finds a difference. The image keeps mode 0600. Temporary files of
+ * interrupted builds of the same target (".NAME.tmp.XXXXXX" that no live build holds
+ * locked) are removed first. An early stage is written first as an uncompressed newc
+ * archive, zero-padded to 512 bytes. Same stage and options give the same bytes, on any
+ * machine: entry metadata is fixed (uid/gid 0, inodes 1..N) and the compressors' output
+ * does not depend on the thread count.
  */
 int image_write(const struct stage *stage, const char *target,
 		const struct image_options *opts);
@@ -51,7 +56,7 @@ struct image_entry {
 	const char *target; /* symlinks */
 	dev_t rdev;
 	unsigned segment; /* 0-based index of the concatenated archive it came from */
-	const char *compression; /* of its segment: "none", "zstd", "gzip", "xz", "lz4"... */
+	const char *compression; /* of its segment: "none", "zstd", "gzip", "lz4"... */
 };
 
 /*
@@ -64,18 +69,31 @@ typedef int (*image_entry_fn)(const struct image_entry *entry, const void *data,
 /*
  * Read an image made by any tool: concatenated newc/odc cpio archives, each raw or
  * compressed (zstd, gzip, xz, lzma, lz4 legacy or frame, bzip2 where libarchive has it),
- * separated by zero padding, as the kernel reads them.
+ * separated by zero padding, as the kernel reads them. `compression` names: "none",
+ * "zstd", "gzip", "xz", "lzma", "lz4" (legacy), "lz4-frame", "bzip2". -EBADMSG for
+ * corrupt, truncated or trailing junk data, -EOPNOTSUPP for lzo.
  */
 int image_read(const char *path, image_entry_fn fn, void *userdata);
 
-/* `-l`: one line per entry: mode, size, path, " -> target" for symlinks. */
+/*
+ * `-l`: one line per entry, "MODE SIZE /PATH[ -> TARGET]": MODE as ls -l shows it
+ * ("drwxr-xr-x", "crw-------", "-rwsr-xr-x"), SIZE right-aligned in 10 columns (the
+ * target's length for symlinks), PATH with a leading '/' ("/" for a "." entry). When
+ * the image has more than one segment (an early uncompressed cpio before the compressed
+ * one, say), each segment's entries follow a line "# segment N: COMPRESSION", N from 0.
+ */
 int image_list(const char *path, FILE *out);
 
 /*
  * `-x`: extract into `dir` (created if missing). Refuses absolute paths, ".."
  * components and any write through a symlink (even one the archive itself created):
- * returns -EINVAL naming nothing; the caller reports the image. Entries are created with
- * openat(O_NOFOLLOW) relative to the directory, never by path string.
+ * returns -EINVAL naming nothing; the caller reports the image. What was extracted
+ * before the refused entry stays. Entries are created with openat(O_NOFOLLOW) relative
+ * to the directory, never by path string; an existing file or symlink in the way is
+ * replaced (the link itself, never what it points to). Modes are kept as in the archive,
+ * set-id bits included; owners too when running as root; mtimes except on directories.
+ * Hard links (newc entries with nlink > 1 sharing an inode) are recreated as such.
+ * Without the privilege to make device nodes, they are skipped silently.
  */
 int image_extract(const char *path, const char *dir);
 

@@ -8,7 +8,7 @@
 #include "kernel.h"
 #include "util.h"
 
-#define SETUP_HEADER_MAGIC_OFFSET 0x202 /* "HdrS" */
+#define SETUP_HEADER_MAGIC_OFFSET 0x202	 /* "HdrS" */
 #define SETUP_VERSION_FIELD_OFFSET 0x20E /* u16: string offset - 0x200 */
 #define SETUP_VERSION_BASE 0x200
 /* The string lives in the real-mode setup code: at most 0x200 + 0xffff + its length. */
@@ -38,7 +38,8 @@ int kernel_version_from_buffer(const void *buf, size_t size, char **ret)
 		if (len >= RELEASE_MAX)
 			return -ENOEXEC;
 	/* The release must end at a space (before "(builder)") or at the NUL. */
-	if (len == 0 || off + len >= size || (b[off + len] != ' ' && b[off + len] != '\0'))
+	if (len == 0 || off + len >= size ||
+	    (b[off + len] != ' ' && b[off + len] != '\0'))
 		return -ENOEXEC;
 	v = strndup((const char *)b + off, len);
 	if (!v)

@@ -149,8 +149,7 @@ static bool shell(const char *why)
 		log_error("no shell in the image ('%s'), cannot %s", ABI_BUSYBOX_PATH, why);
 		return false;
 	}
-	log_warning("starting a shell on '%s' to %s; leave it with 'exit'", ABI_CONSOLE_PATH,
-		    why);
+	log_warning("starting a shell on '%s' to %s", ABI_CONSOLE_PATH, why);
 	r = sys_run_shell(ABI_BUSYBOX_PATH, ABI_CONSOLE_PATH);
 	if (r < 0)
 		log_error("cannot run '%s': %s", ABI_BUSYBOX_PATH, log_errname(r));
@@ -360,7 +359,7 @@ static int boot_root(struct timing *t, const char **init)
 	if (r < 0)
 		return r;
 	if (cmd.rd_break)
-		(void)shell("inspect the system before the root is mounted (rd.break)");
+		(void)shell("look around before the root is mounted (rd.break); 'exit' goes on");
 	t0 = now_ms();
 	r = mount_root(&dev);
 	t->mount += now_ms() - t0;
@@ -396,7 +395,7 @@ int main(int argc, char *argv[])
 	t.modules = now_ms() - t.start;
 
 	while ((r = boot_root(&t, &init)) < 0) {
-		if (!shell("repair the boot; 'exit' tries again to find and mount the root")) {
+		if (!shell("repair the boot; 'exit' tries the root again")) {
 			log_error("giving up: the kernel will panic in 10 s");
 			sleep(10);
 			return 1;

@@ -12,6 +12,7 @@ packages=(
 	qemu-system-x86 busybox-static
 	e2fsprogs xfsprogs btrfs-progs fdisk dosfstools
 	apt dpkg ca-certificates
+	pacman-package-manager dkms systemd make gcc
 	clang libclang-rt-14-dev valgrind
 )
 

@@ -86,3 +86,17 @@ t_fixture() {
 	read -r KROOT KVER < <("$TOP/tests/kernel-fixture.sh")
 	[ -n "${KVER:-}" ] || { echo "fixture: no kernel" >&2; exit 1; }
 }
+
+# t_busybox_root: sets BBROOT to a copy of the fixture root (hard links, cached) that
+# also holds /bin/busybox from busybox-static, for images with a rescue shell: with -r
+# nothing may come from the host, so the shell must be inside the root.
+t_busybox_root() {
+	BBROOT=$B/kernel/root-busybox
+	if [ ! -x "$BBROOT/bin/busybox" ] || [ "$BBROOT/lib/modules/$KVER" -ot "$KROOT/lib/modules/$KVER" ] ||
+		[ ! -d "$BBROOT/lib/modules/$KVER" ]; then
+		rm -rf "$BBROOT"
+		cp -al "$KROOT" "$BBROOT"
+		mkdir -p "$BBROOT/bin"
+		cp /bin/busybox "$BBROOT/bin/busybox"
+	fi
+}

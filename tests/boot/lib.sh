@@ -201,7 +201,7 @@ hand_image() {
 }
 
 # gen_image OUT COMP BUSYBOX(yes|no) SPEC...: the same request through the generator.
-# a:MOD[:PARAMS] -> MODULES; m:MOD -> MODULES_ON_MATCH (see the report of issue 4).
+# a:MOD[:PARAMS] -> MODULES; m:MOD -> MODULES_MATCH (see the report of issue 4).
 gen_image() {
 	local out=$1 comp=$2 bb=$3 conf spec kind mod par
 	shift 3
@@ -213,7 +213,7 @@ gen_image() {
 			[ "$kind" = a ] && printf ' "%s"' "$mod${par:+ $par}"
 		done
 		printf ' )\n'
-		printf 'MODULES_ON_MATCH=('
+		printf 'MODULES_MATCH=('
 		for spec in "$@"; do
 			IFS=: read -r kind mod par <<<"$spec"
 			[ "$kind" = m ] && printf ' "%s"' "$mod"
@@ -222,7 +222,12 @@ gen_image() {
 		[ "$bb" = yes ] && printf 'BINARIES=(/bin/busybox)\n'
 		printf 'COMPRESSION=%s\n' "$comp"
 	} >"$conf"
-	"$MKINITRAMFS" -k "$KVER" -r "$KROOT" -c "$conf" -g "$out" -z "$comp" \
+	local root=$KROOT
+	if [ "$bb" = yes ]; then
+		t_busybox_root
+		root=$BBROOT
+	fi
+	"$MKINITRAMFS" -k "$KVER" -r "$root" -c "$conf" -g "$out" -z "$comp" \
 		>"$out.gen.log" 2>&1 || {
 		echo "    | mkinitramfs failed:"
 		sed 's/^/    | /' "$out.gen.log" | tail -n 10
@@ -264,6 +269,8 @@ qemu_boot() {
 
 # Logs outlive the scratch directory, for whoever reads a failure afterwards.
 keep_log() {
+	# The serial console ends lines with CR LF; patterns want plain lines.
+	sed -i 's/\r$//' "$1"
 	mkdir -p "$B/boot-logs"
 	cp "$1" "$B/boot-logs/"
 }

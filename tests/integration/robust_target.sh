@@ -102,7 +102,7 @@ n=$(MKINITRAMFS_TEST_KILL_AT=list mk -c new.conf -g sec/list.img 2>&1 | grep -c 
 seen=0 bad=0
 for ((i = 1; i <= n; i++)); do
 	(umask 000 && MKINITRAMFS_TEST_KILL_SIGNAL=STOP MKINITRAMFS_TEST_KILL_AT=$i \
-		exec "$MKINITRAMFS" -q -k "$V" -r root -c new.conf -g sec/watched.img) &
+		exec "$MKINITRAMFS" -q --force -k "$V" -r root -c new.conf -g sec/watched.img) &
 	pid=$!
 	for ((w = 0; w < 1000; w++)); do
 		[ "$(awk '{ print $3 }' /proc/$pid/stat 2>/dev/null)" = T ] && break

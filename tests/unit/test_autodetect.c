@@ -57,17 +57,29 @@ Test(autodetect, missing_devices_directory_is_an_error)
 	free(sys);
 }
 
-Test(autodetect, loaded_modules_have_initstate_builtins_do_not)
+Test(autodetect, modules_in_use_are_held_by_more_than_modules)
 {
 	char *sys = testutil_mkdtemp();
 	testutil_write(sys, "module/virtio_blk/initstate", "live\n");
+	testutil_write(sys, "module/virtio_blk/refcnt", "2\n");
 	testutil_write(sys, "module/ext4/initstate", "live\n");
+	testutil_write(sys, "module/ext4/refcnt", "1\n");
+	/* Loaded by a fallback image but never mounted. */
+	testutil_write(sys, "module/xfs/initstate", "live\n");
+	testutil_write(sys, "module/xfs/refcnt", "0\n");
+	/* Held only by btrfs, itself unused. */
+	testutil_write(sys, "module/raid6_pq/initstate", "live\n");
+	testutil_write(sys, "module/raid6_pq/refcnt", "1\n");
+	testutil_write(sys, "module/raid6_pq/holders/btrfs/x", "");
+	/* A capture without refcnt: counted as used. */
+	testutil_write(sys, "module/nbd/initstate", "live\n");
 	testutil_write(sys, "module/printk/parameters/time", "Y\n");
 	struct strv mods = STRV_INIT;
 	cr_assert_eq(autodetect_loaded_modules(sys, &mods), 0);
-	cr_assert_eq(mods.n, 2);
+	cr_assert_eq(mods.n, 3);
 	cr_assert_str_eq(mods.v[0], "ext4");
-	cr_assert_str_eq(mods.v[1], "virtio_blk");
+	cr_assert_str_eq(mods.v[1], "nbd");
+	cr_assert_str_eq(mods.v[2], "virtio_blk");
 	strv_clear(&mods);
 	testutil_rmrf(sys);
 	free(sys);

@@ -630,9 +630,10 @@ Test(conf, shipped_config_is_clean)
 	cr_assert_eq(conf_load_file(c, shipped_conf_path(), conf_main_keys, &err), 0, "%s",
 		     err.message);
 	cr_assert_eq(conf_warnings(c)->n, 0, "%s", conf_warnings(c)->v[0]);
-	assert_strv(conf_keys(c), VALUES("MODULES", "BINARIES", "FILES", "HOOKS",
-					 "COMPRESSION", "COMPRESSION_OPTIONS"));
+	assert_strv(conf_keys(c), VALUES("MODULES", "MODULES_MATCH", "BINARIES", "FILES",
+					 "HOOKS", "COMPRESSION", "COMPRESSION_OPTIONS"));
 	assert_values(c, "MODULES", NO_VALUES);
+	assert_values(c, "MODULES_MATCH", NO_VALUES);
 	assert_values(c, "BINARIES", NO_VALUES);
 	assert_values(c, "FILES", NO_VALUES);
 	assert_values(c, "HOOKS",

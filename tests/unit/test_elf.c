@@ -271,6 +271,26 @@ Test(elf, strings_through_section_headers)
 	cr_assert_eq(elf_parse(s.buf, s.size, &info), -ENOEXEC);
 }
 
+/* PN_XNUM: e_phnum 0xffff says "the count is in section 0's sh_info". */
+Test(elf, program_header_count_through_pn_xnum)
+{
+	struct synth s;
+	size_t shoff;
+
+	synth_build(&s, 1, 0, T_EM_X86_64);
+	shoff = (s.size + 7) & ~(size_t)7;
+	put(&s, shoff + 44, 4, 3); /* section 0: sh_info = the real e_phnum */
+	put(&s, 40, 8, shoff);
+	put(&s, 58, 2, 64);
+	put(&s, 60, 2, 1);
+	put(&s, 56, 2, 0xffff);
+	s.size = shoff + 64;
+	assert_synth_parses(&s, T_ELFCLASS64, T_LSB, T_EM_X86_64);
+	put(&s, shoff + 44, 4, 0x7fffffff);
+	struct elf_info *info = NULL;
+	cr_assert_eq(elf_parse(s.buf, s.size, &info), -ENOEXEC, "huge count in sh_info");
+}
+
 static void assert_hostile(struct synth *s, const char *what)
 {
 	struct elf_info *info = NULL;

@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* Images written and read back, checked by bsdtar, cpio and the compressors' own tools. */
+/* Images written and read back, checked by bsdtar, cpio and the compressors' own tools.
+ */
 #include <criterion/criterion.h>
 #include <dirent.h>
 #include <errno.h>
+#include <locale.h>
 #include <fcntl.h>
 #include <sched.h>
 #include <signal.h>
@@ -11,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <grp.h>
 #include <sys/file.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
@@ -74,7 +77,8 @@ static uint8_t *make_data(size_t len, int noise_only)
 	uint64_t x = 0x2545F4914F6CDD1Dull ^ len;
 	for (size_t i = 0; i < len; i++) {
 		x ^= x << 13, x ^= x >> 7, x ^= x << 17;
-		p[i] = noise_only || (i / 1000) % 2 ? (uint8_t)x : (uint8_t)"initramfs"[i % 9];
+		p[i] = noise_only || (i / 1000) % 2 ? (uint8_t)x
+						    : (uint8_t) "initramfs"[i % 9];
 	}
 	return p;
 }
@@ -106,7 +110,8 @@ static uint8_t *slurp(const char *path, size_t *len)
 #define BIG_SIZE ((3u << 20) + 17)
 #define MOD_SIZE 700001
 
-/* Host files the stage copies: a big file, a small one, an empty one, a compressed module. */
+/* Host files the stage copies: a big file, a small one, an empty one, a compressed
+ * module. */
 static void make_sources(void)
 {
 	uint8_t *big = make_data(BIG_SIZE, 0), *mod = make_data(MOD_SIZE, 0);
@@ -115,7 +120,8 @@ static void make_sources(void)
 	put_file(pathf("src/small"), "small\n", 6);
 	put_file(pathf("src/empty"), "", 0);
 	put_file(pathf("src/m.ko"), mod, MOD_SIZE);
-	cr_assert_eq(sh("cd %s/src && zstd -q -k m.ko && gzip -k m.ko && xz -k m.ko", tmp), 0);
+	cr_assert_eq(
+		sh("cd %s/src && zstd -q -k m.ko && gzip -k m.ko && xz -k m.ko", tmp), 0);
 	free(big);
 	free(mod);
 }
@@ -130,28 +136,39 @@ static struct stage *make_stage(void)
 	cr_assert_eq(stage_add_file(s, "/bin/big", 0755, pathf("src/big")), 0);
 	cr_assert_eq(stage_add_file(s, "/etc/small", 0644, pathf("src/small")), 0);
 	cr_assert_eq(stage_add_file(s, "/etc/empty", 0600, pathf("src/empty")), 0);
-	cr_assert_eq(stage_add_compressed(s, "/lib/modules/z.ko", 0644, pathf("src/m.ko.zst")),
-		     0);
-	cr_assert_eq(stage_add_compressed(s, "/lib/modules/g.ko", 0644, pathf("src/m.ko.gz")),
-		     0);
-	cr_assert_eq(stage_add_compressed(s, "/lib/modules/x.ko", 0644, pathf("src/m.ko.xz")),
-		     0);
+	cr_assert_eq(
+		stage_add_compressed(s, "/lib/modules/z.ko", 0644, pathf("src/m.ko.zst")),
+		0);
+	cr_assert_eq(
+		stage_add_compressed(s, "/lib/modules/g.ko", 0644, pathf("src/m.ko.gz")),
+		0);
+	cr_assert_eq(
+		stage_add_compressed(s, "/lib/modules/x.ko", 0644, pathf("src/m.ko.xz")),
+		0);
 	cr_assert_eq(stage_add_data(s, "/etc/hostname", 0644, "host\n", 5), 0);
 	cr_assert_eq(stage_add_data(s, "/etc/zero", 0644, "", 0), 0);
 	cr_assert_eq(stage_add_data(s, "/bin/su", 04755, "#!/bin/sh\n", 10), 0);
+	/* Names are bytes: UTF-8 and not. */
+	cr_assert_eq(stage_add_data(s, "/lib/firmware/caf\xc3\xa9.bin", 0644, "fw", 2),
+		     0);
+	cr_assert_eq(stage_add_data(s, "/lib/firmware/\xff\xfe.bin", 0644, "fw", 2), 0);
 	cr_assert_eq(stage_add_symlink(s, "/bin/sh", "big"), 0);
 	cr_assert_eq(stage_add_symlink(s, "/sbin", "bin"), 0);
-	cr_assert_eq(stage_add_device(s, "/dev/console", S_IFCHR | 0600, makedev(5, 1)), 0);
+	cr_assert_eq(stage_add_device(s, "/dev/console", S_IFCHR | 0600, makedev(5, 1)),
+		     0);
 	cr_assert_eq(stage_add_device(s, "/dev/sda", S_IFBLK | 0660, makedev(8, 0)), 0);
-	cr_assert_eq(stage_add_device(s, "/dev/big", S_IFCHR | 0600, makedev(300, 70000)), 0);
+	cr_assert_eq(stage_add_device(s, "/dev/big", S_IFCHR | 0600, makedev(300, 70000)),
+		     0);
 	cr_assert_eq(stage_finish(s), 0);
 	return s;
 }
 
 static struct image_options opts_for(enum compress_kind kind)
 {
-	return (struct image_options){.compression = kind, .level = COMPRESS_LEVEL_DEFAULT,
-				      .threads = 2, .mtime = 1700000000};
+	return (struct image_options){.compression = kind,
+				      .level = COMPRESS_LEVEL_DEFAULT,
+				      .threads = 2,
+				      .mtime = 1700000000};
 }
 
 /* What image_read saw, for comparison with the stage. */
@@ -219,7 +236,8 @@ static void assert_matches_stage(struct seen *seen, const struct stage *st,
 		size_t k = first_index + i;
 		cr_assert_lt(k, seen->n);
 		cr_assert_str_eq(seen->path[k], e[i].path);
-		cr_assert_eq(seen->mode[k], e[i].mode, "%s: mode %o", e[i].path, seen->mode[k]);
+		cr_assert_eq(seen->mode[k], e[i].mode, "%s: mode %o", e[i].path,
+			     seen->mode[k]);
 		cr_assert_eq(seen->segment[k], segment);
 		cr_assert_str_eq(seen->compression[k], comp);
 		if (e[i].kind == STAGE_SYMLINK) {
@@ -232,7 +250,8 @@ static void assert_matches_stage(struct seen *seen, const struct stage *st,
 			uint8_t *want = expected_bytes(&e[i], &len);
 			cr_assert_eq(seen->size[k], len, "%s: size", e[i].path);
 			cr_assert_not_null(seen->data[k]);
-			cr_assert(memcmp(seen->data[k], want, len) == 0, "%s: data", e[i].path);
+			cr_assert(memcmp(seen->data[k], want, len) == 0, "%s: data",
+				  e[i].path);
 			free(want);
 		}
 	}
@@ -276,16 +295,21 @@ Test(image, every_compression_is_read_by_bsdtar_cpio_and_us)
 		cr_assert_eq(stat(img, &sb), 0);
 		cr_assert_eq(sb.st_mode & 07777, 0600);
 		cr_assert_eq(sh("%s %s", tools[t].test, img), 0, "%s: integrity", name);
-		cr_assert_eq(sh("bsdtar -tvf %s > %s.bsdtar", img, img), 0, "%s: bsdtar", name);
+		cr_assert_eq(sh("bsdtar -tvf %s > %s.bsdtar", img, img), 0, "%s: bsdtar",
+			     name);
 		cr_assert_eq(count_lines(pathf("img.%s.bsdtar", name)), count);
-		cr_assert_eq(sh("%s %s | cpio -it --quiet > %s.cpio", tools[t].decode, img, img),
+		cr_assert_eq(sh("%s %s | cpio -it --quiet > %s.cpio", tools[t].decode,
+				img, img),
 			     0, "%s: cpio", name);
 		cr_assert_eq(count_lines(pathf("img.%s.cpio", name)), count);
 		/* cpio agrees on names and order, bsdtar on types and device numbers. */
 		cr_assert_eq(sh("head -n1 %s.cpio | grep -qx bin", img), 0);
-		cr_assert_eq(sh("grep -q '^crw------- .* 300,70000 .* dev/big$' %s.bsdtar", img),
-			     0, "%s: device numbers", name);
-		cr_assert_eq(sh("grep -q '^lrwxrwxrwx .* bin/sh -> big$' %s.bsdtar", img), 0);
+		cr_assert_eq(
+			sh("grep -q '^crw------- .* 300,70000 .* dev/big$' %s.bsdtar",
+			   img),
+			0, "%s: device numbers", name);
+		cr_assert_eq(sh("grep -q '^lrwxrwxrwx .* bin/sh -> big$' %s.bsdtar", img),
+			     0);
 
 		struct seen seen = {0};
 		cr_assert_eq(image_read(img, collect, &seen), 0);
@@ -309,7 +333,8 @@ Test(image, same_inputs_give_the_same_bytes)
 	o.mtime = 1;
 	cr_assert_eq(image_write(st, pathf("c"), &o), 0);
 	cr_assert_neq(sh("cmp -s %s %s", pathf("a"), pathf("c")), 0);
-	cr_assert_eq(sh("cd %s && zstd -q -dc a > a.cpio && zstd -q -dc c > c.cpio", tmp), 0);
+	cr_assert_eq(sh("cd %s && zstd -q -dc a > a.cpio && zstd -q -dc c > c.cpio", tmp),
+		     0);
 	size_t la, lc;
 	uint8_t *a = slurp(pathf("a.cpio"), &la), *c = slurp(pathf("c.cpio"), &lc);
 	cr_assert_eq(la, lc);
@@ -398,8 +423,10 @@ Test(image, early_cpio_comes_first_uncompressed_and_aligned)
 	cr_assert_eq(image_write(st, pathf("img"), &o), 0);
 
 	/* The kernel's microcode loader reads the first, uncompressed archive. */
-	cr_assert_eq(sh("cpio -it --quiet < %s > %s", pathf("img"), pathf("early.list")), 0);
-	cr_assert_eq(sh("grep -qx kernel/x86/microcode/GenuineIntel.bin %s", pathf("early.list")),
+	cr_assert_eq(sh("cpio -it --quiet < %s > %s", pathf("img"), pathf("early.list")),
+		     0);
+	cr_assert_eq(sh("grep -qx kernel/x86/microcode/GenuineIntel.bin %s",
+			pathf("early.list")),
 		     0);
 	size_t len;
 	uint8_t *p = slurp(pathf("img"), &len);
@@ -425,7 +452,7 @@ Test(image, early_cpio_comes_first_uncompressed_and_aligned)
 	cr_assert_eq(r, 0);
 	cr_assert(strncmp(out, "# segment 0: none\n", 18) == 0, "%s", out);
 	cr_assert_not_null(strstr(out, "/kernel/x86/microcode/GenuineIntel.bin\n"
-					"# segment 1: zstd\ndrwxr-xr-x          0 /bin\n"),
+				       "# segment 1: zstd\ndrwxr-xr-x          0 /bin\n"),
 			   "%s", out);
 	free(out);
 	stage_free(early);
@@ -435,11 +462,12 @@ Test(image, early_cpio_comes_first_uncompressed_and_aligned)
 /* A small tree for images made by other tools. */
 static void make_tree(const char *name)
 {
-	cr_assert_eq(sh("cd %s && mkdir -p %s/usr/bin %s/dev && echo hi > %s/usr/bin/hi && "
-			"ln -s usr/bin %s/bin && head -c 200000 /dev/urandom > %s/usr/rnd && "
-			"mknod %s/dev/null c 1 3",
-			tmp, name, name, name, name, name, name),
-		     0);
+	cr_assert_eq(
+		sh("cd %s && mkdir -p %s/usr/bin %s/dev && echo hi > %s/usr/bin/hi && "
+		   "ln -s usr/bin %s/bin && head -c 200000 /dev/urandom > %s/usr/rnd && "
+		   "mknod %s/dev/null c 1 3",
+		   tmp, name, name, name, name, name, name),
+		0);
 }
 
 Test(image, reads_what_other_tools_make)
@@ -469,7 +497,8 @@ Test(image, reads_what_other_tools_make)
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		cr_assert_eq(sh("cd %s && %s > img", tmp, cases[i].cmd), 0);
 		struct seen seen = {0};
-		cr_assert_eq(image_read(pathf("img"), collect, &seen), 0, "%s", cases[i].cmd);
+		cr_assert_eq(image_read(pathf("img"), collect, &seen), 0, "%s",
+			     cases[i].cmd);
 		cr_assert_eq(seen.n, n, "%s: %zu entries", cases[i].cmd, seen.n);
 		for (size_t k = 0; k < seen.n; k++) {
 			cr_assert_str_eq(seen.compression[k], cases[i].comp);
@@ -538,7 +567,8 @@ Test(image, bad_images_are_refused)
 {
 	make_tree("t");
 	cr_assert_eq(sh("cd %s && (cd t && find . | cpio -o -H newc --quiet) > plain && "
-			"zstd -q -c plain > z && head -c $(( $(stat -c %%s z) - 20 )) z > cut && "
+			"zstd -q -c plain > z && head -c $(( $(stat -c %%s z) - 20 )) z "
+			"> cut && "
 			"head -c 4096 /dev/urandom | tr '\\000' x > junk && "
 			"printf '\\211LZO\\000\\015\\012\\032\\012' > lzo && "
 			"head -c 1000 plain > cutplain && : > empty && "
@@ -770,7 +800,8 @@ Test(image, extract_recreates_the_stage)
 	cr_assert_eq(image_write(st, pathf("img"), &o), 0);
 	cr_assert_eq(image_extract(pathf("img"), pathf("x/y")), 0);
 	cr_assert_eq(sh("cmp %s %s", pathf("src/big"), pathf("x/y/bin/big")), 0);
-	cr_assert_eq(sh("cmp %s %s", pathf("src/m.ko"), pathf("x/y/lib/modules/x.ko")), 0);
+	cr_assert_eq(sh("cmp %s %s", pathf("src/m.ko"), pathf("x/y/lib/modules/x.ko")),
+		     0);
 	struct stat sb;
 	cr_assert_eq(lstat(pathf("x/y/bin/sh"), &sb), 0);
 	cr_assert(S_ISLNK(sb.st_mode));
@@ -817,8 +848,9 @@ static void hostile(const char *name, const char *entries)
 		"    entry(path, mode, arg.encode())\n"
 		"entry('TRAILER!!!', 0, b'')\n";
 	put_file(pathf("hostile.py"), script, strlen(script));
-	cr_assert_eq(sh("python3 %s %s '%s'", pathf("hostile.py"), pathf("%s", name), entries),
-		     0);
+	cr_assert_eq(
+		sh("python3 %s %s '%s'", pathf("hostile.py"), pathf("%s", name), entries),
+		0);
 }
 
 Test(image, extract_refuses_escapes)
@@ -871,4 +903,203 @@ Test(image, extract_refuses_escapes)
 	hostile("pre", "f:pre/new:evil");
 	cr_assert_eq(image_extract(pathf("pre"), pathf("x7")), -EINVAL);
 	cr_assert_eq(access(pathf("outside/new"), F_OK), -1);
+}
+
+/* ---- the kernel as the oracle: boot each image in QEMU ---- */
+
+static int fixture(char *root, char *kver)
+{
+	FILE *f = popen("tests/kernel-fixture.sh", "r");
+	if (!f)
+		return -1;
+	int n = fscanf(f, "%511s %127s", root, kver);
+	return pclose(f) == 0 && n == 2 ? 0 : -1;
+}
+
+/* Boot `img`; the init prints the sha256 of the files as the kernel unpacked them. */
+static void boot(const char *img, const char *kernel, const char *what)
+{
+	char *out = pathf("serial.%s", what);
+	int r = sh(
+		"timeout 180 qemu-system-x86_64 -accel tcg -m 256 -display none "
+		"-monitor none -serial file:%s -no-reboot -kernel %s -initrd %s "
+		"-append 'console=ttyS0 panic=-1 loglevel=4' </dev/null >/dev/null 2>&1",
+		out, kernel, img);
+	cr_assert_eq(r, 0, "%s: qemu exited %d", what, r);
+	r = sh("grep -q \"^BOOT-OK $(sha256sum /bin/busybox | cut -d' ' -f1) \" %s && "
+	       "grep -q \"^BIG-OK $(sha256sum %s | cut -d' ' -f1) \" %s",
+	       out, pathf("big"), out);
+	if (r != 0)
+		sh("tail -n 15 %s >&2", out);
+	cr_assert_eq(r, 0, "%s: the kernel did not run our init with intact data", what);
+}
+
+Test(image, the_kernel_boots_every_compression, .timeout = 900)
+{
+	char root[512], kver[128], kernel[700];
+	cr_assert_eq(fixture(root, kver), 0, "no kernel fixture");
+	snprintf(kernel, sizeof(kernel), "%s/boot/vmlinuz-%s", root, kver);
+	static const char init[] =
+		"#!/bin/sh\n"
+		"echo \"BOOT-OK $(/bin/busybox sha256sum /bin/busybox)\"\n"
+		"echo \"BIG-OK $(/bin/busybox sha256sum /big)\"\n"
+		"/bin/busybox poweroff -f\n";
+	struct stage *st, *early;
+	cr_assert_eq(stage_new(&st), 0);
+	cr_assert_eq(stage_add_data(st, "init", 0755, init, sizeof(init) - 1), 0);
+	cr_assert_eq(stage_add_file(st, "bin/busybox", 0755, "/bin/busybox"), 0);
+	cr_assert_eq(stage_add_symlink(st, "bin/sh", "busybox"), 0);
+	cr_assert_eq(stage_add_symlink(st, "bin/echo", "busybox"), 0);
+	/* 10 MiB: several lz4 blocks, zstd jobs and xz blocks (3 MiB at level 1). */
+	uint8_t *big = make_data((10u << 20) + 99, 0);
+	put_file(pathf("big"), big, (10u << 20) + 99);
+	free(big);
+	cr_assert_eq(stage_add_file(st, "big", 0644, pathf("big")), 0);
+	cr_assert_eq(stage_add_device(st, "dev/console", S_IFCHR | 0600, makedev(5, 1)),
+		     0);
+	cr_assert_eq(stage_finish(st), 0);
+	/* Not real microcode: the loader must skip it and the kernel go on. */
+	cr_assert_eq(stage_new(&early), 0);
+	cr_assert_eq(stage_add_data(early, "kernel/x86/microcode/GenuineIntel.bin", 0644,
+				    "not microcode", 13),
+		     0);
+	cr_assert_eq(stage_finish(early), 0);
+
+	enum compress_kind kinds[] = {COMPRESS_ZSTD, COMPRESS_GZIP, COMPRESS_XZ,
+				      COMPRESS_LZ4, COMPRESS_NONE};
+	for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++) {
+		const char *name = compress_name(kinds[i]);
+		struct image_options o = opts_for(kinds[i]);
+		/* The early cpio rides along with zstd, the default, and with none. */
+		if (kinds[i] == COMPRESS_ZSTD || kinds[i] == COMPRESS_NONE)
+			o.early = early;
+		if (kinds[i] == COMPRESS_XZ)
+			o.level = 1;
+		cr_assert_eq(image_write(st, pathf("boot.%s", name), &o), 0);
+		boot(pathf("boot.%s", name), kernel, name);
+	}
+	stage_free(early);
+	stage_free(st);
+}
+
+Test(image, extract_keeps_hard_links_and_files_made_by_cpio)
+{
+	make_tree("t");
+	cr_assert_eq(sh("cd %s/t && ln usr/bin/hi usr/hi2 && chmod 4711 usr/bin/hi && "
+			"find . | cpio -o -H newc --quiet | gzip > ../img",
+			tmp),
+		     0);
+	cr_assert_eq(image_extract(pathf("img"), pathf("x")), 0);
+	struct stat a, b;
+	cr_assert_eq(lstat(pathf("x/usr/bin/hi"), &a), 0);
+	cr_assert_eq(lstat(pathf("x/usr/hi2"), &b), 0);
+	cr_assert_eq(a.st_ino, b.st_ino, "hard link lost");
+	cr_assert_eq(a.st_nlink, 2);
+	cr_assert_eq(a.st_size, 3);
+	cr_assert_eq(a.st_mode, S_IFREG | 04711);
+	cr_assert_eq(sh("cd %s && cmp t/usr/rnd x/usr/rnd && test \"$(readlink x/bin)\" "
+			"= usr/bin",
+			tmp),
+		     0);
+	if (geteuid() == 0) {
+		cr_assert_eq(lstat(pathf("x/dev/null"), &a), 0);
+		cr_assert(S_ISCHR(a.st_mode) && a.st_rdev == makedev(1, 3));
+	}
+}
+
+Test(image, names_are_bytes_in_a_utf8_locale_too)
+{
+	if (!setlocale(LC_ALL, "C.UTF-8"))
+		cr_skip_test("no C.UTF-8 locale");
+	struct stage *s;
+	cr_assert_eq(stage_new(&s), 0);
+	cr_assert_eq(stage_add_data(s, "caf\xc3\xa9", 0644, "a", 1), 0);
+	cr_assert_eq(stage_add_data(s, "bad\xff\xfe", 0644, "b", 1), 0);
+	cr_assert_eq(stage_finish(s), 0);
+	struct image_options o = opts_for(COMPRESS_ZSTD);
+	cr_assert_eq(image_write(s, pathf("img"), &o), 0);
+	struct seen seen = {0};
+	cr_assert_eq(image_read(pathf("img"), collect, &seen), 0);
+	cr_assert_eq(seen.n, 2);
+	cr_assert_str_eq(seen.path[0], "bad\xff\xfe");
+	cr_assert_str_eq(seen.path[1], "caf\xc3\xa9");
+	seen_free(&seen);
+	stage_free(s);
+}
+
+Test(image, many_compressed_modules_come_out_in_order)
+{
+	/* More compressed entries than the prefetch window, of mixed formats and sizes.
+	 */
+	cr_assert_eq(mkdir(pathf("mods"), 0755), 0);
+	struct stage *s;
+	cr_assert_eq(stage_new(&s), 0);
+	for (int i = 0; i < 80; i++) {
+		size_t len = 1000 + (size_t)i * 3001;
+		uint8_t *d = make_data(len, 0);
+		put_file(pathf("mods/m%02d.ko", i), d, len);
+		free(d);
+	}
+	cr_assert_eq(sh("cd %s/mods && for f in m*.ko; do case $f in *[02468].ko) zstd "
+			"-q --rm $f;; "
+			"*[13].ko) gzip $f;; *) xz -0 $f;; esac; done",
+			tmp),
+		     0);
+	DIR *d = opendir(pathf("mods"));
+	struct dirent *de;
+	while ((de = readdir(d)))
+		if (de->d_name[0] == 'm') {
+			char in[64];
+			snprintf(in, sizeof(in), "lib/%.*s",
+				 (int)(strchr(de->d_name, '.') - de->d_name + 3),
+				 de->d_name);
+			cr_assert_eq(stage_add_compressed(s, in, 0644,
+							  pathf("mods/%s", de->d_name)),
+				     0);
+		}
+	closedir(d);
+	cr_assert_eq(stage_finish(s), 0);
+	struct image_options o = opts_for(COMPRESS_ZSTD);
+	o.threads = 3;
+	cr_assert_eq(image_write(s, pathf("img"), &o), 0);
+	cr_assert_eq(
+		sh("cd %s && mkdir x && cd x && zstd -q -dc ../img | cpio -id --quiet && "
+		   "for i in $(seq -w 0 79); do "
+		   "  for f in ../mods/m$i.ko.*; do :; done; "
+		   "  case $f in *.zst) zstd -q -dc $f;; *.gz) gzip -dc $f;; *) xz -dc "
+		   "$f;; esac "
+		   "  | cmp -s - lib/m$i.ko || exit 1; done",
+		   tmp),
+		0, "a module's bytes differ");
+	stage_free(s);
+}
+
+Test(image, unprivileged_extraction_skips_device_nodes)
+{
+	if (geteuid() != 0)
+		cr_skip_test("needs root to switch to nobody");
+	struct stage *st = make_stage();
+	struct image_options o = opts_for(COMPRESS_ZSTD);
+	cr_assert_eq(image_write(st, pathf("img"), &o), 0);
+	cr_assert_eq(chmod(pathf("img"), 0644), 0);
+	cr_assert_eq(chmod(tmp, 0755), 0);
+	cr_assert_eq(mkdir(pathf("x"), 0755), 0);
+	cr_assert_eq(chown(pathf("x"), 65534, 65534), 0);
+	pid_t pid = fork();
+	cr_assert_geq(pid, 0);
+	if (pid == 0) {
+		if (setgroups(0, NULL) < 0 || setgid(65534) < 0 || setuid(65534) < 0)
+			_exit(10);
+		_exit(image_extract(pathf("img"), pathf("x")) == 0 ? 0 : 11);
+	}
+	int status;
+	cr_assert_eq(waitpid(pid, &status, 0), pid);
+	cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0, "exit %d",
+		  WEXITSTATUS(status));
+	cr_assert_eq(access(pathf("x/dev/console"), F_OK), -1);
+	cr_assert_eq(sh("cmp %s %s", pathf("src/big"), pathf("x/bin/big")), 0);
+	struct stat sb;
+	cr_assert_eq(lstat(pathf("x/bin/big"), &sb), 0);
+	cr_assert_eq(sb.st_uid, 65534);
+	stage_free(st);
 }
