@@ -125,8 +125,8 @@ echo "victim" >victim
 cp victim victim.orig
 for s in AAAAAA zzzzzz Ab12Cd; do ln -s ../victim "sec/.initrd.img.tmp.$s"; done
 ln -s ../victim sec/linked.img
-mk -c old.conf -g sec/initrd.img
-mk -c old.conf -g sec/linked.img
+mk --force -c old.conf -g sec/initrd.img
+mk --force -c old.conf -g sec/linked.img
 t_check "planted temporary-name symlinks are removed" [ "$(temps sec)" = 0 ]
 t_check "the file they pointed to is untouched" cmp -s victim victim.orig
 t_check "a symlink at the target is replaced by the image" \
