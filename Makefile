@@ -83,7 +83,10 @@ $(B)/libgenerator.a: $(GEN_LIB_OBJS)
 	$(say) AR $@
 	$(Q)rm -f $@ && ar rcs $@ $^
 
-$(B)/mkinitramfs: $(B)/obj/generator/main.o $(B)/libgenerator.a
+# SANITIZE=1 adds ASan's run-time defaults (tests/sanitize/options.c).
+SAN_OBJS := $(if $(SAN_FLAGS),$(B)/obj/tests/sanitize/options.o)
+
+$(B)/mkinitramfs: $(B)/obj/generator/main.o $(B)/libgenerator.a $(SAN_OBJS)
 	$(say) LD $@
 	$(Q)$(CC) $(GEN_CFLAGS) -o $@ $^ $(GEN_LIBS) $(LDFLAGS)
 
