@@ -216,8 +216,8 @@ int digest_record(const char *image, const char *inputs)
 	 * the image again, and image_write() removes it with its own leftovers.
 	 */
 	const char *slash = strrchr(image, '/');
-	if (asprintf(&tmp, "%.*s.%s.tmp.XXXXXX", slash ? (int)(slash - image + 1) : 0, image,
-		     slash ? slash + 1 : image) < 0 ||
+	if (asprintf(&tmp, "%.*s.%s.tmp.XXXXXX", slash ? (int)(slash - image + 1) : 0,
+		     image, slash ? slash + 1 : image) < 0 ||
 	    asprintf(&head, RECORD_MAGIC "\nimage %" PRIu64 " %016" PRIx64 "\n", size,
 		     crc) < 0)
 		return -ENOMEM;
