@@ -2,7 +2,12 @@
 # mkinitramfs: one non-recursive Makefile. Everything it makes goes under $(B)/.
 
 VERSION := 0.1.0
+# SANITIZE=1 builds with ASan+UBSan into its own tree, so it never mixes with build/.
+ifeq ($(SANITIZE),1)
+B ?= build-asan
+else
 B ?= build
+endif
 PREFIX ?= /usr
 SYSCONFDIR ?= /etc
 DESTDIR ?=
@@ -59,7 +64,7 @@ INIT_FAKE_SRCS := $(sort $(wildcard tests/unit/init/fake_*.c))
 INIT_SIZE_LIMIT := 65536
 
 .PHONY: all deps install uninstall test test-run unit-test integration-test boot-test size \
-	check-format format clean fixture demo bench fuzz
+	check-format format clean fixture demo bench fuzz fuzz-build
 all: $(B)/mkinitramfs $(B)/init
 
 # The paths compiled into the generator: a change of PREFIX, LIBDIR or SYSCONFDIR
@@ -78,7 +83,10 @@ $(B)/libgenerator.a: $(GEN_LIB_OBJS)
 	$(say) AR $@
 	$(Q)rm -f $@ && ar rcs $@ $^
 
-$(B)/mkinitramfs: $(B)/obj/generator/main.o $(B)/libgenerator.a
+# SANITIZE=1 adds ASan's run-time defaults (tests/sanitize/options.c).
+SAN_OBJS := $(if $(SAN_FLAGS),$(B)/obj/tests/sanitize/options.o)
+
+$(B)/mkinitramfs: $(B)/obj/generator/main.o $(B)/libgenerator.a $(SAN_OBJS)
 	$(say) LD $@
 	$(Q)$(CC) $(GEN_CFLAGS) -o $@ $^ $(GEN_LIBS) $(LDFLAGS)
 
@@ -134,7 +142,7 @@ unit-test: $(UNIT_BINS)
 	@tests/run-unit.sh $(UNIT_BINS)
 
 integration-test: all $(TEST_TOOLS)
-	@tests/run-integration.sh
+	@B=$(abspath $(B)) tests/run-integration.sh
 
 boot-test: all
 	@tests/boot/run.sh
@@ -146,13 +154,54 @@ test:
 	@$(MAKE) --no-print-directory test-run
 
 test-run: all $(UNIT_BINS) $(TEST_TOOLS)
-	@tests/run-all.sh $(UNIT_BINS)
+	@B=$(abspath $(B)) tests/run-all.sh $(UNIT_BINS)
 
 # The main job: build, fetch the test kernel, generate an image, boot it.
 demo:
 	@tests/deps.sh
 	@$(MAKE) --no-print-directory all
 	@tests/demo.sh
+
+# libFuzzer harnesses (clang, ASan+UBSan), each run FUZZ_TIME seconds from the seed
+# corpora in tests/fuzz/corpus/; prints executions and crashes per harness.
+FUZZ_CC ?= clang
+FUZZ_TIME ?= 60
+FUZZ_FLAGS := -std=gnu11 -O1 -g -D_GNU_SOURCE -fsanitize=fuzzer-no-link,address,undefined \
+	-fno-sanitize-recover=all -fno-omit-frame-pointer
+FUZZ_GEN := $(filter-out generator/main.c,$(GEN_SRCS))
+FUZZ_INIT := init/cmdline.c init/plan.c init/probe.c init/str.c init/root.c init/file.c
+FUZZ_HARNESSES := $(patsubst tests/fuzz/%.c,$(B)/fuzz/%,$(wildcard tests/fuzz/fuzz_*.c))
+
+$(B)/fuzz/obj/%.o: %.c $(wildcard generator/*.h) $(wildcard init/*.h)
+	$(say) FUZZCC $<
+	@mkdir -p $(@D)
+	$(Q)$(FUZZ_CC) $(FUZZ_FLAGS) -iquote init \
+		-DMKINITRAMFS_VERSION='"$(VERSION)"' -DMKINITRAMFS_LIBDIR='"$(LIBDIR)"' \
+		-DMKINITRAMFS_SYSCONFDIR='"$(SYSCONFDIR)"' -DINIT_HOST_TEST \
+		$(shell $(PKG_CONFIG) --cflags $(GEN_PKGS) 2>/dev/null) -c -o $@ $<
+
+$(B)/fuzz/libgen.a: $(FUZZ_GEN:%.c=$(B)/fuzz/obj/%.o)
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+$(B)/fuzz/libinit.a: $(FUZZ_INIT:%.c=$(B)/fuzz/obj/%.o)
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+# fuzz_init_*.c drive the init's parsers, the others the generator's.
+FUZZ_LDFLAGS = $(subst fuzzer-no-link,fuzzer,$(FUZZ_FLAGS)) -DINIT_HOST_TEST
+
+$(B)/fuzz/fuzz_init_%: tests/fuzz/fuzz_init_%.c $(B)/fuzz/libinit.a
+	$(say) FUZZLD $@
+	$(Q)$(FUZZ_CC) $(FUZZ_LDFLAGS) -iquote init -o $@ $< $(B)/fuzz/libinit.a
+
+$(B)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(B)/fuzz/libgen.a
+	$(say) FUZZLD $@
+	$(Q)$(FUZZ_CC) $(FUZZ_LDFLAGS) -iquote generator -iquote init -o $@ $< \
+		$(B)/fuzz/libgen.a $(GEN_LIBS)
+
+fuzz-build: $(FUZZ_HARNESSES)
+
+fuzz: fuzz-build
+	@B=$(abspath $(B)) tests/fuzz/run.sh $(FUZZ_TIME)
 
 bench: all $(TEST_TOOLS)
 	@tests/bench/run.sh
@@ -228,4 +277,4 @@ uninstall:
 
 clean:
 	rm -rf $(B)/obj $(B)/obj-init $(B)/obj-host $(B)/tests $(B)/mkinitramfs $(B)/init \
-		$(B)/*.a
+		$(B)/*.a $(B)/fuzz

@@ -210,7 +210,14 @@ int digest_record(const char *image, const char *inputs)
 	r = record_path(image, &path);
 	if (r < 0)
 		return r;
-	if (asprintf(&tmp, "%s.XXXXXX", path) < 0 ||
+	/*
+	 * Named as the image's own temporary files (.BASE.tmp.XXXXXX): if a crash leaves
+	 * it, the old record no longer matches the new image, so the next build writes
+	 * the image again, and image_write() removes it with its own leftovers.
+	 */
+	const char *slash = strrchr(image, '/');
+	if (asprintf(&tmp, "%.*s.%s.tmp.XXXXXX", slash ? (int)(slash - image + 1) : 0,
+		     image, slash ? slash + 1 : image) < 0 ||
 	    asprintf(&head, RECORD_MAGIC "\nimage %" PRIu64 " %016" PRIx64 "\n", size,
 		     crc) < 0)
 		return -ENOMEM;

@@ -184,9 +184,11 @@ int hooks_list(const struct strv *dirs, FILE *out)
 
 	for (size_t i = 0; r >= 0 && i < names.n; i++) {
 		struct hook *hook = NULL;
-		struct conf_error err;
-		if (hooks_load(names.v[i], dirs, &hook, &err) < 0) {
-			fprintf(out, "  %-14s (unreadable: %s)\n", names.v[i], err.message);
+		struct conf_error err = {{0}};
+		int k = hooks_load(names.v[i], dirs, &hook, &err);
+		if (k < 0) {
+			fprintf(out, "  %-14s (unreadable: %s)\n", names.v[i],
+				*err.message ? err.message : strerror(-k));
 			continue;
 		}
 		fprintf(out, "  %-14s %s\n", hook->name, hook->help);

@@ -194,11 +194,13 @@ static void on_fatal_signal(int sig)
 
 static void install_signal_handlers(void)
 {
-	struct sigaction sa = {.sa_handler = on_fatal_signal};
+	static const int sigs[] = {SIGINT, SIGTERM, SIGHUP};
+	struct sigaction sa = {.sa_handler = on_fatal_signal}, old;
 	sigemptyset(&sa.sa_mask);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGHUP, &sa, NULL);
+	/* A signal ignored by whoever started us (nohup, a background job) stays so. */
+	for (size_t i = 0; i < ARRAY_SIZE(sigs); i++)
+		if (sigaction(sigs[i], NULL, &old) == 0 && old.sa_handler != SIG_IGN)
+			sigaction(sigs[i], &sa, NULL);
 }
 
 /* Build one image; the preset image (or NULL for a command-line build) refines `o`. */

@@ -13,6 +13,7 @@ packages=(
 	e2fsprogs xfsprogs btrfs-progs fdisk dosfstools
 	apt dpkg ca-certificates
 	pacman-package-manager dkms systemd make gcc
+	clang libclang-rt-14-dev valgrind
 )
 
 missing=()
