@@ -2,7 +2,12 @@
 # mkinitramfs: one non-recursive Makefile. Everything it makes goes under $(B)/.
 
 VERSION := 0.1.0
+# SANITIZE=1 builds with ASan+UBSan into its own tree, so it never mixes with build/.
+ifeq ($(SANITIZE),1)
+B ?= build-asan
+else
 B ?= build
+endif
 PREFIX ?= /usr
 SYSCONFDIR ?= /etc
 DESTDIR ?=
@@ -59,10 +64,17 @@ INIT_FAKE_SRCS := $(sort $(wildcard tests/unit/init/fake_*.c))
 INIT_SIZE_LIMIT := 65536
 
 .PHONY: all deps install uninstall test test-run unit-test integration-test boot-test size \
-	check-format format clean fixture demo bench fuzz
+	check-format format clean fixture demo bench fuzz fuzz-build
 all: $(B)/mkinitramfs $(B)/init
 
-$(B)/obj/%.o: %.c $(wildcard generator/*.h) init/abi.h
+# The paths compiled into the generator: a change of PREFIX, LIBDIR or SYSCONFDIR
+# rebuilds it, so `make install PREFIX=/opt/x` after `make` installs a binary that
+# looks in /opt/x.
+PATHS_STAMP := $(B)/paths.stamp
+$(shell mkdir -p $(B) && echo '$(VERSION) $(LIBDIR) $(SYSCONFDIR)' | cmp -s - $(PATHS_STAMP) || \
+	echo '$(VERSION) $(LIBDIR) $(SYSCONFDIR)' >$(PATHS_STAMP))
+
+$(B)/obj/%.o: %.c $(wildcard generator/*.h) init/abi.h $(PATHS_STAMP)
 	$(say) CC $<
 	@mkdir -p $(@D)
 	$(Q)$(CC) $(GEN_CFLAGS) -c -o $@ $<
@@ -71,7 +83,10 @@ $(B)/libgenerator.a: $(GEN_LIB_OBJS)
 	$(say) AR $@
 	$(Q)rm -f $@ && ar rcs $@ $^
 
-$(B)/mkinitramfs: $(B)/obj/generator/main.o $(B)/libgenerator.a
+# SANITIZE=1 adds ASan's run-time defaults (tests/sanitize/options.c).
+SAN_OBJS := $(if $(SAN_FLAGS),$(B)/obj/tests/sanitize/options.o)
+
+$(B)/mkinitramfs: $(B)/obj/generator/main.o $(B)/libgenerator.a $(SAN_OBJS)
 	$(say) LD $@
 	$(Q)$(CC) $(GEN_CFLAGS) -o $@ $^ $(GEN_LIBS) $(LDFLAGS)
 
@@ -127,7 +142,7 @@ unit-test: $(UNIT_BINS)
 	@tests/run-unit.sh $(UNIT_BINS)
 
 integration-test: all $(TEST_TOOLS)
-	@tests/run-integration.sh
+	@B=$(abspath $(B)) tests/run-integration.sh
 
 boot-test: all
 	@tests/boot/run.sh
@@ -139,13 +154,54 @@ test:
 	@$(MAKE) --no-print-directory test-run
 
 test-run: all $(UNIT_BINS) $(TEST_TOOLS)
-	@tests/run-all.sh $(UNIT_BINS)
+	@B=$(abspath $(B)) tests/run-all.sh $(UNIT_BINS)
 
 # The main job: build, fetch the test kernel, generate an image, boot it.
 demo:
 	@tests/deps.sh
 	@$(MAKE) --no-print-directory all
 	@tests/demo.sh
+
+# libFuzzer harnesses (clang, ASan+UBSan), each run FUZZ_TIME seconds from the seed
+# corpora in tests/fuzz/corpus/; prints executions and crashes per harness.
+FUZZ_CC ?= clang
+FUZZ_TIME ?= 60
+FUZZ_FLAGS := -std=gnu11 -O1 -g -D_GNU_SOURCE -fsanitize=fuzzer-no-link,address,undefined \
+	-fno-sanitize-recover=all -fno-omit-frame-pointer
+FUZZ_GEN := $(filter-out generator/main.c,$(GEN_SRCS))
+FUZZ_INIT := init/cmdline.c init/plan.c init/probe.c init/str.c init/root.c init/file.c
+FUZZ_HARNESSES := $(patsubst tests/fuzz/%.c,$(B)/fuzz/%,$(wildcard tests/fuzz/fuzz_*.c))
+
+$(B)/fuzz/obj/%.o: %.c $(wildcard generator/*.h) $(wildcard init/*.h)
+	$(say) FUZZCC $<
+	@mkdir -p $(@D)
+	$(Q)$(FUZZ_CC) $(FUZZ_FLAGS) -iquote init \
+		-DMKINITRAMFS_VERSION='"$(VERSION)"' -DMKINITRAMFS_LIBDIR='"$(LIBDIR)"' \
+		-DMKINITRAMFS_SYSCONFDIR='"$(SYSCONFDIR)"' -DINIT_HOST_TEST \
+		$(shell $(PKG_CONFIG) --cflags $(GEN_PKGS) 2>/dev/null) -c -o $@ $<
+
+$(B)/fuzz/libgen.a: $(FUZZ_GEN:%.c=$(B)/fuzz/obj/%.o)
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+$(B)/fuzz/libinit.a: $(FUZZ_INIT:%.c=$(B)/fuzz/obj/%.o)
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+# fuzz_init_*.c drive the init's parsers, the others the generator's.
+FUZZ_LDFLAGS = $(subst fuzzer-no-link,fuzzer,$(FUZZ_FLAGS)) -DINIT_HOST_TEST
+
+$(B)/fuzz/fuzz_init_%: tests/fuzz/fuzz_init_%.c $(B)/fuzz/libinit.a
+	$(say) FUZZLD $@
+	$(Q)$(FUZZ_CC) $(FUZZ_LDFLAGS) -iquote init -o $@ $< $(B)/fuzz/libinit.a
+
+$(B)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(B)/fuzz/libgen.a
+	$(say) FUZZLD $@
+	$(Q)$(FUZZ_CC) $(FUZZ_LDFLAGS) -iquote generator -iquote init -o $@ $< \
+		$(B)/fuzz/libgen.a $(GEN_LIBS)
+
+fuzz-build: $(FUZZ_HARNESSES)
+
+fuzz: fuzz-build
+	@B=$(abspath $(B)) tests/fuzz/run.sh $(FUZZ_TIME)
 
 # Against initramfs-tools, dracut and a busybox baseline; see README's Benchmarks.
 bench:
@@ -159,22 +215,69 @@ check-format:
 format:
 	@clang-format -i generator/*.[ch] init/*.[ch]
 
+# ---- install ------------------------------------------------------------------------
+SHAREDIR ?= $(PREFIX)/share
+ALPM_HOOKDIR ?= $(SHAREDIR)/libalpm/hooks
+ALPM_SCRIPTDIR ?= $(SHAREDIR)/libalpm/scripts
+KERNEL_INSTALL_DIR ?= $(PREFIX)/lib/kernel/install.d
+KERNEL_HOOK_DIR ?= $(SYSCONFDIR)/kernel
+BASHCOMPDIR ?= $(SHAREDIR)/bash-completion/completions
+
+# Scripts name the installed paths; @VAR@ placeholders are filled in at install time.
+SUBST = sed -e 's|@BINDIR@|$(BINDIR)|g' -e 's|@LIBDIR@|$(LIBDIR)|g' \
+	-e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g' -e 's|@SCRIPTDIR@|$(ALPM_SCRIPTDIR)|g'
+MAN_PAGES := $(wildcard man/*.[1-8])
+BUILD_HOOKS := $(wildcard hooks/build/*)
+PRESETS := $(wildcard presets/*.preset)
+# Every installed file but the configuration, for uninstall.
+INSTALLED := $(BINDIR)/mkinitramfs $(LIBDIR)/init \
+	$(BUILD_HOOKS:hooks/build/%=$(LIBDIR)/hooks/%) \
+	$(LIBDIR)/presets/linux.preset.template $(PRESETS:presets/%=$(LIBDIR)/presets/%) \
+	$(foreach m,$(MAN_PAGES),$(MANDIR)/man$(subst .,,$(suffix $(m)))/$(notdir $(m))) \
+	$(ALPM_HOOKDIR)/90-mkinitramfs-install.hook $(ALPM_HOOKDIR)/60-mkinitramfs-remove.hook \
+	$(ALPM_SCRIPTDIR)/mkinitramfs-install $(ALPM_SCRIPTDIR)/mkinitramfs-remove \
+	$(KERNEL_INSTALL_DIR)/50-mkinitramfs.install \
+	$(KERNEL_HOOK_DIR)/postinst.d/zz-mkinitramfs $(KERNEL_HOOK_DIR)/postrm.d/zz-mkinitramfs \
+	$(BASHCOMPDIR)/mkinitramfs
+
+# subst-install SRC DST MODE
+define subst-install
+	@mkdir -p $(dir $(DESTDIR)$(2))
+	$(SUBST) $(1) >$(DESTDIR)$(2).tmp && chmod $(3) $(DESTDIR)$(2).tmp && \
+		mv $(DESTDIR)$(2).tmp $(DESTDIR)$(2)
+
+endef
+
 install: all
 	install -Dm755 $(B)/mkinitramfs $(DESTDIR)$(BINDIR)/mkinitramfs
 	install -Dm755 $(B)/init $(DESTDIR)$(LIBDIR)/init
-	install -Dm644 mkinitramfs.conf $(DESTDIR)$(SYSCONFDIR)/mkinitramfs.conf
-	install -Dm644 man/mkinitramfs.8 $(DESTDIR)$(MANDIR)/man8/mkinitramfs.8
-	install -Dm644 man/mkinitramfs.conf.5 $(DESTDIR)$(MANDIR)/man5/mkinitramfs.conf.5
-	@for h in $(wildcard hooks/build/*); do \
+	@# The configuration is the user's: never overwritten.
+	@[ -e $(DESTDIR)$(SYSCONFDIR)/mkinitramfs.conf ] || \
+		install -Dm644 mkinitramfs.conf $(DESTDIR)$(SYSCONFDIR)/mkinitramfs.conf
+	@for m in $(MAN_PAGES); do s=$${m##*.}; \
+		install -Dm644 $$m $(DESTDIR)$(MANDIR)/man$$s/$${m##*/} || exit 1; done
+	@for h in $(BUILD_HOOKS); do \
 		install -Dm644 $$h $(DESTDIR)$(LIBDIR)/hooks/$${h##*/} || exit 1; done
-	@for p in $(wildcard presets/*.preset); do \
+	@for p in presets/linux.preset.template $(PRESETS); do \
 		install -Dm644 $$p $(DESTDIR)$(LIBDIR)/presets/$${p##*/} || exit 1; done
+	$(call subst-install,hooks/pacman/90-mkinitramfs-install.hook,$(ALPM_HOOKDIR)/90-mkinitramfs-install.hook,644)
+	$(call subst-install,hooks/pacman/60-mkinitramfs-remove.hook,$(ALPM_HOOKDIR)/60-mkinitramfs-remove.hook,644)
+	$(call subst-install,hooks/pacman/mkinitramfs-install,$(ALPM_SCRIPTDIR)/mkinitramfs-install,755)
+	$(call subst-install,hooks/pacman/mkinitramfs-remove,$(ALPM_SCRIPTDIR)/mkinitramfs-remove,755)
+	$(call subst-install,hooks/kernel-install/50-mkinitramfs.install,$(KERNEL_INSTALL_DIR)/50-mkinitramfs.install,755)
+	$(call subst-install,hooks/debian/postinst.d/zz-mkinitramfs,$(KERNEL_HOOK_DIR)/postinst.d/zz-mkinitramfs,755)
+	$(call subst-install,hooks/debian/postrm.d/zz-mkinitramfs,$(KERNEL_HOOK_DIR)/postrm.d/zz-mkinitramfs,755)
+	install -Dm644 completion/mkinitramfs.bash $(DESTDIR)$(BASHCOMPDIR)/mkinitramfs
 
+# Removes what install put in place; the configuration only when it is unmodified.
 uninstall:
-	rm -f $(DESTDIR)$(BINDIR)/mkinitramfs $(DESTDIR)$(MANDIR)/man8/mkinitramfs.8 \
-		$(DESTDIR)$(MANDIR)/man5/mkinitramfs.conf.5
-	rm -rf $(DESTDIR)$(LIBDIR)
+	rm -f $(addprefix $(DESTDIR),$(INSTALLED))
+	@if cmp -s mkinitramfs.conf $(DESTDIR)$(SYSCONFDIR)/mkinitramfs.conf; then \
+		echo rm -f $(DESTDIR)$(SYSCONFDIR)/mkinitramfs.conf; \
+		rm -f $(DESTDIR)$(SYSCONFDIR)/mkinitramfs.conf; fi
+	-@rmdir $(DESTDIR)$(LIBDIR)/hooks $(DESTDIR)$(LIBDIR)/presets $(DESTDIR)$(LIBDIR) \
+		2>/dev/null || true
 
 clean:
 	rm -rf $(B)/obj $(B)/obj-init $(B)/obj-host $(B)/tests $(B)/mkinitramfs $(B)/init \
-		$(B)/*.a
+		$(B)/*.a $(B)/fuzz

@@ -11,6 +11,8 @@
 #include "autodetect.h"
 #include "build.h"
 #include "conf.h"
+#include "crashpoint.h"
+#include "digest.h"
 #include "files.h"
 #include "hooks.h"
 #include "image.h"
@@ -32,6 +34,7 @@ struct build {
 	int autodetect; /* an autodetect hook has run: filter later hooks' modules */
 	struct strv detected; /* module names autodetect found */
 	struct image_options opts;
+	int skipped; /* the image on disk was built from the same inputs */
 };
 
 static void build_done(struct build *b)
@@ -501,6 +504,7 @@ static int apply_hooks(struct build *b)
 		log_debug("applying hook '%s' from '%s'", hook->name, hook->path);
 		r = apply_hook(b, hook);
 		hooks_free(hook);
+		crashpoint("resolution: hook");
 		if (r >= 0 && b->req->print_detected && b->autodetect)
 			break; /* -M needs nothing past autodetect */
 	}
@@ -516,8 +520,35 @@ static int config_modules(struct build *b)
 		int r = request_module(b, modules->v[i], "config", MODDEP_LOAD_ALWAYS);
 		if (r < 0)
 			return r;
+		crashpoint("resolution: config module");
 	}
 	return request_match_list(b, conf_get(b->conf, "MODULES_MATCH"), "config", 0);
+}
+
+static int newer(const struct timespec *a, const struct timespec *b)
+{
+	return a->tv_sec > b->tv_sec || (a->tv_sec == b->tv_sec && a->tv_nsec > b->tv_nsec);
+}
+
+/* A module changed after depmod ran: its dependencies may have changed too. */
+static void warn_stale_index(const struct build *b)
+{
+	_cleanup_free_ char *dep = NULL;
+	struct stat index, mod;
+
+	if (asprintf(&dep, "%s/lib/modules/%s/modules.dep.bin", display_root(b->req),
+		     b->req->kver) < 0 ||
+	    stat(dep, &index) < 0)
+		return;
+	for (size_t i = 0; i < moddep_closure_size(b->moddep); i++) {
+		const char *path = moddep_closure_path(b->moddep, i);
+		if (!path || stat(path, &mod) < 0 || !newer(&mod.st_mtim, &index.st_mtim))
+			continue;
+		log_warning("module '%s' is newer than '%s': run 'depmod -b %s %s', its "
+			    "dependencies may have changed",
+			    path, dep, b->req->moduleroot, b->req->kver);
+		return;
+	}
 }
 
 static int stage_modules(struct build *b)
@@ -527,11 +558,23 @@ static int stage_modules(struct build *b)
 		log_error("cannot resolve the module closure: %s", strerror(-r));
 		return r;
 	}
+	crashpoint("resolution: closure");
 	r = moddep_stage(b->moddep, b->stage);
 	if (r < 0) {
-		log_error("cannot add the modules to the image: %s", strerror(-r));
+		const char *what = moddep_error_subject(b->moddep);
+		if (what && (r == -ENOEXEC || r == -EBADMSG))
+			log_error("module file '%s' is %s", what,
+				  r == -EBADMSG ? "corrupt: it does not decompress"
+						: "not a kernel module: truncated or not ELF");
+		else if (what)
+			log_error("cannot add the modules to the image: '%s': %s", what,
+				  strerror(-r));
+		else
+			log_error("cannot add the modules to the image: %s", strerror(-r));
 		return r;
 	}
+	crashpoint("staging: modules");
+	warn_stale_index(b);
 	size_t missing = moddep_missing_firmware(b->moddep);
 	if (missing)
 		log_warning("%zu firmware file%s named by the included modules not found%s",
@@ -540,6 +583,28 @@ static int stage_modules(struct build *b)
 	if (log_get_level() >= LOG_LEVEL_VERBOSE)
 		moddep_explain(b->moddep, stderr);
 	return 0;
+}
+
+static void log_write_error(const char *out, int r)
+{
+	const char *source = image_write_failed_source();
+	const char *slash = strrchr(out, '/');
+
+	if (source)
+		log_error("cannot read '%s' for image '%s': %s; the previous image is kept",
+			  source, out, r == -EBADMSG ? "corrupt compressed data" : strerror(-r));
+	else if (r == -EBADMSG)
+		log_error("image '%s' failed its read-back check; the previous image is kept",
+			  out);
+	else if (r == -ENOENT)
+		log_error("cannot write image '%s': the directory '%.*s' does not exist", out,
+			  slash ? (int)(slash == out ? 1 : slash - out) : 1,
+			  slash ? out : ".");
+	else if (r == -EISDIR || (r == -EINVAL && slash && !slash[1]))
+		log_error("cannot write image '%s': that is a directory", out);
+	else
+		log_error("cannot write image '%s': %s; the previous image is kept", out,
+			  strerror(-r));
 }
 
 static int write_image(struct build *b)
@@ -555,18 +620,29 @@ static int write_image(struct build *b)
 		stage_entries(b->early, &n);
 		b->opts.early = n ? b->early : NULL;
 	}
+	_cleanup_free_ char *inputs = NULL;
+	r = digest_inputs(b->stage, &b->opts, b->req->kver, &inputs);
+	if (r >= 0 && !b->req->force && digest_unchanged(out, inputs) > 0) {
+		log_info("'%s' is up to date: its inputs are unchanged (--force rebuilds it)",
+			 out);
+		b->skipped = 1;
+		return 0;
+	}
 	r = image_write(b->stage, out, &b->opts);
-	const char *source = r < 0 ? image_write_failed_source() : NULL;
-	if (source)
-		log_error("cannot read '%s' for image '%s': %s; the previous image is kept",
-			  source, out, strerror(-r));
-	else if (r == -EBADMSG)
-		log_error("image '%s' failed its read-back check; the previous image is kept",
-			  out);
-	else if (r < 0)
-		log_error("cannot write image '%s': %s; the previous image is kept", out,
-			  strerror(-r));
-	return r;
+	if (r < 0) {
+		log_write_error(out, r);
+		return r;
+	}
+	if (!inputs)
+		return 0;
+	/* Without a record the next build just runs again: no reason to fail this one. */
+	r = digest_record(out, inputs);
+	if (r < 0)
+		log_warning("cannot record the inputs of '%s' in '%s" DIGEST_SUFFIX "': %s, "
+			    "ignoring",
+			    out, out, strerror(-r));
+	crashpoint("image: inputs recorded");
+	return 0;
 }
 
 static int print_detected(const struct build *b)
@@ -605,6 +681,7 @@ int build_run(const struct build_request *req)
 	int r;
 
 	r = build_prepare(&b);
+	crashpoint("prepared: config, module tree");
 	if (r >= 0)
 		r = config_modules(&b);
 	if (r >= 0)
@@ -618,16 +695,18 @@ int build_run(const struct build_request *req)
 		r = add_listed(&b, conf_get(b.conf, "FILES"), "FILES", files_add_path);
 	if (r >= 0)
 		r = add_listed(&b, conf_get(b.conf, "BINARIES"), "BINARIES", files_add_binary);
+	crashpoint("staging: files");
 	if (r >= 0)
 		r = stage_modules(&b);
 	if (r >= 0) {
 		r = stage_finish(b.stage);
+		crashpoint("staging: tree");
 		if (r < 0)
 			log_error("cannot complete the image's directory tree: %s", strerror(-r));
 	}
 	if (r >= 0)
 		r = write_image(&b);
-	if (r >= 0) {
+	if (r >= 0 && !b.skipped) {
 		size_t count;
 		stage_entries(b.stage, &count);
 		log_info("wrote '%s' (%zu entries, %s)", req->output, count,
@@ -635,37 +714,4 @@ int build_run(const struct build_request *req)
 	}
 	build_done(&b);
 	return r;
-}
-
-int build_find_init(char **ret)
-{
-	const char *env = getenv("MKINITRAMFS_INIT");
-	char self[PATH_MAX];
-	ssize_t n;
-
-	if (env && *env) {
-		*ret = strdup(env);
-		return *ret ? 0 : -ENOMEM;
-	}
-	/* A build tree keeps init next to mkinitramfs (build/init); an installed
-	 * mkinitramfs lives in a bin directory, where no "init" of ours is. */
-	n = readlink("/proc/self/exe", self, sizeof(self) - 1);
-	if (n > 0) {
-		self[n] = '\0';
-		char *slash = strrchr(self, '/');
-		if (slash && (size_t)(slash - self) + sizeof("/init") < sizeof(self)) {
-			strcpy(slash, "/init");
-			struct stat st;
-			if (stat(self, &st) == 0 && S_ISREG(st.st_mode) &&
-			    !strstr(self, "/bin/init") && !strstr(self, "/sbin/init")) {
-				*ret = strdup(self);
-				return *ret ? 0 : -ENOMEM;
-			}
-		}
-	}
-	if (access(MKINITRAMFS_LIBDIR "/init", R_OK) == 0) {
-		*ret = strdup(MKINITRAMFS_LIBDIR "/init");
-		return *ret ? 0 : -ENOMEM;
-	}
-	return -ENOENT;
 }

@@ -20,13 +20,10 @@ struct build_request {
 	const char *rootfs; /* the root filesystem type (default: from mountinfo) */
 	const char *cpuinfo; /* for microcode's vendor (default /proc/cpuinfo) */
 	int print_detected; /* -M: print the modules autodetect found, build nothing */
+	int force; /* build even when the inputs recorded next to the image are unchanged */
 };
 
 /* Build one image. Logs its own errors (the caller only needs the result). */
 int build_run(const struct build_request *req);
-
-/* Where the init binary lives: $MKINITRAMFS_INIT, next to a non-installed binary, or
- * the library directory. */
-int build_find_init(char **ret);
 
 #endif

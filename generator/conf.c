@@ -22,12 +22,18 @@ const char *const conf_main_keys[] = {
 struct conf_entry {
 	struct strv values;
 	bool is_array;
+	unsigned file; /* the load that last assigned it, to spot repeats in one file */
+	unsigned first_line; /* its first line in that file */
 };
 
 struct conf {
 	struct strv keys;
 	struct conf_entry *entries; /* entries[i] holds the value of keys.v[i] */
 	size_t cap;
+	/* Hash index of keys (1 + position, 0 free), so huge files stay linear. */
+	size_t *slots;
+	size_t nslots;
+	unsigned loads;
 	struct strv warnings;
 };
 
@@ -85,6 +91,7 @@ void conf_free(struct conf *conf)
 	for (size_t i = 0; i < conf->keys.n; i++)
 		strv_clear(&conf->entries[i].values);
 	free(conf->entries);
+	free(conf->slots);
 	strv_clear(&conf->keys);
 	strv_clear(&conf->warnings);
 	free(conf);
@@ -292,11 +299,21 @@ static void skip_comment(struct parser *p)
 }
 
 /* At a `$`: refuse every expansion; a `$` that expands to nothing special is literal. */
+/* The character `off` bytes ahead, past backslash-newlines: bash removes them first. */
+static int peek_joined(const struct parser *p, size_t *off)
+{
+	while (peek_at(p, *off) == '\\' && peek_at(p, *off + 1) == '\n')
+		*off += 2;
+	return peek_at(p, *off);
+}
+
 static int check_dollar(struct parser *p, bool in_double_quotes)
 {
-	int c = peek_at(p, 1);
+	size_t off = 1;
+	int c = peek_joined(p, &off);
 
-	if (c == '(' && peek_at(p, 2) == '(')
+	off++;
+	if (c == '(' && peek_joined(p, &off) == '(')
 		return fail(p, p->line, p->col, "arithmetic expansion is not supported");
 	if (c == '(')
 		return fail(p, p->line, p->col, "command substitution is not supported");
@@ -391,16 +408,13 @@ static int read_backslash(struct parser *p)
 
 /*
  * Bash would expand these unquoted in a way we will not imitate: `~` at the start of a
- * value (or after `:` in a scalar), `{a,b}` in array elements, `[i]=x` array elements.
+ * value (or after `:` in a scalar), `{a,b}` in array elements.
  */
 struct word_state {
 	enum word_mode mode;
 	bool tilde_ok;
-	bool after_rbracket;
-	bool indexed; /* element starts with an unquoted '[' */
 	bool brace_sep;
 	unsigned brace_line, brace_col; /* brace_col 0: no '{' open */
-	unsigned start_line, start_col;
 };
 
 static int check_unquoted(struct parser *p, struct word_state *w, int c)
@@ -409,9 +423,6 @@ static int check_unquoted(struct parser *p, struct word_state *w, int c)
 
 	if (c == '~' && w->tilde_ok)
 		return fail(p, p->line, p->col, "tilde expansion is not supported");
-	if (array && c == '=' && w->indexed && w->after_rbracket)
-		return fail(p, w->start_line, w->start_col,
-			    "indexed array elements are not supported");
 	if (array && c == '{' && !w->brace_col) {
 		w->brace_line = p->line;
 		w->brace_col = p->col;
@@ -422,7 +433,6 @@ static int check_unquoted(struct parser *p, struct word_state *w, int c)
 		return fail(p, w->brace_line, w->brace_col,
 			    "brace expansion is not supported");
 	w->tilde_ok = !array && c == ':';
-	w->after_rbracket = c == ']';
 	return 0;
 }
 
@@ -434,20 +444,15 @@ static bool ends_word(const struct parser *p, int c)
 /* One word into p->word: quotes, escapes and plain parts joined. */
 static int read_word(struct parser *p, enum word_mode mode)
 {
-	struct word_state w = {
-		.mode = mode,
-		.tilde_ok = true,
-		.indexed = mode == WORD_ARRAY && peek(p) == '[',
-		.start_line = p->line,
-		.start_col = p->col,
-	};
+	struct word_state w = {.mode = mode, .tilde_ok = true};
 	int r;
 
+	/* bash reads `[i]=x` as an index and looks for the `]` across blanks and lines */
+	if (mode == WORD_ARRAY && peek(p) == '[')
+		return fail(p, p->line, p->col,
+			    "array elements starting with '[' must be quoted");
+
 	p->word.n = 0;
-	r = growbuf_add(&p->word, 'x'); /* make sure the buffer exists, even when empty */
-	if (r < 0)
-		return r;
-	p->word.s[p->word.n = 0] = '\0';
 
 	for (;;) {
 		int c = peek(p);
@@ -467,7 +472,9 @@ static int read_word(struct parser *p, enum word_mode mode)
 				return r;
 		}
 		if (c == '\'' || c == '"' || c == '\\') {
-			w.tilde_ok = w.after_rbracket = false;
+			/* bash drops backslash-newline first: `A=\<LF>~` expands */
+			if (c != '\\' || peek_at(p, 1) != '\n')
+				w.tilde_ok = false;
 			if (c == '\'')
 				r = read_single_quoted(p);
 			else if (c == '"')
@@ -490,7 +497,8 @@ static int read_word(struct parser *p, enum word_mode mode)
 
 static int push_word(struct parser *p, struct strv *values)
 {
-	return strv_push_take(values, strndup(p->word.s, p->word.n));
+	/* p->word.s is still NULL when every word so far was empty */
+	return strv_push_take(values, strndup(p->word.s ? p->word.s : "", p->word.n));
 }
 
 static int read_array(struct parser *p, struct strv *values)
@@ -656,10 +664,11 @@ static int read_statement_word(struct parser *p, bool first, bool exporting)
 	append = s[n - 1] == '+';
 	name_len = append ? n - 1 : n;
 	if (!is_valid_name(s, name_len)) {
+		const char *bracket = memchr(s, '[', name_len);
 		char q[200];
 
 		snippet(s, name_len, q, sizeof(q));
-		if (memchr(s, '[', name_len))
+		if (bracket && is_valid_name(s, bracket - s))
 			return fail(p, p->line, p->col,
 				    "indexed assignment '%s' is not supported", q);
 		return fail(p, p->line, p->col, "invalid key name '%s'", q);
@@ -737,21 +746,60 @@ static void parser_done(struct parser *p)
 	free(p->word.s);
 }
 
+static size_t hash_key(const char *key)
+{
+	size_t h = 14695981039346656037ull; /* FNV-1a */
+
+	for (; *key; key++)
+		h = (h ^ (unsigned char)*key) * 1099511628211ull;
+	return h;
+}
+
+/* The slot holding `key`, or the free slot where it would go. */
+static size_t conf_slot(const struct conf *conf, const char *key)
+{
+	size_t mask = conf->nslots - 1, i = hash_key(key) & mask;
+
+	while (conf->slots[i] && !streq(conf->keys.v[conf->slots[i] - 1], key))
+		i = (i + 1) & mask;
+	return i;
+}
+
 static ssize_t conf_find(const struct conf *conf, const char *key)
 {
+	if (!conf->nslots)
+		return -1;
+	return (ssize_t)conf->slots[conf_slot(conf, key)] - 1;
+}
+
+/* Keep the table at most half full. */
+static int conf_grow_index(struct conf *conf)
+{
+	size_t n = conf->nslots ? conf->nslots * 2 : 32;
+	size_t *old = conf->slots;
+
+	if ((conf->keys.n + 1) * 2 <= conf->nslots)
+		return 0;
+	conf->slots = calloc(n, sizeof(*conf->slots));
+	if (!conf->slots) {
+		conf->slots = old;
+		return -ENOMEM;
+	}
+	conf->nslots = n;
 	for (size_t i = 0; i < conf->keys.n; i++)
-		if (streq(conf->keys.v[i], key))
-			return (ssize_t)i;
-	return -1;
+		conf->slots[conf_slot(conf, conf->keys.v[i])] = i + 1;
+	free(old);
+	return 0;
 }
 
 static struct conf_entry *conf_entry_get(struct conf *conf, const char *key)
 {
 	ssize_t i = conf_find(conf, key);
-	int r;
 
 	if (i >= 0)
 		return &conf->entries[i];
+	if (conf_grow_index(conf) < 0)
+		return NULL;
 	if (conf->keys.n == conf->cap) {
 		size_t cap = conf->cap ? conf->cap * 2 : 16;
 		struct conf_entry *e = realloc(conf->entries, cap * sizeof(*e));
@@ -761,10 +809,10 @@ static struct conf_entry *conf_entry_get(struct conf *conf, const char *key)
 		conf->entries = e;
 		conf->cap = cap;
 	}
-	r = strv_push(&conf->keys, key);
-	if (r < 0)
+	if (strv_push(&conf->keys, key) < 0)
 		return NULL;
-	conf->entries[conf->keys.n - 1] = (struct conf_entry){STRV_INIT, false};
+	conf->slots[conf_slot(conf, key)] = conf->keys.n;
+	conf->entries[conf->keys.n - 1] = (struct conf_entry){.values = STRV_INIT};
 	return &conf->entries[conf->keys.n - 1];
 }
 
@@ -793,27 +841,25 @@ static bool key_known(const char *const *known_keys, const char *key)
 }
 
 /* Warnings that need only the file itself: unknown keys, keys assigned twice. */
-static int warn_in_file(struct conf *conf, const struct parser *p, size_t i,
-			const char *const *known_keys)
+static int warn_in_file(struct conf *conf, struct conf_entry *e, const char *name,
+			const struct assignment *a, const char *const *known_keys)
 {
-	const struct assignment *a = &p->v[i];
-	char k[200];
-	size_t first;
+	bool first = e->file != conf->loads;
 
-	for (first = 0; first < i; first++)
-		if (streq(p->v[first].key, a->key))
-			break;
-	snippet(a->key, strlen(a->key), k, sizeof(k));
+	if (first) {
+		e->file = conf->loads;
+		e->first_line = a->line;
+	}
 	if (!key_known(known_keys, a->key))
-		return first == i ? conf_warn(conf, "%s:%u: unknown key '%s', ignoring",
-					      p->name, a->line, k)
-				  : 0;
-	if (!a->append && first < i)
+		return first ? conf_warn(conf, "%s:%u: unknown key '%s', ignoring", name,
+					 a->line, a->key)
+			     : 0;
+	if (!a->append && !first)
 		return conf_warn(
 			conf,
 			"%s:%u: '%s' assigned again (first at line %u), the last "
 			"one wins",
-			p->name, a->line, k, p->v[first].line);
+			name, a->line, a->key, e->first_line);
 	return 0;
 }
 
@@ -830,13 +876,17 @@ static int append_text(struct strv *values, const char *text)
 	return 0;
 }
 
-static int apply(struct conf *conf, const char *name, struct assignment *a)
+static int apply(struct conf *conf, const char *name, struct assignment *a,
+		 const char *const *known_keys)
 {
 	struct conf_entry *e = conf_entry_get(conf, a->key);
 	int r;
 
 	if (!e)
 		return -ENOMEM;
+	r = warn_in_file(conf, e, name, a, known_keys);
+	if (r < 0)
+		return r;
 	if (!a->array && a->append) {
 		if (e->is_array)
 			r = conf_warn(
@@ -886,11 +936,9 @@ int conf_load_string(struct conf *conf, const char *text, size_t len, const char
 	int r;
 
 	r = parse(&p);
-	for (size_t i = 0; r >= 0 && i < p.n; i++) {
-		r = warn_in_file(conf, &p, i, known_keys);
-		if (r >= 0)
-			r = apply(conf, p.name, &p.v[i]);
-	}
+	conf->loads++;
+	for (size_t i = 0; r >= 0 && i < p.n; i++)
+		r = apply(conf, p.name, &p.v[i], known_keys);
 	if (r == -ENOMEM && err)
 		snprintf(err->message, sizeof(err->message), "%s: out of memory", p.name);
 	parser_done(&p);

@@ -22,6 +22,13 @@
 #define SRC_BUF_SIZE (256u << 10)
 #define LZ4_LEGACY_MAGIC 0x184C2102u
 #define LZ4_LEGACY_BLOCK (8u << 20)
+/*
+ * xz and lzma headers name the dictionary the decoder allocates: a hostile image could
+ * ask for gigabytes. Real images use 1-64 MiB (xz -9 and mkinitcpio, dracut's 1 MiB).
+ */
+#define XZ_MEMLIMIT (512u << 20)
+/* File data is read in pieces this big, so a size in a header alone allocates little. */
+#define DATA_CHUNK (1u << 20)
 
 enum codec {
 	CODEC_RAW,
@@ -108,8 +115,8 @@ static int src_init(struct src *s, enum codec codec, const uint8_t *in, size_t l
 	case CODEC_LZMA:
 		s->xz = (lzma_stream)LZMA_STREAM_INIT;
 		if ((codec == CODEC_XZ
-			     ? lzma_stream_decoder(&s->xz, UINT64_MAX, 0)
-			     : lzma_alone_decoder(&s->xz, UINT64_MAX)) != LZMA_OK)
+			     ? lzma_stream_decoder(&s->xz, XZ_MEMLIMIT, 0)
+			     : lzma_alone_decoder(&s->xz, XZ_MEMLIMIT)) != LZMA_OK)
 			return -ENOMEM;
 		s->xz_init = 1;
 		s->xz.next_in = in;
@@ -527,16 +534,33 @@ static const char *strip_path(const char *name)
 	return *name ? name : ".";
 }
 
+/* Room for `size` bytes, keeping what the buffer holds. */
 static int ensure_data(struct walker *w, size_t size)
 {
 	if (size <= w->data_cap)
 		return 0;
-	uint8_t *p = malloc(size);
+	size_t cap = w->data_cap > size / 2 ? w->data_cap * 2 : size;
+	uint8_t *p = realloc(w->data, cap);
 	if (!p)
 		return -ENOMEM;
-	free(w->data);
 	w->data = p;
-	w->data_cap = size;
+	w->data_cap = cap;
+	return 0;
+}
+
+/* A file's bytes from a decoder, the buffer growing only as data really arrives. */
+static int read_data(struct walker *w, struct src *s, size_t size)
+{
+	for (size_t got = 0; got < size;) {
+		size_t n = size - got < DATA_CHUNK ? size - got : DATA_CHUNK;
+		int r = ensure_data(w, got + n);
+		if (r < 0)
+			return r;
+		r = src_read(s, w->data + got, n);
+		if (r < 0)
+			return r;
+		got += n;
+	}
 	return 0;
 }
 
@@ -595,11 +619,9 @@ static int parse_entry(struct walker *w, struct src *s, const char *compression,
 		data = s->in + s->in_pos; /* zero copy from the mapping */
 		r = src_read(s, NULL, h.size);
 	} else if (S_ISREG(e.mode)) {
-		r = ensure_data(w, h.size);
-		if (r < 0)
-			return r;
-		data = w->data;
-		r = src_read(s, w->data, h.size);
+		r = read_data(w, s, h.size);
+		/* Never NULL for a regular file, even an empty one before any data. */
+		data = w->data ? (const void *)w->data : "";
 	} else {
 		r = src_read(s, NULL, h.size);
 	}

@@ -30,6 +30,9 @@
 #define DT_RUNPATH 29
 #define SHT_STRTAB 3
 #define SHT_DYNAMIC 6
+#define SHT_NULL 0
+#define SHT_NOBITS 8
+#define ET_REL 1
 
 /* Where the fields we read live, per class: one parser for ELF32 and ELF64. */
 struct layout {
@@ -519,6 +522,36 @@ int elf_parse(const void *buf, size_t size, struct elf_info **ret)
 			return r;
 	}
 	*ret = TAKE_PTR(info);
+	return 0;
+}
+
+int elf_check_module(const void *buf, size_t size)
+{
+	const struct layout *l;
+	struct reader rd;
+	struct table sh;
+	uint64_t type;
+	int r;
+
+	if ((r = reader_init(&rd, buf, size)) < 0 || (r = get(&rd, 16, 2, &type)) < 0)
+		return r;
+	if (type != ET_REL)
+		return -ENOEXEC;
+	if ((r = section_table(&rd, &sh)) < 0)
+		return r;
+	if (sh.count == 0)
+		return -ENOEXEC;
+	l = rd.l;
+	/* A cut file keeps its header but loses the sections at its end. */
+	for (uint64_t i = 0; i < sh.count; i++) {
+		uint64_t at = sh.off + i * sh.entsize, stype, off, len;
+		if ((r = get(&rd, at + l->sh_type, 4, &stype)) < 0 ||
+		    (r = get(&rd, at + l->sh_offset, l->word, &off)) < 0 ||
+		    (r = get(&rd, at + l->sh_size, l->word, &len)) < 0)
+			return r;
+		if (stype != SHT_NOBITS && stype != SHT_NULL && !in_file(&rd, off, len))
+			return -ENOEXEC;
+	}
 	return 0;
 }
 

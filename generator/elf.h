@@ -59,6 +59,13 @@ int elf_read_fd(int fd, struct elf_info **ret);
 
 void elf_info_free(struct elf_info *info);
 
+/*
+ * A kernel module as finit_module() wants it: ELF, relocatable (ET_REL), with its
+ * section table and every section's bytes inside `size`. -ENOEXEC for a truncated
+ * file or one that is not a module.
+ */
+int elf_check_module(const void *buf, size_t size);
+
 /* Does the buffer start with the ELF magic? */
 int elf_is_elf(const void *buf, size_t size);
 

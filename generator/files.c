@@ -13,6 +13,7 @@
 
 #include "elf.h"
 #include "files.h"
+#include "path.h"
 #include "log.h"
 #include "strv.h"
 #include "util.h"
@@ -412,36 +413,11 @@ out:
 	return r;
 }
 
-/* "/a/./b/../c//" -> "/a/c", lexically; ".." of "/" is "/". */
+/* "/a/./b/../c//" -> "/a/c", lexically; ".." of "/" is "/". NULL on ENOMEM. */
 static char *normalize(const char *path)
 {
-	char *out = malloc(strlen(path) + 2);
-	const char *p = path;
-	size_t o = 0;
-
-	if (!out)
-		return NULL;
-	while (*p) {
-		while (*p == '/')
-			p++;
-		if (!*p)
-			break;
-		const char *end = strchrnul(p, '/');
-		size_t n = (size_t)(end - p);
-		if (n == 2 && p[0] == '.' && p[1] == '.') {
-			while (o > 0 && out[--o] != '/')
-				;
-		} else if (n != 1 || p[0] != '.') {
-			out[o++] = '/';
-			memcpy(out + o, p, n);
-			o += n;
-		}
-		p = end;
-	}
-	if (o == 0)
-		out[o++] = '/';
-	out[o] = '\0';
-	return out;
+	char *out = NULL;
+	return path_normalise(path, PATH_ABSOLUTE | PATH_CLAMP, &out) < 0 ? NULL : out;
 }
 
 static int has_dotdot(const char *path)

@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 
 #include "firmware.h"
+#include "path.h"
 #include "util.h"
 
 #define FIRMWARE_MAX_LINKS 16
@@ -66,45 +67,6 @@ void firmware_set_clear(struct firmware_set *set)
 	free(set->v);
 	set->v = NULL;
 	set->n = set->cap = 0;
-}
-
-/* Lexically normalise a root-relative path; -EXDEV when ".." climbs above the root. */
-static int normalise(const char *path, char **ret)
-{
-	size_t len = strlen(path);
-	char *out = malloc(len + 1);
-	if (!out)
-		return -ENOMEM;
-	size_t o = 0;
-	const char *p = path;
-	while (*p) {
-		while (*p == '/')
-			p++;
-		if (!*p)
-			break;
-		const char *end = strchrnul(p, '/');
-		size_t n = (size_t)(end - p);
-		if (n == 1 && p[0] == '.') {
-		} else if (n == 2 && p[0] == '.' && p[1] == '.') {
-			if (o == 0) {
-				free(out);
-				return -EXDEV;
-			}
-			while (o > 0 && out[o - 1] != '/')
-				o--;
-			if (o > 0)
-				o--;
-		} else {
-			if (o)
-				out[o++] = '/';
-			memcpy(out + o, p, n);
-			o += n;
-		}
-		p = end;
-	}
-	out[o] = '\0';
-	*ret = out;
-	return 0;
 }
 
 /* Where a root-relative firmware path lives in the image: /usr/lib/firmware is merged. */
@@ -225,7 +187,7 @@ static int follow(struct firmware_set *add, const struct firmware_set *caps,
 		}
 		if (!joined)
 			return -ENOMEM;
-		r = normalise(joined, &next);
+		r = path_normalise(joined, 0, &next);
 		if (r < 0)
 			return r;
 		r = image_path(next, &inext);

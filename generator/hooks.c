@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 
 #include "hooks.h"
+#include "locate.h"
 #include "util.h"
 
 const char *const hooks_keys[] = {"HELP",     "MODULES", "MODULES_MATCH", "FILES",
@@ -24,27 +25,16 @@ int hooks_default_dirs(struct strv *ret)
 {
 	struct strv dirs = STRV_INIT;
 	const char *env = getenv("MKINITRAMFS_HOOKS_DIR");
-	char self[PATH_MAX];
+	_cleanup_free_ char *shipped = NULL;
 	int r;
 
 	r = push_dir(&dirs, MKINITRAMFS_SYSCONFDIR "/mkinitramfs/hooks");
 	if (r >= 0 && env && *env)
 		r = push_dir(&dirs, env);
-	/* A build tree (build/mkinitramfs) finds the repository's hooks/build. */
-	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
-	if (r >= 0 && n > 0) {
-		self[n] = '\0';
-		char *slash = strrchr(self, '/');
-		if (slash && (size_t)(slash - self) + sizeof("/../hooks/build") < sizeof(self)) {
-			strcpy(slash, "/../hooks/build");
-			struct stat st;
-			if (stat(self, &st) == 0 && S_ISDIR(st.st_mode) &&
-			    access(MKINITRAMFS_LIBDIR "/hooks", F_OK) != 0)
-				r = push_dir(&dirs, self);
-		}
-	}
 	if (r >= 0)
-		r = push_dir(&dirs, MKINITRAMFS_LIBDIR "/hooks");
+		r = locate_hooks_dir(&shipped);
+	if (r >= 0)
+		r = push_dir(&dirs, shipped);
 	if (r < 0) {
 		strv_clear(&dirs);
 		return r;
@@ -194,9 +184,11 @@ int hooks_list(const struct strv *dirs, FILE *out)
 
 	for (size_t i = 0; r >= 0 && i < names.n; i++) {
 		struct hook *hook = NULL;
-		struct conf_error err;
-		if (hooks_load(names.v[i], dirs, &hook, &err) < 0) {
-			fprintf(out, "  %-14s (unreadable: %s)\n", names.v[i], err.message);
+		struct conf_error err = {{0}};
+		int k = hooks_load(names.v[i], dirs, &hook, &err);
+		if (k < 0) {
+			fprintf(out, "  %-14s (unreadable: %s)\n", names.v[i],
+				*err.message ? err.message : strerror(-k));
 			continue;
 		}
 		fprintf(out, "  %-14s %s\n", hook->name, hook->help);

@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "cpio.h"
+#include "crashpoint.h"
 #include "image.h"
 #include "util.h"
 
@@ -478,8 +479,10 @@ static int write_archive(const struct stage_entry *entries, size_t count,
 		r = ar_error(&w);
 		goto out;
 	}
-	for (size_t i = 0; i < count && r >= 0; i++)
+	for (size_t i = 0; i < count && r >= 0; i++) {
 		r = write_entry(&w, &entries[i], &exp[i]);
+		crashpoint("compression: entry");
+	}
 	if (r >= 0 && archive_write_close(w.ar) != ARCHIVE_OK)
 		r = ar_error(&w);
 out:
@@ -732,9 +735,13 @@ static int write_image_file(int fd, const struct image_options *opts, struct ver
 	compress_free(c);
 	if (r < 0)
 		return r;
+	crashpoint("compression: finished");
 	if (fsync(fd) < 0)
 		return negative_errno();
-	return verify_image(fd, v);
+	crashpoint("image: synced");
+	r = verify_image(fd, v);
+	crashpoint("image: verified");
+	return r;
 }
 
 int image_write(const struct stage *stage, const char *target,
@@ -780,10 +787,12 @@ int image_write(const struct stage *stage, const char *target,
 	memcpy(abort_name, name, sizeof(abort_name));
 	abort_dirfd = dirfd;
 	abort_armed = 1;
+	crashpoint("image: temporary file");
 
 	r = write_image_file(fd, opts, &v, buf);
 	if (r >= 0 && renameat(dirfd, name, dirfd, base) < 0)
 		r = negative_errno();
+	crashpoint("image: renamed");
 	if (r < 0)
 		unlinkat(dirfd, name, 0);
 	abort_armed = 0;
@@ -793,6 +802,7 @@ int image_write(const struct stage *stage, const char *target,
 	/* The rename is durable only once the directory is; EINVAL: no fsync there. */
 	if (fsync(dirfd) < 0 && errno != EINVAL)
 		return negative_errno();
+	crashpoint("image: directory synced");
 	return 0;
 }
 

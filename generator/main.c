@@ -13,6 +13,7 @@
 #include "image.h"
 #include "preset.h"
 #include "kernel.h"
+#include "locate.h"
 #include "log.h"
 #include "util.h"
 
@@ -54,6 +55,7 @@ struct options {
 	struct strv add_hooks;
 	struct strv skip_hooks;
 	int print_detected;
+	int force;
 	int verbosity;
 };
 
@@ -75,6 +77,7 @@ static void usage(FILE *out)
 	      "  -x, --extract IMAGE [DIR]\n"
 	      "                           extract an image into DIR (default: .)\n"
 	      "  -p, --preset NAME|PATH   build the images of one preset\n"
+	      "  -f, --force              build even when the image's inputs are unchanged\n"
 	      "  -P, --allpresets         build the images of every preset, in parallel\n"
 	      "      --presetdir DIR      where presets live (default " DEFAULT_PRESET_DIR ")\n"
 	      "  -A, --addhooks A,B       add hooks to HOOKS for this build\n"
@@ -91,20 +94,6 @@ static void usage(FILE *out)
 	      out);
 }
 
-static int push_comma_list(struct strv *out, const char *list)
-{
-	_cleanup_free_ char *copy = strdup(list);
-	char *save = NULL;
-	if (!copy)
-		return -ENOMEM;
-	for (char *w = strtok_r(copy, ",", &save); w; w = strtok_r(NULL, ",", &save)) {
-		int r = strv_contains(out, w) ? 0 : strv_push(out, w);
-		if (r < 0)
-			return r;
-	}
-	return 0;
-}
-
 static int parse_options(int argc, char **argv, struct options *o)
 {
 	static const struct option longopts[] = {
@@ -117,6 +106,7 @@ static int parse_options(int argc, char **argv, struct options *o)
 		{"extract", required_argument, NULL, 'x'},
 		{"preset", required_argument, NULL, 'p'},
 		{"allpresets", no_argument, NULL, 'P'},
+		{"force", no_argument, NULL, 'f'},
 		{"presetdir", required_argument, NULL, OPT_PRESETDIR},
 		{"addhooks", required_argument, NULL, 'A'},
 		{"skiphooks", required_argument, NULL, 'S'},
@@ -135,7 +125,7 @@ static int parse_options(int argc, char **argv, struct options *o)
 
 	*o = (struct options){.action = ACTION_BUILD, .moduleroot = "/", .verbosity = 1,
 			      .preset_dir = DEFAULT_PRESET_DIR};
-	while ((c = getopt_long(argc, argv, "k:g:c:r:z:l:x:p:PA:S:LH:MvqhV", longopts,
+	while ((c = getopt_long(argc, argv, "k:g:c:r:z:l:x:p:PfA:S:LH:MvqhV", longopts,
 				NULL)) != -1) {
 		switch (c) {
 		case 'k': o->kernel = optarg; break;
@@ -147,9 +137,10 @@ static int parse_options(int argc, char **argv, struct options *o)
 		case 'x': o->action = ACTION_EXTRACT; o->image = optarg; break;
 		case 'p': o->action = ACTION_PRESET; o->preset = optarg; break;
 		case 'P': o->action = ACTION_ALL_PRESETS; break;
+		case 'f': o->force = 1; break;
 		case OPT_PRESETDIR: o->preset_dir = optarg; break;
-		case 'A': if (push_comma_list(&o->add_hooks, optarg) < 0) return -ENOMEM; break;
-		case 'S': if (push_comma_list(&o->skip_hooks, optarg) < 0) return -ENOMEM; break;
+		case 'A': if (strv_push_split(&o->add_hooks, optarg, ",") < 0) return -ENOMEM; break;
+		case 'S': if (strv_push_split(&o->skip_hooks, optarg, ",") < 0) return -ENOMEM; break;
 		case 'L': o->action = ACTION_LIST_HOOKS; break;
 		case 'H': o->action = ACTION_HOOK_HELP; o->hook = optarg; break;
 		case 'M': o->print_detected = 1; break;
@@ -203,11 +194,13 @@ static void on_fatal_signal(int sig)
 
 static void install_signal_handlers(void)
 {
-	struct sigaction sa = {.sa_handler = on_fatal_signal};
+	static const int sigs[] = {SIGINT, SIGTERM, SIGHUP};
+	struct sigaction sa = {.sa_handler = on_fatal_signal}, old;
 	sigemptyset(&sa.sa_mask);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGHUP, &sa, NULL);
+	/* A signal ignored by whoever started us (nohup, a background job) stays so. */
+	for (size_t i = 0; i < ARRAY_SIZE(sigs); i++)
+		if (sigaction(sigs[i], NULL, &old) == 0 && old.sa_handler != SIG_IGN)
+			sigaction(sigs[i], &sa, NULL);
 }
 
 /* Build one image; the preset image (or NULL for a command-line build) refines `o`. */
@@ -220,7 +213,7 @@ static int build_one(const struct options *o, const struct preset_image *img)
 	r = resolve_kernel(img ? img->kver : o->kernel, &kver);
 	if (r < 0)
 		return r;
-	r = build_find_init(&init);
+	r = locate_init(&init);
 	if (r < 0) {
 		log_error("the init binary was not found in '%s' (set MKINITRAMFS_INIT)",
 			  MKINITRAMFS_LIBDIR);
@@ -239,6 +232,7 @@ static int build_one(const struct options *o, const struct preset_image *img)
 		.sysfs = o->sysfs,
 		.rootfs = o->rootfs,
 		.print_detected = o->print_detected,
+		.force = o->force,
 	};
 	install_signal_handlers();
 	return build_run(&req);

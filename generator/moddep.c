@@ -34,6 +34,8 @@
 #include <sys/stat.h>
 
 #include "abi.h"
+#include "compress.h"
+#include "elf.h"
 #include "firmware.h"
 #include "log.h"
 #include "moddep.h"
@@ -1663,6 +1665,18 @@ static int stage_builtin_lists(struct moddep *m, struct stage *stage)
 	return 0;
 }
 
+/* A module file that would fail finit_module() at boot: refuse it now, naming it. */
+static int check_module_file(const struct mod *mod)
+{
+	_cleanup_free_ void *data = NULL;
+	size_t size;
+	int r = compress_read_file(mod->path, &data, &size);
+
+	if (r < 0)
+		return r;
+	return elf_check_module(data, size);
+}
+
 int moddep_stage(struct moddep *m, struct stage *stage)
 {
 	int r = moddep_resolve(m);
@@ -1674,6 +1688,11 @@ int moddep_stage(struct moddep *m, struct stage *stage)
 		/* Fail now, naming the file, rather than when the image is written. */
 		if (access(mod->path, R_OK) < 0) {
 			r = negative_errno();
+			set_subject(m, mod->path);
+			return r;
+		}
+		r = check_module_file(mod);
+		if (r < 0) {
 			set_subject(m, mod->path);
 			return r;
 		}

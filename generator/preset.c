@@ -53,20 +53,6 @@ static int option_words(const struct conf *conf, const char *image, struct strv 
 	return 0;
 }
 
-static int push_comma_list(struct strv *out, const char *list)
-{
-	_cleanup_free_ char *copy = strdup(list);
-	char *save = NULL;
-	if (!copy)
-		return -ENOMEM;
-	for (char *w = strtok_r(copy, ",", &save); w; w = strtok_r(NULL, ",", &save)) {
-		int r = strv_contains(out, w) ? 0 : strv_push(out, w);
-		if (r < 0)
-			return r;
-	}
-	return 0;
-}
-
 static int parse_image_options(const struct strv *words, struct preset_image *img,
 			       const char *path, struct conf_error *err)
 {
@@ -83,9 +69,9 @@ static int parse_image_options(const struct strv *words, struct preset_image *im
 				    img->name, w);
 		i++;
 		if (streq(w, "-S"))
-			r = push_comma_list(&img->skip_hooks, arg);
+			r = strv_push_split(&img->skip_hooks, arg, ",");
 		else if (streq(w, "-A"))
-			r = push_comma_list(&img->add_hooks, arg);
+			r = strv_push_split(&img->add_hooks, arg, ",");
 		else {
 			char **slot = streq(w, "-z") ? &img->compress
 				      : streq(w, "-c") ? &img->config

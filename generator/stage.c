@@ -5,6 +5,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "path.h"
 #include "stage.h"
 #include "util.h"
 
@@ -44,41 +45,6 @@ void stage_free(struct stage *stage)
 	free(stage->entries);
 	free(stage->slots);
 	free(stage);
-}
-
-/* "/a//b/" -> "a/b"; refuses "..", "." and empty results. */
-static int normalise_path(const char *path, char **ret)
-{
-	size_t len = strlen(path);
-	char *out = malloc(len + 1);
-	if (!out)
-		return -ENOMEM;
-	size_t o = 0;
-	const char *p = path;
-	while (*p) {
-		while (*p == '/')
-			p++;
-		if (!*p)
-			break;
-		const char *end = strchrnul(p, '/');
-		size_t n = (size_t)(end - p);
-		if ((n == 1 && p[0] == '.') || (n == 2 && p[0] == '.' && p[1] == '.')) {
-			free(out);
-			return -EINVAL;
-		}
-		if (o)
-			out[o++] = '/';
-		memcpy(out + o, p, n);
-		o += n;
-		p = end;
-	}
-	if (o == 0) {
-		free(out);
-		return -EINVAL;
-	}
-	out[o] = '\0';
-	*ret = out;
-	return 0;
 }
 
 static uint64_t hash_path(const char *s)
@@ -188,7 +154,7 @@ static int insert(struct stage *stage, struct stage_entry *e)
 
 static int add(struct stage *stage, const char *path, struct stage_entry *e)
 {
-	int r = normalise_path(path, &e->path);
+	int r = path_normalise(path, PATH_STRICT, &e->path);
 	if (r < 0) {
 		entry_clear(e);
 		return r;
@@ -258,7 +224,7 @@ int stage_add_device(struct stage *stage, const char *path, mode_t mode, dev_t r
 int stage_contains(const struct stage *stage, const char *path)
 {
 	_cleanup_free_ char *norm = NULL;
-	if (normalise_path(path, &norm) < 0)
+	if (path_normalise(path, PATH_STRICT, &norm) < 0)
 		return 0;
 	return lookup(stage, norm) != NULL;
 }

@@ -57,3 +57,17 @@ void strv_sort(struct strv *s)
 	if (s->n > 1)
 		qsort(s->v, s->n, sizeof(*s->v), compare_strings);
 }
+
+int strv_push_split(struct strv *s, const char *str, const char *seps)
+{
+	char *copy = strdup(str), *save = NULL;
+	int r = 0;
+
+	if (!copy)
+		return -ENOMEM;
+	for (char *w = strtok_r(copy, seps, &save); w && r >= 0; w = strtok_r(NULL, seps, &save))
+		if (!strv_contains(s, w))
+			r = strv_push(s, w);
+	free(copy);
+	return r;
+}

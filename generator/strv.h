@@ -18,5 +18,7 @@ int strv_push_take(struct strv *s, char *str); /* takes ownership, even on failu
 int strv_contains(const struct strv *s, const char *str);
 void strv_clear(struct strv *s); /* frees the strings, keeps the struct usable */
 void strv_sort(struct strv *s);
+/* Split `str` at any of `seps` and push each non-empty word not already present. */
+int strv_push_split(struct strv *s, const char *str, const char *seps);
 
 #endif

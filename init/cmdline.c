@@ -116,7 +116,8 @@ void cmdline_parse(struct cmdline *c, const char *text)
 		char *v;
 
 		if (str_startswith(word, "modprobe.blacklist=")) {
-			/* A copy of the list would cost a buffer; split the word itself. */
+			/* A copy of the list would cost a buffer; split the word itself.
+			 */
 			v = word + strlen("modprobe.blacklist=");
 			add_blacklist(c, v);
 			c->args[i] = "";
@@ -138,7 +139,8 @@ bool cmdline_blacklisted(const struct cmdline *c, const char *module)
 	return false;
 }
 
-const char *cmdline_next_modparam(const struct cmdline *c, const char *module, size_t *pos)
+const char *cmdline_next_modparam(const struct cmdline *c, const char *module,
+				  size_t *pos)
 {
 	for (; *pos < c->n_args; (*pos)++) {
 		const char *word = c->args[*pos];

@@ -39,6 +39,7 @@ bool cmdline_blacklisted(const struct cmdline *c, const char *module);
  * Iterate over "module.param=value" words for module (dash/underscore equivalent):
  * start with *pos = 0; returns "param=value" (quotes kept) or NULL at the end.
  */
-const char *cmdline_next_modparam(const struct cmdline *c, const char *module, size_t *pos);
+const char *cmdline_next_modparam(const struct cmdline *c, const char *module,
+				  size_t *pos);
 
 #endif

@@ -58,7 +58,7 @@ static int walk_dir(int dirfd, struct walk *w)
 
 int coldplug_scan(const char *devices_dir)
 {
-	struct walk w = { 0 };
+	struct walk w = {0};
 	int fd, r;
 
 	fd = open(devices_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);

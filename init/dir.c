@@ -29,7 +29,8 @@ int dir_each(int dirfd, dir_fn fn, void *ctx)
 		if (n == 0)
 			return 0;
 		for (long off = 0; off < n;) {
-			struct dirent64_raw *d = (struct dirent64_raw *)((char *)buf + off);
+			struct dirent64_raw *d =
+				(struct dirent64_raw *)((char *)buf + off);
 			int r;
 
 			off += d->reclen;

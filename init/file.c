@@ -66,7 +66,8 @@ ssize_t file_pread_full(int fd, void *buf, size_t len, off_t offset)
 	size_t done = 0;
 
 	while (done < len) {
-		ssize_t n = pread(fd, (char *)buf + done, len - done, offset + (off_t)done);
+		ssize_t n =
+			pread(fd, (char *)buf + done, len - done, offset + (off_t)done);
 
 		if (n < 0) {
 			if (errno == EINTR)

@@ -95,9 +95,10 @@ static void read_cmdline(void)
 	else if (cmd.quiet)
 		log_set_level(LOG_WARNING);
 	if (r == -EFBIG || cmd.truncated)
-		log_warning("the kernel command line is longer than %d bytes or %d words; "
-			    "only the start is used",
-			    CMDLINE_MAX - 1, CMDLINE_MAX_ARGS);
+		log_warning(
+			"the kernel command line is longer than %d bytes or %d words; "
+			"only the start is used",
+			CMDLINE_MAX - 1, CMDLINE_MAX_ARGS);
 }
 
 static void load_plan(void)
@@ -111,17 +112,18 @@ static void load_plan(void)
 		r = plan_parse(&plan, plan_buf, len);
 	if (r < 0) {
 		if (r == -EBADMSG && plan.line)
-			log_error("plan '%s' is malformed at line %zu, loading no modules",
-				  ABI_PLAN_PATH, plan.line);
+			log_error(
+				"plan '%s' is malformed at line %zu, loading no modules",
+				ABI_PLAN_PATH, plan.line);
 		else
-			log_error("cannot use plan '%s': %s, loading no modules", ABI_PLAN_PATH,
-				  log_errname(r));
+			log_error("cannot use plan '%s': %s, loading no modules",
+				  ABI_PLAN_PATH, log_errname(r));
 		memset(&plan, 0, sizeof(plan));
 		plan.kernel = "";
 	}
 	if (plan.kernel[0] && uname(&u) == 0 && strcmp(u.release, plan.kernel) != 0)
-		log_warning("the image was built for kernel '%s' but this is '%s'", plan.kernel,
-			    u.release);
+		log_warning("the image was built for kernel '%s' but this is '%s'",
+			    plan.kernel, u.release);
 	modload_init(&plan, &cmd);
 }
 
@@ -146,7 +148,8 @@ static bool shell(const char *why)
 	int r;
 
 	if (access(ABI_BUSYBOX_PATH, X_OK) < 0) {
-		log_error("no shell in the image ('%s'), cannot %s", ABI_BUSYBOX_PATH, why);
+		log_error("no shell in the image ('%s'), cannot %s", ABI_BUSYBOX_PATH,
+			  why);
 		return false;
 	}
 	log_warning("starting a shell on '%s' to %s", ABI_CONSOLE_PATH, why);
@@ -185,56 +188,11 @@ static int find_root(const struct root_spec *spec, struct root_dev *dev)
 		log_error("root device '%s' did not appear within %ld s", cmd.root,
 			  root_timeout_ms() / 1000);
 	else
-		log_error("waiting for root device '%s' failed: %s", cmd.root, log_errname(r));
+		log_error("waiting for root device '%s' failed: %s", cmd.root,
+			  log_errname(r));
 	rootwait_log_seen(LOG_ERR);
 	modload_log_failures(LOG_ERR);
 	return r;
-}
-
-static const struct {
-	const char *name;
-	unsigned long set, clear;
-} mount_flags[] = {
-	{ "ro", MS_RDONLY, 0 },		{ "rw", 0, MS_RDONLY },
-	{ "nosuid", MS_NOSUID, 0 },	{ "nodev", MS_NODEV, 0 },
-	{ "noexec", MS_NOEXEC, 0 },	{ "sync", MS_SYNCHRONOUS, 0 },
-	{ "dirsync", MS_DIRSYNC, 0 },	{ "noatime", MS_NOATIME, 0 },
-	{ "nodiratime", MS_NODIRATIME, 0 }, { "relatime", MS_RELATIME, 0 },
-	{ "strictatime", MS_STRICTATIME, 0 }, { "lazytime", MS_LAZYTIME, 0 },
-};
-
-/* rootflags=: the generic words become flags, the rest is the filesystem's data. */
-static int root_flags(unsigned long *flags, char *data, size_t cap)
-{
-	char words[1024];
-	struct str s;
-	char *w;
-
-	*flags = cmd.rw ? 0 : MS_RDONLY;
-	str_init(&s, data, cap);
-	if (!cmd.rootflags)
-		return 0;
-	if (str_copy(words, sizeof(words), cmd.rootflags) < 0)
-		return -E2BIG;
-	for (w = words; w; ) {
-		char *comma = strchr(w, ',');
-		size_t i;
-
-		if (comma)
-			*comma = '\0';
-		for (i = 0; i < ARRAY_SIZE(mount_flags); i++)
-			if (strcmp(w, mount_flags[i].name) == 0)
-				break;
-		if (i < ARRAY_SIZE(mount_flags)) {
-			*flags = (*flags | mount_flags[i].set) & ~mount_flags[i].clear;
-		} else if (*w) {
-			if (s.len)
-				str_addc(&s, ',');
-			str_add(&s, w);
-		}
-		w = comma ? comma + 1 : NULL;
-	}
-	return s.truncated ? -E2BIG : 0;
 }
 
 static int try_mount(const char *src, const char *type, unsigned long flags,
@@ -271,9 +229,34 @@ static int mount_any(const char *src, unsigned long flags, const char *data)
 	return r;
 }
 
+/* The types to try: rootfstype= (a comma-separated list), the probed one, or all. */
+static int mount_types(const struct root_dev *dev, const char *src, unsigned long flags,
+		       const char *data)
+{
+	char types[256], *t, *comma;
+	int r = -ENODEV;
+
+	if (!cmd.rootfstype && !dev->has_fs)
+		return mount_any(src, flags, data);
+	(void)str_copy(types, sizeof(types),
+		       cmd.rootfstype ? cmd.rootfstype : dev->fs.type);
+	for (t = types; t; t = comma ? comma + 1 : NULL) {
+		comma = strchr(t, ',');
+		if (comma)
+			*comma = '\0';
+		r = try_mount(src, t, flags, data);
+		if (r == 0)
+			break;
+	}
+	return r;
+}
+
 static int mount_root(const struct root_dev *dev)
 {
-	char src[128], data[1024], types[256];
+	const char *type = cmd.rootfstype ? cmd.rootfstype
+			   : dev->has_fs  ? dev->fs.type
+					  : "?";
+	char src[128], data[1024];
 	unsigned long flags;
 	struct str s;
 	int r;
@@ -281,42 +264,40 @@ static int mount_root(const struct root_dev *dev)
 	(void)mkdir(ABI_NEW_ROOT, 0755);
 	str_init(&s, src, sizeof(src));
 	str_addf(&s, "/dev/%s", dev->name);
-	r = root_flags(&flags, data, sizeof(data));
+	r = root_mount_options(cmd.rootflags, cmd.rw, &flags, data, sizeof(data));
 	if (r < 0) {
 		log_error("rootflags '%s' are too long", cmd.rootflags);
 		return r;
 	}
-	if (cmd.rootfstype || dev->has_fs) {
-		char *t, *comma;
-
-		(void)str_copy(types, sizeof(types), cmd.rootfstype ? cmd.rootfstype : dev->fs.type);
-		r = -ENODEV;
-		for (t = types; t; t = comma ? comma + 1 : NULL) {
-			comma = strchr(t, ',');
-			if (comma)
-				*comma = '\0';
-			r = try_mount(src, t, flags, data);
-			if (r == 0)
-				break;
-		}
-	} else {
-		r = mount_any(src, flags, data);
+	r = mount_types(dev, src, flags, data);
+	if ((r == -EACCES || r == -EROFS) && !(flags & MS_RDONLY)) {
+		/* A write-protected device: the kernel's own fallback is to mount it ro.
+		 */
+		log_warning("'%s' is write-protected, mounting it read-only", src);
+		flags |= MS_RDONLY;
+		r = mount_types(dev, src, flags, data);
 	}
 	if (r < 0) {
 		log_error("cannot mount '%s' (type '%s', flags '%s') on '%s': %s", src,
-			  cmd.rootfstype ? cmd.rootfstype : dev->has_fs ? dev->fs.type : "?",
-			  cmd.rootflags ? cmd.rootflags : "", ABI_NEW_ROOT, log_errname(r));
+			  type, cmd.rootflags ? cmd.rootflags : "", ABI_NEW_ROOT,
+			  log_errname(r));
+		if (r == -ENODEV)
+			log_error("the kernel does not know filesystem '%s': is its "
+				  "module in "
+				  "the image?",
+				  type);
 		modload_log_failures(LOG_ERR);
 		return r;
 	}
-	log_info("mounted '%s' on '%s' %s", src, ABI_NEW_ROOT, flags & MS_RDONLY ? "ro" : "rw");
+	log_info("mounted '%s' on '%s' %s", src, ABI_NEW_ROOT,
+		 flags & MS_RDONLY ? "ro" : "rw");
 	return 0;
 }
 
 /* The init to run in the new root: init=, or the first of the usual places. */
 static const char *choose_init(void)
 {
-	static const char *const defaults[] = { "/sbin/init", "/etc/init", "/bin/init" };
+	static const char *const defaults[] = {"/sbin/init", "/etc/init", "/bin/init"};
 	char path[512];
 	struct stat st;
 	struct str s;
@@ -331,7 +312,8 @@ static const char *choose_init(void)
 			return init;
 	}
 	if (cmd.init)
-		log_error("init '%s' (from init=) is not in the root filesystem", cmd.init);
+		log_error("init '%s' (from init=) is not in the root filesystem",
+			  cmd.init);
 	else
 		log_error("no init in the root filesystem: tried /sbin/init, /etc/init, "
 			  "/bin/init");
@@ -359,7 +341,8 @@ static int boot_root(struct timing *t, const char **init)
 	if (r < 0)
 		return r;
 	if (cmd.rd_break)
-		(void)shell("look around before the root is mounted (rd.break); 'exit' goes on");
+		(void)shell("look around before the root is mounted (rd.break); 'exit' "
+			    "goes on");
 	t0 = now_ms();
 	r = mount_root(&dev);
 	t->mount += now_ms() - t0;
@@ -375,7 +358,7 @@ static int boot_root(struct timing *t, const char **init)
 
 int main(int argc, char *argv[])
 {
-	struct timing t = { .start = now_ms() };
+	struct timing t = {.start = now_ms()};
 	char *init_argv[MAX_INIT_ARGS + 1];
 	const char *init = NULL;
 	int i, r;

@@ -71,8 +71,9 @@ static int load_one(size_t i)
 	if (cmdline_blacklisted(cmd, m->name)) {
 		m->state = PLAN_SKIPPED;
 		stats.skipped++;
-		log_info("module '%s' is blacklisted on the kernel command line, skipping",
-			 m->name);
+		log_info(
+			"module '%s' is blacklisted on the kernel command line, skipping",
+			m->name);
 		return 0;
 	}
 	load_deps(m);
@@ -144,8 +145,10 @@ int modload_match(const char *modalias)
 			continue;
 		log_debug("device '%s' matches '%s' of module '%s'", modalias, a->pattern,
 			  m->name);
-		if (load_one(a->module) == 0 && m->state == PLAN_LOADED)
+		if (load_one(a->module) == 0 && m->state == PLAN_LOADED) {
+			log_info("module '%s' loaded for device '%s'", m->name, modalias);
 			loaded++;
+		}
 	}
 	return loaded;
 }

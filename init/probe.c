@@ -41,7 +41,8 @@ static void uuid_be(const uint8_t *u, char *out)
 /* GPT GUIDs store the first three fields little-endian. */
 static void uuid_guid(const uint8_t *g, char *out)
 {
-	static const uint8_t order[16] = { 3, 2, 1, 0, 5, 4, 7, 6, 8, 9, 10, 11, 12, 13, 14, 15 };
+	static const uint8_t order[16] = {3, 2, 1,  0,	5,  4,	7,  6,
+					  8, 9, 10, 11, 12, 13, 14, 15};
 	uint8_t u[16];
 
 	for (size_t i = 0; i < 16; i++)
@@ -182,7 +183,8 @@ static int probe_vfat(const uint8_t *buf, size_t len, struct probe_fs *fs)
 	if (memcmp(buf + 0x52, "FAT32   ", 8) == 0) {
 		id = buf + 0x43;
 		label = buf + 0x47;
-	} else if (memcmp(buf + 0x36, "FAT1", 4) == 0 || memcmp(buf + 0x36, "FAT     ", 8) == 0) {
+	} else if (memcmp(buf + 0x36, "FAT1", 4) == 0 ||
+		   memcmp(buf + 0x36, "FAT     ", 8) == 0) {
 		id = buf + 0x27;
 		label = buf + 0x2b;
 	} else {
@@ -235,7 +237,8 @@ int probe_part_is_gpt(const uint8_t *buf, size_t len)
 	return 0;
 }
 
-int probe_part_mbr(const uint8_t *buf, size_t len, unsigned partno, struct probe_part *ret)
+int probe_part_mbr(const uint8_t *buf, size_t len, unsigned partno,
+		   struct probe_part *ret)
 {
 	uint32_t sig;
 	struct str s;

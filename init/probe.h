@@ -33,7 +33,8 @@ int probe_fs(const uint8_t *buf, size_t len, struct probe_fs *ret);
  * probe_part_gpt_header: buf holds LBA 1; gives where the entries are.
  * probe_part_gpt_entry: buf holds one entry of entry_size bytes.
  */
-int probe_part_mbr(const uint8_t *buf, size_t len, unsigned partno, struct probe_part *ret);
+int probe_part_mbr(const uint8_t *buf, size_t len, unsigned partno,
+		   struct probe_part *ret);
 int probe_part_gpt_header(const uint8_t *buf, size_t len, uint64_t *ret_entries_lba,
 			  uint32_t *ret_count, uint32_t *ret_entry_size);
 int probe_part_gpt_entry(const uint8_t *buf, size_t len, struct probe_part *ret);

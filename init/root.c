@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <string.h>
+#include <sys/mount.h>
 #include <unistd.h>
 
 #include "file.h"
@@ -15,15 +16,15 @@ static const struct {
 	const char *prefix;
 	enum root_kind kind;
 } prefixes[] = {
-	{ "UUID=", ROOT_UUID },
-	{ "LABEL=", ROOT_LABEL },
-	{ "PARTUUID=", ROOT_PARTUUID },
-	{ "PARTLABEL=", ROOT_PARTLABEL },
+	{"UUID=", ROOT_UUID},
+	{"LABEL=", ROOT_LABEL},
+	{"PARTUUID=", ROOT_PARTUUID},
+	{"PARTLABEL=", ROOT_PARTLABEL},
 	/* No udev here, so its symlinks are understood as what they stand for. */
-	{ "/dev/disk/by-uuid/", ROOT_UUID },
-	{ "/dev/disk/by-label/", ROOT_LABEL },
-	{ "/dev/disk/by-partuuid/", ROOT_PARTUUID },
-	{ "/dev/disk/by-partlabel/", ROOT_PARTLABEL },
+	{"/dev/disk/by-uuid/", ROOT_UUID},
+	{"/dev/disk/by-label/", ROOT_LABEL},
+	{"/dev/disk/by-partuuid/", ROOT_PARTUUID},
+	{"/dev/disk/by-partlabel/", ROOT_PARTLABEL},
 };
 
 static int parse_devnum(const char *text, struct root_spec *spec)
@@ -46,7 +47,7 @@ static int parse_devnum(const char *text, struct root_spec *spec)
 
 int root_spec_parse(const char *text, struct root_spec *ret)
 {
-	struct root_spec spec = { 0 };
+	struct root_spec spec = {0};
 
 	if (!text || !*text)
 		return -EINVAL;
@@ -152,12 +153,13 @@ static int probe_partition(const char *sysfs, const char *devdir, struct root_de
 		r = probe_part_mbr(probe_buf, 512, dev->partno, &dev->part);
 		goto out;
 	}
-	if (read_attr(sysfs, dev->parent, "queue/logical_block_size", attr, sizeof(attr)) ==
-		    0 &&
+	if (read_attr(sysfs, dev->parent, "queue/logical_block_size", attr,
+		      sizeof(attr)) == 0 &&
 	    str_to_uint(attr, &bs) == 0 && (bs < 512 || bs > 4096))
 		bs = 512;
 	n = file_pread_full(fd, probe_buf, bs, (off_t)bs);
-	r = n < 92 ? -ENOENT : probe_part_gpt_header(probe_buf, (size_t)n, &lba, &count, &esize);
+	r = n < 92 ? -ENOENT
+		   : probe_part_gpt_header(probe_buf, (size_t)n, &lba, &count, &esize);
 	if (r < 0)
 		goto out;
 	if (dev->partno > count || lba > (1ull << 40)) {
@@ -166,7 +168,8 @@ static int probe_partition(const char *sysfs, const char *devdir, struct root_de
 	}
 	n = file_pread_full(fd, probe_buf, esize,
 			    (off_t)(lba * bs + (uint64_t)(dev->partno - 1) * esize));
-	r = n < (ssize_t)esize ? -ENOENT : probe_part_gpt_entry(probe_buf, esize, &dev->part);
+	r = n < (ssize_t)esize ? -ENOENT
+			       : probe_part_gpt_entry(probe_buf, esize, &dev->part);
 out:
 	close(fd);
 	return r;
@@ -230,4 +233,57 @@ bool root_match(const struct root_spec *spec, const struct root_dev *dev)
 		return spec->major == dev->major && spec->minor == dev->minor;
 	}
 	return false;
+}
+
+static const struct {
+	const char *name;
+	unsigned long set, clear;
+} mount_flags[] = {
+	{"ro", MS_RDONLY, 0},
+	{"rw", 0, MS_RDONLY},
+	{"nosuid", MS_NOSUID, 0},
+	{"nodev", MS_NODEV, 0},
+	{"noexec", MS_NOEXEC, 0},
+	{"sync", MS_SYNCHRONOUS, 0},
+	{"dirsync", MS_DIRSYNC, 0},
+	{"noatime", MS_NOATIME, 0},
+	{"nodiratime", MS_NODIRATIME, 0},
+	{"relatime", MS_RELATIME, 0},
+	{"strictatime", MS_STRICTATIME, 0},
+	{"lazytime", MS_LAZYTIME, 0},
+};
+
+int root_mount_options(const char *rootflags, bool rw, unsigned long *ret_flags,
+		       char *data, size_t cap)
+{
+	unsigned long flags = rw ? 0 : MS_RDONLY;
+	char words[1024];
+	struct str s;
+	char *w;
+
+	str_init(&s, data, cap);
+	if (rootflags && str_copy(words, sizeof(words), rootflags) < 0)
+		return -E2BIG;
+	for (w = rootflags ? words : NULL; w;) {
+		char *comma = strchr(w, ',');
+		size_t i;
+
+		if (comma)
+			*comma = '\0';
+		for (i = 0; i < ARRAY_SIZE(mount_flags); i++)
+			if (strcmp(w, mount_flags[i].name) == 0)
+				break;
+		if (i < ARRAY_SIZE(mount_flags)) {
+			flags = (flags | mount_flags[i].set) & ~mount_flags[i].clear;
+		} else if (*w) {
+			if (s.len)
+				str_addc(&s, ',');
+			str_add(&s, w);
+		}
+		w = comma ? comma + 1 : NULL;
+	}
+	if (s.truncated)
+		return -E2BIG;
+	*ret_flags = flags;
+	return 0;
 }

@@ -4,6 +4,7 @@
 #define INIT_ROOT_H
 
 #include <stdbool.h>
+#include <stddef.h>
 
 #include "probe.h"
 
@@ -44,5 +45,12 @@ int root_spec_parse(const char *text, struct root_spec *ret);
 int root_dev_probe(const char *sysfs, const char *devdir, const char *name,
 		   struct root_dev *ret);
 bool root_match(const struct root_spec *spec, const struct root_dev *dev);
+/*
+ * rootflags= and ro/rw as mount(2) wants them: the generic words ("noatime", "ro")
+ * become MS_ flags, the rest is the filesystem's data string, comma-separated.
+ * -E2BIG when it does not fit.
+ */
+int root_mount_options(const char *rootflags, bool rw, unsigned long *ret_flags,
+		       char *data, size_t cap);
 
 #endif

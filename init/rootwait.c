@@ -57,9 +57,10 @@ static int consider(const struct rootwait *w, const char *name, struct root_dev 
 	if (root_dev_probe(w->sysfs, w->devdir, name, &dev) < 0)
 		return 0;
 	remember(&dev);
-	log_debug("block device '%s' (%u:%u) type '%s' uuid '%s' label '%s' partuuid '%s'",
-		  dev.name, dev.major, dev.minor, dev.fs.type, dev.fs.uuid, dev.fs.label,
-		  dev.part.uuid);
+	log_debug(
+		"block device '%s' (%u:%u) type '%s' uuid '%s' label '%s' partuuid '%s'",
+		dev.name, dev.major, dev.minor, dev.fs.type, dev.fs.uuid, dev.fs.label,
+		dev.part.uuid);
 	if (!root_match(w->spec, &dev))
 		return 0;
 	*ret = dev;
@@ -88,7 +89,7 @@ static int scan_one(int dirfd, const char *name, unsigned char type, void *ctx)
 static int scan_class_block(const struct rootwait *w, struct root_dev *ret)
 {
 	char path[256];
-	struct scan s = { w, ret, 0 };
+	struct scan s = {w, ret, 0};
 	struct str p;
 	int fd;
 
@@ -141,7 +142,7 @@ int rootwait_run(const struct rootwait *w, struct root_dev *ret)
 	if (scan_class_block(w, ret))
 		return 0;
 	for (;;) {
-		struct pollfd pfd = { .fd = w->uevent_fd, .events = POLLIN };
+		struct pollfd pfd = {.fd = w->uevent_fd, .events = POLLIN};
 		long left = -1;
 		int r;
 
@@ -187,12 +188,14 @@ void rootwait_log_seen(int level)
 	for (size_t i = 0; i < n_seen; i++) {
 		const struct root_dev *d = &seen[i];
 
-		log_msg(level, "  %s (%u:%u) type '%s' uuid '%s' label '%s'%s%s%s%s%s", d->name,
-			d->major, d->minor, d->has_fs ? d->fs.type : "unknown", d->fs.uuid,
-			d->fs.label, d->has_part ? " partuuid '" : "",
-			d->has_part ? d->part.uuid : "", d->has_part ? "' partlabel '" : "",
+		log_msg(level, "  %s (%u:%u) type '%s' uuid '%s' label '%s'%s%s%s%s%s",
+			d->name, d->major, d->minor, d->has_fs ? d->fs.type : "unknown",
+			d->fs.uuid, d->fs.label, d->has_part ? " partuuid '" : "",
+			d->has_part ? d->part.uuid : "",
+			d->has_part ? "' partlabel '" : "",
 			d->has_part ? d->part.label : "", d->has_part ? "'" : "");
 	}
 	if (seen_truncated)
-		log_msg(level, "  ... more devices than the %d remembered", ROOTWAIT_MAX_SEEN);
+		log_msg(level, "  ... more devices than the %d remembered",
+			ROOTWAIT_MAX_SEEN);
 }

@@ -81,7 +81,7 @@ void str_vaddf(struct str *s, const char *fmt, va_list ap)
 			str_addc(s, (char)va_arg(ap, int));
 			break;
 		case 'd':
-			d = lng >= 2 ? va_arg(ap, long long)
+			d = lng >= 2   ? va_arg(ap, long long)
 			    : lng == 1 ? va_arg(ap, long)
 				       : va_arg(ap, int);
 			if (d < 0) {
@@ -94,7 +94,7 @@ void str_vaddf(struct str *s, const char *fmt, va_list ap)
 			break;
 		case 'u':
 		case 'x':
-			u = lng >= 2 ? va_arg(ap, unsigned long long)
+			u = lng >= 2   ? va_arg(ap, unsigned long long)
 			    : lng == 1 ? va_arg(ap, unsigned long)
 				       : va_arg(ap, unsigned);
 			add_unsigned(s, u, *p == 'x' ? 16 : 10);
@@ -264,7 +264,7 @@ bool str_glob(const char *p, const char *t)
 				continue;
 			}
 		}
-backtrack:
+	backtrack:
 		/* Let the last '*' swallow one more character and retry from there. */
 		if (!star_p)
 			return false;

@@ -38,7 +38,8 @@ static int clean_entry(int dirfd, const char *name, unsigned char type, void *ct
 	if (st.st_dev != c->dev)
 		return 0;
 	if (S_ISDIR(st.st_mode)) {
-		int fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		int fd = openat(dirfd, name,
+				O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 
 		if (fd >= 0) {
 			r = switchroot_clean(fd, c->dev);
@@ -57,7 +58,7 @@ static int clean_entry(int dirfd, const char *name, unsigned char type, void *ct
 
 int switchroot_clean(int dirfd, dev_t dev)
 {
-	struct clean c = { dev, 0 };
+	struct clean c = {dev, 0};
 	int r;
 
 	r = dir_each(dirfd, clean_entry, &c);
@@ -82,14 +83,15 @@ static void move_api_mount(const char *newroot, const char *dir)
 		log_warning("cannot move '%s' to '%s': %s, detaching it", dir, target,
 			    log_errname(r));
 	} else {
-		log_warning("no directory '%s' in the new root, detaching '%s'", target, dir);
+		log_warning("no directory '%s' in the new root, detaching '%s'", target,
+			    dir);
 	}
 	(void)sys_umount(dir, MNT_DETACH);
 }
 
 int switchroot_run(const char *newroot, const char *init, char *const argv[])
 {
-	static const char *const api[] = { "/dev", "/proc", "/sys", "/run" };
+	static const char *const api[] = {"/dev", "/proc", "/sys", "/run"};
 	struct statfs sfs;
 	struct stat st;
 	int oldroot, r;

@@ -68,10 +68,10 @@ int sys_exec(const char *path, char *const argv[])
 
 int sys_run_shell(const char *busybox, const char *console)
 {
-	static char *const argv[] = { (char *)"sh", NULL };
-	static char *const envp[] = { (char *)"PATH=/usr/sbin:/usr/bin:/sbin:/bin",
-				      (char *)"PS1=(initramfs) # ", (char *)"HOME=/",
-				      (char *)"TERM=linux", NULL };
+	static char *const argv[] = {(char *)"sh", NULL};
+	static char *const envp[] = {(char *)"PATH=/usr/sbin:/usr/bin:/sbin:/bin",
+				     (char *)"PS1=(initramfs) # ", (char *)"HOME=/",
+				     (char *)"TERM=linux", NULL};
 	int status;
 	pid_t pid;
 
@@ -103,7 +103,7 @@ int sys_run_shell(const char *busybox, const char *console)
 
 int sys_uevent_open(void)
 {
-	struct sockaddr_nl_init addr = { .nl_family = AF_NETLINK, .nl_groups = 1 };
+	struct sockaddr_nl_init addr = {.nl_family = AF_NETLINK, .nl_groups = 1};
 	int size = 16 << 20;
 	int fd;
 

@@ -8,7 +8,7 @@
 
 int uevent_parse(const char *buf, size_t len, struct uevent *ret)
 {
-	struct uevent ev = { 0 };
+	struct uevent ev = {0};
 	const char *p = buf, *end = buf + len;
 	bool have_major = false, have_minor = false;
 

@@ -13,6 +13,8 @@ packages=(
 	e2fsprogs xfsprogs btrfs-progs fdisk dosfstools
 	apt dpkg ca-certificates
 	debootstrap
+	pacman-package-manager dkms systemd make gcc
+	clang libclang-rt-14-dev valgrind
 )
 
 missing=()

@@ -5,6 +5,20 @@
 TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 B=${B:-$TOP/build}
 MKINITRAMFS=${MKINITRAMFS:-$B/mkinitramfs}
+# MKINITRAMFS_WRAPPER="valgrind --error-exitcode=1 -q": every "$MKINITRAMFS" runs under it.
+if [ -n "${MKINITRAMFS_WRAPPER:-}" ] && [ -z "${MKINITRAMFS_WRAPPED:-}" ]; then
+	mkdir -p "$B/tmp"
+	_w=$(mktemp "$B/tmp/wrapper.XXXXXX")
+	_log=
+	case $MKINITRAMFS_WRAPPER in
+	valgrind*) # its reports go to files, checked by t_report: exit codes alone are ambiguous
+		_log=$_w.logs && mkdir -p "$_log" && chmod 777 "$_log"
+		_log="--log-file=$_log/%p.log" ;;
+	esac
+	printf '#!/bin/sh\nexec %s %s %q "$@"\n' "$MKINITRAMFS_WRAPPER" "$_log" "$MKINITRAMFS" >"$_w"
+	chmod 755 "$_w"
+	export MKINITRAMFS_WRAPPED=$_w MKINITRAMFS=$_w
+fi
 T_PASSED=0
 T_FAILED=0
 
@@ -48,9 +62,19 @@ t_tmpdir() {
 t_cleanup() {
 	[ -n "${T_TMP:-}" ] && rm -rf "$T_TMP"
 	t_report
+	[ -n "${MKINITRAMFS_WRAPPED:-}" ] && rm -rf "$MKINITRAMFS_WRAPPED" "$MKINITRAMFS_WRAPPED.logs"
 }
 
 t_report() {
+	if [ -z "${T_REPORTED:-}" ] && [ -d "${MKINITRAMFS_WRAPPED:-/nonexistent}.logs" ]; then
+		if find "$MKINITRAMFS_WRAPPED.logs" -type f -size +0 | grep -q .; then
+			t_fail "$MKINITRAMFS_WRAPPER reported errors"
+			find "$MKINITRAMFS_WRAPPED.logs" -type f -size +0 -exec cat {} + | head -n 40 |
+				sed 's/^/    | /'
+		else
+			t_pass "$MKINITRAMFS_WRAPPER reported no error"
+		fi
+	fi
 	if [ -z "${T_REPORTED:-}" ]; then
 		T_REPORTED=1
 		echo "RESULT $T_PASSED $T_FAILED"

@@ -144,7 +144,7 @@ hand_plan() {
 				names+=("$n")
 				paths+=("${p#"$KROOT"}")
 				f=-
-				[ "$n" = crc32c_intel ] && f=s
+				case $n in crc32c_intel | crct10dif_pclmul) f=s ;; esac
 				flags+=("$f")
 				deps+=("${closure:--}")
 				params+=("")
@@ -201,9 +201,10 @@ hand_image() {
 }
 
 # gen_image OUT COMP BUSYBOX(yes|no) SPEC...: the same request through the generator.
-# a:MOD[:PARAMS] -> MODULES; m:MOD -> MODULES_MATCH (see the report of issue 4).
+# a:MOD[:PARAMS] -> MODULES; m:MOD -> MODULES_MATCH; BUSYBOX=yes adds the shell hook.
 gen_image() {
 	local out=$1 comp=$2 bb=$3 conf spec kind mod par
+	local -a extra=()
 	shift 3
 	conf=$(mktemp "$BW/conf.XXXXXX")
 	{
@@ -219,15 +220,16 @@ gen_image() {
 			[ "$kind" = m ] && printf ' "%s"' "$mod"
 		done
 		printf ' )\n'
-		[ "$bb" = yes ] && printf 'BINARIES=(/bin/busybox)\n'
 		printf 'COMPRESSION=%s\n' "$comp"
 	} >"$conf"
 	local root=$KROOT
 	if [ "$bb" = yes ]; then
+		# The shell hook: busybox with its applet links, from a root that holds it.
 		t_busybox_root
 		root=$BBROOT
+		extra=(-A shell)
 	fi
-	"$MKINITRAMFS" -k "$KVER" -r "$root" -c "$conf" -g "$out" -z "$comp" \
+	"$MKINITRAMFS" -k "$KVER" -r "$root" -c "$conf" -g "$out" -z "$comp" "${extra[@]}" \
 		>"$out.gen.log" 2>&1 || {
 		echo "    | mkinitramfs failed:"
 		sed 's/^/    | /' "$out.gen.log" | tail -n 10

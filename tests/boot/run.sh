@@ -204,19 +204,38 @@ if want 8; then
 	fi
 fi
 
+if want 8; then
+	scenario 8c "the root appears but its filesystem's module is not in the image"
+	# shellcheck disable=SC2046
+	if boot_scenario s8c "zstd no ${VIRTIO[*]}" "root=/dev/vda" $(vdisk "$BW/plain.img"); then
+		t_grep "s8c: the mount error names the type and the errno" \
+			"cannot mount '/dev/vda' \(type 'ext4', flags ''\) on '/new_root': ENODEV" \
+			"$BW/s8c.log"
+		t_grep "s8c: and says what is missing" \
+			"the kernel does not know filesystem 'ext4': is its module in the image" \
+			"$BW/s8c.log"
+	fi
+fi
+
 if want 9; then
 	scenario 9 "rd.break opens a shell, boot continues after exit"
-	if img=$(image zstd yes "${VIRTIO[@]}" a:ext4); then
+	# nbd rides along as load-on-match: no device matches it, so it is in the image
+	# but not loaded, for busybox modprobe in the shell to load from the image's
+	# text modules.dep.
+	if img=$(image zstd yes "${VIRTIO[@]}" a:ext4 m:nbd); then
 		log=$BW/s9.log
 		qemu_interactive_start "$log" "$img" "root=/dev/vda rd.break" $(vdisk "$BW/plain.img")
 		if wait_log "$log" 'starting a shell' 60; then
 			sleep 1
 			qemu_send 'echo BREAK-$((40+2)) > /dev/kmsg'
 			wait_log "$log" 'BREAK-42' 20
+			qemu_send 'modprobe nbd nbds_max=5 && echo NBD-$(cat /sys/module/nbd/parameters/nbds_max) > /dev/kmsg'
+			wait_log "$log" 'NBD-[0-9]' 20
 			qemu_send 'exit'
 		fi
 		qemu_interactive_end "$log"
 		t_grep "s9: the shell ran before mounting root" 'BREAK-42' "$log"
+		t_grep "s9: busybox modprobe loads a module from the image" 'NBD-5' "$log"
 		boot_ok s9 "$log"
 	else
 		t_fail "s9: cannot make the initramfs"
@@ -235,16 +254,23 @@ if want 10; then
 fi
 
 if want 11; then
-	scenario 11 "rw, rootflags= and init= with arguments"
+	scenario 11 "rw, rootflags=, quiet; init= with arguments, rd.debug, root=MAJ:MIN"
+	# root=254:0: virtio-blk, the only driver here asking for a dynamic block major,
+	# gets the first one the kernel hands out.
 	# shellcheck disable=SC2046
-	if boot_scenario s11 "$EXT4_VIRTIO" "root=/dev/vda rw rootflags=noatime,commit=17" \
+	if boot_scenario s11 "$EXT4_VIRTIO" "root=/dev/vda rw rootflags=noatime,commit=17 quiet ignore_loglevel" \
 		$(vdisk "$BW/plain.img"); then
 		t_grep "s11: rw" '^ROOTINIT root=rw$' "$BW/s11.log"
+		t_grep "s11: quiet keeps warnings" "initramfs: optional module 'crc32c_intel'" "$BW/s11.log"
+		t_nogrep "s11: quiet drops the rest" "initramfs: (mounted|timing|switching)" "$BW/s11.log"
 		t_grep "s11: rootflags reached the mount" '^ROOTINIT mount=/dev/vda ext4 rw,noatime,.*commit=17' "$BW/s11.log"
 	fi
 	# shellcheck disable=SC2046
-	if boot_scenario s11b "$EXT4_VIRTIO" "root=/dev/vda init=/bin/alt-init -- hello world" \
+	if boot_scenario s11b "$EXT4_VIRTIO" "root=254:0 init=/bin/alt-init rd.debug loglevel=8 -- hello world" \
 		$(vdisk "$BW/plain.img"); then
+		t_grep "s11b: rd.debug logs each module load" "initramfs: loading module 'ext4' from" "$BW/s11b.log"
+		t_grep "s11b: rd.debug logs each device probed" "initramfs: block device 'vda'" "$BW/s11b.log"
+		t_grep "s11b: rd.debug logs the mount" "initramfs: mount '/dev/vda' type 'ext4' on '/new_root': ok" "$BW/s11b.log"
 		t_grep "s11b: init= ran" '^ROOTINIT argv\[0\]=/bin/alt-init$' "$BW/s11b.log"
 		t_grep "s11b: first argument forwarded" '^ROOTINIT argv\[1\]=hello$' "$BW/s11b.log"
 		t_grep "s11b: second argument forwarded" '^ROOTINIT argv\[2\]=world$' "$BW/s11b.log"
@@ -261,6 +287,8 @@ if want 12; then
 	if boot_scenario s12 "$GENERIC" "root=/dev/vda" $(vdisk "$BW/plain.img"); then
 		boot_ok s12 "$BW/s12.log"
 		t_grep "s12: virtio_blk loaded on match" '^ROOTINIT modules=.* virtio_blk( |$)' "$BW/s12.log"
+		t_grep "s12: the init says which device matched" \
+			"initramfs: module 'virtio_blk' loaded for device 'virtio:d00000002v" "$BW/s12.log"
 		t_nogrep "s12: no unmatched driver loaded" \
 			'^ROOTINIT modules=.* (nvme|ahci|megaraid_sas|mpt3sas|hpsa|aacraid|vmw_pvscsi|mptspi|xen_blkfront|sdhci_pci|uas)( |$)' \
 			"$BW/s12.log"
@@ -271,6 +299,8 @@ if want 12; then
 		-device nvme,serial=boot12,drive=nv0; then
 		boot_ok s12b "$BW/s12b.log"
 		t_grep "s12b: nvme loaded on match" '^ROOTINIT modules=.* nvme( |$)' "$BW/s12b.log"
+		t_grep "s12b: the init says which device matched" \
+			"initramfs: module 'nvme' loaded for device 'pci:v00001B36d00000010" "$BW/s12b.log"
 		t_nogrep "s12b: no unmatched driver loaded" \
 			'^ROOTINIT modules=.* (virtio_blk|virtio_scsi|ahci|megaraid_sas|mpt3sas|hpsa|aacraid|vmw_pvscsi|mptspi|xen_blkfront|sdhci_pci|uas)( |$)' \
 			"$BW/s12b.log"

@@ -1,0 +1,60 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Where mkinitramfs's own files are: installed, or next to a binary in a build tree. */
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "locate.h"
+#include "util.h"
+
+/* "<directory of this executable>/<rel>" when it exists with the wanted type. A build
+ * tree runs build/mkinitramfs; an installed one lives in a bin directory. */
+static int next_to_self(const char *rel, mode_t type, char **ret)
+{
+	char self[PATH_MAX];
+	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	struct stat st;
+
+	if (n <= 0)
+		return -ENOENT;
+	self[n] = '\0';
+	char *slash = strrchr(self, '/');
+	if (!slash || (size_t)(slash - self) + strlen(rel) + 2 > sizeof(self))
+		return -ENOENT;
+	slash[1] = '\0';
+	if (strstr(self, "/bin/") && type == S_IFREG)
+		return -ENOENT; /* never take a system's /usr/bin/init for ours */
+	strcat(self, rel);
+	if (stat(self, &st) < 0 || (st.st_mode & S_IFMT) != type)
+		return -ENOENT;
+	*ret = realpath(self, NULL);
+	return *ret ? 0 : -ENOMEM;
+}
+
+static int dup_result(const char *s, char **ret)
+{
+	*ret = strdup(s);
+	return *ret ? 0 : -ENOMEM;
+}
+
+int locate_init(char **ret)
+{
+	const char *env = getenv("MKINITRAMFS_INIT");
+
+	if (env && *env)
+		return dup_result(env, ret);
+	if (next_to_self("init", S_IFREG, ret) == 0)
+		return 0;
+	if (access(MKINITRAMFS_LIBDIR "/init", R_OK) == 0)
+		return dup_result(MKINITRAMFS_LIBDIR "/init", ret);
+	return -ENOENT;
+}
+
+int locate_hooks_dir(char **ret)
+{
+	if (access(MKINITRAMFS_LIBDIR "/hooks", F_OK) != 0 &&
+	    next_to_self("../hooks/build", S_IFDIR, ret) == 0)
+		return 0;
+	return dup_result(MKINITRAMFS_LIBDIR "/hooks", ret);
+}

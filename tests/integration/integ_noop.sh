@@ -1,0 +1,128 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+# Never rebuild for nothing, never lose the old image: the inputs record next to an
+# image makes a rebuild with unchanged inputs a timed no-op; every kind of changed input
+# (a module file, a module parameter, compression, SOURCE_DATE_EPOCH, the image itself,
+# the record) rebuilds; --force rebuilds; a full disk keeps the old image.
+set -uo pipefail
+. "$(dirname "$0")/../lib.sh"
+t_tmpdir
+t_fixture
+W=$T_TMP
+# A private view of the module tree (symbolic links: hard links would change the
+# fixture files' ctimes), to change modules without touching the fixture.
+R=$W/root
+mkdir -p "$R/lib/modules"
+cp -as "$KROOT/lib/modules/$KVER" "$R/lib/modules/"
+NBD=$(modinfo -b "$R" -k "$KVER" -n nbd)
+cp --remove-destination "$NBD" "$NBD.tmp" && mv "$NBD.tmp" "$NBD"
+cat >"$W/c.conf" <<'CONF'
+MODULES=(virtio_pci virtio_blk ext4 "nbd nbds_max=8")
+CONF
+IMG=$W/out/initrd.img
+mkdir -p "$W/out"
+mk() { "${MK:-$MKINITRAMFS}" -k "$KVER" -r "$R" -c "$W/c.conf" -g "$IMG" "$@" >"$W/log" 2>&1; }
+ident() { stat -c '%i %s %Y' "$IMG"; }
+ms() { echo $((($(date +%s%N) - $1) / 1000000)); }
+
+mk
+t_check "first build writes the image" test -s "$IMG"
+t_check "and its inputs record" test -s "$IMG.inputs"
+t_grep "record: format line" '^mkinitramfs-inputs 1$' "$IMG.inputs"
+t_grep "record: the image's size and CRC-64" "^image $(stat -c %s "$IMG") [0-9a-f]{16}$" "$IMG.inputs"
+t_grep "record: the kernel" "^kernel $KVER$" "$IMG.inputs"
+t_grep "record: a module with its file identity" \
+	"^main lib/modules/$KVER/.*/nbd\.ko [0-7]+ file $NBD [0-9]+ [0-9.]+ [0-9.]+ [0-9]+ [0-9]+$" \
+	"$IMG.inputs"
+t_grep "record: generated data (the plan) with its CRC-64" '^main [^ ]*plan [0-7]+ data [0-9]+ [0-9a-f]{16}$' \
+	"$IMG.inputs"
+
+before=$(ident)
+mk
+t_grep "unchanged inputs: skipped, and said so" "'$IMG' is up to date" "$W/log"
+t_check "unchanged inputs: image untouched" test "$(ident)" = "$before"
+mk -f
+t_grep "--force rebuilds" "wrote '$IMG'" "$W/log"
+
+rebuilds() {
+	local what=$1
+	shift
+	mk "$@"
+	t_grep "$what: rebuilt" "wrote '$IMG'" "$W/log"
+	mk "$@"
+	t_grep "$what: then up to date again" "is up to date" "$W/log"
+}
+touch "$NBD"
+rebuilds "a module's mtime changed"
+cp -p "$NBD" "$NBD.new" && mv "$NBD.new" "$NBD"
+rebuilds "a module replaced by a copy with the same mtime"
+chmod 600 "$NBD" && chmod 644 "$NBD"
+rebuilds "a module's ctime changed (mtime restored)"
+sed -i 's/nbds_max=8/nbds_max=9/' "$W/c.conf"
+rebuilds "a module parameter changed"
+rebuilds "another compression" -z gzip
+SOURCE_DATE_EPOCH=1700000000 rebuilds "SOURCE_DATE_EPOCH changed"
+cp "$MKINITRAMFS" "$W/mkinitramfs-copy"
+MK=$W/mkinitramfs-copy MKINITRAMFS_INIT=$B/init MKINITRAMFS_HOOKS_DIR=$TOP/hooks/build rebuilds "another mkinitramfs binary"
+mk >/dev/null
+printf 'x' | dd of="$IMG" bs=1 seek=100 conv=notrunc status=none
+rebuilds "the image corrupted"
+truncate -s -1 "$IMG"
+rebuilds "the image truncated"
+rm "$IMG"
+rebuilds "the image deleted"
+rm "$IMG.inputs"
+rebuilds "the record deleted"
+sed -i 's/^kernel /kernel x/' "$IMG.inputs"
+rebuilds "the record altered"
+echo 'MODULES+=(no_such_module)' >>"$W/c.conf"
+cp "$IMG" "$W/img.saved"
+mk
+t_check "a failing build exits non-zero" test $? -ne 0
+t_check "and keeps the image byte for byte" cmp -s "$W/img.saved" "$IMG"
+sed -i '$d' "$W/c.conf"
+mk
+t_grep "the inputs record survived the failure: still up to date" "is up to date" "$W/log"
+
+# ---- timing: a generic image (block + filesystems hooks), real build vs no-op ----------
+G=$W/out/generic.img
+gen() { "$MKINITRAMFS" -q -k "$KVER" -r "$KROOT" -c "$TOP/mkinitramfs.conf" -S autodetect -g "$G" "$@"; }
+t0=$(date +%s%N)
+gen -f
+build_ms=$(ms "$t0")
+t0=$(date +%s%N)
+gen
+noop_ms=$(ms "$t0")
+t0=$(date +%s%N)
+gen
+noop2_ms=$(ms "$t0")
+echo "# generic image $(($(stat -c %s "$G") / 1024)) KiB, $(grep -c '^main ' "$G.inputs") entries:" \
+	"real build ${build_ms} ms, no-op ${noop_ms} ms and ${noop2_ms} ms"
+t_check "a no-op is at least twice as fast as a build (${noop_ms} vs ${build_ms} ms)" \
+	test $((noop_ms * 2)) -lt "$build_ms"
+
+# ---- a full disk: the old image stays ---------------------------------------------------
+# A private mount namespace: the small tmpfs goes away with it, whatever happens.
+unshare -m bash -s "$MKINITRAMFS" "$KVER" "$KROOT" "$W" >"$W/enospc.log" 2>&1 <<'SH'
+set -u
+mk=$1 kver=$2 kroot=$3 w=$4
+mkdir -p "$w/small" && mount -t tmpfs -o size=1200k tmpfs "$w/small" || exit 3
+echo 'MODULES=(virtio_blk)' >"$w/small.conf"
+"$mk" -k "$kver" -r "$kroot" -c "$w/small.conf" -g "$w/small/i.img" || exit 4
+cp "$w/small/i.img" "$w/small.saved"
+echo 'MODULES=(virtio_blk ext4 xfs btrfs)' >"$w/small.conf"
+"$mk" -k "$kver" -r "$kroot" -c "$w/small.conf" -g "$w/small/i.img"
+echo "exit $?"
+cmp "$w/small.saved" "$w/small/i.img" && echo "old image kept"
+ls -a "$w/small" | grep -v '^\.\.\?$' | tr '\n' ' '; echo
+SH
+rc=$?
+sed 's/^/    | /' "$W/enospc.log"
+if [ $rc -eq 3 ]; then
+	t_fail "full disk: cannot mount a tmpfs here (needs root and a mount namespace)"
+else
+	t_grep "full disk: the build fails" '^exit 1$' "$W/enospc.log"
+	t_grep "full disk: the reason is given" 'No space left on device' "$W/enospc.log"
+	t_grep "full disk: the old image is kept byte for byte" '^old image kept$' "$W/enospc.log"
+	t_grep "full disk: no temporary file left" '^i\.img i\.img\.inputs $' "$W/enospc.log"
+fi

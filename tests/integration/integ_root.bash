@@ -1,0 +1,57 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
+# A throwaway system root to chroot into (pacman runs its hooks chrooted; Debian's kernel
+# hooks run on the installed system): merged /usr, busybox for the shell tools, kmod for
+# depmod, and mkinitramfs installed with `make install DESTDIR=`, with the shared
+# libraries of the programs copied in. Source after tests/lib.sh. (Not a test: .bash.)
+
+# root_copy_elf ROOT PROGRAM: the program and every library ldd names.
+root_copy_elf() {
+	local root=$1 prog=$2 lib
+	mkdir -p "$root$(dirname "$prog")"
+	cp -L "$prog" "$root$prog"
+	for lib in $(ldd "$prog" | awk '/=> \// { print $3 } /^[[:space:]]*\/[^ ]*ld-linux/ { print $1 }'); do
+		[ -e "$root$lib" ] && continue
+		mkdir -p "$root$(dirname "$lib")"
+		cp -L "$lib" "$root$lib"
+	done
+}
+
+# root_make ROOT: the root, with mkinitramfs installed in it.
+root_make() {
+	local root=$1
+	mkdir -p "$root"/usr/{bin,lib,lib64} "$root"/{etc,boot,var/lib,tmp,dev,run}
+	ln -s usr/bin "$root/bin"
+	ln -s usr/bin "$root/sbin"
+	ln -s bin "$root/usr/sbin"
+	ln -s usr/lib "$root/lib"
+	ln -s usr/lib64 "$root/lib64"
+	cp /bin/busybox "$root/usr/bin/busybox"
+	chroot "$root" /usr/bin/busybox --install -s /usr/bin || return 1
+	root_copy_elf "$root" /usr/bin/kmod
+	ln -sf kmod "$root/usr/bin/depmod"
+	ln -sf kmod "$root/usr/bin/modprobe"
+	make -C "$TOP" --no-print-directory -s install DESTDIR="$root" >/dev/null || return 1
+	root_copy_elf_from "$root" "$root/usr/bin/mkinitramfs"
+}
+
+# The installed binary's libraries (its own path is inside the root already).
+root_copy_elf_from() {
+	local root=$1 prog=$2 lib
+	for lib in $(ldd "$prog" | awk '/=> \// { print $3 } /^[[:space:]]*\/[^ ]*ld-linux/ { print $1 }'); do
+		[ -e "$root$lib" ] && continue
+		mkdir -p "$root$(dirname "$lib")"
+		cp -L "$lib" "$root$lib"
+	done
+}
+
+# root_modules ROOT KROOT KVER DEST MODULE...: copy the modules (with their dependency
+# closure) of the fixture kernel under ROOT/DEST, keeping their relative paths.
+root_modules() {
+	local root=$1 kroot=$2 kver=$3 dest=$4 p m
+	shift 4
+	for p in $(for m in "$@"; do modprobe -d "$kroot" -S "$kver" --show-depends "$m"; done |
+		awk '/^insmod/ { print $2 }' | sort -u); do
+		mkdir -p "$root/$dest/$(dirname "${p#"$kroot/lib/modules/$kver/"}")"
+		cp "$p" "$root/$dest/${p#"$kroot/lib/modules/$kver/"}"
+	done
+}

@@ -1,0 +1,126 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* Fake system calls for the init's unit tests: record, and fail on request. */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "fake_sys.h"
+#include "sys.h"
+
+char fake_sys_calls[FAKE_SYS_MAX_CALLS][512];
+size_t fake_sys_n_calls;
+
+static struct {
+	char needle[256];
+	int err;
+} fails[16];
+static size_t n_fails;
+
+static struct {
+	char target[256];
+	int err;
+} mount_fails[8];
+static size_t n_mount_fails;
+
+void fake_sys_reset(void)
+{
+	fake_sys_n_calls = 0;
+	n_fails = 0;
+	n_mount_fails = 0;
+}
+
+void fake_sys_fail_module(const char *needle, int err)
+{
+	snprintf(fails[n_fails].needle, sizeof(fails[n_fails].needle), "%s", needle);
+	fails[n_fails++].err = err;
+}
+
+void fake_sys_fail_mount(const char *target, int err)
+{
+	snprintf(mount_fails[n_mount_fails].target, sizeof(mount_fails[0].target), "%s", target);
+	mount_fails[n_mount_fails++].err = err;
+}
+
+int fake_sys_find(const char *prefix)
+{
+	for (size_t i = 0; i < fake_sys_n_calls; i++)
+		if (strncmp(fake_sys_calls[i], prefix, strlen(prefix)) == 0)
+			return (int)i;
+	return -1;
+}
+
+static void record(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void record(const char *fmt, ...)
+{
+	va_list ap;
+
+	if (fake_sys_n_calls >= FAKE_SYS_MAX_CALLS)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(fake_sys_calls[fake_sys_n_calls++], sizeof(fake_sys_calls[0]), fmt, ap);
+	va_end(ap);
+}
+
+int sys_mount(const char *src, const char *target, const char *type, unsigned long flags,
+	      const char *data)
+{
+	record("mount %s %s %s 0x%lx", src, target, type ? type : "-", flags);
+	(void)data;
+	for (size_t i = 0; i < n_mount_fails; i++)
+		if (strcmp(mount_fails[i].target, target) == 0)
+			return -mount_fails[i].err;
+	return 0;
+}
+
+int sys_umount(const char *target, int flags)
+{
+	record("umount %s %d", target, flags);
+	return 0;
+}
+
+int sys_finit_module(const char *path, const char *params)
+{
+	record("finit_module %s %s", path, params);
+	for (size_t i = 0; i < n_fails; i++)
+		if (strstr(path, fails[i].needle))
+			return -fails[i].err;
+	return 0;
+}
+
+int sys_chroot(const char *path)
+{
+	record("chroot %s", path);
+	return 0;
+}
+
+int sys_mknod(const char *path, mode_t mode, dev_t dev)
+{
+	(void)mode;
+	(void)dev;
+	record("mknod %s", path);
+	return 0;
+}
+
+int sys_exec(const char *path, char *const argv[])
+{
+	(void)argv;
+	record("exec %s", path);
+	return -ENOEXEC;
+}
+
+int sys_run_shell(const char *busybox, const char *console)
+{
+	record("shell %s %s", busybox, console);
+	return 0;
+}
+
+int sys_uevent_open(void)
+{
+	return -EPERM;
+}
+
+int sys_poweroff(void)
+{
+	return -EPERM;
+}

@@ -1,0 +1,22 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* A recording stand-in for init/sys.c, so the init's logic runs on the host. */
+#ifndef FAKE_SYS_H
+#define FAKE_SYS_H
+
+#include <stddef.h>
+
+#define FAKE_SYS_MAX_CALLS 256
+
+/* Every call, as one line: "finit_module /path params", "mount src target type 0x.." */
+extern char fake_sys_calls[FAKE_SYS_MAX_CALLS][512];
+extern size_t fake_sys_n_calls;
+
+void fake_sys_reset(void);
+/* Make finit_module of a path containing `needle` fail with -err (err > 0). */
+void fake_sys_fail_module(const char *needle, int err);
+/* Make mount onto `target` fail with -err. */
+void fake_sys_fail_mount(const char *target, int err);
+/* The index of the first call starting with prefix, or -1. */
+int fake_sys_find(const char *prefix);
+
+#endif

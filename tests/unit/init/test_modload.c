@@ -1,0 +1,128 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* Tests for init/modload.c against the fake sys: order, params, failures, matching. */
+#include <criterion/criterion.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "fake_sys.h"
+#include "log.h"
+#include "modload.h"
+
+static struct plan plan;
+static struct cmdline cmd;
+static char buf[8192];
+static int logpipe[2];
+static char logs[16384];
+
+static const char plan_text[] =
+	"mkinitramfs-plan\t1\n"
+	"M\tcrc32c_intel\t/m/crc32c-intel.ko\tas\t-\t\n" /* 0 */
+	"M\tcrc32c_generic\t/m/crc32c_generic.ko\tas\t-\t\n" /* 1 */
+	"M\text4\t/m/ext4.ko\ta\t0,1\t\n" /* 2 */
+	"M\tnbd\t/m/nbd.ko\ta\t-\tnbds_max=1024\n" /* 3 */
+	"M\tvirtio\t/m/virtio.ko\t-\t-\t\n" /* 4 */
+	"M\tvirtio_blk\t/m/virtio_blk.ko\tm\t4\t\n" /* 5 */
+	"M\tnvme\t/m/nvme.ko\tm\t-\t\n" /* 6 */
+	"M\tbroken\t/m/broken.ko\ta\t-\t\n" /* 7 */
+	"A\tvirtio:d00000002v*\t5\n"
+	"A\tpci:v*d*sv*sd*bc01sc08i02*\t6\n";
+
+static void setup(const char *cmdline)
+{
+	size_t len = strlen(plan_text);
+
+	fake_sys_reset();
+	memcpy(buf, plan_text, len + 1);
+	cr_assert_eq(plan_parse(&plan, buf, len), 0);
+	cmdline_parse(&cmd, cmdline);
+	modload_init(&plan, &cmd);
+	cr_assert_eq(pipe2(logpipe, O_NONBLOCK), 0);
+	log_set_fd(logpipe[1], NULL);
+	log_set_level(LOG_DEBUG);
+}
+
+static const char *read_logs(void)
+{
+	ssize_t n = read(logpipe[0], logs, sizeof(logs) - 1);
+
+	logs[n > 0 ? n : 0] = '\0';
+	return logs;
+}
+
+Test(modload, always_in_order_with_params_and_failures)
+{
+	setup("nbd.nbds_max=7 modprobe.blacklist=crc32c_generic");
+	fake_sys_fail_module("crc32c-intel", ENODEV);
+	fake_sys_fail_module("nbd", EEXIST);
+	fake_sys_fail_module("broken", ENOENT);
+	cr_assert_eq(modload_always(), -ENOENT);
+	cr_assert_eq(fake_sys_n_calls, 4);
+	cr_assert_str_eq(fake_sys_calls[0], "finit_module /m/crc32c-intel.ko ");
+	cr_assert_str_eq(fake_sys_calls[1], "finit_module /m/ext4.ko ");
+	cr_assert_str_eq(fake_sys_calls[2], "finit_module /m/nbd.ko nbds_max=1024 nbds_max=7");
+	cr_assert_str_eq(fake_sys_calls[3], "finit_module /m/broken.ko ");
+	cr_assert_eq(plan.modules[3].state, PLAN_LOADED, "EEXIST is success");
+	cr_assert_eq(plan.modules[1].state, PLAN_SKIPPED);
+	cr_assert_eq(modload_stats()->loaded, 2);
+	cr_assert_eq(modload_stats()->failed_optional, 1);
+	cr_assert_eq(modload_stats()->failed_required, 1);
+	cr_assert_eq(modload_stats()->skipped, 1);
+	modload_log_failures(LOG_ERR);
+	read_logs();
+	cr_assert(strstr(logs, "<4>initramfs: optional module 'crc32c_intel' failed to load: "
+			       "ENODEV, ignoring\n"),
+		  "%s", logs);
+	cr_assert(strstr(logs, "<3>initramfs: module 'broken' failed to load from "
+			       "'/m/broken.ko': ENOENT\n"),
+		  "%s", logs);
+	cr_assert(strstr(logs, "blacklisted"), "%s", logs);
+	cr_assert(strstr(logs, "modules that failed to load: crc32c_intel (ENODEV), broken "
+			       "(ENOENT)"),
+		  "%s", logs);
+	/* Loading again does nothing: each module is tried once. */
+	fake_sys_reset();
+	modload_always();
+	cr_assert_eq(fake_sys_n_calls, 0);
+}
+
+Test(modload, match_loads_deps_first_and_only_matches)
+{
+	setup("");
+	cr_assert(modload_has_match());
+	cr_assert_eq(modload_match("platform:serial8250"), 0);
+	cr_assert_eq(fake_sys_n_calls, 0);
+	cr_assert_eq(modload_match("virtio:d00000002v00001AF4"), 1);
+	cr_assert_eq(fake_sys_n_calls, 2);
+	cr_assert_str_eq(fake_sys_calls[0], "finit_module /m/virtio.ko ");
+	cr_assert_str_eq(fake_sys_calls[1], "finit_module /m/virtio_blk.ko ");
+	cr_assert_eq(modload_match("virtio:d00000002v00001AF4"), 0, "already loaded");
+	cr_assert_eq(modload_match("pci:v00001B36d00000010sv00001AF4sd00001100bc01sc08i02"), 1);
+	cr_assert_str_eq(fake_sys_calls[2], "finit_module /m/nvme.ko ");
+	cr_assert_eq(fake_sys_find("finit_module /m/ext4.ko"), -1);
+}
+
+Test(modload, params_too_long_is_an_error)
+{
+	static char long_cmdline[CMDLINE_MAX];
+	char params[64];
+
+	setup("");
+	memcpy(long_cmdline, "nbd.x=", 6);
+	memset(long_cmdline + 6, 'y', 100);
+	cmdline_parse(&cmd, long_cmdline);
+	cr_assert_eq(modload_params(3, params, sizeof(params)), -E2BIG);
+}
+
+Test(modload, quiet_keeps_warnings_only)
+{
+	setup("");
+	log_set_level(LOG_WARNING);
+	fake_sys_fail_module("crc32c-intel", ENODEV);
+	modload_always();
+	read_logs();
+	cr_assert(strstr(logs, "<4>initramfs: optional module"), "%s", logs);
+	cr_assert_null(strstr(logs, "<7>"), "%s", logs);
+	cr_assert_null(strstr(logs, "<6>"), "%s", logs);
+}

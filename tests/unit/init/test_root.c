@@ -1,0 +1,143 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* Tests for init/root.c: root= specs, a sysfs-and-/dev tree made of files, matching. */
+#include <criterion/criterion.h>
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mount.h>
+
+#include "root.h"
+#include "testutil.h"
+
+Test(root, spec_parse)
+{
+	struct root_spec s;
+
+	cr_assert_eq(root_spec_parse("/dev/vda", &s), 0);
+	cr_assert_eq(s.kind, ROOT_PATH);
+	cr_assert_str_eq(s.value, "vda");
+	cr_assert_eq(root_spec_parse("nvme0n1p2", &s), 0);
+	cr_assert_str_eq(s.value, "nvme0n1p2");
+	cr_assert_eq(root_spec_parse("UUID=abc", &s), 0);
+	cr_assert_eq(s.kind, ROOT_UUID);
+	cr_assert_str_eq(s.value, "abc");
+	cr_assert_eq(root_spec_parse("LABEL=my root", &s), 0);
+	cr_assert_eq(s.kind, ROOT_LABEL);
+	cr_assert_eq(root_spec_parse("PARTUUID=1234abcd-01", &s), 0);
+	cr_assert_eq(s.kind, ROOT_PARTUUID);
+	cr_assert_eq(root_spec_parse("PARTLABEL=x", &s), 0);
+	cr_assert_eq(s.kind, ROOT_PARTLABEL);
+	cr_assert_eq(root_spec_parse("/dev/disk/by-uuid/abc", &s), 0);
+	cr_assert_eq(s.kind, ROOT_UUID);
+	cr_assert_str_eq(s.value, "abc");
+	cr_assert_eq(root_spec_parse("/dev/disk/by-partlabel/p", &s), 0);
+	cr_assert_eq(s.kind, ROOT_PARTLABEL);
+	cr_assert_eq(root_spec_parse("254:1", &s), 0);
+	cr_assert_eq(s.kind, ROOT_DEVNUM);
+	cr_assert_eq(s.major, 254);
+	cr_assert_eq(s.minor, 1);
+	cr_assert_eq(root_spec_parse("", &s), -EINVAL);
+	cr_assert_eq(root_spec_parse("UUID=", &s), -EINVAL);
+	cr_assert_eq(root_spec_parse("8:x", &s), -EINVAL);
+	cr_assert_eq(root_spec_parse("/dev/mapper/vg-root", &s), -EINVAL);
+}
+
+/*
+ * A fake machine: sysfs as the kernel lays it out (class/block symlinks into devices/),
+ * and /dev/vda, /dev/vda1 as image files: a GPT disk with an ext4 partition.
+ */
+static char *make_tree(void)
+{
+	char *t = tu_tmpdir();
+
+	cr_assert_eq(tu_sh("cd '%s' && set -e\n"
+			   "d=sys/devices/pci0000:00/0000:00:04.0/virtio1/block/vda\n"
+			   "mkdir -p $d/vda1 $d/queue sys/class/block dev\n"
+			   "echo 254:0 > $d/dev; echo 254:1 > $d/vda1/dev; echo 1 > $d/vda1/partition\n"
+			   "echo 512 > $d/queue/logical_block_size\n"
+			   "ln -s ../../devices/pci0000:00/0000:00:04.0/virtio1/block/vda sys/class/block/vda\n"
+			   "ln -s ../../devices/pci0000:00/0000:00:04.0/virtio1/block/vda/vda1 sys/class/block/vda1\n"
+			   "mkfs.ext4 -q -F -L rootlabel -U 3f1c2a6e-8d5b-4c1e-9a7f-0b2d4e6f8a10 dev/vda1 4M\n"
+			   "truncate -s 6M dev/vda\n"
+			   "printf 'label: gpt\\nstart=2048, size=8192, type=linux, "
+			   "uuid=6A3B9C1D-2E4F-4A5B-8C7D-9E0F1A2B3C4D, name=\"the root\"\\n' | "
+			   "sfdisk -q dev/vda\n"
+			   "dd if=dev/vda1 of=dev/vda bs=1M seek=1 conv=notrunc status=none\n",
+			   t),
+		     0);
+	return t;
+}
+
+static void spec_matches(const char *text, const struct root_dev *dev, bool want)
+{
+	struct root_spec s;
+
+	cr_assert_eq(root_spec_parse(text, &s), 0);
+	cr_assert_eq(root_match(&s, dev), want, "'%s' on '%s' should be %d", text, dev->name,
+		     want);
+}
+
+Test(root, probe_and_match)
+{
+	char *t = make_tree();
+	char sys[512], dev[512];
+	struct root_dev disk, part;
+
+	snprintf(sys, sizeof(sys), "%s/sys", t);
+	snprintf(dev, sizeof(dev), "%s/dev", t);
+	cr_assert_eq(root_dev_probe(sys, dev, "vda1", &part), 0);
+	cr_assert_eq(part.major, 254);
+	cr_assert_eq(part.minor, 1);
+	cr_assert_eq(part.partno, 1);
+	cr_assert_str_eq(part.parent, "vda");
+	cr_assert(part.has_fs);
+	cr_assert(part.has_part);
+	cr_assert_str_eq(part.fs.type, "ext4");
+	cr_assert_str_eq(part.fs.label, "rootlabel");
+	cr_assert_str_eq(part.part.uuid, "6a3b9c1d-2e4f-4a5b-8c7d-9e0f1a2b3c4d");
+	cr_assert_str_eq(part.part.label, "the root");
+	cr_assert_eq(root_dev_probe(sys, dev, "vda", &disk), 0);
+	cr_assert_eq(disk.partno, 0);
+	cr_assert(!disk.has_part);
+	cr_assert(!disk.has_fs, "a GPT disk is not a filesystem");
+
+	spec_matches("/dev/vda1", &part, true);
+	spec_matches("/dev/vda", &part, false);
+	spec_matches("UUID=3F1C2A6E-8D5B-4C1E-9A7F-0B2D4E6F8A10", &part, true);
+	spec_matches("UUID=3f1c2a6e-8d5b-4c1e-9a7f-0b2d4e6f8a11", &part, false);
+	spec_matches("LABEL=rootlabel", &part, true);
+	spec_matches("LABEL=ROOTLABEL", &part, false);
+	spec_matches("PARTUUID=6a3b9c1d-2e4f-4a5b-8c7d-9e0f1a2b3c4d", &part, true);
+	spec_matches("PARTUUID=6a3b9c1d-2e4f-4a5b-8c7d-9e0f1a2b3c4d", &disk, false);
+	spec_matches("PARTLABEL=the root", &part, true);
+	spec_matches("254:1", &part, true);
+	spec_matches("254:0", &part, false);
+	spec_matches("254:0", &disk, true);
+
+	/* A device sysfs does not know is an error, not a guess. */
+	cr_assert_eq(root_dev_probe(sys, dev, "vdb", &disk), -ENOENT);
+	tu_rmtree(t);
+}
+
+Test(root, mount_options)
+{
+	unsigned long flags;
+	char data[64];
+
+	cr_assert_eq(root_mount_options(NULL, false, &flags, data, sizeof(data)), 0);
+	cr_assert_eq(flags, MS_RDONLY);
+	cr_assert_str_eq(data, "");
+	cr_assert_eq(root_mount_options("noatime,commit=17,,nodev,data=journal", true, &flags,
+					 data, sizeof(data)),
+		     0);
+	cr_assert_eq(flags, MS_NOATIME | MS_NODEV);
+	cr_assert_str_eq(data, "commit=17,data=journal");
+	/* rootflags=rw beats the default ro; a later "ro" wins again. */
+	cr_assert_eq(root_mount_options("rw", false, &flags, data, sizeof(data)), 0);
+	cr_assert_eq(flags, 0);
+	cr_assert_eq(root_mount_options("rw,ro", false, &flags, data, sizeof(data)), 0);
+	cr_assert_eq(flags, MS_RDONLY);
+	cr_assert_eq(root_mount_options("subvol=a-very-long-subvolume-name,compress=zstd:3", false,
+					&flags, data, 16),
+		     -E2BIG);
+}

@@ -1,0 +1,167 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* Tests for init/rootwait.c: devices that are there, that come by uevent, that never do. */
+#include <criterion/criterion.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "fake_sys.h"
+#include "log.h"
+#include "modload.h"
+#include "rootwait.h"
+#include "testutil.h"
+
+#define UUID "3f1c2a6e-8d5b-4c1e-9a7f-0b2d4e6f8a10"
+
+static char sys[512], dev[512];
+static struct plan plan;
+static struct cmdline cmd;
+static char plan_buf[1024];
+
+static char *setup(void)
+{
+	static const char text[] = "mkinitramfs-plan\t1\n"
+				   "M\tvirtio_blk\t/m/virtio_blk.ko\tm\t-\t\n"
+				   "A\tvirtio:d00000002v*\t0\n";
+	char *t = tu_tmpdir();
+
+	snprintf(sys, sizeof(sys), "%s/sys", t);
+	snprintf(dev, sizeof(dev), "%s/dev", t);
+	cr_assert_eq(tu_sh("mkdir -p '%s/class/block' '%s'", sys, dev), 0);
+	memcpy(plan_buf, text, sizeof(text));
+	cr_assert_eq(plan_parse(&plan, plan_buf, sizeof(text) - 1), 0);
+	cmdline_parse(&cmd, "");
+	fake_sys_reset();
+	modload_init(&plan, &cmd);
+	return t;
+}
+
+/* A block device as the kernel would show it: sysfs entries and a /dev node. */
+static void add_disk(const char *t, const char *name, const char *devnum, const char *mkfs)
+{
+	cr_assert_eq(tu_sh("cd '%s' && set -e\n"
+			   "d=sys/devices/virtual/block/%s; mkdir -p $d\n"
+			   "echo %s > $d/dev\n"
+			   "%s dev/%s.new 4M >/dev/null && mv dev/%s.new dev/%s\n"
+			   "ln -s ../../devices/virtual/block/%s sys/class/block/%s\n",
+			   t, name, devnum, mkfs, name, name, name, name, name),
+		     0);
+}
+
+static void send_event(int fd, const char *const *parts)
+{
+	char msg[1024];
+	size_t n = 0;
+
+	for (; *parts; parts++) {
+		size_t l = strlen(*parts) + 1;
+
+		memcpy(msg + n, *parts, l);
+		n += l;
+	}
+	cr_assert_eq(send(fd, msg, n, 0), (ssize_t)n);
+}
+
+static long now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+Test(rootwait, present_at_start)
+{
+	char *t = setup();
+	struct root_spec spec;
+	struct root_dev found;
+	struct rootwait w = { &spec, sys, dev, -1, 0, false };
+
+	add_disk(t, "vdb", "254:16", "mkfs.ext4 -q -F -U " UUID);
+	cr_assert_eq(root_spec_parse("UUID=" UUID, &spec), 0);
+	cr_assert_eq(rootwait_run(&w, &found), 0);
+	cr_assert_str_eq(found.name, "vdb");
+	cr_assert_str_eq(rootwait_seen("vdb")->fs.type, "ext4");
+	tu_rmtree(t);
+}
+
+Test(rootwait, arrives_by_uevent)
+{
+	static const char *const noise[] = { "libudev", "ACTION=add", NULL };
+	static const char *const virtio[] = { "add@/devices/virtio1", "ACTION=add",
+					      "DEVPATH=/devices/virtio1", "SUBSYSTEM=virtio",
+					      "MODALIAS=virtio:d00000002v00001AF4", NULL };
+	static const char *const block[] = { "add@/devices/virtual/block/vdc", "ACTION=add",
+					     "DEVPATH=/devices/virtual/block/vdc",
+					     "SUBSYSTEM=block", "DEVNAME=vdc", NULL };
+	char *t = setup();
+	struct root_spec spec;
+	struct root_dev found;
+	int sv[2];
+	long start;
+	pid_t pid;
+
+	cr_assert_eq(socketpair(AF_UNIX, SOCK_DGRAM | SOCK_NONBLOCK, 0, sv), 0);
+	cr_assert_eq(root_spec_parse("LABEL=late", &spec), 0);
+	pid = fork();
+	cr_assert_geq(pid, 0);
+	if (pid == 0) {
+		usleep(300 * 1000);
+		send_event(sv[1], noise);
+		send_event(sv[1], virtio);
+		add_disk(t, "vdc", "254:32", "mkfs.ext4 -q -F -L late");
+		send_event(sv[1], block);
+		_exit(0);
+	}
+	start = now_ms();
+	{
+		struct rootwait w = { &spec, sys, dev, sv[0], 20000, true };
+
+		cr_assert_eq(rootwait_run(&w, &found), 0);
+	}
+	waitpid(pid, NULL, 0);
+	cr_assert_str_eq(found.name, "vdc");
+	cr_assert_lt(now_ms() - start, 10000, "the uevent must end the wait, not the timeout");
+	cr_assert_neq(fake_sys_find("finit_module /m/virtio_blk.ko"), -1,
+		      "the MODALIAS of the uevent loads its module");
+	tu_rmtree(t);
+}
+
+Test(rootwait, never_appears)
+{
+	char *t = setup();
+	struct root_spec spec;
+	struct root_dev found;
+	char logs[8192];
+	int sv[2], lp[2];
+	long start, took;
+	ssize_t n;
+
+	add_disk(t, "vdd", "254:48", "mkfs.ext4 -q -F -U " UUID " -L other");
+	cr_assert_eq(socketpair(AF_UNIX, SOCK_DGRAM | SOCK_NONBLOCK, 0, sv), 0);
+	cr_assert_eq(root_spec_parse("PARTLABEL=nowhere", &spec), 0);
+	start = now_ms();
+	{
+		struct rootwait w = { &spec, sys, dev, sv[0], 300, false };
+
+		cr_assert_eq(rootwait_run(&w, &found), -ETIMEDOUT);
+	}
+	took = now_ms() - start;
+	cr_assert_geq(took, 300);
+	cr_assert_lt(took, 3000);
+	cr_assert_eq(pipe2(lp, O_NONBLOCK), 0);
+	log_set_fd(lp[1], NULL);
+	rootwait_log_seen(LOG_ERR);
+	n = read(lp[0], logs, sizeof(logs) - 1);
+	logs[n > 0 ? n : 0] = '\0';
+	cr_assert(strstr(logs, "<3>initramfs:   vdd (254:48) type 'ext4' uuid '" UUID
+			       "' label 'other'\n"),
+		  "%s", logs);
+	tu_rmtree(t);
+}

@@ -1,0 +1,183 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Input digests: what changes a record, what a record proves about the image on disk. */
+#include <criterion/criterion.h>
+#include <dirent.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <fcntl.h>
+#include <unistd.h>
+
+#include "digest.h"
+#include "stage.h"
+#include "testutil.h"
+
+static char *dir;
+static char path_a[512], path_img[512];
+
+static void setup(void)
+{
+	dir = testutil_mkdtemp();
+	testutil_write(dir, "src/a.ko", "module a");
+	testutil_write(dir, "out/img", "image bytes");
+	snprintf(path_a, sizeof(path_a), "%s/src/a.ko", dir);
+	snprintf(path_img, sizeof(path_img), "%s/out/img", dir);
+}
+
+static void teardown(void)
+{
+	testutil_rmrf(dir);
+	free(dir);
+}
+
+TestSuite(digest, .init = setup, .fini = teardown);
+
+static const struct image_options default_opts = {.compression = COMPRESS_ZSTD, .level = 3};
+
+/* The record text of a small stage: a file, generated data, a symlink, a device. */
+static char *inputs_of(const char *data, const char *target, const struct image_options *o,
+		       const char *kver)
+{
+	struct stage *s = NULL;
+	char *text = NULL;
+
+	cr_assert_eq(stage_new(&s), 0);
+	cr_assert_eq(stage_add_file(s, "lib/modules/k/a.ko", 0644, path_a), 0);
+	cr_assert_eq(stage_add_data(s, "etc/plan", 0644, data, strlen(data)), 0);
+	cr_assert_eq(stage_add_symlink(s, "bin/sh", target), 0);
+	cr_assert_eq(stage_add_device(s, "dev/console", S_IFCHR | 0600, makedev(5, 1)), 0);
+	cr_assert_eq(stage_finish(s), 0);
+	cr_assert_eq(digest_inputs(s, o, kver, &text), 0);
+	stage_free(s);
+	return text;
+}
+
+static char *base_inputs(void)
+{
+	return inputs_of("plan v1", "busybox", &default_opts, "6.1.0-1-amd64");
+}
+
+Test(digest, same_inputs_same_text)
+{
+	char *a = base_inputs(), *b = base_inputs();
+	cr_assert_str_eq(a, b);
+	cr_assert(strstr(a, "kernel 6.1.0-1-amd64\n"));
+	cr_assert(strstr(a, "main bin/sh 120777 symlink busybox\n"));
+	cr_assert(strstr(a, "main dev/console 20600 device 5:1\n"));
+	cr_assert(strstr(a, "main etc/plan 100644 data 7 "));
+	cr_assert(strstr(a, path_a));
+	free(a);
+	free(b);
+}
+
+static void assert_differs(char *changed)
+{
+	char *base = base_inputs();
+	cr_assert_str_neq(base, changed);
+	free(base);
+	free(changed);
+}
+
+Test(digest, generated_data_changes_it)
+{
+	assert_differs(inputs_of("plan v2", "busybox", &default_opts, "6.1.0-1-amd64"));
+}
+
+Test(digest, symlink_target_changes_it)
+{
+	assert_differs(inputs_of("plan v1", "dash", &default_opts, "6.1.0-1-amd64"));
+}
+
+Test(digest, kernel_changes_it)
+{
+	assert_differs(inputs_of("plan v1", "busybox", &default_opts, "6.1.0-2-amd64"));
+}
+
+Test(digest, options_change_it)
+{
+	struct image_options o = default_opts;
+	o.level = 19;
+	assert_differs(inputs_of("plan v1", "busybox", &o, "6.1.0-1-amd64"));
+	o = default_opts;
+	o.compression = COMPRESS_GZIP;
+	assert_differs(inputs_of("plan v1", "busybox", &o, "6.1.0-1-amd64"));
+	o = default_opts;
+	o.mtime = 1700000000;
+	assert_differs(inputs_of("plan v1", "busybox", &o, "6.1.0-1-amd64"));
+}
+
+Test(digest, source_file_changes_it)
+{
+	char *base = base_inputs();
+	/* Same size, same mtime restored: the ctime still moves. */
+	struct stat st;
+	cr_assert_eq(stat(path_a, &st), 0);
+	usleep(20000);
+	testutil_write(dir, "src/a.ko", "module b");
+	struct timespec times[2] = {st.st_atim, st.st_mtim};
+	cr_assert_eq(utimensat(AT_FDCWD, path_a, times, 0), 0);
+	char *changed = base_inputs();
+	cr_assert_str_neq(base, changed);
+	free(base);
+	free(changed);
+}
+
+Test(digest, vanished_source_is_an_error)
+{
+	struct stage *s = NULL;
+	char *text = NULL;
+	cr_assert_eq(stage_new(&s), 0);
+	cr_assert_eq(stage_add_file(s, "a.ko", 0644, path_a), 0);
+	cr_assert_eq(stage_finish(s), 0);
+	cr_assert_eq(unlink(path_a), 0);
+	cr_assert_eq(digest_inputs(s, &default_opts, "k", &text), -ENOENT);
+	cr_assert_null(text);
+	stage_free(s);
+}
+
+Test(digest, record_proves_image_and_inputs)
+{
+	char *in = base_inputs();
+	char rec[600];
+	snprintf(rec, sizeof(rec), "%s" DIGEST_SUFFIX, path_img);
+
+	cr_assert_eq(digest_unchanged(path_img, in), 0, "no record yet");
+	cr_assert_eq(digest_record(path_img, in), 0);
+	cr_assert_eq(digest_unchanged(path_img, in), 1);
+
+	struct stat st;
+	cr_assert_eq(stat(rec, &st), 0);
+	cr_assert_eq(st.st_mode & 07777, 0644);
+	/* No temporary file left next to it. */
+	char outdir[512];
+	snprintf(outdir, sizeof(outdir), "%s/out", dir);
+	DIR *d = opendir(outdir);
+	cr_assert_not_null(d);
+	int n = 0;
+	for (struct dirent *e; (e = readdir(d));)
+		n += e->d_name[0] != '.';
+	closedir(d);
+	cr_assert_eq(n, 2, "img and img.inputs only");
+
+	cr_assert_eq(digest_unchanged(path_img, "generator x\n"), 0, "other inputs");
+	testutil_write(dir, "out/img", "image bytez");
+	cr_assert_eq(digest_unchanged(path_img, in), 0, "same size, other bytes");
+	testutil_write(dir, "out/img", "image bytes");
+	cr_assert_eq(digest_unchanged(path_img, in), 1, "the same bytes again");
+	cr_assert_eq(unlink(path_img), 0);
+	cr_assert_eq(digest_unchanged(path_img, in), 0, "image missing");
+	free(in);
+}
+
+Test(digest, garbage_record_means_changed)
+{
+	char *in = base_inputs();
+	testutil_write(dir, "out/img.inputs", "not a record\n");
+	cr_assert_eq(digest_unchanged(path_img, in), 0);
+	testutil_write(dir, "out/img.inputs", "");
+	cr_assert_eq(digest_unchanged(path_img, in), 0);
+	free(in);
+}
