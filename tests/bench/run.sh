@@ -369,7 +369,7 @@ if [ -n "$FORCE" ] && [ -f "$IMG/ours-host.img" ]; then
 	after=$(stat -c %i.%Y "$IMG/ours-host.img")
 	skipped=no
 	[ "$before" = "$after" ] && skipped=yes
-	noop="$(bench_median "${nw[@]}") s ±$(bench_spread "${nw[@]}")% (image left untouched: $skipped)"
+	noop="$(bench_median "${nw[@]}" | awk '{ printf "%.3f", $1 }') s ±$(bench_spread "${nw[@]}")% (image left untouched: $skipped)"
 fi
 
 zstd_line="n/a (no fallback image)"
@@ -381,8 +381,8 @@ if [ -f "$IMG/ours-fallback.img" ]; then
 		t=$({ time zstd -q -3 -T0 -f "$W/work/fallback.cpio" -o "$W/work/fallback.zst"; } 2>&1)
 		[ $run -gt 0 ] && zw+=("$t")
 	done
-	zmed=$(bench_median "${zw[@]}")
-	fmed=$(bench_median ${walls[ours-fallback]:-0})
+	zmed=$(bench_median "${zw[@]}" | awk '{ printf "%.3f", $1 }')
+	fmed=$(bench_median ${walls[ours-fallback]:-0} | awk '{ printf "%.3f", $1 }')
 	zstd_line="\`zstd -3 -T0\` on the same $(awk -v b="$(stat -c %s "$W/work/fallback.cpio")" \
 		'BEGIN { printf "%.1f MiB", b / 1048576 }') of cpio: $zmed s ±$(bench_spread "${zw[@]}")%; the fallback build: $fmed s = $(awk -v a="$fmed" -v b="$zmed" 'BEGIN { printf "%.1f", a / b }') × zstd alone"
 fi
