@@ -1,0 +1,79 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+# Hooks from the command line: -L, -H, -A, -S, unknown hooks, a user hook overriding a
+# shipped one, and the microcode hook's early uncompressed cpio before the image.
+source "$(dirname "$0")/../lib.sh"
+t_tmpdir
+t_fixture
+cd "$T_TMP"
+
+"$MKINITRAMFS" -L >list.txt 2>&1
+t_check "-L succeeds" test $? -eq 0
+for h in base autodetect modconf block filesystems keyboard net shell microcode; do
+	t_grep "-L lists '$h' with its help" "^  $h +[a-z]" list.txt
+done
+"$MKINITRAMFS" -H block >block.txt 2>&1
+t_grep "-H block says when its modules load" 'loaded when a device needs them' block.txt
+t_grep "-H block names the AHCI drivers' directory" 'kernel/drivers/ata/\*' block.txt
+"$MKINITRAMFS" -H nosuchhook >nohook.txt 2>&1
+t_check "-H of an unknown hook fails with 1" test $? -eq 1
+t_grep "-H names the unknown hook" "unknown hook 'nosuchhook'" nohook.txt
+
+# A root with microcode blobs of both vendors, hard-linked from the fixture.
+root=$T_TMP/root
+cp -al "$KROOT" "$root"
+mkdir -p "$root/lib/firmware/intel-ucode" "$root/lib/firmware/amd-ucode"
+printf 'INTEL-A' >"$root/lib/firmware/intel-ucode/06-55-04"
+printf 'INTEL-B' >"$root/lib/firmware/intel-ucode/06-8f-08"
+printf 'AMD-17' >"$root/lib/firmware/amd-ucode/microcode_amd_fam17h.bin"
+printf 'not a blob' >"$root/lib/firmware/amd-ucode/README"
+printf 'MODULES=(virtio_blk)\nHOOKS=(base)\n' >base.conf
+
+"$MKINITRAMFS" -q -k "$KVER" -r "$root" -c base.conf -A microcode -g mc.img
+t_check "-A microcode builds" test $? -eq 0
+"$MKINITRAMFS" -l mc.img >mc.list
+t_grep "the image starts with an uncompressed segment" '^# segment 0: none' mc.list
+t_grep "the early segment holds the Intel blob" ' /kernel/x86/microcode/GenuineIntel\.bin$' mc.list
+t_grep "the early segment holds the AMD blob" ' /kernel/x86/microcode/AuthenticAMD\.bin$' mc.list
+t_grep "the compressed segment follows" '^# segment 1: zstd' mc.list
+t_check "the early cpio comes first, readable by cpio itself" \
+	bash -c "cpio -it <mc.img 2>/dev/null | grep -qx kernel/x86/microcode/GenuineIntel.bin"
+mkdir x && "$MKINITRAMFS" -x mc.img x
+t_check "Intel blobs are concatenated in name order" \
+	test "$(cat x/kernel/x86/microcode/GenuineIntel.bin)" = "INTEL-AINTEL-B"
+t_check "only amd-ucode/*.bin is taken" \
+	test "$(cat x/kernel/x86/microcode/AuthenticAMD.bin)" = "AMD-17"
+
+# After autodetect, only the host CPU vendor's microcode.
+vendor=$(awk -F': *' '/^vendor_id/ { print $2; exit }' /proc/cpuinfo)
+mkdir -p sysfs/devices
+printf 'HOOKS=(base autodetect microcode)\n' >auto.conf
+"$MKINITRAMFS" -q -k "$KVER" -r "$root" -c auto.conf --sysfs sysfs --rootfs ext4 -g host.img
+"$MKINITRAMFS" -l host.img >host.list
+t_grep "a host image carries the host's vendor ($vendor)" "/kernel/x86/microcode/$vendor\.bin$" host.list
+t_check "a host image carries no other vendor" \
+	test "$(grep -c '/kernel/x86/microcode/' host.list)" -eq 1
+
+# -S takes a hook out again; HOOKS + -A + -S compose.
+"$MKINITRAMFS" -q -k "$KVER" -r "$root" -c base.conf -A microcode,shell -S microcode \
+	-g nomc.img 2>nomc.err
+t_check "-A shell needs busybox in the root: the error names it" \
+	grep -q "busybox" nomc.err
+mkdir -p "$root/bin" && cp /bin/busybox "$root/bin/busybox"
+"$MKINITRAMFS" -q -k "$KVER" -r "$root" -c base.conf -A microcode,shell -S microcode -g nomc.img
+"$MKINITRAMFS" -l nomc.img >nomc.list
+t_nogrep "-S microcode leaves the early cpio out" 'microcode' nomc.list
+t_grep "-A shell adds busybox" ' /bin/busybox$' nomc.list
+t_grep "-A shell adds the applet links" ' /bin/sh -> busybox$' nomc.list
+
+printf 'HOOKS=(base frobnicate)\n' >unknown.conf
+"$MKINITRAMFS" -q -k "$KVER" -r "$root" -c unknown.conf -g bad.img 2>unknown.err
+t_check "an unknown hook in HOOKS fails the build" test ! -e bad.img
+t_grep "the error names the hook and the directories searched" \
+	"unknown hook 'frobnicate': not found in '/etc/mkinitramfs/hooks'.*'" unknown.err
+
+# A hook of the same name earlier in the search path wins over the shipped one.
+mkdir -p myhooks
+printf 'HELP="my own block hook"\nMODULES=(nbd)\n' >myhooks/block
+MKINITRAMFS_HOOKS_DIR=$T_TMP/myhooks "$MKINITRAMFS" -H block >mine.txt
+t_grep "a user hook overrides the shipped one" 'my own block hook' mine.txt
