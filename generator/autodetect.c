@@ -52,7 +52,8 @@ static int walk_devices(int dirfd, struct strv *aliases, int depth)
 		if (fstatat(dirfd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 ||
 		    !S_ISDIR(st.st_mode))
 			continue;
-		int fd = openat(dirfd, de->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		int fd = openat(dirfd, de->d_name,
+				O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 		if (fd >= 0)
 			r = walk_devices(fd, aliases, depth + 1);
 	}
@@ -173,7 +174,8 @@ static int parse_mountinfo_line(char *line, const char **mountpoint, const char 
 	int field = 0, after_dash = 0;
 
 	*mountpoint = *type = NULL;
-	for (tok = strtok_r(line, " \n", &save); tok; tok = strtok_r(NULL, " \n", &save)) {
+	for (tok = strtok_r(line, " \n", &save); tok;
+	     tok = strtok_r(NULL, " \n", &save)) {
 		if (after_dash) {
 			*type = tok;
 			break;

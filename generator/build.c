@@ -31,7 +31,7 @@ struct build {
 	struct modtree *modtree; /* walked on first use by a MODULES_MATCH pattern */
 	struct stage *stage;
 	struct stage *early; /* microcode */
-	int autodetect; /* an autodetect hook has run: filter later hooks' modules */
+	int autodetect;	     /* an autodetect hook has run: filter later hooks' modules */
 	struct strv detected; /* module names autodetect found */
 	struct image_options opts;
 	int skipped; /* the image on disk was built from the same inputs */
@@ -93,7 +93,8 @@ static int parse_level(const struct conf *conf, int *ret)
 		}
 		if (streq(o, "--ultra") || streq(o, "-T0"))
 			continue;
-		log_error("COMPRESSION_OPTIONS: unsupported option '%s' (only a level such as "
+		log_error("COMPRESSION_OPTIONS: unsupported option '%s' (only a level "
+			  "such as "
 			  "'-3' is understood)",
 			  o);
 		return -EINVAL;
@@ -113,7 +114,8 @@ static int parse_compression(struct build *b)
 		name = "zstd";
 	r = compress_from_name(name, &b->opts.compression);
 	if (r < 0) {
-		log_error("unknown compression '%s' (known: zstd, gzip, xz, lz4, none)", name);
+		log_error("unknown compression '%s' (known: zstd, gzip, xz, lz4, none)",
+			  name);
 		return r;
 	}
 	return parse_level(b->conf, &b->opts.level);
@@ -141,8 +143,9 @@ static int source_date_epoch(time_t *ret)
  * console node, so the kernel can open /dev/console before /init runs. */
 static int stage_base(struct build *b)
 {
-	static const char *const dirs[] = {"dev", "proc", "sys", "run", "tmp", "new_root",
-					   "etc", "bin", "sbin", "usr/bin", "usr/sbin"};
+	static const char *const dirs[] = {"dev",  "proc",     "sys",	  "run",
+					   "tmp",  "new_root", "etc",	  "bin",
+					   "sbin", "usr/bin",  "usr/sbin"};
 	int r;
 
 	for (size_t i = 0; i < ARRAY_SIZE(dirs); i++) {
@@ -153,7 +156,8 @@ static int stage_base(struct build *b)
 	r = stage_add_file(b->stage, ABI_INIT_PATH, 0755, b->req->init_path);
 	if (r < 0)
 		return r;
-	return stage_add_device(b->stage, ABI_CONSOLE_PATH, S_IFCHR | 0600, makedev(5, 1));
+	return stage_add_device(b->stage, ABI_CONSOLE_PATH, S_IFCHR | 0600,
+				makedev(5, 1));
 }
 
 static int open_module_tree(struct build *b)
@@ -162,10 +166,11 @@ static int open_module_tree(struct build *b)
 	int r = moddep_new(req->moduleroot, req->kver, &b->moddep);
 
 	if (r == -ENOENT)
-		log_error("kernel '%s' not found: no directory '%s/lib/modules/%s'", req->kver,
-			  display_root(req), req->kver);
+		log_error("kernel '%s' not found: no directory '%s/lib/modules/%s'",
+			  req->kver, display_root(req), req->kver);
 	else if (r == -ENOEXEC)
-		log_error("'%s/lib/modules/%s' has no modules.dep.bin: run 'depmod -b %s %s' "
+		log_error("'%s/lib/modules/%s' has no modules.dep.bin: run 'depmod -b %s "
+			  "%s' "
 			  "first",
 			  display_root(req), req->kver, req->moduleroot, req->kver);
 	else if (r < 0)
@@ -180,10 +185,11 @@ static int request_module(struct build *b, const char *spec, const char *origin,
 	int r = moddep_request(b->moddep, spec, origin, load);
 
 	if (r == -ENOENT)
-		log_error("module '%s' not found in '%s/lib/modules/%s' (asked by %s)", spec,
-			  display_root(b->req), b->req->kver, origin);
+		log_error("module '%s' not found in '%s/lib/modules/%s' (asked by %s)",
+			  spec, display_root(b->req), b->req->kver, origin);
 	else if (r < 0)
-		log_error("cannot resolve module '%s' (%s): %s", spec, origin, strerror(-r));
+		log_error("cannot resolve module '%s' (%s): %s", spec, origin,
+			  strerror(-r));
 	return r;
 }
 
@@ -236,9 +242,10 @@ static int detect_rootfs(struct build *b)
 	} else {
 		r = autodetect_rootfs("/proc/self/mountinfo", &type);
 		if (r < 0) {
-			log_error("autodetect: cannot tell the root filesystem's type from "
-				  "'/proc/self/mountinfo' (%s); give it with --rootfs TYPE",
-				  strerror(-r));
+			log_error(
+				"autodetect: cannot tell the root filesystem's type from "
+				"'/proc/self/mountinfo' (%s); give it with --rootfs TYPE",
+				strerror(-r));
 			return r;
 		}
 	}
@@ -257,7 +264,8 @@ static int run_autodetect(struct build *b)
 
 	r = autodetect_modaliases(sysfs, &aliases);
 	if (r < 0) {
-		log_error("autodetect: cannot read '%s/devices': %s", sysfs, strerror(-r));
+		log_error("autodetect: cannot read '%s/devices': %s", sysfs,
+			  strerror(-r));
 		return r;
 	}
 	for (size_t i = 0; r >= 0 && i < aliases.n; i++)
@@ -266,8 +274,8 @@ static int run_autodetect(struct build *b)
 		r = autodetect_loaded_modules(sysfs, &loaded);
 	for (size_t i = 0; r >= 0 && i < loaded.n; i++)
 		r = add_detected(b, loaded.v[i]);
-	log_verbose("autodetect: %zu device aliases, %zu loaded modules in '%s'", aliases.n,
-		    loaded.n, sysfs);
+	log_verbose("autodetect: %zu device aliases, %zu loaded modules in '%s'",
+		    aliases.n, loaded.n, sysfs);
 	strv_clear(&aliases);
 	strv_clear(&loaded);
 	if (r >= 0)
@@ -335,7 +343,8 @@ static int request_match_list(struct build *b, const struct strv *entries,
 	int r = expand_match_list(b, entries, &specs);
 
 	if (r < 0)
-		log_error("%s: cannot expand its module patterns: %s", origin, strerror(-r));
+		log_error("%s: cannot expand its module patterns: %s", origin,
+			  strerror(-r));
 	for (size_t i = 0; r >= 0 && i < specs.n; i++) {
 		enum moddep_load load = MODDEP_LOAD_ON_MATCH;
 		if (filter) {
@@ -402,7 +411,8 @@ static int hook_microcode(struct build *b)
 
 	/* A host image carries the host's vendor only; a generic one both. */
 	if (b->autodetect && microcode_cpu_vendor(cpuinfo, &vendor) < 0)
-		log_warning("microcode: no CPU vendor in '%s', adding every vendor's", cpuinfo);
+		log_warning("microcode: no CPU vendor in '%s', adding every vendor's",
+			    cpuinfo);
 	if (!b->early) {
 		r = stage_new(&b->early);
 		if (r < 0)
@@ -410,14 +420,15 @@ static int hook_microcode(struct build *b)
 	}
 	r = microcode_stage(b->early, b->req->moduleroot, vendor);
 	if (r < 0) {
-		log_error("microcode: cannot read '%s/lib/firmware': %s", display_root(b->req),
-			  strerror(-r));
+		log_error("microcode: cannot read '%s/lib/firmware': %s",
+			  display_root(b->req), strerror(-r));
 		return r;
 	}
 	if (r == 0)
-		log_warning("microcode: none found in '%s/lib/firmware/{intel,amd}-ucode', "
-			    "ignoring",
-			    display_root(b->req));
+		log_warning(
+			"microcode: none found in '%s/lib/firmware/{intel,amd}-ucode', "
+			"ignoring",
+			display_root(b->req));
 	return 0;
 }
 
@@ -527,7 +538,8 @@ static int config_modules(struct build *b)
 
 static int newer(const struct timespec *a, const struct timespec *b)
 {
-	return a->tv_sec > b->tv_sec || (a->tv_sec == b->tv_sec && a->tv_nsec > b->tv_nsec);
+	return a->tv_sec > b->tv_sec ||
+	       (a->tv_sec == b->tv_sec && a->tv_nsec > b->tv_nsec);
 }
 
 /* A module changed after depmod ran: its dependencies may have changed too. */
@@ -564,22 +576,25 @@ static int stage_modules(struct build *b)
 		const char *what = moddep_error_subject(b->moddep);
 		if (what && (r == -ENOEXEC || r == -EBADMSG))
 			log_error("module file '%s' is %s", what,
-				  r == -EBADMSG ? "corrupt: it does not decompress"
-						: "not a kernel module: truncated or not ELF");
+				  r == -EBADMSG
+					  ? "corrupt: it does not decompress"
+					  : "not a kernel module: truncated or not ELF");
 		else if (what)
 			log_error("cannot add the modules to the image: '%s': %s", what,
 				  strerror(-r));
 		else
-			log_error("cannot add the modules to the image: %s", strerror(-r));
+			log_error("cannot add the modules to the image: %s",
+				  strerror(-r));
 		return r;
 	}
 	crashpoint("staging: modules");
 	warn_stale_index(b);
 	size_t missing = moddep_missing_firmware(b->moddep);
 	if (missing)
-		log_warning("%zu firmware file%s named by the included modules not found%s",
-			    missing, missing == 1 ? "" : "s",
-			    log_get_level() >= LOG_LEVEL_VERBOSE ? "" : " (-v lists them)");
+		log_warning(
+			"%zu firmware file%s named by the included modules not found%s",
+			missing, missing == 1 ? "" : "s",
+			log_get_level() >= LOG_LEVEL_VERBOSE ? "" : " (-v lists them)");
 	if (log_get_level() >= LOG_LEVEL_VERBOSE)
 		moddep_explain(b->moddep, stderr);
 	return 0;
@@ -591,14 +606,17 @@ static void log_write_error(const char *out, int r)
 	const char *slash = strrchr(out, '/');
 
 	if (source)
-		log_error("cannot read '%s' for image '%s': %s; the previous image is kept",
-			  source, out, r == -EBADMSG ? "corrupt compressed data" : strerror(-r));
+		log_error(
+			"cannot read '%s' for image '%s': %s; the previous image is kept",
+			source, out,
+			r == -EBADMSG ? "corrupt compressed data" : strerror(-r));
 	else if (r == -EBADMSG)
-		log_error("image '%s' failed its read-back check; the previous image is kept",
+		log_error("image '%s' failed its read-back check; the previous image is "
+			  "kept",
 			  out);
 	else if (r == -ENOENT)
-		log_error("cannot write image '%s': the directory '%.*s' does not exist", out,
-			  slash ? (int)(slash == out ? 1 : slash - out) : 1,
+		log_error("cannot write image '%s': the directory '%.*s' does not exist",
+			  out, slash ? (int)(slash == out ? 1 : slash - out) : 1,
 			  slash ? out : ".");
 	else if (r == -EISDIR || (r == -EINVAL && slash && !slash[1]))
 		log_error("cannot write image '%s': that is a directory", out);
@@ -623,7 +641,8 @@ static int write_image(struct build *b)
 	_cleanup_free_ char *inputs = NULL;
 	r = digest_inputs(b->stage, &b->opts, b->req->kver, &inputs);
 	if (r >= 0 && !b->req->force && digest_unchanged(out, inputs) > 0) {
-		log_info("'%s' is up to date: its inputs are unchanged (--force rebuilds it)",
+		log_info("'%s' is up to date: its inputs are unchanged (--force rebuilds "
+			 "it)",
 			 out);
 		b->skipped = 1;
 		return 0;
@@ -638,7 +657,8 @@ static int write_image(struct build *b)
 	/* Without a record the next build just runs again: no reason to fail this one. */
 	r = digest_record(out, inputs);
 	if (r < 0)
-		log_warning("cannot record the inputs of '%s' in '%s" DIGEST_SUFFIX "': %s, "
+		log_warning("cannot record the inputs of '%s' in '%s" DIGEST_SUFFIX
+			    "': %s, "
 			    "ignoring",
 			    out, out, strerror(-r));
 	crashpoint("image: inputs recorded");
@@ -694,7 +714,8 @@ int build_run(const struct build_request *req)
 	if (r >= 0)
 		r = add_listed(&b, conf_get(b.conf, "FILES"), "FILES", files_add_path);
 	if (r >= 0)
-		r = add_listed(&b, conf_get(b.conf, "BINARIES"), "BINARIES", files_add_binary);
+		r = add_listed(&b, conf_get(b.conf, "BINARIES"), "BINARIES",
+			       files_add_binary);
 	crashpoint("staging: files");
 	if (r >= 0)
 		r = stage_modules(&b);
@@ -702,7 +723,8 @@ int build_run(const struct build_request *req)
 		r = stage_finish(b.stage);
 		crashpoint("staging: tree");
 		if (r < 0)
-			log_error("cannot complete the image's directory tree: %s", strerror(-r));
+			log_error("cannot complete the image's directory tree: %s",
+				  strerror(-r));
 	}
 	if (r >= 0)
 		r = write_image(&b);

@@ -9,7 +9,7 @@ enum compress_kind {
 	COMPRESS_NONE,
 	COMPRESS_ZSTD,
 	COMPRESS_GZIP,
-	COMPRESS_XZ, /* CRC32 check, LZMA2: what lib/decompress_unxz.c accepts */
+	COMPRESS_XZ,  /* CRC32 check, LZMA2: what lib/decompress_unxz.c accepts */
 	COMPRESS_LZ4, /* legacy frame: what lib/decompress_unlz4.c accepts */
 };
 

@@ -12,9 +12,9 @@
 #include "locate.h"
 #include "util.h"
 
-const char *const hooks_keys[] = {"HELP",     "MODULES", "MODULES_MATCH", "FILES",
-				  "BINARIES", "APPLETS", "AUTODETECT",    "MICROCODE",
-				  NULL};
+const char *const hooks_keys[] = {"HELP",	"MODULES",   "MODULES_MATCH",
+				  "FILES",	"BINARIES",  "APPLETS",
+				  "AUTODETECT", "MICROCODE", NULL};
 
 static int push_dir(struct strv *dirs, const char *dir)
 {
@@ -163,7 +163,8 @@ static int collect_names(const struct strv *dirs, struct strv *names)
 		if (!d)
 			continue;
 		while ((de = readdir(d))) {
-			if (!valid_hook_name(de->d_name) || strv_contains(names, de->d_name))
+			if (!valid_hook_name(de->d_name) ||
+			    strv_contains(names, de->d_name))
 				continue;
 			int r = strv_push(names, de->d_name);
 			if (r < 0) {
@@ -211,11 +212,13 @@ void hooks_describe(const struct hook *hook, FILE *out)
 {
 	fprintf(out, "%s: %s\n(from %s)\n", hook->name, hook->help, hook->path);
 	if (hook->autodetect)
-		fputs("hooks after this one keep only the modules this machine needs\n", out);
+		fputs("hooks after this one keep only the modules this machine needs\n",
+		      out);
 	if (hook->microcode)
 		fputs("adds CPU microcode as an uncompressed early cpio\n", out);
 	describe_list(out, "modules loaded at boot", &hook->modules);
-	describe_list(out, "modules loaded when a device needs them", &hook->modules_match);
+	describe_list(out, "modules loaded when a device needs them",
+		      &hook->modules_match);
 	describe_list(out, "files", &hook->files);
 	describe_list(out, "binaries", &hook->binaries);
 	describe_list(out, "busybox applets", &hook->applets);

@@ -13,8 +13,8 @@
 
 struct image_options {
 	enum compress_kind compression;
-	int level; /* COMPRESS_LEVEL_DEFAULT for the compressor's default */
-	int threads; /* compressor threads; 0 = all cores */
+	int level;    /* COMPRESS_LEVEL_DEFAULT for the compressor's default */
+	int threads;  /* compressor threads; 0 = all cores */
 	time_t mtime; /* every entry's mtime: SOURCE_DATE_EPOCH or 0 */
 	/* Optional uncompressed cpio placed before the compressed one (microcode). */
 	const struct stage *early;

@@ -6,10 +6,10 @@
 #include "util.h"
 
 enum log_level {
-	LOG_LEVEL_QUIET = 0, /* errors only (-q) */
-	LOG_LEVEL_NORMAL = 1, /* errors, warnings, short summaries */
+	LOG_LEVEL_QUIET = 0,   /* errors only (-q) */
+	LOG_LEVEL_NORMAL = 1,  /* errors, warnings, short summaries */
 	LOG_LEVEL_VERBOSE = 2, /* -v: explanations */
-	LOG_LEVEL_DEBUG = 3, /* -vv */
+	LOG_LEVEL_DEBUG = 3,   /* -vv */
 };
 
 void log_set_level(enum log_level level);

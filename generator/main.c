@@ -47,7 +47,7 @@ struct options {
 	const char *compress;
 	const char *image; /* -l / -x */
 	const char *extract_dir;
-	const char *hook; /* -H */
+	const char *hook;   /* -H */
 	const char *preset; /* -p */
 	const char *preset_dir;
 	const char *sysfs;
@@ -70,24 +70,28 @@ static void usage(FILE *out)
 	      "  -g, --generate PATH      write the image to PATH\n"
 	      "  -c, --config PATH        configuration (default " DEFAULT_CONFIG ",\n"
 	      "                           drop-ins in PATH.d/*.conf)\n"
-	      "  -r, --moduleroot DIR     take modules, firmware, binaries and modprobe.d\n"
-	      "                           from DIR instead of /\n"
-	      "  -z, --compress NAME      zstd, gzip, xz, lz4 or none (overrides COMPRESSION)\n"
+	      "  -r, --moduleroot DIR     take modules, firmware, binaries and\n"
+	      "                           modprobe.d from DIR instead of /\n"
+	      "  -z, --compress NAME      zstd, gzip, xz, lz4 or none\n"
+	      "                           (overrides COMPRESSION)\n"
 	      "  -l, --list IMAGE         list the entries of an image\n"
 	      "  -x, --extract IMAGE [DIR]\n"
 	      "                           extract an image into DIR (default: .)\n"
 	      "  -p, --preset NAME|PATH   build the images of one preset\n"
-	      "  -f, --force              build even when the image's inputs are unchanged\n"
+	      "  -f, --force              build even when no input changed\n"
 	      "  -P, --allpresets         build the images of every preset, in parallel\n"
-	      "      --presetdir DIR      where presets live (default " DEFAULT_PRESET_DIR ")\n"
+	      "      --presetdir DIR      where presets live\n"
+	      "                           (default " DEFAULT_PRESET_DIR ")\n"
 	      "  -A, --addhooks A,B       add hooks to HOOKS for this build\n"
 	      "  -S, --skiphooks A,B      leave hooks out of this build\n"
 	      "  -L, --listhooks          list the available hooks\n"
 	      "  -H, --hookhelp HOOK      describe one hook\n"
 	      "  -M, --automods           print the modules autodetect finds, and exit\n"
-	      "      --sysfs DIR          autodetect from this sysfs tree (default /sys)\n"
+	      "      --sysfs DIR          autodetect from this sysfs tree (default "
+	      "/sys)\n"
 	      "      --rootfs TYPE        the root filesystem's type, for autodetect\n"
-	      "  -v, --verbose            say why each module is included (twice: debug)\n"
+	      "  -v, --verbose            say why each module is included (twice: "
+	      "debug)\n"
 	      "  -q, --quiet              only errors\n"
 	      "  -h, --help               this help\n"
 	      "  -V, --version            the version\n",
@@ -123,34 +127,87 @@ static int parse_options(int argc, char **argv, struct options *o)
 	};
 	int c;
 
-	*o = (struct options){.action = ACTION_BUILD, .moduleroot = "/", .verbosity = 1,
+	*o = (struct options){.action = ACTION_BUILD,
+			      .moduleroot = "/",
+			      .verbosity = 1,
 			      .preset_dir = DEFAULT_PRESET_DIR};
 	while ((c = getopt_long(argc, argv, "k:g:c:r:z:l:x:p:PfA:S:LH:MvqhV", longopts,
 				NULL)) != -1) {
 		switch (c) {
-		case 'k': o->kernel = optarg; break;
-		case 'g': o->generate = optarg; break;
-		case 'c': o->config = optarg; break;
-		case 'r': o->moduleroot = optarg; break;
-		case 'z': o->compress = optarg; break;
-		case 'l': o->action = ACTION_LIST; o->image = optarg; break;
-		case 'x': o->action = ACTION_EXTRACT; o->image = optarg; break;
-		case 'p': o->action = ACTION_PRESET; o->preset = optarg; break;
-		case 'P': o->action = ACTION_ALL_PRESETS; break;
-		case 'f': o->force = 1; break;
-		case OPT_PRESETDIR: o->preset_dir = optarg; break;
-		case 'A': if (strv_push_split(&o->add_hooks, optarg, ",") < 0) return -ENOMEM; break;
-		case 'S': if (strv_push_split(&o->skip_hooks, optarg, ",") < 0) return -ENOMEM; break;
-		case 'L': o->action = ACTION_LIST_HOOKS; break;
-		case 'H': o->action = ACTION_HOOK_HELP; o->hook = optarg; break;
-		case 'M': o->print_detected = 1; break;
-		case OPT_SYSFS: o->sysfs = optarg; break;
-		case OPT_ROOTFS: o->rootfs = optarg; break;
-		case 'v': o->verbosity++; break;
-		case 'q': o->verbosity = 0; break;
-		case 'h': o->action = ACTION_HELP; break;
-		case 'V': o->action = ACTION_VERSION; break;
-		default: return -EINVAL;
+		case 'k':
+			o->kernel = optarg;
+			break;
+		case 'g':
+			o->generate = optarg;
+			break;
+		case 'c':
+			o->config = optarg;
+			break;
+		case 'r':
+			o->moduleroot = optarg;
+			break;
+		case 'z':
+			o->compress = optarg;
+			break;
+		case 'l':
+			o->action = ACTION_LIST;
+			o->image = optarg;
+			break;
+		case 'x':
+			o->action = ACTION_EXTRACT;
+			o->image = optarg;
+			break;
+		case 'p':
+			o->action = ACTION_PRESET;
+			o->preset = optarg;
+			break;
+		case 'P':
+			o->action = ACTION_ALL_PRESETS;
+			break;
+		case 'f':
+			o->force = 1;
+			break;
+		case OPT_PRESETDIR:
+			o->preset_dir = optarg;
+			break;
+		case 'A':
+			if (strv_push_split(&o->add_hooks, optarg, ",") < 0)
+				return -ENOMEM;
+			break;
+		case 'S':
+			if (strv_push_split(&o->skip_hooks, optarg, ",") < 0)
+				return -ENOMEM;
+			break;
+		case 'L':
+			o->action = ACTION_LIST_HOOKS;
+			break;
+		case 'H':
+			o->action = ACTION_HOOK_HELP;
+			o->hook = optarg;
+			break;
+		case 'M':
+			o->print_detected = 1;
+			break;
+		case OPT_SYSFS:
+			o->sysfs = optarg;
+			break;
+		case OPT_ROOTFS:
+			o->rootfs = optarg;
+			break;
+		case 'v':
+			o->verbosity++;
+			break;
+		case 'q':
+			o->verbosity = 0;
+			break;
+		case 'h':
+			o->action = ACTION_HELP;
+			break;
+		case 'V':
+			o->action = ACTION_VERSION;
+			break;
+		default:
+			return -EINVAL;
 		}
 	}
 	if (o->action == ACTION_EXTRACT && optind < argc)
@@ -225,7 +282,9 @@ static int build_one(const struct options *o, const struct preset_image *img)
 		.config = config ? config : DEFAULT_CONFIG,
 		.config_required = config != NULL,
 		.output = img ? img->image : o->generate,
-		.compress = o->compress ? o->compress : img ? img->compress : NULL,
+		.compress = o->compress ? o->compress
+			    : img	? img->compress
+					: NULL,
 		.init_path = init,
 		.add_hooks = img ? &img->add_hooks : &o->add_hooks,
 		.skip_hooks = img ? &img->skip_hooks : &o->skip_hooks,
@@ -260,7 +319,8 @@ static int reap_one(struct job *jobs, size_t njobs)
 		jobs[i].pid = 0;
 		if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
 			return 0;
-		log_error("preset '%s': image '%s' failed", jobs[i].preset, jobs[i].image);
+		log_error("preset '%s': image '%s' failed", jobs[i].preset,
+			  jobs[i].image);
 		return 1;
 	}
 	return pid > 0 ? 0 : 1;
@@ -287,8 +347,8 @@ static int build_presets(const struct options *o, struct preset **presets, size_
 				failed += reap_one(jobs, started);
 				running--;
 			}
-			log_info("preset '%s': building image '%s' (%s)", presets[i]->name,
-				 img->name, img->image);
+			log_info("preset '%s': building image '%s' (%s)",
+				 presets[i]->name, img->name, img->image);
 			pid_t pid = fork();
 			if (pid == 0)
 				_exit(build_one(o, img) < 0 ? 1 : 0);
@@ -305,7 +365,8 @@ static int build_presets(const struct options *o, struct preset **presets, size_
 		failed += reap_one(jobs, started);
 	free(jobs);
 	if (failed)
-		log_error("%d of %zu image%s failed", failed, total, total == 1 ? "" : "s");
+		log_error("%d of %zu image%s failed", failed, total,
+			  total == 1 ? "" : "s");
 	return failed ? -EIO : 0;
 }
 
@@ -321,7 +382,8 @@ static int load_presets(const struct options *o, struct strv *names, struct pres
 			if (*err.message)
 				log_error("%s", err.message);
 			else
-				log_error("cannot read preset '%s': %s", names->v[i], strerror(-r));
+				log_error("cannot read preset '%s': %s", names->v[i],
+					  strerror(-r));
 			while (i--)
 				preset_free(presets[i]);
 			free(presets);
@@ -343,8 +405,8 @@ static int run_presets(const struct options *o)
 	} else {
 		r = preset_list_dir(o->preset_dir, &names);
 		if (r < 0)
-			log_error("cannot read the preset directory '%s': %s", o->preset_dir,
-				  strerror(-r));
+			log_error("cannot read the preset directory '%s': %s",
+				  o->preset_dir, strerror(-r));
 		else if (!names.n)
 			log_error("no presets in '%s'", o->preset_dir);
 		if (r >= 0 && !names.n)

@@ -49,7 +49,8 @@ static int walk(int dirfd, const char *prefix, struct strv *paths, int depth)
 		if (fstatat(dirfd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0)
 			continue;
 		_cleanup_free_ char *rel = NULL;
-		if (asprintf(&rel, "%s%s%s", prefix, *prefix ? "/" : "", de->d_name) < 0) {
+		if (asprintf(&rel, "%s%s%s", prefix, *prefix ? "/" : "", de->d_name) <
+		    0) {
 			r = -ENOMEM;
 			break;
 		}

@@ -33,7 +33,8 @@ int path_normalise(const char *path, unsigned flags, char **ret)
 			break;
 		const char *end = strchrnul(p, '/');
 		size_t n = (size_t)(end - p);
-		int dot = n == 1 && p[0] == '.', dotdot = n == 2 && p[0] == '.' && p[1] == '.';
+		int dot = n == 1 && p[0] == '.',
+		    dotdot = n == 2 && p[0] == '.' && p[1] == '.';
 		int r = 0;
 		if ((dot || dotdot) && (flags & PATH_STRICT))
 			r = -EINVAL;

@@ -6,7 +6,7 @@
 enum path_flags {
 	PATH_ABSOLUTE = 1 << 0, /* the result starts with '/' ("/" for the root itself) */
 	PATH_STRICT = 1 << 1, /* "." and ".." components are -EINVAL, an empty path too */
-	PATH_CLAMP = 1 << 2, /* ".." above the root stays there (otherwise -EXDEV) */
+	PATH_CLAMP = 1 << 2,  /* ".." above the root stays there (otherwise -EXDEV) */
 };
 
 /*

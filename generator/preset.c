@@ -9,8 +9,8 @@
 #include "preset.h"
 #include "util.h"
 
-static const char *const image_suffixes[] = {"_image", "_kver", "_config", "_options",
-					     "_uki", "_efi_image", "_microcode"};
+static const char *const image_suffixes[] = {
+	"_image", "_kver", "_config", "_options", "_uki", "_efi_image", "_microcode"};
 
 static _printf_(2, 3) int fail(struct conf_error *err, const char *fmt, ...)
 {
@@ -44,7 +44,8 @@ static int option_words(const struct conf *conf, const char *image, struct strv 
 		char *save = NULL;
 		if (!copy)
 			return -ENOMEM;
-		for (char *w = strtok_r(copy, " \t\n", &save); w; w = strtok_r(NULL, " \t\n", &save)) {
+		for (char *w = strtok_r(copy, " \t\n", &save); w;
+		     w = strtok_r(NULL, " \t\n", &save)) {
 			int r = strv_push(words, w);
 			if (r < 0)
 				return r;
@@ -57,23 +58,26 @@ static int parse_image_options(const struct strv *words, struct preset_image *im
 			       const char *path, struct conf_error *err)
 {
 	for (size_t i = 0; i < words->n; i++) {
-		const char *w = words->v[i], *arg = i + 1 < words->n ? words->v[i + 1] : NULL;
+		const char *w = words->v[i],
+			   *arg = i + 1 < words->n ? words->v[i + 1] : NULL;
 		int r = 0;
-		if (!streq(w, "-S") && !streq(w, "-A") && !streq(w, "-z") && !streq(w, "-c") &&
-		    !streq(w, "-k"))
-			return fail(err, "%s: %s_options: unsupported option '%s' (known: -A, -S, "
-					 "-z, -c, -k)",
-				    path, img->name, w);
+		if (!streq(w, "-S") && !streq(w, "-A") && !streq(w, "-z") &&
+		    !streq(w, "-c") && !streq(w, "-k"))
+			return fail(
+				err,
+				"%s: %s_options: unsupported option '%s' (known: -A, -S, "
+				"-z, -c, -k)",
+				path, img->name, w);
 		if (!arg)
-			return fail(err, "%s: %s_options: option '%s' needs an argument", path,
-				    img->name, w);
+			return fail(err, "%s: %s_options: option '%s' needs an argument",
+				    path, img->name, w);
 		i++;
 		if (streq(w, "-S"))
 			r = strv_push_split(&img->skip_hooks, arg, ",");
 		else if (streq(w, "-A"))
 			r = strv_push_split(&img->add_hooks, arg, ",");
 		else {
-			char **slot = streq(w, "-z") ? &img->compress
+			char **slot = streq(w, "-z")   ? &img->compress
 				      : streq(w, "-c") ? &img->config
 						       : &img->kver;
 			free(*slot);
@@ -105,7 +109,8 @@ static int load_image(const struct conf *conf, const char *path, const char *nam
 	if (!image)
 		return fail(err, "%s: preset '%s' has no '%s_image'", path, name, name);
 	if (!kver)
-		return fail(err, "%s: preset '%s' has no kernel: set 'ALL_kver' or '%s_kver'",
+		return fail(err,
+			    "%s: preset '%s' has no kernel: set 'ALL_kver' or '%s_kver'",
 			    path, name, name);
 	img->image = strdup(image);
 	img->kver = strdup(kver);
@@ -141,8 +146,9 @@ static int check_keys(const struct conf *conf, const char *path, struct conf_err
 	const struct strv *presets = conf_get(conf, "PRESETS");
 	for (size_t i = 0; i < keys->n; i++)
 		if (!key_belongs(keys->v[i], presets))
-			return fail(err, "%s: unknown key '%s' (not ALL_* nor <preset>_* of "
-					 "PRESETS)",
+			return fail(err,
+				    "%s: unknown key '%s' (not ALL_* nor <preset>_* of "
+				    "PRESETS)",
 				    path, keys->v[i]);
 	return 0;
 }
@@ -240,11 +246,13 @@ int preset_list_dir(const char *dir, struct strv *ret)
 		return negative_errno();
 	while (r >= 0 && (de = readdir(d))) {
 		size_t n = strlen(de->d_name);
-		if (de->d_name[0] == '.' || n <= 7 || !streq(de->d_name + n - 7, ".preset"))
+		if (de->d_name[0] == '.' || n <= 7 ||
+		    !streq(de->d_name + n - 7, ".preset"))
 			continue;
 		char *path;
-		r = asprintf(&path, "%s/%s", dir, de->d_name) < 0 ? -ENOMEM
-								   : strv_push_take(&paths, path);
+		r = asprintf(&path, "%s/%s", dir, de->d_name) < 0
+			    ? -ENOMEM
+			    : strv_push_take(&paths, path);
 	}
 	closedir(d);
 	if (r < 0) {

@@ -17,12 +17,12 @@
  *   <name>_kver, <name>_config             per-image overrides
  */
 struct preset_image {
-	char *name; /* "default", "fallback" */
-	char *image; /* output path */
-	char *kver; /* release or kernel image path */
-	char *config; /* NULL: the default configuration */
-	char *compress; /* -z in <name>_options */
-	struct strv add_hooks; /* -A */
+	char *name;		/* "default", "fallback" */
+	char *image;		/* output path */
+	char *kver;		/* release or kernel image path */
+	char *config;		/* NULL: the default configuration */
+	char *compress;		/* -z in <name>_options */
+	struct strv add_hooks;	/* -A */
 	struct strv skip_hooks; /* -S */
 };
 

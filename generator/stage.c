@@ -108,7 +108,8 @@ static int same_entry(const struct stage_entry *a, const struct stage_entry *b)
 		if (a->from != b->from)
 			return 0;
 		if (a->from == STAGE_FROM_DATA)
-			return a->size == b->size && memcmp(a->data, b->data, a->size) == 0;
+			return a->size == b->size &&
+			       memcmp(a->data, b->data, a->size) == 0;
 		return nullable_streq(a->source, b->source);
 	}
 	return 0;
@@ -171,8 +172,10 @@ int stage_add_dir(struct stage *stage, const char *path, mode_t perm)
 static int add_file_from(struct stage *stage, const char *path, mode_t perm,
 			 const char *source, enum stage_source from)
 {
-	struct stage_entry e = {.kind = STAGE_FILE, .mode = S_IFREG | (perm & 07777),
-				.from = from, .source = strdup(source)};
+	struct stage_entry e = {.kind = STAGE_FILE,
+				.mode = S_IFREG | (perm & 07777),
+				.from = from,
+				.source = strdup(source)};
 	if (!e.source)
 		return -ENOMEM;
 	return add(stage, path, &e);
@@ -192,8 +195,10 @@ int stage_add_compressed(struct stage *stage, const char *path, mode_t perm,
 int stage_add_data(struct stage *stage, const char *path, mode_t perm, const void *data,
 		   size_t size)
 {
-	struct stage_entry e = {.kind = STAGE_FILE, .mode = S_IFREG | (perm & 07777),
-				.from = STAGE_FROM_DATA, .size = size};
+	struct stage_entry e = {.kind = STAGE_FILE,
+				.mode = S_IFREG | (perm & 07777),
+				.from = STAGE_FROM_DATA,
+				.size = size};
 	e.data = malloc(size ? size : 1);
 	if (!e.data)
 		return -ENOMEM;
@@ -206,8 +211,8 @@ int stage_add_symlink(struct stage *stage, const char *path, const char *target)
 {
 	if (!*target)
 		return -EINVAL;
-	struct stage_entry e = {.kind = STAGE_SYMLINK, .mode = S_IFLNK | 0777,
-				.target = strdup(target)};
+	struct stage_entry e = {
+		.kind = STAGE_SYMLINK, .mode = S_IFLNK | 0777, .target = strdup(target)};
 	if (!e.target)
 		return -ENOMEM;
 	return add(stage, path, &e);

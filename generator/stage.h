@@ -15,21 +15,22 @@ enum stage_kind {
 
 /* Where a regular file's bytes come from. */
 enum stage_source {
-	STAGE_FROM_FILE, /* copy the host file `source` as it is */
-	STAGE_FROM_COMPRESSED, /* `source` is gzip/xz/zstd compressed: store it decompressed */
-	STAGE_FROM_DATA, /* the bytes in `data` */
+	STAGE_FROM_FILE,       /* copy the host file `source` as it is */
+	STAGE_FROM_COMPRESSED, /* `source` is gzip/xz/zstd compressed: store it
+				  decompressed */
+	STAGE_FROM_DATA,       /* the bytes in `data` */
 };
 
 struct stage_entry {
 	char *path; /* in-image path, no leading '/', no "." or ".." components */
 	enum stage_kind kind;
-	mode_t mode; /* full st_mode: type bits and permissions */
+	mode_t mode;		/* full st_mode: type bits and permissions */
 	enum stage_source from; /* STAGE_FILE only */
-	char *source; /* host path (STAGE_FROM_FILE, STAGE_FROM_COMPRESSED) */
-	void *data; /* STAGE_FROM_DATA */
-	size_t size; /* STAGE_FROM_DATA */
-	char *target; /* STAGE_SYMLINK */
-	dev_t rdev; /* STAGE_DEVICE */
+	char *source;		/* host path (STAGE_FROM_FILE, STAGE_FROM_COMPRESSED) */
+	void *data;		/* STAGE_FROM_DATA */
+	size_t size;		/* STAGE_FROM_DATA */
+	char *target;		/* STAGE_SYMLINK */
+	dev_t rdev;		/* STAGE_DEVICE */
 };
 
 struct stage;
@@ -44,7 +45,8 @@ void stage_free(struct stage *stage);
  * is -EINVAL. Parent directories need not be added: stage_finish() creates them 0755.
  */
 int stage_add_dir(struct stage *stage, const char *path, mode_t perm);
-int stage_add_file(struct stage *stage, const char *path, mode_t perm, const char *source);
+int stage_add_file(struct stage *stage, const char *path, mode_t perm,
+		   const char *source);
 int stage_add_compressed(struct stage *stage, const char *path, mode_t perm,
 			 const char *source);
 int stage_add_data(struct stage *stage, const char *path, mode_t perm, const void *data,

@@ -65,7 +65,8 @@ int strv_push_split(struct strv *s, const char *str, const char *seps)
 
 	if (!copy)
 		return -ENOMEM;
-	for (char *w = strtok_r(copy, seps, &save); w && r >= 0; w = strtok_r(NULL, seps, &save))
+	for (char *w = strtok_r(copy, seps, &save); w && r >= 0;
+	     w = strtok_r(NULL, seps, &save))
 		if (!strv_contains(s, w))
 			r = strv_push(s, w);
 	free(copy);

@@ -11,10 +11,13 @@ struct strv {
 	size_t cap;
 };
 
-#define STRV_INIT {NULL, 0, 0}
+#define STRV_INIT                                                                        \
+	{                                                                                \
+		NULL, 0, 0                                                               \
+	}
 
 int strv_push(struct strv *s, const char *str); /* copies str */
-int strv_push_take(struct strv *s, char *str); /* takes ownership, even on failure */
+int strv_push_take(struct strv *s, char *str);	/* takes ownership, even on failure */
 int strv_contains(const struct strv *s, const char *str);
 void strv_clear(struct strv *s); /* frees the strings, keeps the struct usable */
 void strv_sort(struct strv *s);
