@@ -113,24 +113,7 @@ capture_machine() {
 		-drive "file=$W/work/root.img,format=raw,if=virtio,snapshot=on" \
 		-drive "file=$W/work/capture.disk,format=raw,if=virtio"
 	grep -aq 'CAPTURE done' "$LOGS/capture.boot.log" || return 1
-	tr -d '\0' <"$W/work/capture.disk" | while IFS= read -r line; do
-		case $line in
-		"A "*)
-			rel=${line#A }
-			mkdir -p "$dir/sysfs/$(dirname "${rel%%$'\t'*}")"
-			printf '%s\n' "${rel#*$'\t'}" >"$dir/sysfs/${rel%%$'\t'*}"
-			;;
-		"L "*)
-			read -r _ mod refcnt holders <<<"$line"
-			mkdir -p "$dir/sysfs/module/$mod/holders"
-			echo live >"$dir/sysfs/module/$mod/initstate"
-			echo "$refcnt" >"$dir/sysfs/module/$mod/refcnt"
-			for h in ${holders//,/ }; do mkdir -p "$dir/sysfs/module/$mod/holders/$h"; done
-			;;
-		"R "*) printf '%s\n' "${line#R }" >>"$dir/mountinfo" ;;
-		END) break ;;
-		esac
-	done
+	capture_unpack "$W/work/capture.disk" "$dir"
 	touch "$dir/done"
 }
 capture_machine || { echo "bench: error: capturing the VM failed, see '$LOGS'" >&2; exit 1; }

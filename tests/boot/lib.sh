@@ -314,3 +314,29 @@ qemu_interactive_end() {
 	echo "qemu exit $rc" >>"$log"
 	keep_log "$log"
 }
+
+# capture_unpack DISK DIR: turn what tests/boot/capture.c wrote on a raw disk into the
+# sysfs tree autodetect reads (DIR/sysfs) and the machine's mount table (DIR/mountinfo).
+capture_unpack() {
+	local disk=$1 dir=$2 line rel mod refcnt holders h
+	mkdir -p "$dir/sysfs"
+	: >"$dir/mountinfo"
+	tr -d '\0' <"$disk" | while IFS= read -r line; do
+		case $line in
+		"A "*)
+			rel=${line#A }
+			mkdir -p "$dir/sysfs/$(dirname "${rel%%$'\t'*}")"
+			printf '%s\n' "${rel#*$'\t'}" >"$dir/sysfs/${rel%%$'\t'*}"
+			;;
+		"L "*)
+			read -r _ mod refcnt holders <<<"$line"
+			mkdir -p "$dir/sysfs/module/$mod/holders"
+			echo live >"$dir/sysfs/module/$mod/initstate"
+			echo "$refcnt" >"$dir/sysfs/module/$mod/refcnt"
+			for h in ${holders//,/ }; do mkdir -p "$dir/sysfs/module/$mod/holders/$h"; done
+			;;
+		"R "*) printf '%s\n' "${line#R }" >>"$dir/mountinfo" ;;
+		END) break ;;
+		esac
+	done
+}

@@ -82,25 +82,7 @@ qemu_boot "$BW/capture.log" "$FALLBACK" "root=LABEL=testroot init=/bin/capture" 
 	-drive "file=$BW/root.img,format=raw,if=virtio" \
 	-drive "file=$BW/capture.img,format=raw,if=virtio"
 t_grep "the fallback machine captured its sysfs" '^CAPTURE done' "$BW/capture.log"
-mkdir -p sysfs
-tr -d '\0' <"$BW/capture.img" | while IFS= read -r line; do
-	case $line in
-	"A "*)
-		rel=${line#A }
-		mkdir -p "sysfs/$(dirname "${rel%%$'\t'*}")"
-		printf '%s\n' "${rel#*$'\t'}" >"sysfs/${rel%%$'\t'*}"
-		;;
-	"L "*)
-		read -r _ mod refcnt holders <<<"$line"
-		mkdir -p "sysfs/module/$mod/holders"
-		echo live >"sysfs/module/$mod/initstate"
-		echo "$refcnt" >"sysfs/module/$mod/refcnt"
-		for h in ${holders//,/ }; do mkdir -p "sysfs/module/$mod/holders/$h"; done
-		;;
-	"R "*) printf '%s\n' "${line#R }" >>mountinfo ;;
-	END) break ;;
-	esac
-done
+capture_unpack "$BW/capture.img" "$T_TMP"
 rootfs=$(awk '$5 == "/" { for (i = 7; i <= NF; i++) if ($i == "-") { t = $(i + 1) } } END { print t }' mountinfo)
 t_check "the capture names the root filesystem ($rootfs)" test "$rootfs" = ext4
 t_check "the capture has device modaliases" \
