@@ -227,7 +227,7 @@ int digest_record(const char *image, const char *inputs)
 	r = write_all(fd, head, strlen(head));
 	if (r >= 0)
 		r = write_all(fd, inputs, strlen(inputs));
-	if (r >= 0 && fchmod(fd, 0644) < 0)
+	if (r >= 0 && fchmod(fd, 0600) < 0) /* like the image: it says what is inside */
 		r = negative_errno();
 	if (r >= 0 && fsync(fd) < 0)
 		r = negative_errno();

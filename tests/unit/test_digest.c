@@ -150,7 +150,7 @@ Test(digest, record_proves_image_and_inputs)
 
 	struct stat st;
 	cr_assert_eq(stat(rec, &st), 0);
-	cr_assert_eq(st.st_mode & 07777, 0644);
+	cr_assert_eq(st.st_mode & 07777, 0600);
 	/* No temporary file left next to it. */
 	char outdir[512];
 	snprintf(outdir, sizeof(outdir), "%s/out", dir);
