@@ -757,8 +757,12 @@ static char *bash_source(const char *text, const struct strv *keys, size_t *ret_
 	pid = fork();
 	cr_assert_geq(pid, 0);
 	if (pid == 0) {
+		/* An empty environment: a variable exported by the caller (B=build, say)
+		 * would otherwise show up as a key bash "set". */
+		static char path_env[] = "PATH=/usr/bin:/bin";
+		char *const clean_env[] = {path_env, NULL};
 		dup2(fds[1], STDOUT_FILENO);
-		execvp("bash", (char **)argv);
+		execvpe("bash", (char **)argv, clean_env);
 		_exit(127);
 	}
 	close(fds[1]);
