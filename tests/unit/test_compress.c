@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "testutil.h"
 #include "compress.h"
 
 static char tmp[] = "/tmp/test_compress.XXXXXX";
@@ -28,18 +29,6 @@ static void teardown(void)
 }
 
 TestSuite(compress, .init = setup, .fini = teardown);
-
-static int sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static int sh(const char *fmt, ...)
-{
-	char cmd[4096];
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(cmd, sizeof(cmd), fmt, ap);
-	va_end(ap);
-	int st = system(cmd);
-	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-}
 
 /* Mixed data: compressible text runs and incompressible noise, `len` bytes. */
 static uint8_t *make_data(size_t len)
@@ -117,9 +106,9 @@ Test(compress, real_tools_decode_every_format)
 	for (size_t i = 0; i < sizeof(tools) / sizeof(tools[0]); i++) {
 		const char *name = compress_name(tools[i].kind);
 		compress_to(tools[i].kind, COMPRESS_LEVEL_DEFAULT, 2, name, data, len);
-		cr_assert_eq(sh("cd %s && %s %s", tmp, tools[i].test, name), 0,
+		cr_assert_eq(testutil_sh("cd %s && %s %s", tmp, tools[i].test, name), 0,
 			     "'%s' rejects our %s", tools[i].test, name);
-		cr_assert_eq(sh("cd %s && %s %s > %s.out", tmp, tools[i].decode, name, name),
+		cr_assert_eq(testutil_sh("cd %s && %s %s > %s.out", tmp, tools[i].decode, name, name),
 			     0);
 		char out[64];
 		snprintf(out, sizeof(out), "%s.out", name);
@@ -133,7 +122,7 @@ Test(compress, empty_streams_decode_to_nothing)
 	for (size_t i = 0; i < sizeof(tools) / sizeof(tools[0]); i++) {
 		const char *name = compress_name(tools[i].kind);
 		compress_to(tools[i].kind, COMPRESS_LEVEL_DEFAULT, 1, name, NULL, 0);
-		cr_assert_eq(sh("cd %s && %s %s > %s.out", tmp, tools[i].decode, name, name),
+		cr_assert_eq(testutil_sh("cd %s && %s %s > %s.out", tmp, tools[i].decode, name, name),
 			     0, "%s: empty stream not decodable", name);
 		char out[64];
 		snprintf(out, sizeof(out), "%s.out", name);
@@ -145,8 +134,8 @@ Test(compress, xz_uses_crc32_as_the_kernel_requires)
 {
 	uint8_t *data = make_data(100000);
 	compress_to(COMPRESS_XZ, COMPRESS_LEVEL_DEFAULT, 0, "x.xz", data, 100000);
-	cr_assert_eq(sh("cd %s && xz --robot -lv x.xz | grep -q '^stream.*CRC32'", tmp), 0);
-	cr_assert_neq(sh("cd %s && xz --robot -lv x.xz | grep -q CRC64", tmp), 0);
+	cr_assert_eq(testutil_sh("cd %s && xz --robot -lv x.xz | grep -q '^stream.*CRC32'", tmp), 0);
+	cr_assert_neq(testutil_sh("cd %s && xz --robot -lv x.xz | grep -q CRC64", tmp), 0);
 	free(data);
 }
 
@@ -175,10 +164,10 @@ Test(compress, zstd_window_fits_the_kernel_at_level_19)
 	uint8_t *data = make_data(len);
 	compress_to(COMPRESS_ZSTD, 19, 2, "x.zst", data, len);
 	/* zstd -lv prints the frame's window size; unzstd in the kernel takes <= 128 MiB. */
-	cr_assert_eq(sh("cd %s && zstd -lv x.zst 2>/dev/null | grep -Eq 'Window Size: +[0-9.]+ (KiB|MiB)'",
+	cr_assert_eq(testutil_sh("cd %s && zstd -lv x.zst 2>/dev/null | grep -Eq 'Window Size: +[0-9.]+ (KiB|MiB)'",
 			tmp),
 		     0);
-	cr_assert_eq(sh("cd %s && zstd -q -t x.zst", tmp), 0);
+	cr_assert_eq(testutil_sh("cd %s && zstd -q -t x.zst", tmp), 0);
 	free(data);
 }
 
@@ -193,7 +182,7 @@ Test(compress, output_is_the_same_for_any_thread_count)
 		compress_to(kinds[i], levels[i], 1, "t1", data, len);
 		compress_to(kinds[i], levels[i], 3, "t3", data, len);
 		compress_to(kinds[i], levels[i], 0, "t0", data, len);
-		cr_assert_eq(sh("cd %s && cmp -s t1 t3 && cmp -s t1 t0", tmp), 0,
+		cr_assert_eq(testutil_sh("cd %s && cmp -s t1 t3 && cmp -s t1 t0", tmp), 0,
 			     "%s output depends on the thread count",
 			     compress_name(kinds[i]));
 	}
@@ -251,10 +240,10 @@ Test(compress, read_file_decompresses_what_the_tools_made)
 	FILE *f = fopen(p, "wb");
 	cr_assert_eq(fwrite(data, 1, len, f), len);
 	fclose(f);
-	cr_assert_eq(sh("cd %s && zstd -q -k m.ko && gzip -k m.ko && xz -k -C crc64 m.ko", tmp),
+	cr_assert_eq(testutil_sh("cd %s && zstd -q -k m.ko && gzip -k m.ko && xz -k -C crc64 m.ko", tmp),
 		     0);
 	/* A multi-frame zstd file, as `cat a.zst b.zst` makes. */
-	cr_assert_eq(sh("cd %s && head -c 700000 m.ko | zstd -q > two.zst && "
+	cr_assert_eq(testutil_sh("cd %s && head -c 700000 m.ko | zstd -q > two.zst && "
 			"tail -c +700001 m.ko | zstd -q >> two.zst",
 			tmp),
 		     0);
@@ -281,7 +270,7 @@ Test(compress, read_file_reports_corrupt_and_missing_files)
 	FILE *f = fopen(p, "wb");
 	cr_assert_eq(fwrite(data, 1, 300000, f), 300000);
 	fclose(f);
-	cr_assert_eq(sh("cd %s && zstd -q c && gzip -k c && xz -k c && "
+	cr_assert_eq(testutil_sh("cd %s && zstd -q c && gzip -k c && xz -k c && "
 			"head -c 5000 c.zst > t.zst && head -c 5000 c.gz > t.gz && "
 			"head -c 5000 c.xz > t.xz && cp c.zst f.zst && "
 			"printf 'XXXX' | dd of=f.zst bs=1 seek=2000 conv=notrunc 2>/dev/null",

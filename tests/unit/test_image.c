@@ -22,6 +22,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "testutil.h"
 #include "image.h"
 #include "stage.h"
 
@@ -32,21 +33,9 @@ static void setup(void)
 	cr_assert_not_null(mkdtemp(tmp));
 }
 
-static int sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static int sh(const char *fmt, ...)
-{
-	char cmd[8192];
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(cmd, sizeof(cmd), fmt, ap);
-	va_end(ap);
-	int st = system(cmd);
-	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-}
-
 static void teardown(void)
 {
-	sh("umount -l '%s/mnt' 2>/dev/null; rm -rf '%s'", tmp, tmp);
+	testutil_sh("umount -l '%s/mnt' 2>/dev/null; rm -rf '%s'", tmp, tmp);
 }
 
 TestSuite(image, .init = setup, .fini = teardown);
@@ -121,7 +110,7 @@ static void make_sources(void)
 	put_file(pathf("src/empty"), "", 0);
 	put_file(pathf("src/m.ko"), mod, MOD_SIZE);
 	cr_assert_eq(
-		sh("cd %s/src && zstd -q -k m.ko && gzip -k m.ko && xz -k m.ko", tmp), 0);
+		testutil_sh("cd %s/src && zstd -q -k m.ko && gzip -k m.ko && xz -k m.ko", tmp), 0);
 	free(big);
 	free(mod);
 }
@@ -294,21 +283,21 @@ Test(image, every_compression_is_read_by_bsdtar_cpio_and_us)
 		struct stat sb;
 		cr_assert_eq(stat(img, &sb), 0);
 		cr_assert_eq(sb.st_mode & 07777, 0600);
-		cr_assert_eq(sh("%s %s", tools[t].test, img), 0, "%s: integrity", name);
-		cr_assert_eq(sh("bsdtar -tvf %s > %s.bsdtar", img, img), 0, "%s: bsdtar",
+		cr_assert_eq(testutil_sh("%s %s", tools[t].test, img), 0, "%s: integrity", name);
+		cr_assert_eq(testutil_sh("bsdtar -tvf %s > %s.bsdtar", img, img), 0, "%s: bsdtar",
 			     name);
 		cr_assert_eq(count_lines(pathf("img.%s.bsdtar", name)), count);
-		cr_assert_eq(sh("%s %s | cpio -it --quiet > %s.cpio", tools[t].decode,
+		cr_assert_eq(testutil_sh("%s %s | cpio -it --quiet > %s.cpio", tools[t].decode,
 				img, img),
 			     0, "%s: cpio", name);
 		cr_assert_eq(count_lines(pathf("img.%s.cpio", name)), count);
 		/* cpio agrees on names and order, bsdtar on types and device numbers. */
-		cr_assert_eq(sh("head -n1 %s.cpio | grep -qx bin", img), 0);
+		cr_assert_eq(testutil_sh("head -n1 %s.cpio | grep -qx bin", img), 0);
 		cr_assert_eq(
-			sh("grep -q '^crw------- .* 300,70000 .* dev/big$' %s.bsdtar",
+			testutil_sh("grep -q '^crw------- .* 300,70000 .* dev/big$' %s.bsdtar",
 			   img),
 			0, "%s: device numbers", name);
-		cr_assert_eq(sh("grep -q '^lrwxrwxrwx .* bin/sh -> big$' %s.bsdtar", img),
+		cr_assert_eq(testutil_sh("grep -q '^lrwxrwxrwx .* bin/sh -> big$' %s.bsdtar", img),
 			     0);
 
 		struct seen seen = {0};
@@ -327,13 +316,13 @@ Test(image, same_inputs_give_the_same_bytes)
 	cr_assert_eq(image_write(st, pathf("a"), &o), 0);
 	o.threads = 1;
 	cr_assert_eq(image_write(st, pathf("b"), &o), 0);
-	cr_assert_eq(sh("cmp -s %s %s", pathf("a"), pathf("b")), 0,
+	cr_assert_eq(testutil_sh("cmp -s %s %s", pathf("a"), pathf("b")), 0,
 		     "the image depends on the thread count");
 	/* Another SOURCE_DATE_EPOCH changes the bytes, but only the mtime fields. */
 	o.mtime = 1;
 	cr_assert_eq(image_write(st, pathf("c"), &o), 0);
-	cr_assert_neq(sh("cmp -s %s %s", pathf("a"), pathf("c")), 0);
-	cr_assert_eq(sh("cd %s && zstd -q -dc a > a.cpio && zstd -q -dc c > c.cpio", tmp),
+	cr_assert_neq(testutil_sh("cmp -s %s %s", pathf("a"), pathf("c")), 0);
+	cr_assert_eq(testutil_sh("cd %s && zstd -q -dc a > a.cpio && zstd -q -dc c > c.cpio", tmp),
 		     0);
 	size_t la, lc;
 	uint8_t *a = slurp(pathf("a.cpio"), &la), *c = slurp(pathf("c.cpio"), &lc);
@@ -423,9 +412,9 @@ Test(image, early_cpio_comes_first_uncompressed_and_aligned)
 	cr_assert_eq(image_write(st, pathf("img"), &o), 0);
 
 	/* The kernel's microcode loader reads the first, uncompressed archive. */
-	cr_assert_eq(sh("cpio -it --quiet < %s > %s", pathf("img"), pathf("early.list")),
+	cr_assert_eq(testutil_sh("cpio -it --quiet < %s > %s", pathf("img"), pathf("early.list")),
 		     0);
-	cr_assert_eq(sh("grep -qx kernel/x86/microcode/GenuineIntel.bin %s",
+	cr_assert_eq(testutil_sh("grep -qx kernel/x86/microcode/GenuineIntel.bin %s",
 			pathf("early.list")),
 		     0);
 	size_t len;
@@ -435,7 +424,7 @@ Test(image, early_cpio_comes_first_uncompressed_and_aligned)
 		z++;
 	cr_assert_lt(z, len);
 	cr_assert_eq(z % 512, 0, "compressed part at %zu", z);
-	cr_assert_eq(sh("tail -c +%zu %s | zstd -q -t", z + 1, pathf("img")), 0);
+	cr_assert_eq(testutil_sh("tail -c +%zu %s | zstd -q -t", z + 1, pathf("img")), 0);
 	free(p);
 
 	struct seen seen = {0};
@@ -463,7 +452,7 @@ Test(image, early_cpio_comes_first_uncompressed_and_aligned)
 static void make_tree(const char *name)
 {
 	cr_assert_eq(
-		sh("cd %s && mkdir -p %s/usr/bin %s/dev && echo hi > %s/usr/bin/hi && "
+		testutil_sh("cd %s && mkdir -p %s/usr/bin %s/dev && echo hi > %s/usr/bin/hi && "
 		   "ln -s usr/bin %s/bin && head -c 200000 /dev/urandom > %s/usr/rnd && "
 		   "mknod %s/dev/null c 1 3",
 		   tmp, name, name, name, name, name, name),
@@ -473,7 +462,7 @@ static void make_tree(const char *name)
 Test(image, reads_what_other_tools_make)
 {
 	make_tree("t");
-	cr_assert_eq(sh("cd %s/t && find . | LC_ALL=C sort > ../names && "
+	cr_assert_eq(testutil_sh("cd %s/t && find . | LC_ALL=C sort > ../names && "
 			"find . | cpio -o -H newc --quiet > ../t.newc && "
 			"find . | cpio -o -H odc --quiet > ../t.odc",
 			tmp),
@@ -495,7 +484,7 @@ Test(image, reads_what_other_tools_make)
 		{"lz4 -q -c t.newc", "lz4-frame"},
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		cr_assert_eq(sh("cd %s && %s > img", tmp, cases[i].cmd), 0);
+		cr_assert_eq(testutil_sh("cd %s && %s > img", tmp, cases[i].cmd), 0);
 		struct seen seen = {0};
 		cr_assert_eq(image_read(pathf("img"), collect, &seen), 0, "%s",
 			     cases[i].cmd);
@@ -520,7 +509,7 @@ Test(image, concatenated_segments_are_read_in_order)
 {
 	make_tree("t");
 	make_tree("u");
-	cr_assert_eq(sh("cd %s && (cd t && find . | cpio -o -H newc --quiet) > early && "
+	cr_assert_eq(testutil_sh("cd %s && (cd t && find . | cpio -o -H newc --quiet) > early && "
 			"(cd u && find . | cpio -o -H newc --quiet) > main && "
 			"truncate -s %%512 early && zstd -q -c main > main.zst && "
 			"gzip -c main > main.gz && "
@@ -566,7 +555,7 @@ static int count_entry(const struct image_entry *e, const void *data, void *user
 Test(image, bad_images_are_refused)
 {
 	make_tree("t");
-	cr_assert_eq(sh("cd %s && (cd t && find . | cpio -o -H newc --quiet) > plain && "
+	cr_assert_eq(testutil_sh("cd %s && (cd t && find . | cpio -o -H newc --quiet) > plain && "
 			"zstd -q -c plain > z && head -c $(( $(stat -c %%s z) - 20 )) z "
 			"> cut && "
 			"head -c 4096 /dev/urandom | tr '\\000' x > junk && "
@@ -633,20 +622,20 @@ Test(image, disk_full_leaves_the_old_image_and_no_temp)
 	struct stage *small = small_stage(), *big;
 	struct image_options o = opts_for(COMPRESS_ZSTD);
 	cr_assert_eq(image_write(small, pathf("mnt/img"), &o), 0);
-	cr_assert_eq(sh("cp %s %s", pathf("mnt/img"), pathf("old")), 0);
+	cr_assert_eq(testutil_sh("cp %s %s", pathf("mnt/img"), pathf("old")), 0);
 
 	cr_assert_eq(stage_new(&big), 0);
 	uint8_t *noise = make_data(1u << 20, 1);
 	cr_assert_eq(stage_add_data(big, "noise", 0644, noise, 1u << 20), 0);
 	cr_assert_eq(stage_finish(big), 0);
 	cr_assert_eq(image_write(big, pathf("mnt/img"), &o), -ENOSPC);
-	cr_assert_eq(sh("cmp -s %s %s", pathf("mnt/img"), pathf("old")), 0);
+	cr_assert_eq(testutil_sh("cmp -s %s %s", pathf("mnt/img"), pathf("old")), 0);
 	cr_assert_eq(temp_files_left(pathf("mnt")), 0);
 	cr_assert_null(image_write_failed_source());
 	/* Uncompressed, the same. */
 	o.compression = COMPRESS_NONE;
 	cr_assert_eq(image_write(big, pathf("mnt/img"), &o), -ENOSPC);
-	cr_assert_eq(sh("cmp -s %s %s", pathf("mnt/img"), pathf("old")), 0);
+	cr_assert_eq(testutil_sh("cmp -s %s %s", pathf("mnt/img"), pathf("old")), 0);
 	cr_assert_eq(temp_files_left(pathf("mnt")), 0);
 	free(noise);
 	stage_free(big);
@@ -660,10 +649,10 @@ Test(image, read_only_and_missing_directories_are_errors)
 	struct image_options o = opts_for(COMPRESS_ZSTD);
 	cr_assert_eq(mount("tmpfs", pathf("mnt"), "tmpfs", 0, "size=256k"), 0);
 	cr_assert_eq(image_write(s, pathf("mnt/img"), &o), 0);
-	cr_assert_eq(sh("cp %s %s", pathf("mnt/img"), pathf("old")), 0);
+	cr_assert_eq(testutil_sh("cp %s %s", pathf("mnt/img"), pathf("old")), 0);
 	cr_assert_eq(mount(NULL, pathf("mnt"), NULL, MS_REMOUNT | MS_RDONLY, NULL), 0);
 	cr_assert_eq(image_write(s, pathf("mnt/img"), &o), -EROFS);
-	cr_assert_eq(sh("cmp -s %s %s", pathf("mnt/img"), pathf("old")), 0);
+	cr_assert_eq(testutil_sh("cmp -s %s %s", pathf("mnt/img"), pathf("old")), 0);
 
 	cr_assert_eq(image_write(s, pathf("nodir/img"), &o), -ENOENT);
 	cr_assert_eq(access(pathf("nodir"), F_OK), -1);
@@ -799,8 +788,8 @@ Test(image, extract_recreates_the_stage)
 	struct image_options o = opts_for(COMPRESS_ZSTD);
 	cr_assert_eq(image_write(st, pathf("img"), &o), 0);
 	cr_assert_eq(image_extract(pathf("img"), pathf("x/y")), 0);
-	cr_assert_eq(sh("cmp %s %s", pathf("src/big"), pathf("x/y/bin/big")), 0);
-	cr_assert_eq(sh("cmp %s %s", pathf("src/m.ko"), pathf("x/y/lib/modules/x.ko")),
+	cr_assert_eq(testutil_sh("cmp %s %s", pathf("src/big"), pathf("x/y/bin/big")), 0);
+	cr_assert_eq(testutil_sh("cmp %s %s", pathf("src/m.ko"), pathf("x/y/lib/modules/x.ko")),
 		     0);
 	struct stat sb;
 	cr_assert_eq(lstat(pathf("x/y/bin/sh"), &sb), 0);
@@ -823,7 +812,7 @@ Test(image, extract_recreates_the_stage)
 	}
 	/* Extracting again over the first copy works and changes nothing. */
 	cr_assert_eq(image_extract(pathf("img"), pathf("x/y")), 0);
-	cr_assert_eq(sh("cmp %s %s", pathf("src/big"), pathf("x/y/bin/big")), 0);
+	cr_assert_eq(testutil_sh("cmp %s %s", pathf("src/big"), pathf("x/y/bin/big")), 0);
 	stage_free(st);
 }
 
@@ -849,7 +838,7 @@ static void hostile(const char *name, const char *entries)
 		"entry('TRAILER!!!', 0, b'')\n";
 	put_file(pathf("hostile.py"), script, strlen(script));
 	cr_assert_eq(
-		sh("python3 %s %s '%s'", pathf("hostile.py"), pathf("%s", name), entries),
+		testutil_sh("python3 %s %s '%s'", pathf("hostile.py"), pathf("%s", name), entries),
 		0);
 }
 
@@ -920,17 +909,17 @@ static int fixture(char *root, char *kver)
 static void boot(const char *img, const char *kernel, const char *what)
 {
 	char *out = pathf("serial.%s", what);
-	int r = sh(
+	int r = testutil_sh(
 		"timeout 180 qemu-system-x86_64 -accel tcg -m 256 -display none "
 		"-monitor none -serial file:%s -no-reboot -kernel %s -initrd %s "
 		"-append 'console=ttyS0 panic=-1 loglevel=4' </dev/null >/dev/null 2>&1",
 		out, kernel, img);
 	cr_assert_eq(r, 0, "%s: qemu exited %d", what, r);
-	r = sh("grep -q \"^BOOT-OK $(sha256sum /bin/busybox | cut -d' ' -f1) \" %s && "
+	r = testutil_sh("grep -q \"^BOOT-OK $(sha256sum /bin/busybox | cut -d' ' -f1) \" %s && "
 	       "grep -q \"^BIG-OK $(sha256sum %s | cut -d' ' -f1) \" %s",
 	       out, pathf("big"), out);
 	if (r != 0)
-		sh("tail -n 15 %s >&2", out);
+		testutil_sh("tail -n 15 %s >&2", out);
 	cr_assert_eq(r, 0, "%s: the kernel did not run our init with intact data", what);
 }
 
@@ -985,7 +974,7 @@ Test(image, the_kernel_boots_every_compression, .timeout = 900)
 Test(image, extract_keeps_hard_links_and_files_made_by_cpio)
 {
 	make_tree("t");
-	cr_assert_eq(sh("cd %s/t && ln usr/bin/hi usr/hi2 && chmod 4711 usr/bin/hi && "
+	cr_assert_eq(testutil_sh("cd %s/t && ln usr/bin/hi usr/hi2 && chmod 4711 usr/bin/hi && "
 			"find . | cpio -o -H newc --quiet | gzip > ../img",
 			tmp),
 		     0);
@@ -997,7 +986,7 @@ Test(image, extract_keeps_hard_links_and_files_made_by_cpio)
 	cr_assert_eq(a.st_nlink, 2);
 	cr_assert_eq(a.st_size, 3);
 	cr_assert_eq(a.st_mode, S_IFREG | 04711);
-	cr_assert_eq(sh("cd %s && cmp t/usr/rnd x/usr/rnd && test \"$(readlink x/bin)\" "
+	cr_assert_eq(testutil_sh("cd %s && cmp t/usr/rnd x/usr/rnd && test \"$(readlink x/bin)\" "
 			"= usr/bin",
 			tmp),
 		     0);
@@ -1040,7 +1029,7 @@ Test(image, many_compressed_modules_come_out_in_order)
 		put_file(pathf("mods/m%02d.ko", i), d, len);
 		free(d);
 	}
-	cr_assert_eq(sh("cd %s/mods && for f in m*.ko; do case $f in *[02468].ko) zstd "
+	cr_assert_eq(testutil_sh("cd %s/mods && for f in m*.ko; do case $f in *[02468].ko) zstd "
 			"-q --rm $f;; "
 			"*[13].ko) gzip $f;; *) xz -0 $f;; esac; done",
 			tmp),
@@ -1063,7 +1052,7 @@ Test(image, many_compressed_modules_come_out_in_order)
 	o.threads = 3;
 	cr_assert_eq(image_write(s, pathf("img"), &o), 0);
 	cr_assert_eq(
-		sh("cd %s && mkdir x && cd x && zstd -q -dc ../img | cpio -id --quiet && "
+		testutil_sh("cd %s && mkdir x && cd x && zstd -q -dc ../img | cpio -id --quiet && "
 		   "for i in $(seq -w 0 79); do "
 		   "  for f in ../mods/m$i.ko.*; do :; done; "
 		   "  case $f in *.zst) zstd -q -dc $f;; *.gz) gzip -dc $f;; *) xz -dc "
@@ -1097,7 +1086,7 @@ Test(image, unprivileged_extraction_skips_device_nodes)
 	cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0, "exit %d",
 		  WEXITSTATUS(status));
 	cr_assert_eq(access(pathf("x/dev/console"), F_OK), -1);
-	cr_assert_eq(sh("cmp %s %s", pathf("src/big"), pathf("x/bin/big")), 0);
+	cr_assert_eq(testutil_sh("cmp %s %s", pathf("src/big"), pathf("x/bin/big")), 0);
 	struct stat sb;
 	cr_assert_eq(lstat(pathf("x/bin/big"), &sb), 0);
 	cr_assert_eq(sb.st_uid, 65534);
