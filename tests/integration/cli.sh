@@ -84,3 +84,28 @@ mkdir x
 run 0 "extract" -x a.img x
 t_check "extracted plan equals the listed one" test -s x/etc/mkinitramfs/plan
 t_check "extracted init is the built one" cmp -s x/init "$B/init"
+
+# Bad input of the build's own options: each names the thing that is wrong.
+printf 'MODULES=(virtio_blk)\nCOMPRESSION_OPTIONS=(--long)\n' >opts.conf
+run 1 "unsupported COMPRESSION_OPTIONS" -k "$KVER" -r "$KROOT" -c opts.conf -g bad.img
+t_grep "the unsupported compression option is named" \
+	"COMPRESSION_OPTIONS: unsupported option '--long'" out.txt
+SOURCE_DATE_EPOCH=yesterday "$MKINITRAMFS" -k "$KVER" -r "$KROOT" -c optional.conf \
+	-g bad.img >out.txt 2>&1
+t_check "a bad SOURCE_DATE_EPOCH fails the build" test $? -eq 1
+t_grep "the bad SOURCE_DATE_EPOCH is named" "SOURCE_DATE_EPOCH='yesterday' is not a number" out.txt
+run 1 "-M without an autodetect hook" -k "$KVER" -r "$KROOT" -c optional.conf -M
+t_grep "-M says autodetect is missing" "no 'autodetect' hook in HOOKS" out.txt
+printf 'HOOKS=(base autodetect)\n' >auto.conf
+run 1 "autodetect without a sysfs tree" -k "$KVER" -r "$KROOT" -c auto.conf \
+	--sysfs "$T_TMP/nosysfs" --rootfs ext4 -g bad.img
+t_grep "the missing sysfs tree is named" "autodetect: cannot read '$T_TMP/nosysfs/devices'" out.txt
+mkdir -p nopresets
+run 1 "-P with no presets" -P --presetdir "$T_TMP/nopresets"
+t_grep "-P names the empty preset directory" "no presets in '$T_TMP/nopresets'" out.txt
+run 1 "-P with a missing preset directory" -P --presetdir "$T_TMP/missing-presets"
+t_grep "-P names the missing preset directory" \
+	"cannot read the preset directory '$T_TMP/missing-presets'" out.txt
+run 2 "-x with two directories" -x a.img one two
+t_grep "the stray argument is named" "unexpected argument 'two'" out.txt
+t_check "no image written by any of these" test ! -e bad.img
