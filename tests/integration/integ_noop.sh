@@ -90,16 +90,20 @@ gen() { "$MKINITRAMFS" -q -k "$KVER" -r "$KROOT" -c "$TOP/mkinitramfs.conf" -S a
 t0=$(date +%s%N)
 gen -f
 build_ms=$(ms "$t0")
+gident() { stat -c '%i %s %Y %Z' "$G" "$G.inputs"; }
+before=$(gident)
 t0=$(date +%s%N)
 gen
 noop_ms=$(ms "$t0")
 t0=$(date +%s%N)
-gen
+gen -v >"$W/noop.log" 2>&1
 noop2_ms=$(ms "$t0")
+# Times are information only (a loaded or instrumented machine skews them); the ratio
+# against a real build is measured side by side in `make bench`.
 echo "# generic image $(($(stat -c %s "$G") / 1024)) KiB, $(grep -c '^main ' "$G.inputs") entries:" \
 	"real build ${build_ms} ms, no-op ${noop_ms} ms and ${noop2_ms} ms"
-t_check "a no-op is at least twice as fast as a build (${noop_ms} vs ${build_ms} ms)" \
-	test $((noop_ms * 2)) -lt "$build_ms"
+t_grep "generic image, unchanged inputs: said to be up to date" "'$G' is up to date" "$W/noop.log"
+t_check "generic image, unchanged inputs: image and record untouched" test "$(gident)" = "$before"
 
 # ---- a full disk: the old image stays ---------------------------------------------------
 # A private mount namespace: the small tmpfs goes away with it, whatever happens.
