@@ -389,6 +389,8 @@ static int load_presets(const struct options *o, struct strv *names, struct pres
 			free(presets);
 			return r;
 		}
+		for (size_t w = 0; w < presets[i]->warnings.n; w++)
+			log_warning("%s", presets[i]->warnings.v[w]);
 	}
 	*ret = presets;
 	return 0;

@@ -188,6 +188,16 @@ static int preset_fill(struct preset *p, const struct conf *conf, struct conf_er
 	return 0;
 }
 
+static int keep_warnings(struct preset *p, const struct conf *conf)
+{
+	const struct strv *w = conf_warnings(conf);
+	int r = 0;
+
+	for (size_t i = 0; r >= 0 && i < w->n; i++)
+		r = strv_push(&p->warnings, w->v[i]);
+	return r;
+}
+
 int preset_load(const char *name_or_path, const char *dir, struct preset **ret,
 		struct conf_error *err)
 {
@@ -207,6 +217,8 @@ int preset_load(const char *name_or_path, const char *dir, struct preset **ret,
 		r = conf_load_file(conf, p->path, NULL, err);
 	if (r >= 0)
 		r = preset_fill(p, conf, err);
+	if (r >= 0)
+		r = keep_warnings(p, conf);
 	if (r < 0) {
 		preset_free(p);
 		return r;
@@ -230,6 +242,7 @@ void preset_free(struct preset *p)
 		strv_clear(&img->skip_hooks);
 	}
 	free(p->images);
+	strv_clear(&p->warnings);
 	free(p->name);
 	free(p->path);
 	free(p);

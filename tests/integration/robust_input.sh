@@ -83,6 +83,13 @@ preset_case "unsupported option" 'PRESETS=(a)\nALL_kver=1\na_image=x\na_options=
 head -c 4096 /dev/urandom >bad.preset
 run 1 "preset: random bytes" -p ./bad.preset
 t_grep "preset: random bytes: an error with a position" "bad\.preset:[0-9]+:[0-9]+: " out.txt
+printf 'ALL_kver=%s\nPRESETS=(a)\na_image=first.img\na_image=warnp.img\na_config=warn.conf\n' \
+	"$V" >warn.preset
+run 0 "preset: a repeated key only warns" -r root -p ./warn.preset
+t_grep "preset: repeated key named with both lines" \
+	"warn\.preset:4: 'a_image' assigned again \(first at line 3\), the last one wins" out.txt
+t_check "preset: the last assignment wins" [ -s warnp.img ]
+t_check "preset: the first assignment is gone" [ ! -e first.img ]
 
 # --- broken module trees -----------------------------------------------------------
 cp -a root good-root
