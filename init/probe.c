@@ -257,19 +257,47 @@ int probe_part_mbr(const uint8_t *buf, size_t len, unsigned partno,
 	return 0;
 }
 
-int probe_part_gpt_header(const uint8_t *buf, size_t len, uint64_t *ret_entries_lba,
-			  uint32_t *ret_count, uint32_t *ret_entry_size)
+uint32_t probe_crc32(uint32_t crc, const uint8_t *buf, size_t len)
 {
-	uint32_t size;
+	/* Bit by bit: a table would cost 1 KiB of the init for a few KiB of input. */
+	crc = ~crc;
+	for (size_t i = 0; i < len; i++) {
+		crc ^= buf[i];
+		for (int k = 0; k < 8; k++)
+			crc = crc >> 1 ^ (0xedb88320u & -(crc & 1));
+	}
+	return ~crc;
+}
+
+/* The header's CRC32 covers header_size bytes with its own field taken as zero. */
+static uint32_t gpt_header_crc(const uint8_t *buf, uint32_t header_size)
+{
+	static const uint8_t zero[4];
+	uint32_t crc = probe_crc32(0, buf, 16);
+
+	crc = probe_crc32(crc, zero, 4);
+	return probe_crc32(crc, buf + 20, header_size - 20);
+}
+
+int probe_part_gpt_header(const uint8_t *buf, size_t len, struct probe_gpt *ret)
+{
+	uint32_t header_size, size;
 
 	if (len < 92 || memcmp(buf, "EFI PART", 8) != 0)
 		return -ENOENT;
+	header_size = le32(buf + 12);
+	if (header_size < 92 || header_size > len)
+		return -EBADMSG;
+	if (gpt_header_crc(buf, header_size) != le32(buf + 16))
+		return -EBADMSG;
 	size = le32(buf + 84);
 	if (size < 128 || size > 4096 || (size & (size - 1)))
 		return -EBADMSG;
-	*ret_entries_lba = le64(buf + 72);
-	*ret_count = le32(buf + 80);
-	*ret_entry_size = size;
+	ret->my_lba = le64(buf + 24);
+	ret->entries_lba = le64(buf + 72);
+	ret->count = le32(buf + 80);
+	ret->entry_size = size;
+	ret->entries_crc = le32(buf + 88);
 	return 0;
 }
 

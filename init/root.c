@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "file.h"
+#include "gpt.h"
 #include "root.h"
 #include "str.h"
 
@@ -134,8 +135,6 @@ static uint8_t probe_buf[PROBE_FS_BYTES];
 
 static int probe_partition(const char *sysfs, const char *devdir, struct root_dev *dev)
 {
-	uint64_t lba;
-	uint32_t count, esize;
 	unsigned long bs = 512;
 	char attr[32];
 	ssize_t n;
@@ -157,19 +156,8 @@ static int probe_partition(const char *sysfs, const char *devdir, struct root_de
 		      sizeof(attr)) == 0 &&
 	    str_to_uint(attr, &bs) == 0 && (bs < 512 || bs > 4096))
 		bs = 512;
-	n = file_pread_full(fd, probe_buf, bs, (off_t)bs);
-	r = n < 92 ? -ENOENT
-		   : probe_part_gpt_header(probe_buf, (size_t)n, &lba, &count, &esize);
-	if (r < 0)
-		goto out;
-	if (dev->partno > count || lba > (1ull << 40)) {
-		r = -ENOENT;
-		goto out;
-	}
-	n = file_pread_full(fd, probe_buf, esize,
-			    (off_t)(lba * bs + (uint64_t)(dev->partno - 1) * esize));
-	r = n < (ssize_t)esize ? -ENOENT
-			       : probe_part_gpt_entry(probe_buf, esize, &dev->part);
+	r = gpt_find_partition(fd, probe_buf, sizeof(probe_buf), bs, dev->partno,
+			       &dev->part);
 out:
 	close(fd);
 	return r;

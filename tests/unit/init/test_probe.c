@@ -131,8 +131,7 @@ Test(probe, gpt_partitions_like_sfdisk)
 	char *dir = tu_tmpdir();
 	char img[512], uuid[64], label[128];
 	struct probe_part part;
-	uint64_t lba;
-	uint32_t count, esize;
+	struct probe_gpt g;
 
 	snprintf(img, sizeof(img), "%s/disk.img", dir);
 	cr_assert_eq(tu_sh("truncate -s 8M '%s' && printf 'label: gpt\\n"
@@ -143,20 +142,27 @@ Test(probe, gpt_partitions_like_sfdisk)
 	read_image(img, 0);
 	cr_assert(probe_part_is_gpt(buf, 512));
 	read_image(img, 512);
-	cr_assert_eq(probe_part_gpt_header(buf, 512, &lba, &count, &esize), 0);
-	cr_assert_eq(lba, 2);
-	cr_assert_eq(count, 128);
-	cr_assert_eq(esize, 128);
-	read_image(img, (off_t)(lba * 512 + esize));
-	cr_assert_eq(probe_part_gpt_entry(buf, esize, &part), 0);
+	cr_assert_eq(probe_part_gpt_header(buf, 512, &g), 0);
+	cr_assert_eq(g.my_lba, 1);
+	cr_assert_eq(g.entries_lba, 2);
+	cr_assert_eq(g.count, 128);
+	cr_assert_eq(g.entry_size, 128);
+	read_image(img, (off_t)(g.entries_lba * 512));
+	cr_assert_eq(probe_crc32(0, buf, g.count * g.entry_size), g.entries_crc,
+		     "the entry array's CRC32 as sfdisk wrote it");
+	cr_assert_eq(probe_part_gpt_entry(buf + g.entry_size, g.entry_size, &part), 0);
 	part_field(uuid, sizeof(uuid), img, "uuid");
 	part_field(label, sizeof(label), img, "label");
 	cr_assert(strcasecmp(part.uuid, uuid) == 0, "ours '%s' sfdisk '%s'", part.uuid, uuid);
 	cr_assert_str_eq(part.label, label);
 	cr_assert_str_eq(part.label, "second part");
 	/* Entry 3 is unused. */
-	read_image(img, (off_t)(lba * 512 + 2 * esize));
-	cr_assert_eq(probe_part_gpt_entry(buf, esize, &part), -ENOENT);
+	cr_assert_eq(probe_part_gpt_entry(buf + 2 * g.entry_size, g.entry_size, &part), -ENOENT);
+	/* The backup header in the last LBA is valid too, and points at its own array. */
+	read_image(img, 8 * 1024 * 1024 - 512);
+	cr_assert_eq(probe_part_gpt_header(buf, 512, &g), 0);
+	cr_assert_eq(g.my_lba, 8 * 2048 - 1);
+	cr_assert_eq(g.entries_lba, 8 * 2048 - 33);
 	tu_rmtree(dir);
 }
 

@@ -78,23 +78,70 @@ Test(robust_probe, f2fs_label_of_wide_characters_is_cut_not_overflowed)
 	free(buf);
 }
 
+/* A header whose own CRC32 is right, so the checks after it are reached. */
+static void seal(uint8_t *hdr, uint32_t header_size)
+{
+	put32(hdr + 12, header_size);
+	put32(hdr + 16, 0);
+	put32(hdr + 16, probe_crc32(0, hdr, header_size));
+}
+
 Test(robust_probe, gpt_header_with_absurd_sizes_is_refused)
 {
 	uint8_t hdr[92] = "EFI PART";
-	uint64_t lba;
-	uint32_t count, esize;
+	struct probe_gpt g;
 	const uint32_t sizes[] = {0, 1, 127, 129, 8192, 0xffffffffu};
 
 	for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
 		put32(hdr + 84, sizes[i]);
+		seal(hdr, sizeof(hdr));
 		uint8_t *buf = exact(hdr, sizeof(hdr));
-		cr_assert_eq(probe_part_gpt_header(buf, sizeof(hdr), &lba, &count, &esize),
-			     -EBADMSG, "entry size %u", sizes[i]);
+		cr_assert_eq(probe_part_gpt_header(buf, sizeof(hdr), &g), -EBADMSG,
+			     "entry size %u", sizes[i]);
 		free(buf);
 	}
-	uint8_t *buf = exact(hdr, 91); /* a header cut short */
-	cr_assert_eq(probe_part_gpt_header(buf, 91, &lba, &count, &esize), -ENOENT);
+	put32(hdr + 84, 128);
+	seal(hdr, sizeof(hdr));
+	uint8_t *buf = exact(hdr, sizeof(hdr));
+	cr_assert_eq(probe_part_gpt_header(buf, sizeof(hdr), &g), 0, "the control case");
 	free(buf);
+	buf = exact(hdr, 91); /* a header cut short */
+	cr_assert_eq(probe_part_gpt_header(buf, 91, &g), -ENOENT);
+	free(buf);
+}
+
+Test(robust_probe, gpt_header_crc_and_size_are_checked)
+{
+	uint8_t hdr[92] = "EFI PART";
+	struct probe_gpt g;
+	const uint32_t header_sizes[] = {0, 91, 93, 4096, 0xffffffffu};
+
+	put32(hdr + 84, 128);
+	seal(hdr, sizeof(hdr));
+	cr_assert_eq(probe_part_gpt_header(hdr, sizeof(hdr), &g), 0);
+	hdr[80] ^= 1; /* the entry count changed behind the CRC's back */
+	cr_assert_eq(probe_part_gpt_header(hdr, sizeof(hdr), &g), -EBADMSG);
+	hdr[80] ^= 1;
+	hdr[17] ^= 0x40; /* the CRC itself damaged */
+	cr_assert_eq(probe_part_gpt_header(hdr, sizeof(hdr), &g), -EBADMSG);
+	for (size_t i = 0; i < sizeof(header_sizes) / sizeof(header_sizes[0]); i++) {
+		put32(hdr + 12, header_sizes[i]);
+		uint8_t *buf = exact(hdr, sizeof(hdr));
+		/* Never read past the buffer to check a size that does not fit it. */
+		cr_assert_eq(probe_part_gpt_header(buf, sizeof(hdr), &g), -EBADMSG,
+			     "header size %u", header_sizes[i]);
+		free(buf);
+	}
+}
+
+Test(robust_probe, crc32_is_the_standard_one)
+{
+	const uint8_t check[] = "123456789";
+
+	cr_assert_eq(probe_crc32(0, check, 9), 0xcbf43926u);
+	/* In pieces, as the entry array is read. */
+	cr_assert_eq(probe_crc32(probe_crc32(0, check, 4), check + 4, 5), 0xcbf43926u);
+	cr_assert_eq(probe_crc32(0, check, 0), 0);
 }
 
 Test(robust_probe, short_sectors_are_no_partition_table)

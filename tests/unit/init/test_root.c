@@ -119,6 +119,55 @@ Test(root, probe_and_match)
 	tu_rmtree(t);
 }
 
+/* Damage bytes of dev/vda in the tree made by make_tree. */
+static void damage(const char *t, long offset)
+{
+	cr_assert_eq(tu_sh("cd '%s' && printf '\\377' | dd of=dev/vda bs=1 seek=%ld conv=notrunc "
+			   "status=none",
+			   t, offset),
+		     0);
+}
+
+static void probe_part_of(const char *t, struct root_dev *part)
+{
+	char sys[512], dev[512];
+
+	snprintf(sys, sizeof(sys), "%s/sys", t);
+	snprintf(dev, sizeof(dev), "%s/dev", t);
+	cr_assert_eq(root_dev_probe(sys, dev, "vda1", part), 0);
+}
+
+/* The kernel uses the backup GPT when the primary fails its CRC32s; so must we. */
+Test(root, damaged_primary_gpt_falls_back_to_the_backup)
+{
+	/* 6 MiB disk: primary header in LBA 1, its array from LBA 2; backup at the end. */
+	const long primary = 512, primary_array = 1024, backup = 6 * 1024 * 1024 - 512;
+	struct root_dev part;
+	char *t = make_tree();
+
+	damage(t, primary + 80); /* the entry count, behind the header CRC */
+	probe_part_of(t, &part);
+	cr_assert(part.has_part, "the backup header serves");
+	cr_assert_str_eq(part.part.uuid, "6a3b9c1d-2e4f-4a5b-8c7d-9e0f1a2b3c4d");
+	cr_assert_str_eq(part.part.label, "the root");
+	tu_rmtree(t);
+
+	t = make_tree();
+	damage(t, primary_array + 56); /* the name of entry 1, behind the array CRC */
+	probe_part_of(t, &part);
+	cr_assert(part.has_part, "the backup array serves");
+	cr_assert_str_eq(part.part.label, "the root", "not the damaged primary's name");
+	tu_rmtree(t);
+
+	t = make_tree();
+	damage(t, primary + 80);
+	damage(t, backup + 80);
+	probe_part_of(t, &part);
+	cr_assert(!part.has_part, "both tables damaged: no PARTUUID to trust");
+	cr_assert(part.has_fs, "the filesystem is still probed");
+	tu_rmtree(t);
+}
+
 Test(root, mount_options)
 {
 	unsigned long flags;
