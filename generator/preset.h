@@ -31,8 +31,8 @@ struct preset {
 	char *path;
 	struct preset_image *images;
 	size_t count;
-	struct strv
-		warnings; /* "FILE:LINE: ..." from the parser, for the caller to show */
+	/* "FILE:LINE: ..." warnings of the parser, for the caller to show */
+	struct strv warnings;
 };
 
 /* NAME is looked up as <dir>/NAME.preset; anything with a '/' is a path. On a syntax
