@@ -561,7 +561,8 @@ int elf_check_module(const void *buf, size_t size)
 }
 
 /* The section header string table, whose index may live in section 0 (SHN_XINDEX). */
-static int section_names(const struct reader *rd, const struct table *sh, struct range *ret)
+static int section_names(const struct reader *rd, const struct table *sh,
+			 struct range *ret)
 {
 	struct shdr s;
 	uint64_t index;

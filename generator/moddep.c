@@ -1237,7 +1237,8 @@ static int read_modinfo(struct moddep *m, struct mod *mod)
 		return 0;
 	struct stat st;
 	_cleanup_(strv_clear) struct strv info = STRV_INIT;
-	int r = stat(mod->path, &st) < 0 ? negative_errno() : modinfo_read(mod->path, &info);
+	int r = stat(mod->path, &st) < 0 ? negative_errno()
+					 : modinfo_read(mod->path, &info);
 	if (r < 0) {
 		set_subject(m, mod->path);
 		return r;

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* The .modinfo of a kernel module file (plain, gzip, xz or zstd), read without libkmod. */
+/* The .modinfo of a kernel module file (plain, gzip, xz, zstd), read without libkmod. */
 #ifndef MKINITRAMFS_MODINFO_H
 #define MKINITRAMFS_MODINFO_H
 

@@ -2,8 +2,9 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 # Build Debian's own kmod source, at the installed kmod's version, with zlib, so tests
 # can depmod trees holding .ko.gz (Debian builds kmod without zlib: its depmod skips
-# them). Cached under build/kmod-zlib; prints the path of the built depmod (a link to
-# the kmod binary, which acts on argv[0]). Leaves the system's apt configuration alone.
+# them). Cached under build/kmod-zlib (KMOD_ZLIB_CACHE); prints the path of the built
+# depmod (a link to the kmod binary, which acts on argv[0]). Leaves the system's apt
+# configuration alone. KMOD_ZLIB_MIRROR replaces the mirror apt is configured with.
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/../.." && pwd)
@@ -15,7 +16,8 @@ die() {
 
 version=$(dpkg-query -W -f='${Version}' kmod 2>/dev/null) ||
 	die "the 'kmod' package is not installed: its version is the one to build"
-stamp="kmod $version +zlib +xz +zstd"
+# This script's own hash too: a change of its configure flags rebuilds.
+stamp="kmod $version $(sha256sum <"$0" | cut -c1-16)"
 depmod=$cache/bin/depmod
 current() { [ -x "$depmod" ] && [ "$(cat "$cache/stamp" 2>/dev/null)" = "$stamp" ]; }
 
@@ -56,17 +58,36 @@ run() { # STEP COMMAND...: run quietly, show the log when it fails
 	fi
 }
 
-# A private source list and list directory: the system's apt state is not touched.
-printf 'deb-src [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] %s %s main\n' \
-	"${KMOD_ZLIB_MIRROR:-http://deb.debian.org/debian}" \
-	"$(. /etc/os-release && echo "${VERSION_CODENAME:-bookworm}")" >"$work/apt/sources.list"
+# deb-src lines for the Debian suites this machine's apt already uses (its mirror, its
+# release and that release's updates), in a private source list and list directory:
+# the system's apt configuration is not touched.
+codename=$(. /etc/os-release && echo "${VERSION_CODENAME:-}")
+[ -n "$codename" ] || die "no VERSION_CODENAME in /etc/os-release"
+suites() {
+	apt-get indextargets --format '$(TARGET_OF) $(COMPONENT) $(SITE) $(RELEASE)' |
+		awk -v c="$codename" '$1 == "deb" && $2 == "main" &&
+			($4 == c || index($4, c "-") == 1) { print $3, $4 }' | sort -u
+}
+list=$(suites)
+if [ -z "$list" ]; then
+	# apt lists may be missing on a fresh machine; refresh once and retry.
+	timeout 180 apt-get update -qq >&2 || true
+	list=$(suites)
+fi
+[ -n "$list" ] || die "apt has no source for Debian '$codename' main"
+while read -r site suite; do
+	printf 'deb-src [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] %s %s main\n' \
+		"${KMOD_ZLIB_MIRROR:-$site}" "$suite"
+done <<<"$list" >"$work/apt/sources.list"
 apt=(apt-get -q -o "Dir::Etc::SourceList=$work/apt/sources.list"
 	-o Dir::Etc::SourceParts=/dev/null -o "Dir::State::Lists=$work/apt/lists"
 	-o "Dir::Cache=$work/apt/cache" -o APT::Sandbox::User=root -o Acquire::Retries=2)
 run "fetching the source index" timeout 180 "${apt[@]}" update
 (cd "$work" && run "fetching the source of kmod $version" \
 	timeout 300 "${apt[@]}" source --download-only "kmod=$version")
-# dpkg-source checks the .dsc's hashes and applies Debian's patches.
+# apt checked the files against the signed index; dpkg-source checks the .dsc's hashes
+# (it cannot check the maintainer's signature without debian-keyring: a warning) and
+# applies Debian's patches.
 run "unpacking the source" dpkg-source -x "$work"/kmod_*.dsc "$work/src"
 
 cd "$work/src"

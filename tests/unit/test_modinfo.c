@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* modinfo.c: stub modules (gcc -c) plain, gzip, xz and zstd against objcopy; hostile ELFs. */
+/* modinfo.c: stub modules (gcc -c) in every compression against objcopy; hostile ELFs. */
 #include <criterion/criterion.h>
 #include <elf.h> /* the system's: tests are built with -iquote generator */
 #include <stdint.h>
@@ -22,13 +22,16 @@ static char *dir;
 static const char stub_c[] =
 	"static const char a[] __attribute__((section(\".modinfo\"), used, aligned(1))) ="
 	" \"license=GPL\";\n"
-	"static const char b[] __attribute__((section(\".modinfo\"), used, aligned(16))) ="
+	"static const char b[] __attribute__((section(\".modinfo\"), used, aligned(16))) "
+	"="
 	" \"firmware=vendor/fw-1.bin\";\n"
-	"static const char c[] __attribute__((section(\".modinfo\"), used, aligned(16))) ="
+	"static const char c[] __attribute__((section(\".modinfo\"), used, aligned(16))) "
+	"="
 	" \"alias=stub-alias\\0firmware=fw-2.bin\\0name=stub\";\n"
 	"int stub_init(void) { return 0; }\n";
 static const char *const stub_entries[] = {
-	"license=GPL", "firmware=vendor/fw-1.bin", "alias=stub-alias", "firmware=fw-2.bin",
+	"license=GPL",	    "firmware=vendor/fw-1.bin",
+	"alias=stub-alias", "firmware=fw-2.bin",
 	"name=stub",
 };
 
@@ -152,7 +155,8 @@ Test(modinfo, corrupt_or_missing_files)
 	cr_assert_eq(got.n, 0);
 }
 
-/* --- hostile ELF images: the stub's bytes, edited ------------------------------------- */
+/* --- hostile ELF images: the stub's bytes, edited -------------------------------------
+ */
 
 struct image {
 	uint8_t *buf;
@@ -202,7 +206,8 @@ Test(modinfo, every_truncation_is_refused)
 	struct image im;
 	image_load(&im, "stub.ko");
 	for (size_t n = 0; n < im.size; n++)
-		cr_assert_eq(parse(&im, n), -ENOEXEC, "cut at %zu of %zu: accepted", n, im.size);
+		cr_assert_eq(parse(&im, n), -ENOEXEC, "cut at %zu of %zu: accepted", n,
+			     im.size);
 	free(im.buf);
 }
 
