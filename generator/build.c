@@ -563,30 +563,30 @@ static void warn_stale_index(const struct build *b)
 	}
 }
 
+/* Resolving reads each module's modinfo, staging reads the files: name what failed. */
+static int log_module_error(const struct build *b, const char *step, int r)
+{
+	const char *what = moddep_error_subject(b->moddep);
+	if (what && (r == -ENOEXEC || r == -EBADMSG))
+		log_error("module file '%s' is %s", what,
+			  r == -EBADMSG ? "corrupt: it does not decompress"
+					: "not a kernel module: truncated or not ELF");
+	else if (what)
+		log_error("%s: '%s': %s", step, what, strerror(-r));
+	else
+		log_error("%s: %s", step, strerror(-r));
+	return r;
+}
+
 static int stage_modules(struct build *b)
 {
 	int r = moddep_resolve(b->moddep);
-	if (r < 0) {
-		log_error("cannot resolve the module closure: %s", strerror(-r));
-		return r;
-	}
+	if (r < 0)
+		return log_module_error(b, "cannot resolve the module closure", r);
 	crashpoint("resolution: closure");
 	r = moddep_stage(b->moddep, b->stage);
-	if (r < 0) {
-		const char *what = moddep_error_subject(b->moddep);
-		if (what && (r == -ENOEXEC || r == -EBADMSG))
-			log_error("module file '%s' is %s", what,
-				  r == -EBADMSG
-					  ? "corrupt: it does not decompress"
-					  : "not a kernel module: truncated or not ELF");
-		else if (what)
-			log_error("cannot add the modules to the image: '%s': %s", what,
-				  strerror(-r));
-		else
-			log_error("cannot add the modules to the image: %s",
-				  strerror(-r));
-		return r;
-	}
+	if (r < 0)
+		return log_module_error(b, "cannot add the modules to the image", r);
 	crashpoint("staging: modules");
 	warn_stale_index(b);
 	size_t missing = moddep_missing_firmware(b->moddep);

@@ -33,11 +33,13 @@
 #define SHT_NULL 0
 #define SHT_NOBITS 8
 #define ET_REL 1
+#define SHN_XINDEX 0xffff
 
 /* Where the fields we read live, per class: one parser for ELF32 and ELF64. */
 struct layout {
 	unsigned word; /* 4 or 8: size of an address, offset or xword */
 	unsigned ehdr_size, e_phoff, e_shoff, e_phentsize, e_phnum, e_shentsize, e_shnum;
+	unsigned e_shstrndx;
 	unsigned phdr_size, p_type, p_offset, p_vaddr, p_filesz;
 	unsigned shdr_size, sh_type, sh_offset, sh_size, sh_link, sh_info;
 	unsigned dyn_size; /* d_tag at 0, d_val at word */
@@ -52,6 +54,7 @@ static const struct layout layout64 = {
 	.e_phnum = 56,
 	.e_shentsize = 58,
 	.e_shnum = 60,
+	.e_shstrndx = 62,
 	.phdr_size = 56,
 	.p_type = 0,
 	.p_offset = 8,
@@ -75,6 +78,7 @@ static const struct layout layout32 = {
 	.e_phnum = 44,
 	.e_shentsize = 46,
 	.e_shnum = 48,
+	.e_shstrndx = 50,
 	.phdr_size = 32,
 	.p_type = 0,
 	.p_offset = 4,
@@ -381,7 +385,7 @@ static int collect_dynamic(const struct reader *rd, const struct dynamic *d,
 }
 
 struct shdr {
-	uint64_t type, offset, size, link;
+	uint64_t name, type, offset, size, link;
 };
 
 static int shdr_get(const struct reader *rd, const struct table *t, uint64_t i,
@@ -391,7 +395,8 @@ static int shdr_get(const struct reader *rd, const struct table *t, uint64_t i,
 	uint64_t base = t->off + i * t->entsize;
 	int r;
 
-	if ((r = get(rd, base + l->sh_type, 4, &ret->type)) < 0 ||
+	if ((r = get(rd, base, 4, &ret->name)) < 0 || /* sh_name: first in both classes */
+	    (r = get(rd, base + l->sh_type, 4, &ret->type)) < 0 ||
 	    (r = get(rd, base + l->sh_offset, l->word, &ret->offset)) < 0 ||
 	    (r = get(rd, base + l->sh_size, l->word, &ret->size)) < 0 ||
 	    (r = get(rd, base + l->sh_link, 4, &ret->link)) < 0)
@@ -553,6 +558,68 @@ int elf_check_module(const void *buf, size_t size)
 			return -ENOEXEC;
 	}
 	return 0;
+}
+
+/* The section header string table, whose index may live in section 0 (SHN_XINDEX). */
+static int section_names(const struct reader *rd, const struct table *sh,
+			 struct range *ret)
+{
+	struct shdr s;
+	uint64_t index;
+	int r;
+
+	if ((r = get(rd, rd->l->e_shstrndx, 2, &index)) < 0)
+		return r;
+	if (index == SHN_XINDEX && (r = get(rd, sh->off + rd->l->sh_link, 4, &index)) < 0)
+		return r;
+	if (index >= sh->count || (r = shdr_get(rd, sh, index, &s)) < 0)
+		return -ENOEXEC;
+	if (s.type != SHT_STRTAB || !in_file(rd, s.offset, s.size))
+		return -ENOEXEC;
+	*ret = (struct range){s.offset, s.size};
+	return 0;
+}
+
+/* Is the string at `index` of `names` exactly `name`, its NUL inside the table? */
+static int name_is(const struct reader *rd, const struct range *names, uint64_t index,
+		   const char *name)
+{
+	size_t len = strlen(name);
+
+	if (index >= names->size || names->size - index <= len)
+		return 0;
+	return memcmp(rd->buf + names->off + index, name, len + 1) == 0;
+}
+
+int elf_section(const void *buf, size_t size, const char *name, const void **ret_data,
+		size_t *ret_size)
+{
+	struct range names;
+	struct reader rd;
+	struct table sh;
+	int r;
+
+	if ((r = reader_init(&rd, buf, size)) < 0 || (r = section_table(&rd, &sh)) < 0)
+		return r;
+	if (sh.count == 0)
+		return -ENOENT;
+	if ((r = section_names(&rd, &sh, &names)) < 0)
+		return r;
+	for (uint64_t i = 1; i < sh.count; i++) {
+		struct shdr s;
+		if ((r = shdr_get(&rd, &sh, i, &s)) < 0)
+			return r;
+		if (!name_is(&rd, &names, s.name, name))
+			continue;
+		if (s.type == SHT_NOBITS)
+			s.size = 0; /* occupies no bytes of the file */
+		else if (!in_file(&rd, s.offset, s.size))
+			return -ENOEXEC;
+		*ret_data = rd.buf + s.offset;
+		*ret_size = (size_t)s.size;
+		return 0;
+	}
+	return -ENOENT;
 }
 
 int elf_read_fd(int fd, struct elf_info **ret)

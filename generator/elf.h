@@ -66,6 +66,14 @@ void elf_info_free(struct elf_info *info);
  */
 int elf_check_module(const void *buf, size_t size);
 
+/*
+ * The bytes of the first section named `name` (a pointer into `buf`): -ENOENT when no
+ * section has that name, -ENOEXEC for a file that is not ELF or whose section table,
+ * names or that section's bytes do not lie inside `size`.
+ */
+int elf_section(const void *buf, size_t size, const char *name, const void **ret_data,
+		size_t *ret_size);
+
 /* Does the buffer start with the ELF magic? */
 int elf_is_elf(const void *buf, size_t size);
 

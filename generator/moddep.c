@@ -40,6 +40,7 @@
 #include "log.h"
 #include "moddep.h"
 #include "modindex.h"
+#include "modinfo.h"
 #include "plan.h"
 #include "strv.h"
 #include "util.h"
@@ -1226,32 +1227,28 @@ static int add_missing(struct moddep *m, const char *fw, const char *module)
 	return 0;
 }
 
-/* The firmware= of a module's modinfo; a module libkmod cannot read is an error. */
+/*
+ * The firmware= of a module's modinfo, read by our own decompressors and ELF reader
+ * (libkmod's lack gzip on Debian); a module file that cannot be read is an error.
+ */
 static int read_modinfo(struct moddep *m, struct mod *mod)
 {
 	if (mod->firmware_read)
 		return 0;
 	struct stat st;
-	_cleanup_close_ int fd = open(mod->path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0 || fstat(fd, &st) < 0) {
-		int r = negative_errno();
+	_cleanup_(strv_clear) struct strv info = STRV_INIT;
+	int r = stat(mod->path, &st) < 0 ? negative_errno()
+					 : modinfo_read(mod->path, &info);
+	if (r < 0) {
 		set_subject(m, mod->path);
 		return r;
 	}
 	mod->size = st.st_size;
-	struct kmod_list *info = NULL, *l;
-	if (kmod_module_get_info(mod->km, &info) < 0) {
-		/* A libkmod built without this compression (Debian's has no zlib). */
-		mod->firmware_read = -1;
-		return 0;
+	for (size_t i = 0; i < info.n && r >= 0; i++) {
+		const char *fw = modinfo_value(info.v[i], "firmware");
+		if (fw)
+			r = strv_push(&mod->firmware, fw);
 	}
-	int r = 0;
-	kmod_list_foreach(l, info)
-	{
-		if (r >= 0 && streq(kmod_module_info_get_key(l), "firmware"))
-			r = strv_push(&mod->firmware, kmod_module_info_get_value(l));
-	}
-	kmod_module_info_free_list(info);
 	if (r < 0)
 		return r;
 	mod->firmware_read = 1;

@@ -11,7 +11,8 @@ packages=(
 	kmod binutils zstd xz-utils lz4 gzip cpio libarchive-tools
 	qemu-system-x86 busybox-static
 	e2fsprogs xfsprogs btrfs-progs fdisk dosfstools
-	apt dpkg ca-certificates
+	apt dpkg dpkg-dev ca-certificates
+	autoconf automake libtool
 	debootstrap
 	pacman-package-manager dkms systemd make gcc
 	clang libclang-rt-14-dev valgrind

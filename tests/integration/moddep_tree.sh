@@ -19,7 +19,8 @@ M=$R/lib/modules/$V
 # --- the oracle, on every module and alias of the fake tree ---------------------------
 {
 	sed -n 's/^\([^:]*\):.*/\1/p' "$M/modules.dep" | sed 's|.*/||; s/\.ko.*//'
-	printf '%s\n' net-fake my-disk fs-fsx crypto-hashy hashy 'pci:v00001234d00000001sv0sd0bc0sc0i0'
+	printf '%s\n' net-fake my-disk fs-fsx crypto-hashy hashy 'pci:v00001234d00000001sv0sd0bc0sc0i0' \
+		comp-gzip fw-gzip
 } | sort -u >"$T_TMP/names"
 while read -r n; do
 	modprobe -d "$R" -S "$V" -C "$R/etc/modprobe.d" -C "$R/lib/modprobe.d" \
@@ -36,6 +37,11 @@ else
 	t_fail "closures differ from modprobe"
 	sed 's/^/    | /' "$T_TMP/diff" | head -n 20
 fi
+# Debian's modprobe reads the indexes that the zlib depmod wrote: the .ko.gz are in them.
+t_grep "oracle: the chain through gzip is in modprobe's closures" \
+	'^comp_zst	kernel/drivers/misc/comp_gz\.ko\.gz$' "$T_TMP/expected"
+t_grep "oracle: a gzip module by its alias" '^fw-gzip	kernel/drivers/misc/gz_fw\.ko\.gz$' \
+	"$T_TMP/expected"
 
 plan() { "$TOOL" --plan "$@" 2>"$T_TMP/err"; }
 # Module names of the plan's M records, in order, on one line.
@@ -118,6 +124,41 @@ done
 t_grep "explain: missing firmware named" "^firmware 'fw-missing.bin' of module 'fw_user': not found" "$T_TMP/explain"
 t_grep "explain: escaping link counted missing" "^firmware 'fw-escape.bin' of module 'fw_user': not found" "$T_TMP/explain"
 t_grep "explain: firmware totals" '^total: 1 modules, 4 firmware files \(2 missing\)' "$T_TMP/explain"
+
+# --- gzip modules: read without libkmod (Debian's has no zlib), staged decompressed ----
+got=$(plan_names "$R" "$V" comp_zst)
+t_check "xz -> gz -> zst chain in dependency order ($got)" [ "$got" = "comp_xz comp_gz comp_zst" ]
+t_check "a gzip module by name" [ "$(plan_names "$R" "$V" comp_gz)" = "comp_xz comp_gz" ]
+t_check "a gzip module by alias" [ "$(plan_names "$R" "$V" comp-gzip)" = "comp_xz comp_gz" ]
+plan "$R" "$V" fw-gzip >"$T_TMP/plan"
+t_grep "a gzip module planned without its suffix" \
+	"^M	gz_fw	/lib/modules/$V/kernel/drivers/misc/gz_fw\.ko	a	" "$T_TMP/plan"
+"$TOOL" --explain "$R" "$V" fw-gzip >"$T_TMP/explain" 2>&1
+t_grep "explain: the gzip module's firmware" "^firmware 'lib/firmware/fw-gz\.bin'\$" "$T_TMP/explain"
+printf 'MODULES=(comp_zst fw-gzip)\n' >"$T_TMP/gz.conf"
+if "$MKINITRAMFS" -q -k "$V" -r "$R" -c "$T_TMP/gz.conf" -g "$T_TMP/gz.img" 2>"$T_TMP/err"; then
+	t_pass "an image with gzip modules builds"
+else
+	t_fail "an image with gzip modules builds"
+	sed 's/^/    | /' "$T_TMP/err"
+fi
+mkdir -p "$T_TMP/gz" && bsdtar -xf "$T_TMP/gz.img" -C "$T_TMP/gz"
+IM=$T_TMP/gz/lib/modules/$V
+MISCM=kernel/drivers/misc
+for mod in comp_gz gz_fw; do
+	t_check "image: $mod.ko" [ -f "$IM/$MISCM/$mod.ko" ]
+	t_check "image: $mod.ko is a relocatable ELF" \
+		bash -c "LC_ALL=C readelf -h '$IM/$MISCM/$mod.ko' | grep -q 'Type: *REL'"
+	t_check "image: $mod.ko is 'gzip -dc' of the tree's" \
+		cmp -s "$IM/$MISCM/$mod.ko" <(gzip -dc "$M/$MISCM/$mod.ko.gz")
+done
+t_check "image: no .gz file" [ -z "$(find "$T_TMP/gz" -name '*.gz')" ]
+t_check "image: the gzip module's firmware" cmp -s "$T_TMP/gz/lib/firmware/fw-gz.bin" "$R/lib/firmware/fw-gz.bin"
+t_grep "image: modules.dep (busybox modprobe) names the decompressed files" \
+	"^$MISCM/comp_zst\.ko: $MISCM/comp_gz\.ko $MISCM/comp_xz\.ko\$" "$IM/modules.dep"
+t_grep "image: modules.dep has the gzip module itself" "^$MISCM/comp_gz\.ko: $MISCM/comp_xz\.ko\$" \
+	"$IM/modules.dep"
+t_nogrep "image: modules.dep names no .gz" '\.gz' "$IM/modules.dep"
 
 # --- the build host's kernel command line (libkmod reads it) stays out of the plan -------
 tok=$(tr ' ' '\n' </proc/cmdline | grep -E '^[A-Za-z0-9_]+\.[A-Za-z0-9_]+=[^"]*$' | head -n1)

@@ -357,6 +357,112 @@ Test(elf, unterminated_strings_are_enoexec)
 	assert_hostile(&s, "string cut by DT_STRSZ");
 }
 
+/* Sections 0 null, 1 .shstrtab, 2 .modinfo (the strings' bytes), 3 .bss (NOBITS). */
+static const char shnames[] = "\0.shstrtab\0.modinfo\0.bss\0";
+static const char payload[] = "license=GPL";
+
+static void put_shdr(struct synth *s, unsigned i, uint32_t name, uint32_t type,
+		     uint64_t off, uint64_t size)
+{
+	size_t base = s->shoff + i * (s->is64 ? 64 : 40);
+	put(s, base, 4, name);
+	put(s, base + 4, 4, type);
+	put_word(s, base + (s->is64 ? 24 : 16), off);
+	put_word(s, base + (s->is64 ? 32 : 20), size);
+}
+
+static void synth_sections(struct synth *s, int is64, int be)
+{
+	size_t names_off, payload_off;
+
+	synth_build(s, is64, be, is64 ? T_EM_X86_64 : T_EM_ARM);
+	names_off = s->size;
+	memcpy(s->buf + names_off, shnames, sizeof(shnames));
+	payload_off = names_off + sizeof(shnames);
+	memcpy(s->buf + payload_off, payload, sizeof(payload));
+	s->shoff = (payload_off + sizeof(payload) + 7) & ~(size_t)7;
+	put_word(s, is64 ? 40 : 32, s->shoff);
+	put(s, is64 ? 58 : 46, 2, is64 ? 64 : 40);
+	put(s, is64 ? 60 : 48, 2, 4);
+	put(s, is64 ? 62 : 50, 2, 1);
+	put_shdr(s, 1, 1, 3, names_off, sizeof(shnames));
+	put_shdr(s, 2, 11, 1, payload_off, sizeof(payload));
+	put_shdr(s, 3, 20, 8, 1u << 30, 4096); /* NOBITS: its offset means nothing */
+	s->size = s->shoff + 4 * (is64 ? 64 : 40);
+}
+
+static int section(const struct synth *s, const char *name, const void **data,
+		   size_t *size)
+{
+	return elf_section(s->buf, s->size, name, data, size);
+}
+
+Test(elf, sections_by_name_in_all_classes_and_byte_orders)
+{
+	for (int is64 = 0; is64 < 2; is64++)
+		for (int be = 0; be < 2; be++) {
+			struct synth s;
+			const void *data;
+			size_t size;
+			synth_sections(&s, is64, be);
+			cr_assert_eq(section(&s, ".modinfo", &data, &size), 0);
+			cr_assert_eq(size, sizeof(payload));
+			cr_assert_str_eq(data, payload);
+			cr_assert_eq(section(&s, ".bss", &data, &size), 0);
+			cr_assert_eq(size, 0, "NOBITS has no bytes in the file");
+			cr_assert_eq(section(&s, ".modinf", &data, &size), -ENOENT);
+			cr_assert_eq(section(&s, "", &data, &size), -ENOENT,
+				     "section 0 is no section");
+		}
+}
+
+Test(elf, section_index_of_the_names_through_shn_xindex)
+{
+	struct synth s;
+	const void *data;
+	size_t size;
+
+	synth_sections(&s, 1, 0);
+	put(&s, 62, 2, 0xffff);
+	put(&s, s.shoff + 40, 4, 1); /* section 0's sh_link */
+	cr_assert_eq(section(&s, ".modinfo", &data, &size), 0);
+	put(&s, s.shoff + 40, 4, 4);
+	cr_assert_eq(section(&s, ".modinfo", &data, &size), -ENOEXEC);
+}
+
+Test(elf, hostile_sections_are_enoexec)
+{
+	struct synth s;
+	const void *data;
+	size_t size;
+
+	synth_sections(&s, 1, 0);
+	put(&s, s.shoff + 2 * 64 + 24, 8, s.size);
+	cr_assert_eq(section(&s, ".modinfo", &data, &size), -ENOEXEC, "offset past the end");
+	synth_sections(&s, 1, 0);
+	put(&s, s.shoff + 2 * 64 + 32, 8, UINT64_MAX);
+	cr_assert_eq(section(&s, ".modinfo", &data, &size), -ENOEXEC, "size 2^64-1");
+	synth_sections(&s, 0, 1);
+	put(&s, s.shoff + 2 * 40 + 16, 4, UINT32_MAX);
+	cr_assert_eq(section(&s, ".modinfo", &data, &size), -ENOEXEC, "ELF32 offset 2^32-1");
+	synth_sections(&s, 1, 0);
+	put(&s, 62, 2, 4);
+	cr_assert_eq(section(&s, ".modinfo", &data, &size), -ENOEXEC, "e_shstrndx too big");
+	synth_sections(&s, 1, 0);
+	put(&s, s.shoff + 64 + 4, 4, 1);
+	cr_assert_eq(section(&s, ".modinfo", &data, &size), -ENOEXEC, "names not STRTAB");
+	synth_sections(&s, 1, 0);
+	put(&s, s.shoff + 64 + 32, 8, 12); /* the name table ends inside ".modinfo" */
+	cr_assert_eq(section(&s, ".modinfo", &data, &size), -ENOENT);
+	synth_sections(&s, 1, 0);
+	put(&s, s.shoff + 2 * 64, 4, UINT32_MAX);
+	cr_assert_eq(section(&s, ".modinfo", &data, &size), -ENOENT, "sh_name 2^32-1");
+	synth_sections(&s, 1, 0);
+	put(&s, 60, 2, 0xfff0);
+	cr_assert_eq(section(&s, ".modinfo", &data, &size), -ENOEXEC, "e_shnum too big");
+	cr_assert_eq(elf_section("#!/bin/sh\n", 10, ".text", &data, &size), -ENOEXEC);
+}
+
 Test(elf, garbage_is_enoexec)
 {
 	uint8_t buf[4096];
