@@ -14,7 +14,7 @@ packages=(
 	apt dpkg ca-certificates
 	debootstrap
 	pacman-package-manager dkms systemd make gcc
-	clang libclang-rt-14-dev valgrind
+	clang libclang-rt-14-dev valgrind strace
 )
 
 missing=()

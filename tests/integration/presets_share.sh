@@ -56,9 +56,12 @@ broken_config="$T_TMP/broken.conf"
 broken_image="$T_TMP/out/broken.img"
 EOF
 
-strace -f -q -e trace=openat -o open.trace "$MKINITRAMFS" -v -P --presetdir presets \
-	-r "$ROOT" --sysfs sysfs --rootfs ext4 >P.log 2>&1
+# One trace file per process (-ff): no call is split across lines by another's.
+mkdir trace
+strace -ff -q -e trace=openat,close,clone,clone3,fork,vfork -o trace/t "$MKINITRAMFS" -v \
+	-P --presetdir presets -r "$ROOT" --sysfs sysfs --rootfs ext4 >P.log 2>&1
 rc=$?
+cat trace/t.* >open.trace
 t_check "-P with a failing image exits non-zero ($rc)" test "$rc" -ne 0 -a "$rc" -lt 128
 t_grep "the failing image's missing module is named" \
 	"module 'no_such_module' not found in '$ROOT/lib/modules/$KVER'" P.log
@@ -92,6 +95,19 @@ t_check "the kernel config is read once in -P ($n)" test "$n" -eq 1
 # The check can fail: the module files themselves are read by every image.
 n=$(opened "$ROOT/lib/modules/$KVER/kernel/fs/ext4/ext4.ko")
 t_check "ext4.ko is read by each of the 4 images that carry it ($n)" test "$n" -ge 4
+
+# The shared context holds no open file of the tree that the builds would share (an
+# offset moved by one child would move under the others): the parent, the process that
+# forks, has none open whenever it forks.
+parent=$(grep -cE '^(clone|clone3|fork|vfork)\(' trace/t.* | sort -t: -k2 -n | tail -n 1)
+parent=${parent%%:*}
+awk -v root="\"$ROOT/" '
+	/^openat\(/ && index($0, root) && $NF ~ /^[0-9]+$/ { open[$NF] = $0 }
+	/^close\(/ { fd = $0; sub(/^close\(/, "", fd); sub(/\).*/, "", fd); delete open[fd] }
+	/^(clone|clone3|fork|vfork)\(/ { forks++; for (fd in open) print "open at a fork: " open[fd] }
+	END { print forks " forks" }' "$parent" >forks.txt
+t_grep "the parent forked the 6 builds" '^6 forks$' forks.txt
+t_nogrep "no file of the tree is open in the parent when it forks" '^open at a fork' forks.txt
 
 # Sharing changes no byte: plain builds, each opening the tree itself, write the same.
 build() { # OUT ARGS...: a plain build
