@@ -182,8 +182,7 @@ int build_kernel_new(const char *moduleroot, const char *kver, struct build_kern
 		r = moddep_new(moduleroot, kver, &k->moddep);
 	if (r >= 0)
 		r = moddep_preload(k->moddep);
-	/* The shipped hooks name directories: every build of the kernel needs the walk.
-	 */
+	/* The shipped block hook names directories: every build needs the walk. */
 	if (r >= 0)
 		r = modtree_new(moduleroot, kver, &k->modtree);
 	if (r < 0) {
@@ -205,8 +204,11 @@ void build_kernel_free(struct build_kernel *k)
 	free(k);
 }
 
-/* The shared context of this kernel, left as a previous build in this process left it:
- * forget its requests (its caches stay, they do not depend on them). */
+/*
+ * Use the kernel's shared context when it is this build's. In a forked child it is
+ * fresh; a build run earlier in this process left its requests in it: forget them
+ * (the caches stay, they do not depend on the requests). 1 when shared.
+ */
 static int share_module_tree(struct build *b)
 {
 	struct build_kernel *k = b->req->kernel;

@@ -280,10 +280,11 @@ static int build_one(const struct options *o, const struct preset_image *img,
 	const char *config = img && img->config ? img->config : o->config;
 	int r;
 
-	if (known_kver)
+	if (known_kver) {
 		kver = strdup(known_kver);
-	r = known_kver ? (kver ? 0 : -ENOMEM)
-		       : resolve_kernel(img ? img->kver : o->kernel, &kver);
+		r = kver ? 0 : -ENOMEM;
+	} else
+		r = resolve_kernel(img ? img->kver : o->kernel, &kver);
 	if (r < 0)
 		return r;
 	r = locate_init(&init);
@@ -372,6 +373,13 @@ static struct job *list_jobs(struct preset **presets, size_t n, size_t *ret_tota
 	return jobs;
 }
 
+static void free_jobs(struct job *jobs, size_t total)
+{
+	for (size_t i = 0; jobs && i < total; i++)
+		free(jobs[i].kver);
+	free(jobs);
+}
+
 static struct kernel_share *share_of(struct kernel_share *shares, size_t n,
 				     const char *kver)
 {
@@ -438,9 +446,7 @@ static int build_presets(const struct options *o, struct preset **presets, size_
 	struct kernel_share *shares = jobs ? list_shares(jobs, total, &nshares) : NULL;
 
 	if (!shares) {
-		for (size_t i = 0; jobs && i < total; i++)
-			free(jobs[i].kver);
-		free(jobs);
+		free_jobs(jobs, total);
 		return -ENOMEM;
 	}
 	for (size_t i = 0; i < total; i++) {
@@ -469,9 +475,7 @@ static int build_presets(const struct options *o, struct preset **presets, size_
 	}
 	while (running--)
 		failed += reap_one(jobs, started);
-	for (size_t i = 0; i < total; i++)
-		free(jobs[i].kver);
-	free(jobs);
+	free_jobs(jobs, total);
 	free(shares);
 	if (failed)
 		log_error("%d of %zu image%s failed", failed, total,
