@@ -22,6 +22,13 @@
 #include "modtree.h"
 #include "stage.h"
 
+struct build_kernel {
+	char *moduleroot;
+	char *kver;
+	struct moddep *moddep;
+	struct modtree *modtree;
+};
+
 /* Everything one build holds; freed by build_done(). */
 struct build {
 	const struct build_request *req;
@@ -29,6 +36,7 @@ struct build {
 	struct strv hook_dirs;
 	struct moddep *moddep;
 	struct modtree *modtree; /* walked on first use by a MODULES_MATCH pattern */
+	int shared;		 /* moddep and modtree are req->kernel's */
 	struct stage *stage;
 	struct stage *early; /* microcode */
 	int autodetect;	     /* an autodetect hook has run: filter later hooks' modules */
@@ -41,8 +49,10 @@ static void build_done(struct build *b)
 {
 	conf_free(b->conf);
 	strv_clear(&b->hook_dirs);
-	moddep_free(b->moddep);
-	modtree_free(b->modtree);
+	if (!b->shared) {
+		moddep_free(b->moddep);
+		modtree_free(b->modtree);
+	}
 	stage_free(b->stage);
 	stage_free(b->early);
 	strv_clear(&b->detected);
@@ -160,10 +170,69 @@ static int stage_base(struct build *b)
 				makedev(5, 1));
 }
 
+int build_kernel_new(const char *moduleroot, const char *kver, struct build_kernel **ret)
+{
+	struct build_kernel *k = calloc(1, sizeof(*k));
+	int r = k ? 0 : -ENOMEM;
+
+	if (r >= 0 &&
+	    (!(k->moduleroot = strdup(moduleroot)) || !(k->kver = strdup(kver))))
+		r = -ENOMEM;
+	if (r >= 0)
+		r = moddep_new(moduleroot, kver, &k->moddep);
+	if (r >= 0)
+		r = moddep_preload(k->moddep);
+	/* The shipped block hook names directories: every build needs the walk. */
+	if (r >= 0)
+		r = modtree_new(moduleroot, kver, &k->modtree);
+	if (r < 0) {
+		build_kernel_free(k);
+		return r;
+	}
+	*ret = k;
+	return 0;
+}
+
+void build_kernel_free(struct build_kernel *k)
+{
+	if (!k)
+		return;
+	moddep_free(k->moddep);
+	modtree_free(k->modtree);
+	free(k->moduleroot);
+	free(k->kver);
+	free(k);
+}
+
+/*
+ * Use the kernel's shared context when it is this build's. In a forked child it is
+ * fresh; a build run earlier in this process left its requests in it: forget them
+ * (the caches stay, they do not depend on the requests). 1 when shared.
+ */
+static int share_module_tree(struct build *b)
+{
+	struct build_kernel *k = b->req->kernel;
+
+	if (!k || !streq(k->moduleroot, b->req->moduleroot) ||
+	    !streq(k->kver, b->req->kver))
+		return 0;
+	int r = moddep_reset(k->moddep);
+	if (r < 0)
+		return r;
+	b->moddep = k->moddep;
+	b->modtree = k->modtree;
+	b->shared = 1;
+	return 1;
+}
+
 static int open_module_tree(struct build *b)
 {
 	const struct build_request *req = b->req;
-	int r = moddep_new(req->moduleroot, req->kver, &b->moddep);
+	int r = share_module_tree(b);
+
+	if (r != 0)
+		return r < 0 ? r : 0;
+	r = moddep_new(req->moduleroot, req->kver, &b->moddep);
 
 	if (r == -ENOENT)
 		log_error("kernel '%s' not found: no directory '%s/lib/modules/%s'",

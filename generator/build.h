@@ -6,6 +6,18 @@
 #include "compress.h"
 #include "strv.h"
 
+/*
+ * What every image of one kernel tree shares: the opened libkmod context with its
+ * modprobe.d configuration and indexes, the tree's text lists and the walk of its
+ * module files. Prepared once before forking the builds of that kernel; each child
+ * uses its own copy-on-write copy, so nothing is read twice. Holds no open file.
+ */
+struct build_kernel;
+
+/* Errors are not logged: a build given no shared context reports them itself. */
+int build_kernel_new(const char *moduleroot, const char *kver, struct build_kernel **ret);
+void build_kernel_free(struct build_kernel *k);
+
 struct build_request {
 	const char *kver;	/* kernel release, already resolved */
 	const char *moduleroot; /* "/" for the host */
@@ -22,6 +34,9 @@ struct build_request {
 	int print_detected;  /* -M: print the modules autodetect found, build nothing */
 	int force; /* build even when the inputs recorded next to the image are unchanged
 		    */
+	/* From build_kernel_new() for this moduleroot and kver, or NULL: the build
+	 * opens the tree itself. A build changes it: one build at a time. */
+	struct build_kernel *kernel;
 };
 
 /* Build one image. Logs its own errors (the caller only needs the result). */

@@ -223,23 +223,31 @@ static int parse_options(int argc, char **argv, struct options *o)
 	return 0;
 }
 
-/* -k takes a release ("6.1.0-56-amd64") or a kernel image to read it from. */
-static int resolve_kernel(const char *arg, char **ret)
+static int is_kernel_image(const char *arg)
 {
 	struct stat st;
-	int r;
+	return strchr(arg, '/') || stat(arg, &st) == 0;
+}
 
+/* -k takes a release ("6.1.0-56-amd64") or a kernel image to read it from. */
+static int kernel_of(const char *arg, char **ret)
+{
 	if (!arg)
 		return kernel_running_version(ret);
-	if (strchr(arg, '/') || stat(arg, &st) == 0) {
-		r = kernel_version_from_image(arg, ret);
-		if (r < 0)
-			log_error("cannot read a kernel version from '%s': %s", arg,
-				  r == -ENOEXEC ? "not a bzImage" : strerror(-r));
-		return r;
-	}
+	if (is_kernel_image(arg))
+		return kernel_version_from_image(arg, ret);
 	*ret = strdup(arg);
 	return *ret ? 0 : -ENOMEM;
+}
+
+static int resolve_kernel(const char *arg, char **ret)
+{
+	int r = kernel_of(arg, ret);
+
+	if (r < 0 && arg && is_kernel_image(arg))
+		log_error("cannot read a kernel version from '%s': %s", arg,
+			  r == -ENOEXEC ? "not a bzImage" : strerror(-r));
+	return r;
 }
 
 static void on_fatal_signal(int sig)
@@ -260,14 +268,23 @@ static void install_signal_handlers(void)
 			sigaction(sigs[i], &sa, NULL);
 }
 
-/* Build one image; the preset image (or NULL for a command-line build) refines `o`. */
-static int build_one(const struct options *o, const struct preset_image *img)
+/*
+ * Build one image; the preset image (or NULL for a command-line build) refines `o`.
+ * `known_kver` is its kernel release when already resolved, `kernel` that kernel's
+ * shared context (or NULL).
+ */
+static int build_one(const struct options *o, const struct preset_image *img,
+		     const char *known_kver, struct build_kernel *kernel)
 {
 	_cleanup_free_ char *kver = NULL, *init = NULL;
 	const char *config = img && img->config ? img->config : o->config;
 	int r;
 
-	r = resolve_kernel(img ? img->kver : o->kernel, &kver);
+	if (known_kver) {
+		kver = strdup(known_kver);
+		r = kver ? 0 : -ENOMEM;
+	} else
+		r = resolve_kernel(img ? img->kver : o->kernel, &kver);
 	if (r < 0)
 		return r;
 	r = locate_init(&init);
@@ -292,6 +309,7 @@ static int build_one(const struct options *o, const struct preset_image *img)
 		.rootfs = o->rootfs,
 		.print_detected = o->print_detected,
 		.force = o->force,
+		.kernel = kernel,
 	};
 	install_signal_handlers();
 	return build_run(&req);
@@ -299,13 +317,23 @@ static int build_one(const struct options *o, const struct preset_image *img)
 
 static int run_build(const struct options *o)
 {
-	return build_one(o, NULL);
+	return build_one(o, NULL, NULL, NULL);
 }
 
 struct job {
 	pid_t pid;
 	const char *preset;
-	const char *image;
+	const struct preset_image *img;
+	char *kver; /* NULL when it cannot be read: the child reports why */
+};
+
+/* The images of one kernel and the context they share, alive until the last is forked.
+ */
+struct kernel_share {
+	const char *kver;
+	size_t images, left;
+	int prepared;
+	struct build_kernel *k;
 };
 
 /* Wait for one child; report it when it failed. Returns 1 if it failed. */
@@ -320,10 +348,91 @@ static int reap_one(struct job *jobs, size_t njobs)
 		if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
 			return 0;
 		log_error("preset '%s': image '%s' failed", jobs[i].preset,
-			  jobs[i].image);
+			  jobs[i].img->name);
 		return 1;
 	}
 	return pid > 0 ? 0 : 1;
+}
+
+/* Every image, with its kernel release read now so that images can be grouped by it. */
+static struct job *list_jobs(struct preset **presets, size_t n, size_t *ret_total)
+{
+	size_t total = 0;
+
+	for (size_t i = 0; i < n; i++)
+		total += presets[i]->count;
+	struct job *jobs = calloc(total ? total : 1, sizeof(*jobs));
+	for (size_t i = 0, j = 0; jobs && i < n; i++)
+		for (size_t k = 0; k < presets[i]->count; k++, j++) {
+			jobs[j] = (struct job){.preset = presets[i]->name,
+					       .img = &presets[i]->images[k]};
+			if (kernel_of(jobs[j].img->kver, &jobs[j].kver) < 0)
+				jobs[j].kver = NULL;
+		}
+	*ret_total = total;
+	return jobs;
+}
+
+static void free_jobs(struct job *jobs, size_t total)
+{
+	for (size_t i = 0; jobs && i < total; i++)
+		free(jobs[i].kver);
+	free(jobs);
+}
+
+static struct kernel_share *share_of(struct kernel_share *shares, size_t n,
+				     const char *kver)
+{
+	for (size_t i = 0; kver && i < n; i++)
+		if (streq(shares[i].kver, kver))
+			return &shares[i];
+	return NULL;
+}
+
+static struct kernel_share *list_shares(const struct job *jobs, size_t total,
+					size_t *ret_n)
+{
+	struct kernel_share *shares = calloc(total ? total : 1, sizeof(*shares));
+	size_t n = 0;
+
+	for (size_t i = 0; shares && i < total; i++) {
+		struct kernel_share *s = share_of(shares, n, jobs[i].kver);
+		if (!s && jobs[i].kver) {
+			s = &shares[n++];
+			s->kver = jobs[i].kver;
+		}
+		if (s)
+			s->images = ++s->left;
+	}
+	*ret_n = n;
+	return shares;
+}
+
+/* The shared work of a kernel with several images, done before its first is forked;
+ * when it cannot be done, each build does it and reports what failed. */
+static struct build_kernel *share_kernel(const struct options *o, struct kernel_share *s)
+{
+	if (!s || s->images < 2)
+		return NULL;
+	if (!s->prepared) {
+		s->prepared = 1;
+		int r = build_kernel_new(o->moduleroot, s->kver, &s->k);
+		if (r < 0)
+			log_debug("kernel '%s': not shared (%s)", s->kver, strerror(-r));
+		else
+			log_verbose("kernel '%s': module tree loaded once for %zu images",
+				    s->kver, s->images);
+	}
+	return s->k;
+}
+
+/* The parent needs a kernel's context no more once its last image is forked. */
+static void unshare_kernel(struct kernel_share *s)
+{
+	if (s && --s->left == 0) {
+		build_kernel_free(s->k);
+		s->k = NULL;
+	}
 }
 
 /* Independent images build in parallel, one process each, at most one per core;
@@ -331,39 +440,43 @@ static int reap_one(struct job *jobs, size_t njobs)
 static int build_presets(const struct options *o, struct preset **presets, size_t n)
 {
 	long cores = sysconf(_SC_NPROCESSORS_ONLN);
-	size_t total = 0, running = 0, started = 0;
+	size_t total, nshares, running = 0, started = 0;
 	int failed = 0;
+	struct job *jobs = list_jobs(presets, n, &total);
+	struct kernel_share *shares = jobs ? list_shares(jobs, total, &nshares) : NULL;
 
-	for (size_t i = 0; i < n; i++)
-		total += presets[i]->count;
-	struct job *jobs = calloc(total ? total : 1, sizeof(*jobs));
-	if (!jobs)
+	if (!shares) {
+		free_jobs(jobs, total);
 		return -ENOMEM;
-	fflush(NULL);
-	for (size_t i = 0; i < n; i++) {
-		for (size_t k = 0; k < presets[i]->count; k++) {
-			const struct preset_image *img = &presets[i]->images[k];
-			while (running >= (size_t)(cores > 0 ? cores : 1)) {
-				failed += reap_one(jobs, started);
-				running--;
-			}
-			log_info("preset '%s': building image '%s' (%s)",
-				 presets[i]->name, img->name, img->image);
-			pid_t pid = fork();
-			if (pid == 0)
-				_exit(build_one(o, img) < 0 ? 1 : 0);
-			if (pid < 0) {
-				log_error("cannot start a build: %s", strerror(errno));
-				failed++;
-				continue;
-			}
-			jobs[started++] = (struct job){pid, presets[i]->name, img->name};
-			running++;
+	}
+	for (size_t i = 0; i < total; i++) {
+		struct job *job = &jobs[i];
+		while (running >= (size_t)(cores > 0 ? cores : 1)) {
+			failed += reap_one(jobs, started);
+			running--;
 		}
+		struct kernel_share *s = share_of(shares, nshares, job->kver);
+		struct build_kernel *kernel = share_kernel(o, s);
+		log_info("preset '%s': building image '%s' (%s)", job->preset,
+			 job->img->name, job->img->image);
+		fflush(NULL);
+		pid_t pid = fork();
+		if (pid == 0)
+			_exit(build_one(o, job->img, job->kver, kernel) < 0 ? 1 : 0);
+		unshare_kernel(s);
+		started = i + 1;
+		if (pid < 0) {
+			log_error("cannot start a build: %s", strerror(errno));
+			failed++;
+			continue;
+		}
+		job->pid = pid;
+		running++;
 	}
 	while (running--)
 		failed += reap_one(jobs, started);
-	free(jobs);
+	free_jobs(jobs, total);
+	free(shares);
 	if (failed)
 		log_error("%d of %zu image%s failed", failed, total,
 			  total == 1 ? "" : "s");

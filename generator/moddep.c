@@ -141,6 +141,26 @@ struct missing_fw {
 	char *module;
 };
 
+/* A file of the tree read whole, once: the same bytes for every image built from it. */
+struct tree_file {
+	char *data; /* NUL-terminated; NULL when the tree has no such file */
+	size_t size;
+	int loaded;
+};
+
+enum {
+	TREE_ORDER,
+	TREE_BUILTIN,
+	TREE_BUILTIN_MODINFO,
+	_TREE_FILES,
+};
+
+static const char *const tree_file_names[_TREE_FILES] = {
+	[TREE_ORDER] = "modules.order",
+	[TREE_BUILTIN] = "modules.builtin",
+	[TREE_BUILTIN_MODINFO] = "modules.builtin.modinfo",
+};
+
 struct moddep {
 	char *root;
 	char *kver;
@@ -165,6 +185,7 @@ struct moddep {
 	int deplines_loaded;
 	void *aliases; /* tsearch tree of struct alias_list *, from modules.alias */
 	int aliases_loaded;
+	struct tree_file files[_TREE_FILES];
 
 	/* The result of the last resolve. */
 	int resolved;
@@ -949,6 +970,8 @@ void moddep_free(struct moddep *m)
 	tdestroy(m->blacklist, free);
 	tdestroy(m->aliases, alias_list_free);
 	tdestroy(m->deplines, depline_free);
+	for (size_t i = 0; i < ARRAY_SIZE(m->files); i++)
+		free(m->files[i].data);
 	kmod_unref(m->ctx);
 	free(m->root);
 	free(m->kver);
@@ -1556,11 +1579,12 @@ static int stage_plan(struct moddep *m, struct stage *stage)
 	return r;
 }
 
-static int read_text(const char *path, char **ret)
+static int read_text(const char *path, char **ret, size_t *ret_size)
 {
 	FILE *f = fopen(path, "re");
 	if (!f) {
 		*ret = NULL;
+		*ret_size = 0;
 		return errno == ENOENT ? 0 : negative_errno();
 	}
 	char *s = NULL;
@@ -1581,6 +1605,24 @@ static int read_text(const char *path, char **ret)
 		return bad ? -EIO : -ENOMEM;
 	}
 	*ret = s;
+	*ret_size = size;
+	return 0;
+}
+
+static int load_tree_file(struct moddep *m, size_t which, const struct tree_file **ret)
+{
+	struct tree_file *t = &m->files[which];
+	if (!t->loaded) {
+		_cleanup_free_ char *path = NULL;
+		if (asprintf(&path, "%s/%s", m->moddir, tree_file_names[which]) < 0)
+			return -ENOMEM;
+		int r = read_text(path, &t->data, &t->size);
+		if (r < 0)
+			return r;
+		t->loaded = 1;
+	}
+	if (ret)
+		*ret = t;
 	return 0;
 }
 
@@ -1601,13 +1643,11 @@ static int stage_indexes(struct moddep *m, struct stage *stage)
 	for (size_t i = 0; i < m->norder; i++)
 		total += m->order[i]->nedges;
 	deps = calloc(total + 1, sizeof(*deps));
-	_cleanup_free_ char *order = NULL, *order_path = NULL;
+	const struct tree_file *order = NULL;
 	struct modindex_text t = {0};
 	int r = v && deps ? 0 : -ENOMEM;
-	if (r >= 0 && asprintf(&order_path, "%s/modules.order", m->moddir) < 0)
-		r = -ENOMEM;
 	if (r >= 0)
-		r = read_text(order_path, &order);
+		r = load_tree_file(m, TREE_ORDER, &order);
 	for (size_t i = 0, d = 0; r >= 0 && i < m->norder; i++) {
 		const struct mod *mod = m->order[i];
 		const struct softdep_rule *rule = find_rule(m, mod->name);
@@ -1629,7 +1669,7 @@ static int stage_indexes(struct moddep *m, struct stage *stage)
 			}
 	}
 	if (r >= 0)
-		r = modindex_render(v, m->norder, order, &t);
+		r = modindex_render(v, m->norder, order->data, &t);
 	if (r >= 0)
 		r = stage_text(stage, m->kver, "modules.dep", t.dep);
 	if (r >= 0)
@@ -1647,15 +1687,19 @@ static int stage_indexes(struct moddep *m, struct stage *stage)
 /* Builtins are builtins whatever the subset: the tree's own lists, as they are. */
 static int stage_builtin_lists(struct moddep *m, struct stage *stage)
 {
-	static const char *const names[] = {"modules.builtin", "modules.builtin.modinfo"};
-	for (size_t i = 0; i < ARRAY_SIZE(names); i++) {
-		_cleanup_free_ char *src = NULL, *dst = NULL;
-		if (asprintf(&src, "%s/%s", m->moddir, names[i]) < 0 ||
-		    asprintf(&dst, "lib/modules/%s/%s", m->kver, names[i]) < 0)
-			return -ENOMEM;
-		if (access(src, F_OK) < 0)
+	static const size_t lists[] = {TREE_BUILTIN, TREE_BUILTIN_MODINFO};
+	for (size_t i = 0; i < ARRAY_SIZE(lists); i++) {
+		const struct tree_file *t;
+		_cleanup_free_ char *dst = NULL;
+		int r = load_tree_file(m, lists[i], &t);
+		if (r < 0)
+			return r;
+		if (!t->data)
 			continue;
-		int r = stage_add_file(stage, dst, 0644, src);
+		if (asprintf(&dst, "lib/modules/%s/%s", m->kver,
+			     tree_file_names[lists[i]]) < 0)
+			return -ENOMEM;
+		r = stage_add_data(stage, dst, 0644, t->data, t->size);
 		if (r < 0)
 			return r;
 	}
@@ -1799,6 +1843,16 @@ int moddep_reset(struct moddep *m)
 	m->nreqs = 0;
 	clear_result(m);
 	return 0;
+}
+
+int moddep_preload(struct moddep *m)
+{
+	int r = m->deplines_loaded ? 0 : load_deplines(m);
+	if (r >= 0)
+		r = load_aliases(m);
+	for (size_t i = 0; r >= 0 && i < ARRAY_SIZE(m->files); i++)
+		r = load_tree_file(m, i, NULL);
+	return r;
 }
 
 int moddep_lookup(struct moddep *m, const char *name_or_alias, struct strv *names)

@@ -71,6 +71,13 @@ size_t moddep_closure_size(const struct moddep *m);
 const char *moddep_closure_name(const struct moddep *m, size_t i);
 const char *moddep_closure_path(const struct moddep *m, size_t i);
 
+/*
+ * Read now the tree's files a build reads later (modules.dep, modules.alias,
+ * modules.order, the builtin lists), so that builds forked from this context share
+ * them instead of each reading them again. Holds no open file afterwards.
+ */
+int moddep_preload(struct moddep *m);
+
 /* Forget every request (keeps libkmod and the caches): resolve many sets in one process.
  */
 int moddep_reset(struct moddep *m);

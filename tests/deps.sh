@@ -15,7 +15,7 @@ packages=(
 	autoconf automake libtool
 	debootstrap
 	pacman-package-manager dkms systemd make gcc
-	clang libclang-rt-14-dev valgrind
+	clang libclang-rt-14-dev valgrind strace
 )
 
 missing=()

@@ -11,6 +11,7 @@
 #include "abi.h"
 #include "moddep.h"
 #include "stage.h"
+#include "testutil.h"
 
 #define KVER "1.0-test"
 
@@ -156,4 +157,58 @@ Test(moddep, plan_has_params_flags_and_deps)
 	cr_assert(stage_contains(stage, "lib/modules/" KVER "/modules.dep"));
 	stage_free(stage);
 	moddep_free(m);
+}
+
+/* The staged bytes of every generated entry (plan, indexes, builtin lists), by path. */
+static char *data_entries(struct moddep *m, size_t *ret_size)
+{
+	struct stage *stage;
+	char *text = NULL;
+	size_t size, n;
+	cr_assert_eq(stage_new(&stage), 0);
+	cr_assert_eq(moddep_request(m, "dia_top", "config", MODDEP_LOAD_ALWAYS), 0);
+	cr_assert_eq(moddep_request(m, "fs-fsx", "config", MODDEP_LOAD_ON_MATCH), 0);
+	cr_assert_eq(moddep_stage(m, stage), 0);
+	FILE *f = open_memstream(&text, &size);
+	const struct stage_entry *e = stage_entries(stage, &n);
+	for (size_t i = 0; i < n; i++)
+		if (e[i].kind == STAGE_FILE && e[i].from == STAGE_FROM_DATA) {
+			fprintf(f, "== %s %zu\n", e[i].path, e[i].size);
+			fwrite(e[i].data, 1, e[i].size, f);
+		}
+	fclose(f);
+	stage_free(stage);
+	*ret_size = size;
+	return text;
+}
+
+Test(moddep, preload_reads_every_list_now_and_changes_no_byte)
+{
+	struct moddep *m = open_tree(), *copy;
+	size_t nwant, ngot, nagain;
+	char *want = data_entries(m, &nwant);
+	char *dir = testutil_mkdtemp();
+	cr_assert_eq(testutil_sh("cp -a '%s/.' '%s'", root, dir), 0);
+	cr_assert_eq(moddep_new(dir, KVER, &copy), 0);
+	cr_assert_eq(moddep_preload(copy), 0);
+	/* What a forked build would read later is gone: it must come from the preload. */
+	cr_assert_eq(testutil_sh("cd '%s/lib/modules/" KVER "' && rm modules.dep "
+				 "modules.alias modules.order modules.builtin "
+				 "modules.builtin.modinfo",
+				 dir),
+		     0);
+	char *got = data_entries(copy, &ngot);
+	cr_assert(strstr(want, "modules.builtin.modinfo"), "%s", want);
+	cr_assert(ngot == nwant && !memcmp(got, want, nwant), "%s", got);
+	/* Reset and asked again, as a second build in one process: the same bytes. */
+	cr_assert_eq(moddep_reset(copy), 0);
+	char *again = data_entries(copy, &nagain);
+	cr_assert(nagain == nwant && !memcmp(again, want, nwant), "%s", again);
+	free(want);
+	free(got);
+	free(again);
+	moddep_free(copy);
+	moddep_free(m);
+	testutil_rmrf(dir);
+	free(dir);
 }
