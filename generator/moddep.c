@@ -34,8 +34,6 @@
 #include <sys/stat.h>
 
 #include "abi.h"
-#include "compress.h"
-#include "elf.h"
 #include "firmware.h"
 #include "log.h"
 #include "moddep.h"
@@ -82,7 +80,7 @@ struct mod {
 	size_t nedges;
 	int expanded;
 	struct strv firmware;
-	int firmware_read; /* 1 read, -1 modinfo unreadable */
+	bool firmware_read; /* modinfo read (and the file checked) */
 	off_t size;
 
 	/* Per resolve. */
@@ -1274,7 +1272,7 @@ static int read_modinfo(struct moddep *m, struct mod *mod)
 	}
 	if (r < 0)
 		return r;
-	mod->firmware_read = 1;
+	mod->firmware_read = true;
 	return 0;
 }
 
@@ -1707,17 +1705,6 @@ static int stage_builtin_lists(struct moddep *m, struct stage *stage)
 }
 
 /* A module file that would fail finit_module() at boot: refuse it now, naming it. */
-static int check_module_file(const struct mod *mod)
-{
-	_cleanup_free_ void *data = NULL;
-	size_t size;
-	int r = compress_read_file(mod->path, &data, &size);
-
-	if (r < 0)
-		return r;
-	return elf_check_module(data, size);
-}
-
 int moddep_stage(struct moddep *m, struct stage *stage)
 {
 	int r = moddep_resolve(m);
@@ -1726,14 +1713,13 @@ int moddep_stage(struct moddep *m, struct stage *stage)
 	for (size_t i = 0; i < m->norder; i++) {
 		const struct mod *mod = m->order[i];
 		_cleanup_free_ char *dst = NULL;
-		/* Fail now, naming the file, rather than when the image is written. */
+		/*
+		 * Fail now, naming the file, rather than when the image is written. Its
+		 * contents were checked (decompressed, a relocatable ELF) when its modinfo
+		 * was read during resolution.
+		 */
 		if (access(mod->path, R_OK) < 0) {
 			r = negative_errno();
-			set_subject(m, mod->path);
-			return r;
-		}
-		r = check_module_file(mod);
-		if (r < 0) {
 			set_subject(m, mod->path);
 			return r;
 		}
@@ -1791,8 +1777,6 @@ void moddep_explain(const struct moddep *m, FILE *out)
 			fprintf(out, "%s%s", r ? ", " : "", mod->reasons.v[r]);
 		if (mod->more_reasons)
 			fprintf(out, " and %zu more", mod->more_reasons);
-		if (mod->firmware_read < 0)
-			fprintf(out, " (modinfo unreadable: firmware unknown)");
 		fputc('\n', out);
 	}
 	for (size_t i = 0; i < m->fw.n; i++)
