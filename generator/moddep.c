@@ -1715,8 +1715,8 @@ int moddep_stage(struct moddep *m, struct stage *stage)
 		_cleanup_free_ char *dst = NULL;
 		/*
 		 * Fail now, naming the file, rather than when the image is written. Its
-		 * contents were checked (decompressed, a relocatable ELF) when its modinfo
-		 * was read during resolution.
+		 * contents were checked (decompressed, a relocatable ELF) when its
+		 * modinfo was read during resolution.
 		 */
 		if (access(mod->path, R_OK) < 0) {
 			r = negative_errno();
