@@ -59,7 +59,11 @@ void log_msg(int level, const char *fmt, ...)
 	if (!log_enabled(level) || log_fd < 0)
 		return;
 	str_init(&s, line, sizeof(line) - 1);
-	str_addf(&s, "<%d>initramfs: ", level);
+	/*
+	 * Debug lines exist only when rd.debug asked for them: give them the info level,
+	 * which the console shows by default, so rd.debug needs no loglevel=8 as well.
+	 */
+	str_addf(&s, "<%d>initramfs: ", level == LOG_DEBUG ? LOG_INFO : level);
 	va_start(ap, fmt);
 	str_vaddf(&s, fmt, ap);
 	va_end(ap);

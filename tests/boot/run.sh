@@ -266,7 +266,7 @@ if want 11; then
 		t_grep "s11: rootflags reached the mount" '^ROOTINIT mount=/dev/vda ext4 rw,noatime,.*commit=17' "$BW/s11.log"
 	fi
 	# shellcheck disable=SC2046
-	if boot_scenario s11b "$EXT4_VIRTIO" "root=254:0 init=/bin/alt-init rd.debug loglevel=8 -- hello world" \
+	if boot_scenario s11b "$EXT4_VIRTIO" "root=254:0 init=/bin/alt-init rd.debug -- hello world" \
 		$(vdisk "$BW/plain.img"); then
 		t_grep "s11b: rd.debug logs each module load" "initramfs: loading module 'ext4' from" "$BW/s11b.log"
 		t_grep "s11b: rd.debug logs each device probed" "initramfs: block device 'vda'" "$BW/s11b.log"

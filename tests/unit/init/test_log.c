@@ -39,6 +39,15 @@ Test(log, record_format_and_levels)
 	cr_assert_str_eq(drain(), "<4>initramfs: shown\n");
 }
 
+/* rd.debug's lines must reach a console at the default loglevel, which hides <7>. */
+Test(log, debug_lines_use_a_level_the_console_shows)
+{
+	setup();
+	log_set_level(LOG_DEBUG);
+	log_debug("step %d", 1);
+	cr_assert_str_eq(drain(), "<6>initramfs: step 1\n");
+}
+
 Test(log, long_lines_say_they_were_cut)
 {
 	static char big[3000];
