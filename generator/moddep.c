@@ -22,12 +22,10 @@
  *   they are "not found". xz and zstd modules are staged decompressed.
  */
 #include <ctype.h>
-#include <fcntl.h>
-#include <fnmatch.h>
 #include <libkmod.h>
 #include <search.h>
-#include <stddef.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -36,10 +34,9 @@
 #include "abi.h"
 #include "firmware.h"
 #include "log.h"
+#include "moddep-internal.h"
 #include "moddep.h"
-#include "modindex.h"
 #include "modinfo.h"
-#include "plan.h"
 #include "strv.h"
 #include "util.h"
 
@@ -51,50 +48,6 @@ int kmod_module_get_weakdeps(const struct kmod_module *mod, struct kmod_list **w
 	__attribute__((weak));
 
 #define MODDEP_MAX_REASONS 4
-
-enum edge_kind {
-	EDGE_HARD,
-	EDGE_PRE,
-	EDGE_POST,
-	EDGE_WEAK,
-};
-
-#define EDGE_BIT(k) (1u << (k))
-
-struct mod;
-
-struct edge {
-	struct mod *to;
-	enum edge_kind kind;
-	const char *via; /* the softdep word when it was an alias (owned by its lookup) */
-};
-
-struct mod {
-	char *name; /* normalised by libkmod: '-' is '_' */
-	struct kmod_module *km;
-	char *path;    /* the file libkmod (so depmod) chose; NULL for a builtin */
-	char *relpath; /* under lib/modules/<kver>/, compression suffix removed */
-	int compressed;
-	int builtin;
-	struct edge *edges;
-	size_t nedges;
-	int expanded;
-	struct strv firmware;
-	bool firmware_read; /* modinfo read (and the file checked) */
-	off_t size;
-
-	/* Per resolve. */
-	int included;
-	int root_always, root_match, root_required, root_optional;
-	int in_required, in_optional, in_always, match;
-	struct strv reasons;
-	size_t more_reasons;
-	struct strv params;	/* from requests, after the options */
-	struct mod *match_root; /* for a post softdep of an on-match module */
-	int state;		/* ordering: 0 new, 1 visiting, 2 placed */
-	size_t index;
-	unsigned stamp;
-};
 
 struct lookup {
 	char *name;
@@ -113,22 +66,6 @@ struct request {
 	struct lookup *lk;
 };
 
-struct softdep_rule {
-	char *pattern;
-	char *text; /* "pre: a b post: c" */
-	struct strv pre, post;
-};
-
-struct option {
-	char *name;
-	char *value;
-};
-
-struct alias_list {
-	char *name;
-	struct strv patterns;
-};
-
 struct depline {
 	char *relpath; /* as modules.dep spells it */
 	char *deps;
@@ -137,66 +74,6 @@ struct depline {
 struct missing_fw {
 	char *name;
 	char *module;
-};
-
-/* A file of the tree read whole, once: the same bytes for every image built from it. */
-struct tree_file {
-	char *data; /* NUL-terminated; NULL when the tree has no such file */
-	size_t size;
-	int loaded;
-};
-
-enum {
-	TREE_ORDER,
-	TREE_BUILTIN,
-	TREE_BUILTIN_MODINFO,
-	_TREE_FILES,
-};
-
-static const char *const tree_file_names[_TREE_FILES] = {
-	[TREE_ORDER] = "modules.order",
-	[TREE_BUILTIN] = "modules.builtin",
-	[TREE_BUILTIN_MODINFO] = "modules.builtin.modinfo",
-};
-
-struct moddep {
-	char *root;
-	char *kver;
-	char *moddir; /* as libkmod reports it, for relative paths */
-	struct kmod_ctx *ctx;
-
-	void *mods_by_name; /* tsearch tree of struct mod * */
-	struct mod **mods;
-	size_t nmods, capmods;
-	void *lookups; /* tsearch tree of struct lookup * */
-
-	struct request *reqs;
-	size_t nreqs, capreqs;
-
-	struct softdep_rule *rules;
-	size_t nrules;
-	struct option *options;
-	size_t noptions;
-	void *blacklist; /* tsearch tree of char * */
-
-	void *deplines; /* tsearch tree of struct depline *, from modules.dep */
-	int deplines_loaded;
-	void *aliases; /* tsearch tree of struct alias_list *, from modules.alias */
-	int aliases_loaded;
-	struct tree_file files[_TREE_FILES];
-
-	/* The result of the last resolve. */
-	int resolved;
-	struct mod **order;
-	size_t norder;
-	struct firmware_set fw;
-	void *fw_seen; /* names already looked up */
-	struct missing_fw *missing;
-	size_t nmissing, capmissing;
-	unsigned long long module_bytes;
-	size_t install_commands;
-
-	char *error_subject;
 };
 
 static int compare_mod(const void *a, const void *b)
@@ -209,13 +86,7 @@ static int compare_lookup(const void *a, const void *b)
 	return strcmp(((const struct lookup *)a)->name, ((const struct lookup *)b)->name);
 }
 
-static int compare_alias_list(const void *a, const void *b)
-{
-	return strcmp(((const struct alias_list *)a)->name,
-		      ((const struct alias_list *)b)->name);
-}
-
-static int compare_str(const void *a, const void *b)
+int moddep_compare_str(const void *a, const void *b)
 {
 	return strcmp(a, b);
 }
@@ -225,7 +96,7 @@ static void free_nothing(void *p)
 	(void)p;
 }
 
-static void set_subject(struct moddep *m, const char *what)
+void moddep_set_subject(struct moddep *m, const char *what)
 {
 	free(m->error_subject);
 	m->error_subject = what ? strdup(what) : NULL;
@@ -236,7 +107,7 @@ const char *moddep_error_subject(const struct moddep *m)
 	return m->error_subject;
 }
 
-static void normalise_name(char *s)
+void moddep_normalise_name(char *s)
 {
 	for (; *s; s++)
 		if (*s == '-')
@@ -256,214 +127,6 @@ static void libkmod_log(void *data, int priority, const char *file, int line,
 	vsnprintf(msg, sizeof(msg), format, args);
 	msg[strcspn(msg, "\n")] = '\0';
 	log_debug("libkmod (%d): %s", priority, msg);
-}
-
-/* ---- configuration ---------------------------------------------------------------- */
-
-/*
- * libkmod also reads the build host's /proc/cmdline (mod.param=, modprobe.blacklist=).
- * Those are the running machine's, not the image's: find them, the way libkmod splits
- * the line, so that they can be taken out again.
- */
-static int read_kcmdline(struct strv *options, struct strv *blacklist)
-{
-	char buf[4096];
-	_cleanup_close_ int fd = open("/proc/cmdline", O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return 0;
-	ssize_t n = read(fd, buf, sizeof(buf) - 1);
-	if (n <= 0)
-		return 0;
-	buf[n] = '\0';
-	buf[strcspn(buf, "\n")] = '\0';
-	char *save = NULL;
-	for (char *tok = strtok_r(buf, " ", &save); tok;
-	     tok = strtok_r(NULL, " ", &save)) {
-		char *dot = strchr(tok, '.'), *eq = strchr(tok, '=');
-		if (!dot || !eq || eq < dot || strchr(tok, '"'))
-			continue;
-		*dot = '\0';
-		normalise_name(tok);
-		int r;
-		if (streq(tok, "modprobe") && !strncmp(dot + 1, "blacklist=", 10)) {
-			char *s2 = NULL;
-			for (char *b = strtok_r(eq + 1, ",", &s2); b;
-			     b = strtok_r(NULL, ",", &s2)) {
-				_cleanup_free_ char *name = strdup(b);
-				if (!name)
-					return -ENOMEM;
-				normalise_name(name);
-				r = strv_push(blacklist, name);
-				if (r < 0)
-					return r;
-			}
-			continue;
-		}
-		char *pair = NULL;
-		if (asprintf(&pair, "%s\t%s", tok, dot + 1) < 0)
-			return -ENOMEM;
-		r = strv_push_take(options, pair);
-		if (r < 0)
-			return r;
-	}
-	return 0;
-}
-
-/* Remove one occurrence of `s` from `v`: is this entry the host's command line's? */
-static int strv_take_out(struct strv *v, const char *s)
-{
-	for (size_t i = 0; i < v->n; i++)
-		if (v->v[i][0] && streq(v->v[i], s)) {
-			v->v[i][0] = '\0';
-			return 1;
-		}
-	return 0;
-}
-
-static int push_word(struct softdep_rule *rule, struct strv **mode, const char *w)
-{
-	if (streq(w, "pre:"))
-		*mode = &rule->pre;
-	else if (streq(w, "post:"))
-		*mode = &rule->post;
-	else if (*mode)
-		return strv_push(*mode, w);
-	return 0;
-}
-
-/* Rebuild the softdep line from the words, as modules.softdep spells it. */
-static int join_softdep(struct softdep_rule *rule)
-{
-	size_t size;
-	char *s = NULL;
-	FILE *f = open_memstream(&s, &size);
-	if (!f)
-		return -ENOMEM;
-	if (rule->pre.n)
-		fputs("pre:", f);
-	for (size_t i = 0; i < rule->pre.n; i++)
-		fprintf(f, " %s", rule->pre.v[i]);
-	if (rule->post.n)
-		fputs(rule->pre.n ? " post:" : "post:", f);
-	for (size_t i = 0; i < rule->post.n; i++)
-		fprintf(f, " %s", rule->post.v[i]);
-	if (fclose(f) != 0) {
-		free(s);
-		return -ENOMEM;
-	}
-	free(rule->text);
-	rule->text = s;
-	return 0;
-}
-
-static int split_softdep(struct softdep_rule *rule)
-{
-	_cleanup_free_ char *copy = strdup(rule->text);
-	if (!copy)
-		return -ENOMEM;
-	struct strv *mode = NULL;
-	char *save = NULL;
-	int r = 0;
-	/*
-	 * Words before "pre:" or "post:" are ignored, as libkmod does. libkmod 30's
-	 * iterator glues the last pre word to "post:" ("pre: apost: b"): split it again.
-	 */
-	for (char *w = strtok_r(copy, " \t", &save); w && r >= 0;
-	     w = strtok_r(NULL, " \t", &save)) {
-		size_t n = strlen(w);
-		if (n > 5 && streq(w + n - 5, "post:")) {
-			w[n - 5] = '\0';
-			r = push_word(rule, &mode, w);
-			if (r >= 0)
-				r = push_word(rule, &mode, "post:");
-		} else
-			r = push_word(rule, &mode, w);
-	}
-	return r < 0 ? r : join_softdep(rule);
-}
-
-static int load_config(struct moddep *m)
-{
-	struct strv kopts = STRV_INIT, kblack = STRV_INIT;
-	int r = read_kcmdline(&kopts, &kblack);
-	struct kmod_config_iter *it = NULL;
-
-	if (r >= 0 && !(it = kmod_config_get_softdeps(m->ctx)))
-		r = -ENOMEM;
-	while (r >= 0 && kmod_config_iter_next(it)) {
-		struct softdep_rule *v =
-			realloc(m->rules, (m->nrules + 1) * sizeof(*m->rules));
-		if (!v) {
-			r = -ENOMEM;
-			break;
-		}
-		m->rules = v;
-		struct softdep_rule *rule = &m->rules[m->nrules++];
-		*rule = (struct softdep_rule){
-			.pattern = strdup(kmod_config_iter_get_key(it)),
-			.text = strdup(kmod_config_iter_get_value(it))};
-		r = rule->pattern && rule->text ? split_softdep(rule) : -ENOMEM;
-	}
-	kmod_config_iter_free_iter(it);
-	it = NULL;
-
-	if (r >= 0 && !(it = kmod_config_get_options(m->ctx)))
-		r = -ENOMEM;
-	while (r >= 0 && kmod_config_iter_next(it)) {
-		const char *key = kmod_config_iter_get_key(it);
-		const char *value = kmod_config_iter_get_value(it);
-		_cleanup_free_ char *pair = NULL;
-		if (asprintf(&pair, "%s\t%s", key, value) < 0) {
-			r = -ENOMEM;
-			break;
-		}
-		normalise_name(pair);
-		if (strv_take_out(&kopts, pair))
-			continue;
-		struct option *v = realloc(m->options, (m->noptions + 1) * sizeof(*v));
-		if (!v) {
-			r = -ENOMEM;
-			break;
-		}
-		m->options = v;
-		struct option *o = &m->options[m->noptions++];
-		*o = (struct option){.name = strdup(key), .value = strdup(value)};
-		if (!o->name || !o->value)
-			r = -ENOMEM;
-		else
-			normalise_name(o->name);
-	}
-	kmod_config_iter_free_iter(it);
-	it = NULL;
-
-	if (r >= 0 && !(it = kmod_config_get_blacklists(m->ctx)))
-		r = -ENOMEM;
-	while (r >= 0 && kmod_config_iter_next(it)) {
-		char *name = strdup(kmod_config_iter_get_key(it));
-		if (!name) {
-			r = -ENOMEM;
-			break;
-		}
-		normalise_name(name);
-		if (strv_take_out(&kblack, name) ||
-		    tfind(name, &m->blacklist, compare_str)) {
-			free(name);
-			continue;
-		}
-		if (!tsearch(name, &m->blacklist, compare_str)) {
-			free(name);
-			r = -ENOMEM;
-		}
-	}
-	kmod_config_iter_free_iter(it);
-	strv_clear(&kopts);
-	strv_clear(&kblack);
-	return r;
-}
-
-static int blacklisted(const struct moddep *m, const struct mod *mod)
-{
-	return tfind(mod->name, &m->blacklist, compare_str) != NULL;
 }
 
 /* ---- the module table ---------------------------------------------------------------
@@ -611,7 +274,7 @@ static int lookup(struct moddep *m, const char *word, struct lookup **ret)
 	if (r >= 0 && !norm)
 		r = -ENOMEM;
 	if (r >= 0) {
-		normalise_name(norm);
+		moddep_normalise_name(norm);
 		lk->by_name = (lk->n == 1 && streq(lk->mods[0]->name, norm)) ||
 			      (lk->n == 0 && lk->builtins.n == 1 &&
 			       streq(lk->builtins.v[0], norm));
@@ -659,15 +322,6 @@ static int add_kmod_list_edges(struct moddep *m, struct mod *mod, struct kmod_li
 	return r;
 }
 
-/* libkmod uses the first softdep rule whose pattern matches, and only that one. */
-static const struct softdep_rule *find_rule(const struct moddep *m, const char *name)
-{
-	for (size_t i = 0; i < m->nrules; i++)
-		if (fnmatch(m->rules[i].pattern, name, 0) == 0)
-			return &m->rules[i];
-	return NULL;
-}
-
 static int add_soft_edges(struct moddep *m, struct mod *mod, const struct strv *words,
 			  enum edge_kind kind)
 {
@@ -678,7 +332,7 @@ static int add_soft_edges(struct moddep *m, struct mod *mod, const struct strv *
 			return r;
 		for (size_t j = 0; j < lk->n; j++) {
 			/* An alias never brings in a blacklisted module; a name does. */
-			if (!lk->by_name && blacklisted(m, lk->mods[j]))
+			if (!lk->by_name && modconf_blacklisted(m, lk->mods[j]))
 				continue;
 			r = add_edge(mod, lk->mods[j], kind,
 				     lk->by_name ? NULL : lk->name);
@@ -778,11 +432,11 @@ static int check_deps(struct moddep *m, struct mod *mod, size_t got)
 			return -ENOMEM;
 		if (access(dep, R_OK) < 0) {
 			int r = negative_errno();
-			set_subject(m, dep);
+			moddep_set_subject(m, dep);
 			return r;
 		}
 	}
-	set_subject(m, mod->path);
+	moddep_set_subject(m, mod->path);
 	return -EIO;
 }
 
@@ -800,7 +454,7 @@ static int expand(struct moddep *m, struct mod *mod)
 	kmod_module_unref_list(deps);
 	if (r < 0)
 		return r;
-	const struct softdep_rule *rule = find_rule(m, mod->name);
+	const struct softdep_rule *rule = modconf_find_rule(m, mod->name);
 	if (rule) {
 		r = add_soft_edges(m, mod, &rule->pre, EDGE_PRE);
 		if (r >= 0)
@@ -893,7 +547,7 @@ int moddep_new(const char *root, const char *kver, struct moddep **ret)
 		r = -ENOMEM;
 		goto fail_conf;
 	}
-	r = load_config(m);
+	r = modconf_load(m);
 	if (r < 0)
 		goto fail_conf;
 	r = firmware_set_init(&m->fw, root, kver);
@@ -907,14 +561,6 @@ fail_conf:
 fail:
 	moddep_free(m);
 	return r;
-}
-
-static void alias_list_free(void *p)
-{
-	struct alias_list *a = p;
-	free(a->name);
-	strv_clear(&a->patterns);
-	free(a);
 }
 
 static void clear_result(struct moddep *m)
@@ -953,23 +599,9 @@ void moddep_free(struct moddep *m)
 	for (size_t i = 0; i < m->nmods; i++)
 		mod_free(m->mods[i]);
 	free(m->mods);
-	for (size_t i = 0; i < m->nrules; i++) {
-		free(m->rules[i].pattern);
-		free(m->rules[i].text);
-		strv_clear(&m->rules[i].pre);
-		strv_clear(&m->rules[i].post);
-	}
-	free(m->rules);
-	for (size_t i = 0; i < m->noptions; i++) {
-		free(m->options[i].name);
-		free(m->options[i].value);
-	}
-	free(m->options);
-	tdestroy(m->blacklist, free);
-	tdestroy(m->aliases, alias_list_free);
+	modconf_clear(m);
+	modstage_clear(m);
 	tdestroy(m->deplines, depline_free);
-	for (size_t i = 0; i < ARRAY_SIZE(m->files); i++)
-		free(m->files[i].data);
 	kmod_unref(m->ctx);
 	free(m->root);
 	free(m->kver);
@@ -1019,17 +651,17 @@ int moddep_request(struct moddep *m, const char *spec, const char *origin,
 	int optional;
 	int r = parse_spec(spec, &name, &params, &optional);
 	if (r < 0) {
-		set_subject(m, spec);
+		moddep_set_subject(m, spec);
 		return r;
 	}
 	struct lookup *lk;
 	r = lookup(m, name, &lk);
 	if (r < 0) {
-		set_subject(m, name);
+		moddep_set_subject(m, name);
 		return r;
 	}
 	if (!lk->n && !lk->builtins.n && !optional) {
-		set_subject(m, name);
+		moddep_set_subject(m, name);
 		return -ENOENT;
 	}
 	if (m->nreqs == m->capreqs) {
@@ -1124,7 +756,7 @@ static int add_roots(struct moddep *m, struct worklist *w)
 		const struct request *q = &m->reqs[i];
 		for (size_t j = 0; j < q->lk->n; j++) {
 			struct mod *mod = q->lk->mods[j];
-			if (!q->lk->by_name && blacklisted(m, mod))
+			if (!q->lk->by_name && modconf_blacklisted(m, mod))
 				continue;
 			int r = include(w, mod);
 			if (r >= 0 && q->lk->by_name)
@@ -1157,7 +789,7 @@ static int close_over(struct moddep *m, struct worklist *w)
 		int r = expand(m, mod);
 		if (r < 0) {
 			if (!m->error_subject)
-				set_subject(m, mod->name);
+				moddep_set_subject(m, mod->name);
 			return r;
 		}
 		for (size_t e = 0; e < mod->nedges; e++) {
@@ -1261,7 +893,7 @@ static int read_modinfo(struct moddep *m, struct mod *mod)
 	int r = stat(mod->path, &st) < 0 ? negative_errno()
 					 : modinfo_read(mod->path, &info);
 	if (r < 0) {
-		set_subject(m, mod->path);
+		moddep_set_subject(m, mod->path);
 		return r;
 	}
 	mod->size = st.st_size;
@@ -1288,10 +920,10 @@ static int collect_firmware(struct moddep *m)
 			m->install_commands++;
 		for (size_t f = 0; f < mod->firmware.n; f++) {
 			const char *name = mod->firmware.v[f];
-			if (tfind(name, &m->fw_seen, compare_str))
+			if (tfind(name, &m->fw_seen, moddep_compare_str))
 				continue;
 			char *copy = strdup(name);
-			if (!copy || !tsearch(copy, &m->fw_seen, compare_str)) {
+			if (!copy || !tsearch(copy, &m->fw_seen, moddep_compare_str)) {
 				free(copy);
 				return -ENOMEM;
 			}
@@ -1314,7 +946,7 @@ int moddep_resolve(struct moddep *m)
 {
 	if (m->resolved)
 		return 0;
-	set_subject(m, NULL);
+	moddep_set_subject(m, NULL);
 	clear_result(m);
 	for (size_t i = 0; i < m->nmods; i++)
 		reset_mod(m->mods[i]);
@@ -1376,375 +1008,11 @@ size_t moddep_missing_firmware(const struct moddep *m)
 	return m->nmissing;
 }
 
-/* ---- stage
- * ------------------------------------------------------------------------------ */
-
-static int load_aliases(struct moddep *m)
-{
-	if (m->aliases_loaded)
-		return 0;
-	_cleanup_free_ char *path = NULL;
-	if (asprintf(&path, "%s/modules.alias", m->moddir) < 0)
-		return -ENOMEM;
-	FILE *f = fopen(path, "re");
-	if (!f) {
-		m->aliases_loaded = 1;
-		return errno == ENOENT ? 0 : negative_errno();
-	}
-	_cleanup_free_ char *line = NULL;
-	size_t cap = 0;
-	int r = 0;
-	while (r >= 0 && getline(&line, &cap, f) > 0) {
-		char pattern[ABI_PLAN_MAX_LINE], name[256];
-		if (sscanf(line, "alias %4095s %255s", pattern, name) != 2)
-			continue;
-		struct alias_list key = {.name = name}, *a;
-		struct alias_list **hit = tfind(&key, &m->aliases, compare_alias_list);
-		if (hit)
-			a = *hit;
-		else {
-			a = calloc(1, sizeof(*a));
-			if (!a || !(a->name = strdup(name)) ||
-			    !tsearch(a, &m->aliases, compare_alias_list)) {
-				if (a)
-					free(a->name);
-				free(a);
-				r = -ENOMEM;
-				break;
-			}
-		}
-		r = strv_push(&a->patterns, pattern);
-	}
-	fclose(f);
-	if (r >= 0)
-		m->aliases_loaded = 1;
-	return r;
-}
-
-static const struct strv *aliases_of(const struct moddep *m, const char *name)
-{
-	struct alias_list key = {.name = (char *)name};
-	struct alias_list **hit = tfind(&key, &m->aliases, compare_alias_list);
-	return hit ? &(*hit)->patterns : NULL;
-}
-
-/* Options from modprobe.d first, then the parameters of the requests. */
-static int params_of(const struct moddep *m, const struct mod *mod, char **ret)
-{
-	size_t size;
-	char *s = NULL;
-	FILE *f = open_memstream(&s, &size);
-	if (!f)
-		return -ENOMEM;
-	int first = 1;
-	for (size_t i = 0; i < m->noptions; i++)
-		if (streq(m->options[i].name, mod->name)) {
-			fprintf(f, "%s%s", first ? "" : " ", m->options[i].value);
-			first = 0;
-		}
-	for (size_t i = 0; i < mod->params.n; i++) {
-		fprintf(f, "%s%s", first ? "" : " ", mod->params.v[i]);
-		first = 0;
-	}
-	if (fclose(f) != 0) {
-		free(s);
-		return -ENOMEM;
-	}
-	for (char *p = s; *p; p++)
-		if (*p == '\t' || *p == '\n')
-			*p = ' ';
-	*ret = s;
-	return 0;
-}
-
-static int plan_flags(const struct mod *mod, char *buf)
-{
-	char *p = buf;
-	if (mod->in_always)
-		*p++ = ABI_FLAG_ALWAYS;
-	else if (mod->match)
-		*p++ = ABI_FLAG_MATCH;
-	if (!mod->in_required && mod->in_optional)
-		*p++ = ABI_FLAG_OPTIONAL;
-	if (!mod->in_required && !mod->in_optional)
-		*p++ = ABI_FLAG_SOFTDEP;
-	*p = '\0';
-	return 0;
-}
-
-/* Indexes of what must be loaded before `mod`: hard deps and pre softdeps, transitively.
- */
-static int before_of(struct mod *mod, unsigned stamp, size_t *out, size_t *ret_n)
-{
-	size_t n = 0, sp = 0;
-	struct mod **stack = malloc(sizeof(*stack) * (ABI_PLAN_MAX_MODULES + 1));
-	if (!stack)
-		return -ENOMEM;
-	mod->stamp = stamp;
-	stack[sp++] = mod;
-	while (sp) {
-		struct mod *x = stack[--sp];
-		for (size_t e = 0; e < x->nedges; e++) {
-			struct mod *to = x->edges[e].to;
-			enum edge_kind k = x->edges[e].kind;
-			if ((k != EDGE_HARD && k != EDGE_PRE) || to->stamp == stamp)
-				continue;
-			to->stamp = stamp;
-			if (to->index < mod->index)
-				out[n++] = to->index;
-			stack[sp++] = to;
-		}
-	}
-	free(stack);
-	*ret_n = n;
-	return 0;
-}
-
-static int compare_size(const void *a, const void *b)
-{
-	size_t x = *(const size_t *)a, y = *(const size_t *)b;
-	return x < y ? -1 : x > y;
-}
-
-static int add_alias_records(struct plan *p, const struct strv *patterns, size_t index)
-{
-	for (size_t i = 0; patterns && i < patterns->n; i++) {
-		int r = plan_add_alias(p, patterns->v[i], index);
-		if (r < 0)
-			return r;
-	}
-	return 0;
-}
-
-static int build_plan(struct moddep *m, struct plan *p)
-{
-	int r = plan_add_fact(p, "generator", "mkinitramfs " MKINITRAMFS_VERSION);
-	if (r < 0)
-		return r;
-	_cleanup_free_ size_t *deps = calloc(m->norder + 1, sizeof(*deps));
-	if (!deps)
-		return -ENOMEM;
-	static unsigned stamp;
-	for (size_t i = 0; i < m->norder; i++) {
-		struct mod *mod = m->order[i];
-		_cleanup_free_ char *params = NULL, *path = NULL;
-		char flags[8];
-		size_t ndeps;
-		plan_flags(mod, flags);
-		r = before_of(mod, ++stamp, deps, &ndeps);
-		if (r < 0)
-			return r;
-		qsort(deps, ndeps, sizeof(*deps), compare_size);
-		r = params_of(m, mod, &params);
-		if (r < 0)
-			return r;
-		if (asprintf(&path, "/lib/modules/%s/%s", m->kver, mod->relpath) < 0)
-			return -ENOMEM;
-		r = plan_add_module(p, mod->name, path, flags, deps, ndeps, params);
-		if (r < 0) {
-			set_subject(m, mod->name);
-			return r;
-		}
-	}
-	for (size_t i = 0; i < m->norder; i++) {
-		struct mod *mod = m->order[i];
-		if (!mod->match)
-			continue;
-		const struct mod *root = mod->match_root ? mod->match_root : mod;
-		r = add_alias_records(p, aliases_of(m, root->name), mod->index);
-		if (r < 0) {
-			set_subject(m, mod->name);
-			return r;
-		}
-	}
-	return 0;
-}
-
-static int stage_plan(struct moddep *m, struct stage *stage)
-{
-	struct plan *p = NULL;
-	int r = plan_new(m->kver, &p);
-	if (r < 0)
-		return r;
-	const char *text;
-	size_t size;
-	r = build_plan(m, p);
-	if (r >= 0)
-		r = plan_render(p, &text, &size);
-	if (r >= 0)
-		r = stage_add_data(stage, ABI_PLAN_PATH, 0644, text, size);
-	plan_free(p);
-	return r;
-}
-
-static int read_text(const char *path, char **ret, size_t *ret_size)
-{
-	FILE *f = fopen(path, "re");
-	if (!f) {
-		*ret = NULL;
-		*ret_size = 0;
-		return errno == ENOENT ? 0 : negative_errno();
-	}
-	char *s = NULL;
-	size_t size = 0;
-	FILE *mem = open_memstream(&s, &size);
-	if (!mem) {
-		fclose(f);
-		return -ENOMEM;
-	}
-	char buf[65536];
-	size_t n;
-	while ((n = fread(buf, 1, sizeof(buf), f)) > 0)
-		fwrite(buf, 1, n, mem);
-	int bad = ferror(f);
-	fclose(f);
-	if (fclose(mem) != 0 || bad) {
-		free(s);
-		return bad ? -EIO : -ENOMEM;
-	}
-	*ret = s;
-	*ret_size = size;
-	return 0;
-}
-
-static int load_tree_file(struct moddep *m, size_t which, const struct tree_file **ret)
-{
-	struct tree_file *t = &m->files[which];
-	if (!t->loaded) {
-		_cleanup_free_ char *path = NULL;
-		if (asprintf(&path, "%s/%s", m->moddir, tree_file_names[which]) < 0)
-			return -ENOMEM;
-		int r = read_text(path, &t->data, &t->size);
-		if (r < 0)
-			return r;
-		t->loaded = 1;
-	}
-	if (ret)
-		*ret = t;
-	return 0;
-}
-
-static int stage_text(struct stage *stage, const char *kver, const char *name,
-		      const char *text)
-{
-	_cleanup_free_ char *path = NULL;
-	if (asprintf(&path, "lib/modules/%s/%s", kver, name) < 0)
-		return -ENOMEM;
-	return stage_add_data(stage, path, 0644, text, strlen(text));
-}
-
-static int stage_indexes(struct moddep *m, struct stage *stage)
-{
-	struct modindex_module *v = calloc(m->norder + 1, sizeof(*v));
-	const char **deps = NULL;
-	size_t total = 0;
-	for (size_t i = 0; i < m->norder; i++)
-		total += m->order[i]->nedges;
-	deps = calloc(total + 1, sizeof(*deps));
-	const struct tree_file *order = NULL;
-	struct modindex_text t = {0};
-	int r = v && deps ? 0 : -ENOMEM;
-	if (r >= 0)
-		r = load_tree_file(m, TREE_ORDER, &order);
-	for (size_t i = 0, d = 0; r >= 0 && i < m->norder; i++) {
-		const struct mod *mod = m->order[i];
-		const struct softdep_rule *rule = find_rule(m, mod->name);
-		const struct strv *al = aliases_of(m, mod->name);
-		v[i] = (struct modindex_module){
-			.name = mod->name,
-			.relpath = mod->relpath,
-			.deps = deps + d,
-			.aliases = al ? (const char *const *)al->v : NULL,
-			.naliases = al ? al->n : 0,
-			.softdep =
-				rule && (rule->pre.n || rule->post.n) ? rule->text : NULL,
-		};
-		/* depmod's modules.dep lists the last-loaded dependency first. */
-		for (size_t e = mod->nedges; e-- > 0;)
-			if (mod->edges[e].kind == EDGE_HARD) {
-				deps[d++] = mod->edges[e].to->relpath;
-				v[i].ndeps++;
-			}
-	}
-	if (r >= 0)
-		r = modindex_render(v, m->norder, order->data, &t);
-	if (r >= 0)
-		r = stage_text(stage, m->kver, "modules.dep", t.dep);
-	if (r >= 0)
-		r = stage_text(stage, m->kver, "modules.alias", t.alias);
-	if (r >= 0)
-		r = stage_text(stage, m->kver, "modules.softdep", t.softdep);
-	if (r >= 0)
-		r = stage_text(stage, m->kver, "modules.order", t.order);
-	modindex_text_clear(&t);
-	free(v);
-	free(deps);
-	return r;
-}
-
-/* Builtins are builtins whatever the subset: the tree's own lists, as they are. */
-static int stage_builtin_lists(struct moddep *m, struct stage *stage)
-{
-	static const size_t lists[] = {TREE_BUILTIN, TREE_BUILTIN_MODINFO};
-	for (size_t i = 0; i < ARRAY_SIZE(lists); i++) {
-		const struct tree_file *t;
-		_cleanup_free_ char *dst = NULL;
-		int r = load_tree_file(m, lists[i], &t);
-		if (r < 0)
-			return r;
-		if (!t->data)
-			continue;
-		if (asprintf(&dst, "lib/modules/%s/%s", m->kver,
-			     tree_file_names[lists[i]]) < 0)
-			return -ENOMEM;
-		r = stage_add_data(stage, dst, 0644, t->data, t->size);
-		if (r < 0)
-			return r;
-	}
-	return 0;
-}
-
-/* A module file that would fail finit_module() at boot: refuse it now, naming it. */
+/* The closure, resolved first if need be, into the image (modstage.c). */
 int moddep_stage(struct moddep *m, struct stage *stage)
 {
 	int r = moddep_resolve(m);
-	if (r < 0)
-		return r;
-	for (size_t i = 0; i < m->norder; i++) {
-		const struct mod *mod = m->order[i];
-		_cleanup_free_ char *dst = NULL;
-		/*
-		 * Fail now, naming the file, rather than when the image is written. Its
-		 * contents were checked (decompressed, a relocatable ELF) when its
-		 * modinfo was read during resolution.
-		 */
-		if (access(mod->path, R_OK) < 0) {
-			r = negative_errno();
-			set_subject(m, mod->path);
-			return r;
-		}
-		if (asprintf(&dst, "lib/modules/%s/%s", m->kver, mod->relpath) < 0)
-			return -ENOMEM;
-		if (mod->compressed)
-			r = stage_add_compressed(stage, dst, 0644, mod->path);
-		else
-			r = stage_add_file(stage, dst, 0644, mod->path);
-		if (r < 0) {
-			set_subject(m, dst);
-			return r;
-		}
-	}
-	r = firmware_stage(&m->fw, stage);
-	if (r < 0)
-		return r;
-	r = load_aliases(m);
-	if (r >= 0)
-		r = stage_plan(m, stage);
-	if (r >= 0)
-		r = stage_indexes(m, stage);
-	if (r >= 0)
-		r = stage_builtin_lists(m, stage);
-	return r;
+	return r < 0 ? r : modstage_closure(m, stage);
 }
 
 /* ---- explain
@@ -1761,7 +1029,7 @@ void moddep_explain(const struct moddep *m, FILE *out)
 			fprintf(out, "module '%s': not found, optional, asked by %s\n",
 				q->name, q->origin);
 		for (size_t j = 0; j < q->lk->n; j++)
-			if (!q->lk->by_name && blacklisted(m, q->lk->mods[j]))
+			if (!q->lk->by_name && modconf_blacklisted(m, q->lk->mods[j]))
 				fprintf(out,
 					"module '%s': blacklisted, left out (alias '%s' "
 					"asked by "
@@ -1771,7 +1039,7 @@ void moddep_explain(const struct moddep *m, FILE *out)
 	for (size_t i = 0; i < m->norder; i++) {
 		const struct mod *mod = m->order[i];
 		char flags[8];
-		plan_flags(mod, flags);
+		modstage_plan_flags(mod, flags);
 		fprintf(out, "module '%s' [%s]: ", mod->name, *flags ? flags : "-");
 		for (size_t r = 0; r < mod->reasons.n; r++)
 			fprintf(out, "%s%s", r ? ", " : "", mod->reasons.v[r]);
@@ -1832,11 +1100,7 @@ int moddep_reset(struct moddep *m)
 int moddep_preload(struct moddep *m)
 {
 	int r = m->deplines_loaded ? 0 : load_deplines(m);
-	if (r >= 0)
-		r = load_aliases(m);
-	for (size_t i = 0; r >= 0 && i < ARRAY_SIZE(m->files); i++)
-		r = load_tree_file(m, i, NULL);
-	return r;
+	return r < 0 ? r : modstage_preload(m);
 }
 
 int moddep_lookup(struct moddep *m, const char *name_or_alias, struct strv *names)

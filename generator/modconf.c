@@ -1,0 +1,245 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Module configuration: modprobe.d softdeps, options and blacklist, not the host's. */
+#include <fcntl.h>
+#include <fnmatch.h>
+#include <libkmod.h>
+#include <search.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "moddep-internal.h"
+#include "strv.h"
+#include "util.h"
+
+/*
+ * libkmod also reads the build host's /proc/cmdline (mod.param=, modprobe.blacklist=).
+ * Those are the running machine's, not the image's: find them, the way libkmod splits
+ * the line, so that they can be taken out again.
+ */
+static int read_kcmdline(struct strv *options, struct strv *blacklist)
+{
+	char buf[4096];
+	_cleanup_close_ int fd = open("/proc/cmdline", O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	ssize_t n = read(fd, buf, sizeof(buf) - 1);
+	if (n <= 0)
+		return 0;
+	buf[n] = '\0';
+	buf[strcspn(buf, "\n")] = '\0';
+	char *save = NULL;
+	for (char *tok = strtok_r(buf, " ", &save); tok;
+	     tok = strtok_r(NULL, " ", &save)) {
+		char *dot = strchr(tok, '.'), *eq = strchr(tok, '=');
+		if (!dot || !eq || eq < dot || strchr(tok, '"'))
+			continue;
+		*dot = '\0';
+		moddep_normalise_name(tok);
+		int r;
+		if (streq(tok, "modprobe") && !strncmp(dot + 1, "blacklist=", 10)) {
+			char *s2 = NULL;
+			for (char *b = strtok_r(eq + 1, ",", &s2); b;
+			     b = strtok_r(NULL, ",", &s2)) {
+				_cleanup_free_ char *name = strdup(b);
+				if (!name)
+					return -ENOMEM;
+				moddep_normalise_name(name);
+				r = strv_push(blacklist, name);
+				if (r < 0)
+					return r;
+			}
+			continue;
+		}
+		char *pair = NULL;
+		if (asprintf(&pair, "%s\t%s", tok, dot + 1) < 0)
+			return -ENOMEM;
+		r = strv_push_take(options, pair);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+/* Remove one occurrence of `s` from `v`: is this entry the host's command line's? */
+static int strv_take_out(struct strv *v, const char *s)
+{
+	for (size_t i = 0; i < v->n; i++)
+		if (v->v[i][0] && streq(v->v[i], s)) {
+			v->v[i][0] = '\0';
+			return 1;
+		}
+	return 0;
+}
+
+static int push_word(struct softdep_rule *rule, struct strv **mode, const char *w)
+{
+	if (streq(w, "pre:"))
+		*mode = &rule->pre;
+	else if (streq(w, "post:"))
+		*mode = &rule->post;
+	else if (*mode)
+		return strv_push(*mode, w);
+	return 0;
+}
+
+/* Rebuild the softdep line from the words, as modules.softdep spells it. */
+static int join_softdep(struct softdep_rule *rule)
+{
+	size_t size;
+	char *s = NULL;
+	FILE *f = open_memstream(&s, &size);
+	if (!f)
+		return -ENOMEM;
+	if (rule->pre.n)
+		fputs("pre:", f);
+	for (size_t i = 0; i < rule->pre.n; i++)
+		fprintf(f, " %s", rule->pre.v[i]);
+	if (rule->post.n)
+		fputs(rule->pre.n ? " post:" : "post:", f);
+	for (size_t i = 0; i < rule->post.n; i++)
+		fprintf(f, " %s", rule->post.v[i]);
+	if (fclose(f) != 0) {
+		free(s);
+		return -ENOMEM;
+	}
+	free(rule->text);
+	rule->text = s;
+	return 0;
+}
+
+static int split_softdep(struct softdep_rule *rule)
+{
+	_cleanup_free_ char *copy = strdup(rule->text);
+	if (!copy)
+		return -ENOMEM;
+	struct strv *mode = NULL;
+	char *save = NULL;
+	int r = 0;
+	/*
+	 * Words before "pre:" or "post:" are ignored, as libkmod does. libkmod 30's
+	 * iterator glues the last pre word to "post:" ("pre: apost: b"): split it again.
+	 */
+	for (char *w = strtok_r(copy, " \t", &save); w && r >= 0;
+	     w = strtok_r(NULL, " \t", &save)) {
+		size_t n = strlen(w);
+		if (n > 5 && streq(w + n - 5, "post:")) {
+			w[n - 5] = '\0';
+			r = push_word(rule, &mode, w);
+			if (r >= 0)
+				r = push_word(rule, &mode, "post:");
+		} else
+			r = push_word(rule, &mode, w);
+	}
+	return r < 0 ? r : join_softdep(rule);
+}
+
+int modconf_load(struct moddep *m)
+{
+	struct strv kopts = STRV_INIT, kblack = STRV_INIT;
+	int r = read_kcmdline(&kopts, &kblack);
+	struct kmod_config_iter *it = NULL;
+
+	if (r >= 0 && !(it = kmod_config_get_softdeps(m->ctx)))
+		r = -ENOMEM;
+	while (r >= 0 && kmod_config_iter_next(it)) {
+		struct softdep_rule *v =
+			realloc(m->rules, (m->nrules + 1) * sizeof(*m->rules));
+		if (!v) {
+			r = -ENOMEM;
+			break;
+		}
+		m->rules = v;
+		struct softdep_rule *rule = &m->rules[m->nrules++];
+		*rule = (struct softdep_rule){
+			.pattern = strdup(kmod_config_iter_get_key(it)),
+			.text = strdup(kmod_config_iter_get_value(it))};
+		r = rule->pattern && rule->text ? split_softdep(rule) : -ENOMEM;
+	}
+	kmod_config_iter_free_iter(it);
+	it = NULL;
+
+	if (r >= 0 && !(it = kmod_config_get_options(m->ctx)))
+		r = -ENOMEM;
+	while (r >= 0 && kmod_config_iter_next(it)) {
+		const char *key = kmod_config_iter_get_key(it);
+		const char *value = kmod_config_iter_get_value(it);
+		_cleanup_free_ char *pair = NULL;
+		if (asprintf(&pair, "%s\t%s", key, value) < 0) {
+			r = -ENOMEM;
+			break;
+		}
+		moddep_normalise_name(pair);
+		if (strv_take_out(&kopts, pair))
+			continue;
+		struct option *v = realloc(m->options, (m->noptions + 1) * sizeof(*v));
+		if (!v) {
+			r = -ENOMEM;
+			break;
+		}
+		m->options = v;
+		struct option *o = &m->options[m->noptions++];
+		*o = (struct option){.name = strdup(key), .value = strdup(value)};
+		if (!o->name || !o->value)
+			r = -ENOMEM;
+		else
+			moddep_normalise_name(o->name);
+	}
+	kmod_config_iter_free_iter(it);
+	it = NULL;
+
+	if (r >= 0 && !(it = kmod_config_get_blacklists(m->ctx)))
+		r = -ENOMEM;
+	while (r >= 0 && kmod_config_iter_next(it)) {
+		char *name = strdup(kmod_config_iter_get_key(it));
+		if (!name) {
+			r = -ENOMEM;
+			break;
+		}
+		moddep_normalise_name(name);
+		if (strv_take_out(&kblack, name) ||
+		    tfind(name, &m->blacklist, moddep_compare_str)) {
+			free(name);
+			continue;
+		}
+		if (!tsearch(name, &m->blacklist, moddep_compare_str)) {
+			free(name);
+			r = -ENOMEM;
+		}
+	}
+	kmod_config_iter_free_iter(it);
+	strv_clear(&kopts);
+	strv_clear(&kblack);
+	return r;
+}
+
+void modconf_clear(struct moddep *m)
+{
+	for (size_t i = 0; i < m->nrules; i++) {
+		free(m->rules[i].pattern);
+		free(m->rules[i].text);
+		strv_clear(&m->rules[i].pre);
+		strv_clear(&m->rules[i].post);
+	}
+	free(m->rules);
+	for (size_t i = 0; i < m->noptions; i++) {
+		free(m->options[i].name);
+		free(m->options[i].value);
+	}
+	free(m->options);
+	tdestroy(m->blacklist, free);
+}
+
+int modconf_blacklisted(const struct moddep *m, const struct mod *mod)
+{
+	return tfind(mod->name, &m->blacklist, moddep_compare_str) != NULL;
+}
+
+/* libkmod uses the first softdep rule whose pattern matches, and only that one. */
+const struct softdep_rule *modconf_find_rule(const struct moddep *m, const char *name)
+{
+	for (size_t i = 0; i < m->nrules; i++)
+		if (fnmatch(m->rules[i].pattern, name, 0) == 0)
+			return &m->rules[i];
+	return NULL;
+}

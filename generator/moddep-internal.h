@@ -1,0 +1,145 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* The module closure's private tables, only for moddep.c, modconf.c and modstage.c. */
+#ifndef MKINITRAMFS_MODDEP_INTERNAL_H
+#define MKINITRAMFS_MODDEP_INTERNAL_H
+
+#include <libkmod.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "firmware.h"
+#include "moddep.h"
+#include "stage.h"
+#include "strv.h"
+
+enum edge_kind {
+	EDGE_HARD,
+	EDGE_PRE,
+	EDGE_POST,
+	EDGE_WEAK,
+};
+
+#define EDGE_BIT(k) (1u << (k))
+
+struct mod;
+
+struct edge {
+	struct mod *to;
+	enum edge_kind kind;
+	const char *via; /* the softdep word when it was an alias (owned by its lookup) */
+};
+
+struct mod {
+	char *name; /* normalised by libkmod: '-' is '_' */
+	struct kmod_module *km;
+	char *path;    /* the file libkmod (so depmod) chose; NULL for a builtin */
+	char *relpath; /* under lib/modules/<kver>/, compression suffix removed */
+	int compressed;
+	int builtin;
+	struct edge *edges;
+	size_t nedges;
+	int expanded;
+	struct strv firmware;
+	bool firmware_read; /* modinfo read (and the file checked) */
+	off_t size;
+
+	/* Per resolve. */
+	int included;
+	int root_always, root_match, root_required, root_optional;
+	int in_required, in_optional, in_always, match;
+	struct strv reasons;
+	size_t more_reasons;
+	struct strv params;	/* from requests, after the options */
+	struct mod *match_root; /* for a post softdep of an on-match module */
+	int state;		/* ordering: 0 new, 1 visiting, 2 placed */
+	size_t index;
+	unsigned stamp;
+};
+
+struct softdep_rule {
+	char *pattern;
+	char *text; /* "pre: a b post: c" */
+	struct strv pre, post;
+};
+
+struct option {
+	char *name;
+	char *value;
+};
+
+/* A file of the tree read whole, once: the same bytes for every image built from it. */
+struct tree_file {
+	char *data; /* NUL-terminated; NULL when the tree has no such file */
+	size_t size;
+	int loaded;
+};
+
+enum {
+	TREE_ORDER,
+	TREE_BUILTIN,
+	TREE_BUILTIN_MODINFO,
+	_TREE_FILES,
+};
+
+struct request;
+struct missing_fw;
+
+struct moddep {
+	char *root;
+	char *kver;
+	char *moddir; /* as libkmod reports it, for relative paths */
+	struct kmod_ctx *ctx;
+
+	void *mods_by_name; /* tsearch tree of struct mod * */
+	struct mod **mods;
+	size_t nmods, capmods;
+	void *lookups; /* tsearch tree of struct lookup * */
+
+	struct request *reqs;
+	size_t nreqs, capreqs;
+
+	struct softdep_rule *rules;
+	size_t nrules;
+	struct option *options;
+	size_t noptions;
+	void *blacklist; /* tsearch tree of char * */
+
+	void *deplines; /* tsearch tree of struct depline *, from modules.dep */
+	int deplines_loaded;
+	void *aliases; /* tsearch tree of struct alias_list *, from modules.alias */
+	int aliases_loaded;
+	struct tree_file files[_TREE_FILES];
+
+	/* The result of the last resolve. */
+	int resolved;
+	struct mod **order;
+	size_t norder;
+	struct firmware_set fw;
+	void *fw_seen; /* names already looked up */
+	struct missing_fw *missing;
+	size_t nmissing, capmissing;
+	unsigned long long module_bytes;
+	size_t install_commands;
+
+	char *error_subject;
+};
+
+/* moddep.c: what the other parts share. */
+int moddep_compare_str(const void *a, const void *b); /* for tsearch trees of names */
+void moddep_set_subject(struct moddep *m, const char *what);
+void moddep_normalise_name(char *s); /* '-' becomes '_', as libkmod spells names */
+
+/* modconf.c: the root's modprobe.d, less what libkmod took from the host's cmdline. */
+int modconf_load(struct moddep *m);   /* softdep rules, options, blacklist */
+void modconf_clear(struct moddep *m); /* frees what modconf_load read, for moddep_free */
+int modconf_blacklisted(const struct moddep *m, const struct mod *mod);
+const struct softdep_rule *modconf_find_rule(const struct moddep *m, const char *name);
+
+/* modstage.c: the resolved closure into the image. */
+int modstage_closure(struct moddep *m, struct stage *stage); /* after moddep_resolve */
+int modstage_plan_flags(const struct mod *mod, char *buf); /* the plan's flags, for -v */
+int modstage_preload(struct moddep *m); /* modules.alias and the tree files */
+void modstage_clear(struct moddep *m);	/* frees what modstage_preload read */
+
+#endif

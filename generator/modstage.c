@@ -1,0 +1,420 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* The resolved module closure into the image: files, plan, indexes, builtin lists. */
+#include <search.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "abi.h"
+#include "moddep-internal.h"
+#include "modindex.h"
+#include "plan.h"
+#include "strv.h"
+#include "util.h"
+
+struct alias_list {
+	char *name;
+	struct strv patterns;
+};
+
+static const char *const tree_file_names[_TREE_FILES] = {
+	[TREE_ORDER] = "modules.order",
+	[TREE_BUILTIN] = "modules.builtin",
+	[TREE_BUILTIN_MODINFO] = "modules.builtin.modinfo",
+};
+
+static int compare_alias_list(const void *a, const void *b)
+{
+	return strcmp(((const struct alias_list *)a)->name,
+		      ((const struct alias_list *)b)->name);
+}
+
+static void alias_list_free(void *p)
+{
+	struct alias_list *a = p;
+	free(a->name);
+	strv_clear(&a->patterns);
+	free(a);
+}
+
+static int load_aliases(struct moddep *m)
+{
+	if (m->aliases_loaded)
+		return 0;
+	_cleanup_free_ char *path = NULL;
+	if (asprintf(&path, "%s/modules.alias", m->moddir) < 0)
+		return -ENOMEM;
+	FILE *f = fopen(path, "re");
+	if (!f) {
+		m->aliases_loaded = 1;
+		return errno == ENOENT ? 0 : negative_errno();
+	}
+	_cleanup_free_ char *line = NULL;
+	size_t cap = 0;
+	int r = 0;
+	while (r >= 0 && getline(&line, &cap, f) > 0) {
+		char pattern[ABI_PLAN_MAX_LINE], name[256];
+		if (sscanf(line, "alias %4095s %255s", pattern, name) != 2)
+			continue;
+		struct alias_list key = {.name = name}, *a;
+		struct alias_list **hit = tfind(&key, &m->aliases, compare_alias_list);
+		if (hit)
+			a = *hit;
+		else {
+			a = calloc(1, sizeof(*a));
+			if (!a || !(a->name = strdup(name)) ||
+			    !tsearch(a, &m->aliases, compare_alias_list)) {
+				if (a)
+					free(a->name);
+				free(a);
+				r = -ENOMEM;
+				break;
+			}
+		}
+		r = strv_push(&a->patterns, pattern);
+	}
+	fclose(f);
+	if (r >= 0)
+		m->aliases_loaded = 1;
+	return r;
+}
+
+static const struct strv *aliases_of(const struct moddep *m, const char *name)
+{
+	struct alias_list key = {.name = (char *)name};
+	struct alias_list **hit = tfind(&key, &m->aliases, compare_alias_list);
+	return hit ? &(*hit)->patterns : NULL;
+}
+
+/* Options from modprobe.d first, then the parameters of the requests. */
+static int params_of(const struct moddep *m, const struct mod *mod, char **ret)
+{
+	size_t size;
+	char *s = NULL;
+	FILE *f = open_memstream(&s, &size);
+	if (!f)
+		return -ENOMEM;
+	int first = 1;
+	for (size_t i = 0; i < m->noptions; i++)
+		if (streq(m->options[i].name, mod->name)) {
+			fprintf(f, "%s%s", first ? "" : " ", m->options[i].value);
+			first = 0;
+		}
+	for (size_t i = 0; i < mod->params.n; i++) {
+		fprintf(f, "%s%s", first ? "" : " ", mod->params.v[i]);
+		first = 0;
+	}
+	if (fclose(f) != 0) {
+		free(s);
+		return -ENOMEM;
+	}
+	for (char *p = s; *p; p++)
+		if (*p == '\t' || *p == '\n')
+			*p = ' ';
+	*ret = s;
+	return 0;
+}
+
+int modstage_plan_flags(const struct mod *mod, char *buf)
+{
+	char *p = buf;
+	if (mod->in_always)
+		*p++ = ABI_FLAG_ALWAYS;
+	else if (mod->match)
+		*p++ = ABI_FLAG_MATCH;
+	if (!mod->in_required && mod->in_optional)
+		*p++ = ABI_FLAG_OPTIONAL;
+	if (!mod->in_required && !mod->in_optional)
+		*p++ = ABI_FLAG_SOFTDEP;
+	*p = '\0';
+	return 0;
+}
+
+/* Indexes of what must be loaded before `mod`: hard deps and pre softdeps, transitively.
+ */
+static int before_of(struct mod *mod, unsigned stamp, size_t *out, size_t *ret_n)
+{
+	size_t n = 0, sp = 0;
+	struct mod **stack = malloc(sizeof(*stack) * (ABI_PLAN_MAX_MODULES + 1));
+	if (!stack)
+		return -ENOMEM;
+	mod->stamp = stamp;
+	stack[sp++] = mod;
+	while (sp) {
+		struct mod *x = stack[--sp];
+		for (size_t e = 0; e < x->nedges; e++) {
+			struct mod *to = x->edges[e].to;
+			enum edge_kind k = x->edges[e].kind;
+			if ((k != EDGE_HARD && k != EDGE_PRE) || to->stamp == stamp)
+				continue;
+			to->stamp = stamp;
+			if (to->index < mod->index)
+				out[n++] = to->index;
+			stack[sp++] = to;
+		}
+	}
+	free(stack);
+	*ret_n = n;
+	return 0;
+}
+
+static int compare_size(const void *a, const void *b)
+{
+	size_t x = *(const size_t *)a, y = *(const size_t *)b;
+	return x < y ? -1 : x > y;
+}
+
+static int add_alias_records(struct plan *p, const struct strv *patterns, size_t index)
+{
+	for (size_t i = 0; patterns && i < patterns->n; i++) {
+		int r = plan_add_alias(p, patterns->v[i], index);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+static int build_plan(struct moddep *m, struct plan *p)
+{
+	int r = plan_add_fact(p, "generator", "mkinitramfs " MKINITRAMFS_VERSION);
+	if (r < 0)
+		return r;
+	_cleanup_free_ size_t *deps = calloc(m->norder + 1, sizeof(*deps));
+	if (!deps)
+		return -ENOMEM;
+	static unsigned stamp;
+	for (size_t i = 0; i < m->norder; i++) {
+		struct mod *mod = m->order[i];
+		_cleanup_free_ char *params = NULL, *path = NULL;
+		char flags[8];
+		size_t ndeps;
+		modstage_plan_flags(mod, flags);
+		r = before_of(mod, ++stamp, deps, &ndeps);
+		if (r < 0)
+			return r;
+		qsort(deps, ndeps, sizeof(*deps), compare_size);
+		r = params_of(m, mod, &params);
+		if (r < 0)
+			return r;
+		if (asprintf(&path, "/lib/modules/%s/%s", m->kver, mod->relpath) < 0)
+			return -ENOMEM;
+		r = plan_add_module(p, mod->name, path, flags, deps, ndeps, params);
+		if (r < 0) {
+			moddep_set_subject(m, mod->name);
+			return r;
+		}
+	}
+	for (size_t i = 0; i < m->norder; i++) {
+		struct mod *mod = m->order[i];
+		if (!mod->match)
+			continue;
+		const struct mod *root = mod->match_root ? mod->match_root : mod;
+		r = add_alias_records(p, aliases_of(m, root->name), mod->index);
+		if (r < 0) {
+			moddep_set_subject(m, mod->name);
+			return r;
+		}
+	}
+	return 0;
+}
+
+static int stage_plan(struct moddep *m, struct stage *stage)
+{
+	struct plan *p = NULL;
+	int r = plan_new(m->kver, &p);
+	if (r < 0)
+		return r;
+	const char *text;
+	size_t size;
+	r = build_plan(m, p);
+	if (r >= 0)
+		r = plan_render(p, &text, &size);
+	if (r >= 0)
+		r = stage_add_data(stage, ABI_PLAN_PATH, 0644, text, size);
+	plan_free(p);
+	return r;
+}
+
+static int read_text(const char *path, char **ret, size_t *ret_size)
+{
+	FILE *f = fopen(path, "re");
+	if (!f) {
+		*ret = NULL;
+		*ret_size = 0;
+		return errno == ENOENT ? 0 : negative_errno();
+	}
+	char *s = NULL;
+	size_t size = 0;
+	FILE *mem = open_memstream(&s, &size);
+	if (!mem) {
+		fclose(f);
+		return -ENOMEM;
+	}
+	char buf[65536];
+	size_t n;
+	while ((n = fread(buf, 1, sizeof(buf), f)) > 0)
+		fwrite(buf, 1, n, mem);
+	int bad = ferror(f);
+	fclose(f);
+	if (fclose(mem) != 0 || bad) {
+		free(s);
+		return bad ? -EIO : -ENOMEM;
+	}
+	*ret = s;
+	*ret_size = size;
+	return 0;
+}
+
+static int load_tree_file(struct moddep *m, size_t which, const struct tree_file **ret)
+{
+	struct tree_file *t = &m->files[which];
+	if (!t->loaded) {
+		_cleanup_free_ char *path = NULL;
+		if (asprintf(&path, "%s/%s", m->moddir, tree_file_names[which]) < 0)
+			return -ENOMEM;
+		int r = read_text(path, &t->data, &t->size);
+		if (r < 0)
+			return r;
+		t->loaded = 1;
+	}
+	if (ret)
+		*ret = t;
+	return 0;
+}
+
+static int stage_text(struct stage *stage, const char *kver, const char *name,
+		      const char *text)
+{
+	_cleanup_free_ char *path = NULL;
+	if (asprintf(&path, "lib/modules/%s/%s", kver, name) < 0)
+		return -ENOMEM;
+	return stage_add_data(stage, path, 0644, text, strlen(text));
+}
+
+static int stage_indexes(struct moddep *m, struct stage *stage)
+{
+	struct modindex_module *v = calloc(m->norder + 1, sizeof(*v));
+	const char **deps = NULL;
+	size_t total = 0;
+	for (size_t i = 0; i < m->norder; i++)
+		total += m->order[i]->nedges;
+	deps = calloc(total + 1, sizeof(*deps));
+	const struct tree_file *order = NULL;
+	struct modindex_text t = {0};
+	int r = v && deps ? 0 : -ENOMEM;
+	if (r >= 0)
+		r = load_tree_file(m, TREE_ORDER, &order);
+	for (size_t i = 0, d = 0; r >= 0 && i < m->norder; i++) {
+		const struct mod *mod = m->order[i];
+		const struct softdep_rule *rule = modconf_find_rule(m, mod->name);
+		const struct strv *al = aliases_of(m, mod->name);
+		v[i] = (struct modindex_module){
+			.name = mod->name,
+			.relpath = mod->relpath,
+			.deps = deps + d,
+			.aliases = al ? (const char *const *)al->v : NULL,
+			.naliases = al ? al->n : 0,
+			.softdep =
+				rule && (rule->pre.n || rule->post.n) ? rule->text : NULL,
+		};
+		/* depmod's modules.dep lists the last-loaded dependency first. */
+		for (size_t e = mod->nedges; e-- > 0;)
+			if (mod->edges[e].kind == EDGE_HARD) {
+				deps[d++] = mod->edges[e].to->relpath;
+				v[i].ndeps++;
+			}
+	}
+	if (r >= 0)
+		r = modindex_render(v, m->norder, order->data, &t);
+	if (r >= 0)
+		r = stage_text(stage, m->kver, "modules.dep", t.dep);
+	if (r >= 0)
+		r = stage_text(stage, m->kver, "modules.alias", t.alias);
+	if (r >= 0)
+		r = stage_text(stage, m->kver, "modules.softdep", t.softdep);
+	if (r >= 0)
+		r = stage_text(stage, m->kver, "modules.order", t.order);
+	modindex_text_clear(&t);
+	free(v);
+	free(deps);
+	return r;
+}
+
+/* Builtins are builtins whatever the subset: the tree's own lists, as they are. */
+static int stage_builtin_lists(struct moddep *m, struct stage *stage)
+{
+	static const size_t lists[] = {TREE_BUILTIN, TREE_BUILTIN_MODINFO};
+	for (size_t i = 0; i < ARRAY_SIZE(lists); i++) {
+		const struct tree_file *t;
+		_cleanup_free_ char *dst = NULL;
+		int r = load_tree_file(m, lists[i], &t);
+		if (r < 0)
+			return r;
+		if (!t->data)
+			continue;
+		if (asprintf(&dst, "lib/modules/%s/%s", m->kver,
+			     tree_file_names[lists[i]]) < 0)
+			return -ENOMEM;
+		r = stage_add_data(stage, dst, 0644, t->data, t->size);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+/* A module file that would fail finit_module() at boot: refuse it now, naming it. */
+int modstage_closure(struct moddep *m, struct stage *stage)
+{
+	int r;
+
+	for (size_t i = 0; i < m->norder; i++) {
+		const struct mod *mod = m->order[i];
+		_cleanup_free_ char *dst = NULL;
+		/*
+		 * Fail now, naming the file, rather than when the image is written. Its
+		 * contents were checked (decompressed, a relocatable ELF) when its
+		 * modinfo was read during resolution.
+		 */
+		if (access(mod->path, R_OK) < 0) {
+			r = negative_errno();
+			moddep_set_subject(m, mod->path);
+			return r;
+		}
+		if (asprintf(&dst, "lib/modules/%s/%s", m->kver, mod->relpath) < 0)
+			return -ENOMEM;
+		if (mod->compressed)
+			r = stage_add_compressed(stage, dst, 0644, mod->path);
+		else
+			r = stage_add_file(stage, dst, 0644, mod->path);
+		if (r < 0) {
+			moddep_set_subject(m, dst);
+			return r;
+		}
+	}
+	r = firmware_stage(&m->fw, stage);
+	if (r < 0)
+		return r;
+	r = load_aliases(m);
+	if (r >= 0)
+		r = stage_plan(m, stage);
+	if (r >= 0)
+		r = stage_indexes(m, stage);
+	if (r >= 0)
+		r = stage_builtin_lists(m, stage);
+	return r;
+}
+
+int modstage_preload(struct moddep *m)
+{
+	int r = load_aliases(m);
+	for (size_t i = 0; r >= 0 && i < ARRAY_SIZE(m->files); i++)
+		r = load_tree_file(m, i, NULL);
+	return r;
+}
+
+void modstage_clear(struct moddep *m)
+{
+	tdestroy(m->aliases, alias_list_free);
+	for (size_t i = 0; i < ARRAY_SIZE(m->files); i++)
+		free(m->files[i].data);
+}
