@@ -2,6 +2,12 @@
 /* Kernel modules: the ordered closure of what was asked for, through libkmod. */
 
 /*
+ * This file holds the module table, the requests, the resolution and -v's account;
+ * modconf.c reads the modprobe.d configuration, modstage.c puts the result into the
+ * image. moddep-internal.h is what the three share.
+ */
+
+/*
  * Semantics, checked against `modprobe --show-depends` by tests/integration/moddep_*.sh:
  * - A word resolves as modprobe resolves it (kmod_module_new_from_lookup: modprobe.d
  *   aliases, module names, symbols, modules.alias, builtins). Builtins are satisfied.
