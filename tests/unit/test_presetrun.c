@@ -17,31 +17,17 @@
 static char *dir;
 static char root[4096];
 
-/* Build the tree once for all tests (they run in parallel processes): build, rename. */
-static void tree(void)
-{
-	const char *b = getenv("B") ? getenv("B") : "build";
-	struct stat st;
-	cr_assert_eq(stat("tests/fixtures/basic.spec", &st), 0);
-	long spec = (long)st.st_mtime;
-	cr_assert_eq(stat("tests/fixtures/mktree.sh", &st), 0);
-	snprintf(root, sizeof(root), "%s/tmp/unit-presetrun-tree-%ld-%ld", b, spec,
-		 (long)st.st_mtime);
-	if (stat(root, &st) == 0)
-		return;
-	cr_assert_eq(testutil_sh("mkdir -p '%s/tmp' && tests/fixtures/mktree.sh "
-				 "tests/fixtures/basic.spec '%s.%d' %s && "
-				 "{ mv -T '%s.%d' '%s' 2>/dev/null || rm -rf '%s.%d'; }",
-				 b, root, (int)getpid(), KVER, root, (int)getpid(), root,
-				 root, (int)getpid()),
-		     0, "mktree failed");
-}
-
 static void setup(void)
 {
 	char init[4200];
 	dir = testutil_mkdtemp();
-	tree();
+	/* A tree of its own: two modules, one needing the other. */
+	testutil_write(dir, "tree.spec",
+		       "module chain_c exports=c_sym\nmodule chain_a needs=c_sym\n");
+	snprintf(root, sizeof(root), "%s/root", dir);
+	cr_assert_eq(testutil_sh("tests/fixtures/mktree.sh '%s/tree.spec' '%s' %s", dir, root,
+				 KVER),
+		     0, "mktree failed");
 	/* Any file serves as /init here: nothing boots the image. */
 	testutil_write(dir, "init", "#!/bin/sh\n");
 	snprintf(init, sizeof(init), "%s/init", dir);
