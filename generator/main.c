@@ -3,18 +3,13 @@
 #include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <sys/wait.h>
+#include <unistd.h>
 
-#include "build.h"
 #include "hooks.h"
 #include "image.h"
-#include "preset.h"
-#include "kernel.h"
-#include "locate.h"
 #include "log.h"
+#include "presetrun.h"
 #include "util.h"
 
 #define DEFAULT_CONFIG MKINITRAMFS_SYSCONFDIR "/mkinitramfs.conf"
@@ -223,33 +218,6 @@ static int parse_options(int argc, char **argv, struct options *o)
 	return 0;
 }
 
-static int is_kernel_image(const char *arg)
-{
-	struct stat st;
-	return strchr(arg, '/') || stat(arg, &st) == 0;
-}
-
-/* -k takes a release ("6.1.0-56-amd64") or a kernel image to read it from. */
-static int kernel_of(const char *arg, char **ret)
-{
-	if (!arg)
-		return kernel_running_version(ret);
-	if (is_kernel_image(arg))
-		return kernel_version_from_image(arg, ret);
-	*ret = strdup(arg);
-	return *ret ? 0 : -ENOMEM;
-}
-
-static int resolve_kernel(const char *arg, char **ret)
-{
-	int r = kernel_of(arg, ret);
-
-	if (r < 0 && arg && is_kernel_image(arg))
-		log_error("cannot read a kernel version from '%s': %s", arg,
-			  r == -ENOEXEC ? "not a bzImage" : strerror(-r));
-	return r;
-}
-
 static void on_fatal_signal(int sig)
 {
 	/* Only async-signal-safe work here: remove the temporary image and leave. */
@@ -268,275 +236,39 @@ static void install_signal_handlers(void)
 			sigaction(sigs[i], &sa, NULL);
 }
 
-/*
- * Build one image; the preset image (or NULL for a command-line build) refines `o`.
- * `known_kver` is its kernel release when already resolved, `kernel` that kernel's
- * shared context (or NULL).
- */
-static int build_one(const struct options *o, const struct preset_image *img,
-		     const char *known_kver, struct build_kernel *kernel)
+/* What the command line decides for the images it builds. */
+static struct presetrun_request request_of(const struct options *o)
 {
-	_cleanup_free_ char *kver = NULL, *init = NULL;
-	const char *config = img && img->config ? img->config : o->config;
-	int r;
-
-	if (known_kver) {
-		kver = strdup(known_kver);
-		r = kver ? 0 : -ENOMEM;
-	} else
-		r = resolve_kernel(img ? img->kver : o->kernel, &kver);
-	if (r < 0)
-		return r;
-	r = locate_init(&init);
-	if (r < 0) {
-		log_error("the init binary was not found in '%s' (set MKINITRAMFS_INIT)",
-			  MKINITRAMFS_LIBDIR);
-		return r;
-	}
-	struct build_request req = {
-		.kver = kver,
+	return (struct presetrun_request){
 		.moduleroot = o->moduleroot,
-		.config = config ? config : DEFAULT_CONFIG,
-		.config_required = config != NULL,
-		.output = img ? img->image : o->generate,
-		.compress = o->compress ? o->compress
-			    : img	? img->compress
-					: NULL,
-		.init_path = init,
-		.add_hooks = img ? &img->add_hooks : &o->add_hooks,
-		.skip_hooks = img ? &img->skip_hooks : &o->skip_hooks,
+		.config = o->config,
+		.default_config = DEFAULT_CONFIG,
+		.compress = o->compress,
 		.sysfs = o->sysfs,
 		.rootfs = o->rootfs,
 		.print_detected = o->print_detected,
 		.force = o->force,
-		.kernel = kernel,
+		.kernel = o->kernel,
+		.output = o->generate,
+		.add_hooks = &o->add_hooks,
+		.skip_hooks = &o->skip_hooks,
+		/* -p then -P builds every preset: the last action given wins. */
+		.preset = o->action == ACTION_PRESET ? o->preset : NULL,
+		.preset_dir = o->preset_dir,
+		.before_build = install_signal_handlers,
 	};
-	install_signal_handlers();
-	return build_run(&req);
 }
 
 static int run_build(const struct options *o)
 {
-	return build_one(o, NULL, NULL, NULL);
-}
-
-struct job {
-	pid_t pid;
-	const char *preset;
-	const struct preset_image *img;
-	char *kver; /* NULL when it cannot be read: the child reports why */
-};
-
-/* The images of one kernel and the context they share, alive until the last is forked.
- */
-struct kernel_share {
-	const char *kver;
-	size_t images, left;
-	int prepared;
-	struct build_kernel *k;
-};
-
-/* Wait for one child; report it when it failed. Returns 1 if it failed. */
-static int reap_one(struct job *jobs, size_t njobs)
-{
-	int status;
-	pid_t pid = wait(&status);
-	for (size_t i = 0; pid > 0 && i < njobs; i++) {
-		if (jobs[i].pid != pid)
-			continue;
-		jobs[i].pid = 0;
-		if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
-			return 0;
-		log_error("preset '%s': image '%s' failed", jobs[i].preset,
-			  jobs[i].img->name);
-		return 1;
-	}
-	return pid > 0 ? 0 : 1;
-}
-
-/* Every image, with its kernel release read now so that images can be grouped by it. */
-static struct job *list_jobs(struct preset **presets, size_t n, size_t *ret_total)
-{
-	size_t total = 0;
-
-	for (size_t i = 0; i < n; i++)
-		total += presets[i]->count;
-	struct job *jobs = calloc(total ? total : 1, sizeof(*jobs));
-	for (size_t i = 0, j = 0; jobs && i < n; i++)
-		for (size_t k = 0; k < presets[i]->count; k++, j++) {
-			jobs[j] = (struct job){.preset = presets[i]->name,
-					       .img = &presets[i]->images[k]};
-			if (kernel_of(jobs[j].img->kver, &jobs[j].kver) < 0)
-				jobs[j].kver = NULL;
-		}
-	*ret_total = total;
-	return jobs;
-}
-
-static void free_jobs(struct job *jobs, size_t total)
-{
-	for (size_t i = 0; jobs && i < total; i++)
-		free(jobs[i].kver);
-	free(jobs);
-}
-
-static struct kernel_share *share_of(struct kernel_share *shares, size_t n,
-				     const char *kver)
-{
-	for (size_t i = 0; kver && i < n; i++)
-		if (streq(shares[i].kver, kver))
-			return &shares[i];
-	return NULL;
-}
-
-static struct kernel_share *list_shares(const struct job *jobs, size_t total,
-					size_t *ret_n)
-{
-	struct kernel_share *shares = calloc(total ? total : 1, sizeof(*shares));
-	size_t n = 0;
-
-	for (size_t i = 0; shares && i < total; i++) {
-		struct kernel_share *s = share_of(shares, n, jobs[i].kver);
-		if (!s && jobs[i].kver) {
-			s = &shares[n++];
-			s->kver = jobs[i].kver;
-		}
-		if (s)
-			s->images = ++s->left;
-	}
-	*ret_n = n;
-	return shares;
-}
-
-/* The shared work of a kernel with several images, done before its first is forked;
- * when it cannot be done, each build does it and reports what failed. */
-static struct build_kernel *share_kernel(const struct options *o, struct kernel_share *s)
-{
-	if (!s || s->images < 2)
-		return NULL;
-	if (!s->prepared) {
-		s->prepared = 1;
-		int r = build_kernel_new(o->moduleroot, s->kver, &s->k);
-		if (r < 0)
-			log_debug("kernel '%s': not shared (%s)", s->kver, strerror(-r));
-		else
-			log_verbose("kernel '%s': module tree loaded once for %zu images",
-				    s->kver, s->images);
-	}
-	return s->k;
-}
-
-/* The parent needs a kernel's context no more once its last image is forked. */
-static void unshare_kernel(struct kernel_share *s)
-{
-	if (s && --s->left == 0) {
-		build_kernel_free(s->k);
-		s->k = NULL;
-	}
-}
-
-/* Independent images build in parallel, one process each, at most one per core;
- * a failing image does not stop the others. */
-static int build_presets(const struct options *o, struct preset **presets, size_t n)
-{
-	long cores = sysconf(_SC_NPROCESSORS_ONLN);
-	size_t total, nshares, running = 0, started = 0;
-	int failed = 0;
-	struct job *jobs = list_jobs(presets, n, &total);
-	struct kernel_share *shares = jobs ? list_shares(jobs, total, &nshares) : NULL;
-
-	if (!shares) {
-		free_jobs(jobs, total);
-		return -ENOMEM;
-	}
-	for (size_t i = 0; i < total; i++) {
-		struct job *job = &jobs[i];
-		while (running >= (size_t)(cores > 0 ? cores : 1)) {
-			failed += reap_one(jobs, started);
-			running--;
-		}
-		struct kernel_share *s = share_of(shares, nshares, job->kver);
-		struct build_kernel *kernel = share_kernel(o, s);
-		log_info("preset '%s': building image '%s' (%s)", job->preset,
-			 job->img->name, job->img->image);
-		fflush(NULL);
-		pid_t pid = fork();
-		if (pid == 0)
-			_exit(build_one(o, job->img, job->kver, kernel) < 0 ? 1 : 0);
-		unshare_kernel(s);
-		started = i + 1;
-		if (pid < 0) {
-			log_error("cannot start a build: %s", strerror(errno));
-			failed++;
-			continue;
-		}
-		job->pid = pid;
-		running++;
-	}
-	while (running--)
-		failed += reap_one(jobs, started);
-	free_jobs(jobs, total);
-	free(shares);
-	if (failed)
-		log_error("%d of %zu image%s failed", failed, total,
-			  total == 1 ? "" : "s");
-	return failed ? -EIO : 0;
-}
-
-static int load_presets(const struct options *o, struct strv *names, struct preset ***ret)
-{
-	struct preset **presets = calloc(names->n ? names->n : 1, sizeof(*presets));
-	if (!presets)
-		return -ENOMEM;
-	for (size_t i = 0; i < names->n; i++) {
-		struct conf_error err = {{0}};
-		int r = preset_load(names->v[i], o->preset_dir, &presets[i], &err);
-		if (r < 0) {
-			if (*err.message)
-				log_error("%s", err.message);
-			else
-				log_error("cannot read preset '%s': %s", names->v[i],
-					  strerror(-r));
-			while (i--)
-				preset_free(presets[i]);
-			free(presets);
-			return r;
-		}
-		for (size_t w = 0; w < presets[i]->warnings.n; w++)
-			log_warning("%s", presets[i]->warnings.v[w]);
-	}
-	*ret = presets;
-	return 0;
+	struct presetrun_request req = request_of(o);
+	return presetrun_build_image(&req);
 }
 
 static int run_presets(const struct options *o)
 {
-	struct strv names = STRV_INIT;
-	struct preset **presets = NULL;
-	int r;
-
-	if (o->action == ACTION_PRESET) {
-		r = strv_push(&names, o->preset);
-	} else {
-		r = preset_list_dir(o->preset_dir, &names);
-		if (r < 0)
-			log_error("cannot read the preset directory '%s': %s",
-				  o->preset_dir, strerror(-r));
-		else if (!names.n)
-			log_error("no presets in '%s'", o->preset_dir);
-		if (r >= 0 && !names.n)
-			r = -ENOENT;
-	}
-	if (r >= 0)
-		r = load_presets(o, &names, &presets);
-	if (r >= 0) {
-		r = build_presets(o, presets, names.n);
-		for (size_t i = 0; i < names.n; i++)
-			preset_free(presets[i]);
-		free(presets);
-	}
-	strv_clear(&names);
-	return r;
+	struct presetrun_request req = request_of(o);
+	return presetrun_build_presets(&req);
 }
 
 static int run_hooks(const struct options *o)
