@@ -87,6 +87,26 @@ t_fixture() {
 	[ -n "${KVER:-}" ] || { echo "fixture: no kernel" >&2; exit 1; }
 }
 
+# t_basic_tree DIR VERSION: the fake module tree of tests/fixtures/basic.spec in DIR,
+# for kernel VERSION; a failure to make it ends the test.
+t_basic_tree() {
+	"$TOP/tests/fixtures/mktree.sh" "$TOP/tests/fixtures/basic.spec" "$1" "$2" ||
+		{ t_fail "mktree basic.spec"; exit 1; }
+}
+
+# t_run WANT NAME ARGS...: run the generator with ARGS, output (stdout and stderr) in
+# ./out.txt; pass when it exits WANT, else fail and show the output.
+t_run() {
+	local want=$1 name=$2
+	shift 2
+	"$MKINITRAMFS" "$@" >out.txt 2>&1
+	local rc=$?
+	if [ "$rc" = "$want" ]; then t_pass "$name (exit $rc)"; else
+		t_fail "$name: exit $rc, wanted $want"
+		sed 's/^/    | /' out.txt | head -n 20
+	fi
+}
+
 # t_busybox_root: sets BBROOT to a copy of the fixture root (hard links, cached) that
 # also holds /bin/busybox from busybox-static, for images with a rescue shell: with -r
 # nothing may come from the host, so the shell must be inside the root.

@@ -7,58 +7,48 @@ t_tmpdir
 t_fixture
 cd "$T_TMP"
 
-run() { # run EXPECTED_RC NAME ARGS...: stdout+stderr to out.txt
-	local want=$1 name=$2
-	shift 2
-	"$MKINITRAMFS" "$@" >out.txt 2>&1
-	local rc=$?
-	if [ "$rc" = "$want" ]; then t_pass "$name (exit $rc)"; else
-		t_fail "$name: exit $rc, wanted $want"
-		sed 's/^/    | /' out.txt
-	fi
-}
 
-run 0 "--version" -V
+t_run 0 "--version" -V
 t_grep "version names the program" '^mkinitramfs [0-9]+\.[0-9]+' out.txt
-run 0 "--help" -h
+t_run 0 "--help" -h
 t_grep "help lists --moduleroot" 'moduleroot' out.txt
-run 2 "unknown option" --frobnicate
-run 2 "no output given" -k "$KVER" -r "$KROOT"
-run 2 "stray argument" -g x.img extra
+t_run 2 "unknown option" --frobnicate
+t_run 2 "no output given" -k "$KVER" -r "$KROOT"
+t_run 2 "stray argument" -g x.img extra
 
 printf 'MODULES=(virtio_blk\n' >broken.conf
-run 1 "unterminated array" -k "$KVER" -r "$KROOT" -c broken.conf -g bad.img
+t_run 1 "unterminated array" -k "$KVER" -r "$KROOT" -c broken.conf -g bad.img
 t_grep "syntax error names file and line" 'broken\.conf:1:[0-9]+: ' out.txt
 t_check "no image written on config error" test ! -e bad.img
 
-run 1 "missing -c config" -k "$KVER" -r "$KROOT" -c nonexistent.conf -g bad.img
+t_run 1 "missing -c config" -k "$KVER" -r "$KROOT" -c nonexistent.conf -g bad.img
 t_grep "missing config is named" "nonexistent\.conf" out.txt
 
 echo 'MODULES=(no_such_module_xyz)' >missing.conf
-run 1 "missing module" -k "$KVER" -r "$KROOT" -c missing.conf -g bad.img
+t_run 1 "missing module" -k "$KVER" -r "$KROOT" -c missing.conf -g bad.img
 t_grep "missing module names module and tree" \
 	"module 'no_such_module_xyz' not found in '$KROOT/lib/modules/$KVER'" out.txt
 t_check "no image written on missing module" test ! -e bad.img
 
 echo 'MODULES=(no_such_module_xyz?)' >optional.conf
-run 0 "optional missing module is fine" -k "$KVER" -r "$KROOT" -c optional.conf -g opt.img
+t_run 0 "optional missing module is fine" -k "$KVER" -r "$KROOT" -c optional.conf -g opt.img
 
-run 1 "unknown kernel version" -k 0.0.0-nope -r "$KROOT" -c optional.conf -g bad.img
+t_run 1 "unknown kernel version" -k 0.0.0-nope -r "$KROOT" -c optional.conf -g bad.img
 t_grep "unknown kernel is named" "kernel '0\.0\.0-nope' not found" out.txt
 
-run 1 "kernel path that is not a bzImage" -k ./missing.conf -r "$KROOT" -g bad.img
+t_run 1 "kernel path that is not a bzImage" -k ./missing.conf -r "$KROOT" -g bad.img
 t_grep "bad kernel image is named" "missing\.conf" out.txt
 
-run 1 "unknown compression" -k "$KVER" -r "$KROOT" -c optional.conf -z brotli -g bad.img
+t_run 1 "unknown compression" -k "$KVER" -r "$KROOT" -c optional.conf -z brotli -g bad.img
 t_grep "unknown compression is named" "compression 'brotli'" out.txt
 
 # The real kernel: an image with a closure, read from the bzImage's version string.
 cat >virtio.conf <<'CONF'
 MODULES=(virtio_pci virtio_blk ext4 "nbd nbds_max=1024")
 CONF
-run 0 "build from the fixture kernel" -k "$KROOT/boot/vmlinuz-$KVER" -r "$KROOT" \
+t_run 0 "build from the fixture kernel" -k "$KROOT/boot/vmlinuz-$KVER" -r "$KROOT" \
 	-c virtio.conf -g a.img
-run 0 "list the image" -l a.img
+t_run 0 "list the image" -l a.img
 cp out.txt a.list
 t_grep "list shows /init" ' /init$' a.list
 t_grep "list shows /dev/console as a char device" '^c.* /dev/console$' a.list
@@ -66,7 +56,7 @@ t_grep "list shows the ext4 module" "/lib/modules/$KVER/.*/ext4\.ko$" a.list
 t_grep "list shows crc32c_generic (softdep of ext4)" 'crc32c_generic\.ko$' a.list
 t_grep "list shows the plan" ' /etc/mkinitramfs/plan$' a.list
 t_check "bsdtar reads the image" bsdtar -tf a.img
-run 0 "rebuild" -k "$KVER" -r "$KROOT" -c virtio.conf -g b.img
+t_run 0 "rebuild" -k "$KVER" -r "$KROOT" -c virtio.conf -g b.img
 t_check "rebuilds are byte-identical" cmp -s a.img b.img
 SOURCE_DATE_EPOCH=1700000000 "$MKINITRAMFS" -q -k "$KVER" -r "$KROOT" -c virtio.conf -g c.img
 t_check "another SOURCE_DATE_EPOCH changes the bytes" bash -c '! cmp -s a.img c.img'
@@ -75,37 +65,37 @@ t_check "another SOURCE_DATE_EPOCH keeps the listing" cmp -s a.list c.list
 
 # A failed build keeps the previous image as it was.
 cp a.img keep.img
-run 1 "failing build over an existing image" -k "$KVER" -r "$KROOT" -c missing.conf -g keep.img
+t_run 1 "failing build over an existing image" -k "$KVER" -r "$KROOT" -c missing.conf -g keep.img
 t_check "previous image untouched" cmp -s a.img keep.img
 t_check "no temporary files left" bash -c '[ -z "$(ls -A | grep tmp)" ]'
 
 # Extraction round trip.
 mkdir x
-run 0 "extract" -x a.img x
+t_run 0 "extract" -x a.img x
 t_check "extracted plan equals the listed one" test -s x/etc/mkinitramfs/plan
 t_check "extracted init is the built one" cmp -s x/init "$B/init"
 
 # Bad input of the build's own options: each names the thing that is wrong.
 printf 'MODULES=(virtio_blk)\nCOMPRESSION_OPTIONS=(--long)\n' >opts.conf
-run 1 "unsupported COMPRESSION_OPTIONS" -k "$KVER" -r "$KROOT" -c opts.conf -g bad.img
+t_run 1 "unsupported COMPRESSION_OPTIONS" -k "$KVER" -r "$KROOT" -c opts.conf -g bad.img
 t_grep "the unsupported compression option is named" \
 	"COMPRESSION_OPTIONS: unsupported option '--long'" out.txt
 SOURCE_DATE_EPOCH=yesterday "$MKINITRAMFS" -k "$KVER" -r "$KROOT" -c optional.conf \
 	-g bad.img >out.txt 2>&1
 t_check "a bad SOURCE_DATE_EPOCH fails the build" test $? -eq 1
 t_grep "the bad SOURCE_DATE_EPOCH is named" "SOURCE_DATE_EPOCH='yesterday' is not a number" out.txt
-run 1 "-M without an autodetect hook" -k "$KVER" -r "$KROOT" -c optional.conf -M
+t_run 1 "-M without an autodetect hook" -k "$KVER" -r "$KROOT" -c optional.conf -M
 t_grep "-M says autodetect is missing" "no 'autodetect' hook in HOOKS" out.txt
 printf 'HOOKS=(base autodetect)\n' >auto.conf
-run 1 "autodetect without a sysfs tree" -k "$KVER" -r "$KROOT" -c auto.conf \
+t_run 1 "autodetect without a sysfs tree" -k "$KVER" -r "$KROOT" -c auto.conf \
 	--sysfs "$T_TMP/nosysfs" --rootfs ext4 -g bad.img
 t_grep "the missing sysfs tree is named" "autodetect: cannot read '$T_TMP/nosysfs/devices'" out.txt
 mkdir -p nopresets
-run 1 "-P with no presets" -P --presetdir "$T_TMP/nopresets"
+t_run 1 "-P with no presets" -P --presetdir "$T_TMP/nopresets"
 t_grep "-P names the empty preset directory" "no presets in '$T_TMP/nopresets'" out.txt
-run 1 "-P with a missing preset directory" -P --presetdir "$T_TMP/missing-presets"
+t_run 1 "-P with a missing preset directory" -P --presetdir "$T_TMP/missing-presets"
 t_grep "-P names the missing preset directory" \
 	"cannot read the preset directory '$T_TMP/missing-presets'" out.txt
-run 2 "-x with two directories" -x a.img one two
+t_run 2 "-x with two directories" -x a.img one two
 t_grep "the stray argument is named" "unexpected argument 'two'" out.txt
 t_check "no image written by any of these" test ! -e bad.img

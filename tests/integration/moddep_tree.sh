@@ -12,8 +12,7 @@ TOOL=$B/tests/tools/moddep-closure
 [ -x "$TOOL" ] || { t_fail "test tool '$TOOL' missing"; exit 1; }
 V=1.0-test
 R=$T_TMP/root
-"$TOP/tests/fixtures/mktree.sh" "$TOP/tests/fixtures/basic.spec" "$R" "$V" ||
-	{ t_fail "mktree basic.spec"; exit 1; }
+t_basic_tree "$R" "$V"
 M=$R/lib/modules/$V
 
 # --- the oracle, on every module and alias of the fake tree ---------------------------

@@ -8,25 +8,13 @@ source "$(dirname "$0")/../lib.sh"
 t_tmpdir
 cd "$T_TMP"
 V=1.0-test
-"$TOP/tests/fixtures/mktree.sh" "$TOP/tests/fixtures/basic.spec" root "$V" ||
-	{ t_fail "mktree basic.spec"; exit 1; }
+t_basic_tree root "$V"
 M=root/lib/modules/$V
 MISC=$M/kernel/drivers/misc
 GOOD=good-root/lib/modules/$V/kernel/drivers/misc
 printf 'MODULES=(chain_a)\n' >good.conf
 
-# run WANT NAME ARGS...: the generator's exit status is WANT; output in out.txt.
-run() {
-	local want=$1 name=$2
-	shift 2
-	"$MKINITRAMFS" "$@" >out.txt 2>&1
-	local rc=$?
-	if [ "$rc" = "$want" ]; then t_pass "$name (exit $rc)"; else
-		t_fail "$name: exit $rc, wanted $want"
-		sed 's/^/    | /' out.txt | head -n 10
-	fi
-}
-build() { run "$1" "$2" -k "$V" -r root "${@:3}"; }
+build() { t_run "$1" "$2" -k "$V" -r root "${@:3}"; }
 
 # --- configurations ----------------------------------------------------------------
 conf_case() { # NAME FILE-CONTENT(printf format) EXPECTED-MESSAGE-ERE
@@ -69,7 +57,7 @@ t_nogrep "config: the first assignment is gone" '/chain_a\.ko$' warn.list
 # --- presets -----------------------------------------------------------------------
 preset_case() { # NAME CONTENT EXPECTED-ERE
 	printf "$2" >bad.preset
-	run 1 "preset: $1" -p ./bad.preset
+	t_run 1 "preset: $1" -p ./bad.preset
 	t_grep "preset: $1: says what" "$3" out.txt
 }
 preset_case "unterminated array" 'PRESETS=(default\n' "bad\.preset:1:9: unterminated array"
@@ -81,11 +69,11 @@ preset_case "no PRESETS" 'ALL_kver=1\n' "bad\.preset: 'PRESETS' is missing or em
 preset_case "unsupported option" 'PRESETS=(a)\nALL_kver=1\na_image=x\na_options="--evil"\n' \
 	"unsupported option '--evil'"
 head -c 4096 /dev/urandom >bad.preset
-run 1 "preset: random bytes" -p ./bad.preset
+t_run 1 "preset: random bytes" -p ./bad.preset
 t_grep "preset: random bytes: an error with a position" "bad\.preset:[0-9]+:[0-9]+: " out.txt
 printf 'ALL_kver=%s\nPRESETS=(a)\na_image=first.img\na_image=warnp.img\na_config=warn.conf\n' \
 	"$V" >warn.preset
-run 0 "preset: a repeated key only warns" -r root -p ./warn.preset
+t_run 0 "preset: a repeated key only warns" -r root -p ./warn.preset
 t_grep "preset: repeated key named with both lines" \
 	"warn\.preset:4: 'a_image' assigned again \(first at line 3\), the last one wins" out.txt
 t_check "preset: the last assignment wins" [ -s warnp.img ]
@@ -141,7 +129,7 @@ t_grep "modules: symlink loops: the real modules are there" '/chain_a\.ko$' loop
 t_nogrep "modules: symlink loops: nothing through the links" '/(self|loop-[abc]|up)/' loops.list
 # A hook that vanished between listing and reading (a dangling link): -L says so.
 ln -s /nonexistent/hook hooks/ghost
-MKINITRAMFS_HOOKS_DIR=$T_TMP/hooks run 0 "hooks: -L with a dangling hook" -L
+MKINITRAMFS_HOOKS_DIR=$T_TMP/hooks t_run 0 "hooks: -L with a dangling hook" -L
 t_grep "hooks: -L names the unreadable hook and why" "ghost +\(unreadable: No such file or directory\)" out.txt
 rm -rf "$M" && ln -s "$V" "$M"
 build 1 "modules: lib/modules/KVER is a symlink loop" -c good.conf -g bad.img
@@ -229,7 +217,7 @@ x_case() { # NAME ENTRIES...: -x must refuse, and nothing may appear outside the
 	shift
 	rm -rf target outside/* && mkdir target
 	python3 cpio.py evil.cpio "$@"
-	run 1 "-x: $name" -x evil.cpio target
+	t_run 1 "-x: $name" -x evil.cpio target
 	t_grep "-x: $name: refused, naming the image" "refusing to extract 'evil\.cpio'" out.txt
 	t_check "-x: $name: nothing written outside" bash -c \
 		'[ -z "$(ls -A outside)" ] && [ ! -e evil ] && [ ! -e /tmp/mkinitramfs-evil ]'
@@ -243,18 +231,18 @@ x_case "a directory through a symlink" "l:link:../outside" "d:link/sub"
 # A symlink already in the target directory is not followed either.
 rm -rf target && mkdir target && ln -s ../outside target/pre
 python3 cpio.py evil.cpio "f:pre/evil:x"
-run 1 "-x: through a symlink already in the target" -x evil.cpio target
+t_run 1 "-x: through a symlink already in the target" -x evil.cpio target
 t_check "-x: pre-existing link: nothing outside" [ -z "$(ls -A outside)" ]
 # A regular file named like a link the archive made replaces the link, not its target.
 echo victim >outside/victim
 rm -rf target && mkdir target
 python3 cpio.py swap.cpio "l:v:../outside/victim" "f:v:overwritten"
-run 0 "-x: a file over a link the archive made" -x swap.cpio target
+t_run 0 "-x: a file over a link the archive made" -x swap.cpio target
 t_check "-x: the link's target is untouched" grep -qx victim outside/victim
 t_check "-x: the file replaced the link" bash -c '[ -f target/v ] && [ ! -L target/v ] && grep -qx overwritten target/v'
 # Truncated and garbage archives: an error, no crash.
 head -c 300 empty.img >cut.img
-run 1 "-l: a truncated image" -l cut.img
+t_run 1 "-l: a truncated image" -l cut.img
 t_grep "-l: truncated: says it is not valid" "not a valid initramfs" out.txt
 head -c 4096 /dev/urandom >noise.img
 "$MKINITRAMFS" -l noise.img >out.txt 2>&1

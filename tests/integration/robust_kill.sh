@@ -9,8 +9,7 @@ source "$(dirname "$0")/../lib.sh"
 t_tmpdir
 cd "$T_TMP"
 V=1.0-test
-"$TOP/tests/fixtures/mktree.sh" "$TOP/tests/fixtures/basic.spec" root "$V" ||
-	{ t_fail "mktree basic.spec"; exit 1; }
+t_basic_tree root "$V"
 : >root/etc/empty
 printf 'MODULES=(chain_a)\n' >old.conf
 printf 'MODULES=(fsx nbd comp_xz comp_zst fw_user)\nFILES=(/etc/empty)\n' >new.conf

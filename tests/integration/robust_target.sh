@@ -19,8 +19,7 @@ t_tmpdir
 chmod 755 "$T_TMP"
 cd "$T_TMP"
 V=1.0-test
-"$TOP/tests/fixtures/mktree.sh" "$TOP/tests/fixtures/basic.spec" root "$V" ||
-	{ t_fail "mktree basic.spec"; exit 1; }
+t_basic_tree root "$V"
 # 256 KiB that do not compress: the new image cannot fit in a 160 KiB filesystem.
 head -c 262144 /dev/urandom >root/etc/big
 printf 'MODULES=(chain_a)\n' >old.conf

@@ -26,9 +26,9 @@ static char *make_tree(void)
 	return t;
 }
 
-Test(switchroot, clean_deletes_everything_on_the_device)
+/* Run switchroot_clean on t/root as if its device were `dev_offset` away from the real. */
+static void clean_root(const char *t, dev_t dev_offset)
 {
-	char *t = make_tree();
 	char path[512];
 	struct stat st;
 	int fd;
@@ -37,8 +37,15 @@ Test(switchroot, clean_deletes_everything_on_the_device)
 	fd = open(path, O_RDONLY | O_DIRECTORY);
 	cr_assert_geq(fd, 0);
 	cr_assert_eq(fstat(fd, &st), 0);
-	cr_assert_eq(switchroot_clean(fd, st.st_dev), 0);
+	cr_assert_eq(switchroot_clean(fd, st.st_dev + dev_offset), 0);
 	close(fd);
+}
+
+Test(switchroot, clean_deletes_everything_on_the_device)
+{
+	char *t = make_tree();
+
+	clean_root(t, 0);
 	cr_assert_eq(tu_sh("test -z \"$(ls -A '%s/root')\"", t), 0, "the tree is not empty");
 	cr_assert_eq(tu_sh("test \"$(cat '%s/outside/precious')\" = keep", t), 0,
 		     "a symlink was followed");
@@ -48,17 +55,9 @@ Test(switchroot, clean_deletes_everything_on_the_device)
 Test(switchroot, clean_never_crosses_into_another_device)
 {
 	char *t = make_tree();
-	char path[512];
-	struct stat st;
-	int fd;
 
-	snprintf(path, sizeof(path), "%s/root", t);
-	fd = open(path, O_RDONLY | O_DIRECTORY);
-	cr_assert_geq(fd, 0);
-	cr_assert_eq(fstat(fd, &st), 0);
 	/* As if everything here were another filesystem mounted into the old root. */
-	cr_assert_eq(switchroot_clean(fd, st.st_dev + 1), 0);
-	close(fd);
+	clean_root(t, 1);
 	cr_assert_eq(tu_sh("test -f '%s/root/init' && test -f "
 			   "'%s/root/lib/modules/k/kernel/drivers/a.ko'",
 			   t, t),
