@@ -11,15 +11,10 @@
 
 #include "compress.h"
 #include "digest.h"
+#include "textfile.h"
 #include "util.h"
 
 #define RECORD_MAGIC "mkinitramfs-inputs 1"
-
-static void fclosep(FILE **f)
-{
-	if (*f)
-		fclose(*f);
-}
 
 static int entry_line(FILE *out, const char *segment, const struct stage_entry *e)
 {
@@ -129,29 +124,6 @@ static int file_crc(const char *path, uint64_t *ret_size, uint64_t *ret_crc)
 	return 0;
 }
 
-static int read_record(const char *path, char **ret)
-{
-	_cleanup_(fclosep) FILE *f = fopen(path, "re");
-	_cleanup_free_ char *text = NULL;
-	size_t len = 0, n;
-	char buf[65536];
-
-	if (!f)
-		return negative_errno();
-	FILE *out = open_memstream(&text, &len);
-	if (!out)
-		return -ENOMEM;
-	while ((n = fread(buf, 1, sizeof(buf), f)) > 0)
-		fwrite(buf, 1, n, out);
-	int bad = ferror(f);
-	if (fclose(out) != 0)
-		return -ENOMEM;
-	if (bad)
-		return -EIO;
-	*ret = TAKE_PTR(text);
-	return 0;
-}
-
 static int record_path(const char *image, char **ret)
 {
 	return asprintf(ret, "%s" DIGEST_SUFFIX, image) < 0 ? -ENOMEM : 0;
@@ -161,12 +133,13 @@ int digest_unchanged(const char *image, const char *inputs)
 {
 	_cleanup_free_ char *path = NULL, *record = NULL;
 	uint64_t size, crc, want_size, want_crc;
+	size_t record_size;
 	int used = 0;
 	int r;
 
 	r = record_path(image, &path);
 	if (r >= 0)
-		r = read_record(path, &record);
+		r = textfile_read(path, &record, &record_size);
 	if (r == -ENOENT)
 		return 0;
 	if (r < 0)

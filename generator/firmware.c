@@ -9,6 +9,7 @@
 
 #include "firmware.h"
 #include "path.h"
+#include "textfile.h"
 #include "util.h"
 
 #define FIRMWARE_MAX_LINKS 16
@@ -28,23 +29,12 @@ int firmware_set_init(struct firmware_set *set, const char *root, const char *kv
 	_cleanup_free_ char *path = NULL;
 	if (asprintf(&path, "%s/boot/config-%s", root, kver) < 0)
 		return -ENOMEM;
-	FILE *f = fopen(path, "re");
-	if (!f)
-		return 0;
 	_cleanup_free_ char *text = NULL;
 	size_t size = 0;
-	FILE *mem = open_memstream(&text, &size);
-	if (!mem) {
-		fclose(f);
-		return -ENOMEM;
-	}
-	char chunk[65536];
-	size_t n;
-	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
-		fwrite(chunk, 1, n, mem);
-	fclose(f);
-	if (fclose(mem) != 0)
-		return -ENOMEM;
+	int r = textfile_read(path, &text, &size);
+	/* No readable kernel config: keep the defaults (both compressions allowed). */
+	if (r < 0)
+		return r == -ENOMEM ? r : 0;
 	/* Before 5.19 CONFIG_FW_LOADER_COMPRESS alone meant xz. */
 	int any = config_has(text, "CONFIG_FW_LOADER_COMPRESS=y");
 	int split = strstr(text, "CONFIG_FW_LOADER_COMPRESS_XZ") != NULL;

@@ -10,6 +10,7 @@
 #include "modindex.h"
 #include "plan.h"
 #include "strv.h"
+#include "textfile.h"
 #include "util.h"
 
 struct alias_list {
@@ -235,34 +236,17 @@ static int stage_plan(struct moddep *m, struct stage *stage)
 	return r;
 }
 
+/* A missing file of the tree is empty, as depmod leaves some out. */
 static int read_text(const char *path, char **ret, size_t *ret_size)
 {
-	FILE *f = fopen(path, "re");
-	if (!f) {
+	int r = textfile_read(path, ret, ret_size);
+
+	if (r == -ENOENT) {
 		*ret = NULL;
 		*ret_size = 0;
-		return errno == ENOENT ? 0 : negative_errno();
+		return 0;
 	}
-	char *s = NULL;
-	size_t size = 0;
-	FILE *mem = open_memstream(&s, &size);
-	if (!mem) {
-		fclose(f);
-		return -ENOMEM;
-	}
-	char buf[65536];
-	size_t n;
-	while ((n = fread(buf, 1, sizeof(buf), f)) > 0)
-		fwrite(buf, 1, n, mem);
-	int bad = ferror(f);
-	fclose(f);
-	if (fclose(mem) != 0 || bad) {
-		free(s);
-		return bad ? -EIO : -ENOMEM;
-	}
-	*ret = s;
-	*ret_size = size;
-	return 0;
+	return r;
 }
 
 static int load_tree_file(struct moddep *m, size_t which, const struct tree_file **ret)
