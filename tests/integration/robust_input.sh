@@ -102,6 +102,12 @@ module_case "a .ko.zst that does not decompress" \
 module_case "a .ko.xz with a flipped byte" \
 	"python3 -c 'import sys; b=bytearray(open(sys.argv[1],\"rb\").read()); b[len(b)//2]^=0xff; open(sys.argv[1],\"wb\").write(b)' $MISC/comp_xz.ko.xz" \
 	"module file '.*/comp_xz\.ko\.xz' is corrupt" comp_xz
+module_case "a truncated .ko.gz" \
+	"head -c 200 $GOOD/comp_gz.ko.gz >$MISC/comp_gz.ko.gz" \
+	"module file '.*/comp_gz\.ko\.gz' is corrupt: it does not decompress" comp_gz
+module_case "a .ko.gz that is not a module inside" \
+	"echo 'not a module' | gzip -n >$MISC/comp_gz.ko.gz" \
+	"module file '.*/comp_gz\.ko\.gz' is not a kernel module: truncated or not ELF" comp_gz
 module_case "an unreadable module (a directory)" "rm $MISC/chain_b.ko && mkdir $MISC/chain_b.ko" \
 	"chain_b\.ko"
 module_case "missing modules.dep.bin" "rm $M/modules.dep.bin" \
