@@ -37,11 +37,11 @@ ifeq ($(SANITIZE),1)
 SAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 endif
 
-GEN_CFLAGS = $(COMMON_CFLAGS) -iquote generator -iquote init $(SAN_FLAGS) -DMKINITRAMFS_VERSION='"$(VERSION)"' \
+GEN_CFLAGS = $(COMMON_CFLAGS) -iquote generator -iquote abi $(SAN_FLAGS) -DMKINITRAMFS_VERSION='"$(VERSION)"' \
 	-DMKINITRAMFS_LIBDIR='"$(LIBDIR)"' -DMKINITRAMFS_SYSCONFDIR='"$(SYSCONFDIR)"' \
 	$(shell $(PKG_CONFIG) --cflags $(GEN_PKGS) 2>/dev/null) $(CFLAGS)
 GEN_LIBS = $(shell $(PKG_CONFIG) --libs $(GEN_PKGS) 2>/dev/null) -lpthread
-INIT_CFLAGS := -std=gnu11 -Os $(WARNINGS) -D_GNU_SOURCE -static -ffunction-sections \
+INIT_CFLAGS := -std=gnu11 -Os $(WARNINGS) -D_GNU_SOURCE -iquote abi -static -ffunction-sections \
 	-fdata-sections -fno-asynchronous-unwind-tables -fno-stack-protector
 INIT_LDFLAGS := -static -Wl,--gc-sections -s
 
@@ -63,6 +63,10 @@ INIT_FAKE_SRCS := $(sort $(wildcard tests/unit/init/fake_*.c))
 
 INIT_SIZE_LIMIT := 65536
 
+# Every object and test records the headers it included (foo.o -> foo.d), so a header
+# change rebuilds exactly what uses it.
+DEPFLAGS = -MMD -MP
+
 .PHONY: all deps install uninstall test test-run unit-test integration-test boot-test size \
 	check-format format clean fixture demo bench fuzz fuzz-build
 all: $(B)/mkinitramfs $(B)/init
@@ -74,10 +78,10 @@ PATHS_STAMP := $(B)/paths.stamp
 $(shell mkdir -p $(B) && echo '$(VERSION) $(LIBDIR) $(SYSCONFDIR)' | cmp -s - $(PATHS_STAMP) || \
 	echo '$(VERSION) $(LIBDIR) $(SYSCONFDIR)' >$(PATHS_STAMP))
 
-$(B)/obj/%.o: %.c $(wildcard generator/*.h) init/abi.h $(PATHS_STAMP)
+$(B)/obj/%.o: %.c $(PATHS_STAMP)
 	$(say) CC $<
 	@mkdir -p $(@D)
-	$(Q)$(CC) $(GEN_CFLAGS) -c -o $@ $<
+	$(Q)$(CC) $(GEN_CFLAGS) $(DEPFLAGS) -c -o $@ $<
 
 $(B)/libgenerator.a: $(GEN_LIB_OBJS)
 	$(say) AR $@
@@ -90,19 +94,19 @@ $(B)/mkinitramfs: $(B)/obj/generator/main.o $(B)/libgenerator.a $(SAN_OBJS)
 	$(say) LD $@
 	$(Q)$(CC) $(GEN_CFLAGS) -o $@ $^ $(GEN_LIBS) $(LDFLAGS)
 
-$(B)/obj-init/%.o: %.c $(wildcard init/*.h)
+$(B)/obj-init/%.o: %.c
 	$(say) MUSLCC $<
 	@mkdir -p $(@D)
-	$(Q)$(MUSL_CC) $(INIT_CFLAGS) -c -o $@ $<
+	$(Q)$(MUSL_CC) $(INIT_CFLAGS) $(DEPFLAGS) -c -o $@ $<
 
 $(B)/init: $(INIT_SRCS:%.c=$(B)/obj-init/%.o)
 	$(say) LD $@
 	$(Q)$(MUSL_CC) $(INIT_CFLAGS) $(INIT_LDFLAGS) -o $@ $^
 
-$(B)/obj-host/%.o: %.c $(wildcard init/*.h)
+$(B)/obj-host/%.o: %.c
 	$(say) CC $<
 	@mkdir -p $(@D)
-	$(Q)$(CC) $(COMMON_CFLAGS) -iquote init $(SAN_FLAGS) -DINIT_HOST_TEST -c -o $@ $<
+	$(Q)$(CC) $(COMMON_CFLAGS) -iquote init -iquote abi $(SAN_FLAGS) $(DEPFLAGS) -c -o $@ $<
 
 $(B)/libinit-host.a: $(INIT_HOST_OBJS)
 	$(say) AR $@
@@ -111,20 +115,20 @@ $(B)/libinit-host.a: $(INIT_HOST_OBJS)
 $(B)/tests/test_%: tests/unit/test_%.c $(B)/libgenerator.a $(TEST_HELPER_SRCS)
 	$(say) CC $@
 	@mkdir -p $(@D)
-	$(Q)$(CC) $(GEN_CFLAGS) -iquote tests/unit -iquote tests/unit/helpers -o $@ $< $(TEST_HELPER_SRCS) \
+	$(Q)$(CC) $(GEN_CFLAGS) $(DEPFLAGS) -iquote tests/unit -iquote tests/unit/helpers -o $@ $< $(TEST_HELPER_SRCS) \
 		$(B)/libgenerator.a $(GEN_LIBS) -lcriterion
 
 $(B)/tests/init/test_%: tests/unit/init/test_%.c $(B)/libinit-host.a $(INIT_FAKE_SRCS)
 	$(say) CC $@
 	@mkdir -p $(@D)
-	$(Q)$(CC) $(COMMON_CFLAGS) -iquote init $(SAN_FLAGS) -DINIT_HOST_TEST -iquote tests/unit/init -o $@ $< \
+	$(Q)$(CC) $(COMMON_CFLAGS) -iquote init -iquote abi $(SAN_FLAGS) -iquote tests/unit/init $(DEPFLAGS) -o $@ $< \
 		$(INIT_FAKE_SRCS) $(B)/libinit-host.a -lcriterion
 
 # Test tools: programs linked with the generator's library, driven by integration tests.
 $(B)/tests/tools/%: tests/tools/%.c $(B)/libgenerator.a
 	$(say) CC $@
 	@mkdir -p $(@D)
-	$(Q)$(CC) $(GEN_CFLAGS) -o $@ $< $(B)/libgenerator.a $(GEN_LIBS)
+	$(Q)$(CC) $(GEN_CFLAGS) $(DEPFLAGS) -o $@ $< $(B)/libgenerator.a $(GEN_LIBS)
 
 TEST_TOOLS := $(patsubst tests/tools/%.c,$(B)/tests/tools/%,$(wildcard tests/tools/*.c))
 
@@ -172,12 +176,12 @@ FUZZ_GEN := $(filter-out generator/main.c,$(GEN_SRCS))
 FUZZ_INIT := init/cmdline.c init/plan.c init/probe.c init/str.c init/root.c init/file.c init/gpt.c
 FUZZ_HARNESSES := $(patsubst tests/fuzz/%.c,$(B)/fuzz/%,$(wildcard tests/fuzz/fuzz_*.c))
 
-$(B)/fuzz/obj/%.o: %.c $(wildcard generator/*.h) $(wildcard init/*.h)
+$(B)/fuzz/obj/%.o: %.c
 	$(say) FUZZCC $<
 	@mkdir -p $(@D)
-	$(Q)$(FUZZ_CC) $(FUZZ_FLAGS) -iquote init \
+	$(Q)$(FUZZ_CC) $(FUZZ_FLAGS) -iquote init -iquote abi $(DEPFLAGS) \
 		-DMKINITRAMFS_VERSION='"$(VERSION)"' -DMKINITRAMFS_LIBDIR='"$(LIBDIR)"' \
-		-DMKINITRAMFS_SYSCONFDIR='"$(SYSCONFDIR)"' -DINIT_HOST_TEST \
+		-DMKINITRAMFS_SYSCONFDIR='"$(SYSCONFDIR)"' \
 		$(shell $(PKG_CONFIG) --cflags $(GEN_PKGS) 2>/dev/null) -c -o $@ $<
 
 $(B)/fuzz/libgen.a: $(FUZZ_GEN:%.c=$(B)/fuzz/obj/%.o)
@@ -187,15 +191,15 @@ $(B)/fuzz/libinit.a: $(FUZZ_INIT:%.c=$(B)/fuzz/obj/%.o)
 	$(Q)rm -f $@ && ar rcs $@ $^
 
 # fuzz_init_*.c drive the init's parsers, the others the generator's.
-FUZZ_LDFLAGS = $(subst fuzzer-no-link,fuzzer,$(FUZZ_FLAGS)) -DINIT_HOST_TEST
+FUZZ_LDFLAGS = $(subst fuzzer-no-link,fuzzer,$(FUZZ_FLAGS))
 
 $(B)/fuzz/fuzz_init_%: tests/fuzz/fuzz_init_%.c $(B)/fuzz/libinit.a
 	$(say) FUZZLD $@
-	$(Q)$(FUZZ_CC) $(FUZZ_LDFLAGS) -iquote init -o $@ $< $(B)/fuzz/libinit.a
+	$(Q)$(FUZZ_CC) $(FUZZ_LDFLAGS) -iquote init -iquote abi -o $@ $< $(B)/fuzz/libinit.a
 
 $(B)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(B)/fuzz/libgen.a
 	$(say) FUZZLD $@
-	$(Q)$(FUZZ_CC) $(FUZZ_LDFLAGS) -iquote generator -iquote init -o $@ $< \
+	$(Q)$(FUZZ_CC) $(FUZZ_LDFLAGS) -iquote generator -iquote abi -o $@ $< \
 		$(B)/fuzz/libgen.a $(GEN_LIBS)
 
 fuzz-build: $(FUZZ_HARNESSES)
@@ -210,10 +214,10 @@ bench:
 	@tests/bench/run.sh
 
 check-format:
-	@clang-format --dry-run -Werror generator/*.[ch] init/*.[ch]
+	@clang-format --dry-run -Werror generator/*.[ch] init/*.[ch] abi/*.h
 
 format:
-	@clang-format -i generator/*.[ch] init/*.[ch]
+	@clang-format -i generator/*.[ch] init/*.[ch] abi/*.h
 
 # ---- install ------------------------------------------------------------------------
 SHAREDIR ?= $(PREFIX)/share
@@ -281,3 +285,6 @@ uninstall:
 clean:
 	rm -rf $(B)/obj $(B)/obj-init $(B)/obj-host $(B)/tests $(B)/mkinitramfs $(B)/init \
 		$(B)/*.a $(B)/fuzz
+
+-include $(wildcard $(B)/obj/*/*.d $(B)/obj/tests/*/*.d $(B)/obj-init/*/*.d \
+	$(B)/obj-host/*/*.d $(B)/tests/*.d $(B)/tests/*/*.d $(B)/fuzz/obj/*/*.d)

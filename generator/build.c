@@ -103,10 +103,9 @@ static int parse_level(const struct conf *conf, int *ret)
 		}
 		if (streq(o, "--ultra") || streq(o, "-T0"))
 			continue;
-		log_error("COMPRESSION_OPTIONS: unsupported option '%s' (only a level "
-			  "such as "
-			  "'-3' is understood)",
-			  o);
+		log_error(
+			"COMPRESSION_OPTIONS: unsupported option '%s' (only a level such as '-3' is understood)",
+			o);
 		return -EINVAL;
 	}
 	*ret = level;
@@ -238,10 +237,9 @@ static int open_module_tree(struct build *b)
 		log_error("kernel '%s' not found: no directory '%s/lib/modules/%s'",
 			  req->kver, display_root(req), req->kver);
 	else if (r == -ENOEXEC)
-		log_error("'%s/lib/modules/%s' has no modules.dep.bin: run 'depmod -b %s "
-			  "%s' "
-			  "first",
-			  display_root(req), req->kver, req->moduleroot, req->kver);
+		log_error(
+			"'%s/lib/modules/%s' has no modules.dep.bin: run 'depmod -b %s %s' first",
+			display_root(req), req->kver, req->moduleroot, req->kver);
 	else if (r < 0)
 		log_error("cannot open the module tree '%s/lib/modules/%s': %s",
 			  display_root(req), req->kver, strerror(-r));
@@ -312,8 +310,7 @@ static int detect_rootfs(struct build *b)
 		r = autodetect_rootfs("/proc/self/mountinfo", &type);
 		if (r < 0) {
 			log_error(
-				"autodetect: cannot tell the root filesystem's type from "
-				"'/proc/self/mountinfo' (%s); give it with --rootfs TYPE",
+				"autodetect: cannot tell the root filesystem's type from '/proc/self/mountinfo' (%s); give it with --rootfs TYPE",
 				strerror(-r));
 			return r;
 		}
@@ -495,8 +492,7 @@ static int hook_microcode(struct build *b)
 	}
 	if (r == 0)
 		log_warning(
-			"microcode: none found in '%s/lib/firmware/{intel,amd}-ucode', "
-			"ignoring",
+			"microcode: none found in '%s/lib/firmware/{intel,amd}-ucode', ignoring",
 			display_root(b->req));
 	return 0;
 }
@@ -625,9 +621,9 @@ static void warn_stale_index(const struct build *b)
 		const char *path = moddep_closure_path(b->moddep, i);
 		if (!path || stat(path, &mod) < 0 || !newer(&mod.st_mtim, &index.st_mtim))
 			continue;
-		log_warning("module '%s' is newer than '%s': run 'depmod -b %s %s', its "
-			    "dependencies may have changed",
-			    path, dep, b->req->moduleroot, b->req->kver);
+		log_warning(
+			"module '%s' is newer than '%s': run 'depmod -b %s %s', its dependencies may have changed",
+			path, dep, b->req->moduleroot, b->req->kver);
 		return;
 	}
 }
@@ -680,9 +676,9 @@ static void log_write_error(const char *out, int r)
 			source, out,
 			r == -EBADMSG ? "corrupt compressed data" : strerror(-r));
 	else if (r == -EBADMSG)
-		log_error("image '%s' failed its read-back check; the previous image is "
-			  "kept",
-			  out);
+		log_error(
+			"image '%s' failed its read-back check; the previous image is kept",
+			out);
 	else if (r == -ENOENT)
 		log_error("cannot write image '%s': the directory '%.*s' does not exist",
 			  out, slash ? (int)(slash == out ? 1 : slash - out) : 1,
@@ -710,9 +706,9 @@ static int write_image(struct build *b)
 	_cleanup_free_ char *inputs = NULL;
 	r = digest_inputs(b->stage, &b->opts, b->req->kver, &inputs);
 	if (r >= 0 && !b->req->force && digest_unchanged(out, inputs) > 0) {
-		log_info("'%s' is up to date: its inputs are unchanged (--force rebuilds "
-			 "it)",
-			 out);
+		log_info(
+			"'%s' is up to date: its inputs are unchanged (--force rebuilds it)",
+			out);
 		b->skipped = 1;
 		return 0;
 	}
@@ -727,8 +723,7 @@ static int write_image(struct build *b)
 	r = digest_record(out, inputs);
 	if (r < 0)
 		log_warning("cannot record the inputs of '%s' in '%s" DIGEST_SUFFIX
-			    "': %s, "
-			    "ignoring",
+			    "': %s, ignoring",
 			    out, out, strerror(-r));
 	crashpoint("image: inputs recorded");
 	return 0;

@@ -613,10 +613,10 @@ static int fail_not_assignment(struct parser *p, bool first, size_t name_len)
 			    "spaces around '=' are not allowed");
 	word_snippet(p, p->pos, s, sizeof(s));
 	if (!first)
-		return fail(p, p->line, p->col,
-			    "unexpected '%s' after the assignment, quote values that "
-			    "contain spaces",
-			    s);
+		return fail(
+			p, p->line, p->col,
+			"unexpected '%s' after the assignment, quote values that contain spaces",
+			s);
 	/* `KEY = value` */
 	i = p->pos + name_len;
 	if (name_len > 0 && is_valid_name(p->buf + p->pos, name_len) && i < p->len &&
@@ -857,8 +857,7 @@ static int warn_in_file(struct conf *conf, struct conf_entry *e, const char *nam
 	if (!a->append && !first)
 		return conf_warn(
 			conf,
-			"%s:%u: '%s' assigned again (first at line %u), the last "
-			"one wins",
+			"%s:%u: '%s' assigned again (first at line %u), the last one wins",
 			name, a->line, a->key, e->first_line);
 	return 0;
 }
@@ -891,8 +890,7 @@ static int apply(struct conf *conf, const char *name, struct assignment *a,
 		if (e->is_array)
 			r = conf_warn(
 				conf,
-				"%s:%u: '%s+=word' appends to the first element of the "
-				"array, write %s+=(word) to add an element",
+				"%s:%u: '%s+=word' appends to the first element of the array, write %s+=(word) to add an element",
 				name, a->line, a->key, a->key);
 		else
 			r = 0;
@@ -902,9 +900,7 @@ static int apply(struct conf *conf, const char *name, struct assignment *a,
 		if (!a->array && e->is_array && e->values.n > 1) {
 			r = conf_warn(
 				conf,
-				"%s:%u: '%s' held an array of %zu elements, '%s=word' "
-				"replaces all of them (bash would replace only the "
-				"first)",
+				"%s:%u: '%s' held an array of %zu elements, '%s=word' replaces all of them (bash would replace only the first)",
 				name, a->line, a->key, e->values.n, a->key);
 			if (r < 0)
 				return r;

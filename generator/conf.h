@@ -80,9 +80,6 @@ const struct strv *conf_get(const struct conf *conf, const char *key);
 const char *conf_get_string(const struct conf *conf, const char *key);
 /* Every key assigned so far, in first-assignment order. */
 const struct strv *conf_keys(const struct conf *conf);
-/* The keys of the main configuration (mkinitramfs.conf), NULL-terminated. */
-extern const char *const conf_main_keys[];
-
 /* Warnings collected while loading, each a complete message line. */
 const struct strv *conf_warnings(const struct conf *conf);
 

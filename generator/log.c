@@ -2,6 +2,7 @@
 /* The generator's messages: one prefix, one level switch, stderr only. */
 #include <stdarg.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "log.h"
 
@@ -40,8 +41,78 @@ static void log_emit(enum log_level min, const char *prefix, const char *fmt, va
 		va_end(ap);                                                              \
 	}
 
+static void log_emit_plain(enum log_level min, const char *prefix, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	log_emit(min, prefix, fmt, ap);
+	va_end(ap);
+}
+
 DEFINE_LOG(log_error, LOG_LEVEL_QUIET, "error: ")
 DEFINE_LOG(log_warning, LOG_LEVEL_NORMAL, "warning: ")
 DEFINE_LOG(log_info, LOG_LEVEL_NORMAL, "")
 DEFINE_LOG(log_verbose, LOG_LEVEL_VERBOSE, "")
 DEFINE_LOG(log_debug, LOG_LEVEL_DEBUG, "debug: ")
+
+static int log_errno(enum log_level min, const char *prefix, int r, const char *fmt,
+		     va_list ap)
+{
+	char what[3072];
+
+	vsnprintf(what, sizeof(what), fmt, ap);
+	log_emit_plain(min, prefix, "%s: %s", what, strerror(r < 0 ? -r : r));
+	return r < 0 ? r : -r;
+}
+
+int log_error_errno(int r, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	r = log_errno(LOG_LEVEL_QUIET, "error: ", r, fmt, ap);
+	va_end(ap);
+	return r;
+}
+
+int log_warning_errno(int r, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	r = log_errno(LOG_LEVEL_NORMAL, "warning: ", r, fmt, ap);
+	va_end(ap);
+	return r;
+}
+
+const char *log_escape(const char *s, char *buf, size_t size)
+{
+	static const char hex[] = "0123456789abcdef";
+	size_t n = 0;
+
+	for (; *s && size > 0; s++) {
+		unsigned char c = (unsigned char)*s;
+		char esc[5];
+		size_t len = 0;
+
+		if (c == '\\' || c == '\'' || c == '"') {
+			esc[len++] = '\\';
+			esc[len++] = (char)c;
+		} else if (c < 0x20 || c == 0x7f) {
+			esc[len++] = '\\';
+			esc[len++] = 'x';
+			esc[len++] = hex[c >> 4];
+			esc[len++] = hex[c & 15];
+		} else {
+			esc[len++] = (char)c;
+		}
+		if (n + len >= size)
+			break;
+		memcpy(buf + n, esc, len);
+		n += len;
+	}
+	if (size > 0)
+		buf[n] = '\0';
+	return buf;
+}

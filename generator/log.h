@@ -18,6 +18,21 @@ enum log_level log_get_level(void);
 /* "mkinitramfs: error: ...", to stderr. Messages are lowercase, no trailing period. */
 void log_error(const char *fmt, ...) _printf_(1, 2);
 void log_warning(const char *fmt, ...) _printf_(1, 2);
+/*
+ * The one way to report a failure (CODING_STYLE.md): at the site that knows what failed,
+ * log the message followed by ": <strerror(-r)>" and return r (a negative errno), so the
+ * caller writes `return log_error_errno(r, "cannot read '%s'", path);` and its own
+ * callers only pass r up without logging again. A message that already says why uses
+ * log_error() and returns its own negative errno.
+ */
+int log_error_errno(int r, const char *fmt, ...) _printf_(2, 3);
+int log_warning_errno(int r, const char *fmt, ...) _printf_(2, 3);
+/*
+ * Untrusted text (names from module trees, archives, the command line) for a message:
+ * control characters, quotes and backslashes escaped C-style, at most `size - 1` bytes.
+ * Returns buf.
+ */
+const char *log_escape(const char *s, char *buf, size_t size);
 /* Plain lines to stderr at normal level and above (not shown with -q). */
 void log_info(const char *fmt, ...) _printf_(1, 2);
 void log_verbose(const char *fmt, ...) _printf_(1, 2);

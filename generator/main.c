@@ -82,11 +82,9 @@ static void usage(FILE *out)
 	      "  -L, --listhooks          list the available hooks\n"
 	      "  -H, --hookhelp HOOK      describe one hook\n"
 	      "  -M, --automods           print the modules autodetect finds, and exit\n"
-	      "      --sysfs DIR          autodetect from this sysfs tree (default "
-	      "/sys)\n"
+	      "      --sysfs DIR          autodetect from this sysfs tree (default /sys)\n"
 	      "      --rootfs TYPE        the root filesystem's type, for autodetect\n"
-	      "  -v, --verbose            say why each module is included (twice: "
-	      "debug)\n"
+	      "  -v, --verbose            say why each module is included (twice: debug)\n"
 	      "  -q, --quiet              only errors\n"
 	      "  -h, --help               this help\n"
 	      "  -V, --version            the version\n",

@@ -135,8 +135,7 @@ static void libkmod_log(void *data, int priority, const char *file, int line,
 	log_debug("libkmod (%d): %s", priority, msg);
 }
 
-/* ---- the module table ---------------------------------------------------------------
- */
+/* ---- the module table ---- */
 
 static const char *compression_suffix(const char *path)
 {
@@ -481,8 +480,7 @@ static int expand(struct moddep *m, struct mod *mod)
 	return 0;
 }
 
-/* ---- public: setup and requests ------------------------------------------------------
- */
+/* ---- public: setup and requests ---- */
 
 static int dir_exists(const char *path)
 {
@@ -691,8 +689,7 @@ int moddep_request(struct moddep *m, const char *spec, const char *origin,
 	return 0;
 }
 
-/* ---- resolve
- * --------------------------------------------------------------------------- */
+/* ---- resolve ---- */
 
 _printf_(2, 3) static int add_reason(struct mod *mod, const char *fmt, ...)
 {
@@ -1001,10 +998,9 @@ int moddep_resolve(struct moddep *m)
 	if (r < 0)
 		return r;
 	if (m->install_commands)
-		log_verbose("%zu module(s) have install commands in modprobe.d: these "
-			    "are not "
-			    "run, the init loads the module itself",
-			    m->install_commands);
+		log_verbose(
+			"%zu module(s) have install commands in modprobe.d: these are not run, the init loads the module itself",
+			m->install_commands);
 	m->resolved = 1;
 	return 0;
 }
@@ -1021,8 +1017,7 @@ int moddep_stage(struct moddep *m, struct stage *stage)
 	return r < 0 ? r : modstage_closure(m, stage);
 }
 
-/* ---- explain
- * ----------------------------------------------------------------------------- */
+/* ---- explain ---- */
 
 void moddep_explain(const struct moddep *m, FILE *out)
 {
@@ -1037,9 +1032,7 @@ void moddep_explain(const struct moddep *m, FILE *out)
 		for (size_t j = 0; j < q->lk->n; j++)
 			if (!q->lk->by_name && modconf_blacklisted(m, q->lk->mods[j]))
 				fprintf(out,
-					"module '%s': blacklisted, left out (alias '%s' "
-					"asked by "
-					"%s)\n",
+					"module '%s': blacklisted, left out (alias '%s' asked by %s)\n",
 					q->lk->mods[j]->name, q->name, q->origin);
 	}
 	for (size_t i = 0; i < m->norder; i++) {
@@ -1068,13 +1061,11 @@ void moddep_explain(const struct moddep *m, FILE *out)
 			fw_files++;
 		}
 	fprintf(out,
-		"total: %zu modules, %zu firmware files (%zu missing), %llu bytes before "
-		"decompression\n",
+		"total: %zu modules, %zu firmware files (%zu missing), %llu bytes before decompression\n",
 		m->norder, fw_files, m->nmissing, m->module_bytes + fw_bytes);
 }
 
-/* ---- for tests and tools
- * --------------------------------------------------------------- */
+/* ---- for tests and tools ---- */
 
 size_t moddep_closure_size(const struct moddep *m)
 {

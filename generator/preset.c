@@ -65,8 +65,7 @@ static int parse_image_options(const struct strv *words, struct preset_image *im
 		    !streq(w, "-c") && !streq(w, "-k"))
 			return fail(
 				err,
-				"%s: %s_options: unsupported option '%s' (known: -A, -S, "
-				"-z, -c, -k)",
+				"%s: %s_options: unsupported option '%s' (known: -A, -S, -z, -c, -k)",
 				path, img->name, w);
 		if (!arg)
 			return fail(err, "%s: %s_options: option '%s' needs an argument",
@@ -146,10 +145,10 @@ static int check_keys(const struct conf *conf, const char *path, struct conf_err
 	const struct strv *presets = conf_get(conf, "PRESETS");
 	for (size_t i = 0; i < keys->n; i++)
 		if (!key_belongs(keys->v[i], presets))
-			return fail(err,
-				    "%s: unknown key '%s' (not ALL_* nor <preset>_* of "
-				    "PRESETS)",
-				    path, keys->v[i]);
+			return fail(
+				err,
+				"%s: unknown key '%s' (not ALL_* nor <preset>_* of PRESETS)",
+				path, keys->v[i]);
 	return 0;
 }
 

@@ -96,8 +96,7 @@ static void read_cmdline(void)
 		log_set_level(LOG_WARNING);
 	if (r == -EFBIG || cmd.truncated)
 		log_warning(
-			"the kernel command line is longer than %d bytes or %d words; "
-			"only the start is used",
+			"the kernel command line is longer than %d bytes or %d words; only the start is used",
 			CMDLINE_MAX - 1, CMDLINE_MAX_ARGS);
 }
 
@@ -282,10 +281,9 @@ static int mount_root(const struct root_dev *dev)
 			  type, cmd.rootflags ? cmd.rootflags : "", ABI_NEW_ROOT,
 			  log_errname(r));
 		if (r == -ENODEV)
-			log_error("the kernel does not know filesystem '%s': is its "
-				  "module in "
-				  "the image?",
-				  type);
+			log_error(
+				"the kernel does not know filesystem '%s': is its module in the image?",
+				type);
 		modload_log_failures(LOG_ERR);
 		return r;
 	}
@@ -315,8 +313,8 @@ static const char *choose_init(void)
 		log_error("init '%s' (from init=) is not in the root filesystem",
 			  cmd.init);
 	else
-		log_error("no init in the root filesystem: tried /sbin/init, /etc/init, "
-			  "/bin/init");
+		log_error(
+			"no init in the root filesystem: tried /sbin/init, /etc/init, /bin/init");
 	return NULL;
 }
 
@@ -341,8 +339,8 @@ static int boot_root(struct timing *t, const char **init)
 	if (r < 0)
 		return r;
 	if (cmd.rd_break)
-		(void)shell("look around before the root is mounted (rd.break); 'exit' "
-			    "goes on");
+		(void)shell(
+			"look around before the root is mounted (rd.break); 'exit' goes on");
 	t0 = now_ms();
 	r = mount_root(&dev);
 	t->mount += now_ms() - t0;
@@ -370,9 +368,9 @@ int main(int argc, char *argv[])
 
 	uevent_fd = sys_uevent_open();
 	if (uevent_fd < 0)
-		log_error("cannot listen to kernel uevents: %s; only devices present now "
-			  "can be found",
-			  log_errname(uevent_fd));
+		log_error(
+			"cannot listen to kernel uevents: %s; only devices present now can be found",
+			log_errname(uevent_fd));
 	load_plan();
 	load_modules();
 	t.modules = now_ms() - t.start;

@@ -5,7 +5,6 @@
 #include <stdint.h>
 #include <sys/ioctl.h>
 #include <sys/mount.h>
-#include <sys/reboot.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -53,11 +52,6 @@ int sys_finit_module(const char *path, const char *params)
 int sys_chroot(const char *path)
 {
 	return chroot(path) < 0 ? -errno : 0;
-}
-
-int sys_mknod(const char *path, mode_t mode, dev_t dev)
-{
-	return mknod(path, mode, dev) < 0 ? -errno : 0;
 }
 
 int sys_exec(const char *path, char *const argv[])
@@ -121,10 +115,4 @@ int sys_uevent_open(void)
 		return r;
 	}
 	return fd;
-}
-
-int sys_poweroff(void)
-{
-	sync();
-	return reboot(RB_POWER_OFF) < 0 ? -errno : 0;
 }

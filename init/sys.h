@@ -15,14 +15,11 @@ int sys_umount(const char *target, int flags);
 /* Open path and hand it to finit_module(2) with params. */
 int sys_finit_module(const char *path, const char *params);
 int sys_chroot(const char *path);
-int sys_mknod(const char *path, mode_t mode, dev_t dev);
 /* execv(path, argv) with the current environment; returns only on failure. */
 int sys_exec(const char *path, char *const argv[]);
 /* Run "busybox sh" on the console in a child session and wait until it exits. */
 int sys_run_shell(const char *busybox, const char *console);
 /* A socket on the kernel's uevent multicast group, nonblocking. Returns the fd. */
 int sys_uevent_open(void);
-/* Power off, or return when not allowed. */
-int sys_poweroff(void);
 
 #endif

@@ -94,14 +94,6 @@ int sys_chroot(const char *path)
 	return 0;
 }
 
-int sys_mknod(const char *path, mode_t mode, dev_t dev)
-{
-	(void)mode;
-	(void)dev;
-	record("mknod %s", path);
-	return 0;
-}
-
 int sys_exec(const char *path, char *const argv[])
 {
 	(void)argv;
@@ -116,11 +108,6 @@ int sys_run_shell(const char *busybox, const char *console)
 }
 
 int sys_uevent_open(void)
-{
-	return -EPERM;
-}
-
-int sys_poweroff(void)
 {
 	return -EPERM;
 }
