@@ -674,7 +674,9 @@ static void log_write_error(const char *out, int r)
 		log_error(
 			"cannot read '%s' for image '%s': %s; the previous image is kept",
 			source, out,
-			r == -EBADMSG ? "corrupt compressed data" : strerror(-r));
+			r == -EBADMSG  ? "corrupt compressed data"
+			: r == -ESTALE ? "it was replaced or moved while the image was built"
+				       : strerror(-r));
 	else if (r == -EBADMSG)
 		log_error(
 			"image '%s' failed its read-back check; the previous image is kept",

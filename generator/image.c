@@ -214,7 +214,8 @@ static int write_header(struct writer *w, const struct stage_entry *e, uint64_t 
 static int write_from_file(struct writer *w, const struct stage_entry *e,
 			   struct expect *exp)
 {
-	_cleanup_close_ int fd = open(e->source, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	_cleanup_close_ int fd =
+		open(e->source, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
 	struct stat st;
 	struct hash h;
 	int r;
@@ -223,6 +224,11 @@ static int write_from_file(struct writer *w, const struct stage_entry *e,
 		r = negative_errno();
 		note_failed_source(e->source);
 		return r;
+	}
+	/* Not the inode that was checked (stage.h): replaced or moved since. */
+	if (e->source_ino && (st.st_dev != e->source_dev || st.st_ino != e->source_ino)) {
+		note_failed_source(e->source);
+		return -ESTALE;
 	}
 	if (!S_ISREG(st.st_mode)) {
 		note_failed_source(e->source);
@@ -308,7 +314,9 @@ static void *prefetch_run(void *arg)
 		pthread_mutex_unlock(&pf->lock);
 
 		struct prefetch_slot slot = {0};
-		slot.r = compress_read_file(pf->order[i]->source, &slot.data, &slot.size);
+		const struct stage_entry *e = pf->order[i];
+		slot.r = compress_read_source(e->source, e->source_dev, e->source_ino,
+					      &slot.data, &slot.size);
 		if (slot.r >= 0)
 			slot.hash = hash_buffer(slot.data, slot.size);
 		slot.done = 1;
@@ -422,7 +430,8 @@ static int write_compressed(struct writer *w, const struct stage_entry *e,
 	if (w->prefetch)
 		r = prefetch_take(w->prefetch, e, &data, &size, &hash);
 	else
-		r = compress_read_file(e->source, &data, &size);
+		r = compress_read_source(e->source, e->source_dev, e->source_ino, &data,
+					 &size);
 	if (r < 0) {
 		note_failed_source(e->source);
 		return r;
