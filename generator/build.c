@@ -632,6 +632,8 @@ static void warn_stale_index(const struct build *b)
 static int log_module_error(const struct build *b, const char *step, int r)
 {
 	const char *what = moddep_error_subject(b->moddep);
+	if (moddep_error_logged(b->moddep))
+		return r; /* said where it failed */
 	if (what && (r == -ENOEXEC || r == -EBADMSG))
 		log_error("module file '%s' is %s", what,
 			  r == -EBADMSG ? "corrupt: it does not decompress"
@@ -674,9 +676,10 @@ static void log_write_error(const char *out, int r)
 		log_error(
 			"cannot read '%s' for image '%s': %s; the previous image is kept",
 			source, out,
-			r == -EBADMSG  ? "corrupt compressed data"
-			: r == -ESTALE ? "it was replaced or moved while the image was built"
-				       : strerror(-r));
+			r == -EBADMSG ? "corrupt compressed data"
+			: r == -ESTALE
+				? "it was replaced or moved while the image was built"
+				: strerror(-r));
 	else if (r == -EBADMSG)
 		log_error(
 			"image '%s' failed its read-back check; the previous image is kept",

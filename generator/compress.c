@@ -579,8 +579,8 @@ static int unzstd_with(ZSTD_DCtx *zstd_dctx, const uint8_t *in, size_t len,
 
 	ZSTD_DCtx_reset(zstd_dctx, ZSTD_reset_session_and_parameters);
 	/* A frame that says it holds more than the bound: refused before allocating. */
-	if (m->max && hint != ZSTD_CONTENTSIZE_UNKNOWN && hint != ZSTD_CONTENTSIZE_ERROR &&
-	    hint > m->max)
+	if (m->max && hint != ZSTD_CONTENTSIZE_UNKNOWN &&
+	    hint != ZSTD_CONTENTSIZE_ERROR && hint > m->max)
 		return -EFBIG;
 	r = membuf_reserve(m, hint < (1ull << 32) ? (size_t)hint + 1 : len * 4);
 	if (r < 0)

@@ -454,8 +454,9 @@ static int add_regular(struct ctx *ctx, const char *image, const char *canon,
 	if (!source)
 		return -ENOMEM;
 	if (is_pseudo_file(ctx, canon)) {
-		log_warning("'/%s' is a file of procfs or sysfs, not a file to copy, ignoring",
-			    log_escape(image, buf, sizeof(buf)));
+		log_warning(
+			"'/%s' is a file of procfs or sysfs, not a file to copy, ignoring",
+			log_escape(image, buf, sizeof(buf)));
 		return 0;
 	}
 	return stage_add_file_checked(ctx->stage, image, st->st_mode & 07777, source, st);
@@ -1223,7 +1224,8 @@ static int add_needed(struct ctx *ctx, struct object *o)
 		if (r < 0) {
 			log_debug("library '%s' not found in the search path of '%s'",
 				  name, o->origin);
-			ctx_blame(ctx, name); /* unless a file that is not ELF was named */
+			ctx_blame(ctx,
+				  name); /* unless a file that is not ELF was named */
 			return r;
 		}
 		if (index >= o->ldconf_begin && index < o->ldconf_end)

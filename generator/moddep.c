@@ -28,6 +28,7 @@
  *   they are "not found". xz and zstd modules are staged decompressed.
  */
 #include <ctype.h>
+#include <fcntl.h>
 #include <libkmod.h>
 #include <search.h>
 #include <stdarg.h>
@@ -43,6 +44,9 @@
 #include "moddep-internal.h"
 #include "moddep.h"
 #include "modinfo.h"
+#include "modsnap.h"
+#include "sysroot.h"
+#include "compress.h"
 #include "strv.h"
 #include "util.h"
 
@@ -106,6 +110,26 @@ void moddep_set_subject(struct moddep *m, const char *what)
 {
 	free(m->error_subject);
 	m->error_subject = what ? strdup(what) : NULL;
+	m->error_logged = 0;
+}
+
+int moddep_fail(struct moddep *m, int r, const char *fmt, ...)
+{
+	char msg[2048];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	log_error("%s", msg);
+	moddep_set_subject(m, NULL);
+	m->error_logged = 1;
+	return r;
+}
+
+int moddep_error_logged(const struct moddep *m)
+{
+	return m->error_logged;
 }
 
 const char *moddep_error_subject(const struct moddep *m)
@@ -157,6 +181,8 @@ static void mod_free(struct mod *mod)
 	free(mod->name);
 	kmod_module_unref(mod->km);
 	free(mod->path);
+	free(mod->inroot);
+	free(mod->real);
 	free(mod->relpath);
 	free(mod->edges);
 	strv_clear(&mod->firmware);
@@ -165,6 +191,20 @@ static void mod_free(struct mod *mod)
 	free(mod);
 }
 
+/* ROOT as a prefix of the paths shown: "" for "/". */
+static int root_prefix_len(const struct moddep *m)
+{
+	size_t n = strlen(m->root);
+	while (n && m->root[n - 1] == '/')
+		n--;
+	return (int)n;
+}
+
+/*
+ * Where the module's file is inside the root. libkmod joins its directory (a snapshot
+ * under -r) with the modules.dep entry; an absolute entry (depmod may list a file
+ * outside the tree) is taken inside the root too, never on the host.
+ */
 static int mod_set_path(struct moddep *m, struct mod *mod)
 {
 	const char *path = kmod_module_get_path(mod->km);
@@ -172,19 +212,24 @@ static int mod_set_path(struct moddep *m, struct mod *mod)
 		mod->builtin = 1;
 		return 0;
 	}
-	mod->path = strdup(path);
-	if (!mod->path)
+	size_t dl = strlen(m->kmoddir);
+	int inside = !strncmp(path, m->kmoddir, dl) && path[dl] == '/';
+	const char *rel = inside ? path + dl + 1 : path;
+	if (inside || path[0] != '/') {
+		if (asprintf(&mod->inroot, "/lib/modules/%s/%s", m->kver, rel) < 0)
+			mod->inroot = NULL;
+	} else {
+		mod->inroot = strdup(path);
+		rel = strrchr(path, '/') + 1; /* kept under extra/ */
+	}
+	if (!mod->inroot || asprintf(&mod->path, "%.*s%s", root_prefix_len(m), m->root,
+				     mod->inroot) < 0) {
+		mod->path = NULL;
 		return -ENOMEM;
-	size_t dl = strlen(m->moddir);
-	const char *rel = path;
-	if (!strncmp(path, m->moddir, dl) && path[dl] == '/')
-		rel = path + dl + 1;
-	else if (strrchr(path, '/'))
-		/* depmod may list a file outside the tree; keep it under extra/. */
-		rel = strrchr(path, '/') + 1;
+	}
 	const char *suffix = compression_suffix(rel);
 	size_t len = suffix ? (size_t)(suffix - rel) : strlen(rel);
-	if (rel == path + dl + 1 || !strchr(path, '/'))
+	if (inside || path[0] != '/')
 		mod->relpath = strndup(rel, len);
 	else if (asprintf(&mod->relpath, "extra/%.*s", (int)len, rel) < 0)
 		mod->relpath = NULL;
@@ -364,20 +409,22 @@ static void depline_free(void *p)
 
 static int load_deplines(struct moddep *m)
 {
-	_cleanup_free_ char *path = NULL, *line = NULL;
-	size_t cap = 0;
+	_cleanup_free_ char *path = NULL, *text = NULL;
+	size_t size;
 	int r = 0;
 	m->deplines_loaded = 1;
-	if (asprintf(&path, "%s/modules.dep", m->moddir) < 0)
+	if (asprintf(&path, "/lib/modules/%s/modules.dep", m->kver) < 0)
 		return -ENOMEM;
-	FILE *f = fopen(path, "re");
-	if (!f)
+	r = sysroot_read(m->root, path, SYSROOT_READ_MAX, &text, &size);
+	if (r < 0)
 		return 0; /* only the binary index: nothing to check against */
-	while (r >= 0 && getline(&line, &cap, f) > 0) {
+	for (char *line = text, *next; r >= 0 && *line; line = next) {
+		next = strchrnul(line, '\n');
+		if (*next)
+			*next++ = '\0';
 		char *colon = strchr(line, ':');
 		if (!colon)
 			continue;
-		line[strcspn(line, "\n")] = '\0';
 		struct depline *d = calloc(1, sizeof(*d));
 		if (!d || !(d->relpath = strndup(line, (size_t)(colon - line))) ||
 		    !(d->deps = strdup(colon + 1)) ||
@@ -387,7 +434,6 @@ static int load_deplines(struct moddep *m)
 			r = -ENOMEM;
 		}
 	}
-	fclose(f);
 	return r;
 }
 
@@ -403,10 +449,11 @@ static int check_deps(struct moddep *m, struct mod *mod, size_t got)
 		if (r < 0)
 			return r;
 	}
-	size_t dl = strlen(m->moddir);
-	if (strncmp(mod->path, m->moddir, dl) || mod->path[dl] != '/')
+	size_t dl = strlen(m->kmoddir);
+	const char *kpath = kmod_module_get_path(mod->km);
+	if (!kpath || strncmp(kpath, m->kmoddir, dl) || kpath[dl] != '/')
 		return 0;
-	struct depline key = {.relpath = mod->path + dl + 1};
+	struct depline key = {.relpath = (char *)kpath + dl + 1};
 	struct depline **hit = tfind(&key, &m->deplines, compare_depline);
 	if (!hit)
 		return 0;
@@ -431,15 +478,20 @@ static int check_deps(struct moddep *m, struct mod *mod, size_t got)
 		_cleanup_free_ char *dep = NULL;
 		if (w[0] == '/')
 			dep = strdup(w);
-		else if (asprintf(&dep, "%s/%s", m->moddir, w) < 0)
+		else if (asprintf(&dep, "/lib/modules/%s/%s", m->kver, w) < 0)
 			dep = NULL;
 		if (!dep)
 			return -ENOMEM;
-		if (access(dep, R_OK) < 0) {
-			int r = negative_errno();
-			moddep_set_subject(m, dep);
-			return r;
+		int fd = sysroot_open(m->root, dep, O_RDONLY | O_NONBLOCK);
+		if (fd < 0) {
+			_cleanup_free_ char *shown = NULL;
+			if (asprintf(&shown, "%.*s%s", root_prefix_len(m), m->root, dep) <
+			    0)
+				return -ENOMEM;
+			moddep_set_subject(m, shown);
+			return fd;
 		}
+		close(fd);
 	}
 	moddep_set_subject(m, mod->path);
 	return -EIO;
@@ -488,6 +540,51 @@ static int dir_exists(const char *path)
 	return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
 }
 
+static int is_host_root(const char *root)
+{
+	return root[strspn(root, "/")] == '\0';
+}
+
+/* The host's own tree: libkmod reads it where it is, as modprobe would. */
+static int open_host_tree(const char *kver, struct kmod_ctx **ret)
+{
+	static const char *const confdirs[] = {"/etc/modprobe.d", "/usr/lib/modprobe.d",
+					       "/lib/modprobe.d"};
+	_cleanup_free_ char *moddir = NULL, *depbin = NULL;
+	const char *conf[4] = {NULL};
+	struct stat st;
+
+	if (asprintf(&moddir, "/lib/modules/%s", kver) < 0 ||
+	    asprintf(&depbin, "%s/modules.dep.bin", moddir) < 0)
+		return -ENOMEM;
+	if (stat(moddir, &st) < 0)
+		return negative_errno();
+	if (!S_ISDIR(st.st_mode))
+		return -ENOTDIR;
+	if (stat(depbin, &st) < 0)
+		/* The tree was never run through depmod; libkmod cannot use it. */
+		return errno == ENOENT ? -ENOEXEC : negative_errno();
+	for (size_t i = 0, n = 0; i < ARRAY_SIZE(confdirs); i++)
+		if (dir_exists(confdirs[i]))
+			conf[n++] = confdirs[i];
+	*ret = kmod_new(moddir, conf);
+	return *ret ? 0 : -ENOMEM;
+}
+
+/* Another root: libkmod reads a snapshot taken inside it (modsnap.h). */
+static int open_root_tree(const char *root, const char *kver, struct modsnap *snap,
+			  struct kmod_ctx **ret)
+{
+	int r = modsnap_new(root, kver, snap);
+	if (r < 0)
+		return r;
+	/* Never NULL: that would make libkmod read the host's default directories. */
+	static const char *const none[] = {NULL};
+	*ret = kmod_new(snap->dir,
+			snap->confs.v ? (const char *const *)snap->confs.v : none);
+	return *ret ? 0 : -ENOMEM;
+}
+
 int moddep_new(const char *root, const char *kver, struct moddep **ret)
 {
 	if (!*kver || strchr(kver, '/'))
@@ -495,74 +592,46 @@ int moddep_new(const char *root, const char *kver, struct moddep **ret)
 	struct moddep *m = calloc(1, sizeof(*m));
 	if (!m)
 		return -ENOMEM;
-	_cleanup_free_ char *moddir = NULL, *depbin = NULL;
-	char *conf[4] = {NULL};
-	static const char *const confdirs[] = {"etc/modprobe.d", "usr/lib/modprobe.d",
-					       "lib/modprobe.d"};
-	struct stat st;
+	struct modsnap snap = {.confs = STRV_INIT};
 	int r = 0;
 
 	m->root = strdup(root);
 	m->kver = strdup(kver);
 	if (!m->root || !m->kver ||
-	    asprintf(&moddir, "%s/lib/modules/%s", root, kver) < 0 ||
-	    asprintf(&depbin, "%s/modules.dep.bin", moddir) < 0) {
+	    asprintf(&m->moddir, "%.*s/lib/modules/%s", root_prefix_len(m), root, kver) <
+		    0) {
+		m->moddir = NULL;
 		r = -ENOMEM;
-		goto fail;
-	}
-	if (stat(moddir, &st) < 0) {
-		r = negative_errno();
-		goto fail;
-	}
-	if (!S_ISDIR(st.st_mode)) {
-		r = -ENOTDIR;
-		goto fail;
-	}
-	if (stat(depbin, &st) < 0) {
-		/* The tree was never run through depmod; libkmod cannot use it. */
-		r = errno == ENOENT ? -ENOEXEC : negative_errno();
 		goto fail;
 	}
 	/* Only the module root's configuration, never the build host's. */
-	for (size_t i = 0, n = 0; i < ARRAY_SIZE(confdirs); i++) {
-		char *dir = NULL;
-		if (asprintf(&dir, "%s/%s", root, confdirs[i]) < 0) {
-			r = -ENOMEM;
-			goto fail_conf;
-		}
-		if (dir_exists(dir))
-			conf[n++] = dir;
-		else
-			free(dir);
-	}
-	m->ctx = kmod_new(moddir, (const char *const *)conf);
-	if (!m->ctx) {
-		r = -ENOMEM;
-		goto fail_conf;
-	}
+	r = is_host_root(root) ? open_host_tree(kver, &m->ctx)
+			       : open_root_tree(root, kver, &snap, &m->ctx);
+	if (r < 0)
+		goto fail;
 	kmod_set_log_fn(m->ctx, libkmod_log, NULL);
+	/* Maps the indexes and has parsed the configuration: the snapshot can go. */
 	r = kmod_load_resources(m->ctx);
 	if (r < 0) {
 		r = -ENOEXEC;
-		goto fail_conf;
+		goto fail;
 	}
-	m->moddir = strdup(kmod_get_dirname(m->ctx));
-	if (!m->moddir) {
+	m->kmoddir = strdup(kmod_get_dirname(m->ctx));
+	if (!m->kmoddir) {
 		r = -ENOMEM;
-		goto fail_conf;
+		goto fail;
 	}
 	r = modconf_load(m);
 	if (r < 0)
-		goto fail_conf;
+		goto fail;
 	r = firmware_set_init(&m->fw, root, kver);
-fail_conf:
-	for (size_t i = 0; i < ARRAY_SIZE(conf); i++)
-		free(conf[i]);
 	if (r < 0)
 		goto fail;
+	modsnap_remove(&snap);
 	*ret = m;
 	return 0;
 fail:
+	modsnap_remove(&snap);
 	moddep_free(m);
 	return r;
 }
@@ -610,6 +679,7 @@ void moddep_free(struct moddep *m)
 	free(m->root);
 	free(m->kver);
 	free(m->moddir);
+	free(m->kmoddir);
 	free(m->error_subject);
 	free(m);
 }
@@ -891,15 +961,32 @@ static int read_modinfo(struct moddep *m, struct mod *mod)
 {
 	if (mod->firmware_read)
 		return 0;
-	struct stat st;
 	_cleanup_(strv_clear) struct strv info = STRV_INIT;
-	int r = stat(mod->path, &st) < 0 ? negative_errno()
-					 : modinfo_read(mod->path, &info);
+	_cleanup_free_ void *data = NULL;
+	_cleanup_close_ int fd = -1;
+	size_t size;
+	char name[256], file[1024];
+	int r;
+
+	fd = sysroot_open_input(m->root, mod->inroot, &mod->st, &mod->real);
+	if (fd < 0 && fd != -EINVAL && fd != -EISDIR) {
+		moddep_set_subject(m, mod->path);
+		return fd;
+	}
+	r = fd < 0 ? fd : compress_read_fd(fd, &data, &size);
+	if (r == -EINVAL || r == -EISDIR || r == -EFBIG)
+		return moddep_fail(
+			m, r, "module '%s': file '%s' is %s%s",
+			log_escape(mod->name, name, sizeof(name)),
+			log_escape(mod->path, file, sizeof(file)), sysroot_strerror(r),
+			r == -EFBIG && mod->compressed ? " once decompressed" : "");
+	if (r >= 0)
+		r = modinfo_parse(data, size, &info);
 	if (r < 0) {
 		moddep_set_subject(m, mod->path);
 		return r;
 	}
-	mod->size = st.st_size;
+	mod->size = mod->st.st_size;
 	for (size_t i = 0; i < info.n && r >= 0; i++) {
 		const char *fw = modinfo_value(info.v[i], "firmware");
 		if (fw)

@@ -170,7 +170,8 @@ int stage_add_dir(struct stage *stage, const char *path, mode_t perm)
 }
 
 static int add_file_from(struct stage *stage, const char *path, mode_t perm,
-			 const char *source, enum stage_source from, const struct stat *st)
+			 const char *source, enum stage_source from,
+			 const struct stat *st)
 {
 	struct stage_entry e = {.kind = STAGE_FILE,
 				.mode = S_IFREG | (perm & 07777),

@@ -114,9 +114,9 @@ static int walk_open(int rootfd, const char *path, int flags)
 			if (fstat(cur, &st) < 0)
 				return negative_errno();
 			if (!same_inode(&st, &root_st) &&
-			    (r = replace_fd(&cur, openat(cur, "..",
-							 O_PATH | O_DIRECTORY | O_CLOEXEC))) <
-				    0)
+			    (r = replace_fd(
+				     &cur, openat(cur, "..",
+						  O_PATH | O_DIRECTORY | O_CLOEXEC))) < 0)
 				return r;
 			if (last)
 				break;
@@ -135,9 +135,9 @@ static int walk_open(int rootfd, const char *path, int flags)
 			if ((r = splice_target(&rest, &pos, target)) < 0)
 				return r;
 			if (target[0] == '/' &&
-			    (r = replace_fd(&cur, openat(rootfd, ".",
-							 O_PATH | O_DIRECTORY | O_CLOEXEC))) <
-				    0)
+			    (r = replace_fd(
+				     &cur, openat(rootfd, ".",
+						  O_PATH | O_DIRECTORY | O_CLOEXEC))) < 0)
 				return r;
 			if (at_end(rest, pos))
 				break; /* a link to "/" */
@@ -147,8 +147,9 @@ static int walk_open(int rootfd, const char *path, int flags)
 			int fd = openat(cur, name, flags | O_NOFOLLOW | O_CLOEXEC);
 			return fd < 0 ? negative_errno() : fd;
 		}
-		r = replace_fd(&cur, openat(cur, name,
-					    O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+		r = replace_fd(
+			&cur,
+			openat(cur, name, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
 		if (r < 0)
 			return r;
 	}
@@ -170,11 +171,13 @@ static int open_beneath(int rootfd, const char *path, int flags)
 		long fd = syscall(SYS_openat2, rootfd, relative(path), &how, sizeof(how));
 		if (fd >= 0)
 			return (int)fd;
-		/* EAGAIN: something was renamed during the walk; the kernel asks to retry. */
+		/* EAGAIN: something was renamed during the walk; the kernel asks to
+		 * retry. */
 		if (errno == EAGAIN)
 			continue;
 		if (errno == ENOSYS || errno == EPERM)
-			break; /* an old kernel, or a seccomp filter that does not know it */
+			break; /* an old kernel, or a seccomp filter that does not know it
+				*/
 		return negative_errno();
 	}
 	return walk_open(rootfd, relative(path), flags);
@@ -292,4 +295,17 @@ int sysroot_read(const char *root, const char *path, size_t max, char **ret,
 	if ((uint64_t)st.st_size > max)
 		return -EFBIG;
 	return sysroot_read_fd(fd, max, ret, ret_size);
+}
+
+const char *sysroot_strerror(int r)
+{
+	switch (r) {
+	case -EINVAL:
+		return "not a regular file (a device, FIFO, socket, or a procfs or sysfs file)";
+	case -EISDIR:
+		return "a directory, not a file";
+	case -EFBIG:
+		return "larger than the 256 MiB an input may hold";
+	}
+	return strerror(-r);
 }

@@ -51,4 +51,7 @@ int sysroot_read(const char *root, const char *path, size_t max, char **ret,
 /* Read what is left of `fd`, at most `max` bytes (else -EFBIG), NUL-terminated. */
 int sysroot_read_fd(int fd, size_t max, char **ret, size_t *ret_size);
 
+/* What an error of these functions means for a message: "not a regular file", ... */
+const char *sysroot_strerror(int r);
+
 #endif
