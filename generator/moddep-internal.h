@@ -61,6 +61,7 @@ struct mod {
 	struct strv params;	/* from requests, after the options */
 	struct mod *match_root; /* for a post softdep of an on-match module */
 	int state;		/* ordering: 0 new, 1 visiting, 2 placed */
+	int hstate;		/* the same for the hard dependency cycle check */
 	size_t index;
 	unsigned stamp;
 };

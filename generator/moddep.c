@@ -79,6 +79,12 @@ struct request {
 struct depline {
 	char *relpath; /* as modules.dep spells it */
 	char *deps;
+	/* The lines its words name, found on first use, for the cycle check. */
+	struct depline **to;
+	size_t nto;
+	int linked;
+	unsigned stamp;		/* of the last search that reached it */
+	struct depline *parent; /* in that search */
 };
 
 struct missing_fw {
@@ -404,6 +410,7 @@ static void depline_free(void *p)
 	struct depline *d = p;
 	free(d->relpath);
 	free(d->deps);
+	free(d->to);
 	free(d);
 }
 
@@ -497,15 +504,149 @@ static int check_deps(struct moddep *m, struct mod *mod, size_t got)
 	return -EIO;
 }
 
+static int depline_link(struct moddep *m, struct depline *d)
+{
+	_cleanup_free_ char *copy = strdup(d->deps);
+	char *save = NULL;
+
+	if (!copy)
+		return -ENOMEM;
+	d->linked = 1;
+	for (char *w = strtok_r(copy, " \t", &save); w; w = strtok_r(NULL, " \t", &save)) {
+		struct depline key = {.relpath = w};
+		struct depline **hit = tfind(&key, &m->deplines, compare_depline);
+		if (!hit)
+			continue;
+		struct depline **v = realloc(d->to, (d->nto + 1) * sizeof(*v));
+		if (!v)
+			return -ENOMEM;
+		d->to = v;
+		d->to[d->nto++] = *hit;
+	}
+	return 0;
+}
+
+/* "kernel/drivers/misc/chain-a.ko.xz" -> "chain_a", escaped for a message. */
+static void append_name(FILE *f, const char *relpath)
+{
+	const char *base = strrchr(relpath, '/');
+	char name[256], buf[512];
+
+	snprintf(name, sizeof(name), "%s", base ? base + 1 : relpath);
+	name[strcspn(name, ".")] = '\0';
+	moddep_normalise_name(name);
+	fprintf(f, "'%s'", log_escape(name, buf, sizeof(buf)));
+}
+
+/*
+ * depmod refuses a tree whose modules depend on each other in a circle; an edited or
+ * crafted modules.dep can still hold one. Refuse it before libkmod reads the module's
+ * line: libkmod's modules would then hold references to each other and never be freed.
+ * A search from `start` over modules.dep's lines: does it come back to `start`?
+ */
+static int check_cycle(struct moddep *m, struct depline *start)
+{
+	static unsigned stamp;
+	struct depline **stack = NULL;
+	size_t sp = 0, cap = 0;
+	int r = 0;
+
+	stamp++;
+	start->stamp = stamp;
+	start->parent = NULL;
+	for (struct depline *d = start; d; d = sp ? stack[--sp] : NULL) {
+		if (!d->linked && (r = depline_link(m, d)) < 0)
+			break;
+		for (size_t i = 0; i < d->nto; i++) {
+			struct depline *to = d->to[i];
+			if (to == start) {
+				_cleanup_free_ char *text = NULL;
+				size_t size;
+				FILE *f = open_memstream(&text, &size);
+				if (!f) {
+					r = -ENOMEM;
+					goto out;
+				}
+				/* The path back, from start: collected backwards. */
+				size_t n = 0;
+				for (struct depline *x = d; x; x = x->parent)
+					n++;
+				struct depline **path = calloc(n, sizeof(*path));
+				size_t k = n;
+				for (struct depline *x = d; path && x; x = x->parent)
+					path[--k] = x;
+				for (size_t j = 0; path && j < n; j++) {
+					append_name(f, path[j]->relpath);
+					fputs(" -> ", f);
+				}
+				append_name(f, start->relpath);
+				free(path);
+				if (fclose(f) != 0) {
+					r = -ENOMEM;
+					goto out;
+				}
+				r = moddep_fail(m, -ELOOP,
+						"module dependency cycle in '%s/modules.dep': %s",
+						m->moddir, text);
+				goto out;
+			}
+			if (to->stamp == stamp)
+				continue;
+			to->stamp = stamp;
+			to->parent = d;
+			if (sp == cap) {
+				size_t ncap = cap ? cap * 2 : 64;
+				struct depline **v = realloc(stack, ncap * sizeof(*v));
+				if (!v) {
+					r = -ENOMEM;
+					goto out;
+				}
+				stack = v;
+				cap = ncap;
+			}
+			stack[sp++] = to;
+		}
+	}
+out:
+	free(stack);
+	return r;
+}
+
+/* The modules.dep line of a module in the tree, or NULL. */
+static int depline_of(struct moddep *m, const struct mod *mod, struct depline **ret)
+{
+	size_t dl = strlen(m->kmoddir);
+	const char *kpath = kmod_module_get_path(mod->km);
+
+	*ret = NULL;
+	if (!m->deplines_loaded) {
+		int r = load_deplines(m);
+		if (r < 0)
+			return r;
+	}
+	if (!kpath || strncmp(kpath, m->kmoddir, dl) || kpath[dl] != '/')
+		return 0;
+	struct depline key = {.relpath = (char *)kpath + dl + 1};
+	struct depline **hit = tfind(&key, &m->deplines, compare_depline);
+	*ret = hit ? *hit : NULL;
+	return 0;
+}
+
 /* Load a module's edges once: hard deps in load order, softdeps, weak deps. */
 static int expand(struct moddep *m, struct mod *mod)
 {
 	if (mod->expanded || mod->builtin)
 		return 0;
+	struct depline *line;
+	int r = depline_of(m, mod, &line);
+	if (r >= 0 && line)
+		r = check_cycle(m, line);
+	if (r < 0)
+		return r;
 	struct kmod_list *deps = kmod_module_get_dependencies(mod->km), *l;
 	size_t ndeps = 0;
 	kmod_list_foreach(l, deps) ndeps++;
-	int r = check_deps(m, mod, ndeps);
+	r = check_deps(m, mod, ndeps);
 	if (r >= 0)
 		r = add_kmod_list_edges(m, mod, deps, EDGE_HARD);
 	kmod_module_unref_list(deps);
@@ -813,6 +954,7 @@ static void reset_mod(struct mod *mod)
 	strv_clear(&mod->params);
 	mod->match_root = NULL;
 	mod->state = 0;
+	mod->hstate = 0;
 	mod->index = 0;
 }
 
@@ -861,7 +1003,7 @@ static int close_over(struct moddep *m, struct worklist *w)
 		struct mod *mod = w->v[i];
 		int r = expand(m, mod);
 		if (r < 0) {
-			if (!m->error_subject)
+			if (!m->error_subject && !m->error_logged)
 				moddep_set_subject(m, mod->name);
 			return r;
 		}
@@ -910,6 +1052,25 @@ static int mark(struct worklist *w, size_t off_root, size_t off_mark, unsigned m
 	}
 	free(stack);
 	return 0;
+}
+
+/*
+ * A module whose hard dependencies lead back to it, or NULL: what check_cycle() cannot
+ * see when the tree has only the binary index (a cycle of softdeps is broken instead).
+ */
+static struct mod *hard_cycle(struct mod *mod)
+{
+	if (mod->hstate)
+		return mod->hstate == 1 ? mod : NULL;
+	mod->hstate = 1;
+	for (size_t e = 0; e < mod->nedges; e++) {
+		struct mod *c = mod->edges[e].kind == EDGE_HARD ? hard_cycle(mod->edges[e].to)
+								 : NULL;
+		if (c)
+			return c;
+	}
+	mod->hstate = 2;
+	return NULL;
 }
 
 static void visit(struct moddep *m, struct mod *mod)
@@ -1076,6 +1237,16 @@ int moddep_resolve(struct moddep *m)
 				to->match_root = mod;
 			}
 		}
+	}
+	struct mod *cycle = NULL;
+	for (size_t i = 0; i < w.n && !cycle; i++)
+		cycle = hard_cycle(w.v[i]);
+	if (cycle) {
+		char name[256];
+		free(w.v);
+		return moddep_fail(m, -ELOOP,
+				   "module dependency cycle in '%s/modules.dep.bin' through '%s'",
+				   m->moddir, log_escape(cycle->name, name, sizeof(name)));
 	}
 	/* Roots in the order asked, each after what it needs. */
 	for (size_t i = 0; i < w.n; i++)
