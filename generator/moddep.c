@@ -512,7 +512,8 @@ static int depline_link(struct moddep *m, struct depline *d)
 	if (!copy)
 		return -ENOMEM;
 	d->linked = 1;
-	for (char *w = strtok_r(copy, " \t", &save); w; w = strtok_r(NULL, " \t", &save)) {
+	for (char *w = strtok_r(copy, " \t", &save); w;
+	     w = strtok_r(NULL, " \t", &save)) {
 		struct depline key = {.relpath = w};
 		struct depline **hit = tfind(&key, &m->deplines, compare_depline);
 		if (!hit)
@@ -585,9 +586,10 @@ static int check_cycle(struct moddep *m, struct depline *start)
 					r = -ENOMEM;
 					goto out;
 				}
-				r = moddep_fail(m, -ELOOP,
-						"module dependency cycle in '%s/modules.dep': %s",
-						m->moddir, text);
+				r = moddep_fail(
+					m, -ELOOP,
+					"module dependency cycle in '%s/modules.dep': %s",
+					m->moddir, text);
 				goto out;
 			}
 			if (to->stamp == stamp)
@@ -1064,8 +1066,9 @@ static struct mod *hard_cycle(struct mod *mod)
 		return mod->hstate == 1 ? mod : NULL;
 	mod->hstate = 1;
 	for (size_t e = 0; e < mod->nedges; e++) {
-		struct mod *c = mod->edges[e].kind == EDGE_HARD ? hard_cycle(mod->edges[e].to)
-								 : NULL;
+		struct mod *c = mod->edges[e].kind == EDGE_HARD
+					? hard_cycle(mod->edges[e].to)
+					: NULL;
 		if (c)
 			return c;
 	}
@@ -1244,9 +1247,10 @@ int moddep_resolve(struct moddep *m)
 	if (cycle) {
 		char name[256];
 		free(w.v);
-		return moddep_fail(m, -ELOOP,
-				   "module dependency cycle in '%s/modules.dep.bin' through '%s'",
-				   m->moddir, log_escape(cycle->name, name, sizeof(name)));
+		return moddep_fail(
+			m, -ELOOP,
+			"module dependency cycle in '%s/modules.dep.bin' through '%s'",
+			m->moddir, log_escape(cycle->name, name, sizeof(name)));
 	}
 	/* Roots in the order asked, each after what it needs. */
 	for (size_t i = 0; i < w.n; i++)
