@@ -384,6 +384,14 @@ static int add_soft_edges(struct moddep *m, struct mod *mod, const struct strv *
 	for (size_t i = 0; i < words->n; i++) {
 		struct lookup *lk;
 		int r = lookup(m, words->v[i], &lk);
+		if (r < 0 && r != -ENOMEM) {
+			char name[256], word[256];
+			return moddep_fail(
+				m, r, "module '%s': cannot look up its softdep '%s': %s",
+				log_escape(mod->name, name, sizeof(name)),
+				log_escape(words->v[i], word, sizeof(word)),
+				strerror(-r));
+		}
 		if (r < 0)
 			return r;
 		for (size_t j = 0; j < lk->n; j++) {
@@ -1219,7 +1227,10 @@ int moddep_resolve(struct moddep *m)
 			 offsetof(struct mod, in_always),
 			 EDGE_BIT(EDGE_HARD) | EDGE_BIT(EDGE_PRE) | EDGE_BIT(EDGE_POST));
 	if (r >= 0 && w.n > ABI_PLAN_MAX_MODULES)
-		r = -E2BIG;
+		r = moddep_fail(
+			m, -E2BIG,
+			"the module closure holds %zu modules, more than the %d the init can load",
+			w.n, ABI_PLAN_MAX_MODULES);
 	if (r >= 0 && !(m->order = malloc((w.n ? w.n : 1) * sizeof(*m->order))))
 		r = -ENOMEM;
 	if (r < 0) {

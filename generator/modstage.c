@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "abi.h"
+#include "log.h"
 #include "moddep-internal.h"
 #include "modindex.h"
 #include "plan.h"
@@ -206,6 +207,14 @@ static int build_plan(struct moddep *m, struct plan *p)
 		if (asprintf(&path, "/lib/modules/%s/%s", m->kver, mod->relpath) < 0)
 			return -ENOMEM;
 		r = plan_add_module(p, mod->name, path, flags, deps, ndeps, params);
+		if (r == -E2BIG) {
+			char name[256];
+			return moddep_fail(
+				m, r,
+				"module '%s': its plan line (%zu module(s) to load before it, %zu bytes of parameters) is longer than the %d bytes the init reads",
+				log_escape(mod->name, name, sizeof(name)), ndeps,
+				strlen(params), ABI_PLAN_MAX_LINE - 1);
+		}
 		if (r < 0) {
 			moddep_set_subject(m, mod->name);
 			return r;

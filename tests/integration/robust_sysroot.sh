@@ -101,7 +101,7 @@ mkdir -p root/a && head -c 24M /dev/zero >root/a/big
 printf 'COMPRESSION="none"\nMODULES=(nbd)\nFILES=(/a/big /data/f)\n' >files.conf
 (
 	# Each state held a moment: a build that checks one and reads the other leaks.
-	while [ -e root/data ] || [ -L root/data ]; do
+	while [ ! -e stop ]; do
 		mv root/data root/data.real 2>/dev/null
 		ln -s "$T_TMP/host/data" root/data 2>/dev/null
 		sleep 0.003
@@ -121,8 +121,8 @@ for i in $(seq 1 20); do
 	fi
 	[ -e x.img ] && grep -aq HOSTSECRET x.img && leaks=$((leaks + 1))
 done
-kill "$swapper" 2>/dev/null
-wait "$swapper" 2>/dev/null
+touch stop
+wait "$swapper"
 echo "# swap loop: $ok of 20 builds succeeded, $leaks leaked"
 t_check "swap loop: no build leaked a host file" [ "$leaks" = 0 ]
 t_check "swap loop: every failed build said why" [ "$silent" = 0 ]
@@ -169,6 +169,29 @@ rm root/$M/modules.dep
 build 1 "a dependency cycle in modules.dep.bin alone"
 t_grep "a dependency cycle in the binary index: named" \
 	"module dependency cycle in 'root/$M/modules\.dep\.bin' through 'chain_(a|b)'" out.txt
+
+# --- messages: a plan line too long, a module name with an escape sequence ------------
+# 1300 modules (copies of one stub, indexed by the real depmod), all softdeps of nbd.
+fresh
+for i in $(seq 1001 2300); do cp root/$MISC/fsx_helper.ko root/$MISC/m$i.ko; done
+{ printf 'softdep nbd pre:'; printf ' m%s' $(seq 1001 2300); echo; } >root/etc/modprobe.d/many.conf
+depmod -b root "$V"
+build 1 "1300 softdeps of one module"
+t_grep "1300 softdeps: the module and the limit named" \
+	"module 'nbd': its plan line \(1300 module\(s\) to load before it, [0-9]+ bytes of parameters\) is longer than the 4095 bytes the init reads" out.txt
+t_nogrep "1300 softdeps: no bare errno text" "Argument list too long" out.txt
+
+fresh
+EV=$'ev\e7il'
+cp root/$MISC/fsx_helper.ko "root/$MISC/$EV.ko"
+printf 'softdep nbd post: %s\n' "$EV" >root/etc/modprobe.d/ev.conf
+depmod -b root "$V"
+rm "root/$MISC/$EV.ko" && mkfifo "root/$MISC/$EV.ko"
+build 1 "a module named with an escape sequence"
+t_grep "a module named with an escape sequence: printed escaped" \
+	"module 'ev\\\\x1b7il': file '.*ev\\\\x1b7il\\.ko' is not a regular file" out.txt
+t_check "a module named with an escape sequence: no raw escape printed" \
+	sh -c '! grep -q "$(printf "\\033")" out.txt'
 
 # --- messages: a library that is there but is not ELF ---------------------------------
 fresh
