@@ -192,6 +192,15 @@ int sysroot_open(const char *root, const char *path, int flags)
 	return open_beneath(rootfd, path, flags);
 }
 
+int sysroot_open_walk(const char *root, const char *path, int flags)
+{
+	_cleanup_close_ int rootfd = open_root(root);
+
+	if (rootfd < 0)
+		return rootfd;
+	return walk_open(rootfd, relative(path), flags);
+}
+
 int sysroot_check_input(int fd, struct stat *ret_st)
 {
 	struct statfs fs;

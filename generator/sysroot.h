@@ -25,6 +25,8 @@
  * -ELOOP. Returns the descriptor or a negative errno.
  */
 int sysroot_open(const char *root, const char *path, int flags);
+/* The same without openat2, as on kernels before 5.6: the fallback, for its tests. */
+int sysroot_open_walk(const char *root, const char *path, int flags);
 
 /*
  * Open an input file of the root for reading: what it names must be a regular file of
