@@ -91,6 +91,17 @@ build 0 "an absolute path in modules.dep"
 no_host "an absolute path in modules.dep"
 t_check "an absolute path in modules.dep: the root's file is used" grep -aq ROOTCOPY x.img
 
+# Microcode: an absolute symlink in ROOT's intel-ucode directory, and ROOT's own blob.
+fresh
+mkdir -p root/lib/firmware/intel-ucode
+printf 'ROOTUCODE' >root/lib/firmware/intel-ucode/06-01-01
+printf 'HOSTSECRET' >host/ucode
+ln -s "$T_TMP/host/ucode" root/lib/firmware/intel-ucode/06-02-02
+printf 'COMPRESSION="none"\nMODULES=(nbd)\nHOOKS=(base microcode)\n' >ucode.conf
+build 0 "microcode: an absolute symlink to the host" ucode.conf
+no_host "microcode: an absolute symlink to the host"
+t_check "microcode: the root's blob is in" grep -aq ROOTUCODE x.img
+
 # --- item 4: a directory swapped for a symlink to the host during builds ---------------
 fresh
 mkdir -p root/data host/data
