@@ -631,7 +631,10 @@ static void warn_stale_index(const struct build *b)
 /* Resolving reads each module's modinfo, staging reads the files: name what failed. */
 static int log_module_error(const struct build *b, const char *step, int r)
 {
-	const char *what = moddep_error_subject(b->moddep);
+	const char *subject = moddep_error_subject(b->moddep);
+	char buf[1024];
+	/* A module's name or path comes from the tree: escaped, it cannot forge a line. */
+	const char *what = subject ? log_escape(subject, buf, sizeof(buf)) : NULL;
 	if (moddep_error_logged(b->moddep))
 		return r; /* said where it failed */
 	if (what && (r == -ENOEXEC || r == -EBADMSG))
