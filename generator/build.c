@@ -633,7 +633,8 @@ static int log_module_error(const struct build *b, const char *step, int r)
 {
 	const char *subject = moddep_error_subject(b->moddep);
 	char buf[1024];
-	/* A module's name or path comes from the tree: escaped, it cannot forge a line. */
+	/* A module's name or path comes from the tree: escaped, it cannot forge a line.
+	 */
 	const char *what = subject ? log_escape(subject, buf, sizeof(buf)) : NULL;
 	if (moddep_error_logged(b->moddep))
 		return r; /* said where it failed */

@@ -22,13 +22,6 @@ static int has_suffix(const char *s, const char *suffix)
 	return n >= k && streq(s + n - k, suffix);
 }
 
-/* The tree files libkmod opens: its binary indexes and two configuration files. */
-static int is_kmod_file(const char *name)
-{
-	return (!strncmp(name, "modules.", 8) && has_suffix(name, ".bin")) ||
-	       streq(name, "modules.softdep") || streq(name, "modules.weakdep");
-}
-
 static int write_all(int fd, const char *data, size_t size)
 {
 	while (size) {
@@ -167,15 +160,24 @@ static int check_index(const char *root, const char *moddir, int dfd, const char
 	return 0;
 }
 
+/*
+ * What libkmod opens in the module directory, by path, for what we ask of it (its
+ * modules.builtin.modinfo reader serves kmod_module_get_info(), never called: we read
+ * that file ourselves, inside the root).
+ */
+static const char *const kmod_files[] = {
+	"modules.dep.bin",	     "modules.alias.bin", "modules.symbols.bin",
+	"modules.builtin.bin",	     "modules.softdep",	  "modules.weakdep",
+	"modules.builtin.alias.bin",
+};
+
 /* The module directory, resolved inside the root, and its indexes checked. */
 static int check_tree(const char *root, const char *moddir, char **ret_real)
 {
 	_cleanup_free_ char *depbin = NULL;
-	_cleanup_close_ int dfd = sysroot_open(root, moddir, O_RDONLY | O_DIRECTORY);
+	_cleanup_close_ int dfd = sysroot_open(root, moddir, O_PATH | O_DIRECTORY);
 	char link[64], buf[PATH_MAX];
-	struct dirent *de;
 	ssize_t n;
-	DIR *d;
 	int fd, r = 0;
 
 	if (dfd < 0)
@@ -193,17 +195,8 @@ static int check_tree(const char *root, const char *moddir, char **ret_real)
 				       "cannot find where '%s%s' is (is /proc mounted?)",
 				       root, moddir);
 	buf[n] = '\0';
-	fd = dup(dfd);
-	d = fd < 0 ? NULL : fdopendir(fd);
-	if (!d) {
-		if (fd >= 0)
-			close(fd);
-		return -ENOMEM;
-	}
-	while (r >= 0 && (de = readdir(d)))
-		if (is_kmod_file(de->d_name))
-			r = check_index(root, moddir, dfd, de->d_name);
-	closedir(d);
+	for (size_t i = 0; r >= 0 && i < ARRAY_SIZE(kmod_files); i++)
+		r = check_index(root, moddir, dfd, kmod_files[i]);
 	if (r < 0)
 		return r;
 	*ret_real = strdup(buf);
