@@ -214,8 +214,10 @@ static int write_header(struct writer *w, const struct stage_entry *e, uint64_t 
 static int write_from_file(struct writer *w, const struct stage_entry *e,
 			   struct expect *exp)
 {
+	/* A checked source replaced by a FIFO must not block the open (stage.h). */
 	_cleanup_close_ int fd =
-		open(e->source, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+		open(e->source,
+		     O_RDONLY | O_CLOEXEC | O_NOCTTY | (e->source_ino ? O_NONBLOCK : 0));
 	struct stat st;
 	struct hash h;
 	int r;
