@@ -149,10 +149,12 @@ static int check_index(const char *root, const char *moddir, int dfd, const char
 	r = in < 0 ? in : host < 0 ? -errno : sysroot_check_input(host, &b);
 	if (r >= 0 && (a.st_dev != b.st_dev || a.st_ino != b.st_ino))
 		r = -EXDEV;
-	if (r == -EXDEV || r == -ENOENT)
-		return log_error_errno(-EXDEV,
-				       "'%s%s' is a symlink that leads outside '%s'",
-				       root, log_escape(inroot, buf, sizeof(buf)), root);
+	if (r == -EXDEV || r == -ENOENT) {
+		log_error(
+			"'%s%s' is a symlink that leads outside '%s', refusing the tree",
+			root, log_escape(inroot, buf, sizeof(buf)), root);
+		return -EXDEV;
+	}
 	if (r < 0)
 		return log_error_errno(r, "'%s%s' is %s", root,
 				       log_escape(inroot, buf, sizeof(buf)),

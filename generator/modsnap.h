@@ -28,7 +28,10 @@ struct modsnap {
 	char *top;	   /* what modsnap_remove() removes */
 };
 
-/* -ENOENT: no such kernel directory; -ENOTDIR; -ENOEXEC: no modules.dep.bin. */
+/*
+ * -ENOENT: no such kernel directory; -ENOTDIR; -ENOEXEC: no modules.dep.bin; -EXDEV: an
+ * index leads outside the root (said here, naming it).
+ */
 int modsnap_new(const char *root, const char *kver, struct modsnap *ret);
 /* Remove the configuration copies (libkmod has parsed them) and free the rest. */
 void modsnap_remove(struct modsnap *s);
