@@ -204,6 +204,15 @@ t_grep "a module named with an escape sequence: printed escaped" \
 t_check "a module named with an escape sequence: no raw escape printed" \
 	sh -c '! grep -q "$(printf "\\033")" out.txt'
 
+# The same for a name the configuration asks for (libkmod refuses the unmatched '[').
+fresh
+printf 'MODULES=(x\033[31my)\n' >esc.conf
+build 1 "a configured module name with an escape sequence" esc.conf
+t_grep "a configured module name with an escape sequence: escaped and explained" \
+	"cannot resolve module 'x\\\\x1b\\[31my' \(config\): not a valid module name or alias" out.txt
+t_check "a configured module name with an escape sequence: no raw escape printed" \
+	sh -c '! grep -q "$(printf "\\033")" out.txt'
+
 # --- messages: a library that is there but is not ELF ---------------------------------
 fresh
 mkdir -p root/bin root/lib64 root/lib/x86_64-linux-gnu
