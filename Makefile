@@ -130,6 +130,13 @@ $(B)/tests/tools/%: tests/tools/%.c $(B)/libgenerator.a
 	@mkdir -p $(@D)
 	$(Q)$(CC) $(GEN_CFLAGS) $(DEPFLAGS) -o $@ $< $(B)/libgenerator.a $(GEN_LIBS)
 
+# tests/tools/init-*.c: the init's own code built for the host (its parsers as oracles).
+$(B)/tests/tools/init-%: tests/tools/init-%.c $(B)/libinit-host.a
+	$(say) CC $@
+	@mkdir -p $(@D)
+	$(Q)$(CC) $(COMMON_CFLAGS) -iquote init -iquote abi $(SAN_FLAGS) $(DEPFLAGS) -o $@ $< \
+		$(B)/libinit-host.a
+
 TEST_TOOLS := $(patsubst tests/tools/%.c,$(B)/tests/tools/%,$(wildcard tests/tools/*.c))
 
 # Packages for the build, the tests and the main job; installs only what is missing.
