@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* One image build: config and hooks -> modules and files -> the stage -> the image. */
 #include <limits.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -85,6 +86,57 @@ static int load_config(struct build *b)
 	return 0;
 }
 
+/* A file this run reads: the configuration, a drop-in, the preset. */
+static int is_input(const struct build *b, const struct stat *st)
+{
+	struct stat preset;
+
+	if (conf_has_source(b->conf, st))
+		return 1;
+	return b->req->preset_path && stat(b->req->preset_path, &preset) == 0 &&
+	       preset.st_dev == st->st_dev && preset.st_ino == st->st_ino;
+}
+
+/*
+ * The target is absent or a regular file: the image replaces it by a rename, and a
+ * device, a FIFO or a socket must not be turned into a file. A symbolic link is refused
+ * too rather than followed: in a shared directory it may have been planted to point at
+ * a file the user never meant to replace. Checked before anything is written.
+ */
+static int check_target(const struct build *b)
+{
+	const char *out = b->req->output;
+	struct stat st;
+
+	if (lstat(out, &st) < 0) {
+		if (errno == ENOENT)
+			return 0; /* a missing directory is image_write's to report */
+		return log_error_errno(-errno, "cannot write image '%s'", out);
+	}
+	if (S_ISDIR(st.st_mode)) {
+		log_error("cannot write image '%s': that is a directory", out);
+		return -EISDIR;
+	}
+	if (S_ISLNK(st.st_mode)) {
+		log_error(
+			"cannot write image '%s': it is a symbolic link (give the path of the file itself)",
+			out);
+		return -ELOOP;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		log_error("cannot write image '%s': it is %s, not a regular file", out,
+			  log_file_type(st.st_mode));
+		return -EINVAL;
+	}
+	if (is_input(b, &st)) {
+		log_error(
+			"cannot write image '%s': it is the configuration or preset this build reads",
+			out);
+		return -EINVAL;
+	}
+	return 0;
+}
+
 /* COMPRESSION_OPTIONS=(-19): the level is the only option we take from it. */
 static int parse_level(const struct conf *conf, int *ret)
 {
@@ -138,11 +190,20 @@ static int source_date_epoch(time_t *ret)
 	*ret = 0;
 	if (!s || !*s)
 		return 0;
+	char esc[64];
 	errno = 0;
 	long long v = strtoll(s, &end, 10);
 	if (errno || *end || v < 0) {
-		log_error("SOURCE_DATE_EPOCH='%s' is not a number of seconds", s);
+		log_error("SOURCE_DATE_EPOCH='%s' is not a number of seconds",
+			  log_escape(s, esc, sizeof(esc)));
 		return -EINVAL;
+	}
+	/* newc keeps mtimes in 32 bits: 4294967295 is 2106-02-07, the last it holds. */
+	if (v > UINT32_MAX) {
+		log_error(
+			"SOURCE_DATE_EPOCH='%s' is past 4294967295 (2106-02-07), the last time an initramfs (newc) can hold",
+			s);
+		return -ERANGE;
 	}
 	*ret = (time_t)v;
 	return 0;
@@ -322,6 +383,19 @@ static int detect_rootfs(struct build *b)
 	return r < 0 ? r : add_detected(b, type);
 }
 
+static int add_all_detected(struct build *b, const struct strv *names)
+{
+	for (size_t i = 0; i < names->n; i++) {
+		int r = add_detected(b, names->v[i]);
+		if (r < 0) {
+			char esc[256];
+			return log_error_errno(r, "autodetect: cannot look up '%s'",
+					       log_escape(names->v[i], esc, sizeof(esc)));
+		}
+	}
+	return 0;
+}
+
 static int run_autodetect(struct build *b)
 {
 	const char *sysfs = b->req->sysfs ? b->req->sysfs : "/sys";
@@ -329,23 +403,20 @@ static int run_autodetect(struct build *b)
 	int r;
 
 	r = autodetect_modaliases(sysfs, &aliases);
-	if (r < 0) {
-		log_error("autodetect: cannot read '%s/devices': %s", sysfs,
-			  strerror(-r));
-		return r;
-	}
-	for (size_t i = 0; r >= 0 && i < aliases.n; i++)
-		r = add_detected(b, aliases.v[i]);
+	if (r >= 0)
+		r = add_all_detected(b, &aliases);
 	if (r >= 0)
 		r = autodetect_loaded_modules(sysfs, &loaded);
-	for (size_t i = 0; r >= 0 && i < loaded.n; i++)
-		r = add_detected(b, loaded.v[i]);
-	log_verbose("autodetect: %zu device aliases, %zu loaded modules in '%s'",
-		    aliases.n, loaded.n, sysfs);
+	if (r >= 0)
+		r = add_all_detected(b, &loaded);
+	if (r >= 0)
+		log_verbose("autodetect: %zu device aliases, %zu loaded modules in '%s'",
+			    aliases.n, loaded.n, sysfs);
 	strv_clear(&aliases);
 	strv_clear(&loaded);
-	if (r >= 0)
-		r = detect_rootfs(b);
+	if (r < 0)
+		return r;
+	r = detect_rootfs(b);
 	if (r < 0)
 		return r;
 	strv_sort(&b->detected);
@@ -743,6 +814,8 @@ static int print_detected(const struct build *b)
 static int build_prepare(struct build *b)
 {
 	int r = load_config(b);
+	if (r >= 0 && b->req->output)
+		r = check_target(b);
 	if (r >= 0)
 		r = parse_compression(b);
 	if (r >= 0)
