@@ -761,6 +761,13 @@ static void log_write_error(const char *out, int r)
 			  strerror(-r));
 }
 
+/* image_write()'s commit hook: the record of this image, under its directory lock. */
+static void record_inputs(const char *target, int fd, const struct stat *st,
+			  void *userdata)
+{
+	digest_record(target, fd, st, userdata);
+}
+
 static int write_image(struct build *b)
 {
 	const char *out = b->req->output;
@@ -777,25 +784,23 @@ static int write_image(struct build *b)
 	_cleanup_free_ char *inputs = NULL;
 	r = digest_inputs(b->stage, &b->opts, b->req->kver, &inputs);
 	if (r >= 0 && !b->req->force && digest_unchanged(out, inputs) > 0) {
+		/* Temporary files of killed builds go even when nothing is written. */
+		image_clean_stale(out);
 		log_info(
 			"'%s' is up to date: its inputs are unchanged (--force rebuilds it)",
 			out);
 		b->skipped = 1;
 		return 0;
 	}
+	if (inputs) {
+		b->opts.commit = record_inputs;
+		b->opts.commit_userdata = inputs;
+	}
 	r = image_write(b->stage, out, &b->opts);
 	if (r < 0) {
 		log_write_error(out, r);
 		return r;
 	}
-	if (!inputs)
-		return 0;
-	/* Without a record the next build just runs again: no reason to fail this one. */
-	r = digest_record(out, inputs);
-	if (r < 0)
-		log_warning("cannot record the inputs of '%s' in '%s" DIGEST_SUFFIX
-			    "': %s, ignoring",
-			    out, out, strerror(-r));
 	crashpoint("image: inputs recorded");
 	return 0;
 }
