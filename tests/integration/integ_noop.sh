@@ -62,7 +62,7 @@ sed -i 's/nbds_max=8/nbds_max=9/' "$W/c.conf"
 rebuilds "a module parameter changed"
 rebuilds "another compression" -z gzip
 SOURCE_DATE_EPOCH=1700000000 rebuilds "SOURCE_DATE_EPOCH changed"
-cp "$MKINITRAMFS" "$W/mkinitramfs-copy"
+cp "$MKINITRAMFS_BIN" "$W/mkinitramfs-copy"
 MK=$W/mkinitramfs-copy MKINITRAMFS_INIT=$B/init MKINITRAMFS_HOOKS_DIR=$TOP/hooks/build rebuilds "another mkinitramfs binary"
 mk >/dev/null
 printf 'x' | dd of="$IMG" bs=1 seek=100 conv=notrunc status=none

@@ -149,11 +149,11 @@ stopped() {
 if [ -n "$ra" ] && [ -n "$vb" ]; then
 	# Started directly (not through a function): $! is the generator itself.
 	MKINITRAMFS_TEST_KILL_SIGNAL=STOP MKINITRAMFS_TEST_KILL_AT=$ra \
-		"$MKINITRAMFS" -q -k "$V" -r root -c a.conf --force -g rec/x.img &
+		"$MKINITRAMFS_BIN" -q -k "$V" -r root -c a.conf --force -g rec/x.img &
 	pa=$!
 	stopped $pa || t_fail "build A did not stop at its rename"
 	MKINITRAMFS_TEST_KILL_SIGNAL=STOP MKINITRAMFS_TEST_KILL_AT=$vb \
-		"$MKINITRAMFS" -q -k "$V" -r root -c b.conf --force -g rec/x.img &
+		"$MKINITRAMFS_BIN" -q -k "$V" -r root -c b.conf --force -g rec/x.img &
 	pb=$!
 	stopped $pb || t_fail "build B did not stop before its rename"
 	kill -CONT $pb
