@@ -72,7 +72,7 @@ static int load_config(struct build *b)
 
 	r = conf_new(&b->conf);
 	if (r < 0)
-		return r;
+		return log_error_errno(r, "cannot load the configuration");
 	r = conf_load_with_dropins(b->conf, req->config, conf_main_keys, &err);
 	if (r == -ENOENT && !req->config_required) {
 		log_verbose("no configuration at '%s', using defaults", req->config);
@@ -378,9 +378,14 @@ static int detect_rootfs(struct build *b)
 	}
 	log_verbose("autodetect: root filesystem '%s'", type);
 	if (asprintf(&fs_alias, "fs-%s", type) < 0)
-		return -ENOMEM;
+		return log_error_errno(-ENOMEM, "autodetect");
 	r = add_detected(b, fs_alias);
-	return r < 0 ? r : add_detected(b, type);
+	if (r >= 0)
+		r = add_detected(b, type);
+	if (r < 0)
+		return log_error_errno(
+			r, "autodetect: cannot look up the filesystem '%s'", type);
+	return 0;
 }
 
 static int add_all_detected(struct build *b, const struct strv *names)
@@ -430,11 +435,12 @@ static int hook_modules(struct build *b, const struct hook *hook, const char *or
 		const char *spec = hook->modules.v[i];
 		if (b->autodetect) {
 			int needed = host_needs(b, spec);
-			if (needed <= 0) {
-				if (needed < 0)
-					return needed;
+			if (needed < 0)
+				return log_error_errno(needed,
+						       "%s: cannot look up module '%s'",
+						       origin, spec);
+			if (needed == 0)
 				continue;
-			}
 		}
 		int r = request_module(b, spec, origin, MODDEP_LOAD_ALWAYS);
 		if (r < 0)
@@ -486,6 +492,9 @@ static int request_match_list(struct build *b, const struct strv *entries,
 		enum moddep_load load = MODDEP_LOAD_ON_MATCH;
 		if (filter) {
 			r = host_needs(b, specs.v[i]);
+			if (r < 0)
+				log_error_errno(r, "%s: cannot look up module '%s'",
+						origin, specs.v[i]);
 			if (r <= 0)
 				continue;
 			load = MODDEP_LOAD_ALWAYS;
@@ -505,7 +514,7 @@ static int add_listed(struct build *b, const struct strv *list, const char *what
 	for (size_t i = 0; list && i < list->n; i++) {
 		_cleanup_free_ char *culprit = NULL, *entry = strdup(list->v[i]);
 		if (!entry)
-			return -ENOMEM;
+			return log_error_errno(-ENOMEM, "%s", what);
 		size_t len = strlen(entry);
 		int optional = len > 1 && entry[len - 1] == '?';
 		if (optional)
@@ -527,7 +536,7 @@ static int hook_applets(struct build *b, const struct hook *hook)
 	for (size_t i = 0; i < hook->applets.n; i++) {
 		_cleanup_free_ char *path = NULL;
 		if (asprintf(&path, "bin/%s", hook->applets.v[i]) < 0)
-			return -ENOMEM;
+			return log_error_errno(-ENOMEM, "hook '%s'", hook->name);
 		int r = stage_add_symlink(b->stage, path, "busybox");
 		if (r == -EEXIST) /* a real program of that name was added: keep it */
 			continue;
@@ -553,7 +562,7 @@ static int hook_microcode(struct build *b)
 	if (!b->early) {
 		r = stage_new(&b->early);
 		if (r < 0)
-			return r;
+			return log_error_errno(r, "microcode");
 	}
 	r = microcode_stage(b->early, b->req->moduleroot, vendor);
 	if (r < 0) {
@@ -574,7 +583,7 @@ static int apply_hook(struct build *b, const struct hook *hook)
 	int r;
 
 	if (asprintf(&origin, "hook '%s'", hook->name) < 0)
-		return -ENOMEM;
+		return log_error_errno(-ENOMEM, "hook '%s'", hook->name);
 	if (hook->autodetect) {
 		r = run_autodetect(b);
 		if (r < 0)
@@ -638,6 +647,8 @@ static int apply_hooks(struct build *b)
 
 	if (r >= 0)
 		r = hook_names(b, &names);
+	if (r < 0)
+		log_error_errno(r, "cannot list the hooks of this build");
 	for (size_t i = 0; r >= 0 && i < names.n; i++) {
 		struct hook *hook = NULL;
 		struct conf_error err = {{0}};
@@ -776,7 +787,8 @@ static int write_image(struct build *b)
 	if (b->early) {
 		r = stage_finish(b->early);
 		if (r < 0)
-			return r;
+			return log_error_errno(r,
+					       "cannot complete the microcode archive");
 		size_t n;
 		stage_entries(b->early, &n);
 		b->opts.early = n ? b->early : NULL;
@@ -819,22 +831,28 @@ static int print_detected(const struct build *b)
 static int build_prepare(struct build *b)
 {
 	int r = load_config(b);
-	if (r >= 0 && b->req->output)
+	if (r < 0)
+		return r;
+	if (b->req->output) {
 		r = check_target(b);
-	if (r >= 0)
-		r = parse_compression(b);
-	if (r >= 0)
-		r = source_date_epoch(&b->opts.mtime);
-	if (r >= 0)
-		r = open_module_tree(b);
-	if (r >= 0)
-		r = stage_new(&b->stage);
-	if (r >= 0) {
-		r = stage_base(b);
 		if (r < 0)
-			log_error("cannot stage the base of the image: %s", strerror(-r));
+			return r;
 	}
-	return r;
+	r = parse_compression(b);
+	if (r < 0)
+		return r;
+	r = source_date_epoch(&b->opts.mtime);
+	if (r < 0)
+		return r;
+	r = open_module_tree(b);
+	if (r < 0)
+		return r;
+	r = stage_new(&b->stage);
+	if (r >= 0)
+		r = stage_base(b);
+	if (r < 0)
+		return log_error_errno(r, "cannot stage the base of the image");
+	return 0;
 }
 
 int build_run(const struct build_request *req)

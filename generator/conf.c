@@ -984,6 +984,8 @@ static int read_all(struct conf *conf, const char *path, char **ret, size_t *ret
 		return negative_errno();
 	if (fstat(fd, &st) < 0)
 		return negative_errno();
+	if (S_ISDIR(st.st_mode))
+		return -EISDIR;
 	if (!S_ISREG(st.st_mode)) {
 		*ret_type = st.st_mode;
 		return -ENOTTY;

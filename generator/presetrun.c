@@ -245,7 +245,7 @@ static int build_presets(const struct presetrun_request *rq, struct preset **pre
 
 	if (!shares) {
 		free_jobs(jobs, total);
-		return -ENOMEM;
+		return log_error_errno(-ENOMEM, "cannot start the builds");
 	}
 	for (size_t i = 0; i < total; i++) {
 		struct job *job = &jobs[i];
@@ -288,7 +288,7 @@ static int load_presets(const struct presetrun_request *rq, struct strv *names,
 {
 	struct preset **presets = calloc(names->n ? names->n : 1, sizeof(*presets));
 	if (!presets)
-		return -ENOMEM;
+		return log_error_errno(-ENOMEM, "cannot load the presets");
 	for (size_t i = 0; i < names->n; i++) {
 		struct conf_error err = {{0}};
 		int r = preset_load(names->v[i], rq->preset_dir, &presets[i], &err);
@@ -318,6 +318,8 @@ int presetrun_build_presets(const struct presetrun_request *rq)
 
 	if (rq->preset) {
 		r = strv_push(&names, rq->preset);
+		if (r < 0)
+			log_error_errno(r, "preset '%s'", rq->preset);
 	} else {
 		r = preset_list_dir(rq->preset_dir, &names);
 		if (r < 0)
