@@ -590,17 +590,21 @@ static int apply_hook(struct build *b, const struct hook *hook)
 			return r;
 	}
 	r = hook_modules(b, hook, origin);
-	if (r >= 0)
-		r = request_match_list(b, &hook->modules_match, origin, b->autodetect);
-	if (r >= 0)
-		r = add_listed(b, &hook->files, origin, files_add_path);
-	if (r >= 0)
-		r = add_listed(b, &hook->binaries, origin, files_add_binary);
-	if (r >= 0)
-		r = hook_applets(b, hook);
-	if (r >= 0 && hook->microcode)
-		r = hook_microcode(b);
-	return r;
+	if (r < 0)
+		return r;
+	r = request_match_list(b, &hook->modules_match, origin, b->autodetect);
+	if (r < 0)
+		return r;
+	r = add_listed(b, &hook->files, origin, files_add_path);
+	if (r < 0)
+		return r;
+	r = add_listed(b, &hook->binaries, origin, files_add_binary);
+	if (r < 0)
+		return r;
+	r = hook_applets(b, hook);
+	if (r < 0)
+		return r;
+	return hook->microcode ? hook_microcode(b) : 0;
 }
 
 /* HOOKS from the config, then -A additions, less -S skips; unset HOOKS = (base). */
@@ -855,45 +859,53 @@ static int build_prepare(struct build *b)
 	return 0;
 }
 
+/* Every step of a build, in order; each logs its own failure. */
+static int build_steps(struct build *b)
+{
+	const struct build_request *req = b->req;
+	int r;
+
+	r = build_prepare(b);
+	if (r < 0)
+		return r;
+	crashpoint("prepared: config, module tree");
+	r = config_modules(b);
+	if (r < 0)
+		return r;
+	r = apply_hooks(b);
+	if (r < 0)
+		return r;
+	if (req->print_detected)
+		return print_detected(b);
+	r = add_listed(b, conf_get(b->conf, "FILES"), "FILES", files_add_path);
+	if (r < 0)
+		return r;
+	r = add_listed(b, conf_get(b->conf, "BINARIES"), "BINARIES", files_add_binary);
+	if (r < 0)
+		return r;
+	crashpoint("staging: files");
+	r = stage_modules(b);
+	if (r < 0)
+		return r;
+	r = stage_finish(b->stage);
+	crashpoint("staging: tree");
+	if (r < 0)
+		return log_error_errno(r, "cannot complete the image's directory tree");
+	r = write_image(b);
+	if (r < 0 || b->skipped)
+		return r;
+	size_t count;
+	stage_entries(b->stage, &count);
+	log_info("wrote '%s' (%zu entries, %s)", req->output, count,
+		 compress_name(b->opts.compression));
+	return 0;
+}
+
 int build_run(const struct build_request *req)
 {
 	struct build b = {.req = req, .opts = {.level = COMPRESS_LEVEL_DEFAULT}};
-	int r;
+	int r = build_steps(&b);
 
-	r = build_prepare(&b);
-	crashpoint("prepared: config, module tree");
-	if (r >= 0)
-		r = config_modules(&b);
-	if (r >= 0)
-		r = apply_hooks(&b);
-	if (r >= 0 && req->print_detected) {
-		r = print_detected(&b);
-		build_done(&b);
-		return r;
-	}
-	if (r >= 0)
-		r = add_listed(&b, conf_get(b.conf, "FILES"), "FILES", files_add_path);
-	if (r >= 0)
-		r = add_listed(&b, conf_get(b.conf, "BINARIES"), "BINARIES",
-			       files_add_binary);
-	crashpoint("staging: files");
-	if (r >= 0)
-		r = stage_modules(&b);
-	if (r >= 0) {
-		r = stage_finish(b.stage);
-		crashpoint("staging: tree");
-		if (r < 0)
-			log_error("cannot complete the image's directory tree: %s",
-				  strerror(-r));
-	}
-	if (r >= 0)
-		r = write_image(&b);
-	if (r >= 0 && !b.skipped) {
-		size_t count;
-		stage_entries(b.stage, &count);
-		log_info("wrote '%s' (%zu entries, %s)", req->output, count,
-			 compress_name(b.opts.compression));
-	}
 	build_done(&b);
 	return r;
 }
