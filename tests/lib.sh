@@ -27,7 +27,7 @@ if [ -z "${T_SILENT_LOG:-}" ]; then
 	mkdir -p "$B/tmp"
 	T_SILENT_LOG=$(mktemp "$B/tmp/silent.XXXXXX")
 	T_SILENT_OWNER=$$
-	export T_SILENT_LOG MKINITRAMFS_BIN=$MKINITRAMFS
+	export T_SILENT_LOG T_SILENT_OWNER MKINITRAMFS_BIN=$MKINITRAMFS
 	export MKINITRAMFS=$TOP/tests/tools/stderr-check.sh
 fi
 T_PASSED=0
@@ -73,7 +73,6 @@ t_tmpdir() {
 t_cleanup() {
 	[ -n "${T_TMP:-}" ] && rm -rf "$T_TMP"
 	t_report
-	[ "${T_SILENT_OWNER:-}" = $$ ] && rm -f "$T_SILENT_LOG"
 	[ -n "${MKINITRAMFS_WRAPPED:-}" ] && rm -rf "$MKINITRAMFS_WRAPPED" "$MKINITRAMFS_WRAPPED.logs"
 }
 
@@ -94,6 +93,7 @@ t_report() {
 	elif [ -z "${T_REPORTED:-}" ] && [ -e "${T_SILENT_LOG:-/nonexistent}" ]; then
 		t_pass "every failing run said why on stderr"
 	fi
+	[ -z "${T_REPORTED:-}" ] && [ "${T_SILENT_OWNER:-}" = $$ ] && rm -f "$T_SILENT_LOG"
 	if [ -z "${T_REPORTED:-}" ]; then
 		T_REPORTED=1
 		echo "RESULT $T_PASSED $T_FAILED"
