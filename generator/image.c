@@ -214,9 +214,7 @@ static int write_header(struct writer *w, const struct stage_entry *e, uint64_t 
 static int write_from_file(struct writer *w, const struct stage_entry *e,
 			   struct expect *exp)
 {
-	/* O_NONBLOCK: a FIFO fails the S_ISREG check below instead of hanging. */
-	_cleanup_close_ int fd =
-		open(e->source, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	_cleanup_close_ int fd = open(e->source, O_RDONLY | O_CLOEXEC | O_NOCTTY);
 	struct stat st;
 	struct hash h;
 	int r;
