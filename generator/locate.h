@@ -6,6 +6,8 @@
 /* The init binary: $MKINITRAMFS_INIT, build/init next to build/mkinitramfs, or
  * <libdir>/init. -ENOENT when none exists. */
 int locate_init(char **ret);
+/* A helper program of ours (such as "netroot"): next to the binary, else in LIBDIR. */
+int locate_helper(const char *name, char **ret);
 
 /* The shipped hooks: the repository's hooks/build when running from a build tree of
  * an uninstalled copy, else <libdir>/hooks. */

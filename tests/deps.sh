@@ -16,6 +16,7 @@ packages=(
 	debootstrap
 	pacman-package-manager dkms systemd make gcc
 	clang libclang-rt-14-dev valgrind strace
+	nfs-ganesha nfs-ganesha-vfs nbdkit qemu-utils
 )
 
 missing=()

@@ -1,0 +1,108 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * Network roots need rtnetlink, DHCP, NFS options and the NBD handshake: a separate
+ * static helper does that, so /init stays within its size budget. Here only the
+ * decision, the run of the helper, and dracut's NBD syntax mapped onto a block root.
+ */
+#include <errno.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "abi.h"
+#include "log.h"
+#include "netroot.h"
+#include "str.h"
+
+static bool has_arg(const struct cmdline *c, const char *prefix)
+{
+	for (size_t i = 0; i < c->n_args; i++)
+		if (str_startswith(c->args[i], prefix))
+			return true;
+	return false;
+}
+
+int netroot_kind(const struct cmdline *c)
+{
+	if (!c->root)
+		return NETROOT_NONE;
+	if (!strcmp(c->root, "/dev/nfs") || str_startswith(c->root, "nfs:") ||
+	    str_startswith(c->root, "nfs4:"))
+		return NETROOT_MOUNTED;
+	if (str_startswith(c->root, "nbd:") ||
+	    (str_startswith(c->root, "/dev/nbd") && has_arg(c, "nbdroot=")))
+		return NETROOT_BLOCK;
+	return NETROOT_NONE;
+}
+
+static int run_helper(void)
+{
+	static char *const argv[] = {(char *)"netroot", NULL};
+	static char *const envp[] = {NULL};
+	int status;
+	pid_t pid;
+
+	pid = fork();
+	if (pid < 0)
+		return -errno;
+	if (pid == 0) {
+		execve(ABI_NETROOT_PATH, argv, envp);
+		_exit(127);
+	}
+	while (waitpid(pid, &status, 0) < 0)
+		if (errno != EINTR)
+			return -errno;
+	if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
+		return 0;
+	if (WIFEXITED(status) && WEXITSTATUS(status) == 127)
+		log_error("cannot run '%s'", ABI_NETROOT_PATH);
+	else
+		log_error("'%s' failed (%s %d): see its messages above", ABI_NETROOT_PATH,
+			  WIFEXITED(status) ? "exit status" : "signal",
+			  WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status));
+	return -EIO;
+}
+
+/* dracut: nbd:<server>:<port>[/<export>][:<fstype>[:<rootflags>]] -> /dev/nbd0. */
+static void map_dracut_nbd(struct cmdline *c)
+{
+	static char fstype[32], flags[256];
+	const char *p = strchr(c->root + 4, ':'), *q;
+
+	p = p ? strchr(p + 1, ':') : NULL;
+	if (p) {
+		q = strchr(++p, ':');
+		size_t len = q ? (size_t)(q - p) : strlen(p);
+
+		if (!c->rootfstype && len && len < sizeof(fstype)) {
+			memcpy(fstype, p, len);
+			fstype[len] = '\0';
+			c->rootfstype = fstype;
+		}
+		if (q && !c->rootflags && q[1] &&
+		    str_copy(flags, sizeof(flags), q + 1) == 0)
+			c->rootflags = flags;
+	}
+	c->root = "/dev/nbd0";
+}
+
+int netroot_prepare(struct cmdline *c)
+{
+	int kind = netroot_kind(c), r;
+
+	if (kind == NETROOT_NONE)
+		return NETROOT_NONE;
+	if (access(ABI_NETROOT_PATH, X_OK) < 0) {
+		log_error(
+			"root '%s' is on the network, but the image has no '%s': build it with the net hook",
+			c->root, ABI_NETROOT_PATH);
+		return -ENOENT;
+	}
+	log_info("root '%s' is on the network: running '%s'", c->root, ABI_NETROOT_PATH);
+	r = run_helper();
+	if (r < 0)
+		return r;
+	if (str_startswith(c->root, "nbd:"))
+		map_dracut_nbd(c);
+	return kind;
+}
