@@ -201,7 +201,7 @@ int netspec_apply_rootpath(struct netspec *n, const char *rootpath)
 	struct netspec from;
 
 	memset(&from, 0, sizeof(from));
-	if (nfs_location(&from, rootpath, ',') < 0 || !from.path[0])
+	if (nfs_location(&from, rootpath, ',') < 0 || from.path[0] != '/')
 		return -EINVAL;
 	if (!n->server)
 		n->server = from.server;
