@@ -10,7 +10,9 @@
 #include <unistd.h>
 
 #include "abi.h"
+#include "coldplug.h"
 #include "log.h"
+#include "modload.h"
 #include "netroot.h"
 #include "str.h"
 
@@ -86,6 +88,19 @@ static void map_dracut_nbd(struct cmdline *c)
 	c->root = "/dev/nbd0";
 }
 
+/*
+ * A network card often sits behind a bus driver that coldplug loaded (virtio_pci, whose
+ * probe creates the virtio device that virtio_net binds to) after the walk had passed
+ * that place. Block roots catch such devices through rootwait's uevents; here nothing
+ * listens while the helper runs, so walk again until a pass loads nothing new.
+ */
+static void coldplug_settle(void)
+{
+	for (int pass = 0; pass < 4 && modload_has_match(); pass++)
+		if (coldplug_scan("/sys/devices") <= 0)
+			break;
+}
+
 int netroot_prepare(struct cmdline *c)
 {
 	int kind = netroot_kind(c), r;
@@ -98,6 +113,7 @@ int netroot_prepare(struct cmdline *c)
 			c->root, ABI_NETROOT_PATH);
 		return -ENOENT;
 	}
+	coldplug_settle();
 	log_info("root '%s' is on the network: running '%s'", c->root, ABI_NETROOT_PATH);
 	r = run_helper();
 	if (r < 0)
