@@ -98,6 +98,45 @@ t_check "an image with the net hook builds" test -s "$IMG"
 t_check "the image holds the netroot helper" sh -c \
 	"bsdtar -tf '$IMG' | grep -qx 'lib/mkinitramfs/netroot'"
 
+# --- the helper's command-line errors, run here with a private /proc/cmdline -------------
+# Each run gets its own mount namespace where a file stands in for /proc/cmdline and
+# another catches what it writes to /dev/kmsg; no NIC is needed to fail these.
+helper_run() { # CMDLINE: the helper's log and exit status in $BW/kmsg
+	printf '%s\n' "$1" >"$BW/cmdline"
+	: >"$BW/kmsg"
+	unshare --mount --propagation private sh -c "mount --bind '$BW/cmdline' /proc/cmdline &&
+		mount --bind '$BW/kmsg' /dev/kmsg && exec '$B/netroot'"
+	echo "exit $?" >>"$BW/kmsg"
+}
+helper_case() { # NAME CMDLINE MESSAGE-ERE
+	helper_run "$2"
+	t_grep "helper: $1: named" "$3" "$BW/kmsg"
+	t_grep "helper: $1: exits 1" '^exit 1$' "$BW/kmsg"
+}
+helper_case "bad ip= netmask" "root=/dev/nfs nfsroot=10.0.2.2:/x ip=10.0.2.15:::255.0.255.0" \
+	"cannot understand ip='10\.0\.2\.15:::255\.0\.255\.0': bad netmask"
+helper_case "server not an address" "root=nfs:server.example:/x" \
+	"cannot understand root='nfs:server\.example:/x'"
+helper_case "nbdroot without a port" "root=/dev/nbd0 nbdroot=10.0.2.2" \
+	"cannot understand nbdroot='10\.0\.2\.2'"
+helper_case "ip=off" "root=nfs:10.0.2.2:/x ip=off" \
+	"ip=off turns the network off, but root 'nfs:10\.0\.2\.2:/x' is on the network"
+helper_case "bad BOOTIF=" "root=/dev/nfs nfsroot=10.0.2.2:/x BOOTIF=52-54-00" \
+	"BOOTIF='52-54-00' is not 01-xx-xx-xx-xx-xx-xx"
+helper_case "not a network root" "root=/dev/vda1" \
+	"root='/dev/vda1' is not on the network: nothing to do"
+
+# A hook naming a helper that does not exist.
+mkdir -p "$BW/hooks"
+printf 'HELP="x"\nHELPERS=(nosuchhelper)\n' >"$BW/hooks/badhelper"
+MKINITRAMFS_HOOKS_DIR=$BW/hooks "$MKINITRAMFS" -k "$KVER" -r "$KROOT" -c "$BW/net.conf" \
+	-A badhelper -g "$BW/bad.img" >"$BW/bad.log" 2>&1
+t_check "a missing helper fails the build" test $? -eq 1
+t_grep "the missing helper is named" "hook 'badhelper': helper 'nosuchhelper' is neither next to mkinitramfs nor in" "$BW/bad.log"
+t_check "nothing is written for a failed build" test ! -e "$BW/bad.img"
+"$MKINITRAMFS" -H net >"$BW/hnet.txt" 2>&1
+t_grep "-H net names the helper" 'netroot' "$BW/hnet.txt"
+
 NIC=(-nic user,model=virtio-net-pci)
 # Loading sunrpc, nfs and nfsv4 alone takes tens of seconds under TCG on a busy machine.
 BOOT_TIMEOUT=$((BOOT_TIMEOUT > 240 ? BOOT_TIMEOUT : 240))
