@@ -118,7 +118,7 @@ int nbd_attach(const struct netspec *n, unsigned index)
 	fd = tcp_connect(n->server, n->port, CONNECT_TIMEOUT_MS);
 	if (fd < 0) {
 		log_error("NBD server %s port %u is unreachable: %s", ip, n->port,
-			  log_errname(fd));
+			  tcp_strerror(fd));
 		return fd;
 	}
 	set_timeout(fd, HANDSHAKE_TIMEOUT_S);

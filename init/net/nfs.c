@@ -25,7 +25,7 @@ int nfs_mount_root(const struct netspec *n, uint32_t client, bool rw, const char
 	fd = tcp_connect(n->server, n->port, PROBE_TIMEOUT_MS);
 	if (fd < 0) {
 		log_error("NFS server %s port %u is unreachable: %s", ip, n->port,
-			  log_errname(fd));
+			  tcp_strerror(fd));
 		return fd;
 	}
 	close(fd);

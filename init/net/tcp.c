@@ -9,6 +9,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "log.h"
 #include "tcp.h"
 
 int tcp_connect(uint32_t addr, uint16_t port, long timeout_ms)
@@ -50,4 +51,22 @@ int tcp_connect(uint32_t addr, uint16_t port, long timeout_ms)
 fail:
 	close(fd);
 	return -err;
+}
+
+const char *tcp_strerror(int r)
+{
+	switch (-r) {
+	case ECONNREFUSED:
+		return "connection refused (no server on that port)";
+	case ETIMEDOUT:
+		return "no answer (timed out)";
+	case EHOSTUNREACH:
+		return "no route to host";
+	case ENETUNREACH:
+		return "network unreachable";
+	case ECONNRESET:
+		return "connection reset";
+	default:
+		return log_errname(r);
+	}
 }

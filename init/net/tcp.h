@@ -7,5 +7,7 @@
 
 /* Connected blocking socket fd, or -ETIMEDOUT, -ECONNREFUSED, -EHOSTUNREACH, … */
 int tcp_connect(uint32_t addr, uint16_t port, long timeout_ms);
+/* Words for the errors a connection attempt gives, else the errno name. */
+const char *tcp_strerror(int r);
 
 #endif
