@@ -102,17 +102,18 @@ t_check "the image holds the netroot helper" sh -c \
 # --- the helper's command-line errors, run here with a private /proc/cmdline -------------
 # Each run gets its own mount namespace where a file stands in for /proc/cmdline and
 # another catches what it writes to /dev/kmsg; no NIC is needed to fail these.
-helper_run() { # CMDLINE: the helper's log and exit status in $BW/kmsg
-	printf '%s\n' "$1" >"$BW/cmdline"
-	: >"$BW/kmsg"
-	unshare --mount --propagation private sh -c "mount --bind '$BW/cmdline' /proc/cmdline &&
-		mount --bind '$BW/kmsg' /dev/kmsg && exec '$B/netroot'"
-	echo "exit $?" >>"$BW/kmsg"
+helper_run() { # CMDLINE [NAME]: the helper's log and exit status in $BW/NAME.kmsg
+	local n=${2:-helper}
+	printf '%s\n' "$1" >"$BW/$n.cmdline"
+	: >"$BW/$n.kmsg"
+	unshare --mount --propagation private sh -c "mount --bind '$BW/$n.cmdline' /proc/cmdline &&
+		mount --bind '$BW/$n.kmsg' /dev/kmsg && exec '$B/netroot'"
+	echo "exit $?" >>"$BW/$n.kmsg"
 }
 helper_case() { # NAME CMDLINE MESSAGE-ERE
 	helper_run "$2"
-	t_grep "helper: $1: named" "$3" "$BW/kmsg"
-	t_grep "helper: $1: exits 1" '^exit 1$' "$BW/kmsg"
+	t_grep "helper: $1: named" "$3" "$BW/helper.kmsg"
+	t_grep "helper: $1: exits 1" '^exit 1$' "$BW/helper.kmsg"
 }
 helper_case "bad ip= netmask" "root=/dev/nfs nfsroot=10.0.2.2:/x ip=10.0.2.15:::255.0.255.0" \
 	"cannot understand ip='10\.0\.2\.15:::255\.0\.255\.0': bad netmask"
@@ -155,6 +156,32 @@ boot_pair() {
 	wait "$a" "$b"
 }
 
+# --- no link, no DHCP answer: the helper on tap devices here, during the first boots ----
+# tap0 has no process behind it, so no carrier; tap1 is held open by a reader that counts
+# the DHCP DISCOVERs it gets and never answers.
+ip tuntap add dev tap0 mode tap && ip tuntap add dev tap1 mode tap ||
+	t_fail "cannot create tap devices"
+python3 - "$BW/discovers" <<'PY' &
+import fcntl, os, struct, sys
+fd = os.open("/dev/net/tun", os.O_RDWR)
+fcntl.ioctl(fd, 0x400454CA, struct.pack("16sH", b"tap1", 0x0002 | 0x1000))
+n = 0
+while True:
+    f = os.read(fd, 2048)
+    # Ethernet, IPv4, UDP to port 67 with BOOTP op 1 and DHCP message type 1.
+    if len(f) > 300 and f[12:14] == b"\x08\x00" and f[23] == 17 and f[36:38] == b"\x00\x43" \
+            and f[42] == 1 and b"\x35\x01\x01" in f[282:]:
+        n += 1
+        with open(sys.argv[1], "w") as out:
+            out.write("%d\n" % n)
+PY
+SERVER_PIDS+=($!)
+(
+	helper_run "root=nfs:10.0.2.2:/x ip=:::::tap0" nolink
+	helper_run "root=nfs:10.0.2.2:/x ip=:::::tap1:dhcp" nodhcp
+) &
+HOST_CASES=$!
+
 # --- boots, two at a time ---------------------------------------------------------------
 boot_pair nfs4-dhcp "root=/dev/nfs nfsroot=10.0.2.2:/export,vers=4 ip=dhcp" \
 	nfs3-static \
@@ -165,6 +192,14 @@ t_grep "nfs4/dhcp: the root's init ran" '^ROOTINIT done' "$L"
 t_grep "nfs4/dhcp: / is the NFSv4 export" '^ROOTINIT mount=10\.0\.2\.2:/export nfs4 .*vers=4' "$L"
 t_grep "nfs4/dhcp: / is read-only by default" '^ROOTINIT root=ro' "$L"
 t_grep "nfs4/dhcp: /run/net-eth0.conf reached the real root" "^ROOTINIT net-eth0=DEVICE='eth0'" "$L"
+wait "$HOST_CASES"
+t_grep "no link: named after the bounded wait" "no link on 'tap0' within 10 s" "$BW/nolink.kmsg"
+t_grep "no link: exits 1" '^exit 1$' "$BW/nolink.kmsg"
+t_grep "no DHCP answer: named after the bounded tries" \
+	"no DHCP answer on 'tap1' after 5 tries" "$BW/nodhcp.kmsg"
+t_grep "no DHCP answer: exits 1" '^exit 1$' "$BW/nodhcp.kmsg"
+t_check "no DHCP answer: 5 DISCOVERs were sent, one per try" \
+	test "$(cat "$BW/discovers" 2>/dev/null)" = 5
 L=$BW/net-nfs3-static.log
 t_grep "nfs3/static: the static address was set" "'eth0' is 10\.0\.2\.15/24, gateway 10\.0\.2\.2 \(none\)" "$L"
 t_nogrep "nfs3/static: no DHCP was tried" 'DHCP' "$L"
