@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <string.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "abi.h"
@@ -101,9 +102,18 @@ static void coldplug_settle(void)
 			break;
 }
 
+static long now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
 int netroot_prepare(struct cmdline *c)
 {
 	int kind = netroot_kind(c), r;
+	long t0;
 
 	if (kind == NETROOT_NONE)
 		return NETROOT_NONE;
@@ -115,9 +125,12 @@ int netroot_prepare(struct cmdline *c)
 	}
 	coldplug_settle();
 	log_info("root '%s' is on the network: running '%s'", c->root, ABI_NETROOT_PATH);
+	t0 = now_ms();
 	r = run_helper();
 	if (r < 0)
 		return r;
+	log_info("network root ready in %ld ms (%s)", now_ms() - t0,
+		 kind == NETROOT_MOUNTED ? "mounted" : "block device attached");
 	if (str_startswith(c->root, "nbd:"))
 		map_dracut_nbd(c);
 	return kind;

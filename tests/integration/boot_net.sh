@@ -141,7 +141,7 @@ t_grep "-H net names the helper" 'netroot' "$BW/hnet.txt"
 
 NIC=(-nic user,model=virtio-net-pci)
 # Loading sunrpc, nfs and nfsv4 alone takes tens of seconds under TCG on a busy machine.
-BOOT_TIMEOUT=$((BOOT_TIMEOUT > 240 ? BOOT_TIMEOUT : 240))
+BOOT_TIMEOUT=$((BOOT_TIMEOUT > 360 ? BOOT_TIMEOUT : 360))
 net_boot() { # NAME APPEND
 	qemu_boot "$BW/net-$1.log" "$IMG" "$2" "${NIC[@]}"
 }
@@ -188,6 +188,7 @@ boot_pair nfs4-dhcp "root=/dev/nfs nfsroot=10.0.2.2:/export,vers=4 ip=dhcp" \
 	"root=nfs:10.0.2.2:/export:vers=3 ip=10.0.2.15::10.0.2.2:255.255.255.0:diskless:eth0:off rw"
 L=$BW/net-nfs4-dhcp.log
 t_grep "nfs4/dhcp: DHCP configured eth0" "'eth0' is 10\.0\.2\.15/24, gateway 10\.0\.2\.2 \(dhcp\)" "$L"
+t_grep "nfs4/dhcp: the init says how long the network root took" 'network root ready in [0-9]+ ms \(mounted\)' "$L"
 t_grep "nfs4/dhcp: the root's init ran" '^ROOTINIT done' "$L"
 t_grep "nfs4/dhcp: / is the NFSv4 export" '^ROOTINIT mount=10\.0\.2\.2:/export nfs4 .*vers=4' "$L"
 t_grep "nfs4/dhcp: / is read-only by default" '^ROOTINIT root=ro' "$L"
