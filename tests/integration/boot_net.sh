@@ -3,7 +3,9 @@
 # Network roots in QEMU (TCG, user networking): the init runs the netroot helper, which
 # brings up eth0 (DHCP from slirp, or a static ip=) and mounts NFS from nfs-ganesha (VFS
 # backend, v4 and v3) or attaches NBD from qemu-nbd with an export name; a missing export
-# and a server that is down fail with a named, bounded message.
+# and a server that is down fail with a named, bounded message. The helper's own errors
+# (bad ip=, root=, nbdroot=, BOOTIF=, no link, no DHCP answer) are checked here without
+# QEMU, on tap devices and a stand-in /proc/cmdline.
 #
 # Everything runs in private network and mount namespaces: ganesha needs an rpcbind to
 # register with (its registration failure is fatal), and the kernel's NFSv3 mount asks
@@ -207,6 +209,26 @@ t_nogrep "nfs3/static: no DHCP was tried" 'DHCP' "$L"
 t_grep "nfs3/static: / is the NFSv3 export, nolock" '^ROOTINIT mount=10\.0\.2\.2:/export nfs .*vers=3.*nolock' "$L"
 t_grep "nfs3/static: rw on the command line gives a writable root" '^ROOTINIT root=rw' "$L"
 
+# Loading sunrpc, nfs and nfsv4 is most of a boot under TCG: the NBD boots and the
+# failures use lean images (the NIC driver and the helper, from a hook of the test's own,
+# plus what the config names). The full image's plan has what the net hook promises.
+bsdtar -xOf "$BW/net.img" etc/mkinitramfs/plan >"$BW/net.plan" 2>/dev/null
+t_check "the net hook's image plans nfsv4, nfsv3 and nbd with the config's nbds_max" \
+	awk -F '\t' '$1 == "M" { m[$2] = $6 } END {
+		exit !(("nfsv4" in m) && ("nfsv3" in m) && m["nbd"] == "nbds_max=1024") }' \
+	"$BW/net.plan"
+printf 'HELP="lean"\nMODULES_MATCH=(virtio_net %s)\nHELPERS=(netroot)\n' \
+	"'kernel/drivers/virtio/*'" >"$BW/hooks/netlean"
+lean_image() { # NAME CONFIG-LINE...
+	local n=$1
+	shift
+	printf '%s\n' 'HOOKS=(base netlean)' COMPRESSION=zstd "$@" >"$BW/$n.conf"
+	MKINITRAMFS_HOOKS_DIR=$BW/hooks "$MKINITRAMFS" -k "$KVER" -r "$KROOT" -c "$BW/$n.conf" \
+		-g "$BW/$n.img" >"$BW/$n.log" 2>&1 || t_fail "cannot build the $n image"
+}
+lean_image lean
+lean_image nbdinit 'MODULES=("nbd nbds_max=1024" ext4)'
+IMG=$BW/nbdinit.img
 boot_pair nbd-debian "root=/dev/nbd0 nbdroot=10.0.2.2,10809,rootexp ip=dhcp" \
 	nbd-dracut "root=nbd:10.0.2.2:10809/rootexp:ext4:noatime"
 L=$BW/net-nbd-debian.log
@@ -216,13 +238,6 @@ t_grep "nbd/debian: nbds_max from the config" '^ROOTINIT nbds_max=1024$' "$L"
 L=$BW/net-nbd-dracut.log
 t_grep "nbd/dracut: / is ext4 on /dev/nbd0 with the rootflags" '^ROOTINIT mount=/dev/nbd0 ext4 ro,noatime' "$L"
 
-# Failures end in the helper, before any NFS or NBD module is used: a lean image (NIC
-# driver and the helper only, from a hook of the test's own) keeps these boots short.
-printf 'HELP="lean"\nMODULES_MATCH=(virtio_net %s)\nHELPERS=(netroot)\n' \
-	"'kernel/drivers/virtio/*'" >"$BW/hooks/netlean"
-printf 'HOOKS=(base netlean)\nCOMPRESSION=zstd\n' >"$BW/lean.conf"
-MKINITRAMFS_HOOKS_DIR=$BW/hooks "$MKINITRAMFS" -k "$KVER" -r "$KROOT" -c "$BW/lean.conf" \
-	-g "$BW/lean.img" >"$BW/lean.log" 2>&1 || t_fail "cannot build the lean image"
 IMG=$BW/lean.img
 boot_pair nbd-missing "root=nbd:10.0.2.2:10809/nosuch:ext4 ip=dhcp" \
 	nfs-down "root=nfs4:10.0.2.2:/export:port=2050 ip=dhcp"
