@@ -10,13 +10,13 @@ packages=(
 	libcriterion-dev
 	kmod binutils zstd xz-utils lz4 gzip cpio libarchive-tools
 	qemu-system-x86 busybox-static
+	nfs-ganesha nfs-ganesha-vfs rpcbind qemu-utils iproute2 python3
 	e2fsprogs xfsprogs btrfs-progs fdisk dosfstools
 	apt dpkg dpkg-dev ca-certificates
 	autoconf automake libtool
 	debootstrap
 	pacman-package-manager dkms systemd make gcc
 	clang libclang-rt-14-dev valgrind strace
-	nfs-ganesha nfs-ganesha-vfs nbdkit qemu-utils
 )
 
 missing=()
