@@ -17,6 +17,7 @@
 #include "files.h"
 #include "hooks.h"
 #include "image.h"
+#include "locate.h"
 #include "log.h"
 #include "microcode.h"
 #include "moddep.h"
@@ -586,6 +587,32 @@ static int hook_microcode(struct build *b)
 	return 0;
 }
 
+/* HELPERS: our own static programs, which the init runs from ABI_HELPER_DIR. */
+static int hook_helpers(struct build *b, const struct hook *hook)
+{
+	for (size_t i = 0; i < hook->helpers.n; i++) {
+		_cleanup_free_ char *src = NULL, *dst = NULL;
+		const char *name = hook->helpers.v[i];
+		int r = locate_helper(name, &src);
+
+		if (r < 0) {
+			log_error(
+				"hook '%s': helper '%s' is neither next to mkinitramfs nor in '%s'",
+				hook->name, name, MKINITRAMFS_LIBDIR);
+			return r;
+		}
+		if (asprintf(&dst, "%s/%s", ABI_HELPER_DIR, name) < 0)
+			return -ENOMEM;
+		r = stage_add_file(b->stage, dst, 0755, src);
+		if (r < 0 && r != -EEXIST) {
+			log_error("hook '%s': cannot add helper '%s': %s", hook->name,
+				  src, strerror(-r));
+			return r;
+		}
+	}
+	return 0;
+}
+
 static int apply_hook(struct build *b, const struct hook *hook)
 {
 	_cleanup_free_ char *origin = NULL;
@@ -613,7 +640,12 @@ static int apply_hook(struct build *b, const struct hook *hook)
 	r = hook_applets(b, hook);
 	if (r < 0)
 		return r;
-	return hook->microcode ? hook_microcode(b) : 0;
+	if (hook->microcode) {
+		r = hook_microcode(b);
+		if (r < 0)
+			return r;
+	}
+	return hook_helpers(b, hook);
 }
 
 /* HOOKS from the config, then -A additions, less -S skips; unset HOOKS = (base). */
