@@ -165,8 +165,9 @@ size: $(B)/init
 unit-test: $(UNIT_BINS)
 	@tests/run-unit.sh $(UNIT_BINS)
 
+# INTEGRATION_SUITES="tests/integration/a.sh ...": only those (default: all).
 integration-test: all $(TEST_TOOLS)
-	@B=$(abspath $(B)) tests/run-integration.sh
+	@B=$(abspath $(B)) tests/run-integration.sh $(INTEGRATION_SUITES)
 
 boot-test: all
 	@tests/boot/run.sh
