@@ -268,3 +268,19 @@ Test(stage, many_entries_survive_rehash_and_sort)
 	cr_expect(stage_contains(st, "d3/f0010"));
 	cr_expect_eq(stage_add_data(st, "d3/f0010", 0644, "no", 2), -EEXIST);
 }
+
+/*
+ * Disabled: fails today. stage_finish() stops at the first parent it finds and never
+ * checks that it is a directory, so "a/b" under a regular file "a" is accepted; the
+ * kernel's unpacker cannot create it (ENOTDIR) and the file is missing from the booted
+ * system while the stage and the plan count it in. Enable once stage_finish() refuses a
+ * parent that is a regular file or device (-ENOTDIR). A symlink parent ("lib" ->
+ * "usr/lib" with "lib/modules/...") is left alone here: on a merged-/usr layout the
+ * kernel's unpacker follows it, which may be what callers rely on.
+ */
+Test(stage, parent_that_is_a_file_is_refused, .disabled = true)
+{
+	cr_assert_eq(stage_add_data(st, "a", 0644, "x", 1), 0);
+	cr_assert_eq(stage_add_data(st, "a/b", 0644, "y", 1), 0);
+	cr_expect_eq(stage_finish(st), -ENOTDIR);
+}
