@@ -23,7 +23,7 @@
 #define KVER "1.0-test"
 
 /* Bump when the spec changes: the cached tree is keyed by it and mktree.sh's mtime. */
-#define SPEC_VERSION 1
+#define SPEC_VERSION 2
 static const char spec[] = "module m_top\n"
 			   "module m_pre\n"
 			   "module m_post\n"
@@ -31,7 +31,9 @@ static const char spec[] = "module m_top\n"
 			   "module m_target\n"
 			   "module sh-bad alias=shared-alias\n"
 			   "module sh_ok alias=shared-alias\n"
-			   "module m_inst\n";
+			   "module m_inst\n"
+			   "module hd_base exports=hd_sym\n"
+			   "module hd_user needs=hd_sym\n";
 
 static char *dir;
 static char root[4096];
@@ -236,6 +238,29 @@ Test(modconf, blacklist_keeps_an_alias_from_bringing_a_module_but_not_its_name)
 	/* Asked by its own name, a blacklisted module comes in, as with modprobe. */
 	cr_assert_eq(moddep_request(m, "sh-bad", "config", MODDEP_LOAD_ALWAYS), 0);
 	cr_expect_str_eq(closure(m), "sh_ok sh_bad");
+	moddep_free(m);
+}
+
+Test(modconf, blacklist_applies_to_a_softdep_alias_but_not_to_a_hard_dependency)
+{
+	testutil_write(root, "etc/modprobe.d/bl.conf",
+		       "blacklist sh_bad\nblacklist hd-base\n"
+		       "softdep m_top pre: shared-alias\n");
+	struct moddep *m = open_root();
+	cr_assert_eq(moddep_request(m, "m_top", "config", MODDEP_LOAD_ALWAYS), 0);
+	cr_expect_str_eq(closure(m), "sh_ok m_top");
+	cr_assert_eq(moddep_request(m, "hd_user", "config", MODDEP_LOAD_ALWAYS), 0);
+	cr_expect_str_eq(closure(m), "sh_ok m_top hd_base hd_user");
+	moddep_free(m);
+}
+
+Test(modconf, only_the_first_softdep_rule_of_a_module_counts)
+{
+	testutil_write(root, "lib/modprobe.d/a.conf", "softdep m_top pre: m_pre\n");
+	testutil_write(root, "lib/modprobe.d/b.conf", "softdep m_top post: m_post\n");
+	struct moddep *m = open_root();
+	cr_assert_eq(moddep_request(m, "m_top", "config", MODDEP_LOAD_ALWAYS), 0);
+	cr_expect_str_eq(closure(m), "m_pre m_top");
 	moddep_free(m);
 }
 
