@@ -266,6 +266,24 @@ Test(build, missing_module_is_named_and_nothing_is_written)
 	free(err);
 }
 
+Test(build, missing_init_or_unknown_hook_is_named_and_nothing_is_written)
+{
+	char *err;
+	testutil_write(dir, "hook.conf",
+		       "MODULES=(chain_a)\nHOOKS=(no_such_hook)\nCOMPRESSION=none\n");
+	cr_expect_lt(build_stderr("hook.conf", &err), 0);
+	cr_expect(strstr(err, "no_such_hook"), "the error does not name the hook:\n%s",
+		  err);
+	free(err);
+	cr_expect_str_eq(listdir(), "", "left in the output directory: %s", listdir());
+
+	cr_assert_eq(unlink(init), 0);
+	cr_expect_lt(build_stderr("good.conf", &err), 0);
+	cr_expect(strstr(err, init), "the error does not name the init:\n%s", err);
+	free(err);
+	cr_expect_str_eq(listdir(), "", "left in the output directory: %s", listdir());
+}
+
 Test(build, failed_build_leaves_the_previous_image_untouched)
 {
 	cr_assert_eq(build("good.conf", 0), 0);
