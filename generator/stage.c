@@ -5,6 +5,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "log.h"
 #include "path.h"
 #include "stage.h"
 #include "util.h"
@@ -259,7 +260,16 @@ static int add_parents(struct stage *stage)
 		char *slash;
 		while ((slash = strrchr(parent, '/'))) {
 			*slash = '\0';
-			if (lookup(stage, parent))
+			const struct stage_entry *e = lookup(stage, parent);
+			/* The kernel's unpacker follows a symlink parent (merged /usr),
+			 * but cannot create anything under a file or a device. */
+			if (e && !S_ISDIR(e->mode) && !S_ISLNK(e->mode)) {
+				log_error(
+					"cannot stage '%s' in the image: '%s' is not a directory",
+					stage->entries[i].path, parent);
+				return -ENOTDIR;
+			}
+			if (e)
 				break;
 			int r = stage_add_dir(stage, parent, 0755);
 			if (r < 0)
@@ -283,7 +293,9 @@ int stage_finish(struct stage *stage)
 	if (stage->sorted)
 		return 0;
 	/* Sorting by bytes puts "a" before "a/b": parents always precede children. */
-	qsort(stage->entries, stage->count, sizeof(*stage->entries), compare_entries);
+	if (stage->count > 1)
+		qsort(stage->entries, stage->count, sizeof(*stage->entries),
+		      compare_entries);
 	r = rehash(stage, stage->nslots ? stage->nslots : 512);
 	if (r < 0)
 		return r;
