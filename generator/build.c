@@ -21,6 +21,7 @@
 #include "moddep.h"
 #include "modtree.h"
 #include "stage.h"
+#include "uki.h"
 
 struct build_kernel {
 	char *moduleroot;
@@ -759,11 +760,39 @@ static int build_prepare(struct build *b)
 	return r;
 }
 
+/* A UKI and no image: build the image as a scratch file next to the UKI, then drop it. */
+static int build_uki_only(const struct build_request *req)
+{
+	_cleanup_free_ char *scratch = NULL, *record = NULL;
+	struct build_request copy = *req;
+	int r = uki_scratch_initrd(req->uki->output, &scratch);
+
+	if (r < 0 || asprintf(&record, "%s" DIGEST_SUFFIX, scratch) < 0)
+		return -ENOMEM;
+	r = uki_check_target(req->uki->output);
+	if (r < 0)
+		return r;
+	copy.output = scratch;
+	copy.force = 1;
+	copy.scratch_output = 1;
+	r = build_run(&copy);
+	unlink(scratch);
+	unlink(record);
+	return r;
+}
+
 int build_run(const struct build_request *req)
 {
 	struct build b = {.req = req, .opts = {.level = COMPRESS_LEVEL_DEFAULT}};
 	int r;
 
+	if (req->uki && req->uki->output && !req->output && !req->print_detected)
+		return build_uki_only(req);
+	if (req->uki && req->uki->output && !req->print_detected) {
+		r = uki_check_target(req->uki->output);
+		if (r < 0)
+			return r;
+	}
 	r = build_prepare(&b);
 	crashpoint("prepared: config, module tree");
 	if (r >= 0)
@@ -792,12 +821,14 @@ int build_run(const struct build_request *req)
 	}
 	if (r >= 0)
 		r = write_image(&b);
-	if (r >= 0 && !b.skipped) {
+	if (r >= 0 && !b.skipped && !req->scratch_output) {
 		size_t count;
 		stage_entries(b.stage, &count);
 		log_info("wrote '%s' (%zu entries, %s)", req->output, count,
 			 compress_name(b.opts.compression));
 	}
+	if (r >= 0 && req->uki && req->uki->output)
+		r = uki_build(req->uki, req->moduleroot, req->kver, req->output);
 	build_done(&b);
 	return r;
 }

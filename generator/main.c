@@ -10,6 +10,7 @@
 #include "image.h"
 #include "log.h"
 #include "presetrun.h"
+#include "uki.h"
 #include "util.h"
 
 #define DEFAULT_CONFIG MKINITRAMFS_SYSCONFDIR "/mkinitramfs.conf"
@@ -31,6 +32,13 @@ enum {
 	OPT_SYSFS = 0x100,
 	OPT_ROOTFS,
 	OPT_PRESETDIR,
+	OPT_CMDLINE,
+	OPT_NO_CMDLINE,
+	OPT_SPLASH,
+	OPT_KERNELIMAGE,
+	OPT_OSRELEASE,
+	OPT_UEFISTUB,
+	OPT_NO_UKIFY,
 };
 
 struct options {
@@ -49,6 +57,7 @@ struct options {
 	const char *rootfs;
 	struct strv add_hooks;
 	struct strv skip_hooks;
+	struct uki_request uki; /* -U and its inputs */
 	int print_detected;
 	int force;
 	int verbosity;
@@ -72,6 +81,17 @@ static void usage(FILE *out)
 	      "  -l, --list IMAGE         list the entries of an image\n"
 	      "  -x, --extract IMAGE [DIR]\n"
 	      "                           extract an image into DIR (default: .)\n"
+	      "  -U, --uki PATH           also write a unified kernel image (without -g:\n"
+	      "                           only the UKI)\n"
+	      "      --cmdline FILE       the UKI's kernel command line (default\n"
+	      "                           /etc/kernel/cmdline, else /proc/cmdline)\n"
+	      "      --no-cmdline         no command line in the UKI\n"
+	      "      --splash FILE        a BMP splash image for the UKI\n"
+	      "      --kernelimage PATH   the kernel for the UKI (default\n"
+	      "                           ROOT/boot/vmlinuz-KVER)\n"
+	      "      --osrelease FILE     the UKI's os-release (default ROOT/etc/os-release)\n"
+	      "      --uefistub PATH      the EFI stub (default " UKI_DEFAULT_STUB ")\n"
+	      "      --no-ukify           accepted: UKIs are always built natively\n"
 	      "  -p, --preset NAME|PATH   build the images of one preset\n"
 	      "  -f, --force              build even when no input changed\n"
 	      "  -P, --allpresets         build the images of every preset, in parallel\n"
@@ -102,6 +122,14 @@ static int parse_options(int argc, char **argv, struct options *o)
 		{"list", required_argument, NULL, 'l'},
 		{"extract", required_argument, NULL, 'x'},
 		{"preset", required_argument, NULL, 'p'},
+		{"uki", required_argument, NULL, 'U'},
+		{"cmdline", required_argument, NULL, OPT_CMDLINE},
+		{"no-cmdline", no_argument, NULL, OPT_NO_CMDLINE},
+		{"splash", required_argument, NULL, OPT_SPLASH},
+		{"kernelimage", required_argument, NULL, OPT_KERNELIMAGE},
+		{"osrelease", required_argument, NULL, OPT_OSRELEASE},
+		{"uefistub", required_argument, NULL, OPT_UEFISTUB},
+		{"no-ukify", no_argument, NULL, OPT_NO_UKIFY},
 		{"allpresets", no_argument, NULL, 'P'},
 		{"force", no_argument, NULL, 'f'},
 		{"presetdir", required_argument, NULL, OPT_PRESETDIR},
@@ -124,7 +152,7 @@ static int parse_options(int argc, char **argv, struct options *o)
 			      .moduleroot = "/",
 			      .verbosity = 1,
 			      .preset_dir = DEFAULT_PRESET_DIR};
-	while ((c = getopt_long(argc, argv, "k:g:c:r:z:l:x:p:PfA:S:LH:MvqhV", longopts,
+	while ((c = getopt_long(argc, argv, "k:g:c:r:z:l:x:p:PfA:S:LH:MvqhVU:", longopts,
 				NULL)) != -1) {
 		switch (c) {
 		case 'k':
@@ -162,6 +190,29 @@ static int parse_options(int argc, char **argv, struct options *o)
 			break;
 		case OPT_PRESETDIR:
 			o->preset_dir = optarg;
+			break;
+		case 'U':
+			o->uki.output = optarg;
+			break;
+		case OPT_CMDLINE:
+			o->uki.cmdline = optarg;
+			break;
+		case OPT_NO_CMDLINE:
+			o->uki.no_cmdline = 1;
+			break;
+		case OPT_SPLASH:
+			o->uki.splash = optarg;
+			break;
+		case OPT_KERNELIMAGE:
+			o->uki.kernel_image = optarg;
+			break;
+		case OPT_OSRELEASE:
+			o->uki.osrelease = optarg;
+			break;
+		case OPT_UEFISTUB:
+			o->uki.stub = optarg;
+			break;
+		case OPT_NO_UKIFY:
 			break;
 		case 'A':
 			if (strv_push_split(&o->add_hooks, optarg, ",") < 0)
@@ -209,7 +260,8 @@ static int parse_options(int argc, char **argv, struct options *o)
 		log_error("unexpected argument '%s'", argv[optind]);
 		return -EINVAL;
 	}
-	if (o->action == ACTION_BUILD && !o->generate && !o->print_detected) {
+	if (o->action == ACTION_BUILD && !o->generate && !o->uki.output &&
+	    !o->print_detected) {
 		log_error("nothing to do: give -g PATH to write an image (see --help)");
 		return -EINVAL;
 	}
@@ -250,6 +302,7 @@ static struct presetrun_request request_of(const struct options *o)
 		.output = o->generate,
 		.add_hooks = &o->add_hooks,
 		.skip_hooks = &o->skip_hooks,
+		.uki = &o->uki,
 		/* -p then -P builds every preset: the last action given wins. */
 		.preset = o->action == ACTION_PRESET ? o->preset : NULL,
 		.preset_dir = o->preset_dir,

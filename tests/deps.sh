@@ -11,6 +11,7 @@ packages=(
 	kmod binutils zstd xz-utils lz4 gzip cpio libarchive-tools
 	qemu-system-x86 busybox-static
 	e2fsprogs xfsprogs btrfs-progs fdisk dosfstools
+	ovmf systemd-boot-efi mtools
 	apt dpkg dpkg-dev ca-certificates
 	autoconf automake libtool
 	debootstrap
