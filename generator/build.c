@@ -11,6 +11,7 @@
 #include "autodetect.h"
 #include "build.h"
 #include "conf.h"
+#include "confdump.h"
 #include "crashpoint.h"
 #include "digest.h"
 #include "files.h"
@@ -730,6 +731,26 @@ static int write_image(struct build *b)
 	return 0;
 }
 
+/* The effective configuration, for --show-config and --diff on the image. */
+static int embed_config(struct build *b)
+{
+	struct strv hooks = STRV_INIT;
+	_cleanup_free_ char *text = NULL;
+	size_t len = 0;
+	int r = hook_names(b, &hooks);
+
+	if (r >= 0)
+		r = confdump_text(b->conf, &hooks, compress_name(b->opts.compression),
+				  &text, &len);
+	if (r >= 0)
+		r = stage_add_data(b->stage, CONFDUMP_PATH, 0644, text, len);
+	strv_clear(&hooks);
+	if (r < 0)
+		log_error("cannot embed the configuration in the image: %s",
+			  strerror(-r));
+	return r;
+}
+
 static int print_detected(const struct build *b)
 {
 	if (!b->autodetect) {
@@ -810,6 +831,8 @@ int build_run(const struct build_request *req)
 		r = add_listed(&b, conf_get(b.conf, "BINARIES"), "BINARIES",
 			       files_add_binary);
 	crashpoint("staging: files");
+	if (r >= 0)
+		r = embed_config(&b);
 	if (r >= 0)
 		r = stage_modules(&b);
 	if (r >= 0) {
