@@ -810,7 +810,7 @@ int build_run(const struct build_request *req)
 	if (req->uki && req->uki->output && !req->output && !req->print_detected)
 		return build_uki_only(req);
 	if (req->uki && req->uki->output && !req->print_detected) {
-		r = uki_check_target(req->uki->output);
+		r = uki_check(req->uki, req->moduleroot, req->kver);
 		if (r < 0)
 			return r;
 	}

@@ -104,6 +104,19 @@ int uki_check_target(const char *uki_output)
 	return 0;
 }
 
+static int has_uki_section(const uint8_t *image, size_t size)
+{
+	static const char *const names[] = {".linux", ".initrd", ".cmdline", ".uname"};
+	struct pe_section_info info[96];
+	int n = pe_sections(image, size, info, ARRAY_SIZE(info), NULL, NULL);
+
+	for (int i = 0; i < n && i < (int)ARRAY_SIZE(info); i++)
+		for (size_t k = 0; k < ARRAY_SIZE(names); k++)
+			if (streq(info[i].name, names[k]))
+				return 1;
+	return 0;
+}
+
 static int read_stub(const char *path, struct blob *ret)
 {
 	int r = read_all(path, ret);
@@ -262,6 +275,13 @@ static int read_back(int fd, const uint8_t *want, size_t size)
 	return 0;
 }
 
+/* The file at `target` already holds exactly these bytes: 1, else 0. */
+static int same_file(const char *target, const uint8_t *data, size_t size)
+{
+	_cleanup_close_ int fd = open(target, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	return fd >= 0 && read_back(fd, data, size) == 0;
+}
+
 static int write_atomic(const char *target, const uint8_t *data, size_t size)
 {
 	const char *slash = strrchr(target, '/');
@@ -362,14 +382,32 @@ static int read_inputs(const struct uki_request *req, const char *root, const ch
 	r = read_stub(stub, &in->stub);
 	if (r >= 0)
 		r = read_kernel(kpath, &in->kernel);
+	if (r >= 0 && has_uki_section(in->stub.data, in->stub.size)) {
+		log_error(
+			"EFI stub '%s' already has UKI sections: it is a UKI, not a stub",
+			stub);
+		r = -EEXIST;
+	}
 	if (r >= 0 && !req->no_cmdline)
 		r = read_cmdline(req, root, &in->cmdline);
 	if (r >= 0)
 		r = read_osrelease(req, root, &in->osrel);
 	if (r >= 0 && req->splash)
 		r = read_splash(req->splash, &in->splash);
-	if (r >= 0)
+	if (r >= 0 && initrd)
 		r = read_initrd(initrd, &in->initrd);
+	return r;
+}
+
+int uki_check(const struct uki_request *req, const char *root, const char *kver)
+{
+	struct inputs in = {0};
+	int r = uki_check_target(req->output);
+
+	if (r >= 0)
+		r = read_inputs(req, root, kver, NULL,
+				req->stub ? req->stub : UKI_DEFAULT_STUB, &in);
+	inputs_clear(&in);
 	return r;
 }
 
@@ -404,6 +442,11 @@ int uki_build(const struct uki_request *req, const char *root, const char *kver,
 	inputs_clear(&in);
 	if (r < 0)
 		return log_pe_error(stub, r);
+	if (same_file(req->output, out, size)) {
+		free(out);
+		log_info("UKI '%s' is up to date: same bytes", req->output);
+		return 0;
+	}
 	r = write_atomic(req->output, out, size);
 	free(out);
 	if (r < 0)

@@ -37,6 +37,13 @@ int uki_build(const struct uki_request *req, const char *root, const char *kver,
  */
 int uki_scratch_initrd(const char *uki_output, char **ret);
 
+/*
+ * Before the image is built: every input of the UKI is there and of the right kind, and
+ * its directory exists, so that a bad input fails the build before anything is written.
+ * Logs its own errors.
+ */
+int uki_check(const struct uki_request *req, const char *root, const char *kver);
+
 /* Can the UKI be written there (its directory exists)? Logs why not. */
 int uki_check_target(const char *uki_output);
 

@@ -84,6 +84,10 @@ t_check ".osrel is the os-release given" cmp -s s.osrel os-release
 t_run 0 "a second build of the same inputs" "${GEN[@]}" -f -g img2 -U uki2.efi "${UKI_IN[@]}"
 t_check "two builds give identical UKI bytes" cmp uki.efi uki2.efi
 
+t_run 0 "the same UKI again" "${GEN[@]}" -f -g img -U uki.efi "${UKI_IN[@]}"
+t_grep "an unchanged UKI is not rewritten" "UKI 'uki.efi' is up to date: same bytes" out.txt
+t_check "and keeps its bytes" cmp -s uki.efi uki2.efi
+
 t_run 0 "--splash and --no-cmdline" "${GEN[@]}" -U splash.efi "${UKI_IN[@]}" --no-cmdline \
 	--splash splash.bmp --no-ukify
 objdump -h splash.efi >splash.txt 2>&1
@@ -146,6 +150,10 @@ bad "splash not a BMP" "splash image 'cmdline' is not a BMP file" --cmdline cmdl
 	--uefistub "$STUB" --splash cmdline
 bad "os-release missing" "cannot read os-release '$T_TMP/noos'" --cmdline cmdline \
 	--uefistub "$STUB" --osrelease "$T_TMP/noos"
+"$MKINITRAMFS" "${GEN[@]}" -g first.img -U uki.efi --cmdline cmdline \
+	--uefistub "$T_TMP/nostub" >out.txt 2>&1
+t_check "-g and -U with a bad UKI input: exit 1" test $? = 1
+t_check "... and no image is written either: inputs are checked first" test ! -e first.img
 "$MKINITRAMFS" "${GEN[@]}" -U "$T_TMP/nodir/x.efi" "${UKI_IN[@]}" >out.txt 2>&1
 t_check "UKI in a missing directory: exit 1" test $? = 1
 t_grep "UKI in a missing directory: named" "cannot write UKI '$T_TMP/nodir/x.efi'" out.txt
