@@ -19,6 +19,8 @@
 #define SECURITY_DIRECTORY 4
 /* IMAGE_SCN_CNT_INITIALIZED_DATA | IMAGE_SCN_MEM_READ, as systemd-stub's sections. */
 #define DATA_SECTION_FLAGS 0x40000040u
+#define COFF_SYMBOL_SIZE 18
+#define FILE_LOCAL_SYMS_STRIPPED 0x0008
 
 /* Fields of the optional header at the same offsets in PE32 and PE32+. */
 #define OPT_SIZE_OF_INITIALIZED_DATA 8
@@ -211,6 +213,31 @@ static size_t drop_signature(const uint8_t *p, size_t size, const struct layout 
 	return size;
 }
 
+/*
+ * A COFF symbol table has no place in an image (old stubs still carry one, after their
+ * sections): drop it when it ends the file, as ukify does, so new sections follow the
+ * stub's own directly.
+ */
+static size_t drop_symbols(const uint8_t *p, size_t size, const struct layout *l)
+{
+	uint32_t at = le32(p + l->coff + 8), count = le32(p + l->coff + 12);
+	uint64_t end = (uint64_t)at + (uint64_t)count * COFF_SYMBOL_SIZE;
+
+	if (!at || end + 4 > size)
+		return size;
+	end += le32(p + end); /* the string table, its size first */
+	return end == size ? at : size;
+}
+
+int pe_signed(const void *image, size_t size)
+{
+	struct layout l;
+	const uint8_t *p = image;
+	if (parse(p, size, &l) < 0 || l.ndirs <= SECURITY_DIRECTORY)
+		return 0;
+	return le32(p + l.datadir + SECURITY_DIRECTORY * 8 + 4) != 0;
+}
+
 int pe_add_sections(const void *stub, size_t stub_size, const struct pe_section *sections,
 		    size_t n, uint8_t **ret, size_t *ret_size)
 {
@@ -224,7 +251,8 @@ int pe_add_sections(const void *stub, size_t stub_size, const struct pe_section 
 	r = check_inputs(p, &l, sections, n);
 	if (r < 0)
 		return r;
-	size_t keep = drop_signature(p, stub_size, &l);
+	size_t signed_end = drop_signature(p, stub_size, &l);
+	size_t keep = drop_symbols(p, signed_end, &l);
 	stub_extent(p, keep, &l, &va_end, &raw_end, &first_raw);
 
 	/* The new headers must fit before the first section's data. */
@@ -256,8 +284,14 @@ int pe_add_sections(const void *stub, size_t stub_size, const struct pe_section 
 	if (!out)
 		return -ENOMEM;
 	memcpy(out, p, keep);
-	if (keep != stub_size)
+	if (signed_end != stub_size)
 		memset(out + l.datadir + SECURITY_DIRECTORY * 8, 0, 8);
+	if (keep != signed_end) {
+		put32(out + l.coff + 8, 0);
+		put32(out + l.coff + 12, 0);
+		put16(out + l.coff + 18,
+		      le16(p + l.coff + 18) | FILE_LOCAL_SYMS_STRIPPED);
+	}
 
 	va = align_up(va_end, l.salign);
 	uint64_t at = raw;
@@ -269,7 +303,7 @@ int pe_add_sections(const void *stub, size_t stub_size, const struct pe_section 
 		put32(h + 12, (uint32_t)va);
 		put32(h + 16, rsize);
 		put32(h + 20, (uint32_t)at);
-		put32(h + 36, DATA_SECTION_FLAGS);
+		put32(h + 36, sections[i].flags ? sections[i].flags : DATA_SECTION_FLAGS);
 		memcpy(out + at, sections[i].data, sections[i].size);
 		at += rsize;
 		va = align_up(va + sections[i].size, l.salign);

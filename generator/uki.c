@@ -434,10 +434,17 @@ int uki_build(const struct uki_request *req, const char *root, const char *kver,
 	if (in.splash.size)
 		secs[n++] =
 			(struct pe_section){".splash", in.splash.data, in.splash.size};
-	secs[n++] = (struct pe_section){".linux", in.kernel.data, in.kernel.size};
+	/* systemd-stub runs a kernel with the EFI handover protocol in place: code. */
+	secs[n++] = (struct pe_section){".linux", in.kernel.data, in.kernel.size,
+					PE_SECTION_CODE};
 	if (in.initrd.size)
 		secs[n++] =
 			(struct pe_section){".initrd", in.initrd.data, in.initrd.size};
+	if (pe_signed(in.stub.data, in.stub.size))
+		log_warning(
+			"EFI stub '%s' is signed: the signature no longer matches once "
+			"sections are added and is dropped (sign the UKI instead)",
+			stub);
 	r = pe_add_sections(in.stub.data, in.stub.size, secs, n, &out, &size);
 	inputs_clear(&in);
 	if (r < 0)

@@ -184,6 +184,7 @@ Test(pe, drops_an_attached_signature)
 	cr_assert_eq(get32(out + OPT + 112 + 4 * 8), 0);
 	cr_assert_eq(get32(out + OPT + 112 + 4 * 8 + 4), 0);
 	cr_assert_eq(size, 0x800 + 0x200, "the certificate bytes are gone");
+	cr_assert_eq(pe_signed(signed_stub, stub_size + 0x100), 1);
 	free(out);
 	free(signed_stub);
 	free(stub);
@@ -210,4 +211,29 @@ Test(uki, command_line_lines_are_joined)
 	size_t n = uki_normalize_cmdline(text, strlen(text));
 	cr_assert_eq(n, strlen("root=/dev/vda quiet"));
 	cr_assert_eq(memcmp(text, "root=/dev/vda quiet", n), 0);
+}
+
+Test(pe, drops_a_trailing_symbol_table_and_keeps_section_flags)
+{
+	size_t stub_size, size;
+	uint8_t *stub = make_stub(0x400, &stub_size), *out;
+	/* Two symbols and a string table of 7 bytes (its 4-byte size included) at the end. */
+	size_t with = stub_size + 2 * 18 + 7;
+	uint8_t *syms = calloc(1, with);
+	struct pe_section code = {".linux", kernel, sizeof(kernel), PE_SECTION_CODE};
+
+	memcpy(syms, stub, stub_size);
+	put32(syms + COFF + 8, (uint32_t)stub_size);
+	put32(syms + COFF + 12, 2);
+	put32(syms + stub_size + 36, 7);
+	cr_assert_eq(pe_add_sections(syms, with, &code, 1, &out, &size), 0);
+	cr_assert_eq(get32(out + COFF + 8), 0, "PointerToSymbolTable");
+	cr_assert_eq(get32(out + COFF + 12), 0, "NumberOfSymbols");
+	cr_assert(out[COFF + 18] & 0x08, "IMAGE_FILE_LOCAL_SYMS_STRIPPED");
+	cr_assert_eq(get32(out + SECTAB + 40 + 20), 0x800, "the new section follows .text");
+	cr_assert_eq(get32(out + SECTAB + 40 + 36), PE_SECTION_CODE);
+	cr_assert_eq(pe_signed(out, size), 0);
+	free(out);
+	free(syms);
+	free(stub);
 }
