@@ -1,10 +1,13 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Looking inside images: an analysis (-a), the embedded configuration, a diff of two. */
+#include <fcntl.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "abi.h"
 #include "conf.h"
@@ -12,6 +15,7 @@
 #include "image.h"
 #include "inspect.h"
 #include "log.h"
+#include "pe.h"
 #include "util.h"
 
 #define ESC_MAX 4096
@@ -49,6 +53,10 @@ struct view {
 	struct module *mods;
 	size_t nmods;
 	char *kver, *generator;
+	/* A unified kernel image: the initramfs is its .initrd section. */
+	int uki;
+	char *uki_uname, *uki_cmdline;
+	uint64_t uki_size, uki_linux_size;
 };
 
 static void view_free(struct view *v)
@@ -70,6 +78,8 @@ static void view_free(struct view *v)
 	free(v->config);
 	free(v->kver);
 	free(v->generator);
+	free(v->uki_uname);
+	free(v->uki_cmdline);
 	*v = (struct view){0};
 }
 
@@ -284,16 +294,97 @@ static void select_part(struct view *v, enum inspect_part part)
 	}
 }
 
+#define UKI_MAX_SECTIONS 96
+
+/* A section's bytes as a string (.uname, .cmdline), NUL-terminated. */
+static char *section_text(const uint8_t *map, const struct pe_section_info *s)
+{
+	uint32_t n = s->virtual_size < s->raw_size ? s->virtual_size : s->raw_size;
+	return strndup((const char *)map + s->raw_offset, n);
+}
+
+/*
+ * A UKI: note its metadata and hand the .initrd section to the image reader as a memfd
+ * (its /proc/self/fd path). 0 when `map` is no UKI, 1 when it is, or a negative errno.
+ */
+static int uki_initrd(const uint8_t *map, size_t size, struct view *v, int *ret_fd)
+{
+	struct pe_section_info info[UKI_MAX_SECTIONS];
+	const struct pe_section_info *initrd = NULL;
+	int n = pe_sections(map, size, info, UKI_MAX_SECTIONS, NULL, NULL);
+
+	for (int i = 0; i < n && i < UKI_MAX_SECTIONS; i++) {
+		const struct pe_section_info *s = &info[i];
+		if ((uint64_t)s->raw_offset + s->raw_size > size)
+			return -EBADMSG;
+		if (streq(s->name, ".initrd"))
+			initrd = s;
+		else if (streq(s->name, ".linux"))
+			v->uki_linux_size = s->virtual_size;
+		else if (streq(s->name, ".uname") && !v->uki_uname)
+			v->uki_uname = section_text(map, s);
+		else if (streq(s->name, ".cmdline") && !v->uki_cmdline)
+			v->uki_cmdline = section_text(map, s);
+	}
+	if (!initrd)
+		return n < 0 ? 0 : -EBADMSG;
+	int fd = memfd_create("uki-initrd", MFD_CLOEXEC);
+	if (fd < 0)
+		return negative_errno();
+	size_t len = initrd->virtual_size < initrd->raw_size ? initrd->virtual_size
+							     : initrd->raw_size;
+	const uint8_t *p = map + initrd->raw_offset;
+	for (size_t done = 0; done < len;) {
+		ssize_t w = write(fd, p + done, len - done);
+		if (w <= 0) {
+			int r = w < 0 ? negative_errno() : -EIO;
+			close(fd);
+			return r;
+		}
+		done += (size_t)w;
+	}
+	v->uki = 1;
+	v->uki_size = size;
+	v->file_size = len;
+	*ret_fd = fd;
+	return 1;
+}
+
+/* The image at `path`, or the .initrd of the UKI at `path`: entries into `v`. */
+static int read_image_or_uki(const char *path, struct view *v)
+{
+	_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	_cleanup_close_ int memfd = -1;
+	struct stat st;
+	char fdpath[64];
+	int r;
+
+	if (fd < 0 || fstat(fd, &st) < 0)
+		return negative_errno();
+	v->file_size = (uint64_t)st.st_size;
+	if (!S_ISREG(st.st_mode) || st.st_size < 2)
+		return image_read(path, read_entry, v);
+	uint8_t *map = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+	if (map == MAP_FAILED)
+		return negative_errno();
+	r = map[0] == 'M' && map[1] == 'Z'
+		    ? uki_initrd(map, (size_t)st.st_size, v, &memfd)
+		    : 0;
+	munmap(map, (size_t)st.st_size);
+	if (r < 0)
+		return r;
+	if (r == 0)
+		return image_read(path, read_entry, v);
+	snprintf(fdpath, sizeof(fdpath), "/proc/self/fd/%d", memfd);
+	return image_read(fdpath, read_entry, v);
+}
+
 static int view_read(const char *path, enum inspect_part part, struct view *v)
 {
-	struct stat st;
 	int r;
 
 	*v = (struct view){0};
-	if (stat(path, &st) < 0)
-		return negative_errno();
-	v->file_size = (uint64_t)st.st_size;
-	r = image_read(path, read_entry, v);
+	r = read_image_or_uki(path, v);
 	if (r >= 0 && part == INSPECT_EARLY && v->nsegs < 2)
 		r = -ENOENT;
 	if (r >= 0) {
@@ -428,8 +519,23 @@ int inspect_analyze(const char *path, enum inspect_part part, int verbose, FILE 
 
 	if (r < 0)
 		return r;
-	fprintf(out, "Image:          %s (%llu bytes)\n",
-		log_escape(path, esc, sizeof(esc)), (unsigned long long)v.file_size);
+	if (v.uki) {
+		fprintf(out, "UKI:            %s (%llu bytes; .linux %llu bytes)\n",
+			log_escape(path, esc, sizeof(esc)),
+			(unsigned long long)v.uki_size,
+			(unsigned long long)v.uki_linux_size);
+		fprintf(out, "UKI release:    %s\n",
+			v.uki_uname ? log_escape(v.uki_uname, esc, sizeof(esc)) : "none");
+		fprintf(out, "UKI cmdline:    %s\n",
+			v.uki_cmdline ? log_escape(v.uki_cmdline, esc, sizeof(esc))
+				      : "none");
+		fprintf(out, "Image:          .initrd (%llu bytes)\n",
+			(unsigned long long)v.file_size);
+	} else {
+		fprintf(out, "Image:          %s (%llu bytes)\n",
+			log_escape(path, esc, sizeof(esc)),
+			(unsigned long long)v.file_size);
+	}
 	fprintf(out, "Generator:      %s\n",
 		log_escape(guess_generator(&v), esc, sizeof(esc)));
 	fprintf(out, "Kernel:         %s\n",
@@ -637,6 +743,12 @@ int inspect_diff(const char *a, const char *b, enum inspect_part part, FILE *out
 		view_free(&va);
 		return r;
 	}
+	if ((va.uki_cmdline || vb.uki_cmdline) &&
+	    !streq(va.uki_cmdline ? va.uki_cmdline : "",
+		   vb.uki_cmdline ? vb.uki_cmdline : ""))
+		fprintf(out, "~ cmdline '%s' -> '%s'\n",
+			log_escape(va.uki_cmdline ? va.uki_cmdline : "", e1, sizeof(e1)),
+			log_escape(vb.uki_cmdline ? vb.uki_cmdline : "", e2, sizeof(e2)));
 	if (va.kver && vb.kver && !streq(va.kver, vb.kver))
 		fprintf(out, "~ kernel %s -> %s\n", log_escape(va.kver, e1, sizeof(e1)),
 			log_escape(vb.kver, e2, sizeof(e2)));

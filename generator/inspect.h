@@ -16,8 +16,9 @@ enum inspect_part {
  * `-a`: the image's size, generator, kernel version, each segment (compression, bytes on
  * disk, bytes of files, ratio), the early archive's files, the modules (count, those
  * loaded at boot [a] and on demand [m], soft dependencies [s]), the hooks and whether a
- * configuration is embedded. `verbose`: one line per module with its flags and
- * parameters. Works on images of any tool image_read() reads; what a foreign image
+ * configuration is embedded. A unified kernel image is analysed through its .initrd
+ * section, after its .uname and .cmdline. `verbose`: one line per module with its flags
+ * and parameters. Works on images of any tool image_read() reads; what a foreign image
  * does not record is reported as unknown. Returns 0 or a negative errno (image_read's;
  * -ENOENT for --early on an image without an early archive), the caller reports it.
  */
@@ -34,7 +35,7 @@ int inspect_show_config(const char *path, FILE *out);
  *   + module NAME [FLAGS] PARAMS    - module ...    ~ module NAME: WHAT
  *   + file /PATH (N bytes)          - file ...      ~ file /PATH: WHAT
  *   + config KEY (...)              - config ...    ~ config KEY: (...) -> (...)
- *   ~ kernel OLD -> NEW
+ *   ~ kernel OLD -> NEW             ~ cmdline 'OLD' -> 'NEW' (UKIs)
  * then a summary line starting with '#'. Modules come from the plan, or from the .ko
  * files of an image without one. Returns 0 (whether or not anything differs) or a
  * negative errno; `ret_which` says which image failed (0 or 1).

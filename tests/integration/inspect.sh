@@ -57,6 +57,16 @@ t_grep "--early: no modules in the early archive" '^Modules: +0 ' early.txt
 t_nogrep "--cpio: no early cpio listed" 'GenuineIntel' main.txt
 t_grep "--cpio: the modules are there" "^Modules: +$nmods " main.txt
 
+# A UKI of that image: its .initrd is the whole image, early microcode first.
+printf 'root=/dev/vda\n' >cmdline
+"$MKINITRAMFS" -q -k "$KVER" -r "$root" -c base.conf -A microcode -U mc.efi --cmdline cmdline \
+	>uki.log 2>&1
+t_check "-U with microcode builds" test $? -eq 0
+"$MKINITRAMFS" -a mc.efi >ua.txt 2>&1
+t_grep "-a on that UKI: two segments in its .initrd" '^Segments: +2$' ua.txt
+t_grep "-a on that UKI: the early microcode comes first" '^  0: none .* \(early\)$' ua.txt
+t_grep "-a on that UKI: its microcode is listed" 'GenuineIntel\.bin \(7 bytes\)$' ua.txt
+
 # ---- --show-config ---------------------------------------------------------------
 "$MKINITRAMFS" --show-config mc.img >shown.conf 2>show.err
 t_check "--show-config succeeds" test $? -eq 0

@@ -96,6 +96,18 @@ t_check "--no-cmdline leaves .cmdline out" bash -c '! grep -q " \.cmdline " spla
 t_check "-U alone leaves no image or scratch file behind" \
 	test -z "$(ls -A | grep -E '^\.' || true)"
 
+# ---- -a and --diff read UKIs ------------------------------------------------------
+"$MKINITRAMFS" -a uki.efi >a.txt 2>&1
+t_grep "-a on a UKI: its release" "^UKI release: +$KVER\$" a.txt
+t_grep "-a on a UKI: its command line" "^UKI cmdline: +root=LABEL=testroot .*$MARK\$" a.txt
+t_grep "-a on a UKI: the image inside is analysed" '^Generator: +mkinitramfs ' a.txt
+"$MKINITRAMFS" --diff uki.efi splash.efi >d.txt 2>&1
+t_grep "--diff of two UKIs: the command line dropped" "^~ cmdline 'root=LABEL=testroot .*' -> ''\$" d.txt
+t_grep "--diff of two UKIs: same image inside" '^# modules: 0 added, 0 removed, 0 changed; files: 0 added' d.txt
+"$MKINITRAMFS" -a "$STUB" >stub.txt 2>&1
+t_check "-a on a bare stub: exit 1" test $? = 1
+t_grep "-a on a bare stub: says it is no initramfs" "cannot analyse image '$STUB'" stub.txt
+
 # ---- a preset ---------------------------------------------------------------------
 mkdir -p esp
 cat >uki.preset <<EOF
