@@ -148,7 +148,7 @@ static int read_entry(const struct image_entry *e, const void *data, void *userd
 	if (!f->path)
 		return -ENOMEM;
 	v->nfiles++;
-	if (data && streq(e->path, ABI_PLAN_PATH + 1))
+	if (data && streq(e->path, &ABI_PLAN_PATH[1]))
 		return keep_text(&v->plan, data, e->size);
 	if (data && streq(e->path, CONFDUMP_PATH))
 		return keep_text(&v->config, data, e->size);

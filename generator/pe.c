@@ -101,7 +101,8 @@ static int parse(const uint8_t *p, size_t size, struct layout *l)
 		return -ENOEXEC;
 	l->salign = le32(p + l->opt + OPT_SECTION_ALIGNMENT);
 	l->falign = le32(p + l->opt + OPT_FILE_ALIGNMENT);
-	if (!power_of_two(l->salign) || !power_of_two(l->falign))
+	/* The PE format allows FileAlignment up to 64 KiB. */
+	if (!power_of_two(l->salign) || !power_of_two(l->falign) || l->falign > 0x10000)
 		return -ENOEXEC;
 	return 0;
 }
@@ -152,9 +153,10 @@ uint32_t pe_checksum(const uint8_t *image, size_t size, size_t checksum_offset)
 	return (uint32_t)(sum + size);
 }
 
-/* Where the stub's sections end in memory and in the file. */
-static void stub_extent(const uint8_t *p, size_t size, const struct layout *l,
-			uint64_t *ret_va, uint64_t *ret_raw, uint64_t *ret_first_raw)
+/* Where the stub's sections end in memory and in the file. -ENOEXEC when a section's
+ * data lies past the end of the file (rounding to FileAlignment aside): corrupt. */
+static int stub_extent(const uint8_t *p, size_t size, const struct layout *l,
+		       uint64_t *ret_va, uint64_t *ret_raw, uint64_t *ret_first_raw)
 {
 	uint64_t va = 0, raw = size, first_raw = UINT64_MAX;
 
@@ -165,6 +167,8 @@ static void stub_extent(const uint8_t *p, size_t size, const struct layout *l,
 		uint64_t vend = (uint64_t)vaddr + (vsize > rsize ? vsize : rsize);
 		if (vend > va)
 			va = vend;
+		if (rsize && (uint64_t)roff + rsize > align_up(size, l->falign))
+			return -ENOEXEC;
 		if (rsize && (uint64_t)roff + rsize > raw)
 			raw = (uint64_t)roff + rsize;
 		if (rsize && roff < first_raw)
@@ -173,6 +177,7 @@ static void stub_extent(const uint8_t *p, size_t size, const struct layout *l,
 	*ret_va = va;
 	*ret_raw = raw;
 	*ret_first_raw = first_raw;
+	return 0;
 }
 
 static int has_section(const uint8_t *p, const struct layout *l, const char *name)
@@ -253,7 +258,9 @@ int pe_add_sections(const void *stub, size_t stub_size, const struct pe_section 
 		return r;
 	size_t signed_end = drop_signature(p, stub_size, &l);
 	size_t keep = drop_symbols(p, signed_end, &l);
-	stub_extent(p, keep, &l, &va_end, &raw_end, &first_raw);
+	r = stub_extent(p, keep, &l, &va_end, &raw_end, &first_raw);
+	if (r < 0)
+		return r;
 
 	/* The new headers must fit before the first section's data. */
 	uint64_t headers_end =
@@ -274,7 +281,10 @@ int pe_add_sections(const void *stub, size_t stub_size, const struct pe_section 
 	for (size_t i = 0; i < n; i++) {
 		uint64_t rsize = align_up(sections[i].size, l.falign);
 		data_total += rsize;
-		va = align_up(va + sections[i].size, l.salign);
+		/* Past the raw size too: no overlap, however a loader reads the header.
+		 * The same as past the size when FileAlignment divides SectionAlignment.
+		 */
+		va = align_up(va + rsize, l.salign);
 	}
 	uint64_t total = raw + data_total;
 	if (total > UINT32_MAX || va > UINT32_MAX)
@@ -306,7 +316,7 @@ int pe_add_sections(const void *stub, size_t stub_size, const struct pe_section 
 		put32(h + 36, sections[i].flags ? sections[i].flags : DATA_SECTION_FLAGS);
 		memcpy(out + at, sections[i].data, sections[i].size);
 		at += rsize;
-		va = align_up(va + sections[i].size, l.salign);
+		va = align_up(va + rsize, l.salign);
 	}
 	put16(out + l.coff + 2, (uint16_t)(l.nsections + n));
 	put32(out + l.opt + OPT_SIZE_OF_INITIALIZED_DATA,
