@@ -12,6 +12,7 @@
 #include "autodetect.h"
 #include "build.h"
 #include "conf.h"
+#include "confdump.h"
 #include "crashpoint.h"
 #include "digest.h"
 #include "files.h"
@@ -23,6 +24,7 @@
 #include "moddep.h"
 #include "modtree.h"
 #include "stage.h"
+#include "uki.h"
 
 struct build_kernel {
 	char *moduleroot;
@@ -871,6 +873,26 @@ static int write_image(struct build *b)
 	return 0;
 }
 
+/* The effective configuration, for --show-config and --diff on the image. */
+static int embed_config(struct build *b)
+{
+	struct strv hooks = STRV_INIT;
+	_cleanup_free_ char *text = NULL;
+	size_t len = 0;
+	int r = hook_names(b, &hooks);
+
+	if (r >= 0)
+		r = confdump_text(b->conf, &hooks, compress_name(b->opts.compression),
+				  &text, &len);
+	if (r >= 0)
+		r = stage_add_data(b->stage, CONFDUMP_PATH, 0644, text, len);
+	strv_clear(&hooks);
+	if (r < 0)
+		log_error("cannot embed the configuration in the image: %s",
+			  strerror(-r));
+	return r;
+}
+
 static int print_detected(const struct build *b)
 {
 	if (!b->autodetect) {
@@ -934,6 +956,9 @@ static int build_steps(struct build *b)
 	if (r < 0)
 		return r;
 	crashpoint("staging: files");
+	r = embed_config(b);
+	if (r < 0)
+		return r;
 	r = stage_modules(b);
 	if (r < 0)
 		return r;
@@ -942,7 +967,7 @@ static int build_steps(struct build *b)
 	if (r < 0)
 		return log_error_errno(r, "cannot complete the image's directory tree");
 	r = write_image(b);
-	if (r < 0 || b->skipped)
+	if (r < 0 || b->skipped || req->scratch_output)
 		return r;
 	size_t count;
 	stage_entries(b->stage, &count);
@@ -951,11 +976,42 @@ static int build_steps(struct build *b)
 	return 0;
 }
 
+/* A UKI and no image: build the image as a scratch file next to the UKI, then drop it. */
+static int build_uki_only(const struct build_request *req)
+{
+	_cleanup_free_ char *scratch = NULL, *record = NULL;
+	struct build_request copy = *req;
+	int r = uki_scratch_initrd(req->uki->output, &scratch);
+
+	if (r < 0 || asprintf(&record, "%s" DIGEST_SUFFIX, scratch) < 0)
+		return -ENOMEM;
+	r = uki_check_target(req->uki->output);
+	if (r < 0)
+		return r;
+	copy.output = scratch;
+	copy.force = 1;
+	copy.scratch_output = 1;
+	r = build_run(&copy);
+	unlink(scratch);
+	unlink(record);
+	return r;
+}
+
 int build_run(const struct build_request *req)
 {
 	struct build b = {.req = req, .opts = {.level = COMPRESS_LEVEL_DEFAULT}};
-	int r = build_steps(&b);
+	int r;
 
+	if (req->uki && req->uki->output && !req->output && !req->print_detected)
+		return build_uki_only(req);
+	if (req->uki && req->uki->output && !req->print_detected) {
+		r = uki_check(req->uki, req->moduleroot, req->kver);
+		if (r < 0)
+			return r;
+	}
+	r = build_steps(&b);
 	build_done(&b);
+	if (r >= 0 && req->uki && req->uki->output && !req->print_detected)
+		r = uki_build(req->uki, req->moduleroot, req->kver, req->output);
 	return r;
 }

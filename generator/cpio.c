@@ -432,7 +432,8 @@ struct walker {
 	cpio_entry_fn fn;
 	void *userdata;
 	unsigned segment;
-	uint8_t *data; /* scratch for decoded file data, grown as needed */
+	uint64_t segment_offset; /* where the current segment starts in the file */
+	uint8_t *data;		 /* scratch for decoded file data, grown as needed */
 	size_t data_cap;
 	char name[PATH_MAX + 1];
 	char target[PATH_MAX + 1];
@@ -601,6 +602,7 @@ static int parse_entry(struct walker *w, struct src *s, const char *compression,
 		.gid = (uint32_t)h.gid,
 		.nlink = (uint32_t)h.nlink,
 		.segment = w->segment,
+		.segment_offset = w->segment_offset,
 		.compression = compression,
 	};
 	if (S_ISLNK(e.mode)) {
@@ -695,6 +697,7 @@ static int walk_map(struct walker *w, const uint8_t *map, size_t size)
 			off++;
 		if (off == size)
 			return 0;
+		w->segment_offset = off;
 
 		struct src s;
 		if (map[off] == '0') {

@@ -17,6 +17,7 @@ struct cpio_entry {
 	uint64_t mtime;
 	uint32_t uid, gid, nlink;
 	unsigned segment;	 /* 0-based, in file order */
+	uint64_t segment_offset; /* file offset where that segment starts */
 	const char *compression; /* of the segment: "none", "zstd", "gzip", ... */
 };
 

@@ -874,6 +874,7 @@ static int read_entry(const struct cpio_entry *e, const void *data, void *userda
 		.target = e->target,
 		.rdev = e->rdev,
 		.segment = e->segment,
+		.segment_offset = e->segment_offset,
 		.compression = e->compression,
 	};
 	return ctx->fn(&ie, data, ctx->userdata);

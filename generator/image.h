@@ -76,6 +76,7 @@ struct image_entry {
 	const char *target; /* symlinks */
 	dev_t rdev;
 	unsigned segment; /* 0-based index of the concatenated archive it came from */
+	uint64_t segment_offset; /* the file offset where that archive starts */
 	const char *compression; /* of its segment: "none", "zstd", "gzip", "lz4"... */
 };
 

@@ -12,6 +12,7 @@ packages=(
 	qemu-system-x86 busybox-static
 	nfs-ganesha nfs-ganesha-vfs rpcbind qemu-utils iproute2 python3
 	e2fsprogs xfsprogs btrfs-progs fdisk dosfstools
+	ovmf systemd-boot-efi mtools
 	apt dpkg dpkg-dev ca-certificates
 	autoconf automake libtool
 	debootstrap
