@@ -31,6 +31,8 @@ enum {
 	OPT_SYSFS = 0x100,
 	OPT_ROOTFS,
 	OPT_PRESETDIR,
+	OPT_DEVICES,
+	OPT_KEEP_SETID,
 };
 
 struct options {
@@ -42,8 +44,9 @@ struct options {
 	const char *compress;
 	const char *image; /* -l / -x */
 	const char *extract_dir;
-	const char *hook;   /* -H */
-	const char *preset; /* -p */
+	unsigned extract_flags; /* IMAGE_EXTRACT_* */
+	const char *hook;	/* -H */
+	const char *preset;	/* -p */
 	const char *preset_dir;
 	const char *sysfs;
 	const char *rootfs;
@@ -72,6 +75,8 @@ static void usage(FILE *out)
 	      "  -l, --list IMAGE         list the entries of an image\n"
 	      "  -x, --extract IMAGE [DIR]\n"
 	      "                           extract an image into DIR (default: .)\n"
+	      "      --devices            -x: create device nodes too\n"
+	      "      --keep-setid         -x: keep set-user/group-ID bits\n"
 	      "  -p, --preset NAME|PATH   build the images of one preset\n"
 	      "  -f, --force              build even when no input changed\n"
 	      "  -P, --allpresets         build the images of every preset, in parallel\n"
@@ -105,6 +110,8 @@ static int parse_options(int argc, char **argv, struct options *o)
 		{"allpresets", no_argument, NULL, 'P'},
 		{"force", no_argument, NULL, 'f'},
 		{"presetdir", required_argument, NULL, OPT_PRESETDIR},
+		{"devices", no_argument, NULL, OPT_DEVICES},
+		{"keep-setid", no_argument, NULL, OPT_KEEP_SETID},
 		{"addhooks", required_argument, NULL, 'A'},
 		{"skiphooks", required_argument, NULL, 'S'},
 		{"listhooks", no_argument, NULL, 'L'},
@@ -162,6 +169,12 @@ static int parse_options(int argc, char **argv, struct options *o)
 			break;
 		case OPT_PRESETDIR:
 			o->preset_dir = optarg;
+			break;
+		case OPT_DEVICES:
+			o->extract_flags |= IMAGE_EXTRACT_DEVICES;
+			break;
+		case OPT_KEEP_SETID:
+			o->extract_flags |= IMAGE_EXTRACT_SETID;
 			break;
 		case 'A':
 			if (strv_push_split(&o->add_hooks, optarg, ",") < 0)
@@ -293,26 +306,16 @@ static int run_hooks(const struct options *o)
 	return r;
 }
 
+/* image_list() and image_extract() log their failures. */
 static int run_list(const struct options *o)
 {
-	int r = image_list(o->image, stdout);
-	if (r < 0)
-		log_error("cannot list image '%s': %s", o->image,
-			  r == -EBADMSG ? "not a valid initramfs" : strerror(-r));
-	return r;
+	return image_list(o->image, stdout);
 }
 
 static int run_extract(const struct options *o)
 {
-	const char *dir = o->extract_dir ? o->extract_dir : ".";
-	int r = image_extract(o->image, dir);
-	if (r == -EINVAL)
-		log_error("refusing to extract '%s': an entry would land outside '%s'",
-			  o->image, dir);
-	else if (r < 0)
-		log_error("cannot extract image '%s' into '%s': %s", o->image, dir,
-			  r == -EBADMSG ? "not a valid initramfs" : strerror(-r));
-	return r;
+	return image_extract(o->image, o->extract_dir ? o->extract_dir : ".",
+			     o->extract_flags);
 }
 
 int main(int argc, char **argv)
