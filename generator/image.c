@@ -1274,6 +1274,7 @@ struct extract_ctx {
 	const char *last;
 	char resolved[PATH_MAX + 1];
 	char queue[2 * PATH_MAX + 2];
+	char link[2 * PATH_MAX + 2]; /* the last symlink followed, for messages */
 };
 
 /* A refused entry: named, escaped, and the walk stops. */
@@ -1372,8 +1373,8 @@ static int resolve_parent(struct extract_ctx *x, const struct cpio_entry *e)
 				close(cur);
 				return refuse(
 					x, e,
-					"goes through a symlink that points outside '%s'",
-					x->dir);
+					"goes through the symlink '%s', which points outside '%s'",
+					x->link, x->dir);
 			}
 			len = depth_len[--depth];
 			x->resolved[len] = '\0';
@@ -1417,7 +1418,15 @@ static int resolve_parent(struct extract_ctx *x, const struct cpio_entry *e)
 		if (S_ISLNK(st.st_mode)) {
 			char target[PATH_MAX + 1];
 			ssize_t n = readlinkat(cur, comp, target, sizeof(target) - 1);
-			if (n < 0 || ++followed > 40 || target[0] == '/') {
+			if (n < 0) {
+				close(cur);
+				return extract_failed(x, e, negative_errno());
+			}
+			if (++followed > 40) {
+				close(cur);
+				return refuse(x, e, "goes through more than 40 symlinks");
+			}
+			if (target[0] == '/') {
 				close(cur);
 				return refuse(
 					x, e,
@@ -1425,6 +1434,8 @@ static int resolve_parent(struct extract_ctx *x, const struct cpio_entry *e)
 					x->resolved, len ? "/" : "", comp, x->dir);
 			}
 			target[n] = '\0';
+			snprintf(x->link, sizeof(x->link), "%s%s%s", x->resolved,
+				 len ? "/" : "", comp);
 			char tmp[sizeof(x->queue)];
 			if ((size_t)snprintf(tmp, sizeof(tmp), "%s/%s", target, rest) >=
 			    sizeof(tmp)) {
@@ -1572,8 +1583,9 @@ static int extract_hardlink(struct extract_ctx *x, const struct cpio_entry *e,
 	if (!dir)
 		return -ENOMEM;
 	_cleanup_close_ int from = open_beneath(x->root, dir);
+	/* The type too: a freed inode number comes back for the next file made. */
 	if (from < 0 || fstatat(from, base, &st, AT_SYMLINK_NOFOLLOW) < 0 ||
-	    st.st_dev != l->st_dev || st.st_ino != l->st_ino)
+	    !S_ISREG(st.st_mode) || st.st_dev != l->st_dev || st.st_ino != l->st_ino)
 		return refuse(
 			x, e,
 			"is a hard link to '%s', which is no longer the file extracted there",
