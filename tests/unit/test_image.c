@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include "testutil.h"
+#include "cpio.h"
 #include "image.h"
 #include "stage.h"
 
@@ -601,6 +602,52 @@ Test(image, bad_images_are_refused)
 	n = 0;
 	cr_assert_eq(image_read(pathf("z"), stop_at_third, &n), 42);
 	cr_assert_eq(n, 3);
+}
+
+struct shrink {
+	const char *path;
+	int seen;
+};
+
+/* After the first entry, cut the image short, as a concurrent writer might. */
+static int shrink_after_first(const struct image_entry *e, const void *data,
+			      void *userdata)
+{
+	struct shrink *s = userdata;
+	(void)e;
+	(void)data;
+	if (s->seen++ == 0)
+		cr_assert_eq(truncate(s->path, 4096), 0);
+	return 0;
+}
+
+static int shrink_entry(const struct cpio_entry *e, void *userdata)
+{
+	(void)e;
+	return shrink_after_first(NULL, NULL, userdata);
+}
+
+Test(image, an_image_cut_short_while_read_is_truncated_not_a_crash)
+{
+	/* Uncompressed, so the reader would once have handed out mapped pages. */
+	cr_assert_eq(testutil_sh("cd %s && mkdir t && head -c 3000000 /dev/urandom > t/a && "
+			"head -c 3000000 /dev/urandom > t/b && touch t/c && "
+			"(cd t && printf 'a\\nb\\nc\\n' | cpio -o -H newc --quiet) > img && "
+			"cp img img2",
+			tmp),
+		     0);
+	struct shrink s = {pathf("img"), 0};
+	cr_assert_eq(image_read(pathf("img"), shrink_after_first, &s), -EBADMSG);
+	cr_assert_eq(s.seen, 1);
+
+	static const struct cpio_ops ops = {shrink_entry, NULL, NULL};
+	char err[CPIO_ERROR_MAX];
+	s = (struct shrink){pathf("img2"), 0};
+	int fd = open(pathf("img2"), O_RDONLY | O_CLOEXEC);
+	cr_assert_geq(fd, 0);
+	cr_assert_eq(cpio_walk_fd(NULL, fd, &ops, &s, err), -EBADMSG);
+	cr_assert_str_eq(err, "truncated image (the file shrank while read)");
+	close(fd);
 }
 
 /* ---- atomic replacement ---- */
