@@ -211,10 +211,18 @@ t_grep "-l: over the limit: named" "entry 'huge\\\\x1b\[2J' is 1610612736 bytes,
 t_run 1 "-x: an entry over 1 GiB" -x huge.cpio huge-x
 t_grep "-x: over the limit: named" "more than the limit of 1 GiB" out.txt
 
-# Truncated images say so.
+# Decoders' dictionaries are bounded: a header asking for more is refused, saying so.
 mkcpio small.cpio <<'EOF'
 ("f", "a", "0123456789")
 EOF
+xz -q --format=lzma --lzma1=dict=1536MiB -c small.cpio >bigdict.img
+t_run 1 "-l: an lzma dictionary of 1.5 GiB" -l bigdict.img
+t_grep "-l: big lzma dictionary: says so" "not a valid initramfs \(lzma dictionary larger than 128 MiB\)" out.txt
+zstd -q --long=30 -c <small.cpio >bigwin.img
+t_run 1 "-l: a zstd window of 1 GiB" -l bigwin.img
+t_grep "-l: big zstd window: says so" "not a valid initramfs \(zstd window larger than 128 MiB\)" out.txt
+
+# Truncated images say so.
 zstd -q -c small.cpio | head -c 20 >cut.img
 t_run 1 "-l: a truncated zstd image" -l cut.img
 t_grep "-l: truncated: says so" "not a valid initramfs \(truncated image\)" out.txt
