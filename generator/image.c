@@ -910,19 +910,20 @@ static int open_image(const char *path, const char **ret_why)
 }
 
 /* One message for a failed read of an image: `verb` is "list", "extract"... */
-static void log_read_error(const char *verb, const char *path, const char *why, int r,
-			   const char *err)
+/*
+ * One message for a failed read of an image: `what` says what was done to it
+ * ("list image 'x.img'", "extract image 'x.img' into 'dir'").
+ */
+static void log_read_error(const char *what, const char *why, int r, const char *err)
 {
 	if (why)
-		log_error("cannot %s image '%s': it is %s, not an image file", verb, path,
-			  why);
+		log_error("cannot %s: it is %s, not an image file", what, why);
 	else if (err[0] && r == -EBADMSG)
-		log_error("cannot %s image '%s': not a valid initramfs (%s)", verb, path,
-			  err);
+		log_error("cannot %s: not a valid initramfs (%s)", what, err);
 	else if (err[0])
-		log_error("cannot %s image '%s': %s", verb, path, err);
+		log_error("cannot %s: %s", what, err);
 	else
-		log_error("cannot %s image '%s': %s", verb, path, strerror(-r));
+		log_error("cannot %s: %s", what, strerror(-r));
 }
 
 /* image_read(): each regular file's bytes gathered, the entry handed over at its end. */
@@ -1076,13 +1077,15 @@ int image_list(const char *path, FILE *out)
 {
 	static const struct cpio_ops ops = {list_entry, NULL, NULL};
 	struct list_ctx l = {.out = out};
-	char err[CPIO_ERROR_MAX] = "";
+	char err[CPIO_ERROR_MAX] = "", what[PATH_MAX + 32];
 	const char *why;
 	int r;
 
+	snprintf(what, sizeof(what), "list image '%s'", path);
+
 	_cleanup_close_ int fd = open_image(path, &why);
 	if (fd < 0) {
-		log_read_error("list", path, why, fd, err);
+		log_read_error(what, why, fd, err);
 		return fd;
 	}
 	l.hold = open_memstream(&l.held, &l.held_len);
@@ -1098,7 +1101,7 @@ int image_list(const char *path, FILE *out)
 	if (r >= 0 && (fflush(out) != 0 || ferror(out)))
 		r = -EIO;
 	if (r < 0)
-		log_read_error("list", path, NULL, r, err);
+		log_read_error(what, NULL, r, err);
 	return r;
 }
 
@@ -1701,13 +1704,15 @@ static int mkdir_p(const char *dir)
 int image_extract(const char *path, const char *dir, unsigned flags)
 {
 	static const struct cpio_ops ops = {extract_entry, extract_data, extract_done};
-	char err[CPIO_ERROR_MAX] = "";
+	char err[CPIO_ERROR_MAX] = "", what[2 * PATH_MAX + 32];
 	const char *why;
 	int r;
 
+	snprintf(what, sizeof(what), "extract image '%s' into '%s'", path, dir);
+
 	_cleanup_close_ int fd = open_image(path, &why);
 	if (fd < 0) {
-		log_read_error("extract", path, why, fd, err);
+		log_read_error(what, why, fd, err);
 		return fd;
 	}
 	r = mkdir_p(dir);
@@ -1728,7 +1733,7 @@ int image_extract(const char *path, const char *dir, unsigned flags)
 				  .parent = -1};
 	r = cpio_walk_fd(NULL, fd, &ops, x, err);
 	if (r < 0 && !x->logged)
-		log_read_error("extract", path, NULL, r, err);
+		log_read_error(what, NULL, r, err);
 	if (x->fd >= 0)
 		close(x->fd);
 	if (x->parent >= 0)

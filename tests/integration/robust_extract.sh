@@ -205,7 +205,7 @@ for opt in -l -x; do
 	timeout 60 "$MKINITRAMFS" $opt fifo $([ $opt = -x ] && echo fifo-x) >out.txt 2>&1
 	rc=$?
 	t_check "$opt FIFO: exit 1, no hang ($rc)" [ "$rc" = 1 ]
-	t_grep "$opt FIFO: says what it is" "image 'fifo': it is a FIFO, not an image file" out.txt
+	t_grep "$opt FIFO: says what it is" "image 'fifo'( into 'fifo-x')?: it is a FIFO, not an image file" out.txt
 done
 t_run 1 "-l /dev/zero" -l /dev/zero
 t_grep "-l /dev/zero: names it and says why" "cannot list image '/dev/zero': it is a character device, not an image file" out.txt
