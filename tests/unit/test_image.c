@@ -978,6 +978,40 @@ Test(image, extract_refuses_escapes)
 	cr_assert_eq(access(pathf("outside/new"), F_OK), -1);
 }
 
+Test(image, extract_follows_links_inside_the_target_only)
+{
+	/* Merged /usr: the archive's own relative link, then paths through it. */
+	hostile("merged", "d:usr:;d:usr/lib:;l:lib:usr/lib;d:lib/modules:;f:lib/modules/m.ko:mod");
+	cr_assert_eq(image_extract(pathf("merged"), pathf("m"), 0), 0);
+	size_t len;
+	uint8_t *p = slurp(pathf("m/usr/lib/modules/m.ko"), &len);
+	cr_assert_not_null(p);
+	cr_assert(len == 3 && memcmp(p, "mod", 3) == 0);
+	free(p);
+	/* One that climbs out through ".." is refused. */
+	cr_assert_eq(mkdir(pathf("outside"), 0755), 0);
+	hostile("climb", "d:usr:;l:lib:usr/../../outside;f:lib/evil:x");
+	cr_assert_eq(image_extract(pathf("climb"), pathf("c"), 0), -EINVAL);
+	cr_assert_eq(access(pathf("outside/evil"), F_OK), -1);
+}
+
+Test(image, extract_drops_setid_and_devices_unless_asked)
+{
+	struct stage *st = make_stage();
+	struct image_options o = opts_for(COMPRESS_ZSTD);
+	cr_assert_eq(image_write(st, pathf("img"), &o), 0);
+	int r;
+	const char *err = CAPTURE_STDERR(r = image_extract(pathf("img"), pathf("x"), 0));
+	cr_assert_eq(r, 0);
+	struct stat sb;
+	cr_assert_eq(lstat(pathf("x/bin/su"), &sb), 0);
+	cr_assert_eq(sb.st_mode, S_IFREG | 0755);
+	cr_assert_eq(lstat(pathf("x/dev/sda"), &sb), -1, "no device node by default");
+	cr_assert(strstr(err, "skipping device node 'dev/sda'"), "%s", err);
+	cr_assert(strstr(err, "dropping the set-user/group-ID bits of 'bin/su'"), "%s", err);
+	stage_free(st);
+}
+
 /* ---- the kernel as the oracle: boot each image in QEMU ---- */
 
 static int fixture(char *root, char *kver)
