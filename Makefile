@@ -53,6 +53,13 @@ INIT_SRCS := $(sort $(wildcard init/*.c))
 # The init's logic, built for the host so unit tests can run it against a fake sys.c.
 INIT_HOST_SRCS := $(filter-out init/main.c init/sys.c,$(INIT_SRCS))
 INIT_HOST_OBJS := $(INIT_HOST_SRCS:%.c=$(B)/obj-host/%.o)
+# The network-root helper (build/netroot): its own program so the init stays small.
+# Its pure parts (ip=, root specs, DHCP frames, NBD handshake) are unit-tested on the host.
+NET_SRCS := $(sort $(wildcard init/net/*.c))
+NET_FROM_INIT := init/cmdline.c init/file.c init/log.c init/str.c
+NET_HOST_SRCS := init/net/ipconf.c init/net/netspec.c init/net/dhcp.c init/net/nbdproto.c \
+	init/net/netconf.c
+INIT_HOST_OBJS += $(NET_HOST_SRCS:%.c=$(B)/obj-host/%.o)
 
 UNIT_GEN_SRCS := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_INIT_SRCS := $(sort $(wildcard tests/unit/init/test_*.c))
@@ -69,7 +76,7 @@ DEPFLAGS = -MMD -MP
 
 .PHONY: all deps install uninstall test test-run unit-test integration-test boot-test size \
 	lint check-format format clean fixture demo bench fuzz fuzz-build
-all: $(B)/mkinitramfs $(B)/init
+all: $(B)/mkinitramfs $(B)/init $(B)/netroot
 
 # The paths compiled into the generator: a change of PREFIX, LIBDIR or SYSCONFDIR
 # rebuilds it, so `make install PREFIX=/opt/x` after `make` installs a binary that
@@ -100,6 +107,12 @@ $(B)/obj-init/%.o: %.c
 	$(Q)$(MUSL_CC) $(INIT_CFLAGS) $(DEPFLAGS) -c -o $@ $<
 
 $(B)/init: $(INIT_SRCS:%.c=$(B)/obj-init/%.o)
+	$(say) LD $@
+	$(Q)$(MUSL_CC) $(INIT_CFLAGS) $(INIT_LDFLAGS) -o $@ $^
+
+$(B)/obj-init/init/net/%.o: INIT_CFLAGS += -iquote init
+
+$(B)/netroot: $(NET_SRCS:%.c=$(B)/obj-init/%.o) $(NET_FROM_INIT:%.c=$(B)/obj-init/%.o)
 	$(say) LD $@
 	$(Q)$(MUSL_CC) $(INIT_CFLAGS) $(INIT_LDFLAGS) -o $@ $^
 
@@ -152,8 +165,9 @@ size: $(B)/init
 unit-test: $(UNIT_BINS)
 	@tests/run-unit.sh $(UNIT_BINS)
 
+# INTEGRATION_SUITES="tests/integration/a.sh ...": only those (default: all).
 integration-test: all $(TEST_TOOLS)
-	@B=$(abspath $(B)) tests/run-integration.sh
+	@B=$(abspath $(B)) tests/run-integration.sh $(INTEGRATION_SUITES)
 
 boot-test: all
 	@tests/boot/run.sh
@@ -180,7 +194,8 @@ FUZZ_TIME ?= 60
 FUZZ_FLAGS := -std=gnu11 -O1 -g -D_GNU_SOURCE -fsanitize=fuzzer-no-link,address,undefined \
 	-fno-sanitize-recover=all -fno-omit-frame-pointer
 FUZZ_GEN := $(filter-out generator/main.c,$(GEN_SRCS))
-FUZZ_INIT := init/cmdline.c init/plan.c init/probe.c init/str.c init/root.c init/file.c init/gpt.c
+FUZZ_INIT := init/cmdline.c init/plan.c init/probe.c init/str.c init/root.c init/file.c init/gpt.c \
+	init/net/dhcp.c init/net/ipconf.c init/net/netspec.c init/net/nbdproto.c
 FUZZ_HARNESSES := $(patsubst tests/fuzz/%.c,$(B)/fuzz/%,$(wildcard tests/fuzz/fuzz_*.c))
 
 $(B)/fuzz/obj/%.o: %.c
@@ -229,15 +244,15 @@ lint: check-format
 	@cppcheck -q --enable=warning,portability --error-exitcode=1 -D_GNU_SOURCE -I abi \
 		-I generator --suppress=memleak --suppress=resourceLeak generator/*.c
 	@cppcheck -q --enable=warning,portability --error-exitcode=1 -D_GNU_SOURCE -I abi \
-		-I init init/*.c
+		-I init init/*.c init/net/*.c
 	@shellcheck -s bash -S error $(SHELL_SCRIPTS)
 	@echo "lint: format, cppcheck and shellcheck found nothing"
 
 check-format:
-	@clang-format --dry-run -Werror generator/*.[ch] init/*.[ch] abi/*.h
+	@clang-format --dry-run -Werror generator/*.[ch] init/*.[ch] init/net/*.[ch] abi/*.h
 
 format:
-	@clang-format -i generator/*.[ch] init/*.[ch] abi/*.h
+	@clang-format -i generator/*.[ch] init/*.[ch] init/net/*.[ch] abi/*.h
 
 # ---- install ------------------------------------------------------------------------
 SHAREDIR ?= $(PREFIX)/share
@@ -254,7 +269,7 @@ MAN_PAGES := $(wildcard man/*.[1-8])
 BUILD_HOOKS := $(wildcard hooks/build/*)
 PRESETS := $(wildcard presets/*.preset)
 # Every installed file but the configuration, for uninstall.
-INSTALLED := $(BINDIR)/mkinitramfs $(LIBDIR)/init \
+INSTALLED := $(BINDIR)/mkinitramfs $(LIBDIR)/init $(LIBDIR)/netroot \
 	$(BUILD_HOOKS:hooks/build/%=$(LIBDIR)/hooks/%) \
 	$(LIBDIR)/presets/linux.preset.template $(PRESETS:presets/%=$(LIBDIR)/presets/%) \
 	$(foreach m,$(MAN_PAGES),$(MANDIR)/man$(subst .,,$(suffix $(m)))/$(notdir $(m))) \
@@ -275,6 +290,7 @@ endef
 install: all
 	install -Dm755 $(B)/mkinitramfs $(DESTDIR)$(BINDIR)/mkinitramfs
 	install -Dm755 $(B)/init $(DESTDIR)$(LIBDIR)/init
+	install -Dm755 $(B)/netroot $(DESTDIR)$(LIBDIR)/netroot
 	@# The configuration is the user's: never overwritten.
 	@[ -e $(DESTDIR)$(SYSCONFDIR)/mkinitramfs.conf ] || \
 		install -Dm644 mkinitramfs.conf $(DESTDIR)$(SYSCONFDIR)/mkinitramfs.conf
@@ -303,8 +319,8 @@ uninstall:
 		2>/dev/null || true
 
 clean:
-	rm -rf $(B)/obj $(B)/obj-init $(B)/obj-host $(B)/tests $(B)/mkinitramfs $(B)/init \
+	rm -rf $(B)/obj $(B)/obj-init $(B)/obj-host $(B)/tests $(B)/mkinitramfs $(B)/init $(B)/netroot \
 		$(B)/*.a $(B)/fuzz
 
 -include $(wildcard $(B)/obj/*/*.d $(B)/obj/tests/*/*.d $(B)/obj-init/*/*.d \
-	$(B)/obj-host/*/*.d $(B)/tests/*.d $(B)/tests/*/*.d $(B)/fuzz/obj/*/*.d)
+	$(B)/obj-host/*/*.d $(B)/obj-init/*/*/*.d $(B)/obj-host/*/*/*.d $(B)/tests/*.d $(B)/tests/*/*.d $(B)/fuzz/obj/*/*.d)

@@ -20,6 +20,16 @@
 #define ABI_CONSOLE_PATH "/dev/console"
 #define ABI_KMSG_PATH "/dev/kmsg"
 #define ABI_NEW_ROOT "/new_root"
+/*
+ * The network-root helper, added by the net hook. The init runs it (argv "netroot", an
+ * empty environment) when root= is /dev/nfs, nfs:…, nfs4:…, nbd:…, or /dev/nbdN with
+ * nbdroot=. It reads /proc/cmdline itself, brings up the network (ip=, BOOTIF=, DHCP),
+ * writes /run/net-<iface>.conf, and exits 0 once an NFS root is mounted on ABI_NEW_ROOT
+ * or an NBD export is attached as /dev/nbdN (then probed and mounted like a disk);
+ * otherwise it logs why and exits 1.
+ */
+#define ABI_HELPER_DIR "/lib/mkinitramfs"
+#define ABI_NETROOT_PATH ABI_HELPER_DIR "/netroot"
 
 /*
  * The plan: a text file, one record a line, fields separated by a single TAB, lines

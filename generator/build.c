@@ -17,6 +17,7 @@
 #include "files.h"
 #include "hooks.h"
 #include "image.h"
+#include "locate.h"
 #include "log.h"
 #include "microcode.h"
 #include "moddep.h"
@@ -301,7 +302,8 @@ static int open_module_tree(struct build *b)
 		log_error(
 			"'%s/lib/modules/%s' has no modules.dep.bin: run 'depmod -b %s %s' first",
 			display_root(req), req->kver, req->moduleroot, req->kver);
-	else if (r < 0)
+	else if (r < 0 &&
+		 r != -EXDEV) /* -EXDEV: an index out of the root, named already */
 		log_error("cannot open the module tree '%s/lib/modules/%s': %s",
 			  display_root(req), req->kver, strerror(-r));
 	return r;
@@ -311,10 +313,18 @@ static int request_module(struct build *b, const char *spec, const char *origin,
 			  enum moddep_load load)
 {
 	int r = moddep_request(b->moddep, spec, origin, load);
+	char buf[512];
 
+	/* A name from a configuration or a hook: escaped, it cannot forge a line. */
+	if (r < 0)
+		spec = log_escape(spec, buf, sizeof(buf));
 	if (r == -ENOENT)
 		log_error("module '%s' not found in '%s/lib/modules/%s' (asked by %s)",
 			  spec, display_root(b->req), b->req->kver, origin);
+	else if (r == -EINVAL)
+		log_error(
+			"cannot resolve module '%s' (%s): not a valid module name or alias",
+			spec, origin);
 	else if (r < 0)
 		log_error("cannot resolve module '%s' (%s): %s", spec, origin,
 			  strerror(-r));
@@ -577,6 +587,32 @@ static int hook_microcode(struct build *b)
 	return 0;
 }
 
+/* HELPERS: our own static programs, which the init runs from ABI_HELPER_DIR. */
+static int hook_helpers(struct build *b, const struct hook *hook)
+{
+	for (size_t i = 0; i < hook->helpers.n; i++) {
+		_cleanup_free_ char *src = NULL, *dst = NULL;
+		const char *name = hook->helpers.v[i];
+		int r = locate_helper(name, &src);
+
+		if (r < 0) {
+			log_error(
+				"hook '%s': helper '%s' is neither next to mkinitramfs nor in '%s'",
+				hook->name, name, MKINITRAMFS_LIBDIR);
+			return r;
+		}
+		if (asprintf(&dst, "%s/%s", ABI_HELPER_DIR, name) < 0)
+			return -ENOMEM;
+		r = stage_add_file(b->stage, dst, 0755, src);
+		if (r < 0 && r != -EEXIST) {
+			log_error("hook '%s': cannot add helper '%s': %s", hook->name,
+				  src, strerror(-r));
+			return r;
+		}
+	}
+	return 0;
+}
+
 static int apply_hook(struct build *b, const struct hook *hook)
 {
 	_cleanup_free_ char *origin = NULL;
@@ -604,7 +640,12 @@ static int apply_hook(struct build *b, const struct hook *hook)
 	r = hook_applets(b, hook);
 	if (r < 0)
 		return r;
-	return hook->microcode ? hook_microcode(b) : 0;
+	if (hook->microcode) {
+		r = hook_microcode(b);
+		if (r < 0)
+			return r;
+	}
+	return hook_helpers(b, hook);
 }
 
 /* HOOKS from the config, then -A additions, less -S skips; unset HOOKS = (base). */
@@ -717,7 +758,13 @@ static void warn_stale_index(const struct build *b)
 /* Resolving reads each module's modinfo, staging reads the files: name what failed. */
 static int log_module_error(const struct build *b, const char *step, int r)
 {
-	const char *what = moddep_error_subject(b->moddep);
+	const char *subject = moddep_error_subject(b->moddep);
+	char buf[1024];
+	/* A module's name or path comes from the tree: escaped, it cannot forge a line.
+	 */
+	const char *what = subject ? log_escape(subject, buf, sizeof(buf)) : NULL;
+	if (moddep_error_logged(b->moddep))
+		return r; /* said where it failed */
 	if (what && (r == -ENOEXEC || r == -EBADMSG))
 		log_error("module file '%s' is %s", what,
 			  r == -EBADMSG ? "corrupt: it does not decompress"

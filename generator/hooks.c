@@ -12,9 +12,9 @@
 #include "locate.h"
 #include "util.h"
 
-const char *const hooks_keys[] = {"HELP",	"MODULES",   "MODULES_MATCH",
-				  "FILES",	"BINARIES",  "APPLETS",
-				  "AUTODETECT", "MICROCODE", NULL};
+const char *const hooks_keys[] = {"HELP",     "MODULES", "MODULES_MATCH", "FILES",
+				  "BINARIES", "APPLETS", "AUTODETECT",	  "MICROCODE",
+				  "HELPERS",  NULL};
 
 static int push_dir(struct strv *dirs, const char *dir)
 {
@@ -102,6 +102,8 @@ static int hook_from_conf(const struct conf *conf, struct hook *hook)
 		r = copy_list(conf, "BINARIES", &hook->binaries);
 	if (r >= 0)
 		r = copy_list(conf, "APPLETS", &hook->applets);
+	if (r >= 0)
+		r = copy_list(conf, "HELPERS", &hook->helpers);
 	hook->autodetect = is_yes(conf, "AUTODETECT");
 	hook->microcode = is_yes(conf, "MICROCODE");
 	return r;
@@ -152,6 +154,7 @@ void hooks_free(struct hook *hook)
 	strv_clear(&hook->files);
 	strv_clear(&hook->binaries);
 	strv_clear(&hook->applets);
+	strv_clear(&hook->helpers);
 	free(hook);
 }
 
@@ -222,4 +225,5 @@ void hooks_describe(const struct hook *hook, FILE *out)
 	describe_list(out, "files", &hook->files);
 	describe_list(out, "binaries", &hook->binaries);
 	describe_list(out, "busybox applets", &hook->applets);
+	describe_list(out, "helper programs", &hook->helpers);
 }

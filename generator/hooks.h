@@ -21,6 +21,8 @@
  *   APPLETS=(...)          names linked to /bin/busybox in /bin
  *   AUTODETECT=yes         hooks after this one keep only the host's modules
  *   MICROCODE=yes          early microcode cpio before the image
+ *   HELPERS=(...)          mkinitramfs helper programs (build/<name> or LIBDIR/<name>),
+ *                          added as /lib/mkinitramfs/<name>
  */
 struct hook {
 	char *name;
@@ -31,6 +33,7 @@ struct hook {
 	struct strv files;
 	struct strv binaries;
 	struct strv applets;
+	struct strv helpers;
 	int autodetect;
 	int microcode;
 };

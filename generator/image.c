@@ -57,7 +57,9 @@ static int source_failed(struct report *rep, const char *source, int r)
 {
 	log_error("cannot read '%s' for image '%s': %s; the previous image is kept",
 		  source, rep->target,
-		  r == -EBADMSG ? "corrupt compressed data" : strerror(-r));
+		  r == -EBADMSG	 ? "corrupt compressed data"
+		  : r == -ESTALE ? "it was replaced or moved while the image was built"
+				 : strerror(-r));
 	rep->logged = 1;
 	return r;
 }
@@ -226,13 +228,19 @@ static int write_header(struct writer *w, const struct stage_entry *e, uint64_t 
 static int write_from_file(struct writer *w, const struct stage_entry *e,
 			   struct expect *exp)
 {
-	_cleanup_close_ int fd = open(e->source, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	/* A checked source replaced by a FIFO must not block the open (stage.h). */
+	_cleanup_close_ int fd =
+		open(e->source,
+		     O_RDONLY | O_CLOEXEC | O_NOCTTY | (e->source_ino ? O_NONBLOCK : 0));
 	struct stat st;
 	struct hash h;
 	int r;
 
 	if (fd < 0 || fstat(fd, &st) < 0)
 		return source_failed(w->report, e->source, negative_errno());
+	/* Not the inode that was checked (stage.h): replaced or moved since. */
+	if (e->source_ino && (st.st_dev != e->source_dev || st.st_ino != e->source_ino))
+		return source_failed(w->report, e->source, -ESTALE);
 	if (!S_ISREG(st.st_mode))
 		return source_failed(w->report, e->source, -EINVAL);
 	(void)posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
@@ -314,7 +322,9 @@ static void *prefetch_run(void *arg)
 		pthread_mutex_unlock(&pf->lock);
 
 		struct prefetch_slot slot = {0};
-		slot.r = compress_read_file(pf->order[i]->source, &slot.data, &slot.size);
+		const struct stage_entry *e = pf->order[i];
+		slot.r = compress_read_source(e->source, e->source_dev, e->source_ino,
+					      &slot.data, &slot.size);
 		if (slot.r >= 0)
 			slot.hash = hash_buffer(slot.data, slot.size);
 		slot.done = 1;
@@ -428,7 +438,8 @@ static int write_compressed(struct writer *w, const struct stage_entry *e,
 	if (w->prefetch)
 		r = prefetch_take(w->prefetch, e, &data, &size, &hash);
 	else
-		r = compress_read_file(e->source, &data, &size);
+		r = compress_read_source(e->source, e->source_dev, e->source_ino, &data,
+					 &size);
 	if (r < 0)
 		return source_failed(w->report, e->source, r);
 	r = write_header(w, e, size);

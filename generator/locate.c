@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Where mkinitramfs's own files are: installed, or next to a binary in a build tree. */
 #include <limits.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -70,6 +71,20 @@ int locate_init(char **ret)
 	log_error("the init binary was not found in '%s' (set MKINITRAMFS_INIT)",
 		  MKINITRAMFS_LIBDIR);
 	return -ENOENT;
+}
+
+int locate_helper(const char *name, char **ret)
+{
+	_cleanup_free_ char *installed = NULL;
+
+	if (next_to_self(name, S_IFREG, ret) == 0)
+		return 0;
+	if (asprintf(&installed, "%s/%s", MKINITRAMFS_LIBDIR, name) < 0)
+		return -ENOMEM;
+	if (access(installed, R_OK) != 0)
+		return -ENOENT;
+	*ret = TAKE_PTR(installed);
+	return 0;
 }
 
 int locate_hooks_dir(char **ret)

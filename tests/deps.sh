@@ -10,6 +10,7 @@ packages=(
 	libcriterion-dev
 	kmod binutils zstd xz-utils lz4 gzip cpio libarchive-tools
 	qemu-system-x86 busybox-static
+	nfs-ganesha nfs-ganesha-vfs rpcbind qemu-utils iproute2 python3
 	e2fsprogs xfsprogs btrfs-progs fdisk dosfstools
 	apt dpkg dpkg-dev ca-certificates
 	autoconf automake libtool
@@ -34,5 +35,13 @@ if [ "$(id -u)" != 0 ]; then
 	sudo=sudo
 fi
 export DEBIAN_FRONTEND=noninteractive
+# Installing server packages (rpcbind, nfs-ganesha, for the network-root tests) must not
+# start their services on this machine: a temporary policy-rc.d refuses every start.
+policy=/usr/sbin/policy-rc.d
+if [ ! -e "$policy" ]; then
+	printf '#!/bin/sh\nexit 101\n' | $sudo tee "$policy" >/dev/null
+	$sudo chmod 755 "$policy"
+	trap '$sudo rm -f "$policy"' EXIT
+fi
 $sudo apt-get -o DPkg::Lock::Timeout=600 update -qq
 $sudo apt-get -o DPkg::Lock::Timeout=600 install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
