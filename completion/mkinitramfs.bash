@@ -12,7 +12,8 @@ _mkinitramfs() {
 		prev=${COMP_WORDS[COMP_CWORD - 1]}
 	}
 	local opts='-k --kernel -g --generate -c --config -r --moduleroot -z --compress
-		-l --list -x --extract -p --preset -P --allpresets --presetdir -f --force
+		-l --list -x --extract --devices --keep-setid -p --preset -P --allpresets
+		--presetdir -f --force
 		-A --addhooks -S --skiphooks -L --listhooks -H --hookhelp -M --automods
 		--sysfs --rootfs -v --verbose -q --quiet -h --help -V --version
 		-U --uki --cmdline --no-cmdline --splash --kernelimage --osrelease --uefistub

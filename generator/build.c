@@ -800,34 +800,6 @@ static int stage_modules(struct build *b)
 	return 0;
 }
 
-static void log_write_error(const char *out, int r)
-{
-	const char *source = image_write_failed_source();
-	const char *slash = strrchr(out, '/');
-
-	if (source)
-		log_error(
-			"cannot read '%s' for image '%s': %s; the previous image is kept",
-			source, out,
-			r == -EBADMSG ? "corrupt compressed data"
-			: r == -ESTALE
-				? "it was replaced or moved while the image was built"
-				: strerror(-r));
-	else if (r == -EBADMSG)
-		log_error(
-			"image '%s' failed its read-back check; the previous image is kept",
-			out);
-	else if (r == -ENOENT)
-		log_error("cannot write image '%s': the directory '%.*s' does not exist",
-			  out, slash ? (int)(slash == out ? 1 : slash - out) : 1,
-			  slash ? out : ".");
-	else if (r == -EISDIR || (r == -EINVAL && slash && !slash[1]))
-		log_error("cannot write image '%s': that is a directory", out);
-	else
-		log_error("cannot write image '%s': %s; the previous image is kept", out,
-			  strerror(-r));
-}
-
 /* image_write()'s commit hook: the record of this image, under its directory lock. */
 static void record_inputs(const char *target, int fd, const struct stat *st,
 			  void *userdata)
@@ -864,11 +836,9 @@ static int write_image(struct build *b)
 		b->opts.commit = record_inputs;
 		b->opts.commit_userdata = inputs;
 	}
-	r = image_write(b->stage, out, &b->opts);
-	if (r < 0) {
-		log_write_error(out, r);
+	r = image_write(b->stage, out, &b->opts); /* logs its failures */
+	if (r < 0)
 		return r;
-	}
 	crashpoint("image: inputs recorded");
 	return 0;
 }

@@ -36,6 +36,8 @@ enum {
 	OPT_SYSFS = 0x100,
 	OPT_ROOTFS,
 	OPT_PRESETDIR,
+	OPT_DEVICES,
+	OPT_KEEP_SETID,
 	OPT_CMDLINE,
 	OPT_NO_CMDLINE,
 	OPT_SPLASH,
@@ -58,6 +60,7 @@ struct options {
 	const char *compress;
 	const char *image; /* -l / -x */
 	const char *extract_dir;
+	unsigned extract_flags; /* IMAGE_EXTRACT_* */
 	const char *image2;	/* --diff A B: B */
 	enum inspect_part part; /* --early, --cpio */
 	const char *hook;	/* -H */
@@ -91,6 +94,8 @@ static void usage(FILE *out)
 	      "  -l, --list IMAGE         list the entries of an image\n"
 	      "  -x, --extract IMAGE [DIR]\n"
 	      "                           extract an image into DIR (default: .)\n"
+	      "      --devices            -x: create device nodes too\n"
+	      "      --keep-setid         -x: keep set-user/group-ID bits\n"
 	      "  -U, --uki PATH           also write a unified kernel image (without -g:\n"
 	      "                           only the UKI)\n"
 	      "      --cmdline FILE       the UKI's kernel command line (default\n"
@@ -155,6 +160,8 @@ static int parse_options(int argc, char **argv, struct options *o)
 		{"allpresets", no_argument, NULL, 'P'},
 		{"force", no_argument, NULL, 'f'},
 		{"presetdir", required_argument, NULL, OPT_PRESETDIR},
+		{"devices", no_argument, NULL, OPT_DEVICES},
+		{"keep-setid", no_argument, NULL, OPT_KEEP_SETID},
 		{"addhooks", required_argument, NULL, 'A'},
 		{"skiphooks", required_argument, NULL, 'S'},
 		{"listhooks", no_argument, NULL, 'L'},
@@ -212,6 +219,12 @@ static int parse_options(int argc, char **argv, struct options *o)
 			break;
 		case OPT_PRESETDIR:
 			o->preset_dir = optarg;
+			break;
+		case OPT_DEVICES:
+			o->extract_flags |= IMAGE_EXTRACT_DEVICES;
+			break;
+		case OPT_KEEP_SETID:
+			o->extract_flags |= IMAGE_EXTRACT_SETID;
 			break;
 		case 'U':
 			o->uki.output = optarg;
@@ -405,26 +418,16 @@ static int run_hooks(const struct options *o)
 	return r;
 }
 
+/* image_list() and image_extract() log their failures. */
 static int run_list(const struct options *o)
 {
-	int r = image_list(o->image, stdout);
-	if (r < 0)
-		log_error("cannot list image '%s': %s", o->image,
-			  r == -EBADMSG ? "not a valid initramfs" : strerror(-r));
-	return r;
+	return image_list(o->image, stdout);
 }
 
 static int run_extract(const struct options *o)
 {
-	const char *dir = o->extract_dir ? o->extract_dir : ".";
-	int r = image_extract(o->image, dir);
-	if (r == -EINVAL)
-		log_error("refusing to extract '%s': an entry would land outside '%s'",
-			  o->image, dir);
-	else if (r < 0)
-		log_error("cannot extract image '%s' into '%s': %s", o->image, dir,
-			  r == -EBADMSG ? "not a valid initramfs" : strerror(-r));
-	return r;
+	return image_extract(o->image, o->extract_dir ? o->extract_dir : ".",
+			     o->extract_flags);
 }
 
 static int log_image_error(const char *what, const char *image, int r)
