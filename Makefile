@@ -80,7 +80,7 @@ INIT_SIZE_LIMIT := 65536
 DEPFLAGS = -MMD -MP
 
 .PHONY: all deps install install-update-initramfs uninstall test test-run unit-test integration-test boot-test size \
-	check-format format clean fixture demo bench fuzz fuzz-build
+	check-format format clean fixture demo bench fuzz fuzz-build dist
 all: $(B)/mkinitramfs $(B)/init
 
 # The paths compiled into the generator: a change of PREFIX, LIBDIR or SYSCONFDIR
@@ -232,6 +232,17 @@ check-format:
 
 format:
 	@clang-format -i generator/*.[ch] init/*.[ch] abi/*.h
+
+# The release tarball (the packages build from it): every file git tracks, plus new
+# files not ignored yet.
+DIST := $(B)/mkinitramfs-$(VERSION).tar.gz
+dist:
+	@rm -rf $(B)/dist && mkdir -p $(B)/dist/mkinitramfs-$(VERSION)
+	@git ls-files -co --exclude-standard -z | \
+		xargs -0 cp --parents -t $(B)/dist/mkinitramfs-$(VERSION)
+	tar -C $(B)/dist --sort=name --owner=0 --group=0 --numeric-owner \
+		-czf $(DIST) mkinitramfs-$(VERSION)
+	@rm -rf $(B)/dist
 
 # ---- install ------------------------------------------------------------------------
 SHAREDIR ?= $(PREFIX)/share
