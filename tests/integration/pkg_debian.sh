@@ -33,7 +33,9 @@ fi
 for tool in dpkg-buildpackage dh debootstrap qemu-system-x86_64; do
 	command -v "$tool" >/dev/null || { t_fail "'$tool' is needed (tests/deps.sh installs it)"; exit 1; }
 done
-PK=$B/pkg
+# Packages and the chroot do not depend on SANITIZE: one cache under build/ for both trees.
+CACHE=$TOP/build
+PK=$CACHE/pkg
 mkdir -p "$PK"
 R=$T_TMP/root
 pkg_umount() {
@@ -69,8 +71,8 @@ in_root() { # ROOT CMD...
 		timeout -k 10 900 chroot "$root" "$@"
 }
 make_layer() {
-	local base=$B/bench/chroots/base r=0
-	CHROOT_PEERS= B="$B" "$TOP/tests/bench/chroots.sh" "$KROOT" "$KVER" || return 1
+	local base=$CACHE/bench/chroots/base r=0
+	CHROOT_PEERS='' B="$CACHE" "$TOP/tests/bench/chroots.sh" "$KROOT" "$KVER" || return 1
 	[ -f "$LAYER/.pkg-ready" ] && [ ! "$LAYER/.pkg-ready" -ot "$base/.bench-ready" ] && return 0
 	echo "# making '$LAYER' (once)"
 	bench_safe_rm "$LAYER.new" && bench_safe_rm "$LAYER" || return 1
@@ -131,7 +133,7 @@ t_check "the script names the installed generator" grep -q '/usr/sbin/mkinitramf
 	"$T_TMP/x/usr/sbin/update-initramfs"
 
 # ---- the kernel package: the fixture's own .deb -------------------------------------------
-read -r kpkg kver_pkg <"$B/kernel/stamp"
+read -r kpkg kver_pkg <"$KROOT/../stamp"
 KDEB=$PK/dl/${kpkg}_${kver_pkg}_amd64.deb
 if [ ! -f "$KDEB" ]; then
 	rm -rf "$PK/dl" && mkdir -p "$PK/dl"

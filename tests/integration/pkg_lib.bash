@@ -5,7 +5,7 @@
 
 # The files of a release: what git tracks, plus new files not ignored yet.
 pkg_files() {
-	git -C "$TOP" ls-files -co --exclude-standard | while read -r f; do
+	git -C "$TOP" ls-files -co --exclude-standard -- . ":!tests/integration" | while read -r f; do
 		[ -f "$TOP/$f" ] && printf '%s\n' "$f"
 	done | LC_ALL=C sort
 }
