@@ -38,6 +38,19 @@ CACHE=$TOP/build
 PK=$CACHE/pkg
 mkdir -p "$PK"
 R=$T_TMP/root
+# The API filesystems apt and the kernel's scripts need. Not bench_mount_api: it first
+# unmounts whatever is mounted on the root, here the overlay itself.
+pkg_mount_api() {
+	local n
+	mount -t proc proc "$R/proc" && mount -t sysfs sysfs "$R/sys" &&
+		mount -t tmpfs -o mode=755,size=16m tmpfs "$R/dev" &&
+		mount -t tmpfs -o size=256m tmpfs "$R/tmp" || return 1
+	for n in null:1:3 zero:1:5 full:1:7 random:1:8 urandom:1:9 tty:5:0; do
+		IFS=: read -r name maj min <<<"$n"
+		mknod -m 666 "$R/dev/$name" c "$maj" "$min" || return 1
+	done
+	mkdir -p "$R/dev/pts" "$R/dev/shm" && ln -s /proc/self/fd "$R/dev/fd"
+}
 pkg_umount() {
 	bench_umount_api "$R"
 	while mountpoint -q "$R" 2>/dev/null; do umount "$R" 2>/dev/null || umount -l "$R" || break; done
@@ -150,7 +163,7 @@ t_check "the cached chroot is ready" test $rc -eq 0 || sed 's/^/    | /' "$T_TMP
 mkdir -p "$T_TMP/upper" "$T_TMP/work" "$R"
 mount -t overlay overlay -o "lowerdir=$LAYER,upperdir=$T_TMP/upper,workdir=$T_TMP/work" "$R" ||
 	{ t_fail "cannot mount the overlay on the cached chroot"; exit 1; }
-bench_mount_api "$R"
+pkg_mount_api || { t_fail "cannot mount /proc, /sys, /dev and /tmp in the chroot"; exit 1; }
 mkdir -p "$R/var/tmp/pkgs"
 cp "$DEB" "$KDEB" "$R/var/tmp/pkgs/"
 ch() { in_root "$R" "$@"; }

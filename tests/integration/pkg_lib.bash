@@ -3,16 +3,19 @@
 # and a hash of it that keys the cached packages under build/pkg/. Source after
 # tests/lib.sh. (Not a test: .bash.)
 
-# The files of a release: what git tracks, plus new files not ignored yet.
+# pkg_files [PATHSPEC...]: the files of a release (what git tracks, plus new files not
+# ignored yet), or those of them PATHSPEC selects.
 pkg_files() {
-	git -C "$TOP" ls-files -co --exclude-standard -- . ":!tests/integration" | while read -r f; do
+	git -C "$TOP" ls-files -co --exclude-standard -- "${@:-.}" | while read -r f; do
 		[ -f "$TOP/$f" ] && printf '%s\n' "$f"
 	done | LC_ALL=C sort
 }
 
-# pkg_hash: changes whenever a file of the release changes.
+# pkg_hash: changes whenever a file the packages are built from changes (the suites,
+# the benchmarks, the boot tests, CI and the prose do not make another package).
 pkg_hash() {
-	(cd "$TOP" && pkg_files | tr '\n' '\0' | xargs -0 sha256sum | sha256sum | cut -c1-16)
+	(cd "$TOP" && pkg_files . ':!tests/integration' ':!tests/bench' ':!tests/boot' ':!.ci' \
+		':!*.md' ':!NEWS' | tr '\n' '\0' | xargs -0 sha256sum | sha256sum | cut -c1-16)
 }
 
 # pkg_tree DIR: a copy of the release's files in DIR (made fresh).
