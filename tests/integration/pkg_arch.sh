@@ -128,7 +128,8 @@ t_check "installed: /usr/bin/mkinitramfs runs in the root" chroot "$R" /usr/bin/
 pacq -Qi mkinitramfs >"$T_TMP/qi" 2>&1
 t_grep "pacman -Qi: provides initramfs" '^Provides +: initramfs' "$T_TMP/qi"
 pacq -Qii mkinitramfs >"$T_TMP/qii" 2>&1
-t_grep "pacman -Qii: /etc/mkinitramfs.conf is a backup file" '^/etc/mkinitramfs\.conf' "$T_TMP/qii"
+t_grep "pacman -Qii: /etc/mkinitramfs.conf is a backup file" '^UNMODIFIED[[:space:]].*/etc/mkinitramfs\.conf$' \
+	"$T_TMP/qii"
 
 # The machine's configuration, edited as a user would (a backup file: upgrades keep it).
 cat >"$R/etc/mkinitramfs.conf" <<'CONF'
