@@ -253,7 +253,7 @@ KERNEL_HOOK_DIR ?= $(SYSCONFDIR)/kernel
 BASHCOMPDIR ?= $(SHAREDIR)/bash-completion/completions
 
 # Scripts name the installed paths; @VAR@ placeholders are filled in at install time.
-SUBST = sed -e 's|@SBINDIR@|$(SBINDIR)|g' -e 's|@BINDIR@|$(BINDIR)|g' -e 's|@LIBDIR@|$(LIBDIR)|g' \
+SUBST = sed -e 's|@SBINDIR@|$(SBINDIR)|g' -e 's|@SBINDIR_REL@|$(patsubst /%,%,$(SBINDIR))|g' -e 's|@BINDIR@|$(BINDIR)|g' -e 's|@LIBDIR@|$(LIBDIR)|g' \
 	-e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g' -e 's|@SCRIPTDIR@|$(ALPM_SCRIPTDIR)|g'
 MAN_PAGES := $(wildcard man/*.[1-8])
 BUILD_HOOKS := $(wildcard hooks/build/*)
