@@ -124,6 +124,8 @@ rc=$?
 sed 's/^/    | /' "$T_TMP/u1.log"
 t_check "pacman -U mkinitramfs succeeds, its dependencies resolved" test $rc -eq 0
 t_nogrep "its hooks succeed" 'failed to execute' "$T_TMP/u1.log"
+t_grep "its own files fire its 90-hook (the Target names the installed path)" \
+	'Updating initramfs images' "$T_TMP/u1.log"
 t_check "installed: /usr/bin/mkinitramfs runs in the root" chroot "$R" /usr/bin/mkinitramfs -V
 pacq -Qi mkinitramfs >"$T_TMP/qi" 2>&1
 t_grep "pacman -Qi: provides initramfs" '^Provides +: initramfs' "$T_TMP/qi"
