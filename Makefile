@@ -238,7 +238,8 @@ format:
 DIST := $(B)/mkinitramfs-$(VERSION).tar.gz
 dist:
 	@rm -rf $(B)/dist && mkdir -p $(B)/dist/mkinitramfs-$(VERSION)
-	@git ls-files -co --exclude-standard -z | \
+	@git ls-files -co --exclude-standard | while read -r f; do \
+		[ -f "$$f" ] && printf '%s\0' "$$f"; done | \
 		xargs -0 cp --parents -t $(B)/dist/mkinitramfs-$(VERSION)
 	tar -C $(B)/dist --sort=name --owner=0 --group=0 --numeric-owner \
 		-czf $(DIST) mkinitramfs-$(VERSION)
