@@ -2,8 +2,9 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 # The Debian package, with the real tools:
 #  0. the Makefile passes CPPFLAGS, CFLAGS and LDFLAGS on, and -Werror only with WERROR=1;
-#  1. dpkg-buildpackage -us -uc -b with Debian's hardening flags (debian/rules runs the
-#     unit tests with them); the generator is hardened (bindnow, relro, fortify);
+#  1. dpkg-buildpackage -us -uc -b with Debian's hardening flags; the generator is
+#     hardened (bindnow, relro, fortify). nocheck: the unit tests with these flags are
+#     pkg_flags.sh's (both in one suite would not fit its time on a loaded machine);
 #  2. in a debootstrap chroot (cached, shared with the benchmarks) that has
 #     initramfs-tools: `apt-get install ./mkinitramfs.deb` replaces it, apt stays
 #     consistent; `apt-get install ./linux-image.deb` (the fixture's kernel package)
@@ -111,7 +112,7 @@ else
 	rm -rf "$PK/deb"
 	pkg_tree "$PK/deb/mkinitramfs-0.1.0" || { t_fail "cannot copy the sources"; exit 1; }
 	start=$(date +%s)
-	(cd "$PK/deb/mkinitramfs-0.1.0" && pkg_clean_env DEB_BUILD_OPTIONS=parallel=2 \
+	(cd "$PK/deb/mkinitramfs-0.1.0" && pkg_clean_env DEB_BUILD_OPTIONS="parallel=2 nocheck" \
 		dpkg-buildpackage -us -uc -b) >"$PK/deb/build.log" 2>&1
 	rc=$?
 	echo "# dpkg-buildpackage: $(($(date +%s) - start)) s"
@@ -124,7 +125,6 @@ if [ ! -f "$DEB" ]; then
 	wait $layer_pid
 	exit 1
 fi
-t_grep "the build ran the unit tests, all passing" '^unit: [1-9][0-9]* passed, 0 failed' "$PK/deb/build.log"
 t_grep "the build used Debian's hardening flags" 'hardening=\+all' "$TOP/debian/rules"
 dpkg-deb -f "$DEB" Provides Conflicts Replaces >"$T_TMP/fields"
 t_grep "Provides: linux-initramfs-tool" '^Provides: linux-initramfs-tool$' "$T_TMP/fields"
