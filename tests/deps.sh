@@ -17,6 +17,7 @@ packages=(
 	pacman-package-manager makepkg dkms systemd make gcc
 	debhelper fakeroot
 	clang libclang-rt-14-dev valgrind strace
+	clang-format cppcheck shellcheck
 )
 
 missing=()

@@ -203,7 +203,7 @@ INITRD=$R/boot/initrd.img-$KVER
 t_check "the kernel's install built /boot/initrd.img-$KVER" test -s "$INITRD"
 t_check "with its inputs record" test -s "$INITRD.inputs"
 t_check "the kernel package is configured" test "$(status "$kpkg")" = "ii "
-"$B/mkinitramfs" -l "$INITRD" >"$T_TMP/list" 2>&1
+"$MKINITRAMFS" -l "$INITRD" >"$T_TMP/list" 2>&1
 t_grep "the image has virtio_blk" 'virtio_blk\.ko' "$T_TMP/list"
 t_grep "the image has ext4" 'ext4\.ko' "$T_TMP/list"
 

@@ -27,5 +27,5 @@ pkg_tree() {
 # pkg_clean_env CMD...: run CMD without the variables `make test` leaves in the
 # environment (B, MAKEFLAGS with WERROR=1): a package builds as a distribution's would.
 pkg_clean_env() {
-	env -u B -u MAKEFLAGS -u MAKELEVEL -u MFLAGS -u MKINITRAMFS -u WERROR "$@"
+	env -u B -u MAKEFLAGS -u MAKELEVEL -u MFLAGS -u MKINITRAMFS -u MKINITRAMFS_BIN -u WERROR "$@"
 }
