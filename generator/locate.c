@@ -25,8 +25,9 @@ static int next_to_self(const char *rel, mode_t type, char **ret)
 	if (!slash || (size_t)(slash - self) + strlen(rel) + 2 > sizeof(self))
 		return -ENOENT;
 	slash[1] = '\0';
-	if (strstr(self, "/bin/") && type == S_IFREG)
-		return -ENOENT; /* never take a system's /usr/bin/init for ours */
+	/* Never take a system's /usr/bin/init or /usr/sbin/init (systemd) for ours. */
+	if ((strstr(self, "/bin/") || strstr(self, "/sbin/")) && type == S_IFREG)
+		return -ENOENT;
 	strcat(self, rel);
 	if (stat(self, &st) < 0 || (st.st_mode & S_IFMT) != type)
 		return -ENOENT;

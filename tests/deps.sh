@@ -16,7 +16,8 @@ packages=(
 	apt dpkg dpkg-dev ca-certificates
 	autoconf automake libtool
 	debootstrap
-	pacman-package-manager dkms systemd make gcc
+	pacman-package-manager makepkg dkms systemd make gcc
+	debhelper fakeroot
 	clang libclang-rt-14-dev valgrind strace
 	clang-format cppcheck shellcheck
 )
