@@ -1,0 +1,89 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+# The boot matrix's core scenarios on Debian 13's 6.12 kernel (tests/kernel-fixture.sh
+# --kernel trixie: merged /usr, .ko.xz modules, CONFIG_MODULE_DECOMPRESS=y): virtio-blk,
+# NVMe and AHCI with explicit modules, and a generic image (no autodetect) whose storage
+# drivers load on modalias match during coldplug, on virtio-blk and on NVMe. Two QEMU
+# boots at a time.
+source "$(dirname "$0")/../lib.sh"
+t_tmpdir
+read -r KROOT KVER < <("$TOP/tests/kernel-fixture.sh" --kernel trixie)
+[ -n "${KVER:-}" ] || { t_fail "no Debian 13 kernel fixture"; exit 1; }
+source "$TOP/tests/boot/lib.sh"
+boot_setup || { t_fail "cannot build the test root's init"; exit 1; }
+[ -x "$B/init" ] && [ -x "$MKINITRAMFS" ] || { t_fail "run make first"; exit 1; }
+echo "# kernel $KVER from '$KROOT'"
+mk_ext4 "$BW/root.img" 64M -L testroot
+cd "$T_TMP"
+
+# Images: explicit modules as a host image has them, and the generic one.
+gen_image "$BW/virtio.img" zstd no a:virtio_pci a:virtio_blk a:ext4 ||
+	t_fail "cannot make the virtio-blk image"
+gen_image "$BW/nvme.img" zstd no a:nvme a:ext4 || t_fail "cannot make the NVMe image"
+gen_image "$BW/ahci.img" zstd no a:ahci a:sd_mod a:ext4 || t_fail "cannot make the AHCI image"
+sed -e 's/^HOOKS=.*/HOOKS=(base modconf block filesystems keyboard)/' \
+	"$TOP/mkinitramfs.conf" >generic.conf
+"$MKINITRAMFS" -k "$KVER" -r "$KROOT" -c generic.conf -g "$BW/generic.img" \
+	>generic.log 2>&1 || { t_fail "cannot make the generic image"; sed 's/^/    | /' generic.log; }
+
+for img in virtio nvme ahci generic; do
+	"$MKINITRAMFS" -l "$BW/$img.img" >"$img.list" 2>&1
+done
+KRE=$(printf '%s' "$KVER" | sed 's/[.+]/\\&/g') # the version as an ERE
+t_grep "the virtio image holds ext4 for 6.12" "/lib/modules/$KRE/kernel/fs/ext4/ext4\\.ko" virtio.list
+t_grep "the generic image holds nvme" "/kernel/drivers/nvme/host/nvme\\.ko" generic.list
+"$MKINITRAMFS" -x "$BW/generic.img" gx >/dev/null 2>&1
+t_grep "the generic plan loads nvme on match" $'^M\tnvme\t[^\t]*\tm' gx/etc/mkinitramfs/plan
+
+DISK="file=$BW/root.img,format=raw,if=none,id=root"
+# boot NAME IMAGE APPEND QEMU_ARGS...: in the background; `wait` collects.
+boot() {
+	local name=$1 img=$2 append=$3
+	shift 3
+	# Each boot gets its own copy of the disk: two run at once.
+	cp --sparse=always "$BW/root.img" "$BW/$name.disk"
+	qemu_boot "$BW/k612-$name.log" "$img" "$append" "${@//@DISK@/$BW/$name.disk}" &
+}
+booted() { # NAME: the root's init ran
+	t_grep "6.12 $1: the root's init ran" '^ROOTINIT done' "$BW/k612-$1.log"
+}
+loaded() { # NAME MODULE...: the root saw these modules loaded
+	local name=$1 m
+	shift
+	for m in "$@"; do
+		t_grep "6.12 $name: '$m' loaded" "^ROOTINIT modules=.* $m( |\$)" "$BW/k612-$name.log"
+	done
+}
+
+boot virtio "$BW/virtio.img" "root=/dev/vda" -drive "file=@DISK@,format=raw,if=virtio"
+boot nvme "$BW/nvme.img" "root=/dev/nvme0n1" -drive "file=@DISK@,format=raw,if=none,id=root" \
+	-device nvme,serial=k612,drive=root
+wait
+booted virtio
+loaded virtio virtio_blk ext4
+booted nvme
+loaded nvme nvme ext4
+t_grep "6.12 nvme: ext4 on the NVMe disk" '^ROOTINIT mount=/dev/nvme0n1 ext4' "$BW/k612-nvme.log"
+
+boot ahci "$BW/ahci.img" "root=LABEL=testroot" -machine q35 \
+	-drive "file=@DISK@,format=raw,if=none,id=root" -device ide-hd,drive=root,bus=ide.0
+boot generic-virtio "$BW/generic.img" "root=LABEL=testroot" \
+	-drive "file=@DISK@,format=raw,if=virtio"
+wait
+booted ahci
+loaded ahci ahci sd_mod ext4
+booted generic-virtio
+loaded generic-virtio virtio_blk ext4
+t_nogrep "6.12 generic on virtio: nvme left unloaded" '^ROOTINIT modules=.* nvme( |$)' \
+	"$BW/k612-generic-virtio.log"
+
+boot generic-nvme "$BW/generic.img" "root=LABEL=testroot" \
+	-drive "file=@DISK@,format=raw,if=none,id=root" -device nvme,serial=k612g,drive=root
+wait
+booted generic-nvme
+loaded generic-nvme nvme ext4
+t_grep "6.12 generic on NVMe: nvme loaded for its device during coldplug" \
+	"initramfs: module 'nvme' loaded for device 'pci:v00001B36d00000010" "$BW/k612-generic-nvme.log"
+t_nogrep "6.12 generic on NVMe: virtio_blk left unloaded" '^ROOTINIT modules=.* virtio_blk( |$)' \
+	"$BW/k612-generic-nvme.log"
+t_report
