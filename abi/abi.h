@@ -43,7 +43,7 @@
  *                  m  load only when a device's modalias matches one of its A records
  *                     (after its <deps>)
  *                  o  optional: a failure to load is a warning, never fatal
- *                  s  soft dependency of another module: a failure is a warning
+ *                  s  soft or weak dependency of another module: a failure is a warning
  *       <deps>   comma-separated indexes of the modules to load before this one when it
  *                is loaded on demand (its whole closure, in load order), or "-".
  *       <params> the rest of the line, possibly empty: the parameter string given to

@@ -55,6 +55,7 @@ struct mod {
 	int state;		/* ordering: 0 new, 1 visiting, 2 placed */
 	size_t index;
 	unsigned stamp;
+	unsigned weak_stamp; /* moddep.c: is a weak target placed before it? */
 };
 
 struct softdep_rule {
@@ -66,6 +67,12 @@ struct softdep_rule {
 struct option {
 	char *name;
 	char *value;
+};
+
+/* "weakdep PATTERN WORD...", from modules.weakdep or modprobe.d (modweak.c). */
+struct weak_rule {
+	char *pattern;
+	struct strv words;
 };
 
 /* A file of the tree read whole, once: the same bytes for every image built from it. */
@@ -123,6 +130,11 @@ struct moddep {
 	size_t install_commands;
 
 	char *error_subject;
+
+	/* Weak dependencies (modweak.c). */
+	struct weak_rule *weak_rules;
+	size_t nweak_rules;
+	bool weak_tree_file; /* the tree has modules.weakdep (depmod of kmod 33+) */
 };
 
 /* moddep.c: what the other parts share. */
@@ -141,5 +153,12 @@ int modstage_closure(struct moddep *m, struct stage *stage); /* after moddep_res
 int modstage_plan_flags(const struct mod *mod, char *buf); /* the plan's flags, for -v */
 int modstage_preload(struct moddep *m); /* modules.alias and the tree files */
 void modstage_clear(struct moddep *m);	/* frees what modstage_preload read */
+
+/* modweak.c: weak dependencies, read from the files libkmod 33+ reads them from. */
+int modweak_load(struct moddep *m, const char *const *confdirs); /* NULL-terminated */
+/* The words of the next weakdep rule matching `name` from *pos on (start at 0), or NULL.
+ */
+const struct strv *modweak_next(const struct moddep *m, const char *name, size_t *pos);
+void modweak_clear(struct moddep *m);
 
 #endif

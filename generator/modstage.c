@@ -131,8 +131,8 @@ int modstage_plan_flags(const struct mod *mod, char *buf)
 	return 0;
 }
 
-/* Indexes of what must be loaded before `mod`: hard deps and pre softdeps, transitively.
- */
+/* Indexes of what must be loaded before `mod`: hard deps, pre softdeps and weak deps
+ * placed before it, transitively. */
 static int before_of(struct mod *mod, unsigned stamp, size_t *out, size_t *ret_n)
 {
 	size_t n = 0, sp = 0;
@@ -146,7 +146,12 @@ static int before_of(struct mod *mod, unsigned stamp, size_t *out, size_t *ret_n
 		for (size_t e = 0; e < x->nedges; e++) {
 			struct mod *to = x->edges[e].to;
 			enum edge_kind k = x->edges[e].kind;
-			if ((k != EDGE_HARD && k != EDGE_PRE) || to->stamp == stamp)
+			if ((k != EDGE_HARD && k != EDGE_PRE && k != EDGE_WEAK) ||
+			    to->stamp == stamp)
+				continue;
+			/* A weak dependency placed after its module (a cycle) is not one.
+			 */
+			if (k == EDGE_WEAK && to->index > x->index)
 				continue;
 			to->stamp = stamp;
 			if (to->index < mod->index)

@@ -14,10 +14,14 @@ boot_setup || { t_fail "cannot build the test root's init"; exit 1; }
 [ -x "$B/init" ] && [ -x "$MKINITRAMFS" ] || { t_fail "run make first"; exit 1; }
 echo "# kernel $KVER from '$KROOT'"
 mk_ext4 "$BW/root.img" 64M -L testroot
-cd "$T_TMP"
+cd "$T_TMP" || exit 1
 
 # Images: explicit modules as a host image has them, and the generic one.
-gen_image "$BW/virtio.img" zstd no a:virtio_pci a:virtio_blk a:ext4 ||
+# The virtio image's root also says "weakdep virtio_blk nbd" (modprobe.d): the init
+# loads a weak dependency before its module.
+mkdir -p wroot && cp -al "$KROOT/." wroot/ && mkdir -p wroot/etc/modprobe.d
+echo "weakdep virtio_blk nbd" >wroot/etc/modprobe.d/weak.conf
+KROOT=$T_TMP/wroot gen_image "$BW/virtio.img" zstd no a:virtio_pci a:virtio_blk a:ext4 ||
 	t_fail "cannot make the virtio-blk image"
 gen_image "$BW/nvme.img" zstd no a:nvme a:ext4 || t_fail "cannot make the NVMe image"
 gen_image "$BW/ahci.img" zstd no a:ahci a:sd_mod a:ext4 || t_fail "cannot make the AHCI image"
@@ -60,7 +64,7 @@ boot nvme "$BW/nvme.img" "root=/dev/nvme0n1" -drive "file=@DISK@,format=raw,if=n
 	-device nvme,serial=k612,drive=root
 wait
 booted virtio
-loaded virtio virtio_blk ext4
+loaded virtio virtio_blk ext4 nbd
 booted nvme
 loaded nvme nvme ext4
 t_grep "6.12 nvme: ext4 on the NVMe disk" '^ROOTINIT mount=/dev/nvme0n1 ext4' "$BW/k612-nvme.log"
