@@ -9,6 +9,7 @@
 #include <sys/types.h>
 
 #include "firmware.h"
+#include "modcompress.h"
 #include "moddep.h"
 #include "stage.h"
 #include "strv.h"
@@ -56,6 +57,9 @@ struct mod {
 	size_t index;
 	unsigned stamp;
 	unsigned weak_stamp; /* moddep.c: is a weak target placed before it? */
+	/* Per stage: the path in the image when the file is kept compressed (the
+	 * kernel decompresses it; modcompress.c), else NULL and relpath is used. */
+	char *image_relpath;
 };
 
 struct softdep_rule {
@@ -135,6 +139,10 @@ struct moddep {
 	struct weak_rule *weak_rules;
 	size_t nweak_rules;
 	bool weak_tree_file; /* the tree has modules.weakdep (depmod of kmod 33+) */
+
+	/* Compressed modules kept as they are, into their own (uncompressed) segment. */
+	const struct modcompress *keep;
+	struct stage *keep_stage;
 };
 
 /* moddep.c: what the other parts share. */

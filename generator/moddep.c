@@ -153,6 +153,7 @@ static void mod_free(struct mod *mod)
 	kmod_module_unref(mod->km);
 	free(mod->path);
 	free(mod->relpath);
+	free(mod->image_relpath);
 	free(mod->edges);
 	strv_clear(&mod->firmware);
 	strv_clear(&mod->reasons);
@@ -1145,4 +1146,19 @@ int moddep_lookup(struct moddep *m, const char *name_or_alias, struct strv *name
 		if (!strv_contains(names, lk->builtins.v[i]))
 			r = strv_push(names, lk->builtins.v[i]);
 	return r;
+}
+
+void moddep_keep_compressed(struct moddep *m, const struct modcompress *mc,
+			    struct stage *segment)
+{
+	m->keep = mc && segment ? mc : NULL;
+	m->keep_stage = mc ? segment : NULL;
+}
+
+size_t moddep_kept_compressed(const struct moddep *m)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < m->norder; i++)
+		n += m->order[i]->image_relpath != NULL;
+	return n;
 }

@@ -5,6 +5,7 @@
 
 #include <stdio.h>
 
+#include "modcompress.h"
 #include "stage.h"
 #include "strv.h"
 
@@ -50,6 +51,17 @@ int moddep_resolve(struct moddep *m);
  * .softdep, .builtin (+ .order) for the included subset so busybox modprobe works.
  */
 int moddep_stage(struct moddep *m, struct stage *stage);
+
+/*
+ * Keep the compressed module files that `mc` says the target kernel decompresses as
+ * they are, staged into `segment` (the image's uncompressed first cpio) with the
+ * plan's 'z' flag, instead of decompressed into the main stage. NULL: decompress all.
+ * Both must outlive moddep_stage().
+ */
+void moddep_keep_compressed(struct moddep *m, const struct modcompress *mc,
+			    struct stage *segment);
+/* After moddep_stage(): how many module files were kept compressed. */
+size_t moddep_kept_compressed(const struct moddep *m);
 
 /* -v: why each module is in (asked by X, dependency of Y, softdep of Z, alias A), then
  * the totals (modules, firmware files, bytes). */
