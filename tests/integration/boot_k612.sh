@@ -30,14 +30,31 @@ sed -e 's/^HOOKS=.*/HOOKS=(base modconf block filesystems keyboard)/' \
 "$MKINITRAMFS" -k "$KVER" -r "$KROOT" -c generic.conf -g "$BW/generic.img" \
 	>generic.log 2>&1 || { t_fail "cannot make the generic image"; sed 's/^/    | /' generic.log; }
 
-for img in virtio nvme ahci generic; do
+# The same virtio image with modules decompressed at build (MODULES_DECOMPRESS=yes).
+printf 'MODULES=(virtio_pci virtio_blk ext4)\nHOOKS=(base)\nMODULES_DECOMPRESS=yes\n' >decomp.conf
+"$MKINITRAMFS" -k "$KVER" -r "$KROOT" -c decomp.conf -g "$BW/decomp.img" >decomp.log 2>&1 ||
+	{ t_fail "cannot make the decompressed image"; sed 's/^/    | /' decomp.log; }
+# A rescue shell image: busybox in a copy of the root; nbd rides along on match only,
+# for busybox modprobe to load from the image's modules.dep in the shell.
+mkdir -p sroot && cp -al "$KROOT/." sroot/ && mkdir -p sroot/bin && cp /bin/busybox sroot/bin/
+printf 'MODULES=(virtio_pci virtio_blk ext4)\nMODULES_MATCH=(nbd)\nHOOKS=(base shell)\n' >shell.conf
+"$MKINITRAMFS" -k "$KVER" -r "$T_TMP/sroot" -c shell.conf -g "$BW/shell.img" >shell.log 2>&1 ||
+	{ t_fail "cannot make the rescue shell image"; sed 's/^/    | /' shell.log; }
+
+for img in virtio nvme ahci generic decomp shell; do
 	"$MKINITRAMFS" -l "$BW/$img.img" >"$img.list" 2>&1
 done
 KRE=$(printf '%s' "$KVER" | sed 's/[.+]/\\&/g') # the version as an ERE
 t_grep "the virtio image holds ext4 for 6.12" "/lib/modules/$KRE/kernel/fs/ext4/ext4\\.ko" virtio.list
-t_grep "the generic image holds nvme" "/kernel/drivers/nvme/host/nvme\\.ko" generic.list
+t_grep "the generic image holds nvme, kept compressed" "/kernel/drivers/nvme/host/nvme\\.ko\\.xz\$" generic.list
+t_grep "kept modules are in an uncompressed first segment" '^# segment 0: none$' virtio.list
+t_check "... before the compressed main archive" \
+	test "$(sed -n 's/^# segment 1: //p' virtio.list)" = zstd
+t_nogrep "no module is decompressed in the virtio image" '\.ko$' virtio.list
+t_grep "MODULES_DECOMPRESS=yes decompresses them" "/kernel/fs/ext4/ext4\\.ko\$" decomp.list
+t_nogrep "... and keeps none compressed" '\.ko\.xz$' decomp.list
 "$MKINITRAMFS" -x "$BW/generic.img" gx >/dev/null 2>&1
-t_grep "the generic plan loads nvme on match" $'^M\tnvme\t[^\t]*\tm' gx/etc/mkinitramfs/plan
+t_grep "the generic plan loads nvme on match, as a compressed file" $'^M\tnvme\t[^\t]*\\.ko\\.xz\tmz\t' gx/etc/mkinitramfs/plan
 
 DISK="file=$BW/root.img,format=raw,if=none,id=root"
 # boot NAME IMAGE APPEND QEMU_ARGS...: in the background; `wait` collects.
@@ -83,11 +100,29 @@ t_nogrep "6.12 generic on virtio: nvme left unloaded" '^ROOTINIT modules=.* nvme
 
 boot generic-nvme "$BW/generic.img" "root=LABEL=testroot" \
 	-drive "file=@DISK@,format=raw,if=none,id=root" -device nvme,serial=k612g,drive=root
+boot decomp "$BW/decomp.img" "root=/dev/vda" -drive "file=@DISK@,format=raw,if=virtio"
 wait
+booted decomp
+loaded decomp virtio_blk ext4
 booted generic-nvme
 loaded generic-nvme nvme ext4
 t_grep "6.12 generic on NVMe: nvme loaded for its device during coldplug" \
 	"initramfs: module 'nvme' loaded for device 'pci:v00001B36d00000010" "$BW/k612-generic-nvme.log"
 t_nogrep "6.12 generic on NVMe: virtio_blk left unloaded" '^ROOTINIT modules=.* virtio_blk( |$)' \
 	"$BW/k612-generic-nvme.log"
+
+# The rescue shell: busybox modprobe loads a compressed module from the image.
+cp --sparse=always "$BW/root.img" "$BW/shell.disk"
+log=$BW/k612-shell.log
+qemu_interactive_start "$log" "$BW/shell.img" "root=/dev/vda rd.break" \
+	-drive "file=$BW/shell.disk,format=raw,if=virtio"
+if wait_log "$log" 'starting a shell' 90; then
+	sleep 1
+	qemu_send 'modprobe nbd nbds_max=5 && echo NBD-$(cat /sys/module/nbd/parameters/nbds_max) > /dev/kmsg'
+	wait_log "$log" 'NBD-[0-9]' 30
+	qemu_send 'exit'
+fi
+qemu_interactive_end "$log"
+t_grep "6.12 rescue shell: busybox modprobe loads nbd.ko.xz from the image" 'NBD-5' "$log"
+booted shell
 t_report
