@@ -17,6 +17,7 @@
  * no weak dependency there either, and -v says so.
  */
 #include <dirent.h>
+#include <errno.h>
 #include <fnmatch.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -159,9 +160,15 @@ int modweak_load(struct moddep *m, const char *const *confdirs)
 		_cleanup_free_ char *text = NULL;
 		size_t size;
 		r = textfile_read(files[i].path, &text, &size);
-		if (r < 0) {
-			moddep_set_subject(m, files[i].path);
+		if (r == -ENOMEM)
 			break;
+		if (r < 0) {
+			/* As libkmod does with a configuration file it cannot read. */
+			log_warning(
+				"cannot read '%s' for weak dependencies: %s, ignoring",
+				files[i].path, strerror(-r));
+			r = 0;
+			continue;
 		}
 		r = parse_file(m, text);
 	}
