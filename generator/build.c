@@ -38,8 +38,8 @@ struct build {
 	struct modtree *modtree; /* walked on first use by a MODULES_MATCH pattern */
 	int shared;		 /* moddep and modtree are req->kernel's */
 	struct stage *stage;
-	struct stage *early;   /* microcode, and modules the kernel decompresses */
-	struct modcompress mc; /* MODULES_DECOMPRESS and what the kernel decompresses */
+	struct stage *early; /* microcode, and modules the kernel decompresses */
+	enum modcompress_mode decompress; /* MODULES_DECOMPRESS */
 	int autodetect; /* an autodetect hook has run: filter later hooks' modules */
 	struct strv detected; /* module names autodetect found */
 	struct image_options opts;
@@ -49,8 +49,8 @@ struct build {
 static void build_done(struct build *b)
 {
 	if (b->moddep)
-		moddep_keep_compressed(b->moddep, NULL, NULL); /* b->mc goes now */
-	modcompress_clear(&b->mc);
+		moddep_keep_compressed(b->moddep, MODCOMPRESS_DECOMPRESS,
+				       NULL); /* early goes */
 	conf_free(b->conf);
 	strv_clear(&b->hook_dirs);
 	if (!b->shared) {
@@ -650,14 +650,15 @@ static int log_module_error(const struct build *b, const char *step, int r)
 /* MODULES_DECOMPRESS=no against a kernel whose config says it cannot: name a module. */
 static int check_kept_compressed(struct build *b)
 {
+	const struct modcompress *mc = moddep_kernel_compress(b->moddep);
 	for (size_t i = 0; i < moddep_closure_size(b->moddep); i++) {
 		const char *path = moddep_closure_path(b->moddep, i);
 		const char *suffix = modcompress_suffix(path);
-		if (!suffix || modcompress_kernel_can(&b->mc, path))
+		if (!suffix || modcompress_kernel_can(mc, path))
 			continue;
 		log_error(
 			"MODULES_DECOMPRESS=no, but kernel '%s' cannot decompress module '%s' itself: its config '%s' lacks CONFIG_MODULE_DECOMPRESS=y or the option of '%s'",
-			b->req->kver, path, b->mc.config, suffix);
+			b->req->kver, path, mc->config, suffix);
 		return -EINVAL;
 	}
 	return 0;
@@ -672,45 +673,46 @@ static int check_kept_compressed(struct build *b)
 static int choose_module_form(struct build *b)
 {
 	const char *value = conf_get_string(b->conf, "MODULES_DECOMPRESS");
-	int r = modcompress_parse_mode(value, &b->mc.mode);
+	int r = modcompress_parse_mode(value, &b->decompress);
 	if (r < 0) {
 		log_error("MODULES_DECOMPRESS: '%s' is not one of yes, no, auto", value);
 		return r;
 	}
-	if (b->mc.mode == MODCOMPRESS_DECOMPRESS) {
-		moddep_keep_compressed(b->moddep, NULL, NULL);
+	if (b->decompress == MODCOMPRESS_DECOMPRESS) {
+		moddep_keep_compressed(b->moddep, MODCOMPRESS_DECOMPRESS, NULL);
 		return 0;
 	}
-	r = modcompress_read_kernel(&b->mc, b->req->moduleroot, b->req->kver);
-	if (r >= 0 && b->mc.mode == MODCOMPRESS_KEEP && b->mc.config)
+	if (b->decompress == MODCOMPRESS_KEEP &&
+	    moddep_kernel_compress(b->moddep)->config)
 		r = check_kept_compressed(b);
 	if (r >= 0 && !b->early)
 		r = stage_new(&b->early);
 	if (r < 0)
 		return r;
-	moddep_keep_compressed(b->moddep, &b->mc, b->early);
+	moddep_keep_compressed(b->moddep, b->decompress, b->early);
 	return 0;
 }
 
 static void explain_module_form(const struct build *b)
 {
 	size_t kept = moddep_kept_compressed(b->moddep);
-	if (b->mc.mode == MODCOMPRESS_DECOMPRESS)
+	const struct modcompress *mc = moddep_kernel_compress(b->moddep);
+	if (b->decompress == MODCOMPRESS_DECOMPRESS)
 		log_verbose("modules: decompressed at build (MODULES_DECOMPRESS=yes)");
 	else if (kept)
 		log_verbose(
 			"modules: %zu kept compressed in the uncompressed first segment, loaded with MODULE_INIT_COMPRESSED_FILE (%s)",
 			kept,
-			b->mc.config ? b->mc.config
-				     : "MODULES_DECOMPRESS=no, no kernel config found");
-	else if (!b->mc.config)
+			mc->config ? mc->config
+				   : "MODULES_DECOMPRESS=no, no kernel config found");
+	else if (!mc->config)
 		log_verbose(
 			"modules: decompressed at build: no kernel config in '%s/boot/config-%s' or the module tree tells whether the kernel decompresses them",
 			display_root(b->req), b->req->kver);
 	else
 		log_verbose(
 			"modules: decompressed at build: '%s' has no CONFIG_MODULE_DECOMPRESS=y for their format",
-			b->mc.config);
+			mc->config);
 }
 
 static int stage_modules(struct build *b)

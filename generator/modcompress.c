@@ -51,8 +51,11 @@ static int config_path(const char *root, const char *kver, size_t i, char **ret)
 	return n < 0 ? -ENOMEM : 0;
 }
 
-int modcompress_read_kernel(struct modcompress *mc, const char *root, const char *kver)
+int modcompress_read_kernel(struct modcompress *mc, const char *root, const char *kver,
+			    char **ret_text)
 {
+	if (ret_text)
+		*ret_text = NULL;
 	free(mc->config);
 	mc->config = NULL;
 	mc->decompress = mc->gzip = mc->xz = mc->zstd = false;
@@ -72,6 +75,8 @@ int modcompress_read_kernel(struct modcompress *mc, const char *root, const char
 		mc->xz = config_has(text, "CONFIG_MODULE_COMPRESS_XZ=y");
 		mc->zstd = config_has(text, "CONFIG_MODULE_COMPRESS_ZSTD=y");
 		mc->config = TAKE_PTR(path);
+		if (ret_text)
+			*ret_text = TAKE_PTR(text);
 		return 0;
 	}
 	return 0;

@@ -27,9 +27,11 @@ int modcompress_parse_mode(const char *value, enum modcompress_mode *ret);
 /*
  * Find and read the kernel's config: <root>/boot/config-<kver>, then
  * <root>/lib/modules/<kver>/config (Fedora) and .../build/.config. None is not an error
- * (mc->config stays NULL). Frees nothing of `mc` but its config path.
+ * (mc->config stays NULL). Frees nothing of `mc` but its config path. `ret_text`, when
+ * not NULL, gets the config's text (NULL when none), for others that need it.
  */
-int modcompress_read_kernel(struct modcompress *mc, const char *root, const char *kver);
+int modcompress_read_kernel(struct modcompress *mc, const char *root, const char *kver,
+			    char **ret_text);
 void modcompress_clear(struct modcompress *mc);
 
 /* Whether the kernel, per its config, decompresses a module file of this name's format.

@@ -140,7 +140,9 @@ struct moddep {
 	size_t nweak_rules;
 	bool weak_tree_file; /* the tree has modules.weakdep (depmod of kmod 33+) */
 
-	/* Compressed modules kept as they are, into their own (uncompressed) segment. */
+	/* The kernel config's word on module decompression, read once (modcompress.c);
+	 * keep says whether this build keeps compressed modules, into keep_stage. */
+	struct modcompress kernel;
 	const struct modcompress *keep;
 	struct stage *keep_stage;
 };

@@ -492,7 +492,7 @@ int moddep_new(const char *root, const char *kver, struct moddep **ret)
 	struct moddep *m = calloc(1, sizeof(*m));
 	if (!m)
 		return -ENOMEM;
-	_cleanup_free_ char *moddir = NULL, *depbin = NULL;
+	_cleanup_free_ char *moddir = NULL, *depbin = NULL, *kconfig = NULL;
 	char *conf[4] = {NULL};
 	static const char *const confdirs[] = {"etc/modprobe.d", "usr/lib/modprobe.d",
 					       "lib/modprobe.d"};
@@ -554,7 +554,10 @@ int moddep_new(const char *root, const char *kver, struct moddep **ret)
 	r = modweak_load(m, (const char *const *)conf);
 	if (r < 0)
 		goto fail_conf;
-	r = firmware_set_init(&m->fw, root, kver);
+	/* One read of the kernel config, for the firmware and the module formats. */
+	r = modcompress_read_kernel(&m->kernel, root, kver, &kconfig);
+	if (r >= 0)
+		firmware_set_init_config(&m->fw, kconfig);
 fail_conf:
 	for (size_t i = 0; i < ARRAY_SIZE(conf); i++)
 		free(conf[i]);
@@ -605,6 +608,7 @@ void moddep_free(struct moddep *m)
 	free(m->mods);
 	modconf_clear(m);
 	modweak_clear(m);
+	modcompress_clear(&m->kernel);
 	modstage_clear(m);
 	tdestroy(m->deplines, depline_free);
 	kmod_unref(m->ctx);
@@ -1148,11 +1152,17 @@ int moddep_lookup(struct moddep *m, const char *name_or_alias, struct strv *name
 	return r;
 }
 
-void moddep_keep_compressed(struct moddep *m, const struct modcompress *mc,
+void moddep_keep_compressed(struct moddep *m, enum modcompress_mode mode,
 			    struct stage *segment)
 {
-	m->keep = mc && segment ? mc : NULL;
-	m->keep_stage = mc ? segment : NULL;
+	m->kernel.mode = mode;
+	m->keep = segment && mode != MODCOMPRESS_DECOMPRESS ? &m->kernel : NULL;
+	m->keep_stage = m->keep ? segment : NULL;
+}
+
+const struct modcompress *moddep_kernel_compress(const struct moddep *m)
+{
+	return &m->kernel;
 }
 
 size_t moddep_kept_compressed(const struct moddep *m)

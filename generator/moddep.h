@@ -53,13 +53,15 @@ int moddep_resolve(struct moddep *m);
 int moddep_stage(struct moddep *m, struct stage *stage);
 
 /*
- * Keep the compressed module files that `mc` says the target kernel decompresses as
- * they are, staged into `segment` (the image's uncompressed first cpio) with the
- * plan's 'z' flag, instead of decompressed into the main stage. NULL: decompress all.
- * Both must outlive moddep_stage().
+ * Keep the compressed module files that the kernel's config (read by moddep_new) and
+ * `mode` (MODULES_DECOMPRESS) say the target kernel decompresses as they are, staged
+ * into `segment` (the image's uncompressed first cpio, which must outlive
+ * moddep_stage()) with the plan's 'z' flag. NULL or MODCOMPRESS_DECOMPRESS: decompress.
  */
-void moddep_keep_compressed(struct moddep *m, const struct modcompress *mc,
+void moddep_keep_compressed(struct moddep *m, enum modcompress_mode mode,
 			    struct stage *segment);
+/* What the kernel's config says about module decompression (config NULL: none found). */
+const struct modcompress *moddep_kernel_compress(const struct moddep *m);
 /* After moddep_stage(): how many module files were kept compressed. */
 size_t moddep_kept_compressed(const struct moddep *m);
 

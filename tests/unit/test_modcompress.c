@@ -72,7 +72,7 @@ Test(modcompress, config_decides_per_format, .init = make_root, .fini = remove_r
 {
 	struct modcompress mc = {.mode = MODCOMPRESS_AUTO};
 	/* No config: nothing kept in auto, everything in "no". */
-	cr_assert_eq(modcompress_read_kernel(&mc, root, "6.12.0"), 0);
+	cr_assert_eq(modcompress_read_kernel(&mc, root, "6.12.0", NULL), 0);
 	cr_assert_null(mc.config);
 	cr_assert_not(modcompress_keep(&mc, "a.ko.xz"));
 	mc.mode = MODCOMPRESS_KEEP;
@@ -83,7 +83,7 @@ Test(modcompress, config_decides_per_format, .init = make_root, .fini = remove_r
 	put("lib/modules/6.12.0/config",
 	    "CONFIG_MODULE_COMPRESS_XZ=y\nCONFIG_MODULE_DECOMPRESS=y\n");
 	mc.mode = MODCOMPRESS_AUTO;
-	cr_assert_eq(modcompress_read_kernel(&mc, root, "6.12.0"), 0);
+	cr_assert_eq(modcompress_read_kernel(&mc, root, "6.12.0", NULL), 0);
 	cr_assert_not_null(mc.config);
 	cr_assert(strstr(mc.config, "/lib/modules/6.12.0/config"));
 	cr_assert(modcompress_keep(&mc, "a.ko.xz"));
@@ -96,14 +96,14 @@ Test(modcompress, config_decides_per_format, .init = make_root, .fini = remove_r
 	put("boot/config-6.12.0", "CONFIG_MODULE_COMPRESS_ZSTD=y\n"
 				  "# CONFIG_MODULE_DECOMPRESS is not set\n");
 	mc.mode = MODCOMPRESS_AUTO;
-	cr_assert_eq(modcompress_read_kernel(&mc, root, "6.12.0"), 0);
+	cr_assert_eq(modcompress_read_kernel(&mc, root, "6.12.0", NULL), 0);
 	cr_assert(strstr(mc.config, "/boot/config-6.12.0"));
 	cr_assert_not(modcompress_keep(&mc, "a.ko.zst"));
 	put("boot/config-6.12.0", "CONFIG_MODULE_DECOMPRESS=y\n");
-	cr_assert_eq(modcompress_read_kernel(&mc, root, "6.12.0"), 0);
+	cr_assert_eq(modcompress_read_kernel(&mc, root, "6.12.0", NULL), 0);
 	cr_assert_not(modcompress_kernel_can(&mc, "a.ko.zst"), "no format chosen");
 	put("boot/config-6.12.0", "CONFIG_MODULE_COMPRESS_ZSTD=y\nCONFIG_MODULE_DECOMPRESS=y");
-	cr_assert_eq(modcompress_read_kernel(&mc, root, "6.12.0"), 0);
+	cr_assert_eq(modcompress_read_kernel(&mc, root, "6.12.0", NULL), 0);
 	cr_assert(modcompress_kernel_can(&mc, "a.ko.zst"));
 	cr_assert(modcompress_keep(&mc, "a.ko.zst"));
 	cr_assert_not(modcompress_keep(&mc, "a.ko.xz"));
