@@ -3,6 +3,8 @@
 #ifndef MKINITRAMFS_FIRMWARE_H
 #define MKINITRAMFS_FIRMWARE_H
 
+#include <sys/stat.h>
+
 #include <stddef.h>
 #include <sys/types.h>
 
@@ -16,6 +18,7 @@ struct firmware_file {
 	int decompress; /* store `source` decompressed (the kernel cannot read it as is)
 			 */
 	off_t size;	/* of the host file */
+	struct stat st; /* the inode checked: the image gets it or nothing (stage.h) */
 };
 
 struct firmware_set {

@@ -214,7 +214,10 @@ static int write_header(struct writer *w, const struct stage_entry *e, uint64_t 
 static int write_from_file(struct writer *w, const struct stage_entry *e,
 			   struct expect *exp)
 {
-	_cleanup_close_ int fd = open(e->source, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	/* A checked source replaced by a FIFO must not block the open (stage.h). */
+	_cleanup_close_ int fd =
+		open(e->source,
+		     O_RDONLY | O_CLOEXEC | O_NOCTTY | (e->source_ino ? O_NONBLOCK : 0));
 	struct stat st;
 	struct hash h;
 	int r;
@@ -223,6 +226,11 @@ static int write_from_file(struct writer *w, const struct stage_entry *e,
 		r = negative_errno();
 		note_failed_source(e->source);
 		return r;
+	}
+	/* Not the inode that was checked (stage.h): replaced or moved since. */
+	if (e->source_ino && (st.st_dev != e->source_dev || st.st_ino != e->source_ino)) {
+		note_failed_source(e->source);
+		return -ESTALE;
 	}
 	if (!S_ISREG(st.st_mode)) {
 		note_failed_source(e->source);
@@ -308,7 +316,9 @@ static void *prefetch_run(void *arg)
 		pthread_mutex_unlock(&pf->lock);
 
 		struct prefetch_slot slot = {0};
-		slot.r = compress_read_file(pf->order[i]->source, &slot.data, &slot.size);
+		const struct stage_entry *e = pf->order[i];
+		slot.r = compress_read_source(e->source, e->source_dev, e->source_ino,
+					      &slot.data, &slot.size);
 		if (slot.r >= 0)
 			slot.hash = hash_buffer(slot.data, slot.size);
 		slot.done = 1;
@@ -422,7 +432,8 @@ static int write_compressed(struct writer *w, const struct stage_entry *e,
 	if (w->prefetch)
 		r = prefetch_take(w->prefetch, e, &data, &size, &hash);
 	else
-		r = compress_read_file(e->source, &data, &size);
+		r = compress_read_source(e->source, e->source_dev, e->source_ino, &data,
+					 &size);
 	if (r < 0) {
 		note_failed_source(e->source);
 		return r;
@@ -744,6 +755,47 @@ static int write_image_file(int fd, const struct image_options *opts, struct ver
 	return r;
 }
 
+/*
+ * Rename the finished image over its target and let opts->commit record it, under an
+ * exclusive flock on the directory that every build takes around its rename: two
+ * builds racing to one target cannot pair one's record with the other's image. A
+ * filesystem without flock (EOPNOTSUPP, an NFS directory opened read-only) goes on
+ * without it.
+ */
+static int commit_image(int dirfd, int fd, const char *name, const char *target,
+			const struct image_options *opts)
+{
+	const char *slash = strrchr(target, '/');
+	const char *base = slash ? slash + 1 : target;
+	int locked = flock(dirfd, LOCK_EX) == 0;
+	int r = 0;
+
+	if (renameat(dirfd, name, dirfd, base) < 0)
+		r = negative_errno();
+	crashpoint("image: renamed");
+	struct stat st;
+	if (r >= 0 && opts->commit && fstat(fd, &st) == 0)
+		opts->commit(target, fd, &st, opts->commit_userdata);
+	if (locked)
+		flock(dirfd, LOCK_UN);
+	return r;
+}
+
+int image_clean_stale(const char *target)
+{
+	_cleanup_free_ char *dir = NULL;
+	const char *base;
+	int r = split_target(target, &dir, &base);
+
+	if (r < 0)
+		return r;
+	_cleanup_close_ int dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dirfd < 0)
+		return negative_errno();
+	clean_stale(dirfd, base);
+	return 0;
+}
+
 int image_write(const struct stage *stage, const char *target,
 		const struct image_options *opts)
 {
@@ -790,9 +842,8 @@ int image_write(const struct stage *stage, const char *target,
 	crashpoint("image: temporary file");
 
 	r = write_image_file(fd, opts, &v, buf);
-	if (r >= 0 && renameat(dirfd, name, dirfd, base) < 0)
-		r = negative_errno();
-	crashpoint("image: renamed");
+	if (r >= 0)
+		r = commit_image(dirfd, fd, name, target, opts);
 	if (r < 0)
 		unlinkat(dirfd, name, 0);
 	abort_armed = 0;

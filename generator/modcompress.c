@@ -18,7 +18,7 @@
 #include <string.h>
 
 #include "modcompress.h"
-#include "textfile.h"
+#include "sysroot.h"
 #include "util.h"
 
 int modcompress_parse_mode(const char *value, enum modcompress_mode *ret)
@@ -43,11 +43,12 @@ static bool config_has(const char *text, const char *line)
 	return false;
 }
 
-static int config_path(const char *root, const char *kver, size_t i, char **ret)
+/* The places a distribution keeps a kernel's config, inside the module root. */
+static int config_path(const char *kver, size_t i, char **ret)
 {
-	int n = i == 0	 ? asprintf(ret, "%s/boot/config-%s", root, kver)
-		: i == 1 ? asprintf(ret, "%s/lib/modules/%s/config", root, kver)
-			 : asprintf(ret, "%s/lib/modules/%s/build/.config", root, kver);
+	int n = i == 0	 ? asprintf(ret, "/boot/config-%s", kver)
+		: i == 1 ? asprintf(ret, "/lib/modules/%s/config", kver)
+			 : asprintf(ret, "/lib/modules/%s/build/.config", kver);
 	return n < 0 ? -ENOMEM : 0;
 }
 
@@ -62,19 +63,25 @@ int modcompress_read_kernel(struct modcompress *mc, const char *root, const char
 	for (size_t i = 0; i < 3; i++) {
 		_cleanup_free_ char *path = NULL, *text = NULL;
 		size_t size;
-		int r = config_path(root, kver, i, &path);
+		int r = config_path(kver, i, &path);
 		if (r < 0)
 			return r;
-		r = textfile_read(path, &text, &size);
+		/* Read inside the root: a symlink cannot lead to the host's config. */
+		r = sysroot_read(root, path, SYSROOT_READ_MAX, &text, &size);
 		if (r == -ENOMEM)
 			return r;
 		if (r < 0)
-			continue; /* not there (or unreadable): the next place */
+			continue; /* not there (or not a regular file): the next place */
 		mc->decompress = config_has(text, "CONFIG_MODULE_DECOMPRESS=y");
 		mc->gzip = config_has(text, "CONFIG_MODULE_COMPRESS_GZIP=y");
 		mc->xz = config_has(text, "CONFIG_MODULE_COMPRESS_XZ=y");
 		mc->zstd = config_has(text, "CONFIG_MODULE_COMPRESS_ZSTD=y");
-		mc->config = TAKE_PTR(path);
+		/* For messages: the path as the user knows it. */
+		if (asprintf(&mc->config, "%s%s", streq(root, "/") ? "" : root, path) <
+		    0) {
+			mc->config = NULL;
+			return -ENOMEM;
+		}
 		if (ret_text)
 			*ret_text = TAKE_PTR(text);
 		return 0;

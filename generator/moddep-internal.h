@@ -3,6 +3,8 @@
 #ifndef MKINITRAMFS_MODDEP_INTERNAL_H
 #define MKINITRAMFS_MODDEP_INTERNAL_H
 
+#include <sys/stat.h>
+
 #include <libkmod.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -13,6 +15,7 @@
 #include "moddep.h"
 #include "stage.h"
 #include "strv.h"
+#include "util.h"
 
 enum edge_kind {
 	EDGE_HARD,
@@ -34,8 +37,13 @@ struct edge {
 struct mod {
 	char *name; /* normalised by libkmod: '-' is '_' */
 	struct kmod_module *km;
-	char *path;    /* the file libkmod (so depmod) chose; NULL for a builtin */
-	char *relpath; /* under lib/modules/<kver>/, compression suffix removed */
+	char *path; /* the file libkmod (so depmod) chose, as the user sees it (ROOT/...);
+		       NULL for a builtin */
+	char *inroot;	/* the same inside the root ("/lib/modules/..."), for sysroot_open
+			 */
+	char *real;	/* the host path it was read from, symlink-free, and its inode: */
+	struct stat st; /* the image gets that inode or nothing (stage.h) */
+	char *relpath;	/* under lib/modules/<kver>/, compression suffix removed */
 	int compressed;
 	int builtin;
 	struct edge *edges;
@@ -54,6 +62,7 @@ struct mod {
 	struct strv params;	/* from requests, after the options */
 	struct mod *match_root; /* for a post softdep of an on-match module */
 	int state;		/* ordering: 0 new, 1 visiting, 2 placed */
+	int hstate;		/* the same for the hard dependency cycle check */
 	size_t index;
 	unsigned stamp;
 	unsigned weak_stamp; /* moddep.c: is a weak target placed before it? */
@@ -99,7 +108,8 @@ struct missing_fw;
 struct moddep {
 	char *root;
 	char *kver;
-	char *moddir; /* as libkmod reports it, for relative paths */
+	char *moddir;  /* ROOT/lib/modules/KVER, as the user names it */
+	char *kmoddir; /* as libkmod reports it (a snapshot under -r), for its paths */
 	struct kmod_ctx *ctx;
 
 	void *mods_by_name; /* tsearch tree of struct mod * */
@@ -134,6 +144,7 @@ struct moddep {
 	size_t install_commands;
 
 	char *error_subject;
+	int error_logged; /* the failure was logged where it happened */
 
 	/* Weak dependencies (modweak.c). */
 	struct weak_rule *weak_rules;
@@ -150,6 +161,8 @@ struct moddep {
 /* moddep.c: what the other parts share. */
 int moddep_compare_str(const void *a, const void *b); /* for tsearch trees of names */
 void moddep_set_subject(struct moddep *m, const char *what);
+/* Log a failure at its site (CODING_STYLE.md) and tell the caller it was. Returns r. */
+int moddep_fail(struct moddep *m, int r, const char *fmt, ...) _printf_(3, 4);
 void moddep_normalise_name(char *s); /* '-' becomes '_', as libkmod spells names */
 
 /* modconf.c: the root's modprobe.d, less what libkmod took from the host's cmdline. */

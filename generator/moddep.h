@@ -79,6 +79,8 @@ size_t moddep_missing_firmware(const struct moddep *m);
  * nothing more specific is known.
  */
 const char *moddep_error_subject(const struct moddep *m);
+/* The last failure was logged where it happened (then the caller says nothing more). */
+int moddep_error_logged(const struct moddep *m);
 
 /* The resolved closure in load order (tests and tools): count, names, host paths. */
 size_t moddep_closure_size(const struct moddep *m);

@@ -147,11 +147,13 @@ int modweak_load(struct moddep *m, const char *const *confdirs)
 	_cleanup_free_ char *own = NULL;
 	int r = 0;
 
-	if (asprintf(&own, "%s/modules.weakdep", m->moddir) < 0)
+	/* libkmod's module directory: under another root, the real one, whose indexes
+	 * modsnap.c checked to stay inside the root. */
+	if (asprintf(&own, "%s/modules.weakdep", m->kmoddir) < 0)
 		return -ENOMEM;
 	m->weak_tree_file = access(own, F_OK) == 0;
 	if (m->weak_tree_file)
-		r = add_conf(&files, &n, m->moddir, "modules.weakdep");
+		r = add_conf(&files, &n, m->kmoddir, "modules.weakdep");
 	for (size_t i = 0; r >= 0 && confdirs[i]; i++)
 		r = list_dir(&files, &n, confdirs[i]);
 	if (r >= 0)

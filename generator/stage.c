@@ -170,12 +170,15 @@ int stage_add_dir(struct stage *stage, const char *path, mode_t perm)
 }
 
 static int add_file_from(struct stage *stage, const char *path, mode_t perm,
-			 const char *source, enum stage_source from)
+			 const char *source, enum stage_source from,
+			 const struct stat *st)
 {
 	struct stage_entry e = {.kind = STAGE_FILE,
 				.mode = S_IFREG | (perm & 07777),
 				.from = from,
-				.source = strdup(source)};
+				.source = strdup(source),
+				.source_dev = st ? st->st_dev : 0,
+				.source_ino = st ? st->st_ino : 0};
 	if (!e.source)
 		return -ENOMEM;
 	return add(stage, path, &e);
@@ -183,13 +186,25 @@ static int add_file_from(struct stage *stage, const char *path, mode_t perm,
 
 int stage_add_file(struct stage *stage, const char *path, mode_t perm, const char *source)
 {
-	return add_file_from(stage, path, perm, source, STAGE_FROM_FILE);
+	return add_file_from(stage, path, perm, source, STAGE_FROM_FILE, NULL);
+}
+
+int stage_add_file_checked(struct stage *stage, const char *path, mode_t perm,
+			   const char *source, const struct stat *st)
+{
+	return add_file_from(stage, path, perm, source, STAGE_FROM_FILE, st);
+}
+
+int stage_add_compressed_checked(struct stage *stage, const char *path, mode_t perm,
+				 const char *source, const struct stat *st)
+{
+	return add_file_from(stage, path, perm, source, STAGE_FROM_COMPRESSED, st);
 }
 
 int stage_add_compressed(struct stage *stage, const char *path, mode_t perm,
 			 const char *source)
 {
-	return add_file_from(stage, path, perm, source, STAGE_FROM_COMPRESSED);
+	return add_file_from(stage, path, perm, source, STAGE_FROM_COMPRESSED, NULL);
 }
 
 int stage_add_data(struct stage *stage, const char *path, mode_t perm, const void *data,
