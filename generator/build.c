@@ -42,8 +42,9 @@ struct build {
 	struct modtree *modtree; /* walked on first use by a MODULES_MATCH pattern */
 	int shared;		 /* moddep and modtree are req->kernel's */
 	struct stage *stage;
-	struct stage *early; /* microcode */
-	int autodetect;	     /* an autodetect hook has run: filter later hooks' modules */
+	struct stage *early; /* microcode, and modules the kernel decompresses */
+	enum modcompress_mode decompress; /* MODULES_DECOMPRESS */
+	int autodetect; /* an autodetect hook has run: filter later hooks' modules */
 	struct strv detected; /* module names autodetect found */
 	struct image_options opts;
 	int skipped; /* the image on disk was built from the same inputs */
@@ -51,6 +52,9 @@ struct build {
 
 static void build_done(struct build *b)
 {
+	if (b->moddep)
+		moddep_keep_compressed(b->moddep, MODCOMPRESS_DECOMPRESS,
+				       NULL); /* early goes */
 	conf_free(b->conf);
 	strv_clear(&b->hook_dirs);
 	if (!b->shared) {
@@ -778,15 +782,87 @@ static int log_module_error(const struct build *b, const char *step, int r)
 	return r;
 }
 
+/* MODULES_DECOMPRESS=no against a kernel whose config says it cannot: name a module. */
+static int check_kept_compressed(struct build *b)
+{
+	const struct modcompress *mc = moddep_kernel_compress(b->moddep);
+	for (size_t i = 0; i < moddep_closure_size(b->moddep); i++) {
+		const char *path = moddep_closure_path(b->moddep, i);
+		const char *suffix = modcompress_suffix(path);
+		if (!suffix || modcompress_kernel_can(mc, path))
+			continue;
+		log_error(
+			"MODULES_DECOMPRESS=no, but kernel '%s' cannot decompress module '%s' itself: its config '%s' lacks CONFIG_MODULE_DECOMPRESS=y or the option of '%s'",
+			b->req->kver, path, mc->config, suffix);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/*
+ * Compressed modules the target kernel decompresses stay as they are, in the image's
+ * uncompressed first segment (compressing them again gains nothing): MODULES_DECOMPRESS
+ * (mkinitcpio's key) yes = decompress at build, no = keep, auto (default) = per the
+ * kernel's config (modcompress.c).
+ */
+static int choose_module_form(struct build *b)
+{
+	const char *value = conf_get_string(b->conf, "MODULES_DECOMPRESS");
+	int r = modcompress_parse_mode(value, &b->decompress);
+	if (r < 0) {
+		log_error("MODULES_DECOMPRESS: '%s' is not one of yes, no, auto", value);
+		return r;
+	}
+	if (b->decompress == MODCOMPRESS_DECOMPRESS) {
+		moddep_keep_compressed(b->moddep, MODCOMPRESS_DECOMPRESS, NULL);
+		return 0;
+	}
+	if (b->decompress == MODCOMPRESS_KEEP &&
+	    moddep_kernel_compress(b->moddep)->config)
+		r = check_kept_compressed(b);
+	if (r >= 0 && !b->early)
+		r = stage_new(&b->early);
+	if (r < 0)
+		return r;
+	moddep_keep_compressed(b->moddep, b->decompress, b->early);
+	return 0;
+}
+
+static void explain_module_form(const struct build *b)
+{
+	size_t kept = moddep_kept_compressed(b->moddep);
+	const struct modcompress *mc = moddep_kernel_compress(b->moddep);
+	if (b->decompress == MODCOMPRESS_DECOMPRESS)
+		log_verbose("modules: decompressed at build (MODULES_DECOMPRESS=yes)");
+	else if (kept)
+		log_verbose(
+			"modules: %zu kept compressed in the uncompressed first segment, loaded with MODULE_INIT_COMPRESSED_FILE (%s)",
+			kept,
+			mc->config ? mc->config
+				   : "MODULES_DECOMPRESS=no, no kernel config found");
+	else if (!mc->config)
+		log_verbose(
+			"modules: decompressed at build: no kernel config in '%s/boot/config-%s' or the module tree tells whether the kernel decompresses them",
+			display_root(b->req), b->req->kver);
+	else
+		log_verbose(
+			"modules: decompressed at build: '%s' has no CONFIG_MODULE_DECOMPRESS=y for their format",
+			mc->config);
+}
+
 static int stage_modules(struct build *b)
 {
 	int r = moddep_resolve(b->moddep);
 	if (r < 0)
 		return log_module_error(b, "cannot resolve the module closure", r);
 	crashpoint("resolution: closure");
+	r = choose_module_form(b);
+	if (r < 0)
+		return r;
 	r = moddep_stage(b->moddep, b->stage);
 	if (r < 0)
 		return log_module_error(b, "cannot add the modules to the image", r);
+	explain_module_form(b);
 	crashpoint("staging: modules");
 	warn_stale_index(b);
 	size_t missing = moddep_missing_firmware(b->moddep);

@@ -17,8 +17,8 @@
 #include "util.h"
 
 const char *const conf_main_keys[] = {
-	"MODULES",     "MODULES_MATCH",	      "BINARIES", "FILES", "HOOKS",
-	"COMPRESSION", "COMPRESSION_OPTIONS", NULL,
+	"MODULES",     "MODULES_MATCH",	      "BINARIES",	    "FILES", "HOOKS",
+	"COMPRESSION", "COMPRESSION_OPTIONS", "MODULES_DECOMPRESS", NULL,
 };
 
 struct conf_entry {

@@ -25,22 +25,29 @@ static int config_has(const char *text, const char *line)
 
 int firmware_set_init(struct firmware_set *set, const char *root, const char *kver)
 {
-	*set = (struct firmware_set){.xz_ok = 1, .zstd_ok = 1};
 	_cleanup_free_ char *path = NULL;
 	if (asprintf(&path, "/boot/config-%s", kver) < 0)
 		return -ENOMEM;
 	_cleanup_free_ char *text = NULL;
 	size_t size = 0;
 	int r = sysroot_read(root, path, SYSROOT_READ_MAX, &text, &size);
+	if (r == -ENOMEM)
+		return r;
+	firmware_set_init_config(set, r < 0 ? NULL : text);
+	return 0;
+}
+
+void firmware_set_init_config(struct firmware_set *set, const char *text)
+{
+	*set = (struct firmware_set){.xz_ok = 1, .zstd_ok = 1};
 	/* No readable kernel config: keep the defaults (both compressions allowed). */
-	if (r < 0)
-		return r == -ENOMEM ? r : 0;
+	if (!text)
+		return;
 	/* Before 5.19 CONFIG_FW_LOADER_COMPRESS alone meant xz. */
 	int any = config_has(text, "CONFIG_FW_LOADER_COMPRESS=y");
 	int split = strstr(text, "CONFIG_FW_LOADER_COMPRESS_XZ") != NULL;
 	set->xz_ok = split ? config_has(text, "CONFIG_FW_LOADER_COMPRESS_XZ=y") : any;
 	set->zstd_ok = config_has(text, "CONFIG_FW_LOADER_COMPRESS_ZSTD=y");
-	return 0;
 }
 
 static void file_clear(struct firmware_file *f)

@@ -35,6 +35,8 @@ struct firmware_set {
  * compressed firmware is assumed readable by the kernel, as distributions ship it.
  */
 int firmware_set_init(struct firmware_set *set, const char *root, const char *kver);
+/* The same from the kernel config's text already read (NULL: none, the defaults). */
+void firmware_set_init_config(struct firmware_set *set, const char *text);
 void firmware_set_clear(struct firmware_set *set);
 
 /*

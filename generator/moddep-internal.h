@@ -11,6 +11,7 @@
 #include <sys/types.h>
 
 #include "firmware.h"
+#include "modcompress.h"
 #include "moddep.h"
 #include "stage.h"
 #include "strv.h"
@@ -64,6 +65,10 @@ struct mod {
 	int hstate;		/* the same for the hard dependency cycle check */
 	size_t index;
 	unsigned stamp;
+	unsigned weak_stamp; /* moddep.c: is a weak target placed before it? */
+	/* Per stage: the path in the image when the file is kept compressed (the
+	 * kernel decompresses it; modcompress.c), else NULL and relpath is used. */
+	char *image_relpath;
 };
 
 struct softdep_rule {
@@ -75,6 +80,12 @@ struct softdep_rule {
 struct option {
 	char *name;
 	char *value;
+};
+
+/* "weakdep PATTERN WORD...", from modules.weakdep or modprobe.d (modweak.c). */
+struct weak_rule {
+	char *pattern;
+	struct strv words;
 };
 
 /* A file of the tree read whole, once: the same bytes for every image built from it. */
@@ -134,6 +145,17 @@ struct moddep {
 
 	char *error_subject;
 	int error_logged; /* the failure was logged where it happened */
+
+	/* Weak dependencies (modweak.c). */
+	struct weak_rule *weak_rules;
+	size_t nweak_rules;
+	bool weak_tree_file; /* the tree has modules.weakdep (depmod of kmod 33+) */
+
+	/* The kernel config's word on module decompression, read once (modcompress.c);
+	 * keep says whether this build keeps compressed modules, into keep_stage. */
+	struct modcompress kernel;
+	const struct modcompress *keep;
+	struct stage *keep_stage;
 };
 
 /* moddep.c: what the other parts share. */
@@ -154,5 +176,12 @@ int modstage_closure(struct moddep *m, struct stage *stage); /* after moddep_res
 int modstage_plan_flags(const struct mod *mod, char *buf); /* the plan's flags, for -v */
 int modstage_preload(struct moddep *m); /* modules.alias and the tree files */
 void modstage_clear(struct moddep *m);	/* frees what modstage_preload read */
+
+/* modweak.c: weak dependencies, read from the files libkmod 33+ reads them from. */
+int modweak_load(struct moddep *m, const char *const *confdirs); /* NULL-terminated */
+/* The words of the next weakdep rule matching `name` from *pos on (start at 0), or NULL.
+ */
+const struct strv *modweak_next(const struct moddep *m, const char *name, size_t *pos);
+void modweak_clear(struct moddep *m);
 
 #endif

@@ -13,7 +13,9 @@
  *   aliases, module names, symbols, modules.alias, builtins). Builtins are satisfied.
  * - The closure follows hard deps, softdeps pre/post (each word looked up, so an alias
  *   brings every module it matches; like libkmod only the first matching softdep rule
- *   of a module counts) and weak deps when libkmod has them (loaded only on demand).
+ *   of a module counts) and weak deps (modweak.c: modules.weakdep and modprobe.d, as
+ *   libkmod 33+ reads them, every matching line): included and loaded before the
+ *   module when present, never required (a failure to load one is a warning).
  * - Blacklist: an alias (asked, or a softdep word) never brings a blacklisted module, as
  *   modprobe does for aliases; a module asked for by its name, or needed as a hard
  *   dependency, is included.
@@ -49,13 +51,6 @@
 #include "compress.h"
 #include "strv.h"
 #include "util.h"
-
-/*
- * libkmod 33 added weak dependencies; Debian 12 ships 30, whose header has no version
- * macro to test. A weak reference is NULL at run time when the library lacks it.
- */
-int kmod_module_get_weakdeps(const struct kmod_module *mod, struct kmod_list **weak)
-	__attribute__((weak));
 
 #define MODDEP_MAX_REASONS 4
 
@@ -190,6 +185,7 @@ static void mod_free(struct mod *mod)
 	free(mod->inroot);
 	free(mod->real);
 	free(mod->relpath);
+	free(mod->image_relpath);
 	free(mod->edges);
 	strv_clear(&mod->firmware);
 	strv_clear(&mod->reasons);
@@ -670,14 +666,15 @@ static int expand(struct moddep *m, struct mod *mod)
 		if (r < 0)
 			return r;
 	}
-	if (kmod_module_get_weakdeps) {
-		struct kmod_list *weak = NULL;
-		if (kmod_module_get_weakdeps(mod->km, &weak) >= 0) {
-			r = add_kmod_list_edges(m, mod, weak, EDGE_WEAK);
-			kmod_module_unref_list(weak);
-			if (r < 0)
-				return r;
-		}
+	/*
+	 * Weak deps from modweak.c, never libkmod's: Debian 12's has none, and 33's keeps
+	 * one line of a module's several. Each word is looked up as libkmod does.
+	 */
+	size_t pos = 0;
+	for (const struct strv *weak; (weak = modweak_next(m, mod->name, &pos));) {
+		r = add_soft_edges(m, mod, weak, EDGE_WEAK);
+		if (r < 0)
+			return r;
 	}
 	mod->expanded = 1;
 	return 0;
@@ -744,6 +741,10 @@ int moddep_new(const char *root, const char *kver, struct moddep **ret)
 	if (!m)
 		return -ENOMEM;
 	struct modsnap snap = {.confs = STRV_INIT};
+	_cleanup_free_ char *kconfig = NULL;
+	static const char *const host_confdirs[] = {
+		"/etc/modprobe.d", "/usr/lib/modprobe.d", "/lib/modprobe.d", NULL};
+	static const char *const none[] = {NULL};
 	int r = 0;
 
 	m->root = strdup(root);
@@ -775,7 +776,17 @@ int moddep_new(const char *root, const char *kver, struct moddep **ret)
 	r = modconf_load(m);
 	if (r < 0)
 		goto fail;
-	r = firmware_set_init(&m->fw, root, kver);
+	/* Weak deps from the configuration libkmod parsed: under another root the
+	 * snapshot's copies, read before the snapshot goes. */
+	r = modweak_load(m, is_host_root(root) ? host_confdirs
+			    : snap.confs.v     ? (const char *const *)snap.confs.v
+					       : none);
+	if (r < 0)
+		goto fail;
+	/* One read of the kernel config, for the firmware and the module formats. */
+	r = modcompress_read_kernel(&m->kernel, root, kver, &kconfig);
+	if (r >= 0)
+		firmware_set_init_config(&m->fw, kconfig);
 	if (r < 0)
 		goto fail;
 	modsnap_remove(&snap);
@@ -824,6 +835,8 @@ void moddep_free(struct moddep *m)
 		mod_free(m->mods[i]);
 	free(m->mods);
 	modconf_clear(m);
+	modweak_clear(m);
+	modcompress_clear(&m->kernel);
 	modstage_clear(m);
 	tdestroy(m->deplines, depline_free);
 	kmod_unref(m->ctx);
@@ -1064,6 +1077,35 @@ static int mark(struct worklist *w, size_t off_root, size_t off_mark, unsigned m
 	return 0;
 }
 
+/* Does `from` reach `target` through the edges that load something first? */
+static bool needs_first(struct mod *from, const struct mod *target, unsigned stamp)
+{
+	if (from == target)
+		return true;
+	if (from->weak_stamp == stamp)
+		return false;
+	from->weak_stamp = stamp;
+	for (size_t e = 0; e < from->nedges; e++) {
+		enum edge_kind k = from->edges[e].kind;
+		if ((k == EDGE_HARD || k == EDGE_PRE || k == EDGE_WEAK) &&
+		    needs_first(from->edges[e].to, target, stamp))
+			return true;
+	}
+	return false;
+}
+
+/*
+ * A weak dependency is loaded before its module, so that it is there when the module
+ * probes and asks for it; unless it needs the module itself first (a cycle), then
+ * after it.
+ */
+static bool weak_goes_first(struct mod *mod, size_t e)
+{
+	static unsigned stamp;
+	return mod->edges[e].kind == EDGE_WEAK &&
+	       !needs_first(mod->edges[e].to, mod, ++stamp);
+}
+
 /*
  * A module whose hard dependencies lead back to it, or NULL: what check_cycle() cannot
  * see when the tree has only the binary index (a cycle of softdeps is broken instead).
@@ -1090,7 +1132,7 @@ static void visit(struct moddep *m, struct mod *mod)
 		return; /* placed, or a cycle of softdeps: break it here */
 	mod->state = 1;
 	for (size_t e = 0; e < mod->nedges; e++)
-		if (mod->edges[e].kind == EDGE_PRE)
+		if (mod->edges[e].kind == EDGE_PRE || weak_goes_first(mod, e))
 			visit(m, mod->edges[e].to);
 	for (size_t e = 0; e < mod->nedges; e++)
 		if (mod->edges[e].kind == EDGE_HARD)
@@ -1100,7 +1142,7 @@ static void visit(struct moddep *m, struct mod *mod)
 	m->order[m->norder++] = mod;
 	for (size_t e = 0; e < mod->nedges; e++)
 		if (mod->edges[e].kind == EDGE_POST || mod->edges[e].kind == EDGE_WEAK)
-			visit(m, mod->edges[e].to);
+			visit(m, mod->edges[e].to); /* placed already unless a cycle */
 }
 
 static int add_missing(struct moddep *m, const char *fw, const char *module)
@@ -1225,7 +1267,8 @@ int moddep_resolve(struct moddep *m)
 	if (r >= 0)
 		r = mark(&w, offsetof(struct mod, root_always),
 			 offsetof(struct mod, in_always),
-			 EDGE_BIT(EDGE_HARD) | EDGE_BIT(EDGE_PRE) | EDGE_BIT(EDGE_POST));
+			 EDGE_BIT(EDGE_HARD) | EDGE_BIT(EDGE_PRE) | EDGE_BIT(EDGE_POST) |
+				 EDGE_BIT(EDGE_WEAK));
 	if (r >= 0 && w.n > ABI_PLAN_MAX_MODULES)
 		r = moddep_fail(
 			m, -E2BIG,
@@ -1333,6 +1376,9 @@ void moddep_explain(const struct moddep *m, FILE *out)
 			fw_bytes += (unsigned long long)m->fw.v[i].size;
 			fw_files++;
 		}
+	if (!m->weak_tree_file)
+		fprintf(out,
+			"weak dependencies: no modules.weakdep in the tree (depmod older than kmod 33), only modprobe.d's weakdep lines\n");
 	fprintf(out,
 		"total: %zu modules, %zu firmware files (%zu missing), %llu bytes before decompression\n",
 		m->norder, fw_files, m->nmissing, m->module_bytes + fw_bytes);
@@ -1385,4 +1431,25 @@ int moddep_lookup(struct moddep *m, const char *name_or_alias, struct strv *name
 		if (!strv_contains(names, lk->builtins.v[i]))
 			r = strv_push(names, lk->builtins.v[i]);
 	return r;
+}
+
+void moddep_keep_compressed(struct moddep *m, enum modcompress_mode mode,
+			    struct stage *segment)
+{
+	m->kernel.mode = mode;
+	m->keep = segment && mode != MODCOMPRESS_DECOMPRESS ? &m->kernel : NULL;
+	m->keep_stage = m->keep ? segment : NULL;
+}
+
+const struct modcompress *moddep_kernel_compress(const struct moddep *m)
+{
+	return &m->kernel;
+}
+
+size_t moddep_kept_compressed(const struct moddep *m)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < m->norder; i++)
+		n += m->order[i]->image_relpath != NULL;
+	return n;
 }

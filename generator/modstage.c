@@ -123,6 +123,12 @@ static int params_of(const struct moddep *m, const struct mod *mod, char **ret)
 	return 0;
 }
 
+/* Where the module file is in the image, under lib/modules/<kver>/. */
+static const char *image_relpath(const struct mod *mod)
+{
+	return mod->image_relpath ? mod->image_relpath : mod->relpath;
+}
+
 int modstage_plan_flags(const struct mod *mod, char *buf)
 {
 	char *p = buf;
@@ -134,12 +140,14 @@ int modstage_plan_flags(const struct mod *mod, char *buf)
 		*p++ = ABI_FLAG_OPTIONAL;
 	if (!mod->in_required && !mod->in_optional)
 		*p++ = ABI_FLAG_SOFTDEP;
+	if (mod->image_relpath)
+		*p++ = ABI_FLAG_COMPRESSED;
 	*p = '\0';
 	return 0;
 }
 
-/* Indexes of what must be loaded before `mod`: hard deps and pre softdeps, transitively.
- */
+/* Indexes of what must be loaded before `mod`: hard deps, pre softdeps and weak deps
+ * placed before it, transitively. */
 static int before_of(struct mod *mod, unsigned stamp, size_t *out, size_t *ret_n)
 {
 	size_t n = 0, sp = 0;
@@ -153,7 +161,12 @@ static int before_of(struct mod *mod, unsigned stamp, size_t *out, size_t *ret_n
 		for (size_t e = 0; e < x->nedges; e++) {
 			struct mod *to = x->edges[e].to;
 			enum edge_kind k = x->edges[e].kind;
-			if ((k != EDGE_HARD && k != EDGE_PRE) || to->stamp == stamp)
+			if ((k != EDGE_HARD && k != EDGE_PRE && k != EDGE_WEAK) ||
+			    to->stamp == stamp)
+				continue;
+			/* A weak dependency placed after its module (a cycle) is not one.
+			 */
+			if (k == EDGE_WEAK && to->index > x->index)
 				continue;
 			to->stamp = stamp;
 			if (to->index < mod->index)
@@ -204,7 +217,8 @@ static int build_plan(struct moddep *m, struct plan *p)
 		r = params_of(m, mod, &params);
 		if (r < 0)
 			return r;
-		if (asprintf(&path, "/lib/modules/%s/%s", m->kver, mod->relpath) < 0)
+		if (asprintf(&path, "/lib/modules/%s/%s", m->kver, image_relpath(mod)) <
+		    0)
 			return -ENOMEM;
 		r = plan_add_module(p, mod->name, path, flags, deps, ndeps, params);
 		if (r == -E2BIG) {
@@ -313,7 +327,7 @@ static int stage_indexes(struct moddep *m, struct stage *stage)
 		const struct strv *al = aliases_of(m, mod->name);
 		v[i] = (struct modindex_module){
 			.name = mod->name,
-			.relpath = mod->relpath,
+			.relpath = image_relpath(mod),
 			.deps = deps + d,
 			.aliases = al ? (const char *const *)al->v : NULL,
 			.naliases = al ? al->n : 0,
@@ -323,7 +337,7 @@ static int stage_indexes(struct moddep *m, struct stage *stage)
 		/* depmod's modules.dep lists the last-loaded dependency first. */
 		for (size_t e = mod->nedges; e-- > 0;)
 			if (mod->edges[e].kind == EDGE_HARD) {
-				deps[d++] = mod->edges[e].to->relpath;
+				deps[d++] = image_relpath(mod->edges[e].to);
 				v[i].ndeps++;
 			}
 	}
@@ -365,11 +379,34 @@ static int stage_builtin_lists(struct moddep *m, struct stage *stage)
 	return 0;
 }
 
+/*
+ * Decide, for this build, whether the module file goes in as it is (compressed, the
+ * kernel decompresses it): then its image path keeps the suffix.
+ */
+static int choose_form(struct moddep *m, struct mod *mod)
+{
+	free(mod->image_relpath);
+	mod->image_relpath = NULL;
+	if (!m->keep || !mod->compressed || !modcompress_keep(m->keep, mod->path))
+		return 0;
+	const char *suffix = modcompress_suffix(mod->path);
+	if (asprintf(&mod->image_relpath, "%s%s", mod->relpath, suffix) < 0) {
+		mod->image_relpath = NULL;
+		return -ENOMEM;
+	}
+	return 0;
+}
+
 /* A module file that would fail finit_module() at boot: refuse it now, naming it. */
 int modstage_closure(struct moddep *m, struct stage *stage)
 {
 	int r;
 
+	for (size_t i = 0; i < m->norder; i++) {
+		r = choose_form(m, m->order[i]);
+		if (r < 0)
+			return r;
+	}
 	for (size_t i = 0; i < m->norder; i++) {
 		const struct mod *mod = m->order[i];
 		_cleanup_free_ char *dst = NULL;
@@ -379,9 +416,12 @@ int modstage_closure(struct moddep *m, struct stage *stage)
 		 * resolution, through the descriptor whose inode the image is written
 		 * from (or nothing).
 		 */
-		if (asprintf(&dst, "lib/modules/%s/%s", m->kver, mod->relpath) < 0)
+		if (asprintf(&dst, "lib/modules/%s/%s", m->kver, image_relpath(mod)) < 0)
 			return -ENOMEM;
-		if (mod->compressed)
+		if (mod->image_relpath)
+			r = stage_add_file_checked(m->keep_stage, dst, 0644, mod->real,
+						   &mod->st);
+		else if (mod->compressed)
 			r = stage_add_compressed_checked(stage, dst, 0644, mod->real,
 							 &mod->st);
 		else
