@@ -46,6 +46,7 @@ struct mod {
 	char *relpath;	/* under lib/modules/<kver>/, compression suffix removed */
 	int compressed;
 	int builtin;
+	int absent; /* no file and not builtin: a modprobe.d alias to nothing */
 	struct edge *edges;
 	size_t nedges;
 	int expanded;

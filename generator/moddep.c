@@ -211,7 +211,15 @@ static int mod_set_path(struct moddep *m, struct mod *mod)
 {
 	const char *path = kmod_module_get_path(mod->km);
 	if (!path) {
-		mod->builtin = 1;
+		/*
+		 * No file: built into the kernel if the tree's modules.builtin says so
+		 * (libkmod asks that index first); otherwise a name libkmod was handed by
+		 * a modprobe.d alias that this tree does not have.
+		 */
+		if (kmod_module_get_initstate(mod->km) == KMOD_MODULE_BUILTIN)
+			mod->builtin = 1;
+		else
+			mod->absent = 1;
 		return 0;
 	}
 	size_t dl = strlen(m->kmoddir);
@@ -316,6 +324,8 @@ static int lookup(struct moddep *m, const char *word, struct lookup **ret)
 		kmod_module_unref(km);
 		if (r < 0)
 			break;
+		if (mod->absent)
+			continue; /* as modprobe: not found */
 		if (mod->builtin)
 			r = strv_push(&lk->builtins, mod->name);
 		else

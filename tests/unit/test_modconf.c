@@ -292,13 +292,10 @@ Test(modconf, alias_names_a_module)
 }
 
 /*
- * Disabled: fails today. libkmod hands back a module object for the target of a
- * modprobe.d alias even when the tree has no such module; moddep takes a module without
- * a path for a builtin (mod_set_path), so the required "gone-disk" is satisfied by
- * nothing and the image silently lacks it. modprobe says the module is not found.
- * Enable once moddep tells "no file and not in modules.builtin" from "builtin".
+ * libkmod hands back a module object for the target of a modprobe.d alias even when the
+ * tree has no such module; it must not pass for a builtin: modprobe says not found.
  */
-Test(modconf, dangling_alias_is_missing, .disabled = true)
+Test(modconf, dangling_alias_is_missing)
 {
 	testutil_write(root, "usr/lib/modprobe.d/al.conf",
 		       "alias gone-disk no_such_module\n");
