@@ -22,6 +22,7 @@
 #include "moddep.h"
 #include "modtree.h"
 #include "stage.h"
+#include "suggest.h"
 
 struct build_kernel {
 	char *moduleroot;
@@ -42,6 +43,7 @@ struct build {
 	struct stage *early; /* microcode */
 	int autodetect;	     /* an autodetect hook has run: filter later hooks' modules */
 	struct strv detected; /* module names autodetect found */
+	char *rootfs;	      /* the root's filesystem type, once autodetect ran */
 	struct image_options opts;
 	int skipped; /* the image on disk was built from the same inputs */
 };
@@ -57,6 +59,7 @@ static void build_done(struct build *b)
 	stage_free(b->stage);
 	stage_free(b->early);
 	strv_clear(&b->detected);
+	free(b->rootfs);
 }
 
 static const char *display_root(const struct build_request *req)
@@ -382,6 +385,8 @@ static int detect_rootfs(struct build *b)
 	r = add_detected(b, fs_alias);
 	if (r >= 0)
 		r = add_detected(b, type);
+	if (r >= 0 && !b->rootfs)
+		b->rootfs = strdup(type);
 	if (r < 0)
 		return log_error_errno(
 			r, "autodetect: cannot look up the filesystem '%s'", type);
@@ -577,6 +582,45 @@ static int hook_microcode(struct build *b)
 	return 0;
 }
 
+/* Checkers of the filesystems the filesystems hook covers, for a generic image. */
+static const char *const fsck_generic[] = {"fsck.ext4", "fsck.ext3",  "fsck.ext2",
+					   "fsck.xfs",	"fsck.btrfs", "fsck.vfat",
+					   "fsck.fat",	"fsck.f2fs",  NULL};
+
+static int add_fsck(struct build *b, const char *name, int optional, const char *origin)
+{
+	_cleanup_free_ char *culprit = NULL;
+	int r = files_add_binary(b->stage, b->req->moduleroot, name, &culprit);
+	if (r == -ENOENT && optional)
+		return 0;
+	if (r == -ENOENT) {
+		log_warning(
+			"%s: no '%s' in the programs of '%s/': the root filesystem cannot be checked from the image",
+			origin, name, display_root(b->req));
+		return 0;
+	}
+	if (r < 0)
+		log_error("%s: cannot add '%s': '%s': %s", origin, name,
+			  culprit ? culprit : name, strerror(-r));
+	return r;
+}
+
+/* FSCK=yes: the root's checker (after autodetect) or every common one, and e2fsck. */
+static int hook_fsck(struct build *b, const char *origin)
+{
+	int r = add_fsck(b, "e2fsck", 1, origin);
+
+	if (r >= 0 && b->rootfs) {
+		_cleanup_free_ char *name = NULL;
+		if (asprintf(&name, "fsck.%s", b->rootfs) < 0)
+			return log_error_errno(-ENOMEM, "%s", origin);
+		return add_fsck(b, name, 0, origin);
+	}
+	for (size_t i = 0; r >= 0 && fsck_generic[i]; i++)
+		r = add_fsck(b, fsck_generic[i], 1, origin);
+	return r;
+}
+
 static int apply_hook(struct build *b, const struct hook *hook)
 {
 	_cleanup_free_ char *origin = NULL;
@@ -602,6 +646,8 @@ static int apply_hook(struct build *b, const struct hook *hook)
 	if (r < 0)
 		return r;
 	r = hook_applets(b, hook);
+	if (r >= 0 && hook->fsck)
+		r = hook_fsck(b, origin);
 	if (r < 0)
 		return r;
 	return hook->microcode ? hook_microcode(b) : 0;
@@ -634,14 +680,79 @@ static int hook_names(struct build *b, struct strv *names)
 	return r;
 }
 
-static void log_unknown_hook(const struct build *b, const char *name)
+/*
+ * mkinitcpio hooks that have no file here yet: named in their own error rather than
+ * "unknown", and offered as suggestions for misspellings.
+ */
+static const char *const unsupported_hooks[] = {
+	"encrypt", "sd-encrypt", "lvm2",    "mdadm", "mdadm_udev",
+	"resume",  "sleep",	 "memdisk", "strip", NULL,
+};
+
+static int in_list(const char *const *list, const char *name)
 {
-	char dirs[2048] = "";
+	for (size_t i = 0; list[i]; i++)
+		if (streq(list[i], name))
+			return 1;
+	return 0;
+}
+
+static int dirs_text(const struct build *b, char *dirs, size_t size)
+{
 	size_t o = 0;
-	for (size_t i = 0; i < b->hook_dirs.n && o < sizeof(dirs); i++)
-		o += (size_t)snprintf(dirs + o, sizeof(dirs) - o, "%s'%s'", i ? ", " : "",
+	dirs[0] = '\0';
+	for (size_t i = 0; i < b->hook_dirs.n && o < size; i++)
+		o += (size_t)snprintf(dirs + o, size - o, "%s'%s'", i ? ", " : "",
 				      b->hook_dirs.v[i]);
-	log_error("unknown hook '%s': not found in %s", name, dirs);
+	return 0;
+}
+
+static void log_unknown_hook(const struct build *b, const char *name,
+			     const struct strv *known)
+{
+	char dirs[2048], esc[256];
+	const char *hint = suggest_closest(name, (const char *const *)known->v, known->n);
+
+	dirs_text(b, dirs, sizeof(dirs));
+	log_escape(name, esc, sizeof(esc));
+	if (hint)
+		log_error("unknown hook '%s' (did you mean '%s'?): not found in %s", esc,
+			  hint, dirs);
+	else
+		log_error("unknown hook '%s': not found in %s", esc, dirs);
+}
+
+/* Every name checked before any is applied, so all the wrong ones show in one run. */
+static int check_hook_names(struct build *b, const struct strv *names)
+{
+	struct strv known = STRV_INIT;
+	int r = hooks_names(&b->hook_dirs, &known), bad = 0;
+
+	for (size_t i = 0; r >= 0 && unsupported_hooks[i]; i++)
+		if (!strv_contains(&known, unsupported_hooks[i]))
+			r = strv_push(&known, unsupported_hooks[i]);
+	if (r < 0) {
+		strv_clear(&known);
+		return log_error_errno(r, "cannot list the hooks");
+	}
+	for (size_t i = 0; i < names->n; i++) {
+		int k = hooks_exists(names->v[i], &b->hook_dirs);
+		if (k > 0)
+			continue;
+		bad++;
+		if (k < 0)
+			log_error_errno(k, "hook '%s'", names->v[i]);
+		else if (in_list(unsupported_hooks, names->v[i]))
+			log_error(
+				"hook '%s': mkinitcpio's '%s' hook is not supported by mkinitramfs yet",
+				names->v[i], names->v[i]);
+		else
+			log_unknown_hook(b, names->v[i], &known);
+	}
+	strv_clear(&known);
+	if (bad > 1)
+		log_error("%d hooks of HOOKS (and -A) cannot be used", bad);
+	return bad ? -ENOENT : 0;
 }
 
 static int apply_hooks(struct build *b)
@@ -653,14 +764,15 @@ static int apply_hooks(struct build *b)
 		r = hook_names(b, &names);
 	if (r < 0)
 		log_error_errno(r, "cannot list the hooks of this build");
+	if (r >= 0)
+		r = check_hook_names(b, &names);
 	for (size_t i = 0; r >= 0 && i < names.n; i++) {
 		struct hook *hook = NULL;
 		struct conf_error err = {{0}};
 		r = hooks_load(names.v[i], &b->hook_dirs, &hook, &err);
-		if (r == -ENOENT && !*err.message)
-			log_unknown_hook(b, names.v[i]);
-		else if (r < 0)
-			log_error("hook '%s': %s", names.v[i], err.message);
+		if (r < 0)
+			log_error("hook '%s': %s", names.v[i],
+				  *err.message ? err.message : strerror(-r));
 		if (r < 0)
 			break;
 		log_debug("applying hook '%s' from '%s'", hook->name, hook->path);

@@ -1,0 +1,77 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+# A mkinitcpio user's files carry over: Arch's stock mkinitcpio.conf HOOKS lines and
+# linux.preset build as they are; every standard hook name is accepted; wrong names are
+# all reported at once with the closest known one.
+source "$(dirname "$0")/../lib.sh"
+t_tmpdir
+t_fixture
+cd "$T_TMP"
+
+# A root with e2fsck (and fsck.ext4 -> e2fsck) and its libraries, for the fsck hook.
+root=$T_TMP/root
+cp -al "$KROOT" "$root"
+mkdir -p "$root/usr/sbin" "$root/lib64"
+cp /sbin/e2fsck "$root/usr/sbin/e2fsck"
+ln -s e2fsck "$root/usr/sbin/fsck.ext4"
+for lib in $(ldd /sbin/e2fsck | awk '/=> \// { print $3 } /^\t\/lib/ { print $1 }'); do
+	mkdir -p "$root/$(dirname "$lib")"
+	cp -L "$lib" "$root/$lib"
+done
+mkdir -p sysfs/devices
+
+# mkinitcpio v41's two default HOOKS lines, with the rest of its stock file.
+stock_conf() {
+	cat <<EOT
+# vim:set ft=sh
+MODULES=()
+BINARIES=()
+FILES=()
+HOOKS=($1)
+#COMPRESSION="zstd"
+#COMPRESSION_OPTIONS=()
+EOT
+}
+stock_conf 'base udev autodetect microcode modconf kms keyboard keymap consolefont block filesystems fsck' >udev.conf
+stock_conf 'base systemd autodetect microcode modconf kms keyboard sd-vconsole block filesystems fsck' >systemd.conf
+
+t_run 0 "the stock udev HOOKS line builds" -k "$KVER" -r "$root" -c udev.conf \
+	--sysfs sysfs --rootfs ext4 -g udev.img
+"$MKINITRAMFS" -l udev.img >udev.list
+t_grep "fsck: the root's fsck.ext4 is in the image" ' /usr/sbin/fsck\.ext4' udev.list
+t_grep "fsck: e2fsck is in the image" ' /usr/sbin/e2fsck$' udev.list
+t_grep "fsck: e2fsck's libraries come along" '/libext2fs\.so\.2' udev.list
+t_run 0 "the stock systemd HOOKS line builds" -k "$KVER" -r "$root" -c systemd.conf \
+	--sysfs sysfs --rootfs ext4 -g systemd.img
+
+# The fallback image (-S autodetect): kms brings the common GPU drivers, load-on-match.
+t_run 0 "the stock HOOKS line without autodetect builds" -k "$KVER" -r "$root" \
+	-c udev.conf -S autodetect -g generic.img
+"$MKINITRAMFS" -l generic.img >generic.list
+for m in i915 amdgpu radeon nouveau virtio-gpu bochs qxl; do
+	t_grep "kms: '$m' is in a generic image" "/$m\.ko" generic.list
+done
+t_grep "fsck: a generic image has fsck.ext4" ' /usr/sbin/fsck\.ext4' generic.list
+
+# Every standard hook name: accepted, and -H says what each does here.
+for h in udev systemd kms keymap consolefont sd-vconsole fsck usr shutdown sd-shutdown; do
+	"$MKINITRAMFS" -H "$h" >h.txt 2>&1
+	t_check "-H $h succeeds" test $? -eq 0
+done
+"$MKINITRAMFS" -H fsck >h.txt 2>&1
+t_grep "-H fsck says the init does not run it yet" 'not run' h.txt
+"$MKINITRAMFS" -H usr >h.txt 2>&1
+t_grep "-H usr says /usr is not mounted by the init yet" 'not mounted by the init yet' h.txt
+
+# Wrong names: all of them in one run, each with the closest known name.
+printf 'HOOKS=(base udv encrypt lvm2 blok zzzzzzz filesystems)\n' >bad.conf
+t_run 1 "unknown and unsupported hooks fail" -k "$KVER" -r "$root" -c bad.conf -g bad.img
+t_grep "a misspelt hook: the closest name" "unknown hook 'udv' \(did you mean 'udev'\?\)" out.txt
+t_grep "a second misspelt hook in the same run" "unknown hook 'blok' \(did you mean 'block'\?\)" out.txt
+t_grep "a name close to nothing: no suggestion" "unknown hook 'zzzzzzz': not found in" out.txt
+t_grep "encrypt: named as not supported yet" "hook 'encrypt': mkinitcpio's 'encrypt' hook is not supported by mkinitramfs yet" out.txt
+t_grep "lvm2: named as not supported yet" "hook 'lvm2': mkinitcpio's 'lvm2' hook is not supported" out.txt
+t_grep "the count of unusable hooks" "5 hooks of HOOKS \(and -A\) cannot be used" out.txt
+t_check "nothing is written" test ! -e bad.img
+
+t_report
