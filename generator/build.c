@@ -67,6 +67,20 @@ static const char *display_root(const struct build_request *req)
 	return streq(req->moduleroot, "/") ? "" : req->moduleroot;
 }
 
+/* mkinitcpio's older string form, MODULES="a b": the words, as mkinitcpio reads it. */
+static int split_legacy_strings(struct build *b)
+{
+	static const char *const keys[] = {"MODULES", "MODULES_MATCH", "HOOKS",
+					   "BINARIES", "FILES"};
+	for (size_t i = 0; i < ARRAY_SIZE(keys); i++) {
+		int r = conf_split_string(b->conf, keys[i]);
+		if (r < 0)
+			return log_error_errno(r, "configuration: cannot read %s",
+					       keys[i]);
+	}
+	return 0;
+}
+
 static int load_config(struct build *b)
 {
 	const struct build_request *req = b->req;
@@ -78,7 +92,9 @@ static int load_config(struct build *b)
 		return log_error_errno(r, "cannot load the configuration");
 	r = conf_load_with_dropins(b->conf, req->config, conf_main_keys, &err);
 	if (r == -ENOENT && !req->config_required) {
-		log_verbose("no configuration at '%s', using defaults", req->config);
+		log_warning(
+			"no configuration at '%s': the image gets only the hooks of -A (else 'base') and no storage or filesystem drivers",
+			req->config);
 	} else if (r < 0) {
 		log_error("%s", err.message);
 		return r;
@@ -86,7 +102,7 @@ static int load_config(struct build *b)
 	const struct strv *warnings = conf_warnings(b->conf);
 	for (size_t i = 0; i < warnings->n; i++)
 		log_warning("%s", warnings->v[i]);
-	return 0;
+	return split_legacy_strings(b);
 }
 
 /* A file this run reads: the configuration, a drop-in, the preset. */
@@ -663,6 +679,12 @@ static int hook_names(struct build *b, struct strv *names)
 
 	if (!conf_hooks)
 		r = strv_push(names, "base");
+	else if (conf_hooks->n == 0 || !*conf_hooks->v[0]) {
+		log_error(
+			"HOOKS is empty in '%s': an image needs at least the 'base' hook (mkinitcpio refuses an empty HOOKS too)",
+			b->req->config);
+		return -EINVAL;
+	}
 	for (size_t i = 0; r >= 0 && conf_hooks && i < conf_hooks->n; i++)
 		if (!strv_contains(names, conf_hooks->v[i]))
 			r = strv_push(names, conf_hooks->v[i]);
@@ -762,7 +784,7 @@ static int apply_hooks(struct build *b)
 
 	if (r >= 0)
 		r = hook_names(b, &names);
-	if (r < 0)
+	if (r < 0 && r != -EINVAL) /* -EINVAL: an empty HOOKS, already said */
 		log_error_errno(r, "cannot list the hooks of this build");
 	if (r >= 0)
 		r = check_hook_names(b, &names);

@@ -74,4 +74,33 @@ t_grep "lvm2: named as not supported yet" "hook 'lvm2': mkinitcpio's 'lvm2' hook
 t_grep "the count of unusable hooks" "5 hooks of HOOKS \(and -A\) cannot be used" out.txt
 t_check "nothing is written" test ! -e bad.img
 
+# The legacy string form: the words of the string, as mkinitcpio reads it.
+printf 'MODULES="ext4 virtio_blk"\nHOOKS="base"\nBINARIES="e2fsck"\n' >legacy.conf
+t_run 0 "MODULES=\"a b\" builds" -k "$KVER" -r "$root" -c legacy.conf -g legacy.img
+"$MKINITRAMFS" -l legacy.img >legacy.list
+t_grep "MODULES=\"ext4 virtio_blk\": ext4 is in" '/ext4\.ko' legacy.list
+t_grep "MODULES=\"ext4 virtio_blk\": virtio_blk is in too" '/virtio_blk\.ko' legacy.list
+t_grep "BINARIES=\"e2fsck\": e2fsck is in" ' /usr/sbin/e2fsck$' legacy.list
+
+# No silent success that cannot boot.
+printf 'HOOKS=()\n' >empty.conf
+t_run 1 "an empty HOOKS is refused" -k "$KVER" -r "$root" -c empty.conf -g empty.img
+t_grep "the error names HOOKS and the file" "HOOKS is empty in '.*empty.conf': an image needs at least the 'base' hook" out.txt
+printf 'HOOKS=""\n' >empty2.conf
+t_run 1 "HOOKS=\"\" is refused too" -k "$KVER" -r "$root" -c empty2.conf -g empty.img
+printf 'HOOK=(base block)\nMODULE=(ext4)\n' >typo.conf
+t_run 0 "a misspelt key warns" -k "$KVER" -r "$root" -c typo.conf -g typo.img
+t_grep "HOOK: did you mean HOOKS" "typo.conf:1: unknown key 'HOOK' \(did you mean 'HOOKS'\?\), ignoring" out.txt
+t_grep "MODULE: did you mean MODULES" "typo.conf:2: unknown key 'MODULE' \(did you mean 'MODULES'\?\)" out.txt
+printf 'MODULES_DECOMPRESS="yes"\nHOOKS=(base)\n' >decomp.conf
+t_run 0 "MODULES_DECOMPRESS is a known key" -k "$KVER" -r "$root" -c decomp.conf -g decomp.img
+t_nogrep "MODULES_DECOMPRESS: no unknown-key warning" "unknown key" out.txt
+if [ ! -e /etc/mkinitramfs.conf ]; then # the default path, when -c is not given
+	t_run 0 "no configuration file: built, with a warning" -k "$KVER" -r "$root" -g none.img
+	t_grep "the warning says the image has no storage drivers" \
+		"no configuration at '/etc/mkinitramfs.conf': .*no storage or filesystem drivers" out.txt
+else
+	echo "# skipped: /etc/mkinitramfs.conf exists on this machine"
+fi
+
 t_report
