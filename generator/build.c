@@ -156,30 +156,132 @@ static int check_target(const struct build *b)
 	return 0;
 }
 
-/* COMPRESSION_OPTIONS=(-19): the level is the only option we take from it. */
-static int parse_level(const struct conf *conf, int *ret)
+/* The level range of each compressor, as its command-line tool takes it. */
+static int level_range(enum compress_kind kind, int ultra, int *lo, int *hi)
 {
-	const struct strv *opts = conf_get(conf, "COMPRESSION_OPTIONS");
-	int level = COMPRESS_LEVEL_DEFAULT;
+	switch (kind) {
+	case COMPRESS_ZSTD:
+		*lo = 1, *hi = ultra ? 22 : 19;
+		return 1;
+	case COMPRESS_GZIP:
+		*lo = 1, *hi = 9;
+		return 1;
+	case COMPRESS_XZ:
+		*lo = 0, *hi = 9;
+		return 1;
+	case COMPRESS_LZ4:
+		*lo = 1, *hi = 12;
+		return 1;
+	default:
+		return 0;
+	}
+}
 
-	for (size_t i = 0; opts && i < opts->n; i++) {
-		const char *o = opts->v[i];
-		char *end;
-		if (o[0] == '-' && o[1] >= '0' && o[1] <= '9') {
-			long l = strtol(o + 1, &end, 10);
-			if (*end == '\0' && l <= 22) {
-				level = (int)l;
-				continue;
-			}
-		}
-		if (streq(o, "--ultra") || streq(o, "-T0"))
+static const char *supported_options(enum compress_kind kind)
+{
+	switch (kind) {
+	case COMPRESS_ZSTD:
+		return "-1..-19, --ultra -20..-22, -T<n>/--threads=<n>";
+	case COMPRESS_GZIP:
+		return "-1..-9, -T<n> (ignored: gzip runs in one thread)";
+	case COMPRESS_XZ:
+		return "-0..-9, -e/--extreme (-9e), -T<n>/--threads=<n>, --check=crc32";
+	case COMPRESS_LZ4:
+		return "-1..-12, -l (always: the kernel reads the legacy format), -T<n>";
+	default:
+		return "none: no compression takes no options";
+	}
+}
+
+static const char *after_prefix(const char *s, const char *prefix)
+{
+	size_t n = strlen(prefix);
+	return strncmp(s, prefix, n) == 0 ? s + n : NULL;
+}
+
+/* -T0, -T4, --threads=4: 0 is every core. */
+static int parse_threads(const char *o, int *ret)
+{
+	const char *n = after_prefix(o, "--threads=");
+	if (!n)
+		n = after_prefix(o, "-T");
+	char *end;
+	if (!n || !*n)
+		return 0;
+	long v = strtol(n, &end, 10);
+	if (*end || v < 0 || v > 4096)
+		return 0;
+	*ret = (int)v;
+	return 1;
+}
+
+/* -19, -9e: a level, with xz's extreme flag. */
+static int parse_level_word(const char *o, int *level, int *extreme)
+{
+	char *end;
+	if (o[0] != '-' || o[1] < '0' || o[1] > '9')
+		return 0;
+	long l = strtol(o + 1, &end, 10);
+	if (streq(end, "e"))
+		*extreme = 1;
+	else if (*end)
+		return 0;
+	*level = (int)l;
+	return 1;
+}
+
+/*
+ * COMPRESSION_OPTIONS as written for mkinitcpio's compressor commands, mapped onto the
+ * in-process compressor; anything else is refused, so no option is silently dropped.
+ */
+static int parse_compression_options(const struct conf *conf, struct image_options *opts)
+{
+	const struct strv *v = conf_get(conf, "COMPRESSION_OPTIONS");
+	enum compress_kind kind = opts->compression;
+	int level = COMPRESS_LEVEL_DEFAULT, extreme = 0, ultra = 0, lo = 0, hi = 0;
+
+	for (size_t i = 0; v && i < v->n; i++) {
+		const char *o = v->v[i];
+		int known = kind != COMPRESS_NONE;
+		if (!*o)
 			continue;
+		if (known && parse_level_word(o, &level, &extreme))
+			known = !extreme || kind == COMPRESS_XZ;
+		else if (known && parse_threads(o, &opts->threads))
+			;
+		else if (kind == COMPRESS_ZSTD && streq(o, "--ultra"))
+			ultra = 1;
+		else if (kind == COMPRESS_XZ && (streq(o, "-e") || streq(o, "--extreme")))
+			extreme = 1;
+		else if (kind == COMPRESS_XZ &&
+			 (streq(o, "--check=crc32") || streq(o, "-Ccrc32")))
+			; /* what the kernel's unxz needs, and what is always written */
+		else if (kind == COMPRESS_LZ4 && streq(o, "-l"))
+			;
+		else
+			known = 0;
+		if (!known) {
+			char esc[256];
+			log_error(
+				"COMPRESSION_OPTIONS: unsupported option '%s' for %s (supported: %s)",
+				log_escape(o, esc, sizeof(esc)), compress_name(kind),
+				supported_options(kind));
+			return -EINVAL;
+		}
+	}
+	if (level != COMPRESS_LEVEL_DEFAULT && level_range(kind, ultra, &lo, &hi) &&
+	    (level < lo || level > hi)) {
 		log_error(
-			"COMPRESSION_OPTIONS: unsupported option '%s' (only a level such as '-3' is understood)",
-			o);
+			"COMPRESSION_OPTIONS: level -%d is out of range for %s (%d to %d%s)",
+			level, compress_name(kind), lo, hi,
+			kind == COMPRESS_ZSTD && !ultra ? "; --ultra allows up to 22"
+							: "");
 		return -EINVAL;
 	}
-	*ret = level;
+	if (extreme)
+		level = (level == COMPRESS_LEVEL_DEFAULT ? 6 : level) |
+			COMPRESS_XZ_EXTREME;
+	opts->level = level;
 	return 0;
 }
 
@@ -198,7 +300,7 @@ static int parse_compression(struct build *b)
 			  name);
 		return r;
 	}
-	return parse_level(b->conf, &b->opts.level);
+	return parse_compression_options(b->conf, &b->opts);
 }
 
 static int source_date_epoch(time_t *ret)

@@ -103,4 +103,29 @@ else
 	echo "# skipped: /etc/mkinitramfs.conf exists on this machine"
 fi
 
+# COMPRESSION_OPTIONS as people write them, mapped or refused by name.
+copts() { # NAME COMPRESSION OPTIONS...
+	local name=$1 comp=$2
+	shift 2
+	printf 'MODULES=(virtio_blk)\nHOOKS=(base)\nCOMPRESSION=%s\nCOMPRESSION_OPTIONS=(%s)\n' \
+		"$comp" "$*" >c-$name.conf
+}
+declare -A magic=([zstd]=28b52ffd [xz]=fd377a58 [lz4]=02214c18 [gzip]=1f8b0800)
+for spec in "zstd -T0 -19" "zstd --ultra -22" "zstd --threads=2 -3" "xz -9e" "xz -T0 -e --check=crc32" \
+	"lz4 -l -9" "gzip -9"; do
+	set -- $spec
+	copts "$1" "$@"
+	t_run 0 "COMPRESSION_OPTIONS ($*) builds" -k "$KVER" -r "$root" -c c-$1.conf -g c.img
+	t_check "the image is $1 (its magic)" test "$(od -An -tx1 -N4 c.img | tr -d ' ')" = "${magic[$1]}"
+done
+copts long zstd -T0 --long
+t_run 1 "zstd --long is refused" -k "$KVER" -r "$root" -c c-long.conf -g c.img
+t_grep "the error names --long and what is supported" "unsupported option '--long' for zstd \(supported: -1..-19, --ultra" out.txt
+copts lvl zstd -22
+t_run 1 "zstd -22 without --ultra is refused" -k "$KVER" -r "$root" -c c-lvl.conf -g c.img
+t_grep "the error gives the range and --ultra" "level -22 is out of range for zstd \(1 to 19; --ultra allows up to 22\)" out.txt
+copts gze gzip -9e
+t_run 1 "gzip -9e is refused" -k "$KVER" -r "$root" -c c-gze.conf -g c.img
+t_grep "the error names -9e for gzip" "unsupported option '-9e' for gzip" out.txt
+
 t_report
