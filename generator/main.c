@@ -42,8 +42,9 @@ struct options {
 	const char *compress;
 	const char *image; /* -l / -x */
 	const char *extract_dir;
-	const char *hook;   /* -H */
-	const char *preset; /* -p */
+	const char *hook;    /* -H */
+	const char *preset;  /* -p */
+	struct strv presets; /* every -p given: -p a -p b builds both */
 	const char *preset_dir;
 	const char *sysfs;
 	const char *rootfs;
@@ -153,6 +154,8 @@ static int parse_options(int argc, char **argv, struct options *o)
 		case 'p':
 			o->action = ACTION_PRESET;
 			o->preset = optarg;
+			if (strv_push(&o->presets, optarg) < 0)
+				return log_error_errno(-ENOMEM, "-p '%s'", optarg);
 			break;
 		case 'P':
 			o->action = ACTION_ALL_PRESETS;
@@ -253,6 +256,7 @@ static struct presetrun_request request_of(const struct options *o)
 		/* -p then -P builds every preset: the last action given wins. */
 		.preset = o->action == ACTION_PRESET ? o->preset : NULL,
 		.preset_dir = o->preset_dir,
+		.presets = o->action == ACTION_PRESET ? &o->presets : NULL,
 		.before_build = install_signal_handlers,
 	};
 }
@@ -364,6 +368,7 @@ int main(int argc, char **argv)
 		break;
 	}
 	strv_clear(&o.add_hooks);
+	strv_clear(&o.presets);
 	strv_clear(&o.skip_hooks);
 	return r < 0 ? 1 : 0;
 }

@@ -128,6 +128,10 @@ static int key_belongs(const char *key, const struct strv *presets)
 	if (streq(key, "PRESETS") || streq(key, "ALL_kver") || streq(key, "ALL_config") ||
 	    streq(key, "ALL_microcode"))
 		return 1;
+	/* Where mkinitcpio's pacman hook copies the kernel; read by the install script,
+	 * nothing to build here. */
+	if (streq(key, "ALL_kerneldest"))
+		return 1;
 	for (size_t i = 0; presets && i < presets->n; i++) {
 		size_t n = strlen(presets->v[i]);
 		if (strncmp(key, presets->v[i], n) != 0)

@@ -283,30 +283,40 @@ static int build_presets(const struct presetrun_request *rq, struct preset **pre
 	return failed ? -EIO : 0;
 }
 
+/* The presets that can be read, in order; the others are reported and counted. */
 static int load_presets(const struct presetrun_request *rq, struct strv *names,
-			struct preset ***ret)
+			struct preset ***ret, size_t *ret_count, int *ret_broken)
 {
 	struct preset **presets = calloc(names->n ? names->n : 1, sizeof(*presets));
+	size_t n = 0;
+	int broken = 0;
 	if (!presets)
 		return log_error_errno(-ENOMEM, "cannot load the presets");
 	for (size_t i = 0; i < names->n; i++) {
 		struct conf_error err = {{0}};
-		int r = preset_load(names->v[i], rq->preset_dir, &presets[i], &err);
+		int r = preset_load(names->v[i], rq->preset_dir, &presets[n], &err);
+		if (r == -ENOMEM) {
+			while (n--)
+				preset_free(presets[n]);
+			free(presets);
+			return log_error_errno(r, "cannot load preset '%s'", names->v[i]);
+		}
 		if (r < 0) {
 			if (*err.message)
 				log_error("%s", err.message);
 			else
 				log_error("cannot read preset '%s': %s", names->v[i],
 					  strerror(-r));
-			while (i--)
-				preset_free(presets[i]);
-			free(presets);
-			return r;
+			broken++;
+			continue;
 		}
-		for (size_t w = 0; w < presets[i]->warnings.n; w++)
-			log_warning("%s", presets[i]->warnings.v[w]);
+		for (size_t w = 0; w < presets[n]->warnings.n; w++)
+			log_warning("%s", presets[n]->warnings.v[w]);
+		n++;
 	}
 	*ret = presets;
+	*ret_count = n;
+	*ret_broken = broken;
 	return 0;
 }
 
@@ -314,9 +324,15 @@ int presetrun_build_presets(const struct presetrun_request *rq)
 {
 	struct strv names = STRV_INIT;
 	struct preset **presets = NULL;
-	int r;
+	int r = 0;
 
-	if (rq->preset) {
+	if (rq->presets && rq->presets->n) {
+		for (size_t i = 0; r >= 0 && i < rq->presets->n; i++)
+			if (!strv_contains(&names, rq->presets->v[i]))
+				r = strv_push(&names, rq->presets->v[i]);
+		if (r < 0)
+			log_error_errno(r, "-p");
+	} else if (rq->preset) {
 		r = strv_push(&names, rq->preset);
 		if (r < 0)
 			log_error_errno(r, "preset '%s'", rq->preset);
@@ -330,13 +346,22 @@ int presetrun_build_presets(const struct presetrun_request *rq)
 		if (r >= 0 && !names.n)
 			r = -ENOENT;
 	}
+	size_t count = 0;
+	int broken = 0;
 	if (r >= 0)
-		r = load_presets(rq, &names, &presets);
+		r = load_presets(rq, &names, &presets, &count, &broken);
 	if (r >= 0) {
-		r = build_presets(rq, presets, names.n);
-		for (size_t i = 0; i < names.n; i++)
+		r = count ? build_presets(rq, presets, count) : 0;
+		for (size_t i = 0; i < count; i++)
 			preset_free(presets[i]);
 		free(presets);
+	}
+	if (r >= 0 && broken) {
+		if (names.n > 1)
+			log_error(
+				"%d of %zu presets could not be read; the images of the others were built",
+				broken, names.n);
+		r = -EINVAL;
 	}
 	strv_clear(&names);
 	return r;

@@ -22,8 +22,9 @@ struct presetrun_request {
 	const struct strv *add_hooks;  /* -A */
 	const struct strv *skip_hooks; /* -S */
 	/* The presets (presetrun_build_presets). */
-	const char *preset;	/* -p: a name or path; NULL: every preset (-P) */
-	const char *preset_dir; /* where names and -P look */
+	const char *preset;	    /* -p: a name or path; NULL: every preset (-P) */
+	const char *preset_dir;	    /* where names and -P look */
+	const struct strv *presets; /* several -p, in order; wins over `preset` */
 	/* Called in the process that builds an image, just before the build: main
 	 * installs its signal handlers there, not in the -P parent, which writes nothing.
 	 * May be NULL. */
@@ -42,8 +43,9 @@ int presetrun_build_image(const struct presetrun_request *req);
  * share its module tree, read once before their children are forked. Logs its own
  * errors. A failing image is reported by preset and image name and does not stop the
  * others; once all have finished the count of failures is logged and -EIO returned.
+ * A preset that cannot be read is reported and the others are still built; -EIO then.
  * Returns 0 when every image was built, another negative errno when none could start
- * (a preset unreadable, no presets, no memory).
+ * (no presets, no memory).
  */
 int presetrun_build_presets(const struct presetrun_request *req);
 

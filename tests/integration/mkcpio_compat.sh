@@ -128,4 +128,49 @@ copts gze gzip -9e
 t_run 1 "gzip -9e is refused" -k "$KVER" -r "$root" -c c-gze.conf -g c.img
 t_grep "the error names -9e for gzip" "unsupported option '-9e' for gzip" out.txt
 
+
+# Arch's stock linux.preset (mkinitcpio v41), paths changed to this test's files only.
+mkdir -p presets out
+cat >presets/linux.preset <<EOF
+# mkinitcpio preset file for the 'linux' package
+
+#ALL_config="/etc/mkinitcpio.conf"
+ALL_kver="$root/boot/vmlinuz-$KVER"
+ALL_kerneldest="$root/boot/vmlinuz-linux"
+ALL_config="$T_TMP/udev.conf"
+
+PRESETS=('default' 'fallback')
+
+#default_config="/etc/mkinitcpio.conf"
+default_image="$T_TMP/out/initramfs-linux.img"
+#default_options="--splash /usr/share/systemd/bootctl/splash-arch.bmp"
+
+#fallback_config="/etc/mkinitcpio.conf"
+fallback_image="$T_TMP/out/initramfs-linux-fallback.img"
+fallback_options="-S autodetect"
+EOF
+t_run 0 "-p of the stock linux.preset builds" -p linux --presetdir presets -r "$root" \
+	--sysfs sysfs --rootfs ext4
+t_check "the default image is written" test -s out/initramfs-linux.img
+t_check "the fallback image is written" test -s out/initramfs-linux-fallback.img
+"$MKINITRAMFS" -l out/initramfs-linux-fallback.img >fb.list
+t_grep "the fallback image (-S autodetect) has the generic GPU drivers" '/i915\.ko' fb.list
+
+# A broken preset among several: reported, the others built, exit 1.
+sed -e "s|initramfs-linux|initramfs-other|" presets/linux.preset >presets/other.preset
+printf 'PRESETS=(default)\ndefault_kver="%s"\ndefault_imag="x.img"\n' "$KVER" >presets/broken.preset
+rm -f out/*
+t_run 1 "-P with a broken preset fails" -P --presetdir presets -r "$root" --sysfs sysfs \
+	--rootfs ext4
+t_grep "the broken preset is named" "broken.preset: unknown key 'default_imag'" out.txt
+t_grep "the summary counts it" "1 of 3 presets could not be read; the images of the others were built" out.txt
+for img in linux linux-fallback other other-fallback; do
+	t_check "-P still built initramfs-$img.img" test -s out/initramfs-$img.img
+done
+rm -f out/*
+t_run 0 "-p a -p b builds both presets" -p linux -p other --presetdir presets -r "$root" \
+	--sysfs sysfs --rootfs ext4
+t_check "-p linux was built" test -s out/initramfs-linux.img
+t_check "-p other was built" test -s out/initramfs-other.img
+
 t_report
