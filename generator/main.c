@@ -31,6 +31,7 @@ enum {
 	OPT_SYSFS = 0x100,
 	OPT_ROOTFS,
 	OPT_PRESETDIR,
+	OPT_NOPOST,
 };
 
 struct options {
@@ -85,6 +86,9 @@ static void usage(FILE *out)
 	      "  -M, --automods           print the modules autodetect finds, and exit\n"
 	      "      --sysfs DIR          autodetect from this sysfs tree (default /sys)\n"
 	      "      --rootfs TYPE        the root filesystem's type, for autodetect\n"
+	      "  -D, --hookdir DIR        take the shipped hooks from DIR\n"
+	      "  -n, --nocolor, -t, --builddir DIR, -s, --save, --nopost\n"
+	      "                           mkinitcpio's, accepted: nothing to do here\n"
 	      "  -v, --verbose            say why each module is included (twice: debug)\n"
 	      "  -q, --quiet              only errors\n"
 	      "  -h, --help               this help\n"
@@ -106,6 +110,12 @@ static int parse_options(int argc, char **argv, struct options *o)
 		{"allpresets", no_argument, NULL, 'P'},
 		{"force", no_argument, NULL, 'f'},
 		{"presetdir", required_argument, NULL, OPT_PRESETDIR},
+		/* mkinitcpio's, accepted so its command lines carry over */
+		{"nocolor", no_argument, NULL, 'n'},
+		{"hookdir", required_argument, NULL, 'D'},
+		{"builddir", required_argument, NULL, 't'},
+		{"save", no_argument, NULL, 's'},
+		{"nopost", no_argument, NULL, OPT_NOPOST},
 		{"addhooks", required_argument, NULL, 'A'},
 		{"skiphooks", required_argument, NULL, 'S'},
 		{"listhooks", no_argument, NULL, 'L'},
@@ -125,8 +135,8 @@ static int parse_options(int argc, char **argv, struct options *o)
 			      .moduleroot = "/",
 			      .verbosity = 1,
 			      .preset_dir = DEFAULT_PRESET_DIR};
-	while ((c = getopt_long(argc, argv, "k:g:c:r:z:l:x:p:PfA:S:LH:MvqhV", longopts,
-				NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "k:g:c:r:z:l:x:p:PfA:S:LH:MvqhVnD:t:s",
+				longopts, NULL)) != -1) {
 		switch (c) {
 		case 'k':
 			o->kernel = optarg;
@@ -201,6 +211,19 @@ static int parse_options(int argc, char **argv, struct options *o)
 			break;
 		case 'V':
 			o->action = ACTION_VERSION;
+			break;
+		case 'n':	 /* mkinitcpio's -n: messages here are never coloured */
+		case 't':	 /* no build directory: the image is staged in memory */
+		case OPT_NOPOST: /* no post-build hooks run here */
+			break;
+		case 's':
+			log_info(
+				"-s/--save: nothing to keep, the image is staged in memory (mkinitramfs -x IMAGE DIR extracts it)");
+			break;
+		case 'D': /* searched after /etc/mkinitramfs/hooks, instead of the shipped
+			     hooks */
+			if (setenv("MKINITRAMFS_HOOKS_DIR", optarg, 1) < 0)
+				return log_error_errno(-errno, "-D '%s'", optarg);
 			break;
 		default:
 			return -EINVAL;

@@ -173,4 +173,41 @@ t_run 0 "-p a -p b builds both presets" -p linux -p other --presetdir presets -r
 t_check "-p linux was built" test -s out/initramfs-linux.img
 t_check "-p other was built" test -s out/initramfs-other.img
 
+
+# mkinitcpio's options that have nothing to do here are accepted.
+t_run 0 "-n -t DIR --nopost are accepted" -n -t "$T_TMP/bd" --nopost -k "$KVER" -r "$root" \
+	-c legacy.conf -g opts.img
+t_run 0 "-s says there is nothing to save" -s -k "$KVER" -r "$root" -c legacy.conf -g opts.img -f
+t_grep "-s names -x as the way to see the tree" "-s/--save: nothing to keep.*mkinitramfs -x IMAGE DIR" out.txt
+mkdir -p hd && printf 'HELP="a test hook"\nMODULES=(virtio_blk)\n' >hd/mine
+cp "$TOP/hooks/build/base" hd/base
+printf 'HOOKS=(base mine)\n' >hd.conf
+t_run 0 "-D DIR takes hooks from DIR" -D "$T_TMP/hd" -k "$KVER" -r "$root" -c hd.conf -g hd.img
+"$MKINITRAMFS" -l hd.img >hd.list
+t_grep "-D: the hook from DIR added its module" '/virtio_blk\.ko' hd.list
+
+# The shell hook with a dynamically linked busybox brings its loader and libraries.
+dyn=$T_TMP/dynroot
+cp -al "$root" "$dyn"
+rm -f "$dyn/bin/busybox"
+mkdir -p "$dyn/bin" && cp "$root/usr/sbin/e2fsck" "$dyn/bin/busybox" # any dynamic program
+printf 'HOOKS=(base shell)\n' >shell.conf
+t_run 0 "the shell hook with a dynamic busybox builds" -k "$KVER" -r "$dyn" -c shell.conf -g shell.img
+"$MKINITRAMFS" -l shell.img >shell.list
+t_grep "the dynamic busybox's loader is in" 'ld-linux-x86-64\.so\.2' shell.list
+t_grep "the dynamic busybox's libc is in" '/libc\.so\.6' shell.list
+
+# Boot the stock preset's fallback image (the stock udev HOOKS line, -S autodetect).
+BOOT_TIMEOUT=${BOOT_TIMEOUT:-300}
+source "$TOP/tests/boot/lib.sh"
+if boot_setup; then
+	mk_ext4 "$BW/root.img" 64M -L testroot
+	qemu_boot "$BW/mkcpio-fallback.log" out/initramfs-linux-fallback.img \
+		"root=LABEL=testroot" -drive "file=$BW/root.img,format=raw,if=virtio"
+	t_grep "the stock preset's fallback image boots to the root's init" '^ROOTINIT done' \
+		"$BW/mkcpio-fallback.log"
+else
+	t_fail "cannot build the test root's init"
+fi
+
 t_report
