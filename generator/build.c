@@ -672,6 +672,37 @@ static int hook_applets(struct build *b, const struct hook *hook)
 	return 0;
 }
 
+/*
+ * A host image: only the blob of this CPU's family-model-stepping. 1 when it was added
+ * or the root has none for it (warned), 0 when the CPU's signature is unknown: then
+ * every blob of the vendor, as before.
+ */
+static int host_microcode(struct build *b, const char *cpuinfo, const char *vendor)
+{
+	unsigned family, model, stepping;
+	int r;
+
+	if (microcode_cpu_signature(cpuinfo, &family, &model, &stepping) < 0) {
+		log_warning(
+			"microcode: no CPU family, model and stepping in '%s', adding every %s blob",
+			cpuinfo, vendor);
+		return 0;
+	}
+	r = microcode_stage_cpu(b->early, b->req->moduleroot, vendor, family, model,
+				stepping);
+	if (r < 0)
+		return log_error_errno(r, "microcode: cannot read '%s/lib/firmware'",
+				       display_root(b->req));
+	if (r == 0)
+		log_warning(
+			"microcode: no blob for this CPU (%s family %u model %u stepping %u) in '%s/lib/firmware', none added",
+			vendor, family, model, stepping, display_root(b->req));
+	else
+		log_verbose("microcode: the blob of %s %02x-%02x-%02x", vendor, family,
+			    model, stepping);
+	return 1;
+}
+
 static int hook_microcode(struct build *b)
 {
 	_cleanup_free_ char *vendor = NULL;
@@ -686,6 +717,11 @@ static int hook_microcode(struct build *b)
 		r = stage_new(&b->early);
 		if (r < 0)
 			return log_error_errno(r, "microcode");
+	}
+	if (vendor) {
+		r = host_microcode(b, cpuinfo, vendor);
+		if (r != 0)
+			return r < 0 ? r : 0;
 	}
 	r = microcode_stage(b->early, b->req->moduleroot, vendor);
 	if (r < 0) {

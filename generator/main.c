@@ -32,6 +32,7 @@ enum {
 	OPT_ROOTFS,
 	OPT_PRESETDIR,
 	OPT_NOPOST,
+	OPT_CPUINFO,
 };
 
 struct options {
@@ -48,6 +49,7 @@ struct options {
 	struct strv presets; /* every -p given: -p a -p b builds both */
 	const char *preset_dir;
 	const char *sysfs;
+	const char *cpuinfo; /* --cpuinfo */
 	const char *rootfs;
 	struct strv add_hooks;
 	struct strv skip_hooks;
@@ -86,6 +88,8 @@ static void usage(FILE *out)
 	      "  -M, --automods           print the modules autodetect finds, and exit\n"
 	      "      --sysfs DIR          autodetect from this sysfs tree (default /sys)\n"
 	      "      --rootfs TYPE        the root filesystem's type, for autodetect\n"
+	      "      --cpuinfo FILE       the CPU whose microcode a host image takes\n"
+	      "                           (default /proc/cpuinfo)\n"
 	      "  -D, --hookdir DIR        take the shipped hooks from DIR\n"
 	      "  -n, --nocolor, -t, --builddir DIR, -s, --save, --nopost\n"
 	      "                           mkinitcpio's, accepted: nothing to do here\n"
@@ -116,6 +120,7 @@ static int parse_options(int argc, char **argv, struct options *o)
 		{"builddir", required_argument, NULL, 't'},
 		{"save", no_argument, NULL, 's'},
 		{"nopost", no_argument, NULL, OPT_NOPOST},
+		{"cpuinfo", required_argument, NULL, OPT_CPUINFO},
 		{"addhooks", required_argument, NULL, 'A'},
 		{"skiphooks", required_argument, NULL, 'S'},
 		{"listhooks", no_argument, NULL, 'L'},
@@ -220,6 +225,9 @@ static int parse_options(int argc, char **argv, struct options *o)
 			log_info(
 				"-s/--save: nothing to keep, the image is staged in memory (mkinitramfs -x IMAGE DIR extracts it)");
 			break;
+		case OPT_CPUINFO:
+			o->cpuinfo = optarg;
+			break;
 		case 'D': /* searched after /etc/mkinitramfs/hooks, instead of the shipped
 			     hooks */
 			if (setenv("MKINITRAMFS_HOOKS_DIR", optarg, 1) < 0)
@@ -269,6 +277,7 @@ static struct presetrun_request request_of(const struct options *o)
 		.default_config = DEFAULT_CONFIG,
 		.compress = o->compress,
 		.sysfs = o->sysfs,
+		.cpuinfo = o->cpuinfo,
 		.rootfs = o->rootfs,
 		.print_detected = o->print_detected,
 		.force = o->force,

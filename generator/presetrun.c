@@ -101,6 +101,7 @@ static int build_one(const struct presetrun_request *rq, const struct preset *pr
 		.add_hooks = img ? &img->add_hooks : rq->add_hooks,
 		.skip_hooks = img ? &img->skip_hooks : rq->skip_hooks,
 		.sysfs = rq->sysfs,
+		.cpuinfo = rq->cpuinfo,
 		.rootfs = rq->rootfs,
 		.print_detected = rq->print_detected,
 		.force = rq->force,
