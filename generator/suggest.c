@@ -57,6 +57,6 @@ const char *suggest_closest(const char *word, const char *const *candidates, siz
 	if (!best)
 		return NULL;
 	size_t longer = strlen(word) > strlen(best) ? strlen(word) : strlen(best);
-	unsigned limit = longer / 3 ? (unsigned)(longer / 3) : 1;
+	unsigned limit = (unsigned)((longer + 2) / 3); /* a third, rounded up */
 	return best_d <= limit || is_prefix(word, best) ? best : NULL;
 }

@@ -11,7 +11,7 @@ unsigned suggest_distance(const char *a, const char *b);
 
 /*
  * The candidate closest to `word`, or NULL when none is close enough to be a plausible
- * misspelling (distance at most a third of the longer word, at least 1; or one is a
+ * misspelling (distance at most a third of the longer word, rounded up; or one is a
  * prefix of the other, as HOOK for HOOKS). `n` candidates, or NULL-terminated when
  * `n` is (size_t)-1.
  */
