@@ -50,6 +50,7 @@ struct options {
 	const char *preset_dir;
 	const char *sysfs;
 	const char *cpuinfo; /* --cpuinfo */
+	int remove;	     /* -R */
 	const char *rootfs;
 	struct strv add_hooks;
 	struct strv skip_hooks;
@@ -90,6 +91,7 @@ static void usage(FILE *out)
 	      "      --rootfs TYPE        the root filesystem's type, for autodetect\n"
 	      "      --cpuinfo FILE       the CPU whose microcode a host image takes\n"
 	      "                           (default /proc/cpuinfo)\n"
+	      "  -R, --remove             with -p or -P: delete the presets' images\n"
 	      "  -D, --hookdir DIR        take the shipped hooks from DIR\n"
 	      "  -n, --nocolor, -t, --builddir DIR, -s, --save, --nopost\n"
 	      "                           mkinitcpio's, accepted: nothing to do here\n"
@@ -121,6 +123,7 @@ static int parse_options(int argc, char **argv, struct options *o)
 		{"save", no_argument, NULL, 's'},
 		{"nopost", no_argument, NULL, OPT_NOPOST},
 		{"cpuinfo", required_argument, NULL, OPT_CPUINFO},
+		{"remove", no_argument, NULL, 'R'},
 		{"addhooks", required_argument, NULL, 'A'},
 		{"skiphooks", required_argument, NULL, 'S'},
 		{"listhooks", no_argument, NULL, 'L'},
@@ -140,7 +143,7 @@ static int parse_options(int argc, char **argv, struct options *o)
 			      .moduleroot = "/",
 			      .verbosity = 1,
 			      .preset_dir = DEFAULT_PRESET_DIR};
-	while ((c = getopt_long(argc, argv, "k:g:c:r:z:l:x:p:PfA:S:LH:MvqhVnD:t:s",
+	while ((c = getopt_long(argc, argv, "k:g:c:r:z:l:x:p:PfA:S:LH:MvqhVnD:t:sR",
 				longopts, NULL)) != -1) {
 		switch (c) {
 		case 'k':
@@ -225,6 +228,9 @@ static int parse_options(int argc, char **argv, struct options *o)
 			log_info(
 				"-s/--save: nothing to keep, the image is staged in memory (mkinitramfs -x IMAGE DIR extracts it)");
 			break;
+		case 'R':
+			o->remove = 1;
+			break;
 		case OPT_CPUINFO:
 			o->cpuinfo = optarg;
 			break;
@@ -241,6 +247,10 @@ static int parse_options(int argc, char **argv, struct options *o)
 		o->extract_dir = argv[optind++];
 	if (optind < argc) {
 		log_error("unexpected argument '%s'", argv[optind]);
+		return -EINVAL;
+	}
+	if (o->remove && o->action != ACTION_PRESET && o->action != ACTION_ALL_PRESETS) {
+		log_error("-R/--remove removes the images of presets: give -p NAME or -P");
 		return -EINVAL;
 	}
 	if (o->action == ACTION_BUILD && !o->generate && !o->print_detected) {
@@ -278,6 +288,7 @@ static struct presetrun_request request_of(const struct options *o)
 		.compress = o->compress,
 		.sysfs = o->sysfs,
 		.cpuinfo = o->cpuinfo,
+		.remove = o->remove,
 		.rootfs = o->rootfs,
 		.print_detected = o->print_detected,
 		.force = o->force,

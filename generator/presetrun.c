@@ -12,6 +12,7 @@
 #include "locate.h"
 #include "log.h"
 #include "preset.h"
+#include "digest.h"
 #include "presetrun.h"
 #include "util.h"
 
@@ -321,6 +322,33 @@ static int load_presets(const struct presetrun_request *rq, struct strv *names,
 	return 0;
 }
 
+static int remove_file(const char *path)
+{
+	if (unlink(path) == 0) {
+		log_info("removed '%s'", path);
+		return 0;
+	}
+	if (errno == ENOENT)
+		return 0;
+	return log_error_errno(-errno, "cannot remove '%s'", path);
+}
+
+/* -R: the images of the presets and their input records, as mkinitcpio -R does. */
+static int remove_presets(struct preset **presets, size_t count)
+{
+	int failed = 0;
+	for (size_t i = 0; i < count; i++)
+		for (size_t j = 0; j < presets[i]->count; j++) {
+			const char *image = presets[i]->images[j].image;
+			_cleanup_free_ char *record = NULL;
+			if (asprintf(&record, "%s" DIGEST_SUFFIX, image) < 0)
+				return log_error_errno(-ENOMEM, "-R");
+			if (remove_file(image) < 0 || remove_file(record) < 0)
+				failed++;
+		}
+	return failed ? -EIO : 0;
+}
+
 int presetrun_build_presets(const struct presetrun_request *rq)
 {
 	struct strv names = STRV_INIT;
@@ -352,7 +380,9 @@ int presetrun_build_presets(const struct presetrun_request *rq)
 	if (r >= 0)
 		r = load_presets(rq, &names, &presets, &count, &broken);
 	if (r >= 0) {
-		r = count ? build_presets(rq, presets, count) : 0;
+		r = !count	 ? 0
+		    : rq->remove ? remove_presets(presets, count)
+				 : build_presets(rq, presets, count);
 		for (size_t i = 0; i < count; i++)
 			preset_free(presets[i]);
 		free(presets);

@@ -26,6 +26,7 @@ struct presetrun_request {
 	const char *preset;	    /* -p: a name or path; NULL: every preset (-P) */
 	const char *preset_dir;	    /* where names and -P look */
 	const struct strv *presets; /* several -p, in order; wins over `preset` */
+	int remove; /* -R: delete the presets' images (and records) instead of building */
 	/* Called in the process that builds an image, just before the build: main
 	 * installs its signal handlers there, not in the -P parent, which writes nothing.
 	 * May be NULL. */

@@ -174,6 +174,17 @@ t_check "-p linux was built" test -s out/initramfs-linux.img
 t_check "-p other was built" test -s out/initramfs-other.img
 
 
+# -R removes a preset's images and their records, and needs -p or -P.
+t_check "the record of the linux image exists before -R" test -e out/initramfs-linux.img.inputs
+t_run 0 "-R -p linux removes its images" -R -p linux --presetdir presets
+t_check "-R removed the default image" test ! -e out/initramfs-linux.img
+t_check "-R removed its record" test ! -e out/initramfs-linux.img.inputs
+t_check "-R left the other preset's image" test -s out/initramfs-other.img
+t_grep "-R says what it removed" "removed '.*/out/initramfs-linux.img'" out.txt
+t_run 2 "-R without -p or -P is refused" -R -k "$KVER" -g x.img
+t_grep "the error says -R needs -p or -P" "-R/--remove removes the images of presets: give -p NAME or -P" out.txt
+"$MKINITRAMFS" -q -p linux --presetdir presets -r "$root" --sysfs sysfs --rootfs ext4
+
 # mkinitcpio's options that have nothing to do here are accepted.
 t_run 0 "-n -t DIR --nopost are accepted" -n -t "$T_TMP/bd" --nopost -k "$KVER" -r "$root" \
 	-c legacy.conf -g opts.img
@@ -206,6 +217,8 @@ if boot_setup; then
 		"root=LABEL=testroot" -drive "file=$BW/root.img,format=raw,if=virtio"
 	t_grep "the stock preset's fallback image boots to the root's init" '^ROOTINIT done' \
 		"$BW/mkcpio-fallback.log"
+	t_grep "kms: the QEMU VGA's driver (bochs) loaded on match" \
+		"initramfs: module 'bochs' loaded for device" "$BW/mkcpio-fallback.log"
 else
 	t_fail "cannot build the test root's init"
 fi
