@@ -49,8 +49,9 @@ struct options {
 	struct strv presets; /* every -p given: -p a -p b builds both */
 	const char *preset_dir;
 	const char *sysfs;
-	const char *cpuinfo; /* --cpuinfo */
-	int remove;	     /* -R */
+	const char *cpuinfo;	 /* --cpuinfo */
+	int remove;		 /* -R */
+	const char *generatedir; /* -d */
 	const char *rootfs;
 	struct strv add_hooks;
 	struct strv skip_hooks;
@@ -92,6 +93,8 @@ static void usage(FILE *out)
 	      "      --cpuinfo FILE       the CPU whose microcode a host image takes\n"
 	      "                           (default /proc/cpuinfo)\n"
 	      "  -R, --remove             with -p or -P: delete the presets' images\n"
+	      "  -d, --generatedir DIR    also write the image's tree into DIR (a new\n"
+	      "                           directory); without -g, only the tree\n"
 	      "  -D, --hookdir DIR        take the shipped hooks from DIR\n"
 	      "  -n, --nocolor, -t, --builddir DIR, -s, --save, --nopost\n"
 	      "                           mkinitcpio's, accepted: nothing to do here\n"
@@ -124,6 +127,7 @@ static int parse_options(int argc, char **argv, struct options *o)
 		{"nopost", no_argument, NULL, OPT_NOPOST},
 		{"cpuinfo", required_argument, NULL, OPT_CPUINFO},
 		{"remove", no_argument, NULL, 'R'},
+		{"generatedir", required_argument, NULL, 'd'},
 		{"addhooks", required_argument, NULL, 'A'},
 		{"skiphooks", required_argument, NULL, 'S'},
 		{"listhooks", no_argument, NULL, 'L'},
@@ -143,7 +147,7 @@ static int parse_options(int argc, char **argv, struct options *o)
 			      .moduleroot = "/",
 			      .verbosity = 1,
 			      .preset_dir = DEFAULT_PRESET_DIR};
-	while ((c = getopt_long(argc, argv, "k:g:c:r:z:l:x:p:PfA:S:LH:MvqhVnD:t:sR",
+	while ((c = getopt_long(argc, argv, "k:g:c:r:z:l:x:p:PfA:S:LH:MvqhVnD:t:sRd:",
 				longopts, NULL)) != -1) {
 		switch (c) {
 		case 'k':
@@ -231,6 +235,9 @@ static int parse_options(int argc, char **argv, struct options *o)
 		case 'R':
 			o->remove = 1;
 			break;
+		case 'd':
+			o->generatedir = optarg;
+			break;
 		case OPT_CPUINFO:
 			o->cpuinfo = optarg;
 			break;
@@ -250,10 +257,12 @@ static int parse_options(int argc, char **argv, struct options *o)
 		return -EINVAL;
 	}
 	if (o->remove && o->action != ACTION_PRESET && o->action != ACTION_ALL_PRESETS) {
-		log_error("-R/--remove removes the images of presets: give -p NAME or -P");
+		log_error(
+			"-R/--remove removes the images of presets: give -p NAME or -P");
 		return -EINVAL;
 	}
-	if (o->action == ACTION_BUILD && !o->generate && !o->print_detected) {
+	if (o->action == ACTION_BUILD && !o->generate && !o->print_detected &&
+	    !o->generatedir) {
 		log_error("nothing to do: give -g PATH to write an image (see --help)");
 		return -EINVAL;
 	}
@@ -308,6 +317,50 @@ static int run_build(const struct options *o)
 {
 	struct presetrun_request req = request_of(o);
 	return presetrun_build_image(&req);
+}
+
+/*
+ * -d DIR: the image is built as usual (to -g, or to a temporary file next to DIR), then
+ * extracted into DIR, so the tree is exactly what the image holds.
+ */
+static int run_generatedir(const struct options *o)
+{
+	_cleanup_free_ char *tmp = NULL, *record = NULL;
+	struct presetrun_request req = request_of(o);
+	int r;
+
+	if (mkdir(o->generatedir, 0755) < 0)
+		return log_error_errno(-errno, "-d: cannot create the directory '%s'",
+				       o->generatedir);
+	if (!o->generate) {
+		if (asprintf(&tmp, "%s.image-XXXXXX", o->generatedir) < 0)
+			return log_error_errno(-ENOMEM, "-d");
+		int fd = mkstemp(tmp);
+		if (fd < 0) {
+			r = log_error_errno(-errno, "-d: cannot create '%s'", tmp);
+			free(tmp);
+			tmp = NULL;
+			return r;
+		}
+		close(fd);
+		req.output = tmp;
+		req.force = 1;
+	}
+	r = presetrun_build_image(&req);
+	if (r >= 0) {
+		r = image_extract(req.output, o->generatedir);
+		if (r < 0)
+			log_error_errno(r, "-d: cannot write the tree into '%s'",
+					o->generatedir);
+		else
+			log_info("wrote the image's tree into '%s'", o->generatedir);
+	}
+	if (tmp) {
+		unlink(tmp);
+		if (asprintf(&record, "%s.inputs", tmp) >= 0)
+			unlink(record);
+	}
+	return r;
 }
 
 static int run_presets(const struct options *o)
@@ -399,7 +452,7 @@ int main(int argc, char **argv)
 		r = run_extract(&o);
 		break;
 	case ACTION_BUILD:
-		r = run_build(&o);
+		r = o.generatedir ? run_generatedir(&o) : run_build(&o);
 		break;
 	case ACTION_PRESET:
 	case ACTION_ALL_PRESETS:

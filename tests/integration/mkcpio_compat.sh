@@ -185,6 +185,17 @@ t_run 2 "-R without -p or -P is refused" -R -k "$KVER" -g x.img
 t_grep "the error says -R needs -p or -P" "-R/--remove removes the images of presets: give -p NAME or -P" out.txt
 "$MKINITRAMFS" -q -p linux --presetdir presets -r "$root" --sysfs sysfs --rootfs ext4
 
+# -d DIR: the image's tree in a new directory, with or without -g.
+t_run 0 "-d DIR writes the tree" -k "$KVER" -r "$root" -c legacy.conf -d tree
+t_check "-d: the init is in the tree" test -x tree/init
+t_check "-d: virtio_blk is in the tree" test -f "tree/lib/modules/$KVER/kernel/drivers/block/virtio_blk.ko"
+t_check "-d without -g leaves no temporary image" test -z "$(ls -d tree.image-* 2>/dev/null)"
+t_run 1 "-d onto an existing directory is refused" -k "$KVER" -r "$root" -c legacy.conf -d tree
+t_grep "the error names the directory" "-d: cannot create the directory 'tree': File exists" out.txt
+t_run 0 "-d DIR -g IMAGE writes both" -k "$KVER" -r "$root" -c legacy.conf -d tree2 -g tree2.img
+t_check "-d -g: the image is written" test -s tree2.img
+t_check "-d -g: the tree is written" test -x tree2/init
+
 # mkinitcpio's options that have nothing to do here are accepted.
 t_run 0 "-n -t DIR --nopost are accepted" -n -t "$T_TMP/bd" --nopost -k "$KVER" -r "$root" \
 	-c legacy.conf -g opts.img
