@@ -12,6 +12,8 @@ PREFIX ?= /usr
 SYSCONFDIR ?= /etc
 DESTDIR ?=
 BINDIR ?= $(PREFIX)/bin
+# Where the program goes; a distribution may prefer $(PREFIX)/sbin.
+SBINDIR ?= $(BINDIR)
 LIBDIR ?= $(PREFIX)/lib/mkinitramfs
 MANDIR ?= $(PREFIX)/share/man
 
@@ -28,9 +30,15 @@ Q := @
 say := @printf '  %-8s %s\n'
 endif
 
-WARNINGS := -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wstrict-prototypes \
+WARNINGS := -Wall -Wextra -Wshadow -Wformat=2 -Wstrict-prototypes \
 	-Wmissing-prototypes -Wpointer-arith -Wundef -Wvla -Wwrite-strings \
 	-Wno-missing-field-initializers
+# Warnings are errors in the project's own runs (make test, CI: WERROR=1), never in a
+# distribution's build, where a newer compiler's new warning must not fail the package.
+WERROR ?= 0
+ifeq ($(WERROR),1)
+WARNINGS += -Werror
+endif
 COMMON_CFLAGS := -std=gnu11 -O2 -g $(WARNINGS) -D_GNU_SOURCE
 
 ifeq ($(SANITIZE),1)
@@ -39,7 +47,11 @@ endif
 
 GEN_CFLAGS = $(COMMON_CFLAGS) -iquote generator -iquote abi $(SAN_FLAGS) -DMKINITRAMFS_VERSION='"$(VERSION)"' \
 	-DMKINITRAMFS_LIBDIR='"$(LIBDIR)"' -DMKINITRAMFS_SYSCONFDIR='"$(SYSCONFDIR)"' \
-	$(shell $(PKG_CONFIG) --cflags $(GEN_PKGS) 2>/dev/null) $(CFLAGS)
+	$(shell $(PKG_CONFIG) --cflags $(GEN_PKGS) 2>/dev/null) $(CPPFLAGS) $(CFLAGS)
+# The distribution's CPPFLAGS and CFLAGS (hardening, debug info) also reach the host
+# build of the init's logic that the unit tests run; the static init keeps its own flags
+# (size-bound, no stack protector: it runs before anything could report a failure).
+HOST_CFLAGS = $(COMMON_CFLAGS) $(CPPFLAGS) $(CFLAGS)
 GEN_LIBS = $(shell $(PKG_CONFIG) --libs $(GEN_PKGS) 2>/dev/null) -lpthread
 INIT_CFLAGS := -std=gnu11 -Os $(WARNINGS) -D_GNU_SOURCE -iquote abi -static -ffunction-sections \
 	-fdata-sections -fno-asynchronous-unwind-tables -fno-stack-protector
@@ -53,6 +65,13 @@ INIT_SRCS := $(sort $(wildcard init/*.c))
 # The init's logic, built for the host so unit tests can run it against a fake sys.c.
 INIT_HOST_SRCS := $(filter-out init/main.c init/sys.c,$(INIT_SRCS))
 INIT_HOST_OBJS := $(INIT_HOST_SRCS:%.c=$(B)/obj-host/%.o)
+# The network-root helper (build/netroot): its own program so the init stays small.
+# Its pure parts (ip=, root specs, DHCP frames, NBD handshake) are unit-tested on the host.
+NET_SRCS := $(sort $(wildcard init/net/*.c))
+NET_FROM_INIT := init/cmdline.c init/file.c init/log.c init/str.c
+NET_HOST_SRCS := init/net/ipconf.c init/net/netspec.c init/net/dhcp.c init/net/nbdproto.c \
+	init/net/netconf.c
+INIT_HOST_OBJS += $(NET_HOST_SRCS:%.c=$(B)/obj-host/%.o)
 
 UNIT_GEN_SRCS := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_INIT_SRCS := $(sort $(wildcard tests/unit/init/test_*.c))
@@ -67,16 +86,18 @@ INIT_SIZE_LIMIT := 65536
 # change rebuilds exactly what uses it.
 DEPFLAGS = -MMD -MP
 
-.PHONY: all deps install uninstall test test-run unit-test integration-test boot-test size \
-	lint check-format format clean fixture demo bench fuzz fuzz-build
-all: $(B)/mkinitramfs $(B)/init
+.PHONY: all deps install install-update-initramfs uninstall test test-run unit-test integration-test boot-test size \
+	lint check-format format clean fixture demo bench fuzz fuzz-build dist
+all: $(B)/mkinitramfs $(B)/init $(B)/netroot
 
 # The paths compiled into the generator: a change of PREFIX, LIBDIR or SYSCONFDIR
 # rebuilds it, so `make install PREFIX=/opt/x` after `make` installs a binary that
-# looks in /opt/x.
+# looks in /opt/x. Other CPPFLAGS or CFLAGS rebuild it too: objects of two flag sets
+# never mix.
 PATHS_STAMP := $(B)/paths.stamp
-$(shell mkdir -p $(B) && echo '$(VERSION) $(LIBDIR) $(SYSCONFDIR)' | cmp -s - $(PATHS_STAMP) || \
-	echo '$(VERSION) $(LIBDIR) $(SYSCONFDIR)' >$(PATHS_STAMP))
+STAMP_TEXT := $(subst ','\'',$(VERSION) $(LIBDIR) $(SYSCONFDIR) $(CPPFLAGS) $(CFLAGS))
+$(shell mkdir -p $(B) && echo '$(STAMP_TEXT)' | cmp -s - $(PATHS_STAMP) || \
+	echo '$(STAMP_TEXT)' >$(PATHS_STAMP))
 
 $(B)/obj/%.o: %.c $(PATHS_STAMP)
 	$(say) CC $<
@@ -92,7 +113,7 @@ SAN_OBJS := $(if $(SAN_FLAGS),$(B)/obj/tests/sanitize/options.o)
 
 $(B)/mkinitramfs: $(B)/obj/generator/main.o $(B)/libgenerator.a $(SAN_OBJS)
 	$(say) LD $@
-	$(Q)$(CC) $(GEN_CFLAGS) -o $@ $^ $(GEN_LIBS) $(LDFLAGS)
+	$(Q)$(CC) $(GEN_CFLAGS) $(LDFLAGS) -o $@ $^ $(GEN_LIBS)
 
 $(B)/obj-init/%.o: %.c
 	$(say) MUSLCC $<
@@ -103,10 +124,16 @@ $(B)/init: $(INIT_SRCS:%.c=$(B)/obj-init/%.o)
 	$(say) LD $@
 	$(Q)$(MUSL_CC) $(INIT_CFLAGS) $(INIT_LDFLAGS) -o $@ $^
 
-$(B)/obj-host/%.o: %.c
+$(B)/obj-init/init/net/%.o: INIT_CFLAGS += -iquote init
+
+$(B)/netroot: $(NET_SRCS:%.c=$(B)/obj-init/%.o) $(NET_FROM_INIT:%.c=$(B)/obj-init/%.o)
+	$(say) LD $@
+	$(Q)$(MUSL_CC) $(INIT_CFLAGS) $(INIT_LDFLAGS) -o $@ $^
+
+$(B)/obj-host/%.o: %.c $(PATHS_STAMP)
 	$(say) CC $<
 	@mkdir -p $(@D)
-	$(Q)$(CC) $(COMMON_CFLAGS) -iquote init -iquote abi $(SAN_FLAGS) $(DEPFLAGS) -c -o $@ $<
+	$(Q)$(CC) $(HOST_CFLAGS) -iquote init -iquote abi $(SAN_FLAGS) $(DEPFLAGS) -c -o $@ $<
 
 $(B)/libinit-host.a: $(INIT_HOST_OBJS)
 	$(say) AR $@
@@ -115,26 +142,26 @@ $(B)/libinit-host.a: $(INIT_HOST_OBJS)
 $(B)/tests/test_%: tests/unit/test_%.c $(B)/libgenerator.a $(TEST_HELPER_SRCS)
 	$(say) CC $@
 	@mkdir -p $(@D)
-	$(Q)$(CC) $(GEN_CFLAGS) $(DEPFLAGS) -iquote tests/unit -iquote tests/unit/helpers -o $@ $< $(TEST_HELPER_SRCS) \
+	$(Q)$(CC) $(GEN_CFLAGS) $(LDFLAGS) $(DEPFLAGS) -iquote tests/unit -iquote tests/unit/helpers -o $@ $< $(TEST_HELPER_SRCS) \
 		$(B)/libgenerator.a $(GEN_LIBS) -lcriterion
 
 $(B)/tests/init/test_%: tests/unit/init/test_%.c $(B)/libinit-host.a $(INIT_FAKE_SRCS)
 	$(say) CC $@
 	@mkdir -p $(@D)
-	$(Q)$(CC) $(COMMON_CFLAGS) -iquote init -iquote abi $(SAN_FLAGS) -iquote tests/unit/init $(DEPFLAGS) -o $@ $< \
+	$(Q)$(CC) $(HOST_CFLAGS) $(LDFLAGS) -iquote init -iquote abi $(SAN_FLAGS) -iquote tests/unit/init $(DEPFLAGS) -o $@ $< \
 		$(INIT_FAKE_SRCS) $(B)/libinit-host.a -lcriterion
 
 # Test tools: programs linked with the generator's library, driven by integration tests.
 $(B)/tests/tools/%: tests/tools/%.c $(B)/libgenerator.a
 	$(say) CC $@
 	@mkdir -p $(@D)
-	$(Q)$(CC) $(GEN_CFLAGS) $(DEPFLAGS) -o $@ $< $(B)/libgenerator.a $(GEN_LIBS)
+	$(Q)$(CC) $(GEN_CFLAGS) $(LDFLAGS) $(DEPFLAGS) -o $@ $< $(B)/libgenerator.a $(GEN_LIBS)
 
 # tests/tools/init-*.c: the init's own code built for the host (its parsers as oracles).
 $(B)/tests/tools/init-%: tests/tools/init-%.c $(B)/libinit-host.a
 	$(say) CC $@
 	@mkdir -p $(@D)
-	$(Q)$(CC) $(COMMON_CFLAGS) -iquote init -iquote abi $(SAN_FLAGS) $(DEPFLAGS) -o $@ $< \
+	$(Q)$(CC) $(HOST_CFLAGS) $(LDFLAGS) -iquote init -iquote abi $(SAN_FLAGS) $(DEPFLAGS) -o $@ $< \
 		$(B)/libinit-host.a
 
 TEST_TOOLS := $(patsubst tests/tools/%.c,$(B)/tests/tools/%,$(wildcard tests/tools/*.c))
@@ -152,8 +179,9 @@ size: $(B)/init
 unit-test: $(UNIT_BINS)
 	@tests/run-unit.sh $(UNIT_BINS)
 
+# INTEGRATION_SUITES="tests/integration/a.sh ...": only those (default: all).
 integration-test: all $(TEST_TOOLS)
-	@B=$(abspath $(B)) tests/run-integration.sh
+	@B=$(abspath $(B)) tests/run-integration.sh $(INTEGRATION_SUITES)
 
 boot-test: all
 	@tests/boot/run.sh
@@ -162,7 +190,7 @@ boot-test: all
 # boot tests in QEMU. Ends with one "N passed, N failed" line.
 test:
 	@tests/deps.sh
-	@$(MAKE) --no-print-directory test-run
+	@$(MAKE) --no-print-directory test-run WERROR=1
 
 test-run: all $(UNIT_BINS) $(TEST_TOOLS)
 	@B=$(abspath $(B)) tests/run-all.sh $(UNIT_BINS)
@@ -180,7 +208,8 @@ FUZZ_TIME ?= 60
 FUZZ_FLAGS := -std=gnu11 -O1 -g -D_GNU_SOURCE -fsanitize=fuzzer-no-link,address,undefined \
 	-fno-sanitize-recover=all -fno-omit-frame-pointer
 FUZZ_GEN := $(filter-out generator/main.c,$(GEN_SRCS))
-FUZZ_INIT := init/cmdline.c init/plan.c init/probe.c init/str.c init/root.c init/file.c init/gpt.c
+FUZZ_INIT := init/cmdline.c init/plan.c init/probe.c init/str.c init/root.c init/file.c init/gpt.c \
+	init/net/dhcp.c init/net/ipconf.c init/net/netspec.c init/net/nbdproto.c
 FUZZ_HARNESSES := $(patsubst tests/fuzz/%.c,$(B)/fuzz/%,$(wildcard tests/fuzz/fuzz_*.c))
 
 $(B)/fuzz/obj/%.o: %.c
@@ -224,20 +253,33 @@ bench:
 # the generator, whose _cleanup_ attributes cppcheck cannot see), shellcheck's errors on
 # every shell script.
 SHELL_SCRIPTS = $(shell git ls-files '*.sh' 2>/dev/null) .ci/run hooks/pacman/mkinitramfs-install \
-	hooks/pacman/mkinitramfs-remove $(wildcard hooks/kernel-install/* hooks/debian/*/*)
+	hooks/pacman/mkinitramfs-remove $(wildcard hooks/kernel-install/* hooks/debian/*/*) \
+	hooks/debian/update-initramfs debian/postinst debian/postrm $(wildcard tests/integration/*.bash)
 lint: check-format
 	@cppcheck -q --enable=warning,portability --error-exitcode=1 -D_GNU_SOURCE -I abi \
 		-I generator --suppress=memleak --suppress=resourceLeak generator/*.c
 	@cppcheck -q --enable=warning,portability --error-exitcode=1 -D_GNU_SOURCE -I abi \
-		-I init init/*.c
+		-I init init/*.c init/net/*.c
 	@shellcheck -s bash -S error $(SHELL_SCRIPTS)
 	@echo "lint: format, cppcheck and shellcheck found nothing"
 
 check-format:
-	@clang-format --dry-run -Werror generator/*.[ch] init/*.[ch] abi/*.h
+	@clang-format --dry-run -Werror generator/*.[ch] init/*.[ch] init/net/*.[ch] abi/*.h
 
 format:
-	@clang-format -i generator/*.[ch] init/*.[ch] abi/*.h
+	@clang-format -i generator/*.[ch] init/*.[ch] init/net/*.[ch] abi/*.h
+
+# The release tarball (the packages build from it): every file git tracks, plus new
+# files not ignored yet.
+DIST := $(B)/mkinitramfs-$(VERSION).tar.gz
+dist:
+	@rm -rf $(B)/dist && mkdir -p $(B)/dist/mkinitramfs-$(VERSION)
+	@git ls-files -co --exclude-standard | while read -r f; do \
+		[ -f "$$f" ] && printf '%s\0' "$$f"; done | \
+		xargs -0 cp --parents -t $(B)/dist/mkinitramfs-$(VERSION)
+	tar -C $(B)/dist --sort=name --owner=0 --group=0 --numeric-owner \
+		-czf $(DIST) mkinitramfs-$(VERSION)
+	@rm -rf $(B)/dist
 
 # ---- install ------------------------------------------------------------------------
 SHAREDIR ?= $(PREFIX)/share
@@ -248,13 +290,13 @@ KERNEL_HOOK_DIR ?= $(SYSCONFDIR)/kernel
 BASHCOMPDIR ?= $(SHAREDIR)/bash-completion/completions
 
 # Scripts name the installed paths; @VAR@ placeholders are filled in at install time.
-SUBST = sed -e 's|@BINDIR@|$(BINDIR)|g' -e 's|@LIBDIR@|$(LIBDIR)|g' \
+SUBST = sed -e 's|@SBINDIR@|$(SBINDIR)|g' -e 's|@SBINDIR_REL@|$(patsubst /%,%,$(SBINDIR))|g' -e 's|@BINDIR@|$(BINDIR)|g' -e 's|@LIBDIR@|$(LIBDIR)|g' \
 	-e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g' -e 's|@SCRIPTDIR@|$(ALPM_SCRIPTDIR)|g'
 MAN_PAGES := $(wildcard man/*.[1-8])
 BUILD_HOOKS := $(wildcard hooks/build/*)
 PRESETS := $(wildcard presets/*.preset)
 # Every installed file but the configuration, for uninstall.
-INSTALLED := $(BINDIR)/mkinitramfs $(LIBDIR)/init \
+INSTALLED := $(SBINDIR)/mkinitramfs $(LIBDIR)/init $(LIBDIR)/netroot \
 	$(BUILD_HOOKS:hooks/build/%=$(LIBDIR)/hooks/%) \
 	$(LIBDIR)/presets/linux.preset.template $(PRESETS:presets/%=$(LIBDIR)/presets/%) \
 	$(foreach m,$(MAN_PAGES),$(MANDIR)/man$(subst .,,$(suffix $(m)))/$(notdir $(m))) \
@@ -273,8 +315,9 @@ define subst-install
 endef
 
 install: all
-	install -Dm755 $(B)/mkinitramfs $(DESTDIR)$(BINDIR)/mkinitramfs
+	install -Dm755 $(B)/mkinitramfs $(DESTDIR)$(SBINDIR)/mkinitramfs
 	install -Dm755 $(B)/init $(DESTDIR)$(LIBDIR)/init
+	install -Dm755 $(B)/netroot $(DESTDIR)$(LIBDIR)/netroot
 	@# The configuration is the user's: never overwritten.
 	@[ -e $(DESTDIR)$(SYSCONFDIR)/mkinitramfs.conf ] || \
 		install -Dm644 mkinitramfs.conf $(DESTDIR)$(SYSCONFDIR)/mkinitramfs.conf
@@ -293,6 +336,12 @@ install: all
 	$(call subst-install,hooks/debian/postrm.d/zz-mkinitramfs,$(KERNEL_HOOK_DIR)/postrm.d/zz-mkinitramfs,755)
 	install -Dm644 completion/mkinitramfs.bash $(DESTDIR)$(BASHCOMPDIR)/mkinitramfs
 
+# Debian's entry point for kernel packages, DKMS and dpkg triggers (the Debian package
+# installs it; initramfs-tools owns the name otherwise, so plain `make install` does not).
+install-update-initramfs:
+	$(call subst-install,hooks/debian/update-initramfs,$(SBINDIR)/update-initramfs,755)
+	install -Dm644 hooks/debian/update-initramfs.8 $(DESTDIR)$(MANDIR)/man8/update-initramfs.8
+
 # Removes what install put in place; the configuration only when it is unmodified.
 uninstall:
 	rm -f $(addprefix $(DESTDIR),$(INSTALLED))
@@ -303,8 +352,8 @@ uninstall:
 		2>/dev/null || true
 
 clean:
-	rm -rf $(B)/obj $(B)/obj-init $(B)/obj-host $(B)/tests $(B)/mkinitramfs $(B)/init \
+	rm -rf $(B)/obj $(B)/obj-init $(B)/obj-host $(B)/tests $(B)/mkinitramfs $(B)/init $(B)/netroot \
 		$(B)/*.a $(B)/fuzz
 
 -include $(wildcard $(B)/obj/*/*.d $(B)/obj/tests/*/*.d $(B)/obj-init/*/*.d \
-	$(B)/obj-host/*/*.d $(B)/tests/*.d $(B)/tests/*/*.d $(B)/fuzz/obj/*/*.d)
+	$(B)/obj-host/*/*.d $(B)/obj-init/*/*/*.d $(B)/obj-host/*/*/*.d $(B)/tests/*.d $(B)/tests/*/*.d $(B)/fuzz/obj/*/*.d)

@@ -20,6 +20,16 @@
 #define ABI_CONSOLE_PATH "/dev/console"
 #define ABI_KMSG_PATH "/dev/kmsg"
 #define ABI_NEW_ROOT "/new_root"
+/*
+ * The network-root helper, added by the net hook. The init runs it (argv "netroot", an
+ * empty environment) when root= is /dev/nfs, nfs:…, nfs4:…, nbd:…, or /dev/nbdN with
+ * nbdroot=. It reads /proc/cmdline itself, brings up the network (ip=, BOOTIF=, DHCP),
+ * writes /run/net-<iface>.conf, and exits 0 once an NFS root is mounted on ABI_NEW_ROOT
+ * or an NBD export is attached as /dev/nbdN (then probed and mounted like a disk);
+ * otherwise it logs why and exits 1.
+ */
+#define ABI_HELPER_DIR "/lib/mkinitramfs"
+#define ABI_NETROOT_PATH ABI_HELPER_DIR "/netroot"
 
 /*
  * The plan: a text file, one record a line, fields separated by a single TAB, lines
@@ -37,13 +47,20 @@
  *       before another (hard dependency, softdep pre) has a smaller index. Index = the
  *       0-based position among M records.
  *       <name>   module name, '-' normalised to '_'.
- *       <path>   absolute in-image path of the uncompressed module file.
+ *       <path>   absolute in-image path of the module file (uncompressed unless 'z').
  *       <flags>  one or more letters, or "-" for none:
  *                  a  load at boot, in order, before looking for root
  *                  m  load only when a device's modalias matches one of its A records
  *                     (after its <deps>)
  *                  o  optional: a failure to load is a warning, never fatal
- *                  s  soft dependency of another module: a failure is a warning
+ *                  s  soft or weak dependency of another module: a failure is a warning
+ *                  z  <path> is the module file as the distribution compressed it
+ *                     (.ko.xz, .ko.zst, .ko.gz): the target kernel decompresses it
+ *                     itself, so it is loaded with finit_module(2)'s
+ *                     MODULE_INIT_COMPRESSED_FILE (Linux 5.17+, CONFIG_MODULE_DECOMPRESS
+ *                     with that format). Such files sit in the image's first,
+ *                     uncompressed cpio segment. An init that does not know 'z' would
+ *                     fail to load them: generator and init ship together.
  *       <deps>   comma-separated indexes of the modules to load before this one when it
  *                is loaded on demand (its whole closure, in load order), or "-".
  *       <params> the rest of the line, possibly empty: the parameter string given to
@@ -68,6 +85,7 @@
 #define ABI_FLAG_MATCH 'm'
 #define ABI_FLAG_OPTIONAL 'o'
 #define ABI_FLAG_SOFTDEP 's'
+#define ABI_FLAG_COMPRESSED 'z'
 
 /* Limits both sides respect; the generator refuses a plan beyond them. */
 #define ABI_PLAN_MAX_BYTES (8u << 20)

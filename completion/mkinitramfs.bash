@@ -12,9 +12,12 @@ _mkinitramfs() {
 		prev=${COMP_WORDS[COMP_CWORD - 1]}
 	}
 	local opts='-k --kernel -g --generate -c --config -r --moduleroot -z --compress
-		-l --list -x --extract -p --preset -P --allpresets --presetdir -f --force
+		-l --list -x --extract --devices --keep-setid -p --preset -P --allpresets
+		--presetdir -f --force
 		-A --addhooks -S --skiphooks -L --listhooks -H --hookhelp -M --automods
-		--sysfs --rootfs -v --verbose -q --quiet -h --help -V --version'
+		--sysfs --rootfs -v --verbose -q --quiet -h --help -V --version
+		-U --uki --cmdline --no-cmdline --splash --kernelimage --osrelease --uefistub
+		--no-ukify -a --analyze --show-config --diff --early --cpio'
 
 	case $prev in
 	-k | --kernel)
@@ -22,7 +25,9 @@ _mkinitramfs() {
 			$(compgen -f -- "$cur"))
 		return
 		;;
-	-g | --generate | -c | --config | -l | --list | -x | --extract)
+	-g | --generate | -c | --config | -l | --list | -x | --extract | -U | --uki | \
+		--cmdline | --splash | --kernelimage | --osrelease | --uefistub | -a | \
+		--analyze | --show-config | --diff)
 		COMPREPLY=($(compgen -f -- "$cur"))
 		return
 		;;

@@ -12,17 +12,20 @@
 #include "autodetect.h"
 #include "build.h"
 #include "conf.h"
+#include "confdump.h"
 #include "crashpoint.h"
 #include "digest.h"
 #include "files.h"
 #include "hooks.h"
 #include "image.h"
+#include "locate.h"
 #include "log.h"
 #include "microcode.h"
 #include "moddep.h"
 #include "modtree.h"
 #include "stage.h"
 #include "suggest.h"
+#include "uki.h"
 
 struct build_kernel {
 	char *moduleroot;
@@ -40,8 +43,9 @@ struct build {
 	struct modtree *modtree; /* walked on first use by a MODULES_MATCH pattern */
 	int shared;		 /* moddep and modtree are req->kernel's */
 	struct stage *stage;
-	struct stage *early; /* microcode */
-	int autodetect;	     /* an autodetect hook has run: filter later hooks' modules */
+	struct stage *early; /* microcode, and modules the kernel decompresses */
+	enum modcompress_mode decompress; /* MODULES_DECOMPRESS */
+	int autodetect; /* an autodetect hook has run: filter later hooks' modules */
 	struct strv detected; /* module names autodetect found */
 	char *rootfs;	      /* the root's filesystem type, once autodetect ran */
 	struct image_options opts;
@@ -50,6 +54,9 @@ struct build {
 
 static void build_done(struct build *b)
 {
+	if (b->moddep)
+		moddep_keep_compressed(b->moddep, MODCOMPRESS_DECOMPRESS,
+				       NULL); /* early goes */
 	conf_free(b->conf);
 	strv_clear(&b->hook_dirs);
 	if (!b->shared) {
@@ -422,7 +429,8 @@ static int open_module_tree(struct build *b)
 		log_error(
 			"'%s/lib/modules/%s' has no modules.dep.bin: run 'depmod -b %s %s' first",
 			display_root(req), req->kver, req->moduleroot, req->kver);
-	else if (r < 0)
+	else if (r < 0 &&
+		 r != -EXDEV) /* -EXDEV: an index out of the root, named already */
 		log_error("cannot open the module tree '%s/lib/modules/%s': %s",
 			  display_root(req), req->kver, strerror(-r));
 	return r;
@@ -432,10 +440,18 @@ static int request_module(struct build *b, const char *spec, const char *origin,
 			  enum moddep_load load)
 {
 	int r = moddep_request(b->moddep, spec, origin, load);
+	char buf[512];
 
+	/* A name from a configuration or a hook: escaped, it cannot forge a line. */
+	if (r < 0)
+		spec = log_escape(spec, buf, sizeof(buf));
 	if (r == -ENOENT)
 		log_error("module '%s' not found in '%s/lib/modules/%s' (asked by %s)",
 			  spec, display_root(b->req), b->req->kver, origin);
+	else if (r == -EINVAL)
+		log_error(
+			"cannot resolve module '%s' (%s): not a valid module name or alias",
+			spec, origin);
 	else if (r < 0)
 		log_error("cannot resolve module '%s' (%s): %s", spec, origin,
 			  strerror(-r));
@@ -775,6 +791,32 @@ static int hook_fsck(struct build *b, const char *origin)
 	return r;
 }
 
+/* HELPERS: our own static programs, which the init runs from ABI_HELPER_DIR. */
+static int hook_helpers(struct build *b, const struct hook *hook)
+{
+	for (size_t i = 0; i < hook->helpers.n; i++) {
+		_cleanup_free_ char *src = NULL, *dst = NULL;
+		const char *name = hook->helpers.v[i];
+		int r = locate_helper(name, &src);
+
+		if (r < 0) {
+			log_error(
+				"hook '%s': helper '%s' is neither next to mkinitramfs nor in '%s'",
+				hook->name, name, MKINITRAMFS_LIBDIR);
+			return r;
+		}
+		if (asprintf(&dst, "%s/%s", ABI_HELPER_DIR, name) < 0)
+			return -ENOMEM;
+		r = stage_add_file(b->stage, dst, 0755, src);
+		if (r < 0 && r != -EEXIST) {
+			log_error("hook '%s': cannot add helper '%s': %s", hook->name,
+				  src, strerror(-r));
+			return r;
+		}
+	}
+	return 0;
+}
+
 static int apply_hook(struct build *b, const struct hook *hook)
 {
 	_cleanup_free_ char *origin = NULL;
@@ -804,7 +846,12 @@ static int apply_hook(struct build *b, const struct hook *hook)
 		r = hook_fsck(b, origin);
 	if (r < 0)
 		return r;
-	return hook->microcode ? hook_microcode(b) : 0;
+	if (hook->microcode) {
+		r = hook_microcode(b);
+		if (r < 0)
+			return r;
+	}
+	return hook_helpers(b, hook);
 }
 
 /* HOOKS from the config, then -A additions, less -S skips; unset HOOKS = (base). */
@@ -989,7 +1036,13 @@ static void warn_stale_index(const struct build *b)
 /* Resolving reads each module's modinfo, staging reads the files: name what failed. */
 static int log_module_error(const struct build *b, const char *step, int r)
 {
-	const char *what = moddep_error_subject(b->moddep);
+	const char *subject = moddep_error_subject(b->moddep);
+	char buf[1024];
+	/* A module's name or path comes from the tree: escaped, it cannot forge a line.
+	 */
+	const char *what = subject ? log_escape(subject, buf, sizeof(buf)) : NULL;
+	if (moddep_error_logged(b->moddep))
+		return r; /* said where it failed */
 	if (what && (r == -ENOEXEC || r == -EBADMSG))
 		log_error("module file '%s' is %s", what,
 			  r == -EBADMSG ? "corrupt: it does not decompress"
@@ -1001,15 +1054,87 @@ static int log_module_error(const struct build *b, const char *step, int r)
 	return r;
 }
 
+/* MODULES_DECOMPRESS=no against a kernel whose config says it cannot: name a module. */
+static int check_kept_compressed(struct build *b)
+{
+	const struct modcompress *mc = moddep_kernel_compress(b->moddep);
+	for (size_t i = 0; i < moddep_closure_size(b->moddep); i++) {
+		const char *path = moddep_closure_path(b->moddep, i);
+		const char *suffix = modcompress_suffix(path);
+		if (!suffix || modcompress_kernel_can(mc, path))
+			continue;
+		log_error(
+			"MODULES_DECOMPRESS=no, but kernel '%s' cannot decompress module '%s' itself: its config '%s' lacks CONFIG_MODULE_DECOMPRESS=y or the option of '%s'",
+			b->req->kver, path, mc->config, suffix);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/*
+ * Compressed modules the target kernel decompresses stay as they are, in the image's
+ * uncompressed first segment (compressing them again gains nothing): MODULES_DECOMPRESS
+ * (mkinitcpio's key) yes = decompress at build, no = keep, auto (default) = per the
+ * kernel's config (modcompress.c).
+ */
+static int choose_module_form(struct build *b)
+{
+	const char *value = conf_get_string(b->conf, "MODULES_DECOMPRESS");
+	int r = modcompress_parse_mode(value, &b->decompress);
+	if (r < 0) {
+		log_error("MODULES_DECOMPRESS: '%s' is not one of yes, no, auto", value);
+		return r;
+	}
+	if (b->decompress == MODCOMPRESS_DECOMPRESS) {
+		moddep_keep_compressed(b->moddep, MODCOMPRESS_DECOMPRESS, NULL);
+		return 0;
+	}
+	if (b->decompress == MODCOMPRESS_KEEP &&
+	    moddep_kernel_compress(b->moddep)->config)
+		r = check_kept_compressed(b);
+	if (r >= 0 && !b->early)
+		r = stage_new(&b->early);
+	if (r < 0)
+		return r;
+	moddep_keep_compressed(b->moddep, b->decompress, b->early);
+	return 0;
+}
+
+static void explain_module_form(const struct build *b)
+{
+	size_t kept = moddep_kept_compressed(b->moddep);
+	const struct modcompress *mc = moddep_kernel_compress(b->moddep);
+	if (b->decompress == MODCOMPRESS_DECOMPRESS)
+		log_verbose("modules: decompressed at build (MODULES_DECOMPRESS=yes)");
+	else if (kept)
+		log_verbose(
+			"modules: %zu kept compressed in the uncompressed first segment, loaded with MODULE_INIT_COMPRESSED_FILE (%s)",
+			kept,
+			mc->config ? mc->config
+				   : "MODULES_DECOMPRESS=no, no kernel config found");
+	else if (!mc->config)
+		log_verbose(
+			"modules: decompressed at build: no kernel config in '%s/boot/config-%s' or the module tree tells whether the kernel decompresses them",
+			display_root(b->req), b->req->kver);
+	else
+		log_verbose(
+			"modules: decompressed at build: '%s' has no CONFIG_MODULE_DECOMPRESS=y for their format",
+			mc->config);
+}
+
 static int stage_modules(struct build *b)
 {
 	int r = moddep_resolve(b->moddep);
 	if (r < 0)
 		return log_module_error(b, "cannot resolve the module closure", r);
 	crashpoint("resolution: closure");
+	r = choose_module_form(b);
+	if (r < 0)
+		return r;
 	r = moddep_stage(b->moddep, b->stage);
 	if (r < 0)
 		return log_module_error(b, "cannot add the modules to the image", r);
+	explain_module_form(b);
 	crashpoint("staging: modules");
 	warn_stale_index(b);
 	size_t missing = moddep_missing_firmware(b->moddep);
@@ -1021,31 +1146,6 @@ static int stage_modules(struct build *b)
 	if (log_get_level() >= LOG_LEVEL_VERBOSE)
 		moddep_explain(b->moddep, stderr);
 	return 0;
-}
-
-static void log_write_error(const char *out, int r)
-{
-	const char *source = image_write_failed_source();
-	const char *slash = strrchr(out, '/');
-
-	if (source)
-		log_error(
-			"cannot read '%s' for image '%s': %s; the previous image is kept",
-			source, out,
-			r == -EBADMSG ? "corrupt compressed data" : strerror(-r));
-	else if (r == -EBADMSG)
-		log_error(
-			"image '%s' failed its read-back check; the previous image is kept",
-			out);
-	else if (r == -ENOENT)
-		log_error("cannot write image '%s': the directory '%.*s' does not exist",
-			  out, slash ? (int)(slash == out ? 1 : slash - out) : 1,
-			  slash ? out : ".");
-	else if (r == -EISDIR || (r == -EINVAL && slash && !slash[1]))
-		log_error("cannot write image '%s': that is a directory", out);
-	else
-		log_error("cannot write image '%s': %s; the previous image is kept", out,
-			  strerror(-r));
 }
 
 /* image_write()'s commit hook: the record of this image, under its directory lock. */
@@ -1084,13 +1184,31 @@ static int write_image(struct build *b)
 		b->opts.commit = record_inputs;
 		b->opts.commit_userdata = inputs;
 	}
-	r = image_write(b->stage, out, &b->opts);
-	if (r < 0) {
-		log_write_error(out, r);
+	r = image_write(b->stage, out, &b->opts); /* logs its failures */
+	if (r < 0)
 		return r;
-	}
 	crashpoint("image: inputs recorded");
 	return 0;
+}
+
+/* The effective configuration, for --show-config and --diff on the image. */
+static int embed_config(struct build *b)
+{
+	struct strv hooks = STRV_INIT;
+	_cleanup_free_ char *text = NULL;
+	size_t len = 0;
+	int r = hook_names(b, &hooks);
+
+	if (r >= 0)
+		r = confdump_text(b->conf, &hooks, compress_name(b->opts.compression),
+				  &text, &len);
+	if (r >= 0)
+		r = stage_add_data(b->stage, CONFDUMP_PATH, 0644, text, len);
+	strv_clear(&hooks);
+	if (r < 0)
+		log_error("cannot embed the configuration in the image: %s",
+			  strerror(-r));
+	return r;
 }
 
 static int print_detected(const struct build *b)
@@ -1156,6 +1274,9 @@ static int build_steps(struct build *b)
 	if (r < 0)
 		return r;
 	crashpoint("staging: files");
+	r = embed_config(b);
+	if (r < 0)
+		return r;
 	r = stage_modules(b);
 	if (r < 0)
 		return r;
@@ -1164,7 +1285,7 @@ static int build_steps(struct build *b)
 	if (r < 0)
 		return log_error_errno(r, "cannot complete the image's directory tree");
 	r = write_image(b);
-	if (r < 0 || b->skipped)
+	if (r < 0 || b->skipped || req->scratch_output)
 		return r;
 	size_t count;
 	stage_entries(b->stage, &count);
@@ -1173,11 +1294,42 @@ static int build_steps(struct build *b)
 	return 0;
 }
 
+/* A UKI and no image: build the image as a scratch file next to the UKI, then drop it. */
+static int build_uki_only(const struct build_request *req)
+{
+	_cleanup_free_ char *scratch = NULL, *record = NULL;
+	struct build_request copy = *req;
+	int r = uki_scratch_initrd(req->uki->output, &scratch);
+
+	if (r < 0 || asprintf(&record, "%s" DIGEST_SUFFIX, scratch) < 0)
+		return -ENOMEM;
+	r = uki_check_target(req->uki->output);
+	if (r < 0)
+		return r;
+	copy.output = scratch;
+	copy.force = 1;
+	copy.scratch_output = 1;
+	r = build_run(&copy);
+	unlink(scratch);
+	unlink(record);
+	return r;
+}
+
 int build_run(const struct build_request *req)
 {
 	struct build b = {.req = req, .opts = {.level = COMPRESS_LEVEL_DEFAULT}};
-	int r = build_steps(&b);
+	int r;
 
+	if (req->uki && req->uki->output && !req->output && !req->print_detected)
+		return build_uki_only(req);
+	if (req->uki && req->uki->output && !req->print_detected) {
+		r = uki_check(req->uki, req->moduleroot, req->kver);
+		if (r < 0)
+			return r;
+	}
+	r = build_steps(&b);
 	build_done(&b);
+	if (r >= 0 && req->uki && req->uki->output && !req->print_detected)
+		r = uki_build(req->uki, req->moduleroot, req->kver, req->output);
 	return r;
 }

@@ -5,6 +5,7 @@
 
 #include "compress.h"
 #include "strv.h"
+#include "uki.h"
 
 /*
  * What every image of one kernel tree shares: the opened libkmod context with its
@@ -38,6 +39,10 @@ struct build_request {
 	/* From build_kernel_new() for this moduleroot and kver, or NULL: the build
 	 * opens the tree itself. A build changes it: one build at a time. */
 	struct build_kernel *kernel;
+	/* -U or a preset's <p>_uki: also build a UKI from the image; with no output,
+	 * only the UKI (the image is a scratch file next to it). NULL: none. */
+	const struct uki_request *uki;
+	int scratch_output; /* output is that scratch file: do not announce it */
 };
 
 /* Build one image. Logs its own errors (the caller only needs the result). */

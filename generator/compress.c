@@ -17,6 +17,7 @@
 #include <zstd_errors.h>
 
 #include "compress.h"
+#include "sysroot.h"
 #include "util.h"
 
 #define OUT_BUF_SIZE (1u << 20)
@@ -515,6 +516,7 @@ struct membuf {
 	uint8_t *data;
 	size_t len;
 	size_t cap;
+	size_t max; /* the most the output may hold: never allocate more than max + 1 */
 };
 
 static int membuf_reserve(struct membuf *m, size_t want)
@@ -527,6 +529,13 @@ static int membuf_reserve(struct membuf *m, size_t want)
 			return -ENOMEM;
 		cap *= 2;
 	}
+	/* One byte over the bound tells "more than max" from "exactly max". */
+	if (m->max && cap > m->max + 1)
+		cap = m->max + 1;
+	if (cap <= m->len)
+		return -EFBIG;
+	if (cap == m->cap)
+		return 0;
 	uint8_t *p = realloc(m->data, cap);
 	if (!p)
 		return -ENOMEM;
@@ -574,6 +583,10 @@ static int unzstd_with(ZSTD_DCtx *zstd_dctx, const uint8_t *in, size_t len,
 	int r;
 
 	ZSTD_DCtx_reset(zstd_dctx, ZSTD_reset_session_and_parameters);
+	/* A frame that says it holds more than the bound: refused before allocating. */
+	if (m->max && hint != ZSTD_CONTENTSIZE_UNKNOWN &&
+	    hint != ZSTD_CONTENTSIZE_ERROR && hint > m->max)
+		return -EFBIG;
 	r = membuf_reserve(m, hint < (1ull << 32) ? (size_t)hint + 1 : len * 4);
 	if (r < 0)
 		return r;
@@ -680,51 +693,27 @@ static int unxz(const uint8_t *in, size_t len, struct membuf *m)
 	return r;
 }
 
-static int read_whole(int fd, uint8_t **ret_data, size_t *ret_size)
-{
-	struct membuf m = {0};
-	struct stat st;
-	int r;
-
-	if (fstat(fd, &st) < 0)
-		return negative_errno();
-	r = membuf_reserve(&m, S_ISREG(st.st_mode) ? (size_t)st.st_size + 1 : 1u << 16);
-	for (; r >= 0;) {
-		if (m.len == m.cap && (r = membuf_reserve(&m, 1u << 16)) < 0)
-			break;
-		ssize_t n = read(fd, m.data + m.len, m.cap - m.len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			r = negative_errno();
-			break;
-		}
-		if (n == 0) {
-			*ret_data = m.data;
-			*ret_size = m.len;
-			return 0;
-		}
-		m.len += (size_t)n;
-	}
-	free(m.data);
-	return r;
-}
-
-int compress_read_file(const char *path, void **ret_data, size_t *ret_size)
+int compress_read_fd(int fd, void **ret_data, size_t *ret_size)
 {
 	static const uint8_t zstd_magic[] = {0x28, 0xb5, 0x2f, 0xfd};
 	static const uint8_t xz_magic[] = {0xfd, '7', 'z', 'X', 'Z', 0x00};
-	_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
-	_cleanup_free_ uint8_t *raw = NULL;
-	struct membuf m = {0};
+	_cleanup_free_ char *text = NULL;
+	struct membuf m = {.max = SYSROOT_READ_MAX};
+	struct stat st;
+	uint8_t *raw;
 	size_t len;
 	int r;
 
-	if (fd < 0)
-		return negative_errno();
-	r = read_whole(fd, &raw, &len);
+	/* Only a regular file: a device or FIFO would never end or never answer. */
+	r = sysroot_check_input(fd, &st);
 	if (r < 0)
 		return r;
+	if ((uint64_t)st.st_size > SYSROOT_READ_MAX)
+		return -EFBIG;
+	r = sysroot_read_fd(fd, SYSROOT_READ_MAX, &text, &len);
+	if (r < 0)
+		return r;
+	raw = (uint8_t *)text;
 	if (len >= 4 && memcmp(raw, zstd_magic, 4) == 0)
 		r = unzstd(raw, len, &m);
 	else if (len >= 2 && raw[0] == 0x1f && raw[1] == 0x8b)
@@ -732,10 +721,12 @@ int compress_read_file(const char *path, void **ret_data, size_t *ret_size)
 	else if (len >= 6 && memcmp(raw, xz_magic, 6) == 0)
 		r = unxz(raw, len, &m);
 	else {
-		*ret_data = TAKE_PTR(raw);
+		*ret_data = TAKE_PTR(text);
 		*ret_size = len;
 		return 0;
 	}
+	if (r >= 0 && m.len > m.max)
+		r = -EFBIG;
 	if (r < 0) {
 		free(m.data);
 		return r;
@@ -745,4 +736,22 @@ int compress_read_file(const char *path, void **ret_data, size_t *ret_size)
 		return -ENOMEM;
 	*ret_size = m.len;
 	return 0;
+}
+
+int compress_read_source(const char *path, dev_t dev, ino_t ino, void **ret_data,
+			 size_t *ret_size)
+{
+	_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
+	struct stat st;
+
+	if (fd < 0)
+		return negative_errno();
+	if (ino && (fstat(fd, &st) < 0 || st.st_dev != dev || st.st_ino != ino))
+		return -ESTALE; /* not the file that was checked: replaced or moved */
+	return compress_read_fd(fd, ret_data, ret_size);
+}
+
+int compress_read_file(const char *path, void **ret_data, size_t *ret_size)
+{
+	return compress_read_source(path, 0, 0, ret_data, ret_size);
 }

@@ -3,6 +3,8 @@
 #ifndef MKINITRAMFS_COMPRESS_H
 #define MKINITRAMFS_COMPRESS_H
 
+#include <sys/types.h>
+
 #include <stddef.h>
 
 enum compress_kind {
@@ -38,8 +40,18 @@ void compress_free(struct compress *c);
 
 /*
  * Decompress a whole gzip/xz/zstd (or uncompressed) file into memory, as needed for
- * compressed kernel modules. -EBADMSG when the data is corrupt.
+ * compressed kernel modules. -EBADMSG when the data is corrupt. Only a regular file is
+ * read (else -EINVAL, -EISDIR; a FIFO never blocks the open), and at most
+ * SYSROOT_READ_MAX bytes (256 MiB) either side of the decompression: -EFBIG beyond.
  */
 int compress_read_file(const char *path, void **ret_data, size_t *ret_size);
+/* The same from an open descriptor (read from its current offset). */
+int compress_read_fd(int fd, void **ret_data, size_t *ret_size);
+/*
+ * The same for a file checked earlier: when `ino` is not 0, the file opened at `path`
+ * must still be that inode (else -ESTALE: it was replaced or moved since).
+ */
+int compress_read_source(const char *path, dev_t dev, ino_t ino, void **ret_data,
+			 size_t *ret_size);
 
 #endif

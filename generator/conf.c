@@ -18,16 +18,8 @@
 #include "util.h"
 
 const char *const conf_main_keys[] = {
-	"MODULES",
-	"MODULES_MATCH",
-	"BINARIES",
-	"FILES",
-	"HOOKS",
-	"COMPRESSION",
-	"COMPRESSION_OPTIONS",
-	/* mkinitcpio's; read by the module staging (issue 20), accepted meanwhile */
-	"MODULES_DECOMPRESS",
-	NULL,
+	"MODULES",     "MODULES_MATCH",	      "BINARIES",	    "FILES", "HOOKS",
+	"COMPRESSION", "COMPRESSION_OPTIONS", "MODULES_DECOMPRESS", NULL,
 };
 
 struct conf_entry {

@@ -1,17 +1,21 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Reading initramfs images as the kernel does: segments, decompressors, cpio parser. */
 #include <archive.h>
+#include <archive_entry.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <lz4.h>
 #include <lz4frame.h>
 #include <lzma.h>
+#include <stdarg.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
+#include <unistd.h>
 #include <zlib.h>
 #include <zstd.h>
 #include <zstd_errors.h>
@@ -19,15 +23,18 @@
 #include "cpio.h"
 #include "util.h"
 
-#define SRC_BUF_SIZE (256u << 10)
+#define IN_BUF_SIZE (256u << 10)
+#define OUT_BUF_SIZE (256u << 10)
 #define LZ4_LEGACY_MAGIC 0x184C2102u
 #define LZ4_LEGACY_BLOCK (8u << 20)
 /*
  * xz and lzma headers name the dictionary the decoder allocates: a hostile image could
  * ask for gigabytes. Real images use 1-64 MiB (xz -9 and mkinitcpio, dracut's 1 MiB).
  */
-#define XZ_MEMLIMIT (512u << 20)
-/* File data is read in pieces this big, so a size in a header alone allocates little. */
+#define XZ_MEMLIMIT (128u << 20)
+/* zstd frames name their window too; 2^27 is what zstd itself accepts by default. */
+#define ZSTD_WINDOW_LOG_MAX 27
+/* File data goes to the caller in pieces this big at most. */
 #define DATA_CHUNK (1u << 20)
 
 enum codec {
@@ -52,101 +59,233 @@ static const char *const codec_names[] = {
 	[CODEC_BZIP2] = "bzip2",
 };
 
-/*
- * A byte stream the parser pulls from: either the mapped file itself (raw segments,
- * whose file data is handed out without a copy) or a decoder over the rest of the file.
- */
-struct src {
-	enum codec codec;
-	const uint8_t *in; /* compressed input: from the segment start to the file end */
-	size_t in_len;
-	size_t in_pos;	 /* consumed input; for raw, the read position */
-	uint64_t offset; /* bytes handed to the parser: cpio padding is relative to it */
-	int ended;	 /* the decoder saw the end of its stream */
-	/* Decoded bytes not yet handed out. */
+/* ---- the file, read in pieces ---- */
+
+struct input {
+	int fd;
 	uint8_t *buf;
-	size_t buf_pos, buf_len;
+	size_t cap, pos, len;
+	uint64_t base; /* file offset of buf[0] */
+	uint64_t size; /* what fstat said at the start */
+	int eof;
+};
+
+/* Read more; 0 at the end of the file. */
+static int in_fill(struct input *in)
+{
+	if (in->eof)
+		return 0;
+	if (in->pos) {
+		memmove(in->buf, in->buf + in->pos, in->len - in->pos);
+		in->base += in->pos;
+		in->len -= in->pos;
+		in->pos = 0;
+	}
+	for (;;) {
+		if (in->len == in->cap)
+			return 1;
+		ssize_t n = read(in->fd, in->buf + in->len, in->cap - in->len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return negative_errno();
+		if (n == 0) {
+			in->eof = 1;
+			return 0;
+		}
+		in->len += (size_t)n;
+		return 1;
+	}
+}
+
+/* At least n contiguous bytes at buf + pos: 1, or 0 when the file ends first. */
+static int in_need(struct input *in, size_t n)
+{
+	while (in->len - in->pos < n) {
+		if (n > in->cap) {
+			memmove(in->buf, in->buf + in->pos, in->len - in->pos);
+			in->base += in->pos;
+			in->len -= in->pos;
+			in->pos = 0;
+			uint8_t *p = realloc(in->buf, n);
+			if (!p)
+				return -ENOMEM;
+			in->buf = p;
+			in->cap = n;
+		}
+		int r = in_fill(in);
+		if (r <= 0)
+			return r;
+	}
+	return 1;
+}
+
+static size_t in_avail(const struct input *in)
+{
+	return in->len - in->pos;
+}
+
+/* ---- decoders, kept across walks ---- */
+
+struct cpio_reader {
+	struct input in;
+	uint8_t *out; /* decoded bytes not yet handed out */
 	ZSTD_DStream *zstd;
 	z_stream gz;
 	int gz_init;
 	lzma_stream xz;
 	int xz_init;
 	LZ4F_dctx *lz4f;
-	uint8_t *block; /* lz4 legacy: a block decoded but not handed out */
-	size_t block_pos, block_len;
-	struct archive *ar;
+	uint8_t *block; /* lz4 legacy: one decoded block */
+	char err[CPIO_ERROR_MAX];
 };
 
-static void src_done(struct src *s)
+int cpio_reader_new(struct cpio_reader **ret)
 {
-	free(s->buf);
-	ZSTD_freeDStream(s->zstd);
-	if (s->gz_init)
-		inflateEnd(&s->gz);
-	if (s->xz_init)
-		lzma_end(&s->xz);
-	if (s->lz4f)
-		LZ4F_freeDecompressionContext(s->lz4f);
-	free(s->block);
-	if (s->ar)
-		archive_read_free(s->ar);
+	struct cpio_reader *rd = calloc(1, sizeof(*rd));
+	if (!rd)
+		return -ENOMEM;
+	rd->in.cap = IN_BUF_SIZE;
+	rd->in.buf = malloc(IN_BUF_SIZE);
+	rd->out = malloc(OUT_BUF_SIZE);
+	rd->xz = (lzma_stream)LZMA_STREAM_INIT;
+	if (!rd->in.buf || !rd->out) {
+		cpio_reader_free(rd);
+		return -ENOMEM;
+	}
+	*ret = rd;
+	return 0;
 }
 
-static int src_init(struct src *s, enum codec codec, const uint8_t *in, size_t len)
+void cpio_reader_free(struct cpio_reader *rd)
 {
-	*s = (struct src){.codec = codec, .in = in, .in_len = len};
-	if (codec == CODEC_RAW)
-		return 0;
-	s->buf = malloc(SRC_BUF_SIZE);
-	if (!s->buf)
-		return -ENOMEM;
+	if (!rd)
+		return;
+	free(rd->in.buf);
+	free(rd->out);
+	ZSTD_freeDStream(rd->zstd);
+	if (rd->gz_init)
+		inflateEnd(&rd->gz);
+	if (rd->xz_init)
+		lzma_end(&rd->xz);
+	if (rd->lz4f)
+		LZ4F_freeDecompressionContext(rd->lz4f);
+	free(rd->block);
+	free(rd);
+}
+
+static int fail(struct cpio_reader *rd, int r, const char *fmt, ...) _printf_(3, 4);
+static int fail(struct cpio_reader *rd, int r, const char *fmt, ...)
+{
+	if (!rd->err[0]) {
+		va_list ap;
+		va_start(ap, fmt);
+		vsnprintf(rd->err, sizeof(rd->err), fmt, ap);
+		va_end(ap);
+	}
+	return r;
+}
+
+static int truncated(struct cpio_reader *rd)
+{
+	if (rd->in.base + rd->in.len < rd->in.size)
+		return fail(rd, -EBADMSG, "truncated image (the file shrank while read)");
+	return fail(rd, -EBADMSG, "truncated image");
+}
+
+/*
+ * A byte stream the parser pulls from: the file itself (raw segments, whose bytes are
+ * handed out from the input buffer) or a decoder over the rest of the file.
+ */
+struct src {
+	struct cpio_reader *rd;
+	enum codec codec;
+	uint64_t offset; /* bytes handed to the parser: cpio padding is relative to it */
+	int ended;	 /* the decoder saw the end of its stream */
+	size_t out_pos, out_len;
+	size_t block_pos, block_len; /* lz4 legacy */
+	struct archive *ar;	     /* bzip2 */
+};
+
+static la_ssize_t ar_read(struct archive *a _unused_, void *userdata, const void **buf)
+{
+	struct input *in = userdata;
+	if (in_avail(in) == 0) {
+		int r = in_fill(in);
+		if (r < 0)
+			return -1;
+	}
+	*buf = in->buf + in->pos;
+	size_t n = in_avail(in);
+	in->pos += n;
+	return (la_ssize_t)n;
+}
+
+static int src_init(struct src *s, struct cpio_reader *rd, enum codec codec)
+{
+	*s = (struct src){.rd = rd, .codec = codec};
 	switch (codec) {
+	case CODEC_RAW:
+		s->offset = rd->in.base + rd->in.pos;
+		return 0;
 	case CODEC_ZSTD:
-		s->zstd = ZSTD_createDStream();
-		return s->zstd ? 0 : -ENOMEM;
-	case CODEC_GZIP:
-		if (inflateInit2(&s->gz, 16 + 15) != Z_OK)
+		if (!rd->zstd && !(rd->zstd = ZSTD_createDStream()))
 			return -ENOMEM;
-		s->gz_init = 1;
-		s->gz.next_in = (Bytef *)(uintptr_t)in;
-		s->gz.avail_in = len > UINT32_MAX ? UINT32_MAX : (uInt)len;
+		ZSTD_DCtx_reset(rd->zstd, ZSTD_reset_session_only);
+		ZSTD_DCtx_setParameter(rd->zstd, ZSTD_d_windowLogMax,
+				       ZSTD_WINDOW_LOG_MAX);
+		return 0;
+	case CODEC_GZIP:
+		if (!rd->gz_init) {
+			if (inflateInit2(&rd->gz, 16 + 15) != Z_OK)
+				return -ENOMEM;
+			rd->gz_init = 1;
+		} else if (inflateReset(&rd->gz) != Z_OK) {
+			return -ENOMEM;
+		}
 		return 0;
 	case CODEC_XZ:
 	case CODEC_LZMA:
-		s->xz = (lzma_stream)LZMA_STREAM_INIT;
+		/* A new decoder on an old stream reuses its memory. */
 		if ((codec == CODEC_XZ
-			     ? lzma_stream_decoder(&s->xz, XZ_MEMLIMIT, 0)
-			     : lzma_alone_decoder(&s->xz, XZ_MEMLIMIT)) != LZMA_OK)
+			     ? lzma_stream_decoder(&rd->xz, XZ_MEMLIMIT, 0)
+			     : lzma_alone_decoder(&rd->xz, XZ_MEMLIMIT)) != LZMA_OK)
 			return -ENOMEM;
-		s->xz_init = 1;
-		s->xz.next_in = in;
-		s->xz.avail_in = len;
+		rd->xz_init = 1;
 		return 0;
 	case CODEC_LZ4_LEGACY:
-		s->block = malloc(LZ4_LEGACY_BLOCK);
-		s->in_pos = 4;
-		return s->block ? 0 : -ENOMEM;
+		if (!rd->block && !(rd->block = malloc(LZ4_LEGACY_BLOCK)))
+			return -ENOMEM;
+		rd->in.pos += 4;
+		return 0;
 	case CODEC_LZ4_FRAME:
-		return LZ4F_isError(
-			       LZ4F_createDecompressionContext(&s->lz4f, LZ4F_VERSION))
-			       ? -ENOMEM
-			       : 0;
+		if (!rd->lz4f && LZ4F_isError(LZ4F_createDecompressionContext(
+					 &rd->lz4f, LZ4F_VERSION)))
+			return -ENOMEM;
+		LZ4F_resetDecompressionContext(rd->lz4f);
+		return 0;
 	case CODEC_BZIP2:
 		/* libarchive has bzip2; it cannot say where the stream ends: the rest. */
 		s->ar = archive_read_new();
 		if (!s->ar)
 			return -ENOMEM;
+		struct archive_entry *e;
 		if (archive_read_support_filter_all(s->ar) != ARCHIVE_OK ||
 		    archive_read_support_format_raw(s->ar) != ARCHIVE_OK ||
-		    archive_read_open_memory(s->ar, in, len) != ARCHIVE_OK)
-			return -EBADMSG;
-		struct archive_entry *e;
-		if (archive_read_next_header(s->ar, &e) != ARCHIVE_OK)
-			return -EBADMSG;
+		    archive_read_open(s->ar, &rd->in, NULL, ar_read, NULL) !=
+			    ARCHIVE_OK ||
+		    archive_read_next_header(s->ar, &e) != ARCHIVE_OK)
+			return fail(rd, -EBADMSG, "corrupt bzip2 data");
 		return 0;
 	default:
 		return -EINVAL;
 	}
+}
+
+static void src_done(struct src *s)
+{
+	if (s->ar)
+		archive_read_free(s->ar);
 }
 
 static int is_zstd_frame(const uint8_t *p, size_t len)
@@ -158,25 +297,46 @@ static int is_zstd_frame(const uint8_t *p, size_t len)
 	return m == 0xFD2FB528u || (m & 0xFFFFFFF0u) == 0x184D2A50u;
 }
 
+/* Input for a streaming decoder: 1 with bytes available, 0 at the end of the file. */
+static int need_input(struct input *in)
+{
+	if (in_avail(in))
+		return 1;
+	return in_fill(in);
+}
+
 static int fill_zstd(struct src *s, uint8_t *dst, size_t cap, size_t *got)
 {
+	struct input *in = &s->rd->in;
 	ZSTD_outBuffer out = {dst, cap, 0};
 	while (out.pos == 0) {
-		ZSTD_inBuffer in = {s->in, s->in_len, s->in_pos};
-		size_t ret = ZSTD_decompressStream(s->zstd, &out, &in);
-		if (ZSTD_isError(ret))
-			return ZSTD_getErrorCode(ret) == ZSTD_error_memory_allocation
-				       ? -ENOMEM
-				       : -EBADMSG;
-		/* No progress with all input consumed: a truncated frame. */
-		if (ret != 0 && out.pos == 0 && in.pos == s->in_pos && in.pos == in.size)
-			return -EBADMSG;
-		s->in_pos = in.pos;
+		int more = need_input(in);
+		if (more < 0)
+			return more;
+		ZSTD_inBuffer ib = {in->buf + in->pos, in_avail(in), 0};
+		size_t ret = ZSTD_decompressStream(s->rd->zstd, &out, &ib);
+		if (ZSTD_isError(ret)) {
+			ZSTD_ErrorCode code = ZSTD_getErrorCode(ret);
+			if (code == ZSTD_error_memory_allocation)
+				return -ENOMEM;
+			if (code == ZSTD_error_frameParameter_windowTooLarge)
+				return fail(s->rd, -EBADMSG,
+					    "zstd window larger than 128 MiB");
+			return fail(s->rd, -EBADMSG, "corrupt zstd data");
+		}
+		in->pos += ib.pos;
+		/* No progress and no more input: a truncated frame. */
+		if (ret != 0 && out.pos == 0 && ib.pos == 0 && !more)
+			return truncated(s->rd);
 		/* A frame ended: the stream goes on only if another frame follows. */
-		if (ret == 0 &&
-		    !is_zstd_frame(s->in + s->in_pos, s->in_len - s->in_pos)) {
-			s->ended = 1;
-			break;
+		if (ret == 0) {
+			int r = in_need(in, 4);
+			if (r < 0)
+				return r;
+			if (!is_zstd_frame(in->buf + in->pos, in_avail(in))) {
+				s->ended = 1;
+				break;
+			}
 		}
 	}
 	*got = out.pos;
@@ -185,41 +345,65 @@ static int fill_zstd(struct src *s, uint8_t *dst, size_t cap, size_t *got)
 
 static int fill_gzip(struct src *s, uint8_t *dst, size_t cap, size_t *got)
 {
-	s->gz.next_out = dst;
-	s->gz.avail_out = cap > UINT32_MAX ? UINT32_MAX : (uInt)cap;
-	while (s->gz.next_out == dst) {
-		int ret = inflate(&s->gz, Z_NO_FLUSH);
+	struct input *in = &s->rd->in;
+	z_stream *gz = &s->rd->gz;
+	gz->next_out = dst;
+	gz->avail_out = cap > UINT32_MAX ? UINT32_MAX : (uInt)cap;
+	while (gz->next_out == dst) {
+		int more = need_input(in);
+		if (more < 0)
+			return more;
+		size_t avail = in_avail(in);
+		gz->next_in = in->buf + in->pos;
+		gz->avail_in = avail > UINT32_MAX ? UINT32_MAX : (uInt)avail;
+		int ret = inflate(gz, Z_NO_FLUSH);
+		in->pos = (size_t)(gz->next_in - in->buf);
 		if (ret == Z_STREAM_END) {
 			s->ended = 1;
 			break;
 		}
 		if (ret == Z_MEM_ERROR)
 			return -ENOMEM;
-		if (ret != Z_OK)
-			return -EBADMSG; /* corrupt, or Z_BUF_ERROR: truncated */
+		if (ret == Z_BUF_ERROR && !more)
+			return truncated(s->rd);
+		if (ret != Z_OK && ret != Z_BUF_ERROR)
+			return fail(s->rd, -EBADMSG, "corrupt gzip data");
 	}
-	s->in_pos = (size_t)((const uint8_t *)s->gz.next_in - s->in);
-	*got = (size_t)(s->gz.next_out - dst);
+	*got = (size_t)(gz->next_out - dst);
 	return 0;
 }
 
 static int fill_xz(struct src *s, uint8_t *dst, size_t cap, size_t *got)
 {
-	s->xz.next_out = dst;
-	s->xz.avail_out = cap;
-	while (s->xz.next_out == dst) {
-		lzma_ret ret = lzma_code(&s->xz, LZMA_FINISH);
+	struct input *in = &s->rd->in;
+	lzma_stream *xz = &s->rd->xz;
+	xz->next_out = dst;
+	xz->avail_out = cap;
+	while (xz->next_out == dst) {
+		int more = need_input(in);
+		if (more < 0)
+			return more;
+		xz->next_in = in->buf + in->pos;
+		xz->avail_in = in_avail(in);
+		lzma_ret ret = lzma_code(xz, more ? LZMA_RUN : LZMA_FINISH);
+		in->pos = (size_t)(xz->next_in - in->buf);
 		if (ret == LZMA_STREAM_END) {
 			s->ended = 1;
 			break;
 		}
 		if (ret == LZMA_MEM_ERROR)
 			return -ENOMEM;
+		if (ret == LZMA_MEMLIMIT_ERROR)
+			return fail(s->rd, -EBADMSG, "%s dictionary larger than 128 MiB",
+				    codec_names[s->codec]);
+		if (ret == LZMA_BUF_ERROR ||
+		    (ret == LZMA_OK && !more && xz->next_out == dst && !xz->avail_in))
+			return truncated(s->rd);
 		if (ret != LZMA_OK)
-			return -EBADMSG;
+			return fail(s->rd, -EBADMSG, "corrupt %s data",
+				    codec_names[s->codec]);
 	}
-	s->in_pos = (size_t)(s->xz.next_in - s->in);
-	*got = (size_t)(s->xz.next_out - dst);
+	*got = (size_t)(xz->next_out - dst);
 	return 0;
 }
 
@@ -236,11 +420,15 @@ static uint32_t le32(const uint8_t *p)
  */
 static int fill_lz4_legacy(struct src *s, uint8_t *dst, size_t cap, size_t *got)
 {
+	struct input *in = &s->rd->in;
+	uint8_t *block = s->rd->block;
 	while (s->block_pos == s->block_len) {
-		size_t left = s->in_len - s->in_pos;
-		uint32_t size = left >= 4 ? le32(s->in + s->in_pos) : 0;
+		int r = in_need(in, 4);
+		if (r < 0)
+			return r;
+		uint32_t size = r ? le32(in->buf + in->pos) : 0;
 		if (size == LZ4_LEGACY_MAGIC) {
-			s->in_pos += 4;
+			in->pos += 4;
 			continue;
 		}
 		if (size == 0 || size > (uint32_t)LZ4_compressBound(LZ4_LEGACY_BLOCK)) {
@@ -248,15 +436,18 @@ static int fill_lz4_legacy(struct src *s, uint8_t *dst, size_t cap, size_t *got)
 			*got = 0;
 			return 0;
 		}
-		if (size > left - 4)
-			return -EBADMSG;
+		r = in_need(in, 4 + (size_t)size);
+		if (r < 0)
+			return r;
+		if (r == 0)
+			return truncated(s->rd);
 		/* Whole blocks that fit go straight to the caller. */
-		uint8_t *out = cap >= LZ4_LEGACY_BLOCK ? dst : s->block;
-		int n = LZ4_decompress_safe((const char *)s->in + s->in_pos + 4,
+		uint8_t *out = cap >= LZ4_LEGACY_BLOCK ? dst : block;
+		int n = LZ4_decompress_safe((const char *)in->buf + in->pos + 4,
 					    (char *)out, (int)size, LZ4_LEGACY_BLOCK);
 		if (n < 0)
-			return -EBADMSG;
-		s->in_pos += 4 + size;
+			return fail(s->rd, -EBADMSG, "corrupt lz4 data");
+		in->pos += 4 + size;
 		if (out == dst) {
 			*got = (size_t)n;
 			if (n)
@@ -269,7 +460,7 @@ static int fill_lz4_legacy(struct src *s, uint8_t *dst, size_t cap, size_t *got)
 	size_t n = s->block_len - s->block_pos;
 	if (n > cap)
 		n = cap;
-	memcpy(dst, s->block + s->block_pos, n);
+	memcpy(dst, block + s->block_pos, n);
 	s->block_pos += n;
 	*got = n;
 	return 0;
@@ -277,16 +468,20 @@ static int fill_lz4_legacy(struct src *s, uint8_t *dst, size_t cap, size_t *got)
 
 static int fill_lz4_frame(struct src *s, uint8_t *dst, size_t cap, size_t *got)
 {
+	struct input *in = &s->rd->in;
 	size_t produced = 0;
 	while (produced == 0) {
-		size_t out_len = cap, in_len = s->in_len - s->in_pos;
-		size_t ret = LZ4F_decompress(s->lz4f, dst, &out_len, s->in + s->in_pos,
-					     &in_len, NULL);
+		int more = need_input(in);
+		if (more < 0)
+			return more;
+		size_t out_len = cap, in_len = in_avail(in);
+		size_t ret = LZ4F_decompress(s->rd->lz4f, dst, &out_len,
+					     in->buf + in->pos, &in_len, NULL);
 		if (LZ4F_isError(ret))
-			return -EBADMSG;
-		if (ret != 0 && !out_len && !in_len)
-			return -EBADMSG; /* truncated */
-		s->in_pos += in_len;
+			return fail(s->rd, -EBADMSG, "corrupt lz4 data");
+		in->pos += in_len;
+		if (ret != 0 && !out_len && !in_len && !more)
+			return truncated(s->rd);
 		produced = out_len;
 		if (ret == 0) {
 			s->ended = 1;
@@ -301,11 +496,9 @@ static int fill_archive(struct src *s, uint8_t *dst, size_t cap, size_t *got)
 {
 	la_ssize_t n = archive_read_data(s->ar, dst, cap);
 	if (n < 0)
-		return -EBADMSG;
-	if (n == 0) {
+		return fail(s->rd, -EBADMSG, "corrupt bzip2 data");
+	if (n == 0)
 		s->ended = 1;
-		s->in_pos = s->in_len;
-	}
 	*got = (size_t)n;
 	return 0;
 }
@@ -336,59 +529,74 @@ static int src_fill(struct src *s, uint8_t *dst, size_t cap, size_t *got)
 	}
 }
 
-/* Make at least one byte available; 0 at the end of the stream, 1 otherwise. */
-static int src_more(struct src *s)
+/*
+ * Make bytes available: 1 with *p and *len set to what is there (not consumed), 0 at
+ * the end of the stream.
+ */
+static int src_peek(struct src *s, const uint8_t **p, size_t *len)
 {
-	if (s->codec == CODEC_RAW)
-		return s->in_pos < s->in_len;
-	if (s->buf_pos < s->buf_len)
+	if (s->codec == CODEC_RAW) {
+		struct input *in = &s->rd->in;
+		int r = need_input(in);
+		if (r <= 0)
+			return r;
+		*p = in->buf + in->pos;
+		*len = in_avail(in);
 		return 1;
-	size_t got;
-	int r = src_fill(s, s->buf, SRC_BUF_SIZE, &got);
-	if (r < 0)
-		return r;
-	s->buf_pos = 0;
-	s->buf_len = got;
-	return got > 0;
+	}
+	if (s->out_pos == s->out_len) {
+		size_t got = 0;
+		int r = src_fill(s, s->rd->out, OUT_BUF_SIZE, &got);
+		if (r < 0)
+			return r;
+		s->out_pos = 0;
+		s->out_len = got;
+		if (!got)
+			return 0;
+	}
+	*p = s->rd->out + s->out_pos;
+	*len = s->out_len - s->out_pos;
+	return 1;
 }
 
-/* Read exactly n bytes; into `dst`, or dropped when dst is NULL. */
-static int src_read(struct src *s, void *dst, size_t n)
+static void src_consume(struct src *s, size_t n)
+{
+	s->offset += n;
+	if (s->codec == CODEC_RAW)
+		s->rd->in.pos += n;
+	else
+		s->out_pos += n;
+}
+
+/*
+ * Read exactly n bytes: into `dst`; or, with dst NULL, handed to `sink` in pieces (or
+ * dropped when sink is NULL too).
+ */
+static int src_read(struct src *s, void *dst, size_t n,
+		    int (*sink)(const void *, size_t, void *), void *userdata)
 {
 	uint8_t *d = dst;
-	s->offset += n;
-	if (s->codec == CODEC_RAW) {
-		if (n > s->in_len - s->in_pos)
-			return -EBADMSG;
-		if (d)
-			memcpy(d, s->in + s->in_pos, n);
-		s->in_pos += n;
-		return 0;
-	}
 	while (n) {
-		if (s->buf_pos == s->buf_len && d && n >= SRC_BUF_SIZE) {
-			/* Large reads decode straight into the destination. */
-			size_t got;
-			int r = src_fill(s, d, n, &got);
-			if (r < 0)
-				return r;
-			if (!got)
-				return -EBADMSG;
-			d += got;
-			n -= got;
-			continue;
-		}
-		int r = src_more(s);
-		if (r <= 0)
-			return r < 0 ? r : -EBADMSG;
-		size_t k = s->buf_len - s->buf_pos;
+		const uint8_t *p;
+		size_t k;
+		int r = src_peek(s, &p, &k);
+		if (r < 0)
+			return r;
+		if (r == 0)
+			return truncated(s->rd);
 		if (k > n)
 			k = n;
+		if (k > DATA_CHUNK)
+			k = DATA_CHUNK;
 		if (d) {
-			memcpy(d, s->buf + s->buf_pos, k);
+			memcpy(d, p, k);
 			d += k;
+		} else if (sink) {
+			r = sink(p, k, userdata);
+			if (r != 0)
+				return r;
 		}
-		s->buf_pos += k;
+		src_consume(s, k);
 		n -= k;
 	}
 	return 0;
@@ -397,43 +605,37 @@ static int src_read(struct src *s, void *dst, size_t n)
 static int src_align4(struct src *s)
 {
 	size_t pad = (size_t)((4 - (s->offset & 3)) & 3);
-	return pad ? src_read(s, NULL, pad) : 0;
+	return pad ? src_read(s, NULL, pad, NULL, NULL) : 0;
 }
 
-/* Skip NUL bytes; 1 if a non-NUL byte follows, 0 at the end. */
-static int src_skip_zeros(struct src *s)
+/* Skip NUL bytes; 1 if a non-NUL byte follows (*next set to it), 0 at the end. */
+static int src_skip_zeros(struct src *s, uint8_t *next)
 {
 	for (;;) {
-		int r = src_more(s);
+		const uint8_t *p;
+		size_t len;
+		int r = src_peek(s, &p, &len);
 		if (r <= 0)
 			return r;
-		const uint8_t *p, *end;
-		if (s->codec == CODEC_RAW) {
-			p = s->in + s->in_pos;
-			end = s->in + s->in_len;
-		} else {
-			p = s->buf + s->buf_pos;
-			end = s->buf + s->buf_len;
-		}
-		const uint8_t *q = p;
-		while (q < end && !*q)
-			q++;
-		s->offset += (size_t)(q - p);
-		if (s->codec == CODEC_RAW)
-			s->in_pos += (size_t)(q - p);
-		else
-			s->buf_pos += (size_t)(q - p);
-		if (q < end)
+		size_t i = 0;
+		while (i < len && !p[i])
+			i++;
+		src_consume(s, i);
+		if (i < len) {
+			*next = p[i];
 			return 1;
+		}
 	}
 }
 
+/* ---- the cpio parser ---- */
+
 struct walker {
-	cpio_entry_fn fn;
+	const struct cpio_ops *ops;
 	void *userdata;
+	struct cpio_reader *rd;
 	unsigned segment;
-	uint8_t *data; /* scratch for decoded file data, grown as needed */
-	size_t data_cap;
+	uint64_t segment_offset; /* where the current segment starts in the file */
 	char name[PATH_MAX + 1];
 	char target[PATH_MAX + 1];
 };
@@ -461,26 +663,32 @@ static int parse_num(const char *p, size_t len, unsigned base, uint64_t *ret)
 }
 
 struct header {
-	uint64_t ino, mode, uid, gid, nlink, mtime, size, rdev_major, rdev_minor, rdev,
-		namesize;
+	uint64_t ino, mode, uid, gid, nlink, mtime, size, namesize;
+	dev_t dev, rdev;
 	int newc;
 };
+
+static int bad_header(struct src *s)
+{
+	return fail(s->rd, -EBADMSG, "bad cpio header at offset %llu of segment %s",
+		    (unsigned long long)s->offset, codec_names[s->codec]);
+}
 
 static int read_header(struct src *s, struct header *h)
 {
 	char raw[110];
-	int r = src_read(s, raw, 6);
+	int r = src_read(s, raw, 6, NULL, NULL);
 	if (r < 0)
 		return r;
 	if (memcmp(raw, "070701", 6) == 0 || memcmp(raw, "070702", 6) == 0) {
 		/* newc: 13 fields of 8 hex digits. */
 		uint64_t f[13];
-		r = src_read(s, raw + 6, 104);
+		r = src_read(s, raw + 6, 104, NULL, NULL);
 		if (r < 0)
 			return r;
 		for (int i = 0; i < 13; i++)
 			if (parse_num(raw + 6 + 8 * i, 8, 16, &f[i]) < 0)
-				return -EBADMSG;
+				return bad_header(s);
 		*h = (struct header){.ino = f[0],
 				     .mode = f[1],
 				     .uid = f[2],
@@ -488,6 +696,7 @@ static int read_header(struct src *s, struct header *h)
 				     .nlink = f[4],
 				     .mtime = f[5],
 				     .size = f[6],
+				     .dev = makedev(f[7], f[8]),
 				     .rdev = makedev(f[9], f[10]),
 				     .namesize = f[11],
 				     .newc = 1};
@@ -499,15 +708,16 @@ static int read_header(struct src *s, struct header *h)
 		static const unsigned widths[] = {6, 6, 6, 6, 6, 6, 6, 11, 6, 11};
 		uint64_t f[10];
 		size_t at = 6;
-		r = src_read(s, raw + 6, 70);
+		r = src_read(s, raw + 6, 70, NULL, NULL);
 		if (r < 0)
 			return r;
 		for (int i = 0; i < 10; i++) {
 			if (parse_num(raw + at, widths[i], 8, &f[i]) < 0)
-				return -EBADMSG;
+				return bad_header(s);
 			at += widths[i];
 		}
-		*h = (struct header){.ino = f[1],
+		*h = (struct header){.dev = (dev_t)f[0],
+				     .ino = f[1],
 				     .mode = f[2],
 				     .uid = f[3],
 				     .gid = f[4],
@@ -518,7 +728,7 @@ static int read_header(struct src *s, struct header *h)
 				     .size = f[9]};
 		return 0;
 	}
-	return -EBADMSG;
+	return bad_header(s);
 }
 
 static const char *strip_path(const char *name)
@@ -534,110 +744,102 @@ static const char *strip_path(const char *name)
 	return *name ? name : ".";
 }
 
-/* Room for `size` bytes, keeping what the buffer holds. */
-static int ensure_data(struct walker *w, size_t size)
+/* The name for a message: control characters and quotes as \xNN, cut short. */
+static const char *quote_name(const char *name, char *buf, size_t size)
 {
-	if (size <= w->data_cap)
-		return 0;
-	size_t cap = w->data_cap > size / 2 ? w->data_cap * 2 : size;
-	uint8_t *p = realloc(w->data, cap);
-	if (!p)
-		return -ENOMEM;
-	w->data = p;
-	w->data_cap = cap;
-	return 0;
-}
-
-/* A file's bytes from a decoder, the buffer growing only as data really arrives. */
-static int read_data(struct walker *w, struct src *s, size_t size)
-{
-	for (size_t got = 0; got < size;) {
-		size_t n = size - got < DATA_CHUNK ? size - got : DATA_CHUNK;
-		int r = ensure_data(w, got + n);
-		if (r < 0)
-			return r;
-		r = src_read(s, w->data + got, n);
-		if (r < 0)
-			return r;
-		got += n;
+	size_t o = 0;
+	for (const unsigned char *p = (const unsigned char *)name; *p && o + 5 < size;
+	     p++) {
+		if (*p < 0x20 || *p == 0x7f || *p == '\'' || *p == '\\')
+			o += (size_t)snprintf(buf + o, size - o, "\\x%02x", *p);
+		else
+			buf[o++] = (char)*p;
 	}
-	return 0;
+	buf[o] = '\0';
+	return buf;
 }
 
 /* One entry; sets *trailer at the end of the archive. */
-static int parse_entry(struct walker *w, struct src *s, const char *compression,
-		       int *trailer)
+static int parse_entry(struct walker *w, struct src *s, int *trailer)
 {
-	struct header h;
-	const void *data = NULL;
+	const struct cpio_ops *ops = w->ops;
+	struct header h = {0};
+	char q[256];
 	int r = read_header(s, &h);
 	if (r < 0)
 		return r;
 	if (h.namesize < 1 || h.namesize > PATH_MAX)
-		return -EBADMSG;
-	r = src_read(s, w->name, h.namesize);
+		return fail(s->rd, -EBADMSG, "entry name of %llu bytes",
+			    (unsigned long long)h.namesize);
+	r = src_read(s, w->name, h.namesize, NULL, NULL);
 	if (r < 0)
 		return r;
 	if (w->name[h.namesize - 1] != '\0' || strlen(w->name) != h.namesize - 1)
-		return -EBADMSG;
+		return fail(s->rd, -EBADMSG, "entry name not NUL-terminated");
 	if (h.newc && (r = src_align4(s)) < 0)
 		return r;
 	if (streq(w->name, "TRAILER!!!")) {
 		*trailer = 1;
-		return h.size ? -EBADMSG : 0;
+		return h.size ? fail(s->rd, -EBADMSG, "trailer with data") : 0;
 	}
-	if (h.size > SIZE_MAX)
-		return -EFBIG;
+	if (h.size > CPIO_ENTRY_MAX)
+		return fail(s->rd, -EFBIG,
+			    "entry '%s' is %llu bytes, more than the limit of 1 GiB",
+			    quote_name(w->name, q, sizeof(q)),
+			    (unsigned long long)h.size);
 
 	struct cpio_entry e = {
 		.name = w->name,
 		.path = strip_path(w->name),
 		.mode = (mode_t)h.mode,
 		.size = h.size,
-		.rdev = (dev_t)h.rdev,
+		.rdev = h.rdev,
+		.dev = h.dev,
 		.ino = h.ino,
 		.mtime = h.mtime,
 		.uid = (uint32_t)h.uid,
 		.gid = (uint32_t)h.gid,
 		.nlink = (uint32_t)h.nlink,
 		.segment = w->segment,
-		.compression = compression,
+		.segment_offset = w->segment_offset,
+		.compression = codec_names[s->codec],
 	};
 	if (S_ISLNK(e.mode)) {
 		if (h.size == 0 || h.size > PATH_MAX)
-			return -EBADMSG;
-		r = src_read(s, w->target, h.size);
+			return fail(s->rd, -EBADMSG,
+				    "symlink '%s' with a target of %llu bytes",
+				    quote_name(w->name, q, sizeof(q)),
+				    (unsigned long long)h.size);
+		r = src_read(s, w->target, h.size, NULL, NULL);
 		if (r < 0)
 			return r;
 		w->target[h.size] = '\0';
 		if (strlen(w->target) != h.size)
-			return -EBADMSG;
+			return fail(s->rd, -EBADMSG,
+				    "symlink '%s' with a NUL in its target",
+				    quote_name(w->name, q, sizeof(q)));
 		e.target = w->target;
-	} else if (S_ISREG(e.mode) && s->codec == CODEC_RAW) {
-		if (h.size > s->in_len - s->in_pos)
-			return -EBADMSG;
-		data = s->in + s->in_pos; /* zero copy from the mapping */
-		r = src_read(s, NULL, h.size);
-	} else if (S_ISREG(e.mode)) {
-		r = read_data(w, s, h.size);
-		/* Never NULL for a regular file, even an empty one before any data. */
-		data = w->data ? (const void *)w->data : "";
-	} else {
-		r = src_read(s, NULL, h.size);
 	}
-	if (r < 0)
+	r = ops->entry(&e, w->userdata);
+	if (r != 0)
 		return r;
+	if (!S_ISLNK(e.mode)) {
+		r = src_read(s, NULL, h.size, S_ISREG(e.mode) ? ops->data : NULL,
+			     w->userdata);
+		if (r != 0)
+			return r;
+	}
 	if (h.newc && (r = src_align4(s)) < 0)
 		return r;
-	return w->fn(&e, data, w->userdata);
+	return ops->done ? ops->done(&e, w->userdata) : 0;
 }
 
 /* Entries up to and including the trailer. */
-static int parse_archive(struct walker *w, struct src *s, const char *compression)
+static int parse_archive(struct walker *w, struct src *s)
 {
 	int trailer = 0;
 	while (!trailer) {
-		int r = parse_entry(w, s, compression, &trailer);
+		int r = parse_entry(w, s, &trailer);
 		if (r != 0)
 			return r;
 	}
@@ -645,16 +847,18 @@ static int parse_archive(struct walker *w, struct src *s, const char *compressio
 }
 
 /* A decoded stream: archives separated by NUL padding, as lib/initramfs.c takes it. */
-static int parse_stream(struct walker *w, struct src *s, const char *compression)
+static int parse_stream(struct walker *w, struct src *s)
 {
 	for (;;) {
-		int r = src_skip_zeros(s);
+		uint8_t next;
+		int r = src_skip_zeros(s, &next);
 		if (r <= 0)
 			return r;
 		/* Anything but another archive is junk inside the compressed stream. */
-		if (s->buf[s->buf_pos] != '0')
-			return -EBADMSG;
-		r = parse_archive(w, s, compression);
+		if (next != '0')
+			return fail(s->rd, -EBADMSG, "junk within the %s stream",
+				    codec_names[s->codec]);
+		r = parse_archive(w, s);
 		if (r != 0)
 			return r;
 	}
@@ -685,71 +889,99 @@ static enum codec detect(const uint8_t *p, size_t len, int *unsupported)
 	return CODEC_RAW;
 }
 
-static int walk_map(struct walker *w, const uint8_t *map, size_t size)
+/* Skip the NUL padding between segments; 1 with a segment ahead, 0 at the end. */
+static int skip_padding(struct input *in)
 {
-	size_t off = 0;
-	int r;
+	for (;;) {
+		if (!in_avail(in)) {
+			int r = in_fill(in);
+			if (r <= 0)
+				return r;
+		}
+		while (in->pos < in->len && !in->buf[in->pos])
+			in->pos++;
+		if (in->pos < in->len)
+			return 1;
+	}
+}
+
+static int walk_segments(struct walker *w)
+{
+	struct cpio_reader *rd = w->rd;
+	struct input *in = &rd->in;
 
 	for (;;) {
-		while (off < size && !map[off])
-			off++;
-		if (off == size)
-			return 0;
+		int r = skip_padding(in);
+		if (r <= 0)
+			return r;
+		r = in_need(in, 6);
+		if (r < 0)
+			return r;
+		w->segment_offset = in->base + in->pos;
 
 		struct src s;
-		if (map[off] == '0') {
-			src_init(&s, CODEC_RAW, map, size);
-			s.in_pos = off;
-			s.offset = off;
-			r = parse_archive(w, &s, codec_names[CODEC_RAW]);
-			off = s.in_pos;
-		} else {
+		enum codec c = CODEC_RAW;
+		if (in->buf[in->pos] != '0') {
 			int unsupported;
-			enum codec c = detect(map + off, size - off, &unsupported);
+			c = detect(in->buf + in->pos, in_avail(in), &unsupported);
 			if (c == CODEC_RAW)
-				return unsupported ? -EOPNOTSUPP : -EBADMSG;
-			r = src_init(&s, c, map + off, size - off);
-			if (r >= 0)
-				r = parse_stream(w, &s, codec_names[c]);
-			off += s.in_pos;
-			src_done(&s);
+				return unsupported
+					       ? fail(rd, -EOPNOTSUPP,
+						      "lzo compression is not supported")
+					       : fail(rd, -EBADMSG, "junk at offset %llu",
+						      (unsigned long long)(in->base +
+									   in->pos));
 		}
+		r = src_init(&s, rd, c);
+		if (r >= 0)
+			r = c == CODEC_RAW ? parse_archive(w, &s) : parse_stream(w, &s);
+		src_done(&s);
 		if (r != 0)
 			return r;
+		if (c == CODEC_BZIP2)
+			return 0; /* it took the rest of the file */
 		w->segment++;
 	}
 }
 
-int cpio_walk_fd(int fd, cpio_entry_fn fn, void *userdata)
+int cpio_walk_fd(struct cpio_reader *rd, int fd, const struct cpio_ops *ops,
+		 void *userdata, char err[CPIO_ERROR_MAX])
 {
-	struct walker *w;
+	struct cpio_reader *tmp = NULL;
 	struct stat st;
 	int r;
 
+	err[0] = '\0';
 	if (fstat(fd, &st) < 0)
 		return negative_errno();
 	if (S_ISDIR(st.st_mode))
 		return -EISDIR;
-	if (!S_ISREG(st.st_mode))
+	if (!S_ISREG(st.st_mode)) {
+		snprintf(err, CPIO_ERROR_MAX, "not a regular file");
 		return -EINVAL;
-	if (st.st_size == 0)
-		return 0;
-	if ((uint64_t)st.st_size > SIZE_MAX)
-		return -EFBIG;
-	void *map = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
-	if (map == MAP_FAILED)
-		return negative_errno();
-	(void)madvise(map, (size_t)st.st_size, MADV_SEQUENTIAL);
-	w = calloc(1, sizeof(*w));
-	if (!w) {
-		munmap(map, (size_t)st.st_size);
-		return -ENOMEM;
 	}
-	w->fn = fn;
-	w->userdata = userdata;
-	r = walk_map(w, map, (size_t)st.st_size);
-	free(w->data);
-	free(w);
-	munmap(map, (size_t)st.st_size);
+	if (!rd) {
+		r = cpio_reader_new(&tmp);
+		if (r < 0)
+			return r;
+		rd = tmp;
+	}
+	if (lseek(fd, 0, SEEK_SET) < 0) {
+		r = negative_errno();
+		goto out;
+	}
+	(void)posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
+	rd->in.fd = fd;
+	rd->in.pos = rd->in.len = 0;
+	rd->in.base = 0;
+	rd->in.eof = 0;
+	rd->in.size = (uint64_t)st.st_size;
+	rd->err[0] = '\0';
+	struct walker w = {.ops = ops, .userdata = userdata, .rd = rd};
+	r = walk_segments(&w);
+	if (r < 0)
+		snprintf(err, CPIO_ERROR_MAX, "%s", rd->err);
+out:
+	cpio_reader_free(tmp);
 	return r;
 }

@@ -3,10 +3,11 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
+#include <unistd.h>
 #include <sys/stat.h>
 
 #include "elf.h"
+#include "sysroot.h"
 #include "util.h"
 
 /*
@@ -624,20 +625,25 @@ int elf_section(const void *buf, size_t size, const char *name, const void **ret
 
 int elf_read_fd(int fd, struct elf_info **ret)
 {
+	_cleanup_free_ char *data = NULL;
 	struct stat st;
-	void *map;
-	int rd;
+	size_t size;
+	int r;
 
 	if (fstat(fd, &st) < 0)
 		return negative_errno();
 	if (!S_ISREG(st.st_mode) || st.st_size <= 0)
 		return -ENOEXEC;
-	if ((uint64_t)st.st_size > SIZE_MAX)
+	if ((uint64_t)st.st_size > SYSROOT_READ_MAX)
 		return -EFBIG;
-	map = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
-	if (map == MAP_FAILED)
+	/*
+	 * Read, not mapped: a file truncated while it is parsed would kill the generator
+	 * with SIGBUS; read, it is just shorter (and then malformed).
+	 */
+	if (lseek(fd, 0, SEEK_SET) < 0)
 		return negative_errno();
-	rd = elf_parse(map, (size_t)st.st_size, ret);
-	munmap(map, (size_t)st.st_size);
-	return rd;
+	r = sysroot_read_fd(fd, SYSROOT_READ_MAX, &data, &size);
+	if (r < 0)
+		return r;
+	return elf_parse(data, size, ret);
 }

@@ -54,7 +54,7 @@ struct elf_info {
  */
 int elf_parse(const void *buf, size_t size, struct elf_info **ret);
 
-/* Map the open file `fd` and parse it. */
+/* Read the open file `fd` whole (at most 256 MiB, else -EFBIG) and parse it. */
 int elf_read_fd(int fd, struct elf_info **ret);
 
 void elf_info_free(struct elf_info *info);

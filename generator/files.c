@@ -9,7 +9,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/magic.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 
 #include "elf.h"
 #include "files.h"
@@ -428,13 +430,36 @@ static int has_dotdot(const char *path)
 	return 0;
 }
 
+/* procfs and sysfs files say size 0 or 4096 whatever they hold: no file's contents. */
+static int is_pseudo_file(const struct ctx *ctx, const char *canon)
+{
+	_cleanup_close_ int fd = open_canonical(ctx, canon, O_PATH);
+	struct statfs fs;
+
+	return fd >= 0 && fstatfs(fd, &fs) == 0 &&
+	       (fs.f_type == PROC_SUPER_MAGIC || fs.f_type == SYSFS_MAGIC);
+}
+
+/*
+ * The stage keeps the inode checked here: the writer opens the host path again and
+ * refuses another inode, so a directory swapped for a symlink meanwhile cannot bring a
+ * host file in (the path has no symlink now; a later one changes what it reaches).
+ */
 static int add_regular(struct ctx *ctx, const char *image, const char *canon,
 		       const struct stat *st)
 {
 	_cleanup_free_ char *source = host_path(ctx, canon);
+	char buf[256];
+
 	if (!source)
 		return -ENOMEM;
-	return stage_add_file(ctx->stage, image, st->st_mode & 07777, source);
+	if (is_pseudo_file(ctx, canon)) {
+		log_warning(
+			"'/%s' is a file of procfs or sysfs, not a file to copy, ignoring",
+			log_escape(image, buf, sizeof(buf)));
+		return 0;
+	}
+	return stage_add_file_checked(ctx->stage, image, st->st_mode & 07777, source, st);
 }
 
 /* Errors of a symlink's target that leave the symlink dangling, as it is in the root. */
@@ -883,7 +908,7 @@ static int ldconf_load_file(struct ctx *ctx, const char *path, unsigned depth)
 
 	if (depth > LDCONF_MAX_DEPTH || find_regular(ctx, path, &w) < 0)
 		return 0; /* a missing ld.so.conf means no extra directories */
-	fd = open_canonical(ctx, w.canon, O_RDONLY);
+	fd = open_canonical(ctx, w.canon, O_RDONLY | O_NONBLOCK);
 	if (fd < 0)
 		return 0;
 	f = fdopen(fd, "re");
@@ -1065,7 +1090,10 @@ static int object_search_order(struct ctx *ctx, struct object *o)
 	return strv_append(&o->search, &std);
 }
 
-/* Is the candidate a regular ELF file of the right class, byte order and machine? */
+/*
+ * Is the candidate a regular ELF file of the right class, byte order and machine? 1 when
+ * it fits, 0 when there is no such file, -ENOEXEC when there is one that does not fit.
+ */
 static int library_fits(const struct ctx *ctx, const char *path,
 			const struct elf_kind *kind)
 {
@@ -1075,34 +1103,54 @@ static int library_fits(const struct ctx *ctx, const char *path,
 
 	if (find_regular(ctx, path, &w) < 0)
 		return 0;
-	fd = open_canonical(ctx, w.canon, O_RDONLY);
-	if (fd < 0 || elf_kind_of_fd(fd, &k) < 0)
+	fd = open_canonical(ctx, w.canon, O_RDONLY | O_NONBLOCK);
+	if (fd < 0)
 		return 0;
-	return elf_kind_equal(&k, kind);
+	if (elf_kind_of_fd(fd, &k) < 0)
+		return -ENOEXEC;
+	return elf_kind_equal(&k, kind) ? 1 : -ENOEXEC;
 }
 
-static int find_library(const struct ctx *ctx, const struct object *o, const char *name,
+/*
+ * As ld.so: the first candidate that fits. When none fits but one exists that is not
+ * ELF or of another kind, that one is named (-ENOEXEC): "not found" would send the
+ * user looking for a file that is there.
+ */
+static int find_library(struct ctx *ctx, const struct object *o, const char *name,
 			char **ret, size_t *ret_index)
 {
+	_cleanup_free_ char *unfit = NULL;
+
 	*ret_index = SIZE_MAX;
 	if (strchr(name, '/')) {
 		/* A path in DT_NEEDED is used as it is (relative ones are cwd-dependent).
 		 */
-		if (name[0] != '/' || !library_fits(ctx, name, &o->info->kind))
-			return -ENOENT;
+		int r = name[0] == '/' ? library_fits(ctx, name, &o->info->kind) : 0;
+		if (r < 0)
+			ctx_blame(ctx, name);
+		if (r <= 0)
+			return r < 0 ? r : -ENOENT;
 		*ret = strdup(name);
 		return *ret ? 0 : -ENOMEM;
 	}
 	for (size_t i = 0; i < o->search.n; i++) {
 		char *path;
+		int r;
 		if (asprintf(&path, "%s/%s", o->search.v[i], name) < 0)
 			return -ENOMEM;
-		if (library_fits(ctx, path, &o->info->kind)) {
+		r = library_fits(ctx, path, &o->info->kind);
+		if (r > 0) {
 			*ret = path;
 			*ret_index = i;
 			return 0;
 		}
+		if (r < 0 && !unfit)
+			unfit = TAKE_PTR(path);
 		free(path);
+	}
+	if (unfit) {
+		ctx_blame(ctx, unfit);
+		return -ENOEXEC;
 	}
 	return -ENOENT;
 }
@@ -1176,7 +1224,8 @@ static int add_needed(struct ctx *ctx, struct object *o)
 		if (r < 0) {
 			log_debug("library '%s' not found in the search path of '%s'",
 				  name, o->origin);
-			ctx_blame(ctx, name);
+			ctx_blame(ctx,
+				  name); /* unless a file that is not ELF was named */
 			return r;
 		}
 		if (index >= o->ldconf_begin && index < o->ldconf_end)

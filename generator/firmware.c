@@ -9,7 +9,7 @@
 
 #include "firmware.h"
 #include "path.h"
-#include "textfile.h"
+#include "sysroot.h"
 #include "util.h"
 
 #define FIRMWARE_MAX_LINKS 16
@@ -25,22 +25,29 @@ static int config_has(const char *text, const char *line)
 
 int firmware_set_init(struct firmware_set *set, const char *root, const char *kver)
 {
-	*set = (struct firmware_set){.xz_ok = 1, .zstd_ok = 1};
 	_cleanup_free_ char *path = NULL;
-	if (asprintf(&path, "%s/boot/config-%s", root, kver) < 0)
+	if (asprintf(&path, "/boot/config-%s", kver) < 0)
 		return -ENOMEM;
 	_cleanup_free_ char *text = NULL;
 	size_t size = 0;
-	int r = textfile_read(path, &text, &size);
+	int r = sysroot_read(root, path, SYSROOT_READ_MAX, &text, &size);
+	if (r == -ENOMEM)
+		return r;
+	firmware_set_init_config(set, r < 0 ? NULL : text);
+	return 0;
+}
+
+void firmware_set_init_config(struct firmware_set *set, const char *text)
+{
+	*set = (struct firmware_set){.xz_ok = 1, .zstd_ok = 1};
 	/* No readable kernel config: keep the defaults (both compressions allowed). */
-	if (r < 0)
-		return r == -ENOMEM ? r : 0;
+	if (!text)
+		return;
 	/* Before 5.19 CONFIG_FW_LOADER_COMPRESS alone meant xz. */
 	int any = config_has(text, "CONFIG_FW_LOADER_COMPRESS=y");
 	int split = strstr(text, "CONFIG_FW_LOADER_COMPRESS_XZ") != NULL;
 	set->xz_ok = split ? config_has(text, "CONFIG_FW_LOADER_COMPRESS_XZ=y") : any;
 	set->zstd_ok = config_has(text, "CONFIG_FW_LOADER_COMPRESS_ZSTD=y");
-	return 0;
 }
 
 static void file_clear(struct firmware_file *f)
@@ -139,17 +146,22 @@ static int follow(struct firmware_set *add, const struct firmware_set *caps,
 		return -ENOMEM;
 	for (int hops = 0; hops <= FIRMWARE_MAX_LINKS; hops++) {
 		_cleanup_free_ char *host = NULL, *ipath = NULL;
+		_cleanup_close_ int fd = -1;
 		struct stat st;
 		int r = image_path(rel, &ipath);
 		if (r < 0)
 			return r;
-		if (asprintf(&host, "%s/%s", root, rel) < 0)
-			return -ENOMEM;
-		if (lstat(host, &st) < 0)
-			return negative_errno();
+		/* Its directories resolved inside the root, the last link read here. */
+		fd = sysroot_open(root, rel, O_PATH | O_NOFOLLOW);
+		if (fd < 0 || fstat(fd, &st) < 0)
+			return fd < 0 ? fd : negative_errno();
 		if (S_ISREG(st.st_mode)) {
-			struct firmware_file f = {.path = TAKE_PTR(ipath),
-						  .size = st.st_size};
+			_cleanup_close_ int in =
+				sysroot_open_input(root, rel, &st, &host);
+			if (in < 0)
+				return in;
+			struct firmware_file f = {
+				.path = TAKE_PTR(ipath), .size = st.st_size, .st = st};
 			f.source = TAKE_PTR(host);
 			f.decompress = (is_compressed(f.path, ".xz") && !caps->xz_ok) ||
 				       (is_compressed(f.path, ".zst") && !caps->zstd_ok);
@@ -161,7 +173,7 @@ static int follow(struct firmware_set *add, const struct firmware_set *caps,
 		if (!S_ISLNK(st.st_mode))
 			return -EINVAL;
 		char target[PATH_MAX];
-		ssize_t n = readlink(host, target, sizeof(target) - 1);
+		ssize_t n = readlinkat(fd, "", target, sizeof(target) - 1);
 		if (n < 0)
 			return negative_errno();
 		target[n] = '\0';
@@ -208,7 +220,7 @@ int firmware_find(struct firmware_set *set, const char *root, const char *kver,
 	for (size_t s = 0; s < ARRAY_SIZE(suffixes); s++)
 		for (int d = 0; d < 4; d++)
 			for (size_t p = 0; p < ARRAY_SIZE(prefixes); p++) {
-				_cleanup_free_ char *rel = NULL, *host = NULL;
+				_cleanup_free_ char *rel = NULL;
 				int r;
 				/* The kernel's own order of directories. */
 				if (d == 0)
@@ -225,11 +237,12 @@ int firmware_find(struct firmware_set *set, const char *root, const char *kver,
 				else
 					r = asprintf(&rel, "%s/firmware/%s%s",
 						     prefixes[p], name, suffixes[s]);
-				if (r < 0 || asprintf(&host, "%s/%s", root, rel) < 0)
+				if (r < 0)
 					return -ENOMEM;
-				struct stat st;
-				if (lstat(host, &st) < 0)
+				int fd = sysroot_open(root, rel, O_PATH | O_NOFOLLOW);
+				if (fd < 0)
 					continue;
+				close(fd);
 				struct firmware_set add = {0};
 				struct firmware_set caps = {.xz_ok = set->xz_ok,
 							    .zstd_ok = set->zstd_ok};
@@ -252,9 +265,11 @@ int firmware_stage(const struct firmware_set *set, struct stage *stage)
 		if (f->target)
 			r = stage_add_symlink(stage, f->path, f->target);
 		else if (f->decompress)
-			r = stage_add_compressed(stage, f->path, 0644, f->source);
+			r = stage_add_compressed_checked(stage, f->path, 0644, f->source,
+							 &f->st);
 		else
-			r = stage_add_file(stage, f->path, 0644, f->source);
+			r = stage_add_file_checked(stage, f->path, 0644, f->source,
+						   &f->st);
 		if (r < 0)
 			return r;
 	}

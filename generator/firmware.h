@@ -3,6 +3,8 @@
 #ifndef MKINITRAMFS_FIRMWARE_H
 #define MKINITRAMFS_FIRMWARE_H
 
+#include <sys/stat.h>
+
 #include <stddef.h>
 #include <sys/types.h>
 
@@ -16,6 +18,7 @@ struct firmware_file {
 	int decompress; /* store `source` decompressed (the kernel cannot read it as is)
 			 */
 	off_t size;	/* of the host file */
+	struct stat st; /* the inode checked: the image gets it or nothing (stage.h) */
 };
 
 struct firmware_set {
@@ -32,6 +35,8 @@ struct firmware_set {
  * compressed firmware is assumed readable by the kernel, as distributions ship it.
  */
 int firmware_set_init(struct firmware_set *set, const char *root, const char *kver);
+/* The same from the kernel config's text already read (NULL: none, the defaults). */
+void firmware_set_init_config(struct firmware_set *set, const char *text);
 void firmware_set_clear(struct firmware_set *set);
 
 /*

@@ -12,9 +12,9 @@
 #include "locate.h"
 #include "util.h"
 
-const char *const hooks_keys[] = {"HELP",     "MODULES", "MODULES_MATCH", "FILES",
-				  "BINARIES", "APPLETS", "AUTODETECT",	  "MICROCODE",
-				  "FSCK",     NULL};
+const char *const hooks_keys[] = {
+	"HELP",	      "MODULES",   "MODULES_MATCH", "FILES",   "BINARIES", "APPLETS",
+	"AUTODETECT", "MICROCODE", "FSCK",	    "HELPERS", NULL};
 
 static int push_dir(struct strv *dirs, const char *dir)
 {
@@ -102,6 +102,8 @@ static int hook_from_conf(const struct conf *conf, struct hook *hook)
 		r = copy_list(conf, "BINARIES", &hook->binaries);
 	if (r >= 0)
 		r = copy_list(conf, "APPLETS", &hook->applets);
+	if (r >= 0)
+		r = copy_list(conf, "HELPERS", &hook->helpers);
 	hook->autodetect = is_yes(conf, "AUTODETECT");
 	hook->microcode = is_yes(conf, "MICROCODE");
 	hook->fsck = is_yes(conf, "FSCK");
@@ -153,6 +155,7 @@ void hooks_free(struct hook *hook)
 	strv_clear(&hook->files);
 	strv_clear(&hook->binaries);
 	strv_clear(&hook->applets);
+	strv_clear(&hook->helpers);
 	free(hook);
 }
 
@@ -235,4 +238,5 @@ void hooks_describe(const struct hook *hook, FILE *out)
 	describe_list(out, "files", &hook->files);
 	describe_list(out, "binaries", &hook->binaries);
 	describe_list(out, "busybox applets", &hook->applets);
+	describe_list(out, "helper programs", &hook->helpers);
 }

@@ -23,6 +23,8 @@
  *   MICROCODE=yes          early microcode cpio before the image
  *   FSCK=yes               the root's fsck.<type> (all common ones without
  *                          autodetect) and e2fsck, as BINARIES
+ *   HELPERS=(...)          mkinitramfs helper programs (build/<name> or LIBDIR/<name>),
+ *                          added as /lib/mkinitramfs/<name>
  */
 struct hook {
 	char *name;
@@ -33,6 +35,7 @@ struct hook {
 	struct strv files;
 	struct strv binaries;
 	struct strv applets;
+	struct strv helpers;
 	int autodetect;
 	int microcode;
 	int fsck;

@@ -5,8 +5,10 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <linux/openat2.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,6 +16,7 @@
 #include <sys/file.h>
 #include <sys/random.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/sysmacros.h>
 #include <time.h>
 #include <unistd.h>
@@ -21,6 +24,7 @@
 #include "cpio.h"
 #include "crashpoint.h"
 #include "image.h"
+#include "log.h"
 #include "util.h"
 
 #define READ_BUF_SIZE (1u << 20)
@@ -32,7 +36,6 @@
 static volatile sig_atomic_t abort_armed;
 static int abort_dirfd = -1;
 static char abort_name[NAME_MAX + 1];
-static __thread char failed_source[PATH_MAX];
 
 void image_abort_cleanup(void)
 {
@@ -41,14 +44,24 @@ void image_abort_cleanup(void)
 		unlinkat(abort_dirfd, abort_name, 0);
 }
 
-const char *image_write_failed_source(void)
-{
-	return failed_source[0] ? failed_source : NULL;
-}
+/*
+ * A failure of image_write() is logged where it happens (a source file, the read-back
+ * check) or, for the target itself, by image_write(); `logged` says which.
+ */
+struct report {
+	const char *target;
+	int logged;
+};
 
-static void note_failed_source(const char *path)
+static int source_failed(struct report *rep, const char *source, int r)
 {
-	snprintf(failed_source, sizeof(failed_source), "%s", path);
+	log_error("cannot read '%s' for image '%s': %s; the previous image is kept",
+		  source, rep->target,
+		  r == -EBADMSG	 ? "corrupt compressed data"
+		  : r == -ESTALE ? "it was replaced or moved while the image was built"
+				 : strerror(-r));
+	rep->logged = 1;
+	return r;
 }
 
 /* ---- a content hash for the read-back check ---- */
@@ -153,6 +166,7 @@ struct writer {
 	uint64_t ino;
 	int error; /* from the compressor, which libarchive cannot carry */
 	struct prefetch *prefetch;
+	struct report *report;
 };
 
 static la_ssize_t ar_write(struct archive *a, void *userdata, const void *buf, size_t len)
@@ -214,24 +228,25 @@ static int write_header(struct writer *w, const struct stage_entry *e, uint64_t 
 static int write_from_file(struct writer *w, const struct stage_entry *e,
 			   struct expect *exp)
 {
-	_cleanup_close_ int fd = open(e->source, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	/* A checked source replaced by a FIFO must not block the open (stage.h). */
+	_cleanup_close_ int fd =
+		open(e->source,
+		     O_RDONLY | O_CLOEXEC | O_NOCTTY | (e->source_ino ? O_NONBLOCK : 0));
 	struct stat st;
 	struct hash h;
 	int r;
 
-	if (fd < 0 || fstat(fd, &st) < 0) {
-		r = negative_errno();
-		note_failed_source(e->source);
-		return r;
-	}
-	if (!S_ISREG(st.st_mode)) {
-		note_failed_source(e->source);
-		return -EINVAL;
-	}
+	if (fd < 0 || fstat(fd, &st) < 0)
+		return source_failed(w->report, e->source, negative_errno());
+	/* Not the inode that was checked (stage.h): replaced or moved since. */
+	if (e->source_ino && (st.st_dev != e->source_dev || st.st_ino != e->source_ino))
+		return source_failed(w->report, e->source, -ESTALE);
+	if (!S_ISREG(st.st_mode))
+		return source_failed(w->report, e->source, -EINVAL);
 	(void)posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
 	r = write_header(w, e, (uint64_t)st.st_size);
 	if (r == -EFBIG)
-		note_failed_source(e->source);
+		return source_failed(w->report, e->source, r);
 	if (r < 0)
 		return r;
 	hash_init(&h);
@@ -241,9 +256,8 @@ static int write_from_file(struct writer *w, const struct stage_entry *e,
 			continue;
 		if (n <= 0) {
 			/* n == 0: the file shrank while we copied it. */
-			r = n < 0 ? negative_errno() : -EIO;
-			note_failed_source(e->source);
-			return r;
+			return source_failed(w->report, e->source,
+					     n < 0 ? negative_errno() : -EIO);
 		}
 		r = write_data(w, w->buf, (size_t)n, &h);
 		if (r < 0)
@@ -308,7 +322,9 @@ static void *prefetch_run(void *arg)
 		pthread_mutex_unlock(&pf->lock);
 
 		struct prefetch_slot slot = {0};
-		slot.r = compress_read_file(pf->order[i]->source, &slot.data, &slot.size);
+		const struct stage_entry *e = pf->order[i];
+		slot.r = compress_read_source(e->source, e->source_dev, e->source_ino,
+					      &slot.data, &slot.size);
 		if (slot.r >= 0)
 			slot.hash = hash_buffer(slot.data, slot.size);
 		slot.done = 1;
@@ -422,11 +438,10 @@ static int write_compressed(struct writer *w, const struct stage_entry *e,
 	if (w->prefetch)
 		r = prefetch_take(w->prefetch, e, &data, &size, &hash);
 	else
-		r = compress_read_file(e->source, &data, &size);
-	if (r < 0) {
-		note_failed_source(e->source);
-		return r;
-	}
+		r = compress_read_source(e->source, e->source_dev, e->source_ino, &data,
+					 &size);
+	if (r < 0)
+		return source_failed(w->report, e->source, r);
 	r = write_header(w, e, size);
 	if (r < 0)
 		return r;
@@ -454,9 +469,9 @@ static int write_entry(struct writer *w, const struct stage_entry *e, struct exp
 /* One newc archive of `entries` into the compressor, trailer included. */
 static int write_archive(const struct stage_entry *entries, size_t count,
 			 struct compress *c, uint32_t mtime, uint8_t *buf,
-			 struct expect *exp, int threads)
+			 struct expect *exp, int threads, struct report *rep)
 {
-	struct writer w = {.c = c, .buf = buf, .mtime = mtime};
+	struct writer w = {.c = c, .buf = buf, .mtime = mtime, .report = rep};
 	int r = prefetch_new(entries, count, threads, &w.prefetch);
 
 	if (r < 0)
@@ -510,13 +525,14 @@ static int write_zeros(int fd, size_t n)
 
 /* The early archive: uncompressed, so the kernel's microcode loader finds it. */
 static int write_early(int fd, const struct stage_entry *entries, size_t count,
-		       uint32_t mtime, uint8_t *buf, struct expect *exp)
+		       uint32_t mtime, uint8_t *buf, struct expect *exp,
+		       struct report *rep)
 {
 	struct compress *c = NULL;
 	int r = compress_new(COMPRESS_NONE, COMPRESS_LEVEL_DEFAULT, 1, fd, &c);
 	if (r < 0)
 		return r;
-	r = write_archive(entries, count, c, mtime, buf, exp, 1);
+	r = write_archive(entries, count, c, mtime, buf, exp, 1, rep);
 	if (r >= 0)
 		r = compress_finish(c);
 	compress_free(c);
@@ -539,10 +555,11 @@ struct verify {
 	int part; /* 0: early, 1: main */
 	size_t index;
 	uint32_t mtime;
+	struct hash data; /* of the current entry's bytes, as they stream by */
 };
 
-static int entry_matches(const struct verify *v, const struct cpio_entry *e,
-			 const void *data)
+/* The entry's header against the stage; its data is hashed as it comes. */
+static int entry_matches(const struct verify *v, const struct cpio_entry *e)
 {
 	const struct stage_entry *se = &v->entries[v->part][v->index];
 	const struct expect *exp = &v->exp[v->part][v->index];
@@ -562,36 +579,63 @@ static int entry_matches(const struct verify *v, const struct cpio_entry *e,
 		return major(e->rdev) == major(se->rdev) &&
 		       minor(e->rdev) == minor(se->rdev);
 	case STAGE_FILE:
-		return data && hash_buffer(data, size) == exp->hash;
 	case STAGE_DIR:
 		return 1;
 	}
 	return 0;
 }
 
-static int verify_entry(const struct cpio_entry *e, const void *data, void *userdata)
+static int verify_entry(const struct cpio_entry *e, void *userdata)
 {
 	struct verify *v = userdata;
 	while (v->part < 2 && v->index == v->count[v->part]) {
 		v->part++;
 		v->index = 0;
 	}
-	if (v->part == 2 || !entry_matches(v, e, data))
+	if (v->part == 2 || !entry_matches(v, e))
+		return -EBADMSG;
+	hash_init(&v->data);
+	return 0;
+}
+
+static int verify_data(const void *bytes, size_t len, void *userdata)
+{
+	struct verify *v = userdata;
+	hash_update(&v->data, bytes, len);
+	return 0;
+}
+
+static int verify_done(const struct cpio_entry *e _unused_, void *userdata)
+{
+	struct verify *v = userdata;
+	const struct stage_entry *se = &v->entries[v->part][v->index];
+	if (se->kind == STAGE_FILE &&
+	    hash_final(&v->data) != v->exp[v->part][v->index].hash)
 		return -EBADMSG;
 	v->index++;
 	return 0;
 }
 
-static int verify_image(int fd, struct verify *v)
+/* Read the image back as the kernel will, one piece at a time, and compare. */
+static int verify_image(int fd, struct verify *v, struct report *rep)
 {
-	int r = cpio_walk_fd(fd, verify_entry, v);
-	if (r < 0)
-		return r;
-	while (v->part < 2 && v->index == v->count[v->part]) {
-		v->part++;
-		v->index = 0;
+	static const struct cpio_ops ops = {verify_entry, verify_data, verify_done};
+	char err[CPIO_ERROR_MAX];
+	int r = cpio_walk_fd(NULL, fd, &ops, v, err);
+	if (r >= 0) {
+		while (v->part < 2 && v->index == v->count[v->part]) {
+			v->part++;
+			v->index = 0;
+		}
+		r = v->part == 2 ? 0 : -EBADMSG;
 	}
-	return v->part == 2 ? 0 : -EBADMSG;
+	if (r == -EBADMSG) {
+		log_error(
+			"image '%s' failed its read-back check; the previous image is kept",
+			rep->target);
+		rep->logged = 1;
+	}
+	return r;
 }
 
 /* ---- the temporary file ---- */
@@ -714,14 +758,15 @@ static int split_target(const char *target, char **ret_dir, const char **ret_bas
 }
 
 static int write_image_file(int fd, const struct image_options *opts, struct verify *v,
-			    uint8_t *buf)
+			    uint8_t *buf, struct report *rep)
 {
 	struct compress *c = NULL;
 	uint32_t mtime = (uint32_t)opts->mtime;
 	int r;
 
 	if (v->count[0]) {
-		r = write_early(fd, v->entries[0], v->count[0], mtime, buf, v->exp[0]);
+		r = write_early(fd, v->entries[0], v->count[0], mtime, buf, v->exp[0],
+				rep);
 		if (r < 0)
 			return r;
 	}
@@ -729,7 +774,7 @@ static int write_image_file(int fd, const struct image_options *opts, struct ver
 	if (r < 0)
 		return r;
 	r = write_archive(v->entries[1], v->count[1], c, mtime, buf, v->exp[1],
-			  opts->threads);
+			  opts->threads, rep);
 	if (r >= 0)
 		r = compress_finish(c);
 	compress_free(c);
@@ -739,7 +784,7 @@ static int write_image_file(int fd, const struct image_options *opts, struct ver
 	if (fsync(fd) < 0)
 		return negative_errno();
 	crashpoint("image: synced");
-	r = verify_image(fd, v);
+	r = verify_image(fd, v, rep);
 	crashpoint("image: verified");
 	return r;
 }
@@ -785,8 +830,8 @@ int image_clean_stale(const char *target)
 	return 0;
 }
 
-int image_write(const struct stage *stage, const char *target,
-		const struct image_options *opts)
+static int write_target(const struct stage *stage, const char *target,
+			const struct image_options *opts, struct report *rep)
 {
 	_cleanup_free_ char *dir = NULL;
 	_cleanup_free_ uint8_t *buf = NULL;
@@ -797,7 +842,6 @@ int image_write(const struct stage *stage, const char *target,
 	struct verify v = {0};
 	int r, fd;
 
-	failed_source[0] = '\0';
 	if (!compress_name(opts->compression) || opts->mtime < 0 ||
 	    (uint64_t)opts->mtime > UINT32_MAX)
 		return -EINVAL;
@@ -830,7 +874,7 @@ int image_write(const struct stage *stage, const char *target,
 	abort_armed = 1;
 	crashpoint("image: temporary file");
 
-	r = write_image_file(fd, opts, &v, buf);
+	r = write_image_file(fd, opts, &v, buf, rep);
 	if (r >= 0)
 		r = commit_image(dirfd, fd, name, target, opts);
 	if (r < 0)
@@ -846,14 +890,127 @@ int image_write(const struct stage *stage, const char *target,
 	return 0;
 }
 
+/* A failure of the target itself (its directory, the disk): what the user can fix. */
+static void log_target_error(const char *out, int r)
+{
+	const char *slash = strrchr(out, '/');
+
+	if (r == -ENOENT)
+		log_error("cannot write image '%s': the directory '%.*s' does not exist",
+			  out, slash ? (int)(slash == out ? 1 : slash - out) : 1,
+			  slash ? out : ".");
+	else if (r == -EISDIR || (r == -EINVAL && slash && !slash[1]))
+		log_error("cannot write image '%s': that is a directory", out);
+	else
+		log_error("cannot write image '%s': %s; the previous image is kept", out,
+			  strerror(-r));
+}
+
+int image_write(const struct stage *stage, const char *target,
+		const struct image_options *opts)
+{
+	struct report rep = {.target = target};
+	int r = write_target(stage, target, opts, &rep);
+	if (r < 0 && !rep.logged)
+		log_target_error(target, r);
+	return r;
+}
+
 /* ---- reading, listing, extracting ---- */
 
+static const char *file_type(mode_t mode)
+{
+	switch (mode & S_IFMT) {
+	case S_IFDIR:
+		return "a directory";
+	case S_IFCHR:
+		return "a character device";
+	case S_IFBLK:
+		return "a block device";
+	case S_IFIFO:
+		return "a FIFO";
+	case S_IFSOCK:
+		return "a socket";
+	default:
+		return "not a regular file";
+	}
+}
+
+/*
+ * Open an image for reading: O_NONBLOCK so a FIFO without a writer cannot hang us, then
+ * anything but a regular file is refused with *ret_why saying what it is.
+ */
+static int open_image(const char *path, const char **ret_why)
+{
+	*ret_why = NULL;
+	int fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+	if (fd < 0)
+		return negative_errno();
+	struct stat st;
+	if (fstat(fd, &st) < 0) {
+		int r = negative_errno();
+		close(fd);
+		return r;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		*ret_why = file_type(st.st_mode);
+		close(fd);
+		return S_ISDIR(st.st_mode) ? -EISDIR : -EINVAL;
+	}
+	return fd;
+}
+
+/* One message for a failed read of an image: `verb` is "list", "extract"... */
+/*
+ * One message for a failed read of an image: `what` says what was done to it
+ * ("list image 'x.img'", "extract image 'x.img' into 'dir'").
+ */
+static void log_read_error(const char *what, const char *why, int r, const char *err)
+{
+	if (why)
+		log_error("cannot %s: it is %s, not an image file", what, why);
+	else if (err[0] && r == -EBADMSG)
+		log_error("cannot %s: not a valid initramfs (%s)", what, err);
+	else if (err[0])
+		log_error("cannot %s: %s", what, err);
+	else
+		log_error("cannot %s: %s", what, strerror(-r));
+}
+
+/* image_read(): each regular file's bytes gathered, the entry handed over at its end. */
 struct read_ctx {
 	image_entry_fn fn;
 	void *userdata;
+	uint8_t *data;
+	size_t len, cap;
 };
 
-static int read_entry(const struct cpio_entry *e, const void *data, void *userdata)
+static int gather_entry(const struct cpio_entry *e _unused_, void *userdata)
+{
+	struct read_ctx *ctx = userdata;
+	ctx->len = 0;
+	return 0;
+}
+
+static int gather_data(const void *bytes, size_t len, void *userdata)
+{
+	struct read_ctx *ctx = userdata;
+	if (ctx->len + len > ctx->cap) {
+		size_t cap = ctx->cap ? ctx->cap : 4096;
+		while (cap < ctx->len + len)
+			cap *= 2;
+		uint8_t *p = realloc(ctx->data, cap);
+		if (!p)
+			return -ENOMEM;
+		ctx->data = p;
+		ctx->cap = cap;
+	}
+	memcpy(ctx->data + ctx->len, bytes, len);
+	ctx->len += len;
+	return 0;
+}
+
+static int gather_done(const struct cpio_entry *e, void *userdata)
 {
 	struct read_ctx *ctx = userdata;
 	struct image_entry ie = {
@@ -863,19 +1020,26 @@ static int read_entry(const struct cpio_entry *e, const void *data, void *userda
 		.target = e->target,
 		.rdev = e->rdev,
 		.segment = e->segment,
+		.segment_offset = e->segment_offset,
 		.compression = e->compression,
 	};
+	const void *data = S_ISREG(e->mode) ? (ctx->data ? (void *)ctx->data : "") : NULL;
 	return ctx->fn(&ie, data, ctx->userdata);
 }
 
 int image_read(const char *path, image_entry_fn fn, void *userdata)
 {
-	_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-	struct read_ctx ctx = {fn, userdata};
+	static const struct cpio_ops ops = {gather_entry, gather_data, gather_done};
+	struct read_ctx ctx = {fn, userdata, NULL, 0, 0};
+	char err[CPIO_ERROR_MAX];
+	const char *why;
+	_cleanup_close_ int fd = open_image(path, &why);
 
 	if (fd < 0)
-		return negative_errno();
-	return cpio_walk_fd(fd, read_entry, &ctx);
+		return fd;
+	int r = cpio_walk_fd(NULL, fd, &ops, &ctx, err);
+	free(ctx.data);
+	return r;
 }
 
 static void mode_string(mode_t mode, char out[11])
@@ -930,8 +1094,8 @@ struct list_ctx {
 	int multi;
 };
 
-static int list_entry(const struct image_entry *e, const void *data _unused_,
-		      void *userdata)
+/* Listing needs no file data: the walk decodes and drops it. */
+static int list_entry(const struct cpio_entry *e, void *userdata)
 {
 	struct list_ctx *l = userdata;
 	char mode[11];
@@ -963,13 +1127,23 @@ static int list_entry(const struct image_entry *e, const void *data _unused_,
  */
 int image_list(const char *path, FILE *out)
 {
+	static const struct cpio_ops ops = {list_entry, NULL, NULL};
 	struct list_ctx l = {.out = out};
+	char err[CPIO_ERROR_MAX] = "", what[PATH_MAX + 32];
+	const char *why;
 	int r;
 
+	snprintf(what, sizeof(what), "list image '%s'", path);
+
+	_cleanup_close_ int fd = open_image(path, &why);
+	if (fd < 0) {
+		log_read_error(what, why, fd, err);
+		return fd;
+	}
 	l.hold = open_memstream(&l.held, &l.held_len);
 	if (!l.hold)
-		return -ENOMEM;
-	r = image_read(path, list_entry, &l);
+		return log_error_errno(-ENOMEM, "cannot list image '%s'", path);
+	r = cpio_walk_fd(NULL, fd, &ops, &l, err);
 	if (fclose(l.hold) != 0 && r >= 0)
 		r = -ENOMEM;
 	/* On a corrupt image, what came before the damage is still shown. */
@@ -978,6 +1152,8 @@ int image_list(const char *path, FILE *out)
 	free(l.held);
 	if (r >= 0 && (fflush(out) != 0 || ferror(out)))
 		r = -EIO;
+	if (r < 0)
+		log_read_error(what, NULL, r, err);
 	return r;
 }
 
@@ -996,23 +1172,56 @@ static int write_all_fd(int fd, const void *buf, size_t len)
 	return 0;
 }
 
-/* Open the directory `name` under dirfd, creating it; never through a symlink. */
-static int open_subdir(int dirfd, const char *name)
+/*
+ * Open the directory `path` (relative, no "..") under dirfd, at this moment, through no
+ * symlink: openat2() resolves it beneath dirfd refusing every symlink; where the kernel
+ * lacks openat2 (before 5.6), one component at a time with O_NOFOLLOW. A symlink on the
+ * way gives -ELOOP, a non-directory -ENOTDIR.
+ */
+static int open_beneath(int dirfd, const char *path)
 {
-	for (int attempt = 0; attempt < 2; attempt++) {
-		int fd = openat(dirfd, name,
-				O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	static int no_openat2;
+	if (!no_openat2) {
+		struct open_how how = {
+			.flags = O_RDONLY | O_DIRECTORY | O_CLOEXEC,
+			.resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS |
+				   RESOLVE_NO_MAGICLINKS,
+		};
+		int fd;
+		do
+			fd = (int)syscall(SYS_openat2, dirfd, path, &how, sizeof(how));
+		while (fd < 0 && errno == EAGAIN);
 		if (fd >= 0)
 			return fd;
-		if (errno == ELOOP || errno == ENOTDIR)
-			return -EINVAL; /* a symlink or a file where a directory must be
-					 */
-		if (errno != ENOENT || attempt)
+		if (errno != ENOSYS)
 			return negative_errno();
-		if (mkdirat(dirfd, name, 0755) < 0 && errno != EEXIST)
-			return negative_errno();
+		no_openat2 = 1;
 	}
-	return -ENOENT;
+	_cleanup_free_ char *copy = strdup(path);
+	if (!copy)
+		return -ENOMEM;
+	int cur = fcntl(dirfd, F_DUPFD_CLOEXEC, 3);
+	if (cur < 0)
+		return negative_errno();
+	char *save = NULL;
+	for (char *c = strtok_r(copy, "/", &save); c; c = strtok_r(NULL, "/", &save)) {
+		if (streq(c, "."))
+			continue;
+		if (streq(c, "..")) {
+			close(cur);
+			return -EXDEV;
+		}
+		int fd = openat(cur, c, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		int r = fd < 0 ? negative_errno() : 0;
+		close(cur);
+		if (r < 0)
+			return r == -ENOTDIR && faccessat(dirfd, path, F_OK,
+							  AT_SYMLINK_NOFOLLOW) == 0
+				       ? -ELOOP
+				       : r;
+		cur = fd;
+	}
+	return cur;
 }
 
 /* Make room for a new entry: remove what is there, but not a non-empty directory. */
@@ -1023,6 +1232,312 @@ static int remove_existing(int dirfd, const char *name)
 	if (errno == EISDIR && unlinkat(dirfd, name, AT_REMOVEDIR) == 0)
 		return 0;
 	return negative_errno();
+}
+
+/* The file extracted first for a hard-linked inode, to link later names to. */
+struct link_slot {
+	char *path; /* resolved, below the target directory; NULL: slot free */
+	unsigned segment;
+	dev_t dev;
+	uint64_t ino;
+	dev_t st_dev; /* what we created, to link nothing else */
+	ino_t st_ino;
+};
+
+/* Open addressing on (segment, dev, ino): linear in the number of links. */
+struct link_table {
+	struct link_slot *slots;
+	size_t cap, count;
+};
+
+static size_t link_hash(unsigned segment, dev_t dev, uint64_t ino)
+{
+	uint64_t h = (ino ^ (uint64_t)dev * H_P2 ^ (uint64_t)segment << 48) * H_P1;
+	return (size_t)(h ^ h >> 29);
+}
+
+static struct link_slot *link_find(struct link_table *t, const struct cpio_entry *e)
+{
+	if (!t->cap)
+		return NULL;
+	for (size_t i = link_hash(e->segment, e->dev, e->ino) & (t->cap - 1);;
+	     i = (i + 1) & (t->cap - 1)) {
+		struct link_slot *s = &t->slots[i];
+		if (!s->path ||
+		    (s->ino == e->ino && s->dev == e->dev && s->segment == e->segment))
+			return s;
+	}
+}
+
+static int link_grow(struct link_table *t)
+{
+	size_t cap = t->cap ? t->cap * 2 : 64;
+	struct link_slot *slots = calloc(cap, sizeof(*slots));
+	if (!slots)
+		return -ENOMEM;
+	struct link_table n = {slots, cap, 0};
+	for (size_t i = 0; i < t->cap; i++) {
+		if (!t->slots[i].path)
+			continue;
+		struct cpio_entry key = {.segment = t->slots[i].segment,
+					 .dev = t->slots[i].dev,
+					 .ino = t->slots[i].ino};
+		*link_find(&n, &key) = t->slots[i];
+		n.count++;
+	}
+	free(t->slots);
+	*t = n;
+	return 0;
+}
+
+static int link_remember(struct link_table *t, const struct cpio_entry *e,
+			 const char *path, const struct stat *st)
+{
+	if ((t->count + 1) * 2 > t->cap) {
+		int r = link_grow(t);
+		if (r < 0)
+			return r;
+	}
+	struct link_slot *s = link_find(t, e);
+	char *copy = strdup(path);
+	if (!copy)
+		return -ENOMEM;
+	if (s->path)
+		free(s->path);
+	else
+		t->count++;
+	*s = (struct link_slot){copy, e->segment, e->dev, e->ino, st->st_dev, st->st_ino};
+	return 0;
+}
+
+static void link_table_free(struct link_table *t)
+{
+	for (size_t i = 0; i < t->cap; i++)
+		free(t->slots[i].path);
+	free(t->slots);
+}
+
+struct extract_ctx {
+	const char *image, *dir;
+	unsigned flags;
+	int root;
+	struct link_table links;
+	int fd; /* the regular file whose data comes next, or -1 */
+	int logged;
+	/* The current entry: its parent directory and name, its path below root. */
+	int parent;
+	const char *last;
+	char resolved[PATH_MAX + 1];
+	char queue[2 * PATH_MAX + 2];
+	char link[2 * PATH_MAX + 2]; /* the last symlink followed, for messages */
+};
+
+/* A refused entry: named, escaped, and the walk stops. */
+static int refuse(struct extract_ctx *x, const struct cpio_entry *e, const char *fmt, ...)
+	_printf_(3, 4);
+static int refuse(struct extract_ctx *x, const struct cpio_entry *e, const char *fmt, ...)
+{
+	char name[512], why[1024];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(why, sizeof(why), fmt, ap);
+	va_end(ap);
+	log_error("refusing to extract '%s': entry '%s' %s", x->image,
+		  log_escape(e->name, name, sizeof(name)), why);
+	x->logged = 1;
+	return -EINVAL;
+}
+
+static int extract_failed(struct extract_ctx *x, const struct cpio_entry *e, int r)
+{
+	char name[512];
+	log_error("cannot extract entry '%s' of '%s' into '%s': %s",
+		  log_escape(e->name, name, sizeof(name)), x->image, x->dir,
+		  strerror(-r));
+	x->logged = 1;
+	return r;
+}
+
+/* The next component of *rest that is not empty or "."; NULL when none is left. */
+static char *next_component(char **rest)
+{
+	char *p = *rest;
+	for (;;) {
+		while (*p == '/')
+			p++;
+		if (!*p) {
+			*rest = p;
+			return NULL;
+		}
+		char *end = strchrnul(p, '/');
+		char *next = *end ? end + 1 : end;
+		*end = '\0';
+		if (!streq(p, ".")) {
+			*rest = next;
+			return p;
+		}
+		p = next;
+	}
+}
+
+static int has_component(const char *rest)
+{
+	char tmp[PATH_MAX + 1];
+	snprintf(tmp, sizeof(tmp), "%s", rest);
+	char *p = tmp;
+	return next_component(&p) != NULL;
+}
+
+/*
+ * Find the directory an entry goes into, creating missing directories, and open it
+ * beneath the target at this moment through no symlink. A symlink on the way that the
+ * archive made (merged /usr: "lib -> usr/lib", then "lib/modules/...") is followed as
+ * the kernel would inside the initramfs, but only while it stays inside the target
+ * directory: absolute symlinks and ones that climb out are refused.
+ */
+static int resolve_parent(struct extract_ctx *x, const struct cpio_entry *e)
+{
+	size_t depth_len[PATH_MAX / 2];
+	size_t depth = 0, len = 0;
+	int followed = 0;
+	char *rest = x->queue;
+
+	if (e->name[0] == '/')
+		return refuse(x, e, "would land outside '%s'", x->dir);
+	snprintf(x->queue, sizeof(x->queue), "%s", e->name);
+	for (char *p = x->queue; *p;) {
+		char *end = strchrnul(p, '/');
+		if (end - p == 2 && p[0] == '.' && p[1] == '.')
+			return refuse(x, e, "would land outside '%s'", x->dir);
+		p = *end ? end + 1 : end;
+	}
+	x->resolved[0] = '\0';
+	int cur = fcntl(x->root, F_DUPFD_CLOEXEC, 3);
+	if (cur < 0)
+		return extract_failed(x, e, negative_errno());
+	for (;;) {
+		char *comp = next_component(&rest);
+		if (!comp) { /* the root itself */
+			close(cur);
+			x->parent = -1;
+			x->last = NULL;
+			return 0;
+		}
+		if (streq(comp, "..")) { /* only from a symlink's target */
+			if (!depth) {
+				close(cur);
+				return refuse(
+					x, e,
+					"goes through the symlink '%s', which points outside '%s'",
+					x->link, x->dir);
+			}
+			len = depth_len[--depth];
+			x->resolved[len] = '\0';
+			close(cur);
+			cur = open_beneath(x->root, len ? x->resolved : ".");
+			if (cur < 0)
+				return refuse(x, e,
+					      "would go through a symlink or a file (%s)",
+					      strerror(-cur));
+			continue;
+		}
+		if (!has_component(rest)) {
+			size_t n = strlen(comp);
+			if (len + 1 + n > PATH_MAX) {
+				close(cur);
+				return extract_failed(x, e, -ENAMETOOLONG);
+			}
+			if (len)
+				x->resolved[len++] = '/';
+			memcpy(x->resolved + len, comp, n + 1);
+			x->last = x->resolved + len;
+			x->parent = cur;
+			return 0;
+		}
+		struct stat st;
+		int r = fstatat(cur, comp, &st, AT_SYMLINK_NOFOLLOW) < 0
+				? negative_errno()
+				: 0;
+		if (r == -ENOENT) {
+			if (mkdirat(cur, comp, 0755) < 0 && errno != EEXIST)
+				r = negative_errno();
+			else
+				r = fstatat(cur, comp, &st, AT_SYMLINK_NOFOLLOW) < 0
+					    ? negative_errno()
+					    : 0;
+		}
+		if (r < 0) {
+			close(cur);
+			return extract_failed(x, e, r);
+		}
+		if (S_ISLNK(st.st_mode)) {
+			char target[PATH_MAX + 1];
+			ssize_t n = readlinkat(cur, comp, target, sizeof(target) - 1);
+			if (n < 0) {
+				close(cur);
+				return extract_failed(x, e, negative_errno());
+			}
+			if (++followed > 40) {
+				close(cur);
+				return refuse(x, e, "goes through more than 40 symlinks");
+			}
+			if (target[0] == '/') {
+				close(cur);
+				return refuse(
+					x, e,
+					"goes through the symlink '%s%s%s', which points outside '%s'",
+					x->resolved, len ? "/" : "", comp, x->dir);
+			}
+			target[n] = '\0';
+			snprintf(x->link, sizeof(x->link), "%s%s%s", x->resolved,
+				 len ? "/" : "", comp);
+			char tmp[sizeof(x->queue)];
+			if ((size_t)snprintf(tmp, sizeof(tmp), "%s/%s", target, rest) >=
+			    sizeof(tmp)) {
+				close(cur);
+				return extract_failed(x, e, -ENAMETOOLONG);
+			}
+			memcpy(x->queue, tmp, sizeof(tmp));
+			rest = x->queue;
+			continue;
+		}
+		if (!S_ISDIR(st.st_mode)) {
+			close(cur);
+			return refuse(x, e, "needs '%s%s%s' to be a directory",
+				      x->resolved, len ? "/" : "", comp);
+		}
+		int fd = open_beneath(cur, comp);
+		close(cur);
+		if (fd < 0)
+			return refuse(x, e, "would go through a symlink or a file (%s)",
+				      strerror(-fd));
+		size_t n = strlen(comp);
+		if (len + 1 + n > PATH_MAX || depth == ARRAY_SIZE(depth_len)) {
+			close(fd);
+			return extract_failed(x, e, -ENAMETOOLONG);
+		}
+		depth_len[depth++] = len;
+		if (len)
+			x->resolved[len++] = '/';
+		memcpy(x->resolved + len, comp, n + 1);
+		len += n;
+		cur = fd;
+	}
+}
+
+/* The mode an extracted file gets: set-id bits only when asked for. */
+static mode_t extract_mode(const struct extract_ctx *x, const struct cpio_entry *e)
+{
+	mode_t mode = e->mode & 07777;
+	if (!(x->flags & IMAGE_EXTRACT_SETID) && !S_ISDIR(e->mode) &&
+	    (mode & (S_ISUID | S_ISGID))) {
+		char name[512];
+		log_info(
+			"dropping the set-user/group-ID bits of '%s' (--keep-setid keeps them)",
+			log_escape(e->name, name, sizeof(name)));
+		mode &= ~(mode_t)(S_ISUID | S_ISGID);
+	}
+	return mode;
 }
 
 static int extract_dir(int dirfd, const char *name, mode_t mode)
@@ -1046,31 +1561,18 @@ static int extract_dir(int dirfd, const char *name, mode_t mode)
 	return r;
 }
 
-static int extract_file(int dirfd, const char *name, const struct cpio_entry *e,
-			const void *data)
+static int extract_other(struct extract_ctx *x, const struct cpio_entry *e)
 {
-	int r = remove_existing(dirfd, name);
-	if (r < 0)
-		return r;
-	_cleanup_close_ int fd = openat(
-		dirfd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-	if (fd < 0)
-		return negative_errno();
-	r = write_all_fd(fd, data, e->size);
-	if (r < 0)
-		return r;
-	if (geteuid() == 0 && fchown(fd, e->uid, e->gid) < 0)
-		return negative_errno();
-	/* After chown, which clears set-id bits. */
-	if (fchmod(fd, e->mode & 07777) < 0)
-		return negative_errno();
-	struct timespec ts[2] = {{(time_t)e->mtime, 0}, {(time_t)e->mtime, 0}};
-	(void)futimens(fd, ts);
-	return 0;
-}
+	int dirfd = x->parent;
+	const char *name = x->last;
+	char esc[512];
 
-static int extract_other(int dirfd, const char *name, const struct cpio_entry *e)
-{
+	if ((S_ISCHR(e->mode) || S_ISBLK(e->mode)) &&
+	    !(x->flags & IMAGE_EXTRACT_DEVICES)) {
+		log_info("skipping device node '%s' (--devices creates device nodes)",
+			 log_escape(e->name, esc, sizeof(esc)));
+		return 0;
+	}
 	int r = remove_existing(dirfd, name);
 	if (r < 0)
 		return r;
@@ -1079,13 +1581,17 @@ static int extract_other(int dirfd, const char *name, const struct cpio_entry *e
 			return negative_errno();
 	} else {
 		if (mknodat(dirfd, name, e->mode & (S_IFMT | 0600), e->rdev) < 0) {
-			/* Unprivileged: device nodes are left out, the rest goes on. */
-			if (errno == EPERM && (S_ISCHR(e->mode) || S_ISBLK(e->mode)))
+			if (errno == EPERM && (S_ISCHR(e->mode) || S_ISBLK(e->mode))) {
+				log_warning(
+					"cannot create device node '%s': %s, ignoring",
+					log_escape(e->name, esc, sizeof(esc)),
+					strerror(EPERM));
 				return 0;
+			}
 			return negative_errno();
 		}
 		/* We just made it: not a symlink, so chmod may name it. */
-		if (fchmodat(dirfd, name, e->mode & 07777, 0) < 0)
+		if (fchmodat(dirfd, name, extract_mode(x, e), 0) < 0)
 			return negative_errno();
 	}
 	if (geteuid() == 0 &&
@@ -1096,128 +1602,137 @@ static int extract_other(int dirfd, const char *name, const struct cpio_entry *e
 	return 0;
 }
 
-/* The first name extracted for a hard-linked inode, to link later names to. */
-struct hardlink {
-	unsigned segment;
-	uint64_t ino;
-	char *path;
-};
-
-struct extract_ctx {
-	int root;
-	struct hardlink *links;
-	size_t nlinks;
-};
-
-static const struct hardlink *find_link(const struct extract_ctx *x,
-					const struct cpio_entry *e)
+/* A new regular file: its data follows through x->fd. */
+static int extract_file(struct extract_ctx *x, const struct cpio_entry *e)
 {
-	for (size_t i = 0; i < x->nlinks; i++)
-		if (x->links[i].ino == e->ino && x->links[i].segment == e->segment)
-			return &x->links[i];
-	return NULL;
+	int r = remove_existing(x->parent, x->last);
+	if (r < 0)
+		return r;
+	int fd = openat(x->parent, x->last,
+			O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return negative_errno();
+	x->fd = fd;
+	if (e->nlink < 2)
+		return 0;
+	struct stat st;
+	if (fstat(fd, &st) < 0)
+		return negative_errno();
+	return link_remember(&x->links, e, x->resolved, &st);
 }
 
-static int remember_link(struct extract_ctx *x, const struct cpio_entry *e,
-			 const char *path)
+/*
+ * Another name of an inode extracted before (newc carries the data on one of them):
+ * the first name is found again beneath the target through no symlink, and must still
+ * be the very file we created, before it is linked.
+ */
+static int extract_hardlink(struct extract_ctx *x, const struct cpio_entry *e,
+			    const struct link_slot *l)
 {
-	struct hardlink *v = realloc(x->links, (x->nlinks + 1) * sizeof(*v));
-	if (!v)
+	char esc[512];
+	const char *slash = strrchr(l->path, '/');
+	_cleanup_free_ char *dir =
+		slash ? strndup(l->path, (size_t)(slash - l->path)) : strdup(".");
+	const char *base = slash ? slash + 1 : l->path;
+	struct stat st;
+	if (!dir)
 		return -ENOMEM;
-	x->links = v;
-	v[x->nlinks].path = strdup(path);
-	if (!v[x->nlinks].path)
-		return -ENOMEM;
-	v[x->nlinks].segment = e->segment;
-	v[x->nlinks].ino = e->ino;
-	x->nlinks++;
+	_cleanup_close_ int from = open_beneath(x->root, dir);
+	/* The type too: a freed inode number comes back for the next file made. */
+	if (from < 0 || fstatat(from, base, &st, AT_SYMLINK_NOFOLLOW) < 0 ||
+	    !S_ISREG(st.st_mode) || st.st_dev != l->st_dev || st.st_ino != l->st_ino)
+		return refuse(
+			x, e,
+			"is a hard link to '%s', which is no longer the file extracted there",
+			log_escape(l->path, esc, sizeof(esc)));
+	if (fstatat(x->parent, x->last, &st, AT_SYMLINK_NOFOLLOW) < 0 ||
+	    st.st_dev != l->st_dev || st.st_ino != l->st_ino) {
+		int r = remove_existing(x->parent, x->last);
+		if (r < 0)
+			return r;
+		if (linkat(from, base, x->parent, x->last, 0) < 0)
+			return negative_errno();
+	}
+	if (!e->size)
+		return 0;
+	int fd = openat(x->parent, x->last, O_WRONLY | O_TRUNC | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return negative_errno();
+	x->fd = fd;
 	return 0;
 }
 
-/* Another name of an inode extracted before; newc carries the data on one of them. */
-static int extract_hardlink(struct extract_ctx *x, const struct hardlink *l, int dirfd,
-			    const char *name, const struct cpio_entry *e,
-			    const void *data)
-{
-	int r = remove_existing(dirfd, name);
-	if (r < 0)
-		return r;
-	if (linkat(x->root, l->path, dirfd, name, 0) < 0)
-		return negative_errno();
-	if (!e->size)
-		return 0;
-	_cleanup_close_ int fd =
-		openat(dirfd, name, O_WRONLY | O_TRUNC | O_NOFOLLOW | O_CLOEXEC);
-	if (fd < 0)
-		return negative_errno();
-	return write_all_fd(fd, data, e->size);
-}
-
-static int extract_entry(const struct cpio_entry *e, const void *data, void *userdata)
+static int extract_entry(const struct cpio_entry *e, void *userdata)
 {
 	struct extract_ctx *x = userdata;
-	char path[PATH_MAX + 1], clean[PATH_MAX + 1];
-	size_t clean_len = 0;
-	int r;
-
-	if (e->name[0] == '/')
-		return -EINVAL;
-	snprintf(path, sizeof(path), "%s", e->name);
-
-	/* Walk the parents one component at a time, each opened O_NOFOLLOW. */
-	_cleanup_close_ int dirfd = fcntl(x->root, F_DUPFD_CLOEXEC, 3);
-	if (dirfd < 0)
-		return negative_errno();
-	char *save = NULL, *comp = strtok_r(path, "/", &save), *last = NULL;
-	for (; comp; comp = strtok_r(NULL, "/", &save)) {
-		if (streq(comp, ".."))
-			return -EINVAL;
-		if (streq(comp, "."))
-			continue;
-		clean_len +=
-			(size_t)snprintf(clean + clean_len, sizeof(clean) - clean_len,
-					 "%s%s", clean_len ? "/" : "", comp);
-		if (last) {
-			int fd = open_subdir(dirfd, last);
-			if (fd < 0)
-				return fd;
-			close(dirfd);
-			dirfd = fd;
-		}
-		last = comp;
-	}
-	if (!last) /* the root itself, "." */
-		return S_ISDIR(e->mode) ? 0 : -EINVAL;
+	int r = resolve_parent(x, e);
+	if (r < 0)
+		return r;
+	if (!x->last) /* the root itself, "." */
+		return S_ISDIR(e->mode)
+			       ? 0
+			       : refuse(x, e, "is not a directory but names '%s' itself",
+					x->dir);
 
 	switch (e->mode & S_IFMT) {
 	case S_IFDIR:
-		r = extract_dir(dirfd, last, e->mode);
+		r = extract_dir(x->parent, x->last, e->mode);
 		break;
-	case S_IFREG:
-		if (e->nlink < 2) {
-			r = extract_file(dirfd, last, e, data);
-			break;
-		}
-		const struct hardlink *l = find_link(x, e);
-		if (l) {
-			r = extract_hardlink(x, l, dirfd, last, e, data);
-			break;
-		}
-		r = extract_file(dirfd, last, e, data);
-		if (r >= 0)
-			r = remember_link(x, e, clean);
+	case S_IFREG: {
+		const struct link_slot *l =
+			e->nlink >= 2 ? link_find(&x->links, e) : NULL;
+		r = l && l->path ? extract_hardlink(x, e, l) : extract_file(x, e);
 		break;
+	}
 	case S_IFLNK:
 	case S_IFCHR:
 	case S_IFBLK:
 	case S_IFIFO:
 	case S_IFSOCK:
-		r = extract_other(dirfd, last, e);
+		r = extract_other(x, e);
 		break;
 	default:
-		r = -EBADMSG;
+		r = refuse(x, e, "has an unknown file type (mode %o)", (unsigned)e->mode);
+	}
+	if (r < 0 && !x->logged)
+		r = extract_failed(x, e, r);
+	return r;
+}
+
+static int extract_data(const void *bytes, size_t len, void *userdata)
+{
+	struct extract_ctx *x = userdata;
+	if (x->fd < 0)
+		return 0;
+	int r = write_all_fd(x->fd, bytes, len);
+	if (r < 0) {
+		log_error("cannot write into '%s' below '%s': %s", x->resolved, x->dir,
+			  strerror(-r));
+		x->logged = 1;
 	}
 	return r;
+}
+
+/* After a regular file's data: owner, mode (after chown, which clears set-id), mtime. */
+static int extract_done(const struct cpio_entry *e, void *userdata)
+{
+	struct extract_ctx *x = userdata;
+	int r = 0;
+	if (x->parent >= 0) {
+		close(x->parent);
+		x->parent = -1;
+	}
+	if (x->fd < 0)
+		return 0;
+	if (geteuid() == 0 && fchown(x->fd, e->uid, e->gid) < 0)
+		r = negative_errno();
+	if (r >= 0 && fchmod(x->fd, extract_mode(x, e)) < 0)
+		r = negative_errno();
+	struct timespec ts[2] = {{(time_t)e->mtime, 0}, {(time_t)e->mtime, 0}};
+	(void)futimens(x->fd, ts);
+	close(x->fd);
+	x->fd = -1;
+	return r < 0 ? extract_failed(x, e, r) : 0;
 }
 
 static int mkdir_p(const char *dir)
@@ -1238,24 +1753,44 @@ static int mkdir_p(const char *dir)
 	return 0;
 }
 
-int image_extract(const char *path, const char *dir)
+int image_extract(const char *path, const char *dir, unsigned flags)
 {
-	_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-	_cleanup_close_ int root = -1;
+	static const struct cpio_ops ops = {extract_entry, extract_data, extract_done};
+	char err[CPIO_ERROR_MAX] = "", what[2 * PATH_MAX + 32];
+	const char *why;
 	int r;
 
-	if (fd < 0)
-		return negative_errno();
+	snprintf(what, sizeof(what), "extract image '%s' into '%s'", path, dir);
+
+	_cleanup_close_ int fd = open_image(path, &why);
+	if (fd < 0) {
+		log_read_error(what, why, fd, err);
+		return fd;
+	}
 	r = mkdir_p(dir);
 	if (r < 0)
-		return r;
-	root = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		return log_error_errno(r, "cannot create the directory '%s'", dir);
+	_cleanup_close_ int root = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (root < 0)
-		return negative_errno();
-	struct extract_ctx x = {.root = root};
-	r = cpio_walk_fd(fd, extract_entry, &x);
-	for (size_t i = 0; i < x.nlinks; i++)
-		free(x.links[i].path);
-	free(x.links);
+		return log_error_errno(negative_errno(), "cannot open the directory '%s'",
+				       dir);
+	struct extract_ctx *x = calloc(1, sizeof(*x));
+	if (!x)
+		return log_error_errno(-ENOMEM, "cannot extract image '%s'", path);
+	*x = (struct extract_ctx){.image = path,
+				  .dir = dir,
+				  .flags = flags,
+				  .root = root,
+				  .fd = -1,
+				  .parent = -1};
+	r = cpio_walk_fd(NULL, fd, &ops, x, err);
+	if (r < 0 && !x->logged)
+		log_read_error(what, NULL, r, err);
+	if (x->fd >= 0)
+		close(x->fd);
+	if (x->parent >= 0)
+		close(x->parent);
+	link_table_free(&x->links);
+	free(x);
 	return r;
 }

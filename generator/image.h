@@ -44,7 +44,9 @@ struct image_options {
  * locked) are removed first. An early stage is written first as an uncompressed newc
  * archive, zero-padded to 512 bytes. Same stage and options give the same bytes, on any
  * machine: entry metadata is fixed (uid/gid 0, inodes 1..N) and the compressors' output
- * does not depend on the thread count.
+ * does not depend on the thread count. Every failure is logged, naming what failed: a
+ * source file ("cannot read 'SOURCE' for image 'TARGET': ..."), the read-back check, or
+ * the target and its directory.
  */
 int image_write(const struct stage *stage, const char *target,
 		const struct image_options *opts);
@@ -54,13 +56,6 @@ int image_write(const struct stage *stage, const char *target,
  * build holds locked), as image_write() does first: for a run that writes nothing.
  */
 int image_clean_stale(const char *target);
-
-/*
- * After image_write() failed because a source file could not be read (missing,
- * unreadable, corrupt compressed data, not a regular file): that file's host path, for
- * the caller's message; NULL when the failure was elsewhere (the target, the disk).
- */
-const char *image_write_failed_source(void);
 
 /*
  * Remove the temporary file of an image_write() in progress, if any. Async-signal-safe:
@@ -76,6 +71,7 @@ struct image_entry {
 	const char *target; /* symlinks */
 	dev_t rdev;
 	unsigned segment; /* 0-based index of the concatenated archive it came from */
+	uint64_t segment_offset; /* the file offset where that archive starts */
 	const char *compression; /* of its segment: "none", "zstd", "gzip", "lz4"... */
 };
 
@@ -87,11 +83,13 @@ typedef int (*image_entry_fn)(const struct image_entry *entry, const void *data,
 			      void *userdata);
 
 /*
- * Read an image made by any tool: concatenated newc/odc cpio archives, each raw or
+ * Read an image made by any tool (a regular file: anything else, a FIFO say, is refused
+ * without waiting on it): concatenated newc/odc cpio archives, each raw or
  * compressed (zstd, gzip, xz, lzma, lz4 legacy or frame, bzip2 where libarchive has it),
  * separated by zero padding, as the kernel reads them. `compression` names: "none",
  * "zstd", "gzip", "xz", "lzma", "lz4" (legacy), "lz4-frame", "bzip2". -EBADMSG for
- * corrupt, truncated or trailing junk data, -EOPNOTSUPP for lzo.
+ * corrupt, truncated or trailing junk data, -EFBIG for an entry larger than 1 GiB,
+ * -EOPNOTSUPP for lzo. Logs nothing (callers and tests report).
  */
 int image_read(const char *path, image_entry_fn fn, void *userdata);
 
@@ -101,20 +99,32 @@ int image_read(const char *path, image_entry_fn fn, void *userdata);
  * target's length for symlinks), PATH with a leading '/' ("/" for a "." entry). When
  * the image has more than one segment (an early uncompressed cpio before the compressed
  * one, say), each segment's entries follow a line "# segment N: COMPRESSION", N from 0.
+ * File data is decoded and dropped, never held. Failures are logged ("cannot list image
+ * 'PATH': ...").
  */
 int image_list(const char *path, FILE *out);
 
+/* image_extract() flags. */
+#define IMAGE_EXTRACT_DEVICES 1u /* create device nodes (skipped and named otherwise) */
+#define IMAGE_EXTRACT_SETID 2u	 /* keep set-user/group-ID bits (dropped otherwise) */
+
 /*
- * `-x`: extract into `dir` (created if missing). Refuses absolute paths, ".."
- * components and any write through a symlink (even one the archive itself created):
- * returns -EINVAL naming nothing; the caller reports the image. What was extracted
- * before the refused entry stays. Entries are created with openat(O_NOFOLLOW) relative
- * to the directory, never by path string; an existing file or symlink in the way is
- * replaced (the link itself, never what it points to). Modes are kept as in the archive,
- * set-id bits included; owners too when running as root; mtimes except on directories.
- * Hard links (newc entries with nlink > 1 sharing an inode) are recreated as such.
- * Without the privilege to make device nodes, they are skipped silently.
+ * `-x`: extract into `dir` (created if missing). Every entry is created, linked and
+ * written inside `dir` at that moment: its parent directory is opened with openat2()
+ * beneath `dir` through no symlink (a component walk with O_NOFOLLOW on kernels without
+ * openat2), the entry itself with *at() calls that never follow a symlink. A symlink
+ * the archive made on the way is followed only while it stays inside `dir` (merged
+ * /usr: "lib -> usr/lib" then "lib/modules/..."); absolute paths, ".." components,
+ * absolute symlinks and symlinks climbing out are refused, naming the entry; so is a
+ * second name of a hard link whose first name is no longer the file extracted there.
+ * What was extracted before a refused entry stays. An existing file or symlink in the
+ * way is replaced (the link itself, never what it points to). Modes are kept except
+ * set-user/group-ID bits of files (kept with IMAGE_EXTRACT_SETID); owners too when
+ * running as root; mtimes except on directories. Device nodes are created only with
+ * IMAGE_EXTRACT_DEVICES (and the privilege to), each skipped one named on stderr.
+ * Hard links (entries with nlink > 1 sharing dev and inode) are recreated as such.
+ * Failures are logged; returns -EINVAL for a refused entry.
  */
-int image_extract(const char *path, const char *dir);
+int image_extract(const char *path, const char *dir, unsigned flags);
 
 #endif

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Where mkinitramfs's own files are: installed, or next to a binary in a build tree. */
 #include <limits.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -24,8 +25,9 @@ static int next_to_self(const char *rel, mode_t type, char **ret)
 	if (!slash || (size_t)(slash - self) + strlen(rel) + 2 > sizeof(self))
 		return -ENOENT;
 	slash[1] = '\0';
-	if (strstr(self, "/bin/") && type == S_IFREG)
-		return -ENOENT; /* never take a system's /usr/bin/init for ours */
+	/* Never take a system's /usr/bin/init or /usr/sbin/init (systemd) for ours. */
+	if ((strstr(self, "/bin/") || strstr(self, "/sbin/")) && type == S_IFREG)
+		return -ENOENT;
 	strcat(self, rel);
 	if (stat(self, &st) < 0 || (st.st_mode & S_IFMT) != type)
 		return -ENOENT;
@@ -70,6 +72,20 @@ int locate_init(char **ret)
 	log_error("the init binary was not found in '%s' (set MKINITRAMFS_INIT)",
 		  MKINITRAMFS_LIBDIR);
 	return -ENOENT;
+}
+
+int locate_helper(const char *name, char **ret)
+{
+	_cleanup_free_ char *installed = NULL;
+
+	if (next_to_self(name, S_IFREG, ret) == 0)
+		return 0;
+	if (asprintf(&installed, "%s/%s", MKINITRAMFS_LIBDIR, name) < 0)
+		return -ENOMEM;
+	if (access(installed, R_OK) != 0)
+		return -ENOENT;
+	*ret = TAKE_PTR(installed);
+	return 0;
 }
 
 int locate_hooks_dir(char **ret)

@@ -7,6 +7,8 @@
  * build/mkinitramfs, or <libdir>/init. Logs why when there is none (-ENOENT) or the
  * override is not a regular file (-EINVAL). */
 int locate_init(char **ret);
+/* A helper program of ours (such as "netroot"): next to the binary, else in LIBDIR. */
+int locate_helper(const char *name, char **ret);
 
 /* The shipped hooks: the repository's hooks/build when running from a build tree of
  * an uninstalled copy, else <libdir>/hooks. */

@@ -8,8 +8,10 @@
 
 #include "hooks.h"
 #include "image.h"
+#include "inspect.h"
 #include "log.h"
 #include "presetrun.h"
+#include "uki.h"
 #include "util.h"
 
 #define DEFAULT_CONFIG MKINITRAMFS_SYSCONFDIR "/mkinitramfs.conf"
@@ -25,12 +27,28 @@ enum action {
 	ACTION_HOOK_HELP,
 	ACTION_PRESET,
 	ACTION_ALL_PRESETS,
+	ACTION_ANALYZE,
+	ACTION_SHOW_CONFIG,
+	ACTION_DIFF,
 };
 
 enum {
 	OPT_SYSFS = 0x100,
 	OPT_ROOTFS,
 	OPT_PRESETDIR,
+	OPT_DEVICES,
+	OPT_KEEP_SETID,
+	OPT_CMDLINE,
+	OPT_NO_CMDLINE,
+	OPT_SPLASH,
+	OPT_KERNELIMAGE,
+	OPT_OSRELEASE,
+	OPT_UEFISTUB,
+	OPT_NO_UKIFY,
+	OPT_SHOW_CONFIG,
+	OPT_DIFF,
+	OPT_EARLY,
+	OPT_CPIO,
 	OPT_NOPOST,
 	OPT_CPUINFO,
 };
@@ -44,9 +62,12 @@ struct options {
 	const char *compress;
 	const char *image; /* -l / -x */
 	const char *extract_dir;
-	const char *hook;    /* -H */
-	const char *preset;  /* -p */
-	struct strv presets; /* every -p given: -p a -p b builds both */
+	unsigned extract_flags; /* IMAGE_EXTRACT_* */
+	const char *image2;	/* --diff A B: B */
+	enum inspect_part part; /* --early, --cpio */
+	const char *hook;	/* -H */
+	const char *preset;	/* -p */
+	struct strv presets;	/* every -p given: -p a -p b builds both */
 	const char *preset_dir;
 	const char *sysfs;
 	const char *cpuinfo;	 /* --cpuinfo */
@@ -55,6 +76,7 @@ struct options {
 	const char *rootfs;
 	struct strv add_hooks;
 	struct strv skip_hooks;
+	struct uki_request uki; /* -U and its inputs */
 	int print_detected;
 	int force;
 	int verbosity;
@@ -78,6 +100,26 @@ static void usage(FILE *out)
 	      "  -l, --list IMAGE         list the entries of an image\n"
 	      "  -x, --extract IMAGE [DIR]\n"
 	      "                           extract an image into DIR (default: .)\n"
+	      "      --devices            -x: create device nodes too\n"
+	      "      --keep-setid         -x: keep set-user/group-ID bits\n"
+	      "  -U, --uki PATH           also write a unified kernel image (without -g:\n"
+	      "                           only the UKI)\n"
+	      "      --cmdline FILE       the UKI's kernel command line (default\n"
+	      "                           /etc/kernel/cmdline, else /proc/cmdline)\n"
+	      "      --no-cmdline         no command line in the UKI\n"
+	      "      --splash FILE        a BMP splash image for the UKI\n"
+	      "      --kernelimage PATH   the kernel for the UKI (default\n"
+	      "                           ROOT/boot/vmlinuz-KVER)\n"
+	      "      --osrelease FILE     the UKI's os-release (default ROOT/etc/os-release)\n"
+	      "      --uefistub PATH      the EFI stub (default " UKI_DEFAULT_STUB ")\n"
+	      "      --no-ukify           accepted: UKIs are always built natively\n"
+	      "  -a, --analyze IMAGE      analyse an image: segments, compression,\n"
+	      "                           modules ([a] at boot, [m] on demand,\n"
+	      "                           [s] soft dependency; -v lists each), hooks\n"
+	      "      --show-config IMAGE  print the configuration the image was built with\n"
+	      "      --diff A B           what modules, files and configuration changed\n"
+	      "      --early, --cpio      -a and --diff: only the early archive, or only\n"
+	      "                           the main one\n"
 	      "  -p, --preset NAME|PATH   build the images of one preset\n"
 	      "  -f, --force              build even when no input changed\n"
 	      "  -P, --allpresets         build the images of every preset, in parallel\n"
@@ -116,9 +158,24 @@ static int parse_options(int argc, char **argv, struct options *o)
 		{"list", required_argument, NULL, 'l'},
 		{"extract", required_argument, NULL, 'x'},
 		{"preset", required_argument, NULL, 'p'},
+		{"uki", required_argument, NULL, 'U'},
+		{"analyze", required_argument, NULL, 'a'},
+		{"show-config", required_argument, NULL, OPT_SHOW_CONFIG},
+		{"diff", required_argument, NULL, OPT_DIFF},
+		{"early", no_argument, NULL, OPT_EARLY},
+		{"cpio", no_argument, NULL, OPT_CPIO},
+		{"cmdline", required_argument, NULL, OPT_CMDLINE},
+		{"no-cmdline", no_argument, NULL, OPT_NO_CMDLINE},
+		{"splash", required_argument, NULL, OPT_SPLASH},
+		{"kernelimage", required_argument, NULL, OPT_KERNELIMAGE},
+		{"osrelease", required_argument, NULL, OPT_OSRELEASE},
+		{"uefistub", required_argument, NULL, OPT_UEFISTUB},
+		{"no-ukify", no_argument, NULL, OPT_NO_UKIFY},
 		{"allpresets", no_argument, NULL, 'P'},
 		{"force", no_argument, NULL, 'f'},
 		{"presetdir", required_argument, NULL, OPT_PRESETDIR},
+		{"devices", no_argument, NULL, OPT_DEVICES},
+		{"keep-setid", no_argument, NULL, OPT_KEEP_SETID},
 		/* mkinitcpio's, accepted so its command lines carry over */
 		{"nocolor", no_argument, NULL, 'n'},
 		{"hookdir", required_argument, NULL, 'D'},
@@ -147,7 +204,7 @@ static int parse_options(int argc, char **argv, struct options *o)
 			      .moduleroot = "/",
 			      .verbosity = 1,
 			      .preset_dir = DEFAULT_PRESET_DIR};
-	while ((c = getopt_long(argc, argv, "k:g:c:r:z:l:x:p:PfA:S:LH:MvqhVnD:t:sRd:",
+	while ((c = getopt_long(argc, argv, "k:g:c:r:z:l:x:p:PfA:S:LH:MvqhVU:a:nD:t:sRd:",
 				longopts, NULL)) != -1) {
 		switch (c) {
 		case 'k':
@@ -187,6 +244,53 @@ static int parse_options(int argc, char **argv, struct options *o)
 			break;
 		case OPT_PRESETDIR:
 			o->preset_dir = optarg;
+			break;
+		case OPT_DEVICES:
+			o->extract_flags |= IMAGE_EXTRACT_DEVICES;
+			break;
+		case OPT_KEEP_SETID:
+			o->extract_flags |= IMAGE_EXTRACT_SETID;
+			break;
+		case 'U':
+			o->uki.output = optarg;
+			break;
+		case OPT_CMDLINE:
+			o->uki.cmdline = optarg;
+			break;
+		case OPT_NO_CMDLINE:
+			o->uki.no_cmdline = 1;
+			break;
+		case OPT_SPLASH:
+			o->uki.splash = optarg;
+			break;
+		case OPT_KERNELIMAGE:
+			o->uki.kernel_image = optarg;
+			break;
+		case OPT_OSRELEASE:
+			o->uki.osrelease = optarg;
+			break;
+		case OPT_UEFISTUB:
+			o->uki.stub = optarg;
+			break;
+		case OPT_NO_UKIFY:
+			break;
+		case 'a':
+			o->action = ACTION_ANALYZE;
+			o->image = optarg;
+			break;
+		case OPT_SHOW_CONFIG:
+			o->action = ACTION_SHOW_CONFIG;
+			o->image = optarg;
+			break;
+		case OPT_DIFF:
+			o->action = ACTION_DIFF;
+			o->image = optarg;
+			break;
+		case OPT_EARLY:
+			o->part = INSPECT_EARLY;
+			break;
+		case OPT_CPIO:
+			o->part = INSPECT_MAIN;
 			break;
 		case 'A':
 			if (strv_push_split(&o->add_hooks, optarg, ",") < 0)
@@ -252,6 +356,13 @@ static int parse_options(int argc, char **argv, struct options *o)
 	}
 	if (o->action == ACTION_EXTRACT && optind < argc)
 		o->extract_dir = argv[optind++];
+	if (o->action == ACTION_DIFF) {
+		if (optind == argc) {
+			log_error("--diff needs two images: --diff OLD NEW");
+			return -EINVAL;
+		}
+		o->image2 = argv[optind++];
+	}
 	if (optind < argc) {
 		log_error("unexpected argument '%s'", argv[optind]);
 		return -EINVAL;
@@ -261,8 +372,8 @@ static int parse_options(int argc, char **argv, struct options *o)
 			"-R/--remove removes the images of presets: give -p NAME or -P");
 		return -EINVAL;
 	}
-	if (o->action == ACTION_BUILD && !o->generate && !o->print_detected &&
-	    !o->generatedir) {
+	if (o->action == ACTION_BUILD && !o->generate && !o->uki.output &&
+	    !o->print_detected && !o->generatedir) {
 		log_error("nothing to do: give -g PATH to write an image (see --help)");
 		return -EINVAL;
 	}
@@ -305,6 +416,7 @@ static struct presetrun_request request_of(const struct options *o)
 		.output = o->generate,
 		.add_hooks = &o->add_hooks,
 		.skip_hooks = &o->skip_hooks,
+		.uki = &o->uki,
 		/* -p then -P builds every preset: the last action given wins. */
 		.preset = o->action == ACTION_PRESET ? o->preset : NULL,
 		.preset_dir = o->preset_dir,
@@ -348,11 +460,10 @@ static int run_generatedir(const struct options *o)
 	}
 	r = presetrun_build_image(&req);
 	if (r >= 0) {
-		r = image_extract(req.output, o->generatedir);
-		if (r < 0)
-			log_error_errno(r, "-d: cannot write the tree into '%s'",
-					o->generatedir);
-		else
+		/* The tree as the image holds it: device nodes and set-ID bits too. */
+		r = image_extract(req.output, o->generatedir,
+				  IMAGE_EXTRACT_DEVICES | IMAGE_EXTRACT_SETID);
+		if (r >= 0) /* image_extract() logs its failures */
 			log_info("wrote the image's tree into '%s'", o->generatedir);
 	}
 	if (tmp) {
@@ -405,26 +516,57 @@ static int run_hooks(const struct options *o)
 	return r;
 }
 
+/* image_list() and image_extract() log their failures. */
 static int run_list(const struct options *o)
 {
-	int r = image_list(o->image, stdout);
-	if (r < 0)
-		log_error("cannot list image '%s': %s", o->image,
-			  r == -EBADMSG ? "not a valid initramfs" : strerror(-r));
-	return r;
+	return image_list(o->image, stdout);
 }
 
 static int run_extract(const struct options *o)
 {
-	const char *dir = o->extract_dir ? o->extract_dir : ".";
-	int r = image_extract(o->image, dir);
-	if (r == -EINVAL)
-		log_error("refusing to extract '%s': an entry would land outside '%s'",
-			  o->image, dir);
-	else if (r < 0)
-		log_error("cannot extract image '%s' into '%s': %s", o->image, dir,
+	return image_extract(o->image, o->extract_dir ? o->extract_dir : ".",
+			     o->extract_flags);
+}
+
+static int log_image_error(const char *what, const char *image, int r)
+{
+	if (r == -ENOENT && what[0] == 'e')
+		log_error("image '%s' has no early archive: it has a single segment",
+			  image);
+	else
+		log_error("cannot %s image '%s': %s", what, image,
 			  r == -EBADMSG ? "not a valid initramfs" : strerror(-r));
 	return r;
+}
+
+static int run_inspect(const struct options *o)
+{
+	int r, which;
+
+	switch (o->action) {
+	case ACTION_ANALYZE:
+		r = inspect_analyze(o->image, o->part, o->verbosity > 1, stdout);
+		if (r == -ENOENT && o->part == INSPECT_EARLY &&
+		    access(o->image, F_OK) == 0)
+			return log_image_error("early", o->image, r);
+		return r < 0 ? log_image_error("analyse", o->image, r) : 0;
+	case ACTION_SHOW_CONFIG:
+		r = inspect_show_config(o->image, stdout);
+		if (r == -ENODATA)
+			log_error(
+				"image '%s' has no embedded configuration (not built by this mkinitramfs)",
+				o->image);
+		else if (r < 0)
+			log_image_error("read", o->image, r);
+		return r;
+	default:
+		r = inspect_diff(o->image, o->image2, o->part, stdout, &which);
+		if (r == -ENOENT && o->part == INSPECT_EARLY &&
+		    access(which ? o->image2 : o->image, F_OK) == 0)
+			return log_image_error("early", which ? o->image2 : o->image, r);
+		return r < 0 ? log_image_error("compare", which ? o->image2 : o->image, r)
+			     : 0;
+	}
 }
 
 int main(int argc, char **argv)
@@ -450,6 +592,11 @@ int main(int argc, char **argv)
 		break;
 	case ACTION_EXTRACT:
 		r = run_extract(&o);
+		break;
+	case ACTION_ANALYZE:
+	case ACTION_SHOW_CONFIG:
+	case ACTION_DIFF:
+		r = run_inspect(&o);
 		break;
 	case ACTION_BUILD:
 		r = o.generatedir ? run_generatedir(&o) : run_build(&o);

@@ -10,6 +10,7 @@
 
 #include "microcode.h"
 #include "strv.h"
+#include "sysroot.h"
 #include "util.h"
 
 struct vendor_source {
@@ -23,29 +24,27 @@ static const struct vendor_source sources[] = {
 	{"AuthenticAMD", "amd-ucode", "*.bin"},
 };
 
-static int append_file(int dirfd, const char *name, char **buf, size_t *len)
+/* One file of the root's microcode directory, opened inside the root (sysroot.h). */
+static int append_file(const char *root, const char *dir, const char *name, char **buf,
+		       size_t *len)
 {
-	_cleanup_close_ int fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC);
-	struct stat st;
+	_cleanup_free_ char *path = NULL, *data = NULL;
+	size_t size;
+	int r;
 
-	if (fd < 0 || fstat(fd, &st) < 0)
-		return negative_errno();
-	if (!S_ISREG(st.st_mode))
-		return 0;
-	char *n = realloc(*buf, *len + (size_t)st.st_size + 1);
+	if (asprintf(&path, "/lib/firmware/%s/%s", dir, name) < 0)
+		return -ENOMEM;
+	r = sysroot_read(root, path, SYSROOT_READ_MAX, &data, &size);
+	if (r == -EINVAL || r == -EISDIR || r == -ENOENT || r == -ELOOP)
+		return 0; /* not a file of microcode, or a link leading nowhere inside */
+	if (r < 0)
+		return r;
+	char *n = realloc(*buf, *len + size + 1);
 	if (!n)
 		return -ENOMEM;
 	*buf = n;
-	size_t got = 0;
-	while (got < (size_t)st.st_size) {
-		ssize_t k = read(fd, n + *len + got, (size_t)st.st_size - got);
-		if (k < 0)
-			return negative_errno();
-		if (k == 0)
-			break;
-		got += (size_t)k;
-	}
-	*len += got;
+	memcpy(n + *len, data, size);
+	*len += size;
 	return 0;
 }
 
@@ -56,20 +55,25 @@ static int collect(const char *root, const struct vendor_source *src, char **buf
 	struct strv names = STRV_INIT;
 	struct dirent *de;
 	DIR *d;
-	int r = 0;
+	int fd, r = 0;
 
-	if (asprintf(&path, "%s/lib/firmware/%s", root, src->dir) < 0)
+	if (asprintf(&path, "/lib/firmware/%s", src->dir) < 0)
 		return -ENOMEM;
-	d = opendir(path);
-	if (!d)
-		return errno == ENOENT ? 0 : negative_errno();
+	fd = sysroot_open(root, path, O_RDONLY | O_DIRECTORY);
+	if (fd < 0)
+		return fd == -ENOENT ? 0 : fd;
+	d = fdopendir(fd);
+	if (!d) {
+		close(fd);
+		return -ENOMEM;
+	}
 	while (r >= 0 && (de = readdir(d)))
 		if (de->d_name[0] != '.' && fnmatch(src->pattern, de->d_name, 0) == 0)
 			r = strv_push(&names, de->d_name);
+	closedir(d);
 	strv_sort(&names);
 	for (size_t i = 0; r >= 0 && i < names.n; i++)
-		r = append_file(dirfd(d), names.v[i], buf, len);
-	closedir(d);
+		r = append_file(root, src->dir, names.v[i], buf, len);
 	strv_clear(&names);
 	return r;
 }
@@ -127,7 +131,7 @@ int microcode_cpu_vendor(const char *cpuinfo, char **ret)
 int microcode_stage_cpu(struct stage *early, const char *root, const char *vendor,
 			unsigned family, unsigned model, unsigned stepping)
 {
-	_cleanup_free_ char *dir = NULL, *name = NULL, *path = NULL, *buf = NULL;
+	_cleanup_free_ char *name = NULL, *path = NULL, *buf = NULL;
 	size_t len = 0;
 	int r;
 
@@ -139,17 +143,15 @@ int microcode_stage_cpu(struct stage *early, const char *root, const char *vendo
 		r = asprintf(&name, "microcode_amd.bin");
 	else
 		return 0;
-	if (r < 0 || asprintf(&dir, "%s/lib/firmware/%s-ucode", root,
-			      streq(vendor, "GenuineIntel") ? "intel" : "amd") < 0)
+	if (r < 0)
 		return -ENOMEM;
-	_cleanup_close_ int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (dfd < 0)
-		return errno == ENOENT ? 0 : negative_errno();
-	r = append_file(dfd, name, &buf, &len);
-	if (r == -ENOENT || (r >= 0 && !len))
-		return 0;
+	/* Read inside the root, as the vendor-wide collection does. */
+	r = append_file(root, streq(vendor, "GenuineIntel") ? "intel-ucode" : "amd-ucode",
+			name, &buf, &len);
 	if (r < 0)
 		return r;
+	if (!len)
+		return 0;
 	if (asprintf(&path, "kernel/x86/microcode/%s.bin", vendor) < 0)
 		return -ENOMEM;
 	r = stage_add_data(early, path, 0644, buf, len);

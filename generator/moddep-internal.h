@@ -3,15 +3,19 @@
 #ifndef MKINITRAMFS_MODDEP_INTERNAL_H
 #define MKINITRAMFS_MODDEP_INTERNAL_H
 
+#include <sys/stat.h>
+
 #include <libkmod.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <sys/types.h>
 
 #include "firmware.h"
+#include "modcompress.h"
 #include "moddep.h"
 #include "stage.h"
 #include "strv.h"
+#include "util.h"
 
 enum edge_kind {
 	EDGE_HARD,
@@ -33,8 +37,13 @@ struct edge {
 struct mod {
 	char *name; /* normalised by libkmod: '-' is '_' */
 	struct kmod_module *km;
-	char *path;    /* the file libkmod (so depmod) chose; NULL for a builtin */
-	char *relpath; /* under lib/modules/<kver>/, compression suffix removed */
+	char *path; /* the file libkmod (so depmod) chose, as the user sees it (ROOT/...);
+		       NULL for a builtin */
+	char *inroot;	/* the same inside the root ("/lib/modules/..."), for sysroot_open
+			 */
+	char *real;	/* the host path it was read from, symlink-free, and its inode: */
+	struct stat st; /* the image gets that inode or nothing (stage.h) */
+	char *relpath;	/* under lib/modules/<kver>/, compression suffix removed */
 	int compressed;
 	int builtin;
 	struct edge *edges;
@@ -53,8 +62,13 @@ struct mod {
 	struct strv params;	/* from requests, after the options */
 	struct mod *match_root; /* for a post softdep of an on-match module */
 	int state;		/* ordering: 0 new, 1 visiting, 2 placed */
+	int hstate;		/* the same for the hard dependency cycle check */
 	size_t index;
 	unsigned stamp;
+	unsigned weak_stamp; /* moddep.c: is a weak target placed before it? */
+	/* Per stage: the path in the image when the file is kept compressed (the
+	 * kernel decompresses it; modcompress.c), else NULL and relpath is used. */
+	char *image_relpath;
 };
 
 struct softdep_rule {
@@ -66,6 +80,12 @@ struct softdep_rule {
 struct option {
 	char *name;
 	char *value;
+};
+
+/* "weakdep PATTERN WORD...", from modules.weakdep or modprobe.d (modweak.c). */
+struct weak_rule {
+	char *pattern;
+	struct strv words;
 };
 
 /* A file of the tree read whole, once: the same bytes for every image built from it. */
@@ -88,7 +108,8 @@ struct missing_fw;
 struct moddep {
 	char *root;
 	char *kver;
-	char *moddir; /* as libkmod reports it, for relative paths */
+	char *moddir;  /* ROOT/lib/modules/KVER, as the user names it */
+	char *kmoddir; /* as libkmod reports it (a snapshot under -r), for its paths */
 	struct kmod_ctx *ctx;
 
 	void *mods_by_name; /* tsearch tree of struct mod * */
@@ -123,11 +144,25 @@ struct moddep {
 	size_t install_commands;
 
 	char *error_subject;
+	int error_logged; /* the failure was logged where it happened */
+
+	/* Weak dependencies (modweak.c). */
+	struct weak_rule *weak_rules;
+	size_t nweak_rules;
+	bool weak_tree_file; /* the tree has modules.weakdep (depmod of kmod 33+) */
+
+	/* The kernel config's word on module decompression, read once (modcompress.c);
+	 * keep says whether this build keeps compressed modules, into keep_stage. */
+	struct modcompress kernel;
+	const struct modcompress *keep;
+	struct stage *keep_stage;
 };
 
 /* moddep.c: what the other parts share. */
 int moddep_compare_str(const void *a, const void *b); /* for tsearch trees of names */
 void moddep_set_subject(struct moddep *m, const char *what);
+/* Log a failure at its site (CODING_STYLE.md) and tell the caller it was. Returns r. */
+int moddep_fail(struct moddep *m, int r, const char *fmt, ...) _printf_(3, 4);
 void moddep_normalise_name(char *s); /* '-' becomes '_', as libkmod spells names */
 
 /* modconf.c: the root's modprobe.d, less what libkmod took from the host's cmdline. */
@@ -141,5 +176,12 @@ int modstage_closure(struct moddep *m, struct stage *stage); /* after moddep_res
 int modstage_plan_flags(const struct mod *mod, char *buf); /* the plan's flags, for -v */
 int modstage_preload(struct moddep *m); /* modules.alias and the tree files */
 void modstage_clear(struct moddep *m);	/* frees what modstage_preload read */
+
+/* modweak.c: weak dependencies, read from the files libkmod 33+ reads them from. */
+int modweak_load(struct moddep *m, const char *const *confdirs); /* NULL-terminated */
+/* The words of the next weakdep rule matching `name` from *pos on (start at 0), or NULL.
+ */
+const struct strv *modweak_next(const struct moddep *m, const char *name, size_t *pos);
+void modweak_clear(struct moddep *m);
 
 #endif

@@ -13,7 +13,9 @@
  *   aliases, module names, symbols, modules.alias, builtins). Builtins are satisfied.
  * - The closure follows hard deps, softdeps pre/post (each word looked up, so an alias
  *   brings every module it matches; like libkmod only the first matching softdep rule
- *   of a module counts) and weak deps when libkmod has them (loaded only on demand).
+ *   of a module counts) and weak deps (modweak.c: modules.weakdep and modprobe.d, as
+ *   libkmod 33+ reads them, every matching line): included and loaded before the
+ *   module when present, never required (a failure to load one is a warning).
  * - Blacklist: an alias (asked, or a softdep word) never brings a blacklisted module, as
  *   modprobe does for aliases; a module asked for by its name, or needed as a hard
  *   dependency, is included.
@@ -28,6 +30,7 @@
  *   they are "not found". xz and zstd modules are staged decompressed.
  */
 #include <ctype.h>
+#include <fcntl.h>
 #include <libkmod.h>
 #include <search.h>
 #include <stdarg.h>
@@ -43,15 +46,11 @@
 #include "moddep-internal.h"
 #include "moddep.h"
 #include "modinfo.h"
+#include "modsnap.h"
+#include "sysroot.h"
+#include "compress.h"
 #include "strv.h"
 #include "util.h"
-
-/*
- * libkmod 33 added weak dependencies; Debian 12 ships 30, whose header has no version
- * macro to test. A weak reference is NULL at run time when the library lacks it.
- */
-int kmod_module_get_weakdeps(const struct kmod_module *mod, struct kmod_list **weak)
-	__attribute__((weak));
 
 #define MODDEP_MAX_REASONS 4
 
@@ -75,6 +74,12 @@ struct request {
 struct depline {
 	char *relpath; /* as modules.dep spells it */
 	char *deps;
+	/* The lines its words name, found on first use, for the cycle check. */
+	struct depline **to;
+	size_t nto;
+	int linked;
+	unsigned stamp;		/* of the last search that reached it */
+	struct depline *parent; /* in that search */
 };
 
 struct missing_fw {
@@ -106,6 +111,26 @@ void moddep_set_subject(struct moddep *m, const char *what)
 {
 	free(m->error_subject);
 	m->error_subject = what ? strdup(what) : NULL;
+	m->error_logged = 0;
+}
+
+int moddep_fail(struct moddep *m, int r, const char *fmt, ...)
+{
+	char msg[2048];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	log_error("%s", msg);
+	moddep_set_subject(m, NULL);
+	m->error_logged = 1;
+	return r;
+}
+
+int moddep_error_logged(const struct moddep *m)
+{
+	return m->error_logged;
 }
 
 const char *moddep_error_subject(const struct moddep *m)
@@ -157,7 +182,10 @@ static void mod_free(struct mod *mod)
 	free(mod->name);
 	kmod_module_unref(mod->km);
 	free(mod->path);
+	free(mod->inroot);
+	free(mod->real);
 	free(mod->relpath);
+	free(mod->image_relpath);
 	free(mod->edges);
 	strv_clear(&mod->firmware);
 	strv_clear(&mod->reasons);
@@ -165,6 +193,20 @@ static void mod_free(struct mod *mod)
 	free(mod);
 }
 
+/* ROOT as a prefix of the paths shown: "" for "/". */
+static int root_prefix_len(const struct moddep *m)
+{
+	size_t n = strlen(m->root);
+	while (n && m->root[n - 1] == '/')
+		n--;
+	return (int)n;
+}
+
+/*
+ * Where the module's file is inside the root. libkmod joins its directory (a snapshot
+ * under -r) with the modules.dep entry; an absolute entry (depmod may list a file
+ * outside the tree) is taken inside the root too, never on the host.
+ */
 static int mod_set_path(struct moddep *m, struct mod *mod)
 {
 	const char *path = kmod_module_get_path(mod->km);
@@ -172,19 +214,24 @@ static int mod_set_path(struct moddep *m, struct mod *mod)
 		mod->builtin = 1;
 		return 0;
 	}
-	mod->path = strdup(path);
-	if (!mod->path)
+	size_t dl = strlen(m->kmoddir);
+	int inside = !strncmp(path, m->kmoddir, dl) && path[dl] == '/';
+	const char *rel = inside ? path + dl + 1 : path;
+	if (inside || path[0] != '/') {
+		if (asprintf(&mod->inroot, "/lib/modules/%s/%s", m->kver, rel) < 0)
+			mod->inroot = NULL;
+	} else {
+		mod->inroot = strdup(path);
+		rel = strrchr(path, '/') + 1; /* kept under extra/ */
+	}
+	if (!mod->inroot || asprintf(&mod->path, "%.*s%s", root_prefix_len(m), m->root,
+				     mod->inroot) < 0) {
+		mod->path = NULL;
 		return -ENOMEM;
-	size_t dl = strlen(m->moddir);
-	const char *rel = path;
-	if (!strncmp(path, m->moddir, dl) && path[dl] == '/')
-		rel = path + dl + 1;
-	else if (strrchr(path, '/'))
-		/* depmod may list a file outside the tree; keep it under extra/. */
-		rel = strrchr(path, '/') + 1;
+	}
 	const char *suffix = compression_suffix(rel);
 	size_t len = suffix ? (size_t)(suffix - rel) : strlen(rel);
-	if (rel == path + dl + 1 || !strchr(path, '/'))
+	if (inside || path[0] != '/')
 		mod->relpath = strndup(rel, len);
 	else if (asprintf(&mod->relpath, "extra/%.*s", (int)len, rel) < 0)
 		mod->relpath = NULL;
@@ -333,6 +380,14 @@ static int add_soft_edges(struct moddep *m, struct mod *mod, const struct strv *
 	for (size_t i = 0; i < words->n; i++) {
 		struct lookup *lk;
 		int r = lookup(m, words->v[i], &lk);
+		if (r < 0 && r != -ENOMEM) {
+			char name[256], word[256];
+			return moddep_fail(
+				m, r, "module '%s': cannot look up its softdep '%s': %s",
+				log_escape(mod->name, name, sizeof(name)),
+				log_escape(words->v[i], word, sizeof(word)),
+				strerror(-r));
+		}
 		if (r < 0)
 			return r;
 		for (size_t j = 0; j < lk->n; j++) {
@@ -359,25 +414,28 @@ static void depline_free(void *p)
 	struct depline *d = p;
 	free(d->relpath);
 	free(d->deps);
+	free(d->to);
 	free(d);
 }
 
 static int load_deplines(struct moddep *m)
 {
-	_cleanup_free_ char *path = NULL, *line = NULL;
-	size_t cap = 0;
+	_cleanup_free_ char *path = NULL, *text = NULL;
+	size_t size;
 	int r = 0;
 	m->deplines_loaded = 1;
-	if (asprintf(&path, "%s/modules.dep", m->moddir) < 0)
+	if (asprintf(&path, "/lib/modules/%s/modules.dep", m->kver) < 0)
 		return -ENOMEM;
-	FILE *f = fopen(path, "re");
-	if (!f)
+	r = sysroot_read(m->root, path, SYSROOT_READ_MAX, &text, &size);
+	if (r < 0)
 		return 0; /* only the binary index: nothing to check against */
-	while (r >= 0 && getline(&line, &cap, f) > 0) {
+	for (char *line = text, *next; r >= 0 && *line; line = next) {
+		next = strchrnul(line, '\n');
+		if (*next)
+			*next++ = '\0';
 		char *colon = strchr(line, ':');
 		if (!colon)
 			continue;
-		line[strcspn(line, "\n")] = '\0';
 		struct depline *d = calloc(1, sizeof(*d));
 		if (!d || !(d->relpath = strndup(line, (size_t)(colon - line))) ||
 		    !(d->deps = strdup(colon + 1)) ||
@@ -387,7 +445,6 @@ static int load_deplines(struct moddep *m)
 			r = -ENOMEM;
 		}
 	}
-	fclose(f);
 	return r;
 }
 
@@ -403,10 +460,11 @@ static int check_deps(struct moddep *m, struct mod *mod, size_t got)
 		if (r < 0)
 			return r;
 	}
-	size_t dl = strlen(m->moddir);
-	if (strncmp(mod->path, m->moddir, dl) || mod->path[dl] != '/')
+	size_t dl = strlen(m->kmoddir);
+	const char *kpath = kmod_module_get_path(mod->km);
+	if (!kpath || strncmp(kpath, m->kmoddir, dl) || kpath[dl] != '/')
 		return 0;
-	struct depline key = {.relpath = mod->path + dl + 1};
+	struct depline key = {.relpath = (char *)kpath + dl + 1};
 	struct depline **hit = tfind(&key, &m->deplines, compare_depline);
 	if (!hit)
 		return 0;
@@ -431,18 +489,153 @@ static int check_deps(struct moddep *m, struct mod *mod, size_t got)
 		_cleanup_free_ char *dep = NULL;
 		if (w[0] == '/')
 			dep = strdup(w);
-		else if (asprintf(&dep, "%s/%s", m->moddir, w) < 0)
+		else if (asprintf(&dep, "/lib/modules/%s/%s", m->kver, w) < 0)
 			dep = NULL;
 		if (!dep)
 			return -ENOMEM;
-		if (access(dep, R_OK) < 0) {
-			int r = negative_errno();
-			moddep_set_subject(m, dep);
-			return r;
+		int fd = sysroot_open(m->root, dep, O_RDONLY | O_NONBLOCK);
+		if (fd < 0) {
+			_cleanup_free_ char *shown = NULL;
+			if (asprintf(&shown, "%.*s%s", root_prefix_len(m), m->root, dep) <
+			    0)
+				return -ENOMEM;
+			moddep_set_subject(m, shown);
+			return fd;
 		}
+		close(fd);
 	}
 	moddep_set_subject(m, mod->path);
 	return -EIO;
+}
+
+static int depline_link(struct moddep *m, struct depline *d)
+{
+	_cleanup_free_ char *copy = strdup(d->deps);
+	char *save = NULL;
+
+	if (!copy)
+		return -ENOMEM;
+	d->linked = 1;
+	for (char *w = strtok_r(copy, " \t", &save); w;
+	     w = strtok_r(NULL, " \t", &save)) {
+		struct depline key = {.relpath = w};
+		struct depline **hit = tfind(&key, &m->deplines, compare_depline);
+		if (!hit)
+			continue;
+		struct depline **v = realloc(d->to, (d->nto + 1) * sizeof(*v));
+		if (!v)
+			return -ENOMEM;
+		d->to = v;
+		d->to[d->nto++] = *hit;
+	}
+	return 0;
+}
+
+/* "kernel/drivers/misc/chain-a.ko.xz" -> "chain_a", escaped for a message. */
+static void append_name(FILE *f, const char *relpath)
+{
+	const char *base = strrchr(relpath, '/');
+	char name[256], buf[512];
+
+	snprintf(name, sizeof(name), "%s", base ? base + 1 : relpath);
+	name[strcspn(name, ".")] = '\0';
+	moddep_normalise_name(name);
+	fprintf(f, "'%s'", log_escape(name, buf, sizeof(buf)));
+}
+
+/*
+ * depmod refuses a tree whose modules depend on each other in a circle; an edited or
+ * crafted modules.dep can still hold one. Refuse it before libkmod reads the module's
+ * line: libkmod's modules would then hold references to each other and never be freed.
+ * A search from `start` over modules.dep's lines: does it come back to `start`?
+ */
+static int check_cycle(struct moddep *m, struct depline *start)
+{
+	static unsigned stamp;
+	struct depline **stack = NULL;
+	size_t sp = 0, cap = 0;
+	int r = 0;
+
+	stamp++;
+	start->stamp = stamp;
+	start->parent = NULL;
+	for (struct depline *d = start; d; d = sp ? stack[--sp] : NULL) {
+		if (!d->linked && (r = depline_link(m, d)) < 0)
+			break;
+		for (size_t i = 0; i < d->nto; i++) {
+			struct depline *to = d->to[i];
+			if (to == start) {
+				_cleanup_free_ char *text = NULL;
+				size_t size;
+				FILE *f = open_memstream(&text, &size);
+				if (!f) {
+					r = -ENOMEM;
+					goto out;
+				}
+				/* The path back, from start: collected backwards. */
+				size_t n = 0;
+				for (struct depline *x = d; x; x = x->parent)
+					n++;
+				struct depline **path = calloc(n, sizeof(*path));
+				size_t k = n;
+				for (struct depline *x = d; path && x; x = x->parent)
+					path[--k] = x;
+				for (size_t j = 0; path && j < n; j++) {
+					append_name(f, path[j]->relpath);
+					fputs(" -> ", f);
+				}
+				append_name(f, start->relpath);
+				free(path);
+				if (fclose(f) != 0) {
+					r = -ENOMEM;
+					goto out;
+				}
+				r = moddep_fail(
+					m, -ELOOP,
+					"module dependency cycle in '%s/modules.dep': %s",
+					m->moddir, text);
+				goto out;
+			}
+			if (to->stamp == stamp)
+				continue;
+			to->stamp = stamp;
+			to->parent = d;
+			if (sp == cap) {
+				size_t ncap = cap ? cap * 2 : 64;
+				struct depline **v = realloc(stack, ncap * sizeof(*v));
+				if (!v) {
+					r = -ENOMEM;
+					goto out;
+				}
+				stack = v;
+				cap = ncap;
+			}
+			stack[sp++] = to;
+		}
+	}
+out:
+	free(stack);
+	return r;
+}
+
+/* The modules.dep line of a module in the tree, or NULL. */
+static int depline_of(struct moddep *m, const struct mod *mod, struct depline **ret)
+{
+	size_t dl = strlen(m->kmoddir);
+	const char *kpath = kmod_module_get_path(mod->km);
+
+	*ret = NULL;
+	if (!m->deplines_loaded) {
+		int r = load_deplines(m);
+		if (r < 0)
+			return r;
+	}
+	if (!kpath || strncmp(kpath, m->kmoddir, dl) || kpath[dl] != '/')
+		return 0;
+	struct depline key = {.relpath = (char *)kpath + dl + 1};
+	struct depline **hit = tfind(&key, &m->deplines, compare_depline);
+	*ret = hit ? *hit : NULL;
+	return 0;
 }
 
 /* Load a module's edges once: hard deps in load order, softdeps, weak deps. */
@@ -450,10 +643,16 @@ static int expand(struct moddep *m, struct mod *mod)
 {
 	if (mod->expanded || mod->builtin)
 		return 0;
+	struct depline *line;
+	int r = depline_of(m, mod, &line);
+	if (r >= 0 && line)
+		r = check_cycle(m, line);
+	if (r < 0)
+		return r;
 	struct kmod_list *deps = kmod_module_get_dependencies(mod->km), *l;
 	size_t ndeps = 0;
 	kmod_list_foreach(l, deps) ndeps++;
-	int r = check_deps(m, mod, ndeps);
+	r = check_deps(m, mod, ndeps);
 	if (r >= 0)
 		r = add_kmod_list_edges(m, mod, deps, EDGE_HARD);
 	kmod_module_unref_list(deps);
@@ -467,14 +666,15 @@ static int expand(struct moddep *m, struct mod *mod)
 		if (r < 0)
 			return r;
 	}
-	if (kmod_module_get_weakdeps) {
-		struct kmod_list *weak = NULL;
-		if (kmod_module_get_weakdeps(mod->km, &weak) >= 0) {
-			r = add_kmod_list_edges(m, mod, weak, EDGE_WEAK);
-			kmod_module_unref_list(weak);
-			if (r < 0)
-				return r;
-		}
+	/*
+	 * Weak deps from modweak.c, never libkmod's: Debian 12's has none, and 33's keeps
+	 * one line of a module's several. Each word is looked up as libkmod does.
+	 */
+	size_t pos = 0;
+	for (const struct strv *weak; (weak = modweak_next(m, mod->name, &pos));) {
+		r = add_soft_edges(m, mod, weak, EDGE_WEAK);
+		if (r < 0)
+			return r;
 	}
 	mod->expanded = 1;
 	return 0;
@@ -488,6 +688,51 @@ static int dir_exists(const char *path)
 	return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
 }
 
+static int is_host_root(const char *root)
+{
+	return root[strspn(root, "/")] == '\0';
+}
+
+/* The host's own tree: libkmod reads it where it is, as modprobe would. */
+static int open_host_tree(const char *kver, struct kmod_ctx **ret)
+{
+	static const char *const confdirs[] = {"/etc/modprobe.d", "/usr/lib/modprobe.d",
+					       "/lib/modprobe.d"};
+	_cleanup_free_ char *moddir = NULL, *depbin = NULL;
+	const char *conf[4] = {NULL};
+	struct stat st;
+
+	if (asprintf(&moddir, "/lib/modules/%s", kver) < 0 ||
+	    asprintf(&depbin, "%s/modules.dep.bin", moddir) < 0)
+		return -ENOMEM;
+	if (stat(moddir, &st) < 0)
+		return negative_errno();
+	if (!S_ISDIR(st.st_mode))
+		return -ENOTDIR;
+	if (stat(depbin, &st) < 0)
+		/* The tree was never run through depmod; libkmod cannot use it. */
+		return errno == ENOENT ? -ENOEXEC : negative_errno();
+	for (size_t i = 0, n = 0; i < ARRAY_SIZE(confdirs); i++)
+		if (dir_exists(confdirs[i]))
+			conf[n++] = confdirs[i];
+	*ret = kmod_new(moddir, conf);
+	return *ret ? 0 : -ENOMEM;
+}
+
+/* Another root: libkmod reads a snapshot taken inside it (modsnap.h). */
+static int open_root_tree(const char *root, const char *kver, struct modsnap *snap,
+			  struct kmod_ctx **ret)
+{
+	int r = modsnap_new(root, kver, snap);
+	if (r < 0)
+		return r;
+	/* Never NULL: that would make libkmod read the host's default directories. */
+	static const char *const none[] = {NULL};
+	*ret = kmod_new(snap->dir,
+			snap->confs.v ? (const char *const *)snap->confs.v : none);
+	return *ret ? 0 : -ENOMEM;
+}
+
 int moddep_new(const char *root, const char *kver, struct moddep **ret)
 {
 	if (!*kver || strchr(kver, '/'))
@@ -495,74 +740,60 @@ int moddep_new(const char *root, const char *kver, struct moddep **ret)
 	struct moddep *m = calloc(1, sizeof(*m));
 	if (!m)
 		return -ENOMEM;
-	_cleanup_free_ char *moddir = NULL, *depbin = NULL;
-	char *conf[4] = {NULL};
-	static const char *const confdirs[] = {"etc/modprobe.d", "usr/lib/modprobe.d",
-					       "lib/modprobe.d"};
-	struct stat st;
+	struct modsnap snap = {.confs = STRV_INIT};
+	_cleanup_free_ char *kconfig = NULL;
+	static const char *const host_confdirs[] = {
+		"/etc/modprobe.d", "/usr/lib/modprobe.d", "/lib/modprobe.d", NULL};
+	static const char *const none[] = {NULL};
 	int r = 0;
 
 	m->root = strdup(root);
 	m->kver = strdup(kver);
 	if (!m->root || !m->kver ||
-	    asprintf(&moddir, "%s/lib/modules/%s", root, kver) < 0 ||
-	    asprintf(&depbin, "%s/modules.dep.bin", moddir) < 0) {
+	    asprintf(&m->moddir, "%.*s/lib/modules/%s", root_prefix_len(m), root, kver) <
+		    0) {
+		m->moddir = NULL;
 		r = -ENOMEM;
-		goto fail;
-	}
-	if (stat(moddir, &st) < 0) {
-		r = negative_errno();
-		goto fail;
-	}
-	if (!S_ISDIR(st.st_mode)) {
-		r = -ENOTDIR;
-		goto fail;
-	}
-	if (stat(depbin, &st) < 0) {
-		/* The tree was never run through depmod; libkmod cannot use it. */
-		r = errno == ENOENT ? -ENOEXEC : negative_errno();
 		goto fail;
 	}
 	/* Only the module root's configuration, never the build host's. */
-	for (size_t i = 0, n = 0; i < ARRAY_SIZE(confdirs); i++) {
-		char *dir = NULL;
-		if (asprintf(&dir, "%s/%s", root, confdirs[i]) < 0) {
-			r = -ENOMEM;
-			goto fail_conf;
-		}
-		if (dir_exists(dir))
-			conf[n++] = dir;
-		else
-			free(dir);
-	}
-	m->ctx = kmod_new(moddir, (const char *const *)conf);
-	if (!m->ctx) {
-		r = -ENOMEM;
-		goto fail_conf;
-	}
+	r = is_host_root(root) ? open_host_tree(kver, &m->ctx)
+			       : open_root_tree(root, kver, &snap, &m->ctx);
+	if (r < 0)
+		goto fail;
 	kmod_set_log_fn(m->ctx, libkmod_log, NULL);
+	/* Maps the indexes and has parsed the configuration: the snapshot can go. */
 	r = kmod_load_resources(m->ctx);
 	if (r < 0) {
 		r = -ENOEXEC;
-		goto fail_conf;
+		goto fail;
 	}
-	m->moddir = strdup(kmod_get_dirname(m->ctx));
-	if (!m->moddir) {
+	m->kmoddir = strdup(kmod_get_dirname(m->ctx));
+	if (!m->kmoddir) {
 		r = -ENOMEM;
-		goto fail_conf;
+		goto fail;
 	}
 	r = modconf_load(m);
 	if (r < 0)
-		goto fail_conf;
-	r = firmware_set_init(&m->fw, root, kver);
-fail_conf:
-	for (size_t i = 0; i < ARRAY_SIZE(conf); i++)
-		free(conf[i]);
+		goto fail;
+	/* Weak deps from the configuration libkmod parsed: under another root the
+	 * snapshot's copies, read before the snapshot goes. */
+	r = modweak_load(m, is_host_root(root) ? host_confdirs
+			    : snap.confs.v     ? (const char *const *)snap.confs.v
+					       : none);
 	if (r < 0)
 		goto fail;
+	/* One read of the kernel config, for the firmware and the module formats. */
+	r = modcompress_read_kernel(&m->kernel, root, kver, &kconfig);
+	if (r >= 0)
+		firmware_set_init_config(&m->fw, kconfig);
+	if (r < 0)
+		goto fail;
+	modsnap_remove(&snap);
 	*ret = m;
 	return 0;
 fail:
+	modsnap_remove(&snap);
 	moddep_free(m);
 	return r;
 }
@@ -604,12 +835,15 @@ void moddep_free(struct moddep *m)
 		mod_free(m->mods[i]);
 	free(m->mods);
 	modconf_clear(m);
+	modweak_clear(m);
+	modcompress_clear(&m->kernel);
 	modstage_clear(m);
 	tdestroy(m->deplines, depline_free);
 	kmod_unref(m->ctx);
 	free(m->root);
 	free(m->kver);
 	free(m->moddir);
+	free(m->kmoddir);
 	free(m->error_subject);
 	free(m);
 }
@@ -743,6 +977,7 @@ static void reset_mod(struct mod *mod)
 	strv_clear(&mod->params);
 	mod->match_root = NULL;
 	mod->state = 0;
+	mod->hstate = 0;
 	mod->index = 0;
 }
 
@@ -791,7 +1026,7 @@ static int close_over(struct moddep *m, struct worklist *w)
 		struct mod *mod = w->v[i];
 		int r = expand(m, mod);
 		if (r < 0) {
-			if (!m->error_subject)
+			if (!m->error_subject && !m->error_logged)
 				moddep_set_subject(m, mod->name);
 			return r;
 		}
@@ -842,13 +1077,62 @@ static int mark(struct worklist *w, size_t off_root, size_t off_mark, unsigned m
 	return 0;
 }
 
+/* Does `from` reach `target` through the edges that load something first? */
+static bool needs_first(struct mod *from, const struct mod *target, unsigned stamp)
+{
+	if (from == target)
+		return true;
+	if (from->weak_stamp == stamp)
+		return false;
+	from->weak_stamp = stamp;
+	for (size_t e = 0; e < from->nedges; e++) {
+		enum edge_kind k = from->edges[e].kind;
+		if ((k == EDGE_HARD || k == EDGE_PRE || k == EDGE_WEAK) &&
+		    needs_first(from->edges[e].to, target, stamp))
+			return true;
+	}
+	return false;
+}
+
+/*
+ * A weak dependency is loaded before its module, so that it is there when the module
+ * probes and asks for it; unless it needs the module itself first (a cycle), then
+ * after it.
+ */
+static bool weak_goes_first(struct mod *mod, size_t e)
+{
+	static unsigned stamp;
+	return mod->edges[e].kind == EDGE_WEAK &&
+	       !needs_first(mod->edges[e].to, mod, ++stamp);
+}
+
+/*
+ * A module whose hard dependencies lead back to it, or NULL: what check_cycle() cannot
+ * see when the tree has only the binary index (a cycle of softdeps is broken instead).
+ */
+static struct mod *hard_cycle(struct mod *mod)
+{
+	if (mod->hstate)
+		return mod->hstate == 1 ? mod : NULL;
+	mod->hstate = 1;
+	for (size_t e = 0; e < mod->nedges; e++) {
+		struct mod *c = mod->edges[e].kind == EDGE_HARD
+					? hard_cycle(mod->edges[e].to)
+					: NULL;
+		if (c)
+			return c;
+	}
+	mod->hstate = 2;
+	return NULL;
+}
+
 static void visit(struct moddep *m, struct mod *mod)
 {
 	if (mod->state)
 		return; /* placed, or a cycle of softdeps: break it here */
 	mod->state = 1;
 	for (size_t e = 0; e < mod->nedges; e++)
-		if (mod->edges[e].kind == EDGE_PRE)
+		if (mod->edges[e].kind == EDGE_PRE || weak_goes_first(mod, e))
 			visit(m, mod->edges[e].to);
 	for (size_t e = 0; e < mod->nedges; e++)
 		if (mod->edges[e].kind == EDGE_HARD)
@@ -858,7 +1142,7 @@ static void visit(struct moddep *m, struct mod *mod)
 	m->order[m->norder++] = mod;
 	for (size_t e = 0; e < mod->nedges; e++)
 		if (mod->edges[e].kind == EDGE_POST || mod->edges[e].kind == EDGE_WEAK)
-			visit(m, mod->edges[e].to);
+			visit(m, mod->edges[e].to); /* placed already unless a cycle */
 }
 
 static int add_missing(struct moddep *m, const char *fw, const char *module)
@@ -891,15 +1175,32 @@ static int read_modinfo(struct moddep *m, struct mod *mod)
 {
 	if (mod->firmware_read)
 		return 0;
-	struct stat st;
 	_cleanup_(strv_clear) struct strv info = STRV_INIT;
-	int r = stat(mod->path, &st) < 0 ? negative_errno()
-					 : modinfo_read(mod->path, &info);
+	_cleanup_free_ void *data = NULL;
+	_cleanup_close_ int fd = -1;
+	size_t size;
+	char name[256], file[1024];
+	int r;
+
+	fd = sysroot_open_input(m->root, mod->inroot, &mod->st, &mod->real);
+	if (fd < 0 && fd != -EINVAL && fd != -EISDIR) {
+		moddep_set_subject(m, mod->path);
+		return fd;
+	}
+	r = fd < 0 ? fd : compress_read_fd(fd, &data, &size);
+	if (r == -EINVAL || r == -EISDIR || r == -EFBIG)
+		return moddep_fail(
+			m, r, "module '%s': file '%s' is %s%s",
+			log_escape(mod->name, name, sizeof(name)),
+			log_escape(mod->path, file, sizeof(file)), sysroot_strerror(r),
+			r == -EFBIG && mod->compressed ? " once decompressed" : "");
+	if (r >= 0)
+		r = modinfo_parse(data, size, &info);
 	if (r < 0) {
 		moddep_set_subject(m, mod->path);
 		return r;
 	}
-	mod->size = st.st_size;
+	mod->size = mod->st.st_size;
 	for (size_t i = 0; i < info.n && r >= 0; i++) {
 		const char *fw = modinfo_value(info.v[i], "firmware");
 		if (fw)
@@ -966,9 +1267,13 @@ int moddep_resolve(struct moddep *m)
 	if (r >= 0)
 		r = mark(&w, offsetof(struct mod, root_always),
 			 offsetof(struct mod, in_always),
-			 EDGE_BIT(EDGE_HARD) | EDGE_BIT(EDGE_PRE) | EDGE_BIT(EDGE_POST));
+			 EDGE_BIT(EDGE_HARD) | EDGE_BIT(EDGE_PRE) | EDGE_BIT(EDGE_POST) |
+				 EDGE_BIT(EDGE_WEAK));
 	if (r >= 0 && w.n > ABI_PLAN_MAX_MODULES)
-		r = -E2BIG;
+		r = moddep_fail(
+			m, -E2BIG,
+			"the module closure holds %zu modules, more than the %d the init can load",
+			w.n, ABI_PLAN_MAX_MODULES);
 	if (r >= 0 && !(m->order = malloc((w.n ? w.n : 1) * sizeof(*m->order))))
 		r = -ENOMEM;
 	if (r < 0) {
@@ -989,6 +1294,17 @@ int moddep_resolve(struct moddep *m)
 				to->match_root = mod;
 			}
 		}
+	}
+	struct mod *cycle = NULL;
+	for (size_t i = 0; i < w.n && !cycle; i++)
+		cycle = hard_cycle(w.v[i]);
+	if (cycle) {
+		char name[256];
+		free(w.v);
+		return moddep_fail(
+			m, -ELOOP,
+			"module dependency cycle in '%s/modules.dep.bin' through '%s'",
+			m->moddir, log_escape(cycle->name, name, sizeof(name)));
 	}
 	/* Roots in the order asked, each after what it needs. */
 	for (size_t i = 0; i < w.n; i++)
@@ -1060,6 +1376,9 @@ void moddep_explain(const struct moddep *m, FILE *out)
 			fw_bytes += (unsigned long long)m->fw.v[i].size;
 			fw_files++;
 		}
+	if (!m->weak_tree_file)
+		fprintf(out,
+			"weak dependencies: no modules.weakdep in the tree (depmod older than kmod 33), only modprobe.d's weakdep lines\n");
 	fprintf(out,
 		"total: %zu modules, %zu firmware files (%zu missing), %llu bytes before decompression\n",
 		m->norder, fw_files, m->nmissing, m->module_bytes + fw_bytes);
@@ -1112,4 +1431,25 @@ int moddep_lookup(struct moddep *m, const char *name_or_alias, struct strv *name
 		if (!strv_contains(names, lk->builtins.v[i]))
 			r = strv_push(names, lk->builtins.v[i]);
 	return r;
+}
+
+void moddep_keep_compressed(struct moddep *m, enum modcompress_mode mode,
+			    struct stage *segment)
+{
+	m->kernel.mode = mode;
+	m->keep = segment && mode != MODCOMPRESS_DECOMPRESS ? &m->kernel : NULL;
+	m->keep_stage = m->keep ? segment : NULL;
+}
+
+const struct modcompress *moddep_kernel_compress(const struct moddep *m)
+{
+	return &m->kernel;
+}
+
+size_t moddep_kept_compressed(const struct moddep *m)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < m->norder; i++)
+		n += m->order[i]->image_relpath != NULL;
+	return n;
 }

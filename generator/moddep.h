@@ -5,6 +5,7 @@
 
 #include <stdio.h>
 
+#include "modcompress.h"
 #include "stage.h"
 #include "strv.h"
 
@@ -51,6 +52,19 @@ int moddep_resolve(struct moddep *m);
  */
 int moddep_stage(struct moddep *m, struct stage *stage);
 
+/*
+ * Keep the compressed module files that the kernel's config (read by moddep_new) and
+ * `mode` (MODULES_DECOMPRESS) say the target kernel decompresses as they are, staged
+ * into `segment` (the image's uncompressed first cpio, which must outlive
+ * moddep_stage()) with the plan's 'z' flag. NULL or MODCOMPRESS_DECOMPRESS: decompress.
+ */
+void moddep_keep_compressed(struct moddep *m, enum modcompress_mode mode,
+			    struct stage *segment);
+/* What the kernel's config says about module decompression (config NULL: none found). */
+const struct modcompress *moddep_kernel_compress(const struct moddep *m);
+/* After moddep_stage(): how many module files were kept compressed. */
+size_t moddep_kept_compressed(const struct moddep *m);
+
 /* -v: why each module is in (asked by X, dependency of Y, softdep of Z, alias A), then
  * the totals (modules, firmware files, bytes). */
 void moddep_explain(const struct moddep *m, FILE *out);
@@ -65,6 +79,8 @@ size_t moddep_missing_firmware(const struct moddep *m);
  * nothing more specific is known.
  */
 const char *moddep_error_subject(const struct moddep *m);
+/* The last failure was logged where it happened (then the caller says nothing more). */
+int moddep_error_logged(const struct moddep *m);
 
 /* The resolved closure in load order (tests and tools): count, names, host paths. */
 size_t moddep_closure_size(const struct moddep *m);

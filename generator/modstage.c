@@ -6,11 +6,12 @@
 #include <string.h>
 
 #include "abi.h"
+#include "log.h"
 #include "moddep-internal.h"
 #include "modindex.h"
 #include "plan.h"
 #include "strv.h"
-#include "textfile.h"
+#include "sysroot.h"
 #include "util.h"
 
 struct alias_list {
@@ -42,17 +43,23 @@ static int load_aliases(struct moddep *m)
 {
 	if (m->aliases_loaded)
 		return 0;
-	_cleanup_free_ char *path = NULL;
-	if (asprintf(&path, "%s/modules.alias", m->moddir) < 0)
+	_cleanup_free_ char *path = NULL, *text = NULL;
+	size_t size;
+	if (asprintf(&path, "/lib/modules/%s/modules.alias", m->kver) < 0)
 		return -ENOMEM;
-	FILE *f = fopen(path, "re");
-	if (!f) {
+	int r = sysroot_read(m->root, path, SYSROOT_READ_MAX, &text, &size);
+	if (r < 0) {
 		m->aliases_loaded = 1;
-		return errno == ENOENT ? 0 : negative_errno();
+		if (r == -ENOENT)
+			return 0;
+		return moddep_fail(m, r, "cannot read '%s/modules.alias': %s", m->moddir,
+				   sysroot_strerror(r));
 	}
+	FILE *f = fmemopen(text, size ? size : 1, "r");
+	if (!f)
+		return -ENOMEM;
 	_cleanup_free_ char *line = NULL;
 	size_t cap = 0;
-	int r = 0;
 	while (r >= 0 && getline(&line, &cap, f) > 0) {
 		char pattern[ABI_PLAN_MAX_LINE], name[256];
 		if (sscanf(line, "alias %4095s %255s", pattern, name) != 2)
@@ -116,6 +123,12 @@ static int params_of(const struct moddep *m, const struct mod *mod, char **ret)
 	return 0;
 }
 
+/* Where the module file is in the image, under lib/modules/<kver>/. */
+static const char *image_relpath(const struct mod *mod)
+{
+	return mod->image_relpath ? mod->image_relpath : mod->relpath;
+}
+
 int modstage_plan_flags(const struct mod *mod, char *buf)
 {
 	char *p = buf;
@@ -127,12 +140,14 @@ int modstage_plan_flags(const struct mod *mod, char *buf)
 		*p++ = ABI_FLAG_OPTIONAL;
 	if (!mod->in_required && !mod->in_optional)
 		*p++ = ABI_FLAG_SOFTDEP;
+	if (mod->image_relpath)
+		*p++ = ABI_FLAG_COMPRESSED;
 	*p = '\0';
 	return 0;
 }
 
-/* Indexes of what must be loaded before `mod`: hard deps and pre softdeps, transitively.
- */
+/* Indexes of what must be loaded before `mod`: hard deps, pre softdeps and weak deps
+ * placed before it, transitively. */
 static int before_of(struct mod *mod, unsigned stamp, size_t *out, size_t *ret_n)
 {
 	size_t n = 0, sp = 0;
@@ -146,7 +161,12 @@ static int before_of(struct mod *mod, unsigned stamp, size_t *out, size_t *ret_n
 		for (size_t e = 0; e < x->nedges; e++) {
 			struct mod *to = x->edges[e].to;
 			enum edge_kind k = x->edges[e].kind;
-			if ((k != EDGE_HARD && k != EDGE_PRE) || to->stamp == stamp)
+			if ((k != EDGE_HARD && k != EDGE_PRE && k != EDGE_WEAK) ||
+			    to->stamp == stamp)
+				continue;
+			/* A weak dependency placed after its module (a cycle) is not one.
+			 */
+			if (k == EDGE_WEAK && to->index > x->index)
 				continue;
 			to->stamp = stamp;
 			if (to->index < mod->index)
@@ -197,9 +217,18 @@ static int build_plan(struct moddep *m, struct plan *p)
 		r = params_of(m, mod, &params);
 		if (r < 0)
 			return r;
-		if (asprintf(&path, "/lib/modules/%s/%s", m->kver, mod->relpath) < 0)
+		if (asprintf(&path, "/lib/modules/%s/%s", m->kver, image_relpath(mod)) <
+		    0)
 			return -ENOMEM;
 		r = plan_add_module(p, mod->name, path, flags, deps, ndeps, params);
+		if (r == -E2BIG) {
+			char name[256];
+			return moddep_fail(
+				m, r,
+				"module '%s': its plan line (%zu module(s) to load before it, %zu bytes of parameters) is longer than the %d bytes the init reads",
+				log_escape(mod->name, name, sizeof(name)), ndeps,
+				strlen(params), ABI_PLAN_MAX_LINE - 1);
+		}
 		if (r < 0) {
 			moddep_set_subject(m, mod->name);
 			return r;
@@ -237,26 +266,30 @@ static int stage_plan(struct moddep *m, struct stage *stage)
 }
 
 /* A missing file of the tree is empty, as depmod leaves some out. */
-static int read_text(const char *path, char **ret, size_t *ret_size)
+static int read_text(struct moddep *m, const char *name, char **ret, size_t *ret_size)
 {
-	int r = textfile_read(path, ret, ret_size);
+	_cleanup_free_ char *path = NULL;
+	int r;
 
+	if (asprintf(&path, "/lib/modules/%s/%s", m->kver, name) < 0)
+		return -ENOMEM;
+	r = sysroot_read(m->root, path, SYSROOT_READ_MAX, ret, ret_size);
 	if (r == -ENOENT) {
 		*ret = NULL;
 		*ret_size = 0;
 		return 0;
 	}
-	return r;
+	if (r < 0)
+		return moddep_fail(m, r, "cannot read '%s/%s': %s", m->moddir, name,
+				   sysroot_strerror(r));
+	return 0;
 }
 
 static int load_tree_file(struct moddep *m, size_t which, const struct tree_file **ret)
 {
 	struct tree_file *t = &m->files[which];
 	if (!t->loaded) {
-		_cleanup_free_ char *path = NULL;
-		if (asprintf(&path, "%s/%s", m->moddir, tree_file_names[which]) < 0)
-			return -ENOMEM;
-		int r = read_text(path, &t->data, &t->size);
+		int r = read_text(m, tree_file_names[which], &t->data, &t->size);
 		if (r < 0)
 			return r;
 		t->loaded = 1;
@@ -294,7 +327,7 @@ static int stage_indexes(struct moddep *m, struct stage *stage)
 		const struct strv *al = aliases_of(m, mod->name);
 		v[i] = (struct modindex_module){
 			.name = mod->name,
-			.relpath = mod->relpath,
+			.relpath = image_relpath(mod),
 			.deps = deps + d,
 			.aliases = al ? (const char *const *)al->v : NULL,
 			.naliases = al ? al->n : 0,
@@ -304,7 +337,7 @@ static int stage_indexes(struct moddep *m, struct stage *stage)
 		/* depmod's modules.dep lists the last-loaded dependency first. */
 		for (size_t e = mod->nedges; e-- > 0;)
 			if (mod->edges[e].kind == EDGE_HARD) {
-				deps[d++] = mod->edges[e].to->relpath;
+				deps[d++] = image_relpath(mod->edges[e].to);
 				v[i].ndeps++;
 			}
 	}
@@ -346,30 +379,53 @@ static int stage_builtin_lists(struct moddep *m, struct stage *stage)
 	return 0;
 }
 
+/*
+ * Decide, for this build, whether the module file goes in as it is (compressed, the
+ * kernel decompresses it): then its image path keeps the suffix.
+ */
+static int choose_form(struct moddep *m, struct mod *mod)
+{
+	free(mod->image_relpath);
+	mod->image_relpath = NULL;
+	if (!m->keep || !mod->compressed || !modcompress_keep(m->keep, mod->path))
+		return 0;
+	const char *suffix = modcompress_suffix(mod->path);
+	if (asprintf(&mod->image_relpath, "%s%s", mod->relpath, suffix) < 0) {
+		mod->image_relpath = NULL;
+		return -ENOMEM;
+	}
+	return 0;
+}
+
 /* A module file that would fail finit_module() at boot: refuse it now, naming it. */
 int modstage_closure(struct moddep *m, struct stage *stage)
 {
 	int r;
 
 	for (size_t i = 0; i < m->norder; i++) {
+		r = choose_form(m, m->order[i]);
+		if (r < 0)
+			return r;
+	}
+	for (size_t i = 0; i < m->norder; i++) {
 		const struct mod *mod = m->order[i];
 		_cleanup_free_ char *dst = NULL;
 		/*
-		 * Fail now, naming the file, rather than when the image is written. Its
-		 * contents were checked (decompressed, a relocatable ELF) when its
-		 * modinfo was read during resolution.
+		 * Its contents were checked (a regular file inside the root,
+		 * decompressed, a relocatable ELF) when its modinfo was read during
+		 * resolution, through the descriptor whose inode the image is written
+		 * from (or nothing).
 		 */
-		if (access(mod->path, R_OK) < 0) {
-			r = negative_errno();
-			moddep_set_subject(m, mod->path);
-			return r;
-		}
-		if (asprintf(&dst, "lib/modules/%s/%s", m->kver, mod->relpath) < 0)
+		if (asprintf(&dst, "lib/modules/%s/%s", m->kver, image_relpath(mod)) < 0)
 			return -ENOMEM;
-		if (mod->compressed)
-			r = stage_add_compressed(stage, dst, 0644, mod->path);
+		if (mod->image_relpath)
+			r = stage_add_file_checked(m->keep_stage, dst, 0644, mod->real,
+						   &mod->st);
+		else if (mod->compressed)
+			r = stage_add_compressed_checked(stage, dst, 0644, mod->real,
+							 &mod->st);
 		else
-			r = stage_add_file(stage, dst, 0644, mod->path);
+			r = stage_add_file_checked(stage, dst, 0644, mod->real, &mod->st);
 		if (r < 0) {
 			moddep_set_subject(m, dst);
 			return r;

@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 
 #include "modtree.h"
+#include "sysroot.h"
 #include "util.h"
 
 struct modtree {
@@ -77,11 +78,12 @@ int modtree_new(const char *root, const char *kver, struct modtree **ret)
 	struct modtree *t;
 	int fd, r;
 
-	if (asprintf(&dir, "%s/lib/modules/%s", root, kver) < 0)
+	if (asprintf(&dir, "/lib/modules/%s", kver) < 0)
 		return -ENOMEM;
-	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	/* Inside the root: a ROOT/lib that is an absolute symlink stays in ROOT. */
+	fd = sysroot_open(root, dir, O_RDONLY | O_DIRECTORY);
 	if (fd < 0)
-		return negative_errno();
+		return fd;
 	t = calloc(1, sizeof(*t));
 	if (!t) {
 		close(fd);

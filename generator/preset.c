@@ -9,8 +9,9 @@
 #include "preset.h"
 #include "util.h"
 
-static const char *const image_suffixes[] = {
-	"_image", "_kver", "_config", "_options", "_uki", "_efi_image", "_microcode"};
+static const char *const image_suffixes[] = {"_image",	   "_kver",    "_config",
+					     "_options",   "_uki",     "_efi_image",
+					     "_microcode", "_cmdline", "_splash"};
 
 static _printf_(2, 3) int fail(struct conf_error *err, const char *fmt, ...)
 {
@@ -89,6 +90,27 @@ static int parse_image_options(const struct strv *words, struct preset_image *im
 	return 0;
 }
 
+/* The UKI of an image and its inputs; <name>_efi_image is mkinitcpio's old name. */
+static int load_uki(const struct conf *conf, const char *name, struct preset_image *img)
+{
+	const char *uki = get_for(conf, name, "_uki");
+	const char *cmdline = get_for(conf, name, "_cmdline");
+	const char *splash = get_for(conf, name, "_splash");
+
+	if (!uki)
+		uki = get_for(conf, name, "_efi_image");
+	if (!cmdline)
+		cmdline = conf_get_string(conf, "ALL_cmdline");
+	if (!splash)
+		splash = conf_get_string(conf, "ALL_splash");
+	img->uki = dup_or_null(uki);
+	img->cmdline = dup_or_null(cmdline);
+	img->splash = dup_or_null(splash);
+	if ((uki && !img->uki) || (cmdline && !img->cmdline) || (splash && !img->splash))
+		return -ENOMEM;
+	return 0;
+}
+
 static int load_image(const struct conf *conf, const char *path, const char *name,
 		      struct preset_image *img, struct conf_error *err)
 {
@@ -105,16 +127,20 @@ static int load_image(const struct conf *conf, const char *path, const char *nam
 	img->name = strdup(name);
 	if (!img->name)
 		return -ENOMEM;
-	if (!image)
-		return fail(err, "%s: preset '%s' has no '%s_image'", path, name, name);
+	r = load_uki(conf, name, img);
+	if (r < 0)
+		return r;
+	if (!image && !img->uki)
+		return fail(err, "%s: preset '%s' has no '%s_image' nor '%s_uki'", path,
+			    name, name, name);
 	if (!kver)
 		return fail(err,
 			    "%s: preset '%s' has no kernel: set 'ALL_kver' or '%s_kver'",
 			    path, name, name);
-	img->image = strdup(image);
+	img->image = dup_or_null(image);
 	img->kver = strdup(kver);
 	img->config = dup_or_null(config);
-	if (!img->image || !img->kver || (config && !img->config))
+	if ((image && !img->image) || !img->kver || (config && !img->config))
 		return -ENOMEM;
 	r = option_words(conf, name, &words);
 	if (r >= 0)
@@ -126,7 +152,8 @@ static int load_image(const struct conf *conf, const char *path, const char *nam
 static int key_belongs(const char *key, const struct strv *presets)
 {
 	if (streq(key, "PRESETS") || streq(key, "ALL_kver") || streq(key, "ALL_config") ||
-	    streq(key, "ALL_microcode"))
+	    streq(key, "ALL_microcode") || streq(key, "ALL_cmdline") ||
+	    streq(key, "ALL_splash"))
 		return 1;
 	/* Where mkinitcpio's pacman hook copies the kernel; read by the install script,
 	 * nothing to build here. */
@@ -170,6 +197,19 @@ static void conf_freep(struct conf **c)
 	conf_free(*c);
 }
 
+static int warn_efi_image(struct preset *p, const struct conf *conf, const char *name)
+{
+	char *msg;
+
+	if (!get_for(conf, name, "_efi_image"))
+		return 0;
+	if (asprintf(&msg, "%s: '%s_efi_image' is deprecated, use '%s_uki'%s", p->path,
+		     name, name,
+		     get_for(conf, name, "_uki") ? " (which wins here)" : "") < 0)
+		return -ENOMEM;
+	return strv_push_take(&p->warnings, msg);
+}
+
 static int preset_fill(struct preset *p, const struct conf *conf, struct conf_error *err)
 {
 	const struct strv *names = conf_get(conf, "PRESETS");
@@ -185,6 +225,9 @@ static int preset_fill(struct preset *p, const struct conf *conf, struct conf_er
 	for (size_t i = 0; i < names->n; i++) {
 		p->count = i + 1;
 		r = load_image(conf, p->path, names->v[i], &p->images[i], err);
+		if (r < 0)
+			return r;
+		r = warn_efi_image(p, conf, names->v[i]);
 		if (r < 0)
 			return r;
 	}
@@ -241,6 +284,9 @@ void preset_free(struct preset *p)
 		free(img->kver);
 		free(img->config);
 		free(img->compress);
+		free(img->uki);
+		free(img->cmdline);
+		free(img->splash);
 		strv_clear(&img->add_hooks);
 		strv_clear(&img->skip_hooks);
 	}

@@ -15,6 +15,9 @@
  *   fallback_image="/boot/initramfs-linux-fallback.img"
  *   fallback_options="-S autodetect"      options of this image (-S -A -z -c -k)
  *   <name>_kver, <name>_config             per-image overrides
+ *   <name>_uki="/efi/EFI/Linux/linux.efi"  also a unified kernel image; without
+ *                                          <name>_image, only the UKI
+ *   ALL_cmdline, ALL_splash, <name>_cmdline, <name>_splash   the UKI's inputs (files)
  */
 struct preset_image {
 	char *name;		/* "default", "fallback" */
@@ -24,6 +27,9 @@ struct preset_image {
 	char *compress;		/* -z in <name>_options */
 	struct strv add_hooks;	/* -A */
 	struct strv skip_hooks; /* -S */
+	char *uki;		/* <name>_uki (or deprecated <name>_efi_image), or NULL */
+	char *cmdline; /* <name>_cmdline or ALL_cmdline: the UKI's command line */
+	char *splash;  /* <name>_splash or ALL_splash */
 };
 
 struct preset {

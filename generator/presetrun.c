@@ -66,6 +66,27 @@ static int resolve_kernel(const char *arg, char **ret)
 }
 
 /*
+ * The UKI of this build: the preset image's, or the command line's. Inputs given on
+ * the command line win; a kernel named by path (-k, <p>_kver) is the UKI's kernel.
+ */
+static void uki_of(const struct presetrun_request *rq, const struct preset_image *img,
+		   struct uki_request *u)
+{
+	const char *kernel = img ? img->kver : rq->kernel;
+
+	*u = rq->uki ? *rq->uki : (struct uki_request){0};
+	if (img) {
+		u->output = img->uki;
+		if (!u->cmdline && !u->no_cmdline)
+			u->cmdline = img->cmdline;
+		if (!u->splash)
+			u->splash = img->splash;
+	}
+	if (!u->kernel_image && kernel && is_kernel_image(kernel))
+		u->kernel_image = kernel;
+}
+
+/*
  * Build one image; the preset image (or NULL for a command-line build) refines `rq`.
  * `known_kver` is its kernel release when already resolved, `kernel` that kernel's
  * shared context (or NULL).
@@ -88,7 +109,10 @@ static int build_one(const struct presetrun_request *rq, const struct preset *pr
 	r = locate_init(&init);
 	if (r < 0)
 		return r;
+	struct uki_request uki;
+	uki_of(rq, img, &uki);
 	struct build_request req = {
+		.uki = &uki,
 		.kver = kver,
 		.moduleroot = rq->moduleroot,
 		.config = config ? config : rq->default_config,
@@ -258,7 +282,8 @@ static int build_presets(const struct presetrun_request *rq, struct preset **pre
 		struct kernel_share *s = share_of(shares, nshares, job->kver);
 		struct build_kernel *kernel = share_kernel(rq, s);
 		log_info("preset '%s': building image '%s' (%s)", job->preset->name,
-			 job->img->name, job->img->image);
+			 job->img->name,
+			 job->img->image ? job->img->image : job->img->uki);
 		fflush(NULL);
 		pid_t pid = fork();
 		if (pid == 0)

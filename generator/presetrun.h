@@ -4,6 +4,7 @@
 #define MKINITRAMFS_PRESETRUN_H
 
 #include "strv.h"
+#include "uki.h"
 
 /* What the command line decides for the images it builds. */
 struct presetrun_request {
@@ -22,6 +23,10 @@ struct presetrun_request {
 	const char *output; /* -g */
 	const struct strv *add_hooks;  /* -A */
 	const struct strv *skip_hooks; /* -S */
+	/* -U and the UKI's inputs given on the command line, or NULL. Its inputs
+	 * (--cmdline, --splash...) win over a preset image's; its output applies to
+	 * the command line's own image only. */
+	const struct uki_request *uki;
 	/* The presets (presetrun_build_presets). */
 	const char *preset;	    /* -p: a name or path; NULL: every preset (-P) */
 	const char *preset_dir;	    /* where names and -P look */

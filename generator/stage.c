@@ -5,6 +5,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "log.h"
 #include "path.h"
 #include "stage.h"
 #include "util.h"
@@ -170,12 +171,15 @@ int stage_add_dir(struct stage *stage, const char *path, mode_t perm)
 }
 
 static int add_file_from(struct stage *stage, const char *path, mode_t perm,
-			 const char *source, enum stage_source from)
+			 const char *source, enum stage_source from,
+			 const struct stat *st)
 {
 	struct stage_entry e = {.kind = STAGE_FILE,
 				.mode = S_IFREG | (perm & 07777),
 				.from = from,
-				.source = strdup(source)};
+				.source = strdup(source),
+				.source_dev = st ? st->st_dev : 0,
+				.source_ino = st ? st->st_ino : 0};
 	if (!e.source)
 		return -ENOMEM;
 	return add(stage, path, &e);
@@ -183,13 +187,25 @@ static int add_file_from(struct stage *stage, const char *path, mode_t perm,
 
 int stage_add_file(struct stage *stage, const char *path, mode_t perm, const char *source)
 {
-	return add_file_from(stage, path, perm, source, STAGE_FROM_FILE);
+	return add_file_from(stage, path, perm, source, STAGE_FROM_FILE, NULL);
+}
+
+int stage_add_file_checked(struct stage *stage, const char *path, mode_t perm,
+			   const char *source, const struct stat *st)
+{
+	return add_file_from(stage, path, perm, source, STAGE_FROM_FILE, st);
+}
+
+int stage_add_compressed_checked(struct stage *stage, const char *path, mode_t perm,
+				 const char *source, const struct stat *st)
+{
+	return add_file_from(stage, path, perm, source, STAGE_FROM_COMPRESSED, st);
 }
 
 int stage_add_compressed(struct stage *stage, const char *path, mode_t perm,
 			 const char *source)
 {
-	return add_file_from(stage, path, perm, source, STAGE_FROM_COMPRESSED);
+	return add_file_from(stage, path, perm, source, STAGE_FROM_COMPRESSED, NULL);
 }
 
 int stage_add_data(struct stage *stage, const char *path, mode_t perm, const void *data,
@@ -244,7 +260,16 @@ static int add_parents(struct stage *stage)
 		char *slash;
 		while ((slash = strrchr(parent, '/'))) {
 			*slash = '\0';
-			if (lookup(stage, parent))
+			const struct stage_entry *e = lookup(stage, parent);
+			/* The kernel's unpacker follows a symlink parent (merged /usr),
+			 * but cannot create anything under a file or a device. */
+			if (e && !S_ISDIR(e->mode) && !S_ISLNK(e->mode)) {
+				log_error(
+					"cannot stage '%s' in the image: '%s' is not a directory",
+					stage->entries[i].path, parent);
+				return -ENOTDIR;
+			}
+			if (e)
 				break;
 			int r = stage_add_dir(stage, parent, 0755);
 			if (r < 0)
@@ -268,7 +293,9 @@ int stage_finish(struct stage *stage)
 	if (stage->sorted)
 		return 0;
 	/* Sorting by bytes puts "a" before "a/b": parents always precede children. */
-	qsort(stage->entries, stage->count, sizeof(*stage->entries), compare_entries);
+	if (stage->count > 1)
+		qsort(stage->entries, stage->count, sizeof(*stage->entries),
+		      compare_entries);
 	r = rehash(stage, stage->nslots ? stage->nslots : 512);
 	if (r < 0)
 		return r;

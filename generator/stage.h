@@ -4,6 +4,7 @@
 #define MKINITRAMFS_STAGE_H
 
 #include <stddef.h>
+#include <sys/stat.h>
 #include <sys/types.h>
 
 enum stage_kind {
@@ -27,6 +28,8 @@ struct stage_entry {
 	mode_t mode;		/* full st_mode: type bits and permissions */
 	enum stage_source from; /* STAGE_FILE only */
 	char *source;		/* host path (STAGE_FROM_FILE, STAGE_FROM_COMPRESSED) */
+	dev_t source_dev;	/* with source_ino (0: not checked): the inode that was */
+	ino_t source_ino;	/* checked; a writer reading another one refuses it */
 	void *data;		/* STAGE_FROM_DATA */
 	size_t size;		/* STAGE_FROM_DATA */
 	char *target;		/* STAGE_SYMLINK */
@@ -49,6 +52,15 @@ int stage_add_file(struct stage *stage, const char *path, mode_t perm,
 		   const char *source);
 int stage_add_compressed(struct stage *stage, const char *path, mode_t perm,
 			 const char *source);
+/*
+ * The same for a source that was checked through a descriptor (`st` its fstat): the
+ * writer reads it only if `source` still names that inode (else -ESTALE), so a file
+ * swapped after the check (a directory turned into a symlink to the host) never gets in.
+ */
+int stage_add_file_checked(struct stage *stage, const char *path, mode_t perm,
+			   const char *source, const struct stat *st);
+int stage_add_compressed_checked(struct stage *stage, const char *path, mode_t perm,
+				 const char *source, const struct stat *st);
 int stage_add_data(struct stage *stage, const char *path, mode_t perm, const void *data,
 		   size_t size);
 int stage_add_symlink(struct stage *stage, const char *path, const char *target);

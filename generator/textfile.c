@@ -1,35 +1,27 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* Reading a whole text file into memory. */
 #include <errno.h>
-#include <stdio.h>
-#include <stdlib.h>
+#include <fcntl.h>
+#include <stdint.h>
+#include <sys/stat.h>
 
+#include "sysroot.h"
 #include "textfile.h"
 #include "util.h"
 
 int textfile_read(const char *path, char **ret, size_t *ret_size)
 {
-	FILE *f = fopen(path, "re");
-	if (!f)
+	/* O_NONBLOCK: a FIFO put where the file should be never blocks the open. */
+	_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	struct stat st;
+	int r;
+
+	if (fd < 0)
 		return negative_errno();
-	char *s = NULL;
-	size_t size = 0;
-	FILE *mem = open_memstream(&s, &size);
-	if (!mem) {
-		fclose(f);
-		return -ENOMEM;
-	}
-	char buf[65536];
-	size_t n;
-	while ((n = fread(buf, 1, sizeof(buf), f)) > 0)
-		fwrite(buf, 1, n, mem);
-	int bad = ferror(f);
-	fclose(f);
-	if (fclose(mem) != 0 || bad) {
-		free(s);
-		return bad ? -EIO : -ENOMEM;
-	}
-	*ret = s;
-	*ret_size = size;
-	return 0;
+	r = sysroot_check_input(fd, &st);
+	if (r < 0)
+		return r;
+	if ((uint64_t)st.st_size > SYSROOT_READ_MAX)
+		return -EFBIG;
+	return sysroot_read_fd(fd, SYSROOT_READ_MAX, ret, ret_size);
 }

@@ -7,7 +7,8 @@
 
 /*
  * The contents of `path`, NUL-terminated, and their size. Returns 0, -ENOENT when there
- * is no such file, -EIO on a read error, -ENOMEM, or the open(2) error.
+ * is no such file, -EINVAL or -EISDIR when it is no regular file (a FIFO does not block),
+ * -EFBIG over SYSROOT_READ_MAX (256 MiB), -ENOMEM, or the open(2) or read(2) error.
  */
 int textfile_read(const char *path, char **ret, size_t *ret_size);
 

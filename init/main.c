@@ -15,6 +15,7 @@
 #include "file.h"
 #include "log.h"
 #include "modload.h"
+#include "netroot.h"
 #include "plan.h"
 #include "root.h"
 #include "rootwait.h"
@@ -329,6 +330,12 @@ static int boot_root(struct timing *t, const char **init)
 		log_error("no root= on the kernel command line: nothing to wait for");
 		return -EINVAL;
 	}
+	/* A network root: NFS comes back mounted, NBD as a block device to find. */
+	r = netroot_prepare(&cmd);
+	if (r < 0)
+		return r;
+	if (r == NETROOT_MOUNTED)
+		goto mounted;
 	if (root_spec_parse(cmd.root, &spec) < 0) {
 		log_error("cannot understand root='%s'", cmd.root);
 		return -EINVAL;
@@ -346,6 +353,7 @@ static int boot_root(struct timing *t, const char **init)
 	t->mount += now_ms() - t0;
 	if (r < 0)
 		return r;
+mounted:
 	*init = choose_init();
 	if (!*init) {
 		(void)sys_umount(ABI_NEW_ROOT, 0);

@@ -84,7 +84,9 @@ static int load_one(size_t i)
 	} else {
 		log_debug("loading module '%s' from '%s' with '%s'", m->name, m->path,
 			  params);
-		r = sys_finit_module(m->path, params);
+		r = sys_finit_module(m->path, params,
+				     m->flags & PLAN_COMPRESSED ? MODLOAD_COMPRESSED_FILE
+								: 0);
 		if (r == -EEXIST)
 			r = 0; /* built in, or loaded earlier: what we wanted */
 	}

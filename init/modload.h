@@ -10,6 +10,9 @@
 #include "plan.h"
 
 #define MODLOAD_PARAMS_MAX 4096
+/* finit_module(2)'s MODULE_INIT_COMPRESSED_FILE (linux/module.h, Linux 5.17): the
+ * kernel decompresses the file; musl ships no kernel headers. */
+#define MODLOAD_COMPRESSED_FILE 4
 
 struct modload_stats {
 	unsigned loaded;

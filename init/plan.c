@@ -50,6 +50,9 @@ static int parse_flags(const char *text, unsigned *ret)
 		case ABI_FLAG_SOFTDEP:
 			flags |= PLAN_SOFTDEP;
 			break;
+		case ABI_FLAG_COMPRESSED:
+			flags |= PLAN_COMPRESSED;
+			break;
 		default:
 			/* Unknown letters are for later inits, as unknown records are. */
 			break;

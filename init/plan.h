@@ -14,6 +14,7 @@ enum {
 	PLAN_MATCH = 1 << 1,
 	PLAN_OPTIONAL = 1 << 2,
 	PLAN_SOFTDEP = 1 << 3,
+	PLAN_COMPRESSED = 1 << 4, /* 'z': finit_module(MODULE_INIT_COMPRESSED_FILE) */
 };
 
 enum plan_state {

@@ -36,14 +36,14 @@ int sys_umount(const char *target, int flags)
 	return umount2(target, flags) < 0 ? -errno : 0;
 }
 
-int sys_finit_module(const char *path, const char *params)
+int sys_finit_module(const char *path, const char *params, int flags)
 {
 	int fd, r = 0;
 
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
-	if (syscall(SYS_finit_module, fd, params, 0) < 0)
+	if (syscall(SYS_finit_module, fd, params, flags) < 0)
 		r = -errno;
 	close(fd);
 	return r;

@@ -12,8 +12,8 @@
 int sys_mount(const char *src, const char *target, const char *type, unsigned long flags,
 	      const char *data);
 int sys_umount(const char *target, int flags);
-/* Open path and hand it to finit_module(2) with params. */
-int sys_finit_module(const char *path, const char *params);
+/* Open path and hand it to finit_module(2) with params and flags (MODULE_INIT_*). */
+int sys_finit_module(const char *path, const char *params, int flags);
 int sys_chroot(const char *path);
 /* unlinkat(2): the deletion of the old root's files after switching root. */
 int sys_unlinkat(int dirfd, const char *name, int flags);

@@ -10,11 +10,14 @@ packages=(
 	libcriterion-dev
 	kmod binutils zstd xz-utils lz4 gzip cpio libarchive-tools
 	qemu-system-x86 busybox-static
+	nfs-ganesha nfs-ganesha-vfs rpcbind qemu-utils iproute2 python3
 	e2fsprogs xfsprogs btrfs-progs fdisk dosfstools
+	ovmf systemd-boot-efi mtools
 	apt dpkg dpkg-dev ca-certificates
 	autoconf automake libtool
 	debootstrap
-	pacman-package-manager dkms systemd make gcc
+	pacman-package-manager makepkg dkms systemd make gcc
+	debhelper fakeroot
 	clang libclang-rt-14-dev valgrind strace
 	clang-format cppcheck shellcheck
 )
@@ -34,5 +37,13 @@ if [ "$(id -u)" != 0 ]; then
 	sudo=sudo
 fi
 export DEBIAN_FRONTEND=noninteractive
+# Installing server packages (rpcbind, nfs-ganesha, for the network-root tests) must not
+# start their services on this machine: a temporary policy-rc.d refuses every start.
+policy=/usr/sbin/policy-rc.d
+if [ ! -e "$policy" ]; then
+	printf '#!/bin/sh\nexit 101\n' | $sudo tee "$policy" >/dev/null
+	$sudo chmod 755 "$policy"
+	trap '$sudo rm -f "$policy"' EXIT
+fi
 $sudo apt-get -o DPkg::Lock::Timeout=600 update -qq
 $sudo apt-get -o DPkg::Lock::Timeout=600 install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

@@ -19,10 +19,8 @@ log=$(mktemp)
 tests/run-unit.sh "$@" 2>&1 | tee "$log"; sum "$log"
 tests/check-init-size.sh "${B:-build}/init" 65536 >"$log" 2>&1 && { cat "$log"; echo "size: 1 passed, 0 failed" >"$log"; } || { cat "$log"; echo "size: 0 passed, 1 failed" >"$log"; }
 sum "$log"
-tests/run-integration.sh 2>&1 | tee "$log"; sum "$log"
-if [ -x tests/boot/run.sh ]; then
-	tests/boot/run.sh 2>&1 | tee "$log"; sum "$log"
-fi
+# The boot scenarios run in the same pool as the integration suites, two at a time.
+tests/run-integration.sh tests/integration/*.sh tests/boot/run.sh 2>&1 | tee "$log"; sum "$log"
 rm -f "$log"
 echo "$total_p passed, $total_f failed"
 [ "$total_f" -eq 0 ]

@@ -4,6 +4,7 @@
 # conflict as packages), each holding the kernel fixture's module tree, cached under
 # build/bench/chroots. Idempotent: only the first run pays for debootstrap and apt.
 # Usage: chroots.sh KROOT KVER   (run as root; mounts are made in a private namespace)
+# CHROOT_PEERS="a b" picks the peers; empty makes only the base (the package tests).
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/../.." && pwd)
@@ -11,7 +12,7 @@ B=${B:-$top/build}
 dir=$B/bench/chroots
 kroot=$1
 kver=$2
-peers=(initramfs-tools dracut)
+read -ra peers <<<"${CHROOT_PEERS-initramfs-tools dracut}"
 
 source "$top/tests/bench/lib.sh"
 log() { bench_log "$@"; }
@@ -135,6 +136,7 @@ link_kernel() {
 	done
 }
 
+make_base
 for p in "${peers[@]}"; do
 	make_peer "$p"
 done

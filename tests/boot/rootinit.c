@@ -73,6 +73,7 @@ int main(int argc, char *argv[])
 		printf("ROOTINIT root=%s\n", (sv.f_flag & ST_RDONLY) ? "ro" : "rw");
 	show_root_mount();
 	show_file("nbds_max", "/sys/module/nbd/parameters/nbds_max");
+	show_file("net-eth0", "/run/net-eth0.conf");
 	show_modules();
 	printf("ROOTINIT initramfs-left=%s\n", access("/init", F_OK) == 0 ? "yes" : "no");
 	printf("ROOTINIT done\n");

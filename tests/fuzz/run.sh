@@ -23,6 +23,7 @@ fi
 max_len() {
 	case $1 in
 	image) echo 65536 ;;
+	extract) echo 16384 ;;
 	conf | preset | hooks | init_plan) echo 16384 ;;
 	init_cmdline | init_probe) echo 8192 ;;
 	init_part) echo 20480 ;;

@@ -17,15 +17,12 @@ for tool in dkms make gcc run-parts; do
 done
 H=$("$TOP/tests/dkms/headers.sh" "$KVER") || { t_fail "cannot fetch the kernel headers"; exit 1; }
 
-# A copy of the fixture's module tree to install into: symbolic links to the modules (hard
-# links would change the fixture files' ctimes, which other images record as inputs),
-# real copies of the indexes depmod rewrites.
+# A copy of the fixture's module tree to install into (hard links would change the
+# fixture files' ctimes, which other images record as inputs; symbolic links to the
+# fixture are, under -r, looked up inside the root, where they lead nowhere).
 R=$T_TMP/root
 mkdir -p "$R/lib/modules" "$R/boot"
-cp -as "$KROOT/lib/modules/$KVER" "$R/lib/modules/"
-for f in "$R/lib/modules/$KVER"/modules.*; do
-	cp --remove-destination "$KROOT/lib/modules/$KVER/${f##*/}" "$f"
-done
+cp -a "$KROOT/lib/modules/$KVER" "$R/lib/modules/"
 cp "$KROOT/boot/vmlinuz-$KVER" "$R/boot/"
 
 NAME=mkinitramfs-test-nbd

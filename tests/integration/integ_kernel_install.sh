@@ -81,3 +81,41 @@ echo 'MODULES+=(no_such_module)' >>"$T_TMP/mk.conf"
 kernel-install add "$KVER" "$KROOT/boot/vmlinuz-$KVER" >"$T_TMP/fail.log" 2>&1
 t_check "a failing build fails kernel-install add" test $? -ne 0
 t_grep "with the reason" "module 'no_such_module' not found" "$T_TMP/fail.log"
+
+# layout=uki: the plugin builds "$KERNEL_INSTALL_STAGING_AREA/uki.efi" with the command
+# line of the install configuration. Debian 12's kernel-install (252) passes the layout
+# and the staging area but has no 90-uki-copy.install (systemd 253+); a plugin doing
+# only that copy stands in for it, so the UKI can be looked at afterwards.
+sed -i '/no_such_module/d' "$T_TMP/mk.conf"
+printf 'layout=uki\ninitrd_generator=mkinitramfs\n' >"$CONF/install.conf"
+echo "root=/dev/vda console=ttyS0 ki.uki=yes" >"$CONF/cmdline"
+cat >"$T_TMP/90-uki-copy.install" <<COPY
+#!/bin/sh
+[ "\$1" = add ] && [ -f "\$KERNEL_INSTALL_STAGING_AREA/uki.efi" ] &&
+	cp "\$KERNEL_INSTALL_STAGING_AREA/uki.efi" "$T_TMP/installed-uki.efi"
+exit 0
+COPY
+chmod +x "$T_TMP/90-uki-copy.install"
+export KERNEL_INSTALL_PLUGINS="$PLUGIN $T_TMP/90-uki-copy.install"
+kernel-install --verbose add "$KVER" "$KROOT/boot/vmlinuz-$KVER" >"$T_TMP/uki.log" 2>&1
+t_check "layout=uki: kernel-install add succeeds" test $? -eq 0 ||
+	sed 's/^/    | /' "$T_TMP/uki.log" | tail -n 10
+t_check "layout=uki: the plugin left uki.efi in the staging area" \
+	test -s "$T_TMP/installed-uki.efi"
+objdump -h "$T_TMP/installed-uki.efi" >"$T_TMP/uki-sections.txt" 2>&1
+has_uki_sections() {
+	local s
+	for s in .cmdline .uname .linux .initrd; do
+		grep -q " \\$s " "$T_TMP/uki-sections.txt" || return 1
+	done
+}
+t_check "layout=uki: it has .cmdline .uname .linux .initrd" has_uki_sections
+grep -a -q 'ki.uki=yes' "$T_TMP/installed-uki.efi"
+t_check "layout=uki: its command line is the install configuration's" test $? -eq 0
+t_check "layout=uki: no initrd in an entry directory" test ! -e "$ENTRY/initrd"
+rm -f "$T_TMP/installed-uki.efi"
+echo 'uki_generator=ukify' >>"$CONF/install.conf"
+KERNEL_INSTALL_UKI_GENERATOR=ukify kernel-install add "$KVER" "$KROOT/boot/vmlinuz-$KVER" \
+	>/dev/null 2>&1
+t_check "layout=uki, uki_generator=ukify: no UKI from us" \
+	test ! -e "$T_TMP/installed-uki.efi"

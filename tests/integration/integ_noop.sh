@@ -9,11 +9,12 @@ set -uo pipefail
 t_tmpdir
 t_fixture
 W=$T_TMP
-# A private view of the module tree (symbolic links: hard links would change the
-# fixture files' ctimes), to change modules without touching the fixture.
+# A private copy of the module tree, to change modules without touching the fixture:
+# hard links would change the fixture files' ctimes, and symbolic links to the fixture
+# are, under -r, looked up inside the root (where they lead nowhere).
 R=$W/root
 mkdir -p "$R/lib/modules"
-cp -as "$KROOT/lib/modules/$KVER" "$R/lib/modules/"
+cp -a "$KROOT/lib/modules/$KVER" "$R/lib/modules/"
 NBD=$(modinfo -b "$R" -k "$KVER" -n nbd)
 cp --remove-destination "$NBD" "$NBD.tmp" && mv "$NBD.tmp" "$NBD"
 cat >"$W/c.conf" <<'CONF'

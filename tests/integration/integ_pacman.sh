@@ -178,12 +178,22 @@ t_check "upgraded kernel: the note is consumed" test ! -e "$R/var/lib/mkinitramf
 
 # A removed kernel whose preset was edited: its images and kernel copy go, the preset stays.
 O=$R/etc/mkinitramfs.d/linux-other.preset
-{ sed 's/%PKGBASE%/linux-other/g' "$TOP/presets/linux.preset.template"; echo '# mine'; } >"$O"
+{
+	sed 's/%PKGBASE%/linux-other/g' "$TOP/presets/linux.preset.template"
+	echo '# mine'
+	echo 'default_uki="/efi/linux-other.efi"'
+	echo "fallback_efi_image='/efi/linux-other-fallback.efi'"
+} >"$O"
+mkdir -p "$R/efi"
 touch "$R"/boot/{initramfs-linux-other.img,initramfs-linux-other-fallback.img,vmlinuz-linux-other}
+touch "$R"/efi/{linux-other.efi,linux-other-fallback.efi,linux-keep.efi}
 echo linux-other >"$R/var/lib/mkinitramfs/pacman-removed"
 chroot "$R" /usr/share/libalpm/scripts/mkinitramfs-install </dev/null >"$T_TMP/other.log" 2>&1
 t_check "removed kernel: its images and kernel copy are deleted" \
 	test -z "$(ls "$R"/boot/*linux-other* 2>/dev/null)"
+t_check "removed kernel: the UKIs its preset names (_uki, _efi_image) are deleted" \
+	test ! -e "$R/efi/linux-other.efi" -a ! -e "$R/efi/linux-other-fallback.efi"
+t_check "removed kernel: other files in the ESP stay" test -e "$R/efi/linux-keep.efi"
 t_check "removed kernel: an edited preset is kept" test -s "$O"
 t_grep "removed kernel: and the user is told" "keeping '/etc/mkinitramfs.d/linux-other.preset'" \
 	"$T_TMP/other.log"

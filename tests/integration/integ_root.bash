@@ -18,6 +18,13 @@ root_copy_elf() {
 
 # root_make ROOT: the root, with mkinitramfs installed in it.
 root_make() {
+	root_base "$1" || return 1
+	make -C "$TOP" --no-print-directory -s install DESTDIR="$1" >/dev/null || return 1
+	root_copy_elf_from "$1" "$1/usr/bin/mkinitramfs"
+}
+
+# root_base ROOT: the root without mkinitramfs (the package suites install their own).
+root_base() {
 	local root=$1
 	mkdir -p "$root"/usr/{bin,lib,lib64} "$root"/{etc,boot,var/lib,tmp,dev,run}
 	ln -s usr/bin "$root/bin"
@@ -30,8 +37,6 @@ root_make() {
 	root_copy_elf "$root" /usr/bin/kmod
 	ln -sf kmod "$root/usr/bin/depmod"
 	ln -sf kmod "$root/usr/bin/modprobe"
-	make -C "$TOP" --no-print-directory -s install DESTDIR="$root" >/dev/null || return 1
-	root_copy_elf_from "$root" "$root/usr/bin/mkinitramfs"
 }
 
 # The installed binary's libraries (its own path is inside the root already).
@@ -54,4 +59,48 @@ root_modules() {
 		mkdir -p "$root/$dest/$(dirname "${p#"$kroot/lib/modules/$kver/"}")"
 		cp "$p" "$root/$dest/${p#"$kroot/lib/modules/$kver/"}"
 	done
+}
+
+# root_depmod_hook ROOT: a depmod hook as Arch's kmod package has it, after module
+# changes and before mkinitramfs's (90).
+root_depmod_hook() {
+	local root=$1
+	mkdir -p "$root/usr/share/libalpm/hooks" "$root/usr/share/libalpm/scripts"
+	cat >"$root/usr/share/libalpm/hooks/60-depmod.hook" <<'HOOK'
+[Trigger]
+Type = Path
+Operation = Install
+Operation = Upgrade
+Operation = Remove
+Target = usr/lib/modules/*
+[Action]
+Description = Updating module dependencies...
+When = PostTransaction
+Exec = /usr/share/libalpm/scripts/depmod
+NeedsTargets
+HOOK
+	cat >"$root/usr/share/libalpm/scripts/depmod" <<'SCRIPT'
+#!/bin/sh
+# Run depmod once for every kernel whose module tree changed.
+sed -n 's|^usr/lib/modules/\([^/]*\)/.*|\1|p' | sort -u | while read -r kver; do
+	[ -d "/usr/lib/modules/$kver/kernel" ] && depmod "$kver" && echo "depmod $kver"
+done
+exit 0
+SCRIPT
+	chmod +x "$root/usr/share/libalpm/scripts/depmod"
+}
+
+# root_pkg OUTDIR NAME VERSION DIR [PKGINFO-LINES]: a pacman package of DIR's usr/ tree,
+# made with bsdtar; prints its path.
+root_pkg() {
+	local out=$1 name=$2 ver=$3 dir=$4 extra=${5:-}
+	{
+		printf 'pkgname = %s\npkgbase = %s\npkgver = %s\n' "$name" "$name" "$ver"
+		printf 'pkgdesc = mkinitramfs test package\nurl = https://example.invalid/\n'
+		printf 'builddate = 0\npackager = mkinitramfs tests\nsize = %s\n' "$(du -sb "$dir/usr" | cut -f1)"
+		printf 'arch = x86_64\nlicense = GPL2\n'
+		[ -n "$extra" ] && printf '%s\n' "$extra"
+	} >"$dir/.PKGINFO"
+	(cd "$dir" && bsdtar --zstd -cf "$out/$name-$ver-x86_64.pkg.tar.zst" .PKGINFO usr)
+	echo "$out/$name-$ver-x86_64.pkg.tar.zst"
 }

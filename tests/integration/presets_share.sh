@@ -58,7 +58,7 @@ EOF
 
 # One trace file per process (-ff): no call is split across lines by another's.
 mkdir trace
-strace -ff -q -e trace=openat,close,clone,clone3,fork,vfork -o trace/t "$MKINITRAMFS_BIN" -v \
+strace -ff -q -e trace=openat,openat2,close,clone,clone3,fork,vfork -o trace/t "$MKINITRAMFS_BIN" -v \
 	-P --presetdir presets -r "$ROOT" --sysfs sysfs --rootfs ext4 >P.log 2>&1
 rc=$?
 cat trace/t.* >open.trace
@@ -76,8 +76,13 @@ t_grep "-v says the fixture kernel's tree is loaded once for its 5 images" \
 t_nogrep "a kernel with one image is not prepared apart" "kernel '$KVER2'" P.log
 
 # Every file of each tree that a build reads, except the module files an image copies.
+# Files of the root are opened inside it (openat2 RESOLVE_IN_ROOT, a path relative to the
+# root's descriptor), what libkmod opens by its path; a mere O_PATH lookup reads nothing.
 opened() { # PATH: how many times the whole run opened it
-	grep -cF "openat(AT_FDCWD, \"$1\"," open.trace
+	{
+		grep -F "openat(AT_FDCWD, \"$1\"," open.trace
+		grep -F "\"${1#"$ROOT"/}\", {" open.trace | grep '^openat2(' | grep -v O_PATH
+	} | wc -l
 }
 for v in "$KVER" "$KVER2"; do
 	for f in modules.dep.bin modules.alias.bin modules.symbols.bin modules.builtin.bin \
@@ -103,6 +108,7 @@ parent=$(grep -cE '^(clone|clone3|fork|vfork)\(' trace/t.* | sort -t: -k2 -n | t
 parent=${parent%%:*}
 awk -v root="\"$ROOT/" '
 	/^openat\(/ && index($0, root) && $NF ~ /^[0-9]+$/ { open[$NF] = $0 }
+	/^openat2\(/ && $NF ~ /^[0-9]+$/ { open[$NF] = $0 }
 	/^close\(/ { fd = $0; sub(/^close\(/, "", fd); sub(/\).*/, "", fd); delete open[fd] }
 	/^(clone|clone3|fork|vfork)\(/ { forks++; for (fd in open) print "open at a fork: " open[fd] }
 	END { print forks " forks" }' "$parent" >forks.txt

@@ -291,3 +291,35 @@ Test(compress, read_file_reports_corrupt_and_missing_files)
 	free(out);
 	free(data);
 }
+
+Test(compress, read_file_is_bounded_and_reads_only_regular_files)
+{
+	char p[512], q[512];
+	void *out = NULL;
+	size_t n;
+	struct stat st;
+	/* 300 MiB of zeros in a few hundred KiB: refused before it costs the memory. */
+	cr_assert_eq(testutil_sh("cd %s && head -c 300M /dev/zero | zstd -q -1 -c > bomb.zst && "
+				 "truncate -s 300M big && zstd -q -1 big -o sized.zst && "
+				 "rm big && mkfifo fifo && printf x > small",
+				 tmp),
+		     0);
+	/* Without a size in the frame: stopped at the bound while decompressing. */
+	path(p, "bomb.zst");
+	cr_assert_eq(compress_read_file(p, &out, &n), -EFBIG);
+	/* With one: refused before allocating. */
+	path(p, "sized.zst");
+	cr_assert_eq(compress_read_file(p, &out, &n), -EFBIG);
+	path(p, "fifo");
+	cr_assert_eq(compress_read_file(p, &out, &n), -EINVAL);
+	cr_assert_eq(compress_read_file("/dev/zero", &out, &n), -EINVAL);
+	/* A checked source replaced by another file: refused, not read. */
+	path(p, "small");
+	path(q, "bomb.zst");
+	cr_assert_eq(stat(q, &st), 0);
+	cr_assert_eq(compress_read_source(p, st.st_dev, st.st_ino, &out, &n), -ESTALE);
+	cr_assert_eq(stat(p, &st), 0);
+	cr_assert_eq(compress_read_source(p, st.st_dev, st.st_ino, &out, &n), 0);
+	cr_assert_eq(n, 1);
+	free(out);
+}

@@ -182,6 +182,26 @@ Test(files, plain_file_keeps_mode_and_source)
 	cr_assert_str_eq(e->source, at("etc/app.conf"));
 }
 
+Test(files, staged_file_carries_the_inode_that_was_checked)
+{
+	struct stat st;
+	mkfile("etc/app.conf", 0644, "x=1\n");
+	cr_assert_eq(add_path("/etc/app.conf", NULL), 0);
+	const struct stage_entry *e = find("etc/app.conf");
+	cr_assert(e && e->kind == STAGE_FILE);
+	cr_assert_eq(stat(at("etc/app.conf"), &st), 0);
+	cr_assert(e->source_ino == st.st_ino && e->source_dev == st.st_dev);
+}
+
+/* procfs says size 0 for /proc/self/environ: left out with a warning, not packed empty. */
+Test(files, procfs_files_are_left_out)
+{
+	cr_assert_eq(files_add_path(stage, "/", "/proc/self/environ", NULL), 0);
+	cr_assert_null(find("proc/self/environ"));
+	cr_assert_eq(files_add_path(stage, "/", "/proc/self/mem", NULL), 0);
+	cr_assert_null(find("proc/self/mem"));
+}
+
 /*
  * Entries are unpacked in sorted order, following symlinks on the way: an entry below a
  * staged symlink would land wherever the link points, maybe before that exists.

@@ -317,3 +317,16 @@ Test(modinfo, not_a_relocatable_elf)
 	cr_assert_eq(modinfo_parse("license=GPL", 12, &got), -ENOEXEC);
 	cr_assert_eq(modinfo_read("/bin/true", &got), -ENOEXEC);
 }
+
+/* A module path that is a FIFO or a device: refused at once, nothing read. */
+Test(modinfo, only_regular_files_are_read)
+{
+	struct strv info = STRV_INIT;
+	char p[4096];
+	snprintf(p, sizeof(p), "%s/fifo.ko", dir);
+	cr_assert_eq(testutil_sh("mkfifo '%s'", p), 0);
+	cr_assert_eq(modinfo_read(p, &info), -EINVAL);
+	cr_assert_eq(modinfo_read("/dev/zero", &info), -EINVAL);
+	cr_assert_eq(modinfo_read(dir, &info), -EISDIR);
+	cr_assert_eq(info.n, 0);
+}

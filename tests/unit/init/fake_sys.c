@@ -80,9 +80,12 @@ int sys_umount(const char *target, int flags)
 	return 0;
 }
 
-int sys_finit_module(const char *path, const char *params)
+int sys_finit_module(const char *path, const char *params, int flags)
 {
-	record("finit_module %s %s", path, params);
+	if (flags)
+		record("finit_module %s %s flags=%d", path, params, flags);
+	else
+		record("finit_module %s %s", path, params);
 	for (size_t i = 0; i < n_fails; i++)
 		if (strstr(path, fails[i].needle))
 			return -fails[i].err;

@@ -126,3 +126,25 @@ Test(modload, quiet_keeps_warnings_only)
 	cr_assert_null(strstr(logs, "<7>"), "%s", logs);
 	cr_assert_null(strstr(logs, "<6>"), "%s", logs);
 }
+
+Test(modload, compressed_files_are_loaded_with_the_kernel_decompressing)
+{
+	static char zbuf[256];
+	static const char ztext[] = "mkinitramfs-plan\t1\n"
+				    "M\tcrc16\t/m/crc16.ko.xz\taz\t-\t\n"
+				    "M\text4\t/m/ext4.ko.xz\tza\t0\tnoload=1\n"
+				    "M\tplain\t/m/plain.ko\ta\t-\t\n";
+
+	fake_sys_reset();
+	memcpy(zbuf, ztext, sizeof(ztext));
+	cr_assert_eq(plan_parse(&plan, zbuf, sizeof(ztext) - 1), 0);
+	cmdline_parse(&cmd, "");
+	modload_init(&plan, &cmd);
+	cr_assert_eq(plan.modules[0].flags, PLAN_ALWAYS | PLAN_COMPRESSED);
+	cr_assert_eq(modload_always(), 0);
+	cr_assert_eq(fake_sys_n_calls, 3);
+	/* MODULE_INIT_COMPRESSED_FILE is 4 in linux/module.h. */
+	cr_assert_str_eq(fake_sys_calls[0], "finit_module /m/crc16.ko.xz  flags=4");
+	cr_assert_str_eq(fake_sys_calls[1], "finit_module /m/ext4.ko.xz noload=1 flags=4");
+	cr_assert_str_eq(fake_sys_calls[2], "finit_module /m/plain.ko ");
+}
