@@ -17,7 +17,9 @@ _mkinitramfs() {
 		-A --addhooks -S --skiphooks -L --listhooks -H --hookhelp -M --automods
 		--sysfs --rootfs -v --verbose -q --quiet -h --help -V --version
 		-U --uki --cmdline --no-cmdline --splash --kernelimage --osrelease --uefistub
-		--no-ukify -a --analyze --show-config --diff --early --cpio'
+		--no-ukify -a --analyze --show-config --diff --early --cpio
+		-n --nocolor -D --hookdir -t --builddir -s --save --nopost -R --remove
+		-d --generatedir --cpuinfo'
 
 	case $prev in
 	-k | --kernel)
@@ -27,11 +29,12 @@ _mkinitramfs() {
 		;;
 	-g | --generate | -c | --config | -l | --list | -x | --extract | -U | --uki | \
 		--cmdline | --splash | --kernelimage | --osrelease | --uefistub | -a | \
-		--analyze | --show-config | --diff)
+		--analyze | --show-config | --diff | --cpuinfo)
 		COMPREPLY=($(compgen -f -- "$cur"))
 		return
 		;;
-	-r | --moduleroot | --presetdir | --sysfs)
+	-r | --moduleroot | --presetdir | --sysfs | -D | --hookdir | -t | --builddir | \
+		-d | --generatedir)
 		COMPREPLY=($(compgen -d -- "$cur"))
 		return
 		;;

@@ -24,6 +24,7 @@
 #include "moddep.h"
 #include "modtree.h"
 #include "stage.h"
+#include "suggest.h"
 #include "uki.h"
 
 struct build_kernel {
@@ -46,6 +47,7 @@ struct build {
 	enum modcompress_mode decompress; /* MODULES_DECOMPRESS */
 	int autodetect; /* an autodetect hook has run: filter later hooks' modules */
 	struct strv detected; /* module names autodetect found */
+	char *rootfs;	      /* the root's filesystem type, once autodetect ran */
 	struct image_options opts;
 	int skipped; /* the image on disk was built from the same inputs */
 };
@@ -64,11 +66,26 @@ static void build_done(struct build *b)
 	stage_free(b->stage);
 	stage_free(b->early);
 	strv_clear(&b->detected);
+	free(b->rootfs);
 }
 
 static const char *display_root(const struct build_request *req)
 {
 	return streq(req->moduleroot, "/") ? "" : req->moduleroot;
+}
+
+/* mkinitcpio's older string form, MODULES="a b": the words, as mkinitcpio reads it. */
+static int split_legacy_strings(struct build *b)
+{
+	static const char *const keys[] = {"MODULES", "MODULES_MATCH", "HOOKS",
+					   "BINARIES", "FILES"};
+	for (size_t i = 0; i < ARRAY_SIZE(keys); i++) {
+		int r = conf_split_string(b->conf, keys[i]);
+		if (r < 0)
+			return log_error_errno(r, "configuration: cannot read %s",
+					       keys[i]);
+	}
+	return 0;
 }
 
 static int load_config(struct build *b)
@@ -82,7 +99,9 @@ static int load_config(struct build *b)
 		return log_error_errno(r, "cannot load the configuration");
 	r = conf_load_with_dropins(b->conf, req->config, conf_main_keys, &err);
 	if (r == -ENOENT && !req->config_required) {
-		log_verbose("no configuration at '%s', using defaults", req->config);
+		log_warning(
+			"no configuration at '%s': the image gets only the hooks of -A (else 'base') and no storage or filesystem drivers",
+			req->config);
 	} else if (r < 0) {
 		log_error("%s", err.message);
 		return r;
@@ -90,7 +109,7 @@ static int load_config(struct build *b)
 	const struct strv *warnings = conf_warnings(b->conf);
 	for (size_t i = 0; i < warnings->n; i++)
 		log_warning("%s", warnings->v[i]);
-	return 0;
+	return split_legacy_strings(b);
 }
 
 /* A file this run reads: the configuration, a drop-in, the preset. */
@@ -144,30 +163,132 @@ static int check_target(const struct build *b)
 	return 0;
 }
 
-/* COMPRESSION_OPTIONS=(-19): the level is the only option we take from it. */
-static int parse_level(const struct conf *conf, int *ret)
+/* The level range of each compressor, as its command-line tool takes it. */
+static int level_range(enum compress_kind kind, int ultra, int *lo, int *hi)
 {
-	const struct strv *opts = conf_get(conf, "COMPRESSION_OPTIONS");
-	int level = COMPRESS_LEVEL_DEFAULT;
+	switch (kind) {
+	case COMPRESS_ZSTD:
+		*lo = 1, *hi = ultra ? 22 : 19;
+		return 1;
+	case COMPRESS_GZIP:
+		*lo = 1, *hi = 9;
+		return 1;
+	case COMPRESS_XZ:
+		*lo = 0, *hi = 9;
+		return 1;
+	case COMPRESS_LZ4:
+		*lo = 1, *hi = 12;
+		return 1;
+	default:
+		return 0;
+	}
+}
 
-	for (size_t i = 0; opts && i < opts->n; i++) {
-		const char *o = opts->v[i];
-		char *end;
-		if (o[0] == '-' && o[1] >= '0' && o[1] <= '9') {
-			long l = strtol(o + 1, &end, 10);
-			if (*end == '\0' && l <= 22) {
-				level = (int)l;
-				continue;
-			}
-		}
-		if (streq(o, "--ultra") || streq(o, "-T0"))
+static const char *supported_options(enum compress_kind kind)
+{
+	switch (kind) {
+	case COMPRESS_ZSTD:
+		return "-1..-19, --ultra -20..-22, -T<n>/--threads=<n>";
+	case COMPRESS_GZIP:
+		return "-1..-9, -T<n> (ignored: gzip runs in one thread)";
+	case COMPRESS_XZ:
+		return "-0..-9, -e/--extreme (-9e), -T<n>/--threads=<n>, --check=crc32";
+	case COMPRESS_LZ4:
+		return "-1..-12, -l (always: the kernel reads the legacy format), -T<n>";
+	default:
+		return "none: no compression takes no options";
+	}
+}
+
+static const char *after_prefix(const char *s, const char *prefix)
+{
+	size_t n = strlen(prefix);
+	return strncmp(s, prefix, n) == 0 ? s + n : NULL;
+}
+
+/* -T0, -T4, --threads=4: 0 is every core. */
+static int parse_threads(const char *o, int *ret)
+{
+	const char *n = after_prefix(o, "--threads=");
+	if (!n)
+		n = after_prefix(o, "-T");
+	char *end;
+	if (!n || !*n)
+		return 0;
+	long v = strtol(n, &end, 10);
+	if (*end || v < 0 || v > 4096)
+		return 0;
+	*ret = (int)v;
+	return 1;
+}
+
+/* -19, -9e: a level, with xz's extreme flag. */
+static int parse_level_word(const char *o, int *level, int *extreme)
+{
+	char *end;
+	if (o[0] != '-' || o[1] < '0' || o[1] > '9')
+		return 0;
+	long l = strtol(o + 1, &end, 10);
+	if (streq(end, "e"))
+		*extreme = 1;
+	else if (*end)
+		return 0;
+	*level = (int)l;
+	return 1;
+}
+
+/*
+ * COMPRESSION_OPTIONS as written for mkinitcpio's compressor commands, mapped onto the
+ * in-process compressor; anything else is refused, so no option is silently dropped.
+ */
+static int parse_compression_options(const struct conf *conf, struct image_options *opts)
+{
+	const struct strv *v = conf_get(conf, "COMPRESSION_OPTIONS");
+	enum compress_kind kind = opts->compression;
+	int level = COMPRESS_LEVEL_DEFAULT, extreme = 0, ultra = 0, lo = 0, hi = 0;
+
+	for (size_t i = 0; v && i < v->n; i++) {
+		const char *o = v->v[i];
+		int known = kind != COMPRESS_NONE;
+		if (!*o)
 			continue;
+		if (known && parse_level_word(o, &level, &extreme))
+			known = !extreme || kind == COMPRESS_XZ;
+		else if (known && parse_threads(o, &opts->threads))
+			;
+		else if (kind == COMPRESS_ZSTD && streq(o, "--ultra"))
+			ultra = 1;
+		else if (kind == COMPRESS_XZ && (streq(o, "-e") || streq(o, "--extreme")))
+			extreme = 1;
+		else if (kind == COMPRESS_XZ &&
+			 (streq(o, "--check=crc32") || streq(o, "-Ccrc32")))
+			; /* what the kernel's unxz needs, and what is always written */
+		else if (kind == COMPRESS_LZ4 && streq(o, "-l"))
+			;
+		else
+			known = 0;
+		if (!known) {
+			char esc[256];
+			log_error(
+				"COMPRESSION_OPTIONS: unsupported option '%s' for %s (supported: %s)",
+				log_escape(o, esc, sizeof(esc)), compress_name(kind),
+				supported_options(kind));
+			return -EINVAL;
+		}
+	}
+	if (level != COMPRESS_LEVEL_DEFAULT && level_range(kind, ultra, &lo, &hi) &&
+	    (level < lo || level > hi)) {
 		log_error(
-			"COMPRESSION_OPTIONS: unsupported option '%s' (only a level such as '-3' is understood)",
-			o);
+			"COMPRESSION_OPTIONS: level -%d is out of range for %s (%d to %d%s)",
+			level, compress_name(kind), lo, hi,
+			kind == COMPRESS_ZSTD && !ultra ? "; --ultra allows up to 22"
+							: "");
 		return -EINVAL;
 	}
-	*ret = level;
+	if (extreme)
+		level = (level == COMPRESS_LEVEL_DEFAULT ? 6 : level) |
+			COMPRESS_XZ_EXTREME;
+	opts->level = level;
 	return 0;
 }
 
@@ -186,7 +307,7 @@ static int parse_compression(struct build *b)
 			  name);
 		return r;
 	}
-	return parse_level(b->conf, &b->opts.level);
+	return parse_compression_options(b->conf, &b->opts);
 }
 
 static int source_date_epoch(time_t *ret)
@@ -398,6 +519,8 @@ static int detect_rootfs(struct build *b)
 	r = add_detected(b, fs_alias);
 	if (r >= 0)
 		r = add_detected(b, type);
+	if (r >= 0 && !b->rootfs)
+		b->rootfs = strdup(type);
 	if (r < 0)
 		return log_error_errno(
 			r, "autodetect: cannot look up the filesystem '%s'", type);
@@ -565,6 +688,37 @@ static int hook_applets(struct build *b, const struct hook *hook)
 	return 0;
 }
 
+/*
+ * A host image: only the blob of this CPU's family-model-stepping. 1 when it was added
+ * or the root has none for it (warned), 0 when the CPU's signature is unknown: then
+ * every blob of the vendor, as before.
+ */
+static int host_microcode(struct build *b, const char *cpuinfo, const char *vendor)
+{
+	unsigned family, model, stepping;
+	int r;
+
+	if (microcode_cpu_signature(cpuinfo, &family, &model, &stepping) < 0) {
+		log_warning(
+			"microcode: no CPU family, model and stepping in '%s', adding every %s blob",
+			cpuinfo, vendor);
+		return 0;
+	}
+	r = microcode_stage_cpu(b->early, b->req->moduleroot, vendor, family, model,
+				stepping);
+	if (r < 0)
+		return log_error_errno(r, "microcode: cannot read '%s/lib/firmware'",
+				       display_root(b->req));
+	if (r == 0)
+		log_warning(
+			"microcode: no blob for this CPU (%s family %u model %u stepping %u) in '%s/lib/firmware', none added",
+			vendor, family, model, stepping, display_root(b->req));
+	else
+		log_verbose("microcode: the blob of %s %02x-%02x-%02x", vendor, family,
+			    model, stepping);
+	return 1;
+}
+
 static int hook_microcode(struct build *b)
 {
 	_cleanup_free_ char *vendor = NULL;
@@ -580,6 +734,11 @@ static int hook_microcode(struct build *b)
 		if (r < 0)
 			return log_error_errno(r, "microcode");
 	}
+	if (vendor) {
+		r = host_microcode(b, cpuinfo, vendor);
+		if (r != 0)
+			return r < 0 ? r : 0;
+	}
 	r = microcode_stage(b->early, b->req->moduleroot, vendor);
 	if (r < 0) {
 		log_error("microcode: cannot read '%s/lib/firmware': %s",
@@ -591,6 +750,45 @@ static int hook_microcode(struct build *b)
 			"microcode: none found in '%s/lib/firmware/{intel,amd}-ucode', ignoring",
 			display_root(b->req));
 	return 0;
+}
+
+/* Checkers of the filesystems the filesystems hook covers, for a generic image. */
+static const char *const fsck_generic[] = {"fsck.ext4", "fsck.ext3",  "fsck.ext2",
+					   "fsck.xfs",	"fsck.btrfs", "fsck.vfat",
+					   "fsck.fat",	"fsck.f2fs",  NULL};
+
+static int add_fsck(struct build *b, const char *name, int optional, const char *origin)
+{
+	_cleanup_free_ char *culprit = NULL;
+	int r = files_add_binary(b->stage, b->req->moduleroot, name, &culprit);
+	if (r == -ENOENT && optional)
+		return 0;
+	if (r == -ENOENT) {
+		log_warning(
+			"%s: no '%s' in the programs of '%s/': the root filesystem cannot be checked from the image",
+			origin, name, display_root(b->req));
+		return 0;
+	}
+	if (r < 0)
+		log_error("%s: cannot add '%s': '%s': %s", origin, name,
+			  culprit ? culprit : name, strerror(-r));
+	return r;
+}
+
+/* FSCK=yes: the root's checker (after autodetect) or every common one, and e2fsck. */
+static int hook_fsck(struct build *b, const char *origin)
+{
+	int r = add_fsck(b, "e2fsck", 1, origin);
+
+	if (r >= 0 && b->rootfs) {
+		_cleanup_free_ char *name = NULL;
+		if (asprintf(&name, "fsck.%s", b->rootfs) < 0)
+			return log_error_errno(-ENOMEM, "%s", origin);
+		return add_fsck(b, name, 0, origin);
+	}
+	for (size_t i = 0; r >= 0 && fsck_generic[i]; i++)
+		r = add_fsck(b, fsck_generic[i], 1, origin);
+	return r;
 }
 
 /* HELPERS: our own static programs, which the init runs from ABI_HELPER_DIR. */
@@ -644,6 +842,8 @@ static int apply_hook(struct build *b, const struct hook *hook)
 	if (r < 0)
 		return r;
 	r = hook_applets(b, hook);
+	if (r >= 0 && hook->fsck)
+		r = hook_fsck(b, origin);
 	if (r < 0)
 		return r;
 	if (hook->microcode) {
@@ -664,6 +864,12 @@ static int hook_names(struct build *b, struct strv *names)
 
 	if (!conf_hooks)
 		r = strv_push(names, "base");
+	else if (conf_hooks->n == 0 || !*conf_hooks->v[0]) {
+		log_error(
+			"HOOKS is empty in '%s': an image needs at least the 'base' hook (mkinitcpio refuses an empty HOOKS too)",
+			b->req->config);
+		return -EINVAL;
+	}
 	for (size_t i = 0; r >= 0 && conf_hooks && i < conf_hooks->n; i++)
 		if (!strv_contains(names, conf_hooks->v[i]))
 			r = strv_push(names, conf_hooks->v[i]);
@@ -681,14 +887,79 @@ static int hook_names(struct build *b, struct strv *names)
 	return r;
 }
 
-static void log_unknown_hook(const struct build *b, const char *name)
+/*
+ * mkinitcpio hooks that have no file here yet: named in their own error rather than
+ * "unknown", and offered as suggestions for misspellings.
+ */
+static const char *const unsupported_hooks[] = {
+	"encrypt", "sd-encrypt", "lvm2",    "mdadm", "mdadm_udev",
+	"resume",  "sleep",	 "memdisk", "strip", NULL,
+};
+
+static int in_list(const char *const *list, const char *name)
 {
-	char dirs[2048] = "";
+	for (size_t i = 0; list[i]; i++)
+		if (streq(list[i], name))
+			return 1;
+	return 0;
+}
+
+static int dirs_text(const struct build *b, char *dirs, size_t size)
+{
 	size_t o = 0;
-	for (size_t i = 0; i < b->hook_dirs.n && o < sizeof(dirs); i++)
-		o += (size_t)snprintf(dirs + o, sizeof(dirs) - o, "%s'%s'", i ? ", " : "",
+	dirs[0] = '\0';
+	for (size_t i = 0; i < b->hook_dirs.n && o < size; i++)
+		o += (size_t)snprintf(dirs + o, size - o, "%s'%s'", i ? ", " : "",
 				      b->hook_dirs.v[i]);
-	log_error("unknown hook '%s': not found in %s", name, dirs);
+	return 0;
+}
+
+static void log_unknown_hook(const struct build *b, const char *name,
+			     const struct strv *known)
+{
+	char dirs[2048], esc[256];
+	const char *hint = suggest_closest(name, (const char *const *)known->v, known->n);
+
+	dirs_text(b, dirs, sizeof(dirs));
+	log_escape(name, esc, sizeof(esc));
+	if (hint)
+		log_error("unknown hook '%s' (did you mean '%s'?): not found in %s", esc,
+			  hint, dirs);
+	else
+		log_error("unknown hook '%s': not found in %s", esc, dirs);
+}
+
+/* Every name checked before any is applied, so all the wrong ones show in one run. */
+static int check_hook_names(struct build *b, const struct strv *names)
+{
+	struct strv known = STRV_INIT;
+	int r = hooks_names(&b->hook_dirs, &known), bad = 0;
+
+	for (size_t i = 0; r >= 0 && unsupported_hooks[i]; i++)
+		if (!strv_contains(&known, unsupported_hooks[i]))
+			r = strv_push(&known, unsupported_hooks[i]);
+	if (r < 0) {
+		strv_clear(&known);
+		return log_error_errno(r, "cannot list the hooks");
+	}
+	for (size_t i = 0; i < names->n; i++) {
+		int k = hooks_exists(names->v[i], &b->hook_dirs);
+		if (k > 0)
+			continue;
+		bad++;
+		if (k < 0)
+			log_error_errno(k, "hook '%s'", names->v[i]);
+		else if (in_list(unsupported_hooks, names->v[i]))
+			log_error(
+				"hook '%s': mkinitcpio's '%s' hook is not supported by mkinitramfs yet",
+				names->v[i], names->v[i]);
+		else
+			log_unknown_hook(b, names->v[i], &known);
+	}
+	strv_clear(&known);
+	if (bad > 1)
+		log_error("%d hooks of HOOKS (and -A) cannot be used", bad);
+	return bad ? -ENOENT : 0;
 }
 
 static int apply_hooks(struct build *b)
@@ -698,16 +969,17 @@ static int apply_hooks(struct build *b)
 
 	if (r >= 0)
 		r = hook_names(b, &names);
-	if (r < 0)
+	if (r < 0 && r != -EINVAL) /* -EINVAL: an empty HOOKS, already said */
 		log_error_errno(r, "cannot list the hooks of this build");
+	if (r >= 0)
+		r = check_hook_names(b, &names);
 	for (size_t i = 0; r >= 0 && i < names.n; i++) {
 		struct hook *hook = NULL;
 		struct conf_error err = {{0}};
 		r = hooks_load(names.v[i], &b->hook_dirs, &hook, &err);
-		if (r == -ENOENT && !*err.message)
-			log_unknown_hook(b, names.v[i]);
-		else if (r < 0)
-			log_error("hook '%s': %s", names.v[i], err.message);
+		if (r < 0)
+			log_error("hook '%s': %s", names.v[i],
+				  *err.message ? err.message : strerror(-r));
 		if (r < 0)
 			break;
 		log_debug("applying hook '%s' from '%s'", hook->name, hook->path);

@@ -160,8 +160,13 @@ static int gzip_init(struct compress *c, int level)
 
 static int xz_init(struct compress *c, int level, int threads)
 {
+	uint32_t extreme = 0;
 	if (level == COMPRESS_LEVEL_DEFAULT)
 		level = 6;
+	if (level >= 0 && (level & COMPRESS_XZ_EXTREME)) {
+		extreme = LZMA_PRESET_EXTREME;
+		level &= ~COMPRESS_XZ_EXTREME;
+	}
 	level = clamp(level, 0, 9);
 	/*
 	 * The multi-threaded encoder cuts the input into blocks of a size fixed by the
@@ -170,7 +175,7 @@ static int xz_init(struct compress *c, int level, int threads)
 	 */
 	lzma_mt mt = {
 		.threads = threads > 0 ? (uint32_t)threads : online_cpus(),
-		.preset = (uint32_t)level,
+		.preset = (uint32_t)level | extreme,
 		.check = LZMA_CHECK_CRC32,
 	};
 	/* Fewer threads on small machines: the blocks, hence the bytes, stay the same. */

@@ -16,6 +16,8 @@ enum compress_kind {
 };
 
 #define COMPRESS_LEVEL_DEFAULT (-1000)
+/* Or'ed into an xz level 0-9: the extreme preset (xz -9e). */
+#define COMPRESS_XZ_EXTREME 0x100
 
 /* "zstd", "gzip", "xz", "lz4", "none" (also "cat"); -EINVAL otherwise. */
 int compress_from_name(const char *name, enum compress_kind *ret);

@@ -14,6 +14,7 @@
 
 #include "conf.h"
 #include "log.h"
+#include "suggest.h"
 #include "util.h"
 
 const char *const conf_main_keys[] = {
@@ -860,10 +861,20 @@ static int warn_in_file(struct conf *conf, struct conf_entry *e, const char *nam
 		e->file = conf->loads;
 		e->first_line = a->line;
 	}
-	if (!key_known(known_keys, a->key))
-		return first ? conf_warn(conf, "%s:%u: unknown key '%s', ignoring", name,
-					 a->line, a->key)
-			     : 0;
+	if (!key_known(known_keys, a->key)) {
+		const char *hint =
+			known_keys ? suggest_closest(a->key, known_keys, (size_t)-1)
+				   : NULL;
+		if (!first)
+			return 0;
+		if (hint)
+			return conf_warn(
+				conf,
+				"%s:%u: unknown key '%s' (did you mean '%s'?), ignoring",
+				name, a->line, a->key, hint);
+		return conf_warn(conf, "%s:%u: unknown key '%s', ignoring", name, a->line,
+				 a->key);
+	}
 	if (!a->append && !first)
 		return conf_warn(
 			conf,
@@ -1145,4 +1156,35 @@ const struct strv *conf_keys(const struct conf *conf)
 const struct strv *conf_warnings(const struct conf *conf)
 {
 	return &conf->warnings;
+}
+
+int conf_split_string(struct conf *conf, const char *key)
+{
+	ssize_t i = conf_find(conf, key);
+	struct strv words = STRV_INIT;
+
+	if (i < 0 || conf->entries[i].is_array)
+		return 0;
+	const struct strv *v = &conf->entries[i].values;
+	for (size_t k = 0; k < v->n; k++) {
+		const char *s = v->v[k];
+		while (*s) {
+			size_t skip = strspn(s, " \t\n"), len;
+			s += skip;
+			len = strcspn(s, " \t\n");
+			if (!len)
+				break;
+			char *w = strndup(s, len);
+			int r = w ? strv_push_take(&words, w) : -ENOMEM;
+			if (r < 0) {
+				strv_clear(&words);
+				return r;
+			}
+			s += len;
+		}
+	}
+	strv_clear(&conf->entries[i].values);
+	conf->entries[i].values = words;
+	conf->entries[i].is_array = true;
+	return 0;
 }

@@ -84,6 +84,11 @@ int conf_has_source(const struct conf *conf, const struct stat *st);
 const struct strv *conf_get(const struct conf *conf, const char *key);
 /* The first value, or NULL when unset, an empty array, or the empty string. */
 const char *conf_get_string(const struct conf *conf, const char *key);
+/*
+ * A key assigned as a string (`MODULES="a b"`) becomes the words of that string, as
+ * bash's unquoted ${MODULES[@]} in mkinitcpio reads it; an array is left as it is.
+ */
+int conf_split_string(struct conf *conf, const char *key);
 /* Every key assigned so far, in first-assignment order. */
 const struct strv *conf_keys(const struct conf *conf);
 /* Warnings collected while loading, each a complete message line. */

@@ -12,9 +12,9 @@
 #include "locate.h"
 #include "util.h"
 
-const char *const hooks_keys[] = {"HELP",     "MODULES", "MODULES_MATCH", "FILES",
-				  "BINARIES", "APPLETS", "AUTODETECT",	  "MICROCODE",
-				  "HELPERS",  NULL};
+const char *const hooks_keys[] = {
+	"HELP",	      "MODULES",   "MODULES_MATCH", "FILES",   "BINARIES", "APPLETS",
+	"AUTODETECT", "MICROCODE", "FSCK",	    "HELPERS", NULL};
 
 static int push_dir(struct strv *dirs, const char *dir)
 {
@@ -106,6 +106,7 @@ static int hook_from_conf(const struct conf *conf, struct hook *hook)
 		r = copy_list(conf, "HELPERS", &hook->helpers);
 	hook->autodetect = is_yes(conf, "AUTODETECT");
 	hook->microcode = is_yes(conf, "MICROCODE");
+	hook->fsck = is_yes(conf, "FSCK");
 	return r;
 }
 
@@ -158,7 +159,16 @@ void hooks_free(struct hook *hook)
 	free(hook);
 }
 
-static int collect_names(const struct strv *dirs, struct strv *names)
+int hooks_exists(const char *name, const struct strv *dirs)
+{
+	_cleanup_free_ char *path = NULL;
+	if (!valid_hook_name(name))
+		return 0;
+	int r = find_hook(name, dirs, &path);
+	return r == -ENOENT ? 0 : r < 0 ? r : 1;
+}
+
+int hooks_names(const struct strv *dirs, struct strv *names)
 {
 	for (size_t i = 0; i < dirs->n; i++) {
 		DIR *d = opendir(dirs->v[i]);
@@ -184,7 +194,7 @@ static int collect_names(const struct strv *dirs, struct strv *names)
 int hooks_list(const struct strv *dirs, FILE *out)
 {
 	struct strv names = STRV_INIT;
-	int r = collect_names(dirs, &names);
+	int r = hooks_names(dirs, &names);
 
 	for (size_t i = 0; r >= 0 && i < names.n; i++) {
 		struct hook *hook = NULL;
@@ -219,6 +229,9 @@ void hooks_describe(const struct hook *hook, FILE *out)
 		      out);
 	if (hook->microcode)
 		fputs("adds CPU microcode as an uncompressed early cpio\n", out);
+	if (hook->fsck)
+		fputs("adds the root filesystem's fsck.<type> and e2fsck (not run by the init yet)\n",
+		      out);
 	describe_list(out, "modules loaded at boot", &hook->modules);
 	describe_list(out, "modules loaded when a device needs them",
 		      &hook->modules_match);

@@ -21,6 +21,8 @@
  *   APPLETS=(...)          names linked to /bin/busybox in /bin
  *   AUTODETECT=yes         hooks after this one keep only the host's modules
  *   MICROCODE=yes          early microcode cpio before the image
+ *   FSCK=yes               the root's fsck.<type> (all common ones without
+ *                          autodetect) and e2fsck, as BINARIES
  *   HELPERS=(...)          mkinitramfs helper programs (build/<name> or LIBDIR/<name>),
  *                          added as /lib/mkinitramfs/<name>
  */
@@ -36,6 +38,7 @@ struct hook {
 	struct strv helpers;
 	int autodetect;
 	int microcode;
+	int fsck;
 };
 
 extern const char *const hooks_keys[];
@@ -48,6 +51,11 @@ int hooks_default_dirs(struct strv *ret);
 int hooks_load(const char *name, const struct strv *dirs, struct hook **ret,
 	       struct conf_error *err);
 void hooks_free(struct hook *hook);
+
+/* 1 when a hook file of that name exists in one of the directories, 0 when none. */
+int hooks_exists(const char *name, const struct strv *dirs);
+/* Every hook name found in the directories, each once, sorted. */
+int hooks_names(const struct strv *dirs, struct strv *names);
 
 /* -L: every hook found in the directories (each name once), with its help. */
 int hooks_list(const struct strv *dirs, FILE *out);

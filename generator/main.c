@@ -49,6 +49,8 @@ enum {
 	OPT_DIFF,
 	OPT_EARLY,
 	OPT_CPIO,
+	OPT_NOPOST,
+	OPT_CPUINFO,
 };
 
 struct options {
@@ -65,8 +67,12 @@ struct options {
 	enum inspect_part part; /* --early, --cpio */
 	const char *hook;	/* -H */
 	const char *preset;	/* -p */
+	struct strv presets;	/* every -p given: -p a -p b builds both */
 	const char *preset_dir;
 	const char *sysfs;
+	const char *cpuinfo;	 /* --cpuinfo */
+	int remove;		 /* -R */
+	const char *generatedir; /* -d */
 	const char *rootfs;
 	struct strv add_hooks;
 	struct strv skip_hooks;
@@ -126,6 +132,14 @@ static void usage(FILE *out)
 	      "  -M, --automods           print the modules autodetect finds, and exit\n"
 	      "      --sysfs DIR          autodetect from this sysfs tree (default /sys)\n"
 	      "      --rootfs TYPE        the root filesystem's type, for autodetect\n"
+	      "      --cpuinfo FILE       the CPU whose microcode a host image takes\n"
+	      "                           (default /proc/cpuinfo)\n"
+	      "  -R, --remove             with -p or -P: delete the presets' images\n"
+	      "  -d, --generatedir DIR    also write the image's tree into DIR (a new\n"
+	      "                           directory); without -g, only the tree\n"
+	      "  -D, --hookdir DIR        take the shipped hooks from DIR\n"
+	      "  -n, --nocolor, -t, --builddir DIR, -s, --save, --nopost\n"
+	      "                           mkinitcpio's, accepted: nothing to do here\n"
 	      "  -v, --verbose            say why each module is included (twice: debug)\n"
 	      "  -q, --quiet              only errors\n"
 	      "  -h, --help               this help\n"
@@ -162,6 +176,15 @@ static int parse_options(int argc, char **argv, struct options *o)
 		{"presetdir", required_argument, NULL, OPT_PRESETDIR},
 		{"devices", no_argument, NULL, OPT_DEVICES},
 		{"keep-setid", no_argument, NULL, OPT_KEEP_SETID},
+		/* mkinitcpio's, accepted so its command lines carry over */
+		{"nocolor", no_argument, NULL, 'n'},
+		{"hookdir", required_argument, NULL, 'D'},
+		{"builddir", required_argument, NULL, 't'},
+		{"save", no_argument, NULL, 's'},
+		{"nopost", no_argument, NULL, OPT_NOPOST},
+		{"cpuinfo", required_argument, NULL, OPT_CPUINFO},
+		{"remove", no_argument, NULL, 'R'},
+		{"generatedir", required_argument, NULL, 'd'},
 		{"addhooks", required_argument, NULL, 'A'},
 		{"skiphooks", required_argument, NULL, 'S'},
 		{"listhooks", no_argument, NULL, 'L'},
@@ -181,7 +204,7 @@ static int parse_options(int argc, char **argv, struct options *o)
 			      .moduleroot = "/",
 			      .verbosity = 1,
 			      .preset_dir = DEFAULT_PRESET_DIR};
-	while ((c = getopt_long(argc, argv, "k:g:c:r:z:l:x:p:PfA:S:LH:MvqhVU:a:",
+	while ((c = getopt_long(argc, argv, "k:g:c:r:z:l:x:p:PfA:S:LH:MvqhVU:a:nD:t:sRd:",
 				longopts, NULL)) != -1) {
 		switch (c) {
 		case 'k':
@@ -210,6 +233,8 @@ static int parse_options(int argc, char **argv, struct options *o)
 		case 'p':
 			o->action = ACTION_PRESET;
 			o->preset = optarg;
+			if (strv_push(&o->presets, optarg) < 0)
+				return log_error_errno(-ENOMEM, "-p '%s'", optarg);
 			break;
 		case 'P':
 			o->action = ACTION_ALL_PRESETS;
@@ -303,6 +328,28 @@ static int parse_options(int argc, char **argv, struct options *o)
 		case 'V':
 			o->action = ACTION_VERSION;
 			break;
+		case 'n':	 /* mkinitcpio's -n: messages here are never coloured */
+		case 't':	 /* no build directory: the image is staged in memory */
+		case OPT_NOPOST: /* no post-build hooks run here */
+			break;
+		case 's':
+			log_info(
+				"-s/--save: nothing to keep, the image is staged in memory (mkinitramfs -x IMAGE DIR extracts it)");
+			break;
+		case 'R':
+			o->remove = 1;
+			break;
+		case 'd':
+			o->generatedir = optarg;
+			break;
+		case OPT_CPUINFO:
+			o->cpuinfo = optarg;
+			break;
+		case 'D': /* searched after /etc/mkinitramfs/hooks, instead of the shipped
+			     hooks */
+			if (setenv("MKINITRAMFS_HOOKS_DIR", optarg, 1) < 0)
+				return log_error_errno(-errno, "-D '%s'", optarg);
+			break;
 		default:
 			return -EINVAL;
 		}
@@ -320,8 +367,13 @@ static int parse_options(int argc, char **argv, struct options *o)
 		log_error("unexpected argument '%s'", argv[optind]);
 		return -EINVAL;
 	}
+	if (o->remove && o->action != ACTION_PRESET && o->action != ACTION_ALL_PRESETS) {
+		log_error(
+			"-R/--remove removes the images of presets: give -p NAME or -P");
+		return -EINVAL;
+	}
 	if (o->action == ACTION_BUILD && !o->generate && !o->uki.output &&
-	    !o->print_detected) {
+	    !o->print_detected && !o->generatedir) {
 		log_error("nothing to do: give -g PATH to write an image (see --help)");
 		return -EINVAL;
 	}
@@ -355,6 +407,8 @@ static struct presetrun_request request_of(const struct options *o)
 		.default_config = DEFAULT_CONFIG,
 		.compress = o->compress,
 		.sysfs = o->sysfs,
+		.cpuinfo = o->cpuinfo,
+		.remove = o->remove,
 		.rootfs = o->rootfs,
 		.print_detected = o->print_detected,
 		.force = o->force,
@@ -366,6 +420,7 @@ static struct presetrun_request request_of(const struct options *o)
 		/* -p then -P builds every preset: the last action given wins. */
 		.preset = o->action == ACTION_PRESET ? o->preset : NULL,
 		.preset_dir = o->preset_dir,
+		.presets = o->action == ACTION_PRESET ? &o->presets : NULL,
 		.before_build = install_signal_handlers,
 	};
 }
@@ -374,6 +429,49 @@ static int run_build(const struct options *o)
 {
 	struct presetrun_request req = request_of(o);
 	return presetrun_build_image(&req);
+}
+
+/*
+ * -d DIR: the image is built as usual (to -g, or to a temporary file next to DIR), then
+ * extracted into DIR, so the tree is exactly what the image holds.
+ */
+static int run_generatedir(const struct options *o)
+{
+	_cleanup_free_ char *tmp = NULL, *record = NULL;
+	struct presetrun_request req = request_of(o);
+	int r;
+
+	if (mkdir(o->generatedir, 0755) < 0)
+		return log_error_errno(-errno, "-d: cannot create the directory '%s'",
+				       o->generatedir);
+	if (!o->generate) {
+		if (asprintf(&tmp, "%s.image-XXXXXX", o->generatedir) < 0)
+			return log_error_errno(-ENOMEM, "-d");
+		int fd = mkstemp(tmp);
+		if (fd < 0) {
+			r = log_error_errno(-errno, "-d: cannot create '%s'", tmp);
+			free(tmp);
+			tmp = NULL;
+			return r;
+		}
+		close(fd);
+		req.output = tmp;
+		req.force = 1;
+	}
+	r = presetrun_build_image(&req);
+	if (r >= 0) {
+		/* The tree as the image holds it: device nodes and set-ID bits too. */
+		r = image_extract(req.output, o->generatedir,
+				  IMAGE_EXTRACT_DEVICES | IMAGE_EXTRACT_SETID);
+		if (r >= 0) /* image_extract() logs its failures */
+			log_info("wrote the image's tree into '%s'", o->generatedir);
+	}
+	if (tmp) {
+		unlink(tmp);
+		if (asprintf(&record, "%s.inputs", tmp) >= 0)
+			unlink(record);
+	}
+	return r;
 }
 
 static int run_presets(const struct options *o)
@@ -501,7 +599,7 @@ int main(int argc, char **argv)
 		r = run_inspect(&o);
 		break;
 	case ACTION_BUILD:
-		r = run_build(&o);
+		r = o.generatedir ? run_generatedir(&o) : run_build(&o);
 		break;
 	case ACTION_PRESET:
 	case ACTION_ALL_PRESETS:
@@ -513,6 +611,7 @@ int main(int argc, char **argv)
 		break;
 	}
 	strv_clear(&o.add_hooks);
+	strv_clear(&o.presets);
 	strv_clear(&o.skip_hooks);
 	return r < 0 ? 1 : 0;
 }

@@ -127,3 +127,73 @@ int microcode_cpu_vendor(const char *cpuinfo, char **ret)
 	fclose(f);
 	return r;
 }
+
+int microcode_stage_cpu(struct stage *early, const char *root, const char *vendor,
+			unsigned family, unsigned model, unsigned stepping)
+{
+	_cleanup_free_ char *name = NULL, *path = NULL, *buf = NULL;
+	size_t len = 0;
+	int r;
+
+	if (streq(vendor, "GenuineIntel"))
+		r = asprintf(&name, "%02x-%02x-%02x", family, model, stepping);
+	else if (streq(vendor, "AuthenticAMD") && family >= 0x15)
+		r = asprintf(&name, "microcode_amd_fam%02xh.bin", family);
+	else if (streq(vendor, "AuthenticAMD"))
+		r = asprintf(&name, "microcode_amd.bin");
+	else
+		return 0;
+	if (r < 0)
+		return -ENOMEM;
+	/* Read inside the root, as the vendor-wide collection does. */
+	r = append_file(root, streq(vendor, "GenuineIntel") ? "intel-ucode" : "amd-ucode",
+			name, &buf, &len);
+	if (r < 0)
+		return r;
+	if (!len)
+		return 0;
+	if (asprintf(&path, "kernel/x86/microcode/%s.bin", vendor) < 0)
+		return -ENOMEM;
+	r = stage_add_data(early, path, 0644, buf, len);
+	return r < 0 ? r : 1;
+}
+
+static int cpuinfo_number(const char *line, const char *key, unsigned *ret)
+{
+	size_t n = strlen(key);
+	const char *p = line + n;
+	if (strncmp(line, key, n) != 0)
+		return 0;
+	p += strspn(p, " \t");
+	if (*p != ':')
+		return 0;
+	char *end;
+	unsigned long v = strtoul(p + 1, &end, 10);
+	if (end == p + 1)
+		return 0;
+	*ret = (unsigned)v;
+	return 1;
+}
+
+int microcode_cpu_signature(const char *cpuinfo, unsigned *family, unsigned *model,
+			    unsigned *stepping)
+{
+	FILE *f = fopen(cpuinfo, "re");
+	char *line = NULL;
+	size_t cap = 0;
+	int have = 0;
+
+	if (!f)
+		return negative_errno();
+	while (have != 7 && getline(&line, &cap, f) > 0) {
+		if (cpuinfo_number(line, "cpu family", family))
+			have |= 1;
+		else if (cpuinfo_number(line, "model", model))
+			have |= 2;
+		else if (cpuinfo_number(line, "stepping", stepping))
+			have |= 4;
+	}
+	free(line);
+	fclose(f);
+	return have == 7 ? 0 : -ENOENT;
+}

@@ -13,6 +13,18 @@
  */
 int microcode_stage(struct stage *early, const char *root, const char *vendor);
 
+/*
+ * The one blob of a CPU: intel-ucode/FF-MM-SS, or amd-ucode/microcode_amd_famXXh.bin
+ * (family 15h and later; microcode_amd.bin before), added as that vendor's file.
+ * Returns 1 when added, 0 when the root has no blob for this CPU.
+ */
+int microcode_stage_cpu(struct stage *early, const char *root, const char *vendor,
+			unsigned family, unsigned model, unsigned stepping);
+
+/* "cpu family", "model" and "stepping" of the first CPU in a cpuinfo file, or -ENOENT. */
+int microcode_cpu_signature(const char *cpuinfo, unsigned *family, unsigned *model,
+			    unsigned *stepping);
+
 /* The CPU vendor_id named in a cpuinfo file, or -ENOENT. */
 int microcode_cpu_vendor(const char *cpuinfo, char **ret);
 

@@ -155,6 +155,10 @@ static int key_belongs(const char *key, const struct strv *presets)
 	    streq(key, "ALL_microcode") || streq(key, "ALL_cmdline") ||
 	    streq(key, "ALL_splash"))
 		return 1;
+	/* Where mkinitcpio's pacman hook copies the kernel; read by the install script,
+	 * nothing to build here. */
+	if (streq(key, "ALL_kerneldest"))
+		return 1;
 	for (size_t i = 0; presets && i < presets->n; i++) {
 		size_t n = strlen(presets->v[i]);
 		if (strncmp(key, presets->v[i], n) != 0)

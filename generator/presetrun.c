@@ -12,6 +12,7 @@
 #include "locate.h"
 #include "log.h"
 #include "preset.h"
+#include "digest.h"
 #include "presetrun.h"
 #include "util.h"
 
@@ -125,6 +126,7 @@ static int build_one(const struct presetrun_request *rq, const struct preset *pr
 		.add_hooks = img ? &img->add_hooks : rq->add_hooks,
 		.skip_hooks = img ? &img->skip_hooks : rq->skip_hooks,
 		.sysfs = rq->sysfs,
+		.cpuinfo = rq->cpuinfo,
 		.rootfs = rq->rootfs,
 		.print_detected = rq->print_detected,
 		.force = rq->force,
@@ -308,40 +310,83 @@ static int build_presets(const struct presetrun_request *rq, struct preset **pre
 	return failed ? -EIO : 0;
 }
 
+/* The presets that can be read, in order; the others are reported and counted. */
 static int load_presets(const struct presetrun_request *rq, struct strv *names,
-			struct preset ***ret)
+			struct preset ***ret, size_t *ret_count, int *ret_broken)
 {
 	struct preset **presets = calloc(names->n ? names->n : 1, sizeof(*presets));
+	size_t n = 0;
+	int broken = 0;
 	if (!presets)
 		return log_error_errno(-ENOMEM, "cannot load the presets");
 	for (size_t i = 0; i < names->n; i++) {
 		struct conf_error err = {{0}};
-		int r = preset_load(names->v[i], rq->preset_dir, &presets[i], &err);
+		int r = preset_load(names->v[i], rq->preset_dir, &presets[n], &err);
+		if (r == -ENOMEM) {
+			while (n--)
+				preset_free(presets[n]);
+			free(presets);
+			return log_error_errno(r, "cannot load preset '%s'", names->v[i]);
+		}
 		if (r < 0) {
 			if (*err.message)
 				log_error("%s", err.message);
 			else
 				log_error("cannot read preset '%s': %s", names->v[i],
 					  strerror(-r));
-			while (i--)
-				preset_free(presets[i]);
-			free(presets);
-			return r;
+			broken++;
+			continue;
 		}
-		for (size_t w = 0; w < presets[i]->warnings.n; w++)
-			log_warning("%s", presets[i]->warnings.v[w]);
+		for (size_t w = 0; w < presets[n]->warnings.n; w++)
+			log_warning("%s", presets[n]->warnings.v[w]);
+		n++;
 	}
 	*ret = presets;
+	*ret_count = n;
+	*ret_broken = broken;
 	return 0;
+}
+
+static int remove_file(const char *path)
+{
+	if (unlink(path) == 0) {
+		log_info("removed '%s'", path);
+		return 0;
+	}
+	if (errno == ENOENT)
+		return 0;
+	return log_error_errno(-errno, "cannot remove '%s'", path);
+}
+
+/* -R: the images of the presets and their input records, as mkinitcpio -R does. */
+static int remove_presets(struct preset **presets, size_t count)
+{
+	int failed = 0;
+	for (size_t i = 0; i < count; i++)
+		for (size_t j = 0; j < presets[i]->count; j++) {
+			const char *image = presets[i]->images[j].image;
+			_cleanup_free_ char *record = NULL;
+			if (asprintf(&record, "%s" DIGEST_SUFFIX, image) < 0)
+				return log_error_errno(-ENOMEM, "-R");
+			if (remove_file(image) < 0 || remove_file(record) < 0)
+				failed++;
+		}
+	return failed ? -EIO : 0;
 }
 
 int presetrun_build_presets(const struct presetrun_request *rq)
 {
 	struct strv names = STRV_INIT;
 	struct preset **presets = NULL;
-	int r;
+	int r = 0;
 
-	if (rq->preset) {
+	if (rq->presets && rq->presets->n) {
+		for (size_t i = 0; r >= 0 && i < rq->presets->n; i++)
+			if (!strv_contains(&names, rq->presets->v[i]))
+				r = strv_push(&names, rq->presets->v[i]);
+		if (r < 0)
+			log_error_errno(r, "-p");
+	} else if (rq->preset) {
 		r = strv_push(&names, rq->preset);
 		if (r < 0)
 			log_error_errno(r, "preset '%s'", rq->preset);
@@ -355,13 +400,24 @@ int presetrun_build_presets(const struct presetrun_request *rq)
 		if (r >= 0 && !names.n)
 			r = -ENOENT;
 	}
+	size_t count = 0;
+	int broken = 0;
 	if (r >= 0)
-		r = load_presets(rq, &names, &presets);
+		r = load_presets(rq, &names, &presets, &count, &broken);
 	if (r >= 0) {
-		r = build_presets(rq, presets, names.n);
-		for (size_t i = 0; i < names.n; i++)
+		r = !count	 ? 0
+		    : rq->remove ? remove_presets(presets, count)
+				 : build_presets(rq, presets, count);
+		for (size_t i = 0; i < count; i++)
 			preset_free(presets[i]);
 		free(presets);
+	}
+	if (r >= 0 && broken) {
+		if (names.n > 1)
+			log_error(
+				"%d of %zu presets could not be read; the images of the others were built",
+				broken, names.n);
+		r = -EINVAL;
 	}
 	strv_clear(&names);
 	return r;

@@ -14,6 +14,7 @@ struct presetrun_request {
 	const char *compress;	    /* -z, or NULL; wins over a preset image's */
 	const char *sysfs;	    /* --sysfs, or NULL for /sys */
 	const char *rootfs;	    /* --rootfs, or NULL: from mountinfo */
+	const char *cpuinfo;	    /* --cpuinfo, or NULL for /proc/cpuinfo (microcode) */
 	int print_detected;	    /* -M */
 	int force;		    /* -f */
 	/* The command line's own image (presetrun_build_image); a preset's images bring
@@ -27,8 +28,10 @@ struct presetrun_request {
 	 * the command line's own image only. */
 	const struct uki_request *uki;
 	/* The presets (presetrun_build_presets). */
-	const char *preset;	/* -p: a name or path; NULL: every preset (-P) */
-	const char *preset_dir; /* where names and -P look */
+	const char *preset;	    /* -p: a name or path; NULL: every preset (-P) */
+	const char *preset_dir;	    /* where names and -P look */
+	const struct strv *presets; /* several -p, in order; wins over `preset` */
+	int remove; /* -R: delete the presets' images (and records) instead of building */
 	/* Called in the process that builds an image, just before the build: main
 	 * installs its signal handlers there, not in the -P parent, which writes nothing.
 	 * May be NULL. */
@@ -47,8 +50,9 @@ int presetrun_build_image(const struct presetrun_request *req);
  * share its module tree, read once before their children are forked. Logs its own
  * errors. A failing image is reported by preset and image name and does not stop the
  * others; once all have finished the count of failures is logged and -EIO returned.
+ * A preset that cannot be read is reported and the others are still built; -EIO then.
  * Returns 0 when every image was built, another negative errno when none could start
- * (a preset unreadable, no presets, no memory).
+ * (no presets, no memory).
  */
 int presetrun_build_presets(const struct presetrun_request *req);
 

@@ -44,15 +44,30 @@ t_check "Intel blobs are concatenated in name order" \
 t_check "only amd-ucode/*.bin is taken" \
 	test "$(cat x/kernel/x86/microcode/AuthenticAMD.bin)" = "AMD-17"
 
-# After autodetect, only the host CPU vendor's microcode.
-vendor=$(awk -F': *' '/^vendor_id/ { print $2; exit }' /proc/cpuinfo)
+# After autodetect, only the host CPU's own blob (family-model-stepping).
 mkdir -p sysfs/devices
 printf 'HOOKS=(base autodetect microcode)\n' >auto.conf
-"$MKINITRAMFS" -q -k "$KVER" -r "$root" -c auto.conf --sysfs sysfs --rootfs ext4 -g host.img
+printf 'processor\t: 0\nvendor_id\t: GenuineIntel\ncpu family\t: 6\nmodel\t\t: 85\nmodel name\t: x\nstepping\t: 4\n' >intel.cpuinfo
+"$MKINITRAMFS" -q -k "$KVER" -r "$root" -c auto.conf --sysfs sysfs --rootfs ext4 \
+	--cpuinfo intel.cpuinfo -g host.img
 "$MKINITRAMFS" -l host.img >host.list
-t_grep "a host image carries the host's vendor ($vendor)" "/kernel/x86/microcode/$vendor\.bin$" host.list
+t_grep "a host image carries the host's vendor (GenuineIntel)" "/kernel/x86/microcode/GenuineIntel\.bin$" host.list
 t_check "a host image carries no other vendor" \
 	test "$(grep -c '/kernel/x86/microcode/' host.list)" -eq 1
+mkdir hx && "$MKINITRAMFS" -x host.img hx
+t_check "a host image carries only this CPU's blob (06-55-04)" \
+	test "$(cat hx/kernel/x86/microcode/GenuineIntel.bin)" = "INTEL-A"
+printf 'vendor_id\t: AuthenticAMD\ncpu family\t: 23\nmodel\t\t: 1\nstepping\t: 2\n' >amd.cpuinfo
+"$MKINITRAMFS" -q -k "$KVER" -r "$root" -c auto.conf --sysfs sysfs --rootfs ext4 \
+	--cpuinfo amd.cpuinfo -g amd.img
+mkdir ax && "$MKINITRAMFS" -x amd.img ax
+t_check "an AMD family 17h host takes microcode_amd_fam17h.bin" \
+	test "$(cat ax/kernel/x86/microcode/AuthenticAMD.bin)" = "AMD-17"
+printf 'vendor_id\t: GenuineIntel\ncpu family\t: 6\nmodel\t\t: 1\nstepping\t: 1\n' >other.cpuinfo
+"$MKINITRAMFS" -k "$KVER" -r "$root" -c auto.conf --sysfs sysfs --rootfs ext4 \
+	--cpuinfo other.cpuinfo -g other.img >other.log 2>&1
+t_grep "a CPU without a blob: the warning names it" \
+	"microcode: no blob for this CPU \(GenuineIntel family 6 model 1 stepping 1\)" other.log
 
 # -S takes a hook out again; HOOKS + -A + -S compose.
 "$MKINITRAMFS" -q -k "$KVER" -r "$root" -c base.conf -A microcode,shell -S microcode \

@@ -72,12 +72,17 @@ static void setup(void)
 	cr_assert_eq(mkdir(out, 0755), 0);
 	snprintf(out, sizeof(out), "%s/out/initramfs.img", dir);
 	testutil_write(dir, "good.conf",
-		       "MODULES=(chain_a)\nHOOKS=()\nCOMPRESSION=none\n");
+		       "MODULES=(chain_a)\nHOOKS=(base)\nCOMPRESSION=none\n");
 	testutil_write(dir, "zstd.conf",
-		       "MODULES=(chain_a)\nHOOKS=()\nCOMPRESSION=zstd\n");
+		       "MODULES=(chain_a)\nHOOKS=(base)\nCOMPRESSION=zstd\n");
 	testutil_write(dir, "bad.conf",
-		       "MODULES=(lonely no-such_mod)\nHOOKS=()\nCOMPRESSION=none\n");
+		       "MODULES=(lonely no-such_mod)\nHOOKS=(base)\nCOMPRESSION=none\n");
 	setenv("SOURCE_DATE_EPOCH", "1700000000", 1);
+	/* HOOKS=(base): an empty HOOKS is refused, as mkinitcpio refuses it. */
+	char *hooks = realpath("hooks/build", NULL);
+	cr_assert_not_null(hooks, "run from the source tree");
+	setenv("MKINITRAMFS_HOOKS_DIR", hooks, 1);
+	free(hooks);
 }
 
 static void teardown(void)

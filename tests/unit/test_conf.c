@@ -920,3 +920,20 @@ Test(conf, mutations_never_crash)
 		conf_free(c);
 	}
 }
+
+/* mkinitcpio's string form: the words of the string, as ${MODULES[@]} unquoted gives. */
+Test(conf, split_string_into_words)
+{
+	struct conf *c = load_ok("MODULES=\"ext4  virtio_blk\tnvme\"\n"
+				 "HOOKS=(base \"nbd nbds_max=1024\")\n"
+				 "FILES=\"\"\n");
+	cr_assert_eq(conf_split_string(c, "MODULES"), 0);
+	assert_values(c, "MODULES", VALUES("ext4", "virtio_blk", "nvme"));
+	cr_assert_eq(conf_split_string(c, "HOOKS"), 0);
+	assert_values(c, "HOOKS", VALUES("base", "nbd nbds_max=1024"));
+	cr_assert_eq(conf_split_string(c, "FILES"), 0);
+	assert_values(c, "FILES", NO_VALUES);
+	cr_assert_eq(conf_split_string(c, "BINARIES"), 0, "an unset key is left unset");
+	cr_assert_null(conf_get(c, "BINARIES"));
+	conf_free(c);
+}

@@ -32,8 +32,13 @@ static void setup(void)
 	testutil_write(dir, "init", "#!/bin/sh\n");
 	snprintf(init, sizeof(init), "%s/init", dir);
 	setenv("MKINITRAMFS_INIT", init, 1);
-	testutil_write(dir, "good.conf", "MODULES=(chain_a)\nHOOKS=()\nCOMPRESSION=none\n");
-	testutil_write(dir, "bad.conf", "MODULES=(no_such_module)\nHOOKS=()\nCOMPRESSION=none\n");
+	/* HOOKS=(base): an empty HOOKS is refused, as mkinitcpio refuses it. */
+	char *hooks = realpath("hooks/build", NULL);
+	cr_assert_not_null(hooks, "run from the source tree");
+	setenv("MKINITRAMFS_HOOKS_DIR", hooks, 1);
+	free(hooks);
+	testutil_write(dir, "good.conf", "MODULES=(chain_a)\nHOOKS=(base)\nCOMPRESSION=none\n");
+	testutil_write(dir, "bad.conf", "MODULES=(no_such_module)\nHOOKS=(base)\nCOMPRESSION=none\n");
 }
 
 static void teardown(void)
