@@ -13,7 +13,7 @@ packages=(
 	e2fsprogs xfsprogs btrfs-progs fdisk dosfstools
 	apt dpkg dpkg-dev ca-certificates
 	autoconf automake libtool
-	debootstrap
+	debootstrap cryptsetup-bin
 	pacman-package-manager dkms systemd make gcc
 	clang libclang-rt-14-dev valgrind strace
 )

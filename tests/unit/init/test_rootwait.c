@@ -81,7 +81,7 @@ Test(rootwait, present_at_start)
 	char *t = setup();
 	struct root_spec spec;
 	struct root_dev found;
-	struct rootwait w = { &spec, sys, dev, -1, 0, false };
+	struct rootwait w = { &spec, sys, dev, -1, -1, 0, false };
 
 	add_disk(t, "vdb", "254:16", "mkfs.ext4 -q -F -U " UUID);
 	cr_assert_eq(root_spec_parse("UUID=" UUID, &spec), 0);
@@ -121,7 +121,7 @@ Test(rootwait, arrives_by_uevent)
 	}
 	start = now_ms();
 	{
-		struct rootwait w = { &spec, sys, dev, sv[0], 20000, true };
+		struct rootwait w = { &spec, sys, dev, sv[0], -1, 20000, true };
 
 		cr_assert_eq(rootwait_run(&w, &found), 0);
 	}
@@ -148,7 +148,7 @@ Test(rootwait, never_appears)
 	cr_assert_eq(root_spec_parse("PARTLABEL=nowhere", &spec), 0);
 	start = now_ms();
 	{
-		struct rootwait w = { &spec, sys, dev, sv[0], 300, false };
+		struct rootwait w = { &spec, sys, dev, sv[0], -1, 300, false };
 
 		cr_assert_eq(rootwait_run(&w, &found), -ETIMEDOUT);
 	}
