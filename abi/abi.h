@@ -20,6 +20,11 @@
 #define ABI_CONSOLE_PATH "/dev/console"
 #define ABI_KMSG_PATH "/dev/kmsg"
 #define ABI_NEW_ROOT "/new_root"
+/*
+ * A link to the init: the kernel's request_module() runs it as modprobe, and it
+ * loads the named module or alias from the plan (A records match "crypto-xts" too).
+ */
+#define ABI_MODPROBE_PATH "/sbin/modprobe"
 
 /*
  * The plan: a text file, one record a line, fields separated by a single TAB, lines

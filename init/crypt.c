@@ -89,6 +89,16 @@ static bool tok_eq(const char *tok, size_t len, const char *word)
 	return strlen(word) == len && strncmp(tok, word, len) == 0;
 }
 
+static void warn_option(const struct crypt_req *r, const char *opt, size_t len)
+{
+	char word[64];
+	struct str s;
+
+	str_init(&s, word, sizeof(word));
+	str_addn(&s, opt, len);
+	log_warning("LUKS '%s': ignoring option '%s'", r->name, word);
+}
+
 /* Options we act on; the rest is named in a warning and ignored. */
 static void apply_options(struct crypt_req *r, const char *opts, size_t n)
 {
@@ -99,8 +109,7 @@ static void apply_options(struct crypt_req *r, const char *opts, size_t n)
 		if (tok_eq(opts, len, "discard") || tok_eq(opts, len, "allow-discards"))
 			r->discard = true;
 		else if (len && !tok_eq(opts, len, "luks") && !tok_eq(opts, len, "none"))
-			log_warning("LUKS '%s': ignoring option '%.*s'", r->name,
-				    (int)len, opts);
+			warn_option(r, opts, len);
 		opts += len;
 		n -= len;
 		if (n) {
@@ -175,7 +184,8 @@ static int luks_request(struct crypt_conf *c, const char *word)
 	if (!split_uuid(word + 13, &uuid, &n, &rest) || !*rest)
 		return -EINVAL;
 	str_init(&s, source, sizeof(source));
-	str_addf(&s, "UUID=%.*s", (int)n, uuid);
+	str_add(&s, "UUID=");
+	str_addn(&s, uuid, n);
 	return add(c, source, strlen(source), rest, strlen(rest), "rd.luks.name=")
 		       ? 0
 		       : -EINVAL;

@@ -277,6 +277,42 @@ static int boot_root(struct timing *t, const char **init)
 	return 0;
 }
 
+/*
+ * The kernel runs "/sbin/modprobe -q -- NAME" for request_module() (crypto-xts for
+ * dm-crypt, ...): /sbin/modprobe is this program, and answers from the plan.
+ */
+static int modprobe_main(int argc, char *argv[])
+{
+	const char *name = NULL;
+	int fd, r;
+
+	for (int i = 1; i < argc && !name; i++) {
+		if (strcmp(argv[i], "--") == 0)
+			name = i + 1 < argc ? argv[i + 1] : NULL;
+		else if (argv[i][0] != '-')
+			name = argv[i];
+		else if (!str_startswith(argv[i], "-q") &&
+			 !str_startswith(argv[i], "-b") && !str_startswith(argv[i], "-v"))
+			break;
+	}
+	fd = open(ABI_KMSG_PATH, O_WRONLY | O_CLOEXEC | O_NOCTTY);
+	if (fd >= 0)
+		log_set_fd(fd, ABI_KMSG_PATH);
+	if (!name) {
+		log_error("modprobe: expected 'modprobe [-q] [--] NAME', the initramfs "
+			  "loads no more");
+		return 1;
+	}
+	read_cmdline();
+	load_plan();
+	r = modload_name(name);
+	if (r > 0)
+		log_info("modprobe '%s': %d module(s) loaded from the image", name, r);
+	else if (r == 0)
+		log_info("modprobe '%s': no such module in the image", name);
+	return r > 0 ? 0 : 1;
+}
+
 int main(int argc, char *argv[])
 {
 	struct timing t = {.start = now_ms()};
@@ -284,6 +320,11 @@ int main(int argc, char *argv[])
 	const char *init = NULL;
 	int i, r;
 
+	if (argc > 0 &&
+	    strcmp(argv[0] + (strrchr(argv[0], '/') ? strrchr(argv[0], '/') - argv[0] + 1
+						    : 0),
+		   "modprobe") == 0)
+		return modprobe_main(argc, argv);
 	mount_api_filesystems();
 	open_console_and_log();
 	read_cmdline();

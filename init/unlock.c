@@ -445,6 +445,15 @@ static void write_db(const char *sysfs, const char *rundir, const struct slot *s
 
 void unlock_finish(const char *sysfs, const char *rundir)
 {
+	int status;
+
+	/* The volume can show up before cryptsetup has exited: hear its result. */
+	if (child > 0 && active >= 0) {
+		while (waitpid(child, &status, 0) < 0)
+			if (errno != EINTR)
+				break;
+		child_exited(status);
+	}
 	wipe(cached, cached_len);
 	cached_len = 0;
 	if (console >= 0) {
