@@ -235,7 +235,9 @@ int crypt_from_cmdline(struct crypt_conf *c, const struct cmdline *cmd)
 	size_t first = c->n;
 	int bad = 0;
 
-	/* Requests first, so that settings given before them still apply. */
+	/* Requests first, so that settings given before them still apply; names before
+	 * bare UUIDs, so that rd.luks.name= wins over rd.luks.uuid= of the same device.
+	 */
 	for (size_t i = 0; i < cmd->n_args; i++) {
 		const char *w = cmd->args[i];
 
@@ -246,13 +248,17 @@ int crypt_from_cmdline(struct crypt_conf *c, const struct cmdline *cmd)
 					 "expected cryptdevice=DEVICE:NAME[:OPTIONS]");
 		} else if (str_startswith(w, "cryptkey=")) {
 			cryptkey = w;
-		} else if (str_startswith(w, "rd.luks.uuid=") ||
-			   str_startswith(w, "rd.luks.name=")) {
+		} else if (str_startswith(w, "rd.luks.name=")) {
 			if (luks_request(c, w) < 0 && !c->truncated)
-				bad_word(&bad, w,
-					 w[8] == 'u' ? "expected rd.luks.uuid=UUID"
-						     : "expected rd.luks.name=UUID=NAME");
+				bad_word(&bad, w, "expected rd.luks.name=UUID=NAME");
 		}
+	}
+	for (size_t i = 0; i < cmd->n_args; i++) {
+		const char *w = cmd->args[i];
+
+		if (str_startswith(w, "rd.luks.uuid=") && luks_request(c, w) < 0 &&
+		    !c->truncated)
+			bad_word(&bad, w, "expected rd.luks.uuid=UUID");
 	}
 	if (cryptkey) {
 		if (!str_startswith(cryptkey, "cryptkey=rootfs:"))

@@ -126,3 +126,21 @@ Test(modload, quiet_keeps_warnings_only)
 	cr_assert_null(strstr(logs, "<7>"), "%s", logs);
 	cr_assert_null(strstr(logs, "<6>"), "%s", logs);
 }
+
+/* The kernel's request_module() through /sbin/modprobe: a name, or an alias pattern. */
+Test(modload, by_name_or_alias_for_modprobe)
+{
+	setup("");
+	cr_assert_eq(modload_name("virtio-blk"), 1);
+	cr_assert_geq(fake_sys_find("finit_module /m/virtio.ko"), 0);
+	cr_assert_gt(fake_sys_find("finit_module /m/virtio_blk.ko"),
+		     fake_sys_find("finit_module /m/virtio.ko"));
+	/* An A record answers a name no module has, as "crypto-xts" is answered. */
+	cr_assert_eq(modload_name("pci:v00001B36d00000010sv00001AF4sd00001100bc01sc08i02"),
+		     1);
+	cr_assert_geq(fake_sys_find("finit_module /m/nvme.ko"), 0);
+	cr_assert_eq(modload_name("crypto-nothing"), 0);
+	fake_sys_fail_module("broken", ENOENT);
+	cr_assert_eq(modload_name("broken"), -ENOENT);
+	cr_assert(strstr(read_logs(), "module 'broken' failed to load"));
+}
