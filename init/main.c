@@ -20,6 +20,7 @@
 #include "modload.h"
 #include "plan.h"
 #include "root.h"
+#include "resume.h"
 #include "rootmount.h"
 #include "rootwait.h"
 #include "str.h"
@@ -236,6 +237,7 @@ static int find_root(const struct root_spec *spec, struct root_dev *dev)
 		log_error("waiting for root device '%s' failed: %s", cmd.root,
 			  log_errname(r));
 	unlock_log_pending(LOG_ERR);
+	resume_log_pending(LOG_ERR);
 	rootwait_log_seen(LOG_ERR);
 	modload_log_failures(LOG_ERR);
 	return r;
@@ -338,6 +340,7 @@ int main(int argc, char *argv[])
 	open_signal_fd();
 	load_plan();
 	load_crypt();
+	resume_init(&cmd, "/sys");
 	load_modules();
 	t.modules = now_ms() - t.start;
 

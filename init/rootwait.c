@@ -17,6 +17,7 @@
 #include "dir.h"
 #include "log.h"
 #include "modload.h"
+#include "resume.h"
 #include "rootwait.h"
 #include "str.h"
 #include "uevent.h"
@@ -67,6 +68,7 @@ static int consider(const struct rootwait *w, const char *name, struct root_dev 
 		"block device '%s' (%u:%u) type '%s' uuid '%s' label '%s' partuuid '%s'",
 		dev.name, dev.major, dev.minor, dev.fs.type, dev.fs.uuid, dev.fs.label,
 		dev.part.uuid);
+	resume_device(&dev);
 	unlock_device(&dev);
 	if (!root_match(w->spec, &dev))
 		return 0;
@@ -171,9 +173,8 @@ static void drain_signals(int fd)
 int rootwait_run(const struct rootwait *w, struct root_dev *ret)
 {
 	long deadline = w->timeout_ms < 0 ? -1 : now_ms() + w->timeout_ms;
+	bool found = scan_class_block(w, ret);
 
-	if (scan_class_block(w, ret))
-		return 0;
 	for (;;) {
 		struct pollfd pfd[MAX_POLL];
 		size_t n = 0, own;
@@ -182,11 +183,21 @@ int rootwait_run(const struct rootwait *w, struct root_dev *ret)
 
 		if (unlock_error())
 			return unlock_error();
+		/* With the root there, devices being unlocked (a swap, /home) finish
+		 * first, and the resume device is awaited: nothing is mounted before it.
+		 */
+		if (found && !unlock_busy() && !resume_pending())
+			return 0;
 		/* A prompt or an unlock in progress holds the clock: a person types. */
 		if (unlock_busy() && deadline >= 0)
 			deadline = now_ms() + w->timeout_ms;
 		if (deadline >= 0) {
 			left = deadline - now_ms();
+			if (left <= 0 && found) {
+				resume_log_pending(LOG_WARNING);
+				log_warning("booting without resume");
+				return 0;
+			}
 			if (left <= 0)
 				return -ETIMEDOUT;
 		}
@@ -212,10 +223,8 @@ int rootwait_run(const struct rootwait *w, struct root_dev *ret)
 		if (w->uevent_fd < 0 || !pfd[0].revents)
 			continue;
 		r = drain(w, ret);
-		if (r == 1)
-			return 0;
-		if (r == -ENOBUFS && rescan(w, ret))
-			return 0;
+		if (r == 1 || (r == -ENOBUFS && rescan(w, ret)))
+			found = true;
 	}
 }
 

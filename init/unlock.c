@@ -390,6 +390,9 @@ void unlock_ready(const struct pollfd *pfd, size_t n)
 
 bool unlock_busy(void)
 {
+	for (size_t i = 0; conf && active < 0 && i < conf->n; i++)
+		if (slots[i].state == QUEUED)
+			return true;
 	return conf && active >= 0;
 }
 

@@ -17,6 +17,8 @@ if ! command -v cryptsetup >/dev/null; then
 	t_fail "cryptsetup is missing: run make deps (package cryptsetup-bin)"
 	exit 1
 fi
+musl-gcc -static -Os -o "$BW/rootfs/sbin/hibinit" "$TOP/tests/boot/hibinit.c" ||
+	{ t_fail "cannot build the hibernating init"; exit 1; }
 cd "$T_TMP"
 PASS=correct-horse
 KEY=$BW/keyfile
@@ -58,7 +60,13 @@ mk_luks "$BW/luks2.img" inside2 --type luks2 "${pbkdf[@]}" &
 # LUKS1 cannot be reencrypted offline (it needs dm): a PBKDF2 LUKS2 converts to it.
 (mk_luks "$BW/luks1.img" inside1 --type luks2 --pbkdf pbkdf2 --pbkdf-force-iterations 1000 \
 	--batch-mode && cryptsetup convert --type luks1 --batch-mode "$BW/luks1.img") &
+# A swap area inside LUKS2, opened with the key file: hibernation goes there.
+(truncate -s 96M "$BW/swap.img" && mkswap -L swp "$BW/swap.img" 80M >/dev/null 2>&1 &&
+	cryptsetup reencrypt --encrypt --reduce-device-size 16M --type luks2 "${pbkdf[@]}" \
+		--key-file "$KEY" "$BW/swap.img" >/dev/null) &
 wait
+U3=$(cryptsetup luksUUID "$BW/swap.img")
+t_check "the LUKS2 swap disk was made (UUID $U3)" test -n "$U3"
 cryptsetup luksAddKey "${pbkdf[@]}" --key-file <(printf %s "$PASS") \
 	"$BW/luks2.img" "$KEY" >/dev/null
 U2=$(cryptsetup luksUUID "$BW/luks2.img")
@@ -149,6 +157,43 @@ L=$BW/luks1.log
 t_grep "luks1: cryptdevice= names a LUKS1 device" "LUKS1 device '/dev/vda' \(UUID=$U1\) is 'root'" "$L"
 t_grep "luks1: the root's init ran" '^ROOTINIT done' "$L"
 
+# 2b. Two LUKS devices with one passphrase: asked once. 2c. Three wrong passphrases.
+two_boot() {
+	qemu_interactive_start "$BW/two.log" notab.img \
+		"root=/dev/mapper/b rd.luks.name=$U2=a rd.luks.name=$U1=b" -drive "$D2" -drive "$D1"
+	wait_log "$BW/two.log" "Passphrase for" "$BOOT_TIMEOUT" && qemu_send "$PASS"
+	qemu_interactive_end "$BW/two.log"
+}
+three_boot() {
+	local i
+	qemu_interactive_start "$BW/three.log" notab.img \
+		"root=/dev/mapper/root cryptdevice=UUID=$U1:root" -drive "$D1"
+	for i in 1 2 3; do
+		wait_log "$BW/three.log" "Passphrase for" "$BOOT_TIMEOUT" || break
+		[ "$i" = 1 ] || wait_log "$BW/three.log" "$((3 - i + 1)) of 3 tries left" "$BOOT_TIMEOUT" || break
+		sleep 1
+		qemu_send "wrong-$i"
+	done
+	qemu_interactive_end "$BW/three.log"
+}
+two_boot &
+three_boot &
+wait
+L=$BW/two.log
+t_check "two: one prompt for two devices with the same passphrase" \
+	test "$(grep -c 'Passphrase for' "$L")" -eq 1
+t_grep "two: the first is unlocked" "is unlocked as '/dev/mapper/a'" "$L"
+t_grep "two: the second is unlocked" "is unlocked as '/dev/mapper/b'" "$L"
+t_grep "two: the root's init ran" '^ROOTINIT done' "$L"
+t_check "two: the root's udev finds both dm devices ready" \
+	test "$(grep -c '^ROOTINIT udev-dm=.*DM_UDEV_PRIMARY_SOURCE_FLAG=1' "$L")" -eq 2
+L=$BW/three.log
+t_grep "three: the last wrong passphrase ends the tries" \
+	"wrong passphrase for '/dev/vda' \('root'\) 3 times, giving up" "$L"
+t_grep "three: the boot names what it could not unlock" \
+	"cannot unlock what root device '/dev/mapper/root' needs" "$L"
+t_grep "three: no shell in this image: a clear end" "giving up: the kernel will panic" "$L"
+
 # 3. A key file (cryptkey=rootfs:), no prompt, with xts coming through /sbin/modprobe.
 qemu_boot "$BW/key.log" modprobe.img \
 	"root=/dev/mapper/root cryptdevice=/dev/vda:root cryptkey=rootfs:/etc/root.key" \
@@ -169,7 +214,13 @@ t_grep "tab: root=LABEL= finds the filesystem inside" "root 'LABEL=inside2' is '
 t_grep "tab: the root's init ran" '^ROOTINIT done' "$L"
 t_grep "tab: the root's udev finds the dm device ready" '^ROOTINIT udev-dm=.*DM_UDEV_PRIMARY_SOURCE_FLAG=1' "$L"
 
-# 5. A missing LUKS device; 6. a header that is not LUKS any more.
+# 5. A missing LUKS device; 6. a header that is not LUKS any more; 7. hibernation to
+# a swap inside LUKS (the root hibernates), then 8. a boot that resumes from it.
+HIBCMD="root=/dev/mapper/root rd.luks.name=$U2=root rd.luks.name=$U3=swap
+	rd.luks.key=/etc/root.key resume=/dev/mapper/swap init=/sbin/hibinit"
+HIBCMD=$(echo $HIBCMD)
+DSWAP="file=$BW/swap.img,format=raw,if=virtio"
+qemu_boot "$BW/hib1.log" notab.img "$HIBCMD" -drive "$D2" -drive "$DSWAP" &
 MISSING=0b0c0d0e-1111-4222-8333-444455556666
 qemu_boot "$BW/missing.log" notab.img \
 	"root=/dev/mapper/luks-$MISSING rd.luks.uuid=$MISSING rootdelay=5" -drive "$D1" &
@@ -186,3 +237,22 @@ t_grep "broken: the header is named as not LUKS" \
 	"'/dev/vda' \('/dev/vda' for 'root'\) has no LUKS header" "$L"
 t_grep "broken: the boot gives up" "giving up" "$L"
 t_nogrep "broken: no root init ran" '^ROOTINIT done' "$L"
+L=$BW/hib1.log
+t_grep "hib1: the resume device is handed to the kernel (no image yet)" \
+	"resume: '/dev/dm-[0-9]+' \(swap\) holds no hibernation image signature" "$L"
+t_grep "hib1: the boot goes on to the root" '^HIBINIT fresh start token=' "$L"
+t_nogrep "hib1: the root hibernated (its write did not return)" '^HIBINIT after' "$L"
+TOKEN=$(sed -n 's/^HIBINIT fresh start token=//p' "$L")
+if [ -n "$TOKEN" ]; then
+	qemu_boot "$BW/hib2.log" notab.img "$HIBCMD" -drive "$D2" -drive "$DSWAP"
+	L=$BW/hib2.log
+	t_grep "hib2: the hibernation image is found inside LUKS" \
+		"resume: '/dev/dm-[0-9]+' holds a hibernation image, resuming from it" "$L"
+	t_grep "hib2: the hibernated root runs on with its memory intact" \
+		"^HIBINIT after hibernation token=$TOKEN\$" "$L"
+	t_nogrep "hib2: no fresh start" '^HIBINIT fresh start' "$L"
+	t_nogrep "hib2: nothing mounted the root before the resume" \
+		"mounted '/dev/dm-[0-9]+' on '/new_root'" "$L"
+else
+	t_fail "hib2: no token from the first boot, cannot resume"
+fi
