@@ -61,7 +61,7 @@ mk_luks "$BW/luks2.img" inside2 --type luks2 "${pbkdf[@]}" &
 (mk_luks "$BW/luks1.img" inside1 --type luks2 --pbkdf pbkdf2 --pbkdf-force-iterations 1000 \
 	--batch-mode && cryptsetup convert --type luks1 --batch-mode "$BW/luks1.img") &
 # A swap area inside LUKS2, opened with the key file: hibernation goes there.
-(truncate -s 96M "$BW/swap.img" && mkswap -L swp "$BW/swap.img" 80M >/dev/null 2>&1 &&
+(truncate -s 160M "$BW/swap.img" && mkswap -L swp "$BW/swap.img" 147456 >/dev/null 2>&1 &&
 	cryptsetup reencrypt --encrypt --reduce-device-size 16M --type luks2 "${pbkdf[@]}" \
 		--key-file "$KEY" "$BW/swap.img" >/dev/null) &
 wait
