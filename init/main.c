@@ -259,6 +259,7 @@ static int boot_root(struct timing *t, const char **init)
 		return -EINVAL;
 	}
 	t0 = now_ms();
+	unlock_retry();
 	r = find_root(&spec, &dev);
 	t->device += now_ms() - t0;
 	if (r < 0)

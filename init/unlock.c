@@ -388,6 +388,17 @@ void unlock_ready(const struct pollfd *pfd, size_t n)
 	step();
 }
 
+void unlock_retry(void)
+{
+	for (size_t i = 0; conf && i < conf->n; i++)
+		if (slots[i].state == FAILED) {
+			slots[i].state = WAITING;
+			slots[i].tries = 0;
+			slots[i].key_failed = false;
+		}
+	error = 0;
+}
+
 bool unlock_busy(void)
 {
 	for (size_t i = 0; conf && active < 0 && i < conf->n; i++)

@@ -27,6 +27,8 @@ void unlock_ready(const struct pollfd *pfd, size_t n);
 bool unlock_busy(void);
 /* < 0 when a device could not be unlocked (every try failed): the boot stops. */
 int unlock_error(void);
+/* After the rescue shell: the devices that failed are tried (and asked for) again. */
+void unlock_retry(void);
 /* Log the requests whose device never appeared or never opened. */
 void unlock_log_pending(int level);
 /*

@@ -135,6 +135,11 @@ link_kernel() {
 	done
 }
 
+# BENCH_BASE_ONLY=1: only the base system (the LUKS systemd boot test roots on it).
+if [ -n "${BENCH_BASE_ONLY:-}" ]; then
+	make_base
+	exit
+fi
 for p in "${peers[@]}"; do
 	make_peer "$p"
 done
