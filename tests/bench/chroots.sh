@@ -11,7 +11,9 @@ B=${B:-$top/build}
 dir=$B/bench/chroots
 kroot=$1
 kver=$2
-peers=(initramfs-tools dracut)
+# BENCH_PEERS="udev+dmsetup": other packages on the same base ("+" joins packages of one
+# chroot), for the LUKS systemd boot test.
+read -r -a peers <<<"${BENCH_PEERS:-initramfs-tools dracut}"
 
 source "$top/tests/bench/lib.sh"
 log() { bench_log "$@"; }
@@ -104,13 +106,13 @@ make_peer() {
 		cp -a "$dir/base" "$root.new"
 		rm -f "$root.new/.bench-ready"
 		in_chroot "$root.new" sh -c "apt-get update -qq &&
-			apt-get install -y -qq $peer" >"$dir/$peer.log" 2>&1 || {
+			apt-get install -y -qq ${peer//+/ }" >"$dir/$peer.log" 2>&1 || {
 			log "error: installing '$peer' failed, see '$dir/$peer.log'"
 			tail -n 20 "$dir/$peer.log" >&2
 			return 1
 		}
 		in_chroot "$root.new" apt-get clean
-		in_chroot "$root.new" dpkg-query -W -f='${Version}' "$peer" >"$root.new/.bench-ready"
+		in_chroot "$root.new" dpkg-query -W -f='${Version}' "${peer%%+*}" >"$root.new/.bench-ready"
 		mv "$root.new" "$root"
 	fi
 	link_kernel "$root"
@@ -135,11 +137,6 @@ link_kernel() {
 	done
 }
 
-# BENCH_BASE_ONLY=1: only the base system (the LUKS systemd boot test roots on it).
-if [ -n "${BENCH_BASE_ONLY:-}" ]; then
-	make_base
-	exit
-fi
 for p in "${peers[@]}"; do
 	make_peer "$p"
 done

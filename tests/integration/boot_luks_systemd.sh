@@ -1,6 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-or-later
-# A real Debian 12 root (debootstrap minbase + systemd-sysv, the bench's cached chroot)
+# A real Debian 12 root (debootstrap minbase + systemd-sysv + udev + dmsetup, cached as the
+# bench's chroots are)
 # on LUKS2, unlocked by the init, booted by systemd to multi-user.target: the dm device
 # the init made without udev must be ready for systemd (no dev-mapper-*.device job
 # timeout, the fstab root's fsck and remount done).
@@ -16,9 +17,12 @@ if ! command -v cryptsetup >/dev/null; then
 	t_fail "cryptsetup is missing: run make deps (package cryptsetup-bin)"
 	exit 1
 fi
-BASE=$B/bench/chroots/base
+# The bench's base system plus udev (a systemd root without udev activates no device
+# at all) and dmsetup (device-mapper's udev rules, which hide a dm device from systemd
+# unless its udev database says the dm rules saw it), cached like the bench's peers.
+BASE=$B/bench/chroots/udev+dmsetup
 if [ ! -f "$BASE/.bench-ready" ]; then
-	BENCH_BASE_ONLY=1 "$TOP/tests/bench/chroots.sh" "$KROOT" "$KVER" >chroots.log 2>&1 || {
+	BENCH_PEERS=udev+dmsetup "$TOP/tests/bench/chroots.sh" "$KROOT" "$KVER" >chroots.log 2>&1 || {
 		t_fail "cannot make the Debian base chroot (tests/bench/chroots.sh)"
 		tail -n 20 chroots.log | sed 's/^/    | /'
 		exit 1
