@@ -10,63 +10,12 @@ source "$(dirname "$0")/../lib.sh"
 t_tmpdir
 t_fixture
 source "$TOP/tests/boot/lib.sh"
-# A key derivation under TCG is slow, and the machine is shared: bound it generously.
-BOOT_TIMEOUT=${LUKS_BOOT_TIMEOUT:-300}
-boot_setup || { t_fail "cannot build the test root's init"; exit 1; }
-if ! command -v cryptsetup >/dev/null; then
-	t_fail "cryptsetup is missing: run make deps (package cryptsetup-bin)"
-	exit 1
-fi
-musl-gcc -static -Os -o "$BW/rootfs/sbin/hibinit" "$TOP/tests/boot/hibinit.c" ||
-	{ t_fail "cannot build the hibernating init"; exit 1; }
-cd "$T_TMP"
-PASS=correct-horse
-KEY=$BW/keyfile
-printf 'a key file\nwith two lines' >"$KEY"
-
-# The build root: the fixture kernel plus cryptsetup with its libraries (and the
-# libgcc_s glibc dlopens), as on the machine the image is for.
-LROOT=$BW/lroot
-cp -al "$KROOT" "$LROOT"
-copy_in() { # FILE...: into LROOT at the same path, following links
-	local f
-	for f in "$@"; do
-		mkdir -p "$LROOT$(dirname "$f")"
-		cp -L "$f" "$LROOT$f"
-	done
-}
-CS=$(command -v cryptsetup)
-copy_in "$CS" $(ldd "$CS" | awk '/=> \// { print $3 } /^[[:space:]]*\/[^ ]*ld-linux/ { print $1 }')
-for f in /usr/lib/x86_64-linux-gnu/libgcc_s.so.1 /lib/x86_64-linux-gnu/libgcc_s.so.1; do
-	[ -e "$f" ] && { copy_in "$f"; break; }
-done
-mkdir -p "$LROOT/etc"
-cp "$KEY" "$LROOT/etc/root.key"
-
-# Disks: an ext4 root turned into LUKS2 (argon2id, small memory cost) with a
-# passphrase and a key file, and into LUKS1 with a passphrase.
-# Fixed costs, no benchmark: argon2id with 32 MiB takes seconds under TCG, not minutes.
-pbkdf=(--pbkdf argon2id --pbkdf-memory 32768 --pbkdf-force-iterations 4 --pbkdf-parallel 1
-	--batch-mode)
-mk_luks() { # FILE LABEL CRYPTSETUP-OPTIONS...
-	local f=$1 label=$2
-	shift 2
-	truncate -s 60M "$f"
-	mkfs.ext4 -q -F -d "$BW/rootfs" -L "$label" "$f" 40M >/dev/null
-	cryptsetup reencrypt --encrypt --reduce-device-size 16M "$@" \
-		--key-file <(printf %s "$PASS") "$f" >/dev/null
-}
+source "$TOP/tests/boot/luks.bash"
 mk_luks "$BW/luks2.img" inside2 --type luks2 "${pbkdf[@]}" &
 # LUKS1 cannot be reencrypted offline (it needs dm): a PBKDF2 LUKS2 converts to it.
 (mk_luks "$BW/luks1.img" inside1 --type luks2 --pbkdf pbkdf2 --pbkdf-force-iterations 1000 \
 	--batch-mode && cryptsetup convert --type luks1 --batch-mode "$BW/luks1.img") &
-# A swap area inside LUKS2, opened with the key file: hibernation goes there.
-(truncate -s 160M "$BW/swap.img" && mkswap -L swp "$BW/swap.img" 147456 >/dev/null 2>&1 &&
-	cryptsetup reencrypt --encrypt --reduce-device-size 16M --type luks2 "${pbkdf[@]}" \
-		--key-file "$KEY" "$BW/swap.img" >/dev/null) &
 wait
-U3=$(cryptsetup luksUUID "$BW/swap.img")
-t_check "the LUKS2 swap disk was made (UUID $U3)" test -n "$U3"
 cryptsetup luksAddKey "${pbkdf[@]}" --key-file <(printf %s "$PASS") \
 	"$BW/luks2.img" "$KEY" >/dev/null
 U2=$(cryptsetup luksUUID "$BW/luks2.img")
@@ -97,13 +46,6 @@ EOC
 mkdir -p "$LROOT/etc"
 printf '# the root\ncryptroot UUID=%s /etc/root.key luks,discard\n' "$U2" \
 	>"$LROOT/etc/crypttab.initramfs"
-gen() { # CONF OUT
-	"$MKINITRAMFS" -k "$KVER" -r "$LROOT" -c "$1" -g "$2" >"$2.log" 2>&1 || {
-		t_fail "mkinitramfs -c $1 failed"
-		sed 's/^/    | /' "$2.log" | tail -n 10
-		return 1
-	}
-}
 gen hook.conf hook.img || exit 1
 gen modprobe.conf modprobe.img || exit 1
 rm "$LROOT/etc/crypttab.initramfs"
@@ -214,13 +156,7 @@ t_grep "tab: root=LABEL= finds the filesystem inside" "root 'LABEL=inside2' is '
 t_grep "tab: the root's init ran" '^ROOTINIT done' "$L"
 t_grep "tab: the root's udev finds the dm device ready" '^ROOTINIT udev-dm=.*DM_UDEV_PRIMARY_SOURCE_FLAG=1' "$L"
 
-# 5. A missing LUKS device; 6. a header that is not LUKS any more; 7. hibernation to
-# a swap inside LUKS (the root hibernates), then 8. a boot that resumes from it.
-HIBCMD="root=/dev/mapper/root rd.luks.name=$U2=root rd.luks.name=$U3=swap
-	rd.luks.key=/etc/root.key resume=/dev/mapper/swap init=/sbin/hibinit"
-HIBCMD=$(echo $HIBCMD)
-DSWAP="file=$BW/swap.img,format=raw,if=virtio"
-qemu_boot "$BW/hib1.log" notab.img "$HIBCMD" -drive "$D2" -drive "$DSWAP" &
+# 5. A missing LUKS device; 6. a header that is not LUKS any more.
 MISSING=0b0c0d0e-1111-4222-8333-444455556666
 qemu_boot "$BW/missing.log" notab.img \
 	"root=/dev/mapper/luks-$MISSING rd.luks.uuid=$MISSING rootdelay=5" -drive "$D1" &
@@ -237,22 +173,3 @@ t_grep "broken: the header is named as not LUKS" \
 	"'/dev/vda' \('/dev/vda' for 'root'\) has no LUKS header" "$L"
 t_grep "broken: the boot gives up" "giving up" "$L"
 t_nogrep "broken: no root init ran" '^ROOTINIT done' "$L"
-L=$BW/hib1.log
-t_grep "hib1: the resume device is handed to the kernel (no image yet)" \
-	"resume: '/dev/dm-[0-9]+' \(swap\) holds no hibernation image signature" "$L"
-t_grep "hib1: the boot goes on to the root" '^HIBINIT fresh start token=' "$L"
-t_nogrep "hib1: the root hibernated (its write did not return)" '^HIBINIT after' "$L"
-TOKEN=$(sed -n 's/^HIBINIT fresh start token=//p' "$L")
-if [ -n "$TOKEN" ]; then
-	qemu_boot "$BW/hib2.log" notab.img "$HIBCMD" -drive "$D2" -drive "$DSWAP"
-	L=$BW/hib2.log
-	t_grep "hib2: the hibernation image is found inside LUKS" \
-		"resume: '/dev/dm-[0-9]+' holds a hibernation image, resuming from it" "$L"
-	t_grep "hib2: the hibernated root runs on with its memory intact" \
-		"^HIBINIT after hibernation token=$TOKEN\$" "$L"
-	t_nogrep "hib2: no fresh start" '^HIBINIT fresh start' "$L"
-	t_nogrep "hib2: nothing mounted the root before the resume" \
-		"mounted '/dev/dm-[0-9]+' on '/new_root'" "$L"
-else
-	t_fail "hib2: no token from the first boot, cannot resume"
-fi
