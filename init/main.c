@@ -280,6 +280,13 @@ static int boot_root(struct timing *t, const char **init)
 	return 0;
 }
 
+static const char *base_name(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+
+	return slash ? slash + 1 : path;
+}
+
 /*
  * The kernel runs "/sbin/modprobe -q -- NAME" for request_module() (crypto-xts for
  * dm-crypt, ...): /sbin/modprobe is this program, and answers from the plan.
@@ -323,10 +330,7 @@ int main(int argc, char *argv[])
 	const char *init = NULL;
 	int i, r;
 
-	if (argc > 0 &&
-	    strcmp(argv[0] + (strrchr(argv[0], '/') ? strrchr(argv[0], '/') - argv[0] + 1
-						    : 0),
-		   "modprobe") == 0)
+	if (argc > 0 && strcmp(base_name(argv[0]), "modprobe") == 0)
 		return modprobe_main(argc, argv);
 	mount_api_filesystems();
 	open_console_and_log();
