@@ -11,7 +11,7 @@ B=${B:-$top/build}
 dir=$B/bench/chroots
 kroot=$1
 kver=$2
-# BENCH_PEERS="udev+dmsetup": other packages on the same base ("+" joins packages of one
+# BENCH_PEERS="udev+dmsetup+kmod": other packages on the same base ("+" joins packages of one
 # chroot), for the LUKS systemd boot test.
 read -r -a peers <<<"${BENCH_PEERS:-initramfs-tools dracut}"
 

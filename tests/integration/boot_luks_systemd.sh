@@ -18,11 +18,12 @@ if ! command -v cryptsetup >/dev/null; then
 	exit 1
 fi
 # The bench's base system plus udev (a systemd root without udev activates no device
-# at all) and dmsetup (device-mapper's udev rules, which hide a dm device from systemd
-# unless its udev database says the dm rules saw it), cached like the bench's peers.
-BASE=$B/bench/chroots/udev+dmsetup
+# at all), dmsetup (device-mapper's udev rules, which hide a dm device from systemd
+# unless its udev database says the dm rules saw it) and kmod, cached like the bench's
+# peers.
+BASE=$B/bench/chroots/udev+dmsetup+kmod
 if [ ! -f "$BASE/.bench-ready" ]; then
-	BENCH_PEERS=udev+dmsetup "$TOP/tests/bench/chroots.sh" "$KROOT" "$KVER" >chroots.log 2>&1 || {
+	BENCH_PEERS=udev+dmsetup+kmod "$TOP/tests/bench/chroots.sh" "$KROOT" "$KVER" >chroots.log 2>&1 || {
 		t_fail "cannot make the Debian base chroot (tests/bench/chroots.sh)"
 		tail -n 20 chroots.log | sed 's/^/    | /'
 		exit 1
