@@ -88,9 +88,13 @@ static int scan_one(int dirfd, const char *name, unsigned char type, void *ctx)
 
 	(void)dirfd;
 	(void)type;
-	if (consider(s->w, name, s->ret)) {
+	struct root_dev dev;
+
+	/* Every device, even after the root: a resume or LUKS device may follow it.
+	 * The first match is the root, as before. */
+	if (consider(s->w, name, &dev) && !s->found) {
+		*s->ret = dev;
 		s->found = 1;
-		return -1; /* stop: found */
 	}
 	return 0;
 }
