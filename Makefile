@@ -68,7 +68,7 @@ INIT_SIZE_LIMIT := 65536
 DEPFLAGS = -MMD -MP
 
 .PHONY: all deps install uninstall test test-run unit-test integration-test boot-test size \
-	check-format format clean fixture demo bench fuzz fuzz-build
+	lint check-format format clean fixture demo bench fuzz fuzz-build
 all: $(B)/mkinitramfs $(B)/init
 
 # The paths compiled into the generator: a change of PREFIX, LIBDIR or SYSCONFDIR
@@ -129,6 +129,13 @@ $(B)/tests/tools/%: tests/tools/%.c $(B)/libgenerator.a
 	$(say) CC $@
 	@mkdir -p $(@D)
 	$(Q)$(CC) $(GEN_CFLAGS) $(DEPFLAGS) -o $@ $< $(B)/libgenerator.a $(GEN_LIBS)
+
+# tests/tools/init-*.c: the init's own code built for the host (its parsers as oracles).
+$(B)/tests/tools/init-%: tests/tools/init-%.c $(B)/libinit-host.a
+	$(say) CC $@
+	@mkdir -p $(@D)
+	$(Q)$(CC) $(COMMON_CFLAGS) -iquote init -iquote abi $(SAN_FLAGS) $(DEPFLAGS) -o $@ $< \
+		$(B)/libinit-host.a
 
 TEST_TOOLS := $(patsubst tests/tools/%.c,$(B)/tests/tools/%,$(wildcard tests/tools/*.c))
 
@@ -212,6 +219,19 @@ bench:
 	@tests/deps.sh
 	@$(MAKE) --no-print-directory all $(TEST_TOOLS)
 	@tests/bench/run.sh
+
+# Static checks: the format, cppcheck on both programs (memleak/resourceLeak are off for
+# the generator, whose _cleanup_ attributes cppcheck cannot see), shellcheck's errors on
+# every shell script.
+SHELL_SCRIPTS = $(shell git ls-files '*.sh' 2>/dev/null) .ci/run hooks/pacman/mkinitramfs-install \
+	hooks/pacman/mkinitramfs-remove $(wildcard hooks/kernel-install/* hooks/debian/*/*)
+lint: check-format
+	@cppcheck -q --enable=warning,portability --error-exitcode=1 -D_GNU_SOURCE -I abi \
+		-I generator --suppress=memleak --suppress=resourceLeak generator/*.c
+	@cppcheck -q --enable=warning,portability --error-exitcode=1 -D_GNU_SOURCE -I abi \
+		-I init init/*.c
+	@shellcheck -s bash -S error $(SHELL_SCRIPTS)
+	@echo "lint: format, cppcheck and shellcheck found nothing"
 
 check-format:
 	@clang-format --dry-run -Werror generator/*.[ch] init/*.[ch] abi/*.h

@@ -8,16 +8,31 @@
 #include <sys/stat.h>
 
 #include "autodetect.h"
+#include "log.h"
 #include "util.h"
 
-/* Read a small sysfs attribute: first line, without the newline. */
-static int read_attr(int dirfd, const char *name, char *buf, size_t size)
+/*
+ * Read a small sysfs attribute: first line, without the newline. Attributes are regular
+ * files; anything else (a FIFO in a captured tree would block the read) is refused,
+ * named by `dir`/`name`.
+ */
+static int read_attr(int dirfd, const char *dir, const char *name, char *buf, size_t size)
 {
-	int fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	_cleanup_close_ int fd =
+		openat(dirfd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+	struct stat st;
+
 	if (fd < 0)
 		return negative_errno();
+	if (fstat(fd, &st) < 0)
+		return log_error_errno(-errno, "autodetect: cannot read '%s/%s'", dir,
+				       name);
+	if (!S_ISREG(st.st_mode)) {
+		log_error("autodetect: '%s/%s' is %s, not a sysfs attribute", dir, name,
+			  log_file_type(st.st_mode));
+		return -EINVAL;
+	}
 	ssize_t n = read(fd, buf, size - 1);
-	close(fd);
 	if (n < 0)
 		return negative_errno();
 	buf[n] = '\0';
@@ -25,60 +40,82 @@ static int read_attr(int dirfd, const char *name, char *buf, size_t size)
 	return 0;
 }
 
-static int walk_devices(int dirfd, struct strv *aliases, int depth)
+static int walk_devices(int dirfd, const char *path, struct strv *aliases, int depth);
+
+static int walk_subdir(int dirfd, const char *path, const char *name,
+		       struct strv *aliases, int depth)
+{
+	_cleanup_free_ char *sub = NULL;
+	struct stat st;
+
+	if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISDIR(st.st_mode))
+		return 0;
+	int fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	if (asprintf(&sub, "%s/%s", path, name) < 0) {
+		close(fd);
+		return -ENOMEM;
+	}
+	return walk_devices(fd, sub, aliases, depth + 1);
+}
+
+/* Takes dirfd. A modalias that cannot be read (a device that vanished) is skipped. */
+static int walk_devices(int dirfd, const char *path, struct strv *aliases, int depth)
 {
 	DIR *d;
 	struct dirent *de;
 	int r = 0;
 
-	if (depth > 64)
+	if (depth > 64) {
+		close(dirfd);
 		return 0;
+	}
 	d = fdopendir(dirfd);
 	if (!d) {
 		close(dirfd);
-		return negative_errno();
+		return log_error_errno(-errno, "autodetect: cannot read '%s'", path);
 	}
 	while (r >= 0 && (de = readdir(d))) {
 		if (de->d_name[0] == '.')
 			continue;
-		if (streq(de->d_name, "modalias")) {
-			char buf[4096];
-			if (read_attr(dirfd, de->d_name, buf, sizeof(buf)) == 0 && *buf &&
-			    !strv_contains(aliases, buf))
-				r = strv_push(aliases, buf);
+		if (!streq(de->d_name, "modalias")) {
+			r = walk_subdir(dirfd, path, de->d_name, aliases, depth);
 			continue;
 		}
-		struct stat st;
-		if (fstatat(dirfd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 ||
-		    !S_ISDIR(st.st_mode))
-			continue;
-		int fd = openat(dirfd, de->d_name,
-				O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-		if (fd >= 0)
-			r = walk_devices(fd, aliases, depth + 1);
+		char buf[4096];
+		int k = read_attr(dirfd, path, de->d_name, buf, sizeof(buf));
+		if (k == -EINVAL)
+			r = k;
+		else if (k == 0 && *buf && !strv_contains(aliases, buf))
+			r = strv_push(aliases, buf);
 	}
 	closedir(d);
 	return r;
 }
 
-static int open_sub(const char *sysfs, const char *sub)
+static int open_sub(const char *sysfs, const char *sub, char **ret_path)
 {
 	_cleanup_free_ char *path = NULL;
 	if (asprintf(&path, "%s/%s", sysfs, sub) < 0)
 		return -ENOMEM;
 	int fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	return fd < 0 ? negative_errno() : fd;
+	if (fd < 0)
+		return negative_errno();
+	*ret_path = TAKE_PTR(path);
+	return fd;
 }
 
 int autodetect_modaliases(const char *sysfs, struct strv *ret_aliases)
 {
+	_cleanup_free_ char *path = NULL;
 	struct strv aliases = STRV_INIT;
-	int fd = open_sub(sysfs, "devices");
+	int fd = open_sub(sysfs, "devices", &path);
 	int r;
 
 	if (fd < 0)
-		return fd;
-	r = walk_devices(fd, &aliases, 0);
+		return log_error_errno(fd, "autodetect: cannot read '%s/devices'", sysfs);
+	r = walk_devices(fd, path, &aliases, 0);
 	if (r < 0) {
 		strv_clear(&aliases);
 		return r;
@@ -114,21 +151,29 @@ static int count_entries(int dirfd, const char *name)
  * A loaded module is in use by the machine when something other than modules holds
  * it: a mount, an open device, a bound driver. A fallback image loads every
  * filesystem; those sit unused (refcnt 0) or held only by each other, and must not
- * make a host image carry them all.
+ * make a host image carry them all. 1 in use, 0 not, negative when its refcnt is not
+ * an attribute (logged).
  */
-static int module_in_use(int moddir, const char *name)
+static int module_in_use(int moddir, const char *path, const char *name)
 {
-	char path[512], buf[32];
+	_cleanup_free_ char *dir = NULL;
+	char rel[512], buf[32];
 
-	snprintf(path, sizeof(path), "%s/initstate", name);
-	if (faccessat(moddir, path, F_OK, 0) != 0)
+	snprintf(rel, sizeof(rel), "%s/initstate", name);
+	if (faccessat(moddir, rel, F_OK, 0) != 0)
 		return 0; /* builtin */
 	int fd = openat(moddir, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fd < 0)
 		return 0;
-	int r = read_attr(fd, "refcnt", buf, sizeof(buf));
+	if (asprintf(&dir, "%s/%s", path, name) < 0) {
+		close(fd);
+		return -ENOMEM;
+	}
+	int r = read_attr(fd, dir, "refcnt", buf, sizeof(buf));
 	int holders = count_entries(fd, "holders");
 	close(fd);
+	if (r == -EINVAL)
+		return r;
 	if (r < 0)
 		return 1; /* no refcnt (a capture without it): count it as used */
 	long refcnt = strtol(buf, NULL, 10);
@@ -137,8 +182,9 @@ static int module_in_use(int moddir, const char *name)
 
 int autodetect_loaded_modules(const char *sysfs, struct strv *ret_modules)
 {
+	_cleanup_free_ char *path = NULL;
 	struct strv modules = STRV_INIT;
-	int fd = open_sub(sysfs, "module");
+	int fd = open_sub(sysfs, "module", &path);
 	DIR *d;
 	struct dirent *de;
 	int r = 0;
@@ -148,15 +194,19 @@ int autodetect_loaded_modules(const char *sysfs, struct strv *ret_modules)
 		return 0;
 	}
 	if (fd < 0)
-		return fd;
+		return log_error_errno(fd, "autodetect: cannot read '%s/module'", sysfs);
 	d = fdopendir(fd);
 	if (!d) {
 		close(fd);
-		return negative_errno();
+		return log_error_errno(-errno, "autodetect: cannot read '%s'", path);
 	}
-	while (r >= 0 && (de = readdir(d)))
-		if (de->d_name[0] != '.' && module_in_use(fd, de->d_name))
+	while (r >= 0 && (de = readdir(d))) {
+		if (de->d_name[0] == '.')
+			continue;
+		r = module_in_use(fd, path, de->d_name);
+		if (r > 0)
 			r = strv_push(&modules, de->d_name);
+	}
 	closedir(d);
 	if (r < 0) {
 		strv_clear(&modules);

@@ -9,7 +9,9 @@
  * Every `modalias` file under <sysfs>/devices (sorted, each value once), and the
  * loadable modules in use: <sysfs>/module/X with an `initstate` file (builtins have
  * none) whose `refcnt` is more than its `holders/` (other modules): held by a mount,
- * an open device or a driver. Symlinked directories are not followed.
+ * an open device or a driver. Symlinked directories are not followed. Failures are
+ * logged here, naming the path ("autodetect: cannot read 'SYSFS/devices': ..."); an
+ * attribute that is not a regular file (a FIFO would block the read) is -EINVAL.
  */
 int autodetect_modaliases(const char *sysfs, struct strv *ret_aliases);
 int autodetect_loaded_modules(const char *sysfs, struct strv *ret_modules);

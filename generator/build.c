@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* One image build: config and hooks -> modules and files -> the stage -> the image. */
 #include <limits.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -71,7 +72,7 @@ static int load_config(struct build *b)
 
 	r = conf_new(&b->conf);
 	if (r < 0)
-		return r;
+		return log_error_errno(r, "cannot load the configuration");
 	r = conf_load_with_dropins(b->conf, req->config, conf_main_keys, &err);
 	if (r == -ENOENT && !req->config_required) {
 		log_verbose("no configuration at '%s', using defaults", req->config);
@@ -82,6 +83,57 @@ static int load_config(struct build *b)
 	const struct strv *warnings = conf_warnings(b->conf);
 	for (size_t i = 0; i < warnings->n; i++)
 		log_warning("%s", warnings->v[i]);
+	return 0;
+}
+
+/* A file this run reads: the configuration, a drop-in, the preset. */
+static int is_input(const struct build *b, const struct stat *st)
+{
+	struct stat preset;
+
+	if (conf_has_source(b->conf, st))
+		return 1;
+	return b->req->preset_path && stat(b->req->preset_path, &preset) == 0 &&
+	       preset.st_dev == st->st_dev && preset.st_ino == st->st_ino;
+}
+
+/*
+ * The target is absent or a regular file: the image replaces it by a rename, and a
+ * device, a FIFO or a socket must not be turned into a file. A symbolic link is refused
+ * too rather than followed: in a shared directory it may have been planted to point at
+ * a file the user never meant to replace. Checked before anything is written.
+ */
+static int check_target(const struct build *b)
+{
+	const char *out = b->req->output;
+	struct stat st;
+
+	if (lstat(out, &st) < 0) {
+		if (errno == ENOENT)
+			return 0; /* a missing directory is image_write's to report */
+		return log_error_errno(-errno, "cannot write image '%s'", out);
+	}
+	if (S_ISDIR(st.st_mode)) {
+		log_error("cannot write image '%s': that is a directory", out);
+		return -EISDIR;
+	}
+	if (S_ISLNK(st.st_mode)) {
+		log_error(
+			"cannot write image '%s': it is a symbolic link (give the path of the file itself)",
+			out);
+		return -ELOOP;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		log_error("cannot write image '%s': it is %s, not a regular file", out,
+			  log_file_type(st.st_mode));
+		return -EINVAL;
+	}
+	if (is_input(b, &st)) {
+		log_error(
+			"cannot write image '%s': it is the configuration or preset this build reads",
+			out);
+		return -EINVAL;
+	}
 	return 0;
 }
 
@@ -138,11 +190,20 @@ static int source_date_epoch(time_t *ret)
 	*ret = 0;
 	if (!s || !*s)
 		return 0;
+	char esc[64];
 	errno = 0;
 	long long v = strtoll(s, &end, 10);
 	if (errno || *end || v < 0) {
-		log_error("SOURCE_DATE_EPOCH='%s' is not a number of seconds", s);
+		log_error("SOURCE_DATE_EPOCH='%s' is not a number of seconds",
+			  log_escape(s, esc, sizeof(esc)));
 		return -EINVAL;
+	}
+	/* newc keeps mtimes in 32 bits: 4294967295 is 2106-02-07, the last it holds. */
+	if (v > UINT32_MAX) {
+		log_error(
+			"SOURCE_DATE_EPOCH='%s' is past 4294967295 (2106-02-07), the last time an initramfs (newc) can hold",
+			s);
+		return -ERANGE;
 	}
 	*ret = (time_t)v;
 	return 0;
@@ -320,9 +381,27 @@ static int detect_rootfs(struct build *b)
 	}
 	log_verbose("autodetect: root filesystem '%s'", type);
 	if (asprintf(&fs_alias, "fs-%s", type) < 0)
-		return -ENOMEM;
+		return log_error_errno(-ENOMEM, "autodetect");
 	r = add_detected(b, fs_alias);
-	return r < 0 ? r : add_detected(b, type);
+	if (r >= 0)
+		r = add_detected(b, type);
+	if (r < 0)
+		return log_error_errno(
+			r, "autodetect: cannot look up the filesystem '%s'", type);
+	return 0;
+}
+
+static int add_all_detected(struct build *b, const struct strv *names)
+{
+	for (size_t i = 0; i < names->n; i++) {
+		int r = add_detected(b, names->v[i]);
+		if (r < 0) {
+			char esc[256];
+			return log_error_errno(r, "autodetect: cannot look up '%s'",
+					       log_escape(names->v[i], esc, sizeof(esc)));
+		}
+	}
+	return 0;
 }
 
 static int run_autodetect(struct build *b)
@@ -332,23 +411,20 @@ static int run_autodetect(struct build *b)
 	int r;
 
 	r = autodetect_modaliases(sysfs, &aliases);
-	if (r < 0) {
-		log_error("autodetect: cannot read '%s/devices': %s", sysfs,
-			  strerror(-r));
-		return r;
-	}
-	for (size_t i = 0; r >= 0 && i < aliases.n; i++)
-		r = add_detected(b, aliases.v[i]);
+	if (r >= 0)
+		r = add_all_detected(b, &aliases);
 	if (r >= 0)
 		r = autodetect_loaded_modules(sysfs, &loaded);
-	for (size_t i = 0; r >= 0 && i < loaded.n; i++)
-		r = add_detected(b, loaded.v[i]);
-	log_verbose("autodetect: %zu device aliases, %zu loaded modules in '%s'",
-		    aliases.n, loaded.n, sysfs);
+	if (r >= 0)
+		r = add_all_detected(b, &loaded);
+	if (r >= 0)
+		log_verbose("autodetect: %zu device aliases, %zu loaded modules in '%s'",
+			    aliases.n, loaded.n, sysfs);
 	strv_clear(&aliases);
 	strv_clear(&loaded);
-	if (r >= 0)
-		r = detect_rootfs(b);
+	if (r < 0)
+		return r;
+	r = detect_rootfs(b);
 	if (r < 0)
 		return r;
 	strv_sort(&b->detected);
@@ -362,11 +438,12 @@ static int hook_modules(struct build *b, const struct hook *hook, const char *or
 		const char *spec = hook->modules.v[i];
 		if (b->autodetect) {
 			int needed = host_needs(b, spec);
-			if (needed <= 0) {
-				if (needed < 0)
-					return needed;
+			if (needed < 0)
+				return log_error_errno(needed,
+						       "%s: cannot look up module '%s'",
+						       origin, spec);
+			if (needed == 0)
 				continue;
-			}
 		}
 		int r = request_module(b, spec, origin, MODDEP_LOAD_ALWAYS);
 		if (r < 0)
@@ -418,6 +495,9 @@ static int request_match_list(struct build *b, const struct strv *entries,
 		enum moddep_load load = MODDEP_LOAD_ON_MATCH;
 		if (filter) {
 			r = host_needs(b, specs.v[i]);
+			if (r < 0)
+				log_error_errno(r, "%s: cannot look up module '%s'",
+						origin, specs.v[i]);
 			if (r <= 0)
 				continue;
 			load = MODDEP_LOAD_ALWAYS;
@@ -437,7 +517,7 @@ static int add_listed(struct build *b, const struct strv *list, const char *what
 	for (size_t i = 0; list && i < list->n; i++) {
 		_cleanup_free_ char *culprit = NULL, *entry = strdup(list->v[i]);
 		if (!entry)
-			return -ENOMEM;
+			return log_error_errno(-ENOMEM, "%s", what);
 		size_t len = strlen(entry);
 		int optional = len > 1 && entry[len - 1] == '?';
 		if (optional)
@@ -459,7 +539,7 @@ static int hook_applets(struct build *b, const struct hook *hook)
 	for (size_t i = 0; i < hook->applets.n; i++) {
 		_cleanup_free_ char *path = NULL;
 		if (asprintf(&path, "bin/%s", hook->applets.v[i]) < 0)
-			return -ENOMEM;
+			return log_error_errno(-ENOMEM, "hook '%s'", hook->name);
 		int r = stage_add_symlink(b->stage, path, "busybox");
 		if (r == -EEXIST) /* a real program of that name was added: keep it */
 			continue;
@@ -485,7 +565,7 @@ static int hook_microcode(struct build *b)
 	if (!b->early) {
 		r = stage_new(&b->early);
 		if (r < 0)
-			return r;
+			return log_error_errno(r, "microcode");
 	}
 	r = microcode_stage(b->early, b->req->moduleroot, vendor);
 	if (r < 0) {
@@ -506,24 +586,28 @@ static int apply_hook(struct build *b, const struct hook *hook)
 	int r;
 
 	if (asprintf(&origin, "hook '%s'", hook->name) < 0)
-		return -ENOMEM;
+		return log_error_errno(-ENOMEM, "hook '%s'", hook->name);
 	if (hook->autodetect) {
 		r = run_autodetect(b);
 		if (r < 0)
 			return r;
 	}
 	r = hook_modules(b, hook, origin);
-	if (r >= 0)
-		r = request_match_list(b, &hook->modules_match, origin, b->autodetect);
-	if (r >= 0)
-		r = add_listed(b, &hook->files, origin, files_add_path);
-	if (r >= 0)
-		r = add_listed(b, &hook->binaries, origin, files_add_binary);
-	if (r >= 0)
-		r = hook_applets(b, hook);
-	if (r >= 0 && hook->microcode)
-		r = hook_microcode(b);
-	return r;
+	if (r < 0)
+		return r;
+	r = request_match_list(b, &hook->modules_match, origin, b->autodetect);
+	if (r < 0)
+		return r;
+	r = add_listed(b, &hook->files, origin, files_add_path);
+	if (r < 0)
+		return r;
+	r = add_listed(b, &hook->binaries, origin, files_add_binary);
+	if (r < 0)
+		return r;
+	r = hook_applets(b, hook);
+	if (r < 0)
+		return r;
+	return hook->microcode ? hook_microcode(b) : 0;
 }
 
 /* HOOKS from the config, then -A additions, less -S skips; unset HOOKS = (base). */
@@ -570,6 +654,8 @@ static int apply_hooks(struct build *b)
 
 	if (r >= 0)
 		r = hook_names(b, &names);
+	if (r < 0)
+		log_error_errno(r, "cannot list the hooks of this build");
 	for (size_t i = 0; r >= 0 && i < names.n; i++) {
 		struct hook *hook = NULL;
 		struct conf_error err = {{0}};
@@ -693,6 +779,13 @@ static void log_write_error(const char *out, int r)
 			  strerror(-r));
 }
 
+/* image_write()'s commit hook: the record of this image, under its directory lock. */
+static void record_inputs(const char *target, int fd, const struct stat *st,
+			  void *userdata)
+{
+	digest_record(target, fd, st, userdata);
+}
+
 static int write_image(struct build *b)
 {
 	const char *out = b->req->output;
@@ -701,7 +794,8 @@ static int write_image(struct build *b)
 	if (b->early) {
 		r = stage_finish(b->early);
 		if (r < 0)
-			return r;
+			return log_error_errno(r,
+					       "cannot complete the microcode archive");
 		size_t n;
 		stage_entries(b->early, &n);
 		b->opts.early = n ? b->early : NULL;
@@ -709,25 +803,23 @@ static int write_image(struct build *b)
 	_cleanup_free_ char *inputs = NULL;
 	r = digest_inputs(b->stage, &b->opts, b->req->kver, &inputs);
 	if (r >= 0 && !b->req->force && digest_unchanged(out, inputs) > 0) {
+		/* Temporary files of killed builds go even when nothing is written. */
+		image_clean_stale(out);
 		log_info(
 			"'%s' is up to date: its inputs are unchanged (--force rebuilds it)",
 			out);
 		b->skipped = 1;
 		return 0;
 	}
+	if (inputs) {
+		b->opts.commit = record_inputs;
+		b->opts.commit_userdata = inputs;
+	}
 	r = image_write(b->stage, out, &b->opts);
 	if (r < 0) {
 		log_write_error(out, r);
 		return r;
 	}
-	if (!inputs)
-		return 0;
-	/* Without a record the next build just runs again: no reason to fail this one. */
-	r = digest_record(out, inputs);
-	if (r < 0)
-		log_warning("cannot record the inputs of '%s' in '%s" DIGEST_SUFFIX
-			    "': %s, ignoring",
-			    out, out, strerror(-r));
 	crashpoint("image: inputs recorded");
 	return 0;
 }
@@ -746,61 +838,77 @@ static int print_detected(const struct build *b)
 static int build_prepare(struct build *b)
 {
 	int r = load_config(b);
-	if (r >= 0)
-		r = parse_compression(b);
-	if (r >= 0)
-		r = source_date_epoch(&b->opts.mtime);
-	if (r >= 0)
-		r = open_module_tree(b);
-	if (r >= 0)
-		r = stage_new(&b->stage);
-	if (r >= 0) {
-		r = stage_base(b);
+	if (r < 0)
+		return r;
+	if (b->req->output) {
+		r = check_target(b);
 		if (r < 0)
-			log_error("cannot stage the base of the image: %s", strerror(-r));
+			return r;
 	}
-	return r;
+	r = parse_compression(b);
+	if (r < 0)
+		return r;
+	r = source_date_epoch(&b->opts.mtime);
+	if (r < 0)
+		return r;
+	r = open_module_tree(b);
+	if (r < 0)
+		return r;
+	r = stage_new(&b->stage);
+	if (r >= 0)
+		r = stage_base(b);
+	if (r < 0)
+		return log_error_errno(r, "cannot stage the base of the image");
+	return 0;
+}
+
+/* Every step of a build, in order; each logs its own failure. */
+static int build_steps(struct build *b)
+{
+	const struct build_request *req = b->req;
+	int r;
+
+	r = build_prepare(b);
+	if (r < 0)
+		return r;
+	crashpoint("prepared: config, module tree");
+	r = config_modules(b);
+	if (r < 0)
+		return r;
+	r = apply_hooks(b);
+	if (r < 0)
+		return r;
+	if (req->print_detected)
+		return print_detected(b);
+	r = add_listed(b, conf_get(b->conf, "FILES"), "FILES", files_add_path);
+	if (r < 0)
+		return r;
+	r = add_listed(b, conf_get(b->conf, "BINARIES"), "BINARIES", files_add_binary);
+	if (r < 0)
+		return r;
+	crashpoint("staging: files");
+	r = stage_modules(b);
+	if (r < 0)
+		return r;
+	r = stage_finish(b->stage);
+	crashpoint("staging: tree");
+	if (r < 0)
+		return log_error_errno(r, "cannot complete the image's directory tree");
+	r = write_image(b);
+	if (r < 0 || b->skipped)
+		return r;
+	size_t count;
+	stage_entries(b->stage, &count);
+	log_info("wrote '%s' (%zu entries, %s)", req->output, count,
+		 compress_name(b->opts.compression));
+	return 0;
 }
 
 int build_run(const struct build_request *req)
 {
 	struct build b = {.req = req, .opts = {.level = COMPRESS_LEVEL_DEFAULT}};
-	int r;
+	int r = build_steps(&b);
 
-	r = build_prepare(&b);
-	crashpoint("prepared: config, module tree");
-	if (r >= 0)
-		r = config_modules(&b);
-	if (r >= 0)
-		r = apply_hooks(&b);
-	if (r >= 0 && req->print_detected) {
-		r = print_detected(&b);
-		build_done(&b);
-		return r;
-	}
-	if (r >= 0)
-		r = add_listed(&b, conf_get(b.conf, "FILES"), "FILES", files_add_path);
-	if (r >= 0)
-		r = add_listed(&b, conf_get(b.conf, "BINARIES"), "BINARIES",
-			       files_add_binary);
-	crashpoint("staging: files");
-	if (r >= 0)
-		r = stage_modules(&b);
-	if (r >= 0) {
-		r = stage_finish(b.stage);
-		crashpoint("staging: tree");
-		if (r < 0)
-			log_error("cannot complete the image's directory tree: %s",
-				  strerror(-r));
-	}
-	if (r >= 0)
-		r = write_image(&b);
-	if (r >= 0 && !b.skipped) {
-		size_t count;
-		stage_entries(b.stage, &count);
-		log_info("wrote '%s' (%zu entries, %s)", req->output, count,
-			 compress_name(b.opts.compression));
-	}
 	build_done(&b);
 	return r;
 }

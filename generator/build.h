@@ -19,13 +19,14 @@ int build_kernel_new(const char *moduleroot, const char *kver, struct build_kern
 void build_kernel_free(struct build_kernel *k);
 
 struct build_request {
-	const char *kver;	/* kernel release, already resolved */
-	const char *moduleroot; /* "/" for the host */
-	const char *config;	/* main configuration file (drop-ins in <config>.d/) */
-	int config_required;	/* a missing config is an error (given with -c) */
-	const char *output;	/* image path */
-	const char *compress;	/* overrides COMPRESSION when not NULL */
-	const char *init_path;	/* the static init binary to install as /init */
+	const char *kver;	 /* kernel release, already resolved */
+	const char *moduleroot;	 /* "/" for the host */
+	const char *config;	 /* main configuration file (drop-ins in <config>.d/) */
+	int config_required;	 /* a missing config is an error (given with -c) */
+	const char *output;	 /* image path */
+	const char *preset_path; /* the preset file the request comes from, or NULL */
+	const char *compress;	 /* overrides COMPRESSION when not NULL */
+	const char *init_path;	 /* the static init binary to install as /init */
 	const struct strv *add_hooks;  /* -A: hooks appended to HOOKS for this build */
 	const struct strv *skip_hooks; /* -S: hooks left out of this build */
 	const char *sysfs;	       /* autodetect's sysfs tree (default /sys) */

@@ -9,9 +9,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "conf.h"
+#include "log.h"
 #include "util.h"
 
 const char *const conf_main_keys[] = {
@@ -35,6 +37,13 @@ struct conf {
 	size_t nslots;
 	unsigned loads;
 	struct strv warnings;
+	/* Device and inode of every file read, so that a build refuses to write onto one.
+	 */
+	struct file_id {
+		dev_t dev;
+		ino_t ino;
+	} * sources;
+	size_t nsources;
 };
 
 /* One assignment as written in a file, applied only once the whole file parsed. */
@@ -94,6 +103,7 @@ void conf_free(struct conf *conf)
 	free(conf->slots);
 	strv_clear(&conf->keys);
 	strv_clear(&conf->warnings);
+	free(conf->sources);
 	free(conf);
 }
 
@@ -941,14 +951,47 @@ int conf_load_string(struct conf *conf, const char *text, size_t len, const char
 	return r;
 }
 
-static int read_all(const char *path, char **ret, size_t *ret_len)
+static int add_source(struct conf *conf, const struct stat *st)
 {
-	_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	struct file_id *v =
+		realloc(conf->sources, (conf->nsources + 1) * sizeof(*conf->sources));
+	if (!v)
+		return -ENOMEM;
+	conf->sources = v;
+	conf->sources[conf->nsources++] = (struct file_id){st->st_dev, st->st_ino};
+	return 0;
+}
+
+int conf_has_source(const struct conf *conf, const struct stat *st)
+{
+	for (size_t i = 0; i < conf->nsources; i++)
+		if (conf->sources[i].dev == st->st_dev &&
+		    conf->sources[i].ino == st->st_ino)
+			return 1;
+	return 0;
+}
+
+/* -ENOTTY stands for "not a regular file": a FIFO would block the read forever. */
+static int read_all(struct conf *conf, const char *path, char **ret, size_t *ret_len,
+		    mode_t *ret_type)
+{
+	_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
 	_cleanup_free_ char *buf = NULL;
 	size_t n = 0, cap = 0;
+	struct stat st;
 
 	if (fd < 0)
 		return negative_errno();
+	if (fstat(fd, &st) < 0)
+		return negative_errno();
+	if (S_ISDIR(st.st_mode))
+		return -EISDIR;
+	if (!S_ISREG(st.st_mode)) {
+		*ret_type = st.st_mode;
+		return -ENOTTY;
+	}
+	if (add_source(conf, &st) < 0)
+		return -ENOMEM;
 	for (;;) {
 		ssize_t k;
 
@@ -994,7 +1037,16 @@ int conf_load_file(struct conf *conf, const char *path, const char *const *known
 	size_t len = 0;
 	int r;
 
-	r = read_all(path, &text, &len);
+	mode_t type = 0;
+
+	r = read_all(conf, path, &text, &len, &type);
+	if (r == -ENOTTY) {
+		if (err)
+			snprintf(err->message, sizeof(err->message),
+				 "cannot read '%s': it is %s, not a regular file", path,
+				 log_file_type(type));
+		return -EINVAL;
+	}
 	if (r < 0)
 		return fail_errno(err, "", path, r);
 	return conf_load_string(conf, text, len, path, known_keys, err);

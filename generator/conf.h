@@ -39,6 +39,7 @@
 #define CONF_MAX_FILE (16u << 20) /* larger files are refused with -EFBIG */
 
 struct conf;
+struct stat;
 
 struct conf_error {
 	char message[1024]; /* "FILE:LINE:COL: what is wrong" */
@@ -59,7 +60,9 @@ void conf_free(struct conf *conf);
  * (first at line N), the last one wins").
  * On error nothing of that file is applied and -EINVAL (syntax), -ENOENT, -EACCES... is
  * returned with `err` filled in (`err` may be NULL). I/O errors read
- * "cannot read 'PATH': <strerror>". Parsing uses no global state.
+ * "cannot read 'PATH': <strerror>"; a path that is not a regular file (a FIFO would
+ * block forever) gives -EINVAL and "cannot read 'PATH': it is a FIFO, not a regular
+ * file". Parsing uses no global state.
  */
 int conf_load_file(struct conf *conf, const char *path, const char *const *known_keys,
 		   struct conf_error *err);
@@ -73,6 +76,9 @@ int conf_load_string(struct conf *conf, const char *text, size_t len, const char
  */
 int conf_load_with_dropins(struct conf *conf, const char *path,
 			   const char *const *known_keys, struct conf_error *err);
+
+/* 1 when `st` (its device and inode) is a file this conf was read from. */
+int conf_has_source(const struct conf *conf, const struct stat *st);
 
 /* The values of a key (a scalar is a one-element array), or NULL when never assigned. */
 const struct strv *conf_get(const struct conf *conf, const char *key);

@@ -6,15 +6,17 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 
 #include "compress.h"
 #include "digest.h"
-#include "textfile.h"
+#include "log.h"
 #include "util.h"
 
-#define RECORD_MAGIC "mkinitramfs-inputs 1"
+/* 2: the image line names the inode and times of the image it describes. */
+#define RECORD_MAGIC "mkinitramfs-inputs 2"
 
 static int entry_line(FILE *out, const char *segment, const struct stage_entry *e)
 {
@@ -96,21 +98,19 @@ int digest_inputs(const struct stage *stage, const struct image_options *opts,
 	return 0;
 }
 
-/* Size and CRC-64 of a whole file; -ENOENT when it is missing. */
-static int file_crc(const char *path, uint64_t *ret_size, uint64_t *ret_crc)
+/* Size and CRC-64 of what `fd` holds, read from offset 0 (the descriptor checked or
+ * written, never the path again). */
+static int fd_crc(int fd, uint64_t *ret_size, uint64_t *ret_crc)
 {
-	_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
 	_cleanup_free_ uint8_t *buf = NULL;
 	const size_t bufsize = 1 << 20;
 	uint64_t size = 0, crc = 0;
 	ssize_t n;
 
-	if (fd < 0)
-		return negative_errno();
 	buf = malloc(bufsize);
 	if (!buf)
 		return -ENOMEM;
-	while ((n = read(fd, buf, bufsize)) != 0) {
+	while ((n = pread(fd, buf, bufsize, (off_t)size)) != 0) {
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
@@ -129,32 +129,112 @@ static int record_path(const char *image, char **ret)
 	return asprintf(ret, "%s" DIGEST_SUFFIX, image) < 0 ? -ENOMEM : 0;
 }
 
+/* Open a regular file without following a link or waiting on a FIFO; -ENOENT also
+ * when it is something else, which a build then replaces. */
+static int open_regular(const char *path, struct stat *ret_st)
+{
+	_cleanup_close_ int fd =
+		open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY);
+
+	if (fd < 0)
+		return errno == ELOOP ? -ENOENT : negative_errno();
+	if (fstat(fd, ret_st) < 0)
+		return negative_errno();
+	if (!S_ISREG(ret_st->st_mode))
+		return -ENOENT;
+	return TAKE_FD(fd);
+}
+
+/* The record's second line: what the image on disk must be. */
+struct image_id {
+	uint64_t size, crc, ino;
+	int64_t mtime_sec, ctime_sec;
+	long mtime_nsec, ctime_nsec;
+};
+
+static void id_of(const struct stat *st, uint64_t size, uint64_t crc,
+		  struct image_id *ret)
+{
+	*ret = (struct image_id){
+		.size = size,
+		.crc = crc,
+		.ino = (uint64_t)st->st_ino,
+		.mtime_sec = (int64_t)st->st_mtim.tv_sec,
+		.mtime_nsec = st->st_mtim.tv_nsec,
+		.ctime_sec = (int64_t)st->st_ctim.tv_sec,
+		.ctime_nsec = st->st_ctim.tv_nsec,
+	};
+}
+
+static int same_id(const struct image_id *a, const struct image_id *b)
+{
+	return a->size == b->size && a->crc == b->crc && a->ino == b->ino &&
+	       a->mtime_sec == b->mtime_sec && a->mtime_nsec == b->mtime_nsec &&
+	       a->ctime_sec == b->ctime_sec && a->ctime_nsec == b->ctime_nsec;
+}
+
+#define ID_FORMAT                                                                        \
+	"image %" PRIu64 " %016" PRIx64 " %" PRIu64 " %" PRId64 ".%09ld %" PRId64        \
+	".%09ld\n"
+
+static int read_record(const char *image, char **ret)
+{
+	_cleanup_free_ char *path = NULL, *text = NULL;
+	struct stat st;
+	int r = record_path(image, &path);
+
+	if (r < 0)
+		return r;
+	_cleanup_close_ int fd = open_regular(path, &st);
+	if (fd < 0)
+		return fd;
+	if (st.st_size > DIGEST_RECORD_MAX)
+		return -ENOENT; /* not one of ours: rebuild, which replaces it */
+	text = malloc((size_t)st.st_size + 1);
+	if (!text)
+		return -ENOMEM;
+	ssize_t n = pread(fd, text, (size_t)st.st_size, 0);
+	if (n < 0)
+		return negative_errno();
+	text[n] = '\0';
+	*ret = TAKE_PTR(text);
+	return 0;
+}
+
 int digest_unchanged(const char *image, const char *inputs)
 {
-	_cleanup_free_ char *path = NULL, *record = NULL;
-	uint64_t size, crc, want_size, want_crc;
-	size_t record_size;
+	_cleanup_free_ char *record = NULL;
+	struct image_id want, have;
+	struct stat st;
+	uint64_t size, crc;
 	int used = 0;
 	int r;
 
-	r = record_path(image, &path);
-	if (r >= 0)
-		r = textfile_read(path, &record, &record_size);
+	r = read_record(image, &record);
 	if (r == -ENOENT)
 		return 0;
 	if (r < 0)
 		return r;
-	/* "<magic>\nimage <size> <crc>\n" then the inputs, compared byte for byte. */
-	if (sscanf(record, RECORD_MAGIC "\nimage %" SCNu64 " %" SCNx64 "\n%n", &want_size,
-		   &want_crc, &used) != 2 ||
+	/* "<magic>\nimage <size> <crc> <inode> <mtime> <ctime>\n" then the inputs,
+	 * compared byte for byte. */
+	if (sscanf(record,
+		   RECORD_MAGIC "\nimage %" SCNu64 " %" SCNx64 " %" SCNu64 " %" SCNd64
+				".%ld %" SCNd64 ".%ld\n%n",
+		   &want.size, &want.crc, &want.ino, &want.mtime_sec, &want.mtime_nsec,
+		   &want.ctime_sec, &want.ctime_nsec, &used) != 7 ||
 	    !used || !streq(record + used, inputs))
 		return 0;
-	r = file_crc(image, &size, &crc);
-	if (r == -ENOENT)
+	/* The image the record describes, proven by what the descriptor read holds. */
+	_cleanup_close_ int fd = open_regular(image, &st);
+	if (fd == -ENOENT)
 		return 0;
+	if (fd < 0)
+		return fd;
+	r = fd_crc(fd, &size, &crc);
 	if (r < 0)
 		return r;
-	return size == want_size && crc == want_crc;
+	id_of(&st, size, crc, &have);
+	return same_id(&have, &want);
 }
 
 static int write_all(int fd, const char *s, size_t len)
@@ -171,32 +251,48 @@ static int write_all(int fd, const char *s, size_t len)
 	return 0;
 }
 
-int digest_record(const char *image, const char *inputs)
+/*
+ * A temporary file named as the image's own (.BASE.tmp.XXXXXX), locked as image_write()
+ * locks its own: a concurrent build's cleanup removes it only once nobody holds it.
+ */
+static int create_temp(const char *image, char **ret_name)
 {
-	_cleanup_free_ char *path = NULL, *tmp = NULL, *head = NULL;
-	uint64_t size, crc;
-	int r;
-
-	r = file_crc(image, &size, &crc);
-	if (r < 0)
-		return r;
-	r = record_path(image, &path);
-	if (r < 0)
-		return r;
-	/*
-	 * Named as the image's own temporary files (.BASE.tmp.XXXXXX): if a crash leaves
-	 * it, the old record no longer matches the new image, so the next build writes
-	 * the image again, and image_write() removes it with its own leftovers.
-	 */
 	const char *slash = strrchr(image, '/');
-	if (asprintf(&tmp, "%.*s.%s.tmp.XXXXXX", slash ? (int)(slash - image + 1) : 0,
-		     image, slash ? slash + 1 : image) < 0 ||
-	    asprintf(&head, RECORD_MAGIC "\nimage %" PRIu64 " %016" PRIx64 "\n", size,
-		     crc) < 0)
-		return -ENOMEM;
-	_cleanup_close_ int fd = mkostemp(tmp, O_CLOEXEC);
+
+	for (int attempt = 0; attempt < 100; attempt++) {
+		_cleanup_free_ char *tmp = NULL;
+		struct stat st, now;
+		if (asprintf(&tmp, "%.*s.%s.tmp.XXXXXX",
+			     slash ? (int)(slash - image + 1) : 0, image,
+			     slash ? slash + 1 : image) < 0)
+			return -ENOMEM;
+		_cleanup_close_ int fd = mkostemp(tmp, O_CLOEXEC);
+		if (fd < 0)
+			return negative_errno();
+		if (flock(fd, LOCK_EX) < 0 || fstat(fd, &st) < 0) {
+			int r = negative_errno();
+			unlink(tmp);
+			return r;
+		}
+		if (lstat(tmp, &now) < 0 || now.st_ino != st.st_ino ||
+		    now.st_dev != st.st_dev)
+			continue; /* removed by a cleanup before we locked it */
+		*ret_name = TAKE_PTR(tmp);
+		return TAKE_FD(fd);
+	}
+	return -EEXIST;
+}
+
+static int write_record(const char *image, const char *head, const char *inputs)
+{
+	_cleanup_free_ char *path = NULL, *tmp = NULL;
+	int r = record_path(image, &path);
+
+	if (r < 0)
+		return r;
+	_cleanup_close_ int fd = create_temp(image, &tmp);
 	if (fd < 0)
-		return negative_errno();
+		return fd;
 	r = write_all(fd, head, strlen(head));
 	if (r >= 0)
 		r = write_all(fd, inputs, strlen(inputs));
@@ -208,5 +304,34 @@ int digest_record(const char *image, const char *inputs)
 		r = negative_errno();
 	if (r < 0)
 		unlink(tmp);
+	return r;
+}
+
+int digest_record(const char *image, int fd, const struct stat *st, const char *inputs)
+{
+	_cleanup_free_ char *head = NULL, *path = NULL;
+	struct image_id id;
+	uint64_t size, crc;
+	int r;
+
+	r = fd_crc(fd, &size, &crc);
+	if (r >= 0) {
+		id_of(st, size, crc, &id);
+		if (asprintf(&head, RECORD_MAGIC "\n" ID_FORMAT, id.size, id.crc, id.ino,
+			     id.mtime_sec, id.mtime_nsec, id.ctime_sec,
+			     id.ctime_nsec) < 0)
+			r = -ENOMEM;
+	}
+	if (r >= 0)
+		r = write_record(image, head, inputs);
+	if (r >= 0)
+		return 0;
+	/* An old record must not outlive the image it described. Without a record the
+	 * next build just runs again: no reason to fail this one. */
+	if (record_path(image, &path) >= 0)
+		unlink(path);
+	log_warning("cannot record the inputs of '%s' in '%s" DIGEST_SUFFIX
+		    "': %s, ignoring",
+		    image, image, strerror(-r));
 	return r;
 }

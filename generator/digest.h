@@ -4,6 +4,7 @@
 #define MKINITRAMFS_DIGEST_H
 
 #include <stddef.h>
+#include <sys/stat.h>
 
 #include "image.h"
 #include "stage.h"
@@ -28,15 +29,27 @@
 int digest_inputs(const struct stage *stage, const struct image_options *opts,
 		  const char *kver, char **ret_text);
 
+/* A record larger than this is not one of ours: the image is rebuilt. */
+#define DIGEST_RECORD_MAX (64 << 20)
+
 /*
- * 1 when `image` exists, matches the size and CRC-64 recorded in `image`.inputs, and the
- * record's inputs equal `inputs`; 0 when anything differs or is missing; negative errno
- * when the image or the record cannot be read for another reason.
+ * 1 when `image`.inputs is a regular file whose inputs equal `inputs` and whose image
+ * line describes the regular file now at `image`: same inode, size, mtime and ctime,
+ * and the same CRC-64 over what the descriptor that was checked reads. 0 when anything
+ * differs or is missing (or is not a regular file: a build replaces it); negative errno
+ * when the image or the record cannot be read for another reason. Never blocks on a
+ * FIFO, never follows a symlink.
  */
 int digest_unchanged(const char *image, const char *inputs);
 
-/* Write `image`.inputs atomically (temporary file, fsync, rename) for the image now on
- * disk: its size and CRC-64, then `inputs`. */
-int digest_record(const char *image, const char *inputs);
+/*
+ * For image_write()'s commit hook, under its directory lock: write `image`.inputs
+ * atomically (a locked temporary file, fsync, rename) describing the image that `fd`
+ * holds (`st` its fstat after the rename): its size and CRC-64 computed from `fd`, never
+ * by reading `image` again (another build may have renamed its own there since), its
+ * inode, mtime and ctime, then `inputs`. On failure the old record is removed and a
+ * warning logged: the next build just runs again.
+ */
+int digest_record(const char *image, int fd, const struct stat *st, const char *inputs);
 
 #endif

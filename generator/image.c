@@ -744,6 +744,47 @@ static int write_image_file(int fd, const struct image_options *opts, struct ver
 	return r;
 }
 
+/*
+ * Rename the finished image over its target and let opts->commit record it, under an
+ * exclusive flock on the directory that every build takes around its rename: two
+ * builds racing to one target cannot pair one's record with the other's image. A
+ * filesystem without flock (EOPNOTSUPP, an NFS directory opened read-only) goes on
+ * without it.
+ */
+static int commit_image(int dirfd, int fd, const char *name, const char *target,
+			const struct image_options *opts)
+{
+	const char *slash = strrchr(target, '/');
+	const char *base = slash ? slash + 1 : target;
+	int locked = flock(dirfd, LOCK_EX) == 0;
+	int r = 0;
+
+	if (renameat(dirfd, name, dirfd, base) < 0)
+		r = negative_errno();
+	crashpoint("image: renamed");
+	struct stat st;
+	if (r >= 0 && opts->commit && fstat(fd, &st) == 0)
+		opts->commit(target, fd, &st, opts->commit_userdata);
+	if (locked)
+		flock(dirfd, LOCK_UN);
+	return r;
+}
+
+int image_clean_stale(const char *target)
+{
+	_cleanup_free_ char *dir = NULL;
+	const char *base;
+	int r = split_target(target, &dir, &base);
+
+	if (r < 0)
+		return r;
+	_cleanup_close_ int dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dirfd < 0)
+		return negative_errno();
+	clean_stale(dirfd, base);
+	return 0;
+}
+
 int image_write(const struct stage *stage, const char *target,
 		const struct image_options *opts)
 {
@@ -790,9 +831,8 @@ int image_write(const struct stage *stage, const char *target,
 	crashpoint("image: temporary file");
 
 	r = write_image_file(fd, opts, &v, buf);
-	if (r >= 0 && renameat(dirfd, name, dirfd, base) < 0)
-		r = negative_errno();
-	crashpoint("image: renamed");
+	if (r >= 0)
+		r = commit_image(dirfd, fd, name, target, opts);
 	if (r < 0)
 		unlinkat(dirfd, name, 0);
 	abort_armed = 0;

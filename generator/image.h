@@ -5,11 +5,23 @@
 
 #include <stdint.h>
 #include <stdio.h>
+#include <sys/stat.h>
 #include <sys/types.h>
 #include <time.h>
 
 #include "compress.h"
 #include "stage.h"
+
+/*
+ * Called by image_write() right after the image is renamed over `target`, while it
+ * holds an exclusive flock on the target's directory that every image_write() takes
+ * around its rename: what the hook writes beside the image (its .inputs record) pairs
+ * with this image even when builds to one target race. `fd` is the image, readable
+ * with pread(); `st` its fstat after the rename. The hook reports its own failures:
+ * the image stays in place.
+ */
+typedef void (*image_commit_fn)(const char *target, int fd, const struct stat *st,
+				void *userdata);
 
 struct image_options {
 	enum compress_kind compression;
@@ -18,6 +30,8 @@ struct image_options {
 	time_t mtime; /* every entry's mtime: SOURCE_DATE_EPOCH or 0 */
 	/* Optional uncompressed cpio placed before the compressed one (microcode). */
 	const struct stage *early;
+	image_commit_fn commit; /* optional */
+	void *commit_userdata;
 };
 
 /*
@@ -34,6 +48,12 @@ struct image_options {
  */
 int image_write(const struct stage *stage, const char *target,
 		const struct image_options *opts);
+
+/*
+ * Remove the temporary files that interrupted builds of `target` left (those no live
+ * build holds locked), as image_write() does first: for a run that writes nothing.
+ */
+int image_clean_stale(const char *target);
 
 /*
  * After image_write() failed because a source file could not be read (missing,

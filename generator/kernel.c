@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <stdint.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/utsname.h>
 
 #include "kernel.h"
@@ -54,9 +55,16 @@ int kernel_version_from_image(const char *path, char **ret)
 	_cleanup_close_ int fd = -1;
 	size_t size = 0;
 
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	struct stat st;
+
+	/* O_NONBLOCK: a FIFO with no writer must not hang the open. */
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
 	if (fd < 0)
 		return negative_errno();
+	if (fstat(fd, &st) < 0)
+		return negative_errno();
+	if (!S_ISREG(st.st_mode))
+		return -ENOTTY;
 	buf = malloc(SETUP_READ_MAX);
 	if (!buf)
 		return -ENOMEM;

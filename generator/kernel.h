@@ -9,7 +9,8 @@
  * The release ("6.1.0-56-amd64") of the x86 bzImage at `path`, read from the boot
  * protocol's setup header: "HdrS" at 0x202 and, at 0x20E, the offset from 0x200 of the
  * "RELEASE (builder) #N ..." string. Only the first word is returned. A file that is not
- * a bzImage, or whose string is missing, empty or unterminated, is -ENOEXEC.
+ * a bzImage, or whose string is missing, empty or unterminated, is -ENOEXEC; a path
+ * that is not a regular file (a FIFO, a device) -ENOTTY, without waiting for a writer.
  */
 int kernel_version_from_image(const char *path, char **ret);
 

@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 
 #include "locate.h"
+#include "log.h"
 #include "util.h"
 
 /* "<directory of this executable>/<rel>" when it exists with the wanted type. A build
@@ -38,16 +39,36 @@ static int dup_result(const char *s, char **ret)
 	return *ret ? 0 : -ENOMEM;
 }
 
+/* The override must be a regular file: the image writer would block on a FIFO. */
+static int check_override(const char *path)
+{
+	struct stat st;
+
+	if (stat(path, &st) < 0)
+		return log_error_errno(-errno, "MKINITRAMFS_INIT='%s'", path);
+	if (!S_ISREG(st.st_mode)) {
+		log_error("MKINITRAMFS_INIT='%s' is %s, not a regular file", path,
+			  log_file_type(st.st_mode));
+		return -EINVAL;
+	}
+	return 0;
+}
+
 int locate_init(char **ret)
 {
 	const char *env = getenv("MKINITRAMFS_INIT");
+	int r;
 
-	if (env && *env)
-		return dup_result(env, ret);
+	if (env && *env) {
+		r = check_override(env);
+		return r < 0 ? r : dup_result(env, ret);
+	}
 	if (next_to_self("init", S_IFREG, ret) == 0)
 		return 0;
 	if (access(MKINITRAMFS_LIBDIR "/init", R_OK) == 0)
 		return dup_result(MKINITRAMFS_LIBDIR "/init", ret);
+	log_error("the init binary was not found in '%s' (set MKINITRAMFS_INIT)",
+		  MKINITRAMFS_LIBDIR);
 	return -ENOENT;
 }
 

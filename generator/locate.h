@@ -3,8 +3,9 @@
 #ifndef MKINITRAMFS_LOCATE_H
 #define MKINITRAMFS_LOCATE_H
 
-/* The init binary: $MKINITRAMFS_INIT, build/init next to build/mkinitramfs, or
- * <libdir>/init. -ENOENT when none exists. */
+/* The init binary: $MKINITRAMFS_INIT (which must be a regular file), build/init next to
+ * build/mkinitramfs, or <libdir>/init. Logs why when there is none (-ENOENT) or the
+ * override is not a regular file (-EINVAL). */
 int locate_init(char **ret);
 
 /* The shipped hooks: the repository's hooks/build when running from a build tree of

@@ -3,6 +3,8 @@
 #ifndef MKINITRAMFS_LOG_H
 #define MKINITRAMFS_LOG_H
 
+#include <sys/types.h>
+
 #include "util.h"
 
 enum log_level {
@@ -33,6 +35,9 @@ int log_warning_errno(int r, const char *fmt, ...) _printf_(2, 3);
  * Returns buf.
  */
 const char *log_escape(const char *s, char *buf, size_t size);
+/* What a non-regular file is, for a message: "a FIFO", "a socket", "a directory",
+ * "a character device", "a block device", "a symbolic link", "a regular file". */
+const char *log_file_type(mode_t mode);
 /* Plain lines to stderr at normal level and above (not shown with -q). */
 void log_info(const char *fmt, ...) _printf_(1, 2);
 void log_verbose(const char *fmt, ...) _printf_(1, 2);

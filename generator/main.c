@@ -165,11 +165,11 @@ static int parse_options(int argc, char **argv, struct options *o)
 			break;
 		case 'A':
 			if (strv_push_split(&o->add_hooks, optarg, ",") < 0)
-				return -ENOMEM;
+				return log_error_errno(-ENOMEM, "-A '%s'", optarg);
 			break;
 		case 'S':
 			if (strv_push_split(&o->skip_hooks, optarg, ",") < 0)
-				return -ENOMEM;
+				return log_error_errno(-ENOMEM, "-S '%s'", optarg);
 			break;
 		case 'L':
 			o->action = ACTION_LIST_HOOKS;
@@ -269,25 +269,37 @@ static int run_presets(const struct options *o)
 	return presetrun_build_presets(&req);
 }
 
+static int describe_hook(const struct options *o, const struct strv *dirs)
+{
+	struct hook *hook = NULL;
+	struct conf_error err = {{0}};
+	int r = hooks_load(o->hook, dirs, &hook, &err);
+
+	if (r == -ENOENT && !*err.message)
+		log_error("unknown hook '%s'", o->hook);
+	else if (r < 0)
+		log_error("hook '%s': %s", o->hook,
+			  *err.message ? err.message : strerror(-r));
+	else
+		hooks_describe(hook, stdout);
+	hooks_free(hook);
+	return r;
+}
+
 static int run_hooks(const struct options *o)
 {
 	struct strv dirs = STRV_INIT;
 	int r = hooks_default_dirs(&dirs);
 
-	if (r >= 0 && o->action == ACTION_LIST_HOOKS) {
+	if (r < 0)
+		return log_error_errno(r, "cannot list the hook directories");
+	if (o->action == ACTION_LIST_HOOKS) {
 		puts("Available hooks:");
 		r = hooks_list(&dirs, stdout);
-	} else if (r >= 0) {
-		struct hook *hook = NULL;
-		struct conf_error err = {{0}};
-		r = hooks_load(o->hook, &dirs, &hook, &err);
-		if (r == -ENOENT && !*err.message)
-			log_error("unknown hook '%s'", o->hook);
-		else if (r < 0)
-			log_error("hook '%s': %s", o->hook, err.message);
-		else
-			hooks_describe(hook, stdout);
-		hooks_free(hook);
+		if (r < 0)
+			log_error_errno(r, "cannot list the hooks");
+	} else {
+		r = describe_hook(o, &dirs);
 	}
 	strv_clear(&dirs);
 	return r;

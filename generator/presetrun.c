@@ -28,18 +28,40 @@ static int kernel_of(const char *arg, char **ret)
 		return kernel_running_version(ret);
 	if (is_kernel_image(arg))
 		return kernel_version_from_image(arg, ret);
+	if (!kernel_is_version_string(arg))
+		return -EINVAL;
 	*ret = strdup(arg);
 	return *ret ? 0 : -ENOMEM;
 }
 
 static int resolve_kernel(const char *arg, char **ret)
 {
+	char esc[256];
+	struct stat st;
 	int r = kernel_of(arg, ret);
 
-	if (r < 0 && arg && is_kernel_image(arg))
-		log_error("cannot read a kernel version from '%s': %s", arg,
-			  r == -ENOEXEC ? "not a bzImage" : strerror(-r));
-	return r;
+	if (r >= 0)
+		return r;
+	if (!arg)
+		return log_error_errno(r, "cannot tell the running kernel's release");
+	log_escape(arg, esc, sizeof(esc));
+	if (!is_kernel_image(arg)) {
+		log_error(
+			"invalid kernel release '%s' (give a release such as '6.1.0-13-amd64' or the path of a kernel image)",
+			esc);
+		return r;
+	}
+	if (r == -ENOTTY && stat(arg, &st) == 0) {
+		log_error(
+			"cannot read a kernel version from '%s': it is %s, not a regular file",
+			esc, log_file_type(st.st_mode));
+		return -EINVAL;
+	}
+	if (r == -ENOEXEC) {
+		log_error("cannot read a kernel version from '%s': not a bzImage", esc);
+		return r;
+	}
+	return log_error_errno(r, "cannot read a kernel version from '%s'", esc);
 }
 
 /*
@@ -47,8 +69,9 @@ static int resolve_kernel(const char *arg, char **ret)
  * `known_kver` is its kernel release when already resolved, `kernel` that kernel's
  * shared context (or NULL).
  */
-static int build_one(const struct presetrun_request *rq, const struct preset_image *img,
-		     const char *known_kver, struct build_kernel *kernel)
+static int build_one(const struct presetrun_request *rq, const struct preset *preset,
+		     const struct preset_image *img, const char *known_kver,
+		     struct build_kernel *kernel)
 {
 	_cleanup_free_ char *kver = NULL, *init = NULL;
 	const char *config = img && img->config ? img->config : rq->config;
@@ -62,17 +85,15 @@ static int build_one(const struct presetrun_request *rq, const struct preset_ima
 	if (r < 0)
 		return r;
 	r = locate_init(&init);
-	if (r < 0) {
-		log_error("the init binary was not found in '%s' (set MKINITRAMFS_INIT)",
-			  MKINITRAMFS_LIBDIR);
+	if (r < 0)
 		return r;
-	}
 	struct build_request req = {
 		.kver = kver,
 		.moduleroot = rq->moduleroot,
 		.config = config ? config : rq->default_config,
 		.config_required = config != NULL,
 		.output = img ? img->image : rq->output,
+		.preset_path = preset ? preset->path : NULL,
 		.compress = rq->compress ? rq->compress
 			    : img	 ? img->compress
 					 : NULL,
@@ -92,12 +113,12 @@ static int build_one(const struct presetrun_request *rq, const struct preset_ima
 
 int presetrun_build_image(const struct presetrun_request *rq)
 {
-	return build_one(rq, NULL, NULL, NULL);
+	return build_one(rq, NULL, NULL, NULL, NULL);
 }
 
 struct job {
 	pid_t pid;
-	const char *preset;
+	const struct preset *preset;
 	const struct preset_image *img;
 	char *kver; /* NULL when it cannot be read: the child reports why */
 };
@@ -122,7 +143,7 @@ static int reap_one(struct job *jobs, size_t njobs)
 		jobs[i].pid = 0;
 		if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
 			return 0;
-		log_error("preset '%s': image '%s' failed", jobs[i].preset,
+		log_error("preset '%s': image '%s' failed", jobs[i].preset->name,
 			  jobs[i].img->name);
 		return 1;
 	}
@@ -139,7 +160,7 @@ static struct job *list_jobs(struct preset **presets, size_t n, size_t *ret_tota
 	struct job *jobs = calloc(total ? total : 1, sizeof(*jobs));
 	for (size_t i = 0, j = 0; jobs && i < n; i++)
 		for (size_t k = 0; k < presets[i]->count; k++, j++) {
-			jobs[j] = (struct job){.preset = presets[i]->name,
+			jobs[j] = (struct job){.preset = presets[i],
 					       .img = &presets[i]->images[k]};
 			if (kernel_of(jobs[j].img->kver, &jobs[j].kver) < 0)
 				jobs[j].kver = NULL;
@@ -224,7 +245,7 @@ static int build_presets(const struct presetrun_request *rq, struct preset **pre
 
 	if (!shares) {
 		free_jobs(jobs, total);
-		return -ENOMEM;
+		return log_error_errno(-ENOMEM, "cannot start the builds");
 	}
 	for (size_t i = 0; i < total; i++) {
 		struct job *job = &jobs[i];
@@ -234,12 +255,14 @@ static int build_presets(const struct presetrun_request *rq, struct preset **pre
 		}
 		struct kernel_share *s = share_of(shares, nshares, job->kver);
 		struct build_kernel *kernel = share_kernel(rq, s);
-		log_info("preset '%s': building image '%s' (%s)", job->preset,
+		log_info("preset '%s': building image '%s' (%s)", job->preset->name,
 			 job->img->name, job->img->image);
 		fflush(NULL);
 		pid_t pid = fork();
 		if (pid == 0)
-			_exit(build_one(rq, job->img, job->kver, kernel) < 0 ? 1 : 0);
+			_exit(build_one(rq, job->preset, job->img, job->kver, kernel) < 0
+				      ? 1
+				      : 0);
 		unshare_kernel(s);
 		started = i + 1;
 		if (pid < 0) {
@@ -265,7 +288,7 @@ static int load_presets(const struct presetrun_request *rq, struct strv *names,
 {
 	struct preset **presets = calloc(names->n ? names->n : 1, sizeof(*presets));
 	if (!presets)
-		return -ENOMEM;
+		return log_error_errno(-ENOMEM, "cannot load the presets");
 	for (size_t i = 0; i < names->n; i++) {
 		struct conf_error err = {{0}};
 		int r = preset_load(names->v[i], rq->preset_dir, &presets[i], &err);
@@ -295,6 +318,8 @@ int presetrun_build_presets(const struct presetrun_request *rq)
 
 	if (rq->preset) {
 		r = strv_push(&names, rq->preset);
+		if (r < 0)
+			log_error_errno(r, "preset '%s'", rq->preset);
 	} else {
 		r = preset_list_dir(rq->preset_dir, &names);
 		if (r < 0)

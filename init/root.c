@@ -46,6 +46,28 @@ static int parse_devnum(const char *text, struct root_spec *spec)
 	return 0;
 }
 
+/* "/PARTNROFF=N" after a PARTUUID, N a decimal integer with an optional sign. */
+static int parse_partnroff(struct root_spec *spec)
+{
+	const char *slash = strchr(spec->value, '/');
+	const char *num;
+	unsigned long v;
+
+	spec->value_len = strlen(spec->value);
+	if (!slash)
+		return 0;
+	if (!str_startswith(slash, "/PARTNROFF=") || slash == spec->value)
+		return -EINVAL;
+	num = slash + strlen("/PARTNROFF=");
+	if (*num == '-' || *num == '+')
+		num++;
+	if (str_to_uint(num, &v) < 0 || v > 255)
+		return -EINVAL;
+	spec->partnroff = slash[11] == '-' ? -(int)v : (int)v;
+	spec->value_len = (size_t)(slash - spec->value);
+	return 0;
+}
+
 int root_spec_parse(const char *text, struct root_spec *ret)
 {
 	struct root_spec spec = {0};
@@ -58,6 +80,9 @@ int root_spec_parse(const char *text, struct root_spec *ret)
 			spec.kind = prefixes[i].kind;
 			spec.value = text + strlen(prefixes[i].prefix);
 			if (!*spec.value)
+				return -EINVAL;
+			spec.value_len = strlen(spec.value);
+			if (spec.kind == ROOT_PARTUUID && parse_partnroff(&spec) < 0)
 				return -EINVAL;
 			*ret = spec;
 			return 0;
@@ -137,14 +162,16 @@ static int open_dev(const char *devdir, const char *name)
 
 static uint8_t probe_buf[PROBE_FS_BYTES];
 
-static int probe_partition(const char *sysfs, const char *devdir, struct root_dev *dev)
+/* Partition `partno` of disk `parent`, from its MBR or GPT. */
+static int probe_partition(const char *sysfs, const char *devdir, const char *parent,
+			   unsigned partno, struct probe_part *ret)
 {
 	unsigned long bs = 512;
 	char attr[32];
 	ssize_t n;
 	int fd, r;
 
-	fd = open_dev(devdir, dev->parent);
+	fd = open_dev(devdir, parent);
 	if (fd < 0)
 		return fd;
 	n = file_pread_full(fd, probe_buf, 512, 0);
@@ -153,18 +180,29 @@ static int probe_partition(const char *sysfs, const char *devdir, struct root_de
 		goto out;
 	}
 	if (!probe_part_is_gpt(probe_buf, 512)) {
-		r = probe_part_mbr(probe_buf, 512, dev->partno, &dev->part);
+		r = probe_part_mbr(probe_buf, 512, partno, ret);
 		goto out;
 	}
-	if (read_attr(sysfs, dev->parent, "queue/logical_block_size", attr,
-		      sizeof(attr)) == 0 &&
+	if (read_attr(sysfs, parent, "queue/logical_block_size", attr, sizeof(attr)) ==
+		    0 &&
 	    str_to_uint(attr, &bs) == 0 && (bs < 512 || bs > 4096))
 		bs = 512;
-	r = gpt_find_partition(fd, probe_buf, sizeof(probe_buf), bs, dev->partno,
-			       &dev->part);
+	r = gpt_find_partition(fd, probe_buf, sizeof(probe_buf), bs, partno, ret);
 out:
 	close(fd);
 	return r;
+}
+
+void root_dev_probe_for(const struct root_spec *spec, const char *sysfs,
+			const char *devdir, struct root_dev *dev)
+{
+	long base = (long)dev->partno - spec->partnroff;
+
+	if (spec->kind != ROOT_PARTUUID || !spec->partnroff || !dev->partno ||
+	    !dev->parent[0] || base < 1)
+		return;
+	dev->has_base = probe_partition(sysfs, devdir, dev->parent, (unsigned)base,
+					&dev->base) == 0;
 }
 
 int root_dev_probe(const char *sysfs, const char *devdir, const char *name,
@@ -195,7 +233,8 @@ int root_dev_probe(const char *sysfs, const char *devdir, const char *name,
 	    str_to_uint(attr, &v) == 0 && v > 0) {
 		dev.partno = (unsigned)v;
 		if (parent_of(sysfs, name, dev.parent, sizeof(dev.parent)) == 0)
-			dev.has_part = probe_partition(sysfs, devdir, &dev) == 0;
+			dev.has_part = probe_partition(sysfs, devdir, dev.parent,
+						       dev.partno, &dev.part) == 0;
 	}
 	if (read_attr(sysfs, name, "dm/name", dev.dm_name, sizeof(dev.dm_name)) < 0)
 		dev.dm_name[0] = '\0';
@@ -214,6 +253,23 @@ int root_dev_probe(const char *sysfs, const char *devdir, const char *name,
 	return 0;
 }
 
+/* The spec's PARTUUID (without "/PARTNROFF=N") against one read from a table. */
+static bool uuid_eq(const struct root_spec *spec, const char *uuid)
+{
+	size_t i;
+
+	for (i = 0; i < spec->value_len; i++) {
+		char a = spec->value[i], b = uuid[i];
+		if (a >= 'A' && a <= 'Z')
+			a = (char)(a - 'A' + 'a');
+		if (b >= 'A' && b <= 'Z')
+			b = (char)(b - 'A' + 'a');
+		if (!b || a != b)
+			return false;
+	}
+	return uuid[i] == '\0';
+}
+
 bool root_match(const struct root_spec *spec, const struct root_dev *dev)
 {
 	switch (spec->kind) {
@@ -224,7 +280,9 @@ bool root_match(const struct root_spec *spec, const struct root_dev *dev)
 	case ROOT_LABEL:
 		return dev->has_fs && strcmp(spec->value, dev->fs.label) == 0;
 	case ROOT_PARTUUID:
-		return dev->has_part && str_caseeq(spec->value, dev->part.uuid);
+		if (spec->partnroff)
+			return dev->has_base && uuid_eq(spec, dev->base.uuid);
+		return dev->has_part && uuid_eq(spec, dev->part.uuid);
 	case ROOT_PARTLABEL:
 		return dev->has_part && strcmp(spec->value, dev->part.label) == 0;
 	case ROOT_DEVNUM:

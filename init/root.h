@@ -23,7 +23,11 @@ enum root_kind {
 struct root_spec {
 	enum root_kind kind;
 	const char *value; /* points into the text given to root_spec_parse */
+	size_t value_len;  /* of the value proper: PARTUUID= stops before "/PARTNROFF=" */
 	unsigned major, minor;
+	/* PARTUUID=U/PARTNROFF=N: the partition numbered N more than U's on the same
+	 * disk, as the kernel reads it (N may be negative); 0 for none. */
+	int partnroff;
 };
 
 struct root_dev {
@@ -36,9 +40,12 @@ struct root_dev {
 	bool has_part;
 	struct probe_fs fs;
 	struct probe_part part;
+	/* With PARTNROFF: the partition partno - offset of the same disk. */
+	bool has_base;
+	struct probe_part base;
 };
 
-/* -EINVAL for an empty or malformed spec. */
+/* -EINVAL for an empty or malformed spec (a PARTNROFF that is not an integer too). */
 int root_spec_parse(const char *text, struct root_spec *ret);
 /*
  * Gather what is known of block device name: sysfs is "/sys" (its class/block/<name>
@@ -46,6 +53,12 @@ int root_spec_parse(const char *text, struct root_spec *ret);
  */
 int root_dev_probe(const char *sysfs, const char *devdir, const char *name,
 		   struct root_dev *ret);
+/*
+ * What matching needs beyond root_dev_probe(): for PARTUUID=U/PARTNROFF=N, the
+ * partition N below this one on its disk, whose PARTUUID must be U. No-op otherwise.
+ */
+void root_dev_probe_for(const struct root_spec *spec, const char *sysfs,
+			const char *devdir, struct root_dev *dev);
 bool root_match(const struct root_spec *spec, const struct root_dev *dev);
 /*
  * rootflags= and ro/rw as mount(2) wants them: the generic words ("noatime", "ro")

@@ -63,6 +63,7 @@ static int consider(const struct rootwait *w, const char *name, struct root_dev 
 
 	if (root_dev_probe(w->sysfs, w->devdir, name, &dev) < 0)
 		return 0;
+	root_dev_probe_for(w->spec, w->sysfs, w->devdir, &dev);
 	remember(&dev);
 	log_debug(
 		"block device '%s' (%u:%u) type '%s' uuid '%s' label '%s' partuuid '%s'",

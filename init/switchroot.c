@@ -47,12 +47,12 @@ static int clean_entry(int dirfd, const char *name, unsigned char type, void *ct
 				c->err = r;
 			close(fd);
 		}
-		r = unlinkat(dirfd, name, AT_REMOVEDIR);
+		r = sys_unlinkat(dirfd, name, AT_REMOVEDIR);
 	} else {
-		r = unlinkat(dirfd, name, 0);
+		r = sys_unlinkat(dirfd, name, 0);
 	}
 	if (r < 0 && !c->err)
-		c->err = -errno;
+		c->err = r;
 	return 0;
 }
 

@@ -55,6 +55,11 @@ int sys_chroot(const char *path)
 	return chroot(path) < 0 ? -errno : 0;
 }
 
+int sys_unlinkat(int dirfd, const char *name, int flags)
+{
+	return unlinkat(dirfd, name, flags) < 0 ? -errno : 0;
+}
+
 int sys_exec(const char *path, char *const argv[])
 {
 	execve(path, argv, environ);

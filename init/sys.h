@@ -15,6 +15,8 @@ int sys_umount(const char *target, int flags);
 /* Open path and hand it to finit_module(2) with params. */
 int sys_finit_module(const char *path, const char *params);
 int sys_chroot(const char *path);
+/* unlinkat(2): the deletion of the old root's files after switching root. */
+int sys_unlinkat(int dirfd, const char *name, int flags);
 /* execv(path, argv) with the current environment; returns only on failure. */
 int sys_exec(const char *path, char *const argv[]);
 /* Run "busybox sh" on the console in a child session and wait until it exits. */

@@ -16,6 +16,7 @@ packages=(
 	debootstrap cryptsetup-bin
 	pacman-package-manager dkms systemd make gcc
 	clang libclang-rt-14-dev valgrind strace
+	clang-format cppcheck shellcheck
 )
 
 missing=()

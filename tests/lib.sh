@@ -19,6 +19,17 @@ if [ -n "${MKINITRAMFS_WRAPPER:-}" ] && [ -z "${MKINITRAMFS_WRAPPED:-}" ]; then
 	chmod 755 "$_w"
 	export MKINITRAMFS_WRAPPED=$_w MKINITRAMFS=$_w
 fi
+# Every run of "$MKINITRAMFS" goes through tests/tools/stderr-check.sh, which notes a
+# non-zero exit with nothing on stderr; t_report fails the suite for each one: no bad
+# input of any suite may fail silently. Runs that need the generator's own PID
+# (signals, SIGSTOP, strace) or its file (a copy) use "$MKINITRAMFS_BIN".
+if [ -z "${T_SILENT_LOG:-}" ]; then
+	mkdir -p "$B/tmp"
+	T_SILENT_LOG=$(mktemp "$B/tmp/silent.XXXXXX")
+	T_SILENT_OWNER=$$
+	export T_SILENT_LOG T_SILENT_OWNER MKINITRAMFS_BIN=$MKINITRAMFS
+	export MKINITRAMFS=$TOP/tests/tools/stderr-check.sh
+fi
 T_PASSED=0
 T_FAILED=0
 
@@ -75,6 +86,14 @@ t_report() {
 			t_pass "$MKINITRAMFS_WRAPPER reported no error"
 		fi
 	fi
+	if [ -z "${T_REPORTED:-}" ] && [ -s "${T_SILENT_LOG:-/nonexistent}" ]; then
+		while IFS= read -r line; do
+			t_fail "a failing run printed no error: $line"
+		done <"$T_SILENT_LOG"
+	elif [ -z "${T_REPORTED:-}" ] && [ -e "${T_SILENT_LOG:-/nonexistent}" ]; then
+		t_pass "every failing run said why on stderr"
+	fi
+	[ -z "${T_REPORTED:-}" ] && [ "${T_SILENT_OWNER:-}" = $$ ] && rm -f "$T_SILENT_LOG"
 	if [ -z "${T_REPORTED:-}" ]; then
 		T_REPORTED=1
 		echo "RESULT $T_PASSED $T_FAILED"
@@ -94,17 +113,23 @@ t_basic_tree() {
 		{ t_fail "mktree basic.spec"; exit 1; }
 }
 
-# t_run WANT NAME ARGS...: run the generator with ARGS, output (stdout and stderr) in
-# ./out.txt; pass when it exits WANT, else fail and show the output.
+# t_run WANT NAME ARGS...: run the generator with ARGS, output in ./out.txt (stdout,
+# then stderr); pass when it exits WANT, else fail and show the output. A non-zero exit
+# with nothing on stderr fails too: every failure must say why.
 t_run() {
 	local want=$1 name=$2
 	shift 2
-	"$MKINITRAMFS" "$@" >out.txt 2>&1
+	"$MKINITRAMFS" "$@" >out.txt 2>out.err
 	local rc=$?
+	cat out.err >>out.txt
 	if [ "$rc" = "$want" ]; then t_pass "$name (exit $rc)"; else
 		t_fail "$name: exit $rc, wanted $want"
 		sed 's/^/    | /' out.txt | head -n 20
 	fi
+	if [ "$rc" != 0 ] && [ ! -s out.err ]; then
+		t_fail "$name: exit $rc with nothing on stderr"
+	fi
+	rm -f out.err
 }
 
 # t_busybox_root: sets BBROOT to a copy of the fixture root (hard links, cached) that

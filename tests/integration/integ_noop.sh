@@ -28,8 +28,9 @@ ms() { echo $((($(date +%s%N) - $1) / 1000000)); }
 mk
 t_check "first build writes the image" test -s "$IMG"
 t_check "and its inputs record" test -s "$IMG.inputs"
-t_grep "record: format line" '^mkinitramfs-inputs 1$' "$IMG.inputs"
-t_grep "record: the image's size and CRC-64" "^image $(stat -c %s "$IMG") [0-9a-f]{16}$" "$IMG.inputs"
+t_grep "record: format line" '^mkinitramfs-inputs 2$' "$IMG.inputs"
+t_grep "record: the image's size, CRC-64, inode, mtime and ctime" \
+	"^image $(stat -c %s "$IMG") [0-9a-f]{16} $(stat -c '%i %.9Y %.9Z' "$IMG" | sed 's/\./\\./g')\$" "$IMG.inputs"
 t_grep "record: the kernel" "^kernel $KVER$" "$IMG.inputs"
 t_grep "record: a module with its file identity" \
 	"^main lib/modules/$KVER/.*/nbd\.ko [0-7]+ file $NBD [0-9]+ [0-9.]+ [0-9.]+ [0-9]+ [0-9]+$" \
@@ -62,7 +63,7 @@ sed -i 's/nbds_max=8/nbds_max=9/' "$W/c.conf"
 rebuilds "a module parameter changed"
 rebuilds "another compression" -z gzip
 SOURCE_DATE_EPOCH=1700000000 rebuilds "SOURCE_DATE_EPOCH changed"
-cp "$MKINITRAMFS" "$W/mkinitramfs-copy"
+cp "$MKINITRAMFS_BIN" "$W/mkinitramfs-copy"
 MK=$W/mkinitramfs-copy MKINITRAMFS_INIT=$B/init MKINITRAMFS_HOOKS_DIR=$TOP/hooks/build rebuilds "another mkinitramfs binary"
 mk >/dev/null
 printf 'x' | dd of="$IMG" bs=1 seek=100 conv=notrunc status=none

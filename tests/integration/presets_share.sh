@@ -58,7 +58,7 @@ EOF
 
 # One trace file per process (-ff): no call is split across lines by another's.
 mkdir trace
-strace -ff -q -e trace=openat,close,clone,clone3,fork,vfork -o trace/t "$MKINITRAMFS" -v \
+strace -ff -q -e trace=openat,close,clone,clone3,fork,vfork -o trace/t "$MKINITRAMFS_BIN" -v \
 	-P --presetdir presets -r "$ROOT" --sysfs sysfs --rootfs ext4 >P.log 2>&1
 rc=$?
 cat trace/t.* >open.trace

@@ -80,7 +80,7 @@ big() { "$MKINITRAMFS" -q -k "$KVER" -r "$KROOT" "$@" 2>/dev/null; }
 # In the background, $! is the generator itself. Bash starts background jobs with SIGINT
 # ignored, which the generator respects (nohup-style): give it the default back.
 big_bg() {
-	env --default-signal=INT,TERM "$MKINITRAMFS" -q -k "$KVER" -r "$KROOT" "$@" 2>/dev/null &
+	env --default-signal=INT,TERM "$MKINITRAMFS_BIN" -q -k "$KVER" -r "$KROOT" "$@" 2>/dev/null &
 	pid=$!
 }
 big -c small.conf -g big-old.img && big -c big.conf -g big-ref.img ||

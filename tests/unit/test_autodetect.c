@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "autodetect.h"
@@ -104,4 +105,36 @@ Test(autodetect, rootfs_is_the_last_mount_of_slash)
 	testutil_rmrf(dir);
 	free(path);
 	free(dir);
+}
+
+/* A FIFO where an attribute should be (a crafted capture): refused, never waited on. */
+Test(autodetect, fifo_attributes_are_refused, .timeout = 30)
+{
+	char *sys = testutil_mkdtemp();
+	char *fifo;
+	struct strv v = STRV_INIT;
+
+	testutil_write(sys, "devices/a/uevent", "x\n");
+	cr_assert(asprintf(&fifo, "%s/devices/a/modalias", sys) > 0);
+	cr_assert_eq(mkfifo(fifo, 0600), 0);
+	cr_assert_eq(autodetect_modaliases(sys, &v), -EINVAL);
+	free(fifo);
+	testutil_write(sys, "module/nbd/initstate", "live\n");
+	cr_assert(asprintf(&fifo, "%s/module/nbd/refcnt", sys) > 0);
+	cr_assert_eq(mkfifo(fifo, 0600), 0);
+	cr_assert_eq(autodetect_loaded_modules(sys, &v), -EINVAL);
+	free(fifo);
+	testutil_rmrf(sys);
+	free(sys);
+}
+
+Test(autodetect, module_that_is_a_file_is_an_error)
+{
+	char *sys = testutil_mkdtemp();
+	struct strv v = STRV_INIT;
+
+	testutil_write(sys, "module", "not a directory\n");
+	cr_assert_eq(autodetect_loaded_modules(sys, &v), -ENOTDIR);
+	testutil_rmrf(sys);
+	free(sys);
 }

@@ -629,6 +629,45 @@ Test(conf, missing_files)
 	cr_assert_geq(asprintf(&sub, "%s/sub", dir), 0);
 	cr_assert_eq(mkdir(sub, 0755), 0);
 	cr_assert_eq(conf_load_file(c, sub, NULL, &err), -EISDIR);
+
+	/* a FIFO with no writer is refused at once, never waited on */
+	_cleanup_free_ char *fifo = NULL, *fifo_msg = NULL;
+	cr_assert_geq(asprintf(&fifo, "%s/fifo.conf", dir), 0);
+	cr_assert_eq(mkfifo(fifo, 0600), 0);
+	cr_assert_eq(conf_load_file(c, fifo, NULL, &err), -EINVAL);
+	cr_assert_geq(asprintf(&fifo_msg, "cannot read '%s': it is a FIFO, not a regular file", fifo),
+		      0);
+	cr_assert_str_eq(err.message, fifo_msg);
+	conf_free(c);
+	remove_tree(dir);
+}
+
+/* A build refuses to write its image over a file it read. */
+Test(conf, remembers_the_files_it_read)
+{
+	_cleanup_free_ char *dir = make_tmpdir();
+	_cleanup_free_ char *path = NULL, *drop = NULL, *other = NULL;
+	struct conf_error err = {{0}};
+	struct conf *c;
+	struct stat st;
+
+	write_file(dir, "a.conf", "A=1\n");
+	cr_assert_geq(asprintf(&path, "%s/a.conf", dir), 0);
+	cr_assert_geq(asprintf(&drop, "%s/a.conf.d", dir), 0);
+	cr_assert_eq(mkdir(drop, 0755), 0);
+	write_file(dir, "a.conf.d/1.conf", "B=1\n");
+	write_file(dir, "b.conf", "B=1\n");
+	cr_assert_eq(conf_new(&c), 0);
+	cr_assert_eq(conf_load_with_dropins(c, path, NULL, &err), 0);
+	cr_assert_eq(stat(path, &st), 0);
+	cr_assert(conf_has_source(c, &st));
+	free(drop);
+	cr_assert_geq(asprintf(&drop, "%s/a.conf.d/1.conf", dir), 0);
+	cr_assert_eq(stat(drop, &st), 0);
+	cr_assert(conf_has_source(c, &st), "a drop-in");
+	cr_assert_geq(asprintf(&other, "%s/b.conf", dir), 0);
+	cr_assert_eq(stat(other, &st), 0);
+	cr_assert(!conf_has_source(c, &st), "a file it did not read");
 	conf_free(c);
 	remove_tree(dir);
 }

@@ -138,6 +138,18 @@ Test(digest, vanished_source_is_an_error)
 	stage_free(s);
 }
 
+/* What image_write()'s commit hook does: record the image through its descriptor. */
+static int record(const char *image, const char *inputs)
+{
+	int fd = open(image, O_RDONLY | O_CLOEXEC);
+	struct stat st;
+	cr_assert_geq(fd, 0);
+	cr_assert_eq(fstat(fd, &st), 0);
+	int r = digest_record(image, fd, &st, inputs);
+	close(fd);
+	return r;
+}
+
 Test(digest, record_proves_image_and_inputs)
 {
 	char *in = base_inputs();
@@ -145,7 +157,7 @@ Test(digest, record_proves_image_and_inputs)
 	snprintf(rec, sizeof(rec), "%s" DIGEST_SUFFIX, path_img);
 
 	cr_assert_eq(digest_unchanged(path_img, in), 0, "no record yet");
-	cr_assert_eq(digest_record(path_img, in), 0);
+	cr_assert_eq(record(path_img, in), 0);
 	cr_assert_eq(digest_unchanged(path_img, in), 1);
 
 	struct stat st;
@@ -165,10 +177,48 @@ Test(digest, record_proves_image_and_inputs)
 	cr_assert_eq(digest_unchanged(path_img, "generator x\n"), 0, "other inputs");
 	testutil_write(dir, "out/img", "image bytez");
 	cr_assert_eq(digest_unchanged(path_img, in), 0, "same size, other bytes");
-	testutil_write(dir, "out/img", "image bytes");
-	cr_assert_eq(digest_unchanged(path_img, in), 1, "the same bytes again");
+	cr_assert_eq(record(path_img, in), 0);
+	cr_assert_eq(digest_unchanged(path_img, in), 1, "recorded again");
+	/* The same bytes in another file put in its place: not the image recorded. */
+	testutil_write(dir, "out/copy", "image bytez");
+	char copy[512];
+	snprintf(copy, sizeof(copy), "%s/out/copy", dir);
+	cr_assert_eq(rename(copy, path_img), 0);
+	cr_assert_eq(digest_unchanged(path_img, in), 0, "a copy, another inode");
 	cr_assert_eq(unlink(path_img), 0);
 	cr_assert_eq(digest_unchanged(path_img, in), 0, "image missing");
+	free(in);
+}
+
+/* Two builds race to one target: A's record must describe A's bytes even when B's
+ * image was renamed over the path before A recorded. */
+Test(digest, record_describes_the_descriptor_not_the_path)
+{
+	char *in = base_inputs();
+	char other[512];
+	struct stat st;
+	int fd = open(path_img, O_RDONLY | O_CLOEXEC);
+
+	cr_assert_geq(fd, 0);
+	cr_assert_eq(fstat(fd, &st), 0);
+	testutil_write(dir, "out/other", "image of B");
+	snprintf(other, sizeof(other), "%s/out/other", dir);
+	cr_assert_eq(rename(other, path_img), 0);
+	cr_assert_eq(digest_record(path_img, fd, &st, in), 0);
+	close(fd);
+	cr_assert_eq(digest_unchanged(path_img, in), 0, "B's image is not A's record's");
+	free(in);
+}
+
+Test(digest, record_that_is_a_fifo_is_not_waited_on)
+{
+	char *in = base_inputs();
+	char rec[600];
+	snprintf(rec, sizeof(rec), "%s" DIGEST_SUFFIX, path_img);
+	cr_assert_eq(mkfifo(rec, 0600), 0);
+	cr_assert_eq(digest_unchanged(path_img, in), 0);
+	cr_assert_eq(record(path_img, in), 0, "replaced by the record");
+	cr_assert_eq(digest_unchanged(path_img, in), 1);
 	free(in);
 }
 

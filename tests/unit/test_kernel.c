@@ -5,7 +5,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/utsname.h>
+#include <unistd.h>
 
 #include "kernel.h"
 #include "util.h"
@@ -129,4 +131,20 @@ Test(kernel, version_strings)
 	cr_assert_not(kernel_is_version_string("6.1 foo"));
 	cr_assert_not(kernel_is_version_string(
 		"0123456789012345678901234567890123456789012345678901234567890123456789"));
+}
+
+/* -k FIFO: refused at once (-ENOTTY), never waiting for a writer. */
+Test(kernel, fifo_is_not_a_kernel_image, .timeout = 30)
+{
+	char dir[] = "/tmp/test_kernel.XXXXXX", path[64];
+	char *v = NULL;
+
+	cr_assert_not_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/fifo", dir);
+	cr_assert_eq(mkfifo(path, 0600), 0);
+	cr_assert_eq(kernel_version_from_image(path, &v), -ENOTTY);
+	cr_assert_null(v);
+	cr_assert_eq(kernel_version_from_image(dir, &v), -ENOTTY, "a directory");
+	unlink(path);
+	rmdir(dir);
 }

@@ -4,6 +4,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "fake_sys.h"
 #include "sys.h"
@@ -92,6 +93,13 @@ int sys_chroot(const char *path)
 {
 	record("chroot %s", path);
 	return 0;
+}
+
+/* Real: the tests delete scratch trees they made, and check what is left. */
+int sys_unlinkat(int dirfd, const char *name, int flags)
+{
+	record("unlinkat %s", name);
+	return unlinkat(dirfd, name, flags) < 0 ? -errno : 0;
 }
 
 int sys_exec(const char *path, char *const argv[])

@@ -173,6 +173,86 @@ Test(root, damaged_primary_gpt_falls_back_to_the_backup)
 	tu_rmtree(t);
 }
 
+/*
+ * root=PARTUUID=U/PARTNROFF=N, as the kernel reads it: the partition numbered N more
+ * than U's on the same disk. A GPT disk with three partitions, no filesystems.
+ */
+static char *make_three_partitions(void)
+{
+	char *t = tu_tmpdir();
+
+	cr_assert_eq(tu_sh("cd '%s' && set -e\n"
+			   "d=sys/devices/virtio1/block/vda\n"
+			   "mkdir -p $d/queue sys/class/block dev\n"
+			   "echo 254:0 > $d/dev; echo 512 > $d/queue/logical_block_size\n"
+			   "ln -s ../../devices/virtio1/block/vda sys/class/block/vda\n"
+			   "for i in 1 2 3; do mkdir $d/vda$i; echo 254:$i > $d/vda$i/dev\n"
+			   "  echo $i > $d/vda$i/partition\n"
+			   "  ln -s ../../devices/virtio1/block/vda/vda$i sys/class/block/vda$i\n"
+			   "  truncate -s 1M dev/vda$i; done\n"
+			   "truncate -s 8M dev/vda\n"
+			   "printf 'label: gpt\\n"
+			   "start=2048, size=2048, uuid=11111111-0000-4000-8000-000000000001\\n"
+			   "start=4096, size=2048, uuid=22222222-0000-4000-8000-000000000002\\n"
+			   "start=6144, size=2048, uuid=33333333-0000-4000-8000-000000000003\\n' | "
+			   "sfdisk -q dev/vda\n",
+			   t),
+		     0);
+	return t;
+}
+
+static bool offset_matches(const char *t, const char *text, const char *name)
+{
+	char sys[512], dev[512];
+	struct root_spec s;
+	struct root_dev d;
+
+	snprintf(sys, sizeof(sys), "%s/sys", t);
+	snprintf(dev, sizeof(dev), "%s/dev", t);
+	cr_assert_eq(root_spec_parse(text, &s), 0, "'%s' parses", text);
+	cr_assert_eq(root_dev_probe(sys, dev, name, &d), 0);
+	root_dev_probe_for(&s, sys, dev, &d);
+	return root_match(&s, &d);
+}
+
+Test(root, partnroff_names_a_partition_relative_to_a_partuuid)
+{
+	const char *u1 = "PARTUUID=11111111-0000-4000-8000-000000000001";
+	char spec[128];
+	char *t = make_three_partitions();
+
+	snprintf(spec, sizeof(spec), "%s/PARTNROFF=1", u1);
+	cr_assert(offset_matches(t, spec, "vda2"), "U1 + 1 is vda2");
+	cr_assert(!offset_matches(t, spec, "vda1"), "not the PARTUUID's own partition");
+	cr_assert(!offset_matches(t, spec, "vda3"));
+	cr_assert(!offset_matches(t, spec, "vda"), "not the disk");
+	snprintf(spec, sizeof(spec), "%s/PARTNROFF=2", u1);
+	cr_assert(offset_matches(t, spec, "vda3"), "U1 + 2 is vda3");
+	cr_assert(offset_matches(t, "PARTUUID=33333333-0000-4000-8000-000000000003/PARTNROFF=-2",
+				 "vda1"),
+		  "a negative offset counts down");
+	cr_assert(!offset_matches(t, "PARTUUID=33333333-0000-4000-8000-000000000003/PARTNROFF=1",
+				  "vda3"));
+	/* Offset 0 is the PARTUUID itself, as for the kernel. */
+	snprintf(spec, sizeof(spec), "%s/PARTNROFF=0", u1);
+	cr_assert(offset_matches(t, spec, "vda1"));
+	tu_rmtree(t);
+}
+
+Test(root, partnroff_syntax)
+{
+	struct root_spec s;
+
+	cr_assert_eq(root_spec_parse("PARTUUID=abcd-01/PARTNROFF=3", &s), 0);
+	cr_assert_eq(s.partnroff, 3);
+	cr_assert_eq(s.value_len, strlen("abcd-01"));
+	cr_assert_eq(root_spec_parse("PARTUUID=abcd-01/PARTNROFF=x", &s), -EINVAL);
+	cr_assert_eq(root_spec_parse("PARTUUID=abcd-01/PARTNROFF=", &s), -EINVAL);
+	cr_assert_eq(root_spec_parse("PARTUUID=abcd-01/PARTNROFF=1x", &s), -EINVAL);
+	cr_assert_eq(root_spec_parse("PARTUUID=abcd-01/OTHER=1", &s), -EINVAL);
+	cr_assert_eq(root_spec_parse("PARTUUID=/PARTNROFF=1", &s), -EINVAL);
+}
+
 Test(root, mount_options)
 {
 	unsigned long flags;
