@@ -4,6 +4,8 @@
 # the host's cryptsetup, its libraries and libgcc_s, and /etc/root.key = $KEY), and
 # defines mk_luks and gen.
 # A key derivation under TCG is slow, and the machine is shared: bound it generously.
+# Every boot here adds no_timer_check: a loaded host makes the kernel's IO-APIC timer
+# check fail ("IO-APIC + timer doesn't work!") and panic before anything is tested.
 BOOT_TIMEOUT=${LUKS_BOOT_TIMEOUT:-300}
 boot_setup || { t_fail "cannot build the test root's init"; exit 1; }
 if ! command -v cryptsetup >/dev/null; then

@@ -65,7 +65,7 @@ D1="file=$BW/luks1.img,format=raw,if=virtio,snapshot=on"
 # 1. LUKS2 argon2id, rd.luks.name=, typed on the console: a wrong passphrase first.
 typed_boot() {
 	qemu_interactive_start "$BW/typed.log" notab.img \
-		"root=/dev/mapper/cryptroot rd.luks.name=$U2=cryptroot" -drive "$D2"
+		"no_timer_check root=/dev/mapper/cryptroot rd.luks.name=$U2=cryptroot" -drive "$D2"
 	if wait_log "$BW/typed.log" "Passphrase for '/dev/vda' \(cryptroot\)" "$BOOT_TIMEOUT"; then
 		qemu_send "not-the-passphrase"
 		wait_log "$BW/typed.log" "wrong passphrase" "$BOOT_TIMEOUT" &&
@@ -78,7 +78,7 @@ typed_boot() {
 # 2. LUKS1, cryptdevice=UUID=...:NAME, typed once.
 luks1_boot() {
 	qemu_interactive_start "$BW/luks1.log" notab.img \
-		"root=/dev/mapper/root cryptdevice=UUID=$U1:root:allow-discards" -drive "$D1"
+		"no_timer_check root=/dev/mapper/root cryptdevice=UUID=$U1:root:allow-discards" -drive "$D1"
 	wait_log "$BW/luks1.log" "Passphrase for '/dev/vda' \(root\)" "$BOOT_TIMEOUT" &&
 		qemu_send "$PASS"
 	qemu_interactive_end "$BW/luks1.log"
@@ -102,14 +102,14 @@ t_grep "luks1: the root's init ran" '^ROOTINIT done' "$L"
 # 2b. Two LUKS devices with one passphrase: asked once. 2c. Three wrong passphrases.
 two_boot() {
 	qemu_interactive_start "$BW/two.log" notab.img \
-		"root=/dev/mapper/b rd.luks.name=$U2=a rd.luks.name=$U1=b" -drive "$D2" -drive "$D1"
+		"no_timer_check root=/dev/mapper/b rd.luks.name=$U2=a rd.luks.name=$U1=b" -drive "$D2" -drive "$D1"
 	wait_log "$BW/two.log" "Passphrase for" "$BOOT_TIMEOUT" && qemu_send "$PASS"
 	qemu_interactive_end "$BW/two.log"
 }
 three_boot() {
 	local i
 	qemu_interactive_start "$BW/three.log" notab.img \
-		"root=/dev/mapper/root cryptdevice=UUID=$U1:root" -drive "$D1"
+		"no_timer_check root=/dev/mapper/root cryptdevice=UUID=$U1:root" -drive "$D1"
 	for i in 1 2 3; do
 		wait_log "$BW/three.log" "Passphrase for" "$BOOT_TIMEOUT" || break
 		[ "$i" = 1 ] || wait_log "$BW/three.log" "$((3 - i + 1)) of 3 tries left" "$BOOT_TIMEOUT" || break
@@ -138,10 +138,10 @@ t_grep "three: no shell in this image: a clear end" "giving up: the kernel will 
 
 # 3. A key file (cryptkey=rootfs:), no prompt, with xts coming through /sbin/modprobe.
 qemu_boot "$BW/key.log" modprobe.img \
-	"root=/dev/mapper/root cryptdevice=/dev/vda:root cryptkey=rootfs:/etc/root.key" \
+	"no_timer_check root=/dev/mapper/root cryptdevice=/dev/vda:root cryptkey=rootfs:/etc/root.key" \
 	-drive "$D2" &
 # 4. crypttab.initramfs (a key file there too).
-qemu_boot "$BW/tab.log" hook.img "root=LABEL=inside2" -drive "$D2" &
+qemu_boot "$BW/tab.log" hook.img "no_timer_check root=LABEL=inside2" -drive "$D2" &
 wait
 L=$BW/key.log
 t_nogrep "key: no prompt" "Passphrase for" "$L"
@@ -159,8 +159,8 @@ t_grep "tab: the root's udev finds the dm device ready" '^ROOTINIT udev-dm=.*DM_
 # 5. A missing LUKS device; 6. a header that is not LUKS any more.
 MISSING=0b0c0d0e-1111-4222-8333-444455556666
 qemu_boot "$BW/missing.log" notab.img \
-	"root=/dev/mapper/luks-$MISSING rd.luks.uuid=$MISSING rootdelay=5" -drive "$D1" &
-qemu_boot "$BW/broken.log" notab.img "root=/dev/mapper/root cryptdevice=/dev/vda:root" \
+	"no_timer_check root=/dev/mapper/luks-$MISSING rd.luks.uuid=$MISSING rootdelay=5" -drive "$D1" &
+qemu_boot "$BW/broken.log" notab.img "no_timer_check root=/dev/mapper/root cryptdevice=/dev/vda:root" \
 	-drive "file=$BW/broken.img,format=raw,if=virtio,snapshot=on" &
 wait
 L=$BW/missing.log

@@ -94,7 +94,7 @@ EOC
 	{ t_fail "mkinitramfs failed"; sed 's/^/    | /' gen.log | tail; exit 1; }
 
 L=$BW/systemd.log
-qemu_boot "$L" sd.img "root=/dev/mapper/cryptroot" -drive "file=$T_TMP/root.img,format=raw,if=virtio"
+qemu_boot "$L" sd.img "no_timer_check root=/dev/mapper/cryptroot" -drive "file=$T_TMP/root.img,format=raw,if=virtio"
 t_grep "systemd: the init unlocked the root" "'/dev/vda' is unlocked as '/dev/mapper/cryptroot'" "$L"
 t_grep "systemd: multi-user.target is reached" '^SDTEST reached active' "$L"
 t_grep "systemd: the dm device of the root is active for systemd" '^SDTEST root-device active' "$L"

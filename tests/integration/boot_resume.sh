@@ -31,7 +31,7 @@ EOC
 gen resume.conf resume.img || exit 1
 
 D2="file=$BW/luks2.img,format=raw,if=virtio,snapshot=on"
-HIBCMD="root=/dev/mapper/root rd.luks.name=$U2=root rd.luks.name=$U3=swap
+HIBCMD="no_timer_check root=/dev/mapper/root rd.luks.name=$U2=root rd.luks.name=$U3=swap
 	rd.luks.key=/etc/root.key resume=/dev/mapper/swap init=/sbin/hibinit"
 HIBCMD=$(echo $HIBCMD)
 DSWAP="file=$BW/swap.img,format=raw,if=virtio"
