@@ -296,6 +296,10 @@ static int modprobe_main(int argc, char *argv[])
 	const char *name = NULL;
 	int fd, r;
 
+	/* A person in the rescue shell ("modprobe nbd nbds_max=5") gets busybox's. */
+	if (!(argc == 4 && strcmp(argv[1], "-q") == 0 && strcmp(argv[2], "--") == 0) &&
+	    access(ABI_BUSYBOX_PATH, X_OK) == 0)
+		(void)sys_exec(ABI_BUSYBOX_PATH, argv);
 	for (int i = 1; i < argc && !name; i++) {
 		if (strcmp(argv[i], "--") == 0)
 			name = i + 1 < argc ? argv[i + 1] : NULL;
