@@ -6,7 +6,7 @@
 # A key derivation under TCG is slow, and the machine is shared: bound it generously.
 # Every boot here adds no_timer_check: a loaded host makes the kernel's IO-APIC timer
 # check fail ("IO-APIC + timer doesn't work!") and panic before anything is tested.
-BOOT_TIMEOUT=${LUKS_BOOT_TIMEOUT:-300}
+BOOT_TIMEOUT=${LUKS_BOOT_TIMEOUT:-480}
 boot_setup || { t_fail "cannot build the test root's init"; exit 1; }
 if ! command -v cryptsetup >/dev/null; then
 	t_fail "cryptsetup is missing: run make deps (package cryptsetup-bin)"
