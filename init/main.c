@@ -370,6 +370,15 @@ int main(int argc, char *argv[])
 	if (uevent_fd >= 0)
 		close(uevent_fd);
 	unlock_finish("/sys", "/run");
+	/* The real init starts with no signal blocked, as the kernel would start it. */
+	{
+		sigset_t none;
+
+		sigemptyset(&none);
+		sigprocmask(SIG_SETMASK, &none, NULL);
+		if (signal_fd >= 0)
+			close(signal_fd);
+	}
 	log_info("switching root to '%s', running '%s'", ABI_NEW_ROOT, init);
 	r = switchroot_run(ABI_NEW_ROOT, init, init_argv);
 	log_error("cannot switch root and run '%s': %s", init, log_errname(r));

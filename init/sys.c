@@ -81,6 +81,12 @@ int sys_run_shell(const char *busybox, const char *console)
 	if (pid == 0) {
 		int fd;
 
+		sigset_t none;
+
+		/* The init blocks SIGCHLD for its signalfd: the shell must not inherit
+		 * it. */
+		sigemptyset(&none);
+		sigprocmask(SIG_SETMASK, &none, NULL);
 		/* Its own session with the console as controlling tty, so ^C works. */
 		setsid();
 		fd = open(console, O_RDWR | O_NOCTTY);
