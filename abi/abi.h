@@ -21,6 +21,11 @@
 #define ABI_KMSG_PATH "/dev/kmsg"
 #define ABI_NEW_ROOT "/new_root"
 /*
+ * A link to the init: the kernel's request_module() runs it as modprobe, and it
+ * loads the named module or alias from the plan (A records match "crypto-xts" too).
+ */
+#define ABI_MODPROBE_PATH "/sbin/modprobe"
+/*
  * The network-root helper, added by the net hook. The init runs it (argv "netroot", an
  * empty environment) when root= is /dev/nfs, nfs:…, nfs4:…, nbd:…, or /dev/nbdN with
  * nbdroot=. It reads /proc/cmdline itself, brings up the network (ip=, BOOTIF=, DHCP),

@@ -354,6 +354,9 @@ static int stage_base(struct build *b)
 	r = stage_add_file(b->stage, ABI_INIT_PATH, 0755, b->req->init_path);
 	if (r < 0)
 		return r;
+	r = stage_add_symlink(b->stage, ABI_MODPROBE_PATH + 1, ABI_INIT_PATH);
+	if (r < 0)
+		return r;
 	return stage_add_device(b->stage, ABI_CONSOLE_PATH, S_IFCHR | 0600,
 				makedev(5, 1));
 }

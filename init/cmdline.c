@@ -58,6 +58,12 @@ static void parse_word(struct cmdline *c, char *word)
 		c->rootflags = v;
 	else if ((v = value_of(word, "init")))
 		c->init = v;
+	else if ((v = value_of(word, "resume")))
+		c->resume = v;
+	else if ((v = value_of(word, "resume_offset")))
+		c->resume_offset = v;
+	else if (strcmp(word, "noresume") == 0)
+		c->noresume = true;
 	else if ((v = value_of(word, "rootdelay"))) {
 		unsigned long n;
 

@@ -26,6 +26,10 @@ struct cmdline {
 	bool quiet;
 	bool debug;
 	bool rd_break;
+	/* resume= (a root= style spec), resume_offset= in pages, noresume. */
+	const char *resume;
+	const char *resume_offset;
+	bool noresume;
 	const char *blacklist[CMDLINE_MAX_BLACKLIST];
 	size_t n_blacklist;
 	/* Set when the line or a list did not fit: reported, never silently cut. */

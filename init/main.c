@@ -1,9 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* /init: mount the API filesystems, load the plan's modules, find root, switch to it. */
 #include <errno.h>
+#include <signal.h>
 #include <fcntl.h>
 #include <string.h>
 #include <sys/mount.h>
+#include <sys/signalfd.h>
 #include <sys/stat.h>
 #include <sys/utsname.h>
 #include <time.h>
@@ -12,16 +14,20 @@
 #include "abi.h"
 #include "cmdline.h"
 #include "coldplug.h"
+#include "crypt.h"
 #include "file.h"
 #include "log.h"
 #include "modload.h"
 #include "netroot.h"
 #include "plan.h"
 #include "root.h"
+#include "resume.h"
+#include "rootmount.h"
 #include "rootwait.h"
 #include "str.h"
 #include "switchroot.h"
 #include "sys.h"
+#include "unlock.h"
 
 #define DEFAULT_ROOTDELAY_S 30
 #define MAX_INIT_ARGS 64
@@ -30,6 +36,8 @@ static struct cmdline cmd;
 static struct plan plan;
 static char plan_buf[ABI_PLAN_MAX_BYTES + 1];
 static int uevent_fd = -1;
+static int signal_fd = -1;
+static struct crypt_conf luks;
 
 struct timing {
 	long start, modules, device, mount;
@@ -159,6 +167,42 @@ static bool shell(const char *why)
 	return r >= 0;
 }
 
+/* Child processes (cryptsetup) end up as readable events in the loop. */
+static void open_signal_fd(void)
+{
+	sigset_t set;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGCHLD);
+	sigprocmask(SIG_BLOCK, &set, NULL);
+	signal_fd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
+	if (signal_fd < 0)
+		log_error("cannot watch child processes: %s", log_errname(-errno));
+}
+
+/* LUKS devices to unlock: the command line's, then the image's crypttab. */
+static void load_crypt(void)
+{
+	static const char *const tabs[] = {CRYPT_TAB_INITRAMFS, CRYPT_TAB};
+	static char text[8192];
+	int r;
+
+	(void)crypt_from_cmdline(&luks, &cmd);
+	for (size_t i = 0; i < ARRAY_SIZE(tabs); i++) {
+		r = file_read(tabs[i], text, sizeof(text), NULL);
+		if (r == -ENOENT)
+			continue;
+		if (r < 0)
+			log_error("cannot read '%s': %s", tabs[i], log_errname(r));
+		else
+			(void)crypt_from_crypttab(&luks, text, tabs[i]);
+		break;
+	}
+	if (luks.n)
+		log_info("%zu LUKS device(s) to unlock", luks.n);
+	unlock_init(&luks, ABI_CONSOLE_PATH);
+}
+
 static long root_timeout_ms(void)
 {
 	if (cmd.rootwait)
@@ -173,6 +217,7 @@ static int find_root(const struct root_spec *spec, struct root_dev *dev)
 		.sysfs = "/sys",
 		.devdir = "/dev",
 		.uevent_fd = uevent_fd,
+		.signal_fd = signal_fd,
 		.timeout_ms = root_timeout_ms(),
 		.match_modules = modload_has_match(),
 	};
@@ -187,136 +232,16 @@ static int find_root(const struct root_spec *spec, struct root_dev *dev)
 	if (r == -ETIMEDOUT)
 		log_error("root device '%s' did not appear within %ld s", cmd.root,
 			  root_timeout_ms() / 1000);
+	else if (r == unlock_error())
+		log_error("cannot unlock what root device '%s' needs", cmd.root);
 	else
 		log_error("waiting for root device '%s' failed: %s", cmd.root,
 			  log_errname(r));
+	unlock_log_pending(LOG_ERR);
+	resume_log_pending(LOG_ERR);
 	rootwait_log_seen(LOG_ERR);
 	modload_log_failures(LOG_ERR);
 	return r;
-}
-
-static int try_mount(const char *src, const char *type, unsigned long flags,
-		     const char *data)
-{
-	int r = sys_mount(src, ABI_NEW_ROOT, type, flags, data[0] ? data : NULL);
-
-	log_debug("mount '%s' type '%s' on '%s': %s", src, type, ABI_NEW_ROOT,
-		  r ? log_errname(r) : "ok");
-	return r;
-}
-
-/* Without a known type, try what the kernel offers, as the kernel itself does. */
-static int mount_any(const char *src, unsigned long flags, const char *data)
-{
-	static char list[4096];
-	char *line, *next;
-	int r = -ENODEV;
-
-	if (file_read("/proc/filesystems", list, sizeof(list), NULL) < 0)
-		return -ENODEV;
-	for (line = list; line && *line; line = next) {
-		next = strchr(line, '\n');
-		if (next)
-			*next++ = '\0';
-		if (str_startswith(line, "nodev"))
-			continue;
-		while (*line == '\t' || *line == ' ')
-			line++;
-		r = try_mount(src, line, flags, data);
-		if (r == 0)
-			return 0;
-	}
-	return r;
-}
-
-/* The types to try: rootfstype= (a comma-separated list), the probed one, or all. */
-static int mount_types(const struct root_dev *dev, const char *src, unsigned long flags,
-		       const char *data)
-{
-	char types[256], *t, *comma;
-	int r = -ENODEV;
-
-	if (!cmd.rootfstype && !dev->has_fs)
-		return mount_any(src, flags, data);
-	(void)str_copy(types, sizeof(types),
-		       cmd.rootfstype ? cmd.rootfstype : dev->fs.type);
-	for (t = types; t; t = comma ? comma + 1 : NULL) {
-		comma = strchr(t, ',');
-		if (comma)
-			*comma = '\0';
-		r = try_mount(src, t, flags, data);
-		if (r == 0)
-			break;
-	}
-	return r;
-}
-
-static int mount_root(const struct root_dev *dev)
-{
-	const char *type = cmd.rootfstype ? cmd.rootfstype
-			   : dev->has_fs  ? dev->fs.type
-					  : "?";
-	char src[128], data[1024];
-	unsigned long flags;
-	struct str s;
-	int r;
-
-	(void)mkdir(ABI_NEW_ROOT, 0755);
-	str_init(&s, src, sizeof(src));
-	str_addf(&s, "/dev/%s", dev->name);
-	r = root_mount_options(cmd.rootflags, cmd.rw, &flags, data, sizeof(data));
-	if (r < 0) {
-		log_error("rootflags '%s' are too long", cmd.rootflags);
-		return r;
-	}
-	r = mount_types(dev, src, flags, data);
-	if ((r == -EACCES || r == -EROFS) && !(flags & MS_RDONLY)) {
-		/* A write-protected device: the kernel's own fallback is to mount it ro.
-		 */
-		log_warning("'%s' is write-protected, mounting it read-only", src);
-		flags |= MS_RDONLY;
-		r = mount_types(dev, src, flags, data);
-	}
-	if (r < 0) {
-		log_error("cannot mount '%s' (type '%s', flags '%s') on '%s': %s", src,
-			  type, cmd.rootflags ? cmd.rootflags : "", ABI_NEW_ROOT,
-			  log_errname(r));
-		if (r == -ENODEV)
-			log_error(
-				"the kernel does not know filesystem '%s': is its module in the image?",
-				type);
-		modload_log_failures(LOG_ERR);
-		return r;
-	}
-	log_info("mounted '%s' on '%s' %s", src, ABI_NEW_ROOT,
-		 flags & MS_RDONLY ? "ro" : "rw");
-	return 0;
-}
-
-/* The init to run in the new root: init=, or the first of the usual places. */
-static const char *choose_init(void)
-{
-	static const char *const defaults[] = {"/sbin/init", "/etc/init", "/bin/init"};
-	char path[512];
-	struct stat st;
-	struct str s;
-
-	for (size_t i = 0; i < (cmd.init ? 1 : ARRAY_SIZE(defaults)); i++) {
-		const char *init = cmd.init ? cmd.init : defaults[i];
-
-		str_init(&s, path, sizeof(path));
-		str_addf(&s, "%s%s", ABI_NEW_ROOT, init);
-		/* lstat: an absolute symlink points into the new root, not into ours. */
-		if (!s.truncated && lstat(path, &st) == 0 && !S_ISDIR(st.st_mode))
-			return init;
-	}
-	if (cmd.init)
-		log_error("init '%s' (from init=) is not in the root filesystem",
-			  cmd.init);
-	else
-		log_error(
-			"no init in the root filesystem: tried /sbin/init, /etc/init, /bin/init");
-	return NULL;
 }
 
 static int boot_root(struct timing *t, const char **init)
@@ -341,6 +266,7 @@ static int boot_root(struct timing *t, const char **init)
 		return -EINVAL;
 	}
 	t0 = now_ms();
+	unlock_retry();
 	r = find_root(&spec, &dev);
 	t->device += now_ms() - t0;
 	if (r < 0)
@@ -349,17 +275,64 @@ static int boot_root(struct timing *t, const char **init)
 		(void)shell(
 			"look around before the root is mounted (rd.break); 'exit' goes on");
 	t0 = now_ms();
-	r = mount_root(&dev);
+	r = rootmount_mount(&cmd, &dev);
 	t->mount += now_ms() - t0;
 	if (r < 0)
 		return r;
 mounted:
-	*init = choose_init();
+	*init = rootmount_choose_init(&cmd);
 	if (!*init) {
 		(void)sys_umount(ABI_NEW_ROOT, 0);
 		return -ENOENT;
 	}
 	return 0;
+}
+
+static const char *base_name(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+
+	return slash ? slash + 1 : path;
+}
+
+/*
+ * The kernel runs "/sbin/modprobe -q -- NAME" for request_module() (crypto-xts for
+ * dm-crypt, ...): /sbin/modprobe is this program, and answers from the plan.
+ */
+static int modprobe_main(int argc, char *argv[])
+{
+	const char *name = NULL;
+	int fd, r;
+
+	/* A person in the rescue shell ("modprobe nbd nbds_max=5") gets busybox's. */
+	if (!(argc == 4 && strcmp(argv[1], "-q") == 0 && strcmp(argv[2], "--") == 0) &&
+	    access(ABI_BUSYBOX_PATH, X_OK) == 0)
+		(void)sys_exec(ABI_BUSYBOX_PATH, argv);
+	for (int i = 1; i < argc && !name; i++) {
+		if (strcmp(argv[i], "--") == 0)
+			name = i + 1 < argc ? argv[i + 1] : NULL;
+		else if (argv[i][0] != '-')
+			name = argv[i];
+		else if (!str_startswith(argv[i], "-q") &&
+			 !str_startswith(argv[i], "-b") && !str_startswith(argv[i], "-v"))
+			break;
+	}
+	fd = open(ABI_KMSG_PATH, O_WRONLY | O_CLOEXEC | O_NOCTTY);
+	if (fd >= 0)
+		log_set_fd(fd, ABI_KMSG_PATH);
+	if (!name) {
+		log_error("modprobe: expected 'modprobe [-q] [--] NAME', the initramfs "
+			  "loads no more");
+		return 1;
+	}
+	read_cmdline();
+	load_plan();
+	r = modload_name(name);
+	if (r > 0)
+		log_info("modprobe '%s': %d module(s) loaded from the image", name, r);
+	else if (r == 0)
+		log_info("modprobe '%s': no such module in the image", name);
+	return r > 0 ? 0 : 1;
 }
 
 int main(int argc, char *argv[])
@@ -369,6 +342,8 @@ int main(int argc, char *argv[])
 	const char *init = NULL;
 	int i, r;
 
+	if (argc > 0 && strcmp(base_name(argv[0]), "modprobe") == 0)
+		return modprobe_main(argc, argv);
 	mount_api_filesystems();
 	open_console_and_log();
 	read_cmdline();
@@ -379,7 +354,10 @@ int main(int argc, char *argv[])
 		log_error(
 			"cannot listen to kernel uevents: %s; only devices present now can be found",
 			log_errname(uevent_fd));
+	open_signal_fd();
 	load_plan();
+	load_crypt();
+	resume_init(&cmd, "/sys");
 	load_modules();
 	t.modules = now_ms() - t.start;
 
@@ -399,6 +377,16 @@ int main(int argc, char *argv[])
 	init_argv[i] = NULL;
 	if (uevent_fd >= 0)
 		close(uevent_fd);
+	unlock_finish("/sys", "/run");
+	/* The real init starts with no signal blocked, as the kernel would start it. */
+	{
+		sigset_t none;
+
+		sigemptyset(&none);
+		sigprocmask(SIG_SETMASK, &none, NULL);
+		if (signal_fd >= 0)
+			close(signal_fd);
+	}
 	log_info("switching root to '%s', running '%s'", ABI_NEW_ROOT, init);
 	r = switchroot_run(ABI_NEW_ROOT, init, init_argv);
 	log_error("cannot switch root and run '%s': %s", init, log_errname(r));

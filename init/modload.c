@@ -155,6 +155,21 @@ int modload_match(const char *modalias)
 	return loaded;
 }
 
+int modload_name(const char *name)
+{
+	for (size_t i = 0; i < plan->n_modules; i++) {
+		struct plan_module *m = &plan->modules[i];
+
+		if (!str_modname_eq(m->name, name, strlen(name)))
+			continue;
+		if (load_one(i) < 0 || m->state != PLAN_LOADED)
+			return m->state == PLAN_SKIPPED ? 0 : -m->err > 0 ? m->err : -EIO;
+		log_info("module '%s' loaded on request", m->name);
+		return 1;
+	}
+	return modload_match(name);
+}
+
 void modload_log_failures(int level)
 {
 	char line[1024];

@@ -28,6 +28,12 @@ int modload_always(void);
 /* Load every 'm' module that has an A record matching modalias, with its deps.
  * Returns the number of modules loaded. */
 int modload_match(const char *modalias);
+/*
+ * The kernel's request_module(): a module by its name, else every module with an A
+ * record matching name (modules.alias, such as "crypto-xts"), with its deps. Returns
+ * the number loaded, 0 when the plan has none, or the error of a failed load.
+ */
+int modload_name(const char *name);
 /* Whether any module waits for a modalias match (a generic image). */
 bool modload_has_match(void);
 /* The parameter string for module i: the plan's, then the kernel command line's. */

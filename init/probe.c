@@ -207,10 +207,59 @@ static int probe_vfat(const uint8_t *buf, size_t len, struct probe_fs *fs)
 	return 0;
 }
 
+/* LUKS1 and LUKS2 share the first fields: magic, version, and the UUID as text. */
+static int probe_luks(const uint8_t *buf, size_t len, struct probe_fs *fs)
+{
+	static const uint8_t magic[6] = {'L', 'U', 'K', 'S', 0xba, 0xbe};
+	unsigned version;
+
+	if (len < 512 || memcmp(buf, magic, sizeof(magic)) != 0)
+		return -ENOENT;
+	version = (unsigned)buf[6] << 8 | buf[7];
+	if (version != 1 && version != 2)
+		return -ENOENT;
+	set_type(fs, PROBE_TYPE_LUKS);
+	fs->version = (unsigned char)version;
+	label_copy(fs->uuid, sizeof(fs->uuid), buf + 168, 40);
+	/* Only LUKS2 has a label, where LUKS1 keeps its cipher name. */
+	if (version == 2)
+		label_copy(fs->label, sizeof(fs->label), buf + 24, 48);
+	return 0;
+}
+
+/*
+ * A swap area ends its first page with "SWAPSPACE2"; a hibernation image replaces that
+ * signature. The page is 4 KiB on the machines we boot.
+ */
+#define SWAP_PAGE 4096
+static int probe_swap(const uint8_t *buf, size_t len, struct probe_fs *fs)
+{
+	static const char *const hibernated[] = {"S1SUSPEND", "LINHIB0001", "ULSUSPEND"};
+	const uint8_t *sig = buf + SWAP_PAGE - 10;
+
+	if (len < SWAP_PAGE)
+		return -ENOENT;
+	if (memcmp(sig, "SWAPSPACE2", 10) == 0) {
+		set_type(fs, PROBE_TYPE_SWAP);
+	} else {
+		for (size_t i = 0; i < ARRAY_SIZE(hibernated); i++)
+			if (memcmp(sig, hibernated[i], strlen(hibernated[i])) == 0)
+				set_type(fs, PROBE_TYPE_HIBERNATED);
+		if (!fs->type[0])
+			return -ENOENT;
+	}
+	if (!uuid_is_zero(buf + 1036))
+		uuid_be(buf + 1036, fs->uuid);
+	label_copy(fs->label, sizeof(fs->label), buf + 1052, 16);
+	return 0;
+}
+
 int probe_fs(const uint8_t *buf, size_t len, struct probe_fs *ret)
 {
+	/* Containers first: a LUKS header hides whatever a filesystem left behind. */
 	static int (*const probers[])(const uint8_t *, size_t, struct probe_fs *) = {
-		probe_ext, probe_xfs, probe_btrfs, probe_f2fs, probe_vfat,
+		probe_luks, probe_ext,	probe_xfs,  probe_btrfs,
+		probe_f2fs, probe_vfat, probe_swap,
 	};
 
 	memset(ret, 0, sizeof(*ret));

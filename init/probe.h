@@ -12,8 +12,14 @@
 #define PROBE_LABEL_MAX 256
 #define PROBE_TYPE_MAX 16
 
+/* The types that are no filesystem, named as blkid names them. */
+#define PROBE_TYPE_LUKS "crypto_LUKS"
+#define PROBE_TYPE_SWAP "swap"
+#define PROBE_TYPE_HIBERNATED "swsuspend"
+
 struct probe_fs {
 	char type[PROBE_TYPE_MAX];
+	unsigned char version; /* LUKS: 1 or 2 */
 	char uuid[PROBE_UUID_MAX];
 	char label[PROBE_LABEL_MAX];
 };

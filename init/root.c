@@ -95,8 +95,12 @@ int root_spec_parse(const char *text, struct root_spec *ret)
 		return 0;
 	}
 	spec.kind = ROOT_PATH;
-	if (str_startswith(text, "/dev/"))
+	if (str_startswith(text, "/dev/mapper/")) {
+		spec.kind = ROOT_DMNAME;
+		spec.value = text + 12;
+	} else if (str_startswith(text, "/dev/")) {
 		spec.value = text + 5;
+	}
 	if (!*spec.value || strchr(spec.value, '/'))
 		return -EINVAL;
 	*ret = spec;
@@ -232,6 +236,12 @@ int root_dev_probe(const char *sysfs, const char *devdir, const char *name,
 			dev.has_part = probe_partition(sysfs, devdir, dev.parent,
 						       dev.partno, &dev.part) == 0;
 	}
+	if (read_attr(sysfs, name, "dm/name", dev.dm_name, sizeof(dev.dm_name)) < 0)
+		dev.dm_name[0] = '\0';
+	/* A dm device exists before its table is loaded: wait for its "change". */
+	if (dev.dm_name[0] && read_attr(sysfs, name, "size", attr, sizeof(attr)) == 0 &&
+	    strcmp(attr, "0") == 0)
+		return -EAGAIN;
 	fd = open_dev(devdir, name);
 	if (fd >= 0) {
 		n = file_pread_full(fd, probe_buf, sizeof(probe_buf), 0);
@@ -277,6 +287,8 @@ bool root_match(const struct root_spec *spec, const struct root_dev *dev)
 		return dev->has_part && strcmp(spec->value, dev->part.label) == 0;
 	case ROOT_DEVNUM:
 		return spec->major == dev->major && spec->minor == dev->minor;
+	case ROOT_DMNAME:
+		return dev->dm_name[0] && strcmp(spec->value, dev->dm_name) == 0;
 	}
 	return false;
 }

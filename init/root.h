@@ -17,6 +17,7 @@ enum root_kind {
 	ROOT_PARTUUID,
 	ROOT_PARTLABEL,
 	ROOT_DEVNUM,
+	ROOT_DMNAME, /* /dev/mapper/NAME: a device-mapper device by its name */
 };
 
 struct root_spec {
@@ -34,6 +35,7 @@ struct root_dev {
 	unsigned major, minor;
 	unsigned partno; /* 0 for a whole disk */
 	char parent[ROOT_NAME_MAX];
+	char dm_name[ROOT_NAME_MAX]; /* a device-mapper device's name, or "" */
 	bool has_fs;
 	bool has_part;
 	struct probe_fs fs;

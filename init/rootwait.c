@@ -1,5 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-/* The root device wait: scan /sys/class/block once, then react to each uevent. */
+/*
+ * The boot's event loop: scan /sys/class/block once, then react to each uevent, to the
+ * console and to child processes (through unlock.c) until the root device is there.
+ * Every block device is probed; a container (LUKS) is handed to its handler, whose
+ * product comes back as a new block device.
+ */
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -12,9 +17,11 @@
 #include "dir.h"
 #include "log.h"
 #include "modload.h"
+#include "resume.h"
 #include "rootwait.h"
 #include "str.h"
 #include "uevent.h"
+#include "unlock.h"
 
 static struct root_dev seen[ROOTWAIT_MAX_SEEN];
 static size_t n_seen;
@@ -62,6 +69,8 @@ static int consider(const struct rootwait *w, const char *name, struct root_dev 
 		"block device '%s' (%u:%u) type '%s' uuid '%s' label '%s' partuuid '%s'",
 		dev.name, dev.major, dev.minor, dev.fs.type, dev.fs.uuid, dev.fs.label,
 		dev.part.uuid);
+	resume_device(&dev);
+	unlock_device(&dev);
 	if (!root_match(w->spec, &dev))
 		return 0;
 	*ret = dev;
@@ -80,9 +89,13 @@ static int scan_one(int dirfd, const char *name, unsigned char type, void *ctx)
 
 	(void)dirfd;
 	(void)type;
-	if (consider(s->w, name, s->ret)) {
+	struct root_dev dev;
+
+	/* Every device, even after the root: a resume or LUKS device may follow it.
+	 * The first match is the root, as before. */
+	if (consider(s->w, name, &dev) && !s->found) {
+		*s->ret = dev;
 		s->found = 1;
-		return -1; /* stop: found */
 	}
 	return 0;
 }
@@ -136,46 +149,87 @@ static int drain(const struct rootwait *w, struct root_dev *ret)
 	}
 }
 
+/* The socket overflowed: what we missed is in sysfs. */
+static int rescan(const struct rootwait *w, struct root_dev *ret)
+{
+	log_warning("uevents were lost, rescanning devices");
+	if (w->match_modules) {
+		char path[256];
+		struct str p;
+
+		str_init(&p, path, sizeof(path));
+		str_addf(&p, "%s/devices", w->sysfs);
+		(void)coldplug_scan(path);
+	}
+	return scan_class_block(w, ret);
+}
+
+/* Children report through a signalfd: empty it; unlock.c reaps its own. */
+static void drain_signals(int fd)
+{
+	char buf[128 * 4];
+
+	while (read(fd, buf, sizeof(buf)) > 0)
+		;
+}
+
+#define MAX_POLL 8
+
 int rootwait_run(const struct rootwait *w, struct root_dev *ret)
 {
 	long deadline = w->timeout_ms < 0 ? -1 : now_ms() + w->timeout_ms;
+	bool found = scan_class_block(w, ret);
 
-	if (scan_class_block(w, ret))
-		return 0;
 	for (;;) {
-		struct pollfd pfd = {.fd = w->uevent_fd, .events = POLLIN};
+		struct pollfd pfd[MAX_POLL];
+		size_t n = 0, own;
 		long left = -1;
 		int r;
 
+		if (unlock_error())
+			return unlock_error();
+		/* With the root there, devices being unlocked (a swap, /home) finish
+		 * first, and the resume device is awaited: nothing is mounted before it.
+		 */
+		if (found && !unlock_busy() && !resume_pending())
+			return 0;
+		/* A prompt or an unlock in progress holds the clock: a person types. */
+		if (unlock_busy() && deadline >= 0)
+			deadline = now_ms() + w->timeout_ms;
 		if (deadline >= 0) {
 			left = deadline - now_ms();
+			if (left <= 0 && found) {
+				resume_log_pending(LOG_WARNING);
+				log_warning("booting without resume");
+				return 0;
+			}
 			if (left <= 0)
 				return -ETIMEDOUT;
 		}
-		if (w->uevent_fd < 0)
+		if (w->uevent_fd >= 0)
+			pfd[n++] = (struct pollfd){.fd = w->uevent_fd, .events = POLLIN};
+		if (w->signal_fd >= 0)
+			pfd[n++] = (struct pollfd){.fd = w->signal_fd, .events = POLLIN};
+		own = n;
+		n += unlock_pollfds(pfd + n, MAX_POLL - n);
+		if (n == 0)
 			return -ETIMEDOUT; /* nothing to wait on: a scan is all we have */
-		r = poll(&pfd, 1, left > 0x7fffffffL ? 0x7fffffff : (int)left);
+		if (unlock_busy())
+			left = -1;
+		r = poll(pfd, n, left > 0x7fffffffL ? 0x7fffffff : (int)left);
 		if (r < 0 && errno != EINTR)
 			return -errno;
 		if (r <= 0)
 			continue;
+		if (w->signal_fd >= 0 && pfd[own - 1].fd == w->signal_fd &&
+		    pfd[own - 1].revents)
+			drain_signals(w->signal_fd);
+		unlock_ready(pfd + own, n - own);
+		if (w->uevent_fd < 0 || !pfd[0].revents)
+			continue;
 		r = drain(w, ret);
-		if (r == 1)
-			return 0;
-		if (r == -ENOBUFS) {
-			/* The socket overflowed: what we missed is in sysfs. */
-			log_warning("uevents were lost, rescanning devices");
-			if (w->match_modules) {
-				char path[256];
-				struct str p;
-
-				str_init(&p, path, sizeof(path));
-				str_addf(&p, "%s/devices", w->sysfs);
-				(void)coldplug_scan(path);
-			}
-			if (scan_class_block(w, ret))
-				return 0;
-		}
+		if (r == 1 || (r == -ENOBUFS && rescan(w, ret)))
+			found = true;
 	}
 }
 

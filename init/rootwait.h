@@ -14,13 +14,15 @@ struct rootwait {
 	const char *sysfs;  /* "/sys" */
 	const char *devdir; /* "/dev" */
 	int uevent_fd;	    /* from sys_uevent_open(), or -1 */
+	int signal_fd;	    /* a nonblocking signalfd for SIGCHLD, or -1 */
 	long timeout_ms;    /* < 0: forever */
 	bool match_modules; /* load 'm' modules on MODALIAS of new devices */
 };
 
 /*
  * Returns 0 with *ret filled when the device appeared, -ETIMEDOUT when the time ran
- * out. Every block device seen is remembered for rootwait_log_seen().
+ * out (a passphrase prompt stops the clock), unlock_error() when a LUKS device could
+ * not be opened. Every block device seen is remembered for rootwait_log_seen().
  */
 int rootwait_run(const struct rootwait *w, struct root_dev *ret);
 /* Log the block devices seen, with fs types, UUIDs and labels. */

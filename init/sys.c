@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdint.h>
+#include <signal.h>
 #include <sys/ioctl.h>
 #include <sys/mount.h>
 #include <sys/socket.h>
@@ -80,6 +81,12 @@ int sys_run_shell(const char *busybox, const char *console)
 	if (pid == 0) {
 		int fd;
 
+		sigset_t none;
+
+		/* The init blocks SIGCHLD for its signalfd: the shell must not inherit
+		 * it. */
+		sigemptyset(&none);
+		sigprocmask(SIG_SETMASK, &none, NULL);
 		/* Its own session with the console as controlling tty, so ^C works. */
 		setsid();
 		fd = open(console, O_RDWR | O_NOCTTY);
@@ -98,6 +105,28 @@ int sys_run_shell(const char *busybox, const char *console)
 		if (errno != EINTR)
 			return -errno;
 	return WIFEXITED(status) ? WEXITSTATUS(status) : -EINTR;
+}
+
+int sys_spawn(const char *path, char *const argv[], int stdin_fd)
+{
+	static char *const envp[] = {(char *)"PATH=/usr/sbin:/usr/bin:/sbin:/bin", NULL};
+	sigset_t all;
+	pid_t pid;
+
+	pid = fork();
+	if (pid < 0)
+		return -errno;
+	if (pid == 0) {
+		sigemptyset(&all);
+		sigprocmask(SIG_SETMASK, &all, NULL);
+		if (stdin_fd >= 0 && stdin_fd != 0) {
+			dup2(stdin_fd, 0);
+			close(stdin_fd);
+		}
+		execve(path, argv, envp);
+		_exit(127);
+	}
+	return pid;
 }
 
 int sys_uevent_open(void)

@@ -21,6 +21,11 @@ int sys_unlinkat(int dirfd, const char *name, int flags);
 int sys_exec(const char *path, char *const argv[]);
 /* Run "busybox sh" on the console in a child session and wait until it exits. */
 int sys_run_shell(const char *busybox, const char *console);
+/*
+ * Start path with argv and an empty environment but PATH, stdin from stdin_fd (closed
+ * in the parent by the caller), every signal unblocked. Returns the child's pid.
+ */
+int sys_spawn(const char *path, char *const argv[], int stdin_fd);
 /* A socket on the kernel's uevent multicast group, nonblocking. Returns the fd. */
 int sys_uevent_open(void);
 

@@ -4,7 +4,7 @@
 # conflict as packages), each holding the kernel fixture's module tree, cached under
 # build/bench/chroots. Idempotent: only the first run pays for debootstrap and apt.
 # Usage: chroots.sh KROOT KVER   (run as root; mounts are made in a private namespace)
-# CHROOT_PEERS="a b" picks the peers; empty makes only the base (the package tests).
+# CHROOT_PEERS: which peers (see below).
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/../.." && pwd)
@@ -12,7 +12,9 @@ B=${B:-$top/build}
 dir=$B/bench/chroots
 kroot=$1
 kver=$2
-read -ra peers <<<"${CHROOT_PEERS-initramfs-tools dracut}"
+# CHROOT_PEERS picks the peers, one chroot each ("+" joins packages of one chroot, as
+# "udev+dmsetup+kmod" for the LUKS systemd boot test); empty makes only the base.
+read -r -a peers <<<"${CHROOT_PEERS-${BENCH_PEERS-initramfs-tools dracut}}"
 
 source "$top/tests/bench/lib.sh"
 log() { bench_log "$@"; }
@@ -105,13 +107,13 @@ make_peer() {
 		cp -a "$dir/base" "$root.new"
 		rm -f "$root.new/.bench-ready"
 		in_chroot "$root.new" sh -c "apt-get update -qq &&
-			apt-get install -y -qq $peer" >"$dir/$peer.log" 2>&1 || {
+			apt-get install -y -qq ${peer//+/ }" >"$dir/$peer.log" 2>&1 || {
 			log "error: installing '$peer' failed, see '$dir/$peer.log'"
 			tail -n 20 "$dir/$peer.log" >&2
 			return 1
 		}
 		in_chroot "$root.new" apt-get clean
-		in_chroot "$root.new" dpkg-query -W -f='${Version}' "$peer" >"$root.new/.bench-ready"
+		in_chroot "$root.new" dpkg-query -W -f='${Version}' "${peer%%+*}" >"$root.new/.bench-ready"
 		mv "$root.new" "$root"
 	fi
 	link_kernel "$root"

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* The test root's /sbin/init: print what the boot tests check, then power off. */
+#include <dirent.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
@@ -57,6 +58,34 @@ static void show_modules(void)
 		fclose(f);
 }
 
+/* The udev database the initramfs left for dm devices, one line per device. */
+static void show_udev_db(void)
+{
+	DIR *d = opendir("/run/udev/data");
+	struct dirent *e;
+
+	while (d && (e = readdir(d))) {
+		char path[512], buf[2048];
+		ssize_t n;
+		int fd;
+
+		if (e->d_name[0] != 'b')
+			continue;
+		snprintf(path, sizeof(path), "/run/udev/data/%s", e->d_name);
+		fd = open(path, O_RDONLY);
+		n = fd < 0 ? -1 : read(fd, buf, sizeof(buf) - 1);
+		if (fd >= 0)
+			close(fd);
+		buf[n > 0 ? n : 0] = '\0';
+		for (char *p = buf; *p; p++)
+			if (*p == '\n')
+				*p = ' ';
+		printf("ROOTINIT udev-dm=%s %s\n", e->d_name, buf);
+	}
+	if (d)
+		closedir(d);
+}
+
 int main(int argc, char *argv[])
 {
 	struct statvfs sv;
@@ -75,6 +104,7 @@ int main(int argc, char *argv[])
 	show_file("nbds_max", "/sys/module/nbd/parameters/nbds_max");
 	show_file("net-eth0", "/run/net-eth0.conf");
 	show_modules();
+	show_udev_db();
 	printf("ROOTINIT initramfs-left=%s\n", access("/init", F_OK) == 0 ? "yes" : "no");
 	printf("ROOTINIT done\n");
 	fflush(stdout);

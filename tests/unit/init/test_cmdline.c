@@ -98,3 +98,18 @@ Test(cmdline, too_many_words_is_reported)
 	cr_assert(c.truncated);
 	cr_assert_eq(c.n_args, CMDLINE_MAX_ARGS);
 }
+
+static struct cmdline rc;
+
+Test(cmdline, resume_words)
+{
+	cmdline_parse(&rc, "root=/dev/vda resume=UUID=5e8b3f2a-0c1d-4e6f-9a8b-7c6d5e4f3a2b "
+			  "resume_offset=34816");
+	cr_assert_str_eq(rc.resume, "UUID=5e8b3f2a-0c1d-4e6f-9a8b-7c6d5e4f3a2b");
+	cr_assert_str_eq(rc.resume_offset, "34816");
+	cr_assert_eq(rc.noresume, false);
+	cmdline_parse(&rc, "resume=254:2 noresume");
+	cr_assert_str_eq(rc.resume, "254:2");
+	cr_assert(rc.noresume);
+	cr_assert_null(rc.resume_offset);
+}

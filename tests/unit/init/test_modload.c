@@ -148,3 +148,21 @@ Test(modload, compressed_files_are_loaded_with_the_kernel_decompressing)
 	cr_assert_str_eq(fake_sys_calls[1], "finit_module /m/ext4.ko.xz noload=1 flags=4");
 	cr_assert_str_eq(fake_sys_calls[2], "finit_module /m/plain.ko ");
 }
+
+/* The kernel's request_module() through /sbin/modprobe: a name, or an alias pattern. */
+Test(modload, by_name_or_alias_for_modprobe)
+{
+	setup("");
+	cr_assert_eq(modload_name("virtio-blk"), 1);
+	cr_assert_geq(fake_sys_find("finit_module /m/virtio.ko"), 0);
+	cr_assert_gt(fake_sys_find("finit_module /m/virtio_blk.ko"),
+		     fake_sys_find("finit_module /m/virtio.ko"));
+	/* An A record answers a name no module has, as "crypto-xts" is answered. */
+	cr_assert_eq(modload_name("pci:v00001B36d00000010sv00001AF4sd00001100bc01sc08i02"),
+		     1);
+	cr_assert_geq(fake_sys_find("finit_module /m/nvme.ko"), 0);
+	cr_assert_eq(modload_name("crypto-nothing"), 0);
+	fake_sys_fail_module("broken", ENOENT);
+	cr_assert_eq(modload_name("broken"), -ENOENT);
+	cr_assert(strstr(read_logs(), "module 'broken' failed to load"));
+}

@@ -39,7 +39,12 @@ Test(root, spec_parse)
 	cr_assert_eq(root_spec_parse("", &s), -EINVAL);
 	cr_assert_eq(root_spec_parse("UUID=", &s), -EINVAL);
 	cr_assert_eq(root_spec_parse("8:x", &s), -EINVAL);
-	cr_assert_eq(root_spec_parse("/dev/mapper/vg-root", &s), -EINVAL);
+	/* A device-mapper name: matched against dm/name, as there is no udev link. */
+	cr_assert_eq(root_spec_parse("/dev/mapper/vg-root", &s), 0);
+	cr_assert_eq(s.kind, ROOT_DMNAME);
+	cr_assert_str_eq(s.value, "vg-root");
+	cr_assert_eq(root_spec_parse("/dev/mapper/", &s), -EINVAL);
+	cr_assert_eq(root_spec_parse("/dev/vg/root", &s), -EINVAL);
 }
 
 /*

@@ -14,6 +14,7 @@
 #include "fake_sys.h"
 #include "log.h"
 #include "modload.h"
+#include "resume.h"
 #include "rootwait.h"
 #include "testutil.h"
 
@@ -81,7 +82,7 @@ Test(rootwait, present_at_start)
 	char *t = setup();
 	struct root_spec spec;
 	struct root_dev found;
-	struct rootwait w = { &spec, sys, dev, -1, 0, false };
+	struct rootwait w = { &spec, sys, dev, -1, -1, 0, false };
 
 	add_disk(t, "vdb", "254:16", "mkfs.ext4 -q -F -U " UUID);
 	cr_assert_eq(root_spec_parse("UUID=" UUID, &spec), 0);
@@ -121,7 +122,7 @@ Test(rootwait, arrives_by_uevent)
 	}
 	start = now_ms();
 	{
-		struct rootwait w = { &spec, sys, dev, sv[0], 20000, true };
+		struct rootwait w = { &spec, sys, dev, sv[0], -1, 20000, true };
 
 		cr_assert_eq(rootwait_run(&w, &found), 0);
 	}
@@ -148,7 +149,7 @@ Test(rootwait, never_appears)
 	cr_assert_eq(root_spec_parse("PARTLABEL=nowhere", &spec), 0);
 	start = now_ms();
 	{
-		struct rootwait w = { &spec, sys, dev, sv[0], 300, false };
+		struct rootwait w = { &spec, sys, dev, sv[0], -1, 300, false };
 
 		cr_assert_eq(rootwait_run(&w, &found), -ETIMEDOUT);
 	}
@@ -163,5 +164,60 @@ Test(rootwait, never_appears)
 	cr_assert(strstr(logs, "<3>initramfs:   vdd (254:48) type 'ext4' uuid '" UUID
 			       "' label 'other'\n"),
 		  "%s", logs);
+	tu_rmtree(t);
+}
+
+/*
+ * resume=: the root is there, but nothing is mounted before the resume device came
+ * and went to power/resume; when it never comes, the boot goes on at the deadline.
+ */
+Test(rootwait, resume_device_first)
+{
+	char *t = setup();
+	struct root_spec spec;
+	struct root_dev found;
+	char path[600], got[64] = "", logs[4096];
+	int sv[2], lp[2];
+	ssize_t n;
+	FILE *f;
+
+	add_disk(t, "vde", "254:64", "mkfs.ext4 -q -F -L rootfs");
+	/* mkswap takes no "4M": the size goes to truncate, the file to mkswap. */
+	add_disk(t, "vdf", "254:80",
+		 "sh -c 'truncate -s 4M $0 && mkswap -L swp $0 >/dev/null 2>&1'");
+	cr_assert_eq(tu_sh("mkdir -p '%s/power' && : > '%s/power/resume'", sys, sys), 0);
+	cr_assert_eq(socketpair(AF_UNIX, SOCK_DGRAM | SOCK_NONBLOCK, 0, sv), 0);
+	cr_assert_eq(root_spec_parse("LABEL=rootfs", &spec), 0);
+	cmdline_parse(&cmd, "resume=LABEL=swp");
+	resume_init(&cmd, sys);
+	{
+		struct rootwait w = { &spec, sys, dev, sv[0], -1, 20000, false };
+
+		cr_assert_eq(rootwait_run(&w, &found), 0);
+	}
+	cr_assert_str_eq(found.name, "vde");
+	snprintf(path, sizeof(path), "%s/power/resume", sys);
+	f = fopen(path, "r");
+	cr_assert_not_null(f);
+	cr_assert_not_null(fgets(got, sizeof(got), f));
+	fclose(f);
+	cr_assert_str_eq(got, "254:80");
+
+	/* A resume device that never appears: the root is used at the deadline. */
+	cmdline_parse(&cmd, "resume=PARTUUID=0badc0de-01");
+	resume_init(&cmd, sys);
+	cr_assert_eq(pipe2(lp, O_NONBLOCK), 0);
+	log_set_fd(lp[1], NULL);
+	{
+		struct rootwait w = { &spec, sys, dev, sv[0], -1, 300, false };
+
+		cr_assert_eq(rootwait_run(&w, &found), 0);
+	}
+	cr_assert_str_eq(found.name, "vde");
+	n = read(lp[0], logs, sizeof(logs) - 1);
+	logs[n > 0 ? n : 0] = '\0';
+	cr_assert(strstr(logs, "resume device 'PARTUUID=0badc0de-01' did not appear"), "%s",
+		  logs);
+	cr_assert(strstr(logs, "booting without resume"), "%s", logs);
 	tu_rmtree(t);
 }
