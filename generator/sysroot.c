@@ -218,19 +218,29 @@ int sysroot_check_input(int fd, struct stat *ret_st)
 	return 0;
 }
 
-/* The host path of an open file, from the kernel: symlink-free. */
-static int real_path(int fd, char **ret)
+/*
+ * The host path of an open file, from the kernel: symlink-free. Without /proc (a
+ * chroot that has none, as pacman's hooks may run in), the path as given under the
+ * root: whoever opens it again compares st_dev and st_ino with what was checked, so a
+ * symlink it may cross cannot bring in another file.
+ */
+static int real_path(int fd, const char *root, const char *path, char **ret)
 {
 	char link[64], buf[PATH_MAX];
 	ssize_t n;
 
 	snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
 	n = readlink(link, buf, sizeof(buf) - 1);
-	if (n <= 0 || buf[0] != '/')
-		return n < 0 ? negative_errno() : -ENOENT;
-	buf[n] = '\0';
-	*ret = strdup(buf);
-	return *ret ? 0 : -ENOMEM;
+	if (n > 0 && buf[0] == '/') {
+		buf[n] = '\0';
+		*ret = strdup(buf);
+		return *ret ? 0 : -ENOMEM;
+	}
+	if (asprintf(ret, "%s/%s", root && *root ? root : "", relative(path)) < 0) {
+		*ret = NULL;
+		return -ENOMEM;
+	}
+	return 0;
 }
 
 int sysroot_open_input(const char *root, const char *path, struct stat *ret_st,
@@ -244,7 +254,7 @@ int sysroot_open_input(const char *root, const char *path, struct stat *ret_st,
 		return fd;
 	r = sysroot_check_input(fd, ret_st);
 	if (r >= 0 && ret_real)
-		r = real_path(fd, ret_real);
+		r = real_path(fd, root, path, ret_real);
 	return r < 0 ? r : TAKE_FD(fd);
 }
 

@@ -71,7 +71,8 @@ t_tmpdir() {
 }
 
 t_cleanup() {
-	[ -n "${T_TMP:-}" ] && rm -rf "$T_TMP"
+	# T_KEEP=1 keeps the scratch directory for a look after a failure.
+	[ -n "${T_TMP:-}" ] && [ -z "${T_KEEP:-}" ] && rm -rf "$T_TMP"
 	t_report
 	[ -n "${MKINITRAMFS_WRAPPED:-}" ] && rm -rf "$MKINITRAMFS_WRAPPED" "$MKINITRAMFS_WRAPPED.logs"
 }

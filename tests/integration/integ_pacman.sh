@@ -69,8 +69,10 @@ HOOKS=(base)
 COMPRESSION=zstd
 CONF
 
+# pacman runs the hooks with its environment: the test wrapper that MKINITRAMFS names
+# (tests/lib.sh exports it) is not inside the root.
 pac() {
-	pacman --root "$R" --config "$R/etc/pacman.conf" --dbpath "$R/var/lib/pacman" \
+	env -u MKINITRAMFS -u MKINITRAMFS_BIN pacman --root "$R" --config "$R/etc/pacman.conf" --dbpath "$R/var/lib/pacman" \
 		--cachedir "$R/var/cache/pacman/pkg" --hookdir "$R/usr/share/libalpm/hooks" \
 		--noconfirm --noprogressbar "$@"
 }
