@@ -162,19 +162,6 @@ static void libkmod_log(void *data, int priority, const char *file, int line,
 
 /* ---- the module table ---- */
 
-static const char *compression_suffix(const char *path)
-{
-	static const char *const suffixes[] = {".gz", ".xz", ".zst"};
-	size_t n = strlen(path);
-	for (size_t i = 0; i < ARRAY_SIZE(suffixes); i++) {
-		size_t s = strlen(suffixes[i]);
-		if (n > s + 3 && streq(path + n - s, suffixes[i]) &&
-		    !strncmp(path + n - s - 3, ".ko", 3))
-			return path + n - s;
-	}
-	return NULL;
-}
-
 static void mod_free(struct mod *mod)
 {
 	if (!mod)
@@ -237,7 +224,7 @@ static int mod_set_path(struct moddep *m, struct mod *mod)
 		mod->path = NULL;
 		return -ENOMEM;
 	}
-	const char *suffix = compression_suffix(rel);
+	const char *suffix = modcompress_suffix(rel);
 	size_t len = suffix ? (size_t)(suffix - rel) : strlen(rel);
 	if (inside || path[0] != '/')
 		mod->relpath = strndup(rel, len);

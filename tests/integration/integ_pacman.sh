@@ -32,29 +32,7 @@ root_make "$R" || { t_fail "cannot make the throwaway root"; exit 1; }
 boot_setup || { t_fail "cannot build the test root's init"; exit 1; }
 mk_ext4 "$BW/disk.img" 32M
 
-# A depmod hook as Arch's kmod package has it: after module changes, before ours (90).
-cat >"$R/usr/share/libalpm/hooks/60-depmod.hook" <<'HOOK'
-[Trigger]
-Type = Path
-Operation = Install
-Operation = Upgrade
-Operation = Remove
-Target = usr/lib/modules/*
-[Action]
-Description = Updating module dependencies...
-When = PostTransaction
-Exec = /usr/share/libalpm/scripts/depmod
-NeedsTargets
-HOOK
-cat >"$R/usr/share/libalpm/scripts/depmod" <<'SCRIPT'
-#!/bin/sh
-# Run depmod once for every kernel whose module tree changed.
-sed -n 's|^usr/lib/modules/\([^/]*\)/.*|\1|p' | sort -u | while read -r kver; do
-	[ -d "/usr/lib/modules/$kver/kernel" ] && depmod "$kver" && echo "depmod $kver"
-done
-exit 0
-SCRIPT
-chmod +x "$R/usr/share/libalpm/scripts/depmod"
+root_depmod_hook "$R"
 mkdir -p "$R/var/lib/pacman" "$R/var/cache/pacman/pkg"
 cat >"$R/etc/pacman.conf" <<'CONF'
 [options]
