@@ -174,12 +174,15 @@ CONF
 build 0 "-r: a build asking for host files" -c host.conf -g host.img
 "$MKINITRAMFS" -l host.img | awk '$1 !~ /^d/ { print $3 }' | sort >host.list
 leaks=$(while read -r p; do
-	case $p in /init | /dev/console | /etc/mkinitramfs/plan) continue ;; esac
+	# The generator's own entries (/sbin/modprobe is its link to /init, checked below).
+	case $p in /init | /dev/console | /etc/mkinitramfs/plan | /etc/mkinitramfs/config | /sbin/modprobe) continue ;; esac
 	if { [ -e "$p" ] || [ -L "$p" ]; } && ! { [ -e "root$p" ] || [ -L "root$p" ]; }; then
 		echo "$p"
 	fi
 done <host.list)
 t_check "-r: the image holds no path that exists only on the host (${leaks:-none})" [ -z "$leaks" ]
+"$MKINITRAMFS" -l host.img >host.full
+t_grep "-r: /sbin/modprobe is the image's link to its init" ' /sbin/modprobe -> /init$' host.full
 t_check "-r: the image lists something ($(wc -l <host.list) entries)" [ "$(wc -l <host.list)" -gt 10 ]
 mkdir hx && "$MKINITRAMFS" -x host.img hx >/dev/null 2>&1
 t_check "-r: /etc/passwd is the root's, reached through an absolute link" cmp -s hx/etc/passwd root/etc/passwd
