@@ -752,12 +752,16 @@ int inspect_diff(const char *a, const char *b, enum inspect_part part, FILE *out
 	if (va.kver && vb.kver && !streq(va.kver, vb.kver))
 		fprintf(out, "~ kernel %s -> %s\n", log_escape(va.kver, e1, sizeof(e1)),
 			log_escape(vb.kver, e2, sizeof(e2)));
-	qsort(va.mods, va.nmods, sizeof(*va.mods), cmp_module);
-	qsort(vb.mods, vb.nmods, sizeof(*vb.mods), cmp_module);
+	if (va.nmods > 1)
+		qsort(va.mods, va.nmods, sizeof(*va.mods), cmp_module);
+	if (vb.nmods > 1)
+		qsort(vb.mods, vb.nmods, sizeof(*vb.mods), cmp_module);
 #define EMIT_MODULE(x, y) diff_module(x, y, out, &tm)
 	MERGE(va.mods, va.nmods, vb.mods, vb.nmods, name, EMIT_MODULE);
-	qsort(va.files, va.nfiles, sizeof(*va.files), cmp_file);
-	qsort(vb.files, vb.nfiles, sizeof(*vb.files), cmp_file);
+	if (va.nfiles > 1)
+		qsort(va.files, va.nfiles, sizeof(*va.files), cmp_file);
+	if (vb.nfiles > 1)
+		qsort(vb.files, vb.nfiles, sizeof(*vb.files), cmp_file);
 #define EMIT_FILE(x, y) diff_file(x, y, out, &tf)
 	MERGE(va.files, va.nfiles, vb.files, vb.nfiles, path, EMIT_FILE);
 	diff_config(&va, &vb, out, &tc);

@@ -156,7 +156,7 @@ int modweak_load(struct moddep *m, const char *const *confdirs)
 		r = add_conf(&files, &n, m->kmoddir, "modules.weakdep");
 	for (size_t i = 0; r >= 0 && confdirs[i]; i++)
 		r = list_dir(&files, &n, confdirs[i]);
-	if (r >= 0)
+	if (r >= 0 && n > 1)
 		qsort(files, n, sizeof(*files), compare_conf);
 	for (size_t i = 0; r >= 0 && i < n; i++) {
 		_cleanup_free_ char *text = NULL;
