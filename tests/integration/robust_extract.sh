@@ -219,12 +219,19 @@ mkcpio head.part <<'EOF'
 EOF
 mkcpio tail.part </dev/null
 { cat head.part; head -c 1048576000 /dev/zero; cat tail.part; } | zstd -q -1 >zeros.img
+# ASan reserves terabytes of address space: under it the bound cannot be measured this
+# way (make test's plain build measures it).
+if ldd "$MKINITRAMFS_BIN" 2>/dev/null | grep -q libasan; then
+	limit="unlimited (ASan build)"
+else
+	limit=400000
+fi
 (
-	ulimit -v 400000
+	ulimit -v "${limit%% *}"
 	"$MKINITRAMFS" -l zeros.img >out.txt 2>&1
 )
 rc=$?
-t_check "-l: 1000 MiB entry within 400 MB of address space ($rc)" [ "$rc" = 0 ]
+t_check "-l: 1000 MiB entry within $limit KB of address space ($rc)" [ "$rc" = 0 ]
 t_grep "-l: the big entry is listed" "^-rw-r--r-- 1048576000 /zeros$" out.txt
 # A header over the 1 GiB limit is refused before any data, naming the entry.
 mkcpio huge.cpio <<'EOF'
