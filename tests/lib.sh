@@ -79,6 +79,10 @@ t_cleanup() {
 
 t_report() {
 	if [ -z "${T_REPORTED:-}" ] && [ -d "${MKINITRAMFS_WRAPPED:-/nonexistent}.logs" ]; then
+		# valgrind 3.19 does not know openat2 (syscall 437): it fails it with ENOSYS,
+		# the generator takes its walk fallback, and valgrind warns in five lines.
+		find "$MKINITRAMFS_WRAPPED.logs" -type f -exec \
+			sed -i '/WARNING: unhandled amd64-linux syscall: 437$/,+4d' {} +
 		if find "$MKINITRAMFS_WRAPPED.logs" -type f -size +0 | grep -q .; then
 			t_fail "$MKINITRAMFS_WRAPPER reported errors"
 			find "$MKINITRAMFS_WRAPPED.logs" -type f -size +0 -exec cat {} + | head -n 40 |
