@@ -35,30 +35,10 @@ static const char spec[] = "module chain_c exports=c_sym\n"
 static char *dir;
 static char root[4096], init[4200], out[4200];
 
-/* Build the module tree once for every test process (build, then rename into place). */
+/* The module tree, built once for every test process. */
 static void shared_tree(char *ret, size_t size)
 {
-	const char *b = getenv("B") ? getenv("B") : "build";
-	struct stat st;
-	cr_assert_eq(stat("tests/fixtures/mktree.sh", &st), 0);
-	snprintf(ret, size, "%s/tmp/unit-build-tree-%d-%ld", b, SPEC_VERSION,
-		 (long)st.st_mtime);
-	if (stat(ret, &st) == 0)
-		return;
-	char tmp[4200], specpath[4300];
-	cr_assert_eq(testutil_sh("mkdir -p '%s/tmp'", b), 0);
-	snprintf(tmp, sizeof(tmp), "%s.%d", ret, (int)getpid());
-	snprintf(specpath, sizeof(specpath), "%s.spec", tmp);
-	FILE *f = fopen(specpath, "we");
-	cr_assert_not_null(f);
-	fputs(spec, f);
-	fclose(f);
-	cr_assert_eq(
-		testutil_sh("tests/fixtures/mktree.sh '%s' '%s' %s", specpath, tmp, KVER),
-		0, "mktree failed");
-	unlink(specpath);
-	if (rename(tmp, ret) < 0)
-		testutil_rmrf(tmp);
+	testutil_shared_tree("build", SPEC_VERSION, spec, KVER, ret, size);
 }
 
 static void setup(void)

@@ -70,3 +70,30 @@ int testutil_sh(const char *fmt, ...)
 	free(cmd);
 	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
 }
+
+void testutil_shared_tree(const char *name, int version, const char *spec,
+			  const char *kver, char *out, size_t size)
+{
+	const char *b = getenv("B") ? getenv("B") : "build";
+	char tmp[4200], specpath[4300];
+	struct stat st;
+
+	cr_assert_eq(stat("tests/fixtures/mktree.sh", &st), 0);
+	snprintf(out, size, "%s/tmp/unit-%s-tree-%d-%ld", b, name, version,
+		 (long)st.st_mtime);
+	if (stat(out, &st) == 0)
+		return;
+	cr_assert_eq(testutil_sh("mkdir -p '%s/tmp'", b), 0);
+	snprintf(tmp, sizeof(tmp), "%s.%d", out, (int)getpid());
+	snprintf(specpath, sizeof(specpath), "%s.spec", tmp);
+	FILE *f = fopen(specpath, "we");
+	cr_assert_not_null(f);
+	fputs(spec, f);
+	fclose(f);
+	cr_assert_eq(
+		testutil_sh("tests/fixtures/mktree.sh '%s' '%s' %s", specpath, tmp, kver), 0,
+		"mktree failed");
+	unlink(specpath);
+	if (rename(tmp, out) < 0)
+		testutil_rmrf(tmp);
+}

@@ -13,5 +13,12 @@ void testutil_write(const char *dir, const char *rel, const char *text);
 int testutil_sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* rm -rf */
 void testutil_rmrf(const char *dir);
+/*
+ * A depmod-built module tree for kernel `kver` from the spec text (tests/fixtures/
+ * mktree.sh), made once for every test process under build/tmp/unit-NAME-VERSION-MTIME
+ * (built aside, then renamed into place) and its path written to `out`.
+ */
+void testutil_shared_tree(const char *name, int version, const char *spec,
+			  const char *kver, char *out, size_t size);
 
 #endif
