@@ -91,8 +91,8 @@ void testutil_shared_tree(const char *name, int version, const char *spec,
 	fputs(spec, f);
 	fclose(f);
 	cr_assert_eq(
-		testutil_sh("tests/fixtures/mktree.sh '%s' '%s' %s", specpath, tmp, kver), 0,
-		"mktree failed");
+		testutil_sh("tests/fixtures/mktree.sh '%s' '%s' %s", specpath, tmp, kver),
+		0, "mktree failed");
 	unlink(specpath);
 	if (rename(tmp, out) < 0)
 		testutil_rmrf(tmp);
