@@ -16,6 +16,7 @@
 #include "modload.h"
 #include "netroot.h"
 #include "str.h"
+#include "sys.h"
 
 static bool has_arg(const struct cmdline *c, const char *prefix)
 {
@@ -41,17 +42,13 @@ int netroot_kind(const struct cmdline *c)
 static int run_helper(void)
 {
 	static char *const argv[] = {(char *)"netroot", NULL};
-	static char *const envp[] = {NULL};
 	int status;
-	pid_t pid;
+	/* Through sys.c, as every exec of the init: the child starts with no signal
+	 * blocked (the init blocks SIGCHLD for its signalfd). */
+	pid_t pid = sys_spawn(ABI_NETROOT_PATH, argv, -1);
 
-	pid = fork();
 	if (pid < 0)
-		return -errno;
-	if (pid == 0) {
-		execve(ABI_NETROOT_PATH, argv, envp);
-		_exit(127);
-	}
+		return pid;
 	while (waitpid(pid, &status, 0) < 0)
 		if (errno != EINTR)
 			return -errno;
