@@ -38,22 +38,40 @@ cp -al "$BASE" "$R"
 rm -f "$R/.bench-ready" "$R/etc/fstab" "$R/etc/hostname"
 echo "/dev/mapper/cryptroot / ext4 errors=remount-ro 0 1" >"$R/etc/fstab"
 echo luks-test >"$R/etc/hostname"
+# The report goes to the serial console and to a raw second disk (vdb), which the test
+# reads afterwards: a channel no tty hangup or console interleaving can lose.
+mkdir -p "$R/usr/local/sbin"
+cat >"$R/usr/local/sbin/sdtest-report" <<'EOS'
+#!/bin/sh
+{
+	echo "SDTEST reached $(systemctl is-active multi-user.target)"
+	echo "SDTEST root-device $(systemctl show -P ActiveState dev-mapper-cryptroot.device)"
+	echo "SDTEST failed-units $(systemctl list-units --failed --no-legend | wc -l)"
+	systemctl list-units --failed --no-legend | sed "s/^/SDTEST failed: /"
+	echo "SDTEST root-mount $(findmnt -n -o OPTIONS /)"
+} >/run/sdtest.report 2>&1
+cat /run/sdtest.report >/dev/ttyS0
+dd if=/run/sdtest.report of=/dev/vdb conv=fsync status=none
+systemctl --no-block poweroff
+EOS
+chmod 755 "$R/usr/local/sbin/sdtest-report"
 cat >"$R/etc/systemd/system/sdtest.service" <<'EOU'
 [Unit]
 Description=report the boot to the test and power off
 After=multi-user.target
 [Service]
 Type=oneshot
-StandardOutput=tty
-TTYPath=/dev/ttyS0
-ExecStart=/bin/sh -c 'echo "SDTEST reached $(systemctl is-active multi-user.target)"; echo "SDTEST root-device $(systemctl show -P ActiveState dev-mapper-cryptroot.device)"; echo "SDTEST failed-units $(systemctl list-units --failed --no-legend | wc -l)"; systemctl list-units --failed --no-legend | sed "s/^/SDTEST failed: /"; echo "SDTEST root-mount $(findmnt -n -o OPTIONS /)"; systemctl --no-block poweroff'
+ExecStart=/usr/local/sbin/sdtest-report
 [Install]
 WantedBy=multi-user.target
 EOU
 mkdir -p "$R/etc/systemd/system/multi-user.target.wants"
 ln -sf ../sdtest.service "$R/etc/systemd/system/multi-user.target.wants/sdtest.service"
-# No password prompts or network waits in a test VM.
+# No password prompts or network waits in a test VM. The serial getty is masked: it is
+# Type=idle, so it starts about when the report does, and its vhangup() of ttyS0 makes the
+# report's writes to the same tty fail (a CI run lost every SDTEST line that way).
 ln -sf /dev/null "$R/etc/systemd/system/systemd-networkd-wait-online.service"
+ln -sf /dev/null "$R/etc/systemd/system/serial-getty@ttyS0.service"
 
 KEY=$T_TMP/root.key
 head -c 64 /dev/urandom >"$KEY"
@@ -94,12 +112,17 @@ EOC
 	{ t_fail "mkinitramfs failed"; sed 's/^/    | /' gen.log | tail; exit 1; }
 
 L=$BW/systemd.log
-qemu_boot "$L" sd.img "no_timer_check root=/dev/mapper/cryptroot" -drive "file=$T_TMP/root.img,format=raw,if=virtio"
+truncate -s 1M report.img
+qemu_boot "$L" sd.img "no_timer_check root=/dev/mapper/cryptroot" \
+	-drive "file=$T_TMP/root.img,format=raw,if=virtio" -drive "file=$T_TMP/report.img,format=raw,if=virtio"
+REPORT=$BW/sdtest.report
+tr -d '\000' <report.img >"$REPORT"
+sed 's/^/report: /' "$REPORT" >>"$L"
+keep_log "$L"
 t_grep "systemd: the init unlocked the root" "'/dev/vda' is unlocked as '/dev/mapper/cryptroot'" "$L"
-# The getty's login prompt may share the line.
-t_grep "systemd: multi-user.target is reached" 'SDTEST reached active' "$L"
-t_grep "systemd: the dm device of the root is active for systemd" '^SDTEST root-device active' "$L"
-t_grep "systemd: no unit failed" '^SDTEST failed-units 0' "$L"
-t_grep "systemd: fstab's remount made the root read-write" '^SDTEST root-mount rw' "$L"
+t_grep "systemd: multi-user.target is reached" 'SDTEST reached active' "$REPORT"
+t_grep "systemd: the dm device of the root is active for systemd" '^SDTEST root-device active' "$REPORT"
+t_grep "systemd: no unit failed" '^SDTEST failed-units 0' "$REPORT"
+t_grep "systemd: fstab's remount made the root read-write" '^SDTEST root-mount rw' "$REPORT"
 t_nogrep "systemd: no job timed out" 'Timed out waiting for device|Job .* timed out' "$L"
 t_grep "systemd: the machine powered off" 'reboot: Power down' "$L"
