@@ -412,8 +412,7 @@ static void print_segments(const struct view *v, FILE *out)
 	for (size_t i = 0; i < v->nsegs; i++) {
 		const struct seg *s = &v->segs[i];
 		uint64_t disk = seg_disk_bytes(v, i);
-		/* A segment that held no entry (only padding or trailers) has no codec
-		 * noted. */
+		/* A segment without entries (padding only) has no codec noted. */
 		const char *codec = s->compression ? s->compression : "empty";
 		fprintf(out,
 			"  %zu: %-9s %10llu bytes on disk, %10llu bytes of files, %zu entries",
