@@ -47,7 +47,10 @@ wait_port() {
 }
 
 # nfs_serve DIR: rpcbind and ganesha (VFS backend, NFSv3 and v4) exporting DIR read-write
-# as /export, no root squash; logs and state in $BW.
+# as /export, no root squash; logs and state in $BW. Owners go over NFSv4 as numbers, as
+# the kernel's server sends them for AUTH_SYS: ganesha's default "root@localdomain" means
+# nothing to a client without an idmapper, which shows every file as nobody's (a root
+# with setuid-root mount(8) then fails "must be superuser to use mount").
 nfs_serve() {
 	rpcbind -f &
 	SERVER_PIDS+=($!)
@@ -64,6 +67,7 @@ NFS_CORE_PARAM {
 }
 NFSV4 {
 	Graceless = true;
+	Only_Numeric_Owners = true;
 	RecoveryRoot = $BW/ganesha-recovery;
 }
 EXPORT {

@@ -41,6 +41,9 @@ while read -r _ here there state _; do
 		"0x$(echo "$h" | cut -c5-6)" "0x$(echo "$h" | cut -c3-4)" "0x$(echo "$h" | cut -c1-2)"
 done </proc/net/tcp
 sed -n "s/^IPV4ADDR=/handoff IPV4ADDR=/p" /run/net-eth0.conf
+# What udev made of the interface the init had configured (printed, not asserted).
+journalctl -b -o cat _COMM=systemd-udevd | grep -i 'eth0' | head -n 3 | sed 's/^/udev: /'
+echo "owner $(stat -c %u:%g /usr/bin/mount)"
 echo "write $(echo ok >/var/tmp/sdtest-write && cat /var/tmp/sdtest-write)"
 EOS
 chmod 755 "$R/etc/sdtest.extra"
@@ -70,6 +73,7 @@ t_grep "systemd over NFS: / is read-write" '^SDTEST root-mount rw,' "$L"
 t_grep "systemd over NFS: the root writes through the server" '^SDTEST write ok$' "$L"
 t_check "systemd over NFS: ... and the file is on the server" \
 	test "$(cat "$R/var/tmp/sdtest-write" 2>/dev/null)" = ok
+t_grep "systemd over NFS: files are root's, not nobody's" '^SDTEST owner 0:0$' "$L"
 t_grep "systemd over NFS: systemd-networkd did not run" '^SDTEST networkd inactive$' "$L"
 t_grep "systemd over NFS: no ifupdown configuration" '^SDTEST ifupdown absent$' "$L"
 t_grep "systemd over NFS: eth0 kept its name and is up" '^SDTEST eth0 up$' "$L"
