@@ -18,9 +18,9 @@ source "$top/tests/bench/lib.sh"
 bench_private_mounts "$@"
 
 mkdir -p "$B/bench"
-exec 7>"$B/bench/chroots.lock"
+exec 7>"$B/bench/peer-images.lock"
 flock -w 1800 7 || {
-	bench_log "error: timed out waiting for '$B/bench/chroots.lock'"
+	bench_log "error: timed out waiting for '$B/bench/peer-images.lock'"
 	exit 1
 }
 CHROOT_PEERS="initramfs-tools dracut" "$top/tests/bench/chroots.sh" "$kroot" "$kver" >&2
