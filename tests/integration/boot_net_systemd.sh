@@ -42,7 +42,7 @@ while read -r _ here there state _; do
 done </proc/net/tcp
 sed -n "s/^IPV4ADDR=/handoff IPV4ADDR=/p" /run/net-eth0.conf
 # What udev made of the interface the init had configured (printed, not asserted).
-journalctl -b -o cat _COMM=systemd-udevd | grep -i 'eth0' | head -n 3 | sed 's/^/udev: /'
+journalctl -b -o cat | grep -i 'renam' | head -n 3 | sed 's/^/udev: /'
 echo "owner $(stat -c %u:%g /usr/bin/mount)"
 echo "write $(echo ok >/var/tmp/sdtest-write && cat /var/tmp/sdtest-write)"
 EOS
