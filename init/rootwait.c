@@ -16,6 +16,7 @@
 #include "coldplug.h"
 #include "dir.h"
 #include "log.h"
+#include "md.h"
 #include "modload.h"
 #include "resume.h"
 #include "rootwait.h"
@@ -71,6 +72,7 @@ static int consider(const struct rootwait *w, const char *name, struct root_dev 
 		dev.part.uuid);
 	resume_device(&dev);
 	unlock_device(&dev);
+	md_device(&dev);
 	if (!root_match(w->spec, &dev))
 		return 0;
 	*ret = dev;
@@ -175,9 +177,15 @@ static void drain_signals(int fd)
 
 #define MAX_POLL 8
 
+/* An endless wait still starts incomplete md arrays degraded after this long. */
+#define MD_DEGRADE_MS 30000
+/* What a degraded start adds to the wait. */
+#define MD_GRACE_MS 10000
+
 int rootwait_run(const struct rootwait *w, struct root_dev *ret)
 {
 	long deadline = w->timeout_ms < 0 ? -1 : now_ms() + w->timeout_ms;
+	long md_at = deadline < 0 ? now_ms() + MD_DEGRADE_MS : deadline;
 	bool found = scan_class_block(w, ret);
 
 	for (;;) {
@@ -196,6 +204,8 @@ int rootwait_run(const struct rootwait *w, struct root_dev *ret)
 		/* A prompt or an unlock in progress holds the clock: a person types. */
 		if (unlock_busy() && deadline >= 0)
 			deadline = now_ms() + w->timeout_ms;
+		if (!found && now_ms() >= md_at && md_degrade() && deadline >= 0)
+			deadline = now_ms() + MD_GRACE_MS;
 		if (deadline >= 0) {
 			left = deadline - now_ms();
 			if (left <= 0 && found) {
@@ -216,6 +226,8 @@ int rootwait_run(const struct rootwait *w, struct root_dev *ret)
 			return -ETIMEDOUT; /* nothing to wait on: a scan is all we have */
 		if (unlock_busy())
 			left = -1;
+		else if (left < 0 && md_waiting())
+			left = md_at > now_ms() ? md_at - now_ms() : 0;
 		r = poll(pfd, n, left > 0x7fffffffL ? 0x7fffffff : (int)left);
 		if (r < 0 && errno != EINTR)
 			return -errno;
@@ -225,6 +237,8 @@ int rootwait_run(const struct rootwait *w, struct root_dev *ret)
 		    pfd[own - 1].revents)
 			drain_signals(w->signal_fd);
 		unlock_ready(pfd + own, n - own);
+		if (md_reap() && scan_class_block(w, ret))
+			found = true;
 		if (w->uevent_fd < 0 || !pfd[0].revents)
 			continue;
 		r = drain(w, ret);
