@@ -7,12 +7,10 @@
  * once, and said so: a missing disk costs the wait, never the boot.
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "dir.h"
 #include "file.h"
 #include "log.h"
 #include "md.h"
@@ -48,6 +46,7 @@ static bool uuid_same(const char *a, const char *b)
 	}
 }
 
+/* Whether rd.md.uuid= words (if any) name this array. */
 static bool wanted(const char *uuid)
 {
 	bool limited = false;
@@ -80,7 +79,7 @@ static void step(void)
 		return;
 	str_init(&s, dev, sizeof(dev));
 	str_addf(&s, "/dev/%s", members[n_started++]);
-	log_info("md member '%s': assembling with mdadm --incremental", dev);
+	log_info("md member '%s' to mdadm --incremental", dev);
 	run(argv);
 }
 
@@ -93,9 +92,8 @@ void md_device(const struct root_dev *dev)
 			return; /* a "change" of one already handed over */
 	if (!wanted(dev->fs.uuid) || n_members == MD_MAX_MEMBERS) {
 		log_info(
-			"md member '/dev/%s' (array %s) left alone: not in rd.md.uuid= or "
-			"more than %d members",
-			dev->name, dev->fs.uuid, MD_MAX_MEMBERS);
+			"md member '/dev/%s' left alone: not in rd.md.uuid= or one too many",
+			dev->name);
 		return;
 	}
 	if (!n_members)
@@ -112,51 +110,29 @@ bool md_reap(void)
 		return false;
 	child = -1;
 	if (status)
-		log_warning("mdadm failed (wait status %d)", status);
+		log_warning("mdadm: wait status %d", status);
 	step();
 	return true;
-}
-
-/* An md array assembled but not running: its members are too few to start it. */
-static int count_inactive(int dirfd, const char *name, unsigned char type, void *ctx)
-{
-	char path[ROOT_NAME_MAX + 24], state[16];
-	struct str s;
-
-	(void)type;
-	str_init(&s, path, sizeof(path));
-	str_addf(&s, "%s/md/array_state", name);
-	if (file_read_at(dirfd, path, state, sizeof(state), NULL) == 0 &&
-	    str_startswith(state, "inactive"))
-		++*(unsigned *)ctx;
-	return 0;
 }
 
 bool md_degrade(void)
 {
 	static char *argv[] = {(char *)"mdadm", (char *)"--incremental", (char *)"--run",
 			       (char *)"--scan", NULL};
-	unsigned n = 0;
-	int fd;
+	static char mdstat[4096];
+	const char *p = mdstat;
 
 	if (forced || !n_members || child > 0)
 		return false;
 	forced = true;
-	fd = open("/sys/class/block", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd >= 0) {
-		(void)dir_each(fd, count_inactive, &n);
-		close(fd);
-	}
-	if (!n)
+	/* "md127 : inactive vda[1](S)": assembled, too few members to run (no strstr:
+	 * musl's costs a kilobyte). */
+	(void)file_read("/proc/mdstat", mdstat, sizeof(mdstat), NULL);
+	while (*p && !str_startswith(p, " inactive"))
+		p++;
+	if (!*p)
 		return false;
-	log_warning("no root yet and %u md array(s) incomplete: starting them degraded "
-		    "(mdadm --incremental --run --scan)",
-		    n);
+	log_warning("no root yet and an md array is incomplete: starting it degraded");
 	run(argv);
 	return child > 0;
-}
-
-bool md_waiting(void)
-{
-	return n_members && !forced;
 }

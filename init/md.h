@@ -27,7 +27,5 @@ bool md_reap(void);
  * "mdadm --incremental --run --scan" (once). True when that was started.
  */
 bool md_degrade(void);
-/* Members were seen and no degraded start was tried yet. */
-bool md_waiting(void);
 
 #endif

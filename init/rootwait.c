@@ -177,15 +177,12 @@ static void drain_signals(int fd)
 
 #define MAX_POLL 8
 
-/* An endless wait still starts incomplete md arrays degraded after this long. */
-#define MD_DEGRADE_MS 30000
-/* What a degraded start adds to the wait. */
+/* What a degraded start of md arrays adds to the wait. */
 #define MD_GRACE_MS 10000
 
 int rootwait_run(const struct rootwait *w, struct root_dev *ret)
 {
 	long deadline = w->timeout_ms < 0 ? -1 : now_ms() + w->timeout_ms;
-	long md_at = deadline < 0 ? now_ms() + MD_DEGRADE_MS : deadline;
 	bool found = scan_class_block(w, ret);
 
 	for (;;) {
@@ -204,10 +201,13 @@ int rootwait_run(const struct rootwait *w, struct root_dev *ret)
 		/* A prompt or an unlock in progress holds the clock: a person types. */
 		if (unlock_busy() && deadline >= 0)
 			deadline = now_ms() + w->timeout_ms;
-		if (!found && now_ms() >= md_at && md_degrade() && deadline >= 0)
-			deadline = now_ms() + MD_GRACE_MS;
 		if (deadline >= 0) {
 			left = deadline - now_ms();
+			/* No root by the end: incomplete md arrays start degraded. */
+			if (left <= 0 && !found && md_degrade()) {
+				deadline = now_ms() + MD_GRACE_MS;
+				left = MD_GRACE_MS;
+			}
 			if (left <= 0 && found) {
 				resume_log_pending(LOG_WARNING);
 				log_warning("booting without resume");
@@ -226,8 +226,6 @@ int rootwait_run(const struct rootwait *w, struct root_dev *ret)
 			return -ETIMEDOUT; /* nothing to wait on: a scan is all we have */
 		if (unlock_busy())
 			left = -1;
-		else if (left < 0 && md_waiting())
-			left = md_at > now_ms() ? md_at - now_ms() : 0;
 		r = poll(pfd, n, left > 0x7fffffffL ? 0x7fffffff : (int)left);
 		if (r < 0 && errno != EINTR)
 			return -errno;
