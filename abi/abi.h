@@ -85,10 +85,10 @@
  *       environment but PATH); md_mod is loaded from the plan before the first one,
  *       the personalities by the kernel's own request through ABI_MODPROBE_PATH.
  *       The array comes back as a block device and is probed like a disk. When the
- *       root wait ends (30 s with rootwait) and an array is still inactive, the init
- *       says so and runs "<program> --incremental --run --scan" once: a degraded
- *       start, then waits up to 10 s more. Without this record the init leaves md
- *       members alone (older inits ignore the record).
+ *       root wait ends (rootdelay=, not with rootwait) and /proc/mdstat shows an
+ *       inactive array, the init says so and runs "<program> --incremental --run
+ *       --scan" once: a degraded start, then waits up to 10 s more. Without this
+ *       record the init leaves md members alone (older inits ignore the record).
  *
  *   F<TAB><key><TAB><value>
  *       A free-form fact for the logs (for example "F\tgenerator\tmkinitramfs 0.1").
