@@ -76,6 +76,20 @@
  *       A modalias pattern (fnmatch(3) syntax, as in modules.alias) that, when a device
  *       with a matching MODALIAS appears, loads M record <index> and its <deps>.
  *
+ *   R<TAB><program>
+ *       md RAID: the image assembles arrays with mdadm at <program> (an absolute
+ *       in-image path). Each block device that carries an md 1.x superblock (with
+ *       rd.md.uuid=UUID words on the kernel command line: only members of those
+ *       arrays) is handed, one at a time, to "<program> --incremental --export
+ *       /dev/DEV" as a child of the event loop (explicit argv, no shell, an empty
+ *       environment but PATH); md_mod is loaded from the plan before the first one,
+ *       the personalities by the kernel's own request through ABI_MODPROBE_PATH.
+ *       The array comes back as a block device and is probed like a disk. When the
+ *       root wait ends (rootdelay=, not with rootwait) and /proc/mdstat shows an
+ *       inactive array, the init says so and runs "<program> --incremental --run
+ *       --scan" once: a degraded start, then waits up to 10 s more. Without this
+ *       record the init leaves md members alone (older inits ignore the record).
+ *
  *   F<TAB><key><TAB><value>
  *       A free-form fact for the logs (for example "F\tgenerator\tmkinitramfs 0.1").
  *       Unknown record types are ignored so that later generators can add some.
@@ -85,6 +99,7 @@
 #define ABI_REC_MODULE 'M'
 #define ABI_REC_ALIAS 'A'
 #define ABI_REC_FACT 'F'
+#define ABI_REC_MD 'R'
 
 #define ABI_FLAG_ALWAYS 'a'
 #define ABI_FLAG_MATCH 'm'

@@ -17,6 +17,7 @@
 #include "crypt.h"
 #include "file.h"
 #include "log.h"
+#include "md.h"
 #include "modload.h"
 #include "netroot.h"
 #include "plan.h"
@@ -357,6 +358,7 @@ int main(int argc, char *argv[])
 	open_signal_fd();
 	load_plan();
 	load_crypt();
+	md_init(&cmd, plan.mdadm);
 	resume_init(&cmd, "/sys");
 	load_modules();
 	t.modules = now_ms() - t.start;

@@ -45,7 +45,8 @@ struct plan {
 	size_t n_modules;
 	struct plan_alias *aliases;
 	size_t n_aliases;
-	size_t line; /* the line of the first error, for the message */
+	size_t line;	   /* the line of the first error, for the message */
+	const char *mdadm; /* the R record: mdadm's in-image path, or NULL */
 };
 
 /*
