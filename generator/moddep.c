@@ -968,7 +968,9 @@ static void reset_mod(struct mod *mod)
 {
 	mod->included = 0;
 	mod->root_always = mod->root_match = mod->root_required = mod->root_optional = 0;
+	mod->root_request = mod->root_console = mod->root_console_match = 0;
 	mod->in_required = mod->in_optional = mod->in_always = mod->match = 0;
+	mod->request = mod->in_console = mod->match_console = 0;
 	strv_clear(&mod->reasons);
 	mod->more_reasons = 0;
 	strv_clear(&mod->params);
@@ -1004,10 +1006,23 @@ static int add_roots(struct moddep *m, struct worklist *w)
 				r = strv_push(&mod->params, q->params);
 			if (r < 0)
 				return r;
-			if (q->load == MODDEP_LOAD_ALWAYS)
+			switch (q->load) {
+			case MODDEP_LOAD_ALWAYS:
 				mod->root_always = 1;
-			else
+				break;
+			case MODDEP_LOAD_ON_MATCH:
 				mod->root_match = 1;
+				break;
+			case MODDEP_LOAD_ON_REQUEST:
+				mod->root_request = 1;
+				break;
+			case MODDEP_LOAD_CONSOLE:
+				mod->root_console = 1;
+				break;
+			case MODDEP_LOAD_CONSOLE_MATCH:
+				mod->root_console_match = 1;
+				break;
+			}
 			if (q->optional)
 				mod->root_optional = 1;
 			else
@@ -1277,20 +1292,38 @@ int moddep_resolve(struct moddep *m)
 		free(w.v);
 		return r;
 	}
-	/* On-demand modules and the post softdeps that follow them. */
+	/* A keyboard's modules wait for a person unless something else loads them. */
+	if (r >= 0)
+		r = mark(&w, offsetof(struct mod, root_console),
+			 offsetof(struct mod, in_console),
+			 EDGE_BIT(EDGE_HARD) | EDGE_BIT(EDGE_PRE) | EDGE_BIT(EDGE_POST) |
+				 EDGE_BIT(EDGE_WEAK));
+	if (r < 0) {
+		free(w.v);
+		return r;
+	}
+	/* On-match modules and the post softdeps that follow them. */
 	for (size_t i = 0; i < w.n; i++) {
 		struct mod *mod = w.v[i];
-		if (!mod->root_match || mod->in_always)
+		if (mod->in_always || !(mod->root_match || mod->root_console_match))
 			continue;
 		mod->match = 1;
+		mod->match_console = !mod->root_match;
 		for (size_t e = 0; e < mod->nedges; e++) {
 			struct mod *to = mod->edges[e].to;
 			if (mod->edges[e].kind == EDGE_POST && !to->in_always &&
 			    !to->match) {
 				to->match = 1;
+				to->match_console = mod->match_console;
 				to->match_root = mod;
 			}
 		}
+	}
+	/* Loaded on request: what nothing else loads (a generic image's filesystems). */
+	for (size_t i = 0; i < w.n; i++) {
+		struct mod *mod = w.v[i];
+		mod->request = mod->root_request && !mod->in_always && !mod->match &&
+			       !mod->in_console;
 	}
 	struct mod *cycle = NULL;
 	for (size_t i = 0; i < w.n && !cycle; i++)

@@ -136,6 +136,12 @@ int modstage_plan_flags(const struct mod *mod, char *buf)
 		*p++ = ABI_FLAG_ALWAYS;
 	else if (mod->match)
 		*p++ = ABI_FLAG_MATCH;
+	else if (mod->in_console)
+		*p++ = ABI_FLAG_ALWAYS;
+	else if (mod->request)
+		*p++ = ABI_FLAG_REQUEST;
+	if (!mod->in_always && (mod->match ? mod->match_console : mod->in_console))
+		*p++ = ABI_FLAG_CONSOLE;
 	if (!mod->in_required && mod->in_optional)
 		*p++ = ABI_FLAG_OPTIONAL;
 	if (!mod->in_required && !mod->in_optional)
@@ -236,7 +242,7 @@ static int build_plan(struct moddep *m, struct plan *p)
 	}
 	for (size_t i = 0; i < m->norder; i++) {
 		struct mod *mod = m->order[i];
-		if (!mod->match)
+		if (!mod->match && !mod->request)
 			continue;
 		const struct mod *root = mod->match_root ? mod->match_root : mod;
 		r = add_alias_records(p, aliases_of(m, root->name), mod->index);
