@@ -161,7 +161,8 @@ static int match(const char *alias, bool by_name)
 			continue;
 		log_debug("'%s' matches '%s' of module '%s'", alias, a->pattern, m->name);
 		if (load_one(a->module) == 0 && m->state == PLAN_LOADED) {
-			log_info("module '%s' loaded for '%s'", m->name, alias);
+			log_info("module '%s' loaded for %s'%s'", m->name,
+				 by_name ? "" : "device ", alias);
 			loaded++;
 		}
 	}

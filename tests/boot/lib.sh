@@ -130,6 +130,7 @@ hand_plan() {
 	local spec kind mod par line p n closure f i
 	for spec in "$@"; do
 		IFS=: read -r kind mod par <<<"$spec"
+		[ "$kind" = h ] && continue # a hook: the generator's business
 		closure=
 		while read -r line; do
 			case $line in insmod\ *) ;; *) continue ;; esac
@@ -201,7 +202,8 @@ hand_image() {
 }
 
 # gen_image OUT COMP BUSYBOX(yes|no) SPEC...: the same request through the generator.
-# a:MOD[:PARAMS] -> MODULES; m:MOD -> MODULES_MATCH; BUSYBOX=yes adds the shell hook.
+# a:MOD[:PARAMS] -> MODULES; m:MOD -> MODULES_MATCH; h:HOOK -> -A HOOK; BUSYBOX=yes adds
+# the shell hook.
 gen_image() {
 	local out=$1 comp=$2 bb=$3 conf spec kind mod par
 	local -a extra=()
@@ -229,6 +231,9 @@ gen_image() {
 		root=$BBROOT
 		extra=(-A shell)
 	fi
+	for spec in "$@"; do
+		[ "${spec%%:*}" = h ] && extra+=(-A "${spec#h:}")
+	done
 	"$MKINITRAMFS" -k "$KVER" -r "$root" -c "$conf" -g "$out" -z "$comp" "${extra[@]}" \
 		>"$out.gen.log" 2>&1 || {
 		echo "    | mkinitramfs failed:"
