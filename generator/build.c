@@ -580,7 +580,8 @@ static enum moddep_load boot_load(const struct build *b, const struct hook *hook
 		return load;
 	if (hook->load == HOOK_LOAD_REQUEST)
 		return MODDEP_LOAD_ON_REQUEST;
-	return load == MODDEP_LOAD_ALWAYS ? MODDEP_LOAD_CONSOLE : MODDEP_LOAD_CONSOLE_MATCH;
+	return load == MODDEP_LOAD_ALWAYS ? MODDEP_LOAD_CONSOLE
+					  : MODDEP_LOAD_CONSOLE_MATCH;
 }
 
 static int hook_modules(struct build *b, const struct hook *hook, const char *origin)
@@ -596,7 +597,8 @@ static int hook_modules(struct build *b, const struct hook *hook, const char *or
 			if (needed == 0)
 				continue;
 		}
-		int r = request_module(b, spec, origin, boot_load(b, hook, MODDEP_LOAD_ALWAYS));
+		int r = request_module(b, spec, origin,
+				       boot_load(b, hook, MODDEP_LOAD_ALWAYS));
 		if (r < 0)
 			return r;
 	}

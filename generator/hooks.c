@@ -13,9 +13,9 @@
 #include "log.h"
 #include "util.h"
 
-const char *const hooks_keys[] = {
-	"HELP",	      "MODULES",   "MODULES_MATCH", "FILES",   "BINARIES", "APPLETS",
-	"AUTODETECT", "MICROCODE", "FSCK",	    "HELPERS", "LOAD",	   NULL};
+const char *const hooks_keys[] = {"HELP",     "MODULES", "MODULES_MATCH", "FILES",
+				  "BINARIES", "APPLETS", "AUTODETECT",	  "MICROCODE",
+				  "FSCK",     "HELPERS", "LOAD",	  NULL};
 
 static int push_dir(struct strv *dirs, const char *dir)
 {

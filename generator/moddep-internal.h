@@ -51,7 +51,8 @@ struct mod {
 	size_t nedges;
 	int expanded;
 	struct strv firmware;
-	bool firmware_read; /* modinfo read (and the file checked) */
+	struct strv aliases; /* its modinfo's, which depmod copies into modules.alias */
+	bool firmware_read;  /* modinfo read (and the file checked) */
 	off_t size;
 
 	/* Per resolve. */
@@ -131,8 +132,6 @@ struct moddep {
 
 	void *deplines; /* tsearch tree of struct depline *, from modules.dep */
 	int deplines_loaded;
-	void *aliases; /* tsearch tree of struct alias_list *, from modules.alias */
-	int aliases_loaded;
 	struct tree_file files[_TREE_FILES];
 
 	/* The result of the last resolve. */

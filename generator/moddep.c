@@ -175,6 +175,7 @@ static void mod_free(struct mod *mod)
 	free(mod->image_relpath);
 	free(mod->edges);
 	strv_clear(&mod->firmware);
+	strv_clear(&mod->aliases);
 	strv_clear(&mod->reasons);
 	strv_clear(&mod->params);
 	free(mod);
@@ -1215,8 +1216,11 @@ static int read_modinfo(struct moddep *m, struct mod *mod)
 	mod->size = mod->st.st_size;
 	for (size_t i = 0; i < info.n && r >= 0; i++) {
 		const char *fw = modinfo_value(info.v[i], "firmware");
+		const char *alias = modinfo_value(info.v[i], "alias");
 		if (fw)
 			r = strv_push(&mod->firmware, fw);
+		else if (alias)
+			r = strv_push(&mod->aliases, alias);
 	}
 	if (r < 0)
 		return r;

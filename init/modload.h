@@ -22,8 +22,9 @@ struct modload_stats {
 };
 
 void modload_init(struct plan *plan, const struct cmdline *cmd);
-/* Load every 'a' module, in plan order ('k' ones only after modload_console()). Returns -ENOENT-like error of the first
- * required failure (the boot goes on anyway: the root may not need it). */
+/* Load every 'a' module, in plan order ('k' ones only after modload_console()). Returns
+ * -ENOENT-like error of the first required failure (the boot goes on anyway: the root may
+ * not need it). */
 int modload_always(void);
 /* Load every 'm' module that has an A record matching a device's modalias, with its
  * deps ('k' ones only once modload_console() was called). Returns the number loaded. */

@@ -30,7 +30,8 @@ static int mount_any(const char *src, unsigned long flags, const char *data)
 	char *line, *next;
 	int r = -ENODEV;
 
-	modload_requested_all(); /* a generic image's filesystems, as the root's is unknown */
+	modload_requested_all(); /* a generic image's filesystems, as the root's is
+				    unknown */
 	if (file_read("/proc/filesystems", list, sizeof(list), NULL) < 0)
 		return -ENODEV;
 	for (line = list; line && *line; line = next) {
