@@ -64,16 +64,16 @@ static const char *image_relpath(const struct mod *mod)
 int modstage_plan_flags(const struct mod *mod, char *buf)
 {
 	char *p = buf;
+	/* The soonest wins: at boot, on a device's match, for a person, on request. */
 	if (mod->in_always)
 		*p++ = ABI_FLAG_ALWAYS;
-	else if (mod->match)
+	else if (mod->match && !mod->match_console)
 		*p++ = ABI_FLAG_MATCH;
-	else if (mod->in_console)
-		*p++ = ABI_FLAG_ALWAYS;
-	else if (mod->request)
-		*p++ = ABI_FLAG_REQUEST;
-	if (!mod->in_always && (mod->match ? mod->match_console : mod->in_console))
+	else if (mod->in_console || mod->match) {
+		*p++ = mod->in_console ? ABI_FLAG_ALWAYS : ABI_FLAG_MATCH;
 		*p++ = ABI_FLAG_CONSOLE;
+	} else if (mod->request)
+		*p++ = ABI_FLAG_REQUEST;
 	if (!mod->in_required && mod->in_optional)
 		*p++ = ABI_FLAG_OPTIONAL;
 	if (!mod->in_required && !mod->in_optional)

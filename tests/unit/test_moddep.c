@@ -176,6 +176,8 @@ Test(moddep, plan_on_request_and_console)
 	cr_assert_eq(moddep_request(m, "netcard_b", "hook", MODDEP_LOAD_CONSOLE_MATCH), 0);
 	cr_assert_eq(moddep_request(m, "netcard-a", "hook", MODDEP_LOAD_CONSOLE_MATCH), 0);
 	cr_assert_eq(moddep_request(m, "netcard-a", "block", MODDEP_LOAD_ON_MATCH), 0);
+	/* A keyboard's driver is both: loaded for the person, whatever device is there. */
+	cr_assert_eq(moddep_request(m, "chain_a", "hook", MODDEP_LOAD_CONSOLE_MATCH), 0);
 	const char *plan = plan_of(m, stage);
 	cr_assert(strstr(plan, "M\tfsx\t/lib/modules/" KVER "/kernel/drivers/misc/fsx.ko\tr\t"),
 		  "%s", plan);
