@@ -108,6 +108,7 @@ enum {
 
 struct request;
 struct missing_fw;
+struct depline;
 
 struct moddep {
 	char *root;
@@ -130,7 +131,13 @@ struct moddep {
 	size_t noptions;
 	void *blacklist; /* tsearch tree of char * */
 
-	void *deplines; /* tsearch tree of struct depline *, from modules.dep */
+	/* modules.dep split in place, its lines found by relpath in an open-addressing
+	 * table (a kernel has thousands; a build looks up a few). */
+	char *deptext;
+	struct depline *deplines;
+	size_t ndeplines;
+	struct depline **deptable;
+	size_t deptable_size; /* a power of two, at least twice ndeplines */
 	int deplines_loaded;
 	struct tree_file files[_TREE_FILES];
 
