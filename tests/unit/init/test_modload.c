@@ -43,6 +43,19 @@ static void setup(const char *cmdline)
 	log_set_level(LOG_DEBUG);
 }
 
+/* Another plan than plan_text, without logs: text is copied into buf (cap bytes). */
+static void setup_text(char *buf_, size_t cap, const char *text)
+{
+	size_t len = strlen(text);
+
+	cr_assert_lt(len, cap);
+	fake_sys_reset();
+	memcpy(buf_, text, len + 1);
+	cr_assert_eq(plan_parse(&plan, buf_, len), 0);
+	cmdline_parse(&cmd, "");
+	modload_init(&plan, &cmd);
+}
+
 static const char *read_logs(void)
 {
 	ssize_t n = read(logpipe[0], logs, sizeof(logs) - 1);
@@ -135,11 +148,7 @@ Test(modload, compressed_files_are_loaded_with_the_kernel_decompressing)
 				    "M\text4\t/m/ext4.ko.xz\tza\t0\tnoload=1\n"
 				    "M\tplain\t/m/plain.ko\ta\t-\t\n";
 
-	fake_sys_reset();
-	memcpy(zbuf, ztext, sizeof(ztext));
-	cr_assert_eq(plan_parse(&plan, zbuf, sizeof(ztext) - 1), 0);
-	cmdline_parse(&cmd, "");
-	modload_init(&plan, &cmd);
+	setup_text(zbuf, sizeof(zbuf), ztext);
 	cr_assert_eq(plan.modules[0].flags, PLAN_ALWAYS | PLAN_COMPRESSED);
 	cr_assert_eq(modload_always(), 0);
 	cr_assert_eq(fake_sys_n_calls, 3);
@@ -188,11 +197,7 @@ Test(modload, on_request_and_for_the_console)
 				    "A\thid:*\t6\n"
 				    "A\tpci:*\t2\n";
 
-	fake_sys_reset();
-	memcpy(rbuf, rtext, sizeof(rtext));
-	cr_assert_eq(plan_parse(&plan, rbuf, sizeof(rtext) - 1), 0);
-	cmdline_parse(&cmd, "");
-	modload_init(&plan, &cmd);
+	setup_text(rbuf, sizeof(rbuf), rtext);
 	cr_assert_eq(plan.modules[1].flags, PLAN_REQUEST);
 	cr_assert_eq(plan.modules[4].flags, PLAN_ALWAYS | PLAN_CONSOLE);
 	cr_assert_eq(modload_always(), 0);
