@@ -575,6 +575,19 @@ static int run_autodetect(struct build *b)
 	return 0;
 }
 
+/* A hook's LOAD= in a generic image: a filesystem waits for the root's type, a
+ * keyboard for a person. After autodetect, what the host needs loads as `load` says. */
+static enum moddep_load boot_load(const struct build *b, const struct hook *hook,
+				  enum moddep_load load)
+{
+	if (b->autodetect || hook->load == HOOK_LOAD_BOOT)
+		return load;
+	if (hook->load == HOOK_LOAD_REQUEST)
+		return MODDEP_LOAD_ON_REQUEST;
+	return load == MODDEP_LOAD_ALWAYS ? MODDEP_LOAD_CONSOLE
+					  : MODDEP_LOAD_CONSOLE_MATCH;
+}
+
 static int hook_modules(struct build *b, const struct hook *hook, const char *origin)
 {
 	for (size_t i = 0; i < hook->modules.n; i++) {
@@ -588,7 +601,8 @@ static int hook_modules(struct build *b, const struct hook *hook, const char *or
 			if (needed == 0)
 				continue;
 		}
-		int r = request_module(b, spec, origin, MODDEP_LOAD_ALWAYS);
+		int r = request_module(b, spec, origin,
+				       boot_load(b, hook, MODDEP_LOAD_ALWAYS));
 		if (r < 0)
 			return r;
 	}
@@ -626,7 +640,7 @@ static int expand_match_list(struct build *b, const struct strv *entries,
  * are loaded at boot instead, and the others left out.
  */
 static int request_match_list(struct build *b, const struct strv *entries,
-			      const char *origin, int filter)
+			      const char *origin, int filter, enum moddep_load unfiltered)
 {
 	struct strv specs = STRV_INIT;
 	int r = expand_match_list(b, entries, &specs);
@@ -635,7 +649,7 @@ static int request_match_list(struct build *b, const struct strv *entries,
 		log_error("%s: cannot expand its module patterns: %s", origin,
 			  strerror(-r));
 	for (size_t i = 0; r >= 0 && i < specs.n; i++) {
-		enum moddep_load load = MODDEP_LOAD_ON_MATCH;
+		enum moddep_load load = unfiltered;
 		if (filter) {
 			r = host_needs(b, specs.v[i]);
 			if (r < 0)
@@ -859,7 +873,8 @@ static int apply_hook(struct build *b, const struct hook *hook)
 	r = hook_modules(b, hook, origin);
 	if (r < 0)
 		return r;
-	r = request_match_list(b, &hook->modules_match, origin, b->autodetect);
+	r = request_match_list(b, &hook->modules_match, origin, b->autodetect,
+			       boot_load(b, hook, MODDEP_LOAD_ON_MATCH));
 	if (r < 0)
 		return r;
 	r = add_listed(b, &hook->files, origin, files_add_path);
@@ -1031,7 +1046,8 @@ static int config_modules(struct build *b)
 			return r;
 		crashpoint("resolution: config module");
 	}
-	return request_match_list(b, conf_get(b->conf, "MODULES_MATCH"), "config", 0);
+	return request_match_list(b, conf_get(b->conf, "MODULES_MATCH"), "config", 0,
+				  MODDEP_LOAD_ON_MATCH);
 }
 
 static int newer(const struct timespec *a, const struct timespec *b)

@@ -96,6 +96,20 @@ t_check "an unknown hook in HOOKS fails the build" test ! -e bad.img
 t_grep "the error names the hook and the directories searched" \
 	"unknown hook 'frobnicate': not found in '/etc/mkinitramfs/hooks'.*'" unknown.err
 
+# LOAD=: when a generic image loads the hook's modules.
+"$MKINITRAMFS" -H filesystems >fs.txt 2>&1
+t_grep "-H filesystems says its modules load on request" 'load only on request: the root' fs.txt
+"$MKINITRAMFS" -H keyboard >kbd.txt 2>&1
+t_grep "-H keyboard says its modules wait for a person" 'once a person must type' kbd.txt
+mkdir -p loadhooks
+printf 'HELP="x"\nMODULES=(nbd)\nLOAD=sometimes\n' >loadhooks/odd
+printf 'HOOKS=(base odd)\n' >odd.conf
+MKINITRAMFS_HOOKS_DIR=$T_TMP/loadhooks "$MKINITRAMFS" -q -k "$KVER" -r "$root" -c odd.conf \
+	-g odd.img 2>odd.err
+t_check "an unknown LOAD= value fails the build" test ! -e odd.img
+t_grep "the error names the hook file and the values" \
+	"error: hook 'odd': .*/loadhooks/odd: LOAD='sometimes' is not one of boot, request, console" odd.err
+
 # A hook of the same name earlier in the search path wins over the shipped one.
 mkdir -p myhooks
 printf 'HELP="my own block hook"\nMODULES=(nbd)\n' >myhooks/block
