@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* One image build: config and hooks -> modules and files -> the stage -> the image. */
+#include <fcntl.h>
 #include <limits.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -26,7 +27,7 @@
 #include "rootstack.h"
 #include "stage.h"
 #include "suggest.h"
-#include "textfile.h"
+#include "sysroot.h"
 #include "uki.h"
 
 struct build_kernel {
@@ -604,6 +605,21 @@ static int root_device(struct build *b, const char *sysfs, dev_t *ret)
 	return r;
 }
 
+/* A command line file: a regular one (procfs's count), read whole, never a FIFO. */
+static int read_cmdline(const char *path, char **ret, size_t *ret_size)
+{
+	_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+	struct stat st;
+
+	if (fd < 0)
+		return negative_errno();
+	if (fstat(fd, &st) < 0)
+		return negative_errno();
+	if (!S_ISREG(st.st_mode))
+		return -EINVAL;
+	return sysroot_read_fd(fd, 1 << 20, ret, ret_size);
+}
+
 /* resume= of --cmdline FILE, or of the host's /proc/cmdline. */
 static char *cmdline_resume(const struct build *b)
 {
@@ -615,7 +631,7 @@ static char *cmdline_resume(const struct build *b)
 		path = "/proc/cmdline";
 	if (!path)
 		return NULL;
-	int r = textfile_read(path, &text, &size);
+	int r = read_cmdline(path, &text, &size);
 	if (r < 0) {
 		log_warning(
 			"autodetect: cannot read the kernel command line '%s' for resume= (%s), ignoring",

@@ -264,8 +264,10 @@ static int walk_md(struct walk *w, const char *path, const char *node, unsigned 
 /*
  * From the disk's device up to the top of devices/: every directory with a driver
  * bound is a layer (the disk driver, the transport, the controller, the bus it sits
- * on). The module is the one driver/module names; a driver without that link is
- * built into the running kernel under no module name.
+ * on). The module is the one driver/module names. A driver without that link is
+ * built into the running kernel; the target kernel may build it as a module (a
+ * distribution kernel on a machine running a custom one): the driver's name is asked
+ * for then, and none of that name means built in there too.
  */
 static int walk_drivers(struct walk *w, const char *device, unsigned depth)
 {
@@ -286,8 +288,11 @@ static int walk_drivers(struct walk *w, const char *device, unsigned depth)
 			log_escape(base_name(driver), esc, sizeof(esc));
 			r = push_layer(w, ROOTSTACK_DRIVER, depth++, base_name(dir),
 				       module ? text("driver '%s'", esc)
-					      : text("driver '%s' (built in)", esc),
-				       module ? base_name(module) : NULL, NULL);
+					      : text("driver '%s', built into the running kernel",
+						     esc),
+				       base_name(module ? module : driver), NULL);
+			if (r >= 0)
+				w->s->layers[w->s->n - 1].module_optional = !module;
 		}
 		char *up = dir_name(dir);
 		free(dir);
@@ -561,8 +566,10 @@ char *rootstack_cmdline_resume(const char *cmdline)
 	return found;
 }
 
-static const char *module_state_text(int state)
+static const char *module_state_text(const struct rootstack_layer *l, int state)
 {
+	if (l->module_optional && state == ROOTSTACK_MODULE_UNKNOWN)
+		return "none of that name, built in";
 	switch (state) {
 	case ROOTSTACK_MODULE_IN_IMAGE:
 		return "in the image";
@@ -591,7 +598,7 @@ static void explain_layer(const struct rootstack *s, const struct rootstack_laye
 	if (l->module)
 		o += (size_t)snprintf(needs + o, sizeof(needs) - o, ", module '%s': %s",
 				      log_escape(l->module, esc, sizeof(esc)),
-				      module_state_text(state));
+				      module_state_text(l, state));
 	if (l->hooks && o < sizeof(needs))
 		snprintf(needs + o, sizeof(needs) - o, ", hook '%s': %s", l->hooks[0],
 			 has_hook(img, l->hooks) ? "in HOOKS" : "MISSING");
@@ -642,7 +649,8 @@ static int check_layer(const struct rootstack *s, const struct rootstack_layer *
 			s->role, l->node, l->what);
 		ok = 0;
 	}
-	if (l->module && state < ROOTSTACK_MODULE_BUILTIN) {
+	if (l->module && state < ROOTSTACK_MODULE_BUILTIN &&
+	    !(l->module_optional && state == ROOTSTACK_MODULE_UNKNOWN)) {
 		log_missing_module(s, l, state, img);
 		ok = 0;
 	}

@@ -26,6 +26,8 @@ struct rootstack_layer {
 	char *node;	/* sysfs name ("dm-1", "nvme0n1p2", "0000:00:04.0"), escaped */
 	char *what;	/* "LVM logical volume 'vg-root'", "driver 'nvme'", escaped */
 	char *module;	/* the module (name or alias) the layer needs, or NULL */
+	int module_optional; /* a driver the running kernel has built in: `module` is
+				its name, needed only if the target tree has it */
 	const char *const
 		*hooks; /* the hooks that set it up (any one will do), or NULL */
 };

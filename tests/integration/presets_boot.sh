@@ -94,6 +94,18 @@ t_grep "-M prints virtio_blk for the captured machine" '^virtio_blk$' detected.t
 t_grep "-M prints the root filesystem's module" '^ext4$' detected.txt
 t_nogrep "-M does not print nvme" '^nvme$' detected.txt
 
+# The root-stack proof on the captured machine (issue 14): its root device from its own
+# mount table, walked down the captured block devices to the drivers bound above them.
+rootdev=$(awk '$5 == "/" { d = $3 } END { print d }' mountinfo)
+"$MKINITRAMFS" -v -r "$KROOT" -c mkinitramfs.conf -k "$KVER" --sysfs sysfs \
+	--rootfs "$rootfs" --rootdev "$rootdev" -g proof.img >proof.log 2>&1
+t_check "the captured machine's root stack ($rootdev) is proved" test "$?" -eq 0
+t_grep "-v walks the captured root disk" "root stack:   vda: disk$" proof.log
+t_grep "... to the virtio_blk driver of its device" \
+	"root stack:     virtio[0-9]+: driver 'virtio_blk', module 'virtio_blk': in the image" proof.log
+t_grep "... and the PCI function's virtio_pci" \
+	"root stack:       0000:00:[0-9a-f.:]+: driver 'virtio-pci', module 'virtio_pci': in the image" proof.log
+
 # -P with the captured sysfs: both images of every preset, in parallel.
 rm -f out/*
 start=$(date +%s.%N)

@@ -278,6 +278,18 @@ t_grep "the failure names mdadm_udev (or mdadm)" "needs hook 'mdadm_udev' \(or '
 build 0 "root on a plain NVMe partition builds" plain full --rootdev nvme0n1p2 -g p.img
 t_nogrep "no hook is added for a plain partition" "needs hook .*: adding it" out.txt
 
+# The running kernel has nvme built in (no module link), the target kernel has it as a
+# module: the image gets it all the same, asked for by the driver's name.
+mkdir -p builtin && nvme_disk builtin && rm builtin/bus/pci/drivers/nvme/module
+build 0 "a driver built into the running kernel only builds" builtin full --rootdev 259:2 -g bi.img
+t_grep "-v: the built-in driver is asked for by its name" \
+	"0000:00:04.0: driver 'nvme', built into the running kernel, module 'nvme': in the image" out.txt
+"$MKINITRAMFS" -l bi.img >bi.list
+t_grep "the image holds the target kernel's nvme module" "/nvme\.ko$" bi.list
+build 0 "... and built into the target kernel too" builtin nonvme --rootdev 259:2 -g bi2.img
+t_grep "-v: a driver of no module name is built in" \
+	"0000:00:04.0: driver 'nvme', built into the running kernel, module 'nvme': none of that name, built in" out.txt
+
 build 0 "root on /dev/nbd0 builds" nbd full --rootdev 43:0 -g nbd.img
 t_grep "autodetect adds the net hook for nbd" "autodetect: root stack: 'nbd0' \(virtual disk\) needs hook 'net': adding it" out.txt
 "$MKINITRAMFS" -l nbd.img >nbd.list

@@ -141,6 +141,19 @@ Test(rootstack, md_raid_walks_every_member_and_names_the_personality)
 	free(sys);
 }
 
+/* The proof's view of an image: a table of module states. */
+static int state_of(void *userdata, const char *module)
+{
+	(void)userdata;
+	if (!strcmp(module, "dm_crypt") || !strcmp(module, "fs-ext4"))
+		return ROOTSTACK_MODULE_IN_IMAGE;
+	if (!strcmp(module, "dm_mod"))
+		return ROOTSTACK_MODULE_BUILTIN;
+	if (!strcmp(module, "nvme"))
+		return ROOTSTACK_MODULE_LEFT_OUT;
+	return ROOTSTACK_MODULE_UNKNOWN;
+}
+
 Test(rootstack, builtin_drivers_and_virtual_disks)
 {
 	char *sys = testutil_mkdtemp();
@@ -156,10 +169,28 @@ Test(rootstack, builtin_drivers_and_virtual_disks)
 	testutil_write(sys, "devices/virtual/block/nbd0/dev", "43:0\n");
 	link_at(sys, "dev/block/43:0", "../../devices/virtual/block/nbd0");
 
+	/* A driver of the running kernel under no module name (as pcieport is). */
+	link_at(sys, "devices/pci0000:00/driver", "../../bus/pci/drivers/pcieport");
+	testutil_write(sys, "bus/pci/drivers/pcieport/uevent", "");
+
 	cr_assert_eq(rootstack_walk(sys, makedev(254, 0), "xfs", &s), 0);
-	cr_assert_eq(s.n, 3);
-	cr_assert_str_eq(layer(&s, 2)->what, "driver 'virtio_blk' (built in)");
-	cr_assert_null(layer(&s, 2)->module);
+	cr_assert_eq(s.n, 4);
+	cr_assert_str_eq(layer(&s, 2)->what,
+			 "driver 'virtio_blk', built into the running kernel");
+	/* The target kernel may have it as a module: asked for by the driver's name. */
+	cr_assert_str_eq(layer(&s, 2)->module, "virtio_blk");
+	cr_assert(layer(&s, 2)->module_optional);
+	cr_assert_str_eq(layer(&s, 3)->module, "pcieport");
+	struct strv hooks = STRV_INIT;
+	struct rootstack_image img = {
+		.module_state = state_of, .hooks = &hooks, .moduledir = "/lib/modules/k"};
+	/* fs-xfs, virtio_blk and pcieport are unknown to the image: only the first is
+	 * missing, the drivers are built in under no module name. */
+	log_set_level(LOG_LEVEL_QUIET);
+	cr_assert_eq(rootstack_check(&s, &img), -ENOENT);
+	free(s.layers[0].module);
+	s.layers[0].module = strdup("fs-ext4");
+	cr_assert_eq(rootstack_check(&s, &img), 0);
 	rootstack_clear(&s);
 
 	cr_assert_eq(rootstack_walk(sys, makedev(43, 0), "ext4", &s), 0);
@@ -233,19 +264,6 @@ Test(rootstack, cmdline_resume_takes_the_last_and_honours_noresume)
 	cr_assert_null(rootstack_cmdline_resume("resume=/dev/sdb2 noresume"));
 	cr_assert_null(rootstack_cmdline_resume("quiet resume= splash"));
 	cr_assert_null(rootstack_cmdline_resume(""));
-}
-
-/* The proof's view of an image: a table of module states. */
-static int state_of(void *userdata, const char *module)
-{
-	(void)userdata;
-	if (!strcmp(module, "dm_crypt") || !strcmp(module, "fs-ext4"))
-		return ROOTSTACK_MODULE_IN_IMAGE;
-	if (!strcmp(module, "dm_mod"))
-		return ROOTSTACK_MODULE_BUILTIN;
-	if (!strcmp(module, "nvme"))
-		return ROOTSTACK_MODULE_LEFT_OUT;
-	return ROOTSTACK_MODULE_UNKNOWN;
 }
 
 Test(rootstack, the_proof_needs_every_module_and_hook)
