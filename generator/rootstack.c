@@ -286,11 +286,12 @@ static int walk_drivers(struct walk *w, const char *device, unsigned depth)
 					r, "%s stack: cannot follow '%s/%s/driver'",
 					w->s->role, w->sysfs, dir);
 			log_escape(base_name(driver), esc, sizeof(esc));
-			r = push_layer(w, ROOTSTACK_DRIVER, depth++, base_name(dir),
-				       module ? text("driver '%s'", esc)
-					      : text("driver '%s', built into the running kernel",
-						     esc),
-				       base_name(module ? module : driver), NULL);
+			r = push_layer(
+				w, ROOTSTACK_DRIVER, depth++, base_name(dir),
+				module ? text("driver '%s'", esc)
+				       : text("driver '%s', built into the running kernel",
+					      esc),
+				base_name(module ? module : driver), NULL);
 			if (r >= 0)
 				w->s->layers[w->s->n - 1].module_optional = !module;
 		}
