@@ -126,10 +126,12 @@ static int read_attr(const struct walk *w, const char *dir, const char *name, ch
 	_cleanup_free_ char *shown = NULL;
 	_cleanup_close_ int fd = sysroot_open(w->sysfs, dir, O_RDONLY | O_DIRECTORY);
 
-	if (fd < 0)
-		return fd;
 	if (asprintf(&shown, "%s/%s", w->sysfs, dir) < 0)
 		return -ENOMEM;
+	if (fd < 0 && fd != -ENOENT)
+		return log_error_errno(fd, "cannot read '%s'", shown);
+	if (fd < 0)
+		return fd;
 	int r = autodetect_read_attr(fd, shown, name, buf, size);
 	if (r < 0 && r != -ENOENT && r != -EINVAL)
 		log_error_errno(r, "cannot read '%s/%s'", shown, name);
@@ -404,6 +406,8 @@ int rootstack_walk(const char *sysfs, dev_t dev, const char *fstype,
 	}
 	if (r >= 0)
 		r = walk_block(&w, path, 1);
+	if (r == -ENOMEM) /* the only failure not logged where it happened */
+		log_error_errno(r, "%s stack", s.role);
 	if (r < 0) {
 		rootstack_clear(&s);
 		return r;
@@ -428,7 +432,7 @@ int rootstack_netfs(const char *fstype, struct rootstack *ret)
 			   text("network filesystem '%s'", fstype), module, hooks_net);
 	if (r < 0) {
 		rootstack_clear(&s);
-		return r;
+		return log_error_errno(r, "root stack");
 	}
 	*ret = s;
 	return 1;
