@@ -28,6 +28,22 @@
 
 static FILE *out;
 
+/* "A|F path\tvalue": the first line of an attribute (A: a modalias), if it has one. */
+static void capture_file(char kind, const char *dir, const char *name)
+{
+	char path[PATH_MAX + 64], buf[1024];
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	int fd = open(path, O_RDONLY);
+	ssize_t n = fd >= 0 ? read(fd, buf, sizeof(buf) - 1) : -1;
+	if (fd >= 0)
+		close(fd);
+	if (n <= 0)
+		return;
+	buf[n] = '\0';
+	buf[strcspn(buf, "\n")] = '\0';
+	fprintf(out, "%c %s\t%s\n", kind, path + strlen("/sys/"), buf);
+}
+
 static void capture_modaliases(const char *dir, int depth)
 {
 	DIR *d = opendir(dir);
@@ -46,16 +62,7 @@ static void capture_modaliases(const char *dir, int depth)
 		if (S_ISDIR(st.st_mode)) {
 			capture_modaliases(path, depth + 1);
 		} else if (strcmp(de->d_name, "modalias") == 0) {
-			char buf[1024];
-			int fd = open(path, O_RDONLY);
-			ssize_t n = fd >= 0 ? read(fd, buf, sizeof(buf) - 1) : -1;
-			if (fd >= 0)
-				close(fd);
-			if (n <= 0)
-				continue;
-			buf[n] = '\0';
-			buf[strcspn(buf, "\n")] = '\0';
-			fprintf(out, "A %s\t%s\n", path + strlen("/sys/"), buf);
+			capture_file('A', dir, de->d_name);
 		}
 	}
 done:
@@ -86,22 +93,6 @@ static void capture_mountinfo(void)
 		fprintf(out, "R %s", line);
 	if (f)
 		fclose(f);
-}
-
-/* "F path\tvalue": the first line of an attribute, when it has one. */
-static void capture_file(const char *dir, const char *name)
-{
-	char path[PATH_MAX + 64], buf[512];
-	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	int fd = open(path, O_RDONLY);
-	ssize_t n = fd >= 0 ? read(fd, buf, sizeof(buf) - 1) : -1;
-	if (fd >= 0)
-		close(fd);
-	if (n <= 0)
-		return;
-	buf[n] = '\0';
-	buf[strcspn(buf, "\n")] = '\0';
-	fprintf(out, "F %s\t%s\n", path + strlen("/sys/"), buf);
 }
 
 /* "S path\ttarget": a link as sysfs has it (relative). 1 when it is one. */
@@ -144,7 +135,7 @@ static void capture_block(const char *devlink)
 	if (!realpath(devlink, real))
 		return;
 	for (size_t i = 0; i < sizeof(attrs) / sizeof(attrs[0]); i++)
-		capture_file(real, attrs[i]);
+		capture_file('F', real, attrs[i]);
 	snprintf(slaves, sizeof(slaves), "%s/slaves", real);
 	d = opendir(slaves);
 	while (d && (de = readdir(d)))
@@ -172,7 +163,7 @@ static void capture_blocks(void)
 	}
 	if (d)
 		closedir(d);
-	capture_file("/sys/power", "resume");
+	capture_file('F', "/sys/power", "resume");
 }
 
 /* The dm ioctl ABI (linux/dm-ioctl.h, which musl's headers lack), version 4. */
