@@ -15,6 +15,13 @@ struct moddep;
 enum moddep_load {
 	MODDEP_LOAD_ALWAYS,   /* at boot, before looking for root */
 	MODDEP_LOAD_ON_MATCH, /* when a device's modalias matches (generic images) */
+	/* Generic images: only when asked for by name or alias (the root's filesystem,
+	 * the kernel's request_module()), or every one when the root's type is unknown.
+	 */
+	MODDEP_LOAD_ON_REQUEST,
+	/* ALWAYS and ON_MATCH, but only once a person must type (keyboards). */
+	MODDEP_LOAD_CONSOLE,
+	MODDEP_LOAD_CONSOLE_MATCH,
 };
 
 /*
@@ -53,8 +60,10 @@ int moddep_resolve(struct moddep *m);
  * Add to the stage: the module files (decompressed) under lib/modules/<kver>/, their
  * firmware under lib/firmware/, the plan at ABI_PLAN_PATH, and modules.dep, .alias,
  * .softdep, .builtin (+ .order) for the included subset so busybox modprobe works.
+ * h (or NULL) adds the plan's handler records (plan_add_handlers).
  */
-int moddep_stage(struct moddep *m, struct stage *stage);
+struct plan_handlers;
+int moddep_stage(struct moddep *m, struct stage *stage, const struct plan_handlers *h);
 
 /*
  * Keep the compressed module files that the kernel's config (read by moddep_new) and

@@ -155,6 +155,15 @@ int plan_add_fact(struct plan *p, const char *key, const char *value)
 	return buf_line(&p->head, "%c\t%s\t%s", ABI_REC_FACT, key, value);
 }
 
+int plan_add_handlers(struct plan *p, const struct plan_handlers *h)
+{
+	if (!h || !h->mdadm)
+		return 0;
+	if (h->mdadm[0] != '/' || !field_ok(h->mdadm))
+		return -EINVAL;
+	return buf_line(&p->head, "%c\t%s", ABI_REC_MD, h->mdadm);
+}
+
 int plan_render(struct plan *p, const char **ret_text, size_t *ret_size)
 {
 	size_t total = p->head.n + p->modules.n + p->aliases.n;
