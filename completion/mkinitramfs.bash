@@ -15,7 +15,7 @@ _mkinitramfs() {
 		-l --list -x --extract --devices --keep-setid -p --preset -P --allpresets
 		--presetdir -f --force
 		-A --addhooks -S --skiphooks -L --listhooks -H --hookhelp -M --automods
-		--sysfs --rootfs -v --verbose -q --quiet -h --help -V --version
+		--sysfs --rootfs --rootdev -v --verbose -q --quiet -h --help -V --version
 		-U --uki --cmdline --no-cmdline --splash --kernelimage --osrelease --uefistub
 		--no-ukify -a --analyze --show-config --diff --early --cpio
 		-n --nocolor -D --hookdir -t --builddir -s --save --nopost -R --remove

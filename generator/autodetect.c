@@ -11,12 +11,8 @@
 #include "log.h"
 #include "util.h"
 
-/*
- * Read a small sysfs attribute: first line, without the newline. Attributes are regular
- * files; anything else (a FIFO in a captured tree would block the read) is refused,
- * named by `dir`/`name`.
- */
-static int read_attr(int dirfd, const char *dir, const char *name, char *buf, size_t size)
+int autodetect_read_attr(int dirfd, const char *dir, const char *name, char *buf,
+			 size_t size)
 {
 	_cleanup_close_ int fd =
 		openat(dirfd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
@@ -84,7 +80,7 @@ static int walk_devices(int dirfd, const char *path, struct strv *aliases, int d
 			continue;
 		}
 		char buf[4096];
-		int k = read_attr(dirfd, path, de->d_name, buf, sizeof(buf));
+		int k = autodetect_read_attr(dirfd, path, de->d_name, buf, sizeof(buf));
 		if (k == -EINVAL)
 			r = k;
 		else if (k == 0 && *buf && !strv_contains(aliases, buf))
@@ -169,7 +165,7 @@ static int module_in_use(int moddir, const char *path, const char *name)
 		close(fd);
 		return -ENOMEM;
 	}
-	int r = read_attr(fd, dir, "refcnt", buf, sizeof(buf));
+	int r = autodetect_read_attr(fd, dir, "refcnt", buf, sizeof(buf));
 	int holders = count_entries(fd, "holders");
 	close(fd);
 	if (r == -EINVAL)
@@ -217,47 +213,99 @@ int autodetect_loaded_modules(const char *sysfs, struct strv *ret_modules)
 	return 0;
 }
 
+struct mountinfo_fields {
+	const char *dev, *mountpoint, *type, *source;
+};
+
 /* mountinfo: "36 35 98:0 / /mnt rw,noatime master:1 - ext3 /dev/root rw,errors=..." */
-static int parse_mountinfo_line(char *line, const char **mountpoint, const char **type)
+static int parse_mountinfo_line(char *line, struct mountinfo_fields *ret)
 {
 	char *save = NULL, *tok;
 	int field = 0, after_dash = 0;
 
-	*mountpoint = *type = NULL;
+	*ret = (struct mountinfo_fields){0};
 	for (tok = strtok_r(line, " \n", &save); tok;
 	     tok = strtok_r(NULL, " \n", &save)) {
+		if (after_dash == 1)
+			ret->type = tok;
+		else if (after_dash == 2)
+			ret->source = tok;
 		if (after_dash) {
-			*type = tok;
-			break;
+			after_dash++;
+			continue;
 		}
+		if (field == 2)
+			ret->dev = tok;
 		if (field == 4)
-			*mountpoint = tok;
+			ret->mountpoint = tok;
 		if (field >= 6 && streq(tok, "-"))
 			after_dash = 1;
 		field++;
 	}
-	return *mountpoint && *type ? 0 : -EINVAL;
+	return ret->dev && ret->mountpoint && ret->type ? 0 : -EINVAL;
 }
 
-int autodetect_rootfs(const char *mountinfo, char **ret_type)
+void autodetect_mount_clear(struct autodetect_mount *m)
+{
+	free(m->type);
+	free(m->source);
+	*m = (struct autodetect_mount){0};
+}
+
+static int mount_of(const struct mountinfo_fields *f, struct autodetect_mount *ret)
+{
+	struct autodetect_mount m = {0};
+
+	if (sscanf(f->dev, "%u:%u", &m.major, &m.minor) != 2)
+		return -EINVAL;
+	m.type = strdup(f->type);
+	m.source = strdup(f->source ? f->source : "");
+	if (!m.type || !m.source) {
+		autodetect_mount_clear(&m);
+		return -ENOMEM;
+	}
+	*ret = m;
+	return 0;
+}
+
+int autodetect_root_mount(const char *mountinfo, struct autodetect_mount *ret)
 {
 	FILE *f = fopen(mountinfo, "re");
-	char *line = NULL, *found = NULL;
+	char *line = NULL;
 	size_t cap = 0;
+	struct autodetect_mount found = {0};
+	int r = -ENOENT;
 
 	if (!f)
 		return negative_errno();
 	while (getline(&line, &cap, f) > 0) {
-		const char *mp, *type;
-		if (parse_mountinfo_line(line, &mp, &type) < 0 || !streq(mp, "/"))
+		struct mountinfo_fields fields;
+		struct autodetect_mount m;
+		if (parse_mountinfo_line(line, &fields) < 0 ||
+		    !streq(fields.mountpoint, "/"))
 			continue;
-		free(found);
-		found = strdup(type);
+		if (mount_of(&fields, &m) < 0)
+			continue;
+		autodetect_mount_clear(&found);
+		found = m;
+		r = 0;
 	}
 	free(line);
 	fclose(f);
-	if (!found)
-		return -ENOENT;
-	*ret_type = found;
+	if (r < 0)
+		return r;
+	*ret = found;
+	return 0;
+}
+
+int autodetect_rootfs(const char *mountinfo, char **ret_type)
+{
+	struct autodetect_mount m;
+	int r = autodetect_root_mount(mountinfo, &m);
+
+	if (r < 0)
+		return r;
+	*ret_type = TAKE_PTR(m.type);
+	autodetect_mount_clear(&m);
 	return 0;
 }

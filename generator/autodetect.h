@@ -3,6 +3,8 @@
 #ifndef MKINITRAMFS_AUTODETECT_H
 #define MKINITRAMFS_AUTODETECT_H
 
+#include <stddef.h>
+
 #include "strv.h"
 
 /*
@@ -16,8 +18,26 @@
 int autodetect_modaliases(const char *sysfs, struct strv *ret_aliases);
 int autodetect_loaded_modules(const char *sysfs, struct strv *ret_modules);
 
+/*
+ * Read a small sysfs attribute `name` of the directory `dirfd`: its first line, without
+ * the newline. Attributes are regular files; anything else (a FIFO in a captured tree
+ * would block the read) is -EINVAL, logged naming `dir`/`name`. Other errors (a missing
+ * attribute: -ENOENT) are returned unlogged.
+ */
+int autodetect_read_attr(int dirfd, const char *dir, const char *name, char *buf,
+			 size_t size);
+
 /* The filesystem type mounted on "/" according to a mountinfo file (the last mount
  * of "/" wins, as later mounts hide earlier ones). -ENOENT when none. */
 int autodetect_rootfs(const char *mountinfo, char **ret_type);
+
+/* The last mount of "/" in a mountinfo file: its device number (0:N for filesystems
+ * with no single block device: btrfs, NFS, tmpfs), type and source. -ENOENT: none. */
+struct autodetect_mount {
+	unsigned major, minor;
+	char *type, *source;
+};
+int autodetect_root_mount(const char *mountinfo, struct autodetect_mount *ret);
+void autodetect_mount_clear(struct autodetect_mount *m);
 
 #endif

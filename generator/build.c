@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* One image build: config and hooks -> modules and files -> the stage -> the image. */
+#include <fcntl.h>
 #include <limits.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -24,8 +25,10 @@
 #include "moddep.h"
 #include "modtree.h"
 #include "plan.h"
+#include "rootstack.h"
 #include "stage.h"
 #include "suggest.h"
+#include "sysroot.h"
 #include "uki.h"
 
 struct build_kernel {
@@ -47,8 +50,11 @@ struct build {
 	struct stage *early; /* microcode, and modules the kernel decompresses */
 	enum modcompress_mode decompress; /* MODULES_DECOMPRESS */
 	int autodetect; /* an autodetect hook has run: filter later hooks' modules */
-	struct strv detected; /* module names autodetect found */
-	char *rootfs;	      /* the root's filesystem type, once autodetect ran */
+	struct strv detected;	    /* module names autodetect found */
+	char *rootfs;		    /* the root's filesystem type, once autodetect ran */
+	struct rootstack stacks[2]; /* root's and resume's, walked by autodetect */
+	size_t nstacks;
+	struct strv hooks; /* the hooks applied, autodetect's additions included */
 	struct plan_handlers handlers; /* what the init runs besides loading modules */
 	char *mdadm;		       /* handlers.mdadm's storage */
 	struct image_options opts;
@@ -70,6 +76,9 @@ static void build_done(struct build *b)
 	stage_free(b->early);
 	strv_clear(&b->detected);
 	free(b->rootfs);
+	for (size_t i = 0; i < b->nstacks; i++)
+		rootstack_clear(&b->stacks[i]);
+	strv_clear(&b->hooks);
 	free(b->mdadm);
 }
 
@@ -547,6 +556,164 @@ static int add_all_detected(struct build *b, const struct strv *names)
 	return 0;
 }
 
+/* A --sysfs tree may be another machine's: this host's /dev and /proc are not its. */
+static int is_host(const struct build *b)
+{
+	return !b->req->sysfs;
+}
+
+/*
+ * The root's block device: --rootdev, else (on the host) the device of "/" in
+ * mountinfo, or its source for filesystems mounted on an anonymous device (btrfs).
+ * 1 found, 0 none to walk (said why), negative on error (logged).
+ */
+static int root_device(struct build *b, const char *sysfs, dev_t *ret)
+{
+	struct autodetect_mount m;
+	char esc[256];
+	int r;
+
+	if (b->req->rootdev) {
+		r = rootstack_find(sysfs, is_host(b) ? "/dev" : NULL, b->req->rootdev,
+				   ret);
+		if (r < 0)
+			log_error(
+				"--rootdev '%s': no such block device in '%s/class/block' (give MAJ:MIN, NAME or /dev/mapper/NAME)",
+				log_escape(b->req->rootdev, esc, sizeof(esc)), sysfs);
+		return r < 0 ? r : 1;
+	}
+	if (!is_host(b)) {
+		log_verbose(
+			"autodetect: --sysfs without --rootdev: the root's stack is not walked");
+		return 0;
+	}
+	r = autodetect_root_mount("/proc/self/mountinfo", &m);
+	if (r < 0) {
+		log_warning(
+			"autodetect: no mount of '/' in '/proc/self/mountinfo' (%s): the root's stack is not checked",
+			strerror(-r));
+		return 0;
+	}
+	r = 0;
+	if (m.major) {
+		*ret = makedev(m.major, m.minor);
+		r = 1;
+	} else if (!strncmp(m.source, "/dev/", 5) &&
+		   rootstack_find(sysfs, "/dev", m.source, ret) == 0) {
+		r = 1;
+	} else {
+		log_verbose("autodetect: root ('%s', %s) is on no block device",
+			    log_escape(m.source, esc, sizeof(esc)), m.type);
+	}
+	autodetect_mount_clear(&m);
+	return r;
+}
+
+/* A command line file: a regular one (procfs's count), read whole, never a FIFO. */
+static int read_cmdline(const char *path, char **ret, size_t *ret_size)
+{
+	_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+	struct stat st;
+
+	if (fd < 0)
+		return negative_errno();
+	if (fstat(fd, &st) < 0)
+		return negative_errno();
+	if (!S_ISREG(st.st_mode))
+		return -EINVAL;
+	return sysroot_read_fd(fd, 1 << 20, ret, ret_size);
+}
+
+/* resume= of --cmdline FILE, or of the host's /proc/cmdline. */
+static char *cmdline_resume(const struct build *b)
+{
+	_cleanup_free_ char *text = NULL;
+	const char *path = b->req->cmdline;
+	size_t size;
+
+	if (!path && is_host(b))
+		path = "/proc/cmdline";
+	if (!path)
+		return NULL;
+	int r = read_cmdline(path, &text, &size);
+	if (r < 0) {
+		log_warning(
+			"autodetect: cannot read the kernel command line '%s' for resume= (%s), ignoring",
+			path, strerror(-r));
+		return NULL;
+	}
+	return rootstack_cmdline_resume(text);
+}
+
+/* The resume device: <sysfs>/power/resume as the running kernel has it, else resume=. */
+static int resume_device(struct build *b, const char *sysfs, dev_t *ret)
+{
+	_cleanup_free_ char *spec = NULL;
+	char esc[256];
+	int r = rootstack_power_resume(sysfs, ret);
+
+	if (r != 0)
+		return r;
+	spec = cmdline_resume(b);
+	if (!spec)
+		return 0;
+	r = rootstack_find(sysfs, is_host(b) ? "/dev" : NULL, spec, ret);
+	if (r < 0) {
+		log_warning(
+			"autodetect: resume='%s' names no block device in '%s/class/block', ignoring",
+			log_escape(spec, esc, sizeof(esc)), sysfs);
+		return 0;
+	}
+	return 1;
+}
+
+/* The modules of a stack go into the image, loaded at boot; missing ones are the
+ * proof's to name (after the closure is known), not an error here. */
+static int request_stack_modules(struct build *b, const struct rootstack *s)
+{
+	for (size_t i = 0; i < s->n; i++) {
+		_cleanup_free_ char *spec = NULL;
+		const char *module = s->layers[i].module;
+		if (!module)
+			continue;
+		if (asprintf(&spec, "%s?", module) < 0)
+			return log_error_errno(-ENOMEM, "autodetect");
+		int r = add_detected(b, module);
+		if (r >= 0)
+			r = request_module(b, spec, "autodetect (root stack)",
+					   MODDEP_LOAD_ALWAYS);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+static int detect_stacks(struct build *b, const char *sysfs)
+{
+	dev_t dev;
+	int r;
+
+	if (b->nstacks || !b->rootfs)
+		return b->rootfs ? 0 : -ENOMEM; /* walked by an earlier autodetect hook */
+	r = rootstack_netfs(b->rootfs, &b->stacks[b->nstacks]);
+
+	if (r > 0)
+		b->nstacks++;
+	else if (r == 0 && (r = root_device(b, sysfs, &dev)) > 0) {
+		r = rootstack_walk(sysfs, dev, b->rootfs, &b->stacks[b->nstacks]);
+		if (r >= 0)
+			b->nstacks++;
+	}
+	if (r >= 0 && (r = resume_device(b, sysfs, &dev)) > 0) {
+		r = rootstack_walk(sysfs, dev, NULL, &b->stacks[b->nstacks]);
+		if (r >= 0)
+			b->nstacks++;
+	}
+	for (size_t i = 0; r >= 0 && i < b->nstacks; i++)
+		r = request_stack_modules(b, &b->stacks[i]);
+	return r < 0 ? r : 0;
+}
+
 static int run_autodetect(struct build *b)
 {
 	const char *sysfs = b->req->sysfs ? b->req->sysfs : "/sys";
@@ -568,6 +735,9 @@ static int run_autodetect(struct build *b)
 	if (r < 0)
 		return r;
 	r = detect_rootfs(b);
+	if (r < 0)
+		return r;
+	r = detect_stacks(b, sysfs);
 	if (r < 0)
 		return r;
 	strv_sort(&b->detected);
@@ -1005,6 +1175,39 @@ static int check_hook_names(struct build *b, const struct strv *names)
 	return bad ? -ENOENT : 0;
 }
 
+/*
+ * A userspace step of the root's or resume's stack (dm-crypt, LVM, md, resume, a
+ * network root) whose hook is not in HOOKS: autodetect adds it, and says so. The
+ * init runs a plan rather than hook scripts, so where the hook lands in the list
+ * does not matter. A hook left out with -S, or not installed, stays out: the proof
+ * names it after the closure is known.
+ */
+static int add_stack_hooks(struct build *b, struct strv *names)
+{
+	const struct strv *skip = b->req->skip_hooks;
+
+	for (size_t i = 0; i < b->nstacks; i++) {
+		const struct rootstack *s = &b->stacks[i];
+		for (size_t j = 0; j < s->n; j++) {
+			const struct rootstack_layer *l = &s->layers[j];
+			const char *hook = l->hooks ? l->hooks[0] : NULL;
+			int present = 0;
+			for (size_t k = 0; l->hooks && l->hooks[k]; k++)
+				present |= strv_contains(names, l->hooks[k]);
+			if (!hook || present || (skip && strv_contains(skip, hook)) ||
+			    hooks_exists(hook, &b->hook_dirs) <= 0)
+				continue;
+			log_info(
+				"autodetect: %s stack: '%s' (%s) needs hook '%s': adding it",
+				s->role, l->node, l->what, hook);
+			int r = strv_push(names, hook);
+			if (r < 0)
+				return log_error_errno(r, "autodetect");
+		}
+	}
+	return 0;
+}
+
 static int apply_hooks(struct build *b)
 {
 	struct strv names = STRV_INIT;
@@ -1027,12 +1230,17 @@ static int apply_hooks(struct build *b)
 			break;
 		log_debug("applying hook '%s' from '%s'", hook->name, hook->path);
 		r = apply_hook(b, hook);
+		if (r >= 0 && hook->autodetect)
+			r = add_stack_hooks(b, &names);
 		hooks_free(hook);
 		crashpoint("resolution: hook");
 		if (r >= 0 && b->req->print_detected && b->autodetect)
 			break; /* -M needs nothing past autodetect */
 	}
-	strv_clear(&names);
+	if (r >= 0)
+		b->hooks = names;
+	else
+		strv_clear(&names);
 	return r;
 }
 
@@ -1192,6 +1400,68 @@ static int stage_modules(struct build *b)
 	return 0;
 }
 
+/* The proof's view of the image: is a module (name or alias) in the closure or built in?
+ */
+static int image_module_state(void *userdata, const char *module)
+{
+	struct build *b = userdata;
+	struct strv names = STRV_INIT;
+	int state = ROOTSTACK_MODULE_UNKNOWN;
+	int r = moddep_lookup(b->moddep, module, &names);
+
+	for (size_t i = 0; r >= 0 && i < names.n; i++) {
+		int s = ROOTSTACK_MODULE_LEFT_OUT;
+		for (size_t j = 0; j < moddep_closure_size(b->moddep); j++)
+			if (streq(moddep_closure_name(b->moddep, j), names.v[i]))
+				s = ROOTSTACK_MODULE_IN_IMAGE;
+		if (s != ROOTSTACK_MODULE_IN_IMAGE &&
+		    moddep_is_builtin(b->moddep, names.v[i]) > 0)
+			s = ROOTSTACK_MODULE_BUILTIN;
+		if (s > state)
+			state = s;
+	}
+	strv_clear(&names);
+	if (r < 0)
+		return log_error_errno(r, "cannot look up module '%s'", module);
+	return state;
+}
+
+static const char *image_hook_hint(void *userdata, const char *hook)
+{
+	struct build *b = userdata;
+	const struct strv *skip = b->req->skip_hooks;
+
+	if (skip && strv_contains(skip, hook))
+		return "it was left out with -S";
+	if (hooks_exists(hook, &b->hook_dirs) <= 0)
+		return "no such hook is installed";
+	return "add it to HOOKS";
+}
+
+/* Autodetect walked the stacks: prove the image has every piece of them. */
+static int prove_stacks(struct build *b)
+{
+	_cleanup_free_ char *moduledir = NULL;
+	int r = 0;
+
+	if (asprintf(&moduledir, "%s/lib/modules/%s", display_root(b->req),
+		     b->req->kver) < 0)
+		return log_error_errno(-ENOMEM, "root stack");
+	struct rootstack_image img = {
+		.module_state = image_module_state,
+		.hook_hint = image_hook_hint,
+		.userdata = b,
+		.hooks = &b->hooks,
+		.moduledir = moduledir,
+	};
+	for (size_t i = 0; i < b->nstacks; i++) {
+		int k = rootstack_check(&b->stacks[i], &img);
+		if (k < 0 && r >= 0)
+			r = k;
+	}
+	return r;
+}
+
 /* image_write()'s commit hook: the record of this image, under its directory lock. */
 static void record_inputs(const char *target, int fd, const struct stat *st,
 			  void *userdata)
@@ -1238,17 +1508,13 @@ static int write_image(struct build *b)
 /* The effective configuration, for --show-config and --diff on the image. */
 static int embed_config(struct build *b)
 {
-	struct strv hooks = STRV_INIT;
 	_cleanup_free_ char *text = NULL;
 	size_t len = 0;
-	int r = hook_names(b, &hooks);
+	int r = confdump_text(b->conf, &b->hooks, compress_name(b->opts.compression),
+			      &text, &len);
 
 	if (r >= 0)
-		r = confdump_text(b->conf, &hooks, compress_name(b->opts.compression),
-				  &text, &len);
-	if (r >= 0)
 		r = stage_add_data(b->stage, CONFDUMP_PATH, 0644, text, len);
-	strv_clear(&hooks);
 	if (r < 0)
 		log_error("cannot embed the configuration in the image: %s",
 			  strerror(-r));
@@ -1322,6 +1588,9 @@ static int build_steps(struct build *b)
 	if (r < 0)
 		return r;
 	r = stage_modules(b);
+	if (r < 0)
+		return r;
+	r = prove_stacks(b);
 	if (r < 0)
 		return r;
 	r = stage_finish(b->stage);

@@ -32,6 +32,10 @@ struct build_request {
 	const struct strv *skip_hooks; /* -S: hooks left out of this build */
 	const char *sysfs;	       /* autodetect's sysfs tree (default /sys) */
 	const char *rootfs;  /* the root filesystem type (default: from mountinfo) */
+	const char *rootdev; /* the root's block device for autodetect's stack walk
+				(default: from mountinfo when sysfs is the host's) */
+	const char *cmdline; /* a kernel command line file whose resume= autodetect
+				reads (default: /proc/cmdline when sysfs is the host's) */
 	const char *cpuinfo; /* for microcode's vendor (default /proc/cpuinfo) */
 	int print_detected;  /* -M: print the modules autodetect found, build nothing */
 	int force; /* build even when the inputs recorded next to the image are unchanged

@@ -35,6 +35,7 @@ enum action {
 enum {
 	OPT_SYSFS = 0x100,
 	OPT_ROOTFS,
+	OPT_ROOTDEV,
 	OPT_PRESETDIR,
 	OPT_DEVICES,
 	OPT_KEEP_SETID,
@@ -74,6 +75,7 @@ struct options {
 	int remove;		 /* -R */
 	const char *generatedir; /* -d */
 	const char *rootfs;
+	const char *rootdev;
 	struct strv add_hooks;
 	struct strv skip_hooks;
 	struct uki_request uki; /* -U and its inputs */
@@ -132,6 +134,8 @@ static void usage(FILE *out)
 	      "  -M, --automods           print the modules autodetect finds, and exit\n"
 	      "      --sysfs DIR          autodetect from this sysfs tree (default /sys)\n"
 	      "      --rootfs TYPE        the root filesystem's type, for autodetect\n"
+	      "      --rootdev DEV        the root's block device (MAJ:MIN, NAME,\n"
+	      "                           /dev/mapper/NAME), for autodetect's stack proof\n"
 	      "      --cpuinfo FILE       the CPU whose microcode a host image takes\n"
 	      "                           (default /proc/cpuinfo)\n"
 	      "  -R, --remove             with -p or -P: delete the presets' images\n"
@@ -192,6 +196,7 @@ static int parse_options(int argc, char **argv, struct options *o)
 		{"automods", no_argument, NULL, 'M'},
 		{"sysfs", required_argument, NULL, OPT_SYSFS},
 		{"rootfs", required_argument, NULL, OPT_ROOTFS},
+		{"rootdev", required_argument, NULL, OPT_ROOTDEV},
 		{"verbose", no_argument, NULL, 'v'},
 		{"quiet", no_argument, NULL, 'q'},
 		{"help", no_argument, NULL, 'h'},
@@ -316,6 +321,9 @@ static int parse_options(int argc, char **argv, struct options *o)
 		case OPT_ROOTFS:
 			o->rootfs = optarg;
 			break;
+		case OPT_ROOTDEV:
+			o->rootdev = optarg;
+			break;
 		case 'v':
 			o->verbosity++;
 			break;
@@ -410,6 +418,7 @@ static struct presetrun_request request_of(const struct options *o)
 		.cpuinfo = o->cpuinfo,
 		.remove = o->remove,
 		.rootfs = o->rootfs,
+		.rootdev = o->rootdev,
 		.print_detected = o->print_detected,
 		.force = o->force,
 		.kernel = o->kernel,

@@ -1480,6 +1480,14 @@ int moddep_lookup(struct moddep *m, const char *name_or_alias, struct strv *name
 	return r;
 }
 
+int moddep_is_builtin(struct moddep *m, const char *name)
+{
+	struct lookup *lk;
+	int r = lookup(m, name, &lk);
+
+	return r < 0 ? r : strv_contains(&lk->builtins, name);
+}
+
 void moddep_keep_compressed(struct moddep *m, enum modcompress_mode mode,
 			    struct stage *segment)
 {

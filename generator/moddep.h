@@ -49,6 +49,10 @@ int moddep_request(struct moddep *m, const char *spec, const char *origin,
  */
 int moddep_lookup(struct moddep *m, const char *name_or_alias, struct strv *names);
 
+/* 1 when `name` (a module name, underscores) is built into the tree's kernel, 0 if not.
+ */
+int moddep_is_builtin(struct moddep *m, const char *name);
+
 /* Compute the closure and load order. Idempotent; request more and resolve again. */
 int moddep_resolve(struct moddep *m);
 

@@ -128,6 +128,8 @@ static int build_one(const struct presetrun_request *rq, const struct preset *pr
 		.sysfs = rq->sysfs,
 		.cpuinfo = rq->cpuinfo,
 		.rootfs = rq->rootfs,
+		.rootdev = rq->rootdev,
+		.cmdline = uki.cmdline,
 		.print_detected = rq->print_detected,
 		.force = rq->force,
 		.kernel = kernel,

@@ -14,6 +14,7 @@ struct presetrun_request {
 	const char *compress;	    /* -z, or NULL; wins over a preset image's */
 	const char *sysfs;	    /* --sysfs, or NULL for /sys */
 	const char *rootfs;	    /* --rootfs, or NULL: from mountinfo */
+	const char *rootdev;	    /* --rootdev, or NULL: from mountinfo (host sysfs) */
 	const char *cpuinfo;	    /* --cpuinfo, or NULL for /proc/cpuinfo (microcode) */
 	int print_detected;	    /* -M */
 	int force;		    /* -f */

@@ -328,7 +328,8 @@ qemu_interactive_end() {
 }
 
 # capture_unpack DISK DIR: turn what tests/boot/capture.c wrote on a raw disk into the
-# sysfs tree autodetect reads (DIR/sysfs) and the machine's mount table (DIR/mountinfo).
+# sysfs tree autodetect reads (DIR/sysfs), with the block devices' stack as the root-stack
+# proof walks it, and the machine's mount table (DIR/mountinfo).
 capture_unpack() {
 	local disk=$1 dir=$2 line rel mod refcnt holders h
 	mkdir -p "$dir/sysfs"
@@ -348,6 +349,16 @@ capture_unpack() {
 			for h in ${holders//,/ }; do mkdir -p "$dir/sysfs/module/$mod/holders/$h"; done
 			;;
 		"R "*) printf '%s\n' "${line#R }" >>"$dir/mountinfo" ;;
+		"F "*)
+			rel=${line#F }
+			mkdir -p "$dir/sysfs/$(dirname "${rel%%$'\t'*}")"
+			printf '%s\n' "${rel#*$'\t'}" >"$dir/sysfs/${rel%%$'\t'*}"
+			;;
+		"S "*)
+			rel=${line#S }
+			mkdir -p "$dir/sysfs/$(dirname "${rel%%$'\t'*}")"
+			ln -sfn "${rel#*$'\t'}" "$dir/sysfs/${rel%%$'\t'*}"
+			;;
 		END) break ;;
 		esac
 	done

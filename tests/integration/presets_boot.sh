@@ -109,12 +109,20 @@ fallback_boot ahci "ahci sd_mod" -machine q35 "${QEMU_STEADY_CLOCK[@]}" -drive "
 fallback_boot usb-xhci "ata_piix ata_generic sd_mod usb_storage uas xhci_pci xhci_hcd" \
 	-drive "$DISK" -device qemu-xhci,id=xhci -device usb-storage,bus=xhci.0,drive=root
 
-# Capture the booted machine (virtio-blk) as autodetect would read it.
-truncate -s 4M "$BW/capture.img"
-qemu_boot "$BW/capture.log" "$FALLBACK" "root=LABEL=testroot init=/bin/capture" \
+# Capture the booted machine (virtio-blk) as autodetect would read it. On a third disk
+# the capture program first makes a device-mapper stack as LUKS on LVM leaves one (a
+# linear LVM volume, a real dm-crypt volume on it): the image is the fallback's
+# configuration with the dm modules loaded at boot.
+sed -e 's/^MODULES=.*/MODULES=(dm_mod dm_crypt xts ecb)/' mkinitramfs.conf >capture.conf
+"$MKINITRAMFS" -q -k "$KVER" -r "$KROOT" -c capture.conf -S autodetect -g capture-initrd.img
+truncate -s 4M "$BW/capture.img" "$BW/stack.img"
+qemu_boot "$BW/capture.log" capture-initrd.img "root=LABEL=testroot init=/bin/capture" \
 	-drive "file=$BW/root.img,format=raw,if=virtio" \
-	-drive "file=$BW/capture.img,format=raw,if=virtio"
+	-drive "file=$BW/capture.img,format=raw,if=virtio" \
+	-drive "file=$BW/stack.img,format=raw,if=virtio"
 t_grep "the fallback machine captured its sysfs" '^CAPTURE done' "$BW/capture.log"
+t_grep "... after making a dm-crypt volume on a linear LVM one" \
+	'^CAPTURE made cryptroot on vg-root on vdc' "$BW/capture.log"
 capture_unpack "$BW/capture.img" "$T_TMP"
 rootfs=$(awk '$5 == "/" { for (i = 7; i <= NF; i++) if ($i == "-") { t = $(i + 1) } } END { print t }' mountinfo)
 t_check "the capture names the root filesystem ($rootfs)" test "$rootfs" = ext4
@@ -126,6 +134,31 @@ t_check "the capture has device modaliases" \
 t_grep "-M prints virtio_blk for the captured machine" '^virtio_blk$' detected.txt
 t_grep "-M prints the root filesystem's module" '^ext4$' detected.txt
 t_nogrep "-M does not print nvme" '^nvme$' detected.txt
+
+# The root-stack proof on the captured machine (issue 14): its root device from its own
+# mount table, walked down the captured block devices to the drivers bound above them.
+rootdev=$(awk '$5 == "/" { d = $3 } END { print d }' mountinfo)
+"$MKINITRAMFS" -v -r "$KROOT" -c mkinitramfs.conf -k "$KVER" --sysfs sysfs \
+	--rootfs "$rootfs" --rootdev "$rootdev" -g proof.img >proof.log 2>&1
+t_check "the captured machine's root stack ($rootdev) is proved" test "$?" -eq 0
+t_grep "-v walks the captured root disk" "root stack:   vda: disk$" proof.log
+t_grep "... to the virtio_blk driver of its device" \
+	"root stack:     virtio[0-9]+: driver 'virtio_blk', module 'virtio_blk': in the image" proof.log
+t_grep "... and the PCI function's virtio_pci" \
+	"root stack:       0000:00:[0-9a-f.:]+: driver 'virtio-pci', module 'virtio_pci': in the image" proof.log
+# The captured dm stack, as a root: the kernel's own sysfs layout of dm slaves. Its
+# hooks (encrypt, lvm2) are left out: the proof names them.
+"$MKINITRAMFS" -v -r "$KROOT" -c mkinitramfs.conf -k "$KVER" --sysfs sysfs --rootfs ext4 \
+	--rootdev /dev/mapper/cryptroot -S encrypt,lvm2 -g dmstack.img >stack.log 2>&1
+t_check "the captured LUKS-on-LVM root without its hooks fails" test "$?" -eq 1
+t_grep "-v: the captured dm-crypt volume" \
+	"root stack:   dm-[0-9]+: dm-crypt 'cryptroot', module 'dm_crypt': in the image, hook 'encrypt': MISSING" stack.log
+t_grep "-v: the captured LVM volume below it" \
+	"root stack:     dm-[0-9]+: LVM logical volume 'vg-root', module 'dm_mod': in the image, hook 'lvm2': MISSING" stack.log
+t_grep "-v: the virtio disk below that, down to its driver" \
+	"root stack:         virtio[0-9]+: driver 'virtio_blk', module 'virtio_blk': in the image" stack.log
+t_grep "the proof names the encrypt hook" \
+	"error: root stack: 'dm-[0-9]+' \(dm-crypt 'cryptroot'\) needs hook 'encrypt' \(or 'sd-encrypt'\), which is not in this build: it was left out with -S" stack.log
 
 # -P with the captured sysfs: both images of every preset, in parallel.
 rm -f out/*
