@@ -43,7 +43,7 @@
 #include "abi.h"
 #include "firmware.h"
 #include "log.h"
-#include "moddep-internal.h"
+#include "modules-internal.h"
 #include "moddep.h"
 #include "modinfo.h"
 #include "modsnap.h"

@@ -7,7 +7,7 @@
 
 #include "abi.h"
 #include "log.h"
-#include "moddep-internal.h"
+#include "modules-internal.h"
 #include "modindex.h"
 #include "plan.h"
 #include "strv.h"

@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "moddep-internal.h"
+#include "modules-internal.h"
 #include "strv.h"
 #include "util.h"
 

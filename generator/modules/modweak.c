@@ -25,7 +25,7 @@
 #include <sys/stat.h>
 
 #include "log.h"
-#include "moddep-internal.h"
+#include "modules-internal.h"
 #include "strv.h"
 #include "textfile.h"
 #include "util.h"
