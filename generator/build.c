@@ -17,7 +17,7 @@
 #include "digest.h"
 #include "files.h"
 #include "hooks.h"
-#include "image.h"
+#include "image/image.h"
 #include "locate.h"
 #include "log.h"
 #include "microcode.h"
