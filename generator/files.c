@@ -17,6 +17,7 @@
 #include "files.h"
 #include "path.h"
 #include "log.h"
+#include "strset.h"
 #include "strv.h"
 #include "util.h"
 
@@ -34,85 +35,15 @@
 #define SYMLINK_MAX_FOLLOW 40 /* as the kernel's MAXSYMLINKS */
 #define LDCONF_MAX_DEPTH 8
 
-/* A set of strings: open addressing, so big directory trees stay linear. */
-struct set {
-	char **slots;
-	size_t count, cap;
-};
-
-static uint64_t set_hash(const char *s)
-{
-	uint64_t h = 1469598103934665603ull; /* FNV-1a */
-	for (; *s; s++)
-		h = (h ^ (unsigned char)*s) * 1099511628211ull;
-	return h;
-}
-
-static char **set_slot(const struct set *set, const char *s)
-{
-	size_t i = set_hash(s) & (set->cap - 1);
-	while (set->slots[i] && !streq(set->slots[i], s))
-		i = (i + 1) & (set->cap - 1);
-	return &set->slots[i];
-}
-
-static int set_contains(const struct set *set, const char *s)
-{
-	return set->cap && *set_slot(set, s) != NULL;
-}
-
-static int set_grow(struct set *set)
-{
-	struct set bigger = {.cap = set->cap ? set->cap * 2 : 64};
-	bigger.slots = calloc(bigger.cap, sizeof(char *));
-	if (!bigger.slots)
-		return -ENOMEM;
-	for (size_t i = 0; i < set->cap; i++)
-		if (set->slots[i])
-			*set_slot(&bigger, set->slots[i]) = set->slots[i];
-	bigger.count = set->count;
-	free(set->slots);
-	*set = bigger;
-	return 0;
-}
-
-/* 1 when added, 0 when already there. */
-static int set_add(struct set *set, const char *s)
-{
-	char **slot;
-	int r;
-
-	if ((set->count + 1) * 2 > set->cap) {
-		r = set_grow(set);
-		if (r < 0)
-			return r;
-	}
-	slot = set_slot(set, s);
-	if (*slot)
-		return 0;
-	*slot = strdup(s);
-	if (!*slot)
-		return -ENOMEM;
-	set->count++;
-	return 1;
-}
-
-static void set_clear(struct set *set)
-{
-	for (size_t i = 0; i < set->cap; i++)
-		free(set->slots[i]);
-	free(set->slots);
-	*set = (struct set){0};
-}
-
 struct ctx {
 	struct stage *stage;
 	char *prefix; /* the root's host path, "" for "/"; a source is prefix/canon */
 	int rootfd;
-	struct set dirs;    /* image directories already walked */
-	struct set sonames; /* DT_NEEDED names already resolved (ld.so reuses them too) */
-	struct set objects; /* canonical ELF files already parsed */
-	struct strv ldconf; /* absolute directories from the root's ld.so.conf */
+	struct strset dirs; /* image directories already walked */
+	struct strset
+		sonames; /* DT_NEEDED names already resolved (ld.so reuses them too) */
+	struct strset objects; /* canonical ELF files already parsed */
+	struct strv ldconf;    /* absolute directories from the root's ld.so.conf */
 	int ldconf_loaded;
 	unsigned nesting; /* symlinks followed from symlinks: bounds loops through dirs */
 	int needs_ldcache; /* a library came from a directory only ld.so.conf names */
@@ -140,9 +71,9 @@ static void ctx_done(struct ctx *ctx)
 	free(ctx->prefix);
 	if (ctx->rootfd >= 0)
 		close(ctx->rootfd);
-	set_clear(&ctx->dirs);
-	set_clear(&ctx->sonames);
-	set_clear(&ctx->objects);
+	strset_clear(&ctx->dirs);
+	strset_clear(&ctx->sonames);
+	strset_clear(&ctx->objects);
 	strv_clear(&ctx->ldconf);
 	free(ctx->culprit);
 }
@@ -631,7 +562,7 @@ static int add_dir(struct ctx *ctx, const char *image, const char *canon,
 	struct dirent *de;
 	int fd, r;
 
-	r = set_add(&ctx->dirs, image);
+	r = strset_add(&ctx->dirs, image);
 	if (r <= 0)
 		return r;
 	if (*image && (r = stage_add_dir(ctx->stage, image, st->st_mode & 07777)) < 0)
@@ -1185,7 +1116,7 @@ static int add_library(struct ctx *ctx, const struct object *loader, const char 
 	r = add_lexical(ctx, path, STRICT, &canon);
 	if (r < 0)
 		return r;
-	r = set_add(&ctx->objects, canon);
+	r = strset_add(&ctx->objects, canon);
 	if (r <= 0)
 		return r;
 	r = parse_canonical(ctx, canon, &info);
@@ -1218,7 +1149,7 @@ static int add_needed(struct ctx *ctx, struct object *o)
 		_cleanup_free_ char *path = NULL;
 		size_t index;
 
-		if (set_contains(&ctx->sonames, name))
+		if (strset_contains(&ctx->sonames, name))
 			continue;
 		r = find_library(ctx, o, name, &path, &index);
 		if (r < 0) {
@@ -1230,7 +1161,7 @@ static int add_needed(struct ctx *ctx, struct object *o)
 		}
 		if (index >= o->ldconf_begin && index < o->ldconf_end)
 			ctx->needs_ldcache = 1;
-		if ((r = set_add(&ctx->sonames, name)) < 0 ||
+		if ((r = strset_add(&ctx->sonames, name)) < 0 ||
 		    (r = add_library(ctx, o, path)) < 0)
 			return r;
 	}
@@ -1288,7 +1219,7 @@ static int add_program_needs(struct ctx *ctx, const char *path, const char *cano
 		return 0; /* a script or data: added as it is */
 	if (info->interp && (r = add_lexical(ctx, info->interp, STRICT, NULL)) < 0)
 		return r;
-	r = set_add(&ctx->objects, canon);
+	r = strset_add(&ctx->objects, canon);
 	if (r < 0)
 		return r;
 	/* A program's $ORIGIN is its real directory: ld.so asks the kernel for it. */
