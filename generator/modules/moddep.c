@@ -97,11 +97,6 @@ static int compare_lookup(const void *a, const void *b)
 	return strcmp(((const struct lookup *)a)->name, ((const struct lookup *)b)->name);
 }
 
-int moddep_compare_str(const void *a, const void *b)
-{
-	return strcmp(a, b);
-}
-
 static void free_nothing(void *p)
 {
 	(void)p;
@@ -128,21 +123,9 @@ int moddep_fail(struct moddep *m, int r, const char *fmt, ...)
 	return r;
 }
 
-int moddep_error_logged(const struct moddep *m)
-{
-	return m->error_logged;
-}
-
 const char *moddep_error_subject(const struct moddep *m)
 {
 	return m->error_subject;
-}
-
-void moddep_normalise_name(char *s)
-{
-	for (; *s; s++)
-		if (*s == '-')
-			*s = '_';
 }
 
 static void libkmod_log(void *data, int priority, const char *file, int line,
@@ -323,7 +306,7 @@ static int lookup(struct moddep *m, const char *word, struct lookup **ret)
 	if (r >= 0 && !norm)
 		r = -ENOMEM;
 	if (r >= 0) {
-		moddep_normalise_name(norm);
+		modname_normalise(norm);
 		lk->by_name = (lk->n == 1 && streq(lk->mods[0]->name, norm)) ||
 			      (lk->n == 0 && lk->builtins.n == 1 &&
 			       streq(lk->builtins.v[0], norm));
@@ -389,7 +372,8 @@ static int add_soft_edges(struct moddep *m, struct mod *mod, const struct strv *
 			return r;
 		for (size_t j = 0; j < lk->n; j++) {
 			/* An alias never brings in a blacklisted module; a name does. */
-			if (!lk->by_name && modconf_blacklisted(m, lk->mods[j]))
+			if (!lk->by_name &&
+			    modconf_blacklisted(m->conf, lk->mods[j]->name))
 				continue;
 			r = add_edge(mod, lk->mods[j], kind,
 				     lk->by_name ? NULL : lk->name);
@@ -536,7 +520,7 @@ static void append_name(FILE *f, const char *relpath)
 
 	snprintf(name, sizeof(name), "%s", base ? base + 1 : relpath);
 	name[strcspn(name, ".")] = '\0';
-	moddep_normalise_name(name);
+	modname_normalise(name);
 	fprintf(f, "'%s'", log_escape(name, buf, sizeof(buf)));
 }
 
@@ -655,7 +639,7 @@ static int expand(struct moddep *m, struct mod *mod)
 	kmod_module_unref_list(deps);
 	if (r < 0)
 		return r;
-	const struct softdep_rule *rule = modconf_find_rule(m, mod->name);
+	const struct softdep_rule *rule = modconf_find_rule(m->conf, mod->name);
 	if (rule) {
 		r = add_soft_edges(m, mod, &rule->pre, EDGE_PRE);
 		if (r >= 0)
@@ -770,7 +754,7 @@ int moddep_new(const char *root, const char *kver, struct moddep **ret)
 		r = -ENOMEM;
 		goto fail;
 	}
-	r = modconf_load(m);
+	r = modconf_new(m->ctx, &m->conf);
 	if (r < 0)
 		goto fail;
 	/* Weak deps from the configuration libkmod parsed: under another root the
@@ -831,7 +815,7 @@ void moddep_free(struct moddep *m)
 	for (size_t i = 0; i < m->nmods; i++)
 		mod_free(m->mods[i]);
 	free(m->mods);
-	modconf_clear(m);
+	modconf_free(m->conf);
 	modweak_clear(m);
 	modcompress_clear(&m->kernel);
 	modstage_clear(m);
@@ -991,7 +975,7 @@ static int add_roots(struct moddep *m, struct worklist *w)
 		const struct request *q = &m->reqs[i];
 		for (size_t j = 0; j < q->lk->n; j++) {
 			struct mod *mod = q->lk->mods[j];
-			if (!q->lk->by_name && modconf_blacklisted(m, mod))
+			if (!q->lk->by_name && modconf_blacklisted(m->conf, mod->name))
 				continue;
 			int r = include(w, mod);
 			if (r >= 0 && q->lk->by_name)
@@ -1221,10 +1205,10 @@ static int collect_firmware(struct moddep *m)
 			m->install_commands++;
 		for (size_t f = 0; f < mod->firmware.n; f++) {
 			const char *name = mod->firmware.v[f];
-			if (tfind(name, &m->fw_seen, moddep_compare_str))
+			if (tfind(name, &m->fw_seen, modname_compare))
 				continue;
 			char *copy = strdup(name);
-			if (!copy || !tsearch(copy, &m->fw_seen, moddep_compare_str)) {
+			if (!copy || !tsearch(copy, &m->fw_seen, modname_compare)) {
 				free(copy);
 				return -ENOMEM;
 			}
@@ -1243,7 +1227,7 @@ static int collect_firmware(struct moddep *m)
 	return 0;
 }
 
-int moddep_resolve(struct moddep *m)
+static int resolve(struct moddep *m)
 {
 	if (m->resolved)
 		return 0;
@@ -1323,11 +1307,45 @@ size_t moddep_missing_firmware(const struct moddep *m)
 	return m->nmissing;
 }
 
+/*
+ * The one message of a failed resolve or stage, said by the pipeline's entry point:
+ * the failing site recorded what it was about (m->error_subject, a module's name or
+ * file) or logged a fuller message itself (m->error_logged). Names and paths come from
+ * the tree: escaped, they cannot forge a line.
+ */
+static int log_failure(const struct moddep *m, const char *step, int r)
+{
+	char buf[1024];
+	const char *what =
+		m->error_subject ? log_escape(m->error_subject, buf, sizeof(buf)) : NULL;
+
+	if (m->error_logged)
+		return r;
+	if (what && (r == -ENOEXEC || r == -EBADMSG))
+		log_error("module file '%s' is %s", what,
+			  r == -EBADMSG ? "corrupt: it does not decompress"
+					: "not a kernel module: truncated or not ELF");
+	else if (what)
+		log_error("%s: '%s': %s", step, what, strerror(-r));
+	else
+		log_error("%s: %s", step, strerror(-r));
+	return r;
+}
+
+int moddep_resolve(struct moddep *m)
+{
+	int r = resolve(m);
+	return r < 0 ? log_failure(m, "cannot resolve the module closure", r) : r;
+}
+
 /* The closure, resolved first if need be, into the image (modstage.c). */
 int moddep_stage(struct moddep *m, struct stage *stage)
 {
 	int r = moddep_resolve(m);
-	return r < 0 ? r : modstage_closure(m, stage);
+	if (r < 0)
+		return r;
+	r = modstage_closure(m, stage);
+	return r < 0 ? log_failure(m, "cannot add the modules to the image", r) : r;
 }
 
 /* ---- explain ---- */
@@ -1343,7 +1361,8 @@ void moddep_explain(const struct moddep *m, FILE *out)
 			fprintf(out, "module '%s': not found, optional, asked by %s\n",
 				q->name, q->origin);
 		for (size_t j = 0; j < q->lk->n; j++)
-			if (!q->lk->by_name && modconf_blacklisted(m, q->lk->mods[j]))
+			if (!q->lk->by_name &&
+			    modconf_blacklisted(m->conf, q->lk->mods[j]->name))
 				fprintf(out,
 					"module '%s': blacklisted, left out (alias '%s' asked by %s)\n",
 					q->lk->mods[j]->name, q->name, q->origin);

@@ -103,9 +103,9 @@ static int params_of(const struct moddep *m, const struct mod *mod, char **ret)
 	if (!f)
 		return -ENOMEM;
 	int first = 1;
-	for (size_t i = 0; i < m->noptions; i++)
-		if (streq(m->options[i].name, mod->name)) {
-			fprintf(f, "%s%s", first ? "" : " ", m->options[i].value);
+	for (size_t i = 0; i < m->conf->noptions; i++)
+		if (streq(m->conf->options[i].name, mod->name)) {
+			fprintf(f, "%s%s", first ? "" : " ", m->conf->options[i].value);
 			first = 0;
 		}
 	for (size_t i = 0; i < mod->params.n; i++) {
@@ -323,7 +323,7 @@ static int stage_indexes(struct moddep *m, struct stage *stage)
 		r = load_tree_file(m, TREE_ORDER, &order);
 	for (size_t i = 0, d = 0; r >= 0 && i < m->norder; i++) {
 		const struct mod *mod = m->order[i];
-		const struct softdep_rule *rule = modconf_find_rule(m, mod->name);
+		const struct softdep_rule *rule = modconf_find_rule(m->conf, mod->name);
 		const struct strv *al = aliases_of(m, mod->name);
 		v[i] = (struct modindex_module){
 			.name = mod->name,

@@ -12,7 +12,9 @@
 
 #include "firmware.h"
 #include "modcompress.h"
+#include "modconf.h"
 #include "moddep.h"
+#include "modname.h"
 #include "stage.h"
 #include "strv.h"
 #include "util.h"
@@ -72,17 +74,6 @@ struct mod {
 	char *image_relpath;
 };
 
-struct softdep_rule {
-	char *pattern;
-	char *text; /* "pre: a b post: c" */
-	struct strv pre, post;
-};
-
-struct option {
-	char *name;
-	char *value;
-};
-
 /* "weakdep PATTERN WORD...", from modules.weakdep or modprobe.d (modweak.c). */
 struct weak_rule {
 	char *pattern;
@@ -121,11 +112,7 @@ struct moddep {
 	struct request *reqs;
 	size_t nreqs, capreqs;
 
-	struct softdep_rule *rules;
-	size_t nrules;
-	struct option *options;
-	size_t noptions;
-	void *blacklist; /* tsearch tree of char * */
+	struct modconf *conf; /* the root's modprobe.d, read once by moddep_new */
 
 	void *deplines; /* tsearch tree of struct depline *, from modules.dep */
 	int deplines_loaded;
@@ -160,17 +147,9 @@ struct moddep {
 };
 
 /* moddep.c: what the other parts share. */
-int moddep_compare_str(const void *a, const void *b); /* for tsearch trees of names */
 void moddep_set_subject(struct moddep *m, const char *what);
 /* Log a failure at its site (CODING_STYLE.md) and tell the caller it was. Returns r. */
 int moddep_fail(struct moddep *m, int r, const char *fmt, ...) _printf_(3, 4);
-void moddep_normalise_name(char *s); /* '-' becomes '_', as libkmod spells names */
-
-/* modconf.c: the root's modprobe.d, less what libkmod took from the host's cmdline. */
-int modconf_load(struct moddep *m);   /* softdep rules, options, blacklist */
-void modconf_clear(struct moddep *m); /* frees what modconf_load read, for moddep_free */
-int modconf_blacklisted(const struct moddep *m, const struct mod *mod);
-const struct softdep_rule *modconf_find_rule(const struct moddep *m, const char *name);
 
 /* modstage.c: the resolved closure into the image. */
 int modstage_closure(struct moddep *m, struct stage *stage); /* after moddep_resolve */

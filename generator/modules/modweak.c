@@ -134,7 +134,7 @@ static int parse_file(struct moddep *m, const char *text)
 		char *rest = strtok_r(NULL, "", &save);
 		if (!name || !rest)
 			continue; /* libkmod ignores such a line too */
-		moddep_normalise_name(name);
+		modname_normalise(name);
 		r = add_rule(m, name, rest);
 	}
 	return r;
