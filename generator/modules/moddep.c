@@ -102,14 +102,18 @@ static void free_nothing(void *p)
 	(void)p;
 }
 
-void moddep_set_subject(struct moddep *m, const char *what)
+/*
+ * Inside resolution, what a failing site was about (a module's name or file), for
+ * moddep_resolve()'s one message; or that the site logged a fuller one itself.
+ */
+static void moddep_set_subject(struct moddep *m, const char *what)
 {
 	free(m->error_subject);
 	m->error_subject = what ? strdup(what) : NULL;
 	m->error_logged = 0;
 }
 
-int moddep_fail(struct moddep *m, int r, const char *fmt, ...)
+_printf_(3, 4) static int moddep_fail(struct moddep *m, int r, const char *fmt, ...)
 {
 	char msg[2048];
 	va_list ap;
@@ -166,8 +170,8 @@ static void mod_free(struct mod *mod)
 /* ROOT as a prefix of the paths shown: "" for "/". */
 static int root_prefix_len(const struct moddep *m)
 {
-	size_t n = strlen(m->root);
-	while (n && m->root[n - 1] == '/')
+	size_t n = strlen(m->src.root);
+	while (n && m->src.root[n - 1] == '/')
 		n--;
 	return (int)n;
 }
@@ -192,18 +196,18 @@ static int mod_set_path(struct moddep *m, struct mod *mod)
 			mod->absent = 1;
 		return 0;
 	}
-	size_t dl = strlen(m->kmoddir);
-	int inside = !strncmp(path, m->kmoddir, dl) && path[dl] == '/';
+	size_t dl = strlen(m->src.kmoddir);
+	int inside = !strncmp(path, m->src.kmoddir, dl) && path[dl] == '/';
 	const char *rel = inside ? path + dl + 1 : path;
 	if (inside || path[0] != '/') {
-		if (asprintf(&mod->inroot, "/lib/modules/%s/%s", m->kver, rel) < 0)
+		if (asprintf(&mod->inroot, "/lib/modules/%s/%s", m->src.kver, rel) < 0)
 			mod->inroot = NULL;
 	} else {
 		mod->inroot = strdup(path);
 		rel = strrchr(path, '/') + 1; /* kept under extra/ */
 	}
-	if (!mod->inroot || asprintf(&mod->path, "%.*s%s", root_prefix_len(m), m->root,
-				     mod->inroot) < 0) {
+	if (!mod->inroot || asprintf(&mod->path, "%.*s%s", root_prefix_len(m),
+				     m->src.root, mod->inroot) < 0) {
 		mod->path = NULL;
 		return -ENOMEM;
 	}
@@ -405,9 +409,9 @@ static int load_deplines(struct moddep *m)
 	size_t size;
 	int r = 0;
 	m->deplines_loaded = 1;
-	if (asprintf(&path, "/lib/modules/%s/modules.dep", m->kver) < 0)
+	if (asprintf(&path, "/lib/modules/%s/modules.dep", m->src.kver) < 0)
 		return -ENOMEM;
-	r = sysroot_read(m->root, path, SYSROOT_READ_MAX, &text, &size);
+	r = sysroot_read(m->src.root, path, SYSROOT_READ_MAX, &text, &size);
 	if (r < 0)
 		return 0; /* only the binary index: nothing to check against */
 	for (char *line = text, *next; r >= 0 && *line; line = next) {
@@ -441,9 +445,9 @@ static int check_deps(struct moddep *m, struct mod *mod, size_t got)
 		if (r < 0)
 			return r;
 	}
-	size_t dl = strlen(m->kmoddir);
+	size_t dl = strlen(m->src.kmoddir);
 	const char *kpath = kmod_module_get_path(mod->km);
-	if (!kpath || strncmp(kpath, m->kmoddir, dl) || kpath[dl] != '/')
+	if (!kpath || strncmp(kpath, m->src.kmoddir, dl) || kpath[dl] != '/')
 		return 0;
 	struct depline key = {.relpath = (char *)kpath + dl + 1};
 	struct depline **hit = tfind(&key, &m->deplines, compare_depline);
@@ -470,15 +474,15 @@ static int check_deps(struct moddep *m, struct mod *mod, size_t got)
 		_cleanup_free_ char *dep = NULL;
 		if (w[0] == '/')
 			dep = strdup(w);
-		else if (asprintf(&dep, "/lib/modules/%s/%s", m->kver, w) < 0)
+		else if (asprintf(&dep, "/lib/modules/%s/%s", m->src.kver, w) < 0)
 			dep = NULL;
 		if (!dep)
 			return -ENOMEM;
-		int fd = sysroot_open(m->root, dep, O_RDONLY | O_NONBLOCK);
+		int fd = sysroot_open(m->src.root, dep, O_RDONLY | O_NONBLOCK);
 		if (fd < 0) {
 			_cleanup_free_ char *shown = NULL;
-			if (asprintf(&shown, "%.*s%s", root_prefix_len(m), m->root, dep) <
-			    0)
+			if (asprintf(&shown, "%.*s%s", root_prefix_len(m), m->src.root,
+				     dep) < 0)
 				return -ENOMEM;
 			moddep_set_subject(m, shown);
 			return fd;
@@ -574,7 +578,7 @@ static int check_cycle(struct moddep *m, struct depline *start)
 				r = moddep_fail(
 					m, -ELOOP,
 					"module dependency cycle in '%s/modules.dep': %s",
-					m->moddir, text);
+					m->src.moddir, text);
 				goto out;
 			}
 			if (to->stamp == stamp)
@@ -602,7 +606,7 @@ out:
 /* The modules.dep line of a module in the tree, or NULL. */
 static int depline_of(struct moddep *m, const struct mod *mod, struct depline **ret)
 {
-	size_t dl = strlen(m->kmoddir);
+	size_t dl = strlen(m->src.kmoddir);
 	const char *kpath = kmod_module_get_path(mod->km);
 
 	*ret = NULL;
@@ -611,7 +615,7 @@ static int depline_of(struct moddep *m, const struct mod *mod, struct depline **
 		if (r < 0)
 			return r;
 	}
-	if (!kpath || strncmp(kpath, m->kmoddir, dl) || kpath[dl] != '/')
+	if (!kpath || strncmp(kpath, m->src.kmoddir, dl) || kpath[dl] != '/')
 		return 0;
 	struct depline key = {.relpath = (char *)kpath + dl + 1};
 	struct depline **hit = tfind(&key, &m->deplines, compare_depline);
@@ -728,12 +732,12 @@ int moddep_new(const char *root, const char *kver, struct moddep **ret)
 	static const char *const none[] = {NULL};
 	int r = 0;
 
-	m->root = strdup(root);
-	m->kver = strdup(kver);
-	if (!m->root || !m->kver ||
-	    asprintf(&m->moddir, "%.*s/lib/modules/%s", root_prefix_len(m), root, kver) <
-		    0) {
-		m->moddir = NULL;
+	m->src.root = strdup(root);
+	m->src.kver = strdup(kver);
+	if (!m->src.root || !m->src.kver ||
+	    asprintf(&m->src.moddir, "%.*s/lib/modules/%s", root_prefix_len(m), root,
+		     kver) < 0) {
+		m->src.moddir = NULL;
 		r = -ENOMEM;
 		goto fail;
 	}
@@ -749,8 +753,8 @@ int moddep_new(const char *root, const char *kver, struct moddep **ret)
 		r = -ENOEXEC;
 		goto fail;
 	}
-	m->kmoddir = strdup(kmod_get_dirname(m->ctx));
-	if (!m->kmoddir) {
+	m->src.kmoddir = strdup(kmod_get_dirname(m->ctx));
+	if (!m->src.kmoddir) {
 		r = -ENOMEM;
 		goto fail;
 	}
@@ -767,7 +771,7 @@ int moddep_new(const char *root, const char *kver, struct moddep **ret)
 	/* One read of the kernel config, for the firmware and the module formats. */
 	r = modcompress_read_kernel(&m->kernel, root, kver, &kconfig);
 	if (r >= 0)
-		firmware_set_init_config(&m->fw, kconfig);
+		firmware_set_init_config(&m->closure.fw, kconfig);
 	if (r < 0)
 		goto fail;
 	modsnap_remove(&snap);
@@ -781,10 +785,10 @@ fail:
 
 static void clear_result(struct moddep *m)
 {
-	free(m->order);
-	m->order = NULL;
-	m->norder = 0;
-	firmware_set_clear(&m->fw);
+	free(m->closure.order);
+	m->closure.order = NULL;
+	m->closure.norder = 0;
+	firmware_set_clear(&m->closure.fw);
 	tdestroy(m->fw_seen, free);
 	m->fw_seen = NULL;
 	for (size_t i = 0; i < m->nmissing; i++) {
@@ -818,13 +822,13 @@ void moddep_free(struct moddep *m)
 	modconf_free(m->conf);
 	modweak_clear(m);
 	modcompress_clear(&m->kernel);
-	modstage_clear(m);
+	modstage_clear(&m->src);
 	tdestroy(m->deplines, depline_free);
 	kmod_unref(m->ctx);
-	free(m->root);
-	free(m->kver);
-	free(m->moddir);
-	free(m->kmoddir);
+	free(m->src.root);
+	free(m->src.kver);
+	free(m->src.moddir);
+	free(m->src.kmoddir);
 	free(m->error_subject);
 	free(m);
 }
@@ -1119,8 +1123,8 @@ static void visit(struct moddep *m, struct mod *mod)
 		if (mod->edges[e].kind == EDGE_HARD)
 			visit(m, mod->edges[e].to);
 	mod->state = 2;
-	mod->index = m->norder;
-	m->order[m->norder++] = mod;
+	mod->index = m->closure.norder;
+	m->closure.order[m->closure.norder++] = mod;
 	for (size_t e = 0; e < mod->nedges; e++)
 		if (mod->edges[e].kind == EDGE_POST || mod->edges[e].kind == EDGE_WEAK)
 			visit(m, mod->edges[e].to); /* placed already unless a cycle */
@@ -1163,7 +1167,7 @@ static int read_modinfo(struct moddep *m, struct mod *mod)
 	char name[256], file[1024];
 	int r;
 
-	fd = sysroot_open_input(m->root, mod->inroot, &mod->st, &mod->real);
+	fd = sysroot_open_input(m->src.root, mod->inroot, &mod->st, &mod->real);
 	if (fd < 0 && fd != -EINVAL && fd != -EISDIR) {
 		moddep_set_subject(m, mod->path);
 		return fd;
@@ -1195,8 +1199,8 @@ static int read_modinfo(struct moddep *m, struct mod *mod)
 
 static int collect_firmware(struct moddep *m)
 {
-	for (size_t i = 0; i < m->norder; i++) {
-		struct mod *mod = m->order[i];
+	for (size_t i = 0; i < m->closure.norder; i++) {
+		struct mod *mod = m->closure.order[i];
 		int r = read_modinfo(m, mod);
 		if (r < 0)
 			return r;
@@ -1212,7 +1216,7 @@ static int collect_firmware(struct moddep *m)
 				free(copy);
 				return -ENOMEM;
 			}
-			r = firmware_find(&m->fw, m->root, m->kver, name);
+			r = firmware_find(&m->closure.fw, m->src.root, m->src.kver, name);
 			if (r == -ENOMEM)
 				return r;
 			if (r < 0) {
@@ -1255,7 +1259,8 @@ static int resolve(struct moddep *m)
 			m, -E2BIG,
 			"the module closure holds %zu modules, more than the %d the init can load",
 			w.n, ABI_PLAN_MAX_MODULES);
-	if (r >= 0 && !(m->order = malloc((w.n ? w.n : 1) * sizeof(*m->order))))
+	if (r >= 0 &&
+	    !(m->closure.order = malloc((w.n ? w.n : 1) * sizeof(*m->closure.order))))
 		r = -ENOMEM;
 	if (r < 0) {
 		free(w.v);
@@ -1285,7 +1290,7 @@ static int resolve(struct moddep *m)
 		return moddep_fail(
 			m, -ELOOP,
 			"module dependency cycle in '%s/modules.dep.bin' through '%s'",
-			m->moddir, log_escape(cycle->name, name, sizeof(name)));
+			m->src.moddir, log_escape(cycle->name, name, sizeof(name)));
 	}
 	/* Roots in the order asked, each after what it needs. */
 	for (size_t i = 0; i < w.n; i++)
@@ -1344,8 +1349,7 @@ int moddep_stage(struct moddep *m, struct stage *stage)
 	int r = moddep_resolve(m);
 	if (r < 0)
 		return r;
-	r = modstage_closure(m, stage);
-	return r < 0 ? log_failure(m, "cannot add the modules to the image", r) : r;
+	return modstage_closure(&m->src, m->conf, &m->closure, stage);
 }
 
 /* ---- explain ---- */
@@ -1367,10 +1371,10 @@ void moddep_explain(const struct moddep *m, FILE *out)
 					"module '%s': blacklisted, left out (alias '%s' asked by %s)\n",
 					q->lk->mods[j]->name, q->name, q->origin);
 	}
-	for (size_t i = 0; i < m->norder; i++) {
-		const struct mod *mod = m->order[i];
+	for (size_t i = 0; i < m->closure.norder; i++) {
+		const struct mod *mod = m->closure.order[i];
 		char flags[8];
-		modstage_plan_flags(mod, flags);
+		modplan_flags(mod, flags);
 		fprintf(out, "module '%s' [%s]: ", mod->name, *flags ? flags : "-");
 		for (size_t r = 0; r < mod->reasons.n; r++)
 			fprintf(out, "%s%s", r ? ", " : "", mod->reasons.v[r]);
@@ -1378,18 +1382,18 @@ void moddep_explain(const struct moddep *m, FILE *out)
 			fprintf(out, " and %zu more", mod->more_reasons);
 		fputc('\n', out);
 	}
-	for (size_t i = 0; i < m->fw.n; i++)
-		fprintf(out, "firmware '%s'%s%s\n", m->fw.v[i].path,
-			m->fw.v[i].target ? " -> " : "",
-			m->fw.v[i].target ? m->fw.v[i].target : "");
+	for (size_t i = 0; i < m->closure.fw.n; i++)
+		fprintf(out, "firmware '%s'%s%s\n", m->closure.fw.v[i].path,
+			m->closure.fw.v[i].target ? " -> " : "",
+			m->closure.fw.v[i].target ? m->closure.fw.v[i].target : "");
 	for (size_t i = 0; i < m->nmissing; i++)
 		fprintf(out, "firmware '%s' of module '%s': not found\n",
 			m->missing[i].name, m->missing[i].module);
 	unsigned long long fw_bytes = 0;
 	size_t fw_files = 0;
-	for (size_t i = 0; i < m->fw.n; i++)
-		if (!m->fw.v[i].target) {
-			fw_bytes += (unsigned long long)m->fw.v[i].size;
+	for (size_t i = 0; i < m->closure.fw.n; i++)
+		if (!m->closure.fw.v[i].target) {
+			fw_bytes += (unsigned long long)m->closure.fw.v[i].size;
 			fw_files++;
 		}
 	if (!m->weak_tree_file)
@@ -1397,24 +1401,24 @@ void moddep_explain(const struct moddep *m, FILE *out)
 			"weak dependencies: no modules.weakdep in the tree (depmod older than kmod 33), only modprobe.d's weakdep lines\n");
 	fprintf(out,
 		"total: %zu modules, %zu firmware files (%zu missing), %llu bytes before decompression\n",
-		m->norder, fw_files, m->nmissing, m->module_bytes + fw_bytes);
+		m->closure.norder, fw_files, m->nmissing, m->module_bytes + fw_bytes);
 }
 
 /* ---- for tests and tools ---- */
 
 size_t moddep_closure_size(const struct moddep *m)
 {
-	return m->norder;
+	return m->closure.norder;
 }
 
 const char *moddep_closure_name(const struct moddep *m, size_t i)
 {
-	return i < m->norder ? m->order[i]->name : NULL;
+	return i < m->closure.norder ? m->closure.order[i]->name : NULL;
 }
 
 const char *moddep_closure_path(const struct moddep *m, size_t i)
 {
-	return i < m->norder ? m->order[i]->path : NULL;
+	return i < m->closure.norder ? m->closure.order[i]->path : NULL;
 }
 
 int moddep_reset(struct moddep *m)
@@ -1432,7 +1436,7 @@ int moddep_reset(struct moddep *m)
 int moddep_preload(struct moddep *m)
 {
 	int r = m->deplines_loaded ? 0 : load_deplines(m);
-	return r < 0 ? r : modstage_preload(m);
+	return r < 0 ? r : modstage_preload(&m->src);
 }
 
 int moddep_lookup(struct moddep *m, const char *name_or_alias, struct strv *names)
@@ -1453,8 +1457,8 @@ void moddep_keep_compressed(struct moddep *m, enum modcompress_mode mode,
 			    struct stage *segment)
 {
 	m->kernel.mode = mode;
-	m->keep = segment && mode != MODCOMPRESS_DECOMPRESS ? &m->kernel : NULL;
-	m->keep_stage = m->keep ? segment : NULL;
+	m->closure.keep = segment && mode != MODCOMPRESS_DECOMPRESS ? &m->kernel : NULL;
+	m->closure.keep_stage = m->closure.keep ? segment : NULL;
 }
 
 const struct modcompress *moddep_kernel_compress(const struct moddep *m)
@@ -1465,7 +1469,7 @@ const struct modcompress *moddep_kernel_compress(const struct moddep *m)
 size_t moddep_kept_compressed(const struct moddep *m)
 {
 	size_t n = 0;
-	for (size_t i = 0; i < m->norder; i++)
-		n += m->order[i]->image_relpath != NULL;
+	for (size_t i = 0; i < m->closure.norder; i++)
+		n += m->closure.order[i]->image_relpath != NULL;
 	return n;
 }

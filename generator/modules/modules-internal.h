@@ -97,11 +97,36 @@ enum {
 struct request;
 struct missing_fw;
 
-struct moddep {
+/*
+ * The tree the modules come from, as the user names it and as libkmod reads it, with
+ * the caches of its files that staging copies into the image.
+ */
+struct modsource {
 	char *root;
 	char *kver;
 	char *moddir;  /* ROOT/lib/modules/KVER, as the user names it */
 	char *kmoddir; /* as libkmod reports it (a snapshot under -r), for its paths */
+	void *aliases; /* tsearch tree of struct alias_list *, from modules.alias */
+	int aliases_loaded;
+	struct tree_file files[_TREE_FILES];
+};
+
+/*
+ * What a resolve produces and staging consumes: the modules in load order with their
+ * firmware, and how they are to go into the image (moddep_keep_compressed()).
+ */
+struct modclosure {
+	struct mod **order;
+	size_t norder;
+	struct firmware_set fw;
+	/* The kernel config's word on module decompression when this build keeps
+	 * compressed modules (else NULL), and the segment they go into. */
+	const struct modcompress *keep;
+	struct stage *keep_stage;
+};
+
+struct moddep {
+	struct modsource src;
 	struct kmod_ctx *ctx;
 
 	void *mods_by_name; /* tsearch tree of struct mod * */
@@ -116,15 +141,10 @@ struct moddep {
 
 	void *deplines; /* tsearch tree of struct depline *, from modules.dep */
 	int deplines_loaded;
-	void *aliases; /* tsearch tree of struct alias_list *, from modules.alias */
-	int aliases_loaded;
-	struct tree_file files[_TREE_FILES];
 
 	/* The result of the last resolve. */
 	int resolved;
-	struct mod **order;
-	size_t norder;
-	struct firmware_set fw;
+	struct modclosure closure;
 	void *fw_seen; /* names already looked up */
 	struct missing_fw *missing;
 	size_t nmissing, capmissing;
@@ -139,23 +159,22 @@ struct moddep {
 	size_t nweak_rules;
 	bool weak_tree_file; /* the tree has modules.weakdep (depmod of kmod 33+) */
 
-	/* The kernel config's word on module decompression, read once (modcompress.c);
-	 * keep says whether this build keeps compressed modules, into keep_stage. */
+	/* The kernel config's word on module decompression, read once (modcompress.c). */
 	struct modcompress kernel;
-	const struct modcompress *keep;
-	struct stage *keep_stage;
 };
 
-/* moddep.c: what the other parts share. */
-void moddep_set_subject(struct moddep *m, const char *what);
-/* Log a failure at its site (CODING_STYLE.md) and tell the caller it was. Returns r. */
-int moddep_fail(struct moddep *m, int r, const char *fmt, ...) _printf_(3, 4);
+/*
+ * modstage.c: a resolved closure into the image: module files, firmware, the plan and
+ * the indexes busybox modprobe reads. Reads the configuration for options and softdep
+ * lines, the source for its files; logs its failures.
+ */
+int modstage_closure(struct modsource *src, const struct modconf *conf,
+		     const struct modclosure *closure, struct stage *stage);
+int modstage_preload(struct modsource *src); /* modules.alias and the tree files */
+void modstage_clear(struct modsource *src);  /* frees what staging read */
 
-/* modstage.c: the resolved closure into the image. */
-int modstage_closure(struct moddep *m, struct stage *stage); /* after moddep_resolve */
-int modstage_plan_flags(const struct mod *mod, char *buf); /* the plan's flags, for -v */
-int modstage_preload(struct moddep *m); /* modules.alias and the tree files */
-void modstage_clear(struct moddep *m);	/* frees what modstage_preload read */
+/* modplan.c: a module's flags in the plan (abi.h), for the plan and for -v. */
+int modplan_flags(const struct mod *mod, char *buf);
 
 /* modweak.c: weak dependencies, read from the files libkmod 33+ reads them from. */
 int modweak_load(struct moddep *m, const char *const *confdirs); /* NULL-terminated */

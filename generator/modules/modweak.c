@@ -149,11 +149,11 @@ int modweak_load(struct moddep *m, const char *const *confdirs)
 
 	/* libkmod's module directory: under another root, the real one, whose indexes
 	 * modsnap.c checked to stay inside the root. */
-	if (asprintf(&own, "%s/modules.weakdep", m->kmoddir) < 0)
+	if (asprintf(&own, "%s/modules.weakdep", m->src.kmoddir) < 0)
 		return -ENOMEM;
 	m->weak_tree_file = access(own, F_OK) == 0;
 	if (m->weak_tree_file)
-		r = add_conf(&files, &n, m->kmoddir, "modules.weakdep");
+		r = add_conf(&files, &n, m->src.kmoddir, "modules.weakdep");
 	for (size_t i = 0; r >= 0 && confdirs[i]; i++)
 		r = list_dir(&files, &n, confdirs[i]);
 	if (r >= 0 && n > 1)
