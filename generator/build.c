@@ -15,7 +15,7 @@
 #include "confdump.h"
 #include "crashpoint.h"
 #include "digest.h"
-#include "files.h"
+#include "files/files.h"
 #include "hooks.h"
 #include "image/image.h"
 #include "locate.h"

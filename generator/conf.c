@@ -1029,12 +1029,6 @@ int conf_load_file(struct conf *conf, const char *path, const char *const *known
 	return conf_load_string(conf, text, len, path, known_keys, err);
 }
 
-static void closedirp(DIR **d)
-{
-	if (*d)
-		closedir(*d);
-}
-
 static bool is_dropin_name(const char *name)
 {
 	size_t n = strlen(name);

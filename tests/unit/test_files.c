@@ -9,7 +9,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "files.h"
+#include "files/files.h"
 #include "stage.h"
 #include "strv.h"
 #include "util.h"
