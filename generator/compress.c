@@ -16,6 +16,7 @@
 #include <zstd.h>
 #include <zstd_errors.h>
 
+#include "fileio.h"
 #include "compress.h"
 #include "sysroot.h"
 #include "util.h"
@@ -83,25 +84,9 @@ const char *compress_name(enum compress_kind kind)
 	return names[kind];
 }
 
-static int write_all(int fd, const void *buf, size_t len)
-{
-	const uint8_t *p = buf;
-	while (len) {
-		ssize_t n = write(fd, p, len);
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			return negative_errno();
-		}
-		p += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
 static int flush_out(struct compress *c)
 {
-	int r = write_all(c->fd, c->out, c->out_len);
+	int r = fileio_write_all(c->fd, c->out, c->out_len);
 	c->out_len = 0;
 	return r;
 }
@@ -270,7 +255,7 @@ static int none_write(struct compress *c, const void *buf, size_t len)
 		return r;
 	/* Large chunks go straight to the file: no copy. */
 	if (len >= OUT_BUF_SIZE / 2)
-		return write_all(c->fd, buf, len);
+		return fileio_write_all(c->fd, buf, len);
 	memcpy(c->out, buf, len);
 	c->out_len = len;
 	return 0;
@@ -285,7 +270,7 @@ static int zstd_run(struct compress *c, const void *buf, size_t len, ZSTD_EndDir
 		if (ZSTD_isError(left))
 			return -EIO;
 		if (out.pos) {
-			int r = write_all(c->fd, c->out, out.pos);
+			int r = fileio_write_all(c->fd, c->out, out.pos);
 			if (r < 0)
 				return r;
 		}
@@ -312,7 +297,7 @@ static int gzip_run(struct compress *c, const void *buf, size_t len, int flush)
 			return -EIO;
 		size_t produced = OUT_BUF_SIZE - c->gz.avail_out;
 		if (produced) {
-			int r = write_all(c->fd, c->out, produced);
+			int r = fileio_write_all(c->fd, c->out, produced);
 			if (r < 0)
 				return r;
 		}
@@ -334,7 +319,7 @@ static int xz_run(struct compress *c, const void *buf, size_t len, lzma_action a
 			return ret == LZMA_MEM_ERROR ? -ENOMEM : -EIO;
 		size_t produced = OUT_BUF_SIZE - c->xz.avail_out;
 		if (produced) {
-			int r = write_all(c->fd, c->out, produced);
+			int r = fileio_write_all(c->fd, c->out, produced);
 			if (r < 0)
 				return r;
 		}
@@ -395,7 +380,8 @@ static int lz4_flush_blocks(struct compress *c)
 	if (failed)
 		return -EIO;
 	for (size_t i = 0; i < nblocks; i++) {
-		r = write_all(c->fd, c->lz4_jobs[i].out, (size_t)c->lz4_jobs[i].out_len);
+		r = fileio_write_all(c->fd, c->lz4_jobs[i].out,
+				     (size_t)c->lz4_jobs[i].out_len);
 		if (r < 0)
 			return r;
 	}
@@ -705,12 +691,12 @@ int compress_read_fd(int fd, void **ret_data, size_t *ret_size)
 	int r;
 
 	/* Only a regular file: a device or FIFO would never end or never answer. */
-	r = sysroot_check_input(fd, &st);
+	r = fileio_check_input(fd, &st);
 	if (r < 0)
 		return r;
 	if ((uint64_t)st.st_size > SYSROOT_READ_MAX)
 		return -EFBIG;
-	r = sysroot_read_fd(fd, SYSROOT_READ_MAX, &text, &len);
+	r = fileio_read_fd(fd, SYSROOT_READ_MAX, &text, &len);
 	if (r < 0)
 		return r;
 	raw = (uint8_t *)text;

@@ -12,6 +12,7 @@
 #include <sys/statfs.h>
 #include <sys/syscall.h>
 
+#include "fileio.h"
 #include "sysroot.h"
 #include "util.h"
 
@@ -201,23 +202,6 @@ int sysroot_open_walk(const char *root, const char *path, int flags)
 	return walk_open(rootfd, relative(path), flags);
 }
 
-int sysroot_check_input(int fd, struct stat *ret_st)
-{
-	struct statfs fs;
-
-	if (fstat(fd, ret_st) < 0)
-		return negative_errno();
-	if (S_ISDIR(ret_st->st_mode))
-		return -EISDIR;
-	if (!S_ISREG(ret_st->st_mode))
-		return -EINVAL;
-	/* Their files say size 0 or 4096 whatever they hold, and some never end. */
-	if (fstatfs(fd, &fs) == 0 &&
-	    (fs.f_type == PROC_SUPER_MAGIC || fs.f_type == SYSFS_MAGIC))
-		return -EINVAL;
-	return 0;
-}
-
 /*
  * The host path of an open file, from the kernel: symlink-free. Without /proc (a
  * chroot that has none, as pacman's hooks may run in), the path as given under the
@@ -252,55 +236,10 @@ int sysroot_open_input(const char *root, const char *path, struct stat *ret_st,
 
 	if (fd < 0)
 		return fd;
-	r = sysroot_check_input(fd, ret_st);
+	r = fileio_check_input(fd, ret_st);
 	if (r >= 0 && ret_real)
 		r = real_path(fd, root, path, ret_real);
 	return r < 0 ? r : TAKE_FD(fd);
-}
-
-int sysroot_read_fd(int fd, size_t max, char **ret, size_t *ret_size)
-{
-	size_t len = 0, cap = 0;
-	char *buf = NULL;
-
-	for (;;) {
-		if (len + 1 >= cap) {
-			size_t ncap = cap ? cap * 2 : 65536;
-			char *n;
-			if (ncap > max + 2)
-				ncap = max + 2;
-			if (ncap <= cap) {
-				free(buf);
-				return -EFBIG;
-			}
-			n = realloc(buf, ncap);
-			if (!n) {
-				free(buf);
-				return -ENOMEM;
-			}
-			buf = n;
-			cap = ncap;
-		}
-		ssize_t got = read(fd, buf + len, cap - len - 1);
-		if (got < 0 && errno == EINTR)
-			continue;
-		if (got < 0) {
-			int r = negative_errno();
-			free(buf);
-			return r;
-		}
-		if (got == 0)
-			break;
-		len += (size_t)got;
-		if (len > max) {
-			free(buf);
-			return -EFBIG;
-		}
-	}
-	buf[len] = '\0';
-	*ret = buf;
-	*ret_size = len;
-	return 0;
 }
 
 int sysroot_read(const char *root, const char *path, size_t max, char **ret,
@@ -313,7 +252,7 @@ int sysroot_read(const char *root, const char *path, size_t max, char **ret,
 		return fd;
 	if ((uint64_t)st.st_size > max)
 		return -EFBIG;
-	return sysroot_read_fd(fd, max, ret, ret_size);
+	return fileio_read_fd(fd, max, ret, ret_size);
 }
 
 const char *sysroot_strerror(int r)

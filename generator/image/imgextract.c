@@ -16,25 +16,11 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "fileio.h"
 #include "cpio.h"
 #include "image-internal.h"
 #include "log.h"
 #include "util.h"
-
-static int write_all_fd(int fd, const void *buf, size_t len)
-{
-	const uint8_t *p = buf;
-	while (len) {
-		ssize_t n = write(fd, p, len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return negative_errno();
-		p += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
 
 /*
  * Open the directory `path` (relative, no "..") under dirfd, at this moment, through no
@@ -569,7 +555,7 @@ static int extract_data(const void *bytes, size_t len, void *userdata)
 	struct extract_ctx *x = userdata;
 	if (x->fd < 0)
 		return 0;
-	int r = write_all_fd(x->fd, bytes, len);
+	int r = fileio_write_all(x->fd, bytes, len);
 	if (r < 0) {
 		log_error("cannot write into '%s' below '%s': %s", x->resolved, x->dir,
 			  strerror(-r));

@@ -14,6 +14,7 @@
 
 #include "compress.h"
 #include "crashpoint.h"
+#include "fileio.h"
 #include "image-internal.h"
 #include "log.h"
 #include "util.h"
@@ -238,19 +239,11 @@ out:
 	return r;
 }
 
+/* The zero padding after the early archive: less than EARLY_ALIGN bytes. */
 static int write_zeros(int fd, size_t n)
 {
 	static const uint8_t zeros[EARLY_ALIGN];
-	while (n) {
-		size_t k = n < sizeof(zeros) ? n : sizeof(zeros);
-		ssize_t m = write(fd, zeros, k);
-		if (m < 0 && errno == EINTR)
-			continue;
-		if (m < 0)
-			return negative_errno();
-		n -= (size_t)m;
-	}
-	return 0;
+	return fileio_write_all(fd, zeros, n);
 }
 
 /* The early archive: uncompressed, so the kernel's microcode loader finds it. */

@@ -27,7 +27,7 @@
 #include "log.h"
 #include "modules-internal.h"
 #include "strv.h"
-#include "textfile.h"
+#include "fileio.h"
 #include "util.h"
 
 struct conf_file {
@@ -161,7 +161,7 @@ int modweak_load(struct moddep *m, const char *const *confdirs)
 	for (size_t i = 0; r >= 0 && i < n; i++) {
 		_cleanup_free_ char *text = NULL;
 		size_t size;
-		r = textfile_read(files[i].path, &text, &size);
+		r = fileio_read_file(files[i].path, &text, &size);
 		if (r == -ENOMEM)
 			break;
 		if (r < 0) {
