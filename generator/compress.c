@@ -16,6 +16,7 @@
 #include <zstd.h>
 #include <zstd_errors.h>
 
+#include "codec.h"
 #include "fileio.h"
 #include "compress.h"
 #include "sysroot.h"
@@ -58,9 +59,11 @@ struct compress {
 	int finished;
 };
 
-static const char *const names[] = {
-	[COMPRESS_NONE] = "none", [COMPRESS_ZSTD] = "zstd", [COMPRESS_GZIP] = "gzip",
-	[COMPRESS_XZ] = "xz",	  [COMPRESS_LZ4] = "lz4",
+/* What each kind writes, named as the readers detect it (shared/codec.c). */
+static const enum codec kind_codec[] = {
+	[COMPRESS_NONE] = CODEC_RAW,	   [COMPRESS_ZSTD] = CODEC_ZSTD,
+	[COMPRESS_GZIP] = CODEC_GZIP,	   [COMPRESS_XZ] = CODEC_XZ,
+	[COMPRESS_LZ4] = CODEC_LZ4_LEGACY,
 };
 
 int compress_from_name(const char *name, enum compress_kind *ret)
@@ -69,8 +72,8 @@ int compress_from_name(const char *name, enum compress_kind *ret)
 		*ret = COMPRESS_NONE;
 		return 0;
 	}
-	for (size_t i = 0; i < ARRAY_SIZE(names); i++)
-		if (streq(name, names[i])) {
+	for (size_t i = 0; i < ARRAY_SIZE(kind_codec); i++)
+		if (streq(name, codec_name(kind_codec[i]))) {
 			*ret = (enum compress_kind)i;
 			return 0;
 		}
@@ -79,9 +82,9 @@ int compress_from_name(const char *name, enum compress_kind *ret)
 
 const char *compress_name(enum compress_kind kind)
 {
-	if ((size_t)kind >= ARRAY_SIZE(names))
+	if ((size_t)kind >= ARRAY_SIZE(kind_codec))
 		return NULL;
-	return names[kind];
+	return codec_name(kind_codec[kind]);
 }
 
 static int flush_out(struct compress *c)
@@ -681,14 +684,13 @@ static int unxz(const uint8_t *in, size_t len, struct membuf *m)
 
 int compress_read_fd(int fd, void **ret_data, size_t *ret_size)
 {
-	static const uint8_t zstd_magic[] = {0x28, 0xb5, 0x2f, 0xfd};
-	static const uint8_t xz_magic[] = {0xfd, '7', 'z', 'X', 'Z', 0x00};
 	_cleanup_free_ char *text = NULL;
 	struct membuf m = {.max = SYSROOT_READ_MAX};
 	struct stat st;
 	uint8_t *raw;
+	enum codec codec;
 	size_t len;
-	int r;
+	int variant, r;
 
 	/* Only a regular file: a device or FIFO would never end or never answer. */
 	r = fileio_check_input(fd, &st);
@@ -700,11 +702,13 @@ int compress_read_fd(int fd, void **ret_data, size_t *ret_size)
 	if (r < 0)
 		return r;
 	raw = (uint8_t *)text;
-	if (len >= 4 && memcmp(raw, zstd_magic, 4) == 0)
+	/* Module and firmware files: zstd, gzip (zlib's magic only) or xz; else raw. */
+	codec = codec_detect(raw, len, &variant);
+	if (codec == CODEC_ZSTD)
 		r = unzstd(raw, len, &m);
-	else if (len >= 2 && raw[0] == 0x1f && raw[1] == 0x8b)
+	else if (codec == CODEC_GZIP && !variant)
 		r = ungzip(raw, len, &m);
-	else if (len >= 6 && memcmp(raw, xz_magic, 6) == 0)
+	else if (codec == CODEC_XZ)
 		r = unxz(raw, len, &m);
 	else {
 		*ret_data = TAKE_PTR(text);
