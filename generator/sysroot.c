@@ -13,6 +13,7 @@
 #include <sys/syscall.h>
 
 #include "fileio.h"
+#include "path.h"
 #include "sysroot.h"
 #include "util.h"
 
@@ -35,47 +36,6 @@ static const char *relative(const char *path)
 static int same_inode(const struct stat *a, const struct stat *b)
 {
 	return a->st_dev == b->st_dev && a->st_ino == b->st_ino;
-}
-
-/* One component of `rest` from *pos into buf; 0 when none is left. */
-static int next_component(const char *rest, size_t *pos, char *buf, size_t size)
-{
-	const char *p = rest + *pos, *end;
-
-	while (*p == '/')
-		p++;
-	if (!*p)
-		return 0;
-	end = strchrnul(p, '/');
-	if ((size_t)(end - p) >= size)
-		return -ENAMETOOLONG;
-	memcpy(buf, p, (size_t)(end - p));
-	buf[end - p] = '\0';
-	*pos = (size_t)(end - rest);
-	return 1;
-}
-
-static int at_end(const char *rest, size_t pos)
-{
-	while (rest[pos] == '/')
-		pos++;
-	return !rest[pos];
-}
-
-/* Replace the walked part of *rest with a symlink's target. */
-static int splice_target(char **rest, size_t *pos, const char *target)
-{
-	const char *tail = *rest + *pos;
-	char *s;
-
-	while (*tail == '/')
-		tail++;
-	if (asprintf(&s, "%s%s%s", target, *tail ? "/" : "", tail) < 0)
-		return -ENOMEM;
-	free(*rest);
-	*rest = s;
-	*pos = 0;
-	return 0;
 }
 
 static int replace_fd(int *fd, int nfd)
@@ -105,8 +65,8 @@ static int walk_open(int rootfd, const char *path, int flags)
 		return negative_errno();
 	if (!rest)
 		return -ENOMEM;
-	while ((r = next_component(rest, &pos, name, sizeof(name))) > 0) {
-		int last = at_end(rest, pos);
+	while ((r = path_next_component(rest, &pos, name, sizeof(name))) > 0) {
+		int last = path_at_end(rest, pos);
 		struct stat st;
 
 		if (streq(name, ".") && !last)
@@ -133,14 +93,14 @@ static int walk_open(int rootfd, const char *path, int flags)
 			if (n <= 0)
 				return n < 0 ? negative_errno() : -ENOENT;
 			target[n] = '\0';
-			if ((r = splice_target(&rest, &pos, target)) < 0)
+			if ((r = path_splice(&rest, &pos, target)) < 0)
 				return r;
 			if (target[0] == '/' &&
 			    (r = replace_fd(
 				     &cur, openat(rootfd, ".",
 						  O_PATH | O_DIRECTORY | O_CLOEXEC))) < 0)
 				return r;
-			if (at_end(rest, pos))
+			if (path_at_end(rest, pos))
 				break; /* a link to "/" */
 			continue;
 		}

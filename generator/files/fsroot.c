@@ -117,48 +117,6 @@ static int cursor_up(const struct filectx *ctx, struct cursor *c)
 	return 0;
 }
 
-/* Replace the walked part of rest with the symlink's target. */
-static int cursor_splice(struct cursor *c, const char *target)
-{
-	const char *tail = c->rest + c->pos;
-	char *rest;
-
-	while (*tail == '/')
-		tail++;
-	if (asprintf(&rest, "%s%s%s", target, *tail ? "/" : "", tail) < 0)
-		return -ENOMEM;
-	free(c->rest);
-	c->rest = rest;
-	c->pos = 0;
-	return 0;
-}
-
-/* The next component of rest into `buf`; 0 when none is left. */
-static int cursor_next(struct cursor *c, char *buf, size_t size)
-{
-	const char *p = c->rest + c->pos, *end;
-
-	while (*p == '/')
-		p++;
-	if (!*p)
-		return 0;
-	end = strchrnul(p, '/');
-	if ((size_t)(end - p) >= size)
-		return -ENAMETOOLONG;
-	memcpy(buf, p, (size_t)(end - p));
-	buf[end - p] = '\0';
-	c->pos = (size_t)(end - c->rest);
-	return 1;
-}
-
-static int cursor_at_end(const struct cursor *c)
-{
-	const char *p = c->rest + c->pos;
-	while (*p == '/')
-		p++;
-	return !*p;
-}
-
 static int follow_symlink(const struct filectx *ctx, struct cursor *c, const char *name)
 {
 	char target[PATH_MAX];
@@ -170,7 +128,7 @@ static int follow_symlink(const struct filectx *ctx, struct cursor *c, const cha
 	if (n == 0)
 		return -ENOENT;
 	target[n] = '\0';
-	r = cursor_splice(c, target);
+	r = path_splice(&c->rest, &c->pos, target);
 	if (r < 0)
 		return r;
 	return target[0] == '/' ? cursor_enter_root(ctx, c) : 0;
@@ -212,7 +170,7 @@ int fsroot_resolve(const struct filectx *ctx, const char *base, const char *path
 		r = c.fd;
 		goto out;
 	}
-	while ((r = cursor_next(&c, name, sizeof(name))) > 0) {
+	while ((r = path_next_component(c.rest, &c.pos, name, sizeof(name))) > 0) {
 		_cleanup_free_ char *child = NULL;
 		struct stat st;
 
@@ -241,7 +199,7 @@ int fsroot_resolve(const struct filectx *ctx, const char *base, const char *path
 		} else if (S_ISDIR(st.st_mode)) {
 			if ((r = step_into_dir(&c, name, &child)) < 0)
 				goto out;
-		} else if (!cursor_at_end(&c)) {
+		} else if (!path_at_end(c.rest, c.pos)) {
 			r = -ENOTDIR;
 			goto out;
 		} else {

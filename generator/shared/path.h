@@ -1,7 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* Lexical path normalisation: one implementation for every subsystem. */
+/* Paths, lexically: normalisation, and the component walk the chroot-style resolvers
+ * share. */
 #ifndef MKINITRAMFS_PATH_H
 #define MKINITRAMFS_PATH_H
+
+#include <stddef.h>
 
 enum path_flags {
 	PATH_ABSOLUTE = 1 << 0, /* the result starts with '/' ("/" for the root itself) */
@@ -14,5 +17,17 @@ enum path_flags {
  * filesystem. Leading, repeated and trailing slashes are dropped.
  */
 int path_normalise(const char *path, unsigned flags, char **ret);
+
+/*
+ * A path walked one component at a time (chroot-style resolvers: sysroot.c, fsroot.c):
+ * `rest` holds what is left to walk from `pos` on; a symlink's target replaces the
+ * walked part. path_next_component() copies the next component into `buf` (1), or
+ * returns 0 when none is left, -ENAMETOOLONG when it does not fit.
+ */
+int path_next_component(const char *rest, size_t *pos, char *buf, size_t size);
+/* Nothing but slashes is left after `pos`. */
+int path_at_end(const char *rest, size_t pos);
+/* *rest becomes `target` followed by what was left after *pos; *pos is 0 again. */
+int path_splice(char **rest, size_t *pos, const char *target);
 
 #endif
