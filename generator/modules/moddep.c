@@ -1231,6 +1231,42 @@ static int collect_firmware(struct moddep *m)
 	return 0;
 }
 
+/*
+ * The requests and everything they pull in, into `w`, each marked as needed by a
+ * required request, by an optional one, and at boot; room for the load order.
+ */
+static int close_and_mark(struct moddep *m, struct worklist *w)
+{
+	const unsigned at_boot = EDGE_BIT(EDGE_HARD) | EDGE_BIT(EDGE_PRE) |
+				 EDGE_BIT(EDGE_POST) | EDGE_BIT(EDGE_WEAK);
+	int r = add_roots(m, w);
+
+	if (r < 0)
+		return r;
+	r = close_over(m, w);
+	if (r < 0)
+		return r;
+	r = mark(w, offsetof(struct mod, root_required),
+		 offsetof(struct mod, in_required), EDGE_BIT(EDGE_HARD));
+	if (r < 0)
+		return r;
+	r = mark(w, offsetof(struct mod, root_optional),
+		 offsetof(struct mod, in_optional), EDGE_BIT(EDGE_HARD));
+	if (r < 0)
+		return r;
+	r = mark(w, offsetof(struct mod, root_always), offsetof(struct mod, in_always),
+		 at_boot);
+	if (r < 0)
+		return r;
+	if (w->n > ABI_PLAN_MAX_MODULES)
+		return moddep_fail(
+			m, -E2BIG,
+			"the module closure holds %zu modules, more than the %d the init can load",
+			w->n, ABI_PLAN_MAX_MODULES);
+	m->closure.order = malloc((w->n ? w->n : 1) * sizeof(*m->closure.order));
+	return m->closure.order ? 0 : -ENOMEM;
+}
+
 static int resolve(struct moddep *m)
 {
 	if (m->resolved)
@@ -1240,28 +1276,7 @@ static int resolve(struct moddep *m)
 	for (size_t i = 0; i < m->nmods; i++)
 		reset_mod(m->mods[i]);
 	struct worklist w = {0};
-	int r = add_roots(m, &w);
-	if (r >= 0)
-		r = close_over(m, &w);
-	if (r >= 0)
-		r = mark(&w, offsetof(struct mod, root_required),
-			 offsetof(struct mod, in_required), EDGE_BIT(EDGE_HARD));
-	if (r >= 0)
-		r = mark(&w, offsetof(struct mod, root_optional),
-			 offsetof(struct mod, in_optional), EDGE_BIT(EDGE_HARD));
-	if (r >= 0)
-		r = mark(&w, offsetof(struct mod, root_always),
-			 offsetof(struct mod, in_always),
-			 EDGE_BIT(EDGE_HARD) | EDGE_BIT(EDGE_PRE) | EDGE_BIT(EDGE_POST) |
-				 EDGE_BIT(EDGE_WEAK));
-	if (r >= 0 && w.n > ABI_PLAN_MAX_MODULES)
-		r = moddep_fail(
-			m, -E2BIG,
-			"the module closure holds %zu modules, more than the %d the init can load",
-			w.n, ABI_PLAN_MAX_MODULES);
-	if (r >= 0 &&
-	    !(m->closure.order = malloc((w.n ? w.n : 1) * sizeof(*m->closure.order))))
-		r = -ENOMEM;
+	int r = close_and_mark(m, &w);
 	if (r < 0) {
 		free(w.v);
 		return r;
