@@ -2,9 +2,11 @@
 /* Kernel modules: the ordered closure of what was asked for, through libkmod. */
 
 /*
- * This file holds the module table, the requests, the resolution and -v's account;
- * modconf.c reads the modprobe.d configuration, modstage.c puts the result into the
- * image. moddep-internal.h is what the three share.
+ * This file holds the module table, the requests, the resolution and -v's account.
+ * The pipeline runs one way: modconf.c's configuration (read once, by moddep_new) is
+ * read by the resolution here, which produces a struct modclosure; modstage.c takes
+ * that closure with the source and the configuration and writes the image's module
+ * files, plan and indexes. modules-internal.h is what the folder's files share.
  */
 
 /*

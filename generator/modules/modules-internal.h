@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* The module closure's private tables, only for moddep.c, modconf.c and modstage.c. */
-#ifndef MKINITRAMFS_MODDEP_INTERNAL_H
-#define MKINITRAMFS_MODDEP_INTERNAL_H
+/* The module pipeline's private tables, only for the files of generator/modules/. */
+#ifndef MKINITRAMFS_MODULES_INTERNAL_H
+#define MKINITRAMFS_MODULES_INTERNAL_H
 
 #include <sys/stat.h>
 
