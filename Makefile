@@ -217,12 +217,14 @@ FUZZ_HARNESSES := $(patsubst tests/fuzz/%.c,$(B)/fuzz/%,$(wildcard tests/fuzz/fu
 $(B)/fuzz/obj/%.o: %.c
 	$(say) FUZZCC $<
 	@mkdir -p $(@D)
-	$(Q)$(FUZZ_CC) $(FUZZ_FLAGS) -iquote init -iquote abi $(FUZZ_INC) $(DEPFLAGS) \
+	$(Q)$(FUZZ_CC) $(FUZZ_FLAGS) $(FUZZ_INC) -iquote abi $(DEPFLAGS) \
 		-DMKINITRAMFS_VERSION='"$(VERSION)"' -DMKINITRAMFS_LIBDIR='"$(LIBDIR)"' \
 		-DMKINITRAMFS_SYSCONFDIR='"$(SYSCONFDIR)"' \
 		$(shell $(PKG_CONFIG) --cflags $(GEN_PKGS) 2>/dev/null) -c -o $@ $<
 
-$(B)/fuzz/obj/generator/%.o: FUZZ_INC := -iquote generator -iquote generator/shared
+# Each side's own headers only: init/log.h must not shadow generator/shared/log.h.
+FUZZ_INC = -iquote init
+$(B)/fuzz/obj/generator/%.o: FUZZ_INC = -iquote generator -iquote generator/shared
 
 $(B)/fuzz/libgen.a: $(FUZZ_GEN:%.c=$(B)/fuzz/obj/%.o)
 	$(Q)rm -f $@ && ar rcs $@ $^
