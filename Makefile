@@ -45,7 +45,7 @@ ifeq ($(SANITIZE),1)
 SAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 endif
 
-GEN_CFLAGS = $(COMMON_CFLAGS) -iquote generator -iquote abi $(SAN_FLAGS) -DMKINITRAMFS_VERSION='"$(VERSION)"' \
+GEN_CFLAGS = $(COMMON_CFLAGS) -iquote generator -iquote generator/shared -iquote abi $(SAN_FLAGS) -DMKINITRAMFS_VERSION='"$(VERSION)"' \
 	-DMKINITRAMFS_LIBDIR='"$(LIBDIR)"' -DMKINITRAMFS_SYSCONFDIR='"$(SYSCONFDIR)"' \
 	$(shell $(PKG_CONFIG) --cflags $(GEN_PKGS) 2>/dev/null) $(CPPFLAGS) $(CFLAGS)
 # The distribution's CPPFLAGS and CFLAGS (hardening, debug info) also reach the host
@@ -61,7 +61,9 @@ INIT_CFLAGS := -std=gnu11 -Os $(WARNINGS) -D_GNU_SOURCE -iquote abi -static -ffu
 # PID 1 that runs only until switch root.
 INIT_LDFLAGS := -static -Wl,--gc-sections -Wl,-z,noseparate-code -s
 
-GEN_SRCS := $(sort $(wildcard generator/*.c))
+# generator/shared/: the generic layer every subsystem uses (on the include path);
+# generator/modules/: the module pipeline, included from outside as "modules/x.h".
+GEN_SRCS := $(sort $(wildcard generator/*.c generator/*/*.c))
 GEN_LIB_SRCS := $(filter-out generator/main.c,$(GEN_SRCS))
 GEN_OBJS := $(GEN_SRCS:%.c=$(B)/obj/%.o)
 GEN_LIB_OBJS := $(GEN_LIB_SRCS:%.c=$(B)/obj/%.o)
@@ -219,10 +221,14 @@ FUZZ_HARNESSES := $(patsubst tests/fuzz/%.c,$(B)/fuzz/%,$(wildcard tests/fuzz/fu
 $(B)/fuzz/obj/%.o: %.c
 	$(say) FUZZCC $<
 	@mkdir -p $(@D)
-	$(Q)$(FUZZ_CC) $(FUZZ_FLAGS) -iquote init -iquote abi $(DEPFLAGS) \
+	$(Q)$(FUZZ_CC) $(FUZZ_FLAGS) $(FUZZ_INC) -iquote abi $(DEPFLAGS) \
 		-DMKINITRAMFS_VERSION='"$(VERSION)"' -DMKINITRAMFS_LIBDIR='"$(LIBDIR)"' \
 		-DMKINITRAMFS_SYSCONFDIR='"$(SYSCONFDIR)"' \
 		$(shell $(PKG_CONFIG) --cflags $(GEN_PKGS) 2>/dev/null) -c -o $@ $<
+
+# Each side's own headers only: init/log.h must not shadow generator/shared/log.h.
+FUZZ_INC = -iquote init
+$(B)/fuzz/obj/generator/%.o: FUZZ_INC = -iquote generator -iquote generator/shared
 
 $(B)/fuzz/libgen.a: $(FUZZ_GEN:%.c=$(B)/fuzz/obj/%.o)
 	$(Q)rm -f $@ && ar rcs $@ $^
@@ -239,7 +245,7 @@ $(B)/fuzz/fuzz_init_%: tests/fuzz/fuzz_init_%.c $(B)/fuzz/libinit.a
 
 $(B)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(B)/fuzz/libgen.a
 	$(say) FUZZLD $@
-	$(Q)$(FUZZ_CC) $(FUZZ_LDFLAGS) -iquote generator -iquote abi -o $@ $< \
+	$(Q)$(FUZZ_CC) $(FUZZ_LDFLAGS) -iquote generator -iquote generator/shared -iquote abi -o $@ $< \
 		$(B)/fuzz/libgen.a $(GEN_LIBS)
 
 fuzz-build: $(FUZZ_HARNESSES)
@@ -261,17 +267,18 @@ SHELL_SCRIPTS = $(shell git ls-files '*.sh' 2>/dev/null) .ci/run hooks/pacman/mk
 	hooks/debian/update-initramfs debian/postinst debian/postrm $(wildcard tests/integration/*.bash)
 lint: check-format
 	@cppcheck -q --enable=warning,portability --error-exitcode=1 -D_GNU_SOURCE -I abi \
-		-I generator --suppress=memleak --suppress=resourceLeak generator/*.c
+		-I generator -I generator/shared --suppress=memleak --suppress=resourceLeak \
+		generator/*.c generator/*/*.c
 	@cppcheck -q --enable=warning,portability --error-exitcode=1 -D_GNU_SOURCE -I abi \
 		-I init init/*.c init/net/*.c
 	@shellcheck -s bash -S error $(SHELL_SCRIPTS)
 	@echo "lint: format, cppcheck and shellcheck found nothing"
 
 check-format:
-	@clang-format --dry-run -Werror generator/*.[ch] init/*.[ch] init/net/*.[ch] abi/*.h
+	@clang-format --dry-run -Werror generator/*.[ch] generator/*/*.[ch] init/*.[ch] init/net/*.[ch] abi/*.h
 
 format:
-	@clang-format -i generator/*.[ch] init/*.[ch] init/net/*.[ch] abi/*.h
+	@clang-format -i generator/*.[ch] generator/*/*.[ch] init/*.[ch] init/net/*.[ch] abi/*.h
 
 # The release tarball (the packages build from it): every file git tracks, plus new
 # files not ignored yet.
@@ -359,5 +366,5 @@ clean:
 	rm -rf $(B)/obj $(B)/obj-init $(B)/obj-host $(B)/tests $(B)/mkinitramfs $(B)/init $(B)/netroot \
 		$(B)/*.a $(B)/fuzz
 
--include $(wildcard $(B)/obj/*/*.d $(B)/obj/tests/*/*.d $(B)/obj-init/*/*.d \
-	$(B)/obj-host/*/*.d $(B)/obj-init/*/*/*.d $(B)/obj-host/*/*/*.d $(B)/tests/*.d $(B)/tests/*/*.d $(B)/fuzz/obj/*/*.d)
+-include $(wildcard $(B)/obj/*/*.d $(B)/obj/*/*/*.d $(B)/obj-init/*/*.d \
+	$(B)/obj-host/*/*.d $(B)/obj-init/*/*/*.d $(B)/obj-host/*/*/*.d $(B)/tests/*.d $(B)/tests/*/*.d $(B)/fuzz/obj/*/*.d $(B)/fuzz/obj/*/*/*.d)

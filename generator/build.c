@@ -16,14 +16,14 @@
 #include "confdump.h"
 #include "crashpoint.h"
 #include "digest.h"
-#include "files.h"
+#include "files/files.h"
 #include "hooks.h"
-#include "image.h"
+#include "image/image.h"
 #include "locate.h"
 #include "log.h"
 #include "microcode.h"
-#include "moddep.h"
-#include "modtree.h"
+#include "modules/moddep.h"
+#include "modules/modtree.h"
 #include "plan.h"
 #include "rootstack.h"
 #include "stage.h"
@@ -621,7 +621,7 @@ static int read_cmdline(const char *path, char **ret, size_t *ret_size)
 		return negative_errno();
 	if (!S_ISREG(st.st_mode))
 		return -EINVAL;
-	return sysroot_read_fd(fd, 1 << 20, ret, ret_size);
+	return fileio_read_fd(fd, 1 << 20, ret, ret_size);
 }
 
 /* resume= of --cmdline FILE, or of the host's /proc/cmdline. */
@@ -1285,27 +1285,6 @@ static void warn_stale_index(const struct build *b)
 	}
 }
 
-/* Resolving reads each module's modinfo, staging reads the files: name what failed. */
-static int log_module_error(const struct build *b, const char *step, int r)
-{
-	const char *subject = moddep_error_subject(b->moddep);
-	char buf[1024];
-	/* A module's name or path comes from the tree: escaped, it cannot forge a line.
-	 */
-	const char *what = subject ? log_escape(subject, buf, sizeof(buf)) : NULL;
-	if (moddep_error_logged(b->moddep))
-		return r; /* said where it failed */
-	if (what && (r == -ENOEXEC || r == -EBADMSG))
-		log_error("module file '%s' is %s", what,
-			  r == -EBADMSG ? "corrupt: it does not decompress"
-					: "not a kernel module: truncated or not ELF");
-	else if (what)
-		log_error("%s: '%s': %s", step, what, strerror(-r));
-	else
-		log_error("%s: %s", step, strerror(-r));
-	return r;
-}
-
 /* MODULES_DECOMPRESS=no against a kernel whose config says it cannot: name a module. */
 static int check_kept_compressed(struct build *b)
 {
@@ -1378,14 +1357,14 @@ static int stage_modules(struct build *b)
 {
 	int r = moddep_resolve(b->moddep);
 	if (r < 0)
-		return log_module_error(b, "cannot resolve the module closure", r);
+		return r;
 	crashpoint("resolution: closure");
 	r = choose_module_form(b);
 	if (r < 0)
 		return r;
 	r = moddep_stage(b->moddep, b->stage, &b->handlers);
 	if (r < 0)
-		return log_module_error(b, "cannot add the modules to the image", r);
+		return r;
 	explain_module_form(b);
 	crashpoint("staging: modules");
 	warn_stale_index(b);

@@ -16,6 +16,8 @@
 #include <zstd.h>
 #include <zstd_errors.h>
 
+#include "codec.h"
+#include "fileio.h"
 #include "compress.h"
 #include "sysroot.h"
 #include "util.h"
@@ -57,9 +59,11 @@ struct compress {
 	int finished;
 };
 
-static const char *const names[] = {
-	[COMPRESS_NONE] = "none", [COMPRESS_ZSTD] = "zstd", [COMPRESS_GZIP] = "gzip",
-	[COMPRESS_XZ] = "xz",	  [COMPRESS_LZ4] = "lz4",
+/* What each kind writes, named as the readers detect it (shared/codec.c). */
+static const enum codec kind_codec[] = {
+	[COMPRESS_NONE] = CODEC_RAW,	   [COMPRESS_ZSTD] = CODEC_ZSTD,
+	[COMPRESS_GZIP] = CODEC_GZIP,	   [COMPRESS_XZ] = CODEC_XZ,
+	[COMPRESS_LZ4] = CODEC_LZ4_LEGACY,
 };
 
 int compress_from_name(const char *name, enum compress_kind *ret)
@@ -68,8 +72,8 @@ int compress_from_name(const char *name, enum compress_kind *ret)
 		*ret = COMPRESS_NONE;
 		return 0;
 	}
-	for (size_t i = 0; i < ARRAY_SIZE(names); i++)
-		if (streq(name, names[i])) {
+	for (size_t i = 0; i < ARRAY_SIZE(kind_codec); i++)
+		if (streq(name, codec_name(kind_codec[i]))) {
 			*ret = (enum compress_kind)i;
 			return 0;
 		}
@@ -78,30 +82,14 @@ int compress_from_name(const char *name, enum compress_kind *ret)
 
 const char *compress_name(enum compress_kind kind)
 {
-	if ((size_t)kind >= ARRAY_SIZE(names))
+	if ((size_t)kind >= ARRAY_SIZE(kind_codec))
 		return NULL;
-	return names[kind];
-}
-
-static int write_all(int fd, const void *buf, size_t len)
-{
-	const uint8_t *p = buf;
-	while (len) {
-		ssize_t n = write(fd, p, len);
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			return negative_errno();
-		}
-		p += n;
-		len -= (size_t)n;
-	}
-	return 0;
+	return codec_name(kind_codec[kind]);
 }
 
 static int flush_out(struct compress *c)
 {
-	int r = write_all(c->fd, c->out, c->out_len);
+	int r = fileio_write_all(c->fd, c->out, c->out_len);
 	c->out_len = 0;
 	return r;
 }
@@ -270,7 +258,7 @@ static int none_write(struct compress *c, const void *buf, size_t len)
 		return r;
 	/* Large chunks go straight to the file: no copy. */
 	if (len >= OUT_BUF_SIZE / 2)
-		return write_all(c->fd, buf, len);
+		return fileio_write_all(c->fd, buf, len);
 	memcpy(c->out, buf, len);
 	c->out_len = len;
 	return 0;
@@ -285,7 +273,7 @@ static int zstd_run(struct compress *c, const void *buf, size_t len, ZSTD_EndDir
 		if (ZSTD_isError(left))
 			return -EIO;
 		if (out.pos) {
-			int r = write_all(c->fd, c->out, out.pos);
+			int r = fileio_write_all(c->fd, c->out, out.pos);
 			if (r < 0)
 				return r;
 		}
@@ -312,7 +300,7 @@ static int gzip_run(struct compress *c, const void *buf, size_t len, int flush)
 			return -EIO;
 		size_t produced = OUT_BUF_SIZE - c->gz.avail_out;
 		if (produced) {
-			int r = write_all(c->fd, c->out, produced);
+			int r = fileio_write_all(c->fd, c->out, produced);
 			if (r < 0)
 				return r;
 		}
@@ -334,7 +322,7 @@ static int xz_run(struct compress *c, const void *buf, size_t len, lzma_action a
 			return ret == LZMA_MEM_ERROR ? -ENOMEM : -EIO;
 		size_t produced = OUT_BUF_SIZE - c->xz.avail_out;
 		if (produced) {
-			int r = write_all(c->fd, c->out, produced);
+			int r = fileio_write_all(c->fd, c->out, produced);
 			if (r < 0)
 				return r;
 		}
@@ -395,7 +383,8 @@ static int lz4_flush_blocks(struct compress *c)
 	if (failed)
 		return -EIO;
 	for (size_t i = 0; i < nblocks; i++) {
-		r = write_all(c->fd, c->lz4_jobs[i].out, (size_t)c->lz4_jobs[i].out_len);
+		r = fileio_write_all(c->fd, c->lz4_jobs[i].out,
+				     (size_t)c->lz4_jobs[i].out_len);
 		if (r < 0)
 			return r;
 	}
@@ -695,30 +684,31 @@ static int unxz(const uint8_t *in, size_t len, struct membuf *m)
 
 int compress_read_fd(int fd, void **ret_data, size_t *ret_size)
 {
-	static const uint8_t zstd_magic[] = {0x28, 0xb5, 0x2f, 0xfd};
-	static const uint8_t xz_magic[] = {0xfd, '7', 'z', 'X', 'Z', 0x00};
 	_cleanup_free_ char *text = NULL;
 	struct membuf m = {.max = SYSROOT_READ_MAX};
 	struct stat st;
 	uint8_t *raw;
+	enum codec codec;
 	size_t len;
-	int r;
+	int variant, r;
 
 	/* Only a regular file: a device or FIFO would never end or never answer. */
-	r = sysroot_check_input(fd, &st);
+	r = fileio_check_input(fd, &st);
 	if (r < 0)
 		return r;
 	if ((uint64_t)st.st_size > SYSROOT_READ_MAX)
 		return -EFBIG;
-	r = sysroot_read_fd(fd, SYSROOT_READ_MAX, &text, &len);
+	r = fileio_read_fd(fd, SYSROOT_READ_MAX, &text, &len);
 	if (r < 0)
 		return r;
 	raw = (uint8_t *)text;
-	if (len >= 4 && memcmp(raw, zstd_magic, 4) == 0)
+	/* Module and firmware files: zstd, gzip (zlib's magic only) or xz; else raw. */
+	codec = codec_detect(raw, len, &variant);
+	if (codec == CODEC_ZSTD)
 		r = unzstd(raw, len, &m);
-	else if (len >= 2 && raw[0] == 0x1f && raw[1] == 0x8b)
+	else if (codec == CODEC_GZIP && !variant)
 		r = ungzip(raw, len, &m);
-	else if (len >= 6 && memcmp(raw, xz_magic, 6) == 0)
+	else if (codec == CODEC_XZ)
 		r = unxz(raw, len, &m);
 	else {
 		*ret_data = TAKE_PTR(text);

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "conf.h"
+#include "hashindex.h"
 #include "log.h"
 #include "suggest.h"
 #include "util.h"
@@ -33,9 +34,7 @@ struct conf {
 	struct strv keys;
 	struct conf_entry *entries; /* entries[i] holds the value of keys.v[i] */
 	size_t cap;
-	/* Hash index of keys (1 + position, 0 free), so huge files stay linear. */
-	size_t *slots;
-	size_t nslots;
+	struct hashindex index; /* key -> position, so huge files stay linear */
 	unsigned loads;
 	struct strv warnings;
 	/* Device and inode of every file read, so that a build refuses to write onto one.
@@ -101,7 +100,7 @@ void conf_free(struct conf *conf)
 	for (size_t i = 0; i < conf->keys.n; i++)
 		strv_clear(&conf->entries[i].values);
 	free(conf->entries);
-	free(conf->slots);
+	hashindex_clear(&conf->index);
 	strv_clear(&conf->keys);
 	strv_clear(&conf->warnings);
 	free(conf->sources);
@@ -757,50 +756,15 @@ static void parser_done(struct parser *p)
 	free(p->word.s);
 }
 
-static size_t hash_key(const char *key)
+static const char *key_at(size_t pos, const void *userdata)
 {
-	size_t h = 14695981039346656037ull; /* FNV-1a */
-
-	for (; *key; key++)
-		h = (h ^ (unsigned char)*key) * 1099511628211ull;
-	return h;
-}
-
-/* The slot holding `key`, or the free slot where it would go. */
-static size_t conf_slot(const struct conf *conf, const char *key)
-{
-	size_t mask = conf->nslots - 1, i = hash_key(key) & mask;
-
-	while (conf->slots[i] && !streq(conf->keys.v[conf->slots[i] - 1], key))
-		i = (i + 1) & mask;
-	return i;
+	const struct conf *conf = userdata;
+	return conf->keys.v[pos];
 }
 
 static ssize_t conf_find(const struct conf *conf, const char *key)
 {
-	if (!conf->nslots)
-		return -1;
-	return (ssize_t)conf->slots[conf_slot(conf, key)] - 1;
-}
-
-/* Keep the table at most half full. */
-static int conf_grow_index(struct conf *conf)
-{
-	size_t n = conf->nslots ? conf->nslots * 2 : 32;
-	size_t *old = conf->slots;
-
-	if ((conf->keys.n + 1) * 2 <= conf->nslots)
-		return 0;
-	conf->slots = calloc(n, sizeof(*conf->slots));
-	if (!conf->slots) {
-		conf->slots = old;
-		return -ENOMEM;
-	}
-	conf->nslots = n;
-	for (size_t i = 0; i < conf->keys.n; i++)
-		conf->slots[conf_slot(conf, conf->keys.v[i])] = i + 1;
-	free(old);
-	return 0;
+	return hashindex_find(&conf->index, key, key_at, conf);
 }
 
 static struct conf_entry *conf_entry_get(struct conf *conf, const char *key)
@@ -809,8 +773,6 @@ static struct conf_entry *conf_entry_get(struct conf *conf, const char *key)
 
 	if (i >= 0)
 		return &conf->entries[i];
-	if (conf_grow_index(conf) < 0)
-		return NULL;
 	if (conf->keys.n == conf->cap) {
 		size_t cap = conf->cap ? conf->cap * 2 : 16;
 		struct conf_entry *e = realloc(conf->entries, cap * sizeof(*e));
@@ -822,7 +784,11 @@ static struct conf_entry *conf_entry_get(struct conf *conf, const char *key)
 	}
 	if (strv_push(&conf->keys, key) < 0)
 		return NULL;
-	conf->slots[conf_slot(conf, key)] = conf->keys.n;
+	if (hashindex_add(&conf->index, key, conf->keys.n, key_at, conf) < 0) {
+		free(conf->keys.v[--conf->keys.n]);
+		conf->keys.v[conf->keys.n] = NULL;
+		return NULL;
+	}
 	conf->entries[conf->keys.n - 1] = (struct conf_entry){.values = STRV_INIT};
 	return &conf->entries[conf->keys.n - 1];
 }
@@ -1061,12 +1027,6 @@ int conf_load_file(struct conf *conf, const char *path, const char *const *known
 	if (r < 0)
 		return fail_errno(err, "", path, r);
 	return conf_load_string(conf, text, len, path, known_keys, err);
-}
-
-static void closedirp(DIR **d)
-{
-	if (*d)
-		closedir(*d);
 }
 
 static bool is_dropin_name(const char *name)

@@ -20,6 +20,7 @@
 #include <zstd.h>
 #include <zstd_errors.h>
 
+#include "codec.h"
 #include "cpio.h"
 #include "util.h"
 
@@ -36,28 +37,6 @@
 #define ZSTD_WINDOW_LOG_MAX 27
 /* File data goes to the caller in pieces this big at most. */
 #define DATA_CHUNK (1u << 20)
-
-enum codec {
-	CODEC_RAW,
-	CODEC_ZSTD,
-	CODEC_GZIP,
-	CODEC_XZ,
-	CODEC_LZMA,
-	CODEC_LZ4_LEGACY,
-	CODEC_LZ4_FRAME,
-	CODEC_BZIP2,
-};
-
-static const char *const codec_names[] = {
-	[CODEC_RAW] = "none",
-	[CODEC_ZSTD] = "zstd",
-	[CODEC_GZIP] = "gzip",
-	[CODEC_XZ] = "xz",
-	[CODEC_LZMA] = "lzma",
-	[CODEC_LZ4_LEGACY] = "lz4",
-	[CODEC_LZ4_FRAME] = "lz4-frame",
-	[CODEC_BZIP2] = "bzip2",
-};
 
 /* ---- the file, read in pieces ---- */
 
@@ -395,13 +374,13 @@ static int fill_xz(struct src *s, uint8_t *dst, size_t cap, size_t *got)
 			return -ENOMEM;
 		if (ret == LZMA_MEMLIMIT_ERROR)
 			return fail(s->rd, -EBADMSG, "%s dictionary larger than 128 MiB",
-				    codec_names[s->codec]);
+				    codec_name(s->codec));
 		if (ret == LZMA_BUF_ERROR ||
 		    (ret == LZMA_OK && !more && xz->next_out == dst && !xz->avail_in))
 			return truncated(s->rd);
 		if (ret != LZMA_OK)
 			return fail(s->rd, -EBADMSG, "corrupt %s data",
-				    codec_names[s->codec]);
+				    codec_name(s->codec));
 	}
 	*got = (size_t)(xz->next_out - dst);
 	return 0;
@@ -671,7 +650,7 @@ struct header {
 static int bad_header(struct src *s)
 {
 	return fail(s->rd, -EBADMSG, "bad cpio header at offset %llu of segment %s",
-		    (unsigned long long)s->offset, codec_names[s->codec]);
+		    (unsigned long long)s->offset, codec_name(s->codec));
 }
 
 static int read_header(struct src *s, struct header *h)
@@ -802,7 +781,7 @@ static int parse_entry(struct walker *w, struct src *s, int *trailer)
 		.nlink = (uint32_t)h.nlink,
 		.segment = w->segment,
 		.segment_offset = w->segment_offset,
-		.compression = codec_names[s->codec],
+		.compression = codec_name(s->codec),
 	};
 	if (S_ISLNK(e.mode)) {
 		if (h.size == 0 || h.size > PATH_MAX)
@@ -857,36 +836,11 @@ static int parse_stream(struct walker *w, struct src *s)
 		/* Anything but another archive is junk inside the compressed stream. */
 		if (next != '0')
 			return fail(s->rd, -EBADMSG, "junk within the %s stream",
-				    codec_names[s->codec]);
+				    codec_name(s->codec));
 		r = parse_archive(w, s);
 		if (r != 0)
 			return r;
 	}
-}
-
-static enum codec detect(const uint8_t *p, size_t len, int *unsupported)
-{
-	static const uint8_t xz[] = {0xfd, '7', 'z', 'X', 'Z', 0x00};
-	static const uint8_t lzo[] = {0x89, 'L', 'Z', 'O'};
-
-	*unsupported = 0;
-	if (len >= 4 && le32(p) == 0xFD2FB528u)
-		return CODEC_ZSTD;
-	if (len >= 2 && p[0] == 0x1f && (p[1] == 0x8b || p[1] == 0x9e))
-		return CODEC_GZIP;
-	if (len >= 6 && memcmp(p, xz, 6) == 0)
-		return CODEC_XZ;
-	if (len >= 3 && p[0] == 0x5d && p[1] == 0 && p[2] == 0)
-		return CODEC_LZMA;
-	if (len >= 4 && le32(p) == LZ4_LEGACY_MAGIC)
-		return CODEC_LZ4_LEGACY;
-	if (len >= 4 && le32(p) == 0x184D2204u)
-		return CODEC_LZ4_FRAME;
-	if (len >= 3 && memcmp(p, "BZh", 3) == 0)
-		return CODEC_BZIP2;
-	if (len >= 4 && memcmp(p, lzo, 4) == 0)
-		*unsupported = 1;
-	return CODEC_RAW;
 }
 
 /* Skip the NUL padding between segments; 1 with a segment ahead, 0 at the end. */
@@ -922,15 +876,13 @@ static int walk_segments(struct walker *w)
 		struct src s;
 		enum codec c = CODEC_RAW;
 		if (in->buf[in->pos] != '0') {
-			int unsupported;
-			c = detect(in->buf + in->pos, in_avail(in), &unsupported);
+			c = codec_detect(in->buf + in->pos, in_avail(in), NULL);
+			if (c == CODEC_LZO)
+				return fail(rd, -EOPNOTSUPP,
+					    "lzo compression is not supported");
 			if (c == CODEC_RAW)
-				return unsupported
-					       ? fail(rd, -EOPNOTSUPP,
-						      "lzo compression is not supported")
-					       : fail(rd, -EBADMSG, "junk at offset %llu",
-						      (unsigned long long)(in->base +
-									   in->pos));
+				return fail(rd, -EBADMSG, "junk at offset %llu",
+					    (unsigned long long)(in->base + in->pos));
 		}
 		r = src_init(&s, rd, c);
 		if (r >= 0)

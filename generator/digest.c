@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 
+#include "fileio.h"
 #include "compress.h"
 #include "digest.h"
 #include "log.h"
@@ -237,20 +238,6 @@ int digest_unchanged(const char *image, const char *inputs)
 	return same_id(&have, &want);
 }
 
-static int write_all(int fd, const char *s, size_t len)
-{
-	while (len) {
-		ssize_t n = write(fd, s, len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return negative_errno();
-		s += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
 /*
  * A temporary file named as the image's own (.BASE.tmp.XXXXXX), locked as image_write()
  * locks its own: a concurrent build's cleanup removes it only once nobody holds it.
@@ -293,9 +280,9 @@ static int write_record(const char *image, const char *head, const char *inputs)
 	_cleanup_close_ int fd = create_temp(image, &tmp);
 	if (fd < 0)
 		return fd;
-	r = write_all(fd, head, strlen(head));
+	r = fileio_write_all(fd, head, strlen(head));
 	if (r >= 0)
-		r = write_all(fd, inputs, strlen(inputs));
+		r = fileio_write_all(fd, inputs, strlen(inputs));
 	if (r >= 0 && fchmod(fd, 0600) < 0) /* like the image: it says what is inside */
 		r = negative_errno();
 	if (r >= 0 && fsync(fd) < 0)

@@ -6,7 +6,7 @@
 #include <stddef.h>
 #include <sys/stat.h>
 
-#include "image.h"
+#include "image/image.h"
 #include "stage.h"
 
 /* The record's suffix: /boot/initramfs-linux.img -> /boot/initramfs-linux.img.inputs */

@@ -6,6 +6,7 @@
 #include <unistd.h>
 #include <sys/stat.h>
 
+#include "fileio.h"
 #include "elf.h"
 #include "sysroot.h"
 #include "util.h"
@@ -642,7 +643,7 @@ int elf_read_fd(int fd, struct elf_info **ret)
 	 */
 	if (lseek(fd, 0, SEEK_SET) < 0)
 		return negative_errno();
-	r = sysroot_read_fd(fd, SYSROOT_READ_MAX, &data, &size);
+	r = fileio_read_fd(fd, SYSROOT_READ_MAX, &data, &size);
 	if (r < 0)
 		return r;
 	return elf_parse(data, size, ret);

@@ -12,7 +12,7 @@
 #include "abi.h"
 #include "conf.h"
 #include "confdump.h"
-#include "image.h"
+#include "image/image.h"
 #include "inspect.h"
 #include "log.h"
 #include "pe.h"

@@ -7,7 +7,7 @@
 #include <unistd.h>
 
 #include "hooks.h"
-#include "image.h"
+#include "image/image.h"
 #include "inspect.h"
 #include "log.h"
 #include "presetrun.h"

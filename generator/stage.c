@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 
 #include "log.h"
+#include "hashindex.h"
 #include "path.h"
 #include "stage.h"
 #include "util.h"
@@ -14,9 +15,7 @@ struct stage {
 	struct stage_entry *entries;
 	size_t count;
 	size_t cap;
-	/* Open-addressing hash of entry indexes + 1 (0 = empty), so adds stay O(1). */
-	size_t *slots;
-	size_t nslots;
+	struct hashindex index; /* path -> entry, so adds stay O(1) */
 	int sorted;
 };
 
@@ -44,47 +43,20 @@ void stage_free(struct stage *stage)
 	for (size_t i = 0; i < stage->count; i++)
 		entry_clear(&stage->entries[i]);
 	free(stage->entries);
-	free(stage->slots);
+	hashindex_clear(&stage->index);
 	free(stage);
 }
 
-static uint64_t hash_path(const char *s)
+static const char *entry_path(size_t pos, const void *userdata)
 {
-	uint64_t h = 1469598103934665603ull; /* FNV-1a */
-	for (; *s; s++)
-		h = (h ^ (unsigned char)*s) * 1099511628211ull;
-	return h;
-}
-
-static int rehash(struct stage *stage, size_t nslots)
-{
-	size_t *slots = calloc(nslots, sizeof(*slots));
-	if (!slots)
-		return -ENOMEM;
-	for (size_t i = 0; i < stage->count; i++) {
-		size_t s = hash_path(stage->entries[i].path) & (nslots - 1);
-		while (slots[s])
-			s = (s + 1) & (nslots - 1);
-		slots[s] = i + 1;
-	}
-	free(stage->slots);
-	stage->slots = slots;
-	stage->nslots = nslots;
-	return 0;
+	const struct stage *stage = userdata;
+	return stage->entries[pos].path;
 }
 
 static struct stage_entry *lookup(const struct stage *stage, const char *path)
 {
-	if (!stage->nslots)
-		return NULL;
-	size_t s = hash_path(path) & (stage->nslots - 1);
-	while (stage->slots[s]) {
-		struct stage_entry *e = &stage->entries[stage->slots[s] - 1];
-		if (streq(e->path, path))
-			return e;
-		s = (s + 1) & (stage->nslots - 1);
-	}
-	return NULL;
+	ptrdiff_t pos = hashindex_find(&stage->index, path, entry_path, stage);
+	return pos < 0 ? NULL : &stage->entries[pos];
 }
 
 static int nullable_streq(const char *a, const char *b)
@@ -138,18 +110,13 @@ static int insert(struct stage *stage, struct stage_entry *e)
 		stage->entries = v;
 		stage->cap = cap;
 	}
-	if ((stage->count + 1) * 2 > stage->nslots) {
-		int r = rehash(stage, stage->nslots ? stage->nslots * 2 : 512);
-		if (r < 0) {
-			entry_clear(e);
-			return r;
-		}
+	int r = hashindex_add(&stage->index, e->path, stage->count + 1, entry_path,
+			      stage);
+	if (r < 0) {
+		entry_clear(e);
+		return r;
 	}
-	stage->entries[stage->count] = *e;
-	size_t s = hash_path(e->path) & (stage->nslots - 1);
-	while (stage->slots[s])
-		s = (s + 1) & (stage->nslots - 1);
-	stage->slots[s] = ++stage->count;
+	stage->entries[stage->count++] = *e;
 	stage->sorted = 0;
 	return 0;
 }
@@ -296,7 +263,7 @@ int stage_finish(struct stage *stage)
 	if (stage->count > 1)
 		qsort(stage->entries, stage->count, sizeof(*stage->entries),
 		      compare_entries);
-	r = rehash(stage, stage->nslots ? stage->nslots : 512);
+	r = hashindex_rebuild(&stage->index, stage->count, entry_path, stage);
 	if (r < 0)
 		return r;
 	stage->sorted = 1;

@@ -12,6 +12,8 @@
 #include <sys/statfs.h>
 #include <sys/syscall.h>
 
+#include "fileio.h"
+#include "path.h"
 #include "sysroot.h"
 #include "util.h"
 
@@ -34,47 +36,6 @@ static const char *relative(const char *path)
 static int same_inode(const struct stat *a, const struct stat *b)
 {
 	return a->st_dev == b->st_dev && a->st_ino == b->st_ino;
-}
-
-/* One component of `rest` from *pos into buf; 0 when none is left. */
-static int next_component(const char *rest, size_t *pos, char *buf, size_t size)
-{
-	const char *p = rest + *pos, *end;
-
-	while (*p == '/')
-		p++;
-	if (!*p)
-		return 0;
-	end = strchrnul(p, '/');
-	if ((size_t)(end - p) >= size)
-		return -ENAMETOOLONG;
-	memcpy(buf, p, (size_t)(end - p));
-	buf[end - p] = '\0';
-	*pos = (size_t)(end - rest);
-	return 1;
-}
-
-static int at_end(const char *rest, size_t pos)
-{
-	while (rest[pos] == '/')
-		pos++;
-	return !rest[pos];
-}
-
-/* Replace the walked part of *rest with a symlink's target. */
-static int splice_target(char **rest, size_t *pos, const char *target)
-{
-	const char *tail = *rest + *pos;
-	char *s;
-
-	while (*tail == '/')
-		tail++;
-	if (asprintf(&s, "%s%s%s", target, *tail ? "/" : "", tail) < 0)
-		return -ENOMEM;
-	free(*rest);
-	*rest = s;
-	*pos = 0;
-	return 0;
 }
 
 static int replace_fd(int *fd, int nfd)
@@ -104,8 +65,8 @@ static int walk_open(int rootfd, const char *path, int flags)
 		return negative_errno();
 	if (!rest)
 		return -ENOMEM;
-	while ((r = next_component(rest, &pos, name, sizeof(name))) > 0) {
-		int last = at_end(rest, pos);
+	while ((r = path_next_component(rest, &pos, name, sizeof(name))) > 0) {
+		int last = path_at_end(rest, pos);
 		struct stat st;
 
 		if (streq(name, ".") && !last)
@@ -132,14 +93,14 @@ static int walk_open(int rootfd, const char *path, int flags)
 			if (n <= 0)
 				return n < 0 ? negative_errno() : -ENOENT;
 			target[n] = '\0';
-			if ((r = splice_target(&rest, &pos, target)) < 0)
+			if ((r = path_splice(&rest, &pos, target)) < 0)
 				return r;
 			if (target[0] == '/' &&
 			    (r = replace_fd(
 				     &cur, openat(rootfd, ".",
 						  O_PATH | O_DIRECTORY | O_CLOEXEC))) < 0)
 				return r;
-			if (at_end(rest, pos))
+			if (path_at_end(rest, pos))
 				break; /* a link to "/" */
 			continue;
 		}
@@ -201,23 +162,6 @@ int sysroot_open_walk(const char *root, const char *path, int flags)
 	return walk_open(rootfd, relative(path), flags);
 }
 
-int sysroot_check_input(int fd, struct stat *ret_st)
-{
-	struct statfs fs;
-
-	if (fstat(fd, ret_st) < 0)
-		return negative_errno();
-	if (S_ISDIR(ret_st->st_mode))
-		return -EISDIR;
-	if (!S_ISREG(ret_st->st_mode))
-		return -EINVAL;
-	/* Their files say size 0 or 4096 whatever they hold, and some never end. */
-	if (fstatfs(fd, &fs) == 0 &&
-	    (fs.f_type == PROC_SUPER_MAGIC || fs.f_type == SYSFS_MAGIC))
-		return -EINVAL;
-	return 0;
-}
-
 /*
  * The host path of an open file, from the kernel: symlink-free. Without /proc (a
  * chroot that has none, as pacman's hooks may run in), the path as given under the
@@ -252,55 +196,10 @@ int sysroot_open_input(const char *root, const char *path, struct stat *ret_st,
 
 	if (fd < 0)
 		return fd;
-	r = sysroot_check_input(fd, ret_st);
+	r = fileio_check_input(fd, ret_st);
 	if (r >= 0 && ret_real)
 		r = real_path(fd, root, path, ret_real);
 	return r < 0 ? r : TAKE_FD(fd);
-}
-
-int sysroot_read_fd(int fd, size_t max, char **ret, size_t *ret_size)
-{
-	size_t len = 0, cap = 0;
-	char *buf = NULL;
-
-	for (;;) {
-		if (len + 1 >= cap) {
-			size_t ncap = cap ? cap * 2 : 65536;
-			char *n;
-			if (ncap > max + 2)
-				ncap = max + 2;
-			if (ncap <= cap) {
-				free(buf);
-				return -EFBIG;
-			}
-			n = realloc(buf, ncap);
-			if (!n) {
-				free(buf);
-				return -ENOMEM;
-			}
-			buf = n;
-			cap = ncap;
-		}
-		ssize_t got = read(fd, buf + len, cap - len - 1);
-		if (got < 0 && errno == EINTR)
-			continue;
-		if (got < 0) {
-			int r = negative_errno();
-			free(buf);
-			return r;
-		}
-		if (got == 0)
-			break;
-		len += (size_t)got;
-		if (len > max) {
-			free(buf);
-			return -EFBIG;
-		}
-	}
-	buf[len] = '\0';
-	*ret = buf;
-	*ret_size = len;
-	return 0;
 }
 
 int sysroot_read(const char *root, const char *path, size_t max, char **ret,
@@ -313,7 +212,7 @@ int sysroot_read(const char *root, const char *path, size_t max, char **ret,
 		return fd;
 	if ((uint64_t)st.st_size > max)
 		return -EFBIG;
-	return sysroot_read_fd(fd, max, ret, ret_size);
+	return fileio_read_fd(fd, max, ret, ret_size);
 }
 
 const char *sysroot_strerror(int r)

@@ -6,14 +6,10 @@
 #include <stddef.h>
 #include <sys/stat.h>
 
-/*
- * The most a single input read whole into memory may hold: a module file, a tree index,
- * a text file of the root, raw or decompressed. The largest module of a distribution
- * kernel is a few MiB and the largest index some MiB; 256 MiB leaves room for any real
- * tree while a module that is a symlink to /dev/zero, or a small archive that inflates
- * to gigabytes, is refused with -EFBIG before it costs memory.
- */
-#define SYSROOT_READ_MAX ((size_t)256 << 20)
+#include "fileio.h"
+
+/* The most a single input read whole may hold (fileio.h). */
+#define SYSROOT_READ_MAX FILEIO_READ_MAX
 
 /*
  * Open `path` inside `root` (a host directory; "/" or "" for the host itself): `path`
@@ -40,18 +36,12 @@ int sysroot_open_walk(const char *root, const char *path, int flags);
 int sysroot_open_input(const char *root, const char *path, struct stat *ret_st,
 		       char **ret_real);
 
-/* Is the open file `fd` a regular file of a real file system? 0, -EINVAL or -EISDIR. */
-int sysroot_check_input(int fd, struct stat *ret_st);
-
 /*
  * Read a whole input of the root, NUL-terminated (the NUL not counted in *ret_size).
  * -EFBIG when larger than `max`; the errors of sysroot_open_input() otherwise.
  */
 int sysroot_read(const char *root, const char *path, size_t max, char **ret,
 		 size_t *ret_size);
-
-/* Read what is left of `fd`, at most `max` bytes (else -EFBIG), NUL-terminated. */
-int sysroot_read_fd(int fd, size_t max, char **ret, size_t *ret_size);
 
 /* What an error of these functions means for a message: "not a regular file", ... */
 const char *sysroot_strerror(int r);

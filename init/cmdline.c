@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0-or-later
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Split the kernel command line like the kernel does (double quotes group words). */
 #include <string.h>
 

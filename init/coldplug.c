@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0-or-later
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Walk sysfs devices (real directories only, no symlinks) and match their modaliases. */
 #include <dirent.h>
 #include <errno.h>

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0-or-later
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* LUKS requests from the kernel command line and the crypttab, parsed into fixed slots.
  */
 #include <errno.h>

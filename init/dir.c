@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0-or-later
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* getdents64 loop: a small stack buffer, no allocation, d_type passed through. */
 #include <errno.h>
 #include <stdint.h>

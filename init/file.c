@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0-or-later
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Whole-file reads into caller buffers, reporting truncation. */
 #include <errno.h>
 #include <fcntl.h>

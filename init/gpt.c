@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0-or-later
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * A partition's GPT entry read from its disk the way the kernel chooses a table: the
  * primary header and entry array when their CRC32s are right, else the backup at the

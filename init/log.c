@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0-or-later
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* One kmsg record per message, with a level, a prefix, and errno names. */
 #include <errno.h>
 #include <fcntl.h>

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0-or-later
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* /init: mount the API filesystems, load the plan's modules, find root, switch to it. */
 #include <errno.h>
 #include <signal.h>

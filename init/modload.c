@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0-or-later
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Module loading policy: order, dependencies, blacklist, parameters, failures. */
 #include <errno.h>
 #include <string.h>

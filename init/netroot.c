@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0-or-later
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * Network roots need rtnetlink, DHCP, NFS options and the NBD handshake: a separate
  * static helper does that, so /init stays within its size budget. Here only the

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0-or-later
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Parse the plan in one pass: records split on TAB and '\n', strings point into it. */
 #include <errno.h>
 #include <string.h>

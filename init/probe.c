@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0-or-later
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Superblock and partition-table probers: pure functions over bytes read by callers. */
 #include <errno.h>
 #include <string.h>

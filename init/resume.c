@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0-or-later
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* resume=, resume_offset=, noresume: the device goes to /sys/power/resume on sight. */
 #include <errno.h>
 #include <fcntl.h>

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0-or-later
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* root= specs, block device identification from sysfs and superblocks, matching. */
 #include <errno.h>
 #include <fcntl.h>

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0-or-later
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The root-mount policy: types to try, flags, the read-only fallback, which init. */
 #include <errno.h>
 #include <string.h>

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0-or-later
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * The boot's event loop: scan /sys/class/block once, then react to each uevent, to the
  * console and to child processes (through unlock.c) until the root device is there.

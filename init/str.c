@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0-or-later
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Bounded string building and small parsers used everywhere in the init. */
 #include <errno.h>
 #include <string.h>

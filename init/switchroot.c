@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0-or-later
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Switch root: move the API mounts, delete the initramfs, chroot, exec. */
 #include <errno.h>
 #include <fcntl.h>

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0-or-later
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The only file that mounts, loads modules, chroots, execs and powers off. */
 #include <errno.h>
 #include <fcntl.h>

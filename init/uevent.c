@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0-or-later
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Parse one kernel uevent; messages from udev ("libudev" header) are not ours. */
 #include <errno.h>
 #include <string.h>

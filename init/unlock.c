@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0-or-later
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * LUKS unlocking with the image's own cryptsetup: one device at a time, the key on a
  * pipe (no trailing newline: cryptsetup takes every byte of a key file), never a shell,

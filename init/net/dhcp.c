@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0-or-later
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* DHCP messages: the frame is built and checked here, sockets live in the caller. */
 #include <arpa/inet.h>
 #include <errno.h>

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0-or-later
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * DHCP over a packet socket: before it has an address the interface cannot use a UDP
  * socket (no source address, replies to an address it does not own), so frames are

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0-or-later
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* ip= and BOOTIF= parsing: pure functions on text, unit-tested on the host. */
 #include <arpa/inet.h>
 #include <errno.h>

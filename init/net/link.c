@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0-or-later
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* rtnetlink: link dumps, link up, addresses, the default route. */
 #include <errno.h>
 #include <poll.h>

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0-or-later
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * netroot: the init runs this helper when the command line asks for a root on NFS or
  * NBD. It brings up one interface (ip=, BOOTIF=, DHCP), records what it configured in

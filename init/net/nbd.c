@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0-or-later
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * NBD root: the handshake in userspace, then generic netlink NBD_CMD_CONNECT hands the
  * socket to the kernel. Unlike the NBD_DO_IT ioctl, nothing has to keep running: the

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0-or-later
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* NBD handshake: blocking reads and writes of the few messages a client needs. */
 #include <errno.h>
 #include <stdbool.h>

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0-or-later
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * /run/net-<iface>.conf in klibc ipconfig's format, which initramfs-tools' scripts and
  * ifupdown read, so that the real root keeps the interface its root is reached through.

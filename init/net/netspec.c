@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0-or-later
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Network root specifications from the command line: pure text functions. */
 #include <errno.h>
 #include <stdbool.h>

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0-or-later
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* NFS root: what the kernel's nfsroot would do, since Debian's kernel cannot. */
 #include <errno.h>
 #include <sys/mount.h>

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0-or-later
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Netlink messages: build, send, wait for the answer; one request at a time. */
 #include <errno.h>
 #include <string.h>

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0-or-later
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Non-blocking connect and poll: a server that never answers costs timeout_ms, not 2 min.
  */
 #include <arpa/inet.h>

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0-or-later
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * Benchmark helper: find where an initramfs's uncompressed newc archives end and its
  * compressed part starts, as the kernel walks it. Prints "cpio BYTES" for the leading

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0-or-later
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * A test root's init that captures what autodetect reads: every modalias under
  * /sys/devices, the loaded modules and /proc/self/mountinfo, written as text onto the

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0-or-later
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * A test root's init that hibernates: swap on /dev/mapper/swap (or /dev/vdb), a token in memory, hibernate
  * (the machine powers off). When the next boot resumes, the write returns here with

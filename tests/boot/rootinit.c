@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0-or-later
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The test root's /sbin/init: print what the boot tests check, then power off. */
 #include <dirent.h>
 #include <fcntl.h>

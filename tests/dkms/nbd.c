@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0-or-later
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * The DKMS test module: a stand-in named like the in-tree nbd, so the tests show that
  * the DKMS build in updates/dkms wins over kernel/drivers/block/nbd.ko, in the image and

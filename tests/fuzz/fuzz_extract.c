@@ -14,7 +14,7 @@
 #include <sys/stat.h>
 
 #include "fuzz.h"
-#include "image.h"
+#include "image/image.h"
 #include "log.h"
 
 static char base[64], inside[96], outside[96], sentinel[128];

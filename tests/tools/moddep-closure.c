@@ -9,7 +9,7 @@
 
 #include "abi.h"
 #include "log.h"
-#include "moddep.h"
+#include "modules/moddep.h"
 #include "stage.h"
 
 /*

@@ -17,7 +17,7 @@
 
 #include "abi.h"
 #include "build.h"
-#include "image.h"
+#include "image/image.h"
 #include "strv.h"
 #include "testutil.h"
 

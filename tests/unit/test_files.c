@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* files.c: FILES and BINARIES in fake roots and on this machine, checked with readelf/ldd. */
+/* files/: FILES and BINARIES in fake roots and on this machine, checked with readelf/ldd. */
 #include <criterion/criterion.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -9,7 +9,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "files.h"
+#include "files/files.h"
 #include "stage.h"
 #include "strv.h"
 #include "util.h"

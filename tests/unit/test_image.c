@@ -24,7 +24,7 @@
 
 #include "testutil.h"
 #include "cpio.h"
-#include "image.h"
+#include "image/image.h"
 #include "stage.h"
 
 static char tmp[] = "/tmp/test_image.XXXXXX";

@@ -8,7 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "modcompress.h"
+#include "modules/modcompress.h"
 
 static char root[] = "/tmp/test_modcompress.XXXXXX";
 

@@ -15,7 +15,7 @@
 
 #include "abi.h"
 #include "log.h"
-#include "moddep.h"
+#include "modules/moddep.h"
 #include "stage.h"
 #include "strv.h"
 #include "testutil.h"

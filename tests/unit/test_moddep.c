@@ -9,7 +9,7 @@
 #include <unistd.h>
 
 #include "abi.h"
-#include "moddep.h"
+#include "modules/moddep.h"
 #include "stage.h"
 #include "testutil.h"
 

@@ -3,7 +3,7 @@
 #include <criterion/criterion.h>
 #include <string.h>
 
-#include "modindex.h"
+#include "modules/modindex.h"
 
 static const char *const ext4_deps[] = {"kernel/lib/crc16.ko", "kernel/fs/jbd2/jbd2.ko"};
 static const char *const ext4_aliases[] = {"fs-ext4", "fs-ext3"};

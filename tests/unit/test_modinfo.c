@@ -8,7 +8,7 @@
 #include <string.h>
 
 #include "compress.h"
-#include "modinfo.h"
+#include "modules/modinfo.h"
 #include "strv.h"
 #include "testutil.h"
 #include "util.h"

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0-or-later
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Unit tests of lexical path normalisation and its three flags. */
 #include <criterion/criterion.h>
 #include <errno.h>

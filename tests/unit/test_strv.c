@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0-or-later
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Unit tests of the string vector: growth, ownership, order, de-duplicating split. */
 #include <criterion/criterion.h>
 #include <errno.h>

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0-or-later
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Unit tests of "did you mean": edit distance and the closest plausible candidate. */
 #include <criterion/criterion.h>
 #include <string.h>

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0-or-later
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Fake system calls for the init's unit tests: record, and fail on request. */
 #include <errno.h>
 #include <stdarg.h>

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0-or-later
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Tests for init/cmdline.c: the words the init acts on, quotes, module parameters. */
 #include <criterion/criterion.h>
 #include <stdio.h>

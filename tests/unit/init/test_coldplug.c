@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0-or-later
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Tests for init/coldplug.c: a sysfs device tree of files, symlinks not followed. */
 #include <criterion/criterion.h>
 #include <errno.h>

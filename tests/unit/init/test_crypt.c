@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0-or-later
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Tests for init/crypt.c: cryptdevice=, cryptkey=, rd.luks.* and crypttab lines. */
 #include <criterion/criterion.h>
 #include <stdio.h>

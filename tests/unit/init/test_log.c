@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0-or-later
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Tests for init/log.c: record format, levels, truncation, errno names. */
 #include <criterion/criterion.h>
 #include <errno.h>

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0-or-later
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Tests for init/modload.c against the fake sys: order, params, failures, matching. */
 #include <criterion/criterion.h>
 #include <errno.h>

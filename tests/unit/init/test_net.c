@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0-or-later
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * Tests for the netroot helper's pure parts (init/net/): ip= and BOOTIF=, the NFS and
  * NBD root syntaxes, DHCP frames both ways, the NBD handshake against a scripted server

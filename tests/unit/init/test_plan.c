@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0-or-later
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Tests for init/plan.c: the abi.h format, accepted and refused. */
 #include <criterion/criterion.h>
 #include <errno.h>

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0-or-later
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Tests for init/probe.c: real mkfs and sfdisk outputs, blkid and sfdisk as oracles. */
 #include <criterion/criterion.h>
 #include <errno.h>

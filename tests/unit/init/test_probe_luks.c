@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0-or-later
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * Tests for the container probes of init/probe.c: LUKS1 and LUKS2 headers made by the
  * real cryptsetup, swap areas by mkswap, with blkid -p and cryptsetup luksUUID as

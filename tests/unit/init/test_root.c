@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0-or-later
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Tests for init/root.c: root= specs, a sysfs-and-/dev tree made of files, matching. */
 #include <criterion/criterion.h>
 #include <errno.h>

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0-or-later
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Tests for init/rootwait.c: devices that are there, that come by uevent, that never do. */
 #include <criterion/criterion.h>
 #include <errno.h>

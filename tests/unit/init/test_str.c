@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0-or-later
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Tests for init/str.c: the bounded builder, number parsing, globbing vs fnmatch(3). */
 #include <criterion/criterion.h>
 #include <errno.h>

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0-or-later
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Tests for init/switchroot.c: deleting a tree without leaving its filesystem. */
 #include <criterion/criterion.h>
 #include <fcntl.h>

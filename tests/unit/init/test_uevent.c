@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0-or-later
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Tests for init/uevent.c: kernel messages in, udev's and garbage out. */
 #include <criterion/criterion.h>
 #include <errno.h>

@@ -53,7 +53,10 @@ int moddep_lookup(struct moddep *m, const char *name_or_alias, struct strv *name
  */
 int moddep_is_builtin(struct moddep *m, const char *name);
 
-/* Compute the closure and load order. Idempotent; request more and resolve again. */
+/*
+ * Compute the closure and load order. Idempotent; request more and resolve again.
+ * Failures are logged, naming the module or file (the caller says nothing more).
+ */
 int moddep_resolve(struct moddep *m);
 
 /*
@@ -61,6 +64,7 @@ int moddep_resolve(struct moddep *m);
  * firmware under lib/firmware/, the plan at ABI_PLAN_PATH, and modules.dep, .alias,
  * .softdep, .builtin (+ .order) for the included subset so busybox modprobe works.
  * h (or NULL) adds the plan's handler records (plan_add_handlers).
+ * Failures are logged, naming the module or file (the caller says nothing more).
  */
 struct plan_handlers;
 int moddep_stage(struct moddep *m, struct stage *stage, const struct plan_handlers *h);
@@ -86,14 +90,11 @@ void moddep_explain(const struct moddep *m, FILE *out);
 size_t moddep_missing_firmware(const struct moddep *m);
 
 /*
- * What the last failing call was about, for the caller's one error message: the word
- * not found (-ENOENT from moddep_request), the module file that cannot be read
- * (moddep_resolve, moddep_stage), or the module whose plan line is refused. NULL when
- * nothing more specific is known.
+ * What moddep_request()'s last failure was about: the word not found (-ENOENT), for
+ * the caller's message, which names who asked. NULL when nothing more specific is
+ * known. moddep_resolve() and moddep_stage() log their failures themselves.
  */
 const char *moddep_error_subject(const struct moddep *m);
-/* The last failure was logged where it happened (then the caller says nothing more). */
-int moddep_error_logged(const struct moddep *m);
 
 /* The resolved closure in load order (tests and tools): count, names, host paths. */
 size_t moddep_closure_size(const struct moddep *m);

@@ -6,12 +6,39 @@
 
 #include "abi.h"
 #include "log.h"
-#include "moddep-internal.h"
+#include "modules-internal.h"
 #include "modindex.h"
 #include "plan.h"
 #include "strv.h"
 #include "sysroot.h"
 #include "util.h"
+
+/* One staging of a closure: what it reads. */
+struct staging {
+	struct modsource *src;
+	const struct modconf *conf;
+	const struct modclosure *c;
+};
+
+/*
+ * A failure logged where it happens (CODING_STYLE.md), as one message naming what
+ * failed: `what` (a module's name or file, from the tree: escaped) or nothing.
+ */
+static int fail(const char *what, int r)
+{
+	char buf[1024];
+
+	if (what && (r == -ENOEXEC || r == -EBADMSG))
+		log_error("module file '%s' is %s", log_escape(what, buf, sizeof(buf)),
+			  r == -EBADMSG ? "corrupt: it does not decompress"
+					: "not a kernel module: truncated or not ELF");
+	else if (what)
+		log_error("cannot add the modules to the image: '%s': %s",
+			  log_escape(what, buf, sizeof(buf)), strerror(-r));
+	else
+		log_error("cannot add the modules to the image: %s", strerror(-r));
+	return r;
+}
 
 static const char *const tree_file_names[_TREE_FILES] = {
 	[TREE_ORDER] = "modules.order",
@@ -27,7 +54,7 @@ static const struct strv *aliases_of(const struct mod *mod)
 }
 
 /* Options from modprobe.d first, then the parameters of the requests. */
-static int params_of(const struct moddep *m, const struct mod *mod, char **ret)
+static int params_of(const struct staging *m, const struct mod *mod, char **ret)
 {
 	size_t size;
 	char *s = NULL;
@@ -35,9 +62,9 @@ static int params_of(const struct moddep *m, const struct mod *mod, char **ret)
 	if (!f)
 		return -ENOMEM;
 	int first = 1;
-	for (size_t i = 0; i < m->noptions; i++)
-		if (streq(m->options[i].name, mod->name)) {
-			fprintf(f, "%s%s", first ? "" : " ", m->options[i].value);
+	for (size_t i = 0; i < m->conf->noptions; i++)
+		if (streq(m->conf->options[i].name, mod->name)) {
+			fprintf(f, "%s%s", first ? "" : " ", m->conf->options[i].value);
 			first = 0;
 		}
 	for (size_t i = 0; i < mod->params.n; i++) {
@@ -59,29 +86,6 @@ static int params_of(const struct moddep *m, const struct mod *mod, char **ret)
 static const char *image_relpath(const struct mod *mod)
 {
 	return mod->image_relpath ? mod->image_relpath : mod->relpath;
-}
-
-int modstage_plan_flags(const struct mod *mod, char *buf)
-{
-	char *p = buf;
-	/* The soonest wins: at boot, on a device's match, for a person, on request. */
-	if (mod->in_always)
-		*p++ = ABI_FLAG_ALWAYS;
-	else if (mod->match && !mod->match_console)
-		*p++ = ABI_FLAG_MATCH;
-	else if (mod->in_console || mod->match) {
-		*p++ = mod->in_console ? ABI_FLAG_ALWAYS : ABI_FLAG_MATCH;
-		*p++ = ABI_FLAG_CONSOLE;
-	} else if (mod->request)
-		*p++ = ABI_FLAG_REQUEST;
-	if (!mod->in_required && mod->in_optional)
-		*p++ = ABI_FLAG_OPTIONAL;
-	if (!mod->in_required && !mod->in_optional)
-		*p++ = ABI_FLAG_SOFTDEP;
-	if (mod->image_relpath)
-		*p++ = ABI_FLAG_COMPRESSED;
-	*p = '\0';
-	return 0;
 }
 
 /* Indexes of what must be loaded before `mod`: hard deps, pre softdeps and weak deps
@@ -133,102 +137,108 @@ static int add_alias_records(struct plan *p, const struct strv *patterns, size_t
 	return 0;
 }
 
-static int build_plan(struct moddep *m, struct plan *p)
+static int build_plan(struct staging *m, struct plan *p)
 {
 	int r = plan_add_fact(p, "generator", "mkinitramfs " MKINITRAMFS_VERSION);
 	if (r < 0)
-		return r;
-	_cleanup_free_ size_t *deps = calloc(m->norder + 1, sizeof(*deps));
+		return fail(NULL, r);
+	_cleanup_free_ size_t *deps = calloc(m->c->norder + 1, sizeof(*deps));
 	if (!deps)
-		return -ENOMEM;
+		return fail(NULL, -ENOMEM);
 	static unsigned stamp;
-	for (size_t i = 0; i < m->norder; i++) {
-		struct mod *mod = m->order[i];
+	for (size_t i = 0; i < m->c->norder; i++) {
+		struct mod *mod = m->c->order[i];
 		_cleanup_free_ char *params = NULL, *path = NULL;
 		char flags[8];
 		size_t ndeps;
-		modstage_plan_flags(mod, flags);
+		modplan_flags(mod, flags);
 		r = before_of(mod, ++stamp, deps, &ndeps);
 		if (r < 0)
-			return r;
+			return fail(NULL, r);
 		qsort(deps, ndeps, sizeof(*deps), compare_size);
 		r = params_of(m, mod, &params);
 		if (r < 0)
-			return r;
-		if (asprintf(&path, "/lib/modules/%s/%s", m->kver, image_relpath(mod)) <
-		    0)
-			return -ENOMEM;
+			return fail(NULL, r);
+		if (asprintf(&path, "/lib/modules/%s/%s", m->src->kver,
+			     image_relpath(mod)) < 0)
+			return fail(NULL, -ENOMEM);
 		r = plan_add_module(p, mod->name, path, flags, deps, ndeps, params);
 		if (r == -E2BIG) {
 			char name[256];
-			return moddep_fail(
-				m, r,
+			log_error(
 				"module '%s': its plan line (%zu module(s) to load before it, %zu bytes of parameters) is longer than the %d bytes the init reads",
 				log_escape(mod->name, name, sizeof(name)), ndeps,
 				strlen(params), ABI_PLAN_MAX_LINE - 1);
-		}
-		if (r < 0) {
-			moddep_set_subject(m, mod->name);
 			return r;
 		}
+		if (r < 0)
+			return fail(mod->name, r);
 	}
-	for (size_t i = 0; i < m->norder; i++) {
-		struct mod *mod = m->order[i];
+	for (size_t i = 0; i < m->c->norder; i++) {
+		struct mod *mod = m->c->order[i];
 		if (!mod->match && !mod->request)
 			continue;
 		const struct mod *root = mod->match_root ? mod->match_root : mod;
 		r = add_alias_records(p, aliases_of(root), mod->index);
-		if (r < 0) {
-			moddep_set_subject(m, mod->name);
-			return r;
-		}
+		if (r < 0)
+			return fail(mod->name, r);
 	}
 	return 0;
 }
 
-static int stage_plan(struct moddep *m, struct stage *stage,
+static int stage_plan(struct staging *m, struct stage *stage,
 		      const struct plan_handlers *h)
 {
 	struct plan *p = NULL;
-	int r = plan_new(m->kver, &p);
-	if (r < 0)
-		return r;
 	const char *text;
 	size_t size;
-	r = build_plan(m, p);
-	if (r >= 0)
+	int r = plan_new(m->src->kver, &p);
+
+	if (r < 0)
+		return fail(NULL, r);
+	r = build_plan(m, p); /* logs its failures */
+	if (r >= 0) {
 		r = plan_add_handlers(p, h);
-	if (r >= 0)
+		if (r < 0)
+			fail(NULL, r);
+	}
+	if (r >= 0) {
 		r = plan_render(p, &text, &size);
-	if (r >= 0)
-		r = stage_add_data(stage, ABI_PLAN_PATH, 0644, text, size);
+		if (r >= 0)
+			r = stage_add_data(stage, ABI_PLAN_PATH, 0644, text, size);
+		if (r < 0)
+			fail(NULL, r);
+	}
 	plan_free(p);
 	return r;
 }
 
 /* A missing file of the tree is empty, as depmod leaves some out. */
-static int read_text(struct moddep *m, const char *name, char **ret, size_t *ret_size)
+static int read_text(struct staging *m, const char *name, char **ret, size_t *ret_size)
 {
 	_cleanup_free_ char *path = NULL;
 	int r;
 
-	if (asprintf(&path, "/lib/modules/%s/%s", m->kver, name) < 0)
-		return -ENOMEM;
-	r = sysroot_read(m->root, path, SYSROOT_READ_MAX, ret, ret_size);
+	if (asprintf(&path, "/lib/modules/%s/%s", m->src->kver, name) < 0)
+		return log_error_errno(-ENOMEM, "cannot read '%s/%s'", m->src->moddir,
+				       name);
+	r = sysroot_read(m->src->root, path, SYSROOT_READ_MAX, ret, ret_size);
 	if (r == -ENOENT) {
 		*ret = NULL;
 		*ret_size = 0;
 		return 0;
 	}
-	if (r < 0)
-		return moddep_fail(m, r, "cannot read '%s/%s': %s", m->moddir, name,
-				   sysroot_strerror(r));
+	if (r < 0) {
+		log_error("cannot read '%s/%s': %s", m->src->moddir, name,
+			  sysroot_strerror(r));
+		return r;
+	}
 	return 0;
 }
 
-static int load_tree_file(struct moddep *m, size_t which, const struct tree_file **ret)
+static int load_tree_file(struct staging *m, size_t which, const struct tree_file **ret)
 {
-	struct tree_file *t = &m->files[which];
+	struct tree_file *t = &m->src->files[which];
 	if (!t->loaded) {
 		int r = read_text(m, tree_file_names[which], &t->data, &t->size);
 		if (r < 0)
@@ -249,22 +259,26 @@ static int stage_text(struct stage *stage, const char *kver, const char *name,
 	return stage_add_data(stage, path, 0644, text, strlen(text));
 }
 
-static int stage_indexes(struct moddep *m, struct stage *stage)
+static int stage_indexes(struct staging *m, struct stage *stage)
 {
-	struct modindex_module *v = calloc(m->norder + 1, sizeof(*v));
-	const char **deps = NULL;
-	size_t total = 0;
-	for (size_t i = 0; i < m->norder; i++)
-		total += m->order[i]->nedges;
-	deps = calloc(total + 1, sizeof(*deps));
+	_cleanup_free_ struct modindex_module *v = calloc(m->c->norder + 1, sizeof(*v));
+	_cleanup_free_ const char **deps = NULL;
+	_cleanup_(modindex_text_clear) struct modindex_text t = {0};
 	const struct tree_file *order = NULL;
-	struct modindex_text t = {0};
-	int r = v && deps ? 0 : -ENOMEM;
-	if (r >= 0)
-		r = load_tree_file(m, TREE_ORDER, &order);
-	for (size_t i = 0, d = 0; r >= 0 && i < m->norder; i++) {
-		const struct mod *mod = m->order[i];
-		const struct softdep_rule *rule = modconf_find_rule(m, mod->name);
+	size_t total = 0;
+	int r;
+
+	for (size_t i = 0; i < m->c->norder; i++)
+		total += m->c->order[i]->nedges;
+	deps = calloc(total + 1, sizeof(*deps));
+	if (!v || !deps)
+		return fail(NULL, -ENOMEM);
+	r = load_tree_file(m, TREE_ORDER, &order);
+	if (r < 0)
+		return r;
+	for (size_t i = 0, d = 0; i < m->c->norder; i++) {
+		const struct mod *mod = m->c->order[i];
+		const struct softdep_rule *rule = modconf_find_rule(m->conf, mod->name);
 		const struct strv *al = aliases_of(mod);
 		v[i] = (struct modindex_module){
 			.name = mod->name,
@@ -282,24 +296,23 @@ static int stage_indexes(struct moddep *m, struct stage *stage)
 				v[i].ndeps++;
 			}
 	}
-	if (r >= 0)
-		r = modindex_render(v, m->norder, order->data, &t);
-	if (r >= 0)
-		r = stage_text(stage, m->kver, "modules.dep", t.dep);
-	if (r >= 0)
-		r = stage_text(stage, m->kver, "modules.alias", t.alias);
-	if (r >= 0)
-		r = stage_text(stage, m->kver, "modules.softdep", t.softdep);
-	if (r >= 0)
-		r = stage_text(stage, m->kver, "modules.order", t.order);
-	modindex_text_clear(&t);
-	free(v);
-	free(deps);
-	return r;
+	r = modindex_render(v, m->c->norder, order->data, &t);
+	if (r < 0)
+		return fail(NULL, r);
+	const char *const texts[][2] = {{"modules.dep", t.dep},
+					{"modules.alias", t.alias},
+					{"modules.softdep", t.softdep},
+					{"modules.order", t.order}};
+	for (size_t i = 0; i < ARRAY_SIZE(texts); i++) {
+		r = stage_text(stage, m->src->kver, texts[i][0], texts[i][1]);
+		if (r < 0)
+			return fail(NULL, r);
+	}
+	return 0;
 }
 
 /* Builtins are builtins whatever the subset: the tree's own lists, as they are. */
-static int stage_builtin_lists(struct moddep *m, struct stage *stage)
+static int stage_builtin_lists(struct staging *m, struct stage *stage)
 {
 	static const size_t lists[] = {TREE_BUILTIN, TREE_BUILTIN_MODINFO};
 	for (size_t i = 0; i < ARRAY_SIZE(lists); i++) {
@@ -310,12 +323,12 @@ static int stage_builtin_lists(struct moddep *m, struct stage *stage)
 			return r;
 		if (!t->data)
 			continue;
-		if (asprintf(&dst, "lib/modules/%s/%s", m->kver,
+		if (asprintf(&dst, "lib/modules/%s/%s", m->src->kver,
 			     tree_file_names[lists[i]]) < 0)
-			return -ENOMEM;
+			return fail(NULL, -ENOMEM);
 		r = stage_add_data(stage, dst, 0644, t->data, t->size);
 		if (r < 0)
-			return r;
+			return fail(NULL, r);
 	}
 	return 0;
 }
@@ -324,11 +337,11 @@ static int stage_builtin_lists(struct moddep *m, struct stage *stage)
  * Decide, for this build, whether the module file goes in as it is (compressed, the
  * kernel decompresses it): then its image path keeps the suffix.
  */
-static int choose_form(struct moddep *m, struct mod *mod)
+static int choose_form(struct staging *m, struct mod *mod)
 {
 	free(mod->image_relpath);
 	mod->image_relpath = NULL;
-	if (!m->keep || !mod->compressed || !modcompress_keep(m->keep, mod->path))
+	if (!m->c->keep || !mod->compressed || !modcompress_keep(m->c->keep, mod->path))
 		return 0;
 	const char *suffix = modcompress_suffix(mod->path);
 	if (asprintf(&mod->image_relpath, "%s%s", mod->relpath, suffix) < 0) {
@@ -339,17 +352,21 @@ static int choose_form(struct moddep *m, struct mod *mod)
 }
 
 /* A module file that would fail finit_module() at boot: refuse it now, naming it. */
-int modstage_closure(struct moddep *m, struct stage *stage, const struct plan_handlers *h)
+int modstage_closure(struct modsource *src, const struct modconf *conf,
+		     const struct modclosure *closure, struct stage *stage,
+		     const struct plan_handlers *h)
 {
+	struct staging staging = {.src = src, .conf = conf, .c = closure};
+	struct staging *m = &staging;
 	int r;
 
-	for (size_t i = 0; i < m->norder; i++) {
-		r = choose_form(m, m->order[i]);
+	for (size_t i = 0; i < m->c->norder; i++) {
+		r = choose_form(m, m->c->order[i]);
 		if (r < 0)
-			return r;
+			return fail(NULL, r);
 	}
-	for (size_t i = 0; i < m->norder; i++) {
-		const struct mod *mod = m->order[i];
+	for (size_t i = 0; i < m->c->norder; i++) {
+		const struct mod *mod = m->c->order[i];
 		_cleanup_free_ char *dst = NULL;
 		/*
 		 * Its contents were checked (a regular file inside the root,
@@ -357,42 +374,44 @@ int modstage_closure(struct moddep *m, struct stage *stage, const struct plan_ha
 		 * resolution, through the descriptor whose inode the image is written
 		 * from (or nothing).
 		 */
-		if (asprintf(&dst, "lib/modules/%s/%s", m->kver, image_relpath(mod)) < 0)
-			return -ENOMEM;
+		if (asprintf(&dst, "lib/modules/%s/%s", m->src->kver,
+			     image_relpath(mod)) < 0)
+			return fail(NULL, -ENOMEM);
 		if (mod->image_relpath)
-			r = stage_add_file_checked(m->keep_stage, dst, 0644, mod->real,
+			r = stage_add_file_checked(m->c->keep_stage, dst, 0644, mod->real,
 						   &mod->st);
 		else if (mod->compressed)
 			r = stage_add_compressed_checked(stage, dst, 0644, mod->real,
 							 &mod->st);
 		else
 			r = stage_add_file_checked(stage, dst, 0644, mod->real, &mod->st);
-		if (r < 0) {
-			moddep_set_subject(m, dst);
-			return r;
-		}
+		if (r < 0)
+			return fail(dst, r);
 	}
-	r = firmware_stage(&m->fw, stage);
+	r = firmware_stage(&m->c->fw, stage);
+	if (r < 0)
+		return fail(NULL, r);
+	r = stage_plan(m, stage, h);
 	if (r < 0)
 		return r;
-	r = stage_plan(m, stage, h);
-	if (r >= 0)
-		r = stage_indexes(m, stage);
-	if (r >= 0)
-		r = stage_builtin_lists(m, stage);
-	return r;
+	r = stage_indexes(m, stage);
+	if (r < 0)
+		return r;
+	return stage_builtin_lists(m, stage);
 }
 
-int modstage_preload(struct moddep *m)
+int modstage_preload(struct modsource *src)
 {
+	struct staging m = {.src = src};
 	int r = 0;
-	for (size_t i = 0; r >= 0 && i < ARRAY_SIZE(m->files); i++)
-		r = load_tree_file(m, i, NULL);
+
+	for (size_t i = 0; r >= 0 && i < ARRAY_SIZE(src->files); i++)
+		r = load_tree_file(&m, i, NULL);
 	return r;
 }
 
-void modstage_clear(struct moddep *m)
+void modstage_clear(struct modsource *src)
 {
-	for (size_t i = 0; i < ARRAY_SIZE(m->files); i++)
-		free(m->files[i].data);
+	for (size_t i = 0; i < ARRAY_SIZE(src->files); i++)
+		free(src->files[i].data);
 }

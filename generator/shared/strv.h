@@ -19,6 +19,8 @@ struct strv {
 int strv_push(struct strv *s, const char *str); /* copies str */
 int strv_push_take(struct strv *s, char *str);	/* takes ownership, even on failure */
 int strv_contains(const struct strv *s, const char *str);
+int strv_push_unique(struct strv *s, const char *str); /* copies str unless it is there */
+int strv_extend(struct strv *s, const struct strv *other); /* copies other's strings */
 void strv_clear(struct strv *s); /* frees the strings, keeps the struct usable */
 void strv_sort(struct strv *s);
 /* Split `str` at any of `seps` and push each non-empty word not already present. */

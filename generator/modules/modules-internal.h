@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* The module closure's private tables, only for moddep.c, modconf.c and modstage.c. */
-#ifndef MKINITRAMFS_MODDEP_INTERNAL_H
-#define MKINITRAMFS_MODDEP_INTERNAL_H
+/* The module pipeline's private tables, only for the files of generator/modules/. */
+#ifndef MKINITRAMFS_MODULES_INTERNAL_H
+#define MKINITRAMFS_MODULES_INTERNAL_H
 
 #include <sys/stat.h>
 
@@ -12,7 +12,9 @@
 
 #include "firmware.h"
 #include "modcompress.h"
+#include "modconf.h"
 #include "moddep.h"
+#include "modname.h"
 #include "stage.h"
 #include "strv.h"
 #include "util.h"
@@ -75,17 +77,6 @@ struct mod {
 	char *image_relpath;
 };
 
-struct softdep_rule {
-	char *pattern;
-	char *text; /* "pre: a b post: c" */
-	struct strv pre, post;
-};
-
-struct option {
-	char *name;
-	char *value;
-};
-
 /* "weakdep PATTERN WORD...", from modules.weakdep or modprobe.d (modweak.c). */
 struct weak_rule {
 	char *pattern;
@@ -110,11 +101,34 @@ struct request;
 struct missing_fw;
 struct depline;
 
-struct moddep {
+/*
+ * The tree the modules come from, as the user names it and as libkmod reads it, with
+ * the caches of its files that staging copies into the image.
+ */
+struct modsource {
 	char *root;
 	char *kver;
 	char *moddir;  /* ROOT/lib/modules/KVER, as the user names it */
 	char *kmoddir; /* as libkmod reports it (a snapshot under -r), for its paths */
+	struct tree_file files[_TREE_FILES];
+};
+
+/*
+ * What a resolve produces and staging consumes: the modules in load order with their
+ * firmware, and how they are to go into the image (moddep_keep_compressed()).
+ */
+struct modclosure {
+	struct mod **order;
+	size_t norder;
+	struct firmware_set fw;
+	/* The kernel config's word on module decompression when this build keeps
+	 * compressed modules (else NULL), and the segment they go into. */
+	const struct modcompress *keep;
+	struct stage *keep_stage;
+};
+
+struct moddep {
+	struct modsource src;
 	struct kmod_ctx *ctx;
 
 	void *mods_by_name; /* tsearch tree of struct mod * */
@@ -125,11 +139,7 @@ struct moddep {
 	struct request *reqs;
 	size_t nreqs, capreqs;
 
-	struct softdep_rule *rules;
-	size_t nrules;
-	struct option *options;
-	size_t noptions;
-	void *blacklist; /* tsearch tree of char * */
+	struct modconf *conf; /* the root's modprobe.d, read once by moddep_new */
 
 	/* modules.dep split in place, its lines found by relpath in an open-addressing
 	 * table (a kernel has thousands; a build looks up a few). */
@@ -139,13 +149,10 @@ struct moddep {
 	struct depline **deptable;
 	size_t deptable_size; /* a power of two, at least twice ndeplines */
 	int deplines_loaded;
-	struct tree_file files[_TREE_FILES];
 
 	/* The result of the last resolve. */
 	int resolved;
-	struct mod **order;
-	size_t norder;
-	struct firmware_set fw;
+	struct modclosure closure;
 	void *fw_seen; /* names already looked up */
 	struct missing_fw *missing;
 	size_t nmissing, capmissing;
@@ -160,33 +167,24 @@ struct moddep {
 	size_t nweak_rules;
 	bool weak_tree_file; /* the tree has modules.weakdep (depmod of kmod 33+) */
 
-	/* The kernel config's word on module decompression, read once (modcompress.c);
-	 * keep says whether this build keeps compressed modules, into keep_stage. */
+	/* The kernel config's word on module decompression, read once (modcompress.c). */
 	struct modcompress kernel;
-	const struct modcompress *keep;
-	struct stage *keep_stage;
 };
 
-/* moddep.c: what the other parts share. */
-int moddep_compare_str(const void *a, const void *b); /* for tsearch trees of names */
-void moddep_set_subject(struct moddep *m, const char *what);
-/* Log a failure at its site (CODING_STYLE.md) and tell the caller it was. Returns r. */
-int moddep_fail(struct moddep *m, int r, const char *fmt, ...) _printf_(3, 4);
-void moddep_normalise_name(char *s); /* '-' becomes '_', as libkmod spells names */
+/*
+ * modstage.c: a resolved closure into the image: module files, firmware, the plan and
+ * the indexes busybox modprobe reads. Reads the configuration for options and softdep
+ * lines, the source for its files; logs its failures.
+ */
+struct plan_handlers;
+int modstage_closure(struct modsource *src, const struct modconf *conf,
+		     const struct modclosure *closure, struct stage *stage,
+		     const struct plan_handlers *h); /* h (or NULL): plan_add_handlers */
+int modstage_preload(struct modsource *src); /* modules.alias and the tree files */
+void modstage_clear(struct modsource *src);  /* frees what staging read */
 
-/* modconf.c: the root's modprobe.d, less what libkmod took from the host's cmdline. */
-int modconf_load(struct moddep *m);   /* softdep rules, options, blacklist */
-void modconf_clear(struct moddep *m); /* frees what modconf_load read, for moddep_free */
-int modconf_blacklisted(const struct moddep *m, const struct mod *mod);
-const struct softdep_rule *modconf_find_rule(const struct moddep *m, const char *name);
-
-/* modstage.c: the resolved closure into the image. */
-/* after moddep_resolve */
-int modstage_closure(struct moddep *m, struct stage *stage,
-		     const struct plan_handlers *h);
-int modstage_plan_flags(const struct mod *mod, char *buf); /* the plan's flags, for -v */
-int modstage_preload(struct moddep *m); /* modules.alias and the tree files */
-void modstage_clear(struct moddep *m);	/* frees what modstage_preload read */
+/* modplan.c: a module's flags in the plan (abi.h), for the plan and for -v. */
+int modplan_flags(const struct mod *mod, char *buf);
 
 /* modweak.c: weak dependencies, read from the files libkmod 33+ reads them from. */
 int modweak_load(struct moddep *m, const char *const *confdirs); /* NULL-terminated */

@@ -8,7 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "moddep-internal.h"
+#include "modconf.h"
+#include "modname.h"
 #include "strv.h"
 #include "util.h"
 
@@ -35,7 +36,7 @@ static int read_kcmdline(struct strv *options, struct strv *blacklist)
 		if (!dot || !eq || eq < dot || strchr(tok, '"'))
 			continue;
 		*dot = '\0';
-		moddep_normalise_name(tok);
+		modname_normalise(tok);
 		int r;
 		if (streq(tok, "modprobe") && !strncmp(dot + 1, "blacklist=", 10)) {
 			char *s2 = NULL;
@@ -44,7 +45,7 @@ static int read_kcmdline(struct strv *options, struct strv *blacklist)
 				_cleanup_free_ char *name = strdup(b);
 				if (!name)
 					return -ENOMEM;
-				moddep_normalise_name(name);
+				modname_normalise(name);
 				r = strv_push(blacklist, name);
 				if (r < 0)
 					return r;
@@ -134,13 +135,13 @@ static int split_softdep(struct softdep_rule *rule)
 	return r < 0 ? r : join_softdep(rule);
 }
 
-int modconf_load(struct moddep *m)
+static int load(struct modconf *m, struct kmod_ctx *ctx)
 {
 	struct strv kopts = STRV_INIT, kblack = STRV_INIT;
 	int r = read_kcmdline(&kopts, &kblack);
 	struct kmod_config_iter *it = NULL;
 
-	if (r >= 0 && !(it = kmod_config_get_softdeps(m->ctx)))
+	if (r >= 0 && !(it = kmod_config_get_softdeps(ctx)))
 		r = -ENOMEM;
 	while (r >= 0 && kmod_config_iter_next(it)) {
 		struct softdep_rule *v =
@@ -159,7 +160,7 @@ int modconf_load(struct moddep *m)
 	kmod_config_iter_free_iter(it);
 	it = NULL;
 
-	if (r >= 0 && !(it = kmod_config_get_options(m->ctx)))
+	if (r >= 0 && !(it = kmod_config_get_options(ctx)))
 		r = -ENOMEM;
 	while (r >= 0 && kmod_config_iter_next(it)) {
 		const char *key = kmod_config_iter_get_key(it);
@@ -169,7 +170,7 @@ int modconf_load(struct moddep *m)
 			r = -ENOMEM;
 			break;
 		}
-		moddep_normalise_name(pair);
+		modname_normalise(pair);
 		if (strv_take_out(&kopts, pair))
 			continue;
 		struct option *v = realloc(m->options, (m->noptions + 1) * sizeof(*v));
@@ -183,12 +184,12 @@ int modconf_load(struct moddep *m)
 		if (!o->name || !o->value)
 			r = -ENOMEM;
 		else
-			moddep_normalise_name(o->name);
+			modname_normalise(o->name);
 	}
 	kmod_config_iter_free_iter(it);
 	it = NULL;
 
-	if (r >= 0 && !(it = kmod_config_get_blacklists(m->ctx)))
+	if (r >= 0 && !(it = kmod_config_get_blacklists(ctx)))
 		r = -ENOMEM;
 	while (r >= 0 && kmod_config_iter_next(it)) {
 		char *name = strdup(kmod_config_iter_get_key(it));
@@ -196,13 +197,13 @@ int modconf_load(struct moddep *m)
 			r = -ENOMEM;
 			break;
 		}
-		moddep_normalise_name(name);
+		modname_normalise(name);
 		if (strv_take_out(&kblack, name) ||
-		    tfind(name, &m->blacklist, moddep_compare_str)) {
+		    tfind(name, &m->blacklist, modname_compare)) {
 			free(name);
 			continue;
 		}
-		if (!tsearch(name, &m->blacklist, moddep_compare_str)) {
+		if (!tsearch(name, &m->blacklist, modname_compare)) {
 			free(name);
 			r = -ENOMEM;
 		}
@@ -213,8 +214,10 @@ int modconf_load(struct moddep *m)
 	return r;
 }
 
-void modconf_clear(struct moddep *m)
+void modconf_free(struct modconf *m)
 {
+	if (!m)
+		return;
 	for (size_t i = 0; i < m->nrules; i++) {
 		free(m->rules[i].pattern);
 		free(m->rules[i].text);
@@ -228,15 +231,31 @@ void modconf_clear(struct moddep *m)
 	}
 	free(m->options);
 	tdestroy(m->blacklist, free);
+	free(m);
 }
 
-int modconf_blacklisted(const struct moddep *m, const struct mod *mod)
+int modconf_new(struct kmod_ctx *ctx, struct modconf **ret)
 {
-	return tfind(mod->name, &m->blacklist, moddep_compare_str) != NULL;
+	struct modconf *conf = calloc(1, sizeof(*conf));
+	int r;
+
+	if (!conf)
+		return -ENOMEM;
+	r = load(conf, ctx);
+	if (r < 0) {
+		modconf_free(conf);
+		return r;
+	}
+	*ret = conf;
+	return 0;
 }
 
-/* libkmod uses the first softdep rule whose pattern matches, and only that one. */
-const struct softdep_rule *modconf_find_rule(const struct moddep *m, const char *name)
+int modconf_blacklisted(const struct modconf *conf, const char *name)
+{
+	return tfind(name, &conf->blacklist, modname_compare) != NULL;
+}
+
+const struct softdep_rule *modconf_find_rule(const struct modconf *m, const char *name)
 {
 	for (size_t i = 0; i < m->nrules; i++)
 		if (fnmatch(m->rules[i].pattern, name, 0) == 0)

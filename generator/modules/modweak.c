@@ -25,9 +25,9 @@
 #include <sys/stat.h>
 
 #include "log.h"
-#include "moddep-internal.h"
+#include "modules-internal.h"
 #include "strv.h"
-#include "textfile.h"
+#include "fileio.h"
 #include "util.h"
 
 struct conf_file {
@@ -134,7 +134,7 @@ static int parse_file(struct moddep *m, const char *text)
 		char *rest = strtok_r(NULL, "", &save);
 		if (!name || !rest)
 			continue; /* libkmod ignores such a line too */
-		moddep_normalise_name(name);
+		modname_normalise(name);
 		r = add_rule(m, name, rest);
 	}
 	return r;
@@ -149,11 +149,11 @@ int modweak_load(struct moddep *m, const char *const *confdirs)
 
 	/* libkmod's module directory: under another root, the real one, whose indexes
 	 * modsnap.c checked to stay inside the root. */
-	if (asprintf(&own, "%s/modules.weakdep", m->kmoddir) < 0)
+	if (asprintf(&own, "%s/modules.weakdep", m->src.kmoddir) < 0)
 		return -ENOMEM;
 	m->weak_tree_file = access(own, F_OK) == 0;
 	if (m->weak_tree_file)
-		r = add_conf(&files, &n, m->kmoddir, "modules.weakdep");
+		r = add_conf(&files, &n, m->src.kmoddir, "modules.weakdep");
 	for (size_t i = 0; r >= 0 && confdirs[i]; i++)
 		r = list_dir(&files, &n, confdirs[i]);
 	if (r >= 0 && n > 1)
@@ -161,7 +161,7 @@ int modweak_load(struct moddep *m, const char *const *confdirs)
 	for (size_t i = 0; r >= 0 && i < n; i++) {
 		_cleanup_free_ char *text = NULL;
 		size_t size;
-		r = textfile_read(files[i].path, &text, &size);
+		r = fileio_read_file(files[i].path, &text, &size);
 		if (r == -ENOMEM)
 			break;
 		if (r < 0) {

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "fileio.h"
 #include "log.h"
 #include "modsnap.h"
 #include "sysroot.h"
@@ -20,20 +21,6 @@ static int has_suffix(const char *s, const char *suffix)
 {
 	size_t n = strlen(s), k = strlen(suffix);
 	return n >= k && streq(s + n - k, suffix);
-}
-
-static int write_all(int fd, const char *data, size_t size)
-{
-	while (size) {
-		ssize_t n = write(fd, data, size);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return negative_errno();
-		data += n;
-		size -= (size_t)n;
-	}
-	return 0;
 }
 
 /*
@@ -62,7 +49,7 @@ static int copy_in(const char *root, const char *path, const char *dst,
 	out = open(dst, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
 	if (out < 0)
 		return log_error_errno(-errno, "cannot write '%s'", dst);
-	r = data ? write_all(out, data, size) : 0;
+	r = data ? fileio_write_all(out, data, size) : 0;
 	if (r < 0)
 		return log_error_errno(r, "cannot write '%s'", dst);
 	return 0;
@@ -146,7 +133,7 @@ static int check_index(const char *root, const char *moddir, int dfd, const char
 		return -ENOMEM;
 	in = sysroot_open_input(root, inroot, &a, NULL);
 	host = openat(dfd, name, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
-	r = in < 0 ? in : host < 0 ? -errno : sysroot_check_input(host, &b);
+	r = in < 0 ? in : host < 0 ? -errno : fileio_check_input(host, &b);
 	if (r >= 0 && (a.st_dev != b.st_dev || a.st_ino != b.st_ino))
 		r = -EXDEV;
 	if (r == -EXDEV || r == -ENOENT) {

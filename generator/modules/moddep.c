@@ -2,9 +2,11 @@
 /* Kernel modules: the ordered closure of what was asked for, through libkmod. */
 
 /*
- * This file holds the module table, the requests, the resolution and -v's account;
- * modconf.c reads the modprobe.d configuration, modstage.c puts the result into the
- * image. moddep-internal.h is what the three share.
+ * This file holds the module table, the requests, the resolution and -v's account.
+ * The pipeline runs one way: modconf.c's configuration (read once, by moddep_new) is
+ * read by the resolution here, which produces a struct modclosure; modstage.c takes
+ * that closure with the source and the configuration and writes the image's module
+ * files, plan and indexes. modules-internal.h is what the folder's files share.
  */
 
 /*
@@ -43,7 +45,7 @@
 #include "abi.h"
 #include "firmware.h"
 #include "log.h"
-#include "moddep-internal.h"
+#include "modules-internal.h"
 #include "moddep.h"
 #include "modinfo.h"
 #include "modsnap.h"
@@ -97,24 +99,23 @@ static int compare_lookup(const void *a, const void *b)
 	return strcmp(((const struct lookup *)a)->name, ((const struct lookup *)b)->name);
 }
 
-int moddep_compare_str(const void *a, const void *b)
-{
-	return strcmp(a, b);
-}
-
 static void free_nothing(void *p)
 {
 	(void)p;
 }
 
-void moddep_set_subject(struct moddep *m, const char *what)
+/*
+ * Inside resolution, what a failing site was about (a module's name or file), for
+ * moddep_resolve()'s one message; or that the site logged a fuller one itself.
+ */
+static void moddep_set_subject(struct moddep *m, const char *what)
 {
 	free(m->error_subject);
 	m->error_subject = what ? strdup(what) : NULL;
 	m->error_logged = 0;
 }
 
-int moddep_fail(struct moddep *m, int r, const char *fmt, ...)
+_printf_(3, 4) static int moddep_fail(struct moddep *m, int r, const char *fmt, ...)
 {
 	char msg[2048];
 	va_list ap;
@@ -128,21 +129,9 @@ int moddep_fail(struct moddep *m, int r, const char *fmt, ...)
 	return r;
 }
 
-int moddep_error_logged(const struct moddep *m)
-{
-	return m->error_logged;
-}
-
 const char *moddep_error_subject(const struct moddep *m)
 {
 	return m->error_subject;
-}
-
-void moddep_normalise_name(char *s)
-{
-	for (; *s; s++)
-		if (*s == '-')
-			*s = '_';
 }
 
 static void libkmod_log(void *data, int priority, const char *file, int line,
@@ -184,8 +173,8 @@ static void mod_free(struct mod *mod)
 /* ROOT as a prefix of the paths shown: "" for "/". */
 static int root_prefix_len(const struct moddep *m)
 {
-	size_t n = strlen(m->root);
-	while (n && m->root[n - 1] == '/')
+	size_t n = strlen(m->src.root);
+	while (n && m->src.root[n - 1] == '/')
 		n--;
 	return (int)n;
 }
@@ -210,18 +199,18 @@ static int mod_set_path(struct moddep *m, struct mod *mod)
 			mod->absent = 1;
 		return 0;
 	}
-	size_t dl = strlen(m->kmoddir);
-	int inside = !strncmp(path, m->kmoddir, dl) && path[dl] == '/';
+	size_t dl = strlen(m->src.kmoddir);
+	int inside = !strncmp(path, m->src.kmoddir, dl) && path[dl] == '/';
 	const char *rel = inside ? path + dl + 1 : path;
 	if (inside || path[0] != '/') {
-		if (asprintf(&mod->inroot, "/lib/modules/%s/%s", m->kver, rel) < 0)
+		if (asprintf(&mod->inroot, "/lib/modules/%s/%s", m->src.kver, rel) < 0)
 			mod->inroot = NULL;
 	} else {
 		mod->inroot = strdup(path);
 		rel = strrchr(path, '/') + 1; /* kept under extra/ */
 	}
-	if (!mod->inroot || asprintf(&mod->path, "%.*s%s", root_prefix_len(m), m->root,
-				     mod->inroot) < 0) {
+	if (!mod->inroot || asprintf(&mod->path, "%.*s%s", root_prefix_len(m),
+				     m->src.root, mod->inroot) < 0) {
 		mod->path = NULL;
 		return -ENOMEM;
 	}
@@ -324,7 +313,7 @@ static int lookup(struct moddep *m, const char *word, struct lookup **ret)
 	if (r >= 0 && !norm)
 		r = -ENOMEM;
 	if (r >= 0) {
-		moddep_normalise_name(norm);
+		modname_normalise(norm);
 		lk->by_name = (lk->n == 1 && streq(lk->mods[0]->name, norm)) ||
 			      (lk->n == 0 && lk->builtins.n == 1 &&
 			       streq(lk->builtins.v[0], norm));
@@ -390,7 +379,8 @@ static int add_soft_edges(struct moddep *m, struct mod *mod, const struct strv *
 			return r;
 		for (size_t j = 0; j < lk->n; j++) {
 			/* An alias never brings in a blacklisted module; a name does. */
-			if (!lk->by_name && modconf_blacklisted(m, lk->mods[j]))
+			if (!lk->by_name &&
+			    modconf_blacklisted(m->conf, lk->mods[j]->name))
 				continue;
 			r = add_edge(mod, lk->mods[j], kind,
 				     lk->by_name ? NULL : lk->name);
@@ -437,9 +427,9 @@ static int load_deplines(struct moddep *m)
 	_cleanup_free_ char *path = NULL;
 	size_t size, n = 1, cap = 16;
 	m->deplines_loaded = 1;
-	if (asprintf(&path, "/lib/modules/%s/modules.dep", m->kver) < 0)
+	if (asprintf(&path, "/lib/modules/%s/modules.dep", m->src.kver) < 0)
 		return -ENOMEM;
-	if (sysroot_read(m->root, path, SYSROOT_READ_MAX, &m->deptext, &size) < 0) {
+	if (sysroot_read(m->src.root, path, SYSROOT_READ_MAX, &m->deptext, &size) < 0) {
 		m->deptext = NULL;
 		return 0; /* only the binary index: nothing to check against */
 	}
@@ -482,9 +472,9 @@ static int check_deps(struct moddep *m, struct mod *mod, size_t got)
 		if (r < 0)
 			return r;
 	}
-	size_t dl = strlen(m->kmoddir);
+	size_t dl = strlen(m->src.kmoddir);
 	const char *kpath = kmod_module_get_path(mod->km);
-	if (!kpath || strncmp(kpath, m->kmoddir, dl) || kpath[dl] != '/')
+	if (!kpath || strncmp(kpath, m->src.kmoddir, dl) || kpath[dl] != '/')
 		return 0;
 	struct depline *line = find_depline(m, kpath + dl + 1);
 	if (!line)
@@ -503,15 +493,15 @@ static int check_deps(struct moddep *m, struct mod *mod, size_t got)
 		_cleanup_free_ char *dep = NULL;
 		if (w[0] == '/')
 			dep = strdup(w);
-		else if (asprintf(&dep, "/lib/modules/%s/%s", m->kver, w) < 0)
+		else if (asprintf(&dep, "/lib/modules/%s/%s", m->src.kver, w) < 0)
 			dep = NULL;
 		if (!dep)
 			return -ENOMEM;
-		int fd = sysroot_open(m->root, dep, O_RDONLY | O_NONBLOCK);
+		int fd = sysroot_open(m->src.root, dep, O_RDONLY | O_NONBLOCK);
 		if (fd < 0) {
 			_cleanup_free_ char *shown = NULL;
-			if (asprintf(&shown, "%.*s%s", root_prefix_len(m), m->root, dep) <
-			    0)
+			if (asprintf(&shown, "%.*s%s", root_prefix_len(m), m->src.root,
+				     dep) < 0)
 				return -ENOMEM;
 			moddep_set_subject(m, shown);
 			return fd;
@@ -552,7 +542,7 @@ static void append_name(FILE *f, const char *relpath)
 
 	snprintf(name, sizeof(name), "%s", base ? base + 1 : relpath);
 	name[strcspn(name, ".")] = '\0';
-	moddep_normalise_name(name);
+	modname_normalise(name);
 	fprintf(f, "'%s'", log_escape(name, buf, sizeof(buf)));
 }
 
@@ -606,7 +596,7 @@ static int check_cycle(struct moddep *m, struct depline *start)
 				r = moddep_fail(
 					m, -ELOOP,
 					"module dependency cycle in '%s/modules.dep': %s",
-					m->moddir, text);
+					m->src.moddir, text);
 				goto out;
 			}
 			if (to->stamp == stamp)
@@ -634,7 +624,7 @@ out:
 /* The modules.dep line of a module in the tree, or NULL. */
 static int depline_of(struct moddep *m, const struct mod *mod, struct depline **ret)
 {
-	size_t dl = strlen(m->kmoddir);
+	size_t dl = strlen(m->src.kmoddir);
 	const char *kpath = kmod_module_get_path(mod->km);
 
 	*ret = NULL;
@@ -643,7 +633,7 @@ static int depline_of(struct moddep *m, const struct mod *mod, struct depline **
 		if (r < 0)
 			return r;
 	}
-	if (!kpath || strncmp(kpath, m->kmoddir, dl) || kpath[dl] != '/')
+	if (!kpath || strncmp(kpath, m->src.kmoddir, dl) || kpath[dl] != '/')
 		return 0;
 	*ret = find_depline(m, kpath + dl + 1);
 	return 0;
@@ -669,7 +659,7 @@ static int expand(struct moddep *m, struct mod *mod)
 	kmod_module_unref_list(deps);
 	if (r < 0)
 		return r;
-	const struct softdep_rule *rule = modconf_find_rule(m, mod->name);
+	const struct softdep_rule *rule = modconf_find_rule(m->conf, mod->name);
 	if (rule) {
 		r = add_soft_edges(m, mod, &rule->pre, EDGE_PRE);
 		if (r >= 0)
@@ -758,12 +748,12 @@ int moddep_new(const char *root, const char *kver, struct moddep **ret)
 	static const char *const none[] = {NULL};
 	int r = 0;
 
-	m->root = strdup(root);
-	m->kver = strdup(kver);
-	if (!m->root || !m->kver ||
-	    asprintf(&m->moddir, "%.*s/lib/modules/%s", root_prefix_len(m), root, kver) <
-		    0) {
-		m->moddir = NULL;
+	m->src.root = strdup(root);
+	m->src.kver = strdup(kver);
+	if (!m->src.root || !m->src.kver ||
+	    asprintf(&m->src.moddir, "%.*s/lib/modules/%s", root_prefix_len(m), root,
+		     kver) < 0) {
+		m->src.moddir = NULL;
 		r = -ENOMEM;
 		goto fail;
 	}
@@ -779,12 +769,12 @@ int moddep_new(const char *root, const char *kver, struct moddep **ret)
 		r = -ENOEXEC;
 		goto fail;
 	}
-	m->kmoddir = strdup(kmod_get_dirname(m->ctx));
-	if (!m->kmoddir) {
+	m->src.kmoddir = strdup(kmod_get_dirname(m->ctx));
+	if (!m->src.kmoddir) {
 		r = -ENOMEM;
 		goto fail;
 	}
-	r = modconf_load(m);
+	r = modconf_new(m->ctx, &m->conf);
 	if (r < 0)
 		goto fail;
 	/* Weak deps from the configuration libkmod parsed: under another root the
@@ -797,7 +787,7 @@ int moddep_new(const char *root, const char *kver, struct moddep **ret)
 	/* One read of the kernel config, for the firmware and the module formats. */
 	r = modcompress_read_kernel(&m->kernel, root, kver, &kconfig);
 	if (r >= 0)
-		firmware_set_init_config(&m->fw, kconfig);
+		firmware_set_init_config(&m->closure.fw, kconfig);
 	if (r < 0)
 		goto fail;
 	modsnap_remove(&snap);
@@ -811,10 +801,10 @@ fail:
 
 static void clear_result(struct moddep *m)
 {
-	free(m->order);
-	m->order = NULL;
-	m->norder = 0;
-	firmware_set_clear(&m->fw);
+	free(m->closure.order);
+	m->closure.order = NULL;
+	m->closure.norder = 0;
+	firmware_set_clear(&m->closure.fw);
 	tdestroy(m->fw_seen, free);
 	m->fw_seen = NULL;
 	for (size_t i = 0; i < m->nmissing; i++) {
@@ -845,16 +835,16 @@ void moddep_free(struct moddep *m)
 	for (size_t i = 0; i < m->nmods; i++)
 		mod_free(m->mods[i]);
 	free(m->mods);
-	modconf_clear(m);
+	modconf_free(m->conf);
 	modweak_clear(m);
 	modcompress_clear(&m->kernel);
-	modstage_clear(m);
+	modstage_clear(&m->src);
 	deplines_free(m);
 	kmod_unref(m->ctx);
-	free(m->root);
-	free(m->kver);
-	free(m->moddir);
-	free(m->kmoddir);
+	free(m->src.root);
+	free(m->src.kver);
+	free(m->src.moddir);
+	free(m->src.kmoddir);
 	free(m->error_subject);
 	free(m);
 }
@@ -1007,7 +997,7 @@ static int add_roots(struct moddep *m, struct worklist *w)
 		const struct request *q = &m->reqs[i];
 		for (size_t j = 0; j < q->lk->n; j++) {
 			struct mod *mod = q->lk->mods[j];
-			if (!q->lk->by_name && modconf_blacklisted(m, mod))
+			if (!q->lk->by_name && modconf_blacklisted(m->conf, mod->name))
 				continue;
 			int r = include(w, mod);
 			if (r >= 0 && q->lk->by_name)
@@ -1164,8 +1154,8 @@ static void visit(struct moddep *m, struct mod *mod)
 		if (mod->edges[e].kind == EDGE_HARD)
 			visit(m, mod->edges[e].to);
 	mod->state = 2;
-	mod->index = m->norder;
-	m->order[m->norder++] = mod;
+	mod->index = m->closure.norder;
+	m->closure.order[m->closure.norder++] = mod;
 	for (size_t e = 0; e < mod->nedges; e++)
 		if (mod->edges[e].kind == EDGE_POST || mod->edges[e].kind == EDGE_WEAK)
 			visit(m, mod->edges[e].to); /* placed already unless a cycle */
@@ -1208,7 +1198,7 @@ static int read_modinfo(struct moddep *m, struct mod *mod)
 	char name[256], file[1024];
 	int r;
 
-	fd = sysroot_open_input(m->root, mod->inroot, &mod->st, &mod->real);
+	fd = sysroot_open_input(m->src.root, mod->inroot, &mod->st, &mod->real);
 	if (fd < 0 && fd != -EINVAL && fd != -EISDIR) {
 		moddep_set_subject(m, mod->path);
 		return fd;
@@ -1243,8 +1233,8 @@ static int read_modinfo(struct moddep *m, struct mod *mod)
 
 static int collect_firmware(struct moddep *m)
 {
-	for (size_t i = 0; i < m->norder; i++) {
-		struct mod *mod = m->order[i];
+	for (size_t i = 0; i < m->closure.norder; i++) {
+		struct mod *mod = m->closure.order[i];
 		int r = read_modinfo(m, mod);
 		if (r < 0)
 			return r;
@@ -1253,14 +1243,14 @@ static int collect_firmware(struct moddep *m)
 			m->install_commands++;
 		for (size_t f = 0; f < mod->firmware.n; f++) {
 			const char *name = mod->firmware.v[f];
-			if (tfind(name, &m->fw_seen, moddep_compare_str))
+			if (tfind(name, &m->fw_seen, modname_compare))
 				continue;
 			char *copy = strdup(name);
-			if (!copy || !tsearch(copy, &m->fw_seen, moddep_compare_str)) {
+			if (!copy || !tsearch(copy, &m->fw_seen, modname_compare)) {
 				free(copy);
 				return -ENOMEM;
 			}
-			r = firmware_find(&m->fw, m->root, m->kver, name);
+			r = firmware_find(&m->closure.fw, m->src.root, m->src.kver, name);
 			if (r == -ENOMEM)
 				return r;
 			if (r < 0) {
@@ -1275,7 +1265,43 @@ static int collect_firmware(struct moddep *m)
 	return 0;
 }
 
-int moddep_resolve(struct moddep *m)
+/*
+ * The requests and everything they pull in, into `w`, each marked as needed by a
+ * required request, by an optional one, and at boot; room for the load order.
+ */
+static int close_and_mark(struct moddep *m, struct worklist *w)
+{
+	const unsigned at_boot = EDGE_BIT(EDGE_HARD) | EDGE_BIT(EDGE_PRE) |
+				 EDGE_BIT(EDGE_POST) | EDGE_BIT(EDGE_WEAK);
+	int r = add_roots(m, w);
+
+	if (r < 0)
+		return r;
+	r = close_over(m, w);
+	if (r < 0)
+		return r;
+	r = mark(w, offsetof(struct mod, root_required),
+		 offsetof(struct mod, in_required), EDGE_BIT(EDGE_HARD));
+	if (r < 0)
+		return r;
+	r = mark(w, offsetof(struct mod, root_optional),
+		 offsetof(struct mod, in_optional), EDGE_BIT(EDGE_HARD));
+	if (r < 0)
+		return r;
+	r = mark(w, offsetof(struct mod, root_always), offsetof(struct mod, in_always),
+		 at_boot);
+	if (r < 0)
+		return r;
+	if (w->n > ABI_PLAN_MAX_MODULES)
+		return moddep_fail(
+			m, -E2BIG,
+			"the module closure holds %zu modules, more than the %d the init can load",
+			w->n, ABI_PLAN_MAX_MODULES);
+	m->closure.order = malloc((w->n ? w->n : 1) * sizeof(*m->closure.order));
+	return m->closure.order ? 0 : -ENOMEM;
+}
+
+static int resolve(struct moddep *m)
 {
 	if (m->resolved)
 		return 0;
@@ -1284,27 +1310,7 @@ int moddep_resolve(struct moddep *m)
 	for (size_t i = 0; i < m->nmods; i++)
 		reset_mod(m->mods[i]);
 	struct worklist w = {0};
-	int r = add_roots(m, &w);
-	if (r >= 0)
-		r = close_over(m, &w);
-	if (r >= 0)
-		r = mark(&w, offsetof(struct mod, root_required),
-			 offsetof(struct mod, in_required), EDGE_BIT(EDGE_HARD));
-	if (r >= 0)
-		r = mark(&w, offsetof(struct mod, root_optional),
-			 offsetof(struct mod, in_optional), EDGE_BIT(EDGE_HARD));
-	if (r >= 0)
-		r = mark(&w, offsetof(struct mod, root_always),
-			 offsetof(struct mod, in_always),
-			 EDGE_BIT(EDGE_HARD) | EDGE_BIT(EDGE_PRE) | EDGE_BIT(EDGE_POST) |
-				 EDGE_BIT(EDGE_WEAK));
-	if (r >= 0 && w.n > ABI_PLAN_MAX_MODULES)
-		r = moddep_fail(
-			m, -E2BIG,
-			"the module closure holds %zu modules, more than the %d the init can load",
-			w.n, ABI_PLAN_MAX_MODULES);
-	if (r >= 0 && !(m->order = malloc((w.n ? w.n : 1) * sizeof(*m->order))))
-		r = -ENOMEM;
+	int r = close_and_mark(m, &w);
 	if (r < 0) {
 		free(w.v);
 		return r;
@@ -1351,7 +1357,7 @@ int moddep_resolve(struct moddep *m)
 		return moddep_fail(
 			m, -ELOOP,
 			"module dependency cycle in '%s/modules.dep.bin' through '%s'",
-			m->moddir, log_escape(cycle->name, name, sizeof(name)));
+			m->src.moddir, log_escape(cycle->name, name, sizeof(name)));
 	}
 	/* Roots in the order asked, each after what it needs. */
 	for (size_t i = 0; i < w.n; i++)
@@ -1373,11 +1379,44 @@ size_t moddep_missing_firmware(const struct moddep *m)
 	return m->nmissing;
 }
 
+/*
+ * The one message of a failed resolve or stage, said by the pipeline's entry point:
+ * the failing site recorded what it was about (m->error_subject, a module's name or
+ * file) or logged a fuller message itself (m->error_logged). Names and paths come from
+ * the tree: escaped, they cannot forge a line.
+ */
+static int log_failure(const struct moddep *m, const char *step, int r)
+{
+	char buf[1024];
+	const char *what =
+		m->error_subject ? log_escape(m->error_subject, buf, sizeof(buf)) : NULL;
+
+	if (m->error_logged)
+		return r;
+	if (what && (r == -ENOEXEC || r == -EBADMSG))
+		log_error("module file '%s' is %s", what,
+			  r == -EBADMSG ? "corrupt: it does not decompress"
+					: "not a kernel module: truncated or not ELF");
+	else if (what)
+		log_error("%s: '%s': %s", step, what, strerror(-r));
+	else
+		log_error("%s: %s", step, strerror(-r));
+	return r;
+}
+
+int moddep_resolve(struct moddep *m)
+{
+	int r = resolve(m);
+	return r < 0 ? log_failure(m, "cannot resolve the module closure", r) : r;
+}
+
 /* The closure, resolved first if need be, into the image (modstage.c). */
 int moddep_stage(struct moddep *m, struct stage *stage, const struct plan_handlers *h)
 {
 	int r = moddep_resolve(m);
-	return r < 0 ? r : modstage_closure(m, stage, h);
+	if (r < 0)
+		return r;
+	return modstage_closure(&m->src, m->conf, &m->closure, stage, h);
 }
 
 /* ---- explain ---- */
@@ -1393,15 +1432,16 @@ void moddep_explain(const struct moddep *m, FILE *out)
 			fprintf(out, "module '%s': not found, optional, asked by %s\n",
 				q->name, q->origin);
 		for (size_t j = 0; j < q->lk->n; j++)
-			if (!q->lk->by_name && modconf_blacklisted(m, q->lk->mods[j]))
+			if (!q->lk->by_name &&
+			    modconf_blacklisted(m->conf, q->lk->mods[j]->name))
 				fprintf(out,
 					"module '%s': blacklisted, left out (alias '%s' asked by %s)\n",
 					q->lk->mods[j]->name, q->name, q->origin);
 	}
-	for (size_t i = 0; i < m->norder; i++) {
-		const struct mod *mod = m->order[i];
+	for (size_t i = 0; i < m->closure.norder; i++) {
+		const struct mod *mod = m->closure.order[i];
 		char flags[8];
-		modstage_plan_flags(mod, flags);
+		modplan_flags(mod, flags);
 		fprintf(out, "module '%s' [%s]: ", mod->name, *flags ? flags : "-");
 		for (size_t r = 0; r < mod->reasons.n; r++)
 			fprintf(out, "%s%s", r ? ", " : "", mod->reasons.v[r]);
@@ -1409,18 +1449,18 @@ void moddep_explain(const struct moddep *m, FILE *out)
 			fprintf(out, " and %zu more", mod->more_reasons);
 		fputc('\n', out);
 	}
-	for (size_t i = 0; i < m->fw.n; i++)
-		fprintf(out, "firmware '%s'%s%s\n", m->fw.v[i].path,
-			m->fw.v[i].target ? " -> " : "",
-			m->fw.v[i].target ? m->fw.v[i].target : "");
+	for (size_t i = 0; i < m->closure.fw.n; i++)
+		fprintf(out, "firmware '%s'%s%s\n", m->closure.fw.v[i].path,
+			m->closure.fw.v[i].target ? " -> " : "",
+			m->closure.fw.v[i].target ? m->closure.fw.v[i].target : "");
 	for (size_t i = 0; i < m->nmissing; i++)
 		fprintf(out, "firmware '%s' of module '%s': not found\n",
 			m->missing[i].name, m->missing[i].module);
 	unsigned long long fw_bytes = 0;
 	size_t fw_files = 0;
-	for (size_t i = 0; i < m->fw.n; i++)
-		if (!m->fw.v[i].target) {
-			fw_bytes += (unsigned long long)m->fw.v[i].size;
+	for (size_t i = 0; i < m->closure.fw.n; i++)
+		if (!m->closure.fw.v[i].target) {
+			fw_bytes += (unsigned long long)m->closure.fw.v[i].size;
 			fw_files++;
 		}
 	if (!m->weak_tree_file)
@@ -1428,24 +1468,24 @@ void moddep_explain(const struct moddep *m, FILE *out)
 			"weak dependencies: no modules.weakdep in the tree (depmod older than kmod 33), only modprobe.d's weakdep lines\n");
 	fprintf(out,
 		"total: %zu modules, %zu firmware files (%zu missing), %llu bytes before decompression\n",
-		m->norder, fw_files, m->nmissing, m->module_bytes + fw_bytes);
+		m->closure.norder, fw_files, m->nmissing, m->module_bytes + fw_bytes);
 }
 
 /* ---- for tests and tools ---- */
 
 size_t moddep_closure_size(const struct moddep *m)
 {
-	return m->norder;
+	return m->closure.norder;
 }
 
 const char *moddep_closure_name(const struct moddep *m, size_t i)
 {
-	return i < m->norder ? m->order[i]->name : NULL;
+	return i < m->closure.norder ? m->closure.order[i]->name : NULL;
 }
 
 const char *moddep_closure_path(const struct moddep *m, size_t i)
 {
-	return i < m->norder ? m->order[i]->path : NULL;
+	return i < m->closure.norder ? m->closure.order[i]->path : NULL;
 }
 
 int moddep_reset(struct moddep *m)
@@ -1463,7 +1503,7 @@ int moddep_reset(struct moddep *m)
 int moddep_preload(struct moddep *m)
 {
 	int r = m->deplines_loaded ? 0 : load_deplines(m);
-	return r < 0 ? r : modstage_preload(m);
+	return r < 0 ? r : modstage_preload(&m->src);
 }
 
 int moddep_lookup(struct moddep *m, const char *name_or_alias, struct strv *names)
@@ -1492,8 +1532,8 @@ void moddep_keep_compressed(struct moddep *m, enum modcompress_mode mode,
 			    struct stage *segment)
 {
 	m->kernel.mode = mode;
-	m->keep = segment && mode != MODCOMPRESS_DECOMPRESS ? &m->kernel : NULL;
-	m->keep_stage = m->keep ? segment : NULL;
+	m->closure.keep = segment && mode != MODCOMPRESS_DECOMPRESS ? &m->kernel : NULL;
+	m->closure.keep_stage = m->closure.keep ? segment : NULL;
 }
 
 const struct modcompress *moddep_kernel_compress(const struct moddep *m)
@@ -1504,7 +1544,7 @@ const struct modcompress *moddep_kernel_compress(const struct moddep *m)
 size_t moddep_kept_compressed(const struct moddep *m)
 {
 	size_t n = 0;
-	for (size_t i = 0; i < m->norder; i++)
-		n += m->order[i]->image_relpath != NULL;
+	for (size_t i = 0; i < m->closure.norder; i++)
+		n += m->closure.order[i]->image_relpath != NULL;
 	return n;
 }

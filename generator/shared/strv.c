@@ -72,3 +72,18 @@ int strv_push_split(struct strv *s, const char *str, const char *seps)
 	free(copy);
 	return r;
 }
+
+int strv_push_unique(struct strv *s, const char *str)
+{
+	return strv_contains(s, str) ? 0 : strv_push(s, str);
+}
+
+int strv_extend(struct strv *s, const struct strv *other)
+{
+	for (size_t i = 0; i < other->n; i++) {
+		int r = strv_push(s, other->v[i]);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}

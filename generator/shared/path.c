@@ -1,5 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* Lexical path normalisation: one implementation for every subsystem. */
+/* Paths, lexically: normalisation, and the component walk the chroot-style resolvers
+ * share. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -62,5 +64,46 @@ int path_normalise(const char *path, unsigned flags, char **ret)
 		out[0] = '/';
 	}
 	*ret = out;
+	return 0;
+}
+
+/* One component of `rest` from *pos into buf; 0 when none is left. */
+int path_next_component(const char *rest, size_t *pos, char *buf, size_t size)
+{
+	const char *p = rest + *pos, *end;
+
+	while (*p == '/')
+		p++;
+	if (!*p)
+		return 0;
+	end = strchrnul(p, '/');
+	if ((size_t)(end - p) >= size)
+		return -ENAMETOOLONG;
+	memcpy(buf, p, (size_t)(end - p));
+	buf[end - p] = '\0';
+	*pos = (size_t)(end - rest);
+	return 1;
+}
+
+int path_at_end(const char *rest, size_t pos)
+{
+	while (rest[pos] == '/')
+		pos++;
+	return !rest[pos];
+}
+
+/* Replace the walked part of *rest with a symlink's target. */
+int path_splice(char **rest, size_t *pos, const char *target)
+{
+	const char *tail = *rest + *pos;
+	char *s;
+
+	while (*tail == '/')
+		tail++;
+	if (asprintf(&s, "%s%s%s", target, *tail ? "/" : "", tail) < 0)
+		return -ENOMEM;
+	free(*rest);
+	*rest = s;
+	*pos = 0;
 	return 0;
 }

@@ -1,0 +1,91 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* The image writer's and reader's private parts, only for the files of generator/image/.
+ */
+#ifndef MKINITRAMFS_IMAGE_INTERNAL_H
+#define MKINITRAMFS_IMAGE_INTERNAL_H
+
+#include <limits.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/stat.h>
+
+#include "image.h"
+#include "stage.h"
+
+/* imghash.c: a content hash for the read-back check (not cryptographic). Its two
+ * odd 64-bit multipliers also mix the temporary names and the extractor's link table. */
+#define IMGHASH_P1 0x9E3779B185EBCA87ull
+#define IMGHASH_P2 0xC2B2AE3D27D4EB4Full
+struct imghash {
+	uint64_t lane[4];
+	uint8_t tail[32];
+	size_t tail_len;
+	uint64_t total;
+};
+
+void imghash_init(struct imghash *h);
+void imghash_update(struct imghash *h, const void *data, size_t len);
+uint64_t imghash_final(struct imghash *h);
+uint64_t imghash_buffer(const void *data, size_t len);
+
+/*
+ * imgwrite.c: a failure of image_write() is logged where it happens (a source file,
+ * the read-back check) or, for the target itself, by image_write(); `logged` says which.
+ */
+struct imgreport {
+	const char *target;
+	int logged;
+};
+
+/* What the read-back must find for one stage entry's data. */
+struct expect {
+	uint64_t size;
+	uint64_t hash;
+};
+
+/*
+ * prefetch.c: compressed sources (modules) decompressed ahead by a few threads, in
+ * stage order, a bounded number of entries ahead.
+ */
+struct prefetch;
+/* *ret NULL (no error) when there is nothing to prefetch or no thread could start. */
+int prefetch_new(const struct stage_entry *entries, size_t count, int threads,
+		 struct prefetch **ret);
+void prefetch_free(struct prefetch *pf);
+/* The next compressed entry's bytes, in order; the caller frees *ret_data. */
+int prefetch_take(struct prefetch *pf, const struct stage_entry *e, void **ret_data,
+		  size_t *ret_size, uint64_t *ret_hash);
+
+/* imgverify.c: the written image read back as the kernel will, and compared. */
+struct imgverify {
+	const struct stage_entry *entries[2];
+	size_t count[2];
+	struct expect *exp[2];
+	const char *compression[2];
+	unsigned segment[2];
+	int part; /* 0: early, 1: main */
+	size_t index;
+	uint32_t mtime;
+	struct imghash data; /* of the current entry's bytes, as they stream by */
+};
+
+int imgverify_image(int fd, struct imgverify *v, struct imgreport *rep);
+
+/* imgtemp.c: the temporary file beside the target, and its rename over it. */
+int imgtemp_split_target(const char *target, char **ret_dir, const char **ret_base);
+/* Remove temporary files of interrupted builds of `base` (those nobody holds locked). */
+void imgtemp_clean_stale(int dirfd, const char *base);
+/* A new locked 0600 temporary file, its name in `name`, armed for image_abort_cleanup. */
+int imgtemp_create(int dirfd, const char *base, char name[NAME_MAX + 1]);
+/* image_abort_cleanup() has nothing to remove any more. */
+void imgtemp_disarm(void);
+int imgtemp_commit(int dirfd, int fd, const char *name, const char *target,
+		   const struct image_options *opts);
+
+/* imgread.c: open an image for reading (a regular file, else *ret_why says what it is).
+ */
+int imgread_open(const char *path, const char **ret_why);
+/* One message for a failed read: `what` is "list image 'x.img'"... */
+void imgread_log_error(const char *what, const char *why, int r, const char *err);
+
+#endif

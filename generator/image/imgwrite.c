@@ -1,0 +1,383 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* image_write(): a stage as a compressed newc cpio, written beside the target, read back,
+ * renamed. */
+#include <archive.h>
+#include <archive_entry.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "compress.h"
+#include "crashpoint.h"
+#include "fileio.h"
+#include "image-internal.h"
+#include "log.h"
+#include "util.h"
+
+#define READ_BUF_SIZE (1u << 20)
+#define EARLY_ALIGN 512
+
+static int source_failed(struct imgreport *rep, const char *source, int r)
+{
+	log_error("cannot read '%s' for image '%s': %s; the previous image is kept",
+		  source, rep->target,
+		  r == -EBADMSG	 ? "corrupt compressed data"
+		  : r == -ESTALE ? "it was replaced or moved while the image was built"
+				 : strerror(-r));
+	rep->logged = 1;
+	return r;
+}
+
+/* ---- writing ---- */
+
+struct writer {
+	struct compress *c;
+	struct archive *ar;
+	struct archive_entry *ae;
+	uint8_t *buf;
+	uint32_t mtime;
+	uint64_t ino;
+	int error; /* from the compressor, which libarchive cannot carry */
+	struct prefetch *prefetch;
+	struct imgreport *report;
+};
+
+static la_ssize_t ar_write(struct archive *a, void *userdata, const void *buf, size_t len)
+{
+	struct writer *w = userdata;
+	int r = compress_write(w->c, buf, len);
+	if (r < 0) {
+		w->error = r;
+		archive_set_error(a, -r, "write failed");
+		return -1;
+	}
+	return (la_ssize_t)len;
+}
+
+static int ar_error(struct writer *w)
+{
+	if (w->error)
+		return w->error;
+	int e = archive_errno(w->ar);
+	return e > 0 ? -e : -EIO;
+}
+
+static int write_data(struct writer *w, const void *data, size_t len, struct imghash *h)
+{
+	if (h)
+		imghash_update(h, data, len);
+	la_ssize_t n = archive_write_data(w->ar, data, len);
+	if (n < 0 || (size_t)n != len)
+		return ar_error(w);
+	return 0;
+}
+
+static int write_header(struct writer *w, const struct stage_entry *e, uint64_t size)
+{
+	struct archive_entry *ae = w->ae;
+
+	if (size > UINT32_MAX)
+		return -EFBIG; /* newc sizes are 32 bits wide */
+	archive_entry_clear(ae);
+	archive_entry_set_pathname(ae, e->path);
+	archive_entry_set_mode(ae, e->mode);
+	archive_entry_set_uid(ae, 0);
+	archive_entry_set_gid(ae, 0);
+	archive_entry_set_mtime(ae, (time_t)w->mtime, 0);
+	/* Inodes numbered in order, not taken from the host: reproducible. */
+	archive_entry_set_ino64(ae, (la_int64_t)++w->ino);
+	archive_entry_set_nlink(ae, e->kind == STAGE_DIR ? 2 : 1);
+	archive_entry_set_size(ae, (la_int64_t)size);
+	if (e->kind == STAGE_SYMLINK)
+		archive_entry_set_symlink(ae, e->target);
+	if (e->kind == STAGE_DEVICE)
+		archive_entry_set_rdev(ae, e->rdev);
+	/* A warning (a name the locale cannot convert) is left to the read-back check. */
+	if (archive_write_header(w->ar, ae) < ARCHIVE_WARN)
+		return ar_error(w);
+	return 0;
+}
+
+static int write_from_file(struct writer *w, const struct stage_entry *e,
+			   struct expect *exp)
+{
+	/* A checked source replaced by a FIFO must not block the open (stage.h). */
+	_cleanup_close_ int fd =
+		open(e->source,
+		     O_RDONLY | O_CLOEXEC | O_NOCTTY | (e->source_ino ? O_NONBLOCK : 0));
+	struct stat st;
+	struct imghash h;
+	int r;
+
+	if (fd < 0 || fstat(fd, &st) < 0)
+		return source_failed(w->report, e->source, negative_errno());
+	/* Not the inode that was checked (stage.h): replaced or moved since. */
+	if (e->source_ino && (st.st_dev != e->source_dev || st.st_ino != e->source_ino))
+		return source_failed(w->report, e->source, -ESTALE);
+	if (!S_ISREG(st.st_mode))
+		return source_failed(w->report, e->source, -EINVAL);
+	(void)posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
+	r = write_header(w, e, (uint64_t)st.st_size);
+	if (r == -EFBIG)
+		return source_failed(w->report, e->source, r);
+	if (r < 0)
+		return r;
+	imghash_init(&h);
+	for (uint64_t left = (uint64_t)st.st_size; left;) {
+		ssize_t n = read(fd, w->buf, left < READ_BUF_SIZE ? left : READ_BUF_SIZE);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			/* n == 0: the file shrank while we copied it. */
+			return source_failed(w->report, e->source,
+					     n < 0 ? negative_errno() : -EIO);
+		}
+		r = write_data(w, w->buf, (size_t)n, &h);
+		if (r < 0)
+			return r;
+		left -= (uint64_t)n;
+	}
+	exp->size = (uint64_t)st.st_size;
+	exp->hash = imghash_final(&h);
+	return 0;
+}
+
+static int write_bytes(struct writer *w, const struct stage_entry *e, const void *data,
+		       size_t size, struct expect *exp)
+{
+	int r = write_header(w, e, size);
+	if (r < 0)
+		return r;
+	exp->size = size;
+	exp->hash = imghash_buffer(data, size);
+	return size ? write_data(w, data, size, NULL) : 0;
+}
+
+static int write_compressed(struct writer *w, const struct stage_entry *e,
+			    struct expect *exp)
+{
+	_cleanup_free_ void *data = NULL;
+	size_t size;
+	uint64_t hash = 0;
+	int r;
+
+	if (w->prefetch)
+		r = prefetch_take(w->prefetch, e, &data, &size, &hash);
+	else
+		r = compress_read_source(e->source, e->source_dev, e->source_ino, &data,
+					 &size);
+	if (r < 0)
+		return source_failed(w->report, e->source, r);
+	r = write_header(w, e, size);
+	if (r < 0)
+		return r;
+	exp->size = size;
+	exp->hash = w->prefetch ? hash : imghash_buffer(data, size);
+	return size ? write_data(w, data, size, NULL) : 0;
+}
+
+static int write_entry(struct writer *w, const struct stage_entry *e, struct expect *exp)
+{
+	*exp = (struct expect){0};
+	if (e->kind != STAGE_FILE)
+		return write_header(w, e, 0);
+	switch (e->from) {
+	case STAGE_FROM_FILE:
+		return write_from_file(w, e, exp);
+	case STAGE_FROM_COMPRESSED:
+		return write_compressed(w, e, exp);
+	case STAGE_FROM_DATA:
+		return write_bytes(w, e, e->data, e->size, exp);
+	}
+	return -EINVAL;
+}
+
+/* One newc archive of `entries` into the compressor, trailer included. */
+static int write_archive(const struct stage_entry *entries, size_t count,
+			 struct compress *c, uint32_t mtime, uint8_t *buf,
+			 struct expect *exp, int threads, struct imgreport *rep)
+{
+	struct writer w = {.c = c, .buf = buf, .mtime = mtime, .report = rep};
+	int r = prefetch_new(entries, count, threads, &w.prefetch);
+
+	if (r < 0)
+		return r;
+
+	w.ar = archive_write_new();
+	w.ae = archive_entry_new();
+	if (!w.ar || !w.ae) {
+		r = -ENOMEM;
+		goto out;
+	}
+	/*
+	 * No libarchive filter and no blocking: its output goes straight to our
+	 * compressor, which makes the formats the kernel accepts, with no padding.
+	 */
+	if (archive_write_set_format_cpio_newc(w.ar) != ARCHIVE_OK ||
+	    archive_write_set_bytes_per_block(w.ar, 0) != ARCHIVE_OK ||
+	    archive_write_set_bytes_in_last_block(w.ar, 1) != ARCHIVE_OK ||
+	    archive_write_open(w.ar, &w, NULL, ar_write, NULL) != ARCHIVE_OK) {
+		r = ar_error(&w);
+		goto out;
+	}
+	for (size_t i = 0; i < count && r >= 0; i++) {
+		r = write_entry(&w, &entries[i], &exp[i]);
+		crashpoint("compression: entry");
+	}
+	if (r >= 0 && archive_write_close(w.ar) != ARCHIVE_OK)
+		r = ar_error(&w);
+out:
+	prefetch_free(w.prefetch);
+	archive_entry_free(w.ae);
+	if (w.ar)
+		archive_write_free(w.ar);
+	return r;
+}
+
+/* The zero padding after the early archive: less than EARLY_ALIGN bytes. */
+static int write_zeros(int fd, size_t n)
+{
+	static const uint8_t zeros[EARLY_ALIGN];
+	return fileio_write_all(fd, zeros, n);
+}
+
+/* The early archive: uncompressed, so the kernel's microcode loader finds it. */
+static int write_early(int fd, const struct stage_entry *entries, size_t count,
+		       uint32_t mtime, uint8_t *buf, struct expect *exp,
+		       struct imgreport *rep)
+{
+	struct compress *c = NULL;
+	int r = compress_new(COMPRESS_NONE, COMPRESS_LEVEL_DEFAULT, 1, fd, &c);
+	if (r < 0)
+		return r;
+	r = write_archive(entries, count, c, mtime, buf, exp, 1, rep);
+	if (r >= 0)
+		r = compress_finish(c);
+	compress_free(c);
+	if (r < 0)
+		return r;
+	off_t end = lseek(fd, 0, SEEK_CUR);
+	if (end < 0)
+		return negative_errno();
+	return write_zeros(fd, (size_t)((EARLY_ALIGN - end % EARLY_ALIGN) % EARLY_ALIGN));
+}
+
+static int write_image_file(int fd, const struct image_options *opts, struct imgverify *v,
+			    uint8_t *buf, struct imgreport *rep)
+{
+	struct compress *c = NULL;
+	uint32_t mtime = (uint32_t)opts->mtime;
+	int r;
+
+	if (v->count[0]) {
+		r = write_early(fd, v->entries[0], v->count[0], mtime, buf, v->exp[0],
+				rep);
+		if (r < 0)
+			return r;
+	}
+	r = compress_new(opts->compression, opts->level, opts->threads, fd, &c);
+	if (r < 0)
+		return r;
+	r = write_archive(v->entries[1], v->count[1], c, mtime, buf, v->exp[1],
+			  opts->threads, rep);
+	if (r >= 0)
+		r = compress_finish(c);
+	compress_free(c);
+	if (r < 0)
+		return r;
+	crashpoint("compression: finished");
+	if (fsync(fd) < 0)
+		return negative_errno();
+	crashpoint("image: synced");
+	r = imgverify_image(fd, v, rep);
+	crashpoint("image: verified");
+	return r;
+}
+
+static int write_target(const struct stage *stage, const char *target,
+			const struct image_options *opts, struct imgreport *rep)
+{
+	_cleanup_free_ char *dir = NULL;
+	_cleanup_free_ uint8_t *buf = NULL;
+	_cleanup_free_ struct expect *exp = NULL;
+	_cleanup_close_ int dirfd = -1;
+	const char *base;
+	char name[NAME_MAX + 1];
+	struct imgverify v = {0};
+	int r, fd;
+
+	if (!compress_name(opts->compression) || opts->mtime < 0 ||
+	    (uint64_t)opts->mtime > UINT32_MAX)
+		return -EINVAL;
+	r = imgtemp_split_target(target, &dir, &base);
+	if (r < 0)
+		return r;
+
+	v.entries[0] = opts->early ? stage_entries(opts->early, &v.count[0]) : NULL;
+	v.entries[1] = stage_entries(stage, &v.count[1]);
+	v.compression[0] = "none";
+	v.compression[1] = compress_name(opts->compression);
+	v.segment[1] = v.count[0] ? 1 : 0;
+	v.mtime = (uint32_t)opts->mtime;
+	exp = calloc(v.count[0] + v.count[1] + 1, sizeof(*exp));
+	buf = malloc(READ_BUF_SIZE);
+	if (!exp || !buf)
+		return -ENOMEM;
+	v.exp[0] = exp;
+	v.exp[1] = exp + v.count[0];
+
+	dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dirfd < 0)
+		return negative_errno();
+	imgtemp_clean_stale(dirfd, base);
+	fd = imgtemp_create(dirfd, base, name);
+	if (fd < 0)
+		return fd;
+	crashpoint("image: temporary file");
+
+	r = write_image_file(fd, opts, &v, buf, rep);
+	if (r >= 0)
+		r = imgtemp_commit(dirfd, fd, name, target, opts);
+	if (r < 0)
+		unlinkat(dirfd, name, 0);
+	imgtemp_disarm();
+	close(fd);
+	if (r < 0)
+		return r;
+	/* The rename is durable only once the directory is; EINVAL: no fsync there. */
+	if (fsync(dirfd) < 0 && errno != EINVAL)
+		return negative_errno();
+	crashpoint("image: directory synced");
+	return 0;
+}
+
+/* A failure of the target itself (its directory, the disk): what the user can fix. */
+static void log_target_error(const char *out, int r)
+{
+	const char *slash = strrchr(out, '/');
+
+	if (r == -ENOENT)
+		log_error("cannot write image '%s': the directory '%.*s' does not exist",
+			  out, slash ? (int)(slash == out ? 1 : slash - out) : 1,
+			  slash ? out : ".");
+	else if (r == -EISDIR || (r == -EINVAL && slash && !slash[1]))
+		log_error("cannot write image '%s': that is a directory", out);
+	else
+		log_error("cannot write image '%s': %s; the previous image is kept", out,
+			  strerror(-r));
+}
+
+int image_write(const struct stage *stage, const char *target,
+		const struct image_options *opts)
+{
+	struct imgreport rep = {.target = target};
+	int r = write_target(stage, target, opts, &rep);
+	if (r < 0 && !rep.logged)
+		log_target_error(target, r);
+	return r;
+}

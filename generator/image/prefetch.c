@@ -1,0 +1,155 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* The writer's read-ahead: compressed sources decompressed by a few threads, in order. */
+#include <errno.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "compress.h"
+#include "image-internal.h"
+#include "util.h"
+
+/*
+ * Compressed sources (modules) are decompressed ahead by a few threads, in stage order,
+ * a bounded number of entries ahead: xz modules otherwise make the writer serial.
+ */
+#define PREFETCH_MAX_THREADS 8
+#define PREFETCH_WINDOW 32
+
+struct prefetch_slot {
+	void *data;
+	size_t size;
+	uint64_t hash;
+	int r;
+	int done;
+};
+
+struct prefetch {
+	const struct stage_entry **order; /* the compressed entries, in stage order */
+	struct prefetch_slot *slots;
+	size_t count;
+	size_t next_claim; /* under lock, like everything below */
+	size_t taken;	   /* the writer's progress */
+	int stop;
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	pthread_t threads[PREFETCH_MAX_THREADS];
+	unsigned nthreads;
+};
+
+static void *prefetch_run(void *arg)
+{
+	struct prefetch *pf = arg;
+	pthread_mutex_lock(&pf->lock);
+	for (;;) {
+		while (!pf->stop && pf->next_claim < pf->count &&
+		       pf->next_claim >= pf->taken + PREFETCH_WINDOW)
+			pthread_cond_wait(&pf->cond, &pf->lock);
+		if (pf->stop || pf->next_claim == pf->count)
+			break;
+		size_t i = pf->next_claim++;
+		pthread_mutex_unlock(&pf->lock);
+
+		struct prefetch_slot slot = {0};
+		const struct stage_entry *e = pf->order[i];
+		slot.r = compress_read_source(e->source, e->source_dev, e->source_ino,
+					      &slot.data, &slot.size);
+		if (slot.r >= 0)
+			slot.hash = imghash_buffer(slot.data, slot.size);
+		slot.done = 1;
+
+		pthread_mutex_lock(&pf->lock);
+		pf->slots[i] = slot;
+		pthread_cond_broadcast(&pf->cond);
+	}
+	pthread_mutex_unlock(&pf->lock);
+	return NULL;
+}
+
+void prefetch_free(struct prefetch *pf)
+{
+	if (!pf)
+		return;
+	pthread_mutex_lock(&pf->lock);
+	pf->stop = 1;
+	pthread_cond_broadcast(&pf->cond);
+	pthread_mutex_unlock(&pf->lock);
+	for (unsigned t = 0; t < pf->nthreads; t++)
+		pthread_join(pf->threads[t], NULL);
+	for (size_t i = 0; i < pf->count; i++)
+		free(pf->slots[i].data);
+	pthread_cond_destroy(&pf->cond);
+	pthread_mutex_destroy(&pf->lock);
+	free(pf->slots);
+	free(pf->order);
+	free(pf);
+}
+
+int prefetch_new(const struct stage_entry *entries, size_t count, int threads,
+		 struct prefetch **ret)
+{
+	struct prefetch *pf;
+	size_t n = 0;
+
+	*ret = NULL;
+	for (size_t i = 0; i < count; i++)
+		n += entries[i].kind == STAGE_FILE &&
+		     entries[i].from == STAGE_FROM_COMPRESSED;
+	if (n < 2)
+		return 0;
+	pf = calloc(1, sizeof(*pf));
+	if (!pf)
+		return -ENOMEM;
+	pf->order = calloc(n, sizeof(*pf->order));
+	pf->slots = calloc(n, sizeof(*pf->slots));
+	if (!pf->order || !pf->slots) {
+		free(pf->order);
+		free(pf->slots);
+		free(pf);
+		return -ENOMEM;
+	}
+	for (size_t i = 0; i < count; i++)
+		if (entries[i].kind == STAGE_FILE &&
+		    entries[i].from == STAGE_FROM_COMPRESSED)
+			pf->order[pf->count++] = &entries[i];
+	pthread_mutex_init(&pf->lock, NULL);
+	pthread_cond_init(&pf->cond, NULL);
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	unsigned want = threads > 0 ? (unsigned)threads : cpus > 0 ? (unsigned)cpus : 1;
+	if (want > PREFETCH_MAX_THREADS)
+		want = PREFETCH_MAX_THREADS;
+	for (; pf->nthreads < want; pf->nthreads++)
+		if (pthread_create(&pf->threads[pf->nthreads], NULL, prefetch_run, pf) !=
+		    0)
+			break;
+	if (!pf->nthreads) {
+		prefetch_free(pf);
+		return 0;
+	}
+	*ret = pf;
+	return 0;
+}
+
+int prefetch_take(struct prefetch *pf, const struct stage_entry *e, void **ret_data,
+		  size_t *ret_size, uint64_t *ret_hash)
+{
+	pthread_mutex_lock(&pf->lock);
+	size_t i = pf->taken;
+	if (i == pf->count || pf->order[i] != e) {
+		pthread_mutex_unlock(&pf->lock);
+		return -EINVAL; /* entries visited out of order: a bug */
+	}
+	while (!pf->slots[i].done)
+		pthread_cond_wait(&pf->cond, &pf->lock);
+	struct prefetch_slot slot = pf->slots[i];
+	pf->slots[i].data = NULL;
+	pf->taken++;
+	pthread_cond_broadcast(&pf->cond);
+	pthread_mutex_unlock(&pf->lock);
+	if (slot.r < 0)
+		return slot.r;
+	*ret_data = slot.data;
+	*ret_size = slot.size;
+	*ret_hash = slot.hash;
+	return 0;
+}

@@ -1,0 +1,27 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* A module's flags in the plan (abi.h): written by staging, shown by -v. */
+#include "abi.h"
+#include "modules-internal.h"
+
+int modplan_flags(const struct mod *mod, char *buf)
+{
+	char *p = buf;
+	/* The soonest wins: at boot, on a device's match, for a person, on request. */
+	if (mod->in_always)
+		*p++ = ABI_FLAG_ALWAYS;
+	else if (mod->match && !mod->match_console)
+		*p++ = ABI_FLAG_MATCH;
+	else if (mod->in_console || mod->match) {
+		*p++ = mod->in_console ? ABI_FLAG_ALWAYS : ABI_FLAG_MATCH;
+		*p++ = ABI_FLAG_CONSOLE;
+	} else if (mod->request)
+		*p++ = ABI_FLAG_REQUEST;
+	if (!mod->in_required && mod->in_optional)
+		*p++ = ABI_FLAG_OPTIONAL;
+	if (!mod->in_required && !mod->in_optional)
+		*p++ = ABI_FLAG_SOFTDEP;
+	if (mod->image_relpath)
+		*p++ = ABI_FLAG_COMPRESSED;
+	*p = '\0';
+	return 0;
+}
