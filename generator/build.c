@@ -755,10 +755,18 @@ static int hook_microcode(struct build *b)
 	return 0;
 }
 
-/* Checkers of the filesystems the filesystems hook covers, for a generic image. */
-static const char *const fsck_generic[] = {"fsck.ext4", "fsck.ext3",  "fsck.ext2",
-					   "fsck.xfs",	"fsck.btrfs", "fsck.vfat",
-					   "fsck.fat",	"fsck.f2fs",  NULL};
+/*
+ * Checkers of the filesystems the filesystems hook covers, for a generic image. Not
+ * fsck.xfs nor fsck.btrfs: shell scripts that exit 0 without looking (the kernel
+ * replays those logs when mounting), which the fsck helper says instead of running.
+ */
+static const char *const fsck_generic[] = {"fsck.ext4", "fsck.ext3", "fsck.ext2",
+					   "fsck.vfat", "fsck.fat",  "fsck.f2fs", NULL};
+
+static bool fsck_not_needed(const char *type)
+{
+	return !strcmp(type, "xfs") || !strcmp(type, "btrfs");
+}
 
 static int add_fsck(struct build *b, const char *name, int optional, const char *origin)
 {
@@ -783,6 +791,11 @@ static int hook_fsck(struct build *b, const char *origin)
 {
 	int r = add_fsck(b, "e2fsck", 1, origin);
 
+	if (r >= 0 && b->rootfs && fsck_not_needed(b->rootfs)) {
+		log_verbose("%s: the root is %s, which is not checked before mounting: no fsck.%s added",
+			    origin, b->rootfs, b->rootfs);
+		return 0;
+	}
 	if (r >= 0 && b->rootfs) {
 		_cleanup_free_ char *name = NULL;
 		if (asprintf(&name, "fsck.%s", b->rootfs) < 0)

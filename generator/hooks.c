@@ -230,7 +230,7 @@ void hooks_describe(const struct hook *hook, FILE *out)
 	if (hook->microcode)
 		fputs("adds CPU microcode as an uncompressed early cpio\n", out);
 	if (hook->fsck)
-		fputs("adds the root filesystem's fsck.<type> and e2fsck (not run by the init yet)\n",
+		fputs("adds the root filesystem's fsck.<type> and e2fsck, run by the fsck helper before mounting\n",
 		      out);
 	describe_list(out, "modules loaded at boot", &hook->modules);
 	describe_list(out, "modules loaded when a device needs them",
