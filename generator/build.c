@@ -761,7 +761,8 @@ static int hook_microcode(struct build *b)
  * replays those logs when mounting), which the fsck helper says instead of running.
  */
 static const char *const fsck_generic[] = {"fsck.ext4", "fsck.ext3", "fsck.ext2",
-					   "fsck.vfat", "fsck.fat",  "fsck.f2fs", NULL};
+					   "fsck.vfat", "fsck.fat",  "fsck.f2fs",
+					   NULL};
 
 static bool fsck_not_needed(const char *type)
 {
@@ -792,8 +793,9 @@ static int hook_fsck(struct build *b, const char *origin)
 	int r = add_fsck(b, "e2fsck", 1, origin);
 
 	if (r >= 0 && b->rootfs && fsck_not_needed(b->rootfs)) {
-		log_verbose("%s: the root is %s, which is not checked before mounting: no fsck.%s added",
-			    origin, b->rootfs, b->rootfs);
+		log_verbose(
+			"%s: the root is %s, which is not checked before mounting: no fsck.%s added",
+			origin, b->rootfs, b->rootfs);
 		return 0;
 	}
 	if (r >= 0 && b->rootfs) {

@@ -150,7 +150,8 @@ int rootmount_check(const struct root_dev *dev)
 	str_addf(&s, "/dev/%s", dev->name);
 	return helper_run(ABI_FSCK_PATH,
 			  (char *const[]){(char *)"fsck", path,
-					  (char *)(dev->has_fs ? dev->fs.type : ""), NULL});
+					  (char *)(dev->has_fs ? dev->fs.type : ""),
+					  NULL});
 }
 
 int rootmount_usr(void)

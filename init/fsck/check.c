@@ -30,15 +30,17 @@ void check_opts_parse(const struct cmdline *c, struct check_opts *ret)
 		if (str_startswith(a, "fsck.mode=")) {
 			v = word_index(a + 10, mode_words, ARRAY_SIZE(mode_words));
 			if (v < 0)
-				log_warning("fsck: unknown '%s' (auto, force or skip), ignoring",
-					    a);
+				log_warning(
+					"fsck: unknown '%s' (auto, force or skip), ignoring",
+					a);
 			else
 				o.mode = (enum check_mode)v;
 		} else if (str_startswith(a, "fsck.repair=")) {
 			v = word_index(a + 12, repair_words, ARRAY_SIZE(repair_words));
 			if (v < 0)
-				log_warning("fsck: unknown '%s' (preen, yes or no), ignoring",
-					    a);
+				log_warning(
+					"fsck: unknown '%s' (preen, yes or no), ignoring",
+					a);
 			else
 				o.repair = (enum check_repair)v;
 		}

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* The fsck policy: which checker, with which arguments, and what its exit status means. */
+/* The fsck policy: which checker, with which arguments, and what its exit status means.
+ */
 #ifndef FSCK_CHECK_H
 #define FSCK_CHECK_H
 

@@ -15,7 +15,8 @@ static void unescape(char *s)
 	for (; *s; s++) {
 		if (s[0] == '\\' && s[1] >= '0' && s[1] <= '3' && s[2] >= '0' &&
 		    s[2] <= '7' && s[3] >= '0' && s[3] <= '7') {
-			*out++ = (char)((s[1] - '0') * 64 + (s[2] - '0') * 8 + (s[3] - '0'));
+			*out++ = (char)((s[1] - '0') * 64 + (s[2] - '0') * 8 +
+					(s[3] - '0'));
 			s += 3;
 		} else {
 			*out++ = *s;
@@ -79,8 +80,8 @@ int fstab_find(char *text, const char *dir, struct fstab_entry *ret)
 
 static bool userspace_option(const char *w, size_t len)
 {
-	static const char *const words[] = {"defaults", "auto", "noauto", "nofail",
-					    "user",	"users", "nouser", "owner",
+	static const char *const words[] = {"defaults", "auto",	  "noauto", "nofail",
+					    "user",	"users",  "nouser", "owner",
 					    "group",	"_netdev"};
 
 	if (!len || (len > 2 && !strncmp(w, "x-", 2)) || !strncmp(w, "comment=", 8))

@@ -85,17 +85,20 @@ static int check_device(const char *dev, const char *type)
 		return 0;
 	}
 	if (!type || !*type) {
-		log_warning("fsck: '%s' holds no filesystem known to the init, not checked",
-			    dev);
+		log_warning(
+			"fsck: '%s' holds no filesystem known to the init, not checked",
+			dev);
 		return 0;
 	}
 	switch (check_command("", type, dev, &o, &c)) {
 	case CHECK_NOT_NEEDED:
-		log_info("fsck: '%s' is %s: not checked before mounting (the kernel replays its log; its repair tool is run by hand)",
-			 dev, type);
+		log_info(
+			"fsck: '%s' is %s: not checked before mounting (the kernel replays its log; its repair tool is run by hand)",
+			dev, type);
 		return 0;
 	case CHECK_NO_CHECKER:
-		log_warning("fsck: no 'fsck.%s' in the image, '%s' not checked", type, dev);
+		log_warning("fsck: no 'fsck.%s' in the image, '%s' not checked", type,
+			    dev);
 		return 0;
 	case CHECK_RUN:
 		break;
@@ -113,7 +116,8 @@ static int check_device(const char *dev, const char *type)
 		log_info("fsck: '%s' is clean ('%s' exit status 0)", dev, line);
 		return 0;
 	case CHECK_CORRECTED:
-		log_notice("fsck: '%s' had errors, corrected ('%s' exit status 1)", dev, line);
+		log_notice("fsck: '%s' had errors, corrected ('%s' exit status 1)", dev,
+			   line);
 		return 0;
 	case CHECK_REBOOT:
 		return reboot_now(dev, line);
@@ -124,10 +128,12 @@ static int check_device(const char *dev, const char *type)
 		log_error("fsck: '%s' was killed by signal %d while checking '%s'", line,
 			  WTERMSIG(status), dev);
 	else if (code == 127)
-		log_error("fsck: cannot run '%s' (a library or the loader missing?)", c.path);
+		log_error("fsck: cannot run '%s' (a library or the loader missing?)",
+			  c.path);
 	else
-		log_error("fsck: '%s' failed on '%s' with exit status %d (%s): it is not mounted; run '%s %s' by hand, or boot with fsck.repair=yes",
-			  line, dev, code, check_failure_text(code), c.argv[0], dev);
+		log_error(
+			"fsck: '%s' failed on '%s' with exit status %d (%s): it is not mounted; run '%s %s' by hand, or boot with fsck.repair=yes",
+			line, dev, code, check_failure_text(code), c.argv[0], dev);
 	return -EIO;
 }
 
@@ -170,7 +176,9 @@ static int wait_device(const char *what, const struct root_spec *spec,
 		       struct root_dev *ret)
 {
 	long timeout = cmd.rootwait ? -1
-		       : (cmd.rootdelay >= 0 ? cmd.rootdelay : USR_DEFAULT_TIMEOUT_S) * 1000L;
+				    : (cmd.rootdelay >= 0 ? cmd.rootdelay
+							  : USR_DEFAULT_TIMEOUT_S) *
+					      1000L;
 	long start = now_ms();
 	char seen[512];
 
@@ -186,8 +194,9 @@ static int wait_device(const char *what, const struct root_spec *spec,
 		if (s.found)
 			return 0;
 		if (timeout >= 0 && now_ms() - start >= timeout) {
-			log_error("usr: device '%s' did not appear within %ld s; block devices seen: %s",
-				  what, timeout / 1000, seen[0] ? seen : "none");
+			log_error(
+				"usr: device '%s' did not appear within %ld s; block devices seen: %s",
+				what, timeout / 1000, seen[0] ? seen : "none");
 			return -ETIMEDOUT;
 		}
 		usleep(USR_POLL_MS * 1000);
@@ -197,8 +206,8 @@ static int wait_device(const char *what, const struct root_spec *spec,
 static int mount_usr(const struct fstab_entry *e, const struct root_dev *dev)
 {
 	const char *type = strcmp(e->type, "auto") ? e->type
-			   : dev->has_fs	    ? dev->fs.type
-						    : NULL;
+			   : dev->has_fs	   ? dev->fs.type
+						   : NULL;
 	char src[80], opts[1024], data[1024];
 	unsigned long flags;
 	struct str s;
@@ -207,8 +216,9 @@ static int mount_usr(const struct fstab_entry *e, const struct root_dev *dev)
 	str_init(&s, src, sizeof(src));
 	str_addf(&s, "/dev/%s", dev->name);
 	if (!type) {
-		log_error("usr: '%s' has type 'auto' in fstab and no filesystem the init knows",
-			  src);
+		log_error(
+			"usr: '%s' has type 'auto' in fstab and no filesystem the init knows",
+			src);
 		return -ENODEV;
 	}
 	if (fstab_kernel_options(e->opts, opts, sizeof(opts)) < 0 ||
@@ -216,11 +226,12 @@ static int mount_usr(const struct fstab_entry *e, const struct root_dev *dev)
 		log_error("usr: the options '%s' of /usr in fstab are too long", e->opts);
 		return -E2BIG;
 	}
-	r = mount(src, ABI_NEW_ROOT "/usr", type, flags, data[0] ? data : NULL) < 0 ? -errno
-										    : 0;
+	r = mount(src, ABI_NEW_ROOT "/usr", type, flags, data[0] ? data : NULL) < 0
+		    ? -errno
+		    : 0;
 	if (r < 0) {
-		log_error("usr: cannot mount '%s' (type '%s', options '%s') on '%s': %s", src,
-			  type, data, ABI_NEW_ROOT "/usr", log_errname(r));
+		log_error("usr: cannot mount '%s' (type '%s', options '%s') on '%s': %s",
+			  src, type, data, ABI_NEW_ROOT "/usr", log_errname(r));
 		return r;
 	}
 	log_info("usr: mounted '%s' ('%s' in fstab, %s) on '%s' %s", src, e->spec, type,
@@ -257,8 +268,9 @@ static int usr(void)
 		return r;
 	}
 	if (fstab_has_option(e.opts, "bind") || root_spec_parse(e.spec, &spec) < 0) {
-		log_error("usr: cannot mount /usr from '%s' (%s) in the root's /etc/fstab: the usr hook mounts a block device named by UUID=, LABEL=, PARTUUID=, PARTLABEL= or /dev/…",
-			  e.spec, e.type);
+		log_error(
+			"usr: cannot mount /usr from '%s' (%s) in the root's /etc/fstab: the usr hook mounts a block device named by UUID=, LABEL=, PARTUUID=, PARTLABEL= or /dev/…",
+			e.spec, e.type);
 		return -EINVAL;
 	}
 	r = wait_device(e.spec, &spec, &dev);
@@ -268,8 +280,8 @@ static int usr(void)
 	strncat(path, dev.name, sizeof(path) - strlen(path) - 1);
 	if (e.passno && access(ABI_FSCK_PATH, X_OK) == 0) {
 		r = check_device(path, strcmp(e.type, "auto") ? e.type
-				       : dev.has_fs		  ? dev.fs.type
-								  : NULL);
+				       : dev.has_fs	      ? dev.fs.type
+							      : NULL);
 		if (r < 0)
 			return r;
 	}

@@ -41,6 +41,16 @@ t_run 0 "the stock udev HOOKS line builds" -k "$KVER" -r "$root" -c udev.conf \
 t_grep "fsck: the root's fsck.ext4 is in the image" ' /usr/sbin/fsck\.ext4' udev.list
 t_grep "fsck: e2fsck is in the image" ' /usr/sbin/e2fsck$' udev.list
 t_grep "fsck: e2fsck's libraries come along" '/libext2fs\.so\.2' udev.list
+t_grep "fsck: the fsck helper the init runs is in the image" ' /lib/mkinitramfs/fsck$' udev.list
+# xfs and btrfs: their fsck.<type> does nothing, none is added and -v says why.
+printf '#!/bin/sh\nexit 0\n' >"$root/usr/sbin/fsck.xfs"
+chmod 755 "$root/usr/sbin/fsck.xfs"
+t_run 0 "the stock HOOKS line builds for an xfs root" -v -k "$KVER" -r "$root" -c udev.conf \
+	--sysfs sysfs --rootfs xfs -g xfs.img
+t_grep "fsck: -v says an xfs root is not checked" "hook 'fsck': the root is xfs, which is not checked before mounting: no fsck.xfs added" out.txt
+"$MKINITRAMFS" -l xfs.img >xfs.list
+t_nogrep "fsck: the no-op fsck.xfs script is not in the image" 'fsck\.xfs' xfs.list
+rm "$root/usr/sbin/fsck.xfs"
 t_run 0 "the stock systemd HOOKS line builds" -k "$KVER" -r "$root" -c systemd.conf \
 	--sysfs sysfs --rootfs ext4 -g systemd.img
 
@@ -59,9 +69,11 @@ for h in udev systemd kms keymap consolefont sd-vconsole fsck usr shutdown sd-sh
 	t_check "-H $h succeeds" test $? -eq 0
 done
 "$MKINITRAMFS" -H fsck >h.txt 2>&1
-t_grep "-H fsck says the init does not run it yet" 'not run' h.txt
+t_grep "-H fsck says the root is checked before mounting" 'checks the root .* before mounting it' h.txt
+t_grep "-H fsck names its helper" '^  fsck$' h.txt
 "$MKINITRAMFS" -H usr >h.txt 2>&1
-t_grep "-H usr says /usr is not mounted by the init yet" 'not mounted by the init yet' h.txt
+t_grep "-H usr says /usr is mounted from the root's fstab" "mounts the separate /usr of the root's /etc/fstab" h.txt
+t_grep "-H usr names its helper" '^  usr$' h.txt
 
 # Wrong names: all of them in one run, each with the closest known name.
 printf 'HOOKS=(base udv mdadm_udev lvm2 blok zzzzzzz filesystems)\n' >bad.conf
