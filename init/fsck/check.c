@@ -11,41 +11,33 @@
 static const char *const mode_words[] = {"auto", "force", "skip"};
 static const char *const repair_words[] = {"preen", "yes", "no"};
 
-static int word_index(const char *value, const char *const *words, size_t n)
+/* For an argument "key=word": *field = the index of word among the three, if known. */
+static void set_word(const char *arg, const char *key, const char *const words[3],
+		     int *field)
 {
-	for (size_t i = 0; i < n; i++)
-		if (strcmp(value, words[i]) == 0)
-			return (int)i;
-	return -1;
+	size_t klen = strlen(key);
+
+	if (strncmp(arg, key, klen) != 0)
+		return;
+	for (int i = 0; i < 3; i++)
+		if (strcmp(arg + klen, words[i]) == 0) {
+			*field = i;
+			return;
+		}
+	log_warning("fsck: unknown '%s' (%s, %s or %s), ignoring", arg, words[0],
+		    words[1], words[2]);
 }
 
 void check_opts_parse(const struct cmdline *c, struct check_opts *ret)
 {
-	struct check_opts o = {CHECK_MODE_AUTO, CHECK_REPAIR_PREEN};
+	int mode = CHECK_MODE_AUTO, repair = CHECK_REPAIR_PREEN;
 
 	for (size_t i = 0; i < c->n_args; i++) {
-		const char *a = c->args[i];
-		int v;
-
-		if (str_startswith(a, "fsck.mode=")) {
-			v = word_index(a + 10, mode_words, ARRAY_SIZE(mode_words));
-			if (v < 0)
-				log_warning(
-					"fsck: unknown '%s' (auto, force or skip), ignoring",
-					a);
-			else
-				o.mode = (enum check_mode)v;
-		} else if (str_startswith(a, "fsck.repair=")) {
-			v = word_index(a + 12, repair_words, ARRAY_SIZE(repair_words));
-			if (v < 0)
-				log_warning(
-					"fsck: unknown '%s' (preen, yes or no), ignoring",
-					a);
-			else
-				o.repair = (enum check_repair)v;
-		}
+		set_word(c->args[i], "fsck.mode=", mode_words, &mode);
+		set_word(c->args[i], "fsck.repair=", repair_words, &repair);
 	}
-	*ret = o;
+	ret->mode = (enum check_mode)mode;
+	ret->repair = (enum check_repair)repair;
 }
 
 static bool is_ext(const char *type)
