@@ -188,7 +188,7 @@ static const char *supported_options(enum compress_kind kind)
 {
 	switch (kind) {
 	case COMPRESS_ZSTD:
-		return "-1..-19, --ultra -20..-22, -T<n>/--threads=<n>";
+		return "-1..-19, --ultra -20..-22, --long[=10..27], -T<n>/--threads=<n>";
 	case COMPRESS_GZIP:
 		return "-1..-9, -T<n> (ignored: gzip runs in one thread)";
 	case COMPRESS_XZ:
@@ -237,6 +237,25 @@ static int parse_level_word(const char *o, int *level, int *extreme)
 	return 1;
 }
 
+/* zstd's --long and --long=N: the window log of long-distance matching, else 0. */
+static int parse_long(const char *o, int *ret)
+{
+	const char *n = after_prefix(o, "--long");
+	char *end;
+
+	if (!n || (*n && *n != '='))
+		return 0;
+	if (!*n) {
+		*ret = COMPRESS_ZSTD_LONG_MAX; /* zstd's own default for --long */
+		return 1;
+	}
+	long v = strtol(n + 1, &end, 10);
+	if (!n[1] || *end || v < 10 || v > COMPRESS_ZSTD_LONG_MAX)
+		return -1;
+	*ret = (int)v;
+	return 1;
+}
+
 /*
  * COMPRESSION_OPTIONS as written for mkinitcpio's compressor commands, mapped onto the
  * in-process compressor; anything else is refused, so no option is silently dropped.
@@ -246,6 +265,7 @@ static int parse_compression_options(const struct conf *conf, struct image_optio
 	const struct strv *v = conf_get(conf, "COMPRESSION_OPTIONS");
 	enum compress_kind kind = opts->compression;
 	int level = COMPRESS_LEVEL_DEFAULT, extreme = 0, ultra = 0, lo = 0, hi = 0;
+	int wlog = 0, is_long;
 
 	for (size_t i = 0; v && i < v->n; i++) {
 		const char *o = v->v[i];
@@ -258,6 +278,15 @@ static int parse_compression_options(const struct conf *conf, struct image_optio
 			;
 		else if (kind == COMPRESS_ZSTD && streq(o, "--ultra"))
 			ultra = 1;
+		else if (kind == COMPRESS_ZSTD && (is_long = parse_long(o, &wlog)) != 0) {
+			if (is_long < 0) {
+				char esc[256];
+				log_error(
+					"COMPRESSION_OPTIONS: '%s' is not --long=10..%d: the kernel allocates a window of 2^N bytes to unpack the image",
+					log_escape(o, esc, sizeof(esc)), COMPRESS_ZSTD_LONG_MAX);
+				return -EINVAL;
+			}
+		}
 		else if (kind == COMPRESS_XZ && (streq(o, "-e") || streq(o, "--extreme")))
 			extreme = 1;
 		else if (kind == COMPRESS_XZ &&
@@ -288,6 +317,8 @@ static int parse_compression_options(const struct conf *conf, struct image_optio
 	if (extreme)
 		level = (level == COMPRESS_LEVEL_DEFAULT ? 6 : level) |
 			COMPRESS_XZ_EXTREME;
+	if (wlog)
+		level = (level == COMPRESS_LEVEL_DEFAULT ? 3 : level) | COMPRESS_ZSTD_LONG(wlog);
 	opts->level = level;
 	return 0;
 }

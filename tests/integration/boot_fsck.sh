@@ -28,10 +28,12 @@ for f in "$E2FSCK" $(ldd "$E2FSCK" | awk '/=> \// { print $3 } /^[[:space:]]*\/[
 	cp -L "$f" "$FROOT$f"
 done
 ln -sf e2fsck "$FROOT$(dirname "$E2FSCK")/fsck.ext4"
+# zstd --long too: the kernel unpacks a frame with a 128 MiB long-distance window.
 cat >fsck.conf <<EOC
 HOOKS=(base fsck usr)
 MODULES=(virtio_pci virtio_blk ext4)
 COMPRESSION=zstd
+COMPRESSION_OPTIONS=(--long)
 EOC
 "$MKINITRAMFS" -k "$KVER" -r "$FROOT" -c fsck.conf -g fsck.img >gen.log 2>&1
 t_check "an image with the fsck and usr hooks builds" test -s fsck.img
@@ -40,6 +42,8 @@ t_grep "the image holds the fsck helper" '^lib/mkinitramfs/fsck$' list.txt
 t_grep "the image holds the usr helper" '^lib/mkinitramfs/usr$' list.txt
 t_grep "the image holds e2fsck" 'sbin/e2fsck$' list.txt
 t_grep "the image holds e2fsck's libext2fs" 'libext2fs\.so' list.txt
+t_check "the image is zstd --long (a 128 MiB window)" sh -c \
+	"zstd -lv fsck.img 2>&1 | grep -q 'Window Size: 128 MiB'"
 
 # The disks. /usr: a marker the root's init prints. Root 1: its fstab mounts /usr by
 # UUID; a block of /etc/motd marked free and the state "not clean" (-p corrects it).

@@ -130,9 +130,26 @@ for spec in "zstd -T0 -19" "zstd --ultra -22" "zstd --threads=2 -3" "xz -9e" "xz
 	t_run 0 "COMPRESSION_OPTIONS ($*) builds" -k "$KVER" -r "$root" -c c-$1.conf -g c.img
 	t_check "the image is $1 (its magic)" test "$(od -An -tx1 -N4 c.img | tr -d ' ')" = "${magic[$1]}"
 done
+# zstd --long: long-distance matching with a 2^27 (or 2^N) byte window, as zstd reads it.
 copts long zstd -T0 --long
-t_run 1 "zstd --long is refused" -k "$KVER" -r "$root" -c c-long.conf -g c.img
-t_grep "the error names --long and what is supported" "unsupported option '--long' for zstd \(supported: -1..-19, --ultra" out.txt
+t_run 0 "zstd --long builds" -k "$KVER" -r "$root" -c c-long.conf -g c.img
+t_check "zstd --long: the frame asks for a 128 MiB window" sh -c \
+	"zstd -lv c.img 2>&1 | grep -q 'Window Size: 128 MiB'"
+t_check "zstd --long: zstd unpacks it to a newc archive" sh -c \
+	"zstd -dc c.img | bsdtar -tf - | grep -qx init"
+copts long24 zstd -19 --long=24
+t_run 0 "zstd -19 --long=24 builds" -k "$KVER" -r "$root" -c c-long24.conf -g c.img
+t_check "zstd --long=24: a 16 MiB window" sh -c \
+	"zstd -lv c.img 2>&1 | grep -q 'Window Size: 16.0 MiB'"
+copts long28 zstd --long=28
+t_run 1 "zstd --long=28 is refused" -k "$KVER" -r "$root" -c c-long28.conf -g c.img
+t_grep "the error names --long=28 and the range" "COMPRESSION_OPTIONS: '--long=28' is not --long=10..27: the kernel allocates a window of 2\^N bytes to unpack the image" out.txt
+copts fast zstd --fast
+t_run 1 "zstd --fast is refused" -k "$KVER" -r "$root" -c c-fast.conf -g c.img
+t_grep "the error names --fast and what is supported" "unsupported option '--fast' for zstd \(supported: -1..-19, --ultra -20..-22, --long\[=10..27\]" out.txt
+copts xzlong xz --long
+t_run 1 "xz --long is refused" -k "$KVER" -r "$root" -c c-xzlong.conf -g c.img
+t_grep "the error names --long for xz" "unsupported option '--long' for xz" out.txt
 copts lvl zstd -22
 t_run 1 "zstd -22 without --ultra is refused" -k "$KVER" -r "$root" -c c-lvl.conf -g c.img
 t_grep "the error gives the range and --ultra" "level -22 is out of range for zstd \(1 to 19; --ultra allows up to 22\)" out.txt
