@@ -1,6 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* One image build: config and hooks -> modules and files -> the stage -> the image. */
+#include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
+#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -283,11 +286,12 @@ static int parse_compression_options(const struct conf *conf, struct image_optio
 				char esc[256];
 				log_error(
 					"COMPRESSION_OPTIONS: '%s' is not --long=10..%d: the kernel allocates a window of 2^N bytes to unpack the image",
-					log_escape(o, esc, sizeof(esc)), COMPRESS_ZSTD_LONG_MAX);
+					log_escape(o, esc, sizeof(esc)),
+					COMPRESS_ZSTD_LONG_MAX);
 				return -EINVAL;
 			}
-		}
-		else if (kind == COMPRESS_XZ && (streq(o, "-e") || streq(o, "--extreme")))
+		} else if (kind == COMPRESS_XZ &&
+			   (streq(o, "-e") || streq(o, "--extreme")))
 			extreme = 1;
 		else if (kind == COMPRESS_XZ &&
 			 (streq(o, "--check=crc32") || streq(o, "-Ccrc32")))
@@ -318,7 +322,8 @@ static int parse_compression_options(const struct conf *conf, struct image_optio
 		level = (level == COMPRESS_LEVEL_DEFAULT ? 6 : level) |
 			COMPRESS_XZ_EXTREME;
 	if (wlog)
-		level = (level == COMPRESS_LEVEL_DEFAULT ? 3 : level) | COMPRESS_ZSTD_LONG(wlog);
+		level = (level == COMPRESS_LEVEL_DEFAULT ? 3 : level) |
+			COMPRESS_ZSTD_LONG(wlog);
 	opts->level = level;
 	return 0;
 }
@@ -700,6 +705,93 @@ static int add_listed(struct build *b, const struct strv *list, const char *what
 				  culprit ? culprit : entry, strerror(-r));
 			return r;
 		}
+	}
+	return 0;
+}
+
+/* A refusal of -I that says why itself. */
+static int include_error(const char *fmt, ...) _printf_(1, 2);
+static int include_error(const char *fmt, ...)
+{
+	char msg[1024];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	log_error("%s", msg);
+	return -EINVAL;
+}
+
+/* -I SRC[:DEST[:MODE]]: DEST (default SRC) must be absolute, MODE octal. */
+static int parse_include(const char *spec, char *copy, const char **ret_src,
+			 const char **ret_dest, long *ret_mode)
+{
+	char *dest = strchr(copy, ':'), *mode = NULL, *end;
+
+	if (dest) {
+		*dest++ = '\0';
+		mode = strchr(dest, ':');
+		if (mode)
+			*mode++ = '\0';
+	}
+	if (!*copy)
+		return include_error("-I '%s': no source file before ':'", spec);
+	if (dest && !*dest)
+		dest = NULL;
+	if ((dest ? dest : copy)[0] != '/')
+		return include_error(
+			"-I '%s': the path in the image '%s' is not absolute", spec,
+			dest ? dest : copy);
+	*ret_mode = -1;
+	if (mode) {
+		errno = 0;
+		*ret_mode = strtol(mode, &end, 8);
+		if (!*mode || *end || errno || *ret_mode < 0 || *ret_mode > 07777)
+			return include_error(
+				"-I '%s': mode '%s' is not an octal mode such as 0644",
+				spec, mode);
+	}
+	*ret_src = copy;
+	*ret_dest = dest ? dest : copy;
+	return 0;
+}
+
+/* Each -I file, read as named on the command line (not under -r), checked first. */
+static int add_includes(struct build *b)
+{
+	const struct strv *v = b->req->includes;
+
+	for (size_t i = 0; v && i < v->n; i++) {
+		_cleanup_free_ char *copy = strdup(v->v[i]);
+		_cleanup_close_ int fd = -EBADF;
+		const char *src = NULL, *dest = NULL;
+		struct stat st;
+		long mode = -1;
+		int r;
+
+		if (!copy)
+			return log_error_errno(-ENOMEM, "-I");
+		r = parse_include(v->v[i], copy, &src, &dest, &mode);
+		if (r < 0)
+			return r;
+		fd = open(src, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+		if (fd < 0 || fstat(fd, &st) < 0)
+			return log_error_errno(-errno, "-I '%s': cannot open '%s'",
+					       v->v[i], src);
+		if (!S_ISREG(st.st_mode))
+			return include_error("-I '%s': '%s' is not a regular file",
+					     v->v[i], src);
+		r = stage_add_file_checked(b->stage, dest,
+					   mode >= 0 ? (mode_t)mode : st.st_mode & 07777,
+					   src, &st);
+		if (r == -EEXIST)
+			return log_error_errno(
+				r, "-I '%s': the image already holds '%s' from elsewhere",
+				v->v[i], dest);
+		if (r < 0)
+			return log_error_errno(r, "-I '%s': cannot add '%s'", v->v[i],
+					       dest);
 	}
 	return 0;
 }
@@ -1320,6 +1412,9 @@ static int build_steps(struct build *b)
 	if (r < 0)
 		return r;
 	r = add_listed(b, conf_get(b->conf, "BINARIES"), "BINARIES", files_add_binary);
+	if (r < 0)
+		return r;
+	r = add_includes(b);
 	if (r < 0)
 		return r;
 	crashpoint("staging: files");

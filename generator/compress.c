@@ -135,8 +135,9 @@ static int zstd_init(struct compress *c, int level, int threads)
 	level = clamp(level, ZSTD_minCLevel(), 22);
 	if (wlog && (ZSTD_isError(ZSTD_CCtx_setParameter(
 			     c->zstd, ZSTD_c_enableLongDistanceMatching, 1)) ||
-		     ZSTD_isError(ZSTD_CCtx_setParameter(c->zstd, ZSTD_c_windowLog,
-							 clamp(wlog, 10, COMPRESS_ZSTD_LONG_MAX)))))
+		     ZSTD_isError(ZSTD_CCtx_setParameter(
+			     c->zstd, ZSTD_c_windowLog,
+			     clamp(wlog, 10, COMPRESS_ZSTD_LONG_MAX)))))
 		return -EINVAL;
 	/*
 	 * Always at least one worker: multi-threaded output depends only on the

@@ -125,6 +125,7 @@ static int build_one(const struct presetrun_request *rq, const struct preset *pr
 		.init_path = init,
 		.add_hooks = img ? &img->add_hooks : rq->add_hooks,
 		.skip_hooks = img ? &img->skip_hooks : rq->skip_hooks,
+		.includes = rq->includes,
 		.sysfs = rq->sysfs,
 		.cpuinfo = rq->cpuinfo,
 		.rootfs = rq->rootfs,

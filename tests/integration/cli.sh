@@ -75,6 +75,34 @@ t_run 0 "extract" -x a.img x
 t_check "extracted plan equals the listed one" test -s x/etc/mkinitramfs/plan
 t_check "extracted init is the built one" cmp -s x/init "$B/init"
 
+# -I SRC[:DEST[:MODE]]: a file of the host, as named, into the image.
+printf 'secret\n' >inc.key
+chmod 600 inc.key
+printf '#!/bin/sh\n' >inc.sh
+chmod 755 inc.sh
+t_run 0 "-I with a destination and a mode, twice" -k "$KVER" -r "$KROOT" -c optional.conf \
+	-I "inc.key:/etc/keys/root.key:0400" -I "$T_TMP/inc.sh" -g inc.img
+"$MKINITRAMFS" -l inc.img >inc.list 2>&1
+t_grep "-I: the file is at its destination with its mode" '^-r-------- +7 /etc/keys/root\.key$' inc.list
+t_grep "-I: without DEST the file keeps its path and mode" "^-rwxr-xr-x +10 $T_TMP/inc\.sh\$" inc.list
+mkdir -p incx && "$MKINITRAMFS" -x inc.img incx >/dev/null 2>&1
+t_check "-I: the content is the file's" cmp -s inc.key incx/etc/keys/root.key
+t_run 1 "-I of a missing file" -k "$KVER" -r "$KROOT" -c optional.conf -I nope.key:/k -g bad.img
+t_grep "-I: the missing file is named" "-I 'nope.key:/k': cannot open 'nope.key': No such file or directory" out.txt
+t_run 1 "-I of a directory" -k "$KVER" -r "$KROOT" -c optional.conf -I "$T_TMP:/d" -g bad.img
+t_grep "-I: a directory is refused" "-I '$T_TMP:/d': '$T_TMP' is not a regular file" out.txt
+t_run 1 "-I with a relative destination" -k "$KVER" -r "$KROOT" -c optional.conf -I inc.key:etc/k -g bad.img
+t_grep "-I: the relative destination is named" "-I 'inc.key:etc/k': the path in the image 'etc/k' is not absolute" out.txt
+t_run 1 "-I of a relative source without a destination" -k "$KVER" -r "$KROOT" -c optional.conf -I inc.key -g bad.img
+t_grep "-I: a relative source needs a destination" "-I 'inc.key': the path in the image 'inc.key' is not absolute" out.txt
+t_run 1 "-I with a bad mode" -k "$KVER" -r "$KROOT" -c optional.conf -I inc.key:/k:0999 -g bad.img
+t_grep "-I: the bad mode is named" "-I 'inc.key:/k:0999': mode '0999' is not an octal mode such as 0644" out.txt
+t_run 1 "-I without a source" -k "$KVER" -r "$KROOT" -c optional.conf -I :/k -g bad.img
+t_grep "-I: the missing source is said" "-I ':/k': no source file before ':'" out.txt
+t_run 1 "-I over an entry the image has" -k "$KVER" -r "$KROOT" -c optional.conf -I inc.key:/init -g bad.img
+t_grep "-I: the clash is named" "-I 'inc.key:/init': the image already holds '/init' from elsewhere" out.txt
+t_check "no image written after a refused -I" test ! -e bad.img
+
 # Bad input of the build's own options: each names the thing that is wrong.
 printf 'MODULES=(virtio_blk)\nCOMPRESSION_OPTIONS=(--fast)\n' >opts.conf
 t_run 1 "unsupported COMPRESSION_OPTIONS" -k "$KVER" -r "$KROOT" -c opts.conf -g bad.img
