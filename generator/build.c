@@ -26,6 +26,7 @@
 #include "microcode.h"
 #include "moddep.h"
 #include "modtree.h"
+#include "progress.h"
 #include "stage.h"
 #include "suggest.h"
 #include "uki.h"
@@ -1396,6 +1397,7 @@ static int build_steps(struct build *b)
 	const struct build_request *req = b->req;
 	int r;
 
+	progress_step("reading the configuration and the module tree");
 	r = build_prepare(b);
 	if (r < 0)
 		return r;
@@ -1403,11 +1405,13 @@ static int build_steps(struct build *b)
 	r = config_modules(b);
 	if (r < 0)
 		return r;
+	progress_step("running the hooks");
 	r = apply_hooks(b);
 	if (r < 0)
 		return r;
 	if (req->print_detected)
 		return print_detected(b);
+	progress_step("adding files and binaries");
 	r = add_listed(b, conf_get(b->conf, "FILES"), "FILES", files_add_path);
 	if (r < 0)
 		return r;
@@ -1421,6 +1425,7 @@ static int build_steps(struct build *b)
 	r = embed_config(b);
 	if (r < 0)
 		return r;
+	progress_step("resolving and adding the modules");
 	r = stage_modules(b);
 	if (r < 0)
 		return r;
@@ -1428,6 +1433,10 @@ static int build_steps(struct build *b)
 	crashpoint("staging: tree");
 	if (r < 0)
 		return log_error_errno(r, "cannot complete the image's directory tree");
+	char step[64];
+	snprintf(step, sizeof(step), "writing the image (%s)",
+		 compress_name(b->opts.compression));
+	progress_step(step);
 	r = write_image(b);
 	if (r < 0 || b->skipped || req->scratch_output)
 		return r;
@@ -1471,7 +1480,9 @@ int build_run(const struct build_request *req)
 		if (r < 0)
 			return r;
 	}
+	progress_start(req->output);
 	r = build_steps(&b);
+	progress_stop();
 	build_done(&b);
 	if (r >= 0 && req->uki && req->uki->output && !req->print_detected)
 		r = uki_build(req->uki, req->moduleroot, req->kver, req->output);

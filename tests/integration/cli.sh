@@ -103,6 +103,33 @@ t_run 1 "-I over an entry the image has" -k "$KVER" -r "$KROOT" -c optional.conf
 t_grep "-I: the clash is named" "-I 'inc.key:/init': the image already holds '/init' from elsewhere" out.txt
 t_check "no image written after a refused -I" test ! -e bad.img
 
+# Progress lines: on a terminal (script(1) gives one), each step of a build that runs
+# past the delay (0 here: from the start, so nothing depends on the machine's speed);
+# none with -q, none when stderr is a pipe or a file.
+if command -v script >/dev/null; then
+	progress() { # OUT ARGS...: the build on a terminal, its output in OUT
+		local out=$1
+		shift
+		MKINITRAMFS_PROGRESS_DELAY_MS=0 script -qec \
+			"$(printf '%q ' "$MKINITRAMFS_BIN" -f -k "$KVER" -r "$KROOT" -c optional.conf "$@")" \
+			/dev/null </dev/null | tr -d '\r' >"$out"
+	}
+	progress tty.txt -g prog.img
+	for step in "reading the configuration and the module tree" "running the hooks" \
+		"adding files and binaries" "resolving and adding the modules" "writing the image \(zstd\)"; do
+		t_grep "progress on a terminal: $step" "^mkinitramfs: prog\.img: $step\.\.\.\$" tty.txt
+	done
+	t_grep "progress on a terminal: then the summary" "^mkinitramfs: wrote 'prog.img'" tty.txt
+	progress ttyq.txt -q -g prog.img
+	t_nogrep "progress: none with -q on a terminal" 'prog\.img: ' ttyq.txt
+	MKINITRAMFS_PROGRESS_DELAY_MS=0 "$MKINITRAMFS_BIN" -f -k "$KVER" -r "$KROOT" -c optional.conf \
+		-g prog.img 2>&1 | cat >pipe.txt
+	t_nogrep "progress: none when stderr is a pipe" 'prog\.img: ' pipe.txt
+	t_grep "progress: the summary still comes through a pipe" "wrote 'prog.img'" pipe.txt
+else
+	t_fail "script(1) is missing: run make deps (bsdutils)"
+fi
+
 # Bad input of the build's own options: each names the thing that is wrong.
 printf 'MODULES=(virtio_blk)\nCOMPRESSION_OPTIONS=(--fast)\n' >opts.conf
 t_run 1 "unsupported COMPRESSION_OPTIONS" -k "$KVER" -r "$KROOT" -c opts.conf -g bad.img
