@@ -59,7 +59,8 @@
  *       First line, always. <version> is ABI_PLAN_VERSION in decimal.
  *
  *   K<TAB><kernel version>
- *       The kernel release the image was built for (`uname -r`).
+ *       The kernel release the image was built for (`uname -r`); empty for an image
+ *       built without modules (mkinitramfs -k none).
  *
  *   M<TAB><name><TAB><path><TAB><flags><TAB><deps><TAB><params>
  *       A module. Records appear in load order: every module that must be loaded

@@ -26,6 +26,7 @@
 #include "microcode.h"
 #include "moddep.h"
 #include "modtree.h"
+#include "plan.h"
 #include "progress.h"
 #include "stage.h"
 #include "suggest.h"
@@ -53,7 +54,8 @@ struct build {
 	struct strv detected; /* module names autodetect found */
 	char *rootfs;	      /* the root's filesystem type, once autodetect ran */
 	struct image_options opts;
-	int skipped; /* the image on disk was built from the same inputs */
+	int skipped;   /* the image on disk was built from the same inputs */
+	int no_kernel; /* -k none: no module tree, no modules, an empty plan */
 };
 
 static void build_done(struct build *b)
@@ -479,6 +481,8 @@ static int open_module_tree(struct build *b)
 static int request_module(struct build *b, const char *spec, const char *origin,
 			  enum moddep_load load)
 {
+	if (b->no_kernel)
+		return 0; /* said once, in build_prepare() */
 	int r = moddep_request(b->moddep, spec, origin, load);
 	char buf[512];
 
@@ -662,6 +666,8 @@ static int request_match_list(struct build *b, const struct strv *entries,
 			      const char *origin, int filter)
 {
 	struct strv specs = STRV_INIT;
+	if (b->no_kernel)
+		return 0;
 	int r = expand_match_list(b, entries, &specs);
 
 	if (r < 0)
@@ -966,7 +972,7 @@ static int apply_hook(struct build *b, const struct hook *hook)
 
 	if (asprintf(&origin, "hook '%s'", hook->name) < 0)
 		return log_error_errno(-ENOMEM, "hook '%s'", hook->name);
-	if (hook->autodetect) {
+	if (hook->autodetect && !b->no_kernel) {
 		r = run_autodetect(b);
 		if (r < 0)
 			return r;
@@ -1264,8 +1270,30 @@ static void explain_module_form(const struct build *b)
 			mc->config);
 }
 
+/* -k none: a plan with no kernel release and no module, so the init loads nothing. */
+static int stage_no_modules(struct build *b)
+{
+	struct plan *p = NULL;
+	const char *text;
+	size_t size;
+	int r = plan_new("", &p);
+
+	if (r >= 0)
+		r = plan_add_fact(p, "generator", "mkinitramfs " MKINITRAMFS_VERSION);
+	if (r >= 0)
+		r = plan_render(p, &text, &size);
+	if (r >= 0)
+		r = stage_add_data(b->stage, ABI_PLAN_PATH, 0644, text, size);
+	plan_free(p);
+	return r < 0 ? log_error_errno(
+			       r, "cannot write the plan of an image without modules")
+		     : 0;
+}
+
 static int stage_modules(struct build *b)
 {
+	if (b->no_kernel)
+		return stage_no_modules(b);
 	int r = moddep_resolve(b->moddep);
 	if (r < 0)
 		return log_module_error(b, "cannot resolve the module closure", r);
@@ -1380,7 +1408,11 @@ static int build_prepare(struct build *b)
 	r = source_date_epoch(&b->opts.mtime);
 	if (r < 0)
 		return r;
-	r = open_module_tree(b);
+	b->no_kernel = streq(b->req->kver, "none");
+	if (b->no_kernel)
+		log_warning(
+			"-k none: the image holds no kernel modules (MODULES, MODULES_MATCH, the hooks' modules and autodetect are left out)");
+	r = b->no_kernel ? 0 : open_module_tree(b);
 	if (r < 0)
 		return r;
 	r = stage_new(&b->stage);

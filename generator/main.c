@@ -90,7 +90,7 @@ static void usage(FILE *out)
 	      "Build an initramfs image, or list or extract one.\n"
 	      "\n"
 	      "  -k, --kernel KVER|PATH   kernel release, or a bzImage to read it from\n"
-	      "                           (default: the running kernel)\n"
+	      "                           (default: the running kernel); none: no modules\n"
 	      "  -g, --generate PATH      write the image to PATH\n"
 	      "  -c, --config PATH        configuration (default " DEFAULT_CONFIG ",\n"
 	      "                           drop-ins in PATH.d/*.conf)\n"

@@ -75,6 +75,19 @@ t_run 0 "extract" -x a.img x
 t_check "extracted plan equals the listed one" test -s x/etc/mkinitramfs/plan
 t_check "extracted init is the built one" cmp -s x/init "$B/init"
 
+# -k none (mkinitcpio's): an image without modules, said, with a plan naming no kernel.
+printf 'MODULES=(ext4 no_such_module_xyz)\nHOOKS=(base autodetect block)\n' >none.conf
+mkdir -p nosys/devices
+t_run 0 "-k none builds an image without modules" -k none -r "$KROOT" -c none.conf \
+	--sysfs nosys -g none.img
+t_grep "-k none: the build says what is left out" "warning: -k none: the image holds no kernel modules \(MODULES, MODULES_MATCH, the hooks' modules and autodetect are left out\)" out.txt
+"$MKINITRAMFS" -l none.img >none.list 2>&1
+t_nogrep "-k none: no module in the image" '\.ko|lib/modules' none.list
+t_grep "-k none: the init is there" ' /init$' none.list
+mkdir -p nonex && "$MKINITRAMFS" -x none.img nonex >/dev/null 2>&1
+t_check "-k none: the plan names no kernel and no module" sh -c \
+	"printf 'mkinitramfs-plan\t1\nK\t\n' | cmp -s -n 20 - nonex/etc/mkinitramfs/plan && ! grep -q '^M' nonex/etc/mkinitramfs/plan"
+
 # -I SRC[:DEST[:MODE]]: a file of the host, as named, into the image.
 printf 'secret\n' >inc.key
 chmod 600 inc.key
