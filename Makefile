@@ -224,7 +224,7 @@ FUZZ_FLAGS := -std=gnu11 -O1 -g -D_GNU_SOURCE -fsanitize=fuzzer-no-link,address,
 	-fno-sanitize-recover=all -fno-omit-frame-pointer
 FUZZ_GEN := $(filter-out generator/main.c,$(GEN_SRCS))
 FUZZ_INIT := init/cmdline.c init/plan.c init/probe.c init/str.c init/root.c init/file.c init/gpt.c \
-	init/net/dhcp.c init/net/ipconf.c init/net/netspec.c init/net/nbdproto.c
+	init/net/dhcp.c init/net/ipconf.c init/net/netspec.c init/net/nbdproto.c init/fsck/fstab.c
 FUZZ_HARNESSES := $(patsubst tests/fuzz/%.c,$(B)/fuzz/%,$(wildcard tests/fuzz/fuzz_*.c))
 
 $(B)/fuzz/obj/%.o: %.c
