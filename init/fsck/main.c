@@ -195,8 +195,9 @@ static int wait_device(const char *what, const struct root_spec *spec,
 			return 0;
 		if (timeout >= 0 && now_ms() - start >= timeout) {
 			log_error(
-				"usr: device '%s' did not appear within %ld s; block devices seen: %s",
-				what, timeout / 1000, seen[0] ? seen : "none");
+				"usr: device '%s' did not appear within %ld s; block devices seen: %s%s",
+				what, timeout / 1000, seen[0] ? seen : "none",
+				s.seen.truncated ? " (and more)" : "");
 			return -ETIMEDOUT;
 		}
 		usleep(USR_POLL_MS * 1000);
