@@ -78,6 +78,13 @@ NET_FROM_INIT := init/cmdline.c init/file.c init/log.c init/str.c
 NET_HOST_SRCS := init/net/ipconf.c init/net/netspec.c init/net/dhcp.c init/net/nbdproto.c \
 	init/net/netconf.c
 INIT_HOST_OBJS += $(NET_HOST_SRCS:%.c=$(B)/obj-host/%.o)
+# The fsck and usr helper (build/fsck, and build/usr: the same program under the name
+# the usr hook adds). Its policy (checker, arguments, exit codes, fstab) is unit-tested.
+FSCK_SRCS := $(sort $(wildcard init/fsck/*.c))
+FSCK_FROM_INIT := init/cmdline.c init/dir.c init/file.c init/gpt.c init/log.c init/probe.c \
+	init/root.c init/str.c
+FSCK_HOST_SRCS := init/fsck/check.c init/fsck/fstab.c
+INIT_HOST_OBJS += $(FSCK_HOST_SRCS:%.c=$(B)/obj-host/%.o)
 
 UNIT_GEN_SRCS := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_INIT_SRCS := $(sort $(wildcard tests/unit/init/test_*.c))
@@ -94,7 +101,7 @@ DEPFLAGS = -MMD -MP
 
 .PHONY: all deps install install-update-initramfs uninstall test test-run unit-test integration-test boot-test size \
 	lint check-format format clean fixture demo bench fuzz fuzz-build dist
-all: $(B)/mkinitramfs $(B)/init $(B)/netroot
+all: $(B)/mkinitramfs $(B)/init $(B)/netroot $(B)/fsck $(B)/usr
 
 # The paths compiled into the generator: a change of PREFIX, LIBDIR or SYSCONFDIR
 # rebuilds it, so `make install PREFIX=/opt/x` after `make` installs a binary that
@@ -131,10 +138,18 @@ $(B)/init: $(INIT_SRCS:%.c=$(B)/obj-init/%.o)
 	$(Q)$(MUSL_CC) $(INIT_CFLAGS) $(INIT_LDFLAGS) -o $@ $^
 
 $(B)/obj-init/init/net/%.o: INIT_CFLAGS += -iquote init
+$(B)/obj-init/init/fsck/%.o: INIT_CFLAGS += -iquote init
 
 $(B)/netroot: $(NET_SRCS:%.c=$(B)/obj-init/%.o) $(NET_FROM_INIT:%.c=$(B)/obj-init/%.o)
 	$(say) LD $@
 	$(Q)$(MUSL_CC) $(INIT_CFLAGS) $(INIT_LDFLAGS) -o $@ $^
+
+$(B)/fsck: $(FSCK_SRCS:%.c=$(B)/obj-init/%.o) $(FSCK_FROM_INIT:%.c=$(B)/obj-init/%.o)
+	$(say) LD $@
+	$(Q)$(MUSL_CC) $(INIT_CFLAGS) $(INIT_LDFLAGS) -o $@ $^
+
+$(B)/usr: $(B)/fsck
+	$(Q)ln -f $< $@
 
 $(B)/obj-host/%.o: %.c $(PATHS_STAMP)
 	$(say) CC $<
@@ -215,7 +230,7 @@ FUZZ_FLAGS := -std=gnu11 -O1 -g -D_GNU_SOURCE -fsanitize=fuzzer-no-link,address,
 	-fno-sanitize-recover=all -fno-omit-frame-pointer
 FUZZ_GEN := $(filter-out generator/main.c,$(GEN_SRCS))
 FUZZ_INIT := init/cmdline.c init/plan.c init/probe.c init/str.c init/root.c init/file.c init/gpt.c \
-	init/net/dhcp.c init/net/ipconf.c init/net/netspec.c init/net/nbdproto.c
+	init/net/dhcp.c init/net/ipconf.c init/net/netspec.c init/net/nbdproto.c init/fsck/fstab.c
 FUZZ_HARNESSES := $(patsubst tests/fuzz/%.c,$(B)/fuzz/%,$(wildcard tests/fuzz/fuzz_*.c))
 
 $(B)/fuzz/obj/%.o: %.c
@@ -270,15 +285,15 @@ lint: check-format
 		-I generator -I generator/shared --suppress=memleak --suppress=resourceLeak \
 		generator/*.c generator/*/*.c
 	@cppcheck -q --enable=warning,portability --error-exitcode=1 -D_GNU_SOURCE -I abi \
-		-I init init/*.c init/net/*.c
+		-I init init/*.c init/net/*.c init/fsck/*.c
 	@shellcheck -s bash -S error $(SHELL_SCRIPTS)
 	@echo "lint: format, cppcheck and shellcheck found nothing"
 
 check-format:
-	@clang-format --dry-run -Werror generator/*.[ch] generator/*/*.[ch] init/*.[ch] init/net/*.[ch] abi/*.h
+	@clang-format --dry-run -Werror generator/*.[ch] generator/*/*.[ch] init/*.[ch] init/net/*.[ch] init/fsck/*.[ch] abi/*.h
 
 format:
-	@clang-format -i generator/*.[ch] generator/*/*.[ch] init/*.[ch] init/net/*.[ch] abi/*.h
+	@clang-format -i generator/*.[ch] generator/*/*.[ch] init/*.[ch] init/net/*.[ch] init/fsck/*.[ch] abi/*.h
 
 # The release tarball (the packages build from it): every file git tracks, plus new
 # files not ignored yet.
@@ -307,7 +322,7 @@ MAN_PAGES := $(wildcard man/*.[1-8])
 BUILD_HOOKS := $(wildcard hooks/build/*)
 PRESETS := $(wildcard presets/*.preset)
 # Every installed file but the configuration, for uninstall.
-INSTALLED := $(SBINDIR)/mkinitramfs $(LIBDIR)/init $(LIBDIR)/netroot \
+INSTALLED := $(SBINDIR)/mkinitramfs $(LIBDIR)/init $(LIBDIR)/netroot $(LIBDIR)/fsck $(LIBDIR)/usr \
 	$(BUILD_HOOKS:hooks/build/%=$(LIBDIR)/hooks/%) \
 	$(LIBDIR)/presets/linux.preset.template $(PRESETS:presets/%=$(LIBDIR)/presets/%) \
 	$(foreach m,$(MAN_PAGES),$(MANDIR)/man$(subst .,,$(suffix $(m)))/$(notdir $(m))) \
@@ -329,6 +344,8 @@ install: all
 	install -Dm755 $(B)/mkinitramfs $(DESTDIR)$(SBINDIR)/mkinitramfs
 	install -Dm755 $(B)/init $(DESTDIR)$(LIBDIR)/init
 	install -Dm755 $(B)/netroot $(DESTDIR)$(LIBDIR)/netroot
+	install -Dm755 $(B)/fsck $(DESTDIR)$(LIBDIR)/fsck
+	ln -f $(DESTDIR)$(LIBDIR)/fsck $(DESTDIR)$(LIBDIR)/usr
 	@# The configuration is the user's: never overwritten.
 	@[ -e $(DESTDIR)$(SYSCONFDIR)/mkinitramfs.conf ] || \
 		install -Dm644 mkinitramfs.conf $(DESTDIR)$(SYSCONFDIR)/mkinitramfs.conf
@@ -364,7 +381,7 @@ uninstall:
 
 clean:
 	rm -rf $(B)/obj $(B)/obj-init $(B)/obj-host $(B)/tests $(B)/mkinitramfs $(B)/init $(B)/netroot \
-		$(B)/*.a $(B)/fuzz
+		$(B)/fsck $(B)/usr $(B)/*.a $(B)/fuzz
 
 -include $(wildcard $(B)/obj/*/*.d $(B)/obj/*/*/*.d $(B)/obj-init/*/*.d \
 	$(B)/obj-host/*/*.d $(B)/obj-init/*/*/*.d $(B)/obj-host/*/*/*.d $(B)/tests/*.d $(B)/tests/*/*.d $(B)/fuzz/obj/*/*.d $(B)/fuzz/obj/*/*/*.d)

@@ -37,6 +37,20 @@
  */
 #define ABI_HELPER_DIR "/lib/mkinitramfs"
 #define ABI_NETROOT_PATH ABI_HELPER_DIR "/netroot"
+/*
+ * The fsck and usr helper: one program, added as "fsck" by the fsck hook and as "usr"
+ * by the usr hook; the name it is run under says what to do, and its presence in the
+ * image says that the hook asked for it. The init runs, with an empty environment:
+ *   fsck DEV TYPE  before mounting a block root (DEV "/dev/vda1", TYPE the probed type
+ *                  or ""): checks it with the image's fsck.<type> as fsck.mode= and
+ *                  fsck.repair= say. Exit 0: mount it; 1: do not (logged why); when
+ *                  the checker asks for a reboot, the helper reboots.
+ *   usr            after mounting the root on ABI_NEW_ROOT: mounts the separate /usr of
+ *                  its /etc/fstab on ABI_NEW_ROOT/usr (checked first by the fsck
+ *                  helper's code when the image has it). Exit 0: switch root; 1: not.
+ */
+#define ABI_FSCK_PATH ABI_HELPER_DIR "/fsck"
+#define ABI_USR_PATH ABI_HELPER_DIR "/usr"
 
 /*
  * The plan: a text file, one record a line, fields separated by a single TAB, lines
@@ -47,7 +61,8 @@
  *       First line, always. <version> is ABI_PLAN_VERSION in decimal.
  *
  *   K<TAB><kernel version>
- *       The kernel release the image was built for (`uname -r`).
+ *       The kernel release the image was built for (`uname -r`); empty for an image
+ *       built without modules (mkinitramfs -k none).
  *
  *   M<TAB><name><TAB><path><TAB><flags><TAB><deps><TAB><params>
  *       A module. Records appear in load order: every module that must be loaded

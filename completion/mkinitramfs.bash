@@ -19,7 +19,7 @@ _mkinitramfs() {
 		-U --uki --cmdline --no-cmdline --splash --kernelimage --osrelease --uefistub
 		--no-ukify -a --analyze --show-config --diff --early --cpio
 		-n --nocolor -D --hookdir -t --builddir -s --save --nopost -R --remove
-		-d --generatedir --cpuinfo'
+		-d --generatedir --cpuinfo -I --include'
 
 	case $prev in
 	-k | --kernel)
@@ -29,7 +29,7 @@ _mkinitramfs() {
 		;;
 	-g | --generate | -c | --config | -l | --list | -x | --extract | -U | --uki | \
 		--cmdline | --splash | --kernelimage | --osrelease | --uefistub | -a | \
-		--analyze | --show-config | --diff | --cpuinfo)
+		--analyze | --show-config | --diff | --cpuinfo | -I | --include)
 		COMPREPLY=($(compgen -f -- "$cur"))
 		return
 		;;

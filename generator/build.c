@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* One image build: config and hooks -> modules and files -> the stage -> the image. */
+#include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,6 +27,7 @@
 #include "modules/moddep.h"
 #include "modules/modtree.h"
 #include "plan.h"
+#include "progress.h"
 #include "rootstack.h"
 #include "stage.h"
 #include "suggest.h"
@@ -58,7 +61,8 @@ struct build {
 	struct plan_handlers handlers; /* what the init runs besides loading modules */
 	char *mdadm;		       /* handlers.mdadm's storage */
 	struct image_options opts;
-	int skipped; /* the image on disk was built from the same inputs */
+	int skipped;   /* the image on disk was built from the same inputs */
+	int no_kernel; /* -k none: no module tree, no modules, an empty plan */
 };
 
 static void build_done(struct build *b)
@@ -201,7 +205,7 @@ static const char *supported_options(enum compress_kind kind)
 {
 	switch (kind) {
 	case COMPRESS_ZSTD:
-		return "-1..-19, --ultra -20..-22, -T<n>/--threads=<n>";
+		return "-1..-19, --ultra -20..-22, --long[=10..27], -T<n>/--threads=<n>";
 	case COMPRESS_GZIP:
 		return "-1..-9, -T<n> (ignored: gzip runs in one thread)";
 	case COMPRESS_XZ:
@@ -250,6 +254,25 @@ static int parse_level_word(const char *o, int *level, int *extreme)
 	return 1;
 }
 
+/* zstd's --long and --long=N: the window log of long-distance matching, else 0. */
+static int parse_long(const char *o, int *ret)
+{
+	const char *n = after_prefix(o, "--long");
+	char *end;
+
+	if (!n || (*n && *n != '='))
+		return 0;
+	if (!*n) {
+		*ret = COMPRESS_ZSTD_LONG_MAX; /* zstd's own default for --long */
+		return 1;
+	}
+	long v = strtol(n + 1, &end, 10);
+	if (!n[1] || *end || v < 10 || v > COMPRESS_ZSTD_LONG_MAX)
+		return -1;
+	*ret = (int)v;
+	return 1;
+}
+
 /*
  * COMPRESSION_OPTIONS as written for mkinitcpio's compressor commands, mapped onto the
  * in-process compressor; anything else is refused, so no option is silently dropped.
@@ -259,6 +282,7 @@ static int parse_compression_options(const struct conf *conf, struct image_optio
 	const struct strv *v = conf_get(conf, "COMPRESSION_OPTIONS");
 	enum compress_kind kind = opts->compression;
 	int level = COMPRESS_LEVEL_DEFAULT, extreme = 0, ultra = 0, lo = 0, hi = 0;
+	int wlog = 0, is_long;
 
 	for (size_t i = 0; v && i < v->n; i++) {
 		const char *o = v->v[i];
@@ -271,7 +295,17 @@ static int parse_compression_options(const struct conf *conf, struct image_optio
 			;
 		else if (kind == COMPRESS_ZSTD && streq(o, "--ultra"))
 			ultra = 1;
-		else if (kind == COMPRESS_XZ && (streq(o, "-e") || streq(o, "--extreme")))
+		else if (kind == COMPRESS_ZSTD && (is_long = parse_long(o, &wlog)) != 0) {
+			if (is_long < 0) {
+				char esc[256];
+				log_error(
+					"COMPRESSION_OPTIONS: '%s' is not --long=10..%d: the kernel allocates a window of 2^N bytes to unpack the image",
+					log_escape(o, esc, sizeof(esc)),
+					COMPRESS_ZSTD_LONG_MAX);
+				return -EINVAL;
+			}
+		} else if (kind == COMPRESS_XZ &&
+			   (streq(o, "-e") || streq(o, "--extreme")))
 			extreme = 1;
 		else if (kind == COMPRESS_XZ &&
 			 (streq(o, "--check=crc32") || streq(o, "-Ccrc32")))
@@ -301,6 +335,9 @@ static int parse_compression_options(const struct conf *conf, struct image_optio
 	if (extreme)
 		level = (level == COMPRESS_LEVEL_DEFAULT ? 6 : level) |
 			COMPRESS_XZ_EXTREME;
+	if (wlog)
+		level = (level == COMPRESS_LEVEL_DEFAULT ? 3 : level) |
+			COMPRESS_ZSTD_LONG(wlog);
 	opts->level = level;
 	return 0;
 }
@@ -455,6 +492,8 @@ static int open_module_tree(struct build *b)
 static int request_module(struct build *b, const char *spec, const char *origin,
 			  enum moddep_load load)
 {
+	if (b->no_kernel)
+		return 0; /* said once, in build_prepare() */
 	int r = moddep_request(b->moddep, spec, origin, load);
 	char buf[512];
 
@@ -813,6 +852,8 @@ static int request_match_list(struct build *b, const struct strv *entries,
 			      const char *origin, int filter, enum moddep_load unfiltered)
 {
 	struct strv specs = STRV_INIT;
+	if (b->no_kernel)
+		return 0;
 	int r = expand_match_list(b, entries, &specs);
 
 	if (r < 0)
@@ -857,6 +898,93 @@ static int add_listed(struct build *b, const struct strv *list, const char *what
 				  culprit ? culprit : entry, strerror(-r));
 			return r;
 		}
+	}
+	return 0;
+}
+
+/* A refusal of -I that says why itself. */
+static int include_error(const char *fmt, ...) _printf_(1, 2);
+static int include_error(const char *fmt, ...)
+{
+	char msg[1024];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	log_error("%s", msg);
+	return -EINVAL;
+}
+
+/* -I SRC[:DEST[:MODE]]: DEST (default SRC) must be absolute, MODE octal. */
+static int parse_include(const char *spec, char *copy, const char **ret_src,
+			 const char **ret_dest, long *ret_mode)
+{
+	char *dest = strchr(copy, ':'), *mode = NULL, *end;
+
+	if (dest) {
+		*dest++ = '\0';
+		mode = strchr(dest, ':');
+		if (mode)
+			*mode++ = '\0';
+	}
+	if (!*copy)
+		return include_error("-I '%s': no source file before ':'", spec);
+	if (dest && !*dest)
+		dest = NULL;
+	if ((dest ? dest : copy)[0] != '/')
+		return include_error(
+			"-I '%s': the path in the image '%s' is not absolute", spec,
+			dest ? dest : copy);
+	*ret_mode = -1;
+	if (mode) {
+		errno = 0;
+		*ret_mode = strtol(mode, &end, 8);
+		if (!*mode || *end || errno || *ret_mode < 0 || *ret_mode > 07777)
+			return include_error(
+				"-I '%s': mode '%s' is not an octal mode such as 0644",
+				spec, mode);
+	}
+	*ret_src = copy;
+	*ret_dest = dest ? dest : copy;
+	return 0;
+}
+
+/* Each -I file, read as named on the command line (not under -r), checked first. */
+static int add_includes(struct build *b)
+{
+	const struct strv *v = b->req->includes;
+
+	for (size_t i = 0; v && i < v->n; i++) {
+		_cleanup_free_ char *copy = strdup(v->v[i]);
+		_cleanup_close_ int fd = -EBADF;
+		const char *src = NULL, *dest = NULL;
+		struct stat st;
+		long mode = -1;
+		int r;
+
+		if (!copy)
+			return log_error_errno(-ENOMEM, "-I");
+		r = parse_include(v->v[i], copy, &src, &dest, &mode);
+		if (r < 0)
+			return r;
+		fd = open(src, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+		if (fd < 0 || fstat(fd, &st) < 0)
+			return log_error_errno(-errno, "-I '%s': cannot open '%s'",
+					       v->v[i], src);
+		if (!S_ISREG(st.st_mode))
+			return include_error("-I '%s': '%s' is not a regular file",
+					     v->v[i], src);
+		r = stage_add_file_checked(b->stage, dest,
+					   mode >= 0 ? (mode_t)mode : st.st_mode & 07777,
+					   src, &st);
+		if (r == -EEXIST)
+			return log_error_errno(
+				r, "-I '%s': the image already holds '%s' from elsewhere",
+				v->v[i], dest);
+		if (r < 0)
+			return log_error_errno(r, "-I '%s': cannot add '%s'", v->v[i],
+					       dest);
 	}
 	return 0;
 }
@@ -943,10 +1071,19 @@ static int hook_microcode(struct build *b)
 	return 0;
 }
 
-/* Checkers of the filesystems the filesystems hook covers, for a generic image. */
-static const char *const fsck_generic[] = {"fsck.ext4", "fsck.ext3",  "fsck.ext2",
-					   "fsck.xfs",	"fsck.btrfs", "fsck.vfat",
-					   "fsck.fat",	"fsck.f2fs",  NULL};
+/*
+ * Checkers of the filesystems the filesystems hook covers, for a generic image. Not
+ * fsck.xfs nor fsck.btrfs: shell scripts that exit 0 without looking (the kernel
+ * replays those logs when mounting), which the fsck helper says instead of running.
+ */
+static const char *const fsck_generic[] = {"fsck.ext4", "fsck.ext3", "fsck.ext2",
+					   "fsck.vfat", "fsck.fat",  "fsck.f2fs",
+					   NULL};
+
+static bool fsck_not_needed(const char *type)
+{
+	return !strcmp(type, "xfs") || !strcmp(type, "btrfs");
+}
 
 static int add_fsck(struct build *b, const char *name, int optional, const char *origin)
 {
@@ -971,6 +1108,12 @@ static int hook_fsck(struct build *b, const char *origin)
 {
 	int r = add_fsck(b, "e2fsck", 1, origin);
 
+	if (r >= 0 && b->rootfs && fsck_not_needed(b->rootfs)) {
+		log_verbose(
+			"%s: the root is %s, which is not checked before mounting: no fsck.%s added",
+			origin, b->rootfs, b->rootfs);
+		return 0;
+	}
 	if (r >= 0 && b->rootfs) {
 		_cleanup_free_ char *name = NULL;
 		if (asprintf(&name, "fsck.%s", b->rootfs) < 0)
@@ -1035,7 +1178,7 @@ static int apply_hook(struct build *b, const struct hook *hook)
 
 	if (asprintf(&origin, "hook '%s'", hook->name) < 0)
 		return log_error_errno(-ENOMEM, "hook '%s'", hook->name);
-	if (hook->autodetect) {
+	if (hook->autodetect && !b->no_kernel) {
 		r = run_autodetect(b);
 		if (r < 0)
 			return r;
@@ -1353,8 +1496,30 @@ static void explain_module_form(const struct build *b)
 			mc->config);
 }
 
+/* -k none: a plan with no kernel release and no module, so the init loads nothing. */
+static int stage_no_modules(struct build *b)
+{
+	struct plan *p = NULL;
+	const char *text;
+	size_t size;
+	int r = plan_new("", &p);
+
+	if (r >= 0)
+		r = plan_add_fact(p, "generator", "mkinitramfs " MKINITRAMFS_VERSION);
+	if (r >= 0)
+		r = plan_render(p, &text, &size);
+	if (r >= 0)
+		r = stage_add_data(b->stage, ABI_PLAN_PATH, 0644, text, size);
+	plan_free(p);
+	return r < 0 ? log_error_errno(
+			       r, "cannot write the plan of an image without modules")
+		     : 0;
+}
+
 static int stage_modules(struct build *b)
 {
+	if (b->no_kernel)
+		return stage_no_modules(b);
 	int r = moddep_resolve(b->moddep);
 	if (r < 0)
 		return r;
@@ -1527,7 +1692,11 @@ static int build_prepare(struct build *b)
 	r = source_date_epoch(&b->opts.mtime);
 	if (r < 0)
 		return r;
-	r = open_module_tree(b);
+	b->no_kernel = streq(b->req->kver, "none");
+	if (b->no_kernel)
+		log_warning(
+			"-k none: the image holds no kernel modules (MODULES, MODULES_MATCH, the hooks' modules and autodetect are left out)");
+	r = b->no_kernel ? 0 : open_module_tree(b);
 	if (r < 0)
 		return r;
 	r = stage_new(&b->stage);
@@ -1544,6 +1713,7 @@ static int build_steps(struct build *b)
 	const struct build_request *req = b->req;
 	int r;
 
+	progress_step("reading the configuration and the module tree");
 	r = build_prepare(b);
 	if (r < 0)
 		return r;
@@ -1551,21 +1721,27 @@ static int build_steps(struct build *b)
 	r = config_modules(b);
 	if (r < 0)
 		return r;
+	progress_step("running the hooks");
 	r = apply_hooks(b);
 	if (r < 0)
 		return r;
 	if (req->print_detected)
 		return print_detected(b);
+	progress_step("adding files and binaries");
 	r = add_listed(b, conf_get(b->conf, "FILES"), "FILES", files_add_path);
 	if (r < 0)
 		return r;
 	r = add_listed(b, conf_get(b->conf, "BINARIES"), "BINARIES", files_add_binary);
 	if (r < 0)
 		return r;
+	r = add_includes(b);
+	if (r < 0)
+		return r;
 	crashpoint("staging: files");
 	r = embed_config(b);
 	if (r < 0)
 		return r;
+	progress_step("resolving and adding the modules");
 	r = stage_modules(b);
 	if (r < 0)
 		return r;
@@ -1576,6 +1752,10 @@ static int build_steps(struct build *b)
 	crashpoint("staging: tree");
 	if (r < 0)
 		return log_error_errno(r, "cannot complete the image's directory tree");
+	char step[64];
+	snprintf(step, sizeof(step), "writing the image (%s)",
+		 compress_name(b->opts.compression));
+	progress_step(step);
 	r = write_image(b);
 	if (r < 0 || b->skipped || req->scratch_output)
 		return r;
@@ -1619,7 +1799,9 @@ int build_run(const struct build_request *req)
 		if (r < 0)
 			return r;
 	}
+	progress_start(req->output);
 	r = build_steps(&b);
+	progress_stop();
 	build_done(&b);
 	if (r >= 0 && req->uki && req->uki->output && !req->print_detected)
 		r = uki_build(req->uki, req->moduleroot, req->kver, req->output);

@@ -30,6 +30,7 @@ struct build_request {
 	const char *init_path;	 /* the static init binary to install as /init */
 	const struct strv *add_hooks;  /* -A: hooks appended to HOOKS for this build */
 	const struct strv *skip_hooks; /* -S: hooks left out of this build */
+	const struct strv *includes;   /* -I: SRC[:DEST[:MODE]] host files to add */
 	const char *sysfs;	       /* autodetect's sysfs tree (default /sys) */
 	const char *rootfs;  /* the root filesystem type (default: from mountinfo) */
 	const char *rootdev; /* the root's block device for autodetect's stack walk

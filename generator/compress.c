@@ -107,16 +107,26 @@ static int clamp(int v, int lo, int hi)
 
 static int zstd_init(struct compress *c, int level, int threads)
 {
+	int wlog = level >= 0 ? level >> COMPRESS_ZSTD_LONG_SHIFT : 0;
+
 	c->zstd = ZSTD_createCCtx();
 	if (!c->zstd)
 		return -ENOMEM;
 	if (level == COMPRESS_LEVEL_DEFAULT)
 		level = 3;
+	if (wlog)
+		level &= (1 << COMPRESS_ZSTD_LONG_SHIFT) - 1;
 	/*
 	 * Levels up to 22 use windows up to 128 MiB, which the kernel's unzstd accepts;
-	 * long-distance matching stays off for the same reason.
+	 * long-distance matching only when asked (--long), with a window as large.
 	 */
 	level = clamp(level, ZSTD_minCLevel(), 22);
+	if (wlog && (ZSTD_isError(ZSTD_CCtx_setParameter(
+			     c->zstd, ZSTD_c_enableLongDistanceMatching, 1)) ||
+		     ZSTD_isError(ZSTD_CCtx_setParameter(
+			     c->zstd, ZSTD_c_windowLog,
+			     clamp(wlog, 10, COMPRESS_ZSTD_LONG_MAX)))))
+		return -EINVAL;
 	/*
 	 * Always at least one worker: multi-threaded output depends only on the
 	 * parameters, not on the worker count, so every machine makes the same bytes.

@@ -18,6 +18,13 @@ enum compress_kind {
 #define COMPRESS_LEVEL_DEFAULT (-1000)
 /* Or'ed into an xz level 0-9: the extreme preset (xz -9e). */
 #define COMPRESS_XZ_EXTREME 0x100
+/*
+ * Or'ed into a zstd level: long-distance matching with a window of 2^wlog bytes (zstd
+ * --long=wlog). The kernel allocates that window when it unpacks the image.
+ */
+#define COMPRESS_ZSTD_LONG_SHIFT 16
+#define COMPRESS_ZSTD_LONG(wlog) ((wlog) << COMPRESS_ZSTD_LONG_SHIFT)
+#define COMPRESS_ZSTD_LONG_MAX 27
 
 /* "zstd", "gzip", "xz", "lz4", "none" (also "cat"); -EINVAL otherwise. */
 int compress_from_name(const char *name, enum compress_kind *ret);

@@ -257,7 +257,7 @@ void hooks_describe(const struct hook *hook, FILE *out)
 	if (hook->microcode)
 		fputs("adds CPU microcode as an uncompressed early cpio\n", out);
 	if (hook->fsck)
-		fputs("adds the root filesystem's fsck.<type> and e2fsck (not run by the init yet)\n",
+		fputs("adds the root filesystem's fsck.<type> and e2fsck, run by the fsck helper before mounting\n",
 		      out);
 	if (hook->mdadm)
 		fputs("adds mdadm: the init assembles md arrays as their members appear\n",

@@ -78,6 +78,7 @@ struct options {
 	const char *rootdev;
 	struct strv add_hooks;
 	struct strv skip_hooks;
+	struct strv includes;	/* -I SRC[:DEST[:MODE]] */
 	struct uki_request uki; /* -U and its inputs */
 	int print_detected;
 	int force;
@@ -91,7 +92,7 @@ static void usage(FILE *out)
 	      "Build an initramfs image, or list or extract one.\n"
 	      "\n"
 	      "  -k, --kernel KVER|PATH   kernel release, or a bzImage to read it from\n"
-	      "                           (default: the running kernel)\n"
+	      "                           (default: the running kernel); none: no modules\n"
 	      "  -g, --generate PATH      write the image to PATH\n"
 	      "  -c, --config PATH        configuration (default " DEFAULT_CONFIG ",\n"
 	      "                           drop-ins in PATH.d/*.conf)\n"
@@ -142,6 +143,9 @@ static void usage(FILE *out)
 	      "  -d, --generatedir DIR    also write the image's tree into DIR (a new\n"
 	      "                           directory); without -g, only the tree\n"
 	      "  -D, --hookdir DIR        take the shipped hooks from DIR\n"
+	      "  -I, --include SRC[:DEST[:MODE]]\n"
+	      "                           add the file SRC (read as named, not under -r)\n"
+	      "                           as DEST (default SRC) with octal MODE\n"
 	      "  -n, --nocolor, -t, --builddir DIR, -s, --save, --nopost\n"
 	      "                           mkinitcpio's, accepted: nothing to do here\n"
 	      "  -v, --verbose            say why each module is included (twice: debug)\n"
@@ -183,6 +187,7 @@ static int parse_options(int argc, char **argv, struct options *o)
 		/* mkinitcpio's, accepted so its command lines carry over */
 		{"nocolor", no_argument, NULL, 'n'},
 		{"hookdir", required_argument, NULL, 'D'},
+		{"include", required_argument, NULL, 'I'},
 		{"builddir", required_argument, NULL, 't'},
 		{"save", no_argument, NULL, 's'},
 		{"nopost", no_argument, NULL, OPT_NOPOST},
@@ -209,8 +214,9 @@ static int parse_options(int argc, char **argv, struct options *o)
 			      .moduleroot = "/",
 			      .verbosity = 1,
 			      .preset_dir = DEFAULT_PRESET_DIR};
-	while ((c = getopt_long(argc, argv, "k:g:c:r:z:l:x:p:PfA:S:LH:MvqhVU:a:nD:t:sRd:",
-				longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv,
+				"k:g:c:r:z:l:x:p:PfA:S:LH:MvqhVU:a:nD:t:sRd:I:", longopts,
+				NULL)) != -1) {
 		switch (c) {
 		case 'k':
 			o->kernel = optarg;
@@ -296,6 +302,10 @@ static int parse_options(int argc, char **argv, struct options *o)
 			break;
 		case OPT_CPIO:
 			o->part = INSPECT_MAIN;
+			break;
+		case 'I':
+			if (strv_push(&o->includes, optarg) < 0)
+				return log_error_errno(-ENOMEM, "-I '%s'", optarg);
 			break;
 		case 'A':
 			if (strv_push_split(&o->add_hooks, optarg, ",") < 0)
@@ -425,6 +435,7 @@ static struct presetrun_request request_of(const struct options *o)
 		.output = o->generate,
 		.add_hooks = &o->add_hooks,
 		.skip_hooks = &o->skip_hooks,
+		.includes = &o->includes,
 		.uki = &o->uki,
 		/* -p then -P builds every preset: the last action given wins. */
 		.preset = o->action == ACTION_PRESET ? o->preset : NULL,
@@ -622,5 +633,6 @@ int main(int argc, char **argv)
 	strv_clear(&o.add_hooks);
 	strv_clear(&o.presets);
 	strv_clear(&o.skip_hooks);
+	strv_clear(&o.includes);
 	return r < 0 ? 1 : 0;
 }

@@ -72,7 +72,7 @@ _printf_(2, 3) static int buf_line(struct buf *b, const char *fmt, ...)
 
 int plan_new(const char *kver, struct plan **ret)
 {
-	if (!field_ok(kver) || !*kver)
+	if (!field_ok(kver))
 		return -EINVAL;
 	struct plan *p = calloc(1, sizeof(*p));
 	if (!p)

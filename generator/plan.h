@@ -7,6 +7,7 @@
 
 struct plan;
 
+/* kver "" for an image without modules (-k none). */
 int plan_new(const char *kver, struct plan **ret);
 void plan_free(struct plan *p);
 

@@ -39,7 +39,14 @@ static int resolve_kernel(const char *arg, char **ret)
 {
 	char esc[256];
 	struct stat st;
-	int r = kernel_of(arg, ret);
+	int r;
+
+	/* mkinitcpio's -k none: an image without modules (the build says so). */
+	if (arg && streq(arg, "none")) {
+		*ret = strdup("none");
+		return *ret ? 0 : -ENOMEM;
+	}
+	r = kernel_of(arg, ret);
 
 	if (r >= 0)
 		return r;
@@ -125,6 +132,7 @@ static int build_one(const struct presetrun_request *rq, const struct preset *pr
 		.init_path = init,
 		.add_hooks = img ? &img->add_hooks : rq->add_hooks,
 		.skip_hooks = img ? &img->skip_hooks : rq->skip_hooks,
+		.includes = rq->includes,
 		.sysfs = rq->sysfs,
 		.cpuinfo = rq->cpuinfo,
 		.rootfs = rq->rootfs,

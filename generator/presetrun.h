@@ -24,6 +24,7 @@ struct presetrun_request {
 	const char *output; /* -g */
 	const struct strv *add_hooks;  /* -A */
 	const struct strv *skip_hooks; /* -S */
+	const struct strv *includes;   /* -I: added to every image built */
 	/* -U and the UKI's inputs given on the command line, or NULL. Its inputs
 	 * (--cmdline, --splash...) win over a preset image's; its output applies to
 	 * the command line's own image only. */

@@ -251,17 +251,17 @@ static int boot_root(struct timing *t, const char **init)
 	struct root_spec spec;
 	struct root_dev dev;
 	long t0;
-	int r;
+	int kind, r;
 
 	if (!cmd.root) {
 		log_error("no root= on the kernel command line: nothing to wait for");
 		return -EINVAL;
 	}
 	/* A network root: NFS comes back mounted, NBD as a block device to find. */
-	r = netroot_prepare(&cmd);
-	if (r < 0)
-		return r;
-	if (r == NETROOT_MOUNTED)
+	kind = netroot_prepare(&cmd);
+	if (kind < 0)
+		return kind;
+	if (kind == NETROOT_MOUNTED)
 		goto mounted;
 	if (root_spec_parse(cmd.root, &spec) < 0) {
 		log_error("cannot understand root='%s'", cmd.root);
@@ -277,17 +277,19 @@ static int boot_root(struct timing *t, const char **init)
 		(void)shell(
 			"look around before the root is mounted (rd.break); 'exit' goes on");
 	t0 = now_ms();
-	r = rootmount_mount(&cmd, &dev);
+	/* A network block device is not checked: its server owns the filesystem. */
+	r = kind == NETROOT_NONE ? rootmount_check(&dev) : 0;
+	if (r == 0)
+		r = rootmount_mount(&cmd, &dev);
 	t->mount += now_ms() - t0;
 	if (r < 0)
 		return r;
 mounted:
 	*init = rootmount_choose_init(&cmd);
-	if (!*init) {
-		(void)sys_umount(ABI_NEW_ROOT, 0);
-		return -ENOENT;
-	}
-	return 0;
+	r = *init ? rootmount_usr() : -ENOENT;
+	if (r < 0)
+		(void)sys_umount(ABI_NEW_ROOT, MNT_DETACH);
+	return r;
 }
 
 static const char *base_name(const char *path)

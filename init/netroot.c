@@ -6,17 +6,16 @@
  */
 #include <errno.h>
 #include <string.h>
-#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "abi.h"
 #include "coldplug.h"
+#include "helper.h"
 #include "log.h"
 #include "modload.h"
 #include "netroot.h"
 #include "str.h"
-#include "sys.h"
 
 static bool has_arg(const struct cmdline *c, const char *prefix)
 {
@@ -37,30 +36,6 @@ int netroot_kind(const struct cmdline *c)
 	    (str_startswith(c->root, "/dev/nbd") && has_arg(c, "nbdroot=")))
 		return NETROOT_BLOCK;
 	return NETROOT_NONE;
-}
-
-static int run_helper(void)
-{
-	static char *const argv[] = {(char *)"netroot", NULL};
-	int status;
-	/* Through sys.c, as every exec of the init: the child starts with no signal
-	 * blocked (the init blocks SIGCHLD for its signalfd). */
-	pid_t pid = sys_spawn(ABI_NETROOT_PATH, argv, -1);
-
-	if (pid < 0)
-		return pid;
-	while (waitpid(pid, &status, 0) < 0)
-		if (errno != EINTR)
-			return -errno;
-	if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
-		return 0;
-	if (WIFEXITED(status) && WEXITSTATUS(status) == 127)
-		log_error("cannot run '%s'", ABI_NETROOT_PATH);
-	else
-		log_error("'%s' failed (%s %d): see its messages above", ABI_NETROOT_PATH,
-			  WIFEXITED(status) ? "exit status" : "signal",
-			  WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status));
-	return -EIO;
 }
 
 /* dracut: nbd:<server>:<port>[/<export>][:<fstype>[:<rootflags>]] -> /dev/nbd0. */
@@ -123,7 +98,7 @@ int netroot_prepare(struct cmdline *c)
 	coldplug_settle();
 	log_info("root '%s' is on the network: running '%s'", c->root, ABI_NETROOT_PATH);
 	t0 = now_ms();
-	r = run_helper();
+	r = helper_run(ABI_NETROOT_PATH, (char *const[]){(char *)"netroot", NULL});
 	if (r < 0)
 		return r;
 	log_info("network root ready in %ld ms (%s)", now_ms() - t0,

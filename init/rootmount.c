@@ -4,9 +4,11 @@
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "abi.h"
 #include "file.h"
+#include "helper.h"
 #include "log.h"
 #include "modload.h"
 #include "rootmount.h"
@@ -138,4 +140,26 @@ const char *rootmount_choose_init(const struct cmdline *c)
 		log_error(
 			"no init in the root filesystem: tried /sbin/init, /etc/init, /bin/init");
 	return NULL;
+}
+
+int rootmount_check(const struct root_dev *dev)
+{
+	char path[ROOT_NAME_MAX + 8];
+	struct str s;
+
+	if (access(ABI_FSCK_PATH, X_OK) < 0)
+		return 0;
+	str_init(&s, path, sizeof(path));
+	str_addf(&s, "/dev/%s", dev->name);
+	return helper_run(ABI_FSCK_PATH,
+			  (char *const[]){(char *)"fsck", path,
+					  (char *)(dev->has_fs ? dev->fs.type : ""),
+					  NULL});
+}
+
+int rootmount_usr(void)
+{
+	if (access(ABI_USR_PATH, X_OK) < 0)
+		return 0;
+	return helper_run(ABI_USR_PATH, (char *const[]){(char *)"usr", NULL});
 }

@@ -27,7 +27,7 @@ static void show_file(const char *tag, const char *path)
 	printf("ROOTINIT %s=%s\n", tag, buf);
 }
 
-/* The mount options of "/" as the kernel reports them. */
+/* The mount options of "/" (and of a separate /usr) as the kernel reports them. */
 static void show_root_mount(void)
 {
 	char line[1024];
@@ -39,6 +39,8 @@ static void show_root_mount(void)
 		if (sscanf(line, "%255s %255s %63s %511s", dev, dir, type, opts) == 4 &&
 		    strcmp(dir, "/") == 0 && strcmp(type, "rootfs") != 0)
 			printf("ROOTINIT mount=%s %s %s\n", dev, type, opts);
+		else if (strcmp(dir, "/usr") == 0)
+			printf("ROOTINIT mount-usr=%s %s %s\n", dev, type, opts);
 	}
 	if (f)
 		fclose(f);
@@ -101,6 +103,7 @@ int main(int argc, char *argv[])
 	if (statvfs("/", &sv) == 0)
 		printf("ROOTINIT root=%s\n", (sv.f_flag & ST_RDONLY) ? "ro" : "rw");
 	show_root_mount();
+	show_file("usr-marker", "/usr/share/mkinitramfs-test/marker");
 	show_file("nbds_max", "/sys/module/nbd/parameters/nbds_max");
 	show_file("net-eth0", "/run/net-eth0.conf");
 	show_modules();

@@ -13,6 +13,9 @@ t_check "make install succeeds" test $? -eq 0 || sed 's/^/    | /' "$T_TMP/insta
 want=(
 	"755 usr/bin/mkinitramfs"
 	"755 usr/lib/mkinitramfs/init"
+	"755 usr/lib/mkinitramfs/netroot"
+	"755 usr/lib/mkinitramfs/fsck"
+	"755 usr/lib/mkinitramfs/usr"
 	"644 usr/lib/mkinitramfs/hooks/base"
 	"644 usr/lib/mkinitramfs/presets/linux.preset.template"
 	"644 etc/mkinitramfs.conf"

@@ -41,6 +41,16 @@ t_run 0 "the stock udev HOOKS line builds" -k "$KVER" -r "$root" -c udev.conf \
 t_grep "fsck: the root's fsck.ext4 is in the image" ' /usr/sbin/fsck\.ext4' udev.list
 t_grep "fsck: e2fsck is in the image" ' /usr/sbin/e2fsck$' udev.list
 t_grep "fsck: e2fsck's libraries come along" '/libext2fs\.so\.2' udev.list
+t_grep "fsck: the fsck helper the init runs is in the image" ' /lib/mkinitramfs/fsck$' udev.list
+# xfs and btrfs: their fsck.<type> does nothing, none is added and -v says why.
+printf '#!/bin/sh\nexit 0\n' >"$root/usr/sbin/fsck.xfs"
+chmod 755 "$root/usr/sbin/fsck.xfs"
+t_run 0 "the stock HOOKS line builds for an xfs root" -v -k "$KVER" -r "$root" -c udev.conf \
+	--sysfs sysfs --rootfs xfs -g xfs.img
+t_grep "fsck: -v says an xfs root is not checked" "hook 'fsck': the root is xfs, which is not checked before mounting: no fsck.xfs added" out.txt
+"$MKINITRAMFS" -l xfs.img >xfs.list
+t_nogrep "fsck: the no-op fsck.xfs script is not in the image" 'fsck\.xfs' xfs.list
+rm "$root/usr/sbin/fsck.xfs"
 t_run 0 "the stock systemd HOOKS line builds" -k "$KVER" -r "$root" -c systemd.conf \
 	--sysfs sysfs --rootfs ext4 -g systemd.img
 
@@ -59,9 +69,11 @@ for h in udev systemd kms keymap consolefont sd-vconsole fsck usr shutdown sd-sh
 	t_check "-H $h succeeds" test $? -eq 0
 done
 "$MKINITRAMFS" -H fsck >h.txt 2>&1
-t_grep "-H fsck says the init does not run it yet" 'not run' h.txt
+t_grep "-H fsck says the root is checked before mounting" 'checks the root .* before mounting it' h.txt
+t_grep "-H fsck names its helper" '^  fsck$' h.txt
 "$MKINITRAMFS" -H usr >h.txt 2>&1
-t_grep "-H usr says /usr is not mounted by the init yet" 'not mounted by the init yet' h.txt
+t_grep "-H usr says /usr is mounted from the root's fstab" "mounts the separate /usr of the root's /etc/fstab" h.txt
+t_grep "-H usr names its helper" '^  usr$' h.txt
 
 # Wrong names: all of them in one run, each with the closest known name.
 printf 'HOOKS=(base udv memdisk lvm2 blok zzzzzzz filesystems)\n' >bad.conf
@@ -118,9 +130,26 @@ for spec in "zstd -T0 -19" "zstd --ultra -22" "zstd --threads=2 -3" "xz -9e" "xz
 	t_run 0 "COMPRESSION_OPTIONS ($*) builds" -k "$KVER" -r "$root" -c c-$1.conf -g c.img
 	t_check "the image is $1 (its magic)" test "$(od -An -tx1 -N4 c.img | tr -d ' ')" = "${magic[$1]}"
 done
+# zstd --long: long-distance matching with a 2^27 (or 2^N) byte window, as zstd reads it.
 copts long zstd -T0 --long
-t_run 1 "zstd --long is refused" -k "$KVER" -r "$root" -c c-long.conf -g c.img
-t_grep "the error names --long and what is supported" "unsupported option '--long' for zstd \(supported: -1..-19, --ultra" out.txt
+t_run 0 "zstd --long builds" -k "$KVER" -r "$root" -c c-long.conf -g c.img
+t_check "zstd --long: the frame asks for a 128 MiB window" sh -c \
+	"zstd -lv c.img 2>&1 | grep -q 'Window Size: 128 MiB'"
+t_check "zstd --long: zstd unpacks it to a newc archive" sh -c \
+	"zstd -dc c.img | bsdtar -tf - | grep -qx init"
+copts long24 zstd -19 --long=24
+t_run 0 "zstd -19 --long=24 builds" -k "$KVER" -r "$root" -c c-long24.conf -g c.img
+t_check "zstd --long=24: a 16 MiB window" sh -c \
+	"zstd -lv c.img 2>&1 | grep -q 'Window Size: 16.0 MiB'"
+copts long28 zstd --long=28
+t_run 1 "zstd --long=28 is refused" -k "$KVER" -r "$root" -c c-long28.conf -g c.img
+t_grep "the error names --long=28 and the range" "COMPRESSION_OPTIONS: '--long=28' is not --long=10..27: the kernel allocates a window of 2\^N bytes to unpack the image" out.txt
+copts fast zstd --fast
+t_run 1 "zstd --fast is refused" -k "$KVER" -r "$root" -c c-fast.conf -g c.img
+t_grep "the error names --fast and what is supported" "unsupported option '--fast' for zstd \(supported: -1..-19, --ultra -20..-22, --long\[=10..27\]" out.txt
+copts xzlong xz --long
+t_run 1 "xz --long is refused" -k "$KVER" -r "$root" -c c-xzlong.conf -g c.img
+t_grep "the error names --long for xz" "unsupported option '--long' for xz" out.txt
 copts lvl zstd -22
 t_run 1 "zstd -22 without --ultra is refused" -k "$KVER" -r "$root" -c c-lvl.conf -g c.img
 t_grep "the error gives the range and --ultra" "level -22 is out of range for zstd \(1 to 19; --ultra allows up to 22\)" out.txt

@@ -100,3 +100,12 @@ Test(plan, refuses_more_modules_than_the_abi_allows)
 	cr_assert_eq(plan_add_module(p, "a", "/a.ko", "a", NULL, 0, ""), -E2BIG);
 	plan_free(p);
 }
+
+/* -k none: no kernel release, an empty K record the init reads as "no kernel". */
+Test(plan, no_kernel)
+{
+	struct plan *p;
+	cr_assert_eq(plan_new("", &p), 0);
+	cr_assert(strstr(render(p), "mkinitramfs-plan\t1\nK\t\n"));
+	plan_free(p);
+}

@@ -108,3 +108,11 @@ Test(plan, too_many_modules)
 		n += (size_t)sprintf(big + n, "M\tm%d\t/m.ko\ta\t-\t\n", i);
 	cr_assert_eq(plan_parse(&plan, big, n), -E2BIG);
 }
+
+/* mkinitramfs -k none: an empty kernel release, no module. */
+Test(plan, no_kernel_no_modules)
+{
+	cr_assert_eq(parse("mkinitramfs-plan\t1\nK\t\nF\tgenerator\tmkinitramfs 0.1\n"), 0);
+	cr_assert_str_eq(plan.kernel, "");
+	cr_assert_eq(plan.n_modules, 0);
+}
