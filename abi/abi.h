@@ -35,6 +35,17 @@
  */
 #define ABI_HELPER_DIR "/lib/mkinitramfs"
 #define ABI_NETROOT_PATH ABI_HELPER_DIR "/netroot"
+/*
+ * The console helper, added by the keymap, consolefont and sd-vconsole hooks and named
+ * by the plan's V record (below). Its keymap file is kbd's binary keymap, as
+ * `loadkeys -b` writes it: the magic "bkeymap", 256 bytes (1 when that table follows,
+ * else 0), then for each table present NR_KEYS (128) 16-bit entries in the byte order of
+ * the machine, the values given to KDSKBENT. Its font file is a PSF1 or PSF2 font,
+ * uncompressed.
+ */
+#define ABI_VCONSOLE_PATH ABI_HELPER_DIR "/vconsole"
+#define ABI_KEYMAP_PATH "/etc/mkinitramfs/keymap.bin"
+#define ABI_FONT_PATH "/etc/mkinitramfs/font.psf"
 
 /*
  * The plan: a text file, one record a line, fields separated by a single TAB, lines
@@ -76,6 +87,15 @@
  *       A modalias pattern (fnmatch(3) syntax, as in modules.alias) that, when a device
  *       with a matching MODALIAS appears, loads M record <index> and its <deps>.
  *
+ *   V<TAB><helper><TAB><keymap><TAB><keymap name><TAB><font><TAB><font name>
+ *       The console's keymap and font (hooks keymap, consolefont, sd-vconsole). The init
+ *       runs <helper> (ABI_VCONSOLE_PATH) once its modules are loaded and before any
+ *       prompt, with the other four fields as its arguments, and goes on whatever it
+ *       exits with (the helper logs what it did). <keymap>, <font>: in-image paths
+ *       (ABI_KEYMAP_PATH, ABI_FONT_PATH), "-" for none; the names (as in
+ *       vconsole.conf, for the logs) are "-" when there is no file. An init that does
+ *       not know V ignores it: the boot goes on with the kernel's US keymap and font.
+ *
  *   F<TAB><key><TAB><value>
  *       A free-form fact for the logs (for example "F\tgenerator\tmkinitramfs 0.1").
  *       Unknown record types are ignored so that later generators can add some.
@@ -85,6 +105,7 @@
 #define ABI_REC_MODULE 'M'
 #define ABI_REC_ALIAS 'A'
 #define ABI_REC_FACT 'F'
+#define ABI_REC_VCONSOLE 'V'
 
 #define ABI_FLAG_ALWAYS 'a'
 #define ABI_FLAG_MATCH 'm'

@@ -6,17 +6,16 @@
  */
 #include <errno.h>
 #include <string.h>
-#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "abi.h"
 #include "coldplug.h"
+#include "helper.h"
 #include "log.h"
 #include "modload.h"
 #include "netroot.h"
 #include "str.h"
-#include "sys.h"
 
 static bool has_arg(const struct cmdline *c, const char *prefix)
 {
@@ -42,25 +41,8 @@ int netroot_kind(const struct cmdline *c)
 static int run_helper(void)
 {
 	static char *const argv[] = {(char *)"netroot", NULL};
-	int status;
-	/* Through sys.c, as every exec of the init: the child starts with no signal
-	 * blocked (the init blocks SIGCHLD for its signalfd). */
-	pid_t pid = sys_spawn(ABI_NETROOT_PATH, argv, -1);
 
-	if (pid < 0)
-		return pid;
-	while (waitpid(pid, &status, 0) < 0)
-		if (errno != EINTR)
-			return -errno;
-	if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
-		return 0;
-	if (WIFEXITED(status) && WEXITSTATUS(status) == 127)
-		log_error("cannot run '%s'", ABI_NETROOT_PATH);
-	else
-		log_error("'%s' failed (%s %d): see its messages above", ABI_NETROOT_PATH,
-			  WIFEXITED(status) ? "exit status" : "signal",
-			  WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status));
-	return -EIO;
+	return helper_run(ABI_NETROOT_PATH, argv);
 }
 
 /* dracut: nbd:<server>:<port>[/<export>][:<fstype>[:<rootflags>]] -> /dev/nbd0. */

@@ -154,6 +154,11 @@ static int parse_line(struct plan *plan, char *line)
 		return parse_module(plan, f, n);
 	case ABI_REC_ALIAS:
 		return parse_alias(plan, f, n);
+	case ABI_REC_VCONSOLE:
+		if (n < 6 || f[1][0] != '/')
+			return -EBADMSG;
+		memcpy(plan->vconsole, f + 1, 5 * sizeof(*f));
+		return 0;
 	default:
 		return 0;
 	}
