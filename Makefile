@@ -72,6 +72,11 @@ NET_FROM_INIT := init/cmdline.c init/file.c init/log.c init/str.c
 NET_HOST_SRCS := init/net/ipconf.c init/net/netspec.c init/net/dhcp.c init/net/nbdproto.c \
 	init/net/netconf.c
 INIT_HOST_OBJS += $(NET_HOST_SRCS:%.c=$(B)/obj-host/%.o)
+# The console helper (build/vconsole): keymap and font; its parsers are unit-tested.
+VCON_SRCS := $(sort $(wildcard init/vconsole/*.c))
+VCON_FROM_INIT := init/file.c init/log.c init/str.c
+VCON_HOST_SRCS := init/vconsole/keymap.c init/vconsole/font.c
+INIT_HOST_OBJS += $(VCON_HOST_SRCS:%.c=$(B)/obj-host/%.o)
 
 UNIT_GEN_SRCS := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_INIT_SRCS := $(sort $(wildcard tests/unit/init/test_*.c))
@@ -88,7 +93,7 @@ DEPFLAGS = -MMD -MP
 
 .PHONY: all deps install install-update-initramfs uninstall test test-run unit-test integration-test boot-test size \
 	lint check-format format clean fixture demo bench fuzz fuzz-build dist
-all: $(B)/mkinitramfs $(B)/init $(B)/netroot
+all: $(B)/mkinitramfs $(B)/init $(B)/netroot $(B)/vconsole
 
 # The paths compiled into the generator: a change of PREFIX, LIBDIR or SYSCONFDIR
 # rebuilds it, so `make install PREFIX=/opt/x` after `make` installs a binary that
@@ -125,8 +130,13 @@ $(B)/init: $(INIT_SRCS:%.c=$(B)/obj-init/%.o)
 	$(Q)$(MUSL_CC) $(INIT_CFLAGS) $(INIT_LDFLAGS) -o $@ $^
 
 $(B)/obj-init/init/net/%.o: INIT_CFLAGS += -iquote init
+$(B)/obj-init/init/vconsole/%.o: INIT_CFLAGS += -iquote init
 
 $(B)/netroot: $(NET_SRCS:%.c=$(B)/obj-init/%.o) $(NET_FROM_INIT:%.c=$(B)/obj-init/%.o)
+	$(say) LD $@
+	$(Q)$(MUSL_CC) $(INIT_CFLAGS) $(INIT_LDFLAGS) -o $@ $^
+
+$(B)/vconsole: $(VCON_SRCS:%.c=$(B)/obj-init/%.o) $(VCON_FROM_INIT:%.c=$(B)/obj-init/%.o)
 	$(say) LD $@
 	$(Q)$(MUSL_CC) $(INIT_CFLAGS) $(INIT_LDFLAGS) -o $@ $^
 
@@ -259,15 +269,15 @@ lint: check-format
 	@cppcheck -q --enable=warning,portability --error-exitcode=1 -D_GNU_SOURCE -I abi \
 		-I generator --suppress=memleak --suppress=resourceLeak generator/*.c
 	@cppcheck -q --enable=warning,portability --error-exitcode=1 -D_GNU_SOURCE -I abi \
-		-I init init/*.c init/net/*.c
+		-I init init/*.c init/net/*.c init/vconsole/*.c
 	@shellcheck -s bash -S error $(SHELL_SCRIPTS)
 	@echo "lint: format, cppcheck and shellcheck found nothing"
 
 check-format:
-	@clang-format --dry-run -Werror generator/*.[ch] init/*.[ch] init/net/*.[ch] abi/*.h
+	@clang-format --dry-run -Werror generator/*.[ch] init/*.[ch] init/net/*.[ch] init/vconsole/*.[ch] abi/*.h
 
 format:
-	@clang-format -i generator/*.[ch] init/*.[ch] init/net/*.[ch] abi/*.h
+	@clang-format -i generator/*.[ch] init/*.[ch] init/net/*.[ch] init/vconsole/*.[ch] abi/*.h
 
 # The release tarball (the packages build from it): every file git tracks, plus new
 # files not ignored yet.
@@ -296,7 +306,7 @@ MAN_PAGES := $(wildcard man/*.[1-8])
 BUILD_HOOKS := $(wildcard hooks/build/*)
 PRESETS := $(wildcard presets/*.preset)
 # Every installed file but the configuration, for uninstall.
-INSTALLED := $(SBINDIR)/mkinitramfs $(LIBDIR)/init $(LIBDIR)/netroot \
+INSTALLED := $(SBINDIR)/mkinitramfs $(LIBDIR)/init $(LIBDIR)/netroot $(LIBDIR)/vconsole \
 	$(BUILD_HOOKS:hooks/build/%=$(LIBDIR)/hooks/%) \
 	$(LIBDIR)/presets/linux.preset.template $(PRESETS:presets/%=$(LIBDIR)/presets/%) \
 	$(foreach m,$(MAN_PAGES),$(MANDIR)/man$(subst .,,$(suffix $(m)))/$(notdir $(m))) \
@@ -318,6 +328,7 @@ install: all
 	install -Dm755 $(B)/mkinitramfs $(DESTDIR)$(SBINDIR)/mkinitramfs
 	install -Dm755 $(B)/init $(DESTDIR)$(LIBDIR)/init
 	install -Dm755 $(B)/netroot $(DESTDIR)$(LIBDIR)/netroot
+	install -Dm755 $(B)/vconsole $(DESTDIR)$(LIBDIR)/vconsole
 	@# The configuration is the user's: never overwritten.
 	@[ -e $(DESTDIR)$(SYSCONFDIR)/mkinitramfs.conf ] || \
 		install -Dm644 mkinitramfs.conf $(DESTDIR)$(SYSCONFDIR)/mkinitramfs.conf
@@ -352,7 +363,7 @@ uninstall:
 		2>/dev/null || true
 
 clean:
-	rm -rf $(B)/obj $(B)/obj-init $(B)/obj-host $(B)/tests $(B)/mkinitramfs $(B)/init $(B)/netroot \
+	rm -rf $(B)/obj $(B)/obj-init $(B)/obj-host $(B)/tests $(B)/mkinitramfs $(B)/init $(B)/netroot $(B)/vconsole \
 		$(B)/*.a $(B)/fuzz
 
 -include $(wildcard $(B)/obj/*/*.d $(B)/obj/tests/*/*.d $(B)/obj-init/*/*.d \

@@ -26,6 +26,7 @@
 #include "stage.h"
 #include "suggest.h"
 #include "uki.h"
+#include "vconsole.h"
 
 struct build_kernel {
 	char *moduleroot;
@@ -50,6 +51,8 @@ struct build {
 	char *rootfs;	      /* the root's filesystem type, once autodetect ran */
 	struct image_options opts;
 	int skipped; /* the image on disk was built from the same inputs */
+	char *keymap,
+		*font; /* what the hooks asked for (vconsole.h), the last one wins */
 };
 
 static void build_done(struct build *b)
@@ -67,6 +70,8 @@ static void build_done(struct build *b)
 	stage_free(b->early);
 	strv_clear(&b->detected);
 	free(b->rootfs);
+	free(b->keymap);
+	free(b->font);
 }
 
 static const char *display_root(const struct build_request *req)
@@ -820,6 +825,71 @@ static int hook_helpers(struct build *b, const struct hook *hook)
 	return 0;
 }
 
+static int replace(char **dst, const char *value)
+{
+	char *v;
+
+	if (!value)
+		return 0;
+	v = strdup(value);
+	if (!v)
+		return -ENOMEM;
+	free(*dst);
+	*dst = v;
+	return 0;
+}
+
+static int hook_vconsole(struct build *b, const struct hook *hook)
+{
+	int r = replace(&b->keymap, hook->keymap);
+
+	if (r >= 0)
+		r = replace(&b->font, hook->consolefont);
+	if (r < 0)
+		return log_error_errno(r, "hook '%s'", hook->name);
+	return 0;
+}
+
+static int stage_vconsole_helper(struct build *b, const struct strv *record)
+{
+	_cleanup_free_ char *src = NULL;
+	int r = locate_helper("vconsole", &src);
+
+	if (r < 0) {
+		log_error(
+			"the console keymap and font need the helper 'vconsole', neither next to mkinitramfs nor in '%s'",
+			MKINITRAMFS_LIBDIR);
+		return r;
+	}
+	r = stage_add_file(b->stage, ABI_VCONSOLE_PATH, 0755, src);
+	if (r < 0 && r != -EEXIST)
+		return log_error_errno(r, "cannot add helper '%s'", src);
+	r = moddep_add_plan_record(b->moddep, record);
+	if (r < 0)
+		return log_error_errno(r, "cannot plan the console setup");
+	return 0;
+}
+
+/* The keymap and font the hooks asked for, with the plan's V record that loads them. */
+static int stage_vconsole(struct build *b)
+{
+	struct vconsole_want want = {.keymap = b->keymap, .font = b->font};
+	struct strv fields = STRV_INIT;
+	int r;
+
+	if (!want.keymap && !want.font)
+		return 0;
+	r = strv_push(&fields, (char[]){ABI_REC_VCONSOLE, '\0'});
+	if (r >= 0)
+		r = vconsole_stage(b->stage, b->req->moduleroot, &want, &fields);
+	else
+		log_error_errno(r, "cannot plan the console setup");
+	if (r >= 0 && fields.n > 1)
+		r = stage_vconsole_helper(b, &fields);
+	strv_clear(&fields);
+	return r;
+}
+
 static int apply_hook(struct build *b, const struct hook *hook)
 {
 	_cleanup_free_ char *origin = NULL;
@@ -854,6 +924,9 @@ static int apply_hook(struct build *b, const struct hook *hook)
 		if (r < 0)
 			return r;
 	}
+	r = hook_vconsole(b, hook);
+	if (r < 0)
+		return r;
 	return hook_helpers(b, hook);
 }
 
@@ -1277,6 +1350,9 @@ static int build_steps(struct build *b)
 	if (r < 0)
 		return r;
 	crashpoint("staging: files");
+	r = stage_vconsole(b);
+	if (r < 0)
+		return r;
 	r = embed_config(b);
 	if (r < 0)
 		return r;

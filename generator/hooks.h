@@ -25,6 +25,9 @@
  *                          autodetect) and e2fsck, as BINARIES
  *   HELPERS=(...)          mkinitramfs helper programs (build/<name> or LIBDIR/<name>),
  *                          added as /lib/mkinitramfs/<name>
+ *   KEYMAP=yes|NAME        the console keymap: KEYMAP (and KEYMAP_TOGGLE) of the root's
+ *                          /etc/vconsole.conf, or that keymap; loaded before any prompt
+ *   CONSOLEFONT=yes|NAME   the console font: FONT of /etc/vconsole.conf, or that font
  */
 struct hook {
 	char *name;
@@ -36,6 +39,8 @@ struct hook {
 	struct strv binaries;
 	struct strv applets;
 	struct strv helpers;
+	char *keymap;	   /* NULL, "yes" (vconsole.conf) or a keymap name */
+	char *consolefont; /* NULL, "yes" (vconsole.conf) or a font name */
 	int autodetect;
 	int microcode;
 	int fsck;

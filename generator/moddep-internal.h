@@ -144,6 +144,8 @@ struct moddep {
 	unsigned long long module_bytes;
 	size_t install_commands;
 
+	struct strv plan_records; /* further plan lines (TAB-joined fields), in order */
+
 	char *error_subject;
 	int error_logged; /* the failure was logged where it happened */
 

@@ -47,6 +47,7 @@
 #include "moddep.h"
 #include "modinfo.h"
 #include "modsnap.h"
+#include "plan.h"
 #include "sysroot.h"
 #include "compress.h"
 #include "strv.h"
@@ -820,6 +821,7 @@ void moddep_free(struct moddep *m)
 	if (!m)
 		return;
 	clear_result(m);
+	strv_clear(&m->plan_records);
 	for (size_t i = 0; i < m->nreqs; i++) {
 		free(m->reqs[i].name);
 		free(m->reqs[i].params);
@@ -1407,7 +1409,16 @@ int moddep_reset(struct moddep *m)
 	}
 	m->nreqs = 0;
 	clear_result(m);
+	strv_clear(&m->plan_records);
 	return 0;
+}
+
+int moddep_add_plan_record(struct moddep *m, const struct strv *fields)
+{
+	_cleanup_free_ char *line = NULL;
+	int r = plan_record_text(fields->v, fields->n, &line);
+
+	return r < 0 ? r : strv_push(&m->plan_records, line);
 }
 
 int moddep_preload(struct moddep *m)

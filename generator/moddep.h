@@ -97,5 +97,11 @@ int moddep_preload(struct moddep *m);
 /* Forget every request (keeps libkmod and the caches): resolve many sets in one process.
  */
 int moddep_reset(struct moddep *m);
+/*
+ * A further record of the plan, written after the kernel and fact lines: fields[0] is
+ * its one-letter type (abi.h). -EINVAL when a field has a TAB or a newline. Kept until
+ * moddep_reset().
+ */
+int moddep_add_plan_record(struct moddep *m, const struct strv *fields);
 
 #endif

@@ -198,6 +198,8 @@ static int add_alias_records(struct plan *p, const struct strv *patterns, size_t
 static int build_plan(struct moddep *m, struct plan *p)
 {
 	int r = plan_add_fact(p, "generator", "mkinitramfs " MKINITRAMFS_VERSION);
+	for (size_t i = 0; r >= 0 && i < m->plan_records.n; i++)
+		r = plan_add_line(p, m->plan_records.v[i]);
 	if (r < 0)
 		return r;
 	_cleanup_free_ size_t *deps = calloc(m->norder + 1, sizeof(*deps));

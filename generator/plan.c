@@ -155,6 +155,34 @@ int plan_add_fact(struct plan *p, const char *key, const char *value)
 	return buf_line(&p->head, "%c\t%s\t%s", ABI_REC_FACT, key, value);
 }
 
+int plan_record_text(char *const *fields, size_t n, char **ret)
+{
+	struct buf b = {0};
+	int r = 0;
+
+	if (!n || strlen(fields[0]) != 1)
+		return -EINVAL;
+	for (size_t i = 0; r >= 0 && i < n; i++) {
+		if (!field_ok(fields[i]))
+			r = -EINVAL;
+		else if (i)
+			r = buf_append(&b, "\t", 1);
+		if (r >= 0)
+			r = buf_append(&b, fields[i], strlen(fields[i]));
+	}
+	if (r < 0) {
+		buf_free(&b);
+		return r;
+	}
+	*ret = b.s;
+	return 0;
+}
+
+int plan_add_line(struct plan *p, const char *line)
+{
+	return buf_line(&p->head, "%s", line);
+}
+
 int plan_render(struct plan *p, const char **ret_text, size_t *ret_size)
 {
 	size_t total = p->head.n + p->modules.n + p->aliases.n;

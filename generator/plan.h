@@ -20,6 +20,11 @@ int plan_add_module(struct plan *p, const char *name, const char *path, const ch
 		    const size_t *deps, size_t ndeps, const char *params);
 int plan_add_alias(struct plan *p, const char *pattern, size_t index);
 int plan_add_fact(struct plan *p, const char *key, const char *value);
+/* One record's line (no newline) from its fields, the first its one-letter type;
+ * -EINVAL when a field holds a TAB or newline, or the type is not one letter. */
+int plan_record_text(char *const *fields, size_t n, char **ret);
+/* Append a line made by plan_record_text(). */
+int plan_add_line(struct plan *p, const char *line);
 
 /* The plan's text; owned by `p`, valid until the next change. */
 int plan_render(struct plan *p, const char **ret_text, size_t *ret_size);

@@ -45,7 +45,8 @@ struct plan {
 	size_t n_modules;
 	struct plan_alias *aliases;
 	size_t n_aliases;
-	/* V: the console helper and its four arguments, NULL-terminated; [0] NULL: none */
+	/* V: the console helper and its four arguments, NULL-terminated; [0] NULL: none
+	 */
 	char *vconsole[6];
 	size_t line; /* the line of the first error, for the message */
 };
