@@ -254,16 +254,15 @@ static int read_all(int fd, char **buf, size_t *len, size_t max)
 	}
 }
 
-/* The last line loadkeys wrote on stderr, for the error message. */
-static const char *last_line(char *text, size_t len)
+/* What loadkeys wrote on stderr, its lines joined by "; ", for the one error line. */
+static const char *joined_lines(char *text, size_t len)
 {
-	char *p;
-
 	while (len && (text[len - 1] == '\n' || text[len - 1] == ' '))
 		len--;
 	text[len] = '\0';
-	p = strrchr(text, '\n');
-	return p ? p + 1 : text;
+	for (char *p = text; (p = strchr(p, '\n'));)
+		*p = ';';
+	return text;
 }
 
 static int spawn_loadkeys(char *const argv[], int out, int err, pid_t *pid)
@@ -337,7 +336,7 @@ static int run_loadkeys(const char *keymap, const char *toggle, const char *name
 		return log_error_errno(r, "keymap '%s': cannot run 'loadkeys -b'", name);
 	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0 || !nout) {
 		log_error("keymap '%s': 'loadkeys -b' refused '%s': %s", name, keymap,
-			  err ? log_escape(last_line(err, nerr), esc, sizeof(esc))
+			  err ? log_escape(joined_lines(err, nerr), esc, sizeof(esc))
 			      : "no output");
 		return -EINVAL;
 	}
