@@ -9,12 +9,15 @@ cd "$T_TMP"
 
 "$MKINITRAMFS" -L >list.txt 2>&1
 t_check "-L succeeds" test $? -eq 0
-for h in base autodetect modconf block filesystems keyboard net shell microcode; do
+for h in base autodetect modconf block filesystems keyboard net shell microcode keymap consolefont sd-vconsole; do
 	t_grep "-L lists '$h' with its help" "^  $h +[a-z]" list.txt
 done
 "$MKINITRAMFS" -H block >block.txt 2>&1
 t_grep "-H block says when its modules load" 'loaded when a device needs them' block.txt
 t_grep "-H block names the AHCI drivers' directory" 'kernel/drivers/ata/\*' block.txt
+"$MKINITRAMFS" -H sd-vconsole >vcon.txt 2>&1
+t_grep "-H sd-vconsole names the keymap of vconsole.conf" '^console keymap: KEYMAP of /etc/vconsole.conf$' vcon.txt
+t_grep "-H sd-vconsole names the font of vconsole.conf" '^console font: FONT of /etc/vconsole.conf$' vcon.txt
 "$MKINITRAMFS" -H nosuchhook >nohook.txt 2>&1
 t_check "-H of an unknown hook fails with 1" test $? -eq 1
 t_grep "-H names the unknown hook" "unknown hook 'nosuchhook'" nohook.txt
