@@ -12,17 +12,8 @@ t_tmpdir
 t_fixture
 source "$TOP/tests/boot/lib.sh"
 source "$TOP/tests/boot/luks.bash"
-KM=/usr/share/keymaps/i386/qwertz/de-latin1.kmap.gz
-FONT=/usr/share/consolefonts/lat9w-14.psf.gz
-if ! command -v loadkeys >/dev/null || [ ! -e "$KM" ] || [ ! -e "$FONT" ]; then
-	t_fail "kbd's loadkeys or console-data's keymaps and fonts are missing: run make deps"
-	exit 1
-fi
-# The build root as a German user's: vconsole.conf, console-data's keymaps (the
-# includes sit next to them) and the font.
-mkdir -p "$LROOT/usr/share/consolefonts"
-cp -a /usr/share/keymaps "$LROOT/usr/share/"
-cp "$FONT" "$LROOT/usr/share/consolefonts/"
+# The build root as a German user's.
+t_console_root "$LROOT"
 printf 'KEYMAP=de-latin1\nFONT=lat9w-14\n' >"$LROOT/etc/vconsole.conf"
 PASS=zebrazoo
 mk_luks "$BW/disk-de.img" inside-de --type luks2 "${pbkdf[@]}"

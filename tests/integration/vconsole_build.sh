@@ -9,17 +9,9 @@ source "$(dirname "$0")/../lib.sh"
 t_tmpdir
 t_fixture
 cd "$T_TMP"
-KM=/usr/share/keymaps/i386/qwertz/de-latin1.kmap.gz
-FONT=/usr/share/consolefonts/lat9w-14.psf.gz
-if ! command -v loadkeys >/dev/null || [ ! -e "$KM" ] || [ ! -e "$FONT" ]; then
-	t_fail "kbd's loadkeys or console-data's keymaps and fonts are missing: run make deps"
-	exit 1
-fi
 root=$T_TMP/root
 cp -al "$KROOT" "$root"
-mkdir -p "$root/usr/share/consolefonts" "$root/etc"
-cp -a /usr/share/keymaps "$root/usr/share/"
-cp "$FONT" "$root/usr/share/consolefonts/"
+t_console_root "$root"
 printf 'KEYMAP=de-latin1\nFONT="lat9w-14"\nFONT_MAP=8859-1\n' >"$root/etc/vconsole.conf"
 printf 'HOOKS=(base keymap consolefont)\n' >both.conf
 
