@@ -74,3 +74,24 @@ bench_spread() {
 	printf '%s\n' "$@" | sort -g | awk -v m="$med" '{ v[NR] = $1 } END {
 		if (m > 0) printf "%.0f", (v[NR] - v[1]) / m * 100; else print 0 }'
 }
+
+# bench_qemu_run LOG INITRD APPEND [QEMU ARGS...]: the benchmark VM (BOOT_TIMEOUT,
+# VMLINUZ). The reader stamps the wall time since QEMU's start when the root's first
+# line arrives.
+bench_qemu_run() {
+	local log=$1 initrd=$2 append=$3 t0 line now seen=
+	shift 3
+	t0=${EPOCHREALTIME/./}
+	timeout -k 5 "$BOOT_TIMEOUT" qemu-system-x86_64 -accel tcg -m 1024 -smp 1 \
+		-nographic -no-reboot -nic none -kernel "$VMLINUZ" -initrd "$initrd" \
+		-append "$append" "$@" </dev/null 2>&1 |
+		while IFS= read -r line || [ -n "$line" ]; do
+			line=${line%$'\r'}
+			if [ -z "$seen" ] && [[ $line == *"ROOTINIT uptime="* ]]; then
+				now=${EPOCHREALTIME/./}
+				seen=1
+				printf 'BENCH wall=%d\n' $((now - t0))
+			fi
+			printf '%s\n' "$line"
+		done >"$log"
+}
