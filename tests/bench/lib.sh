@@ -5,8 +5,12 @@
 bench_log() { echo "bench: $*" >&2; }
 
 # Run the calling script again in a private mount namespace: whatever it mounts
-# disappears with it, even when it is killed, and never reaches the host.
+# disappears with it, even when it is killed, and never reaches the host. Root only.
 bench_private_mounts() {
+	if [ "$(id -u)" != 0 ]; then
+		echo "bench: error: needs root (debootstrap, chroot, mounts)" >&2
+		exit 1
+	fi
 	if [ -z "${BENCH_NS:-}" ]; then
 		exec unshare -m --propagation private env BENCH_NS=1 "$0" "$@"
 	fi
