@@ -85,6 +85,11 @@ FSCK_FROM_INIT := init/cmdline.c init/dir.c init/file.c init/gpt.c init/log.c in
 	init/root.c init/str.c
 FSCK_HOST_SRCS := init/fsck/check.c init/fsck/fstab.c
 INIT_HOST_OBJS += $(FSCK_HOST_SRCS:%.c=$(B)/obj-host/%.o)
+# The console helper (build/vconsole): keymap and font; its parsers are unit-tested.
+VCON_SRCS := $(sort $(wildcard init/vconsole/*.c))
+VCON_FROM_INIT := init/file.c init/log.c init/str.c
+VCON_HOST_SRCS := init/vconsole/keymap.c init/vconsole/font.c
+INIT_HOST_OBJS += $(VCON_HOST_SRCS:%.c=$(B)/obj-host/%.o)
 
 UNIT_GEN_SRCS := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_INIT_SRCS := $(sort $(wildcard tests/unit/init/test_*.c))
@@ -101,7 +106,7 @@ DEPFLAGS = -MMD -MP
 
 .PHONY: all deps install install-update-initramfs uninstall test test-run unit-test integration-test boot-test size \
 	lint check-format format clean fixture demo bench fuzz fuzz-build dist
-all: $(B)/mkinitramfs $(B)/init $(B)/netroot $(B)/fsck $(B)/usr
+all: $(B)/mkinitramfs $(B)/init $(B)/netroot $(B)/fsck $(B)/usr $(B)/vconsole
 
 # The paths compiled into the generator: a change of PREFIX, LIBDIR or SYSCONFDIR
 # rebuilds it, so `make install PREFIX=/opt/x` after `make` installs a binary that
@@ -139,6 +144,7 @@ $(B)/init: $(INIT_SRCS:%.c=$(B)/obj-init/%.o)
 
 $(B)/obj-init/init/net/%.o: INIT_CFLAGS += -iquote init
 $(B)/obj-init/init/fsck/%.o: INIT_CFLAGS += -iquote init
+$(B)/obj-init/init/vconsole/%.o: INIT_CFLAGS += -iquote init
 
 $(B)/netroot: $(NET_SRCS:%.c=$(B)/obj-init/%.o) $(NET_FROM_INIT:%.c=$(B)/obj-init/%.o)
 	$(say) LD $@
@@ -150,6 +156,10 @@ $(B)/fsck: $(FSCK_SRCS:%.c=$(B)/obj-init/%.o) $(FSCK_FROM_INIT:%.c=$(B)/obj-init
 
 $(B)/usr: $(B)/fsck
 	$(Q)ln -f $< $@
+
+$(B)/vconsole: $(VCON_SRCS:%.c=$(B)/obj-init/%.o) $(VCON_FROM_INIT:%.c=$(B)/obj-init/%.o)
+	$(say) LD $@
+	$(Q)$(MUSL_CC) $(INIT_CFLAGS) $(INIT_LDFLAGS) -o $@ $^
 
 $(B)/obj-host/%.o: %.c $(PATHS_STAMP)
 	$(say) CC $<
@@ -285,15 +295,15 @@ lint: check-format
 		-I generator -I generator/shared --suppress=memleak --suppress=resourceLeak \
 		generator/*.c generator/*/*.c
 	@cppcheck -q --enable=warning,portability --error-exitcode=1 -D_GNU_SOURCE -I abi \
-		-I init init/*.c init/net/*.c init/fsck/*.c
+		-I init init/*.c init/net/*.c init/fsck/*.c init/vconsole/*.c
 	@shellcheck -s bash -S error $(SHELL_SCRIPTS)
 	@echo "lint: format, cppcheck and shellcheck found nothing"
 
 check-format:
-	@clang-format --dry-run -Werror generator/*.[ch] generator/*/*.[ch] init/*.[ch] init/net/*.[ch] init/fsck/*.[ch] abi/*.h
+	@clang-format --dry-run -Werror generator/*.[ch] generator/*/*.[ch] init/*.[ch] init/net/*.[ch] init/fsck/*.[ch] init/vconsole/*.[ch] abi/*.h
 
 format:
-	@clang-format -i generator/*.[ch] generator/*/*.[ch] init/*.[ch] init/net/*.[ch] init/fsck/*.[ch] abi/*.h
+	@clang-format -i generator/*.[ch] generator/*/*.[ch] init/*.[ch] init/net/*.[ch] init/fsck/*.[ch] init/vconsole/*.[ch] abi/*.h
 
 # The release tarball (the packages build from it): every file git tracks, plus new
 # files not ignored yet.
@@ -322,7 +332,7 @@ MAN_PAGES := $(wildcard man/*.[1-8])
 BUILD_HOOKS := $(wildcard hooks/build/*)
 PRESETS := $(wildcard presets/*.preset)
 # Every installed file but the configuration, for uninstall.
-INSTALLED := $(SBINDIR)/mkinitramfs $(LIBDIR)/init $(LIBDIR)/netroot $(LIBDIR)/fsck $(LIBDIR)/usr \
+INSTALLED := $(SBINDIR)/mkinitramfs $(LIBDIR)/init $(LIBDIR)/netroot $(LIBDIR)/fsck $(LIBDIR)/usr $(LIBDIR)/vconsole \
 	$(BUILD_HOOKS:hooks/build/%=$(LIBDIR)/hooks/%) \
 	$(LIBDIR)/presets/linux.preset.template $(PRESETS:presets/%=$(LIBDIR)/presets/%) \
 	$(foreach m,$(MAN_PAGES),$(MANDIR)/man$(subst .,,$(suffix $(m)))/$(notdir $(m))) \
@@ -346,6 +356,7 @@ install: all
 	install -Dm755 $(B)/netroot $(DESTDIR)$(LIBDIR)/netroot
 	install -Dm755 $(B)/fsck $(DESTDIR)$(LIBDIR)/fsck
 	ln -f $(DESTDIR)$(LIBDIR)/fsck $(DESTDIR)$(LIBDIR)/usr
+	install -Dm755 $(B)/vconsole $(DESTDIR)$(LIBDIR)/vconsole
 	@# The configuration is the user's: never overwritten.
 	@[ -e $(DESTDIR)$(SYSCONFDIR)/mkinitramfs.conf ] || \
 		install -Dm644 mkinitramfs.conf $(DESTDIR)$(SYSCONFDIR)/mkinitramfs.conf
@@ -381,7 +392,7 @@ uninstall:
 
 clean:
 	rm -rf $(B)/obj $(B)/obj-init $(B)/obj-host $(B)/tests $(B)/mkinitramfs $(B)/init $(B)/netroot \
-		$(B)/fsck $(B)/usr $(B)/*.a $(B)/fuzz
+		$(B)/fsck $(B)/usr $(B)/vconsole $(B)/*.a $(B)/fuzz
 
 -include $(wildcard $(B)/obj/*/*.d $(B)/obj/*/*/*.d $(B)/obj-init/*/*.d \
 	$(B)/obj-host/*/*.d $(B)/obj-init/*/*/*.d $(B)/obj-host/*/*/*.d $(B)/tests/*.d $(B)/tests/*/*.d $(B)/fuzz/obj/*/*.d $(B)/fuzz/obj/*/*/*.d)

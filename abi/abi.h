@@ -53,6 +53,18 @@
 #define ABI_USR_PATH ABI_HELPER_DIR "/usr"
 
 /*
+ * The console helper, added by the keymap, consolefont and sd-vconsole hooks and named
+ * by the plan's V record (below). Its keymap file is kbd's binary keymap, as
+ * `loadkeys -b` writes it: the magic "bkeymap", 256 bytes (1 when that table follows,
+ * else 0), then for each table present NR_KEYS (128) 16-bit entries in the byte order of
+ * the machine, the values given to KDSKBENT. Its font file is a PSF1 or PSF2 font,
+ * uncompressed.
+ */
+#define ABI_VCONSOLE_PATH ABI_HELPER_DIR "/vconsole"
+#define ABI_KEYMAP_PATH "/etc/mkinitramfs/keymap.bin"
+#define ABI_FONT_PATH "/etc/mkinitramfs/font.psf"
+
+/*
  * The plan: a text file, one record a line, fields separated by a single TAB, lines
  * ended by '\n'. Text so that a rescue shell can `cat` it; line-oriented so that the
  * init parses it in one pass from a fixed buffer.
@@ -116,6 +128,15 @@
  *       --scan" once: a degraded start, then waits up to 10 s more. Without this
  *       record the init leaves md members alone (older inits ignore the record).
  *
+ *   V<TAB><helper><TAB><keymap><TAB><keymap name><TAB><font><TAB><font name>
+ *       The console's keymap and font (hooks keymap, consolefont, sd-vconsole). The init
+ *       runs <helper> (ABI_VCONSOLE_PATH) once its modules are loaded and before any
+ *       prompt, with the other four fields as its arguments, and goes on whatever it
+ *       exits with (the helper logs what it did). <keymap>, <font>: in-image paths
+ *       (ABI_KEYMAP_PATH, ABI_FONT_PATH), "-" for none; the names (as in
+ *       vconsole.conf, for the logs) are "-" when there is no file. An init that does
+ *       not know V ignores it: the boot goes on with the kernel's US keymap and font.
+ *
  *   F<TAB><key><TAB><value>
  *       A free-form fact for the logs (for example "F\tgenerator\tmkinitramfs 0.1").
  *       Unknown record types are ignored so that later generators can add some.
@@ -126,6 +147,7 @@
 #define ABI_REC_ALIAS 'A'
 #define ABI_REC_FACT 'F'
 #define ABI_REC_MD 'R'
+#define ABI_REC_VCONSOLE 'V'
 
 #define ABI_FLAG_ALWAYS 'a'
 #define ABI_FLAG_MATCH 'm'

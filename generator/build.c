@@ -33,6 +33,7 @@
 #include "suggest.h"
 #include "sysroot.h"
 #include "uki.h"
+#include "vconsole.h"
 
 struct build_kernel {
 	char *moduleroot;
@@ -63,6 +64,9 @@ struct build {
 	struct image_options opts;
 	int skipped;   /* the image on disk was built from the same inputs */
 	int no_kernel; /* -k none: no module tree, no modules, an empty plan */
+	char *keymap,
+		*font; /* what the hooks asked for (vconsole.h), the last one wins */
+	struct strv vconsole; /* handlers.vconsole's storage: the V record's fields */
 };
 
 static void build_done(struct build *b)
@@ -84,6 +88,9 @@ static void build_done(struct build *b)
 		rootstack_clear(&b->stacks[i]);
 	strv_clear(&b->hooks);
 	free(b->mdadm);
+	free(b->keymap);
+	free(b->font);
+	strv_clear(&b->vconsole);
 }
 
 static const char *display_root(const struct build_request *req)
@@ -1171,6 +1178,69 @@ static int hook_helpers(struct build *b, const struct hook *hook)
 	return 0;
 }
 
+static int replace(char **dst, const char *value)
+{
+	char *v;
+
+	if (!value)
+		return 0;
+	v = strdup(value);
+	if (!v)
+		return -ENOMEM;
+	free(*dst);
+	*dst = v;
+	return 0;
+}
+
+static int hook_vconsole(struct build *b, const struct hook *hook)
+{
+	int r = replace(&b->keymap, hook->keymap);
+
+	if (r >= 0)
+		r = replace(&b->font, hook->consolefont);
+	if (r < 0)
+		return log_error_errno(r, "hook '%s'", hook->name);
+	return 0;
+}
+
+static int stage_vconsole_helper(struct build *b)
+{
+	_cleanup_free_ char *src = NULL;
+	int r = locate_helper("vconsole", &src);
+
+	if (r < 0) {
+		log_error(
+			"the console keymap and font need the helper 'vconsole', neither next to mkinitramfs nor in '%s'",
+			MKINITRAMFS_LIBDIR);
+		return r;
+	}
+	r = stage_add_file(b->stage, ABI_VCONSOLE_PATH, 0755, src);
+	if (r < 0 && r != -EEXIST)
+		return log_error_errno(r, "cannot add helper '%s'", src);
+	b->handlers.vconsole = b->vconsole.v;
+	b->handlers.nvconsole = b->vconsole.n;
+	return 0;
+}
+
+/* The keymap and font the hooks asked for, with the plan's V record that loads them. */
+static int stage_vconsole(struct build *b)
+{
+	struct vconsole_want want = {.keymap = b->keymap, .font = b->font};
+	int r;
+
+	if (!want.keymap && !want.font)
+		return 0;
+	strv_clear(&b->vconsole);
+	r = strv_push(&b->vconsole, (char[]){ABI_REC_VCONSOLE, '\0'});
+	if (r >= 0)
+		r = vconsole_stage(b->stage, b->req->moduleroot, &want, &b->vconsole);
+	else
+		log_error_errno(r, "cannot plan the console setup");
+	if (r >= 0 && b->vconsole.n > 1)
+		r = stage_vconsole_helper(b);
+	return r;
+}
+
 static int apply_hook(struct build *b, const struct hook *hook)
 {
 	_cleanup_free_ char *origin = NULL;
@@ -1208,6 +1278,9 @@ static int apply_hook(struct build *b, const struct hook *hook)
 		if (r < 0)
 			return r;
 	}
+	r = hook_vconsole(b, hook);
+	if (r < 0)
+		return r;
 	return hook_helpers(b, hook);
 }
 
@@ -1507,6 +1580,8 @@ static int stage_no_modules(struct build *b)
 	if (r >= 0)
 		r = plan_add_fact(p, "generator", "mkinitramfs " MKINITRAMFS_VERSION);
 	if (r >= 0)
+		r = plan_add_handlers(p, &b->handlers);
+	if (r >= 0)
 		r = plan_render(p, &text, &size);
 	if (r >= 0)
 		r = stage_add_data(b->stage, ABI_PLAN_PATH, 0644, text, size);
@@ -1738,6 +1813,9 @@ static int build_steps(struct build *b)
 	if (r < 0)
 		return r;
 	crashpoint("staging: files");
+	r = stage_vconsole(b);
+	if (r < 0)
+		return r;
 	r = embed_config(b);
 	if (r < 0)
 		return r;

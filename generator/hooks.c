@@ -13,10 +13,10 @@
 #include "log.h"
 #include "util.h"
 
-const char *const hooks_keys[] = {"HELP",     "MODULES", "MODULES_MATCH", "FILES",
-				  "BINARIES", "APPLETS", "AUTODETECT",	  "MICROCODE",
-				  "FSCK",     "HELPERS", "MDADM",	  "LOAD",
-				  NULL};
+const char *const hooks_keys[] = {
+	"HELP",	   "MODULES",	 "MODULES_MATCH", "FILES",	 "BINARIES",
+	"APPLETS", "AUTODETECT", "MICROCODE",	  "FSCK",	 "HELPERS",
+	"MDADM",   "LOAD",	 "KEYMAP",	  "CONSOLEFONT", NULL};
 
 static int push_dir(struct strv *dirs, const char *dir)
 {
@@ -109,6 +109,17 @@ static int parse_load(const struct conf *conf, struct hook *hook, struct conf_er
 	return -EINVAL;
 }
 
+/* A scalar the hook may set; NULL when it does not. */
+static int copy_string(const struct conf *conf, const char *key, char **ret)
+{
+	const char *v = conf_get_string(conf, key);
+
+	if (!v)
+		return 0;
+	*ret = strdup(v);
+	return *ret ? 0 : -ENOMEM;
+}
+
 static int hook_from_conf(const struct conf *conf, struct hook *hook)
 {
 	const char *help = conf_get_string(conf, "HELP");
@@ -132,6 +143,10 @@ static int hook_from_conf(const struct conf *conf, struct hook *hook)
 	hook->microcode = is_yes(conf, "MICROCODE");
 	hook->fsck = is_yes(conf, "FSCK");
 	hook->mdadm = is_yes(conf, "MDADM");
+	if (r >= 0)
+		r = copy_string(conf, "KEYMAP", &hook->keymap);
+	if (r >= 0)
+		r = copy_string(conf, "CONSOLEFONT", &hook->consolefont);
 	return r;
 }
 
@@ -183,6 +198,8 @@ void hooks_free(struct hook *hook)
 	strv_clear(&hook->binaries);
 	strv_clear(&hook->applets);
 	strv_clear(&hook->helpers);
+	free(hook->keymap);
+	free(hook->consolefont);
 	free(hook);
 }
 
@@ -275,4 +292,12 @@ void hooks_describe(const struct hook *hook, FILE *out)
 	describe_list(out, "binaries", &hook->binaries);
 	describe_list(out, "busybox applets", &hook->applets);
 	describe_list(out, "helper programs", &hook->helpers);
+	if (hook->keymap)
+		fprintf(out, "console keymap: %s\n",
+			streq(hook->keymap, "yes") ? "KEYMAP of /etc/vconsole.conf"
+						   : hook->keymap);
+	if (hook->consolefont)
+		fprintf(out, "console font: %s\n",
+			streq(hook->consolefont, "yes") ? "FONT of /etc/vconsole.conf"
+							: hook->consolefont);
 }

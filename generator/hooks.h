@@ -33,6 +33,9 @@
  *                          only on request (the root's filesystem type, the kernel's
  *                          request_module()); only once a person must type (prompt,
  *                          shell). After autodetect, what the host needs loads at boot.
+ *   KEYMAP=yes|NAME        the console keymap: KEYMAP (and KEYMAP_TOGGLE) of the root's
+ *                          /etc/vconsole.conf, or that keymap; loaded before any prompt
+ *   CONSOLEFONT=yes|NAME   the console font: FONT of /etc/vconsole.conf, or that font
  */
 enum hook_load {
 	HOOK_LOAD_BOOT,
@@ -51,6 +54,8 @@ struct hook {
 	struct strv applets;
 	struct strv helpers;
 	enum hook_load load;
+	char *keymap;	   /* NULL, "yes" (vconsole.conf) or a keymap name */
+	char *consolefont; /* NULL, "yes" (vconsole.conf) or a font name */
 	int autodetect;
 	int microcode;
 	int fsck;

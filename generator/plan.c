@@ -155,13 +155,46 @@ int plan_add_fact(struct plan *p, const char *key, const char *value)
 	return buf_line(&p->head, "%c\t%s\t%s", ABI_REC_FACT, key, value);
 }
 
+int plan_record_text(char *const *fields, size_t n, char **ret)
+{
+	struct buf b = {0};
+	int r = 0;
+
+	if (!n || strlen(fields[0]) != 1)
+		return -EINVAL;
+	for (size_t i = 0; r >= 0 && i < n; i++) {
+		if (!field_ok(fields[i]))
+			r = -EINVAL;
+		else if (i)
+			r = buf_append(&b, "\t", 1);
+		if (r >= 0)
+			r = buf_append(&b, fields[i], strlen(fields[i]));
+	}
+	if (r < 0) {
+		buf_free(&b);
+		return r;
+	}
+	*ret = b.s;
+	return 0;
+}
+
 int plan_add_handlers(struct plan *p, const struct plan_handlers *h)
 {
-	if (!h || !h->mdadm)
+	if (!h)
 		return 0;
-	if (h->mdadm[0] != '/' || !field_ok(h->mdadm))
-		return -EINVAL;
-	return buf_line(&p->head, "%c\t%s", ABI_REC_MD, h->mdadm);
+	if (h->mdadm) {
+		if (h->mdadm[0] != '/' || !field_ok(h->mdadm))
+			return -EINVAL;
+		int r = buf_line(&p->head, "%c\t%s", ABI_REC_MD, h->mdadm);
+		if (r < 0)
+			return r;
+	}
+	if (h->nvconsole) {
+		_cleanup_free_ char *line = NULL;
+		int r = plan_record_text(h->vconsole, h->nvconsole, &line);
+		return r < 0 ? r : buf_line(&p->head, "%s", line);
+	}
+	return 0;
 }
 
 int plan_render(struct plan *p, const char **ret_text, size_t *ret_size)

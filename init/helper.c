@@ -1,5 +1,6 @@
-// SPDX-License-Identifier: GPL-2.0-or-later
-/* Run a helper program of the image and report how it ended. */
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Run a helper program of the image (netroot, fsck, usr, vconsole) and report how it
+ * ended. */
 #include <errno.h>
 #include <sys/wait.h>
 
@@ -14,8 +15,10 @@ int helper_run(const char *path, char *const argv[])
 	 * blocked (the init blocks SIGCHLD for its signalfd). */
 	pid_t pid = sys_spawn(path, argv, -1);
 
-	if (pid < 0)
+	if (pid < 0) {
+		log_error("cannot run '%s': %s", path, log_errname(pid));
 		return pid;
+	}
 	while (waitpid(pid, &status, 0) < 0)
 		if (errno != EINTR)
 			return -errno;

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* Our static helper programs (netroot, fsck, usr): run one and wait for it. */
+/* Our static helper programs (netroot, fsck, usr, vconsole): run one and wait for it. */
 #ifndef INIT_HELPER_H
 #define INIT_HELPER_H
 

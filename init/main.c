@@ -16,6 +16,7 @@
 #include "coldplug.h"
 #include "crypt.h"
 #include "file.h"
+#include "helper.h"
 #include "log.h"
 #include "md.h"
 #include "modload.h"
@@ -149,6 +150,14 @@ static void load_modules(void)
 	log_info("%u modules loaded, %u failed, %u optional failed, %u blacklisted",
 		 modload_stats()->loaded, modload_stats()->failed_required,
 		 modload_stats()->failed_optional, modload_stats()->skipped);
+}
+
+/* The console's keymap and font, before any prompt: a passphrase typed on a non-US
+ * keyboard then arrives as typed. A failure is logged and the boot goes on. */
+static void setup_console(void)
+{
+	if (plan.vconsole[0])
+		(void)helper_run(plan.vconsole[0], plan.vconsole);
 }
 
 /* Start the emergency shell; false when the image has none. */
@@ -364,6 +373,7 @@ int main(int argc, char *argv[])
 	md_init(&cmd, plan.mdadm);
 	resume_init(&cmd, "/sys");
 	load_modules();
+	setup_console();
 	t.modules = now_ms() - t.start;
 
 	while ((r = boot_root(&t, &init)) < 0) {

@@ -149,6 +149,11 @@ static int parse_line(struct plan *plan, char *line)
 			return -EBADMSG;
 		plan->mdadm = f[1];
 		return 0;
+	case ABI_REC_VCONSOLE:
+		if (n < 6 || f[1][0] != '/')
+			return -EBADMSG;
+		memcpy(plan->vconsole, f + 1, 5 * sizeof(*f));
+		return 0;
 	default:
 		return 0;
 	}

@@ -50,6 +50,9 @@ struct plan {
 	size_t n_aliases;
 	size_t line;	   /* the line of the first error, for the message */
 	const char *mdadm; /* the R record: mdadm's in-image path, or NULL */
+	/* V: the console helper and its four arguments, NULL-terminated; [0] NULL: none
+	 */
+	char *vconsole[6];
 };
 
 /*

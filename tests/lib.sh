@@ -150,3 +150,18 @@ t_busybox_root() {
 		cp /bin/busybox "$BBROOT/bin/busybox"
 	fi
 }
+
+# t_console_root ROOT: a German user's console files in ROOT: console-data's keymaps (the
+# includes sit next to them) and the lat9w-14 font; KM and FONT name the host's copies.
+# kbd's loadkeys converts the keymap at build time. Missing pieces end the test.
+t_console_root() {
+	KM=/usr/share/keymaps/i386/qwertz/de-latin1.kmap.gz
+	FONT=/usr/share/consolefonts/lat9w-14.psf.gz
+	if ! command -v loadkeys >/dev/null || [ ! -e "$KM" ] || [ ! -e "$FONT" ]; then
+		t_fail "kbd's loadkeys or console-data's keymaps and fonts are missing: run make deps"
+		exit 1
+	fi
+	mkdir -p "$1/usr/share/consolefonts" "$1/etc"
+	cp -a /usr/share/keymaps "$1/usr/share/"
+	cp "$FONT" "$1/usr/share/consolefonts/"
+}

@@ -49,6 +49,7 @@
 #include "moddep.h"
 #include "modinfo.h"
 #include "modsnap.h"
+#include "plan.h"
 #include "sysroot.h"
 #include "compress.h"
 #include "strv.h"

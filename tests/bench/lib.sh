@@ -5,8 +5,12 @@
 bench_log() { echo "bench: $*" >&2; }
 
 # Run the calling script again in a private mount namespace: whatever it mounts
-# disappears with it, even when it is killed, and never reaches the host.
+# disappears with it, even when it is killed, and never reaches the host. Root only.
 bench_private_mounts() {
+	if [ "$(id -u)" != 0 ]; then
+		echo "bench: error: needs root (debootstrap, chroot, mounts)" >&2
+		exit 1
+	fi
 	if [ -z "${BENCH_NS:-}" ]; then
 		exec unshare -m --propagation private env BENCH_NS=1 "$0" "$@"
 	fi
@@ -73,4 +77,25 @@ bench_spread() {
 	med=$(bench_median "$@") || return 1
 	printf '%s\n' "$@" | sort -g | awk -v m="$med" '{ v[NR] = $1 } END {
 		if (m > 0) printf "%.0f", (v[NR] - v[1]) / m * 100; else print 0 }'
+}
+
+# bench_qemu_run LOG INITRD APPEND [QEMU ARGS...]: the benchmark VM (BOOT_TIMEOUT,
+# VMLINUZ). The reader stamps the wall time since QEMU's start when the root's first
+# line arrives.
+bench_qemu_run() {
+	local log=$1 initrd=$2 append=$3 t0 line now seen=
+	shift 3
+	t0=${EPOCHREALTIME/./}
+	timeout -k 5 "$BOOT_TIMEOUT" qemu-system-x86_64 -accel tcg -m 1024 -smp 1 \
+		-nographic -no-reboot -nic none -kernel "$VMLINUZ" -initrd "$initrd" \
+		-append "$append" "$@" </dev/null 2>&1 |
+		while IFS= read -r line || [ -n "$line" ]; do
+			line=${line%$'\r'}
+			if [ -z "$seen" ] && [[ $line == *"ROOTINIT uptime="* ]]; then
+				now=${EPOCHREALTIME/./}
+				seen=1
+				printf 'BENCH wall=%d\n' $((now - t0))
+			fi
+			printf '%s\n' "$line"
+		done >"$log"
 }

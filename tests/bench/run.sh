@@ -6,7 +6,8 @@
 # Writes build/bench/results.md and prints it. A benchmark, not a test: nothing here
 # asserts a time; a peer that fails is recorded as failed with its reason.
 # Knobs: BENCH_RUNS (5), BENCH_BOOTS (3), BENCH_BOOT_TIMEOUT (120 s),
-# BENCH_GEN_TIMEOUT (600 s), BENCH_ONLY (a subset of the contenders' ids).
+# BENCH_GEN_TIMEOUT (600 s), BENCH_ONLY (a subset of the contenders' ids), BENCH_LUKS=0
+# (leaves out the LUKS root of tests/bench/luks.sh).
 
 # One compound command, read whole before it runs: editing this file while a long run
 # goes on cannot change what that run does.
@@ -17,10 +18,6 @@ here=$(cd "$(dirname "$0")" && pwd)
 source "$here/lib.sh"
 source "$here/../lib.sh"
 source "$here/../boot/lib.sh"
-if [ "$(id -u)" != 0 ]; then
-	echo "bench: error: needs root (debootstrap, chroot, mounts)" >&2
-	exit 1
-fi
 bench_private_mounts "$@"
 
 RUNS=${BENCH_RUNS:-5}
@@ -76,25 +73,7 @@ printf 'ID=bench\nNAME="mkinitramfs benchmark root"\n' >"$BW/rootfs/etc/os-relea
 mk_ext4 "$W/work/root.img" 64M -L benchroot
 VMLINUZ=$KROOT/boot/vmlinuz-$KVER
 
-# qemu_run LOG INITRD APPEND [QEMU ARGS...]: the benchmark VM. The reader stamps the
-# wall time since QEMU's start when the root's first line arrives.
-qemu_run() {
-	local log=$1 initrd=$2 append=$3 t0 line now seen=
-	shift 3
-	t0=${EPOCHREALTIME/./}
-	timeout -k 5 "$BOOT_TIMEOUT" qemu-system-x86_64 -accel tcg -m 1024 -smp 1 \
-		-nographic -no-reboot -nic none -kernel "$VMLINUZ" -initrd "$initrd" \
-		-append "$append" "$@" </dev/null 2>&1 |
-		while IFS= read -r line || [ -n "$line" ]; do
-			line=${line%$'\r'}
-			if [ -z "$seen" ] && [[ $line == *"ROOTINIT uptime="* ]]; then
-				now=${EPOCHREALTIME/./}
-				seen=1
-				printf 'BENCH wall=%d\n' $((now - t0))
-			fi
-			printf '%s\n' "$line"
-		done >"$log"
-}
+qemu_run() { bench_qemu_run "$@"; }
 
 # The sysfs of the benchmark VM as autodetect reads it, captured once per kernel by
 # booting mkinitramfs's fallback image with the capture program as init.
@@ -574,6 +553,12 @@ git_rev=$(git -C "$TOP" describe --always --dirty 2>/dev/null || echo "?")
 	echo
 	echo "$moddep_out"
 } >"$RESULTS"
+# The LUKS root (tests/bench/luks.sh), unless BENCH_LUKS=0.
+if [ "${BENCH_LUKS:-1}" != 0 ]; then
+	bench_umount_api "$CH_IT"
+	bench_umount_api "$CH_DR"
+	"$here/luks.sh" >>"$RESULTS" || echo "LUKS benchmark failed, see its messages" >>"$RESULTS"
+fi
 cat "$RESULTS"
 exit 0
 }

@@ -327,6 +327,47 @@ qemu_interactive_end() {
 	keep_log "$log"
 }
 
+# qemu_keyboard_start LOG INITRD APPEND [QEMU ARGS...]: boot with the serial console in
+# LOG and QEMU's monitor on FIFOs, so qemu_sendkeys types on the emulated PS/2 keyboard
+# (what a person types into the virtual console, not the serial line).
+qemu_keyboard_start() {
+	local log=$1 initrd=$2 append=$3
+	shift 3
+	QMON=$(mktemp -u "$BW/monitor.XXXXXX")
+	mkfifo "$QMON.in" "$QMON.out"
+	# Read-write opens of the FIFOs never block, whoever opens first.
+	exec 8<>"$QMON.in"
+	timeout -k 5 "$BOOT_TIMEOUT" qemu-system-x86_64 -accel tcg -m 512 -smp 1 \
+		-nographic -no-reboot -kernel "$VMLINUZ" -initrd "$initrd" \
+		-monitor "pipe:$QMON" \
+		-append "console=ttyS0 panic=-1 $append" "$@" </dev/null >"$log" 2>&1 &
+	QPID=$!
+	cat <>"$QMON.out" >"$QMON.log" &
+	QMONPID=$!
+}
+
+# qemu_sendkeys KEY...: QEMU key names (US positions: 'y' is the key labelled Y on a US
+# keyboard, whatever the guest's keymap makes of it), then Enter.
+qemu_sendkeys() {
+	local k
+	for k in "$@" ret; do
+		printf 'sendkey %s\n' "$k" >&8
+		sleep 0.2
+	done
+}
+
+qemu_keyboard_end() {
+	local log=$1 rc
+	wait "$QPID"
+	rc=$?
+	kill "$QMONPID" 2>/dev/null
+	wait "$QMONPID" 2>/dev/null
+	exec 8>&-
+	rm -f "$QMON.in" "$QMON.out"
+	echo "qemu exit $rc" >>"$log"
+	keep_log "$log"
+}
+
 # capture_unpack DISK DIR: turn what tests/boot/capture.c wrote on a raw disk into the
 # sysfs tree autodetect reads (DIR/sysfs), with the block devices' stack as the root-stack
 # proof walks it, and the machine's mount table (DIR/mountinfo).

@@ -9,7 +9,7 @@ cd "$T_TMP"
 
 "$MKINITRAMFS" -L >list.txt 2>&1
 t_check "-L succeeds" test $? -eq 0
-for h in base autodetect modconf block filesystems keyboard net shell microcode mdadm_udev mdadm; do
+for h in base autodetect modconf block filesystems keyboard net shell microcode mdadm_udev mdadm keymap consolefont sd-vconsole; do
 	t_grep "-L lists '$h' with its help" "^  $h +[a-z]" list.txt
 done
 "$MKINITRAMFS" -H block >block.txt 2>&1
@@ -24,6 +24,9 @@ done
 printf 'HOOKS=(base mdadm_udev)\n' >md.conf
 t_run 1 "mdadm_udev without mdadm in the root fails" -k "$KVER" -r "$KROOT" -c md.conf -g md.img
 t_grep "the missing mdadm is named" "hook 'mdadm_udev': no 'mdadm' in the programs of '.*' \(install mdadm\)" out.txt
+"$MKINITRAMFS" -H sd-vconsole >vcon.txt 2>&1
+t_grep "-H sd-vconsole names the keymap of vconsole.conf" '^console keymap: KEYMAP of /etc/vconsole.conf$' vcon.txt
+t_grep "-H sd-vconsole names the font of vconsole.conf" '^console font: FONT of /etc/vconsole.conf$' vcon.txt
 "$MKINITRAMFS" -H nosuchhook >nohook.txt 2>&1
 t_check "-H of an unknown hook fails with 1" test $? -eq 1
 t_grep "-H names the unknown hook" "unknown hook 'nosuchhook'" nohook.txt

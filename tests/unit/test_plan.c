@@ -2,6 +2,7 @@
 /* Unit tests of the plan writer: the abi.h format, its limits and refusals. */
 #include <criterion/criterion.h>
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "abi.h"
@@ -108,4 +109,39 @@ Test(plan, no_kernel)
 	cr_assert_eq(plan_new("", &p), 0);
 	cr_assert(strstr(render(p), "mkinitramfs-plan\t1\nK\t\n"));
 	plan_free(p);
+}
+
+Test(plan, further_records_follow_the_facts)
+{
+	char *fields[] = {"V", "/lib/mkinitramfs/vconsole", "/k.bin", "de", "-", "-"};
+	char *line = NULL;
+	struct plan *p;
+
+	cr_assert_eq(plan_record_text(fields, 6, &line), 0);
+	cr_assert_str_eq(line, "V\t/lib/mkinitramfs/vconsole\t/k.bin\tde\t-\t-");
+	cr_assert_eq(plan_new("k", &p), 0);
+	cr_assert_eq(plan_add_fact(p, "generator", "g"), 0);
+	cr_assert_eq(plan_add_handlers(p, &(struct plan_handlers){.vconsole = fields,
+								 .nvconsole = 6}),
+		     0);
+	cr_assert_eq(plan_add_module(p, "x", "/x.ko", "a", NULL, 0, ""), 0);
+	cr_assert_str_eq(render(p), "mkinitramfs-plan\t1\n"
+				    "K\tk\n"
+				    "F\tgenerator\tg\n"
+				    "V\t/lib/mkinitramfs/vconsole\t/k.bin\tde\t-\t-\n"
+				    "M\tx\t/x.ko\ta\t-\t\n");
+	plan_free(p);
+	free(line);
+}
+
+Test(plan, refuses_records_that_would_break_lines)
+{
+	char *tab[] = {"V", "a\tb"}, *newline[] = {"V", "a\n"}, *type[] = {"VV", "a"};
+	char *line = NULL;
+
+	cr_assert_eq(plan_record_text(tab, 2, &line), -EINVAL);
+	cr_assert_eq(plan_record_text(newline, 2, &line), -EINVAL);
+	cr_assert_eq(plan_record_text(type, 2, &line), -EINVAL);
+	cr_assert_eq(plan_record_text(type, 0, &line), -EINVAL);
+	cr_assert_null(line);
 }

@@ -116,3 +116,26 @@ Test(plan, no_kernel_no_modules)
 	cr_assert_str_eq(plan.kernel, "");
 	cr_assert_eq(plan.n_modules, 0);
 }
+
+Test(plan, the_console_record)
+{
+	cr_assert_eq(parse("mkinitramfs-plan\t1\n"
+			   "V\t/lib/mkinitramfs/vconsole\t/etc/km.bin\tde-latin1\t-\t-\n"),
+		     0);
+	cr_assert_str_eq(plan.vconsole[0], "/lib/mkinitramfs/vconsole");
+	cr_assert_str_eq(plan.vconsole[1], "/etc/km.bin");
+	cr_assert_str_eq(plan.vconsole[2], "de-latin1");
+	cr_assert_str_eq(plan.vconsole[3], "-");
+	cr_assert_str_eq(plan.vconsole[4], "-");
+	cr_assert_null(plan.vconsole[5], "the helper's argv ends with NULL");
+	cr_assert_eq(parse("mkinitramfs-plan\t1\nK\tk\n"), 0);
+	cr_assert_null(plan.vconsole[0], "no V record, no helper");
+}
+
+Test(plan, refuses_a_console_record_it_cannot_run)
+{
+	cr_assert_eq(parse("mkinitramfs-plan\t1\nV\t/lib/mkinitramfs/vconsole\t/k\tde\n"),
+		     -EBADMSG);
+	cr_assert_eq(plan.line, 2);
+	cr_assert_eq(parse("mkinitramfs-plan\t1\nV\tvconsole\t-\t-\t/f\tlat9\n"), -EBADMSG);
+}
