@@ -23,6 +23,7 @@
 #include "microcode.h"
 #include "moddep.h"
 #include "modtree.h"
+#include "plan.h"
 #include "stage.h"
 #include "suggest.h"
 #include "uki.h"
@@ -48,6 +49,8 @@ struct build {
 	int autodetect; /* an autodetect hook has run: filter later hooks' modules */
 	struct strv detected; /* module names autodetect found */
 	char *rootfs;	      /* the root's filesystem type, once autodetect ran */
+	struct plan_handlers handlers; /* what the init runs besides loading modules */
+	char *lvm;		       /* handlers.lvm's storage */
 	struct image_options opts;
 	int skipped; /* the image on disk was built from the same inputs */
 };
@@ -67,6 +70,7 @@ static void build_done(struct build *b)
 	stage_free(b->early);
 	strv_clear(&b->detected);
 	free(b->rootfs);
+	free(b->lvm);
 }
 
 static const char *display_root(const struct build_request *req)
@@ -794,6 +798,26 @@ static int hook_fsck(struct build *b, const char *origin)
 	return r;
 }
 
+/* LVM=yes: the image's lvm, and the plan record that makes the init run it. */
+static int hook_lvm(struct build *b, const char *origin)
+{
+	_cleanup_free_ char *culprit = NULL, *path = NULL;
+	int r = files_add_program(b->stage, b->req->moduleroot, "lvm", &path, &culprit);
+
+	if (r == -ENOENT && (!culprit || streq(culprit, "lvm")))
+		return log_error_errno(
+			r,
+			"%s: no 'lvm' in the programs of '%s/' (install lvm2): the init could not activate LVM",
+			origin, display_root(b->req));
+	if (r < 0)
+		return log_error_errno(r, "%s: cannot add 'lvm': '%s'", origin,
+				       culprit ? culprit : "lvm");
+	free(b->lvm);
+	b->lvm = TAKE_PTR(path);
+	b->handlers.lvm = b->lvm;
+	return 0;
+}
+
 /* HELPERS: our own static programs, which the init runs from ABI_HELPER_DIR. */
 static int hook_helpers(struct build *b, const struct hook *hook)
 {
@@ -847,6 +871,8 @@ static int apply_hook(struct build *b, const struct hook *hook)
 	r = hook_applets(b, hook);
 	if (r >= 0 && hook->fsck)
 		r = hook_fsck(b, origin);
+	if (r >= 0 && hook->lvm)
+		r = hook_lvm(b, origin);
 	if (r < 0)
 		return r;
 	if (hook->microcode) {
@@ -895,8 +921,8 @@ static int hook_names(struct build *b, struct strv *names)
  * "unknown", and offered as suggestions for misspellings.
  */
 static const char *const unsupported_hooks[] = {
-	"encrypt", "sd-encrypt", "lvm2",    "mdadm", "mdadm_udev",
-	"resume",  "sleep",	 "memdisk", "strip", NULL,
+	"encrypt", "sd-encrypt", "mdadm", "mdadm_udev", "resume",
+	"sleep",   "memdisk",	 "strip", NULL,
 };
 
 static int in_list(const char *const *list, const char *name)
@@ -1134,7 +1160,7 @@ static int stage_modules(struct build *b)
 	r = choose_module_form(b);
 	if (r < 0)
 		return r;
-	r = moddep_stage(b->moddep, b->stage);
+	r = moddep_stage(b->moddep, b->stage, &b->handlers);
 	if (r < 0)
 		return log_module_error(b, "cannot add the modules to the image", r);
 	explain_module_form(b);

@@ -1305,6 +1305,12 @@ static int add_program_needs(struct ctx *ctx, const char *path, const char *cano
 int files_add_binary(struct stage *stage, const char *root, const char *name,
 		     char **ret_culprit)
 {
+	return files_add_program(stage, root, name, NULL, ret_culprit);
+}
+
+int files_add_program(struct stage *stage, const char *root, const char *name,
+		      char **ret_path, char **ret_culprit)
+{
 	_cleanup_free_ char *path = NULL, *canon = NULL;
 	struct ctx ctx;
 	int r;
@@ -1320,6 +1326,8 @@ int files_add_binary(struct stage *stage, const char *root, const char *name,
 		r = add_ldcache(&ctx);
 	if (r < 0 && ret_culprit)
 		*ret_culprit = strdup(ctx.culprit ? ctx.culprit : name);
+	if (r >= 0 && ret_path)
+		*ret_path = TAKE_PTR(path);
 	ctx_done(&ctx);
 	return r;
 }

@@ -58,5 +58,8 @@ int files_add_path(struct stage *stage, const char *root, const char *path,
  */
 int files_add_binary(struct stage *stage, const char *root, const char *name,
 		     char **ret_culprit);
+/* files_add_binary(), and the program's in-image path (absolute) in *ret_path. */
+int files_add_program(struct stage *stage, const char *root, const char *name,
+		      char **ret_path, char **ret_culprit);
 
 #endif

@@ -12,9 +12,9 @@
 #include "locate.h"
 #include "util.h"
 
-const char *const hooks_keys[] = {
-	"HELP",	      "MODULES",   "MODULES_MATCH", "FILES",   "BINARIES", "APPLETS",
-	"AUTODETECT", "MICROCODE", "FSCK",	    "HELPERS", NULL};
+const char *const hooks_keys[] = {"HELP",     "MODULES", "MODULES_MATCH", "FILES",
+				  "BINARIES", "APPLETS", "AUTODETECT",	  "MICROCODE",
+				  "FSCK",     "HELPERS", "LVM",		  NULL};
 
 static int push_dir(struct strv *dirs, const char *dir)
 {
@@ -107,6 +107,7 @@ static int hook_from_conf(const struct conf *conf, struct hook *hook)
 	hook->autodetect = is_yes(conf, "AUTODETECT");
 	hook->microcode = is_yes(conf, "MICROCODE");
 	hook->fsck = is_yes(conf, "FSCK");
+	hook->lvm = is_yes(conf, "LVM");
 	return r;
 }
 
@@ -231,6 +232,9 @@ void hooks_describe(const struct hook *hook, FILE *out)
 		fputs("adds CPU microcode as an uncompressed early cpio\n", out);
 	if (hook->fsck)
 		fputs("adds the root filesystem's fsck.<type> and e2fsck (not run by the init yet)\n",
+		      out);
+	if (hook->lvm)
+		fputs("adds lvm: the init activates LVM volume groups as their PVs appear\n",
 		      out);
 	describe_list(out, "modules loaded at boot", &hook->modules);
 	describe_list(out, "modules loaded when a device needs them",

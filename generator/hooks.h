@@ -25,6 +25,8 @@
  *                          autodetect) and e2fsck, as BINARIES
  *   HELPERS=(...)          mkinitramfs helper programs (build/<name> or LIBDIR/<name>),
  *                          added as /lib/mkinitramfs/<name>
+ *   LVM=yes                lvm and its libraries; the plan tells the init to activate
+ *                          volume groups with it as their PVs appear
  */
 struct hook {
 	char *name;
@@ -39,6 +41,7 @@ struct hook {
 	int autodetect;
 	int microcode;
 	int fsck;
+	int lvm;
 };
 
 extern const char *const hooks_keys[];

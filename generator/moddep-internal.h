@@ -173,7 +173,9 @@ int modconf_blacklisted(const struct moddep *m, const struct mod *mod);
 const struct softdep_rule *modconf_find_rule(const struct moddep *m, const char *name);
 
 /* modstage.c: the resolved closure into the image. */
-int modstage_closure(struct moddep *m, struct stage *stage); /* after moddep_resolve */
+/* after moddep_resolve */
+int modstage_closure(struct moddep *m, struct stage *stage,
+		     const struct plan_handlers *h);
 int modstage_plan_flags(const struct mod *mod, char *buf); /* the plan's flags, for -v */
 int modstage_preload(struct moddep *m); /* modules.alias and the tree files */
 void modstage_clear(struct moddep *m);	/* frees what modstage_preload read */

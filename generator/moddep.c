@@ -1324,10 +1324,10 @@ size_t moddep_missing_firmware(const struct moddep *m)
 }
 
 /* The closure, resolved first if need be, into the image (modstage.c). */
-int moddep_stage(struct moddep *m, struct stage *stage)
+int moddep_stage(struct moddep *m, struct stage *stage, const struct plan_handlers *h)
 {
 	int r = moddep_resolve(m);
-	return r < 0 ? r : modstage_closure(m, stage);
+	return r < 0 ? r : modstage_closure(m, stage, h);
 }
 
 /* ---- explain ---- */

@@ -49,8 +49,10 @@ int moddep_resolve(struct moddep *m);
  * Add to the stage: the module files (decompressed) under lib/modules/<kver>/, their
  * firmware under lib/firmware/, the plan at ABI_PLAN_PATH, and modules.dep, .alias,
  * .softdep, .builtin (+ .order) for the included subset so busybox modprobe works.
+ * h (or NULL) adds the plan's handler records (plan_add_handlers).
  */
-int moddep_stage(struct moddep *m, struct stage *stage);
+struct plan_handlers;
+int moddep_stage(struct moddep *m, struct stage *stage, const struct plan_handlers *h);
 
 /*
  * Keep the compressed module files that the kernel's config (read by moddep_new) and

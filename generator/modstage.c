@@ -248,7 +248,8 @@ static int build_plan(struct moddep *m, struct plan *p)
 	return 0;
 }
 
-static int stage_plan(struct moddep *m, struct stage *stage)
+static int stage_plan(struct moddep *m, struct stage *stage,
+		      const struct plan_handlers *h)
 {
 	struct plan *p = NULL;
 	int r = plan_new(m->kver, &p);
@@ -257,6 +258,8 @@ static int stage_plan(struct moddep *m, struct stage *stage)
 	const char *text;
 	size_t size;
 	r = build_plan(m, p);
+	if (r >= 0)
+		r = plan_add_handlers(p, h);
 	if (r >= 0)
 		r = plan_render(p, &text, &size);
 	if (r >= 0)
@@ -398,7 +401,7 @@ static int choose_form(struct moddep *m, struct mod *mod)
 }
 
 /* A module file that would fail finit_module() at boot: refuse it now, naming it. */
-int modstage_closure(struct moddep *m, struct stage *stage)
+int modstage_closure(struct moddep *m, struct stage *stage, const struct plan_handlers *h)
 {
 	int r;
 
@@ -436,7 +439,7 @@ int modstage_closure(struct moddep *m, struct stage *stage)
 		return r;
 	r = load_aliases(m);
 	if (r >= 0)
-		r = stage_plan(m, stage);
+		r = stage_plan(m, stage, h);
 	if (r >= 0)
 		r = stage_indexes(m, stage);
 	if (r >= 0)

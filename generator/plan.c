@@ -155,6 +155,24 @@ int plan_add_fact(struct plan *p, const char *key, const char *value)
 	return buf_line(&p->head, "%c\t%s\t%s", ABI_REC_FACT, key, value);
 }
 
+/*
+ * lvm's settings for a boot without udev: it scans /dev itself, creates the /dev/VG/LV
+ * links and /dev/mapper nodes itself, waits for no udev event and starts no dmeventd.
+ * The image has no devices file (system.devices), so every PV is seen.
+ */
+#define LVM_CONFIG                                                                       \
+	"devices{obtain_device_list_from_udev=0 use_devicesfile=0} "                     \
+	"activation{udev_sync=0 udev_rules=0 monitoring=0}"
+
+int plan_add_handlers(struct plan *p, const struct plan_handlers *h)
+{
+	if (!h || !h->lvm)
+		return 0;
+	if (h->lvm[0] != '/' || !field_ok(h->lvm))
+		return -EINVAL;
+	return buf_line(&p->head, "%c\t%s\t%s", ABI_REC_LVM, h->lvm, LVM_CONFIG);
+}
+
 int plan_render(struct plan *p, const char **ret_text, size_t *ret_size)
 {
 	size_t total = p->head.n + p->modules.n + p->aliases.n;

@@ -21,6 +21,14 @@ int plan_add_module(struct plan *p, const char *name, const char *path, const ch
 int plan_add_alias(struct plan *p, const char *pattern, size_t index);
 int plan_add_fact(struct plan *p, const char *key, const char *value);
 
+/* What the hooks ask the init to do beyond loading modules (abi.h's L record). */
+struct plan_handlers {
+	const char *lvm; /* the image's lvm (LVM=yes), or NULL */
+};
+
+/* Append the records of h (NULL: none). -EINVAL for a path the init cannot use. */
+int plan_add_handlers(struct plan *p, const struct plan_handlers *h);
+
 /* The plan's text; owned by `p`, valid until the next change. */
 int plan_render(struct plan *p, const char **ret_text, size_t *ret_size);
 

@@ -154,6 +154,12 @@ static int parse_line(struct plan *plan, char *line)
 		return parse_module(plan, f, n);
 	case ABI_REC_ALIAS:
 		return parse_alias(plan, f, n);
+	case ABI_REC_LVM:
+		if (n < 3 || f[1][0] != '/')
+			return -EBADMSG;
+		plan->lvm = f[1];
+		plan->lvm_config = f[2];
+		return 0;
 	default:
 		return 0;
 	}

@@ -46,6 +46,8 @@ struct plan {
 	struct plan_alias *aliases;
 	size_t n_aliases;
 	size_t line; /* the line of the first error, for the message */
+	/* The L record: lvm's in-image path and its --config text, or NULL. */
+	const char *lvm, *lvm_config;
 };
 
 /*

@@ -16,6 +16,7 @@
 #define PROBE_TYPE_LUKS "crypto_LUKS"
 #define PROBE_TYPE_SWAP "swap"
 #define PROBE_TYPE_HIBERNATED "swsuspend"
+#define PROBE_TYPE_LVM "LVM2_member"
 
 struct probe_fs {
 	char type[PROBE_TYPE_MAX];

@@ -18,6 +18,7 @@ enum root_kind {
 	ROOT_PARTLABEL,
 	ROOT_DEVNUM,
 	ROOT_DMNAME, /* /dev/mapper/NAME: a device-mapper device by its name */
+	ROOT_LV,     /* /dev/VG/LV: an LVM logical volume, value "VG/LV" */
 };
 
 struct root_spec {

@@ -27,6 +27,11 @@ struct rootwait {
 int rootwait_run(const struct rootwait *w, struct root_dev *ret);
 /* Log the block devices seen, with fs types, UUIDs and labels. */
 void rootwait_log_seen(int level);
+/*
+ * Before switching root: tell the udev of the new root that the dm devices made here
+ * (LUKS, LVM) are ready, as dm's rules would have: <rundir>/udev/data/b<major>:<minor>.
+ */
+void rootwait_finish(const char *sysfs, const char *rundir);
 /* The probed identity of a device seen, by name, for later use (fs type); or NULL. */
 const struct root_dev *rootwait_seen(const char *name);
 

@@ -91,7 +91,7 @@ static int build(const char *mode, int match, const char *root, const char *kver
 	if (r >= 0)
 		r = moddep_resolve(m);
 	if (r >= 0)
-		r = moddep_stage(m, stage);
+		r = moddep_stage(m, stage, NULL);
 	if (r >= 0)
 		r = stage_finish(stage);
 	double elapsed = now() - start;

@@ -101,7 +101,7 @@ static char *staged_text(struct stage *stage, const char *path)
 static char *plan_of(struct moddep *m, struct stage **ret_stage)
 {
 	cr_assert_eq(stage_new(ret_stage), 0);
-	cr_assert_eq(moddep_stage(m, *ret_stage), 0);
+	cr_assert_eq(moddep_stage(m, *ret_stage, NULL), 0);
 	return staged_text(*ret_stage, ABI_PLAN_PATH + 1);
 }
 

@@ -124,7 +124,7 @@ static const char *plan_of(struct moddep *m, struct stage *stage)
 {
 	static char text[65536];
 	size_t n;
-	cr_assert_eq(moddep_stage(m, stage), 0);
+	cr_assert_eq(moddep_stage(m, stage, NULL), 0);
 	const struct stage_entry *e = stage_entries(stage, &n);
 	for (size_t i = 0; i < n; i++)
 		if (!strcmp(e[i].path, ABI_PLAN_PATH + 1)) {
@@ -168,7 +168,7 @@ static char *data_entries(struct moddep *m, size_t *ret_size)
 	cr_assert_eq(stage_new(&stage), 0);
 	cr_assert_eq(moddep_request(m, "dia_top", "config", MODDEP_LOAD_ALWAYS), 0);
 	cr_assert_eq(moddep_request(m, "fs-fsx", "config", MODDEP_LOAD_ON_MATCH), 0);
-	cr_assert_eq(moddep_stage(m, stage), 0);
+	cr_assert_eq(moddep_stage(m, stage, NULL), 0);
 	FILE *f = open_memstream(&text, &size);
 	const struct stage_entry *e = stage_entries(stage, &n);
 	for (size_t i = 0; i < n; i++)

@@ -98,3 +98,16 @@ Test(plan, too_many_modules)
 		n += (size_t)sprintf(big + n, "M\tm%d\t/m.ko\ta\t-\t\n", i);
 	cr_assert_eq(plan_parse(&plan, big, n), -E2BIG);
 }
+
+Test(plan, lvm_record)
+{
+	cr_assert_eq(parse("mkinitramfs-plan\t1\nK\tk\n"), 0);
+	cr_assert_null(plan.lvm, "no L record: LVM stays off");
+	cr_assert_eq(parse("mkinitramfs-plan\t1\n"
+			   "L\t/usr/sbin/lvm\tdevices{a=0} activation{b=0}\n"),
+		     0);
+	cr_assert_str_eq(plan.lvm, "/usr/sbin/lvm");
+	cr_assert_str_eq(plan.lvm_config, "devices{a=0} activation{b=0}");
+	cr_assert_eq(parse("mkinitramfs-plan\t1\nL\tlvm\tx\n"), -EBADMSG);
+	cr_assert_eq(parse("mkinitramfs-plan\t1\nL\t/usr/sbin/lvm\n"), -EBADMSG);
+}
