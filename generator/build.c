@@ -804,11 +804,11 @@ static int hook_lvm(struct build *b, const char *origin)
 	_cleanup_free_ char *culprit = NULL, *path = NULL;
 	int r = files_add_program(b->stage, b->req->moduleroot, "lvm", &path, &culprit);
 
-	if (r == -ENOENT && (!culprit || streq(culprit, "lvm")))
-		return log_error_errno(
-			r,
-			"%s: no 'lvm' in the programs of '%s/' (install lvm2): the init could not activate LVM",
-			origin, display_root(b->req));
+	if (r == -ENOENT && (!culprit || streq(culprit, "lvm"))) {
+		log_error("%s: no 'lvm' in the programs of '%s/' (install lvm2)", origin,
+			  display_root(b->req));
+		return r;
+	}
 	if (r < 0)
 		return log_error_errno(r, "%s: cannot add 'lvm': '%s'", origin,
 				       culprit ? culprit : "lvm");
