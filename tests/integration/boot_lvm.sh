@@ -5,7 +5,8 @@
 # real lvm2 and cryptsetup, offline (this machine's kernel has no device-mapper): PVs,
 # VGs and LVs on loop devices with activation off, each filesystem written at its LV's
 # first extent. Root by /dev/VG/LV and by UUID= with rd.lvm.lv=, LVM on LUKS, LUKS on
-# LVM, and a volume group whose second PV is missing.
+# LVM, hibernation to a swap LV and resume from it, and a volume group whose second PV
+# is missing.
 source "$(dirname "$0")/../lib.sh"
 t_tmpdir
 t_fixture
@@ -15,6 +16,8 @@ if ! command -v lvm >/dev/null; then
 	t_fail "lvm is missing: run make deps (package lvm2)"
 	exit 1
 fi
+musl-gcc -static -Os -o "$BW/rootfs/sbin/hibinit" "$TOP/tests/boot/hibinit.c" ||
+	{ t_fail "cannot build the hibernating init"; exit 1; }
 
 # lvm on this machine: its configuration and locks in the scratch directory (never the
 # host's /etc/lvm), no devices file, no udev, no device-mapper, no metadata backups.
@@ -57,18 +60,22 @@ UROOT=5c1e7a02-4b3d-4e8f-9a6b-0d2c4e6f8a11
 ULUKS=6d2f8b13-5c4e-4f90-8b7c-1e3d5f7a9b22
 build_disks() {
 	# A: VG "vg-sys" (dashes: its dm names double them): LV "root-lv" with an ext4
-	# root, LV "crypt" with a LUKS2 container holding another ext4 root.
-	truncate -s 90M "$BW/a.img"
+	# root, LV "crypt" with a LUKS2 container holding another ext4 root, LV "swap".
+	truncate -s 200M "$BW/a.img"
 	attach "$BW/a.img" || return 1
 	lvm_q pvcreate "$LOOP" && lvm_q vgcreate -s 1M vg-sys "$LOOP" &&
 		lvm_q lvcreate -an -Zn -y -L 20M -n root-lv vg-sys &&
-		lvm_q lvcreate -an -Zn -y -L 60M -n crypt vg-sys || return 1
+		lvm_q lvcreate -an -Zn -y -L 60M -n crypt vg-sys &&
+		lvm_q lvcreate -an -Zn -y -L 100M -n swap vg-sys || return 1
+	truncate -s 100M "$BW/swap.img"
+	mkswap -L lvswap "$BW/swap.img" >/dev/null 2>&1 || return 1
 	mk_ext4 "$BW/lvroot.img" 20M -L lvroot -U "$UROOT"
 	mk_luks "$BW/inlv.img" luksinlv --type luks2 "${pbkdf[@]}"
 	cryptsetup luksAddKey "${pbkdf[@]}" --key-file <(printf %s "$PASS") \
 		"$BW/inlv.img" "$KEY" >/dev/null || return 1
 	put "$BW/lvroot.img" "$BW/a.img" vg-sys root-lv &&
-		put "$BW/inlv.img" "$BW/a.img" vg-sys crypt || return 1
+		put "$BW/inlv.img" "$BW/a.img" vg-sys crypt &&
+		put "$BW/swap.img" "$BW/a.img" vg-sys swap || return 1
 	detach_all
 	# B: LVM on LUKS: a PV of VG "vgc" in the first 48 MiB, turned into LUKS2 in
 	# place (the last 16 MiB make room for the header).
@@ -122,11 +129,37 @@ DB="file=$BW/b.img,format=raw,if=virtio,snapshot=on"
 DE="file=$BW/e1.img,format=raw,if=virtio,snapshot=on"
 NT=no_timer_check
 
-# 1. root=/dev/VG/LV; 2. root=UUID= of the filesystem on an LV, rd.lvm.lv= limiting.
-qemu_boot "$BW/path.log" lvm.img "$NT root=/dev/vg-sys/root-lv" -drive "$DA" &
-qemu_boot "$BW/uuid.log" lvm.img "$NT root=UUID=$UROOT rd.lvm.lv=vg-sys/root-lv" -drive "$DA" &
+# 1. root=/dev/VG/LV, with a hibernation to the swap LV on a copy of the disk at the
+# same time (h1), resumed from while 2. root=UUID= with rd.lvm.lv= boots (h2).
+cp --sparse=always "$BW/a.img" "$BW/a-hib.img"
+DH="file=$BW/a-hib.img,format=raw,if=virtio"
+HIBCMD="$NT root=/dev/vg-sys/root-lv resume=/dev/vg-sys/swap init=/sbin/hibinit"
+qemu_boot "$BW/lvm-path.log" lvm.img "$NT root=/dev/vg-sys/root-lv" -drive "$DA" &
+qemu_boot "$BW/lvm-hib1.log" lvm.img "$HIBCMD" -drive "$DH" &
 wait
-L=$BW/path.log
+TOKEN=$(sed -n 's/^HIBINIT fresh start token=//p' "$BW/lvm-hib1.log")
+if [ -n "$TOKEN" ]; then
+	qemu_boot "$BW/lvm-hib2.log" lvm.img "$HIBCMD" -drive "$DH" &
+fi
+qemu_boot "$BW/lvm-uuid.log" lvm.img "$NT root=UUID=$UROOT rd.lvm.lv=vg-sys/root-lv" -drive "$DA" &
+wait
+L=$BW/lvm-hib1.log
+t_grep "hib1: the swap LV is handed to the kernel (no image yet)" \
+	"resume: '/dev/dm-[0-9]+' \(swap\) holds no hibernation image signature" "$L"
+t_grep "hib1: the root hibernated to the swap LV" '^HIBINIT fresh start token=' "$L"
+t_nogrep "hib1: the hibernation wrote (its write did not return)" '^HIBINIT after' "$L"
+if [ -n "$TOKEN" ]; then
+	L=$BW/lvm-hib2.log
+	t_grep "hib2: the hibernation image is found on the LV" \
+		"resume: '/dev/dm-[0-9]+' holds a hibernation image, resuming from it" "$L"
+	t_grep "hib2: the hibernated root runs on with its memory intact" \
+		"^HIBINIT after hibernation token=$TOKEN\$" "$L"
+	t_nogrep "hib2: nothing mounted the root before the resume" \
+		"mounted '/dev/dm-[0-9]+' on '/new_root'" "$L"
+else
+	t_fail "hib2: no token from the first boot, cannot resume"
+fi
+L=$BW/lvm-path.log
 t_grep "path: the PV is found and lvm runs" "LVM PV '/dev/vda': lvm vgchange" "$L"
 t_grep "path: root is the LV's dm device" \
 	"root '/dev/vg-sys/root-lv' is '/dev/dm-[0-9]+' \(ext4\)" "$L"
@@ -138,7 +171,7 @@ t_grep "path: /dev/mapper has both LVs, dashes doubled" \
 t_grep "path: /dev/mapper/VG-LV of the root" '^ROOTINIT mapper=.* vg--sys-root--lv( |$)' "$L"
 t_grep "path: the root's udev finds the LV ready" \
 	'^ROOTINIT udev-dm=.*DM_UDEV_PRIMARY_SOURCE_FLAG=1.*DM_NAME=vg--sys-root--lv E:DM_UUID=LVM-' "$L"
-L=$BW/uuid.log
+L=$BW/lvm-uuid.log
 t_grep "uuid: rd.lvm.lv= makes it lvchange" "LVM PV '/dev/vda': lvm lvchange" "$L"
 t_grep "uuid: root=UUID= finds the filesystem on the LV" "root 'UUID=$UROOT' is '/dev/dm-0'" "$L"
 t_grep "uuid: the root's init ran" '^ROOTINIT done' "$L"
@@ -147,21 +180,21 @@ t_nogrep "uuid: the other LV of the VG is not" '^ROOTINIT mapper=.*vg--sys-crypt
 
 # 3. LVM on LUKS: the PV comes out of the LUKS volume. 4. LUKS on LVM: the LUKS
 # device is an LV, named by its /dev/VG/LV path.
-qemu_boot "$BW/onluks.log" lvm.img \
+qemu_boot "$BW/lvm-onluks.log" lvm.img \
 	"$NT root=/dev/mapper/vgc-root cryptdevice=UUID=$UB:pv cryptkey=rootfs:/etc/root.key" \
 	-drive "$DB" &
-qemu_boot "$BW/underluks.log" lvm.img \
+qemu_boot "$BW/lvm-underluks.log" lvm.img \
 	"$NT root=LABEL=luksinlv cryptdevice=/dev/vg-sys/crypt:inner cryptkey=rootfs:/etc/root.key" \
 	-drive "$DA" &
 wait
-L=$BW/onluks.log
+L=$BW/lvm-onluks.log
 t_grep "onluks: the LUKS volume opens" "'/dev/vda' is unlocked as '/dev/mapper/pv'" "$L"
 t_grep "onluks: the PV inside it is found" "LVM PV '/dev/dm-0': lvm vgchange" "$L"
 t_grep "onluks: root is the LV" "root '/dev/mapper/vgc-root' is '/dev/dm-1' \(ext4\)" "$L"
 t_grep "onluks: the root's init ran" '^ROOTINIT done' "$L"
 t_check "onluks: the root's udev finds both dm devices ready" \
 	test "$(grep -c '^ROOTINIT udev-dm=.*DM_UDEV_PRIMARY_SOURCE_FLAG=1' "$L")" -eq 2
-L=$BW/underluks.log
+L=$BW/lvm-underluks.log
 t_grep "underluks: lvm activates the VG first" "LVM PV '/dev/vda': lvm vgchange" "$L"
 t_grep "underluks: the LV is the LUKS device" "LUKS2 device '/dev/dm-[0-9]+' \(/dev/vg-sys/crypt\) is 'inner'" "$L"
 t_grep "underluks: root is the filesystem inside" "root 'LABEL=luksinlv' is '/dev/dm-[0-9]+' \(ext4\)" "$L"
@@ -170,11 +203,11 @@ t_grep "underluks: /dev/mapper has the LVs and the LUKS volume" \
 	'^ROOTINIT mapper=.*inner' "$L"
 
 # 5. A VG whose second PV never comes: bounded, named, what was seen listed.
-qemu_boot "$BW/missing.log" lvm.img "$NT root=/dev/vgm/root rootdelay=10" -drive "$DE"
-L=$BW/missing.log
+qemu_boot "$BW/lvm-missing.log" lvm.img "$NT root=/dev/vgm/root rootdelay=5" -drive "$DE"
+L=$BW/lvm-missing.log
 t_grep "missing: lvm runs for the PV there" "LVM PV '/dev/vda': lvm vgchange" "$L"
 t_grep "missing: lvm names the VG's LV it refuses" "vgm/root" "$L"
-t_grep "missing: the wait is bounded" "root device '/dev/vgm/root' did not appear within 10 s" "$L"
+t_grep "missing: the wait is bounded" "root device '/dev/vgm/root' did not appear within 5 s" "$L"
 t_grep "missing: the init says lvm could not activate all" \
 	"LVM: lvm exited with status [0-9]+ after PV '/dev/vda' \(1 PVs seen\): a volume group is incomplete" "$L"
 t_grep "missing: the PV seen is listed with its UUID" "vda \(254:0\) type 'LVM2_member' uuid '[A-Za-z0-9]{32}'" "$L"
