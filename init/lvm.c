@@ -25,7 +25,6 @@ static const char *const fixed[LVM_FIXED_ARGS] = {"", "vgchange", "-ay", "--sysi
 static pid_t child = -1;
 static bool again; /* a PV appeared while lvm ran: that run may not have seen it */
 static int status; /* of the last run that ended; 0 before any */
-static unsigned n_pvs;
 static char last_pv[ROOT_NAME_MAX];
 
 void lvm_init(const struct plan *plan, const struct cmdline *cmd)
@@ -67,7 +66,6 @@ void lvm_device(const struct root_dev *dev)
 {
 	if (!argv[0] || strcmp(dev->fs.type, PROBE_TYPE_LVM) != 0)
 		return;
-	n_pvs++;
 	(void)str_copy(last_pv, sizeof(last_pv), dev->name);
 	if (child > 0)
 		again = true;
@@ -98,6 +96,6 @@ void lvm_log_pending(int level)
 {
 	if (status)
 		log_msg(level,
-			"LVM: lvm exited with status %d after PV '/dev/%s' (%u PVs seen): a volume group is incomplete",
-			status, last_pv, n_pvs);
+			"LVM: lvm exited with status %d after PV '/dev/%s': a volume group is incomplete",
+			status, last_pv);
 }

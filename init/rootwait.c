@@ -206,8 +206,10 @@ int rootwait_run(const struct rootwait *w, struct root_dev *ret)
 		 */
 		if (found && !unlock_busy() && !resume_pending() && !lvm_busy())
 			return 0;
-		/* A prompt or an unlock in progress holds the clock: a person types. */
-		if (unlock_busy() && deadline >= 0)
+		/* A prompt or an unlock in progress holds the clock: a person types. So
+		 * does lvm at work: a loaded machine must not time out a VG it activates.
+		 */
+		if ((unlock_busy() || lvm_busy()) && deadline >= 0)
 			deadline = now_ms() + w->timeout_ms;
 		if (deadline >= 0) {
 			left = deadline - now_ms();

@@ -21,8 +21,9 @@ struct rootwait {
 
 /*
  * Returns 0 with *ret filled when the device appeared, -ETIMEDOUT when the time ran
- * out (a passphrase prompt stops the clock), unlock_error() when a LUKS device could
- * not be opened. Every block device seen is remembered for rootwait_log_seen().
+ * out (a passphrase prompt or a running cryptsetup or lvm stops the clock),
+ * unlock_error() when a LUKS device could not be opened. Every block device seen is
+ * remembered for rootwait_log_seen().
  */
 int rootwait_run(const struct rootwait *w, struct root_dev *ret);
 /* Log the block devices seen, with fs types, UUIDs and labels. */

@@ -178,38 +178,36 @@ t_grep "uuid: the root's init ran" '^ROOTINIT done' "$L"
 t_grep "uuid: the LV named is active" '^ROOTINIT mapper=.* vg--sys-root--lv' "$L"
 t_nogrep "uuid: the other LV of the VG is not" '^ROOTINIT mapper=.*vg--sys-crypt' "$L"
 
-# 3. LVM on LUKS: the PV comes out of the LUKS volume. 4. LUKS on LVM: the LUKS
-# device is an LV, named by its /dev/VG/LV path.
-qemu_boot "$BW/lvm-onluks.log" lvm.img \
-	"$NT root=/dev/mapper/vgc-root cryptdevice=UUID=$UB:pv cryptkey=rootfs:/etc/root.key" \
-	-drive "$DB" &
-qemu_boot "$BW/lvm-underluks.log" lvm.img \
-	"$NT root=LABEL=luksinlv cryptdevice=/dev/vg-sys/crypt:inner cryptkey=rootfs:/etc/root.key" \
-	-drive "$DA" &
+# 3. The stacks, in one boot with both disks: LVM on LUKS (root: the PV comes out of
+# the LUKS volume on vdb) and LUKS on LVM (the LUKS device is an LV of vda, named by its
+# /dev/VG/LV path), both keyed by the image's key file. 4. (beside it) A VG whose
+# second PV never comes: bounded, named, what was seen listed.
+qemu_boot "$BW/lvm-stack.log" lvm.img \
+	"$NT root=/dev/mapper/vgc-root rd.luks.name=$UB=pv rd.luks.key=/etc/root.key cryptdevice=/dev/vg-sys/crypt:inner cryptkey=rootfs:/etc/root.key" \
+	-drive "$DA" -drive "$DB" &
+qemu_boot "$BW/lvm-missing.log" lvm.img "$NT root=/dev/vgm/root rootdelay=5" -drive "$DE" &
 wait
-L=$BW/lvm-onluks.log
-t_grep "onluks: the LUKS volume opens" "'/dev/vda' is unlocked as '/dev/mapper/pv'" "$L"
-t_grep "onluks: the PV inside it is found" "LVM PV '/dev/dm-0': lvm vgchange" "$L"
-t_grep "onluks: root is the LV" "root '/dev/mapper/vgc-root' is '/dev/dm-1' \(ext4\)" "$L"
-t_grep "onluks: the root's init ran" '^ROOTINIT done' "$L"
-t_check "onluks: the root's udev finds both dm devices ready" \
-	test "$(grep -c '^ROOTINIT udev-dm=.*DM_UDEV_PRIMARY_SOURCE_FLAG=1' "$L")" -eq 2
-L=$BW/lvm-underluks.log
-t_grep "underluks: lvm activates the VG first" "LVM PV '/dev/vda': lvm vgchange" "$L"
-t_grep "underluks: the LV is the LUKS device" "LUKS2 device '/dev/dm-[0-9]+' \(/dev/vg-sys/crypt\) is 'inner'" "$L"
-t_grep "underluks: root is the filesystem inside" "root 'LABEL=luksinlv' is '/dev/dm-[0-9]+' \(ext4\)" "$L"
-t_grep "underluks: the root's init ran" '^ROOTINIT done' "$L"
-t_grep "underluks: /dev/mapper has the LVs and the LUKS volume" \
-	'^ROOTINIT mapper=.*inner' "$L"
-
-# 5. A VG whose second PV never comes: bounded, named, what was seen listed.
-qemu_boot "$BW/lvm-missing.log" lvm.img "$NT root=/dev/vgm/root rootdelay=5" -drive "$DE"
+L=$BW/lvm-stack.log
+t_grep "onluks: the LUKS volume opens" "'/dev/vdb' is unlocked as '/dev/mapper/pv'" "$L"
+t_grep "onluks: the PV inside it is found" "LVM PV '/dev/dm-[0-9]+': lvm vgchange" "$L"
+t_grep "onluks: root is the LV" "root '/dev/mapper/vgc-root' is '/dev/dm-[0-9]+' \(ext4\)" "$L"
+t_grep "underluks: the LV is the LUKS device" \
+	"LUKS2 device '/dev/dm-[0-9]+' \(/dev/vg-sys/crypt\) is 'inner'" "$L"
+t_grep "underluks: it opens" "'/dev/dm-[0-9]+' is unlocked as '/dev/mapper/inner'" "$L"
+t_grep "stack: the root's init ran" '^ROOTINIT done' "$L"
+for n in pv vgc-root vg--sys-crypt inner; do
+	t_grep "stack: /dev/mapper/$n is there for the real root" "^ROOTINIT mapper=.* $n( |\$)" "$L"
+done
+t_check "stack: the root's udev finds all 6 dm devices ready" \
+	test "$(grep -c '^ROOTINIT udev-dm=.*DM_UDEV_PRIMARY_SOURCE_FLAG=1' "$L")" -eq 6
 L=$BW/lvm-missing.log
 t_grep "missing: lvm runs for the PV there" "LVM PV '/dev/vda': lvm vgchange" "$L"
-t_grep "missing: lvm names the VG's LV it refuses" "vgm/root" "$L"
+t_grep "missing: lvm names the LV it refuses and the PV missing" \
+	"Refusing activation of partial LV vgm/root" "$L"
+t_grep "missing: lvm names the missing PV" "VG vgm is missing PV [A-Za-z0-9-]{38}" "$L"
 t_grep "missing: the wait is bounded" "root device '/dev/vgm/root' did not appear within 5 s" "$L"
 t_grep "missing: the init says lvm could not activate all" \
-	"LVM: lvm exited with status [0-9]+ after PV '/dev/vda' \(1 PVs seen\): a volume group is incomplete" "$L"
+	"LVM: lvm exited with status [0-9]+ after PV '/dev/vda': a volume group is incomplete" "$L"
 t_grep "missing: the PV seen is listed with its UUID" "vda \(254:0\) type 'LVM2_member' uuid '[A-Za-z0-9]{32}'" "$L"
 t_grep "missing: the boot gives up" "giving up" "$L"
 t_nogrep "missing: no root init ran" '^ROOTINIT done' "$L"
