@@ -55,7 +55,11 @@ HOST_CFLAGS = $(COMMON_CFLAGS) $(CPPFLAGS) $(CFLAGS)
 GEN_LIBS = $(shell $(PKG_CONFIG) --libs $(GEN_PKGS) 2>/dev/null) -lpthread
 INIT_CFLAGS := -std=gnu11 -Os $(WARNINGS) -D_GNU_SOURCE -iquote abi -static -ffunction-sections \
 	-fdata-sections -fno-asynchronous-unwind-tables -fno-stack-protector
-INIT_LDFLAGS := -static -Wl,--gc-sections -s
+# -z noseparate-code: with separate code pages, ld pads the header, the code and the
+# read-only data each to a 4 KiB page of the file, about 10 KB of zeros in a 50 KB
+# program; the cost is that .rodata (messages and tables) is mapped executable, for a
+# PID 1 that runs only until switch root.
+INIT_LDFLAGS := -static -Wl,--gc-sections -Wl,-z,noseparate-code -s
 
 GEN_SRCS := $(sort $(wildcard generator/*.c))
 GEN_LIB_SRCS := $(filter-out generator/main.c,$(GEN_SRCS))

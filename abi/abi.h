@@ -6,7 +6,9 @@
 /*
  * This header is owned by the init. The generator includes it; the init never includes
  * anything of the generator. Bump ABI_PLAN_VERSION on any incompatible change: an init
- * refuses a plan whose version it does not know, rather than misreading it.
+ * refuses a plan whose version it does not know, rather than misreading it. New flag
+ * letters that an older init may ignore safely need no bump ('r' and 'k' below: such
+ * an init loads 'k' modules at boot, and 'r' ones when the kernel asks for them).
  */
 
 #define ABI_PLAN_VERSION 1
@@ -57,6 +59,14 @@
  *                  a  load at boot, in order, before looking for root
  *                  m  load only when a device's modalias matches one of its A records
  *                     (after its <deps>)
+ *                  r  load only on request, by name or by one of its A records:
+ *                     the root's filesystem type ("fs-<type>") just before it is
+ *                     mounted, the kernel's request_module() (ABI_MODPROBE_PATH),
+ *                     every 'r' module when the root's type is unknown. A generic
+ *                     image's filesystems: it pays only for the root's own.
+ *                  k  with 'a' or 'm': only once a person must type (a passphrase
+ *                     prompt, the shell, rd.break), not at boot. An init that does
+ *                     not know 'k' loads them at boot, as before.
  *                  o  optional: a failure to load is a warning, never fatal
  *                  s  soft or weak dependency of another module: a failure is a warning
  *                  z  <path> is the module file as the distribution compressed it
@@ -74,7 +84,22 @@
  *
  *   A<TAB><pattern><TAB><index>
  *       A modalias pattern (fnmatch(3) syntax, as in modules.alias) that, when a device
- *       with a matching MODALIAS appears, loads M record <index> and its <deps>.
+ *       with a matching MODALIAS appears, loads M record <index> and its <deps>; for
+ *       an 'r' module, a name it is requested by ("fs-ext4"), never a device's.
+ *
+ *   R<TAB><program>
+ *       md RAID: the image assembles arrays with mdadm at <program> (an absolute
+ *       in-image path). Each block device that carries an md 1.x superblock (with
+ *       rd.md.uuid=UUID words on the kernel command line: only members of those
+ *       arrays) is handed, one at a time, to "<program> --incremental --export
+ *       /dev/DEV" as a child of the event loop (explicit argv, no shell, an empty
+ *       environment but PATH); md_mod is loaded from the plan before the first one,
+ *       the personalities by the kernel's own request through ABI_MODPROBE_PATH.
+ *       The array comes back as a block device and is probed like a disk. When the
+ *       root wait ends (rootdelay=, not with rootwait) and /proc/mdstat shows an
+ *       inactive array, the init says so and runs "<program> --incremental --run
+ *       --scan" once: a degraded start, then waits up to 10 s more. Without this
+ *       record the init leaves md members alone (older inits ignore the record).
  *
  *   L<TAB><program><TAB><config>
  *       LVM: the image activates volume groups with lvm at <program> (an absolute
@@ -97,10 +122,13 @@
 #define ABI_REC_MODULE 'M'
 #define ABI_REC_ALIAS 'A'
 #define ABI_REC_FACT 'F'
+#define ABI_REC_MD 'R'
 #define ABI_REC_LVM 'L'
 
 #define ABI_FLAG_ALWAYS 'a'
 #define ABI_FLAG_MATCH 'm'
+#define ABI_FLAG_REQUEST 'r'
+#define ABI_FLAG_CONSOLE 'k'
 #define ABI_FLAG_OPTIONAL 'o'
 #define ABI_FLAG_SOFTDEP 's'
 #define ABI_FLAG_COMPRESSED 'z'

@@ -50,6 +50,7 @@ struct build {
 	struct strv detected; /* module names autodetect found */
 	char *rootfs;	      /* the root's filesystem type, once autodetect ran */
 	struct plan_handlers handlers; /* what the init runs besides loading modules */
+	char *mdadm;		       /* handlers.mdadm's storage */
 	char *lvm;		       /* handlers.lvm's storage */
 	struct image_options opts;
 	int skipped; /* the image on disk was built from the same inputs */
@@ -70,6 +71,7 @@ static void build_done(struct build *b)
 	stage_free(b->early);
 	strv_clear(&b->detected);
 	free(b->rootfs);
+	free(b->mdadm);
 	free(b->lvm);
 }
 
@@ -575,6 +577,19 @@ static int run_autodetect(struct build *b)
 	return 0;
 }
 
+/* A hook's LOAD= in a generic image: a filesystem waits for the root's type, a
+ * keyboard for a person. After autodetect, what the host needs loads as `load` says. */
+static enum moddep_load boot_load(const struct build *b, const struct hook *hook,
+				  enum moddep_load load)
+{
+	if (b->autodetect || hook->load == HOOK_LOAD_BOOT)
+		return load;
+	if (hook->load == HOOK_LOAD_REQUEST)
+		return MODDEP_LOAD_ON_REQUEST;
+	return load == MODDEP_LOAD_ALWAYS ? MODDEP_LOAD_CONSOLE
+					  : MODDEP_LOAD_CONSOLE_MATCH;
+}
+
 static int hook_modules(struct build *b, const struct hook *hook, const char *origin)
 {
 	for (size_t i = 0; i < hook->modules.n; i++) {
@@ -588,7 +603,8 @@ static int hook_modules(struct build *b, const struct hook *hook, const char *or
 			if (needed == 0)
 				continue;
 		}
-		int r = request_module(b, spec, origin, MODDEP_LOAD_ALWAYS);
+		int r = request_module(b, spec, origin,
+				       boot_load(b, hook, MODDEP_LOAD_ALWAYS));
 		if (r < 0)
 			return r;
 	}
@@ -626,7 +642,7 @@ static int expand_match_list(struct build *b, const struct strv *entries,
  * are loaded at boot instead, and the others left out.
  */
 static int request_match_list(struct build *b, const struct strv *entries,
-			      const char *origin, int filter)
+			      const char *origin, int filter, enum moddep_load unfiltered)
 {
 	struct strv specs = STRV_INIT;
 	int r = expand_match_list(b, entries, &specs);
@@ -635,7 +651,7 @@ static int request_match_list(struct build *b, const struct strv *entries,
 		log_error("%s: cannot expand its module patterns: %s", origin,
 			  strerror(-r));
 	for (size_t i = 0; r >= 0 && i < specs.n; i++) {
-		enum moddep_load load = MODDEP_LOAD_ON_MATCH;
+		enum moddep_load load = unfiltered;
 		if (filter) {
 			r = host_needs(b, specs.v[i]);
 			if (r < 0)
@@ -798,6 +814,26 @@ static int hook_fsck(struct build *b, const char *origin)
 	return r;
 }
 
+/* MDADM=yes: the image's mdadm, and the plan record that makes the init run it. */
+static int hook_mdadm(struct build *b, const char *origin)
+{
+	_cleanup_free_ char *culprit = NULL, *path = NULL;
+	int r = files_add_program(b->stage, b->req->moduleroot, "mdadm", &path, &culprit);
+
+	if (r == -ENOENT && (!culprit || streq(culprit, "mdadm")))
+		return log_error_errno(
+			r,
+			"%s: no 'mdadm' in the programs of '%s/' (install mdadm): the init could not assemble md arrays",
+			origin, display_root(b->req));
+	if (r < 0)
+		return log_error_errno(r, "%s: cannot add 'mdadm': '%s'", origin,
+				       culprit ? culprit : "mdadm");
+	free(b->mdadm);
+	b->mdadm = TAKE_PTR(path);
+	b->handlers.mdadm = b->mdadm;
+	return 0;
+}
+
 /* LVM=yes: the image's lvm, and the plan record that makes the init run it. */
 static int hook_lvm(struct build *b, const char *origin)
 {
@@ -859,7 +895,8 @@ static int apply_hook(struct build *b, const struct hook *hook)
 	r = hook_modules(b, hook, origin);
 	if (r < 0)
 		return r;
-	r = request_match_list(b, &hook->modules_match, origin, b->autodetect);
+	r = request_match_list(b, &hook->modules_match, origin, b->autodetect,
+			       boot_load(b, hook, MODDEP_LOAD_ON_MATCH));
 	if (r < 0)
 		return r;
 	r = add_listed(b, &hook->files, origin, files_add_path);
@@ -871,6 +908,8 @@ static int apply_hook(struct build *b, const struct hook *hook)
 	r = hook_applets(b, hook);
 	if (r >= 0 && hook->fsck)
 		r = hook_fsck(b, origin);
+	if (r >= 0 && hook->mdadm)
+		r = hook_mdadm(b, origin);
 	if (r >= 0 && hook->lvm)
 		r = hook_lvm(b, origin);
 	if (r < 0)
@@ -921,8 +960,7 @@ static int hook_names(struct build *b, struct strv *names)
  * "unknown", and offered as suggestions for misspellings.
  */
 static const char *const unsupported_hooks[] = {
-	"encrypt", "sd-encrypt", "mdadm", "mdadm_udev", "resume",
-	"sleep",   "memdisk",	 "strip", NULL,
+	"encrypt", "sd-encrypt", "resume", "sleep", "memdisk", "strip", NULL,
 };
 
 static int in_list(const char *const *list, const char *name)
@@ -1032,7 +1070,8 @@ static int config_modules(struct build *b)
 			return r;
 		crashpoint("resolution: config module");
 	}
-	return request_match_list(b, conf_get(b->conf, "MODULES_MATCH"), "config", 0);
+	return request_match_list(b, conf_get(b->conf, "MODULES_MATCH"), "config", 0,
+				  MODDEP_LOAD_ON_MATCH);
 }
 
 static int newer(const struct timespec *a, const struct timespec *b)

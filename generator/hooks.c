@@ -10,11 +10,13 @@
 
 #include "hooks.h"
 #include "locate.h"
+#include "log.h"
 #include "util.h"
 
 const char *const hooks_keys[] = {"HELP",     "MODULES", "MODULES_MATCH", "FILES",
 				  "BINARIES", "APPLETS", "AUTODETECT",	  "MICROCODE",
-				  "FSCK",     "HELPERS", "LVM",		  NULL};
+				  "FSCK",     "HELPERS", "MDADM",	  "LOAD",
+				  "LVM",      NULL};
 
 static int push_dir(struct strv *dirs, const char *dir)
 {
@@ -85,6 +87,28 @@ static int is_yes(const struct conf *conf, const char *key)
 	return v && (streq(v, "yes") || streq(v, "1") || streq(v, "true"));
 }
 
+static int parse_load(const struct conf *conf, struct hook *hook, struct conf_error *err)
+{
+	static const char *const words[] = {[HOOK_LOAD_BOOT] = "boot",
+					    [HOOK_LOAD_REQUEST] = "request",
+					    [HOOK_LOAD_CONSOLE] = "console"};
+	const char *v = conf_get_string(conf, "LOAD");
+
+	for (size_t i = 0; v && i < ARRAY_SIZE(words); i++)
+		if (streq(v, words[i])) {
+			hook->load = (enum hook_load)i;
+			return 0;
+		}
+	char esc[256];
+
+	if (!v)
+		return 0;
+	snprintf(err->message, sizeof(err->message),
+		 "%s: LOAD='%s' is not one of boot, request, console", hook->path,
+		 log_escape(v, esc, sizeof(esc)));
+	return -EINVAL;
+}
+
 static int hook_from_conf(const struct conf *conf, struct hook *hook)
 {
 	const char *help = conf_get_string(conf, "HELP");
@@ -107,6 +131,7 @@ static int hook_from_conf(const struct conf *conf, struct hook *hook)
 	hook->autodetect = is_yes(conf, "AUTODETECT");
 	hook->microcode = is_yes(conf, "MICROCODE");
 	hook->fsck = is_yes(conf, "FSCK");
+	hook->mdadm = is_yes(conf, "MDADM");
 	hook->lvm = is_yes(conf, "LVM");
 	return r;
 }
@@ -136,6 +161,8 @@ int hooks_load(const char *name, const struct strv *dirs, struct hook **ret,
 		r = conf_load_file(conf, hook->path, hooks_keys, err);
 	if (r >= 0)
 		r = hook_from_conf(conf, hook);
+	if (r >= 0)
+		r = parse_load(conf, hook, err);
 	if (r < 0) {
 		hooks_free(hook);
 		return r;
@@ -235,6 +262,15 @@ void hooks_describe(const struct hook *hook, FILE *out)
 		      out);
 	if (hook->lvm)
 		fputs("adds lvm: the init activates LVM volume groups as their PVs appear\n",
+		      out);
+	if (hook->mdadm)
+		fputs("adds mdadm: the init assembles md arrays as their members appear\n",
+		      out);
+	if (hook->load == HOOK_LOAD_REQUEST)
+		fputs("in a generic image, its modules load only on request: the root's filesystem type, the kernel's request_module()\n",
+		      out);
+	if (hook->load == HOOK_LOAD_CONSOLE)
+		fputs("in a generic image, its modules load only once a person must type: a passphrase prompt, the shell\n",
 		      out);
 	describe_list(out, "modules loaded at boot", &hook->modules);
 	describe_list(out, "modules loaded when a device needs them",

@@ -25,9 +25,23 @@
  *                          autodetect) and e2fsck, as BINARIES
  *   HELPERS=(...)          mkinitramfs helper programs (build/<name> or LIBDIR/<name>),
  *                          added as /lib/mkinitramfs/<name>
+ *   MDADM=yes              mdadm and its libraries; the plan tells the init to assemble
+ *                          md arrays with it as their members appear
+ *   LOAD=boot|request|console
+ *                          when the init loads MODULES and MODULES_MATCH in a generic
+ *                          image (no autodetect before the hook): at boot (default);
+ *                          only on request (the root's filesystem type, the kernel's
+ *                          request_module()); only once a person must type (prompt,
+ *                          shell). After autodetect, what the host needs loads at boot.
  *   LVM=yes                lvm and its libraries; the plan tells the init to activate
  *                          volume groups with it as their PVs appear
  */
+enum hook_load {
+	HOOK_LOAD_BOOT,
+	HOOK_LOAD_REQUEST,
+	HOOK_LOAD_CONSOLE,
+};
+
 struct hook {
 	char *name;
 	char *path;
@@ -38,9 +52,11 @@ struct hook {
 	struct strv binaries;
 	struct strv applets;
 	struct strv helpers;
+	enum hook_load load;
 	int autodetect;
 	int microcode;
 	int fsck;
+	int mdadm;
 	int lvm;
 };
 

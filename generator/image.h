@@ -70,6 +70,12 @@ struct image_entry {
 	uint64_t size;
 	const char *target; /* symlinks */
 	dev_t rdev;
+	/* Names of one file share dev and ino within a segment (nlink > 1); newc stores
+	 * the data once, with one of them (GNU cpio and dracut: the last), the others
+	 * have size 0, as the kernel's unpacker expects. */
+	dev_t dev;
+	uint64_t ino;
+	uint32_t nlink;
 	unsigned segment; /* 0-based index of the concatenated archive it came from */
 	uint64_t segment_offset; /* the file offset where that archive starts */
 	const char *compression; /* of its segment: "none", "zstd", "gzip", "lz4"... */

@@ -33,6 +33,9 @@ struct file {
 	uint64_t size;
 	uint64_t hash; /* of the data, or of a symlink's target */
 	unsigned segment;
+	dev_t dev; /* with ino and nlink: hard links (see resolve_hardlinks) */
+	uint64_t ino;
+	uint32_t nlink;
 };
 
 struct module {
@@ -139,7 +142,12 @@ static int read_entry(const struct image_entry *e, const void *data, void *userd
 		v->files_cap = cap;
 	}
 	struct file *f = &v->files[v->nfiles];
-	*f = (struct file){.mode = e->mode, .size = e->size, .segment = e->segment};
+	*f = (struct file){.mode = e->mode,
+			   .size = e->size,
+			   .segment = e->segment,
+			   .dev = e->dev,
+			   .ino = e->ino,
+			   .nlink = e->nlink};
 	if (data)
 		f->hash = hash_bytes(data, (size_t)e->size);
 	else if (e->target)
@@ -152,6 +160,57 @@ static int read_entry(const struct image_entry *e, const void *data, void *userd
 		return keep_text(&v->plan, data, e->size);
 	if (data && streq(e->path, CONFDUMP_PATH))
 		return keep_text(&v->config, data, e->size);
+	return 0;
+}
+
+static int cmp_link(const void *a, const void *b)
+{
+	const struct file *x = *(const struct file *const *)a;
+	const struct file *y = *(const struct file *const *)b;
+
+	if (x->segment != y->segment)
+		return x->segment < y->segment ? -1 : 1;
+	if (x->dev != y->dev)
+		return x->dev < y->dev ? -1 : 1;
+	if (x->ino != y->ino)
+		return x->ino < y->ino ? -1 : 1;
+	return 0;
+}
+
+/*
+ * Hard links of a newc archive (dracut hard-links identical files, GNU cpio writes the
+ * data with the last name only): every name of one file (same segment, dev and ino,
+ * nlink > 1) gets the size and hash of the name that carries the data, as the kernel
+ * links them when it unpacks; the analysis and the diff then see each name's content.
+ */
+static int resolve_hardlinks(struct view *v)
+{
+	size_t n = 0;
+	struct file **links;
+
+	for (size_t i = 0; i < v->nfiles; i++)
+		n += S_ISREG(v->files[i].mode) && v->files[i].nlink > 1;
+	if (n < 2)
+		return 0;
+	links = malloc(n * sizeof(*links));
+	if (!links)
+		return -ENOMEM;
+	n = 0;
+	for (size_t i = 0; i < v->nfiles; i++)
+		if (S_ISREG(v->files[i].mode) && v->files[i].nlink > 1)
+			links[n++] = &v->files[i];
+	qsort(links, n, sizeof(*links), cmp_link);
+	for (size_t i = 0, end; i < n; i = end) {
+		const struct file *data = links[i];
+		for (end = i + 1; end < n && cmp_link(&links[i], &links[end]) == 0; end++)
+			if (links[end]->size > data->size)
+				data = links[end];
+		for (size_t j = i; j < end; j++) {
+			links[j]->size = data->size;
+			links[j]->hash = data->hash;
+		}
+	}
+	free(links);
 	return 0;
 }
 
@@ -385,6 +444,8 @@ static int view_read(const char *path, enum inspect_part part, struct view *v)
 
 	*v = (struct view){0};
 	r = read_image_or_uki(path, v);
+	if (r >= 0)
+		r = resolve_hardlinks(v);
 	if (r >= 0 && part == INSPECT_EARLY && v->nsegs < 2)
 		r = -ENOENT;
 	if (r >= 0) {
@@ -412,11 +473,13 @@ static void print_segments(const struct view *v, FILE *out)
 	for (size_t i = 0; i < v->nsegs; i++) {
 		const struct seg *s = &v->segs[i];
 		uint64_t disk = seg_disk_bytes(v, i);
+		/* A segment without entries (padding only) has no codec noted. */
+		const char *codec = s->compression ? s->compression : "empty";
 		fprintf(out,
 			"  %zu: %-9s %10llu bytes on disk, %10llu bytes of files, %zu entries",
-			i, s->compression, (unsigned long long)disk,
+			i, codec, (unsigned long long)disk,
 			(unsigned long long)s->file_bytes, s->entries);
-		if (!streq(s->compression, "none") && disk)
+		if (s->compression && !streq(s->compression, "none") && disk)
 			fprintf(out, ", ratio %.2f",
 				(double)s->file_bytes / (double)disk);
 		if (v->nsegs > 1 && i + 1 < v->nsegs)
@@ -470,21 +533,25 @@ static void print_modules(const struct view *v, int verbose, FILE *out)
 			v->nmods);
 	} else {
 		fprintf(out,
-			"Modules:        %zu (at boot [a]: %zu, on demand [m]: %zu, soft dependencies [s]: %zu)\n",
+			"Modules:        %zu (at boot [a]: %zu, on demand [m]: %zu, on request [r]: %zu, for a person [k]: %zu, soft dependencies [s]: %zu)\n",
 			v->nmods, count_flag(v, ABI_FLAG_ALWAYS),
-			count_flag(v, ABI_FLAG_MATCH), count_flag(v, ABI_FLAG_SOFTDEP));
+			count_flag(v, ABI_FLAG_MATCH), count_flag(v, ABI_FLAG_REQUEST),
+			count_flag(v, ABI_FLAG_CONSOLE), count_flag(v, ABI_FLAG_SOFTDEP));
 	}
 	if (!verbose) {
 		print_names_with(v, ABI_FLAG_ALWAYS, "at boot", out);
 		print_names_with(v, ABI_FLAG_MATCH, "on demand", out);
+		print_names_with(v, ABI_FLAG_REQUEST, "on request", out);
+		print_names_with(v, ABI_FLAG_CONSOLE, "for a person", out);
 		return;
 	}
 	for (size_t i = 0; i < v->nmods; i++) {
 		char flags[8] = "";
 		const char *f = v->mods[i].flags;
-		/* a, m, s, o in fixed columns so the list lines up. */
-		snprintf(flags, sizeof(flags), "%c%c%c%c", strchr(f, 'a') ? 'a' : ' ',
-			 strchr(f, 'm') ? 'm' : ' ', strchr(f, 's') ? 's' : ' ',
+		/* a, m, r, k, s, o in fixed columns so the list lines up. */
+		snprintf(flags, sizeof(flags), "%c%c%c%c%c%c", strchr(f, 'a') ? 'a' : ' ',
+			 strchr(f, 'm') ? 'm' : ' ', strchr(f, 'r') ? 'r' : ' ',
+			 strchr(f, 'k') ? 'k' : ' ', strchr(f, 's') ? 's' : ' ',
 			 strchr(f, 'o') ? 'o' : ' ');
 		fprintf(out, "  [%s] %s%s%s\n", flags,
 			log_escape(v->mods[i].name, esc, sizeof(esc)),

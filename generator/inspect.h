@@ -37,7 +37,9 @@ int inspect_show_config(const char *path, FILE *out);
  *   + config KEY (...)              - config ...    ~ config KEY: (...) -> (...)
  *   ~ kernel OLD -> NEW             ~ cmdline 'OLD' -> 'NEW' (UKIs)
  * then a summary line starting with '#'. Modules come from the plan, or from the .ko
- * files of an image without one. Returns 0 (whether or not anything differs) or a
+ * files of an image without one. Every name of a hard-linked file (newc stores its data
+ * once) has that file's content, as the kernel unpacks it. Returns 0 (whether or not
+ * anything differs) or a
  * negative errno; `ret_which` says which image failed (0 or 1).
  */
 int inspect_diff(const char *a, const char *b, enum inspect_part part, FILE *out,

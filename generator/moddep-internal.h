@@ -51,13 +51,16 @@ struct mod {
 	size_t nedges;
 	int expanded;
 	struct strv firmware;
-	bool firmware_read; /* modinfo read (and the file checked) */
+	struct strv aliases; /* its modinfo's, which depmod copies into modules.alias */
+	bool firmware_read;  /* modinfo read (and the file checked) */
 	off_t size;
 
 	/* Per resolve. */
 	int included;
 	int root_always, root_match, root_required, root_optional;
+	int root_request, root_console, root_console_match;
 	int in_required, in_optional, in_always, match;
+	int request, in_console, match_console; /* plan flags 'r', 'ak', 'mk' */
 	struct strv reasons;
 	size_t more_reasons;
 	struct strv params;	/* from requests, after the options */
@@ -105,6 +108,7 @@ enum {
 
 struct request;
 struct missing_fw;
+struct depline;
 
 struct moddep {
 	char *root;
@@ -127,10 +131,14 @@ struct moddep {
 	size_t noptions;
 	void *blacklist; /* tsearch tree of char * */
 
-	void *deplines; /* tsearch tree of struct depline *, from modules.dep */
+	/* modules.dep split in place, its lines found by relpath in an open-addressing
+	 * table (a kernel has thousands; a build looks up a few). */
+	char *deptext;
+	struct depline *deplines;
+	size_t ndeplines;
+	struct depline **deptable;
+	size_t deptable_size; /* a power of two, at least twice ndeplines */
 	int deplines_loaded;
-	void *aliases; /* tsearch tree of struct alias_list *, from modules.alias */
-	int aliases_loaded;
 	struct tree_file files[_TREE_FILES];
 
 	/* The result of the last resolve. */

@@ -175,6 +175,7 @@ static void mod_free(struct mod *mod)
 	free(mod->image_relpath);
 	free(mod->edges);
 	strv_clear(&mod->firmware);
+	strv_clear(&mod->aliases);
 	strv_clear(&mod->reasons);
 	strv_clear(&mod->params);
 	free(mod);
@@ -400,49 +401,73 @@ static int add_soft_edges(struct moddep *m, struct mod *mod, const struct strv *
 	return 0;
 }
 
-static int compare_depline(const void *a, const void *b)
+static size_t hash_relpath(const char *s)
 {
-	return strcmp(((const struct depline *)a)->relpath,
-		      ((const struct depline *)b)->relpath);
+	size_t h = (size_t)14695981039346656037ull; /* FNV-1a */
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * (size_t)1099511628211ull;
+	return h;
 }
 
-static void depline_free(void *p)
+/* The slot of `relpath` in the table: its line, or the empty slot it would take. */
+static struct depline **depline_slot(const struct moddep *m, const char *relpath)
 {
-	struct depline *d = p;
-	free(d->relpath);
-	free(d->deps);
-	free(d->to);
-	free(d);
+	size_t mask = m->deptable_size - 1;
+	for (size_t i = hash_relpath(relpath) & mask;; i = (i + 1) & mask)
+		if (!m->deptable[i] || streq(m->deptable[i]->relpath, relpath))
+			return &m->deptable[i];
+}
+
+static struct depline *find_depline(const struct moddep *m, const char *relpath)
+{
+	return m->deptable ? *depline_slot(m, relpath) : NULL;
+}
+
+static void deplines_free(struct moddep *m)
+{
+	for (size_t i = 0; i < m->ndeplines; i++)
+		free(m->deplines[i].to);
+	free(m->deplines);
+	free(m->deptable);
+	free(m->deptext);
 }
 
 static int load_deplines(struct moddep *m)
 {
-	_cleanup_free_ char *path = NULL, *text = NULL;
-	size_t size;
-	int r = 0;
+	_cleanup_free_ char *path = NULL;
+	size_t size, n = 1, cap = 16;
 	m->deplines_loaded = 1;
 	if (asprintf(&path, "/lib/modules/%s/modules.dep", m->kver) < 0)
 		return -ENOMEM;
-	r = sysroot_read(m->root, path, SYSROOT_READ_MAX, &text, &size);
-	if (r < 0)
+	if (sysroot_read(m->root, path, SYSROOT_READ_MAX, &m->deptext, &size) < 0) {
+		m->deptext = NULL;
 		return 0; /* only the binary index: nothing to check against */
-	for (char *line = text, *next; r >= 0 && *line; line = next) {
+	}
+	for (const char *p = m->deptext; (p = strchr(p, '\n')); p++)
+		n++;
+	while (cap < 2 * n)
+		cap *= 2;
+	m->deplines = calloc(n, sizeof(*m->deplines));
+	m->deptable = calloc(cap, sizeof(*m->deptable));
+	if (!m->deplines || !m->deptable)
+		return -ENOMEM;
+	m->deptable_size = cap;
+	for (char *line = m->deptext, *next; *line; line = next) {
 		next = strchrnul(line, '\n');
 		if (*next)
 			*next++ = '\0';
 		char *colon = strchr(line, ':');
 		if (!colon)
 			continue;
-		struct depline *d = calloc(1, sizeof(*d));
-		if (!d || !(d->relpath = strndup(line, (size_t)(colon - line))) ||
-		    !(d->deps = strdup(colon + 1)) ||
-		    !tsearch(d, &m->deplines, compare_depline)) {
-			if (d)
-				depline_free(d);
-			r = -ENOMEM;
-		}
+		*colon = '\0';
+		struct depline *d = &m->deplines[m->ndeplines++];
+		d->relpath = line;
+		d->deps = colon + 1;
+		struct depline **slot = depline_slot(m, line);
+		if (!*slot) /* a repeated line: the first one counts */
+			*slot = d;
 	}
-	return r;
+	return 0;
 }
 
 /*
@@ -461,24 +486,16 @@ static int check_deps(struct moddep *m, struct mod *mod, size_t got)
 	const char *kpath = kmod_module_get_path(mod->km);
 	if (!kpath || strncmp(kpath, m->kmoddir, dl) || kpath[dl] != '/')
 		return 0;
-	struct depline key = {.relpath = (char *)kpath + dl + 1};
-	struct depline **hit = tfind(&key, &m->deplines, compare_depline);
-	if (!hit)
+	struct depline *line = find_depline(m, kpath + dl + 1);
+	if (!line)
 		return 0;
 	size_t want = 0;
-	_cleanup_free_ char *copy = strdup((*hit)->deps);
-	if (!copy)
-		return -ENOMEM;
-	char *save = NULL;
-	for (char *w = strtok_r((*hit)->deps, " \t", &save); w;
-	     w = strtok_r(NULL, " \t", &save))
+	for (const char *p = line->deps; *(p += strspn(p, " \t")); p += strcspn(p, " \t"))
 		want++;
-	/* strtok_r cut the stored line; put the copy back for the next time. */
-	free((*hit)->deps);
-	(*hit)->deps = TAKE_PTR(copy);
 	if (want == got)
 		return 0;
-	copy = strdup((*hit)->deps);
+	_cleanup_free_ char *copy = strdup(line->deps);
+	char *save = NULL;
 	if (!copy)
 		return -ENOMEM;
 	for (char *w = strtok_r(copy, " \t", &save); w;
@@ -515,15 +532,14 @@ static int depline_link(struct moddep *m, struct depline *d)
 	d->linked = 1;
 	for (char *w = strtok_r(copy, " \t", &save); w;
 	     w = strtok_r(NULL, " \t", &save)) {
-		struct depline key = {.relpath = w};
-		struct depline **hit = tfind(&key, &m->deplines, compare_depline);
+		struct depline *hit = find_depline(m, w);
 		if (!hit)
 			continue;
 		struct depline **v = realloc(d->to, (d->nto + 1) * sizeof(*v));
 		if (!v)
 			return -ENOMEM;
 		d->to = v;
-		d->to[d->nto++] = *hit;
+		d->to[d->nto++] = hit;
 	}
 	return 0;
 }
@@ -629,9 +645,7 @@ static int depline_of(struct moddep *m, const struct mod *mod, struct depline **
 	}
 	if (!kpath || strncmp(kpath, m->kmoddir, dl) || kpath[dl] != '/')
 		return 0;
-	struct depline key = {.relpath = (char *)kpath + dl + 1};
-	struct depline **hit = tfind(&key, &m->deplines, compare_depline);
-	*ret = hit ? *hit : NULL;
+	*ret = find_depline(m, kpath + dl + 1);
 	return 0;
 }
 
@@ -835,7 +849,7 @@ void moddep_free(struct moddep *m)
 	modweak_clear(m);
 	modcompress_clear(&m->kernel);
 	modstage_clear(m);
-	tdestroy(m->deplines, depline_free);
+	deplines_free(m);
 	kmod_unref(m->ctx);
 	free(m->root);
 	free(m->kver);
@@ -968,7 +982,9 @@ static void reset_mod(struct mod *mod)
 {
 	mod->included = 0;
 	mod->root_always = mod->root_match = mod->root_required = mod->root_optional = 0;
+	mod->root_request = mod->root_console = mod->root_console_match = 0;
 	mod->in_required = mod->in_optional = mod->in_always = mod->match = 0;
+	mod->request = mod->in_console = mod->match_console = 0;
 	strv_clear(&mod->reasons);
 	mod->more_reasons = 0;
 	strv_clear(&mod->params);
@@ -1004,10 +1020,23 @@ static int add_roots(struct moddep *m, struct worklist *w)
 				r = strv_push(&mod->params, q->params);
 			if (r < 0)
 				return r;
-			if (q->load == MODDEP_LOAD_ALWAYS)
+			switch (q->load) {
+			case MODDEP_LOAD_ALWAYS:
 				mod->root_always = 1;
-			else
+				break;
+			case MODDEP_LOAD_ON_MATCH:
 				mod->root_match = 1;
+				break;
+			case MODDEP_LOAD_ON_REQUEST:
+				mod->root_request = 1;
+				break;
+			case MODDEP_LOAD_CONSOLE:
+				mod->root_console = 1;
+				break;
+			case MODDEP_LOAD_CONSOLE_MATCH:
+				mod->root_console_match = 1;
+				break;
+			}
 			if (q->optional)
 				mod->root_optional = 1;
 			else
@@ -1200,8 +1229,11 @@ static int read_modinfo(struct moddep *m, struct mod *mod)
 	mod->size = mod->st.st_size;
 	for (size_t i = 0; i < info.n && r >= 0; i++) {
 		const char *fw = modinfo_value(info.v[i], "firmware");
+		const char *alias = modinfo_value(info.v[i], "alias");
 		if (fw)
 			r = strv_push(&mod->firmware, fw);
+		else if (alias)
+			r = strv_push(&mod->aliases, alias);
 	}
 	if (r < 0)
 		return r;
@@ -1277,20 +1309,38 @@ int moddep_resolve(struct moddep *m)
 		free(w.v);
 		return r;
 	}
-	/* On-demand modules and the post softdeps that follow them. */
+	/* A keyboard's modules wait for a person unless something else loads them. */
+	if (r >= 0)
+		r = mark(&w, offsetof(struct mod, root_console),
+			 offsetof(struct mod, in_console),
+			 EDGE_BIT(EDGE_HARD) | EDGE_BIT(EDGE_PRE) | EDGE_BIT(EDGE_POST) |
+				 EDGE_BIT(EDGE_WEAK));
+	if (r < 0) {
+		free(w.v);
+		return r;
+	}
+	/* On-match modules and the post softdeps that follow them. */
 	for (size_t i = 0; i < w.n; i++) {
 		struct mod *mod = w.v[i];
-		if (!mod->root_match || mod->in_always)
+		if (mod->in_always || !(mod->root_match || mod->root_console_match))
 			continue;
 		mod->match = 1;
+		mod->match_console = !mod->root_match;
 		for (size_t e = 0; e < mod->nedges; e++) {
 			struct mod *to = mod->edges[e].to;
 			if (mod->edges[e].kind == EDGE_POST && !to->in_always &&
 			    !to->match) {
 				to->match = 1;
+				to->match_console = mod->match_console;
 				to->match_root = mod;
 			}
 		}
+	}
+	/* Loaded on request: what nothing else loads (a generic image's filesystems). */
+	for (size_t i = 0; i < w.n; i++) {
+		struct mod *mod = w.v[i];
+		mod->request = mod->root_request && !mod->in_always && !mod->match &&
+			       !mod->in_console;
 	}
 	struct mod *cycle = NULL;
 	for (size_t i = 0; i < w.n && !cycle; i++)

@@ -15,6 +15,13 @@ struct moddep;
 enum moddep_load {
 	MODDEP_LOAD_ALWAYS,   /* at boot, before looking for root */
 	MODDEP_LOAD_ON_MATCH, /* when a device's modalias matches (generic images) */
+	/* Generic images: only when asked for by name or alias (the root's filesystem,
+	 * the kernel's request_module()), or every one when the root's type is unknown.
+	 */
+	MODDEP_LOAD_ON_REQUEST,
+	/* ALWAYS and ON_MATCH, but only once a person must type (keyboards). */
+	MODDEP_LOAD_CONSOLE,
+	MODDEP_LOAD_CONSOLE_MATCH,
 };
 
 /*

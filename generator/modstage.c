@@ -1,6 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The resolved module closure into the image: files, plan, indexes, builtin lists. */
-#include <search.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,84 +13,17 @@
 #include "sysroot.h"
 #include "util.h"
 
-struct alias_list {
-	char *name;
-	struct strv patterns;
-};
-
 static const char *const tree_file_names[_TREE_FILES] = {
 	[TREE_ORDER] = "modules.order",
 	[TREE_BUILTIN] = "modules.builtin",
 	[TREE_BUILTIN_MODINFO] = "modules.builtin.modinfo",
 };
 
-static int compare_alias_list(const void *a, const void *b)
+/* Its aliases, as modules.alias has them: depmod copies them from the modinfo that
+ * resolution read anyway (so the tree's 1 MB modules.alias is never parsed). */
+static const struct strv *aliases_of(const struct mod *mod)
 {
-	return strcmp(((const struct alias_list *)a)->name,
-		      ((const struct alias_list *)b)->name);
-}
-
-static void alias_list_free(void *p)
-{
-	struct alias_list *a = p;
-	free(a->name);
-	strv_clear(&a->patterns);
-	free(a);
-}
-
-static int load_aliases(struct moddep *m)
-{
-	if (m->aliases_loaded)
-		return 0;
-	_cleanup_free_ char *path = NULL, *text = NULL;
-	size_t size;
-	if (asprintf(&path, "/lib/modules/%s/modules.alias", m->kver) < 0)
-		return -ENOMEM;
-	int r = sysroot_read(m->root, path, SYSROOT_READ_MAX, &text, &size);
-	if (r < 0) {
-		m->aliases_loaded = 1;
-		if (r == -ENOENT)
-			return 0;
-		return moddep_fail(m, r, "cannot read '%s/modules.alias': %s", m->moddir,
-				   sysroot_strerror(r));
-	}
-	FILE *f = fmemopen(text, size ? size : 1, "r");
-	if (!f)
-		return -ENOMEM;
-	_cleanup_free_ char *line = NULL;
-	size_t cap = 0;
-	while (r >= 0 && getline(&line, &cap, f) > 0) {
-		char pattern[ABI_PLAN_MAX_LINE], name[256];
-		if (sscanf(line, "alias %4095s %255s", pattern, name) != 2)
-			continue;
-		struct alias_list key = {.name = name}, *a;
-		struct alias_list **hit = tfind(&key, &m->aliases, compare_alias_list);
-		if (hit)
-			a = *hit;
-		else {
-			a = calloc(1, sizeof(*a));
-			if (!a || !(a->name = strdup(name)) ||
-			    !tsearch(a, &m->aliases, compare_alias_list)) {
-				if (a)
-					free(a->name);
-				free(a);
-				r = -ENOMEM;
-				break;
-			}
-		}
-		r = strv_push(&a->patterns, pattern);
-	}
-	fclose(f);
-	if (r >= 0)
-		m->aliases_loaded = 1;
-	return r;
-}
-
-static const struct strv *aliases_of(const struct moddep *m, const char *name)
-{
-	struct alias_list key = {.name = (char *)name};
-	struct alias_list **hit = tfind(&key, &m->aliases, compare_alias_list);
-	return hit ? &(*hit)->patterns : NULL;
+	return &mod->aliases;
 }
 
 /* Options from modprobe.d first, then the parameters of the requests. */
@@ -132,10 +64,16 @@ static const char *image_relpath(const struct mod *mod)
 int modstage_plan_flags(const struct mod *mod, char *buf)
 {
 	char *p = buf;
+	/* The soonest wins: at boot, on a device's match, for a person, on request. */
 	if (mod->in_always)
 		*p++ = ABI_FLAG_ALWAYS;
-	else if (mod->match)
+	else if (mod->match && !mod->match_console)
 		*p++ = ABI_FLAG_MATCH;
+	else if (mod->in_console || mod->match) {
+		*p++ = mod->in_console ? ABI_FLAG_ALWAYS : ABI_FLAG_MATCH;
+		*p++ = ABI_FLAG_CONSOLE;
+	} else if (mod->request)
+		*p++ = ABI_FLAG_REQUEST;
 	if (!mod->in_required && mod->in_optional)
 		*p++ = ABI_FLAG_OPTIONAL;
 	if (!mod->in_required && !mod->in_optional)
@@ -236,10 +174,10 @@ static int build_plan(struct moddep *m, struct plan *p)
 	}
 	for (size_t i = 0; i < m->norder; i++) {
 		struct mod *mod = m->order[i];
-		if (!mod->match)
+		if (!mod->match && !mod->request)
 			continue;
 		const struct mod *root = mod->match_root ? mod->match_root : mod;
-		r = add_alias_records(p, aliases_of(m, root->name), mod->index);
+		r = add_alias_records(p, aliases_of(root), mod->index);
 		if (r < 0) {
 			moddep_set_subject(m, mod->name);
 			return r;
@@ -327,7 +265,7 @@ static int stage_indexes(struct moddep *m, struct stage *stage)
 	for (size_t i = 0, d = 0; r >= 0 && i < m->norder; i++) {
 		const struct mod *mod = m->order[i];
 		const struct softdep_rule *rule = modconf_find_rule(m, mod->name);
-		const struct strv *al = aliases_of(m, mod->name);
+		const struct strv *al = aliases_of(mod);
 		v[i] = (struct modindex_module){
 			.name = mod->name,
 			.relpath = image_relpath(mod),
@@ -437,9 +375,7 @@ int modstage_closure(struct moddep *m, struct stage *stage, const struct plan_ha
 	r = firmware_stage(&m->fw, stage);
 	if (r < 0)
 		return r;
-	r = load_aliases(m);
-	if (r >= 0)
-		r = stage_plan(m, stage, h);
+	r = stage_plan(m, stage, h);
 	if (r >= 0)
 		r = stage_indexes(m, stage);
 	if (r >= 0)
@@ -449,7 +385,7 @@ int modstage_closure(struct moddep *m, struct stage *stage, const struct plan_ha
 
 int modstage_preload(struct moddep *m)
 {
-	int r = load_aliases(m);
+	int r = 0;
 	for (size_t i = 0; r >= 0 && i < ARRAY_SIZE(m->files); i++)
 		r = load_tree_file(m, i, NULL);
 	return r;
@@ -457,7 +393,6 @@ int modstage_preload(struct moddep *m)
 
 void modstage_clear(struct moddep *m)
 {
-	tdestroy(m->aliases, alias_list_free);
 	for (size_t i = 0; i < ARRAY_SIZE(m->files); i++)
 		free(m->files[i].data);
 }

@@ -166,11 +166,18 @@ int plan_add_fact(struct plan *p, const char *key, const char *value)
 
 int plan_add_handlers(struct plan *p, const struct plan_handlers *h)
 {
-	if (!h || !h->lvm)
+	int r = 0;
+
+	if (!h)
 		return 0;
-	if (h->lvm[0] != '/' || !field_ok(h->lvm))
+	if ((h->mdadm && (h->mdadm[0] != '/' || !field_ok(h->mdadm))) ||
+	    (h->lvm && (h->lvm[0] != '/' || !field_ok(h->lvm))))
 		return -EINVAL;
-	return buf_line(&p->head, "%c\t%s\t%s", ABI_REC_LVM, h->lvm, LVM_CONFIG);
+	if (h->mdadm)
+		r = buf_line(&p->head, "%c\t%s", ABI_REC_MD, h->mdadm);
+	if (r >= 0 && h->lvm)
+		r = buf_line(&p->head, "%c\t%s\t%s", ABI_REC_LVM, h->lvm, LVM_CONFIG);
+	return r;
 }
 
 int plan_render(struct plan *p, const char **ret_text, size_t *ret_size)

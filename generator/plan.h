@@ -21,9 +21,10 @@ int plan_add_module(struct plan *p, const char *name, const char *path, const ch
 int plan_add_alias(struct plan *p, const char *pattern, size_t index);
 int plan_add_fact(struct plan *p, const char *key, const char *value);
 
-/* What the hooks ask the init to do beyond loading modules (abi.h's L record). */
+/* What the hooks ask the init to do beyond loading modules (abi.h's R and L records). */
 struct plan_handlers {
-	const char *lvm; /* the image's lvm (LVM=yes), or NULL */
+	const char *mdadm; /* the image's mdadm (MDADM=yes), or NULL */
+	const char *lvm;   /* the image's lvm (LVM=yes), or NULL */
 };
 
 /* Append the records of h (NULL: none). -EINVAL for a path the init cannot use. */

@@ -18,6 +18,7 @@
 #include "file.h"
 #include "log.h"
 #include "lvm.h"
+#include "md.h"
 #include "modload.h"
 #include "netroot.h"
 #include "plan.h"
@@ -161,6 +162,7 @@ static bool shell(const char *why)
 			  why);
 		return false;
 	}
+	modload_console();
 	log_warning("starting a shell on '%s' to %s", ABI_CONSOLE_PATH, why);
 	r = sys_run_shell(ABI_BUSYBOX_PATH, ABI_CONSOLE_PATH);
 	if (r < 0)
@@ -359,6 +361,7 @@ int main(int argc, char *argv[])
 	open_signal_fd();
 	load_plan();
 	load_crypt();
+	md_init(&cmd, plan.mdadm);
 	lvm_init(&plan, &cmd);
 	resume_init(&cmd, "/sys");
 	load_modules();

@@ -11,12 +11,14 @@
 static struct plan *plan;
 static const struct cmdline *cmd;
 static struct modload_stats stats;
+static bool console_needed;
 
 void modload_init(struct plan *p, const struct cmdline *c)
 {
 	plan = p;
 	cmd = c;
 	memset(&stats, 0, sizeof(stats));
+	console_needed = false;
 }
 
 const struct modload_stats *modload_stats(void)
@@ -109,20 +111,30 @@ static int load_one(size_t i)
 	return r;
 }
 
+/* The 'a' modules, in plan order; the 'k' ones once a person must type. */
 int modload_always(void)
 {
 	int first = 0;
 
 	for (size_t i = 0; i < plan->n_modules; i++) {
+		unsigned f = plan->modules[i].flags;
 		int r;
 
-		if (!(plan->modules[i].flags & PLAN_ALWAYS))
+		if (!(f & PLAN_ALWAYS) || ((f & PLAN_CONSOLE) && !console_needed))
 			continue;
 		r = load_one(i);
 		if (r < 0 && first == 0)
 			first = r;
 	}
 	return first;
+}
+
+void modload_console(void)
+{
+	if (!plan || console_needed)
+		return;
+	console_needed = true;
+	(void)modload_always();
 }
 
 bool modload_has_match(void)
@@ -133,7 +145,8 @@ bool modload_has_match(void)
 	return false;
 }
 
-int modload_match(const char *modalias)
+/* Devices match 'm' modules; a request (by_name) also 'r' ones. */
+static int match(const char *alias, bool by_name)
 {
 	int loaded = 0;
 
@@ -141,18 +154,24 @@ int modload_match(const char *modalias)
 		const struct plan_alias *a = &plan->aliases[i];
 		struct plan_module *m = &plan->modules[a->module];
 
-		if (m->state != PLAN_PENDING)
+		if (m->state != PLAN_PENDING || !str_glob(a->pattern, alias))
 			continue;
-		if (!str_glob(a->pattern, modalias))
+		if (!by_name && (m->flags & (PLAN_REQUEST | PLAN_CONSOLE)) &&
+		    !(console_needed && (m->flags & PLAN_CONSOLE)))
 			continue;
-		log_debug("device '%s' matches '%s' of module '%s'", modalias, a->pattern,
-			  m->name);
+		log_debug("'%s' matches '%s' of module '%s'", alias, a->pattern, m->name);
 		if (load_one(a->module) == 0 && m->state == PLAN_LOADED) {
-			log_info("module '%s' loaded for device '%s'", m->name, modalias);
+			log_info("module '%s' loaded for %s'%s'", m->name,
+				 by_name ? "" : "device ", alias);
 			loaded++;
 		}
 	}
 	return loaded;
+}
+
+int modload_match(const char *modalias)
+{
+	return match(modalias, false);
 }
 
 int modload_name(const char *name)
@@ -167,7 +186,25 @@ int modload_name(const char *name)
 		log_info("module '%s' loaded on request", m->name);
 		return 1;
 	}
-	return modload_match(name);
+	return match(name, true);
+}
+
+void modload_fs(const char *type)
+{
+	char alias[64];
+	struct str s;
+
+	str_init(&s, alias, sizeof(alias));
+	str_addf(&s, "fs-%s", type);
+	if (!s.truncated)
+		(void)modload_name(alias);
+}
+
+void modload_requested_all(void)
+{
+	for (size_t i = 0; i < plan->n_modules; i++)
+		if (plan->modules[i].flags & PLAN_REQUEST)
+			(void)load_one(i);
 }
 
 void modload_log_failures(int level)

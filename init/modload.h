@@ -22,11 +22,12 @@ struct modload_stats {
 };
 
 void modload_init(struct plan *plan, const struct cmdline *cmd);
-/* Load every 'a' module, in plan order. Returns -ENOENT-like error of the first
- * required failure (the boot goes on anyway: the root may not need it). */
+/* Load every 'a' module, in plan order ('k' ones only after modload_console()). Returns
+ * -ENOENT-like error of the first required failure (the boot goes on anyway: the root may
+ * not need it). */
 int modload_always(void);
-/* Load every 'm' module that has an A record matching modalias, with its deps.
- * Returns the number of modules loaded. */
+/* Load every 'm' module that has an A record matching a device's modalias, with its
+ * deps ('k' ones only once modload_console() was called). Returns the number loaded. */
 int modload_match(const char *modalias);
 /*
  * The kernel's request_module(): a module by its name, else every module with an A
@@ -34,6 +35,16 @@ int modload_match(const char *modalias);
  * the number loaded, 0 when the plan has none, or the error of a failed load.
  */
 int modload_name(const char *name);
+/*
+ * A person is about to type (a passphrase prompt, the shell): load the 'k' modules
+ * (keyboards) now, and match devices to 'k' ones from now on. Once; no-op without plan.
+ */
+void modload_console(void);
+/* The filesystem `type` is about to be mounted: its module on request ("fs-TYPE", the
+ * name the kernel asks for), when the plan has it and it is not loaded yet. */
+void modload_fs(const char *type);
+/* The root's type is unknown: every module the plan loads only on request. */
+void modload_requested_all(void);
 /* Whether any module waits for a modalias match (a generic image). */
 bool modload_has_match(void);
 /* The parameter string for module i: the plan's, then the kernel command line's. */

@@ -26,6 +26,11 @@ static size_t split(char *line, char **fields, size_t max)
 	return n;
 }
 
+/* The flag letters, in the order of the PLAN_* bits. */
+static const char flag_letters[] = {
+	ABI_FLAG_ALWAYS,     ABI_FLAG_MATCH,   ABI_FLAG_OPTIONAL, ABI_FLAG_SOFTDEP,
+	ABI_FLAG_COMPRESSED, ABI_FLAG_REQUEST, ABI_FLAG_CONSOLE,  '\0'};
+
 static int parse_flags(const char *text, unsigned *ret)
 {
 	unsigned flags = 0;
@@ -36,27 +41,12 @@ static int parse_flags(const char *text, unsigned *ret)
 	}
 	if (!*text)
 		return -EBADMSG;
+	/* Unknown letters are for later inits, as unknown records are. */
 	for (const char *p = text; *p; p++) {
-		switch (*p) {
-		case ABI_FLAG_ALWAYS:
-			flags |= PLAN_ALWAYS;
-			break;
-		case ABI_FLAG_MATCH:
-			flags |= PLAN_MATCH;
-			break;
-		case ABI_FLAG_OPTIONAL:
-			flags |= PLAN_OPTIONAL;
-			break;
-		case ABI_FLAG_SOFTDEP:
-			flags |= PLAN_SOFTDEP;
-			break;
-		case ABI_FLAG_COMPRESSED:
-			flags |= PLAN_COMPRESSED;
-			break;
-		default:
-			/* Unknown letters are for later inits, as unknown records are. */
-			break;
-		}
+		const char *l = strchr(flag_letters, *p);
+
+		if (l)
+			flags |= 1u << (l - flag_letters);
 	}
 	*ret = flags;
 	return 0;
@@ -154,6 +144,11 @@ static int parse_line(struct plan *plan, char *line)
 		return parse_module(plan, f, n);
 	case ABI_REC_ALIAS:
 		return parse_alias(plan, f, n);
+	case ABI_REC_MD:
+		if (n < 2 || f[1][0] != '/')
+			return -EBADMSG;
+		plan->mdadm = f[1];
+		return 0;
 	case ABI_REC_LVM:
 		if (n < 3 || f[1][0] != '/')
 			return -EBADMSG;

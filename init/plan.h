@@ -9,12 +9,15 @@
 
 #define PLAN_MAX_ALIASES 65536
 
+/* Bit i is the i-th letter of plan.c's flag_letters. */
 enum {
 	PLAN_ALWAYS = 1 << 0,
 	PLAN_MATCH = 1 << 1,
 	PLAN_OPTIONAL = 1 << 2,
 	PLAN_SOFTDEP = 1 << 3,
 	PLAN_COMPRESSED = 1 << 4, /* 'z': finit_module(MODULE_INIT_COMPRESSED_FILE) */
+	PLAN_REQUEST = 1 << 5,	  /* 'r': only when asked for by name or alias */
+	PLAN_CONSOLE = 1 << 6,	  /* 'k': only once a person must type */
 };
 
 enum plan_state {
@@ -45,7 +48,8 @@ struct plan {
 	size_t n_modules;
 	struct plan_alias *aliases;
 	size_t n_aliases;
-	size_t line; /* the line of the first error, for the message */
+	size_t line;	   /* the line of the first error, for the message */
+	const char *mdadm; /* the R record: mdadm's in-image path, or NULL */
 	/* The L record: lvm's in-image path and its --config text, or NULL. */
 	const char *lvm, *lvm_config;
 };

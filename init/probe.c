@@ -228,6 +228,26 @@ static int probe_luks(const uint8_t *buf, size_t len, struct probe_fs *fs)
 }
 
 /*
+ * An md RAID member: a 1.1 superblock at 0 or a 1.2 one at 4 KiB (mdadm's default).
+ * blkid's type; the array's UUID and name, which every member shares.
+ */
+#define MD_MAGIC 0xa92b4efc
+static int probe_md(const uint8_t *buf, size_t len, struct probe_fs *fs)
+{
+	for (size_t off = 0; off <= 4096; off += 4096) {
+		const uint8_t *sb = buf + off;
+
+		if (len < off + 64 || le32(sb) != MD_MAGIC || le32(sb + 4) != 1)
+			continue;
+		set_type(fs, PROBE_TYPE_MD);
+		uuid_be(sb + 16, fs->uuid);
+		label_copy(fs->label, sizeof(fs->label), sb + 32, 32);
+		return 0;
+	}
+	return -ENOENT;
+}
+
+/*
  * An LVM2 physical volume: a label "LABELONE" with type "LVM2 001" in one of the first
  * four sectors, followed by the PV header (lvm puts it right after the 32 bytes of the
  * label), which starts with the PV's UUID in 32 characters.
@@ -275,7 +295,7 @@ int probe_fs(const uint8_t *buf, size_t len, struct probe_fs *ret)
 {
 	/* Containers first: a LUKS header hides whatever a filesystem left behind. */
 	static int (*const probers[])(const uint8_t *, size_t, struct probe_fs *) = {
-		probe_luks,  probe_lvm,	 probe_ext,  probe_xfs,
+		probe_md,    probe_luks, probe_lvm,  probe_ext,	 probe_xfs,
 		probe_btrfs, probe_f2fs, probe_vfat, probe_swap,
 	};
 

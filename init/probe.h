@@ -10,19 +10,20 @@
 #define PROBE_FS_BYTES (68u * 1024)
 #define PROBE_UUID_MAX 40
 #define PROBE_LABEL_MAX 256
-#define PROBE_TYPE_MAX 16
+#define PROBE_TYPE_MAX 20
 
 /* The types that are no filesystem, named as blkid names them. */
 #define PROBE_TYPE_LUKS "crypto_LUKS"
 #define PROBE_TYPE_SWAP "swap"
 #define PROBE_TYPE_HIBERNATED "swsuspend"
+#define PROBE_TYPE_MD "linux_raid_member"
 #define PROBE_TYPE_LVM "LVM2_member"
 
 struct probe_fs {
 	char type[PROBE_TYPE_MAX];
-	unsigned char version; /* LUKS: 1 or 2 */
-	char uuid[PROBE_UUID_MAX];
-	char label[PROBE_LABEL_MAX];
+	unsigned char version;	     /* LUKS: 1 or 2 */
+	char uuid[PROBE_UUID_MAX];   /* an md member: its array's */
+	char label[PROBE_LABEL_MAX]; /* an md member: its array's "host:name" */
 };
 
 struct probe_part {

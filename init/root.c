@@ -99,6 +99,9 @@ int root_spec_parse(const char *text, struct root_spec *ret)
 	if (str_startswith(text, "/dev/mapper/")) {
 		spec.kind = ROOT_DMNAME;
 		spec.value = text + 12;
+	} else if (str_startswith(text, "/dev/md/")) {
+		spec.kind = ROOT_MDNAME;
+		spec.value = text + 8;
 	} else if (str_startswith(text, "/dev/")) {
 		spec.value = text + 5;
 	}
@@ -202,7 +205,20 @@ void root_dev_probe_for(const struct root_spec *spec, const char *sysfs,
 			const char *devdir, struct root_dev *dev)
 {
 	long base = (long)dev->partno - spec->partnroff;
+	char path[PATH_MAX_INIT], link[ROOT_NAME_MAX];
+	struct str s;
+	ssize_t n;
 
+	/* mdadm names an array by a link alone, to "/dev/md127" (without udev). */
+	if (spec->kind == ROOT_MDNAME) {
+		str_init(&s, path, sizeof(path));
+		str_addf(&s, "%s/md/%s", devdir, spec->value);
+		n = readlink(path, link, sizeof(link) - 1);
+		link[n > 0 ? n : 0] = '\0';
+		dev->md_named = strcmp(strrchr(link, '/') ? strrchr(link, '/') + 1 : link,
+				       dev->name) == 0;
+		return;
+	}
 	if (spec->kind != ROOT_PARTUUID || !spec->partnroff || !dev->partno ||
 	    !dev->parent[0] || base < 1)
 		return;
@@ -243,8 +259,10 @@ int root_dev_probe(const char *sysfs, const char *devdir, const char *name,
 	}
 	if (read_attr(sysfs, name, "dm/name", dev.dm_name, sizeof(dev.dm_name)) < 0)
 		dev.dm_name[0] = '\0';
-	/* A dm device exists before its table is loaded: wait for its "change". */
-	if (dev.dm_name[0] && read_attr(sysfs, name, "size", attr, sizeof(attr)) == 0 &&
+	/* A dm device exists before its table is loaded, an md array before it runs:
+	 * wait for its "change". */
+	if ((dev.dm_name[0] || str_startswith(name, "md")) &&
+	    read_attr(sysfs, name, "size", attr, sizeof(attr)) == 0 &&
 	    strcmp(attr, "0") == 0)
 		return -EAGAIN;
 	fd = open_dev(devdir, name);
@@ -306,6 +324,8 @@ bool root_match(const struct root_spec *spec, const struct root_dev *dev)
 		return spec->major == dev->major && spec->minor == dev->minor;
 	case ROOT_DMNAME:
 		return dev->dm_name[0] && strcmp(spec->value, dev->dm_name) == 0;
+	case ROOT_MDNAME:
+		return dev->md_named;
 	case ROOT_LV:
 		return dev->dm_name[0] && lv_eq(spec->value, dev->dm_name);
 	}

@@ -18,6 +18,7 @@ enum root_kind {
 	ROOT_PARTLABEL,
 	ROOT_DEVNUM,
 	ROOT_DMNAME, /* /dev/mapper/NAME: a device-mapper device by its name */
+	ROOT_MDNAME, /* /dev/md/NAME: the md array mdadm linked there */
 	ROOT_LV,     /* /dev/VG/LV: an LVM logical volume, value "VG/LV" */
 };
 
@@ -41,6 +42,7 @@ struct root_dev {
 	bool has_part;
 	struct probe_fs fs;
 	struct probe_part part;
+	bool md_named; /* /dev/md/NAME of a ROOT_MDNAME spec links to it */
 	/* With PARTNROFF: the partition partno - offset of the same disk. */
 	bool has_base;
 	struct probe_part base;
@@ -56,7 +58,8 @@ int root_dev_probe(const char *sysfs, const char *devdir, const char *name,
 		   struct root_dev *ret);
 /*
  * What matching needs beyond root_dev_probe(): for PARTUUID=U/PARTNROFF=N, the
- * partition N below this one on its disk, whose PARTUUID must be U. No-op otherwise.
+ * partition N below this one on its disk, whose PARTUUID must be U; for /dev/md/NAME,
+ * whether the link mdadm made there names this device. No-op otherwise.
  */
 void root_dev_probe_for(const struct root_spec *spec, const char *sysfs,
 			const char *devdir, struct root_dev *dev);

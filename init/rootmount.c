@@ -30,6 +30,8 @@ static int mount_any(const char *src, unsigned long flags, const char *data)
 	char *line, *next;
 	int r = -ENODEV;
 
+	modload_requested_all(); /* a generic image's filesystems, as the root's is
+				    unknown */
 	if (file_read("/proc/filesystems", list, sizeof(list), NULL) < 0)
 		return -ENODEV;
 	for (line = list; line && *line; line = next) {
@@ -62,6 +64,7 @@ static int mount_types(const struct cmdline *c, const struct root_dev *dev,
 		comma = strchr(t, ',');
 		if (comma)
 			*comma = '\0';
+		modload_fs(t);
 		r = try_mount(src, t, flags, data);
 		if (r == 0)
 			break;

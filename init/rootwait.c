@@ -19,6 +19,7 @@
 #include "file.h"
 #include "log.h"
 #include "lvm.h"
+#include "md.h"
 #include "modload.h"
 #include "resume.h"
 #include "rootwait.h"
@@ -82,6 +83,7 @@ static int consider(const struct rootwait *w, const char *name, struct root_dev 
 		dev.part.uuid);
 	resume_device(&dev);
 	unlock_device(&dev);
+	md_device(&dev);
 	if (is_new)
 		lvm_device(&dev);
 	if (!root_match(w->spec, &dev))
@@ -188,6 +190,9 @@ static void drain_signals(int fd)
 
 #define MAX_POLL 8
 
+/* What a degraded start of md arrays adds to the wait. */
+#define MD_GRACE_MS 10000
+
 int rootwait_run(const struct rootwait *w, struct root_dev *ret)
 {
 	long deadline = w->timeout_ms < 0 ? -1 : now_ms() + w->timeout_ms;
@@ -213,6 +218,11 @@ int rootwait_run(const struct rootwait *w, struct root_dev *ret)
 			deadline = now_ms() + w->timeout_ms;
 		if (deadline >= 0) {
 			left = deadline - now_ms();
+			/* No root by the end: incomplete md arrays start degraded. */
+			if (left <= 0 && !found && md_degrade()) {
+				deadline = now_ms() + MD_GRACE_MS;
+				left = MD_GRACE_MS;
+			}
 			if (left <= 0 && found) {
 				resume_log_pending(LOG_WARNING);
 				log_warning("booting without resume");
@@ -241,6 +251,8 @@ int rootwait_run(const struct rootwait *w, struct root_dev *ret)
 			drain_signals(w->signal_fd);
 		unlock_ready(pfd + own, n - own);
 		lvm_reap();
+		if (md_reap() && scan_class_block(w, ret))
+			found = true;
 		if (w->uevent_fd < 0 || !pfd[0].revents)
 			continue;
 		r = drain(w, ret);

@@ -15,6 +15,7 @@
 
 #include "file.h"
 #include "log.h"
+#include "modload.h"
 #include "str.h"
 #include "sys.h"
 #include "unlock.h"
@@ -169,6 +170,7 @@ static void prompt(size_t i)
 	char text[256];
 	struct str s;
 
+	modload_console(); /* the keyboard's modules, in a generic image */
 	if (console < 0)
 		console = open(console_path, O_RDWR | O_NOCTTY | O_CLOEXEC | O_NONBLOCK);
 	if (console < 0) {

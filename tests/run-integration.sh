@@ -19,7 +19,7 @@ long_first() {
 	for s in "$@"; do
 		case "${s##*/}" in
 		boot_* | pkg_* | k612_* | presets_boot.sh | run.sh | integ_pacman.sh | \
-			moddep_oracle.sh | robust_kill.sh | uki.sh) echo "0 $s" ;;
+			moddep_oracle.sh | robust_kill.sh | uki.sh | inspect_peers.sh) echo "0 $s" ;;
 		*) echo "1 $s" ;;
 		esac
 	done | sort -s -k1,1 | cut -d' ' -f2-

@@ -4,11 +4,15 @@
 # busybox as the shell of a /init script that insmods exactly the modules virtio-blk and
 # ext4 need (in modprobe --show-depends order), waits for the root device, mounts it and
 # switches to it. Nothing of mkinitramfs (neither its init nor its plan) is in it.
-# Usage: baseline.sh KROOT KVER OUT   (zstd -3, as mkinitramfs's default)
+# Usage: baseline.sh KROOT KVER OUT [MODULE...]   (zstd -3, as mkinitramfs's default;
+# the modules default to virtio_pci virtio_blk ext4, the benchmark VM's)
 set -euo pipefail
 kroot=$(realpath "$1")
 kver=$2
 out=$3
+shift 3
+wanted=("$@")
+[ ${#wanted[@]} -gt 0 ] || wanted=(virtio_pci virtio_blk ext4)
 busybox=${BUSYBOX:-/bin/busybox}
 
 stage=$(mktemp -d "${out%/*}/baseline.XXXXXX")
@@ -19,10 +23,10 @@ ln -s busybox "$stage/bin/sh"
 # The kernel opens it for /init before anything is mounted: the console of the boot.
 mknod -m 600 "$stage/dev/console" c 5 1
 
-# The closure of the three modules, each once, in the order modprobe would load them.
+# The closure of the modules, each once, in the order modprobe would load them.
 declare -A seen=()
 mods=()
-for m in virtio_pci virtio_blk ext4; do
+for m in "${wanted[@]}"; do
 	while read -r verb path _; do
 		[ "$verb" = insmod ] || continue
 		[ -n "${seen[$path]:-}" ] && continue

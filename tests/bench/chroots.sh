@@ -21,6 +21,14 @@ log() { bench_log "$@"; }
 
 # Mounts made here must never reach the host, nor outlive this script.
 bench_private_mounts "$@"
+# One run at a time: suites started together (the systemd boots, the package and
+# inspection suites) share the chroots.
+mkdir -p "$dir"
+exec 9>"$dir.lock"
+flock -w 1800 9 || {
+	bench_log "error: timed out waiting for '$dir.lock'"
+	exit 1
+}
 
 # apt lines of this machine for its own Debian release (deb822 .sources or one-line
 # .list), so the chroots get the same mirror and the same package versions.

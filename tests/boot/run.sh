@@ -137,7 +137,7 @@ if want 5; then
 	mk_gpt "$BW/s5.img" "$BW/s5.part" 0c5e7a90-1b2c-4d3e-8f40-5a6b7c8d9e0f "sata root"
 	rm -f "$BW/s5.part"
 	if boot_scenario s5 "zstd no a:ahci a:sd_mod a:ext4" 'root=PARTLABEL="sata root"' \
-		-device ahci,id=ahci -drive file="$BW/s5.img",if=none,format=raw,id=s0 \
+		"${QEMU_STEADY_CLOCK[@]}" -device ahci,id=ahci -drive file="$BW/s5.img",if=none,format=raw,id=s0 \
 		-device ide-hd,drive=s0,bus=ahci.0; then
 		boot_ok s5 "$BW/s5.log"
 		t_grep "s5: ext4 on the SATA partition" '^ROOTINIT mount=/dev/sda1 ext4' "$BW/s5.log"
@@ -222,7 +222,8 @@ if want 9; then
 	# nbd rides along as load-on-match: no device matches it, so it is in the image
 	# but not loaded, for busybox modprobe in the shell to load from the image's
 	# text modules.dep.
-	if img=$(image zstd yes "${VIRTIO[@]}" a:ext4 m:nbd); then
+	# The keyboard hook without autodetect: its modules wait for the shell.
+	if img=$(image zstd yes "${VIRTIO[@]}" a:ext4 m:nbd h:keyboard); then
 		log=$BW/s9.log
 		qemu_interactive_start "$log" "$img" "root=/dev/vda rd.break" $(vdisk "$BW/plain.img")
 		if wait_log "$log" 'starting a shell' 60; then
@@ -231,12 +232,15 @@ if want 9; then
 			wait_log "$log" 'BREAK-42' 20
 			qemu_send 'modprobe nbd nbds_max=5 && echo NBD-$(cat /sys/module/nbd/parameters/nbds_max) > /dev/kmsg'
 			wait_log "$log" 'NBD-[0-9]' 20
+			qemu_send 'echo KBD-$(grep -c "^usbhid " /proc/modules) > /dev/kmsg'
+			wait_log "$log" 'KBD-[0-9]' 20
 			qemu_send 'exit'
 		fi
 		qemu_interactive_end "$log"
 		t_grep "s9: the shell ran before mounting root" 'BREAK-42' "$log"
 		t_grep "s9: busybox modprobe loads a module from the image" 'NBD-5' "$log"
 		boot_ok s9 "$log"
+		t_grep "s9: the shell had the keyboard hook's modules" 'KBD-1' "$log"
 	else
 		t_fail "s9: cannot make the initramfs"
 	fi

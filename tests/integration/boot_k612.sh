@@ -4,7 +4,7 @@
 # --kernel trixie: merged /usr, .ko.xz modules, CONFIG_MODULE_DECOMPRESS=y): virtio-blk,
 # NVMe and AHCI with explicit modules, and a generic image (no autodetect) whose storage
 # drivers load on modalias match during coldplug, on virtio-blk and on NVMe. Two QEMU
-# boots at a time.
+# boots at a time. The real Debian systemd root on 6.12: boot_systemd_k612.sh.
 source "$(dirname "$0")/../lib.sh"
 t_tmpdir
 read -r KROOT KVER < <("$TOP/tests/kernel-fixture.sh" --kernel trixie)

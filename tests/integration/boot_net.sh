@@ -7,86 +7,23 @@
 # (bad ip=, root=, nbdroot=, BOOTIF=, no link, no DHCP answer) are checked here without
 # QEMU, on tap devices and a stand-in /proc/cmdline.
 #
-# Everything runs in private network and mount namespaces: ganesha needs an rpcbind to
-# register with (its registration failure is fatal), and the kernel's NFSv3 mount asks
-# the server's rpcbind for mountd. Inside, rpcbind, ganesha and qemu-nbd listen on the
-# namespace's own loopback only, on their standard ports, and slirp's 10.0.2.2 reaches
-# that loopback; nothing is visible on the machine's network or its /run.
-if [ -z "${BOOT_NET_NS:-}" ]; then
-	if unshare --net --mount --propagation private true 2>/dev/null; then
-		exec unshare --net --mount --propagation private env BOOT_NET_NS=1 bash "$0" "$@"
-	fi
-	source "$(dirname "$0")/../lib.sh"
-	t_fail "cannot create network and mount namespaces (unshare --net --mount): need root"
-	t_report
-	exit 1
-fi
+# Everything runs in private network and mount namespaces (tests/boot/netns.bash).
+source "$(dirname "$0")/../boot/netns.bash"
+netns_enter "$@"
 source "$(dirname "$0")/../lib.sh"
 t_tmpdir
 t_fixture
 source "$TOP/tests/boot/lib.sh"
 boot_setup || { t_fail "cannot build the test root's init"; exit 1; }
 
-# The namespace's loopback; a second address so getaddrinfo(AI_ADDRCONFIG) answers.
-ip link set lo up && ip addr add 127.0.0.2/8 dev lo && mount -t tmpfs tmpfs /run &&
-	mkdir -p /run/rpcbind || { t_fail "cannot set up the private namespace"; exit 1; }
-
-SERVER_PIDS=()
-stop_servers() {
-	local p
-	for p in "${SERVER_PIDS[@]}"; do kill "$p" 2>/dev/null; done
-	for p in "${SERVER_PIDS[@]}"; do wait "$p" 2>/dev/null; done
-	SERVER_PIDS=()
-}
-trap 'stop_servers; t_cleanup' EXIT
-trap 'exit 143' TERM INT
-
-# wait_port PORT: bounded wait until something listens on PORT.
-wait_port() {
-	local i
-	for ((i = 0; i < 300; i++)); do
-		ss -Hltn "sport = :$1" | grep -q . && return 0
-		sleep 0.1
-	done
-	return 1
-}
+netns_setup
 
 # --- servers -------------------------------------------------------------------------
 mk_ext4 "$BW/nbd.img" 64M -L nbdroot
-rpcbind -f &
-SERVER_PIDS+=($!)
-wait_port 111 || t_fail "rpcbind does not listen on 127.0.0.1:111"
-mkdir -p "$BW/ganesha-recovery"
-cat >"$BW/ganesha.conf" <<CONF
-NFS_CORE_PARAM {
-	Bind_addr = 127.0.0.1;
-	Enable_NLM = false;
-	Enable_RQUOTA = false;
-	Enable_UDP = false;
-	Protocols = 3, 4;
-	Mount_Path_Pseudo = true;
-}
-NFSV4 {
-	Graceless = true;
-	RecoveryRoot = $BW/ganesha-recovery;
-}
-EXPORT {
-	Export_Id = 1;
-	Path = $BW/rootfs;
-	Pseudo = /export;
-	Access_Type = RW;
-	Squash = No_Root_Squash;
-	Protocols = 3, 4;
-	Transports = TCP;
-	SecType = sys;
-	FSAL { Name = VFS; }
-}
-CONF
-ganesha.nfsd -F -f "$BW/ganesha.conf" -L "$BW/ganesha.log" -p "$BW/ganesha.pid" -N NIV_EVENT &
-SERVER_PIDS+=($!)
+nfs_serve "$BW/rootfs"
 qemu-nbd -f raw -b 127.0.0.1 -p 10809 -x rootexp -t --shared=4 "$BW/nbd.img" &
 SERVER_PIDS+=($!)
-wait_port 2049 || { t_fail "ganesha does not listen on 127.0.0.1:2049"; tail -n 5 "$BW/ganesha.log"; }
+nfs_ready
 wait_port 10809 || t_fail "qemu-nbd does not listen on 127.0.0.1:10809"
 
 # --- the image -----------------------------------------------------------------------

@@ -9,12 +9,21 @@ cd "$T_TMP"
 
 "$MKINITRAMFS" -L >list.txt 2>&1
 t_check "-L succeeds" test $? -eq 0
-for h in base autodetect modconf block filesystems keyboard net shell microcode; do
+for h in base autodetect modconf block filesystems keyboard net shell microcode mdadm_udev mdadm; do
 	t_grep "-L lists '$h' with its help" "^  $h +[a-z]" list.txt
 done
 "$MKINITRAMFS" -H block >block.txt 2>&1
 t_grep "-H block says when its modules load" 'loaded when a device needs them' block.txt
 t_grep "-H block names the AHCI drivers' directory" 'kernel/drivers/ata/\*' block.txt
+for h in mdadm_udev mdadm; do
+	"$MKINITRAMFS" -H $h >md.txt 2>&1
+	t_grep "-H $h says the init assembles arrays" 'the init assembles md arrays as their members appear' md.txt
+	t_grep "-H $h names the RAID personalities" '^  raid456\?$' md.txt
+done
+# A root without mdadm: the hook cannot do its work, and says what to install.
+printf 'HOOKS=(base mdadm_udev)\n' >md.conf
+t_run 1 "mdadm_udev without mdadm in the root fails" -k "$KVER" -r "$KROOT" -c md.conf -g md.img
+t_grep "the missing mdadm is named" "hook 'mdadm_udev': no 'mdadm' in the programs of '.*' \(install mdadm\)" out.txt
 "$MKINITRAMFS" -H nosuchhook >nohook.txt 2>&1
 t_check "-H of an unknown hook fails with 1" test $? -eq 1
 t_grep "-H names the unknown hook" "unknown hook 'nosuchhook'" nohook.txt
@@ -95,6 +104,20 @@ t_grep "-H lvm2 loads dm_mod" '^  dm_mod$' lvm2.txt
 t_check "-A lvm2 without lvm in the root fails the build" test ! -e nolvm.img
 t_grep "the error names lvm and the root" \
 	"hook 'lvm2': no 'lvm' in the programs of '$root/' \(install lvm2\)" nolvm.err
+
+# LOAD=: when a generic image loads the hook's modules.
+"$MKINITRAMFS" -H filesystems >fs.txt 2>&1
+t_grep "-H filesystems says its modules load on request" 'load only on request: the root' fs.txt
+"$MKINITRAMFS" -H keyboard >kbd.txt 2>&1
+t_grep "-H keyboard says its modules wait for a person" 'once a person must type' kbd.txt
+mkdir -p loadhooks
+printf 'HELP="x"\nMODULES=(nbd)\nLOAD=sometimes\n' >loadhooks/odd
+printf 'HOOKS=(base odd)\n' >odd.conf
+MKINITRAMFS_HOOKS_DIR=$T_TMP/loadhooks "$MKINITRAMFS" -q -k "$KVER" -r "$root" -c odd.conf \
+	-g odd.img 2>odd.err
+t_check "an unknown LOAD= value fails the build" test ! -e odd.img
+t_grep "the error names the hook file and the values" \
+	"error: hook 'odd': .*/loadhooks/odd: LOAD='sometimes' is not one of boot, request, console" odd.err
 
 # A hook of the same name earlier in the search path wins over the shipped one.
 mkdir -p myhooks

@@ -2,8 +2,9 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 # Hooks, presets and autodetect, end to end: the shipped preset template builds a
 # generic fallback image that boots on virtio-blk, virtio-scsi, NVMe, AHCI and USB
-# storage behind xHCI loading only the drivers each machine needs; a capture of the
-# booted machine's sysfs builds a host image at least 5 times smaller that boots too.
+# storage behind xHCI loading only the drivers each machine needs, and only the root's
+# filesystem (ext4, xfs, vfat) with no keyboard driver; a capture of the booted
+# machine's sysfs builds a host image at least 5 times smaller that boots too.
 source "$(dirname "$0")/../lib.sh"
 t_tmpdir
 t_fixture
@@ -12,6 +13,11 @@ boot_setup || { t_fail "cannot build the test root's init"; exit 1; }
 musl-gcc -static -Os -o "$BW/rootfs/bin/capture" "$TOP/tests/boot/capture.c" ||
 	{ t_fail "cannot build the capture program"; exit 1; }
 mk_ext4 "$BW/root.img" 64M -L testroot
+# The same root as xfs and as vfat: a generic image loads their modules on request.
+mk_xfs "$BW/xfsroot.img" -L testroot
+truncate -s 64M "$BW/vfatroot.img"
+mkfs.vfat -n TESTROOT "$BW/vfatroot.img" >/dev/null && mcopy -s -i "$BW/vfatroot.img" \
+	"$BW"/rootfs/* ::/ || { t_fail "cannot make the vfat root"; exit 1; }
 cd "$T_TMP"
 
 # The template as a package hook would install it, pointed at the fixture kernel.
@@ -48,10 +54,10 @@ storage_loaded() { # LOG: the storage drivers in the root's module list, sorted
 	echo "${out# }"
 }
 
-fallback_boot() { # NAME EXPECTED QEMU_ARGS...
+fallback_boot() { # NAME EXPECTED QEMU_ARGS... (ROOT=LABEL=... for another label)
 	local name=$1 want=$2 got
 	shift 2
-	qemu_boot "$BW/$name.log" "$FALLBACK" "root=LABEL=testroot" "$@"
+	qemu_boot "$BW/$name.log" "$FALLBACK" "root=${ROOT:-LABEL=testroot}" "$@"
 	t_grep "fallback on $name: the root's init ran" '^ROOTINIT done' "$BW/$name.log"
 	got=$(storage_loaded "$BW/$name.log")
 	if [ "$got" = "$want" ]; then
@@ -61,6 +67,21 @@ fallback_boot() { # NAME EXPECTED QEMU_ARGS...
 	fi
 }
 
+# loaded_before_root NAME LOG WANTED UNWANTED: the filesystem and keyboard modules the
+# initramfs loaded (the root's init lists them first thing).
+loaded_before_root() {
+	local name=$1 log=$2 m
+	for m in $3; do
+		t_grep "fallback on $name: '$m' was loaded" "^ROOTINIT modules=.* $m( |\$)" "$log"
+	done
+	for m in $4; do
+		t_nogrep "fallback on $name: '$m' was not loaded" "^ROOTINIT modules=.* $m( |\$)" "$log"
+	done
+}
+EXT4_CLOSURE="ext4 jbd2 mbcache crc16 crc32c_generic"
+OTHER_FS="btrfs raid6_pq xfs f2fs vfat fat nls_cp437 isofs squashfs overlay"
+KEYBOARD="usbhid hid_generic hid serio_raw"
+
 DISK="file=$BW/root.img,format=raw,if=none,id=root"
 # The pc machine has devices of its own, which are matched like any other: its PIIX
 # IDE controller (ata_piix, and ata_generic whose class alias also matches it); q35
@@ -68,11 +89,23 @@ DISK="file=$BW/root.img,format=raw,if=none,id=root"
 # load both.
 fallback_boot virtio-blk "virtio_blk ata_piix ata_generic" \
 	-drive "file=$BW/root.img,format=raw,if=virtio"
-fallback_boot virtio-scsi "virtio_scsi ata_piix ata_generic sd_mod" -drive "$DISK" \
+loaded_before_root virtio-blk "$BW/virtio-blk.log" "$EXT4_CLOSURE" "$OTHER_FS $KEYBOARD"
+t_grep "fallback on virtio-blk: ext4 was loaded for the root's type" \
+	"initramfs: module 'ext4' loaded for 'fs-ext4'" "$BW/virtio-blk.log"
+fallback_boot virtio-scsi "virtio_scsi ata_piix ata_generic sd_mod" \
+	-drive "file=$BW/xfsroot.img,format=raw,if=none,id=root" \
 	-device virtio-scsi-pci,id=scsi -device scsi-hd,drive=root
-fallback_boot nvme "nvme ata_piix ata_generic" -drive "$DISK" \
+t_grep "fallback on virtio-scsi: the root is xfs" '^ROOTINIT mount=/dev/sda xfs' "$BW/virtio-scsi.log"
+loaded_before_root virtio-scsi "$BW/virtio-scsi.log" "xfs" "ext4 btrfs f2fs vfat $KEYBOARD"
+ROOT=LABEL=TESTROOT fallback_boot nvme "nvme ata_piix ata_generic" \
+	-drive "file=$BW/vfatroot.img,format=raw,if=none,id=root" \
 	-device nvme,serial=mkinitramfs,drive=root
-fallback_boot ahci "ahci sd_mod" -machine q35 -drive "$DISK" -device ide-hd,drive=root,bus=ide.0
+t_grep "fallback on nvme: the root is vfat" '^ROOTINIT mount=/dev/nvme0n1 vfat' "$BW/nvme.log"
+# vfat's codepage comes through the kernel's request_module(), answered from the image.
+loaded_before_root nvme "$BW/nvme.log" "vfat fat nls_cp437" "ext4 xfs btrfs $KEYBOARD"
+# q35's AHCI under a loaded host once timed out IDENTIFY three times: a steady clock.
+fallback_boot ahci "ahci sd_mod" -machine q35 "${QEMU_STEADY_CLOCK[@]}" -drive "$DISK" \
+	-device ide-hd,drive=root,bus=ide.0
 fallback_boot usb-xhci "ata_piix ata_generic sd_mod usb_storage uas xhci_pci xhci_hcd" \
 	-drive "$DISK" -device qemu-xhci,id=xhci -device usb-storage,bus=xhci.0,drive=root
 

@@ -159,6 +159,48 @@ Test(moddep, plan_has_params_flags_and_deps)
 	moddep_free(m);
 }
 
+/*
+ * A generic image: a filesystem asked for on request gets 'r' and its aliases as A
+ * records (the init asks for "fs-TYPE"), a keyboard's modules wait for a person ('k'),
+ * and what is also needed at boot or on a device's match stays so.
+ */
+Test(moddep, plan_on_request_and_console)
+{
+	struct moddep *m = open_tree();
+	struct stage *stage;
+	cr_assert_eq(stage_new(&stage), 0);
+	cr_assert_eq(moddep_request(m, "fsx", "hook", MODDEP_LOAD_ON_REQUEST), 0);
+	cr_assert_eq(moddep_request(m, "chain_a", "hook", MODDEP_LOAD_CONSOLE), 0);
+	cr_assert_eq(moddep_request(m, "dia_top", "hook", MODDEP_LOAD_CONSOLE), 0);
+	cr_assert_eq(moddep_request(m, "dia_top", "config", MODDEP_LOAD_ALWAYS), 0);
+	cr_assert_eq(moddep_request(m, "netcard_b", "hook", MODDEP_LOAD_CONSOLE_MATCH), 0);
+	cr_assert_eq(moddep_request(m, "netcard-a", "hook", MODDEP_LOAD_CONSOLE_MATCH), 0);
+	cr_assert_eq(moddep_request(m, "netcard-a", "block", MODDEP_LOAD_ON_MATCH), 0);
+	/* A keyboard's driver is both: loaded for the person, whatever device is there. */
+	cr_assert_eq(moddep_request(m, "chain_a", "hook", MODDEP_LOAD_CONSOLE_MATCH), 0);
+	const char *plan = plan_of(m, stage);
+	cr_assert(strstr(plan, "M\tfsx\t/lib/modules/" KVER "/kernel/drivers/misc/fsx.ko\tr\t"),
+		  "%s", plan);
+	cr_assert(strstr(plan, "M\tchain_a\t/lib/modules/" KVER
+			       "/kernel/drivers/misc/chain_a.ko\tak\t"),
+		  "%s", plan);
+	/* Its post softdep nbd follows it, at the same time. */
+	cr_assert(strstr(plan, "M\tnbd\t/lib/modules/" KVER "/kernel/drivers/misc/nbd.ko\taks\t"),
+		  "%s", plan);
+	cr_assert(strstr(plan, "M\tdia_top\t/lib/modules/" KVER
+			       "/kernel/drivers/misc/dia_top.ko\ta\t"),
+		  "%s", plan);
+	cr_assert(strstr(plan, "M\tnetcard_b\t/lib/modules/" KVER
+			       "/kernel/drivers/misc/netcard_b.ko\tmk\t"),
+		  "%s", plan);
+	cr_assert(strstr(plan, "M\tnetcard_a\t/lib/modules/" KVER
+			       "/kernel/drivers/misc/netcard-a.ko\tm\t"),
+		  "%s", plan);
+	cr_assert(strstr(plan, "\nA\tfs-fsx\t"), "%s", plan);
+	stage_free(stage);
+	moddep_free(m);
+}
+
 /* The staged bytes of every generated entry (plan, indexes, builtin lists), by path. */
 static char *data_entries(struct moddep *m, size_t *ret_size)
 {

@@ -37,6 +37,23 @@ Test(plan, header_modules_aliases_in_order)
 	plan_free(p);
 }
 
+Test(plan, handlers_become_records)
+{
+	struct plan *p;
+	struct plan_handlers h = {.mdadm = "/usr/sbin/mdadm"};
+	cr_assert_eq(plan_new("6.1.0-test", &p), 0);
+	cr_assert_eq(plan_add_handlers(p, NULL), 0);
+	cr_assert_eq(plan_add_handlers(p, &h), 0);
+	cr_assert_str_eq(render(p), "mkinitramfs-plan\t1\n"
+				    "K\t6.1.0-test\n"
+				    "R\t/usr/sbin/mdadm\n");
+	h.mdadm = "mdadm";
+	cr_assert_eq(plan_add_handlers(p, &h), -EINVAL);
+	h.mdadm = "/a\tb";
+	cr_assert_eq(plan_add_handlers(p, &h), -EINVAL);
+	plan_free(p);
+}
+
 Test(plan, empty_flags_become_dash)
 {
 	struct plan *p;

@@ -43,6 +43,19 @@ static void setup(const char *cmdline)
 	log_set_level(LOG_DEBUG);
 }
 
+/* Another plan than plan_text, without logs: text is copied into buf (cap bytes). */
+static void setup_text(char *buf_, size_t cap, const char *text)
+{
+	size_t len = strlen(text);
+
+	cr_assert_lt(len, cap);
+	fake_sys_reset();
+	memcpy(buf_, text, len + 1);
+	cr_assert_eq(plan_parse(&plan, buf_, len), 0);
+	cmdline_parse(&cmd, "");
+	modload_init(&plan, &cmd);
+}
+
 static const char *read_logs(void)
 {
 	ssize_t n = read(logpipe[0], logs, sizeof(logs) - 1);
@@ -135,11 +148,7 @@ Test(modload, compressed_files_are_loaded_with_the_kernel_decompressing)
 				    "M\text4\t/m/ext4.ko.xz\tza\t0\tnoload=1\n"
 				    "M\tplain\t/m/plain.ko\ta\t-\t\n";
 
-	fake_sys_reset();
-	memcpy(zbuf, ztext, sizeof(ztext));
-	cr_assert_eq(plan_parse(&plan, zbuf, sizeof(ztext) - 1), 0);
-	cmdline_parse(&cmd, "");
-	modload_init(&plan, &cmd);
+	setup_text(zbuf, sizeof(zbuf), ztext);
 	cr_assert_eq(plan.modules[0].flags, PLAN_ALWAYS | PLAN_COMPRESSED);
 	cr_assert_eq(modload_always(), 0);
 	cr_assert_eq(fake_sys_n_calls, 3);
@@ -165,4 +174,49 @@ Test(modload, by_name_or_alias_for_modprobe)
 	fake_sys_fail_module("broken", ENOENT);
 	cr_assert_eq(modload_name("broken"), -ENOENT);
 	cr_assert(strstr(read_logs(), "module 'broken' failed to load"));
+}
+
+/*
+ * A generic image: its filesystems load only on request ('r': the root's type before
+ * the mount, never a device's match), its keyboard only once a person must type ('k').
+ */
+Test(modload, on_request_and_for_the_console)
+{
+	static char rbuf[1024];
+	static const char rtext[] = "mkinitramfs-plan\t1\n"
+				    "M\tcrc16\t/m/crc16.ko\t-\t-\t\n"     /* 0 */
+				    "M\text4\t/m/ext4.ko\tr\t0\t\n"       /* 1 */
+				    "M\txfs\t/m/xfs.ko\tr\t-\t\n"         /* 2 */
+				    "M\tnls_cp437\t/m/nls.ko\tro\t-\t\n"  /* 3 */
+				    "M\tusbhid\t/m/usbhid.ko\tak\t-\t\n"  /* 4 */
+				    "M\tvirtio_blk\t/m/vblk.ko\tm\t-\t\n" /* 5 */
+				    "M\thid_x\t/m/hid_x.ko\tmk\t-\t\n"    /* 6 */
+				    "A\tfs-ext4\t1\n"
+				    "A\tfs-xfs\t2\n"
+				    "A\tvirtio:*\t5\n"
+				    "A\thid:*\t6\n"
+				    "A\tpci:*\t2\n";
+
+	setup_text(rbuf, sizeof(rbuf), rtext);
+	cr_assert_eq(plan.modules[1].flags, PLAN_REQUEST);
+	cr_assert_eq(plan.modules[4].flags, PLAN_ALWAYS | PLAN_CONSOLE);
+	cr_assert_eq(modload_always(), 0);
+	cr_assert_eq(fake_sys_n_calls, 0, "nothing at boot");
+	cr_assert_eq(modload_match("pci:v1"), 0, "a device never matches an 'r' module");
+	cr_assert_eq(modload_match("hid:b0003"), 0, "nor a 'k' one before a person types");
+	cr_assert_eq(modload_match("virtio:d2"), 1);
+	modload_fs("ext4");
+	cr_assert_eq(fake_sys_n_calls, 3);
+	cr_assert_str_eq(fake_sys_calls[1], "finit_module /m/crc16.ko ");
+	cr_assert_str_eq(fake_sys_calls[2], "finit_module /m/ext4.ko ");
+	modload_fs("no-such-fs");
+	cr_assert_eq(fake_sys_n_calls, 3);
+	cr_assert_eq(modload_name("nls_cp437"), 1, "the kernel asks vfat's codepage by name");
+	modload_console();
+	cr_assert_eq(fake_sys_n_calls, 5);
+	cr_assert_str_eq(fake_sys_calls[4], "finit_module /m/usbhid.ko ");
+	cr_assert_eq(modload_match("hid:b0003"), 1);
+	cr_assert_eq(fake_sys_find("finit_module /m/xfs.ko"), -1);
+	modload_requested_all(); /* a root of unknown type */
+	cr_assert_geq(fake_sys_find("finit_module /m/xfs.ko"), 0);
 }

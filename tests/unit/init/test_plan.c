@@ -43,6 +43,16 @@ Test(plan, a_full_plan)
 	cr_assert_eq(plan.aliases[0].module, 1);
 }
 
+Test(plan, md_record)
+{
+	cr_assert_eq(parse("mkinitramfs-plan\t1\nR\t/usr/sbin/mdadm\n"), 0);
+	cr_assert_str_eq(plan.mdadm, "/usr/sbin/mdadm");
+	cr_assert_eq(parse("mkinitramfs-plan\t1\n"), 0);
+	cr_assert_null(plan.mdadm);
+	cr_assert_eq(parse("mkinitramfs-plan\t1\nR\tmdadm\n"), -EBADMSG);
+	cr_assert_eq(parse("mkinitramfs-plan\t1\nR\n"), -EBADMSG);
+}
+
 Test(plan, params_may_hold_tabs_and_be_absent)
 {
 	cr_assert_eq(parse("mkinitramfs-plan\t1\n"

@@ -118,6 +118,60 @@ Test(probe, nothing_on_zeros_or_short_buffers)
 	cr_assert_str_eq(fs.type, "ext2");
 }
 
+static void put32(uint8_t *p, uint32_t v)
+{
+	for (int i = 0; i < 4; i++)
+		p[i] = (uint8_t)(v >> (8 * i));
+}
+
+/* An md 1.x superblock as mdadm writes it, checksum included (blkid verifies it). */
+static void md_superblock(uint8_t *sb, unsigned super_sector, const char *name)
+{
+	static const uint8_t uuid[16] = {0x59, 0x0e, 0x3c, 0xc7, 0x3b, 0x65, 0x59, 0x11,
+					 0x6e, 0xa4, 0x5b, 0xc1, 0x76, 0xd8, 0xd7, 0xd6};
+	uint64_t sum = 0;
+
+	memset(sb, 0, 1024);
+	put32(sb, 0xa92b4efc);
+	put32(sb + 4, 1);
+	memcpy(sb + 16, uuid, 16);
+	memcpy(sb + 32, name, strlen(name));
+	put32(sb + 72, 1);		  /* level: raid1 */
+	put32(sb + 92, 2);		  /* raid_disks */
+	put32(sb + 128, 2048);		  /* data_offset */
+	put32(sb + 144, super_sector); /* super_offset */
+	put32(sb + 220, 2);		  /* max_dev */
+	for (size_t i = 0; i < 256 + 2 * 2; i += 4)
+		sum += (uint32_t)(sb[i] | sb[i + 1] << 8 | sb[i + 2] << 16 |
+				  (uint32_t)sb[i + 3] << 24);
+	put32(sb + 216, (uint32_t)((sum & 0xffffffff) + (sum >> 32)));
+}
+
+Test(probe, md_members_1_2_and_1_1_like_blkid)
+{
+	char *dir = tu_tmpdir();
+	char img[512];
+	struct probe_fs fs;
+	FILE *f;
+
+	snprintf(img, sizeof(img), "%s/member.img", dir);
+	for (unsigned sector = 0; sector <= 8; sector += 8) {
+		memset(buf, 0, sizeof(buf));
+		md_superblock(buf + sector * 512, sector, "myhost:root");
+		f = fopen(img, "w");
+		cr_assert(f && fwrite(buf, 1, sizeof(buf), f) == sizeof(buf));
+		fclose(f);
+		/* blkid wants the data area (1 MiB in) inside the device. */
+		cr_assert_eq(tu_sh("truncate -s 4M '%s'", img), 0);
+		check_against_blkid(img, "linux_raid_member");
+		cr_assert_eq(probe_fs(buf, sizeof(buf), &fs), 0);
+		cr_assert_str_eq(fs.uuid, "590e3cc7-3b65-5911-6ea4-5bc176d8d7d6");
+		cr_assert_str_eq(fs.label, "myhost:root");
+	}
+	/* A 1.2 superblock beyond what was read is not looked at. */
+	cr_assert_eq(probe_fs(buf, 4096 + 32, &fs), -ENOENT);
+}
+
 static void part_field(char *out, size_t cap, const char *img, const char *what)
 {
 	char cmd[1024];

@@ -52,6 +52,14 @@ Test(root, spec_parse)
 	cr_assert_eq(root_spec_parse("/dev//root", &s), -EINVAL);
 	cr_assert_eq(root_spec_parse("/dev/a/b/c", &s), -EINVAL);
 	cr_assert_eq(root_spec_parse("/dev/disk/by-id/x", &s), -EINVAL);
+	/* An md array by the name mdadm links in /dev/md. */
+	cr_assert_eq(root_spec_parse("/dev/md/root", &s), 0);
+	cr_assert_eq(s.kind, ROOT_MDNAME);
+	cr_assert_str_eq(s.value, "root");
+	cr_assert_eq(root_spec_parse("/dev/md/", &s), -EINVAL);
+	cr_assert_eq(root_spec_parse("/dev/md/a/b", &s), -EINVAL);
+	cr_assert_eq(root_spec_parse("/dev/md127", &s), 0);
+	cr_assert_eq(s.kind, ROOT_PATH);
 }
 
 Test(root, lv_matches_its_dm_name)
@@ -78,6 +86,39 @@ Test(root, lv_matches_its_dm_name)
 		cr_assert_eq(root_match(&s, &dev), cases[i].match, "%s against '%s'",
 			     cases[i].spec, cases[i].dm);
 	}
+}
+
+/* md127 as mdadm leaves it without udev: /dev/md/root -> /dev/md127 (absolute). */
+Test(root, md_array_by_its_dev_md_link)
+{
+	char *t = tu_tmpdir();
+	char sys[512], dev[512];
+	struct root_spec spec, other;
+	struct root_dev md;
+
+	cr_assert_eq(tu_sh("cd '%s' && set -e\n"
+			   "d=sys/devices/virtual/block/md127; mkdir -p $d sys/class/block dev/md\n"
+			   "echo 9:127 > $d/dev; echo 0 > $d/size\n"
+			   "ln -s ../../devices/virtual/block/md127 sys/class/block/md127\n"
+			   "mkfs.ext4 -q -F -L onmd dev/md127 4M\n"
+			   "ln -s \"$PWD/dev/md127\" dev/md/root; ln -s ../md126 dev/md/other\n",
+			   t),
+		     0);
+	snprintf(sys, sizeof(sys), "%s/sys", t);
+	snprintf(dev, sizeof(dev), "%s/dev", t);
+	/* Assembled but not running (size 0): wait for its "change". */
+	cr_assert_eq(root_dev_probe(sys, dev, "md127", &md), -EAGAIN);
+	cr_assert_eq(tu_sh("echo 8192 > '%s/devices/virtual/block/md127/size'", sys), 0);
+	cr_assert_eq(root_dev_probe(sys, dev, "md127", &md), 0);
+	cr_assert_str_eq(md.fs.label, "onmd");
+	cr_assert_eq(root_spec_parse("/dev/md/root", &spec), 0);
+	cr_assert_eq(root_spec_parse("/dev/md/other", &other), 0);
+	cr_assert(!root_match(&spec, &md), "no match before the link is read");
+	root_dev_probe_for(&spec, sys, dev, &md);
+	cr_assert(root_match(&spec, &md));
+	root_dev_probe_for(&other, sys, dev, &md);
+	cr_assert(!root_match(&other, &md), "/dev/md/other names md126");
+	tu_rmtree(t);
 }
 
 /*
