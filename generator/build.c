@@ -814,43 +814,26 @@ static int hook_fsck(struct build *b, const char *origin)
 	return r;
 }
 
-/* MDADM=yes: the image's mdadm, and the plan record that makes the init run it. */
-static int hook_mdadm(struct build *b, const char *origin)
+/*
+ * MDADM=yes, LVM=yes: the image's program, whose in-image path the plan gives the init
+ * (in *ret); package is what to install when the root lacks it.
+ */
+static int hook_handler(struct build *b, const char *origin, const char *name,
+			const char *package, char **ret)
 {
 	_cleanup_free_ char *culprit = NULL, *path = NULL;
-	int r = files_add_program(b->stage, b->req->moduleroot, "mdadm", &path, &culprit);
+	int r = files_add_program(b->stage, b->req->moduleroot, name, &path, &culprit);
 
-	if (r == -ENOENT && (!culprit || streq(culprit, "mdadm")))
-		return log_error_errno(
-			r,
-			"%s: no 'mdadm' in the programs of '%s/' (install mdadm): the init could not assemble md arrays",
-			origin, display_root(b->req));
-	if (r < 0)
-		return log_error_errno(r, "%s: cannot add 'mdadm': '%s'", origin,
-				       culprit ? culprit : "mdadm");
-	free(b->mdadm);
-	b->mdadm = TAKE_PTR(path);
-	b->handlers.mdadm = b->mdadm;
-	return 0;
-}
-
-/* LVM=yes: the image's lvm, and the plan record that makes the init run it. */
-static int hook_lvm(struct build *b, const char *origin)
-{
-	_cleanup_free_ char *culprit = NULL, *path = NULL;
-	int r = files_add_program(b->stage, b->req->moduleroot, "lvm", &path, &culprit);
-
-	if (r == -ENOENT && (!culprit || streq(culprit, "lvm"))) {
-		log_error("%s: no 'lvm' in the programs of '%s/' (install lvm2)", origin,
-			  display_root(b->req));
+	if (r == -ENOENT && (!culprit || streq(culprit, name))) {
+		log_error("%s: no '%s' in the programs of '%s/' (install %s)", origin,
+			  name, display_root(b->req), package);
 		return r;
 	}
 	if (r < 0)
-		return log_error_errno(r, "%s: cannot add 'lvm': '%s'", origin,
-				       culprit ? culprit : "lvm");
-	free(b->lvm);
-	b->lvm = TAKE_PTR(path);
-	b->handlers.lvm = b->lvm;
+		return log_error_errno(r, "%s: cannot add '%s': '%s'", origin, name,
+				       culprit ? culprit : name);
+	free(*ret);
+	*ret = TAKE_PTR(path);
 	return 0;
 }
 
@@ -908,10 +891,14 @@ static int apply_hook(struct build *b, const struct hook *hook)
 	r = hook_applets(b, hook);
 	if (r >= 0 && hook->fsck)
 		r = hook_fsck(b, origin);
-	if (r >= 0 && hook->mdadm)
-		r = hook_mdadm(b, origin);
-	if (r >= 0 && hook->lvm)
-		r = hook_lvm(b, origin);
+	if (r >= 0 && hook->mdadm) {
+		r = hook_handler(b, origin, "mdadm", "mdadm", &b->mdadm);
+		b->handlers.mdadm = b->mdadm;
+	}
+	if (r >= 0 && hook->lvm) {
+		r = hook_handler(b, origin, "lvm", "lvm2", &b->lvm);
+		b->handlers.lvm = b->lvm;
+	}
 	if (r < 0)
 		return r;
 	if (hook->microcode) {
