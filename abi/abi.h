@@ -137,6 +137,18 @@
  *       vconsole.conf, for the logs) are "-" when there is no file. An init that does
  *       not know V ignores it: the boot goes on with the kernel's US keymap and font.
  *
+ *   L<TAB><program><TAB><config>
+ *       LVM: the image activates volume groups with lvm at <program> (an absolute
+ *       in-image path). Each time a block device with an LVM2 PV label appears, the
+ *       init runs "<program> vgchange -ay --sysinit --config <config>", or, when the
+ *       kernel command line has rd.lvm.vg=VG or rd.lvm.lv=VG/LV words, "<program>
+ *       lvchange -ay --sysinit --config <config> VG|VG/LV...", one at a time, as a
+ *       child of its event loop (explicit argv, no shell, an empty environment but
+ *       PATH). <config> is lvm's --config text: the generator's settings for a boot
+ *       without udev. The logical volumes come back as dm block devices and are probed
+ *       like disks. Without this record the init leaves PVs alone (older inits
+ *       ignore the record).
+ *
  *   F<TAB><key><TAB><value>
  *       A free-form fact for the logs (for example "F\tgenerator\tmkinitramfs 0.1").
  *       Unknown record types are ignored so that later generators can add some.
@@ -148,6 +160,7 @@
 #define ABI_REC_FACT 'F'
 #define ABI_REC_MD 'R'
 #define ABI_REC_VCONSOLE 'V'
+#define ABI_REC_LVM 'L'
 
 #define ABI_FLAG_ALWAYS 'a'
 #define ABI_FLAG_MATCH 'm'

@@ -61,6 +61,7 @@ struct build {
 	struct strv hooks; /* the hooks applied, autodetect's additions included */
 	struct plan_handlers handlers; /* what the init runs besides loading modules */
 	char *mdadm;		       /* handlers.mdadm's storage */
+	char *lvm;		       /* handlers.lvm's storage */
 	struct image_options opts;
 	int skipped;   /* the image on disk was built from the same inputs */
 	int no_kernel; /* -k none: no module tree, no modules, an empty plan */
@@ -91,6 +92,7 @@ static void build_done(struct build *b)
 	free(b->keymap);
 	free(b->font);
 	strv_clear(&b->vconsole);
+	free(b->lvm);
 }
 
 static const char *display_root(const struct build_request *req)
@@ -1132,23 +1134,26 @@ static int hook_fsck(struct build *b, const char *origin)
 	return r;
 }
 
-/* MDADM=yes: the image's mdadm, and the plan record that makes the init run it. */
-static int hook_mdadm(struct build *b, const char *origin)
+/*
+ * MDADM=yes, LVM=yes: the image's program, whose in-image path the plan gives the init
+ * (in *ret); package is what to install when the root lacks it.
+ */
+static int hook_handler(struct build *b, const char *origin, const char *name,
+			const char *package, char **ret)
 {
 	_cleanup_free_ char *culprit = NULL, *path = NULL;
-	int r = files_add_program(b->stage, b->req->moduleroot, "mdadm", &path, &culprit);
+	int r = files_add_program(b->stage, b->req->moduleroot, name, &path, &culprit);
 
-	if (r == -ENOENT && (!culprit || streq(culprit, "mdadm")))
-		return log_error_errno(
-			r,
-			"%s: no 'mdadm' in the programs of '%s/' (install mdadm): the init could not assemble md arrays",
-			origin, display_root(b->req));
+	if (r == -ENOENT && (!culprit || streq(culprit, name))) {
+		log_error("%s: no '%s' in the programs of '%s/' (install %s)", origin,
+			  name, display_root(b->req), package);
+		return r;
+	}
 	if (r < 0)
-		return log_error_errno(r, "%s: cannot add 'mdadm': '%s'", origin,
-				       culprit ? culprit : "mdadm");
-	free(b->mdadm);
-	b->mdadm = TAKE_PTR(path);
-	b->handlers.mdadm = b->mdadm;
+		return log_error_errno(r, "%s: cannot add '%s': '%s'", origin, name,
+				       culprit ? culprit : name);
+	free(*ret);
+	*ret = TAKE_PTR(path);
 	return 0;
 }
 
@@ -1269,8 +1274,14 @@ static int apply_hook(struct build *b, const struct hook *hook)
 	r = hook_applets(b, hook);
 	if (r >= 0 && hook->fsck)
 		r = hook_fsck(b, origin);
-	if (r >= 0 && hook->mdadm)
-		r = hook_mdadm(b, origin);
+	if (r >= 0 && hook->mdadm) {
+		r = hook_handler(b, origin, "mdadm", "mdadm", &b->mdadm);
+		b->handlers.mdadm = b->mdadm;
+	}
+	if (r >= 0 && hook->lvm) {
+		r = hook_handler(b, origin, "lvm", "lvm2", &b->lvm);
+		b->handlers.lvm = b->lvm;
+	}
 	if (r < 0)
 		return r;
 	if (hook->microcode) {
@@ -1322,7 +1333,7 @@ static int hook_names(struct build *b, struct strv *names)
  * "unknown", and offered as suggestions for misspellings.
  */
 static const char *const unsupported_hooks[] = {
-	"encrypt", "sd-encrypt", "lvm2", "resume", "sleep", "memdisk", "strip", NULL,
+	"encrypt", "sd-encrypt", "resume", "sleep", "memdisk", "strip", NULL,
 };
 
 static int in_list(const char *const *list, const char *name)

@@ -13,10 +13,10 @@
 #include "log.h"
 #include "util.h"
 
-const char *const hooks_keys[] = {
-	"HELP",	   "MODULES",	 "MODULES_MATCH", "FILES",	 "BINARIES",
-	"APPLETS", "AUTODETECT", "MICROCODE",	  "FSCK",	 "HELPERS",
-	"MDADM",   "LOAD",	 "KEYMAP",	  "CONSOLEFONT", NULL};
+const char *const hooks_keys[] = {"HELP",     "MODULES",     "MODULES_MATCH", "FILES",
+				  "BINARIES", "APPLETS",     "AUTODETECT",    "MICROCODE",
+				  "FSCK",     "HELPERS",     "MDADM",	      "LOAD",
+				  "KEYMAP",   "CONSOLEFONT", "LVM",	      NULL};
 
 static int push_dir(struct strv *dirs, const char *dir)
 {
@@ -147,6 +147,7 @@ static int hook_from_conf(const struct conf *conf, struct hook *hook)
 		r = copy_string(conf, "KEYMAP", &hook->keymap);
 	if (r >= 0)
 		r = copy_string(conf, "CONSOLEFONT", &hook->consolefont);
+	hook->lvm = is_yes(conf, "LVM");
 	return r;
 }
 
@@ -275,6 +276,9 @@ void hooks_describe(const struct hook *hook, FILE *out)
 		fputs("adds CPU microcode as an uncompressed early cpio\n", out);
 	if (hook->fsck)
 		fputs("adds the root filesystem's fsck.<type> and e2fsck, run by the fsck helper before mounting\n",
+		      out);
+	if (hook->lvm)
+		fputs("adds lvm: the init activates LVM volume groups as their PVs appear\n",
 		      out);
 	if (hook->mdadm)
 		fputs("adds mdadm: the init assembles md arrays as their members appear\n",

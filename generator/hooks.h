@@ -36,6 +36,8 @@
  *   KEYMAP=yes|NAME        the console keymap: KEYMAP (and KEYMAP_TOGGLE) of the root's
  *                          /etc/vconsole.conf, or that keymap; loaded before any prompt
  *   CONSOLEFONT=yes|NAME   the console font: FONT of /etc/vconsole.conf, or that font
+ *   LVM=yes                lvm and its libraries; the plan tells the init to activate
+ *                          volume groups with it as their PVs appear
  */
 enum hook_load {
 	HOOK_LOAD_BOOT,
@@ -60,6 +62,7 @@ struct hook {
 	int microcode;
 	int fsck;
 	int mdadm;
+	int lvm;
 };
 
 extern const char *const hooks_keys[];

@@ -178,23 +178,35 @@ int plan_record_text(char *const *fields, size_t n, char **ret)
 	return 0;
 }
 
+/*
+ * lvm's settings for a boot without udev: it scans /dev itself, creates the /dev/VG/LV
+ * links and /dev/mapper nodes itself, waits for no udev event and starts no dmeventd.
+ * The image has no devices file (system.devices), so every PV is seen.
+ */
+#define LVM_CONFIG                                                                       \
+	"devices{obtain_device_list_from_udev=0 use_devicesfile=0} "                     \
+	"activation{udev_sync=0 udev_rules=0 monitoring=0}"
+
 int plan_add_handlers(struct plan *p, const struct plan_handlers *h)
 {
+	int r = 0;
+
 	if (!h)
 		return 0;
-	if (h->mdadm) {
-		if (h->mdadm[0] != '/' || !field_ok(h->mdadm))
-			return -EINVAL;
-		int r = buf_line(&p->head, "%c\t%s", ABI_REC_MD, h->mdadm);
-		if (r < 0)
-			return r;
-	}
-	if (h->nvconsole) {
+	if ((h->mdadm && (h->mdadm[0] != '/' || !field_ok(h->mdadm))) ||
+	    (h->lvm && (h->lvm[0] != '/' || !field_ok(h->lvm))))
+		return -EINVAL;
+	if (h->mdadm)
+		r = buf_line(&p->head, "%c\t%s", ABI_REC_MD, h->mdadm);
+	if (r >= 0 && h->lvm)
+		r = buf_line(&p->head, "%c\t%s\t%s", ABI_REC_LVM, h->lvm, LVM_CONFIG);
+	if (r >= 0 && h->nvconsole) {
 		_cleanup_free_ char *line = NULL;
-		int r = plan_record_text(h->vconsole, h->nvconsole, &line);
-		return r < 0 ? r : buf_line(&p->head, "%s", line);
+		r = plan_record_text(h->vconsole, h->nvconsole, &line);
+		if (r >= 0)
+			r = buf_line(&p->head, "%s", line);
 	}
-	return 0;
+	return r;
 }
 
 int plan_render(struct plan *p, const char **ret_text, size_t *ret_size)

@@ -25,13 +25,15 @@ int plan_add_fact(struct plan *p, const char *key, const char *value);
  * -EINVAL when a field holds a TAB or newline, or the type is not one letter. */
 int plan_record_text(char *const *fields, size_t n, char **ret);
 
-/* What the hooks ask the init to do beyond loading modules (abi.h's R and V records). */
+/* What the hooks ask the init to do beyond loading modules (abi.h's R, L and V records).
+ */
 struct plan_handlers {
 	const char *mdadm; /* the image's mdadm (MDADM=yes), or NULL */
 	/* The V record's fields ("V" first), or none: the console helper and its files.
 	 */
 	char *const *vconsole;
 	size_t nvconsole;
+	const char *lvm; /* the image's lvm (LVM=yes), or NULL */
 };
 
 /* Append the records of h (NULL: none). -EINVAL for a path the init cannot use. */

@@ -18,6 +18,7 @@
 #include "file.h"
 #include "helper.h"
 #include "log.h"
+#include "lvm.h"
 #include "md.h"
 #include "modload.h"
 #include "netroot.h"
@@ -249,6 +250,7 @@ static int find_root(const struct root_spec *spec, struct root_dev *dev)
 		log_error("waiting for root device '%s' failed: %s", cmd.root,
 			  log_errname(r));
 	unlock_log_pending(LOG_ERR);
+	lvm_log_pending(LOG_ERR);
 	resume_log_pending(LOG_ERR);
 	rootwait_log_seen(LOG_ERR);
 	modload_log_failures(LOG_ERR);
@@ -371,6 +373,7 @@ int main(int argc, char *argv[])
 	load_plan();
 	load_crypt();
 	md_init(&cmd, plan.mdadm);
+	lvm_init(&plan, &cmd);
 	resume_init(&cmd, "/sys");
 	load_modules();
 	setup_console();
@@ -392,7 +395,8 @@ int main(int argc, char *argv[])
 	init_argv[i] = NULL;
 	if (uevent_fd >= 0)
 		close(uevent_fd);
-	unlock_finish("/sys", "/run");
+	unlock_finish();
+	rootwait_finish("/sys", "/run");
 	/* The real init starts with no signal blocked, as the kernel would start it. */
 	{
 		sigset_t none;

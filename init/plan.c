@@ -154,6 +154,12 @@ static int parse_line(struct plan *plan, char *line)
 			return -EBADMSG;
 		memcpy(plan->vconsole, f + 1, 5 * sizeof(*f));
 		return 0;
+	case ABI_REC_LVM:
+		if (n < 3 || f[1][0] != '/')
+			return -EBADMSG;
+		plan->lvm = f[1];
+		plan->lvm_config = f[2];
+		return 0;
 	default:
 		return 0;
 	}

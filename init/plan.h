@@ -53,6 +53,8 @@ struct plan {
 	/* V: the console helper and its four arguments, NULL-terminated; [0] NULL: none
 	 */
 	char *vconsole[6];
+	/* The L record: lvm's in-image path and its --config text, or NULL. */
+	const char *lvm, *lvm_config;
 };
 
 /*

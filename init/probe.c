@@ -248,6 +248,23 @@ static int probe_md(const uint8_t *buf, size_t len, struct probe_fs *fs)
 }
 
 /*
+ * An LVM2 physical volume: a label "LABELONE" with type "LVM2 001" in one of the first
+ * four sectors, followed by the PV header (lvm puts it right after the 32 bytes of the
+ * label), which starts with the PV's UUID in 32 characters.
+ */
+static int probe_lvm(const uint8_t *buf, size_t len, struct probe_fs *fs)
+{
+	for (const uint8_t *l = buf; l + 512 <= buf + len && l < buf + 2048; l += 512) {
+		if (memcmp(l, "LABELONE", 8) != 0 || memcmp(l + 24, "LVM2 001", 8) != 0)
+			continue;
+		set_type(fs, PROBE_TYPE_LVM);
+		label_copy(fs->uuid, sizeof(fs->uuid), l + 32, 32);
+		return 0;
+	}
+	return -ENOENT;
+}
+
+/*
  * A swap area ends its first page with "SWAPSPACE2"; a hibernation image replaces that
  * signature. The page is 4 KiB on the machines we boot.
  */
@@ -278,7 +295,7 @@ int probe_fs(const uint8_t *buf, size_t len, struct probe_fs *ret)
 {
 	/* Containers first: a LUKS header hides whatever a filesystem left behind. */
 	static int (*const probers[])(const uint8_t *, size_t, struct probe_fs *) = {
-		probe_md,    probe_luks, probe_ext,  probe_xfs,
+		probe_md,    probe_luks, probe_lvm,  probe_ext,	 probe_xfs,
 		probe_btrfs, probe_f2fs, probe_vfat, probe_swap,
 	};
 

@@ -17,6 +17,7 @@
 #define PROBE_TYPE_SWAP "swap"
 #define PROBE_TYPE_HIBERNATED "swsuspend"
 #define PROBE_TYPE_MD "linux_raid_member"
+#define PROBE_TYPE_LVM "LVM2_member"
 
 struct probe_fs {
 	char type[PROBE_TYPE_MAX];

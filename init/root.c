@@ -71,6 +71,7 @@ static int parse_partnroff(struct root_spec *spec)
 int root_spec_parse(const char *text, struct root_spec *ret)
 {
 	struct root_spec spec = {0};
+	const char *slash;
 
 	if (!text || !*text)
 		return -EINVAL;
@@ -104,7 +105,11 @@ int root_spec_parse(const char *text, struct root_spec *ret)
 	} else if (str_startswith(text, "/dev/")) {
 		spec.value = text + 5;
 	}
-	if (!*spec.value || strchr(spec.value, '/'))
+	slash = strchr(spec.value, '/');
+	if (slash && spec.kind == ROOT_PATH && slash > spec.value && slash[1] &&
+	    !strchr(slash + 1, '/'))
+		spec.kind = ROOT_LV;
+	else if (!*spec.value || slash)
 		return -EINVAL;
 	*ret = spec;
 	return 0;
@@ -288,6 +293,18 @@ static bool uuid_eq(const struct root_spec *spec, const char *uuid)
 	return uuid[i] == '\0';
 }
 
+/* LVM names the dm device of VG/LV "VG-LV", every '-' of either name doubled. */
+static bool lv_eq(const char *vg_lv, const char *dm)
+{
+	for (const char *p = vg_lv; *p; p++) {
+		if (*dm++ != (*p == '/' ? '-' : *p))
+			return false;
+		if (*p == '-' && *dm++ != '-')
+			return false;
+	}
+	return !*dm;
+}
+
 bool root_match(const struct root_spec *spec, const struct root_dev *dev)
 {
 	switch (spec->kind) {
@@ -309,6 +326,8 @@ bool root_match(const struct root_spec *spec, const struct root_dev *dev)
 		return dev->dm_name[0] && strcmp(spec->value, dev->dm_name) == 0;
 	case ROOT_MDNAME:
 		return dev->md_named;
+	case ROOT_LV:
+		return dev->dm_name[0] && lv_eq(spec->value, dev->dm_name);
 	}
 	return false;
 }

@@ -19,6 +19,7 @@ enum root_kind {
 	ROOT_DEVNUM,
 	ROOT_DMNAME, /* /dev/mapper/NAME: a device-mapper device by its name */
 	ROOT_MDNAME, /* /dev/md/NAME: the md array mdadm linked there */
+	ROOT_LV,     /* /dev/VG/LV: an LVM logical volume, value "VG/LV" */
 };
 
 struct root_spec {

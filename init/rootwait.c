@@ -10,12 +10,15 @@
 #include <poll.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "coldplug.h"
 #include "dir.h"
+#include "file.h"
 #include "log.h"
+#include "lvm.h"
 #include "md.h"
 #include "modload.h"
 #include "resume.h"
@@ -36,17 +39,24 @@ static long now_ms(void)
 	return (long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-static void remember(const struct root_dev *dev)
+/*
+ * Whether the device is new, or has new content: the first scan and the "add" still
+ * queued often show a disk twice, and a dm device can be probed before its table.
+ */
+static bool remember(const struct root_dev *dev)
 {
 	for (size_t i = 0; i < n_seen; i++)
 		if (strcmp(seen[i].name, dev->name) == 0) {
+			bool changed = strcmp(seen[i].fs.type, dev->fs.type) != 0;
+
 			seen[i] = *dev; /* a "change" may bring a new filesystem */
-			return;
+			return changed;
 		}
 	if (n_seen < ROOTWAIT_MAX_SEEN)
 		seen[n_seen++] = *dev;
 	else
 		seen_truncated = true;
+	return true;
 }
 
 const struct root_dev *rootwait_seen(const char *name)
@@ -61,11 +71,12 @@ const struct root_dev *rootwait_seen(const char *name)
 static int consider(const struct rootwait *w, const char *name, struct root_dev *ret)
 {
 	struct root_dev dev;
+	bool is_new; /* or of a new type */
 
 	if (root_dev_probe(w->sysfs, w->devdir, name, &dev) < 0)
 		return 0;
 	root_dev_probe_for(w->spec, w->sysfs, w->devdir, &dev);
-	remember(&dev);
+	is_new = remember(&dev);
 	log_debug(
 		"block device '%s' (%u:%u) type '%s' uuid '%s' label '%s' partuuid '%s'",
 		dev.name, dev.major, dev.minor, dev.fs.type, dev.fs.uuid, dev.fs.label,
@@ -73,6 +84,8 @@ static int consider(const struct rootwait *w, const char *name, struct root_dev 
 	resume_device(&dev);
 	unlock_device(&dev);
 	md_device(&dev);
+	if (is_new)
+		lvm_device(&dev);
 	if (!root_match(w->spec, &dev))
 		return 0;
 	*ret = dev;
@@ -196,10 +209,12 @@ int rootwait_run(const struct rootwait *w, struct root_dev *ret)
 		/* With the root there, devices being unlocked (a swap, /home) finish
 		 * first, and the resume device is awaited: nothing is mounted before it.
 		 */
-		if (found && !unlock_busy() && !resume_pending())
+		if (found && !unlock_busy() && !resume_pending() && !lvm_busy())
 			return 0;
-		/* A prompt or an unlock in progress holds the clock: a person types. */
-		if (unlock_busy() && deadline >= 0)
+		/* A prompt or an unlock in progress holds the clock: a person types. So
+		 * does lvm at work: a loaded machine must not time out a VG it activates.
+		 */
+		if ((unlock_busy() || lvm_busy()) && deadline >= 0)
 			deadline = now_ms() + w->timeout_ms;
 		if (deadline >= 0) {
 			left = deadline - now_ms();
@@ -235,6 +250,7 @@ int rootwait_run(const struct rootwait *w, struct root_dev *ret)
 		    pfd[own - 1].revents)
 			drain_signals(w->signal_fd);
 		unlock_ready(pfd + own, n - own);
+		lvm_reap();
 		if (md_reap() && scan_class_block(w, ret))
 			found = true;
 		if (w->uevent_fd < 0 || !pfd[0].revents)
@@ -265,4 +281,40 @@ void rootwait_log_seen(int level)
 	if (seen_truncated)
 		log_msg(level, "  ... more devices than the %d remembered",
 			ROOTWAIT_MAX_SEEN);
+}
+
+/* The rules of dm would have set these; systemd's then mark the device ready. */
+static void write_db(const char *sysfs, const char *rundir, const struct root_dev *d)
+{
+	char path[256], uuid[160] = "", text[512];
+	struct str s;
+	int fd;
+
+	str_init(&s, path, sizeof(path));
+	str_addf(&s, "%s/class/block/%s/dm/uuid", sysfs, d->name);
+	(void)file_read_line(path, uuid, sizeof(uuid));
+	str_init(&s, path, sizeof(path));
+	str_addf(&s, "%s/udev", rundir);
+	(void)mkdir(path, 0755);
+	str_addf(&s, "/data");
+	(void)mkdir(path, 0755);
+	str_addf(&s, "/b%u:%u", d->major, d->minor);
+	str_init(&s, text, sizeof(text));
+	str_addf(&s,
+		 "E:DM_UDEV_PRIMARY_SOURCE_FLAG=1\nE:DM_UDEV_RULES_VSN=2\n"
+		 "E:DM_UDEV_DISABLE_OTHER_RULES_FLAG=\nE:DM_ACTIVATION=1\n"
+		 "E:DM_SUSPENDED=0\nE:DM_NAME=%s\nE:DM_UUID=%s\nG:systemd\n",
+		 d->dm_name, uuid);
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd < 0 || write(fd, text, s.len) != (ssize_t)s.len)
+		log_warning("cannot write '%s': %s", path, log_errname(-errno));
+	if (fd >= 0)
+		close(fd);
+}
+
+void rootwait_finish(const char *sysfs, const char *rundir)
+{
+	for (size_t i = 0; i < n_seen; i++)
+		if (seen[i].dm_name[0])
+			write_db(sysfs, rundir, &seen[i]);
 }

@@ -21,12 +21,18 @@ struct rootwait {
 
 /*
  * Returns 0 with *ret filled when the device appeared, -ETIMEDOUT when the time ran
- * out (a passphrase prompt stops the clock), unlock_error() when a LUKS device could
- * not be opened. Every block device seen is remembered for rootwait_log_seen().
+ * out (a passphrase prompt or a running cryptsetup or lvm stops the clock),
+ * unlock_error() when a LUKS device could not be opened. Every block device seen is
+ * remembered for rootwait_log_seen().
  */
 int rootwait_run(const struct rootwait *w, struct root_dev *ret);
 /* Log the block devices seen, with fs types, UUIDs and labels. */
 void rootwait_log_seen(int level);
+/*
+ * Before switching root: tell the udev of the new root that the dm devices made here
+ * (LUKS, LVM) are ready, as dm's rules would have: <rundir>/udev/data/b<major>:<minor>.
+ */
+void rootwait_finish(const char *sysfs, const char *rundir);
 /* The probed identity of a device seen, by name, for later use (fs type); or NULL. */
 const struct root_dev *rootwait_seen(const char *name);
 

@@ -39,7 +39,6 @@ struct slot {
 	bool used_cached;  /* the running try uses that passphrase */
 	char dev[ROOT_NAME_MAX];
 	bool dm_seen; /* the opened volume came back as a block device */
-	unsigned dm_major, dm_minor;
 };
 
 static const char *const cryptsetup_paths[] = {
@@ -249,8 +248,6 @@ void unlock_device(const struct root_dev *dev)
 
 		if (dev->dm_name[0] && strcmp(dev->dm_name, r->name) == 0) {
 			sl->dm_seen = true;
-			sl->dm_major = dev->major;
-			sl->dm_minor = dev->minor;
 			continue;
 		}
 		if (sl->state != WAITING || !root_match(&r->spec, dev))
@@ -429,37 +426,7 @@ void unlock_log_pending(int level)
 	}
 }
 
-/* The rules of dm would have set these; systemd's then mark the device ready. */
-static void write_db(const char *sysfs, const char *rundir, const struct slot *sl,
-		     const char *name)
-{
-	char path[256], uuid[160] = "", text[512];
-	struct str s;
-	int fd;
-
-	str_init(&s, path, sizeof(path));
-	str_addf(&s, "%s/class/block/dm-%u/dm/uuid", sysfs, sl->dm_minor);
-	(void)file_read_line(path, uuid, sizeof(uuid));
-	str_init(&s, path, sizeof(path));
-	str_addf(&s, "%s/udev", rundir);
-	(void)mkdir(path, 0755);
-	str_addf(&s, "/data");
-	(void)mkdir(path, 0755);
-	str_addf(&s, "/b%u:%u", sl->dm_major, sl->dm_minor);
-	str_init(&s, text, sizeof(text));
-	str_addf(&s,
-		 "E:DM_UDEV_PRIMARY_SOURCE_FLAG=1\nE:DM_UDEV_RULES_VSN=2\n"
-		 "E:DM_UDEV_DISABLE_OTHER_RULES_FLAG=\nE:DM_ACTIVATION=1\n"
-		 "E:DM_SUSPENDED=0\nE:DM_NAME=%s\nE:DM_UUID=%s\nG:systemd\n",
-		 name, uuid);
-	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	if (fd < 0 || write(fd, text, s.len) != (ssize_t)s.len)
-		log_warning("cannot write '%s': %s", path, log_errname(-errno));
-	if (fd >= 0)
-		close(fd);
-}
-
-void unlock_finish(const char *sysfs, const char *rundir)
+void unlock_finish(void)
 {
 	int status;
 
@@ -476,7 +443,4 @@ void unlock_finish(const char *sysfs, const char *rundir)
 		close(console);
 		console = -1;
 	}
-	for (size_t i = 0; conf && i < conf->n; i++)
-		if (slots[i].state == OPEN && slots[i].dm_seen)
-			write_db(sysfs, rundir, &slots[i], conf->req[i].name);
 }

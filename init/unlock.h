@@ -31,11 +31,7 @@ int unlock_error(void);
 void unlock_retry(void);
 /* Log the requests whose device never appeared or never opened. */
 void unlock_log_pending(int level);
-/*
- * Before switching root: forget the passphrase, and tell the udev of the new root that
- * the opened dm devices are ready, as dm's rules would have:
- * <rundir>/udev/data/b<major>:<minor> for each one.
- */
-void unlock_finish(const char *sysfs, const char *rundir);
+/* Before switching root: hear the last cryptsetup, forget the passphrase. */
+void unlock_finish(void);
 
 #endif

@@ -15,7 +15,7 @@ packages=(
 	ovmf systemd-boot-efi mtools
 	apt dpkg dpkg-dev ca-certificates
 	autoconf automake libtool
-	debootstrap cryptsetup-bin mdadm kbd console-data
+	debootstrap cryptsetup-bin mdadm lvm2 kbd console-data
 	pacman-package-manager makepkg dkms systemd make gcc
 	debhelper fakeroot
 	clang libclang-rt-14-dev valgrind strace

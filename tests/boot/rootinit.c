@@ -3,6 +3,7 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/reboot.h>
@@ -88,6 +89,36 @@ static void show_udev_db(void)
 		closedir(d);
 }
 
+/*
+ * The device-mapper names the initramfs left in /dev/mapper, and where root= leads when
+ * it is a path (/dev/VG/LV, /dev/mapper/NAME): the real root must find them.
+ */
+static void show_dev_names(void)
+{
+	char cmdline[4096], target[512];
+	DIR *d = opendir("/dev/mapper");
+	struct dirent *e;
+	ssize_t n;
+	int fd;
+
+	printf("ROOTINIT mapper=");
+	while (d && (e = readdir(d)))
+		if (e->d_name[0] != '.' && strcmp(e->d_name, "control") != 0)
+			printf(" %s", e->d_name);
+	printf("\n");
+	if (d)
+		closedir(d);
+	fd = open("/proc/cmdline", O_RDONLY);
+	n = fd < 0 ? -1 : read(fd, cmdline, sizeof(cmdline) - 1);
+	if (fd >= 0)
+		close(fd);
+	cmdline[n > 0 ? n : 0] = '\0';
+	for (char *w = strtok(cmdline, " \n"); w; w = strtok(NULL, " \n"))
+		if (strncmp(w, "root=/dev/", 10) == 0)
+			printf("ROOTINIT rootdev=%s -> %s\n", w + 5,
+			       realpath(w + 5, target) ? target : "<absent>");
+}
+
 int main(int argc, char *argv[])
 {
 	struct statvfs sv;
@@ -108,6 +139,7 @@ int main(int argc, char *argv[])
 	show_file("net-eth0", "/run/net-eth0.conf");
 	show_modules();
 	show_udev_db();
+	show_dev_names();
 	printf("ROOTINIT initramfs-left=%s\n", access("/init", F_OK) == 0 ? "yes" : "no");
 	printf("ROOTINIT done\n");
 	fflush(stdout);

@@ -99,6 +99,15 @@ t_check "an unknown hook in HOOKS fails the build" test ! -e bad.img
 t_grep "the error names the hook and the directories searched" \
 	"unknown hook 'frobnicate': not found in '/etc/mkinitramfs/hooks'.*'" unknown.err
 
+# lvm2: what it adds; a root without lvm is named (the boot test, boot_lvm.sh, has lvm).
+"$MKINITRAMFS" -H lvm2 >lvm2.txt 2>&1
+t_grep "-H lvm2 says the init activates volume groups" 'adds lvm: the init activates LVM volume groups' lvm2.txt
+t_grep "-H lvm2 loads dm_mod" '^  dm_mod$' lvm2.txt
+"$MKINITRAMFS" -q -k "$KVER" -r "$root" -c base.conf -A lvm2 -g nolvm.img 2>nolvm.err
+t_check "-A lvm2 without lvm in the root fails the build" test ! -e nolvm.img
+t_grep "the error names lvm and the root" \
+	"hook 'lvm2': no 'lvm' in the programs of '$root/' \(install lvm2\)" nolvm.err
+
 # LOAD=: when a generic image loads the hook's modules.
 "$MKINITRAMFS" -H filesystems >fs.txt 2>&1
 t_grep "-H filesystems says its modules load on request" 'load only on request: the root' fs.txt

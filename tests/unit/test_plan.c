@@ -145,3 +145,24 @@ Test(plan, refuses_records_that_would_break_lines)
 	cr_assert_eq(plan_record_text(type, 0, &line), -EINVAL);
 	cr_assert_null(line);
 }
+
+Test(plan, lvm_record_after_the_header)
+{
+	struct plan *p;
+	struct plan_handlers none = {0}, lvm = {.lvm = "/usr/sbin/lvm"};
+	cr_assert_eq(plan_new("6.1.0-test", &p), 0);
+	cr_assert_eq(plan_add_handlers(p, NULL), 0);
+	cr_assert_eq(plan_add_handlers(p, &none), 0);
+	cr_assert_str_eq(render(p), "mkinitramfs-plan\t1\nK\t6.1.0-test\n");
+	cr_assert_eq(plan_add_handlers(p, &lvm), 0);
+	const char *text = render(p);
+	cr_assert(strstr(text, "\nL\t/usr/sbin/lvm\tdevices{obtain_device_list_from_udev=0 "
+			       "use_devicesfile=0} activation{udev_sync=0 udev_rules=0 "
+			       "monitoring=0}\n"),
+		  "%s", text);
+	/* The init runs it by its absolute path, and a TAB would shift the fields. */
+	struct plan_handlers rel = {.lvm = "lvm"}, tab = {.lvm = "/sbin/l\tvm"};
+	cr_assert_eq(plan_add_handlers(p, &rel), -EINVAL);
+	cr_assert_eq(plan_add_handlers(p, &tab), -EINVAL);
+	plan_free(p);
+}

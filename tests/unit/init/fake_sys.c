@@ -23,12 +23,20 @@ static struct {
 	int err;
 } mount_fails[8];
 static size_t n_mount_fails;
+static int spawn_status = -1, spawn_delay_ms;
 
 void fake_sys_reset(void)
 {
 	fake_sys_n_calls = 0;
 	n_fails = 0;
 	n_mount_fails = 0;
+	spawn_status = -1;
+}
+
+void fake_sys_spawn_exit(int status, int delay_ms)
+{
+	spawn_status = status;
+	spawn_delay_ms = delay_ms;
 }
 
 void fake_sys_fail_module(const char *needle, int err)
@@ -132,5 +140,12 @@ int sys_spawn(const char *path, char *const argv[], int stdin_fd)
 	for (size_t i = 1; argv[i] && n < sizeof(line); i++)
 		n += (size_t)snprintf(line + n, sizeof(line) - n, " %s", argv[i]);
 	record("spawn %s%s", path, line);
-	return -ENOSYS;
+	if (spawn_status < 0)
+		return -ENOSYS;
+	pid_t pid = fork();
+	if (pid == 0) {
+		usleep((useconds_t)spawn_delay_ms * 1000);
+		_exit(spawn_status);
+	}
+	return pid < 0 ? -errno : pid;
 }

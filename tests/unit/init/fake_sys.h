@@ -16,6 +16,11 @@ void fake_sys_reset(void);
 void fake_sys_fail_module(const char *needle, int err);
 /* Make mount onto `target` fail with -err. */
 void fake_sys_fail_mount(const char *target, int err);
+/*
+ * sys_spawn starts a real child that exits with `status` after `delay_ms` (status < 0,
+ * the default: it starts nothing and returns -ENOSYS).
+ */
+void fake_sys_spawn_exit(int status, int delay_ms);
 /* The index of the first call starting with prefix, or -1. */
 int fake_sys_find(const char *prefix);
 

@@ -139,3 +139,16 @@ Test(plan, refuses_a_console_record_it_cannot_run)
 	cr_assert_eq(plan.line, 2);
 	cr_assert_eq(parse("mkinitramfs-plan\t1\nV\tvconsole\t-\t-\t/f\tlat9\n"), -EBADMSG);
 }
+
+Test(plan, lvm_record)
+{
+	cr_assert_eq(parse("mkinitramfs-plan\t1\nK\tk\n"), 0);
+	cr_assert_null(plan.lvm, "no L record: LVM stays off");
+	cr_assert_eq(parse("mkinitramfs-plan\t1\n"
+			   "L\t/usr/sbin/lvm\tdevices{a=0} activation{b=0}\n"),
+		     0);
+	cr_assert_str_eq(plan.lvm, "/usr/sbin/lvm");
+	cr_assert_str_eq(plan.lvm_config, "devices{a=0} activation{b=0}");
+	cr_assert_eq(parse("mkinitramfs-plan\t1\nL\tlvm\tx\n"), -EBADMSG);
+	cr_assert_eq(parse("mkinitramfs-plan\t1\nL\t/usr/sbin/lvm\n"), -EBADMSG);
+}

@@ -245,3 +245,43 @@ Test(probe, mbr_partuuid_like_sfdisk)
 	cr_assert_eq(probe_part_mbr(buf, 512, 1, &part), -ENOENT);
 	tu_rmtree(dir);
 }
+
+/* The label lvm writes (pvcreate puts it in sector 1) and the PV UUID after it. */
+static void lvm_label(unsigned sector, const char *type)
+{
+	uint8_t *l = buf + sector * 512;
+
+	memcpy(l, "LABELONE", 8);
+	l[8] = (uint8_t)sector;
+	l[20] = 32;
+	memcpy(l + 24, type, 8);
+	memcpy(l + 32, "xZen4yRyC3AzQQofMHld1GnDR3MCXpxN", 32);
+}
+
+Test(probe, lvm2_pv_label)
+{
+	struct probe_fs fs;
+
+	for (unsigned s = 0; s < 4; s++) {
+		memset(buf, 0, sizeof(buf));
+		lvm_label(s, "LVM2 001");
+		cr_assert_eq(probe_fs(buf, sizeof(buf), &fs), 0, "sector %u", s);
+		cr_assert_str_eq(fs.type, PROBE_TYPE_LVM);
+		cr_assert_str_eq(fs.uuid, "xZen4yRyC3AzQQofMHld1GnDR3MCXpxN");
+		cr_assert_str_eq(fs.label, "");
+	}
+	/* Beyond sector 3, another label type, or past what was read: nothing. */
+	memset(buf, 0, sizeof(buf));
+	lvm_label(4, "LVM2 001");
+	cr_assert_eq(probe_fs(buf, sizeof(buf), &fs), -ENOENT);
+	memset(buf, 0, sizeof(buf));
+	lvm_label(1, "LVM1 001");
+	cr_assert_eq(probe_fs(buf, sizeof(buf), &fs), -ENOENT);
+	lvm_label(1, "LVM2 001");
+	cr_assert_eq(probe_fs(buf, 1000, &fs), -ENOENT);
+	/* A PV label hides an older filesystem's superblock, as blkid's wipe would. */
+	buf[1024 + 0x38] = 0x53;
+	buf[1024 + 0x39] = 0xef;
+	cr_assert_eq(probe_fs(buf, sizeof(buf), &fs), 0);
+	cr_assert_str_eq(fs.type, PROBE_TYPE_LVM);
+}

@@ -44,7 +44,14 @@ Test(root, spec_parse)
 	cr_assert_eq(s.kind, ROOT_DMNAME);
 	cr_assert_str_eq(s.value, "vg-root");
 	cr_assert_eq(root_spec_parse("/dev/mapper/", &s), -EINVAL);
-	cr_assert_eq(root_spec_parse("/dev/vg/root", &s), -EINVAL);
+	/* /dev/VG/LV: an LVM logical volume, matched by the dm name lvm gives it. */
+	cr_assert_eq(root_spec_parse("/dev/vg/root", &s), 0);
+	cr_assert_eq(s.kind, ROOT_LV);
+	cr_assert_str_eq(s.value, "vg/root");
+	cr_assert_eq(root_spec_parse("/dev/vg/", &s), -EINVAL);
+	cr_assert_eq(root_spec_parse("/dev//root", &s), -EINVAL);
+	cr_assert_eq(root_spec_parse("/dev/a/b/c", &s), -EINVAL);
+	cr_assert_eq(root_spec_parse("/dev/disk/by-id/x", &s), -EINVAL);
 	/* An md array by the name mdadm links in /dev/md. */
 	cr_assert_eq(root_spec_parse("/dev/md/root", &s), 0);
 	cr_assert_eq(s.kind, ROOT_MDNAME);
@@ -53,6 +60,32 @@ Test(root, spec_parse)
 	cr_assert_eq(root_spec_parse("/dev/md/a/b", &s), -EINVAL);
 	cr_assert_eq(root_spec_parse("/dev/md127", &s), 0);
 	cr_assert_eq(s.kind, ROOT_PATH);
+}
+
+Test(root, lv_matches_its_dm_name)
+{
+	static const struct {
+		const char *spec, *dm;
+		bool match;
+	} cases[] = {
+		{"/dev/vg/root", "vg-root", true},
+		{"/dev/vg-sys/root-lv", "vg--sys-root--lv", true},
+		{"/dev/vg-sys/root-lv", "vg-sys-root-lv", false},
+		{"/dev/a--b/c", "a----b-c", true},
+		{"/dev/vg/root", "vg-root2", false},
+		{"/dev/vg/root", "vg-roo", false},
+		{"/dev/vg/root", "", false},
+		{"/dev/vg/root", "vg_root", false},
+	};
+	struct root_dev dev = {0};
+	struct root_spec s;
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		cr_assert_eq(root_spec_parse(cases[i].spec, &s), 0);
+		snprintf(dev.dm_name, sizeof(dev.dm_name), "%s", cases[i].dm);
+		cr_assert_eq(root_match(&s, &dev), cases[i].match, "%s against '%s'",
+			     cases[i].spec, cases[i].dm);
+	}
 }
 
 /* md127 as mdadm leaves it without udev: /dev/md/root -> /dev/md127 (absolute). */
