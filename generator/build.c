@@ -413,7 +413,7 @@ static int stage_base(struct build *b)
 	r = stage_add_file(b->stage, ABI_INIT_PATH, 0755, b->req->init_path);
 	if (r < 0)
 		return r;
-	r = stage_add_symlink(b->stage, ABI_MODPROBE_PATH + 1, ABI_INIT_PATH);
+	r = stage_add_symlink(b->stage, &ABI_MODPROBE_PATH[1], ABI_INIT_PATH);
 	if (r < 0)
 		return r;
 	return stage_add_device(b->stage, ABI_CONSOLE_PATH, S_IFCHR | 0600,
@@ -1222,7 +1222,7 @@ static int stage_vconsole_helper(struct build *b)
 	r = stage_add_file(b->stage, ABI_VCONSOLE_PATH, 0755, src);
 	if (r < 0 && r != -EEXIST)
 		return log_error_errno(r, "cannot add helper '%s'", src);
-	b->handlers.vconsole = b->vconsole.v;
+	b->handlers.vconsole = (const char *const *)b->vconsole.v;
 	b->handlers.nvconsole = b->vconsole.n;
 	return 0;
 }

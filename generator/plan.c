@@ -155,7 +155,7 @@ int plan_add_fact(struct plan *p, const char *key, const char *value)
 	return buf_line(&p->head, "%c\t%s\t%s", ABI_REC_FACT, key, value);
 }
 
-int plan_record_text(char *const *fields, size_t n, char **ret)
+int plan_record_text(const char *const *fields, size_t n, char **ret)
 {
 	struct buf b = {0};
 	int r = 0;

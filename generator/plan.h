@@ -23,7 +23,7 @@ int plan_add_alias(struct plan *p, const char *pattern, size_t index);
 int plan_add_fact(struct plan *p, const char *key, const char *value);
 /* One record's line (no newline) from its fields, the first its one-letter type;
  * -EINVAL when a field holds a TAB or newline, or the type is not one letter. */
-int plan_record_text(char *const *fields, size_t n, char **ret);
+int plan_record_text(const char *const *fields, size_t n, char **ret);
 
 /* What the hooks ask the init to do beyond loading modules (abi.h's R, L and V records).
  */
@@ -31,7 +31,7 @@ struct plan_handlers {
 	const char *mdadm; /* the image's mdadm (MDADM=yes), or NULL */
 	/* The V record's fields ("V" first), or none: the console helper and its files.
 	 */
-	char *const *vconsole;
+	const char *const *vconsole;
 	size_t nvconsole;
 	const char *lvm; /* the image's lvm (LVM=yes), or NULL */
 };

@@ -113,7 +113,7 @@ Test(plan, no_kernel)
 
 Test(plan, further_records_follow_the_facts)
 {
-	char *fields[] = {"V", "/lib/mkinitramfs/vconsole", "/k.bin", "de", "-", "-"};
+	const char *fields[] = {"V", "/lib/mkinitramfs/vconsole", "/k.bin", "de", "-", "-"};
 	char *line = NULL;
 	struct plan *p;
 
@@ -136,7 +136,7 @@ Test(plan, further_records_follow_the_facts)
 
 Test(plan, refuses_records_that_would_break_lines)
 {
-	char *tab[] = {"V", "a\tb"}, *newline[] = {"V", "a\n"}, *type[] = {"VV", "a"};
+	const char *tab[] = {"V", "a\tb"}, *newline[] = {"V", "a\n"}, *type[] = {"VV", "a"};
 	char *line = NULL;
 
 	cr_assert_eq(plan_record_text(tab, 2, &line), -EINVAL);
