@@ -29,12 +29,16 @@ t_check "the LUKS2 disk was made (UUID $U)" test -n "$U"
 
 # mkinitcpio's way of writing it, for an encrypted root; the generic image as
 # mkinitcpio's fallback preset builds it.
-cat >arch.conf <<EOC
+cat >arch.conf <<'EOC'
+# /etc/mkinitcpio.conf, as the installation guide leaves it for an encrypted root
 MODULES=()
 BINARIES=()
 FILES=()
 HOOKS=(base autodetect modconf keyboard keymap consolefont block encrypt filesystems)
-COMPRESSION=zstd
+COMPRESSION="zstd"
+#COMPRESSION="xz"
+COMPRESSION_OPTIONS=()
+#MODULES_DECOMPRESS="no"
 EOC
 "$MKINITRAMFS" -k "$KVER" -r "$LROOT" -c arch.conf -S autodetect -g de.img >de.img.log 2>&1 ||
 	{ t_fail "the generic image of the Arch configuration failed"; sed 's/^/    | /' de.img.log; exit 1; }
