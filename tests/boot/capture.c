@@ -26,6 +26,8 @@
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
+#include "serial.h"
+
 static FILE *out;
 
 /* "A|F path\tvalue": the first line of an attribute (A: a modalias), if it has one. */
@@ -254,6 +256,7 @@ static void make_stack(void)
 
 int main(void)
 {
+	serial_stdout();
 	mount("proc", "/proc", "proc", 0, NULL);
 	mount("sysfs", "/sys", "sysfs", 0, NULL);
 	make_stack();

@@ -10,6 +10,8 @@
 #include <sys/statvfs.h>
 #include <unistd.h>
 
+#include "serial.h"
+
 static void show_file(const char *tag, const char *path)
 {
 	char buf[4096];
@@ -123,6 +125,7 @@ int main(int argc, char *argv[])
 {
 	struct statvfs sv;
 
+	serial_stdout();
 	/* First the uptime: the boot time measurement reads it. */
 	mount("proc", "/proc", "proc", 0, NULL);
 	show_file("uptime", "/proc/uptime");
