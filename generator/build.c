@@ -503,23 +503,7 @@ static int request_module(struct build *b, const char *spec, const char *origin,
 {
 	if (b->no_kernel)
 		return 0; /* said once, in build_prepare() */
-	int r = moddep_request(b->moddep, spec, origin, load);
-	char buf[512];
-
-	/* A name from a configuration or a hook: escaped, it cannot forge a line. */
-	if (r < 0)
-		spec = log_escape(spec, buf, sizeof(buf));
-	if (r == -ENOENT)
-		log_error("module '%s' not found in '%s/lib/modules/%s' (asked by %s)",
-			  spec, display_root(b->req), b->req->kver, origin);
-	else if (r == -EINVAL)
-		log_error(
-			"cannot resolve module '%s' (%s): not a valid module name or alias",
-			spec, origin);
-	else if (r < 0)
-		log_error("cannot resolve module '%s' (%s): %s", spec, origin,
-			  strerror(-r));
-	return r;
+	return moddep_request(b->moddep, spec, origin, load); /* it says what failed */
 }
 
 /* "nbd nbds_max=1024" and "nvme?" both name one module: the first word, no '?'. */

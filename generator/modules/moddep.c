@@ -130,11 +130,6 @@ _printf_(3, 4) static int moddep_fail(struct moddep *m, int r, const char *fmt, 
 	return r;
 }
 
-const char *moddep_error_subject(const struct moddep *m)
-{
-	return m->error_subject;
-}
-
 static void libkmod_log(void *data, int priority, const char *file, int line,
 			const char *fn, const char *format, va_list args)
 {
@@ -884,26 +879,20 @@ static int parse_spec(const char *spec, char **ret_name, char **ret_params,
 	return 0;
 }
 
-int moddep_request(struct moddep *m, const char *spec, const char *origin,
-		   enum moddep_load load)
+static int add_request(struct moddep *m, const char *spec, const char *origin,
+		       enum moddep_load load)
 {
 	_cleanup_free_ char *name = NULL, *params = NULL;
 	int optional;
 	int r = parse_spec(spec, &name, &params, &optional);
-	if (r < 0) {
-		moddep_set_subject(m, spec);
+	if (r < 0)
 		return r;
-	}
 	struct lookup *lk;
 	r = lookup(m, name, &lk);
-	if (r < 0) {
-		moddep_set_subject(m, name);
+	if (r < 0)
 		return r;
-	}
-	if (!lk->n && !lk->builtins.n && !optional) {
-		moddep_set_subject(m, name);
+	if (!lk->n && !lk->builtins.n && !optional)
 		return -ENOENT;
-	}
 	if (m->nreqs == m->capreqs) {
 		size_t cap = m->capreqs ? m->capreqs * 2 : 32;
 		struct request *v = realloc(m->reqs, cap * sizeof(*v));
@@ -923,6 +912,30 @@ int moddep_request(struct moddep *m, const char *spec, const char *origin,
 					       .lk = lk};
 	m->resolved = 0;
 	return 0;
+}
+
+int moddep_request(struct moddep *m, const char *spec, const char *origin,
+		   enum moddep_load load)
+{
+	int r = add_request(m, spec, origin, load);
+	const char *root = streq(m->src.root, "/") ? "" : m->src.root;
+	char buf[512];
+
+	if (r >= 0)
+		return r;
+	/* A name from a configuration or a hook: escaped, it cannot forge a line. */
+	spec = log_escape(spec, buf, sizeof(buf));
+	if (r == -ENOENT)
+		log_error("module '%s' not found in '%s/lib/modules/%s' (asked by %s)", spec,
+			  root, m->src.kver, origin ? origin : "config");
+	else if (r == -EINVAL)
+		log_error(
+			"cannot resolve module '%s' (%s): not a valid module name or alias",
+			spec, origin ? origin : "config");
+	else
+		log_error("cannot resolve module '%s' (%s): %s", spec, origin ? origin : "config",
+			  strerror(-r));
+	return r;
 }
 
 /* ---- resolve ---- */
