@@ -869,28 +869,27 @@ static int request_match_list(struct build *b, const struct strv *entries,
 	return r;
 }
 
-typedef int (*add_fn)(struct stage *, const char *, const char *, char **);
+typedef int (*add_fn)(struct stage *, const char *, const char *, const char *, unsigned);
 
 /* FILES and BINARIES entries; a trailing '?' marks an optional one. */
 static int add_listed(struct build *b, const struct strv *list, const char *what,
 		      add_fn add)
 {
 	for (size_t i = 0; list && i < list->n; i++) {
-		_cleanup_free_ char *culprit = NULL, *entry = strdup(list->v[i]);
+		_cleanup_free_ char *entry = strdup(list->v[i]);
 		if (!entry)
 			return log_error_errno(-ENOMEM, "%s", what);
 		size_t len = strlen(entry);
 		int optional = len > 1 && entry[len - 1] == '?';
 		if (optional)
 			entry[len - 1] = '\0';
-		int r = add(b->stage, b->req->moduleroot, entry, &culprit);
+		/* A failure is said by add(); a missing optional entry is not one. */
+		int r = add(b->stage, b->req->moduleroot, entry, what,
+			    optional ? FILES_QUIET_MISSING : 0);
 		if (r == -ENOENT && optional)
 			continue;
-		if (r < 0) {
-			log_error("%s: cannot add '%s': '%s': %s", what, entry,
-				  culprit ? culprit : entry, strerror(-r));
+		if (r < 0)
 			return r;
-		}
 	}
 	return 0;
 }
@@ -1080,8 +1079,8 @@ static bool fsck_not_needed(const char *type)
 
 static int add_fsck(struct build *b, const char *name, int optional, const char *origin)
 {
-	_cleanup_free_ char *culprit = NULL;
-	int r = files_add_binary(b->stage, b->req->moduleroot, name, &culprit);
+	int r = files_add_binary(b->stage, b->req->moduleroot, name, origin,
+				 FILES_QUIET_MISSING);
 	if (r == -ENOENT && optional)
 		return 0;
 	if (r == -ENOENT) {
@@ -1090,10 +1089,7 @@ static int add_fsck(struct build *b, const char *name, int optional, const char 
 			origin, name, display_root(b->req));
 		return 0;
 	}
-	if (r < 0)
-		log_error("%s: cannot add '%s': '%s': %s", origin, name,
-			  culprit ? culprit : name, strerror(-r));
-	return r;
+	return r; /* any other failure said by files_add_binary() */
 }
 
 /* FSCK=yes: the root's checker (after autodetect) or every common one, and e2fsck. */
@@ -1125,17 +1121,12 @@ static int hook_fsck(struct build *b, const char *origin)
 static int hook_handler(struct build *b, const char *origin, const char *name,
 			const char *package, char **ret)
 {
-	_cleanup_free_ char *culprit = NULL, *path = NULL;
-	int r = files_add_program(b->stage, b->req->moduleroot, name, &path, &culprit);
+	_cleanup_free_ char *path = NULL;
+	int r = files_add_program(b->stage, b->req->moduleroot, name, origin, package,
+				  &path);
 
-	if (r == -ENOENT && (!culprit || streq(culprit, name))) {
-		log_error("%s: no '%s' in the programs of '%s/' (install %s)", origin,
-			  name, display_root(b->req), package);
-		return r;
-	}
 	if (r < 0)
-		return log_error_errno(r, "%s: cannot add '%s': '%s'", origin, name,
-				       culprit ? culprit : name);
+		return r; /* said by files_add_program(), naming the package if missing */
 	free(*ret);
 	*ret = TAKE_PTR(path);
 	return 0;

@@ -587,7 +587,8 @@ static int decode_all(struct decoder *d, const uint8_t *in, size_t len, struct m
 
 	if (d->codec == CODEC_ZSTD) {
 		unsigned long long hint = ZSTD_getFrameContentSize(in, len);
-		/* A frame that says it holds more than the bound: refused before allocating. */
+		/* A frame that says it holds more than the bound: refused before
+		 * allocating. */
 		if (m->max && hint != ZSTD_CONTENTSIZE_UNKNOWN &&
 		    hint != ZSTD_CONTENTSIZE_ERROR && hint > m->max)
 			return -EFBIG;
@@ -664,7 +665,8 @@ int compress_read_fd(int fd, void **ret_data, size_t *ret_size)
 	raw = (uint8_t *)text;
 	/* Module and firmware files: zstd, gzip (zlib's magic only) or xz; else raw. */
 	codec = codec_detect(raw, len, &variant);
-	if (codec != CODEC_ZSTD && (codec != CODEC_GZIP || variant) && codec != CODEC_XZ) {
+	if (codec != CODEC_ZSTD && (codec != CODEC_GZIP || variant) &&
+	    codec != CODEC_XZ) {
 		*ret_data = TAKE_PTR(text);
 		*ret_size = len;
 		return 0;

@@ -114,7 +114,7 @@ static size_t in_avail(const struct input *in)
 
 struct cpio_reader {
 	struct input in;
-	uint8_t *out; /* decoded bytes not yet handed out */
+	uint8_t *out;	    /* decoded bytes not yet handed out */
 	struct decoder dec; /* zstd, gzip, xz, lzma */
 	LZ4F_dctx *lz4f;
 	uint8_t *block; /* lz4 legacy: one decoded block */

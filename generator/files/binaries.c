@@ -211,14 +211,9 @@ static int add_program_needs(struct filectx *ctx, const char *path, const char *
 	return r;
 }
 
-int files_add_binary(struct stage *stage, const char *root, const char *name,
-		     char **ret_culprit)
-{
-	return files_add_program(stage, root, name, NULL, ret_culprit);
-}
-
-int files_add_program(struct stage *stage, const char *root, const char *name,
-		      char **ret_path, char **ret_culprit)
+static int add_program(struct stage *stage, const char *root, const char *name,
+		       const char *origin, unsigned quiet, const char *package,
+		       char **ret_path)
 {
 	_cleanup_free_ char *path = NULL, *canon = NULL;
 	struct filectx ctx;
@@ -233,10 +228,25 @@ int files_add_program(struct stage *stage, const char *root, const char *name,
 		r = add_program_needs(&ctx, path, canon);
 	if (r >= 0)
 		r = add_ldcache(&ctx);
-	if (r < 0 && ret_culprit)
-		*ret_culprit = strdup(ctx.culprit ? ctx.culprit : name);
+	if (r == -ENOENT && package && (!ctx.culprit || streq(ctx.culprit, name)))
+		log_error("%s: no '%s' in the programs of '%s/' (install %s)", origin,
+			  name, streq(root, "/") ? "" : root, package);
+	else if (r < 0)
+		filectx_log_failure(&ctx, origin, name, name, quiet, r);
 	if (r >= 0 && ret_path)
 		*ret_path = TAKE_PTR(path);
 	filectx_done(&ctx);
 	return r;
+}
+
+int files_add_binary(struct stage *stage, const char *root, const char *name,
+		     const char *origin, unsigned quiet)
+{
+	return add_program(stage, root, name, origin, quiet, NULL, NULL);
+}
+
+int files_add_program(struct stage *stage, const char *root, const char *name,
+		      const char *origin, const char *package, char **ret_path)
+{
+	return add_program(stage, root, name, origin, 0, package, ret_path);
 }

@@ -926,15 +926,15 @@ int moddep_request(struct moddep *m, const char *spec, const char *origin,
 	/* A name from a configuration or a hook: escaped, it cannot forge a line. */
 	spec = log_escape(spec, buf, sizeof(buf));
 	if (r == -ENOENT)
-		log_error("module '%s' not found in '%s/lib/modules/%s' (asked by %s)", spec,
-			  root, m->src.kver, origin ? origin : "config");
+		log_error("module '%s' not found in '%s/lib/modules/%s' (asked by %s)",
+			  spec, root, m->src.kver, origin ? origin : "config");
 	else if (r == -EINVAL)
 		log_error(
 			"cannot resolve module '%s' (%s): not a valid module name or alias",
 			spec, origin ? origin : "config");
 	else
-		log_error("cannot resolve module '%s' (%s): %s", spec, origin ? origin : "config",
-			  strerror(-r));
+		log_error("cannot resolve module '%s' (%s): %s", spec,
+			  origin ? origin : "config", strerror(-r));
 	return r;
 }
 

@@ -71,8 +71,8 @@ int decoder_start(struct decoder *d, enum codec codec, const struct decode_opts 
 	}
 }
 
-static int zstd_step(struct decoder *d, const uint8_t **in, size_t *in_len,
-		     uint8_t *out, size_t out_cap, size_t *ret_produced)
+static int zstd_step(struct decoder *d, const uint8_t **in, size_t *in_len, uint8_t *out,
+		     size_t out_cap, size_t *ret_produced)
 {
 	ZSTD_inBuffer ib = {*in, *in_len, 0};
 	ZSTD_outBuffer ob = {out, out_cap, 0};
@@ -92,8 +92,8 @@ static int zstd_step(struct decoder *d, const uint8_t **in, size_t *in_len,
 	return ret == 0 ? DECODE_END : DECODE_MORE;
 }
 
-static int gzip_step(struct decoder *d, const uint8_t **in, size_t *in_len,
-		     uint8_t *out, size_t out_cap, size_t *ret_produced)
+static int gzip_step(struct decoder *d, const uint8_t **in, size_t *in_len, uint8_t *out,
+		     size_t out_cap, size_t *ret_produced)
 {
 	z_stream *z = &d->gz;
 

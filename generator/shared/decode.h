@@ -41,7 +41,7 @@ enum {
 
 /* Failures decoder_step returns besides -ENOMEM: */
 #define DECODE_E_CORRUPT (-EBADMSG)
-#define DECODE_E_LIMIT (-E2BIG)	    /* window or dictionary over the limit */
+#define DECODE_E_LIMIT (-E2BIG)		/* window or dictionary over the limit */
 #define DECODE_E_NO_PROGRESS (-ENOBUFS) /* nothing to do with this input: truncated */
 
 void decoder_init(struct decoder *d);
