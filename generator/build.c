@@ -420,26 +420,29 @@ static int stage_base(struct build *b)
 				makedev(5, 1));
 }
 
+static void build_kernel_freep(struct build_kernel **k)
+{
+	build_kernel_free(*k);
+}
+
 int build_kernel_new(const char *moduleroot, const char *kver, struct build_kernel **ret)
 {
-	struct build_kernel *k = calloc(1, sizeof(*k));
-	int r = k ? 0 : -ENOMEM;
+	_cleanup_(build_kernel_freep) struct build_kernel *k = calloc(1, sizeof(*k));
+	int r;
 
-	if (r >= 0 &&
-	    (!(k->moduleroot = strdup(moduleroot)) || !(k->kver = strdup(kver))))
-		r = -ENOMEM;
-	if (r >= 0)
-		r = moddep_new(moduleroot, kver, &k->moddep);
-	if (r >= 0)
-		r = moddep_preload(k->moddep);
-	/* The shipped block hook names directories: every build needs the walk. */
-	if (r >= 0)
-		r = modtree_new(moduleroot, kver, &k->modtree);
-	if (r < 0) {
-		build_kernel_free(k);
+	if (!k || !(k->moduleroot = strdup(moduleroot)) || !(k->kver = strdup(kver)))
+		return -ENOMEM;
+	r = moddep_new(moduleroot, kver, &k->moddep);
+	if (r < 0)
 		return r;
-	}
-	*ret = k;
+	r = moddep_preload(k->moddep);
+	if (r < 0)
+		return r;
+	/* The shipped block hook names directories: every build needs the walk. */
+	r = modtree_new(moduleroot, kver, &k->modtree);
+	if (r < 0)
+		return r;
+	*ret = TAKE_PTR(k);
 	return 0;
 }
 
@@ -567,11 +570,11 @@ static int detect_rootfs(struct build *b)
 	r = add_detected(b, fs_alias);
 	if (r >= 0)
 		r = add_detected(b, type);
-	if (r >= 0 && !b->rootfs)
-		b->rootfs = strdup(type);
-	if (r < 0)
+	if (r < 0) /* one message for both look-ups */
 		return log_error_errno(
 			r, "autodetect: cannot look up the filesystem '%s'", type);
+	if (!b->rootfs)
+		b->rootfs = strdup(type);
 	return 0;
 }
 
@@ -711,9 +714,10 @@ static int request_stack_modules(struct build *b, const struct rootstack *s)
 		if (asprintf(&spec, "%s?", module) < 0)
 			return log_error_errno(-ENOMEM, "autodetect");
 		int r = add_detected(b, module);
-		if (r >= 0)
-			r = request_module(b, spec, "autodetect (root stack)",
-					   MODDEP_LOAD_ALWAYS);
+		if (r < 0)
+			return r;
+		r = request_module(b, spec, "autodetect (root stack)",
+				   MODDEP_LOAD_ALWAYS);
 		if (r < 0)
 			return r;
 	}
@@ -749,23 +753,23 @@ static int detect_stacks(struct build *b, const char *sysfs)
 static int run_autodetect(struct build *b)
 {
 	const char *sysfs = b->req->sysfs ? b->req->sysfs : "/sys";
-	struct strv aliases = STRV_INIT, loaded = STRV_INIT;
+	_cleanup_(strv_clear) struct strv aliases = STRV_INIT, loaded = STRV_INIT;
 	int r;
 
 	r = autodetect_modaliases(sysfs, &aliases);
-	if (r >= 0)
-		r = add_all_detected(b, &aliases);
-	if (r >= 0)
-		r = autodetect_loaded_modules(sysfs, &loaded);
-	if (r >= 0)
-		r = add_all_detected(b, &loaded);
-	if (r >= 0)
-		log_verbose("autodetect: %zu device aliases, %zu loaded modules in '%s'",
-			    aliases.n, loaded.n, sysfs);
-	strv_clear(&aliases);
-	strv_clear(&loaded);
 	if (r < 0)
 		return r;
+	r = add_all_detected(b, &aliases);
+	if (r < 0)
+		return r;
+	r = autodetect_loaded_modules(sysfs, &loaded);
+	if (r < 0)
+		return r;
+	r = add_all_detected(b, &loaded);
+	if (r < 0)
+		return r;
+	log_verbose("autodetect: %zu device aliases, %zu loaded modules in '%s'",
+		    aliases.n, loaded.n, sysfs);
 	r = detect_rootfs(b);
 	if (r < 0)
 		return r;
@@ -1176,8 +1180,9 @@ static int hook_vconsole(struct build *b, const struct hook *hook)
 {
 	int r = replace(&b->keymap, hook->keymap);
 
-	if (r >= 0)
-		r = replace(&b->font, hook->consolefont);
+	if (r < 0)
+		return log_error_errno(r, "hook '%s'", hook->name);
+	r = replace(&b->font, hook->consolefont);
 	if (r < 0)
 		return log_error_errno(r, "hook '%s'", hook->name);
 	return 0;
@@ -1212,13 +1217,14 @@ static int stage_vconsole(struct build *b)
 		return 0;
 	strv_clear(&b->vconsole);
 	r = strv_push(&b->vconsole, (char[]){ABI_REC_VCONSOLE, '\0'});
-	if (r >= 0)
-		r = vconsole_stage(b->stage, b->req->moduleroot, &want, &b->vconsole);
-	else
-		log_error_errno(r, "cannot plan the console setup");
-	if (r >= 0 && b->vconsole.n > 1)
-		r = stage_vconsole_helper(b);
-	return r;
+	if (r < 0)
+		return log_error_errno(r, "cannot plan the console setup");
+	r = vconsole_stage(b->stage, b->req->moduleroot, &want, &b->vconsole);
+	if (r < 0)
+		return r;
+	if (b->vconsole.n > 1)
+		return stage_vconsole_helper(b);
+	return 0;
 }
 
 static int apply_hook(struct build *b, const struct hook *hook)
@@ -1410,40 +1416,53 @@ static int add_stack_hooks(struct build *b, struct strv *names)
 	return 0;
 }
 
-static int apply_hooks(struct build *b)
+/* Load and apply each hook of `names` in order (autodetect may append stack hooks). */
+static int apply_hook_names(struct build *b, struct strv *names)
 {
-	struct strv names = STRV_INIT;
-	int r = hooks_default_dirs(&b->hook_dirs);
-
-	if (r >= 0)
-		r = hook_names(b, &names);
-	if (r < 0 && r != -EINVAL) /* -EINVAL: an empty HOOKS, already said */
-		log_error_errno(r, "cannot list the hooks of this build");
-	if (r >= 0)
-		r = check_hook_names(b, &names);
-	for (size_t i = 0; r >= 0 && i < names.n; i++) {
+	int r = check_hook_names(b, names);
+	if (r < 0)
+		return r;
+	for (size_t i = 0; i < names->n; i++) {
 		struct hook *hook = NULL;
 		struct conf_error err = {{0}};
-		r = hooks_load(names.v[i], &b->hook_dirs, &hook, &err);
-		if (r < 0)
-			log_error("hook '%s': %s", names.v[i],
+		r = hooks_load(names->v[i], &b->hook_dirs, &hook, &err);
+		if (r < 0) {
+			log_error("hook '%s': %s", names->v[i],
 				  *err.message ? err.message : strerror(-r));
-		if (r < 0)
-			break;
+			return r;
+		}
 		log_debug("applying hook '%s' from '%s'", hook->name, hook->path);
 		r = apply_hook(b, hook);
 		if (r >= 0 && hook->autodetect)
-			r = add_stack_hooks(b, &names);
+			r = add_stack_hooks(b, names);
 		hooks_free(hook);
 		crashpoint("resolution: hook");
-		if (r >= 0 && b->req->print_detected && b->autodetect)
+		if (r < 0)
+			return r;
+		if (b->req->print_detected && b->autodetect)
 			break; /* -M needs nothing past autodetect */
 	}
-	if (r >= 0)
-		b->hooks = names;
-	else
-		strv_clear(&names);
-	return r;
+	return 0;
+}
+
+static int apply_hooks(struct build *b)
+{
+	_cleanup_(strv_clear) struct strv names = STRV_INIT;
+	int r = hooks_default_dirs(&b->hook_dirs);
+
+	if (r >= 0) /* one message for both */
+		r = hook_names(b, &names);
+	if (r < 0) {
+		if (r != -EINVAL) /* -EINVAL: an empty HOOKS, already said */
+			log_error_errno(r, "cannot list the hooks of this build");
+		return r;
+	}
+	r = apply_hook_names(b, &names);
+	if (r < 0)
+		return r;
+	b->hooks = names;
+	names = (struct strv)STRV_INIT; /* now b's */
+	return 0;
 }
 
 /* What the user asked for is never filtered by autodetect. */

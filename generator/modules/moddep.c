@@ -349,8 +349,9 @@ static int add_kmod_list_edges(struct moddep *m, struct mod *mod, struct kmod_li
 		struct mod *to;
 		r = mod_get(m, km, &to);
 		kmod_module_unref(km);
-		if (r >= 0)
-			r = add_edge(mod, to, kind, NULL);
+		if (r < 0)
+			break;
+		r = add_edge(mod, to, kind, NULL);
 		if (r < 0)
 			break;
 	}
@@ -658,8 +659,9 @@ static int expand(struct moddep *m, struct mod *mod)
 	const struct softdep_rule *rule = modconf_find_rule(m->conf, mod->name);
 	if (rule) {
 		r = add_soft_edges(m, mod, &rule->pre, EDGE_PRE);
-		if (r >= 0)
-			r = add_soft_edges(m, mod, &rule->post, EDGE_POST);
+		if (r < 0)
+			return r;
+		r = add_soft_edges(m, mod, &rule->post, EDGE_POST);
 		if (r < 0)
 			return r;
 	}
@@ -782,10 +784,9 @@ int moddep_new(const char *root, const char *kver, struct moddep **ret)
 		goto fail;
 	/* One read of the kernel config, for the firmware and the module formats. */
 	r = modcompress_read_kernel(&m->kernel, root, kver, &kconfig);
-	if (r >= 0)
-		firmware_set_init_config(&m->closure.fw, kconfig);
 	if (r < 0)
 		goto fail;
+	firmware_set_init_config(&m->closure.fw, kconfig);
 	modsnap_remove(&snap);
 	*ret = m;
 	return 0;
@@ -1224,8 +1225,11 @@ static int read_modinfo(struct moddep *m, struct mod *mod)
 			log_escape(mod->name, name, sizeof(name)),
 			log_escape(mod->path, file, sizeof(file)), sysroot_strerror(r),
 			r == -EFBIG && mod->compressed ? " once decompressed" : "");
-	if (r >= 0)
-		r = modinfo_parse(data, size, &info);
+	if (r < 0) {
+		moddep_set_subject(m, mod->path);
+		return r;
+	}
+	r = modinfo_parse(data, size, &info);
 	if (r < 0) {
 		moddep_set_subject(m, mod->path);
 		return r;
@@ -1330,11 +1334,9 @@ static int resolve(struct moddep *m)
 		return r;
 	}
 	/* A keyboard's modules wait for a person unless something else loads them. */
-	if (r >= 0)
-		r = mark(&w, offsetof(struct mod, root_console),
-			 offsetof(struct mod, in_console),
-			 EDGE_BIT(EDGE_HARD) | EDGE_BIT(EDGE_PRE) | EDGE_BIT(EDGE_POST) |
-				 EDGE_BIT(EDGE_WEAK));
+	r = mark(&w, offsetof(struct mod, root_console), offsetof(struct mod, in_console),
+		 EDGE_BIT(EDGE_HARD) | EDGE_BIT(EDGE_PRE) | EDGE_BIT(EDGE_POST) |
+			 EDGE_BIT(EDGE_WEAK));
 	if (r < 0) {
 		free(w.v);
 		return r;
