@@ -420,26 +420,29 @@ static int stage_base(struct build *b)
 				makedev(5, 1));
 }
 
+static void build_kernel_freep(struct build_kernel **k)
+{
+	build_kernel_free(*k);
+}
+
 int build_kernel_new(const char *moduleroot, const char *kver, struct build_kernel **ret)
 {
-	struct build_kernel *k = calloc(1, sizeof(*k));
-	int r = k ? 0 : -ENOMEM;
+	_cleanup_(build_kernel_freep) struct build_kernel *k = calloc(1, sizeof(*k));
+	int r;
 
-	if (r >= 0 &&
-	    (!(k->moduleroot = strdup(moduleroot)) || !(k->kver = strdup(kver))))
-		r = -ENOMEM;
-	if (r >= 0)
-		r = moddep_new(moduleroot, kver, &k->moddep);
-	if (r >= 0)
-		r = moddep_preload(k->moddep);
-	/* The shipped block hook names directories: every build needs the walk. */
-	if (r >= 0)
-		r = modtree_new(moduleroot, kver, &k->modtree);
-	if (r < 0) {
-		build_kernel_free(k);
+	if (!k || !(k->moduleroot = strdup(moduleroot)) || !(k->kver = strdup(kver)))
+		return -ENOMEM;
+	r = moddep_new(moduleroot, kver, &k->moddep);
+	if (r < 0)
 		return r;
-	}
-	*ret = k;
+	r = moddep_preload(k->moddep);
+	if (r < 0)
+		return r;
+	/* The shipped block hook names directories: every build needs the walk. */
+	r = modtree_new(moduleroot, kver, &k->modtree);
+	if (r < 0)
+		return r;
+	*ret = TAKE_PTR(k);
 	return 0;
 }
 
@@ -503,23 +506,7 @@ static int request_module(struct build *b, const char *spec, const char *origin,
 {
 	if (b->no_kernel)
 		return 0; /* said once, in build_prepare() */
-	int r = moddep_request(b->moddep, spec, origin, load);
-	char buf[512];
-
-	/* A name from a configuration or a hook: escaped, it cannot forge a line. */
-	if (r < 0)
-		spec = log_escape(spec, buf, sizeof(buf));
-	if (r == -ENOENT)
-		log_error("module '%s' not found in '%s/lib/modules/%s' (asked by %s)",
-			  spec, display_root(b->req), b->req->kver, origin);
-	else if (r == -EINVAL)
-		log_error(
-			"cannot resolve module '%s' (%s): not a valid module name or alias",
-			spec, origin);
-	else if (r < 0)
-		log_error("cannot resolve module '%s' (%s): %s", spec, origin,
-			  strerror(-r));
-	return r;
+	return moddep_request(b->moddep, spec, origin, load); /* it says what failed */
 }
 
 /* "nbd nbds_max=1024" and "nvme?" both name one module: the first word, no '?'. */
@@ -583,11 +570,11 @@ static int detect_rootfs(struct build *b)
 	r = add_detected(b, fs_alias);
 	if (r >= 0)
 		r = add_detected(b, type);
-	if (r >= 0 && !b->rootfs)
-		b->rootfs = strdup(type);
-	if (r < 0)
+	if (r < 0) /* one message for both look-ups */
 		return log_error_errno(
 			r, "autodetect: cannot look up the filesystem '%s'", type);
+	if (!b->rootfs)
+		b->rootfs = strdup(type);
 	return 0;
 }
 
@@ -727,9 +714,10 @@ static int request_stack_modules(struct build *b, const struct rootstack *s)
 		if (asprintf(&spec, "%s?", module) < 0)
 			return log_error_errno(-ENOMEM, "autodetect");
 		int r = add_detected(b, module);
-		if (r >= 0)
-			r = request_module(b, spec, "autodetect (root stack)",
-					   MODDEP_LOAD_ALWAYS);
+		if (r < 0)
+			return r;
+		r = request_module(b, spec, "autodetect (root stack)",
+				   MODDEP_LOAD_ALWAYS);
 		if (r < 0)
 			return r;
 	}
@@ -765,23 +753,23 @@ static int detect_stacks(struct build *b, const char *sysfs)
 static int run_autodetect(struct build *b)
 {
 	const char *sysfs = b->req->sysfs ? b->req->sysfs : "/sys";
-	struct strv aliases = STRV_INIT, loaded = STRV_INIT;
+	_cleanup_(strv_clear) struct strv aliases = STRV_INIT, loaded = STRV_INIT;
 	int r;
 
 	r = autodetect_modaliases(sysfs, &aliases);
-	if (r >= 0)
-		r = add_all_detected(b, &aliases);
-	if (r >= 0)
-		r = autodetect_loaded_modules(sysfs, &loaded);
-	if (r >= 0)
-		r = add_all_detected(b, &loaded);
-	if (r >= 0)
-		log_verbose("autodetect: %zu device aliases, %zu loaded modules in '%s'",
-			    aliases.n, loaded.n, sysfs);
-	strv_clear(&aliases);
-	strv_clear(&loaded);
 	if (r < 0)
 		return r;
+	r = add_all_detected(b, &aliases);
+	if (r < 0)
+		return r;
+	r = autodetect_loaded_modules(sysfs, &loaded);
+	if (r < 0)
+		return r;
+	r = add_all_detected(b, &loaded);
+	if (r < 0)
+		return r;
+	log_verbose("autodetect: %zu device aliases, %zu loaded modules in '%s'",
+		    aliases.n, loaded.n, sysfs);
 	r = detect_rootfs(b);
 	if (r < 0)
 		return r;
@@ -885,28 +873,27 @@ static int request_match_list(struct build *b, const struct strv *entries,
 	return r;
 }
 
-typedef int (*add_fn)(struct stage *, const char *, const char *, char **);
+typedef int (*add_fn)(struct stage *, const char *, const char *, const char *, unsigned);
 
 /* FILES and BINARIES entries; a trailing '?' marks an optional one. */
 static int add_listed(struct build *b, const struct strv *list, const char *what,
 		      add_fn add)
 {
 	for (size_t i = 0; list && i < list->n; i++) {
-		_cleanup_free_ char *culprit = NULL, *entry = strdup(list->v[i]);
+		_cleanup_free_ char *entry = strdup(list->v[i]);
 		if (!entry)
 			return log_error_errno(-ENOMEM, "%s", what);
 		size_t len = strlen(entry);
 		int optional = len > 1 && entry[len - 1] == '?';
 		if (optional)
 			entry[len - 1] = '\0';
-		int r = add(b->stage, b->req->moduleroot, entry, &culprit);
+		/* A failure is said by add(); a missing optional entry is not one. */
+		int r = add(b->stage, b->req->moduleroot, entry, what,
+			    optional ? FILES_QUIET_MISSING : 0);
 		if (r == -ENOENT && optional)
 			continue;
-		if (r < 0) {
-			log_error("%s: cannot add '%s': '%s': %s", what, entry,
-				  culprit ? culprit : entry, strerror(-r));
+		if (r < 0)
 			return r;
-		}
 	}
 	return 0;
 }
@@ -1096,8 +1083,8 @@ static bool fsck_not_needed(const char *type)
 
 static int add_fsck(struct build *b, const char *name, int optional, const char *origin)
 {
-	_cleanup_free_ char *culprit = NULL;
-	int r = files_add_binary(b->stage, b->req->moduleroot, name, &culprit);
+	int r = files_add_binary(b->stage, b->req->moduleroot, name, origin,
+				 FILES_QUIET_MISSING);
 	if (r == -ENOENT && optional)
 		return 0;
 	if (r == -ENOENT) {
@@ -1106,10 +1093,7 @@ static int add_fsck(struct build *b, const char *name, int optional, const char 
 			origin, name, display_root(b->req));
 		return 0;
 	}
-	if (r < 0)
-		log_error("%s: cannot add '%s': '%s': %s", origin, name,
-			  culprit ? culprit : name, strerror(-r));
-	return r;
+	return r; /* any other failure said by files_add_binary() */
 }
 
 /* FSCK=yes: the root's checker (after autodetect) or every common one, and e2fsck. */
@@ -1141,17 +1125,12 @@ static int hook_fsck(struct build *b, const char *origin)
 static int hook_handler(struct build *b, const char *origin, const char *name,
 			const char *package, char **ret)
 {
-	_cleanup_free_ char *culprit = NULL, *path = NULL;
-	int r = files_add_program(b->stage, b->req->moduleroot, name, &path, &culprit);
+	_cleanup_free_ char *path = NULL;
+	int r = files_add_program(b->stage, b->req->moduleroot, name, origin, package,
+				  &path);
 
-	if (r == -ENOENT && (!culprit || streq(culprit, name))) {
-		log_error("%s: no '%s' in the programs of '%s/' (install %s)", origin,
-			  name, display_root(b->req), package);
-		return r;
-	}
 	if (r < 0)
-		return log_error_errno(r, "%s: cannot add '%s': '%s'", origin, name,
-				       culprit ? culprit : name);
+		return r; /* said by files_add_program(), naming the package if missing */
 	free(*ret);
 	*ret = TAKE_PTR(path);
 	return 0;
@@ -1201,8 +1180,9 @@ static int hook_vconsole(struct build *b, const struct hook *hook)
 {
 	int r = replace(&b->keymap, hook->keymap);
 
-	if (r >= 0)
-		r = replace(&b->font, hook->consolefont);
+	if (r < 0)
+		return log_error_errno(r, "hook '%s'", hook->name);
+	r = replace(&b->font, hook->consolefont);
 	if (r < 0)
 		return log_error_errno(r, "hook '%s'", hook->name);
 	return 0;
@@ -1237,13 +1217,14 @@ static int stage_vconsole(struct build *b)
 		return 0;
 	strv_clear(&b->vconsole);
 	r = strv_push(&b->vconsole, (char[]){ABI_REC_VCONSOLE, '\0'});
-	if (r >= 0)
-		r = vconsole_stage(b->stage, b->req->moduleroot, &want, &b->vconsole);
-	else
-		log_error_errno(r, "cannot plan the console setup");
-	if (r >= 0 && b->vconsole.n > 1)
-		r = stage_vconsole_helper(b);
-	return r;
+	if (r < 0)
+		return log_error_errno(r, "cannot plan the console setup");
+	r = vconsole_stage(b->stage, b->req->moduleroot, &want, &b->vconsole);
+	if (r < 0)
+		return r;
+	if (b->vconsole.n > 1)
+		return stage_vconsole_helper(b);
+	return 0;
 }
 
 static int apply_hook(struct build *b, const struct hook *hook)
@@ -1435,40 +1416,53 @@ static int add_stack_hooks(struct build *b, struct strv *names)
 	return 0;
 }
 
-static int apply_hooks(struct build *b)
+/* Load and apply each hook of `names` in order (autodetect may append stack hooks). */
+static int apply_hook_names(struct build *b, struct strv *names)
 {
-	struct strv names = STRV_INIT;
-	int r = hooks_default_dirs(&b->hook_dirs);
-
-	if (r >= 0)
-		r = hook_names(b, &names);
-	if (r < 0 && r != -EINVAL) /* -EINVAL: an empty HOOKS, already said */
-		log_error_errno(r, "cannot list the hooks of this build");
-	if (r >= 0)
-		r = check_hook_names(b, &names);
-	for (size_t i = 0; r >= 0 && i < names.n; i++) {
+	int r = check_hook_names(b, names);
+	if (r < 0)
+		return r;
+	for (size_t i = 0; i < names->n; i++) {
 		struct hook *hook = NULL;
 		struct conf_error err = {{0}};
-		r = hooks_load(names.v[i], &b->hook_dirs, &hook, &err);
-		if (r < 0)
-			log_error("hook '%s': %s", names.v[i],
+		r = hooks_load(names->v[i], &b->hook_dirs, &hook, &err);
+		if (r < 0) {
+			log_error("hook '%s': %s", names->v[i],
 				  *err.message ? err.message : strerror(-r));
-		if (r < 0)
-			break;
+			return r;
+		}
 		log_debug("applying hook '%s' from '%s'", hook->name, hook->path);
 		r = apply_hook(b, hook);
 		if (r >= 0 && hook->autodetect)
-			r = add_stack_hooks(b, &names);
+			r = add_stack_hooks(b, names);
 		hooks_free(hook);
 		crashpoint("resolution: hook");
-		if (r >= 0 && b->req->print_detected && b->autodetect)
+		if (r < 0)
+			return r;
+		if (b->req->print_detected && b->autodetect)
 			break; /* -M needs nothing past autodetect */
 	}
-	if (r >= 0)
-		b->hooks = names;
-	else
-		strv_clear(&names);
-	return r;
+	return 0;
+}
+
+static int apply_hooks(struct build *b)
+{
+	_cleanup_(strv_clear) struct strv names = STRV_INIT;
+	int r = hooks_default_dirs(&b->hook_dirs);
+
+	if (r >= 0) /* one message for both */
+		r = hook_names(b, &names);
+	if (r < 0) {
+		if (r != -EINVAL) /* -EINVAL: an empty HOOKS, already said */
+			log_error_errno(r, "cannot list the hooks of this build");
+		return r;
+	}
+	r = apply_hook_names(b, &names);
+	if (r < 0)
+		return r;
+	b->hooks = names;
+	names = (struct strv)STRV_INIT; /* now b's */
+	return 0;
 }
 
 /* What the user asked for is never filtered by autodetect. */

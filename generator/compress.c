@@ -17,6 +17,7 @@
 #include <zstd_errors.h>
 
 #include "codec.h"
+#include "decode.h"
 #include "fileio.h"
 #include "compress.h"
 #include "sysroot.h"
@@ -575,120 +576,70 @@ static ZSTD_DCtx *thread_dctx(void)
 	return d;
 }
 
-static int unzstd_with(ZSTD_DCtx *zstd_dctx, const uint8_t *in, size_t len,
-		       struct membuf *m)
+/*
+ * Decode all of `in` into m. zstd frames one after the other and xz streams one
+ * after the other are one file; gzip ends at its first member.
+ */
+static int decode_all(struct decoder *d, const uint8_t *in, size_t len, struct membuf *m)
 {
-	unsigned long long hint = ZSTD_getFrameContentSize(in, len);
+	size_t chunk = len * 2 > (1u << 20) ? (1u << 20) : len * 2 + 64;
 	int r;
 
-	ZSTD_DCtx_reset(zstd_dctx, ZSTD_reset_session_and_parameters);
-	/* A frame that says it holds more than the bound: refused before allocating. */
-	if (m->max && hint != ZSTD_CONTENTSIZE_UNKNOWN &&
-	    hint != ZSTD_CONTENTSIZE_ERROR && hint > m->max)
-		return -EFBIG;
-	r = membuf_reserve(m, hint < (1ull << 32) ? (size_t)hint + 1 : len * 4);
-	if (r < 0)
-		return r;
-	ZSTD_inBuffer ib = {in, len, 0};
-	for (;;) {
-		r = membuf_reserve(m, 1);
+	if (d->codec == CODEC_ZSTD) {
+		unsigned long long hint = ZSTD_getFrameContentSize(in, len);
+		/* A frame that says it holds more than the bound: refused before
+		 * allocating. */
+		if (m->max && hint != ZSTD_CONTENTSIZE_UNKNOWN &&
+		    hint != ZSTD_CONTENTSIZE_ERROR && hint > m->max)
+			return -EFBIG;
+		r = membuf_reserve(m, hint < (1ull << 32) ? (size_t)hint + 1 : len * 4);
 		if (r < 0)
 			return r;
-		ZSTD_outBuffer ob = {m->data + m->len, m->cap - m->len, 0};
-		size_t ret = ZSTD_decompressStream(zstd_dctx, &ob, &ib);
-		if (ZSTD_isError(ret))
-			return ZSTD_getErrorCode(ret) == ZSTD_error_memory_allocation
-				       ? -ENOMEM
-				       : -EBADMSG;
-		m->len += ob.pos;
-		/* Done at the end of the input, if the last frame is complete. */
-		if (ib.pos == ib.size && ob.pos < ob.size)
-			return ret == 0 ? 0 : -EBADMSG;
+		chunk = 1;
 	}
-}
-
-static int unzstd(const uint8_t *in, size_t len, struct membuf *m)
-{
-	ZSTD_DCtx *d = thread_dctx();
-	if (!d)
-		return -ENOMEM;
-	int r = unzstd_with(d, in, len, m);
-	if (!dctx_key_ok)
-		ZSTD_freeDCtx(d); /* no thread-specific slot: not cached */
-	return r;
-}
-
-static int ungzip(const uint8_t *in, size_t len, struct membuf *m)
-{
-	z_stream z = {0};
-	int r = 0;
-
-	/* 32 + 15: gzip or zlib, detected from the header. */
-	if (inflateInit2(&z, 32 + 15) != Z_OK)
-		return -ENOMEM;
-	z.next_in = (Bytef *)(uintptr_t)in;
-	z.avail_in = len > UINT32_MAX ? UINT32_MAX : (uInt)len;
 	for (;;) {
-		r = membuf_reserve(m, len * 2 > (1u << 20) ? (1u << 20) : len * 2 + 64);
+		size_t produced;
+
+		r = membuf_reserve(m, chunk);
 		if (r < 0)
-			break;
+			return r;
 		size_t room = m->cap - m->len;
-		z.next_out = m->data + m->len;
-		z.avail_out = room > UINT32_MAX ? UINT32_MAX : (uInt)room;
-		int ret = inflate(&z, Z_NO_FLUSH);
-		m->len = (size_t)(z.next_out - m->data);
-		if (ret == Z_STREAM_END) {
-			r = 0;
-			break;
-		}
-		if (ret == Z_MEM_ERROR) {
-			r = -ENOMEM;
-			break;
-		}
-		if (ret != Z_OK && ret != Z_BUF_ERROR) {
-			r = -EBADMSG;
-			break;
-		}
-		if (ret == Z_BUF_ERROR && z.avail_out) {
-			r = -EBADMSG; /* truncated */
-			break;
-		}
+		r = decoder_step(d, &in, &len, m->data + m->len, room, &produced, 1);
+		m->len += produced;
+		if (r == -ENOMEM)
+			return r;
+		if (r < 0)
+			return -EBADMSG;
+		if (r == DECODE_END && (len == 0 || d->codec != CODEC_ZSTD))
+			return 0;
+		/* zstd, all input used, room left and no end: a truncated frame (zlib and
+		 * liblzma say so themselves on the next step). */
+		if (d->codec == CODEC_ZSTD && len == 0 && produced < room)
+			return -EBADMSG;
 	}
-	inflateEnd(&z);
-	return r;
 }
 
-static int unxz(const uint8_t *in, size_t len, struct membuf *m)
+static int decode_file(enum codec codec, const uint8_t *in, size_t len, struct membuf *m)
 {
-	lzma_stream s = LZMA_STREAM_INIT;
-	int r = 0;
+	static const struct decode_opts opts = {
+		.gzip_any_header = 1,
+		.xz_memlimit = UINT64_MAX,
+		.xz_concatenated = 1,
+	};
+	struct decoder d;
+	int r;
 
-	if (lzma_stream_decoder(&s, UINT64_MAX, LZMA_CONCATENATED) != LZMA_OK)
-		return -ENOMEM;
-	s.next_in = in;
-	s.avail_in = len;
-	for (;;) {
-		r = membuf_reserve(m, len * 2 > (1u << 20) ? (1u << 20) : len * 2 + 64);
-		if (r < 0)
-			break;
-		s.next_out = m->data + m->len;
-		s.avail_out = m->cap - m->len;
-		lzma_ret ret = lzma_code(&s, LZMA_FINISH);
-		m->len = (size_t)(s.next_out - m->data);
-		if (ret == LZMA_STREAM_END) {
-			r = 0;
-			break;
-		}
-		if (ret == LZMA_MEM_ERROR) {
-			r = -ENOMEM;
-			break;
-		}
-		if (ret != LZMA_OK) {
-			r = -EBADMSG;
-			break;
-		}
+	decoder_init(&d);
+	if (codec == CODEC_ZSTD) {
+		d.zstd = thread_dctx();
+		if (!d.zstd)
+			return -ENOMEM;
+		d.zstd_lent = dctx_key_ok; /* no thread-specific slot: not cached */
 	}
-	lzma_end(&s);
+	r = decoder_start(&d, codec, &opts);
+	if (r >= 0)
+		r = decode_all(&d, in, len, m);
+	decoder_free(&d); /* cleanup that must run */
 	return r;
 }
 
@@ -714,17 +665,13 @@ int compress_read_fd(int fd, void **ret_data, size_t *ret_size)
 	raw = (uint8_t *)text;
 	/* Module and firmware files: zstd, gzip (zlib's magic only) or xz; else raw. */
 	codec = codec_detect(raw, len, &variant);
-	if (codec == CODEC_ZSTD)
-		r = unzstd(raw, len, &m);
-	else if (codec == CODEC_GZIP && !variant)
-		r = ungzip(raw, len, &m);
-	else if (codec == CODEC_XZ)
-		r = unxz(raw, len, &m);
-	else {
+	if (codec != CODEC_ZSTD && (codec != CODEC_GZIP || variant) &&
+	    codec != CODEC_XZ) {
 		*ret_data = TAKE_PTR(text);
 		*ret_size = len;
 		return 0;
 	}
+	r = decode_file(codec, raw, len, &m);
 	if (r >= 0 && m.len > m.max)
 		r = -EFBIG;
 	if (r < 0) {

@@ -21,6 +21,7 @@
 #include <zstd_errors.h>
 
 #include "codec.h"
+#include "decode.h"
 #include "cpio.h"
 #include "util.h"
 
@@ -35,6 +36,11 @@
 #define XZ_MEMLIMIT (128u << 20)
 /* zstd frames name their window too; 2^27 is what zstd itself accepts by default. */
 #define ZSTD_WINDOW_LOG_MAX 27
+static const struct decode_opts decode_opts = {
+	.xz_memlimit = XZ_MEMLIMIT,
+	.zstd_window_log_max = ZSTD_WINDOW_LOG_MAX,
+};
+
 /* File data goes to the caller in pieces this big at most. */
 #define DATA_CHUNK (1u << 20)
 
@@ -108,12 +114,8 @@ static size_t in_avail(const struct input *in)
 
 struct cpio_reader {
 	struct input in;
-	uint8_t *out; /* decoded bytes not yet handed out */
-	ZSTD_DStream *zstd;
-	z_stream gz;
-	int gz_init;
-	lzma_stream xz;
-	int xz_init;
+	uint8_t *out;	    /* decoded bytes not yet handed out */
+	struct decoder dec; /* zstd, gzip, xz, lzma */
 	LZ4F_dctx *lz4f;
 	uint8_t *block; /* lz4 legacy: one decoded block */
 	char err[CPIO_ERROR_MAX];
@@ -127,7 +129,7 @@ int cpio_reader_new(struct cpio_reader **ret)
 	rd->in.cap = IN_BUF_SIZE;
 	rd->in.buf = malloc(IN_BUF_SIZE);
 	rd->out = malloc(OUT_BUF_SIZE);
-	rd->xz = (lzma_stream)LZMA_STREAM_INIT;
+	decoder_init(&rd->dec);
 	if (!rd->in.buf || !rd->out) {
 		cpio_reader_free(rd);
 		return -ENOMEM;
@@ -142,11 +144,7 @@ void cpio_reader_free(struct cpio_reader *rd)
 		return;
 	free(rd->in.buf);
 	free(rd->out);
-	ZSTD_freeDStream(rd->zstd);
-	if (rd->gz_init)
-		inflateEnd(&rd->gz);
-	if (rd->xz_init)
-		lzma_end(&rd->xz);
+	decoder_free(&rd->dec);
 	if (rd->lz4f)
 		LZ4F_freeDecompressionContext(rd->lz4f);
 	free(rd->block);
@@ -208,30 +206,10 @@ static int src_init(struct src *s, struct cpio_reader *rd, enum codec codec)
 		s->offset = rd->in.base + rd->in.pos;
 		return 0;
 	case CODEC_ZSTD:
-		if (!rd->zstd && !(rd->zstd = ZSTD_createDStream()))
-			return -ENOMEM;
-		ZSTD_DCtx_reset(rd->zstd, ZSTD_reset_session_only);
-		ZSTD_DCtx_setParameter(rd->zstd, ZSTD_d_windowLogMax,
-				       ZSTD_WINDOW_LOG_MAX);
-		return 0;
 	case CODEC_GZIP:
-		if (!rd->gz_init) {
-			if (inflateInit2(&rd->gz, 16 + 15) != Z_OK)
-				return -ENOMEM;
-			rd->gz_init = 1;
-		} else if (inflateReset(&rd->gz) != Z_OK) {
-			return -ENOMEM;
-		}
-		return 0;
 	case CODEC_XZ:
 	case CODEC_LZMA:
-		/* A new decoder on an old stream reuses its memory. */
-		if ((codec == CODEC_XZ
-			     ? lzma_stream_decoder(&rd->xz, XZ_MEMLIMIT, 0)
-			     : lzma_alone_decoder(&rd->xz, XZ_MEMLIMIT)) != LZMA_OK)
-			return -ENOMEM;
-		rd->xz_init = 1;
-		return 0;
+		return decoder_start(&rd->dec, codec, &decode_opts);
 	case CODEC_LZ4_LEGACY:
 		if (!rd->block && !(rd->block = malloc(LZ4_LEGACY_BLOCK)))
 			return -ENOMEM;
@@ -267,15 +245,6 @@ static void src_done(struct src *s)
 		archive_read_free(s->ar);
 }
 
-static int is_zstd_frame(const uint8_t *p, size_t len)
-{
-	if (len < 4)
-		return 0;
-	uint32_t m = (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
-		     (uint32_t)p[3] << 24;
-	return m == 0xFD2FB528u || (m & 0xFFFFFFF0u) == 0x184D2A50u;
-}
-
 /* Input for a streaming decoder: 1 with bytes available, 0 at the end of the file. */
 static int need_input(struct input *in)
 {
@@ -284,105 +253,49 @@ static int need_input(struct input *in)
 	return in_fill(in);
 }
 
-static int fill_zstd(struct src *s, uint8_t *dst, size_t cap, size_t *got)
+/*
+ * zstd, gzip, xz, lzma. A gzip, xz or lzma stream ends the segment; a zstd frame does
+ * only when no other frame follows it.
+ */
+static int fill_stream(struct src *s, uint8_t *dst, size_t cap, size_t *got)
 {
 	struct input *in = &s->rd->in;
-	ZSTD_outBuffer out = {dst, cap, 0};
-	while (out.pos == 0) {
-		int more = need_input(in);
-		if (more < 0)
-			return more;
-		ZSTD_inBuffer ib = {in->buf + in->pos, in_avail(in), 0};
-		size_t ret = ZSTD_decompressStream(s->rd->zstd, &out, &ib);
-		if (ZSTD_isError(ret)) {
-			ZSTD_ErrorCode code = ZSTD_getErrorCode(ret);
-			if (code == ZSTD_error_memory_allocation)
-				return -ENOMEM;
-			if (code == ZSTD_error_frameParameter_windowTooLarge)
-				return fail(s->rd, -EBADMSG,
-					    "zstd window larger than 128 MiB");
-			return fail(s->rd, -EBADMSG, "corrupt zstd data");
-		}
-		in->pos += ib.pos;
-		/* No progress and no more input: a truncated frame. */
-		if (ret != 0 && out.pos == 0 && ib.pos == 0 && !more)
-			return truncated(s->rd);
-		/* A frame ended: the stream goes on only if another frame follows. */
-		if (ret == 0) {
-			int r = in_need(in, 4);
-			if (r < 0)
-				return r;
-			if (!is_zstd_frame(in->buf + in->pos, in_avail(in))) {
-				s->ended = 1;
-				break;
-			}
-		}
-	}
-	*got = out.pos;
-	return 0;
-}
+	size_t produced = 0;
 
-static int fill_gzip(struct src *s, uint8_t *dst, size_t cap, size_t *got)
-{
-	struct input *in = &s->rd->in;
-	z_stream *gz = &s->rd->gz;
-	gz->next_out = dst;
-	gz->avail_out = cap > UINT32_MAX ? UINT32_MAX : (uInt)cap;
-	while (gz->next_out == dst) {
+	while (produced == 0) {
 		int more = need_input(in);
 		if (more < 0)
 			return more;
-		size_t avail = in_avail(in);
-		gz->next_in = in->buf + in->pos;
-		gz->avail_in = avail > UINT32_MAX ? UINT32_MAX : (uInt)avail;
-		int ret = inflate(gz, Z_NO_FLUSH);
-		in->pos = (size_t)(gz->next_in - in->buf);
-		if (ret == Z_STREAM_END) {
-			s->ended = 1;
-			break;
-		}
-		if (ret == Z_MEM_ERROR)
-			return -ENOMEM;
-		if (ret == Z_BUF_ERROR && !more)
+		const uint8_t *p = in->buf + in->pos;
+		size_t len = in_avail(in);
+		int r = decoder_step(&s->rd->dec, &p, &len, dst, cap, &produced, !more);
+		size_t used = in_avail(in) - len;
+		in->pos += used;
+		if (r == -ENOMEM)
+			return r;
+		if (r == DECODE_E_LIMIT)
+			return fail(s->rd, -EBADMSG, "%s %s larger than 128 MiB",
+				    codec_name(s->codec),
+				    s->codec == CODEC_ZSTD ? "window" : "dictionary");
+		if (r == DECODE_E_NO_PROGRESS ||
+		    (r == DECODE_MORE && !produced && !used && !more))
 			return truncated(s->rd);
-		if (ret != Z_OK && ret != Z_BUF_ERROR)
-			return fail(s->rd, -EBADMSG, "corrupt gzip data");
-	}
-	*got = (size_t)(gz->next_out - dst);
-	return 0;
-}
-
-static int fill_xz(struct src *s, uint8_t *dst, size_t cap, size_t *got)
-{
-	struct input *in = &s->rd->in;
-	lzma_stream *xz = &s->rd->xz;
-	xz->next_out = dst;
-	xz->avail_out = cap;
-	while (xz->next_out == dst) {
-		int more = need_input(in);
-		if (more < 0)
-			return more;
-		xz->next_in = in->buf + in->pos;
-		xz->avail_in = in_avail(in);
-		lzma_ret ret = lzma_code(xz, more ? LZMA_RUN : LZMA_FINISH);
-		in->pos = (size_t)(xz->next_in - in->buf);
-		if (ret == LZMA_STREAM_END) {
-			s->ended = 1;
-			break;
-		}
-		if (ret == LZMA_MEM_ERROR)
-			return -ENOMEM;
-		if (ret == LZMA_MEMLIMIT_ERROR)
-			return fail(s->rd, -EBADMSG, "%s dictionary larger than 128 MiB",
-				    codec_name(s->codec));
-		if (ret == LZMA_BUF_ERROR ||
-		    (ret == LZMA_OK && !more && xz->next_out == dst && !xz->avail_in))
-			return truncated(s->rd);
-		if (ret != LZMA_OK)
+		if (r < 0)
 			return fail(s->rd, -EBADMSG, "corrupt %s data",
 				    codec_name(s->codec));
+		if (r == DECODE_END && s->codec == CODEC_ZSTD) {
+			int k = in_need(in, 4);
+			if (k < 0)
+				return k;
+			if (decoder_zstd_frame_follows(in->buf + in->pos, in_avail(in)))
+				continue;
+		}
+		if (r == DECODE_END) {
+			s->ended = 1;
+			break;
+		}
 	}
-	*got = (size_t)(xz->next_out - dst);
+	*got = produced;
 	return 0;
 }
 
@@ -491,12 +404,10 @@ static int src_fill(struct src *s, uint8_t *dst, size_t cap, size_t *got)
 	}
 	switch (s->codec) {
 	case CODEC_ZSTD:
-		return fill_zstd(s, dst, cap, got);
 	case CODEC_GZIP:
-		return fill_gzip(s, dst, cap, got);
 	case CODEC_XZ:
 	case CODEC_LZMA:
-		return fill_xz(s, dst, cap, got);
+		return fill_stream(s, dst, cap, got);
 	case CODEC_LZ4_LEGACY:
 		return fill_lz4_legacy(s, dst, cap, got);
 	case CODEC_LZ4_FRAME:

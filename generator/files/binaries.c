@@ -211,32 +211,56 @@ static int add_program_needs(struct filectx *ctx, const char *path, const char *
 	return r;
 }
 
-int files_add_binary(struct stage *stage, const char *root, const char *name,
-		     char **ret_culprit)
-{
-	return files_add_program(stage, root, name, NULL, ret_culprit);
-}
-
-int files_add_program(struct stage *stage, const char *root, const char *name,
-		      char **ret_path, char **ret_culprit)
+/* The program, its interpreter and libraries, and ld.so.cache when it is needed. */
+static int add_program_steps(struct filectx *ctx, const char *name, char **ret_path)
 {
 	_cleanup_free_ char *path = NULL, *canon = NULL;
+	int r;
+
+	r = find_program(ctx, name, &path);
+	if (r < 0)
+		return r;
+	r = files_add_lexical(ctx, path, FILES_STRICT, &canon);
+	if (r < 0)
+		return r;
+	r = add_program_needs(ctx, path, canon);
+	if (r < 0)
+		return r;
+	r = add_ldcache(ctx);
+	if (r < 0)
+		return r;
+	if (ret_path)
+		*ret_path = TAKE_PTR(path);
+	return 0;
+}
+
+static int add_program(struct stage *stage, const char *root, const char *name,
+		       const char *origin, unsigned quiet, const char *package,
+		       char **ret_path)
+{
 	struct filectx ctx;
 	int r;
 
 	r = filectx_init(&ctx, stage, root);
-	if (r >= 0)
-		r = find_program(&ctx, name, &path);
-	if (r >= 0)
-		r = files_add_lexical(&ctx, path, FILES_STRICT, &canon);
-	if (r >= 0)
-		r = add_program_needs(&ctx, path, canon);
-	if (r >= 0)
-		r = add_ldcache(&ctx);
-	if (r < 0 && ret_culprit)
-		*ret_culprit = strdup(ctx.culprit ? ctx.culprit : name);
-	if (r >= 0 && ret_path)
-		*ret_path = TAKE_PTR(path);
+	if (r >= 0) /* filectx_done() below must run */
+		r = add_program_steps(&ctx, name, ret_path);
+	if (r == -ENOENT && package && (!ctx.culprit || streq(ctx.culprit, name)))
+		log_error("%s: no '%s' in the programs of '%s/' (install %s)", origin,
+			  name, streq(root, "/") ? "" : root, package);
+	else if (r < 0)
+		filectx_log_failure(&ctx, origin, name, name, quiet, r);
 	filectx_done(&ctx);
 	return r;
+}
+
+int files_add_binary(struct stage *stage, const char *root, const char *name,
+		     const char *origin, unsigned quiet)
+{
+	return add_program(stage, root, name, origin, quiet, NULL, NULL);
+}
+
+int files_add_program(struct stage *stage, const char *root, const char *name,
+		      const char *origin, const char *package, char **ret_path)
+{
+	return add_program(stage, root, name, origin, 0, package, ret_path);
 }

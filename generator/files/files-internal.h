@@ -44,6 +44,12 @@ int filectx_init(struct filectx *ctx, struct stage *stage, const char *root);
 void filectx_done(struct filectx *ctx);
 /* Record the first culprit only: it is the one the user can act on. */
 void filectx_blame(struct filectx *ctx, const char *abs_path);
+/*
+ * The one message of a failed files_add_*() call: `name` as asked, the culprit the
+ * call recorded (else `fallback`). Returns r.
+ */
+int filectx_log_failure(const struct filectx *ctx, const char *origin, const char *name,
+			const char *fallback, unsigned quiet, int r);
 /* Forget a culprit recorded by a failure we then ignored. */
 void filectx_unblame(struct filectx *ctx, int had_culprit);
 

@@ -343,8 +343,19 @@ int files_add_lexical(struct filectx *ctx, const char *path, enum files_mode mod
 	return 0;
 }
 
+int filectx_log_failure(const struct filectx *ctx, const char *origin, const char *name,
+			const char *fallback, unsigned quiet, int r)
+{
+	const char *culprit = ctx->culprit ? ctx->culprit : fallback;
+
+	if (r == -ENOENT && (quiet & FILES_QUIET_MISSING))
+		return r;
+	log_error("%s: cannot add '%s': '%s': %s", origin, name, culprit, strerror(-r));
+	return r;
+}
+
 int files_add_path(struct stage *stage, const char *root, const char *path,
-		   char **ret_culprit)
+		   const char *origin, unsigned quiet)
 {
 	struct filectx ctx;
 	int r;
@@ -353,8 +364,10 @@ int files_add_path(struct stage *stage, const char *root, const char *path,
 	if (r >= 0)
 		r = path[0] == '/' ? files_add_lexical(&ctx, path, FILES_STRICT, NULL)
 				   : -EINVAL;
-	if (r < 0 && ret_culprit)
-		*ret_culprit = strdup(r != -ELOOP && ctx.culprit ? ctx.culprit : path);
+	if (r == -ELOOP)
+		filectx_unblame(&ctx, 0); /* a loop: the path asked for is the culprit */
+	if (r < 0)
+		filectx_log_failure(&ctx, origin, path, path, quiet, r);
 	filectx_done(&ctx);
 	return r;
 }

@@ -10,10 +10,11 @@
  * All paths are looked up inside `root` (the module root, "/" for the host), never
  * outside it: symlinks are resolved as if `root` were "/" (as chroot would), so ".."
  * stops at the root and absolute targets start from it; no file outside is opened.
- * On failure *ret_culprit (when not NULL) receives a newly allocated string naming the
- * file that was missing or unreadable, as the user would write it (without the root):
- * the path, the symlink target that is missing, the interpreter, or for a library its
- * DT_NEEDED name ("libselinux.so.1"); for a symlink loop (-ELOOP) the path asked for.
+ * A failure is logged here, once: "ORIGIN: cannot add 'NAME': 'CULPRIT': reason", the
+ * culprit being the file that was missing or unreadable, as the user would write it
+ * (without the root): the path, the symlink target that is missing, the interpreter,
+ * or for a library its DT_NEEDED name ("libselinux.so.1"); for a symlink loop (-ELOOP)
+ * the path asked for. `origin` says who asked ("FILES", "hook 'lvm2'").
  *
  * Layout in the image: a path is added where it was asked for. Directories on the way
  * are real directories in the image even where the root has symlinks (/lib -> usr/lib
@@ -28,6 +29,11 @@
  * elsewhere than the host: such a link is stored with the absolute real path instead.
  */
 
+/* What a caller says itself, or not at all: -ENOENT is returned without a message. */
+enum files_quiet {
+	FILES_QUIET_MISSING = 1 << 0, /* anything missing: an optional entry ("foo?") */
+};
+
 /*
  * Add `path` (absolute) at the same in-image path. Symlinks stay symlinks and their
  * targets are added too (recursively); a directory is added with everything under it,
@@ -37,7 +43,7 @@
  * inside a directory it is skipped. A relative `path` is -EINVAL.
  */
 int files_add_path(struct stage *stage, const char *root, const char *path,
-		   char **ret_culprit);
+		   const char *origin, unsigned quiet);
 
 /*
  * Add an ELF program: `name` is an absolute path or a name searched in /usr/local/sbin,
@@ -57,9 +63,12 @@ int files_add_path(struct stage *stage, const char *root, const char *path,
  * A static program is just the file. A truncated or malformed ELF is -ENOEXEC.
  */
 int files_add_binary(struct stage *stage, const char *root, const char *name,
-		     char **ret_culprit);
-/* files_add_binary(), and the program's in-image path (absolute) in *ret_path. */
+		     const char *origin, unsigned quiet);
+/*
+ * files_add_binary(), and the program's in-image path (absolute) in *ret_path. When the
+ * program itself is missing the message names `package`, what to install.
+ */
 int files_add_program(struct stage *stage, const char *root, const char *name,
-		      char **ret_path, char **ret_culprit);
+		      const char *origin, const char *package, char **ret_path);
 
 #endif

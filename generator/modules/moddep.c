@@ -130,11 +130,6 @@ _printf_(3, 4) static int moddep_fail(struct moddep *m, int r, const char *fmt, 
 	return r;
 }
 
-const char *moddep_error_subject(const struct moddep *m)
-{
-	return m->error_subject;
-}
-
 static void libkmod_log(void *data, int priority, const char *file, int line,
 			const char *fn, const char *format, va_list args)
 {
@@ -354,8 +349,9 @@ static int add_kmod_list_edges(struct moddep *m, struct mod *mod, struct kmod_li
 		struct mod *to;
 		r = mod_get(m, km, &to);
 		kmod_module_unref(km);
-		if (r >= 0)
-			r = add_edge(mod, to, kind, NULL);
+		if (r < 0)
+			break;
+		r = add_edge(mod, to, kind, NULL);
 		if (r < 0)
 			break;
 	}
@@ -663,8 +659,9 @@ static int expand(struct moddep *m, struct mod *mod)
 	const struct softdep_rule *rule = modconf_find_rule(m->conf, mod->name);
 	if (rule) {
 		r = add_soft_edges(m, mod, &rule->pre, EDGE_PRE);
-		if (r >= 0)
-			r = add_soft_edges(m, mod, &rule->post, EDGE_POST);
+		if (r < 0)
+			return r;
+		r = add_soft_edges(m, mod, &rule->post, EDGE_POST);
 		if (r < 0)
 			return r;
 	}
@@ -787,10 +784,9 @@ int moddep_new(const char *root, const char *kver, struct moddep **ret)
 		goto fail;
 	/* One read of the kernel config, for the firmware and the module formats. */
 	r = modcompress_read_kernel(&m->kernel, root, kver, &kconfig);
-	if (r >= 0)
-		firmware_set_init_config(&m->closure.fw, kconfig);
 	if (r < 0)
 		goto fail;
+	firmware_set_init_config(&m->closure.fw, kconfig);
 	modsnap_remove(&snap);
 	*ret = m;
 	return 0;
@@ -884,26 +880,20 @@ static int parse_spec(const char *spec, char **ret_name, char **ret_params,
 	return 0;
 }
 
-int moddep_request(struct moddep *m, const char *spec, const char *origin,
-		   enum moddep_load load)
+static int add_request(struct moddep *m, const char *spec, const char *origin,
+		       enum moddep_load load)
 {
 	_cleanup_free_ char *name = NULL, *params = NULL;
 	int optional;
 	int r = parse_spec(spec, &name, &params, &optional);
-	if (r < 0) {
-		moddep_set_subject(m, spec);
+	if (r < 0)
 		return r;
-	}
 	struct lookup *lk;
 	r = lookup(m, name, &lk);
-	if (r < 0) {
-		moddep_set_subject(m, name);
+	if (r < 0)
 		return r;
-	}
-	if (!lk->n && !lk->builtins.n && !optional) {
-		moddep_set_subject(m, name);
+	if (!lk->n && !lk->builtins.n && !optional)
 		return -ENOENT;
-	}
 	if (m->nreqs == m->capreqs) {
 		size_t cap = m->capreqs ? m->capreqs * 2 : 32;
 		struct request *v = realloc(m->reqs, cap * sizeof(*v));
@@ -923,6 +913,30 @@ int moddep_request(struct moddep *m, const char *spec, const char *origin,
 					       .lk = lk};
 	m->resolved = 0;
 	return 0;
+}
+
+int moddep_request(struct moddep *m, const char *spec, const char *origin,
+		   enum moddep_load load)
+{
+	int r = add_request(m, spec, origin, load);
+	const char *root = streq(m->src.root, "/") ? "" : m->src.root;
+	char buf[512];
+
+	if (r >= 0)
+		return r;
+	/* A name from a configuration or a hook: escaped, it cannot forge a line. */
+	spec = log_escape(spec, buf, sizeof(buf));
+	if (r == -ENOENT)
+		log_error("module '%s' not found in '%s/lib/modules/%s' (asked by %s)",
+			  spec, root, m->src.kver, origin ? origin : "config");
+	else if (r == -EINVAL)
+		log_error(
+			"cannot resolve module '%s' (%s): not a valid module name or alias",
+			spec, origin ? origin : "config");
+	else
+		log_error("cannot resolve module '%s' (%s): %s", spec,
+			  origin ? origin : "config", strerror(-r));
+	return r;
 }
 
 /* ---- resolve ---- */
@@ -1211,8 +1225,11 @@ static int read_modinfo(struct moddep *m, struct mod *mod)
 			log_escape(mod->name, name, sizeof(name)),
 			log_escape(mod->path, file, sizeof(file)), sysroot_strerror(r),
 			r == -EFBIG && mod->compressed ? " once decompressed" : "");
-	if (r >= 0)
-		r = modinfo_parse(data, size, &info);
+	if (r < 0) {
+		moddep_set_subject(m, mod->path);
+		return r;
+	}
+	r = modinfo_parse(data, size, &info);
 	if (r < 0) {
 		moddep_set_subject(m, mod->path);
 		return r;
@@ -1317,11 +1334,9 @@ static int resolve(struct moddep *m)
 		return r;
 	}
 	/* A keyboard's modules wait for a person unless something else loads them. */
-	if (r >= 0)
-		r = mark(&w, offsetof(struct mod, root_console),
-			 offsetof(struct mod, in_console),
-			 EDGE_BIT(EDGE_HARD) | EDGE_BIT(EDGE_PRE) | EDGE_BIT(EDGE_POST) |
-				 EDGE_BIT(EDGE_WEAK));
+	r = mark(&w, offsetof(struct mod, root_console), offsetof(struct mod, in_console),
+		 EDGE_BIT(EDGE_HARD) | EDGE_BIT(EDGE_PRE) | EDGE_BIT(EDGE_POST) |
+			 EDGE_BIT(EDGE_WEAK));
 	if (r < 0) {
 		free(w.v);
 		return r;

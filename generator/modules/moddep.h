@@ -37,7 +37,8 @@ void moddep_free(struct moddep *m);
  * Ask for a module. `spec` is a MODULES entry: a module name or an alias, optionally
  * followed by parameters ("nbd nbds_max=1024"), optionally with a trailing '?' on the
  * name (optional: missing is fine). `origin` says who asked ("config", "hook 'block'").
- * -ENOENT when a required module is not in the tree (optional ones return 0).
+ * -ENOENT when a required module is not in the tree (optional ones return 0). Logs
+ * what failed, naming the module, the tree and who asked.
  */
 int moddep_request(struct moddep *m, const char *spec, const char *origin,
 		   enum moddep_load load);
@@ -88,13 +89,6 @@ void moddep_explain(const struct moddep *m, FILE *out);
 
 /* Firmware files named by included modules that were not found (summary warning). */
 size_t moddep_missing_firmware(const struct moddep *m);
-
-/*
- * What moddep_request()'s last failure was about: the word not found (-ENOENT), for
- * the caller's message, which names who asked. NULL when nothing more specific is
- * known. moddep_resolve() and moddep_stage() log their failures themselves.
- */
-const char *moddep_error_subject(const struct moddep *m);
 
 /* The resolved closure in load order (tests and tools): count, names, host paths. */
 size_t moddep_closure_size(const struct moddep *m);

@@ -77,29 +77,23 @@ static int build(const char *mode, int match, const char *root, const char *kver
 	}
 	if (stage_new(&stage) < 0)
 		return 1;
-	int asked = 0;
 	for (int i = 0; i < nspecs && r >= 0; i++) {
+		/* A failure is logged by moddep_request itself. */
 		r = moddep_request(m, specs[i], "config",
 				   match ? MODDEP_LOAD_ON_MATCH : MODDEP_LOAD_ALWAYS);
-		if (r == -ENOENT)
-			fprintf(stderr,
-				"moddep-closure: error: module '%s' not found in "
-				"'%s/lib/modules/%s'\n",
-				moddep_error_subject(m), root, kver);
-		asked = r >= 0;
 	}
 	if (r >= 0)
 		r = moddep_resolve(m);
 	if (r >= 0)
 		r = moddep_stage(m, stage, NULL);
-	if (r >= 0)
+	if (r >= 0) {
 		r = stage_finish(stage);
-	double elapsed = now() - start;
-	if (r < 0) {
-		if (asked || !nspecs)
-			fprintf(stderr, "moddep-closure: error: '%s': %s\n",
-				moddep_error_subject(m) ? moddep_error_subject(m) : "?",
+		if (r < 0)
+			fprintf(stderr, "moddep-closure: error: cannot sort the staged files: %s\n",
 				strerror(-r));
+	}
+	double elapsed = now() - start;
+	if (r < 0) { /* said by the step that failed */
 		moddep_free(m);
 		stage_free(stage);
 		return 1;

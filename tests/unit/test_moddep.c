@@ -12,6 +12,7 @@
 #include "modules/moddep.h"
 #include "stage.h"
 #include "testutil.h"
+#include "util.h"
 
 #define KVER "1.0-test"
 
@@ -87,10 +88,26 @@ Test(moddep, tree_without_depmod_is_enoexec)
 Test(moddep, missing_required_module_names_it)
 {
 	struct moddep *m = open_tree();
+	struct testutil_stderr cap;
+	char want[4300];
+
+	testutil_stderr_begin(&cap);
 	cr_assert_eq(moddep_request(m, "nosuch", "config", MODDEP_LOAD_ALWAYS), -ENOENT);
-	cr_assert_str_eq(moddep_error_subject(m), "nosuch");
+	_cleanup_free_ char *err = testutil_stderr_end(&cap);
+	snprintf(want, sizeof(want),
+		 "mkinitramfs: error: module 'nosuch' not found in '%s/lib/modules/%s' (asked by config)\n",
+		 root, KVER);
+	cr_assert_str_eq(err, want);
+	testutil_stderr_begin(&cap);
 	cr_assert_eq(moddep_request(m, "nosuch? a=1", "config", MODDEP_LOAD_ALWAYS), 0);
+	_cleanup_free_ char *quiet = testutil_stderr_end(&cap);
+	cr_assert_str_eq(quiet, "", "an optional missing module is not an error");
+	testutil_stderr_begin(&cap);
 	cr_assert_eq(moddep_request(m, "   ", "config", MODDEP_LOAD_ALWAYS), -EINVAL);
+	_cleanup_free_ char *inval = testutil_stderr_end(&cap);
+	cr_assert_str_eq(
+		inval,
+		"mkinitramfs: error: cannot resolve module '   ' (config): not a valid module name or alias\n");
 	moddep_free(m);
 }
 

@@ -97,3 +97,32 @@ void testutil_shared_tree(const char *name, int version, const char *spec,
 	if (rename(tmp, out) < 0)
 		testutil_rmrf(tmp);
 }
+
+void testutil_stderr_begin(struct testutil_stderr *c)
+{
+	FILE *f = tmpfile();
+	cr_assert_not_null(f);
+	c->fd = dup(fileno(f));
+	fclose(f);
+	cr_assert_geq(c->fd, 0);
+	fflush(stderr);
+	c->saved = dup(2);
+	cr_assert_geq(c->saved, 0);
+	cr_assert_geq(dup2(c->fd, 2), 0);
+}
+
+char *testutil_stderr_end(struct testutil_stderr *c)
+{
+	char buf[16384];
+
+	fflush(stderr);
+	dup2(c->saved, 2);
+	close(c->saved);
+	ssize_t n = pread(c->fd, buf, sizeof(buf) - 1, 0);
+	close(c->fd);
+	cr_assert_geq(n, 0);
+	buf[n] = '\0';
+	char *text = strdup(buf);
+	cr_assert_not_null(text);
+	return text;
+}

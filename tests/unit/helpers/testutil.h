@@ -21,4 +21,12 @@ void testutil_rmrf(const char *dir);
 void testutil_shared_tree(const char *name, int version, const char *spec,
 			  const char *kver, char *out, size_t size);
 
+/* stderr into a scratch file until testutil_stderr_end(), which returns what was printed
+ * (malloc'd): for the tests that assert on the message a failure logged. */
+struct testutil_stderr {
+	int saved, fd;
+};
+void testutil_stderr_begin(struct testutil_stderr *c);
+char *testutil_stderr_end(struct testutil_stderr *c);
+
 #endif
