@@ -99,3 +99,96 @@ bench_qemu_run() {
 			printf '%s\n' "$line"
 		done >"$log"
 }
+
+# bench_in_chroot DIR CMD...: CMD in a peer's chroot with a clean environment (its API
+# filesystems mounted by the caller: bench_mount_api).
+bench_in_chroot() {
+	local root=$1
+	shift
+	env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin LC_ALL=C.UTF-8 HOME=/root chroot "$root" "$@"
+}
+
+# bench_reason_of LOG [N]: the last N (3) lines of a log on one line, fit for a table.
+bench_reason_of() {
+	grep -av '^[[:space:]]*$' "$1" | tail -n "${2:-3}" | cut -c1-160 |
+		sed 's/|/\//g; s/\x1b\[[0-9;?]*[a-zA-Z]//g' | tr -d '\r' | paste -sd ' ' | cut -c1-400
+}
+
+# bench_boot_reason LOG: why a boot failed: the first lines that say so, else the last
+# lines of the console.
+bench_boot_reason() {
+	local why
+	why=$(sed 's/\x1b\[[0-9;?]*[a-zA-Z]//g' "$1" | tr -d '\r' |
+		grep -aiE 'FAILED|panic|gave up|cannot|not found|error|timed out' | head -n 3 |
+		cut -c1-160 | sed 's/|/\//g' | paste -sd ' ')
+	if [ -n "$why" ]; then echo "$why"; else bench_reason_of "$1" 4; fi
+}
+
+# ---- one root stack, several tools (luks.sh, lvm.sh, netroot.sh, modcompress.sh) -----
+# The caller declares the associative arrays failed, size, gtime, gcpu, ups and walls, sets
+# W (images go to $W/ID.img), LOGS and BOOTS, defines gen_ID for each tool, append[ID]
+# (its command line) and the array BENCH_QEMU (the VM's disks and NIC, the same for all).
+
+# bench_build ID...: each gen_ID once; its wall time is appended to gtime[ID] and its CPU
+# time (user + system of the process tree) to gcpu[ID], its image's size goes into
+# size[ID]; a failure goes into failed[ID] with the log's last lines.
+bench_build() {
+	local id tf=$W/work/build.time TIMEFORMAT='%R %U %S' w u s
+	for id in "$@"; do
+		[ -n "${failed[$id]:-}" ] && continue
+		bench_log "building the '$id' image"
+		if ! { time "gen_$id" >>"$LOGS/$id.gen.log" 2>&1; } 2>"$tf" || [ ! -s "$W/$id.img" ]; then
+			failed[$id]="generation: $(bench_reason_of "$LOGS/$id.gen.log" 2)"
+			continue
+		fi
+		read -r w u s <"$tf"
+		gtime[$id]+=" $w"
+		gcpu[$id]+=" $(awk -v u="$u" -v s="$s" 'BEGIN { printf "%.3f", u + s }')"
+		size[$id]=$(stat -c %s "$W/$id.img")
+	done
+}
+
+# bench_boots ID...: BOOTS boots of each built image, round robin, one at a time; the
+# kernel's uptime and the wall time at the root's init in ups[ID] and walls[ID].
+bench_boots() {
+	local n id log
+	bench_log "$BOOTS boots of each image, round robin (timeout $BOOT_TIMEOUT s)"
+	for ((n = 1; n <= BOOTS; n++)); do
+		for id in "$@"; do
+			[ -n "${failed[$id]:-}" ] && continue
+			log=$LOGS/$id.boot$n.log
+			bench_qemu_run "$log" "$W/$id.img" \
+				"console=ttyS0 panic=-1 quiet no_timer_check ${append[$id]}" "${BENCH_QEMU[@]}"
+			if ! grep -aq 'ROOTINIT uptime=' "$log"; then
+				failed[$id]="boot $n: no root init: $(bench_boot_reason "$log")"
+				continue
+			fi
+			ups[$id]+=" $(sed -n 's/.*ROOTINIT uptime=\([0-9.]*\).*/\1/p' "$log" | head -n1)"
+			walls[$id]+=" $(sed -n 's/^BENCH wall=\([0-9]*\)$/\1/p' "$log" |
+				awk '{ printf "%.2f", $1 / 1e6 }')"
+		done
+	done
+}
+
+# bench_median_s LIST: "1.23 s ±4%", or "—" for an empty list.
+bench_median_s() {
+	[ -n "$1" ] || { echo "—"; return; }
+	printf '%.2f s ±%s%%' "$(bench_median $1)" "$(bench_spread $1)"
+}
+
+# bench_mib BYTES: "1.2 MiB".
+bench_mib() { awk -v v="$1" 'BEGIN { printf "%.1f MiB", v / 1048576 }'; }
+
+# bench_rows ID...: the table rows "| label | compressed | uptime | wall |" (the header
+# is the caller's); a tool that failed says where and why.
+bench_rows() {
+	local id
+	for id in "$@"; do
+		if [ -n "${failed[$id]:-}" ]; then
+			echo "| ${label[$id]} | failed: ${failed[$id]//|//} | | |"
+			continue
+		fi
+		echo "| ${label[$id]} | $(bench_mib "${size[$id]}") |" \
+			"$(bench_median_s "${ups[$id]:-}") | $(bench_median_s "${walls[$id]:-}") |"
+	done
+}

@@ -56,12 +56,6 @@ U=$(cryptsetup luksUUID "$W/work/luks.img")
 DISK="file=$W/work/luks.img,format=raw,if=virtio,snapshot=on"
 DRIVERS="virtio_pci virtio_blk ext4"
 
-in_chroot() { # DIR CMD...
-	local root=$1
-	shift
-	env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin LC_ALL=C.UTF-8 HOME=/root chroot "$root" "$@"
-}
-
 # mkinitramfs: the encrypt hook, the root's crypttab.initramfs naming the key file, and the
 # key file (FILES=, as mkinitcpio wants it too).
 printf 'cryptroot UUID=%s /etc/root.key luks\n' "$U" >"$LROOT/etc/crypttab.initramfs"
@@ -81,7 +75,7 @@ sed -i 's/^#*UMASK=.*/UMASK=0077/' "$CH_IT/etc/initramfs-tools/initramfs.conf"
 grep -q '^UMASK=' "$CH_IT/etc/initramfs-tools/initramfs.conf" ||
 	echo UMASK=0077 >>"$CH_IT/etc/initramfs-tools/initramfs.conf"
 gen_itools() {
-	in_chroot "$CH_IT" mkinitramfs -o /bench-out/luks.img "$KVER" &&
+	bench_in_chroot "$CH_IT" mkinitramfs -o /bench-out/luks.img "$KVER" &&
 		cp "$CH_IT/bench-out/luks.img" "$W/itools.img"
 }
 
@@ -91,7 +85,7 @@ mkdir -p "$CH_DR/etc" "$CH_DR/bench-out"
 install -m 600 "$KEY" "$CH_DR/etc/root.key"
 printf 'luks-%s UUID=%s /etc/root.key luks\n' "$U" "$U" >"$CH_DR/etc/crypttab"
 gen_dracut() {
-	in_chroot "$CH_DR" dracut --force --no-hostonly --add crypt --drivers "$DRIVERS" \
+	bench_in_chroot "$CH_DR" dracut --force --no-hostonly --add crypt --drivers "$DRIVERS" \
 		--install "/etc/root.key /etc/crypttab" /bench-out/luks.img "$KVER" &&
 		cp "$CH_DR/bench-out/luks.img" "$W/dracut.img"
 }
@@ -107,45 +101,16 @@ declare -A append=(
 	[itools]="root=/dev/mapper/cryptroot"
 	[dracut]="root=/dev/mapper/luks-$U rd.luks.uuid=$U"
 )
-declare -A failed=() size=() ups=() walls=()
+declare -A failed=() size=() gtime=() gcpu=() ups=() walls=()
+BENCH_QEMU=(-drive "$DISK")
 
 bench_mount_api "$CH_IT"
 bench_mount_api "$CH_DR"
-for id in "${ids[@]}"; do
-	bench_log "LUKS: building the $id image"
-	if ! "gen_$id" >"$LOGS/$id.gen.log" 2>&1; then
-		failed[$id]="generation: $(grep -av '^[[:space:]]*$' "$LOGS/$id.gen.log" | tail -n 2 |
-			cut -c1-160 | tr -d '\r' | paste -sd ' ')"
-		continue
-	fi
-	size[$id]=$(stat -c %s "$W/$id.img")
-done
+bench_build "${ids[@]}"
 bench_umount_api "$CH_IT"
 bench_umount_api "$CH_DR"
+bench_boots "${ids[@]}"
 
-bench_log "LUKS: $BOOTS boots of each image, round robin (timeout $BOOT_TIMEOUT s)"
-for ((n = 1; n <= BOOTS; n++)); do
-	for id in "${ids[@]}"; do
-		[ -n "${failed[$id]:-}" ] && continue
-		log=$LOGS/$id.boot$n.log
-		bench_qemu_run "$log" "$W/$id.img" \
-			"console=ttyS0 panic=-1 quiet no_timer_check ${append[$id]}" -drive "$DISK"
-		if ! grep -aq 'ROOTINIT uptime=' "$log"; then
-			failed[$id]="boot $n: no root init: $(tr -d '\r' <"$log" |
-				sed 's/\x1b\[[0-9;?]*[a-zA-Z]//g' | grep -aiE 'fail|panic|gave up|cannot|error|timed out' | head -n 2 |
-				cut -c1-160 | paste -sd ' ')"
-			continue
-		fi
-		ups[$id]+=" $(sed -n 's/.*ROOTINIT uptime=\([0-9.]*\).*/\1/p' "$log" | head -n1)"
-		walls[$id]+=" $(sed -n 's/^BENCH wall=\([0-9]*\)$/\1/p' "$log" |
-			awk '{ printf "%.2f", $1 / 1e6 }')"
-	done
-done
-
-median_s() { # LIST
-	[ -n "$1" ] || { echo "—"; return; }
-	printf '%.2f s ±%s%%' "$(bench_median $1)" "$(bench_spread $1)"
-}
 echo
 echo "## LUKS root, key file"
 echo
@@ -155,13 +120,6 @@ echo "the same kernel, VM and disk as above, \`console=ttyS0 quiet\`; median of 
 echo
 echo "| image | compressed | uptime at the root's init | wall from QEMU start |"
 echo "| --- | --- | --- | --- |"
-for id in "${ids[@]}"; do
-	if [ -n "${failed[$id]:-}" ]; then
-		echo "| ${label[$id]} | failed: ${failed[$id]//|//} | | |"
-		continue
-	fi
-	echo "| ${label[$id]} | $(awk -v v="${size[$id]}" 'BEGIN { printf "%.1f MiB", v / 1048576 }') |" \
-		"$(median_s "${ups[$id]:-}") | $(median_s "${walls[$id]:-}") |"
-done
+bench_rows "${ids[@]}"
 exit 0
 }
