@@ -125,15 +125,65 @@ bench_boot_reason() {
 }
 
 # ---- one root stack, several tools (luks.sh, lvm.sh, netroot.sh, modcompress.sh) -----
-# The caller declares the associative arrays failed, size, gtime, gcpu, ups and walls, sets
-# W (images go to $W/ID.img), LOGS and BOOTS, defines gen_ID for each tool, append[ID]
-# (its command line) and the array BENCH_QEMU (the VM's disks and NIC, the same for all).
+# The caller sets KROOT and KVER, declares the associative arrays failed, size, gtime,
+# gcpu, ups and walls, defines gen_ID for each tool (writing $W/ID.img), append[ID] (its
+# command line), label[ID] and the array BENCH_QEMU (the VM's disks and NIC, the same
+# for all).
 
-# bench_build ID...: each gen_ID once; its wall time is appended to gtime[ID] and its CPU
+# bench_part NAME ITOOLS-PEER DRACUT-PEER: the peers' chroots (tests/bench/chroots.sh)
+# in CH_IT and CH_DR, unmounted at exit; W=build/bench/NAME made empty, with LOGS and
+# the scratch directory T_TMP inside; BOOTS and BOOT_TIMEOUT from the knobs.
+bench_part() {
+	CHROOT_PEERS="$2 $3" "$TOP/tests/bench/chroots.sh" "$KROOT" "$KVER" || {
+		bench_log "error: peer set-up failed"
+		exit 1
+	}
+	CH_IT=$B/bench/chroots/$2
+	CH_DR=$B/bench/chroots/$3
+	W=$B/bench/$1
+	LOGS=$W/logs
+	T_TMP=$W/work
+	BOOTS=${BENCH_BOOTS:-3}
+	BOOT_TIMEOUT=${BENCH_BOOT_TIMEOUT:-180}
+	rm -rf "$W"
+	mkdir -p "$T_TMP" "$LOGS" "$CH_IT/bench-out" "$CH_DR/bench-out"
+	trap bench_part_cleanup EXIT
+	trap 'exit 130' INT TERM
+}
+bench_part_cleanup() {
+	bench_umount_api "$CH_IT"
+	bench_umount_api "$CH_DR"
+}
+
+# bench_part_root: the root's /etc/os-release (systemd, dracut's initrd, switches only
+# into a root that looks like an OS) and the kernel; after boot_setup.
+bench_part_root() {
+	printf 'ID=bench\nNAME="mkinitramfs benchmark root"\n' >"$BW/rootfs/etc/os-release"
+	VMLINUZ=$KROOT/boot/vmlinuz-$KVER
+}
+
+# bench_itools ID [MKINITRAMFS OPTIONS...]: initramfs-tools' image in its chroot, to
+# $W/ID.img. bench_dracut ID [DRACUT OPTIONS...]: dracut's, the same way.
+bench_itools() {
+	local id=$1
+	shift
+	bench_in_chroot "$CH_IT" mkinitramfs "$@" -o "/bench-out/$id.img" "$KVER" &&
+		cp "$CH_IT/bench-out/$id.img" "$W/$id.img"
+}
+bench_dracut() {
+	local id=$1
+	shift
+	bench_in_chroot "$CH_DR" dracut --force "$@" "/bench-out/$id.img" "$KVER" &&
+		cp "$CH_DR/bench-out/$id.img" "$W/$id.img"
+}
+
+# bench_build ID...: each gen_ID once, with the chroots' API filesystems mounted; its wall time is appended to gtime[ID] and its CPU
 # time (user + system of the process tree) to gcpu[ID], its image's size goes into
 # size[ID]; a failure goes into failed[ID] with the log's last lines.
 bench_build() {
 	local id tf=$W/work/build.time TIMEFORMAT='%R %U %S' w u s
+	bench_mount_api "$CH_IT"
+	bench_mount_api "$CH_DR"
 	for id in "$@"; do
 		[ -n "${failed[$id]:-}" ] && continue
 		bench_log "building the '$id' image"
@@ -146,6 +196,7 @@ bench_build() {
 		gcpu[$id]+=" $(awk -v u="$u" -v s="$s" 'BEGIN { printf "%.3f", u + s }')"
 		size[$id]=$(stat -c %s "$W/$id.img")
 	done
+	bench_part_cleanup
 }
 
 # bench_boots ID...: BOOTS boots of each built image, round robin, one at a time; the

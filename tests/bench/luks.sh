@@ -18,35 +18,16 @@ source "$here/../lib.sh"
 source "$here/../boot/lib.sh"
 bench_private_mounts "$@"
 
-BOOTS=${BENCH_BOOTS:-3}
-BOOT_TIMEOUT=${BENCH_BOOT_TIMEOUT:-180}
-W=$B/bench/luks
-LOGS=$W/logs
 t_fixture
-CHROOT_PEERS="initramfs-tools+cryptsetup-initramfs dracut+cryptsetup" \
-	"$here/chroots.sh" "$KROOT" "$KVER" || { echo "bench: error: peer set-up failed" >&2; exit 1; }
-CH_IT=$B/bench/chroots/initramfs-tools+cryptsetup-initramfs
-CH_DR=$B/bench/chroots/dracut+cryptsetup
-
-rm -rf "$W"
-mkdir -p "$W/work" "$LOGS"
-cleanup() {
-	bench_umount_api "$CH_IT"
-	bench_umount_api "$CH_DR"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+bench_part luks initramfs-tools+cryptsetup-initramfs dracut+cryptsetup
 
 # The test suites' LUKS set-up: the root's init, the build root with cryptsetup and the
 # key file ($KEY, also /etc/root.key in LROOT), mk_luks. A cheap PBKDF2 keyslot for the
 # key file: the key derivation is the same work for every tool, the rest is theirs.
-T_TMP=$W/work
 t_fail() { echo "bench: error: $*" >&2; }
 source "$here/../boot/luks.bash"
 BOOT_TIMEOUT=${BENCH_BOOT_TIMEOUT:-180} # luks.bash sets the tests' own
-VMLINUZ=$KROOT/boot/vmlinuz-$KVER
-# systemd (dracut's initrd) switches only into a root that looks like an OS.
-printf 'ID=bench\nNAME="mkinitramfs benchmark root"\n' >"$BW/rootfs/etc/os-release"
+bench_part_root
 cheap=(--pbkdf pbkdf2 --pbkdf-force-iterations 1000 --batch-mode)
 mk_luks "$W/work/luks.img" benchluks --type luks2 "${cheap[@]}" || exit 1
 cryptsetup luksAddKey "${cheap[@]}" --key-file <(printf %s "$PASS") "$W/work/luks.img" \
@@ -66,7 +47,7 @@ gen_ours() {
 
 # initramfs-tools: cryptsetup-initramfs takes crypttab entries marked initramfs, and
 # key files matching KEYFILE_PATTERN into the image.
-mkdir -p "$CH_IT/etc/keys" "$CH_IT/bench-out"
+mkdir -p "$CH_IT/etc/keys"
 install -m 600 "$KEY" "$CH_IT/etc/keys/root.key"
 printf 'cryptroot UUID=%s /etc/keys/root.key luks,initramfs\n' "$U" >"$CH_IT/etc/crypttab"
 printf 'CRYPTSETUP=y\nKEYFILE_PATTERN="/etc/keys/*.key"\n' \
@@ -75,19 +56,17 @@ sed -i 's/^#*UMASK=.*/UMASK=0077/' "$CH_IT/etc/initramfs-tools/initramfs.conf"
 grep -q '^UMASK=' "$CH_IT/etc/initramfs-tools/initramfs.conf" ||
 	echo UMASK=0077 >>"$CH_IT/etc/initramfs-tools/initramfs.conf"
 gen_itools() {
-	bench_in_chroot "$CH_IT" mkinitramfs -o /bench-out/luks.img "$KVER" &&
-		cp "$CH_IT/bench-out/luks.img" "$W/itools.img"
+	bench_itools itools
 }
 
 # dracut: its crypt module, with a crypttab naming the key file installed beside it
 # (systemd-cryptsetup in the image reads both).
-mkdir -p "$CH_DR/etc" "$CH_DR/bench-out"
+mkdir -p "$CH_DR/etc"
 install -m 600 "$KEY" "$CH_DR/etc/root.key"
 printf 'luks-%s UUID=%s /etc/root.key luks\n' "$U" "$U" >"$CH_DR/etc/crypttab"
 gen_dracut() {
-	bench_in_chroot "$CH_DR" dracut --force --no-hostonly --add crypt --drivers "$DRIVERS" \
-		--install "/etc/root.key /etc/crypttab" /bench-out/luks.img "$KVER" &&
-		cp "$CH_DR/bench-out/luks.img" "$W/dracut.img"
+	bench_dracut dracut --no-hostonly --add crypt --drivers "$DRIVERS" \
+		--install "/etc/root.key /etc/crypttab"
 }
 
 ids=(ours itools dracut)
@@ -103,12 +82,7 @@ declare -A append=(
 )
 declare -A failed=() size=() gtime=() gcpu=() ups=() walls=()
 BENCH_QEMU=(-drive "$DISK")
-
-bench_mount_api "$CH_IT"
-bench_mount_api "$CH_DR"
 bench_build "${ids[@]}"
-bench_umount_api "$CH_IT"
-bench_umount_api "$CH_DR"
 bench_boots "${ids[@]}"
 
 echo

@@ -18,35 +18,18 @@ source "$here/../lib.sh"
 source "$here/../boot/lib.sh"
 bench_private_mounts "$@"
 
-BOOTS=${BENCH_BOOTS:-3}
-W=$B/bench/lvm
-LOGS=$W/logs
 t_fixture
-CHROOT_PEERS="initramfs-tools+lvm2 dracut+lvm2" \
-	"$here/chroots.sh" "$KROOT" "$KVER" || { echo "bench: error: peer set-up failed" >&2; exit 1; }
-CH_IT=$B/bench/chroots/initramfs-tools+lvm2
-CH_DR=$B/bench/chroots/dracut+lvm2
-
-rm -rf "$W"
-mkdir -p "$W/work" "$LOGS"
+bench_part lvm initramfs-tools+lvm2 dracut+lvm2
 
 # The test suites' set-up: the root's init, the build root LROOT with copy_in (from
 # luks.bash, as boot_lvm.sh has it), and the offline LVM tools (lvm.bash).
-T_TMP=$W/work
 t_fail() { echo "bench: error: $*" >&2; }
 source "$here/../boot/luks.bash"
 source "$here/../boot/lvm.bash"
 BOOT_TIMEOUT=${BENCH_BOOT_TIMEOUT:-180} # luks.bash sets the tests' own
-cleanup() {
-	detach_all
-	bench_umount_api "$CH_IT"
-	bench_umount_api "$CH_DR"
-}
-trap cleanup EXIT # replaces lvm.bash's, which would remove the logs with T_TMP
-trap 'exit 130' INT TERM
-VMLINUZ=$KROOT/boot/vmlinuz-$KVER
-# systemd (dracut's initrd) switches only into a root that looks like an OS.
-printf 'ID=bench\nNAME="mkinitramfs benchmark root"\n' >"$BW/rootfs/etc/os-release"
+# lvm.bash's trap would remove the logs with T_TMP.
+trap 'detach_all; bench_part_cleanup' EXIT
+bench_part_root
 
 # The disk: VG "benchvg" on the whole disk, LV "root" holding the ext4 root.
 DISKF=$W/work/lvm.img
@@ -68,15 +51,8 @@ gen_ours() {
 	"$MKINITRAMFS" -k "$KVER" -r "$LROOT" -c "$W/work/ours.conf" -g "$W/ours.img"
 }
 # initramfs-tools: lvm2's hook and local-top script activate the root's VG.
-mkdir -p "$CH_IT/bench-out" "$CH_DR/bench-out"
-gen_itools() {
-	bench_in_chroot "$CH_IT" mkinitramfs -o /bench-out/lvm.img "$KVER" &&
-		cp "$CH_IT/bench-out/lvm.img" "$W/itools.img"
-}
-gen_dracut() {
-	bench_in_chroot "$CH_DR" dracut --force --no-hostonly --add lvm --drivers "$DRIVERS" \
-		/bench-out/lvm.img "$KVER" && cp "$CH_DR/bench-out/lvm.img" "$W/dracut.img"
-}
+gen_itools() { bench_itools itools; }
+gen_dracut() { bench_dracut dracut --no-hostonly --add lvm --drivers "$DRIVERS"; }
 
 ids=(ours itools dracut)
 declare -A label=(
@@ -90,12 +66,7 @@ declare -A append=(
 	[dracut]="root=/dev/mapper/benchvg-root rd.lvm.lv=benchvg/root"
 )
 declare -A failed=() size=() gtime=() gcpu=() ups=() walls=()
-
-bench_mount_api "$CH_IT"
-bench_mount_api "$CH_DR"
 bench_build "${ids[@]}"
-bench_umount_api "$CH_IT"
-bench_umount_api "$CH_DR"
 bench_boots "${ids[@]}"
 
 echo

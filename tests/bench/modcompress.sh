@@ -11,6 +11,7 @@
 # the root's init (median of BENCH_BOOTS QEMU TCG boots, one at a time). Prints a
 # Markdown section; a tool that fails is reported with its reason. Nothing is asserted.
 # Knobs: BENCH_RUNS (5), BENCH_BOOTS (3), BENCH_BOOT_TIMEOUT (180 s).
+# Alone: tests/bench/modcompress.sh, as root.
 
 # One compound command, read whole before it runs.
 {
@@ -23,32 +24,13 @@ source "$here/../boot/lib.sh"
 bench_private_mounts "$@"
 
 RUNS=${BENCH_RUNS:-5}
-BOOTS=${BENCH_BOOTS:-3}
-BOOT_TIMEOUT=${BENCH_BOOT_TIMEOUT:-180}
-W=$B/bench/k612
-LOGS=$W/logs
 read -r KROOT KVER < <("$TOP/tests/kernel-fixture.sh" --kernel trixie)
 [ -n "${KVER:-}" ] || { echo "bench: error: no Debian 13 kernel fixture" >&2; exit 1; }
 # The peers' chroots of run.sh, holding the 6.12 tree for this run (chroots.sh links
 # the fixture it is given in place of the other).
-CHROOT_PEERS="initramfs-tools dracut" "$here/chroots.sh" "$KROOT" "$KVER" ||
-	{ echo "bench: error: peer set-up failed" >&2; exit 1; }
-CH_IT=$B/bench/chroots/initramfs-tools
-CH_DR=$B/bench/chroots/dracut
-
-rm -rf "$W"
-mkdir -p "$W/work" "$LOGS"
-cleanup() {
-	bench_umount_api "$CH_IT"
-	bench_umount_api "$CH_DR"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-T_TMP=$W/work
+bench_part k612 initramfs-tools dracut
 boot_setup || { echo "bench: error: cannot build the root's init" >&2; exit 1; }
-VMLINUZ=$KROOT/boot/vmlinuz-$KVER
-# systemd (dracut's initrd) switches only into a root that looks like an OS.
-printf 'ID=bench\nNAME="mkinitramfs benchmark root"\n' >"$BW/rootfs/etc/os-release"
+bench_part_root
 mk_ext4 "$W/work/root.img" 64M -L benchroot
 BENCH_QEMU=(-drive "file=$W/work/root.img,format=raw,if=virtio,snapshot=on")
 
@@ -69,15 +51,8 @@ gen_host-auto() { gen_ours host-auto; }
 gen_host-yes() { gen_ours host-yes; }
 gen_fallback-auto() { gen_ours fallback-auto; }
 gen_fallback-yes() { gen_ours fallback-yes; }
-mkdir -p "$CH_IT/bench-out" "$CH_DR/bench-out"
-gen_itools() {
-	bench_in_chroot "$CH_IT" mkinitramfs -o /bench-out/k612.img "$KVER" &&
-		cp "$CH_IT/bench-out/k612.img" "$W/itools.img"
-}
-gen_dracut() {
-	bench_in_chroot "$CH_DR" dracut --force /bench-out/k612.img "$KVER" &&
-		cp "$CH_DR/bench-out/k612.img" "$W/dracut.img"
-}
+gen_itools() { bench_itools itools; }
+gen_dracut() { bench_dracut dracut; }
 
 ids=(host-auto host-yes fallback-auto fallback-yes itools dracut)
 declare -A label=(
@@ -92,16 +67,12 @@ declare -A append=()
 for id in "${ids[@]}"; do append[$id]="root=/dev/vda rw"; done
 declare -A failed=() size=() gtime=() gcpu=() ups=() walls=() mem=() nfiles=()
 
-bench_mount_api "$CH_IT"
-bench_mount_api "$CH_DR"
 bench_log "6.12: a warm-up and $RUNS builds of each, round robin"
 bench_build "${ids[@]}"
 gtime=() gcpu=()
 for ((run = 1; run <= RUNS; run++)); do
 	bench_build "${ids[@]}"
 done
-bench_umount_api "$CH_IT"
-bench_umount_api "$CH_DR"
 # In memory: the bytes of the files the kernel unpacks into the rootfs.
 for id in "${ids[@]}"; do
 	[ -n "${failed[$id]:-}" ] && continue

@@ -28,30 +28,13 @@ CHROOT_PEERS="$IT $DR" "$here/chroots.sh" "$KROOT" "$KVER" ||
 t_fail() { echo "bench: error: $*" >&2; }
 source "$here/../boot/netns.bash"
 netns_enter "$@"
-CH_IT=$B/bench/chroots/$IT
-CH_DR=$B/bench/chroots/$DR
-
-BOOTS=${BENCH_BOOTS:-3}
+bench_part netroot "$IT" "$DR"
 # Loading sunrpc and nfs alone takes tens of seconds under TCG on a busy machine.
 BOOT_TIMEOUT=${BENCH_BOOT_TIMEOUT:-360}
-W=$B/bench/netroot
-LOGS=$W/logs
-rm -rf "$W"
-mkdir -p "$W/work" "$LOGS"
-T_TMP=$W/work
 boot_setup || { echo "bench: error: cannot build the root's init" >&2; exit 1; }
-VMLINUZ=$KROOT/boot/vmlinuz-$KVER
-# systemd (dracut's initrd) switches only into a root that looks like an OS.
-printf 'ID=bench\nNAME="mkinitramfs benchmark root"\n' >"$BW/rootfs/etc/os-release"
-
+bench_part_root
 netns_setup
-cleanup() {
-	stop_servers
-	bench_umount_api "$CH_IT"
-	bench_umount_api "$CH_DR"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+trap 'stop_servers; bench_part_cleanup' EXIT # netns_setup's would remove the logs
 
 # The servers: the root's tree over NFS as /export, an ext4 image of it over NBD as
 # "rootexp".
@@ -75,20 +58,11 @@ gen_ours-nbd() { ln -f "$W/ours.img" "$W/ours-nbd.img"; }
 rm -rf "$CH_IT/etc/initramfs-tools-nfs"
 cp -a "$CH_IT/etc/initramfs-tools" "$CH_IT/etc/initramfs-tools-nfs"
 sed -i 's/^BOOT=.*/BOOT=nfs/' "$CH_IT/etc/initramfs-tools-nfs/initramfs.conf"
-mkdir -p "$CH_IT/bench-out" "$CH_DR/bench-out"
-gen_itools() {
-	bench_in_chroot "$CH_IT" mkinitramfs -d /etc/initramfs-tools-nfs -o /bench-out/nfs.img "$KVER" &&
-		cp "$CH_IT/bench-out/nfs.img" "$W/itools.img"
-}
-gen_itools-nbd() {
-	bench_in_chroot "$CH_IT" mkinitramfs -o /bench-out/nbd.img "$KVER" &&
-		cp "$CH_IT/bench-out/nbd.img" "$W/itools-nbd.img"
-}
+gen_itools() { bench_itools itools -d /etc/initramfs-tools-nfs; }
+gen_itools-nbd() { bench_itools itools-nbd; }
 # dracut: its nfs and nbd modules (and the network module they pull in), one image.
 gen_dracut() {
-	bench_in_chroot "$CH_DR" dracut --force --no-hostonly --add "nfs nbd" \
-		--drivers "virtio_pci virtio_net ext4" /bench-out/net.img "$KVER" &&
-		cp "$CH_DR/bench-out/net.img" "$W/dracut.img"
+	bench_dracut dracut --no-hostonly --add "nfs nbd" --drivers "virtio_pci virtio_net ext4"
 }
 gen_dracut-nbd() { ln -f "$W/dracut.img" "$W/dracut-nbd.img"; }
 
@@ -112,12 +86,7 @@ declare -A append=(
 	[dracut-nbd]="root=nbd:10.0.2.2:10809/rootexp:ext4 ip=dhcp rd.neednet=1"
 )
 declare -A failed=() size=() gtime=() gcpu=() ups=() walls=()
-
-bench_mount_api "$CH_IT"
-bench_mount_api "$CH_DR"
 bench_build "${nfs_ids[@]}" "${nbd_ids[@]}"
-bench_umount_api "$CH_IT"
-bench_umount_api "$CH_DR"
 # Only what is in an image counts: without the nbd-client package initramfs-tools has no
 # NBD root at all, so its row says so instead of a number.
 if [ -z "${failed[itools-nbd]:-}" ] &&

@@ -6,8 +6,10 @@
 # Writes build/bench/results.md and prints it. A benchmark, not a test: nothing here
 # asserts a time; a peer that fails is recorded as failed with its reason.
 # Knobs: BENCH_RUNS (5), BENCH_BOOTS (3), BENCH_BOOT_TIMEOUT (120 s),
-# BENCH_GEN_TIMEOUT (600 s), BENCH_ONLY (a subset of the contenders' ids), BENCH_LUKS=0
-# (leaves out the LUKS root of tests/bench/luks.sh).
+# BENCH_GEN_TIMEOUT (600 s), BENCH_ONLY (a subset of the contenders' ids), BENCH_LUKS=0,
+# BENCH_LVM=0, BENCH_NET=0, BENCH_K612=0 (leave out the LUKS root of tests/bench/luks.sh,
+# the LVM root of lvm.sh, the NFS and NBD roots of netroot.sh, the 6.12 kernel of
+# modcompress.sh).
 
 # One compound command, read whole before it runs: editing this file while a long run
 # goes on cannot change what that run does.
@@ -532,12 +534,18 @@ git_rev=$(git -C "$TOP" describe --always --dirty 2>/dev/null || echo "?")
 	echo
 	echo "$moddep_out"
 } >"$RESULTS"
-# The LUKS root (tests/bench/luks.sh), unless BENCH_LUKS=0.
-if [ "${BENCH_LUKS:-1}" != 0 ]; then
-	bench_umount_api "$CH_IT"
-	bench_umount_api "$CH_DR"
-	"$here/luks.sh" >>"$RESULTS" || echo "LUKS benchmark failed, see its messages" >>"$RESULTS"
-fi
+# The root stacks and the second kernel, each unless its switch is 0: the LUKS root
+# (tests/bench/luks.sh, BENCH_LUKS), the LVM root (lvm.sh, BENCH_LVM), NFS and NBD roots
+# (netroot.sh, BENCH_NET), Debian 13's 6.12 with modules kept compressed
+# (modcompress.sh, BENCH_K612).
+bench_umount_api "$CH_IT"
+bench_umount_api "$CH_DR"
+for part in LUKS:luks LVM:lvm NET:netroot K612:modcompress; do
+	switch=BENCH_${part%%:*}
+	[ "${!switch:-1}" = 0 ] && continue
+	"$here/${part#*:}.sh" >>"$RESULTS" ||
+		echo "${part#*:} benchmark failed, see its messages" >>"$RESULTS"
+done
 cat "$RESULTS"
 exit 0
 }
