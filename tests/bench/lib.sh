@@ -81,10 +81,14 @@ bench_spread() {
 
 # bench_qemu_run LOG INITRD APPEND [QEMU ARGS...]: the benchmark VM (BOOT_TIMEOUT,
 # VMLINUZ). The reader stamps the wall time since QEMU's start when the root's first
-# line arrives.
+# line arrives. One benchmark VM at a time on the machine (build/bench/qemu.lock): two
+# benchmarks run side by side would time each other.
 bench_qemu_run() {
-	local log=$1 initrd=$2 append=$3 t0 line now seen=
+	local log=$1 initrd=$2 append=$3 t0 line now seen= lock
 	shift 3
+	mkdir -p "$B/bench"
+	exec {lock}>"$B/bench/qemu.lock"
+	flock "$lock"
 	t0=${EPOCHREALTIME/./}
 	timeout -k 5 "$BOOT_TIMEOUT" qemu-system-x86_64 -accel tcg -m 1024 -smp 1 \
 		-nographic -no-reboot -nic none -kernel "$VMLINUZ" -initrd "$initrd" \
@@ -98,6 +102,7 @@ bench_qemu_run() {
 			fi
 			printf '%s\n' "$line"
 		done >"$log"
+	exec {lock}>&-
 }
 
 # bench_in_chroot DIR CMD...: CMD in a peer's chroot with a clean environment (its API
