@@ -61,7 +61,7 @@ declare -A label=(
 	[fallback-auto]="mkinitramfs fallback, modules kept .ko.xz (=auto)"
 	[fallback-yes]="mkinitramfs fallback, decompressed + recompressed (=yes)"
 	[itools]="initramfs-tools MODULES=most (.ko.xz in its zstd image)"
-	[dracut]="dracut (defaults: .ko.xz in its zstd image)"
+	[dracut]="dracut (defaults: .ko.xz in its gzip image)"
 )
 declare -A append=()
 for id in "${ids[@]}"; do append[$id]="root=/dev/vda rw"; done
