@@ -86,8 +86,11 @@ declare -A append=(
 	[dracut]="root=nfs:10.0.2.2:/export:vers=3,nolock ip=dhcp rd.neednet=1"
 	[ours-nbd]="root=nbd:10.0.2.2:10809/rootexp:ext4 ip=dhcp"
 	[itools-nbd]="root=/dev/nbd0 nbdroot=10.0.2.2,rootexp,nbd0 ip=dhcp"
-	[dracut-nbd]="root=nbd:10.0.2.2:10809/rootexp:ext4 ip=dhcp rd.neednet=1"
+	[dracut-nbd]="root=nbd:10.0.2.2:rootexp:ext4 ip=dhcp rd.neednet=1"
 )
+# dracut 059 documents root=nbd:SERVER:PORT/EXPORT, but its nbdroot.sh asks the server
+# for the export "PORT/EXPORT"; a port field that is not a number is what it takes as the
+# export's name (on the default port 10809).
 declare -A failed=() size=() gtime=() gcpu=() ups=() walls=()
 bench_build "${nfs_ids[@]}" "${nbd_ids[@]}"
 # Only what is in an image counts: without the nbd-client package initramfs-tools has no
