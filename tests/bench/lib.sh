@@ -130,10 +130,10 @@ bench_boot_reason() {
 }
 
 # ---- one root stack, several tools (luks.sh, lvm.sh, netroot.sh, modcompress.sh) -----
-# The caller sets KROOT and KVER, declares the associative arrays failed, size, gtime,
-# gcpu, ups and walls, defines gen_ID for each tool (writing $W/ID.img), append[ID] (its
-# command line), label[ID] and the array BENCH_QEMU (the VM's disks and NIC, the same
-# for all).
+# The caller sets KROOT and KVER, calls bench_part (which declares the associative
+# arrays failed, size, gtime, gcpu, ups and walls), defines gen_ID for each tool (writing
+# $W/ID.img), append[ID] (its command line), label[ID] and the array BENCH_QEMU (the VM's
+# disks and NIC, the same for all).
 
 # bench_part NAME ITOOLS-PEER DRACUT-PEER: the peers' chroots (tests/bench/chroots.sh)
 # in CH_IT and CH_DR, unmounted at exit; W=build/bench/NAME made empty, with LOGS and
@@ -150,6 +150,7 @@ bench_part() {
 	T_TMP=$W/work
 	BOOTS=${BENCH_BOOTS:-3}
 	BOOT_TIMEOUT=${BENCH_BOOT_TIMEOUT:-180}
+	declare -gA failed=() size=() gtime=() gcpu=() ups=() walls=()
 	rm -rf "$W"
 	mkdir -p "$T_TMP" "$LOGS" "$CH_IT/bench-out" "$CH_DR/bench-out"
 	trap bench_part_cleanup EXIT
@@ -219,11 +220,18 @@ bench_boots() {
 				failed[$id]="boot $n: no root init: $(bench_boot_reason "$log")"
 				continue
 			fi
-			ups[$id]+=" $(sed -n 's/.*ROOTINIT uptime=\([0-9.]*\).*/\1/p' "$log" | head -n1)"
-			walls[$id]+=" $(sed -n 's/^BENCH wall=\([0-9]*\)$/\1/p' "$log" |
-				awk '{ printf "%.2f", $1 / 1e6 }')"
+			ups[$id]+=" $(bench_uptime "$log")"
+			walls[$id]+=" $(bench_wall "$log")"
 		done
 	done
+}
+
+# bench_uptime LOG, bench_wall LOG: the kernel's uptime when the root's init started, and
+# the seconds from QEMU's start to that line, of a boot that got there (SeaBIOS's last
+# words may share the line: the marker need not start it).
+bench_uptime() { sed -n 's/.*ROOTINIT uptime=\([0-9.]*\).*/\1/p' "$1" | head -n1; }
+bench_wall() {
+	sed -n 's/^BENCH wall=\([0-9]*\)$/\1/p' "$1" | awk '{ printf "%.2f", $1 / 1e6 }'
 }
 
 # bench_median_s LIST: "1.23 s ±4%", or "—" for an empty list.

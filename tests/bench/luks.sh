@@ -80,7 +80,6 @@ declare -A append=(
 	[itools]="root=/dev/mapper/cryptroot"
 	[dracut]="root=/dev/mapper/luks-$U rd.luks.uuid=$U"
 )
-declare -A failed=() size=() gtime=() gcpu=() ups=() walls=()
 BENCH_QEMU=(-drive "$DISK")
 bench_build "${ids[@]}"
 bench_boots "${ids[@]}"

@@ -65,7 +65,6 @@ declare -A append=(
 	[itools]="root=/dev/mapper/benchvg-root"
 	[dracut]="root=/dev/mapper/benchvg-root rd.lvm.lv=benchvg/root"
 )
-declare -A failed=() size=() gtime=() gcpu=() ups=() walls=()
 bench_build "${ids[@]}"
 bench_boots "${ids[@]}"
 

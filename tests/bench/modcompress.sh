@@ -65,7 +65,7 @@ declare -A label=(
 )
 declare -A append=()
 for id in "${ids[@]}"; do append[$id]="root=/dev/vda rw"; done
-declare -A failed=() size=() gtime=() gcpu=() ups=() walls=() mem=() nfiles=()
+declare -A mem=() nfiles=()
 
 bench_log "6.12: a warm-up and $RUNS builds of each, round robin"
 bench_build "${ids[@]}"

@@ -91,7 +91,6 @@ declare -A append=(
 # dracut 059 documents root=nbd:SERVER:PORT/EXPORT, but its nbdroot.sh asks the server
 # for the export "PORT/EXPORT"; a port field that is not a number is what it takes as the
 # export's name (on the default port 10809).
-declare -A failed=() size=() gtime=() gcpu=() ups=() walls=()
 bench_build "${nfs_ids[@]}" "${nbd_ids[@]}"
 # Only what is in an image counts: without the nbd-client package initramfs-tools has no
 # NBD root at all, so its row says so instead of a number. (grep reads the whole list:

@@ -287,9 +287,8 @@ for ((n = 1; n <= BOOTS; n++)); do
 			bench_log "'$id' did not boot: ${bootfail[$id]}"
 			continue
 		fi
-		ups[$id]+=" $(sed -n 's/.*ROOTINIT uptime=\([0-9.]*\).*/\1/p' "$log" | head -n1)"
-		bwalls[$id]+=" $(sed -n 's/^BENCH wall=\([0-9]*\)$/\1/p' "$log" |
-			awk '{ printf "%.2f", $1 / 1e6 }')"
+		ups[$id]+=" $(bench_uptime "$log")"
+		bwalls[$id]+=" $(bench_wall "$log")"
 	done
 done
 
@@ -333,7 +332,7 @@ for ((n = 1; n <= BOOTS; n++)); do
 				mfail[$key]="no root init after boot $n: $(bench_boot_reason "$log")"
 				continue
 			fi
-			mups[$key]+=" $(sed -n 's/.*ROOTINIT uptime=\([0-9.]*\).*/\1/p' "$log" | head -n1)"
+			mups[$key]+=" $(bench_uptime "$log")"
 			mmods[$key]=$(modules_of "$log")
 		done
 	done
