@@ -18,35 +18,16 @@ source "$here/../lib.sh"
 source "$here/../boot/lib.sh"
 bench_private_mounts "$@"
 
-BOOTS=${BENCH_BOOTS:-3}
-BOOT_TIMEOUT=${BENCH_BOOT_TIMEOUT:-180}
-W=$B/bench/luks
-LOGS=$W/logs
 t_fixture
-CHROOT_PEERS="initramfs-tools+cryptsetup-initramfs dracut+cryptsetup" \
-	"$here/chroots.sh" "$KROOT" "$KVER" || { echo "bench: error: peer set-up failed" >&2; exit 1; }
-CH_IT=$B/bench/chroots/initramfs-tools+cryptsetup-initramfs
-CH_DR=$B/bench/chroots/dracut+cryptsetup
-
-rm -rf "$W"
-mkdir -p "$W/work" "$LOGS"
-cleanup() {
-	bench_umount_api "$CH_IT"
-	bench_umount_api "$CH_DR"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+bench_part luks initramfs-tools+cryptsetup-initramfs dracut+cryptsetup
 
 # The test suites' LUKS set-up: the root's init, the build root with cryptsetup and the
 # key file ($KEY, also /etc/root.key in LROOT), mk_luks. A cheap PBKDF2 keyslot for the
 # key file: the key derivation is the same work for every tool, the rest is theirs.
-T_TMP=$W/work
 t_fail() { echo "bench: error: $*" >&2; }
 source "$here/../boot/luks.bash"
 BOOT_TIMEOUT=${BENCH_BOOT_TIMEOUT:-180} # luks.bash sets the tests' own
-VMLINUZ=$KROOT/boot/vmlinuz-$KVER
-# systemd (dracut's initrd) switches only into a root that looks like an OS.
-printf 'ID=bench\nNAME="mkinitramfs benchmark root"\n' >"$BW/rootfs/etc/os-release"
+bench_part_root
 cheap=(--pbkdf pbkdf2 --pbkdf-force-iterations 1000 --batch-mode)
 mk_luks "$W/work/luks.img" benchluks --type luks2 "${cheap[@]}" || exit 1
 cryptsetup luksAddKey "${cheap[@]}" --key-file <(printf %s "$PASS") "$W/work/luks.img" \
@@ -55,12 +36,6 @@ cryptsetup luksKillSlot --batch-mode --key-file "$KEY" "$W/work/luks.img" 0 >/de
 U=$(cryptsetup luksUUID "$W/work/luks.img")
 DISK="file=$W/work/luks.img,format=raw,if=virtio,snapshot=on"
 DRIVERS="virtio_pci virtio_blk ext4"
-
-in_chroot() { # DIR CMD...
-	local root=$1
-	shift
-	env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin LC_ALL=C.UTF-8 HOME=/root chroot "$root" "$@"
-}
 
 # mkinitramfs: the encrypt hook, the root's crypttab.initramfs naming the key file, and the
 # key file (FILES=, as mkinitcpio wants it too).
@@ -72,7 +47,7 @@ gen_ours() {
 
 # initramfs-tools: cryptsetup-initramfs takes crypttab entries marked initramfs, and
 # key files matching KEYFILE_PATTERN into the image.
-mkdir -p "$CH_IT/etc/keys" "$CH_IT/bench-out"
+mkdir -p "$CH_IT/etc/keys"
 install -m 600 "$KEY" "$CH_IT/etc/keys/root.key"
 printf 'cryptroot UUID=%s /etc/keys/root.key luks,initramfs\n' "$U" >"$CH_IT/etc/crypttab"
 printf 'CRYPTSETUP=y\nKEYFILE_PATTERN="/etc/keys/*.key"\n' \
@@ -81,19 +56,17 @@ sed -i 's/^#*UMASK=.*/UMASK=0077/' "$CH_IT/etc/initramfs-tools/initramfs.conf"
 grep -q '^UMASK=' "$CH_IT/etc/initramfs-tools/initramfs.conf" ||
 	echo UMASK=0077 >>"$CH_IT/etc/initramfs-tools/initramfs.conf"
 gen_itools() {
-	in_chroot "$CH_IT" mkinitramfs -o /bench-out/luks.img "$KVER" &&
-		cp "$CH_IT/bench-out/luks.img" "$W/itools.img"
+	bench_itools itools
 }
 
 # dracut: its crypt module, with a crypttab naming the key file installed beside it
 # (systemd-cryptsetup in the image reads both).
-mkdir -p "$CH_DR/etc" "$CH_DR/bench-out"
+mkdir -p "$CH_DR/etc"
 install -m 600 "$KEY" "$CH_DR/etc/root.key"
 printf 'luks-%s UUID=%s /etc/root.key luks\n' "$U" "$U" >"$CH_DR/etc/crypttab"
 gen_dracut() {
-	in_chroot "$CH_DR" dracut --force --no-hostonly --add crypt --drivers "$DRIVERS" \
-		--install "/etc/root.key /etc/crypttab" /bench-out/luks.img "$KVER" &&
-		cp "$CH_DR/bench-out/luks.img" "$W/dracut.img"
+	bench_dracut dracut --no-hostonly --add crypt --drivers "$DRIVERS" \
+		--install "/etc/root.key /etc/crypttab"
 }
 
 ids=(ours itools dracut)
@@ -107,45 +80,10 @@ declare -A append=(
 	[itools]="root=/dev/mapper/cryptroot"
 	[dracut]="root=/dev/mapper/luks-$U rd.luks.uuid=$U"
 )
-declare -A failed=() size=() ups=() walls=()
+BENCH_QEMU=(-drive "$DISK")
+bench_build "${ids[@]}"
+bench_boots "${ids[@]}"
 
-bench_mount_api "$CH_IT"
-bench_mount_api "$CH_DR"
-for id in "${ids[@]}"; do
-	bench_log "LUKS: building the $id image"
-	if ! "gen_$id" >"$LOGS/$id.gen.log" 2>&1; then
-		failed[$id]="generation: $(grep -av '^[[:space:]]*$' "$LOGS/$id.gen.log" | tail -n 2 |
-			cut -c1-160 | tr -d '\r' | paste -sd ' ')"
-		continue
-	fi
-	size[$id]=$(stat -c %s "$W/$id.img")
-done
-bench_umount_api "$CH_IT"
-bench_umount_api "$CH_DR"
-
-bench_log "LUKS: $BOOTS boots of each image, round robin (timeout $BOOT_TIMEOUT s)"
-for ((n = 1; n <= BOOTS; n++)); do
-	for id in "${ids[@]}"; do
-		[ -n "${failed[$id]:-}" ] && continue
-		log=$LOGS/$id.boot$n.log
-		bench_qemu_run "$log" "$W/$id.img" \
-			"console=ttyS0 panic=-1 quiet no_timer_check ${append[$id]}" -drive "$DISK"
-		if ! grep -aq 'ROOTINIT uptime=' "$log"; then
-			failed[$id]="boot $n: no root init: $(tr -d '\r' <"$log" |
-				sed 's/\x1b\[[0-9;?]*[a-zA-Z]//g' | grep -aiE 'fail|panic|gave up|cannot|error|timed out' | head -n 2 |
-				cut -c1-160 | paste -sd ' ')"
-			continue
-		fi
-		ups[$id]+=" $(sed -n 's/.*ROOTINIT uptime=\([0-9.]*\).*/\1/p' "$log" | head -n1)"
-		walls[$id]+=" $(sed -n 's/^BENCH wall=\([0-9]*\)$/\1/p' "$log" |
-			awk '{ printf "%.2f", $1 / 1e6 }')"
-	done
-done
-
-median_s() { # LIST
-	[ -n "$1" ] || { echo "—"; return; }
-	printf '%.2f s ±%s%%' "$(bench_median $1)" "$(bench_spread $1)"
-}
 echo
 echo "## LUKS root, key file"
 echo
@@ -155,13 +93,6 @@ echo "the same kernel, VM and disk as above, \`console=ttyS0 quiet\`; median of 
 echo
 echo "| image | compressed | uptime at the root's init | wall from QEMU start |"
 echo "| --- | --- | --- | --- |"
-for id in "${ids[@]}"; do
-	if [ -n "${failed[$id]:-}" ]; then
-		echo "| ${label[$id]} | failed: ${failed[$id]//|//} | | |"
-		continue
-	fi
-	echo "| ${label[$id]} | $(awk -v v="${size[$id]}" 'BEGIN { printf "%.1f MiB", v / 1048576 }') |" \
-		"$(median_s "${ups[$id]:-}") | $(median_s "${walls[$id]:-}") |"
-done
+bench_rows "${ids[@]}"
 exit 0
 }

@@ -6,8 +6,10 @@
 # Writes build/bench/results.md and prints it. A benchmark, not a test: nothing here
 # asserts a time; a peer that fails is recorded as failed with its reason.
 # Knobs: BENCH_RUNS (5), BENCH_BOOTS (3), BENCH_BOOT_TIMEOUT (120 s),
-# BENCH_GEN_TIMEOUT (600 s), BENCH_ONLY (a subset of the contenders' ids), BENCH_LUKS=0
-# (leaves out the LUKS root of tests/bench/luks.sh).
+# BENCH_GEN_TIMEOUT (600 s), BENCH_ONLY (a subset of the contenders' ids), BENCH_LUKS=0,
+# BENCH_LVM=0, BENCH_NET=0, BENCH_K612=0 (leave out the LUKS root of tests/bench/luks.sh,
+# the LVM root of lvm.sh, the NFS and NBD roots of netroot.sh, the 6.12 kernel of
+# modcompress.sh).
 
 # One compound command, read whole before it runs: editing this file while a long run
 # goes on cannot change what that run does.
@@ -115,12 +117,6 @@ mkdir -p "$CH_IT/bench-out" "$CH_DR/bench-out"
 bench_mount_api "$CH_IT"
 bench_mount_api "$CH_DR"
 
-in_chroot() { # DIR CMD...
-	local root=$1
-	shift
-	env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin LC_ALL=C.UTF-8 HOME=/root chroot "$root" "$@"
-}
-
 gen_ours-host() {
 	"$MKINITRAMFS" $FORCE -k "$KVER" -r "$KROOT" -c "$CONF" --sysfs "$SYSFS" \
 		--rootfs ext4 -g "$IMG/ours-host.img"
@@ -138,16 +134,16 @@ gen_ours-P() {
 		--rootfs ext4
 }
 gen_itools-most() {
-	in_chroot "$CH_IT" mkinitramfs -o /bench-out/most.img "$KVER"
+	bench_in_chroot "$CH_IT" mkinitramfs -o /bench-out/most.img "$KVER"
 }
 gen_itools-dep() {
-	in_chroot "$CH_IT" mkinitramfs -d /etc/initramfs-tools-dep -o /bench-out/dep.img "$KVER"
+	bench_in_chroot "$CH_IT" mkinitramfs -d /etc/initramfs-tools-dep -o /bench-out/dep.img "$KVER"
 }
 gen_dracut-default() {
-	in_chroot "$CH_DR" dracut --force /bench-out/default.img "$KVER"
+	bench_in_chroot "$CH_DR" dracut --force /bench-out/default.img "$KVER"
 }
 gen_dracut-explicit() {
-	in_chroot "$CH_DR" dracut --force --no-hostonly --drivers "$EXPLICIT" \
+	bench_in_chroot "$CH_DR" dracut --force --no-hostonly --drivers "$EXPLICIT" \
 		/bench-out/explicit.img "$KVER"
 }
 gen_baseline() {
@@ -187,33 +183,18 @@ declare -A ref=(
 
 declare -A failed=() walls=() cpus=() ups=() bwalls=() bootfail=()
 
-# Why a boot failed: the first lines that say so, else the last lines of the console.
-boot_reason() {
-	local why
-	why=$(sed 's/\x1b\[[0-9;?]*[a-zA-Z]//g' "$1" | tr -d '\r' |
-		grep -aiE 'FAILED|panic|gave up|cannot|not found|error|timed out' | head -n 3 |
-		cut -c1-160 | sed 's/|/\//g' | paste -sd ' ')
-	if [ -n "$why" ]; then echo "$why"; else reason_of "$1" 4; fi
-}
-
-# The last lines of a log, on one line, fit for a table.
-reason_of() {
-	grep -av '^[[:space:]]*$' "$1" | tail -n "${2:-3}" | cut -c1-160 |
-		sed 's/|/\//g; s/\x1b\[[0-9;?]*[a-zA-Z]//g' | tr -d '\r' | paste -sd ' ' | cut -c1-400
-}
-
 # gen_once ID: one timed generation; appends to walls/cpus or marks the ID failed.
 gen_once() {
 	local id=$1 tf=$W/work/time.$1 rc w u s why
 	TIMEFORMAT='%R %U %S'
 	echo "---- run $(date -u +%T)" >>"$LOGS/$id.gen.log"
-	{ time timeout -k 10 "$GEN_TIMEOUT" bash -c "$(declare -f "gen_$id" in_chroot); gen_$id" \
+	{ time timeout -k 10 "$GEN_TIMEOUT" bash -c "$(declare -f "gen_$id" bench_in_chroot); gen_$id" \
 		>>"$LOGS/$id.gen.log" 2>&1; } 2>"$tf"
 	rc=$?
 	if [ $rc -ne 0 ]; then
 		why="exit status $rc"
 		[ $rc -eq 124 ] && why="timed out after $GEN_TIMEOUT s"
-		failed[$id]="$why: $(reason_of "$LOGS/$id.gen.log")"
+		failed[$id]="$why: $(bench_reason_of "$LOGS/$id.gen.log")"
 		return 1
 	fi
 	read -r w u s <"$tf"
@@ -302,13 +283,12 @@ for ((n = 1; n <= BOOTS; n++)); do
 			-drive "file=$W/work/root.img,format=raw,if=virtio,snapshot=on"
 		# SeaBIOS's last words may share the line: the marker need not start it.
 		if ! grep -aq 'ROOTINIT uptime=' "$log"; then
-			bootfail[$id]="no root init after boot $n: $(boot_reason "$log")"
+			bootfail[$id]="no root init after boot $n: $(bench_boot_reason "$log")"
 			bench_log "'$id' did not boot: ${bootfail[$id]}"
 			continue
 		fi
-		ups[$id]+=" $(sed -n 's/.*ROOTINIT uptime=\([0-9.]*\).*/\1/p' "$log" | head -n1)"
-		bwalls[$id]+=" $(sed -n 's/^BENCH wall=\([0-9]*\)$/\1/p' "$log" |
-			awk '{ printf "%.2f", $1 / 1e6 }')"
+		ups[$id]+=" $(bench_uptime "$log")"
+		bwalls[$id]+=" $(bench_wall "$log")"
 	done
 done
 
@@ -349,10 +329,10 @@ for ((n = 1; n <= BOOTS; n++)); do
 			qemu_run "$log" "$img" "console=ttyS0 panic=-1 root=/dev/sda rw quiet" \
 				${mach_args[$mach]}
 			if ! grep -aq 'ROOTINIT uptime=' "$log"; then
-				mfail[$key]="no root init after boot $n: $(boot_reason "$log")"
+				mfail[$key]="no root init after boot $n: $(bench_boot_reason "$log")"
 				continue
 			fi
-			mups[$key]+=" $(sed -n 's/.*ROOTINIT uptime=\([0-9.]*\).*/\1/p' "$log" | head -n1)"
+			mups[$key]+=" $(bench_uptime "$log")"
 			mmods[$key]=$(modules_of "$log")
 		done
 	done
@@ -553,12 +533,18 @@ git_rev=$(git -C "$TOP" describe --always --dirty 2>/dev/null || echo "?")
 	echo
 	echo "$moddep_out"
 } >"$RESULTS"
-# The LUKS root (tests/bench/luks.sh), unless BENCH_LUKS=0.
-if [ "${BENCH_LUKS:-1}" != 0 ]; then
-	bench_umount_api "$CH_IT"
-	bench_umount_api "$CH_DR"
-	"$here/luks.sh" >>"$RESULTS" || echo "LUKS benchmark failed, see its messages" >>"$RESULTS"
-fi
+# The root stacks and the second kernel, each unless its switch is 0: the LUKS root
+# (tests/bench/luks.sh, BENCH_LUKS), the LVM root (lvm.sh, BENCH_LVM), NFS and NBD roots
+# (netroot.sh, BENCH_NET), Debian 13's 6.12 with modules kept compressed
+# (modcompress.sh, BENCH_K612).
+bench_umount_api "$CH_IT"
+bench_umount_api "$CH_DR"
+for part in LUKS:luks LVM:lvm NET:netroot K612:modcompress; do
+	switch=BENCH_${part%%:*}
+	[ "${!switch:-1}" = 0 ] && continue
+	"$here/${part#*:}.sh" >>"$RESULTS" ||
+		echo "${part#*:} benchmark failed, see its messages" >>"$RESULTS"
+done
 cat "$RESULTS"
 exit 0
 }
