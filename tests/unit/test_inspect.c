@@ -8,20 +8,7 @@
 #include "inspect.h"
 #include "testutil.h"
 
-static char *dir;
-
-static void setup(void)
-{
-	dir = testutil_mkdtemp();
-}
-
-static void teardown(void)
-{
-	testutil_rmrf(dir);
-	free(dir);
-}
-
-TestSuite(inspect, .init = setup, .fini = teardown);
+TESTUTIL_SCRATCH_SUITE(inspect);
 
 /* The diff of A and B as text (static), and its return value in *ret. */
 static const char *diff_text(const char *a, const char *b, int *ret)

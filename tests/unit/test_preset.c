@@ -9,20 +9,7 @@
 #include "preset.h"
 #include "testutil.h"
 
-static char *dir;
-
-static void setup(void)
-{
-	dir = testutil_mkdtemp();
-}
-
-static void teardown(void)
-{
-	testutil_rmrf(dir);
-	free(dir);
-}
-
-TestSuite(preset, .init = setup, .fini = teardown);
+TESTUTIL_SCRATCH_SUITE(preset);
 
 Test(preset, mkinitcpio_shape)
 {

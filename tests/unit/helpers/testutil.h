@@ -21,6 +21,20 @@ void testutil_rmrf(const char *dir);
 void testutil_shared_tree(const char *name, int version, const char *spec,
 			  const char *kver, char *out, size_t size);
 
+/* A Criterion suite whose every test gets a fresh scratch directory in `dir`. */
+#define TESTUTIL_SCRATCH_SUITE(name)                                                     \
+	static char *dir;                                                                \
+	static void scratch_setup(void)                                                  \
+	{                                                                                \
+		dir = testutil_mkdtemp();                                                \
+	}                                                                                \
+	static void scratch_teardown(void)                                               \
+	{                                                                                \
+		testutil_rmrf(dir);                                                      \
+		free(dir);                                                               \
+	}                                                                                \
+	TestSuite(name, .init = scratch_setup, .fini = scratch_teardown)
+
 /* stderr into a scratch file until testutil_stderr_end(), which returns what was printed
  * (malloc'd): for the tests that assert on the message a failure logged. */
 struct testutil_stderr {
