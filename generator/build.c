@@ -1314,7 +1314,10 @@ static int hook_names(struct build *b, struct strv *names)
  * "unknown", and offered as suggestions for misspellings.
  */
 static const char *const unsupported_hooks[] = {
-	"encrypt", "sd-encrypt", "resume", "sleep", "memdisk", "strip", NULL,
+	"sleep",
+	"memdisk",
+	"strip",
+	NULL,
 };
 
 static int in_list(const char *const *list, const char *name)
