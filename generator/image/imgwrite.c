@@ -79,11 +79,11 @@ static int newc_header(struct writer *w, const char *name, uint32_t ino, uint32_
 	if (namesize > PATH_MAX)
 		return -ENAMETOOLONG;
 	memset(p, 0, len);
-	len += (size_t)snprintf((char *)p + len, NEWC_HEADER_SIZE + 1,
-				"070701%08x%08x%08x%08x%08x%08x%08x%08x%08x%08x%08x%08x%08x",
-				ino, mode, 0u, 0u, nlink, mtime, size, 0u, 0u,
-				(uint32_t)major(rdev), (uint32_t)minor(rdev),
-				(uint32_t)namesize, 0u);
+	len += (size_t)snprintf(
+		(char *)p + len, NEWC_HEADER_SIZE + 1,
+		"070701%08x%08x%08x%08x%08x%08x%08x%08x%08x%08x%08x%08x%08x", ino, mode,
+		0u, 0u, nlink, mtime, size, 0u, 0u, (uint32_t)major(rdev),
+		(uint32_t)minor(rdev), (uint32_t)namesize, 0u);
 	memcpy(p + len, name, namesize);
 	len += namesize;
 	while ((len - (size_t)w->pad) % 4)
