@@ -126,7 +126,10 @@ if [ ! -f "$DEB" ]; then
 	exit 1
 fi
 t_grep "the build used Debian's hardening flags" 'hardening=\+all' "$TOP/debian/rules"
-dpkg-deb -f "$DEB" Provides Conflicts Replaces >"$T_TMP/fields"
+dpkg-deb -f "$DEB" Provides Conflicts Replaces Depends >"$T_TMP/fields"
+# libarchive is loaded with dlopen (bzip2 images), so shlibs cannot state it.
+t_grep "Depends: libarchive13, which the generator dlopens" \
+	'^Depends: (.*, )?libarchive13( \| libarchive13t64)?(,|$)' "$T_TMP/fields"
 t_grep "Provides: linux-initramfs-tool" '^Provides: linux-initramfs-tool$' "$T_TMP/fields"
 for c in initramfs-tools initramfs-tools-core dracut; do
 	t_grep "Conflicts: $c" "^Conflicts: (.*, )?$c(,|$)" "$T_TMP/fields"
@@ -148,6 +151,10 @@ t_check "generator linked with -z now (LDFLAGS honoured)" sh -c "readelf -d '$GE
 t_check "generator has a RELRO segment" sh -c "readelf -lW '$GEN' | grep -q GNU_RELRO"
 t_check "generator is fortified (CPPFLAGS honoured)" sh -c "nm -D '$GEN' | grep -q '__[a-z_]*_chk'"
 t_check "generator has the stack protector (CFLAGS honoured)" sh -c "nm -D '$GEN' | grep -q __stack_chk_fail"
+readelf -d "$GEN" >"$T_TMP/dynamic"
+t_nogrep "generator does not link libarchive (loaded when a bzip2 image is read)" \
+	'NEEDED.*libarchive' "$T_TMP/dynamic"
+t_check "... and names the soname the package depends on" grep -q 'libarchive\.so\.13' "$GEN"
 t_check "the script names the installed generator" grep -q '/usr/sbin/mkinitramfs' \
 	"$T_TMP/x/usr/sbin/update-initramfs"
 
