@@ -281,8 +281,11 @@ static int zstd_run(struct compress *c, const void *buf, size_t len, ZSTD_EndDir
 	for (;;) {
 		ZSTD_outBuffer out = {c->out, OUT_BUF_SIZE, 0};
 		size_t left = ZSTD_compressStream2(c->zstd, &out, &in, op);
+		/* Out of memory is said as such, not as an I/O error of the image. */
 		if (ZSTD_isError(left))
-			return -EIO;
+			return ZSTD_getErrorCode(left) == ZSTD_error_memory_allocation
+				       ? -ENOMEM
+				       : -EIO;
 		if (out.pos) {
 			int r = fileio_write_all(c->fd, c->out, out.pos);
 			if (r < 0)
