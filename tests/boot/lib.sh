@@ -265,11 +265,11 @@ make_image() {
 
 # A guest clock that counts the guest's own instructions (2^3 ns each) while it runs,
 # and real time only while it idles. Without it TCG's guest clock is the host's: on a
-# starved host the same boot reaches the AHCI probe at 14, 37 or 50 s of guest uptime,
-# with it always at 20.57 s, so a guest timeout (libata gives IDENTIFY 5, 10 then 30 s)
-# cannot be spent while QEMU is not running. It costs host time (an AHCI boot took
-# 34 s plain, 51 s with it): only the AHCI boots pass "${QEMU_STEADY_CLOCK[@]}", and
-# QEMU_STEADY_TIMEOUT is their bound.
+# host short of CPU the same boot reached the AHCI probe at 14, 37 and 50 s of guest
+# uptime, with it at 20.57 s each time, so a busy guest's timeouts do not expire for
+# want of host CPU (an idle guest still sees the time of a host that froze QEMU). It
+# costs host time (an AHCI boot: 34 s plain, 51 s with it): only the AHCI boots pass
+# "${QEMU_STEADY_CLOCK[@]}", with QEMU_STEADY_TIMEOUT as their bound.
 QEMU_STEADY_CLOCK=(-icount shift=3,sleep=on)
 QEMU_STEADY_TIMEOUT=$((BOOT_TIMEOUT * 2))
 
