@@ -103,9 +103,10 @@ ROOT=LABEL=TESTROOT fallback_boot nvme "nvme ata_piix ata_generic" \
 t_grep "fallback on nvme: the root is vfat" '^ROOTINIT mount=/dev/nvme0n1 vfat' "$BW/nvme.log"
 # vfat's codepage comes through the kernel's request_module(), answered from the image.
 loaded_before_root nvme "$BW/nvme.log" "vfat fat nls_cp437" "ext4 xfs btrfs $KEYBOARD"
-# q35's AHCI under a loaded host once timed out IDENTIFY three times: a steady clock.
-fallback_boot ahci "ahci sd_mod" -machine q35 "${QEMU_STEADY_CLOCK[@]}" -drive "$DISK" \
-	-device ide-hd,drive=root,bus=ide.0
+# q35's AHCI under a loaded host once timed out IDENTIFY three times: a steady clock
+# (tests/boot/lib.sh), with its bound.
+BOOT_TIMEOUT=$QEMU_STEADY_TIMEOUT fallback_boot ahci "ahci sd_mod" -machine q35 \
+	"${QEMU_STEADY_CLOCK[@]}" -drive "$DISK" -device ide-hd,drive=root,bus=ide.0
 fallback_boot usb-xhci "ata_piix ata_generic sd_mod usb_storage uas xhci_pci xhci_hcd" \
 	-drive "$DISK" -device qemu-xhci,id=xhci -device usb-storage,bus=xhci.0,drive=root
 
