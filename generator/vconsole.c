@@ -49,11 +49,6 @@ static const char *const font_dirs[] = {
 static const char *const font_suffixes[] = {".psfu.gz", ".psf.gz", ".psfu", ".psf",
 					    ".gz",	"",	   NULL};
 
-static void conf_freep(struct conf **c)
-{
-	conf_free(*c);
-}
-
 static const char *shown_root(const char *root)
 {
 	return streq(root, "/") ? "" : root;

@@ -23,11 +23,6 @@ static const char *const program_dirs[] = {
 	"/usr/local/sbin", "/usr/local/bin", "/usr/sbin", "/usr/bin", "/sbin", "/bin",
 };
 
-static void elf_info_freep(struct elf_info **p)
-{
-	elf_info_free(*p);
-}
-
 /* The program's absolute path: as given, or the first in program_dirs that exists. */
 static int find_program(const struct filectx *ctx, const char *name, char **ret)
 {
