@@ -567,12 +567,14 @@ static int detect_rootfs(struct build *b)
 	log_verbose("autodetect: root filesystem '%s'", type);
 	if (asprintf(&fs_alias, "fs-%s", type) < 0)
 		return log_error_errno(-ENOMEM, "autodetect");
-	r = add_detected(b, fs_alias);
-	if (r >= 0)
-		r = add_detected(b, type);
-	if (r < 0) /* one message for both look-ups */
-		return log_error_errno(
-			r, "autodetect: cannot look up the filesystem '%s'", type);
+	const char *const names[] = {fs_alias, type};
+	for (size_t i = 0; i < ARRAY_SIZE(names); i++) {
+		r = add_detected(b, names[i]);
+		if (r < 0) /* one message for both look-ups */
+			return log_error_errno(
+				r, "autodetect: cannot look up the filesystem '%s'",
+				type);
+	}
 	if (!b->rootfs)
 		b->rootfs = strdup(type);
 	return 0;
@@ -729,25 +731,41 @@ static int detect_stacks(struct build *b, const char *sysfs)
 	dev_t dev;
 	int r;
 
-	if (b->nstacks || !b->rootfs)
-		return b->rootfs ? 0 : -ENOMEM; /* walked by an earlier autodetect hook */
+	if (!b->rootfs)
+		return -ENOMEM;
+	if (b->nstacks)
+		return 0; /* walked by an earlier autodetect hook */
 	r = rootstack_netfs(b->rootfs, &b->stacks[b->nstacks]);
-
+	if (r < 0)
+		return r;
 	if (r > 0)
 		b->nstacks++;
-	else if (r == 0 && (r = root_device(b, sysfs, &dev)) > 0) {
-		r = rootstack_walk(sysfs, dev, b->rootfs, &b->stacks[b->nstacks]);
-		if (r >= 0)
+	else {
+		r = root_device(b, sysfs, &dev);
+		if (r < 0)
+			return r;
+		if (r > 0) {
+			r = rootstack_walk(sysfs, dev, b->rootfs, &b->stacks[b->nstacks]);
+			if (r < 0)
+				return r;
 			b->nstacks++;
+		}
 	}
-	if (r >= 0 && (r = resume_device(b, sysfs, &dev)) > 0) {
+	r = resume_device(b, sysfs, &dev);
+	if (r < 0)
+		return r;
+	if (r > 0) {
 		r = rootstack_walk(sysfs, dev, NULL, &b->stacks[b->nstacks]);
-		if (r >= 0)
-			b->nstacks++;
+		if (r < 0)
+			return r;
+		b->nstacks++;
 	}
-	for (size_t i = 0; r >= 0 && i < b->nstacks; i++)
+	for (size_t i = 0; i < b->nstacks; i++) {
 		r = request_stack_modules(b, &b->stacks[i]);
-	return r < 0 ? r : 0;
+		if (r < 0)
+			return r;
+	}
+	return 0;
 }
 
 static int run_autodetect(struct build *b)
@@ -1453,13 +1471,13 @@ static int apply_hooks(struct build *b)
 	_cleanup_(strv_clear) struct strv names = STRV_INIT;
 	int r = hooks_default_dirs(&b->hook_dirs);
 
-	if (r >= 0) /* one message for both */
-		r = hook_names(b, &names);
-	if (r < 0) {
-		if (r != -EINVAL) /* -EINVAL: an empty HOOKS, already said */
-			log_error_errno(r, "cannot list the hooks of this build");
+	if (r < 0)
+		return log_error_errno(r, "cannot list the hooks of this build");
+	r = hook_names(b, &names);
+	if (r == -EINVAL) /* an empty HOOKS, already said */
 		return r;
-	}
+	if (r < 0)
+		return log_error_errno(r, "cannot list the hooks of this build");
 	r = apply_hook_names(b, &names);
 	if (r < 0)
 		return r;
@@ -1577,26 +1595,35 @@ static void explain_module_form(const struct build *b)
 			mc->config);
 }
 
-/* -k none: a plan with no kernel release and no module, so the init loads nothing. */
-static int stage_no_modules(struct build *b)
+static int stage_empty_plan(struct build *b)
 {
-	struct plan *p = NULL;
+	_cleanup_(plan_freep) struct plan *p = NULL;
 	const char *text;
 	size_t size;
 	int r = plan_new("", &p);
 
-	if (r >= 0)
-		r = plan_add_fact(p, "generator", "mkinitramfs " MKINITRAMFS_VERSION);
-	if (r >= 0)
-		r = plan_add_handlers(p, &b->handlers);
-	if (r >= 0)
-		r = plan_render(p, &text, &size);
-	if (r >= 0)
-		r = stage_add_data(b->stage, ABI_PLAN_PATH, 0644, text, size);
-	plan_free(p);
-	return r < 0 ? log_error_errno(
-			       r, "cannot write the plan of an image without modules")
-		     : 0;
+	if (r < 0)
+		return r;
+	r = plan_add_fact(p, "generator", "mkinitramfs " MKINITRAMFS_VERSION);
+	if (r < 0)
+		return r;
+	r = plan_add_handlers(p, &b->handlers);
+	if (r < 0)
+		return r;
+	r = plan_render(p, &text, &size);
+	if (r < 0)
+		return r;
+	return stage_add_data(b->stage, ABI_PLAN_PATH, 0644, text, size);
+}
+
+/* -k none: a plan with no kernel release and no module, so the init loads nothing. */
+static int stage_no_modules(struct build *b)
+{
+	int r = stage_empty_plan(b);
+	if (r < 0)
+		return log_error_errno(
+			r, "cannot write the plan of an image without modules");
+	return 0;
 }
 
 static int stage_modules(struct build *b)
@@ -1740,12 +1767,12 @@ static int embed_config(struct build *b)
 	int r = confdump_text(b->conf, &b->hooks, compress_name(b->opts.compression),
 			      &text, &len);
 
-	if (r >= 0)
-		r = stage_add_data(b->stage, CONFDUMP_PATH, 0644, text, len);
 	if (r < 0)
-		log_error("cannot embed the configuration in the image: %s",
-			  strerror(-r));
-	return r;
+		return log_error_errno(r, "cannot embed the configuration in the image");
+	r = stage_add_data(b->stage, CONFDUMP_PATH, 0644, text, len);
+	if (r < 0)
+		return log_error_errno(r, "cannot embed the configuration in the image");
+	return 0;
 }
 
 static int print_detected(const struct build *b)
@@ -1783,8 +1810,9 @@ static int build_prepare(struct build *b)
 	if (r < 0)
 		return r;
 	r = stage_new(&b->stage);
-	if (r >= 0)
-		r = stage_base(b);
+	if (r < 0)
+		return log_error_errno(r, "cannot stage the base of the image");
+	r = stage_base(b);
 	if (r < 0)
 		return log_error_errno(r, "cannot stage the base of the image");
 	return 0;

@@ -337,7 +337,7 @@ int digest_record(const char *image, int fd, const struct stat *st, const char *
 	_cleanup_free_ char *path = NULL;
 	int r = identify_and_record(image, fd, st, inputs);
 
-	if (r >= 0)
+	if (r == 0)
 		return 0;
 	/* An old record must not outlive the image it described. Without a record the
 	 * next build just runs again: no reason to fail this one. */

@@ -116,23 +116,26 @@ static int split_softdep(struct softdep_rule *rule)
 		return -ENOMEM;
 	struct strv *mode = NULL;
 	char *save = NULL;
-	int r = 0;
 	/*
 	 * Words before "pre:" or "post:" are ignored, as libkmod does. libkmod 30's
 	 * iterator glues the last pre word to "post:" ("pre: apost: b"): split it again.
 	 */
-	for (char *w = strtok_r(copy, " \t", &save); w && r >= 0;
+	for (char *w = strtok_r(copy, " \t", &save); w;
 	     w = strtok_r(NULL, " \t", &save)) {
 		size_t n = strlen(w);
+		int r;
 		if (n > 5 && streq(w + n - 5, "post:")) {
 			w[n - 5] = '\0';
 			r = push_word(rule, &mode, w);
-			if (r >= 0)
-				r = push_word(rule, &mode, "post:");
+			if (r < 0)
+				return r;
+			r = push_word(rule, &mode, "post:");
 		} else
 			r = push_word(rule, &mode, w);
+		if (r < 0)
+			return r;
 	}
-	return r < 0 ? r : join_softdep(rule);
+	return join_softdep(rule);
 }
 
 static int load(struct modconf *m, struct kmod_ctx *ctx)

@@ -273,6 +273,45 @@ static void lookup_free(void *p)
 	free(lk);
 }
 
+/* libkmod's answer for `word` into lk: its modules, its built-in ones, by name or not. */
+static int lookup_fill(struct moddep *m, struct lookup *lk, struct kmod_list *list,
+		       const char *word)
+{
+	struct kmod_list *l;
+	size_t count = 0;
+	int r;
+
+	kmod_list_foreach(l, list) count++;
+	lk->mods = calloc(count ? count : 1, sizeof(*lk->mods));
+	if (!lk->mods)
+		return -ENOMEM;
+	kmod_list_foreach(l, list)
+	{
+		struct kmod_module *km = kmod_module_get_module(l);
+		struct mod *mod;
+		r = mod_get(m, km, &mod);
+		kmod_module_unref(km);
+		if (r < 0)
+			return r;
+		if (mod->absent)
+			continue; /* as modprobe: not found */
+		if (mod->builtin) {
+			r = strv_push(&lk->builtins, mod->name);
+			if (r < 0)
+				return r;
+		} else
+			lk->mods[lk->n++] = mod;
+	}
+	_cleanup_free_ char *norm = strdup(word);
+	if (!norm)
+		return -ENOMEM;
+	modname_normalise(norm);
+	lk->by_name =
+		(lk->n == 1 && streq(lk->mods[0]->name, norm)) ||
+		(lk->n == 0 && lk->builtins.n == 1 && streq(lk->builtins.v[0], norm));
+	return 0;
+}
+
 /* What a word (module name or alias) means, as modprobe would resolve it; cached. */
 static int lookup(struct moddep *m, const char *word, struct lookup **ret)
 {
@@ -282,7 +321,7 @@ static int lookup(struct moddep *m, const char *word, struct lookup **ret)
 		*ret = *hit;
 		return 0;
 	}
-	struct kmod_list *list = NULL, *l;
+	struct kmod_list *list = NULL;
 	int r = kmod_module_new_from_lookup(m->ctx, word, &list);
 	if (r < 0)
 		return r;
@@ -292,38 +331,8 @@ static int lookup(struct moddep *m, const char *word, struct lookup **ret)
 		kmod_module_unref_list(list);
 		return -ENOMEM;
 	}
-	size_t count = 0;
-	kmod_list_foreach(l, list) count++;
-	lk->mods = calloc(count ? count : 1, sizeof(*lk->mods));
-	if (!lk->mods)
-		r = -ENOMEM;
-	kmod_list_foreach(l, list)
-	{
-		if (r < 0)
-			break;
-		struct kmod_module *km = kmod_module_get_module(l);
-		struct mod *mod;
-		r = mod_get(m, km, &mod);
-		kmod_module_unref(km);
-		if (r < 0)
-			break;
-		if (mod->absent)
-			continue; /* as modprobe: not found */
-		if (mod->builtin)
-			r = strv_push(&lk->builtins, mod->name);
-		else
-			lk->mods[lk->n++] = mod;
-	}
+	r = lookup_fill(m, lk, list, word);
 	kmod_module_unref_list(list);
-	_cleanup_free_ char *norm = strdup(word);
-	if (r >= 0 && !norm)
-		r = -ENOMEM;
-	if (r >= 0) {
-		modname_normalise(norm);
-		lk->by_name = (lk->n == 1 && streq(lk->mods[0]->name, norm)) ||
-			      (lk->n == 0 && lk->builtins.n == 1 &&
-			       streq(lk->builtins.v[0], norm));
-	}
 	if (r < 0 || !tsearch(lk, &m->lookups, compare_lookup)) {
 		lookup_free(lk);
 		return r < 0 ? r : -ENOMEM;

@@ -195,7 +195,6 @@ static int check_tree(const char *root, const char *moddir, char **ret_real)
 static int snapshot(const char *root, struct modsnap *s)
 {
 	const char *tmp = getenv("TMPDIR");
-	int r = 0;
 
 	if (asprintf(&s->top, "%s/mkinitramfs-kmod.XXXXXX", tmp && *tmp ? tmp : "/tmp") <
 	    0) {
@@ -205,7 +204,7 @@ static int snapshot(const char *root, struct modsnap *s)
 	if (!mkdtemp(s->top))
 		return log_error_errno(-errno, "cannot create a directory in '%s'",
 				       tmp && *tmp ? tmp : "/tmp");
-	for (size_t i = 0; r >= 0 && i < ARRAY_SIZE(conf_dirs); i++) {
+	for (size_t i = 0; i < ARRAY_SIZE(conf_dirs); i++) {
 		_cleanup_free_ char *dst = NULL;
 		int fd = sysroot_open(root, conf_dirs[i], O_PATH | O_DIRECTORY);
 		if (fd < 0)
@@ -215,11 +214,14 @@ static int snapshot(const char *root, struct modsnap *s)
 			return -ENOMEM;
 		if (mkdir(dst, 0700) < 0)
 			return log_error_errno(-errno, "cannot create '%s'", dst);
-		r = copy_dir(root, conf_dirs[i], dst, is_conf, 1);
-		if (r >= 0)
-			r = strv_push(&s->confs, dst);
+		int r = copy_dir(root, conf_dirs[i], dst, is_conf, 1);
+		if (r < 0)
+			return r;
+		r = strv_push(&s->confs, dst);
+		if (r < 0)
+			return r;
 	}
-	return r;
+	return 0;
 }
 
 int modsnap_new(const char *root, const char *kver, struct modsnap *ret)
