@@ -554,7 +554,7 @@ static int detect_rootfs(struct build *b)
 	if (b->req->rootfs) {
 		type = strdup(b->req->rootfs);
 		if (!type)
-			return -ENOMEM;
+			return log_error_errno(-ENOMEM, "autodetect");
 	} else {
 		r = autodetect_rootfs("/proc/self/mountinfo", &type);
 		if (r < 0) {
@@ -731,8 +731,8 @@ static int detect_stacks(struct build *b, const char *sysfs)
 	dev_t dev;
 	int r;
 
-	if (!b->rootfs)
-		return -ENOMEM;
+	if (!b->rootfs) /* detect_rootfs() could not copy its name */
+		return log_error_errno(-ENOMEM, "autodetect");
 	if (b->nstacks)
 		return 0; /* walked by an earlier autodetect hook */
 	r = rootstack_netfs(b->rootfs, &b->stacks[b->nstacks]);

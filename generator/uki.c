@@ -462,8 +462,7 @@ int uki_build(const struct uki_request *req, const char *root, const char *kver,
 			(struct pe_section){".initrd", in.initrd.data, in.initrd.size};
 	if (pe_signed(in.stub.data, in.stub.size))
 		log_warning(
-			"EFI stub '%s' is signed: the signature no longer matches once "
-			"sections are added and is dropped (sign the UKI instead)",
+			"EFI stub '%s' is signed: the signature no longer matches once sections are added and is dropped (sign the UKI instead)",
 			stub);
 	r = pe_add_sections(in.stub.data, in.stub.size, secs, n, &out, &size);
 	inputs_clear(&in);
