@@ -1119,21 +1119,26 @@ static int hook_fsck(struct build *b, const char *origin)
 {
 	int r = add_fsck(b, "e2fsck", 1, origin);
 
-	if (r >= 0 && b->rootfs && fsck_not_needed(b->rootfs)) {
+	if (r < 0)
+		return r;
+	if (b->rootfs && fsck_not_needed(b->rootfs)) {
 		log_verbose(
 			"%s: the root is %s, which is not checked before mounting: no fsck.%s added",
 			origin, b->rootfs, b->rootfs);
 		return 0;
 	}
-	if (r >= 0 && b->rootfs) {
+	if (b->rootfs) {
 		_cleanup_free_ char *name = NULL;
 		if (asprintf(&name, "fsck.%s", b->rootfs) < 0)
 			return log_error_errno(-ENOMEM, "%s", origin);
 		return add_fsck(b, name, 0, origin);
 	}
-	for (size_t i = 0; r >= 0 && fsck_generic[i]; i++)
+	for (size_t i = 0; fsck_generic[i]; i++) {
 		r = add_fsck(b, fsck_generic[i], 1, origin);
-	return r;
+		if (r < 0)
+			return r;
+	}
+	return 0;
 }
 
 /*
@@ -1271,18 +1276,25 @@ static int apply_hook(struct build *b, const struct hook *hook)
 	if (r < 0)
 		return r;
 	r = hook_applets(b, hook);
-	if (r >= 0 && hook->fsck)
-		r = hook_fsck(b, origin);
-	if (r >= 0 && hook->mdadm) {
-		r = hook_handler(b, origin, "mdadm", "mdadm", &b->mdadm);
-		b->handlers.mdadm = b->mdadm;
-	}
-	if (r >= 0 && hook->lvm) {
-		r = hook_handler(b, origin, "lvm", "lvm2", &b->lvm);
-		b->handlers.lvm = b->lvm;
-	}
 	if (r < 0)
 		return r;
+	if (hook->fsck) {
+		r = hook_fsck(b, origin);
+		if (r < 0)
+			return r;
+	}
+	if (hook->mdadm) {
+		r = hook_handler(b, origin, "mdadm", "mdadm", &b->mdadm);
+		b->handlers.mdadm = b->mdadm;
+		if (r < 0)
+			return r;
+	}
+	if (hook->lvm) {
+		r = hook_handler(b, origin, "lvm", "lvm2", &b->lvm);
+		b->handlers.lvm = b->lvm;
+		if (r < 0)
+			return r;
+	}
 	if (hook->microcode) {
 		r = hook_microcode(b);
 		if (r < 0)
@@ -1438,6 +1450,17 @@ static int add_stack_hooks(struct build *b, struct strv *names)
 }
 
 /* Load and apply each hook of `names` in order (autodetect may append stack hooks). */
+/* One hook; autodetect's also brings the hooks the root's stack needs. */
+static int apply_hook_and_stacks(struct build *b, const struct hook *hook,
+				 struct strv *names)
+{
+	int r = apply_hook(b, hook);
+
+	if (r < 0)
+		return r;
+	return hook->autodetect ? add_stack_hooks(b, names) : 0;
+}
+
 static int apply_hook_names(struct build *b, struct strv *names)
 {
 	int r = check_hook_names(b, names);
@@ -1453,9 +1476,7 @@ static int apply_hook_names(struct build *b, struct strv *names)
 			return r;
 		}
 		log_debug("applying hook '%s' from '%s'", hook->name, hook->path);
-		r = apply_hook(b, hook);
-		if (r >= 0 && hook->autodetect)
-			r = add_stack_hooks(b, names);
+		r = apply_hook_and_stacks(b, hook, names);
 		hooks_free(hook);
 		crashpoint("resolution: hook");
 		if (r < 0)
@@ -1563,12 +1584,16 @@ static int choose_module_form(struct build *b)
 		return 0;
 	}
 	if (b->decompress == MODCOMPRESS_KEEP &&
-	    moddep_kernel_compress(b->moddep)->config)
+	    moddep_kernel_compress(b->moddep)->config) {
 		r = check_kept_compressed(b);
-	if (r >= 0 && !b->early)
+		if (r < 0)
+			return r;
+	}
+	if (!b->early) {
 		r = stage_new(&b->early);
-	if (r < 0)
-		return r;
+		if (r < 0)
+			return r;
+	}
 	moddep_keep_compressed(b->moddep, b->decompress, b->early);
 	return 0;
 }
@@ -1917,7 +1942,9 @@ int build_run(const struct build_request *req)
 	r = build_steps(&b);
 	progress_stop();
 	build_done(&b);
-	if (r >= 0 && req->uki && req->uki->output && !req->print_detected)
-		r = uki_build(req->uki, req->moduleroot, req->kver, req->output);
+	if (r < 0)
+		return r;
+	if (req->uki && req->uki->output && !req->print_detected)
+		return uki_build(req->uki, req->moduleroot, req->kver, req->output);
 	return r;
 }
