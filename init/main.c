@@ -336,8 +336,8 @@ static int modprobe_main(int argc, char *argv[])
 	if (fd >= 0)
 		log_set_fd(fd, ABI_KMSG_PATH);
 	if (!name) {
-		log_error("modprobe: expected 'modprobe [-q] [--] NAME', the initramfs "
-			  "loads no more");
+		log_error(
+			"modprobe: expected 'modprobe [-q] [--] NAME', the initramfs loads no more");
 		return 1;
 	}
 	read_cmdline();
