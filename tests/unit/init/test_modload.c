@@ -65,6 +65,25 @@ static const char *read_logs(void)
 	return logs;
 }
 
+/* plan_text loaded with crc32c_generic blacklisted, crc32c-intel failing (optional),
+ * nbd already there (EEXIST), broken failing (required): states, counts, lines. */
+static void assert_failed_as_planned(void)
+{
+	cr_assert_eq(plan.modules[3].state, PLAN_LOADED, "EEXIST is success");
+	cr_assert_eq(plan.modules[1].state, PLAN_SKIPPED);
+	cr_assert_eq(modload_stats()->loaded, 2);
+	cr_assert_eq(modload_stats()->failed_optional, 1);
+	cr_assert_eq(modload_stats()->failed_required, 1);
+	cr_assert_eq(modload_stats()->skipped, 1);
+	read_logs();
+	cr_assert(strstr(logs, "<4>initramfs: optional module 'crc32c_intel' failed to load: "
+			       "ENODEV, ignoring\n"),
+		  "%s", logs);
+	cr_assert(strstr(logs, "<3>initramfs: module 'broken' failed to load from "
+			       "'/m/broken.ko': ENOENT\n"),
+		  "%s", logs);
+}
+
 Test(modload, always_in_order_with_params_and_failures)
 {
 	setup("nbd.nbds_max=7 modprobe.blacklist=crc32c_generic");
@@ -77,20 +96,8 @@ Test(modload, always_in_order_with_params_and_failures)
 	cr_assert_str_eq(fake_sys_calls[1], "finit_module /m/ext4.ko ");
 	cr_assert_str_eq(fake_sys_calls[2], "finit_module /m/nbd.ko nbds_max=1024 nbds_max=7");
 	cr_assert_str_eq(fake_sys_calls[3], "finit_module /m/broken.ko ");
-	cr_assert_eq(plan.modules[3].state, PLAN_LOADED, "EEXIST is success");
-	cr_assert_eq(plan.modules[1].state, PLAN_SKIPPED);
-	cr_assert_eq(modload_stats()->loaded, 2);
-	cr_assert_eq(modload_stats()->failed_optional, 1);
-	cr_assert_eq(modload_stats()->failed_required, 1);
-	cr_assert_eq(modload_stats()->skipped, 1);
 	modload_log_failures(LOG_ERR);
-	read_logs();
-	cr_assert(strstr(logs, "<4>initramfs: optional module 'crc32c_intel' failed to load: "
-			       "ENODEV, ignoring\n"),
-		  "%s", logs);
-	cr_assert(strstr(logs, "<3>initramfs: module 'broken' failed to load from "
-			       "'/m/broken.ko': ENOENT\n"),
-		  "%s", logs);
+	assert_failed_as_planned();
 	cr_assert(strstr(logs, "blacklisted"), "%s", logs);
 	cr_assert(strstr(logs, "modules that failed to load: crc32c_intel (ENODEV), broken "
 			       "(ENOENT)"),
@@ -307,20 +314,9 @@ Test(modload, batch_failures_end_as_in_place)
 	cr_assert_neq(fake_sys_find("finit_module /m/ext4.ko "), -1,
 		      "tried although a dep failed: the kernel says what it misses");
 	cr_assert_eq(fake_sys_find("finit_module /m/crc32c_generic.ko"), -1);
-	cr_assert_eq(plan.modules[3].state, PLAN_LOADED, "EEXIST is success");
 	cr_assert_eq(plan.modules[7].state, PLAN_FAILED);
 	cr_assert_eq(plan.modules[7].err, -ENOENT);
-	cr_assert_eq(modload_stats()->loaded, 2);
-	cr_assert_eq(modload_stats()->failed_optional, 1);
-	cr_assert_eq(modload_stats()->failed_required, 1);
-	cr_assert_eq(modload_stats()->skipped, 1);
-	read_logs();
-	cr_assert(strstr(logs, "<4>initramfs: optional module 'crc32c_intel' failed to load: "
-			       "ENODEV, ignoring\n"),
-		  "%s", logs);
-	cr_assert(strstr(logs, "<3>initramfs: module 'broken' failed to load from "
-			       "'/m/broken.ko': ENOENT\n"),
-		  "%s", logs);
+	assert_failed_as_planned();
 	cr_assert(strstr(logs, "loading 4 modules, up to 2 at once"), "%s", logs);
 }
 
