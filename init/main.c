@@ -142,7 +142,9 @@ static void load_modules(void)
 {
 	int r;
 
+	modload_batch_begin();
 	(void)modload_always();
+	(void)modload_batch_run();
 	if (modload_has_match()) {
 		r = coldplug_scan("/sys/devices");
 		if (r < 0)
