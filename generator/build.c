@@ -1487,6 +1487,25 @@ static int apply_hook_names(struct build *b, struct strv *names)
 	return 0;
 }
 
+/*
+ * --sysfs, --rootfs and --rootdev feed only the autodetect hook: a build without it
+ * says that they changed nothing. Not for a preset's build: -P passes them to every
+ * preset, and a fallback preset leaves autodetect out on purpose.
+ */
+static void warn_unused_detection(const struct build *b)
+{
+	const struct build_request *q = b->req;
+	const char *given = q->rootdev	? "--rootdev"
+			    : q->rootfs ? "--rootfs"
+			    : q->sysfs	? "--sysfs"
+					: NULL;
+
+	if (given && !b->autodetect && !q->preset_path)
+		log_warning(
+			"%s is read only by the autodetect hook, which this build does not run: ignored",
+			given);
+}
+
 static int apply_hooks(struct build *b)
 {
 	_cleanup_(strv_clear) struct strv names = STRV_INIT;
@@ -1502,6 +1521,7 @@ static int apply_hooks(struct build *b)
 	r = apply_hook_names(b, &names);
 	if (r < 0)
 		return r;
+	warn_unused_detection(b);
 	b->hooks = names;
 	names = (struct strv)STRV_INIT; /* now b's */
 	return 0;

@@ -200,6 +200,10 @@ t_run 0 "root by MAJ:MIN, hooks listed" -k "$KV" -r full -c listed.conf --sysfs 
 t_nogrep "nothing is added when HOOKS lists sd-encrypt (for dm-crypt), lvm2, resume" "needs hook .*: adding it" out.txt
 build 0 "root by its sysfs name" lln full --rootdev dm-1 -g b.img
 t_grep "root by name walks the same stack" "nvme0n1p2: partition 2" out.txt
+build 0 "--rootdev with autodetect left out builds" lln full --rootdev dm-1 -S autodetect -g noauto.img
+t_grep "--rootdev without autodetect: said to be ignored" \
+	"warning: --rootdev is read only by the autodetect hook, which this build does not run: ignored" out.txt
+t_nogrep "--rootdev without autodetect: no stack walked" "root stack" out.txt
 
 # resume= of --cmdline when the running kernel has none set.
 echo 0:0 >lln/power/resume
