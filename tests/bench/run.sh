@@ -38,6 +38,7 @@ APPEND="console=ttyS0 panic=-1 no_timer_check root=/dev/vda rw quiet"
 EXPLICIT="virtio_pci virtio_blk ext4"
 started=$(date -u '+%Y-%m-%d %H:%M UTC')
 load_start=$(cut -d' ' -f1-3 /proc/loadavg)
+t_start=$(date +%s)
 
 "$TOP/tests/deps.sh" || exit 1
 for t in debootstrap qemu-system-x86_64 zstd musl-gcc cc; do
@@ -694,6 +695,11 @@ for part in LUKS:luks LVM:lvm NET:netroot K612:modcompress; do
 	"$here/${part#*:}.sh" >>"$RESULTS" ||
 		echo "${part#*:} benchmark failed, see its messages" >>"$RESULTS"
 done
+{
+	echo
+	echo "The whole run: $started to $(date -u '+%H:%M UTC') ($((($(date +%s) - t_start) / 60))" \
+		"min); load average $load_start at the start, $(cut -d' ' -f1-3 /proc/loadavg) at the end."
+} >>"$RESULTS"
 cat "$RESULTS"
 exit 0
 }
