@@ -120,9 +120,9 @@ mach_qemu() {
 # Cached per kernel and machine, and per build of mkinitramfs and its init (what the
 # fallback image loaded shows in the capture's module list).
 build_id=$(cat "$MKINITRAMFS_BIN" "$B/init" | sha256sum | cut -c1-12)
-capture_machine() { # MACH: sets SYSFS[MACH]
+capture_machine() { # MACH: sets MSYSFS[MACH]
 	local mach=$1 dir=$W/capture-$KVER-$1-$build_id disk=$W/work/capture-$1.disk
-	SYSFS[$mach]=$dir/sysfs
+	MSYSFS[$mach]=$dir/sysfs
 	[ -f "$dir/done" ] && return 0
 	bench_log "capturing the $mach machine's sysfs for autodetect (once per kernel and build)"
 	rm -rf "$W"/capture-"$KVER"-"$mach"-* "$W/capture-$KVER"
@@ -147,13 +147,13 @@ capture_machine() { # MACH: sets SYSFS[MACH]
 	}
 	touch "$dir/done"
 }
-declare -A SYSFS=()
+declare -A MSYSFS=()
 for mach in virtio "${machines[@]}"; do
-	[ -n "${SYSFS[$mach]:-}" ] && continue
+	[ -n "${MSYSFS[$mach]:-}" ] && continue
 	capture_machine "$mach" ||
 		{ echo "bench: error: capturing the $mach machine failed, see '$LOGS'" >&2; exit 1; }
 done
-VSYSFS=${SYSFS[virtio]}
+SYSFS=${MSYSFS[virtio]}
 
 # ---- the contenders ------------------------------------------------------------------
 
@@ -197,7 +197,7 @@ bench_mount_api "$CH_DR"
 # The timed runs call the binary itself, not tests/lib.sh's stderr-check.sh wrapper (a
 # shell started per run: milliseconds a user never pays).
 gen_ours-host() {
-	"$MKINITRAMFS_BIN" $FORCE -k "$KVER" -r "$KROOT" -c "$CONF" --sysfs "$VSYSFS" \
+	"$MKINITRAMFS_BIN" $FORCE -k "$KVER" -r "$KROOT" -c "$CONF" --sysfs "$SYSFS" \
 		--rootfs ext4 -g "$IMG/ours-host.img"
 }
 gen_ours-explicit() {
@@ -209,11 +209,11 @@ gen_ours-fallback() {
 		-g "$IMG/ours-fallback.img"
 }
 gen_ours-P() {
-	"$MKINITRAMFS_BIN" $FORCE -P --presetdir "$W/work/presets" -r "$PROOT" --sysfs "$VSYSFS" \
+	"$MKINITRAMFS_BIN" $FORCE -P --presetdir "$W/work/presets" -r "$PROOT" --sysfs "$SYSFS" \
 		--rootfs ext4
 }
 gen_ours-host-612() {
-	"$MKINITRAMFS_BIN" $FORCE -k "$K2VER" -r "$K2ROOT" -c "$CONF" --sysfs "$VSYSFS" \
+	"$MKINITRAMFS_BIN" $FORCE -k "$K2VER" -r "$K2ROOT" -c "$CONF" --sysfs "$SYSFS" \
 		--rootfs ext4 -g "$IMG/ours-host-612.img"
 }
 gen_ours-fallback-612() {
@@ -294,7 +294,7 @@ gen_once() {
 	walls[$id]+=" $w"
 	cpus[$id]+=" $(awk -v u="$u" -v s="$s" 'BEGIN { printf "%.3f", u + s }')"
 }
-export MKINITRAMFS_BIN KVER KROOT K2VER K2ROOT PROOT MKINITRAMFS FORCE CONF VSYSFS IMG W EXPLICIT CH_IT CH_DR here
+export MKINITRAMFS_BIN KVER KROOT K2VER K2ROOT PROOT MKINITRAMFS FORCE CONF SYSFS IMG W EXPLICIT CH_IT CH_DR here
 
 bench_log "generation: a warm-up and $RUNS runs of each, round robin"
 for id in "${ids[@]}"; do
@@ -409,7 +409,7 @@ for mach in "${machines[@]}"; do
 	fi
 	mimg[$mach-baseline]=$IMG/baseline-$mach.img
 	mimg[$mach-host]=$IMG/host-$mach.img
-	"$MKINITRAMFS" $FORCE -k "$KVER" -r "$KROOT" -c "$CONF" --sysfs "${SYSFS[$mach]}" \
+	"$MKINITRAMFS" $FORCE -k "$KVER" -r "$KROOT" -c "$CONF" --sysfs "${MSYSFS[$mach]}" \
 		--rootfs ext4 -g "$IMG/host-$mach.img" >"$LOGS/host-$mach.gen.log" 2>&1 ||
 		mfail[$mach-host]="generation failed: $(bench_reason_of "$LOGS/host-$mach.gen.log" 1)"
 	# shellcheck disable=SC2086
@@ -508,7 +508,7 @@ if [ -n "$FORCE" ] && [ -f "$IMG/ours-host.img" ]; then
 	before=$(stat -c %i.%Y "$IMG/ours-host.img")
 	for ((run = 0; run <= RUNS; run++)); do
 		TIMEFORMAT='%R'
-		t=$({ time "$MKINITRAMFS_BIN" -k "$KVER" -r "$KROOT" -c "$CONF" --sysfs "$VSYSFS" \
+		t=$({ time "$MKINITRAMFS_BIN" -k "$KVER" -r "$KROOT" -c "$CONF" --sysfs "$SYSFS" \
 			--rootfs ext4 -g "$IMG/ours-host.img" >>"$LOGS/noop.log" 2>&1; } 2>&1)
 		[ $run -gt 0 ] && nw+=("$t")
 	done
