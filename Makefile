@@ -21,6 +21,9 @@ CC ?= cc
 MUSL_CC ?= musl-gcc
 PKG_CONFIG ?= pkg-config
 GEN_PKGS := libkmod libarchive libzstd liblzma zlib liblz4
+# libarchive is loaded with dlopen when an image needs it (generator/shared/arlib.c):
+# its headers at build time, its soname in the packages' dependencies, not linked.
+GEN_LINK_PKGS := $(filter-out libarchive,$(GEN_PKGS))
 
 ifeq ($(V),1)
 Q :=
@@ -52,7 +55,7 @@ GEN_CFLAGS = $(COMMON_CFLAGS) -iquote generator -iquote generator/shared -iquote
 # build of the init's logic that the unit tests run; the static init keeps its own flags
 # (size-bound, no stack protector: it runs before anything could report a failure).
 HOST_CFLAGS = $(COMMON_CFLAGS) $(CPPFLAGS) $(CFLAGS)
-GEN_LIBS = $(shell $(PKG_CONFIG) --libs $(GEN_PKGS) 2>/dev/null) -lpthread
+GEN_LIBS = $(shell $(PKG_CONFIG) --libs $(GEN_LINK_PKGS) 2>/dev/null) -lpthread -ldl
 INIT_CFLAGS := -std=gnu11 -Os $(WARNINGS) -D_GNU_SOURCE -iquote abi -static -ffunction-sections \
 	-fdata-sections -fno-asynchronous-unwind-tables -fno-stack-protector
 # -z noseparate-code: with separate code pages, ld pads the header, the code and the

@@ -38,13 +38,20 @@ int autodetect_read_attr(int dirfd, const char *dir, const char *name, char *buf
 
 static int walk_devices(int dirfd, const char *path, struct strv *aliases, int depth);
 
-static int walk_subdir(int dirfd, const char *path, const char *name,
+/*
+ * A directory entry, walked when it is a directory. Most entries of a sysfs are
+ * attributes, which its readdir() says (d_type): they cost no system call. An entry of
+ * unknown type (a copied tree on a file system without d_type) is tried with
+ * O_DIRECTORY | O_NOFOLLOW, which refuses anything but a directory, a FIFO included,
+ * without opening it.
+ */
+static int walk_subdir(int dirfd, const char *path, const struct dirent *de,
 		       struct strv *aliases, int depth)
 {
 	_cleanup_free_ char *sub = NULL;
-	struct stat st;
+	const char *name = de->d_name;
 
-	if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISDIR(st.st_mode))
+	if (de->d_type != DT_DIR && de->d_type != DT_UNKNOWN)
 		return 0;
 	int fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0)
@@ -76,7 +83,7 @@ static int walk_devices(int dirfd, const char *path, struct strv *aliases, int d
 		if (de->d_name[0] == '.')
 			continue;
 		if (!streq(de->d_name, "modalias")) {
-			r = walk_subdir(dirfd, path, de->d_name, aliases, depth);
+			r = walk_subdir(dirfd, path, de, aliases, depth);
 			continue;
 		}
 		char buf[4096];

@@ -1,7 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Reading initramfs images as the kernel does: segments, decompressors, cpio parser. */
-#include <archive.h>
-#include <archive_entry.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -20,6 +18,7 @@
 #include <zstd.h>
 #include <zstd_errors.h>
 
+#include "arlib.h"
 #include "codec.h"
 #include "decode.h"
 #include "cpio.h"
@@ -182,6 +181,7 @@ struct src {
 	size_t out_pos, out_len;
 	size_t block_pos, block_len; /* lz4 legacy */
 	struct archive *ar;	     /* bzip2 */
+	const struct arlib *lib;     /* with ar */
 };
 
 static la_ssize_t ar_read(struct archive *a _unused_, void *userdata, const void **buf)
@@ -223,15 +223,17 @@ static int src_init(struct src *s, struct cpio_reader *rd, enum codec codec)
 		return 0;
 	case CODEC_BZIP2:
 		/* libarchive has bzip2; it cannot say where the stream ends: the rest. */
-		s->ar = archive_read_new();
+		if (!(s->lib = arlib_get(rd->err, sizeof(rd->err))))
+			return -ENOSYS;
+		s->ar = s->lib->read_new();
 		if (!s->ar)
 			return -ENOMEM;
 		struct archive_entry *e;
-		if (archive_read_support_filter_all(s->ar) != ARCHIVE_OK ||
-		    archive_read_support_format_raw(s->ar) != ARCHIVE_OK ||
-		    archive_read_open(s->ar, &rd->in, NULL, ar_read, NULL) !=
+		if (s->lib->read_support_filter_all(s->ar) != ARCHIVE_OK ||
+		    s->lib->read_support_format_raw(s->ar) != ARCHIVE_OK ||
+		    s->lib->read_open(s->ar, &rd->in, NULL, ar_read, NULL) !=
 			    ARCHIVE_OK ||
-		    archive_read_next_header(s->ar, &e) != ARCHIVE_OK)
+		    s->lib->read_next_header(s->ar, &e) != ARCHIVE_OK)
 			return fail(rd, -EBADMSG, "corrupt bzip2 data");
 		return 0;
 	default:
@@ -242,7 +244,7 @@ static int src_init(struct src *s, struct cpio_reader *rd, enum codec codec)
 static void src_done(struct src *s)
 {
 	if (s->ar)
-		archive_read_free(s->ar);
+		s->lib->read_free(s->ar);
 }
 
 /* Input for a streaming decoder: 1 with bytes available, 0 at the end of the file. */
@@ -386,7 +388,7 @@ static int fill_lz4_frame(struct src *s, uint8_t *dst, size_t cap, size_t *got)
 
 static int fill_archive(struct src *s, uint8_t *dst, size_t cap, size_t *got)
 {
-	la_ssize_t n = archive_read_data(s->ar, dst, cap);
+	la_ssize_t n = s->lib->read_data(s->ar, dst, cap);
 	if (n < 0)
 		return fail(s->rd, -EBADMSG, "corrupt bzip2 data");
 	if (n == 0)

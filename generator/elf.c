@@ -624,6 +624,49 @@ int elf_section(const void *buf, size_t size, const char *name, const void **ret
 	return -ENOENT;
 }
 
+/* Bytes [off, off + len) of the file into the same place of `buf`; -EAGAIN when short. */
+static int read_range(int fd, uint8_t *buf, size_t size, uint64_t off, uint64_t len)
+{
+	if (off > size || len > size - off)
+		return -EAGAIN;
+	while (len) {
+		ssize_t n = pread(fd, buf + off, (size_t)len, (off_t)off);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return -EAGAIN;
+		off += (uint64_t)n;
+		len -= (uint64_t)n;
+	}
+	return 0;
+}
+
+int elf_read_section_fd(int fd, void *buf, size_t size, const char *name)
+{
+	struct range names;
+	struct reader rd;
+	struct table sh;
+	int r;
+
+	if (read_range(fd, buf, size, 0, size < 64 ? size : 64) < 0 ||
+	    reader_init(&rd, buf, size) < 0 || section_table(&rd, &sh) < 0 || !sh.count ||
+	    read_range(fd, buf, size, sh.off, sh.count * sh.entsize) < 0 ||
+	    section_names(&rd, &sh, &names) < 0 ||
+	    read_range(fd, buf, size, names.off, names.size) < 0)
+		return -EAGAIN;
+	for (uint64_t i = 1; i < sh.count; i++) {
+		struct shdr s;
+		if ((r = shdr_get(&rd, &sh, i, &s)) < 0)
+			return -EAGAIN;
+		if (!name_is(&rd, &names, s.name, name))
+			continue;
+		if (s.type == SHT_NOBITS)
+			return 0;
+		return read_range(fd, buf, size, s.offset, s.size);
+	}
+	return 0;
+}
+
 int elf_read_fd(int fd, struct elf_info **ret)
 {
 	_cleanup_free_ char *data = NULL;

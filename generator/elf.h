@@ -74,6 +74,16 @@ int elf_check_module(const void *buf, size_t size);
 int elf_section(const void *buf, size_t size, const char *name, const void **ret_data,
 		size_t *ret_size);
 
+/*
+ * Fill `buf` (the `size` bytes of the open file `fd`, zeroed by the caller) with only
+ * what elf_check_module() and elf_section(name) look at: the header, the section table,
+ * the section names and that section. A module's .modinfo is a few hundred bytes of a
+ * file of megabytes, and a no-op regeneration reads it for every module. -EAGAIN when
+ * the file is laid out otherwise (too short, not ELF, a table out of place, a read
+ * that came short): the caller reads it whole and reports what is wrong.
+ */
+int elf_read_section_fd(int fd, void *buf, size_t size, const char *name);
+
 /* Does the buffer start with the ELF magic? */
 int elf_is_elf(const void *buf, size_t size);
 

@@ -368,17 +368,29 @@ static int remove_file(const char *path)
 	return log_error_errno(-errno, "cannot remove '%s'", path);
 }
 
-/* -R: the images of the presets and their input records, as mkinitcpio -R does. */
+/* An image or UKI of a preset and its input record; NULL (not in the preset): nothing. */
+static int remove_output(const char *path)
+{
+	_cleanup_free_ char *record = NULL;
+
+	if (!path)
+		return 0;
+	if (asprintf(&record, "%s" DIGEST_SUFFIX, path) < 0)
+		return log_error_errno(-ENOMEM, "-R");
+	int r = remove_file(path);
+	int r2 = remove_file(record);
+	return r < 0 ? r : r2;
+}
+
+/* -R: the images and UKIs of the presets and their input records, as mkinitcpio -R
+ * does (a preset may name only a UKI). */
 static int remove_presets(struct preset **presets, size_t count)
 {
 	int failed = 0;
 	for (size_t i = 0; i < count; i++)
 		for (size_t j = 0; j < presets[i]->count; j++) {
-			const char *image = presets[i]->images[j].image;
-			_cleanup_free_ char *record = NULL;
-			if (asprintf(&record, "%s" DIGEST_SUFFIX, image) < 0)
-				return log_error_errno(-ENOMEM, "-R");
-			if (remove_file(image) < 0 || remove_file(record) < 0)
+			const struct preset_image *img = &presets[i]->images[j];
+			if (remove_output(img->image) < 0 || remove_output(img->uki) < 0)
 				failed++;
 		}
 	return failed ? -EIO : 0;

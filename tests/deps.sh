@@ -18,7 +18,7 @@ packages=(
 	debootstrap cryptsetup-bin mdadm lvm2 kbd console-data
 	pacman-package-manager makepkg dkms systemd make gcc
 	debhelper fakeroot
-	clang libclang-rt-14-dev valgrind strace
+	clang libclang-rt-14-dev valgrind strace linux-perf
 	clang-format cppcheck shellcheck
 )
 

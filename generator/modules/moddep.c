@@ -1207,9 +1207,7 @@ static int read_modinfo(struct moddep *m, struct mod *mod)
 	if (mod->firmware_read)
 		return 0;
 	_cleanup_(strv_clear) struct strv info = STRV_INIT;
-	_cleanup_free_ void *data = NULL;
 	_cleanup_close_ int fd = -1;
-	size_t size;
 	char name[256], file[1024];
 	int r;
 
@@ -1218,18 +1216,13 @@ static int read_modinfo(struct moddep *m, struct mod *mod)
 		moddep_set_subject(m, mod->path);
 		return fd;
 	}
-	r = fd < 0 ? fd : compress_read_fd(fd, &data, &size);
+	r = fd < 0 ? fd : modinfo_read_fd(fd, &info);
 	if (r == -EINVAL || r == -EISDIR || r == -EFBIG)
 		return moddep_fail(
 			m, r, "module '%s': file '%s' is %s%s",
 			log_escape(mod->name, name, sizeof(name)),
 			log_escape(mod->path, file, sizeof(file)), sysroot_strerror(r),
 			r == -EFBIG && mod->compressed ? " once decompressed" : "");
-	if (r < 0) {
-		moddep_set_subject(m, mod->path);
-		return r;
-	}
-	r = modinfo_parse(data, size, &info);
 	if (r < 0) {
 		moddep_set_subject(m, mod->path);
 		return r;

@@ -2,10 +2,14 @@
 /* The .modinfo of a kernel module file (plain, gzip, xz, zstd), read without libkmod. */
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
 
 #include "compress.h"
 #include "elf.h"
+#include "fileio.h"
 #include "modinfo.h"
+#include "sysroot.h"
 #include "util.h"
 
 int modinfo_parse(const void *buf, size_t size, struct strv *ret)
@@ -48,6 +52,45 @@ int modinfo_read(const char *path, struct strv *ret)
 	int r;
 
 	r = compress_read_file(path, &data, &size);
+	if (r < 0)
+		return r;
+	return modinfo_parse(data, size, ret);
+}
+
+/*
+ * The parts of a plain module file that modinfo_parse() looks at, in anonymous zero
+ * pages (never touched where nothing is read: no memset, unlike a reused heap block).
+ * 1 when parsed, 0 when the file must be read whole.
+ */
+static int parse_sparse(int fd, struct strv *ret)
+{
+	struct stat st;
+	int r;
+
+	if (fileio_check_input(fd, &st) < 0 || st.st_size <= 0 ||
+	    (uint64_t)st.st_size > SYSROOT_READ_MAX)
+		return 0;
+	size_t size = (size_t)st.st_size;
+	void *buf = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
+			 -1, 0);
+	if (buf == MAP_FAILED)
+		return 0;
+	r = elf_read_section_fd(fd, buf, size, ".modinfo");
+	if (r >= 0)
+		r = modinfo_parse(buf, size, ret);
+	munmap(buf, size);
+	return r >= 0;
+}
+
+int modinfo_read_fd(int fd, struct strv *ret)
+{
+	_cleanup_free_ void *data = NULL;
+	size_t size;
+	int r;
+
+	if (parse_sparse(fd, ret))
+		return 0;
+	r = compress_read_fd(fd, &data, &size);
 	if (r < 0)
 		return r;
 	return modinfo_parse(data, size, ret);

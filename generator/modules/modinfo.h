@@ -22,6 +22,15 @@ int modinfo_parse(const void *buf, size_t size, struct strv *ret);
  */
 int modinfo_read(const char *path, struct strv *ret);
 
+/*
+ * The same for the open module file `fd` (read with pread: its offset is left alone).
+ * A plain ELF file is not read whole: only its header, section table, section names
+ * and .modinfo (elf_read_section_fd), into zero pages the size of the file; anything
+ * else goes through compress_read_fd(), whose errors (-EINVAL, -EISDIR, -EFBIG) it
+ * returns as they are.
+ */
+int modinfo_read_fd(int fd, struct strv *ret);
+
 /* The value of `entry` ("key=value") when its key is `key`, else NULL. */
 const char *modinfo_value(const char *entry, const char *key);
 

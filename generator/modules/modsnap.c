@@ -192,25 +192,41 @@ static int check_tree(const char *root, const char *moddir, char **ret_real)
 	return *ret_real ? 0 : -ENOMEM;
 }
 
-static int snapshot(const char *root, struct modsnap *s)
+/* The snapshot's directory, made when the first configuration directory is copied. */
+static int make_top(struct modsnap *s)
 {
 	const char *tmp = getenv("TMPDIR");
-	int r = 0;
 
+	if (s->top)
+		return 0;
 	if (asprintf(&s->top, "%s/mkinitramfs-kmod.XXXXXX", tmp && *tmp ? tmp : "/tmp") <
 	    0) {
 		s->top = NULL;
 		return -ENOMEM;
 	}
-	if (!mkdtemp(s->top))
-		return log_error_errno(-errno, "cannot create a directory in '%s'",
-				       tmp && *tmp ? tmp : "/tmp");
+	if (!mkdtemp(s->top)) {
+		int r = log_error_errno(-errno, "cannot create a directory in '%s'",
+					tmp && *tmp ? tmp : "/tmp");
+		free(s->top);
+		s->top = NULL;
+		return r;
+	}
+	return 0;
+}
+
+static int snapshot(const char *root, struct modsnap *s)
+{
+	int r = 0;
+
 	for (size_t i = 0; r >= 0 && i < ARRAY_SIZE(conf_dirs); i++) {
 		_cleanup_free_ char *dst = NULL;
 		int fd = sysroot_open(root, conf_dirs[i], O_PATH | O_DIRECTORY);
 		if (fd < 0)
 			continue; /* no such directory: nothing configured there */
 		close(fd);
+		r = make_top(s);
+		if (r < 0)
+			return r;
 		if (asprintf(&dst, "%s/conf%zu", s->top, i) < 0)
 			return -ENOMEM;
 		if (mkdir(dst, 0700) < 0)

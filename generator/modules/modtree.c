@@ -46,16 +46,22 @@ static int walk(int dirfd, const char *prefix, struct strv *paths, int depth)
 	while (r >= 0 && (de = readdir(d))) {
 		if (de->d_name[0] == '.')
 			continue;
+		/* The type readdir() gave, which saves a stat per module file; a file
+		 * system that gives none is asked. */
+		unsigned char type = de->d_type;
 		struct stat st;
-		if (fstatat(dirfd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0)
-			continue;
+		if (type == DT_UNKNOWN) {
+			if (fstatat(dirfd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+				continue;
+			type = IFTODT(st.st_mode);
+		}
 		_cleanup_free_ char *rel = NULL;
 		if (asprintf(&rel, "%s%s%s", prefix, *prefix ? "/" : "", de->d_name) <
 		    0) {
 			r = -ENOMEM;
 			break;
 		}
-		if (S_ISDIR(st.st_mode)) {
+		if (type == DT_DIR) {
 			int fd = openat(dirfd, de->d_name,
 					O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 			if (fd >= 0)
@@ -63,7 +69,7 @@ static int walk(int dirfd, const char *prefix, struct strv *paths, int depth)
 			continue;
 		}
 		size_t stem = module_stem(de->d_name);
-		if (!S_ISREG(st.st_mode) || !stem)
+		if (type != DT_REG || !stem)
 			continue;
 		rel[strlen(rel) - (strlen(de->d_name) - stem)] = '\0';
 		r = strv_push_take(paths, TAKE_PTR(rel));

@@ -500,6 +500,9 @@ machines_table() { # MACH
 
 bench_log "mkinitramfs alone: module resolution, no-op regeneration, fallback vs zstd"
 moddep_out=$("$here/moddep.sh" 2>&1 | sed 's/^/    /')
+# Whole-process medians of the host, no-op and fallback builds on the captured VM's
+# sysfs, wall and CPU (tests/bench/hostbuild.sh; the wall time counts the neighbours).
+hostbuild_out=$(BENCH_SYSFS=$SYSFS "$here/hostbuild.sh" 2>&1 | sed 's/^/    /')
 
 noop="n/a (this build has no input digests: every run rebuilds)"
 if [ -n "$FORCE" ] && [ -f "$IMG/ours-host.img" ]; then
@@ -682,6 +685,10 @@ git_rev=$(git -C "$TOP" describe --always --dirty 2>/dev/null || echo "?")
 	echo
 	echo "- No-op regeneration of the host image (inputs unchanged): $noop"
 	echo "- Fallback image vs the compressor: $zstd_line"
+	echo "- Builds alone, median of 21 runs each (tests/bench/hostbuild.sh):"
+	echo
+	echo "$hostbuild_out"
+	echo
 	echo "- Module resolution (tests/bench/moddep.sh, one run):"
 	echo
 	echo "$moddep_out"

@@ -68,6 +68,18 @@ make -C "$TOP" --no-print-directory -s -j2 install B="$T_TMP/b-opt" DESTDIR="$T_
 t_check "PREFIX=/opt/mk: binary under /opt/mk/bin" test -x "$T_TMP/p/opt/mk/bin/mkinitramfs"
 t_grep "PREFIX=/opt/mk: script names /opt/mk/bin/mkinitramfs" '/opt/mk/bin/mkinitramfs' \
 	"$T_TMP/p/opt/mk/share/libalpm/scripts/mkinitramfs-install"
+# SBINDIR (a distribution's /usr/sbin): not compiled in, the same build installs there,
+# and every hook names the binary where it is.
+make -C "$TOP" --no-print-directory -s -j2 install B="$T_TMP/b-opt" DESTDIR="$T_TMP/s" \
+	PREFIX=/opt/mk SBINDIR=/opt/mk/sbin >/dev/null 2>&1
+t_check "SBINDIR=/opt/mk/sbin: binary there, not in BINDIR" \
+	test -x "$T_TMP/s/opt/mk/sbin/mkinitramfs" -a ! -e "$T_TMP/s/opt/mk/bin/mkinitramfs"
+t_grep "SBINDIR: the pacman hook's Target is that path" '^Target = opt/mk/sbin/mkinitramfs$' \
+	"$T_TMP/s/opt/mk/share/libalpm/hooks/90-mkinitramfs-install.hook"
+t_grep "SBINDIR: the Debian kernel hook runs it" '/opt/mk/sbin/mkinitramfs' \
+	"$T_TMP/s/etc/kernel/postinst.d/zz-mkinitramfs"
+t_grep "SBINDIR: the pacman script runs it" '/opt/mk/sbin/mkinitramfs' \
+	"$T_TMP/s/opt/mk/share/libalpm/scripts/mkinitramfs-install"
 
 # An edited configuration survives install and uninstall.
 echo '# mine' >>"$D/etc/mkinitramfs.conf"

@@ -210,6 +210,13 @@ t_check "-R removed the default image" test ! -e out/initramfs-linux.img
 t_check "-R removed its record" test ! -e out/initramfs-linux.img.inputs
 t_check "-R left the other preset's image" test -s out/initramfs-other.img
 t_grep "-R says what it removed" "removed '.*/out/initramfs-linux.img'" out.txt
+# A preset that names only a UKI: -R removes it and its record (there is no image).
+printf 'PRESETS=(default)\ndefault_kver="%s"\ndefault_uki="%s/out/uki-only.efi"\n' "$KVER" "$T_TMP" \
+	>presets/uki-only.preset
+echo efi >out/uki-only.efi && echo rec >out/uki-only.efi.inputs
+t_run 0 "-R -p of a preset with only a UKI succeeds" -R -p uki-only --presetdir presets
+t_check "-R removed the UKI and its record" test ! -e out/uki-only.efi -a ! -e out/uki-only.efi.inputs
+rm presets/uki-only.preset
 t_run 2 "-R without -p or -P is refused" -R -k "$KVER" -g x.img
 t_grep "the error says -R needs -p or -P" "-R/--remove removes the images of presets: give -p NAME or -P" out.txt
 "$MKINITRAMFS" -q -p linux --presetdir presets -r "$root" --sysfs sysfs --rootfs ext4

@@ -8,7 +8,10 @@
 #     standing for the libraries copied from this machine; provides and backup recorded;
 #  3. pacman -U of a kernel package that depends on 'initramfs' (met by our provides)
 #     fires the 90-hook: the preset is created, the images built, and the image boots;
-#  4. pacman -R of the kernel removes its images.
+#  4. pacman -R of the kernel removes its images;
+#  5. the switch from mkinitcpio and back (a stand-in package of that name): each
+#     transaction removes the other through the conflict, the edited configuration is
+#     kept as a .pacsave.
 # The built package is cached under build/pkg/arch/, keyed by the sources' hash.
 set -uo pipefail
 . "$(dirname "$0")/../lib.sh"
@@ -121,10 +124,21 @@ provides = lz4")
 pac -U "$libs" >"$T_TMP/u0.log" 2>&1
 t_check "pacman -U host-libs" test $? -eq 0 || sed 's/^/    | /' "$T_TMP/u0.log"
 
-pac -U "$PKG" >"$T_TMP/u1.log" 2>&1
+# The switch from mkinitcpio: a package of that name (what pacman resolves conflicts by)
+# providing initramfs, as Arch's does. --ask 4 (ALPM_QUESTION_CONFLICT_PKG) answers yes
+# to "Remove mkinitcpio?", as a user would.
+mkdir -p "$T_TMP/mkcpio/usr/share/doc/mkinitcpio"
+echo "stands for Arch's mkinitcpio" >"$T_TMP/mkcpio/usr/share/doc/mkinitcpio/README"
+mkcpio=$(root_pkg "$P" mkinitcpio 39-1 "$T_TMP/mkcpio" "provides = initramfs")
+pac -U "$mkcpio" >"$T_TMP/u00.log" 2>&1
+t_check "pacman -U mkinitcpio (the stand-in)" test $? -eq 0 || sed 's/^/    | /' "$T_TMP/u00.log"
+
+pac -U --ask 4 "$PKG" >"$T_TMP/u1.log" 2>&1
 rc=$?
 sed 's/^/    | /' "$T_TMP/u1.log"
 t_check "pacman -U mkinitramfs succeeds, its dependencies resolved" test $rc -eq 0
+t_grep "... its conflict with mkinitcpio asked about" 'mkinitcpio.* are in conflict' "$T_TMP/u1.log"
+t_check "... and mkinitcpio removed" sh -c "! pacman --root '$R' --dbpath '$R/var/lib/pacman' -Q mkinitcpio 2>/dev/null"
 t_nogrep "its hooks succeed" 'failed to execute' "$T_TMP/u1.log"
 t_grep "its own files fire its 90-hook (the Target names the installed path)" \
 	'Updating initramfs images' "$T_TMP/u1.log"
@@ -179,3 +193,13 @@ t_check "pacman -R linux-test succeeds" test $rc -eq 0
 t_check "its images are removed" test ! -e "$IMG" -a ! -e "$R/boot/initramfs-linux-test-fallback.img"
 t_check "its kernel copy and preset are removed" \
 	test ! -e "$R/boot/vmlinuz-linux-test" -a ! -e "$R/etc/mkinitramfs.d/linux-test.preset"
+
+# ---- 5. the way back to mkinitcpio -----------------------------------------------------------
+pac -U --ask 4 "$mkcpio" >"$T_TMP/back.log" 2>&1
+rc=$?
+sed 's/^/    | /' "$T_TMP/back.log"
+t_check "switching back: pacman -U mkinitcpio succeeds" test $rc -eq 0
+t_check "... and removes mkinitramfs (its conflict)" \
+	sh -c "! pacman --root '$R' --dbpath '$R/var/lib/pacman' -Q mkinitramfs 2>/dev/null"
+t_check "... keeping the edited configuration as /etc/mkinitramfs.conf.pacsave (backup=)" \
+	grep -q '^MODULES=(virtio_pci virtio_blk ext4)$' "$R/etc/mkinitramfs.conf.pacsave"

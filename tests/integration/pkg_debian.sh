@@ -10,8 +10,8 @@
 #     consistent; `apt-get install ./linux-image.deb` (the fixture's kernel package)
 #     builds /boot/initrd.img-KVER from the kernel's postinst.d hook; that image boots
 #     the package's own kernel in QEMU to the test root;
-#  3. update-initramfs (-u, -d, -c -k all, errors) and the dpkg trigger another
-#     package's postinst activates;
+#  3. update-initramfs (-u, -d, -c -k all, errors), mapped onto the presets that name
+#     the kernel, and the dpkg trigger another package's postinst activates;
 #  4. removing the kernel package removes the image; installing initramfs-tools again
 #     removes mkinitramfs and leaves apt consistent.
 # Caches: the .deb (keyed by the sources' hash) and the chroot under build/pkg/.
@@ -126,7 +126,10 @@ if [ ! -f "$DEB" ]; then
 	exit 1
 fi
 t_grep "the build used Debian's hardening flags" 'hardening=\+all' "$TOP/debian/rules"
-dpkg-deb -f "$DEB" Provides Conflicts Replaces >"$T_TMP/fields"
+dpkg-deb -f "$DEB" Provides Conflicts Replaces Depends >"$T_TMP/fields"
+# libarchive is loaded with dlopen (bzip2 images), so shlibs cannot state it.
+t_grep "Depends: libarchive13, which the generator dlopens" \
+	'^Depends: (.*, )?libarchive13( \| libarchive13t64)?(,|$)' "$T_TMP/fields"
 t_grep "Provides: linux-initramfs-tool" '^Provides: linux-initramfs-tool$' "$T_TMP/fields"
 for c in initramfs-tools initramfs-tools-core dracut; do
 	t_grep "Conflicts: $c" "^Conflicts: (.*, )?$c(,|$)" "$T_TMP/fields"
@@ -148,6 +151,10 @@ t_check "generator linked with -z now (LDFLAGS honoured)" sh -c "readelf -d '$GE
 t_check "generator has a RELRO segment" sh -c "readelf -lW '$GEN' | grep -q GNU_RELRO"
 t_check "generator is fortified (CPPFLAGS honoured)" sh -c "nm -D '$GEN' | grep -q '__[a-z_]*_chk'"
 t_check "generator has the stack protector (CFLAGS honoured)" sh -c "nm -D '$GEN' | grep -q __stack_chk_fail"
+readelf -d "$GEN" >"$T_TMP/dynamic"
+t_nogrep "generator does not link libarchive (loaded when a bzip2 image is read)" \
+	'NEEDED.*libarchive' "$T_TMP/dynamic"
+t_check "... and names the soname the package depends on" grep -q 'libarchive\.so\.13' "$GEN"
 t_check "the script names the installed generator" grep -q '/usr/sbin/mkinitramfs' \
 	"$T_TMP/x/usr/sbin/update-initramfs"
 
@@ -186,6 +193,10 @@ t_check "initramfs-tools-core is gone" test "$(status initramfs-tools-core)" != 
 t_check "mkinitramfs is installed" test "$(status mkinitramfs)" = "ii "
 t_check "apt-get check: dependencies consistent" ch apt-get check -q
 t_check "dpkg --audit: nothing half-installed" test -z "$(ch dpkg --audit)"
+# dracut is the other way: apt's own resolver, without downloading it.
+ch apt-get install -s -q dracut >"$T_TMP/dracut.log" 2>&1
+t_grep "apt-get install dracut would remove mkinitramfs (Conflicts)" '^Remv mkinitramfs ' "$T_TMP/dracut.log"
+t_grep "... and install dracut" '^Inst dracut ' "$T_TMP/dracut.log"
 t_check "root's PATH finds our mkinitramfs" test "$(ch sh -c 'command -v mkinitramfs')" = /usr/sbin/mkinitramfs
 ch mkinitramfs -V >"$T_TMP/v" 2>&1
 t_grep "... which answers -V" '0\.1\.0' "$T_TMP/v"
@@ -217,14 +228,29 @@ qemu_boot "$T_TMP/deb-boot.log" "$T_TMP/initrd" "root=/dev/vda" \
 t_grep "the package's kernel boots with the hook's image to the root" '^ROOTINIT done' \
 	"$T_TMP/deb-boot.log"
 
-# ---- 3. update-initramfs and the trigger -------------------------------------------------
+# ---- 3. update-initramfs, the presets and the trigger -------------------------------------
+# A user's preset of this kernel, and one of a kernel that is not installed (building
+# it would fail): -k KVER maps onto the first only.
+mkdir -p "$R/etc/mkinitramfs.d"
+printf 'ALL_kver="/boot/vmlinuz-%s"\nPRESETS=(default)\ndefault_image="/boot/preset-vm.img"\n' \
+	"$KVER" >"$R/etc/mkinitramfs.d/vm.preset"
+printf "ALL_kver='0.0-other'\nPRESETS=(default)\ndefault_image=/boot/preset-other.img\n" \
+	>"$R/etc/mkinitramfs.d/other.preset"
 ch update-initramfs -u -k "$KVER" >"$T_TMP/u.log" 2>&1
-t_check "update-initramfs -u -k KVER succeeds" test $? -eq 0
+t_check "update-initramfs -u -k KVER succeeds" test $? -eq 0 || sed 's/^/    | /' "$T_TMP/u.log"
 t_grep "... and finds the image up to date" 'is up to date' "$T_TMP/u.log"
+t_check "... and builds the image of the preset naming that kernel" test -s "$R/boot/preset-vm.img"
+t_check "... not that of another kernel's preset" test ! -e "$R/boot/preset-other.img"
+"$MKINITRAMFS" -l "$R/boot/preset-vm.img" >"$T_TMP/plist" 2>&1
+t_grep "... which is an image of that kernel" "lib/modules/$KVER/.*virtio_blk\.ko" "$T_TMP/plist"
 ch update-initramfs -d -k "$KVER" >"$T_TMP/d.log" 2>&1
 t_check "update-initramfs -d -k KVER deletes the image" test $? -eq 0 -a ! -e "$INITRD" -a ! -e "$INITRD.inputs"
+t_check "... and the preset's image, keeping the preset" \
+	test ! -e "$R/boot/preset-vm.img" -a ! -e "$R/boot/preset-vm.img.inputs" -a -s "$R/etc/mkinitramfs.d/vm.preset"
+rm "$R/etc/mkinitramfs.d/other.preset"
 ch update-initramfs -c -k all >"$T_TMP/c.log" 2>&1
 t_check "update-initramfs -c -k all creates it again" test $? -eq 0 -a -s "$INITRD"
+t_check "... and every preset's image" test -s "$R/boot/preset-vm.img"
 ch update-initramfs -x >"$T_TMP/e1.log" 2>&1
 t_check "update-initramfs -x fails" test $? -eq 1
 t_grep "... naming the option" "^update-initramfs: unknown option '-x'$" "$T_TMP/e1.log"

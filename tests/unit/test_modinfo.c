@@ -2,12 +2,15 @@
 /* modinfo.c: stub modules (gcc -c) in every compression against objcopy; hostile ELFs. */
 #include <criterion/criterion.h>
 #include <elf.h> /* the system's: tests are built with -iquote generator */
+#include <fcntl.h>
+#include <sys/mman.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "compress.h"
+#include "elf.h"
 #include "modules/modinfo.h"
 #include "strv.h"
 #include "testutil.h"
@@ -183,12 +186,30 @@ static void image_load(struct image *im, const char *name)
 	cr_assert_not_null(im->modinfo);
 }
 
+/*
+ * The first `size` bytes of the image as modinfo_parse() sees them in memory, and as
+ * modinfo_read_fd() reads them from a file (only the parts it needs, when it can): the
+ * same result either way, which this returns.
+ */
 static int parse(const struct image *im, size_t size)
 {
-	struct strv got = STRV_INIT;
+	_cleanup_free_ char *p = path_of("edited.ko");
+	struct strv got = STRV_INIT, from_fd = STRV_INIT;
 	int r = modinfo_parse(im->buf, size, &got);
 	if (r < 0)
 		cr_assert_eq(got.n, 0, "entries returned with an error");
+
+	FILE *f = fopen(p, "w");
+	cr_assert_not_null(f);
+	cr_assert_eq(fwrite(im->buf, 1, size, f), size);
+	cr_assert_eq(fclose(f), 0);
+	_cleanup_close_ int fd = open(p, O_RDONLY | O_CLOEXEC);
+	cr_assert_geq(fd, 0);
+	/* An empty file is no module: compress_read_fd() reads it, parse refuses it. */
+	cr_assert_eq(modinfo_read_fd(fd, &from_fd), r, "cut at %zu: %d from the file", size,
+		     r);
+	assert_entries(&from_fd, &got);
+	strv_clear(&from_fd);
 	strv_clear(&got);
 	return r;
 }
@@ -329,4 +350,48 @@ Test(modinfo, only_regular_files_are_read)
 	cr_assert_eq(modinfo_read("/dev/zero", &info), -EINVAL);
 	cr_assert_eq(modinfo_read(dir, &info), -EISDIR);
 	cr_assert_eq(info.n, 0);
+}
+
+/*
+ * The sparse read: of a plain module, the section table, the names and .modinfo are
+ * read, the code is not (it stays zero); compressed modules read through the fd too.
+ */
+Test(modinfo, read_fd_reads_only_what_it_parses)
+{
+	struct image im;
+	struct strv want = STRV_INIT;
+	image_load(&im, "stub.ko");
+	_cleanup_free_ char *p = path_of("stub.ko");
+	_cleanup_close_ int fd = open(p, O_RDONLY | O_CLOEXEC);
+	cr_assert_geq(fd, 0);
+	uint8_t *buf = mmap(NULL, im.size, PROT_READ | PROT_WRITE,
+			    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	cr_assert_neq(buf, MAP_FAILED);
+	cr_assert_eq(elf_read_section_fd(fd, buf, im.size, ".modinfo"), 0);
+	const Elf64_Shdr *text = NULL;
+	for (unsigned i = 0; i < im.eh->e_shnum; i++)
+		if (!strcmp(im.names + im.sh[i].sh_name, ".text"))
+			text = &im.sh[i];
+	cr_assert(text && text->sh_size > 0, "the stub has no code?");
+	for (uint64_t i = 0; i < text->sh_size; i++)
+		cr_assert_eq(buf[text->sh_offset + i], 0, ".text read at %ju", (uintmax_t)i);
+	cr_assert_eq(memcmp(buf + im.modinfo->sh_offset, im.buf + im.modinfo->sh_offset,
+			    im.modinfo->sh_size),
+		     0);
+	munmap(buf, im.size);
+	free(im.buf);
+
+	objcopy_entries(&want);
+	static const char *const names[] = {"stub.ko", "stub.ko.gz", "stub.ko.xz",
+					    "stub.ko.zst"};
+	for (size_t i = 0; i < ARRAY_SIZE(names); i++) {
+		_cleanup_free_ char *q = path_of(names[i]);
+		_cleanup_close_ int f = open(q, O_RDONLY | O_CLOEXEC);
+		struct strv got = STRV_INIT;
+		cr_assert_geq(f, 0);
+		cr_assert_eq(modinfo_read_fd(f, &got), 0, "cannot read '%s'", names[i]);
+		assert_entries(&got, &want);
+		strv_clear(&got);
+	}
+	strv_clear(&want);
 }
