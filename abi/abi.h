@@ -83,7 +83,9 @@
  *       <name>   module name, '-' normalised to '_'.
  *       <path>   absolute in-image path of the module file (uncompressed unless 'z').
  *       <flags>  one or more letters, or "-" for none:
- *                  a  load at boot, in order, before looking for root
+ *                  a  load at boot, before looking for root, each after its <deps>:
+ *                     on several CPUs, modules that do not depend on each other load
+ *                     at the same time (plan order is kept only through <deps>)
  *                  m  load only when a device's modalias matches one of its A records
  *                     (after its <deps>)
  *                  r  load only on request, by name or by one of its A records:
@@ -103,8 +105,8 @@
  *                     with that format). Such files sit in the image's first,
  *                     uncompressed cpio segment. An init that does not know 'z' would
  *                     fail to load them: generator and init ship together.
- *       <deps>   comma-separated indexes of the modules to load before this one when it
- *                is loaded on demand (its whole closure, in load order), or "-".
+ *       <deps>   comma-separated indexes of the modules to load before this one (its
+ *                whole closure, in load order), or "-".
  *       <params> the rest of the line, possibly empty: the parameter string given to
  *                finit_module(2). Kernel command line parameters are appended by the
  *                init, so they win.

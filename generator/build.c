@@ -554,7 +554,7 @@ static int detect_rootfs(struct build *b)
 	if (b->req->rootfs) {
 		type = strdup(b->req->rootfs);
 		if (!type)
-			return -ENOMEM;
+			return log_error_errno(-ENOMEM, "autodetect");
 	} else {
 		r = autodetect_rootfs("/proc/self/mountinfo", &type);
 		if (r < 0) {
@@ -567,12 +567,14 @@ static int detect_rootfs(struct build *b)
 	log_verbose("autodetect: root filesystem '%s'", type);
 	if (asprintf(&fs_alias, "fs-%s", type) < 0)
 		return log_error_errno(-ENOMEM, "autodetect");
-	r = add_detected(b, fs_alias);
-	if (r >= 0)
-		r = add_detected(b, type);
-	if (r < 0) /* one message for both look-ups */
-		return log_error_errno(
-			r, "autodetect: cannot look up the filesystem '%s'", type);
+	const char *const names[] = {fs_alias, type};
+	for (size_t i = 0; i < ARRAY_SIZE(names); i++) {
+		r = add_detected(b, names[i]);
+		if (r < 0) /* one message for both look-ups */
+			return log_error_errno(
+				r, "autodetect: cannot look up the filesystem '%s'",
+				type);
+	}
 	if (!b->rootfs)
 		b->rootfs = strdup(type);
 	return 0;
@@ -729,25 +731,41 @@ static int detect_stacks(struct build *b, const char *sysfs)
 	dev_t dev;
 	int r;
 
-	if (b->nstacks || !b->rootfs)
-		return b->rootfs ? 0 : -ENOMEM; /* walked by an earlier autodetect hook */
+	if (!b->rootfs) /* detect_rootfs() could not copy its name */
+		return log_error_errno(-ENOMEM, "autodetect");
+	if (b->nstacks)
+		return 0; /* walked by an earlier autodetect hook */
 	r = rootstack_netfs(b->rootfs, &b->stacks[b->nstacks]);
-
+	if (r < 0)
+		return r;
 	if (r > 0)
 		b->nstacks++;
-	else if (r == 0 && (r = root_device(b, sysfs, &dev)) > 0) {
-		r = rootstack_walk(sysfs, dev, b->rootfs, &b->stacks[b->nstacks]);
-		if (r >= 0)
+	else {
+		r = root_device(b, sysfs, &dev);
+		if (r < 0)
+			return r;
+		if (r > 0) {
+			r = rootstack_walk(sysfs, dev, b->rootfs, &b->stacks[b->nstacks]);
+			if (r < 0)
+				return r;
 			b->nstacks++;
+		}
 	}
-	if (r >= 0 && (r = resume_device(b, sysfs, &dev)) > 0) {
+	r = resume_device(b, sysfs, &dev);
+	if (r < 0)
+		return r;
+	if (r > 0) {
 		r = rootstack_walk(sysfs, dev, NULL, &b->stacks[b->nstacks]);
-		if (r >= 0)
-			b->nstacks++;
+		if (r < 0)
+			return r;
+		b->nstacks++;
 	}
-	for (size_t i = 0; r >= 0 && i < b->nstacks; i++)
+	for (size_t i = 0; i < b->nstacks; i++) {
 		r = request_stack_modules(b, &b->stacks[i]);
-	return r < 0 ? r : 0;
+		if (r < 0)
+			return r;
+	}
+	return 0;
 }
 
 static int run_autodetect(struct build *b)
@@ -1101,21 +1119,26 @@ static int hook_fsck(struct build *b, const char *origin)
 {
 	int r = add_fsck(b, "e2fsck", 1, origin);
 
-	if (r >= 0 && b->rootfs && fsck_not_needed(b->rootfs)) {
+	if (r < 0)
+		return r;
+	if (b->rootfs && fsck_not_needed(b->rootfs)) {
 		log_verbose(
 			"%s: the root is %s, which is not checked before mounting: no fsck.%s added",
 			origin, b->rootfs, b->rootfs);
 		return 0;
 	}
-	if (r >= 0 && b->rootfs) {
+	if (b->rootfs) {
 		_cleanup_free_ char *name = NULL;
 		if (asprintf(&name, "fsck.%s", b->rootfs) < 0)
 			return log_error_errno(-ENOMEM, "%s", origin);
 		return add_fsck(b, name, 0, origin);
 	}
-	for (size_t i = 0; r >= 0 && fsck_generic[i]; i++)
+	for (size_t i = 0; fsck_generic[i]; i++) {
 		r = add_fsck(b, fsck_generic[i], 1, origin);
-	return r;
+		if (r < 0)
+			return r;
+	}
+	return 0;
 }
 
 /*
@@ -1253,18 +1276,25 @@ static int apply_hook(struct build *b, const struct hook *hook)
 	if (r < 0)
 		return r;
 	r = hook_applets(b, hook);
-	if (r >= 0 && hook->fsck)
-		r = hook_fsck(b, origin);
-	if (r >= 0 && hook->mdadm) {
-		r = hook_handler(b, origin, "mdadm", "mdadm", &b->mdadm);
-		b->handlers.mdadm = b->mdadm;
-	}
-	if (r >= 0 && hook->lvm) {
-		r = hook_handler(b, origin, "lvm", "lvm2", &b->lvm);
-		b->handlers.lvm = b->lvm;
-	}
 	if (r < 0)
 		return r;
+	if (hook->fsck) {
+		r = hook_fsck(b, origin);
+		if (r < 0)
+			return r;
+	}
+	if (hook->mdadm) {
+		r = hook_handler(b, origin, "mdadm", "mdadm", &b->mdadm);
+		b->handlers.mdadm = b->mdadm;
+		if (r < 0)
+			return r;
+	}
+	if (hook->lvm) {
+		r = hook_handler(b, origin, "lvm", "lvm2", &b->lvm);
+		b->handlers.lvm = b->lvm;
+		if (r < 0)
+			return r;
+	}
 	if (hook->microcode) {
 		r = hook_microcode(b);
 		if (r < 0)
@@ -1420,6 +1450,17 @@ static int add_stack_hooks(struct build *b, struct strv *names)
 }
 
 /* Load and apply each hook of `names` in order (autodetect may append stack hooks). */
+/* One hook; autodetect's also brings the hooks the root's stack needs. */
+static int apply_hook_and_stacks(struct build *b, const struct hook *hook,
+				 struct strv *names)
+{
+	int r = apply_hook(b, hook);
+
+	if (r < 0)
+		return r;
+	return hook->autodetect ? add_stack_hooks(b, names) : 0;
+}
+
 static int apply_hook_names(struct build *b, struct strv *names)
 {
 	int r = check_hook_names(b, names);
@@ -1435,9 +1476,7 @@ static int apply_hook_names(struct build *b, struct strv *names)
 			return r;
 		}
 		log_debug("applying hook '%s' from '%s'", hook->name, hook->path);
-		r = apply_hook(b, hook);
-		if (r >= 0 && hook->autodetect)
-			r = add_stack_hooks(b, names);
+		r = apply_hook_and_stacks(b, hook, names);
 		hooks_free(hook);
 		crashpoint("resolution: hook");
 		if (r < 0)
@@ -1453,13 +1492,13 @@ static int apply_hooks(struct build *b)
 	_cleanup_(strv_clear) struct strv names = STRV_INIT;
 	int r = hooks_default_dirs(&b->hook_dirs);
 
-	if (r >= 0) /* one message for both */
-		r = hook_names(b, &names);
-	if (r < 0) {
-		if (r != -EINVAL) /* -EINVAL: an empty HOOKS, already said */
-			log_error_errno(r, "cannot list the hooks of this build");
+	if (r < 0)
+		return log_error_errno(r, "cannot list the hooks of this build");
+	r = hook_names(b, &names);
+	if (r == -EINVAL) /* an empty HOOKS, already said */
 		return r;
-	}
+	if (r < 0)
+		return log_error_errno(r, "cannot list the hooks of this build");
 	r = apply_hook_names(b, &names);
 	if (r < 0)
 		return r;
@@ -1545,12 +1584,16 @@ static int choose_module_form(struct build *b)
 		return 0;
 	}
 	if (b->decompress == MODCOMPRESS_KEEP &&
-	    moddep_kernel_compress(b->moddep)->config)
+	    moddep_kernel_compress(b->moddep)->config) {
 		r = check_kept_compressed(b);
-	if (r >= 0 && !b->early)
+		if (r < 0)
+			return r;
+	}
+	if (!b->early) {
 		r = stage_new(&b->early);
-	if (r < 0)
-		return r;
+		if (r < 0)
+			return r;
+	}
 	moddep_keep_compressed(b->moddep, b->decompress, b->early);
 	return 0;
 }
@@ -1577,26 +1620,35 @@ static void explain_module_form(const struct build *b)
 			mc->config);
 }
 
-/* -k none: a plan with no kernel release and no module, so the init loads nothing. */
-static int stage_no_modules(struct build *b)
+static int stage_empty_plan(struct build *b)
 {
-	struct plan *p = NULL;
+	_cleanup_(plan_freep) struct plan *p = NULL;
 	const char *text;
 	size_t size;
 	int r = plan_new("", &p);
 
-	if (r >= 0)
-		r = plan_add_fact(p, "generator", "mkinitramfs " MKINITRAMFS_VERSION);
-	if (r >= 0)
-		r = plan_add_handlers(p, &b->handlers);
-	if (r >= 0)
-		r = plan_render(p, &text, &size);
-	if (r >= 0)
-		r = stage_add_data(b->stage, ABI_PLAN_PATH, 0644, text, size);
-	plan_free(p);
-	return r < 0 ? log_error_errno(
-			       r, "cannot write the plan of an image without modules")
-		     : 0;
+	if (r < 0)
+		return r;
+	r = plan_add_fact(p, "generator", "mkinitramfs " MKINITRAMFS_VERSION);
+	if (r < 0)
+		return r;
+	r = plan_add_handlers(p, &b->handlers);
+	if (r < 0)
+		return r;
+	r = plan_render(p, &text, &size);
+	if (r < 0)
+		return r;
+	return stage_add_data(b->stage, ABI_PLAN_PATH, 0644, text, size);
+}
+
+/* -k none: a plan with no kernel release and no module, so the init loads nothing. */
+static int stage_no_modules(struct build *b)
+{
+	int r = stage_empty_plan(b);
+	if (r < 0)
+		return log_error_errno(
+			r, "cannot write the plan of an image without modules");
+	return 0;
 }
 
 static int stage_modules(struct build *b)
@@ -1740,12 +1792,12 @@ static int embed_config(struct build *b)
 	int r = confdump_text(b->conf, &b->hooks, compress_name(b->opts.compression),
 			      &text, &len);
 
-	if (r >= 0)
-		r = stage_add_data(b->stage, CONFDUMP_PATH, 0644, text, len);
 	if (r < 0)
-		log_error("cannot embed the configuration in the image: %s",
-			  strerror(-r));
-	return r;
+		return log_error_errno(r, "cannot embed the configuration in the image");
+	r = stage_add_data(b->stage, CONFDUMP_PATH, 0644, text, len);
+	if (r < 0)
+		return log_error_errno(r, "cannot embed the configuration in the image");
+	return 0;
 }
 
 static int print_detected(const struct build *b)
@@ -1783,8 +1835,9 @@ static int build_prepare(struct build *b)
 	if (r < 0)
 		return r;
 	r = stage_new(&b->stage);
-	if (r >= 0)
-		r = stage_base(b);
+	if (r < 0)
+		return log_error_errno(r, "cannot stage the base of the image");
+	r = stage_base(b);
 	if (r < 0)
 		return log_error_errno(r, "cannot stage the base of the image");
 	return 0;
@@ -1889,7 +1942,9 @@ int build_run(const struct build_request *req)
 	r = build_steps(&b);
 	progress_stop();
 	build_done(&b);
-	if (r >= 0 && req->uki && req->uki->output && !req->print_detected)
-		r = uki_build(req->uki, req->moduleroot, req->kver, req->output);
+	if (r < 0)
+		return r;
+	if (req->uki && req->uki->output && !req->print_detected)
+		return uki_build(req->uki, req->moduleroot, req->kver, req->output);
 	return r;
 }

@@ -281,8 +281,11 @@ static int zstd_run(struct compress *c, const void *buf, size_t len, ZSTD_EndDir
 	for (;;) {
 		ZSTD_outBuffer out = {c->out, OUT_BUF_SIZE, 0};
 		size_t left = ZSTD_compressStream2(c->zstd, &out, &in, op);
+		/* Out of memory is said as such, not as an I/O error of the image. */
 		if (ZSTD_isError(left))
-			return -EIO;
+			return ZSTD_getErrorCode(left) == ZSTD_error_memory_allocation
+				       ? -ENOMEM
+				       : -EIO;
 		if (out.pos) {
 			int r = fileio_write_all(c->fd, c->out, out.pos);
 			if (r < 0)
@@ -456,6 +459,16 @@ int compress_write(struct compress *c, const void *buf, size_t len)
 	return r;
 }
 
+static int lz4_finish(struct compress *c)
+{
+	if (c->lz4_in_len) {
+		int r = lz4_flush_blocks(c);
+		if (r < 0)
+			return r;
+	}
+	return flush_out(c); /* the magic alone, for an empty stream */
+}
+
 int compress_finish(struct compress *c)
 {
 	int r;
@@ -478,9 +491,7 @@ int compress_finish(struct compress *c)
 		r = xz_run(c, NULL, 0, LZMA_FINISH);
 		break;
 	case COMPRESS_LZ4:
-		r = c->lz4_in_len ? lz4_flush_blocks(c) : 0;
-		if (r >= 0)
-			r = flush_out(c); /* the magic alone, for an empty stream */
+		r = lz4_finish(c);
 		break;
 	default:
 		r = -EINVAL;
@@ -626,10 +637,10 @@ static int decode_file(enum codec codec, const uint8_t *in, size_t len, struct m
 		.xz_memlimit = UINT64_MAX,
 		.xz_concatenated = 1,
 	};
-	struct decoder d;
+	_cleanup_(decoder_free) struct decoder d;
 	int r;
 
-	decoder_init(&d);
+	decoder_init(&d); /* before any return: decoder_free() runs on the way out */
 	if (codec == CODEC_ZSTD) {
 		d.zstd = thread_dctx();
 		if (!d.zstd)
@@ -637,10 +648,9 @@ static int decode_file(enum codec codec, const uint8_t *in, size_t len, struct m
 		d.zstd_lent = dctx_key_ok; /* no thread-specific slot: not cached */
 	}
 	r = decoder_start(&d, codec, &opts);
-	if (r >= 0)
-		r = decode_all(&d, in, len, m);
-	decoder_free(&d); /* cleanup that must run */
-	return r;
+	if (r < 0)
+		return r;
+	return decode_all(&d, in, len, m);
 }
 
 int compress_read_fd(int fd, void **ret_data, size_t *ret_size)

@@ -7,6 +7,8 @@
 
 #include <stddef.h>
 
+#include "util.h"
+
 enum compress_kind {
 	COMPRESS_NONE,
 	COMPRESS_ZSTD,
@@ -44,6 +46,7 @@ int compress_write(struct compress *c, const void *buf, size_t len);
 /* Flush and end the stream; the compressor is still to be freed. */
 int compress_finish(struct compress *c);
 void compress_free(struct compress *c);
+DEFINE_FREEP(compress_free, struct compress)
 
 /*
  * Decompress a whole gzip/xz/zstd (or uncompressed) file into memory, as needed for

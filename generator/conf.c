@@ -566,6 +566,25 @@ static int add_assignment(struct parser *p, struct assignment *a)
 	return 0;
 }
 
+/* After the `=`: an array `( ... )` or one word. */
+static int read_value(struct parser *p, struct assignment *a)
+{
+	int r;
+
+	if (peek(p) == '(') {
+		a->array = true;
+		return read_array(p, &a->values);
+	}
+	if (is_blank(peek(p))) {
+		p->blank_after_eq_line = p->line;
+		p->blank_after_eq_col = p->col;
+	}
+	r = read_word(p, WORD_SCALAR);
+	if (r < 0)
+		return r;
+	return push_word(p, &a->values);
+}
+
 /* At `KEY=` or `KEY+=` (name already checked): read the value, record the assignment. */
 static int read_assignment(struct parser *p, size_t name_len, bool append)
 {
@@ -578,24 +597,16 @@ static int read_assignment(struct parser *p, size_t name_len, bool append)
 	advance_n(p, name_len + (append ? 2 : 1));
 
 	p->blank_after_eq_col = 0;
-	if (peek(p) == '(') {
-		a.array = true;
-		r = read_array(p, &a.values);
-	} else {
-		if (is_blank(peek(p))) {
-			p->blank_after_eq_line = p->line;
-			p->blank_after_eq_col = p->col;
-		}
-		r = read_word(p, WORD_SCALAR);
-		if (r >= 0)
-			r = push_word(p, &a.values);
-	}
-	if (r >= 0)
-		r = add_assignment(p, &a);
-	if (r < 0) {
-		free(a.key);
-		strv_clear(&a.values);
-	}
+	r = read_value(p, &a);
+	if (r < 0)
+		goto fail;
+	r = add_assignment(p, &a); /* takes a's key and values */
+	if (r < 0)
+		goto fail;
+	return 0;
+fail:
+	free(a.key);
+	strv_clear(&a.values);
 	return r;
 }
 

@@ -6,6 +6,7 @@
 #include <stddef.h>
 
 #include "strv.h"
+#include "util.h"
 
 /*
  * Syntax accepted (a subset of bash, enough for mkinitcpio.conf and presets):
@@ -50,6 +51,7 @@ extern const char *const conf_main_keys[];
 
 int conf_new(struct conf **ret);
 void conf_free(struct conf *conf);
+DEFINE_FREEP(conf_free, struct conf)
 
 /*
  * Apply the assignments of one file over what `conf` already holds (KEY= replaces,

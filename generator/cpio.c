@@ -772,6 +772,17 @@ static int skip_padding(struct input *in)
 	}
 }
 
+/* One segment, through a source of codec `c` (freed on every way out). */
+static int walk_segment(struct walker *w, enum codec c)
+{
+	_cleanup_(src_done) struct src s = {0};
+	int r = src_init(&s, w->rd, c);
+
+	if (r < 0)
+		return r;
+	return c == CODEC_RAW ? parse_archive(w, &s) : parse_stream(w, &s);
+}
+
 static int walk_segments(struct walker *w)
 {
 	struct cpio_reader *rd = w->rd;
@@ -786,7 +797,6 @@ static int walk_segments(struct walker *w)
 			return r;
 		w->segment_offset = in->base + in->pos;
 
-		struct src s;
 		enum codec c = CODEC_RAW;
 		if (in->buf[in->pos] != '0') {
 			c = codec_detect(in->buf + in->pos, in_avail(in), NULL);
@@ -797,10 +807,7 @@ static int walk_segments(struct walker *w)
 				return fail(rd, -EBADMSG, "junk at offset %llu",
 					    (unsigned long long)(in->base + in->pos));
 		}
-		r = src_init(&s, rd, c);
-		if (r >= 0)
-			r = c == CODEC_RAW ? parse_archive(w, &s) : parse_stream(w, &s);
-		src_done(&s);
+		r = walk_segment(w, c);
 		if (r != 0)
 			return r;
 		if (c == CODEC_BZIP2)

@@ -66,6 +66,16 @@ static int stage_lines(FILE *out, const char *segment, const struct stage *stage
 	return 0;
 }
 
+static int stages_lines(FILE *out, const struct stage *early, const struct stage *stage)
+{
+	if (early) {
+		int r = stage_lines(out, "early", early);
+		if (r < 0)
+			return r;
+	}
+	return stage_lines(out, "main", stage);
+}
+
 int digest_inputs(const struct stage *stage, const struct image_options *opts,
 		  const char *kver, char **ret_text)
 {
@@ -88,9 +98,7 @@ int digest_inputs(const struct stage *stage, const struct image_options *opts,
 	fprintf(out, "compression %s level %d threads %d mtime %jd\n",
 		compress_name(opts->compression), opts->level, opts->threads,
 		(intmax_t)opts->mtime);
-	r = opts->early ? stage_lines(out, "early", opts->early) : 0;
-	if (r >= 0)
-		r = stage_lines(out, "main", stage);
+	r = stages_lines(out, opts->early, stage);
 	if (fclose(out) != 0 && r >= 0)
 		r = -ENOMEM;
 	if (r < 0)
@@ -270,6 +278,26 @@ static int create_temp(const char *image, char **ret_name)
 	return -EEXIST;
 }
 
+/* The record's text into the temporary file fd, flushed, then renamed to `path`. */
+static int fill_record(int fd, const char *tmp, const char *path, const char *head,
+		       const char *inputs)
+{
+	int r = fileio_write_all(fd, head, strlen(head));
+
+	if (r < 0)
+		return r;
+	r = fileio_write_all(fd, inputs, strlen(inputs));
+	if (r < 0)
+		return r;
+	if (fchmod(fd, 0600) < 0) /* like the image: it says what is inside */
+		return negative_errno();
+	if (fsync(fd) < 0)
+		return negative_errno();
+	if (rename(tmp, path) < 0)
+		return negative_errno();
+	return 0;
+}
+
 static int write_record(const char *image, const char *head, const char *inputs)
 {
 	_cleanup_free_ char *path = NULL, *tmp = NULL;
@@ -280,38 +308,36 @@ static int write_record(const char *image, const char *head, const char *inputs)
 	_cleanup_close_ int fd = create_temp(image, &tmp);
 	if (fd < 0)
 		return fd;
-	r = fileio_write_all(fd, head, strlen(head));
-	if (r >= 0)
-		r = fileio_write_all(fd, inputs, strlen(inputs));
-	if (r >= 0 && fchmod(fd, 0600) < 0) /* like the image: it says what is inside */
-		r = negative_errno();
-	if (r >= 0 && fsync(fd) < 0)
-		r = negative_errno();
-	if (r >= 0 && rename(tmp, path) < 0)
-		r = negative_errno();
+	r = fill_record(fd, tmp, path, head, inputs);
 	if (r < 0)
 		unlink(tmp);
 	return r;
 }
 
-int digest_record(const char *image, int fd, const struct stat *st, const char *inputs)
+/* The image's identity (size, CRC, inode, times) and its inputs, into its record. */
+static int identify_and_record(const char *image, int fd, const struct stat *st,
+			       const char *inputs)
 {
-	_cleanup_free_ char *head = NULL, *path = NULL;
+	_cleanup_free_ char *head = NULL;
 	struct image_id id;
 	uint64_t size, crc;
-	int r;
+	int r = fd_crc(fd, &size, &crc);
 
-	r = fd_crc(fd, &size, &crc);
-	if (r >= 0) {
-		id_of(st, size, crc, &id);
-		if (asprintf(&head, RECORD_MAGIC "\n" ID_FORMAT, id.size, id.crc, id.ino,
-			     id.mtime_sec, id.mtime_nsec, id.ctime_sec,
-			     id.ctime_nsec) < 0)
-			r = -ENOMEM;
-	}
-	if (r >= 0)
-		r = write_record(image, head, inputs);
-	if (r >= 0)
+	if (r < 0)
+		return r;
+	id_of(st, size, crc, &id);
+	if (asprintf(&head, RECORD_MAGIC "\n" ID_FORMAT, id.size, id.crc, id.ino,
+		     id.mtime_sec, id.mtime_nsec, id.ctime_sec, id.ctime_nsec) < 0)
+		return -ENOMEM;
+	return write_record(image, head, inputs);
+}
+
+int digest_record(const char *image, int fd, const struct stat *st, const char *inputs)
+{
+	_cleanup_free_ char *path = NULL;
+	int r = identify_and_record(image, fd, st, inputs);
+
+	if (r == 0)
 		return 0;
 	/* An old record must not outlive the image it described. Without a record the
 	 * next build just runs again: no reason to fail this one. */

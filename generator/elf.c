@@ -484,11 +484,6 @@ void elf_info_free(struct elf_info *info)
 	free(info);
 }
 
-static void elf_info_freep(struct elf_info **p)
-{
-	elf_info_free(*p);
-}
-
 int elf_parse(const void *buf, size_t size, struct elf_info **ret)
 {
 	_cleanup_(elf_info_freep) struct elf_info *info = NULL;

@@ -7,6 +7,7 @@
 #include <stdint.h>
 
 #include "strv.h"
+#include "util.h"
 
 /*
  * The gABI values callers need. This header shadows the system <elf.h> on the
@@ -58,6 +59,7 @@ int elf_parse(const void *buf, size_t size, struct elf_info **ret);
 int elf_read_fd(int fd, struct elf_info **ret);
 
 void elf_info_free(struct elf_info *info);
+DEFINE_FREEP(elf_info_free, struct elf_info)
 
 /*
  * A kernel module as finit_module() wants it: ELF, relocatable (ET_REL), with its

@@ -25,23 +25,27 @@ static int push_dir(struct strv *dirs, const char *dir)
 
 int hooks_default_dirs(struct strv *ret)
 {
-	struct strv dirs = STRV_INIT;
+	_cleanup_(strv_clear) struct strv dirs = STRV_INIT;
 	const char *env = getenv("MKINITRAMFS_HOOKS_DIR");
 	_cleanup_free_ char *shipped = NULL;
 	int r;
 
 	r = push_dir(&dirs, MKINITRAMFS_SYSCONFDIR "/mkinitramfs/hooks");
-	if (r >= 0 && env && *env)
-		r = push_dir(&dirs, env);
-	if (r >= 0)
-		r = locate_hooks_dir(&shipped);
-	if (r >= 0)
-		r = push_dir(&dirs, shipped);
-	if (r < 0) {
-		strv_clear(&dirs);
+	if (r < 0)
 		return r;
+	if (env && *env) {
+		r = push_dir(&dirs, env);
+		if (r < 0)
+			return r;
 	}
+	r = locate_hooks_dir(&shipped);
+	if (r < 0)
+		return r;
+	r = push_dir(&dirs, shipped);
+	if (r < 0)
+		return r;
 	*ret = dirs;
+	dirs = (struct strv)STRV_INIT;
 	return 0;
 }
 
@@ -128,39 +132,38 @@ static int hook_from_conf(const struct conf *conf, struct hook *hook)
 	hook->help = strdup(help ? help : "");
 	if (!hook->help)
 		return -ENOMEM;
-	r = copy_list(conf, "MODULES", &hook->modules);
-	if (r >= 0)
-		r = copy_list(conf, "MODULES_MATCH", &hook->modules_match);
-	if (r >= 0)
-		r = copy_list(conf, "FILES", &hook->files);
-	if (r >= 0)
-		r = copy_list(conf, "BINARIES", &hook->binaries);
-	if (r >= 0)
-		r = copy_list(conf, "APPLETS", &hook->applets);
-	if (r >= 0)
-		r = copy_list(conf, "HELPERS", &hook->helpers);
+	const struct {
+		const char *key;
+		struct strv *list;
+	} lists[] = {
+		{"MODULES", &hook->modules}, {"MODULES_MATCH", &hook->modules_match},
+		{"FILES", &hook->files},     {"BINARIES", &hook->binaries},
+		{"APPLETS", &hook->applets}, {"HELPERS", &hook->helpers},
+	};
+	for (size_t i = 0; i < ARRAY_SIZE(lists); i++) {
+		r = copy_list(conf, lists[i].key, lists[i].list);
+		if (r < 0)
+			return r;
+	}
+	r = copy_string(conf, "KEYMAP", &hook->keymap);
+	if (r < 0)
+		return r;
+	r = copy_string(conf, "CONSOLEFONT", &hook->consolefont);
+	if (r < 0)
+		return r;
 	hook->autodetect = is_yes(conf, "AUTODETECT");
 	hook->microcode = is_yes(conf, "MICROCODE");
 	hook->fsck = is_yes(conf, "FSCK");
 	hook->mdadm = is_yes(conf, "MDADM");
-	if (r >= 0)
-		r = copy_string(conf, "KEYMAP", &hook->keymap);
-	if (r >= 0)
-		r = copy_string(conf, "CONSOLEFONT", &hook->consolefont);
 	hook->lvm = is_yes(conf, "LVM");
-	return r;
-}
-
-static void conf_freep(struct conf **c)
-{
-	conf_free(*c);
+	return 0;
 }
 
 int hooks_load(const char *name, const struct strv *dirs, struct hook **ret,
 	       struct conf_error *err)
 {
 	_cleanup_(conf_freep) struct conf *conf = NULL;
-	struct hook *hook;
+	_cleanup_(hooks_freep) struct hook *hook = NULL;
 	int r;
 
 	if (!valid_hook_name(name))
@@ -169,20 +172,24 @@ int hooks_load(const char *name, const struct strv *dirs, struct hook **ret,
 	if (!hook)
 		return -ENOMEM;
 	hook->name = strdup(name);
-	r = hook->name ? find_hook(name, dirs, &hook->path) : -ENOMEM;
-	if (r >= 0)
-		r = conf_new(&conf);
-	if (r >= 0)
-		r = conf_load_file(conf, hook->path, hooks_keys, err);
-	if (r >= 0)
-		r = hook_from_conf(conf, hook);
-	if (r >= 0)
-		r = parse_load(conf, hook, err);
-	if (r < 0) {
-		hooks_free(hook);
+	if (!hook->name)
+		return -ENOMEM;
+	r = find_hook(name, dirs, &hook->path);
+	if (r < 0)
 		return r;
-	}
-	*ret = hook;
+	r = conf_new(&conf);
+	if (r < 0)
+		return r;
+	r = conf_load_file(conf, hook->path, hooks_keys, err);
+	if (r < 0)
+		return r;
+	r = hook_from_conf(conf, hook);
+	if (r < 0)
+		return r;
+	r = parse_load(conf, hook, err);
+	if (r < 0)
+		return r;
+	*ret = TAKE_PTR(hook);
 	return 0;
 }
 

@@ -7,6 +7,7 @@
 
 #include "conf.h"
 #include "strv.h"
+#include "util.h"
 
 /*
  * A hook file is parsed with the configuration parser (never executed). Keys:
@@ -75,6 +76,7 @@ int hooks_default_dirs(struct strv *ret);
 int hooks_load(const char *name, const struct strv *dirs, struct hook **ret,
 	       struct conf_error *err);
 void hooks_free(struct hook *hook);
+DEFINE_FREEP(hooks_free, struct hook)
 
 /* 1 when a hook file of that name exists in one of the directories, 0 when none. */
 int hooks_exists(const char *name, const struct strv *dirs);

@@ -261,30 +261,38 @@ static int parse_plan(struct view *v)
 
 static const char *const ko_suffixes[] = {".ko", ".ko.xz", ".ko.zst", ".ko.gz"};
 
+/* A file of the image: a module when it is a .ko, named with '_' for '-'. */
+static int module_from_file(struct view *v, const char *path)
+{
+	const char *base = strrchr(path, '/');
+
+	base = base ? base + 1 : path;
+	for (size_t s = 0; s < ARRAY_SIZE(ko_suffixes); s++) {
+		size_t bl = strlen(base), sl = strlen(ko_suffixes[s]);
+		if (bl <= sl || !streq(base + bl - sl, ko_suffixes[s]))
+			continue;
+		int r = add_module(v, base, bl - sl, "", "", path);
+		if (r < 0)
+			return r;
+		for (char *c = v->mods[v->nmods - 1].name; *c; c++)
+			if (*c == '-')
+				*c = '_';
+		return 0;
+	}
+	return 0;
+}
+
 /* An image without a plan: its modules are its .ko files, the kernel their tree's. */
 static int modules_from_files(struct view *v)
 {
-	int r = 0;
-
-	for (size_t i = 0; i < v->nfiles && r >= 0; i++) {
-		const char *path = v->files[i].path;
-		const char *base = strrchr(path, '/');
-		base = base ? base + 1 : path;
+	for (size_t i = 0; i < v->nfiles; i++) {
 		if (!S_ISREG(v->files[i].mode))
 			continue;
-		for (size_t s = 0; s < ARRAY_SIZE(ko_suffixes); s++) {
-			size_t bl = strlen(base), sl = strlen(ko_suffixes[s]);
-			if (bl <= sl || !streq(base + bl - sl, ko_suffixes[s]))
-				continue;
-			r = add_module(v, base, bl - sl, "", "", path);
-			if (r >= 0)
-				for (char *c = v->mods[v->nmods - 1].name; *c; c++)
-					if (*c == '-')
-						*c = '_';
-			break;
-		}
+		int r = module_from_file(v, v->files[i].path);
+		if (r < 0)
+			return r;
 	}
-	return r;
+	return 0;
 }
 
 static int kver_from_files(struct view *v)
@@ -438,22 +446,30 @@ static int read_image_or_uki(const char *path, struct view *v)
 	return image_read(fdpath, read_entry, v);
 }
 
+static int view_fill(const char *path, enum inspect_part part, struct view *v)
+{
+	int r = read_image_or_uki(path, v);
+
+	if (r < 0)
+		return r;
+	r = resolve_hardlinks(v);
+	if (r < 0)
+		return r;
+	if (part == INSPECT_EARLY && v->nsegs < 2)
+		return -ENOENT;
+	select_part(v, part);
+	r = v->plan ? parse_plan(v) : modules_from_files(v);
+	if (r < 0)
+		return r;
+	return kver_from_files(v);
+}
+
 static int view_read(const char *path, enum inspect_part part, struct view *v)
 {
 	int r;
 
 	*v = (struct view){0};
-	r = read_image_or_uki(path, v);
-	if (r >= 0)
-		r = resolve_hardlinks(v);
-	if (r >= 0 && part == INSPECT_EARLY && v->nsegs < 2)
-		r = -ENOENT;
-	if (r >= 0) {
-		select_part(v, part);
-		r = v->plan ? parse_plan(v) : modules_from_files(v);
-	}
-	if (r >= 0)
-		r = kver_from_files(v);
+	r = view_fill(path, part, v);
 	if (r < 0)
 		view_free(v);
 	return r;

@@ -451,6 +451,20 @@ static int run_build(const struct options *o)
 	return presetrun_build_image(&req);
 }
 
+static int build_and_extract(const struct presetrun_request *req, const char *dir)
+{
+	int r = presetrun_build_image(req);
+
+	if (r < 0)
+		return r;
+	/* The tree as the image holds it: device nodes and set-ID bits too. */
+	r = image_extract(req->output, dir, IMAGE_EXTRACT_DEVICES | IMAGE_EXTRACT_SETID);
+	if (r < 0)
+		return r; /* image_extract() logs its failures */
+	log_info("wrote the image's tree into '%s'", dir);
+	return 0;
+}
+
 /*
  * -d DIR: the image is built as usual (to -g, or to a temporary file next to DIR), then
  * extracted into DIR, so the tree is exactly what the image holds.
@@ -468,24 +482,13 @@ static int run_generatedir(const struct options *o)
 		if (asprintf(&tmp, "%s.image-XXXXXX", o->generatedir) < 0)
 			return log_error_errno(-ENOMEM, "-d");
 		int fd = mkstemp(tmp);
-		if (fd < 0) {
-			r = log_error_errno(-errno, "-d: cannot create '%s'", tmp);
-			free(tmp);
-			tmp = NULL;
-			return r;
-		}
+		if (fd < 0)
+			return log_error_errno(-errno, "-d: cannot create '%s'", tmp);
 		close(fd);
 		req.output = tmp;
 		req.force = 1;
 	}
-	r = presetrun_build_image(&req);
-	if (r >= 0) {
-		/* The tree as the image holds it: device nodes and set-ID bits too. */
-		r = image_extract(req.output, o->generatedir,
-				  IMAGE_EXTRACT_DEVICES | IMAGE_EXTRACT_SETID);
-		if (r >= 0) /* image_extract() logs its failures */
-			log_info("wrote the image's tree into '%s'", o->generatedir);
-	}
+	r = build_and_extract(&req, o->generatedir);
 	if (tmp) {
 		unlink(tmp);
 		if (asprintf(&record, "%s.inputs", tmp) >= 0)

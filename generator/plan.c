@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* The writer of the boot plan read by /init, in the format of init/abi.h. */
+/* The writer of the boot plan read by /init, in the format of abi/abi.h. */
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -74,17 +74,16 @@ int plan_new(const char *kver, struct plan **ret)
 {
 	if (!field_ok(kver))
 		return -EINVAL;
-	struct plan *p = calloc(1, sizeof(*p));
+	_cleanup_(plan_freep) struct plan *p = calloc(1, sizeof(*p));
 	if (!p)
 		return -ENOMEM;
 	int r = buf_line(&p->head, "%s\t%d", ABI_PLAN_MAGIC, ABI_PLAN_VERSION);
-	if (r >= 0)
-		r = buf_line(&p->head, "%c\t%s", ABI_REC_KERNEL, kver);
-	if (r < 0) {
-		plan_free(p);
+	if (r < 0)
 		return r;
-	}
-	*ret = p;
+	r = buf_line(&p->head, "%c\t%s", ABI_REC_KERNEL, kver);
+	if (r < 0)
+		return r;
+	*ret = TAKE_PTR(p);
 	return 0;
 }
 
@@ -157,24 +156,24 @@ int plan_add_fact(struct plan *p, const char *key, const char *value)
 
 int plan_record_text(const char *const *fields, size_t n, char **ret)
 {
-	struct buf b = {0};
-	int r = 0;
+	_cleanup_(buf_free) struct buf b = {0};
+	int r;
 
 	if (!n || strlen(fields[0]) != 1)
 		return -EINVAL;
-	for (size_t i = 0; r >= 0 && i < n; i++) {
+	for (size_t i = 0; i < n; i++) {
 		if (!field_ok(fields[i]))
-			r = -EINVAL;
-		else if (i)
+			return -EINVAL;
+		if (i) {
 			r = buf_append(&b, "\t", 1);
-		if (r >= 0)
-			r = buf_append(&b, fields[i], strlen(fields[i]));
+			if (r < 0)
+				return r;
+		}
+		r = buf_append(&b, fields[i], strlen(fields[i]));
+		if (r < 0)
+			return r;
 	}
-	if (r < 0) {
-		buf_free(&b);
-		return r;
-	}
-	*ret = b.s;
+	*ret = TAKE_PTR(b.s);
 	return 0;
 }
 
@@ -189,24 +188,31 @@ int plan_record_text(const char *const *fields, size_t n, char **ret)
 
 int plan_add_handlers(struct plan *p, const struct plan_handlers *h)
 {
-	int r = 0;
+	int r;
 
 	if (!h)
 		return 0;
 	if ((h->mdadm && (h->mdadm[0] != '/' || !field_ok(h->mdadm))) ||
 	    (h->lvm && (h->lvm[0] != '/' || !field_ok(h->lvm))))
 		return -EINVAL;
-	if (h->mdadm)
+	if (h->mdadm) {
 		r = buf_line(&p->head, "%c\t%s", ABI_REC_MD, h->mdadm);
-	if (r >= 0 && h->lvm)
+		if (r < 0)
+			return r;
+	}
+	if (h->lvm) {
 		r = buf_line(&p->head, "%c\t%s\t%s", ABI_REC_LVM, h->lvm, LVM_CONFIG);
-	if (r >= 0 && h->nvconsole) {
+		if (r < 0)
+			return r;
+	}
+	if (h->nvconsole) {
 		_cleanup_free_ char *line = NULL;
 		r = plan_record_text(h->vconsole, h->nvconsole, &line);
-		if (r >= 0)
-			r = buf_line(&p->head, "%s", line);
+		if (r < 0)
+			return r;
+		return buf_line(&p->head, "%s", line);
 	}
-	return r;
+	return 0;
 }
 
 int plan_render(struct plan *p, const char **ret_text, size_t *ret_size)
@@ -215,13 +221,12 @@ int plan_render(struct plan *p, const char **ret_text, size_t *ret_size)
 	if (total > ABI_PLAN_MAX_BYTES)
 		return -E2BIG;
 	p->out.n = 0;
-	int r = buf_append(&p->out, p->head.s ? p->head.s : "", p->head.n);
-	if (r >= 0)
-		r = buf_append(&p->out, p->modules.s ? p->modules.s : "", p->modules.n);
-	if (r >= 0)
-		r = buf_append(&p->out, p->aliases.s ? p->aliases.s : "", p->aliases.n);
-	if (r < 0)
-		return r;
+	const struct buf *parts[] = {&p->head, &p->modules, &p->aliases};
+	for (size_t i = 0; i < ARRAY_SIZE(parts); i++) {
+		int r = buf_append(&p->out, parts[i]->s ? parts[i]->s : "", parts[i]->n);
+		if (r < 0)
+			return r;
+	}
 	*ret_text = p->out.s;
 	*ret_size = p->out.n;
 	return 0;

@@ -1,15 +1,18 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* The writer of the boot plan read by /init, in the format of init/abi.h. */
+/* The writer of the boot plan read by /init, in the format of abi/abi.h. */
 #ifndef MKINITRAMFS_PLAN_H
 #define MKINITRAMFS_PLAN_H
 
 #include <stddef.h>
+
+#include "util.h"
 
 struct plan;
 
 /* kver "" for an image without modules (-k none). */
 int plan_new(const char *kver, struct plan **ret);
 void plan_free(struct plan *p);
+DEFINE_FREEP(plan_free, struct plan)
 
 /*
  * Append an M record; modules must be added in load order. `flags` are the ABI_FLAG_*

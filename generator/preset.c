@@ -114,7 +114,7 @@ static int load_uki(const struct conf *conf, const char *name, struct preset_ima
 static int load_image(const struct conf *conf, const char *path, const char *name,
 		      struct preset_image *img, struct conf_error *err)
 {
-	struct strv words = STRV_INIT;
+	_cleanup_(strv_clear) struct strv words = STRV_INIT;
 	const char *image = get_for(conf, name, "_image");
 	const char *kver = get_for(conf, name, "_kver");
 	const char *config = get_for(conf, name, "_config");
@@ -143,10 +143,9 @@ static int load_image(const struct conf *conf, const char *path, const char *nam
 	if ((image && !img->image) || !img->kver || (config && !img->config))
 		return -ENOMEM;
 	r = option_words(conf, name, &words);
-	if (r >= 0)
-		r = parse_image_options(&words, img, path, err);
-	strv_clear(&words);
-	return r;
+	if (r < 0)
+		return r;
+	return parse_image_options(&words, img, path, err);
 }
 
 static int key_belongs(const char *key, const struct strv *presets)
@@ -190,11 +189,6 @@ static int resolve_path(const char *name_or_path, const char *dir, char **ret)
 	else if (asprintf(ret, "%s/%s.preset", dir, name_or_path) < 0)
 		*ret = NULL;
 	return *ret ? 0 : -ENOMEM;
-}
-
-static void conf_freep(struct conf **c)
-{
-	conf_free(*c);
 }
 
 static int warn_efi_image(struct preset *p, const struct conf *conf, const char *name)
@@ -248,28 +242,32 @@ int preset_load(const char *name_or_path, const char *dir, struct preset **ret,
 		struct conf_error *err)
 {
 	_cleanup_(conf_freep) struct conf *conf = NULL;
-	struct preset *p = calloc(1, sizeof(*p));
+	_cleanup_(preset_freep) struct preset *p = calloc(1, sizeof(*p));
+	const char *base;
 	int r;
 
 	if (!p)
 		return -ENOMEM;
 	r = resolve_path(name_or_path, dir, &p->path);
-	if (r >= 0) {
-		const char *base = strrchr(p->path, '/');
-		p->name = strndup(base + 1, strcspn(base + 1, "."));
-		r = p->name ? conf_new(&conf) : -ENOMEM;
-	}
-	if (r >= 0)
-		r = conf_load_file(conf, p->path, NULL, err);
-	if (r >= 0)
-		r = preset_fill(p, conf, err);
-	if (r >= 0)
-		r = keep_warnings(p, conf);
-	if (r < 0) {
-		preset_free(p);
+	if (r < 0)
 		return r;
-	}
-	*ret = p;
+	base = strrchr(p->path, '/');
+	p->name = strndup(base + 1, strcspn(base + 1, "."));
+	if (!p->name)
+		return -ENOMEM;
+	r = conf_new(&conf);
+	if (r < 0)
+		return r;
+	r = conf_load_file(conf, p->path, NULL, err);
+	if (r < 0)
+		return r;
+	r = preset_fill(p, conf, err);
+	if (r < 0)
+		return r;
+	r = keep_warnings(p, conf);
+	if (r < 0)
+		return r;
+	*ret = TAKE_PTR(p);
 	return 0;
 }
 

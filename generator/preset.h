@@ -46,6 +46,7 @@ struct preset {
 int preset_load(const char *name_or_path, const char *dir, struct preset **ret,
 		struct conf_error *err);
 void preset_free(struct preset *p);
+DEFINE_FREEP(preset_free, struct preset)
 
 /* Every *.preset in `dir`, sorted, as paths. */
 int preset_list_dir(const char *dir, struct strv *ret);

@@ -396,51 +396,65 @@ static int remove_presets(struct preset **presets, size_t count)
 	return failed ? -EIO : 0;
 }
 
-int presetrun_build_presets(const struct presetrun_request *rq)
+/* The presets asked for: -p NAME (several times), or every preset of the directory. */
+static int preset_names(const struct presetrun_request *rq, struct strv *names)
 {
-	struct strv names = STRV_INIT;
-	struct preset **presets = NULL;
-	int r = 0;
+	int r;
 
 	if (rq->presets && rq->presets->n) {
-		for (size_t i = 0; r >= 0 && i < rq->presets->n; i++)
-			if (!strv_contains(&names, rq->presets->v[i]))
-				r = strv_push(&names, rq->presets->v[i]);
-		if (r < 0)
-			log_error_errno(r, "-p");
-	} else if (rq->preset) {
-		r = strv_push(&names, rq->preset);
-		if (r < 0)
-			log_error_errno(r, "preset '%s'", rq->preset);
-	} else {
-		r = preset_list_dir(rq->preset_dir, &names);
-		if (r < 0)
-			log_error("cannot read the preset directory '%s': %s",
-				  rq->preset_dir, strerror(-r));
-		else if (!names.n)
-			log_error("no presets in '%s'", rq->preset_dir);
-		if (r >= 0 && !names.n)
-			r = -ENOENT;
+		for (size_t i = 0; i < rq->presets->n; i++) {
+			if (strv_contains(names, rq->presets->v[i]))
+				continue;
+			r = strv_push(names, rq->presets->v[i]);
+			if (r < 0)
+				return log_error_errno(r, "-p");
+		}
+		return 0;
 	}
+	if (rq->preset) {
+		r = strv_push(names, rq->preset);
+		if (r < 0)
+			return log_error_errno(r, "preset '%s'", rq->preset);
+		return 0;
+	}
+	r = preset_list_dir(rq->preset_dir, names);
+	if (r < 0)
+		return log_error_errno(r, "cannot read the preset directory '%s'",
+				       rq->preset_dir);
+	if (!names->n) {
+		log_error("no presets in '%s'", rq->preset_dir);
+		return -ENOENT;
+	}
+	return 0;
+}
+
+int presetrun_build_presets(const struct presetrun_request *rq)
+{
+	_cleanup_(strv_clear) struct strv names = STRV_INIT;
+	struct preset **presets = NULL;
 	size_t count = 0;
 	int broken = 0;
-	if (r >= 0)
-		r = load_presets(rq, &names, &presets, &count, &broken);
-	if (r >= 0) {
-		r = !count	 ? 0
-		    : rq->remove ? remove_presets(presets, count)
-				 : build_presets(rq, presets, count);
-		for (size_t i = 0; i < count; i++)
-			preset_free(presets[i]);
-		free(presets);
-	}
-	if (r >= 0 && broken) {
+	int r = preset_names(rq, &names);
+
+	if (r < 0)
+		return r;
+	r = load_presets(rq, &names, &presets, &count, &broken);
+	if (r < 0)
+		return r;
+	r = !count	 ? 0
+	    : rq->remove ? remove_presets(presets, count)
+			 : build_presets(rq, presets, count);
+	for (size_t i = 0; i < count; i++)
+		preset_free(presets[i]);
+	free(presets);
+	if (r < 0)
+		return r;
+	if (broken) {
 		if (names.n > 1)
 			log_error(
 				"%d of %zu presets could not be read; the images of the others were built",
 				broken, names.n);
-		r = -EINVAL;
+		return -EINVAL;
 	}
-	strv_clear(&names);
-	return r;
+	return 0;
 }

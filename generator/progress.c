@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0-or-later
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * Progress lines: a build that has run for a second on a terminal says which step it is
  * in. A one-shot interval timer prints the step that is running when it fires (write(2)

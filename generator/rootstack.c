@@ -206,6 +206,17 @@ static int walk_slaves(struct walk *w, const char *path, const char *node, unsig
 	return r;
 }
 
+/* A dm device's name, then its uuid; what could not be read stays as it was. */
+static int read_dm_ids(struct walk *w, const char *dm, char *name, char *uuid,
+		       size_t size)
+{
+	int r = read_attr(w, dm, "name", name, size);
+
+	if (r < 0)
+		return r;
+	return read_attr(w, dm, "uuid", uuid, size);
+}
+
 static int walk_dm(struct walk *w, const char *path, const char *node, unsigned depth)
 {
 	_cleanup_free_ char *dm = NULL;
@@ -214,9 +225,8 @@ static int walk_dm(struct walk *w, const char *path, const char *node, unsigned 
 
 	if (asprintf(&dm, "%s/dm", path) < 0)
 		return -ENOMEM;
-	r = read_attr(w, dm, "name", name, sizeof(name));
-	if (r >= 0)
-		r = read_attr(w, dm, "uuid", uuid, sizeof(uuid));
+	_Static_assert(sizeof(name) == sizeof(uuid), "one size for both");
+	r = read_dm_ids(w, dm, name, uuid, sizeof(name));
 	if (r < 0 && r != -ENOENT)
 		return r;
 	log_escape(name, en, sizeof(en));
@@ -271,18 +281,27 @@ static int walk_md(struct walk *w, const char *path, const char *node, unsigned 
  * distribution kernel on a machine running a custom one): the driver's name is asked
  * for then, and none of that name means built in there too.
  */
+static int driver_of(struct walk *w, const char *dir, char **ret_driver,
+		     char **ret_module)
+{
+	int r = link_target(w, dir, "driver", ret_driver);
+
+	if (r < 0)
+		return r;
+	if (entry_type(w, *ret_driver, "module") != S_IFLNK)
+		return 0;
+	return link_target(w, *ret_driver, "module", ret_module);
+}
+
 static int walk_drivers(struct walk *w, const char *device, unsigned depth)
 {
 	_cleanup_free_ char *dir = strdup(device);
-	int r = 0;
 
-	while (r >= 0 && dir && !strncmp(dir, "devices/", 8)) {
+	while (dir && !strncmp(dir, "devices/", 8)) {
 		_cleanup_free_ char *driver = NULL, *module = NULL;
 		char esc[256];
 		if (entry_type(w, dir, "driver") == S_IFLNK) {
-			r = link_target(w, dir, "driver", &driver);
-			if (r >= 0 && entry_type(w, driver, "module") == S_IFLNK)
-				r = link_target(w, driver, "module", &module);
+			int r = driver_of(w, dir, &driver, &module);
 			if (r < 0)
 				return log_error_errno(
 					r, "%s stack: cannot follow '%s/%s/driver'",
@@ -294,14 +313,15 @@ static int walk_drivers(struct walk *w, const char *device, unsigned depth)
 				       : text("driver '%s', built into the running kernel",
 					      esc),
 				base_name(module ? module : driver), NULL);
-			if (r >= 0)
-				w->s->layers[w->s->n - 1].module_optional = !module;
+			if (r < 0)
+				return r;
+			w->s->layers[w->s->n - 1].module_optional = !module;
 		}
 		char *up = dir_name(dir);
 		free(dir);
 		dir = up;
 	}
-	return dir ? r : -ENOMEM;
+	return dir ? 0 : -ENOMEM;
 }
 
 /* Disks with no device/ link: the module that makes them, by their name. */
@@ -332,8 +352,9 @@ static int walk_disk(struct walk *w, const char *path, const char *node, unsigne
 				  text("virtual disk (no driver known)"), NULL, NULL);
 	}
 	r = push_layer(w, ROOTSTACK_DISK, depth, node, text("disk"), NULL, NULL);
-	if (r >= 0)
-		r = link_target(w, path, "device", &device);
+	if (r < 0)
+		return r;
+	r = link_target(w, path, "device", &device);
 	if (r < 0)
 		return log_error_errno(r, "%s stack: cannot follow '%s/%s/device'",
 				       w->s->role, w->sysfs, path);
@@ -377,35 +398,44 @@ static int walk_block(struct walk *w, const char *path, unsigned depth)
 	return walk_disk(w, path, node, depth);
 }
 
+/* The top layer (the filesystem, or the hibernation image), then what is under it. */
+static int walk_stack(struct walk *w, const char *path, const char *fstype)
+{
+	_cleanup_free_ char *alias = NULL;
+	char esc[128];
+	int r;
+
+	if (fstype) {
+		log_escape(fstype, esc, sizeof(esc));
+		if (asprintf(&alias, "fs-%s", fstype) < 0)
+			return -ENOMEM;
+		r = push_layer(w, ROOTSTACK_FS, 0, "/", text("filesystem '%s'", esc),
+			       alias, NULL);
+	} else
+		r = push_layer(w, ROOTSTACK_SWAP, 0, "swap", text("hibernation image"),
+			       NULL, hooks_resume);
+	if (r < 0)
+		return r;
+	return walk_block(w, path, 1);
+}
+
 int rootstack_walk(const char *sysfs, dev_t dev, const char *fstype,
 		   struct rootstack *ret)
 {
 	struct rootstack s = {.role = fstype ? "root" : "resume"};
 	struct walk w = {.sysfs = sysfs, .s = &s};
-	_cleanup_free_ char *link = NULL, *path = NULL, *alias = NULL;
-	char esc[128];
+	_cleanup_free_ char *link = NULL, *path = NULL;
 	int r;
 
 	if (asprintf(&link, "%u:%u", major(dev), minor(dev)) < 0)
-		return -ENOMEM;
+		return log_error_errno(-ENOMEM, "%s stack", s.role);
 	r = link_target(&w, "dev/block", link, &path);
 	if (r < 0) {
 		log_error("%s stack: no block device %s in '%s/dev/block': %s", s.role,
 			  link, sysfs, strerror(-r));
 		return r;
 	}
-	if (fstype) {
-		log_escape(fstype, esc, sizeof(esc));
-		if (asprintf(&alias, "fs-%s", fstype) < 0)
-			return -ENOMEM;
-		r = push_layer(&w, ROOTSTACK_FS, 0, "/", text("filesystem '%s'", esc),
-			       alias, NULL);
-	} else {
-		r = push_layer(&w, ROOTSTACK_SWAP, 0, "swap", text("hibernation image"),
-			       NULL, hooks_resume);
-	}
-	if (r >= 0)
-		r = walk_block(&w, path, 1);
+	r = walk_stack(&w, path, fstype);
 	if (r == -ENOMEM) /* the only failure not logged where it happened */
 		log_error_errno(r, "%s stack", s.role);
 	if (r < 0) {

@@ -282,6 +282,27 @@ static int same_file(const char *target, const uint8_t *data, size_t size)
 	return fd >= 0 && read_back(fd, data, size) == 0;
 }
 
+/* The new file's bytes into fd, checked on disk, then renamed over `target`. */
+static int fill_and_rename(int fd, const char *tmp, const char *target,
+			   const uint8_t *data, size_t size)
+{
+	int r;
+
+	if (fchmod(fd, 0600) < 0)
+		return negative_errno();
+	r = write_full(fd, data, size);
+	if (r < 0)
+		return r;
+	if (fsync(fd) < 0)
+		return negative_errno();
+	r = read_back(fd, data, size);
+	if (r < 0)
+		return r;
+	if (rename(tmp, target) < 0)
+		return negative_errno();
+	return 0;
+}
+
 static int write_atomic(const char *target, const uint8_t *data, size_t size)
 {
 	const char *slash = strrchr(target, '/');
@@ -302,15 +323,7 @@ static int write_atomic(const char *target, const uint8_t *data, size_t size)
 	_cleanup_close_ int fd = mkostemp(tmp, O_CLOEXEC);
 	if (fd < 0)
 		return negative_errno();
-	r = fchmod(fd, 0600) < 0 ? negative_errno() : 0;
-	if (r >= 0)
-		r = write_full(fd, data, size);
-	if (r >= 0 && fsync(fd) < 0)
-		r = negative_errno();
-	if (r >= 0)
-		r = read_back(fd, data, size);
-	if (r >= 0 && rename(tmp, target) < 0)
-		r = negative_errno();
+	r = fill_and_rename(fd, tmp, target, data, size);
 	if (r < 0) {
 		unlink(tmp);
 		return r;
@@ -380,51 +393,58 @@ static int read_inputs(const struct uki_request *req, const char *root, const ch
 		kpath = kernel;
 	}
 	r = read_stub(stub, &in->stub);
-	if (r >= 0)
-		r = read_kernel(kpath, &in->kernel);
-	if (r >= 0 && has_uki_section(in->stub.data, in->stub.size)) {
+	if (r < 0)
+		return r;
+	r = read_kernel(kpath, &in->kernel);
+	if (r < 0)
+		return r;
+	if (has_uki_section(in->stub.data, in->stub.size)) {
 		log_error(
 			"EFI stub '%s' already has UKI sections: it is a UKI, not a stub",
 			stub);
-		r = -EEXIST;
+		return -EEXIST;
 	}
-	if (r >= 0 && !req->no_cmdline)
+	if (!req->no_cmdline) {
 		r = read_cmdline(req, root, &in->cmdline);
-	if (r >= 0)
-		r = read_osrelease(req, root, &in->osrel);
-	if (r >= 0 && req->splash)
+		if (r < 0)
+			return r;
+	}
+	r = read_osrelease(req, root, &in->osrel);
+	if (r < 0)
+		return r;
+	if (req->splash) {
 		r = read_splash(req->splash, &in->splash);
-	if (r >= 0 && initrd)
-		r = read_initrd(initrd, &in->initrd);
-	return r;
+		if (r < 0)
+			return r;
+	}
+	if (initrd)
+		return read_initrd(initrd, &in->initrd);
+	return 0;
 }
 
 int uki_check(const struct uki_request *req, const char *root, const char *kver)
 {
-	struct inputs in = {0};
+	_cleanup_(inputs_clear) struct inputs in = {0};
 	int r = uki_check_target(req->output);
 
-	if (r >= 0)
-		r = read_inputs(req, root, kver, NULL,
-				req->stub ? req->stub : UKI_DEFAULT_STUB, &in);
-	inputs_clear(&in);
-	return r;
+	if (r < 0)
+		return r;
+	return read_inputs(req, root, kver, NULL,
+			   req->stub ? req->stub : UKI_DEFAULT_STUB, &in);
 }
 
 int uki_build(const struct uki_request *req, const char *root, const char *kver,
 	      const char *initrd)
 {
 	const char *stub = req->stub ? req->stub : UKI_DEFAULT_STUB;
-	struct inputs in = {0};
+	_cleanup_(inputs_clear) struct inputs in = {0};
 	struct pe_section secs[6];
 	size_t n = 0, size;
 	uint8_t *out = NULL;
 	int r = read_inputs(req, root, kver, initrd, stub, &in);
 
-	if (r < 0) {
-		inputs_clear(&in);
+	if (r < 0)
 		return r;
-	}
 	if (in.osrel.size)
 		secs[n++] = (struct pe_section){".osrel", in.osrel.data, in.osrel.size};
 	if (in.cmdline.size)
@@ -442,8 +462,7 @@ int uki_build(const struct uki_request *req, const char *root, const char *kver,
 			(struct pe_section){".initrd", in.initrd.data, in.initrd.size};
 	if (pe_signed(in.stub.data, in.stub.size))
 		log_warning(
-			"EFI stub '%s' is signed: the signature no longer matches once "
-			"sections are added and is dropped (sign the UKI instead)",
+			"EFI stub '%s' is signed: the signature no longer matches once sections are added and is dropped (sign the UKI instead)",
 			stub);
 	r = pe_add_sections(in.stub.data, in.stub.size, secs, n, &out, &size);
 	inputs_clear(&in);

@@ -49,11 +49,6 @@ static const char *const font_dirs[] = {
 static const char *const font_suffixes[] = {".psfu.gz", ".psf.gz", ".psfu", ".psf",
 					    ".gz",	"",	   NULL};
 
-static void conf_freep(struct conf **c)
-{
-	conf_free(*c);
-}
-
 static const char *shown_root(const char *root)
 {
 	return streq(root, "/") ? "" : root;
@@ -287,6 +282,16 @@ static void close_pair(int p[2])
 			close(p[i]);
 }
 
+static int read_outputs(int fout, int ferr, char **out, size_t *nout, char **err,
+			size_t *nerr)
+{
+	int r = read_all(fout, out, nout, MAX_KEYMAP_BYTES);
+
+	if (r < 0)
+		return r;
+	return read_all(ferr, err, nerr, 1u << 16);
+}
+
 /* Run it, then its output and its messages; the exit status in *status. */
 static int collect(char *const argv[], int pout[2], int perr[2], char **out, size_t *nout,
 		   char **err, size_t *nerr, int *status)
@@ -301,9 +306,7 @@ static int collect(char *const argv[], int pout[2], int perr[2], char **out, siz
 		return r;
 	/* stderr after stdout: loadkeys writes a few lines of error at most, which the
 	 * pipe holds while its output is read. */
-	r = read_all(pout[0], out, nout, MAX_KEYMAP_BYTES);
-	if (r >= 0)
-		r = read_all(perr[0], err, nerr, 1u << 16);
+	r = read_outputs(pout[0], perr[0], out, nout, err, nerr);
 	while (waitpid(pid, status, 0) < 0 && errno == EINTR)
 		;
 	return r;
@@ -316,13 +319,13 @@ static int run_loadkeys(const char *keymap, const char *toggle, const char *name
 	char *argv[] = {(char *)"loadkeys", (char *)"-q",   (char *)"-b", (char *)"-u",
 			(char *)keymap,	    (char *)toggle, NULL};
 	_cleanup_free_ char *out = NULL, *err = NULL;
-	int pout[2] = {-1, -1}, perr[2] = {-1, -1}, status = 0, r = 0;
+	int pout[2] = {-1, -1}, perr[2] = {-1, -1}, status = 0, r;
 	size_t nout = 0, nerr = 0;
 	char esc[512];
 
 	if (pipe2(pout, O_CLOEXEC) < 0 || pipe2(perr, O_CLOEXEC) < 0)
 		r = -errno;
-	if (r >= 0)
+	else
 		r = collect(argv, pout, perr, &out, &nout, &err, &nerr, &status);
 	close_pair(pout);
 	close_pair(perr);
@@ -369,23 +372,31 @@ static int stage_keymap(struct stage *stage, const char *root, const char *name,
 	size_t len = 0;
 	int r = check_name("keymap", name);
 
-	if (r >= 0 && toggle)
-		r = check_name("keymap", toggle);
-	if (r >= 0)
-		r = find(root, "keymap", name, origin, keymap_dirs, keymap_suffixes,
-			 SEARCH_DEPTH, &path);
-	if (r >= 0 && toggle)
-		r = find(root, "keymap", toggle, "KEYMAP_TOGGLE", keymap_dirs,
-			 keymap_suffixes, SEARCH_DEPTH, &tpath);
 	if (r < 0)
 		return r;
+	if (toggle) {
+		r = check_name("keymap", toggle);
+		if (r < 0)
+			return r;
+	}
+	r = find(root, "keymap", name, origin, keymap_dirs, keymap_suffixes, SEARCH_DEPTH,
+		 &path);
+	if (r < 0)
+		return r;
+	if (toggle) {
+		r = find(root, "keymap", toggle, "KEYMAP_TOGGLE", keymap_dirs,
+			 keymap_suffixes, SEARCH_DEPTH, &tpath);
+		if (r < 0)
+			return r;
+	}
 	/* loadkeys reads the files, and their includes next to them, on this machine. */
 	if (asprintf(&host, "%s%s", shown_root(root), path) < 0 ||
 	    (tpath && asprintf(&thost, "%s%s", shown_root(root), tpath) < 0))
 		return -ENOMEM;
 	r = run_loadkeys(host, thost, name, &data, &len);
-	if (r >= 0)
-		r = check_bkeymap(data, len, name);
+	if (r < 0)
+		return r;
+	r = check_bkeymap(data, len, name);
 	if (r < 0)
 		return r;
 	r = stage_add_data(stage, ABI_KEYMAP_PATH, 0644, data, len);
@@ -433,9 +444,9 @@ static int stage_font(struct stage *stage, const char *root, const char *name,
 	size_t len = 0;
 	int r = check_name("console font", name);
 
-	if (r >= 0)
-		r = find(root, "console font", name, origin, font_dirs, font_suffixes, 0,
-			 &path);
+	if (r < 0)
+		return r;
+	r = find(root, "console font", name, origin, font_dirs, font_suffixes, 0, &path);
 	if (r < 0)
 		return r;
 	struct stat st;

@@ -64,7 +64,11 @@ int coldplug_scan(const char *devices_dir)
 	fd = open(devices_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
+	/* Every device's modules at once: a generic image's disk and bus drivers load
+	 * side by side. */
+	modload_batch_begin();
 	r = walk_dir(fd, &w);
 	close(fd);
+	w.loaded += modload_batch_run();
 	return r < 0 ? r : w.loaded;
 }

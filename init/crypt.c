@@ -203,8 +203,7 @@ static int luks_setting(struct crypt_conf *c, const char *word, size_t first)
 
 		if (!r) {
 			log_warning(
-				"'%s' names no LUKS device requested by rd.luks.uuid= "
-				"or rd.luks.name=",
+				"'%s' names no LUKS device requested by rd.luks.uuid= or rd.luks.name=",
 				word);
 			return 0;
 		}
@@ -322,9 +321,9 @@ int crypt_from_crypttab(struct crypt_conf *c, char *text, const char *path)
 		r = dev ? add(c, dev, strlen(dev), name, strlen(name), "crypttab") : NULL;
 		if (!r) {
 			if (!c->truncated) {
-				log_error("'%s' line %u: expected 'NAME DEVICE [KEYFILE "
-					  "[OPTIONS]]', ignoring it",
-					  path, lineno);
+				log_error(
+					"'%s' line %u: expected 'NAME DEVICE [KEYFILE [OPTIONS]]', ignoring it",
+					path, lineno);
 				bad++;
 			}
 			continue;
@@ -332,8 +331,7 @@ int crypt_from_crypttab(struct crypt_conf *c, char *text, const char *path)
 		if (key && strcmp(key, "none") != 0 && strcmp(key, "-") != 0 &&
 		    !set_keyfile(r, key)) {
 			log_error(
-				"'%s' line %u: key file '%s' is not an absolute path in "
-				"the image, asking for a passphrase instead",
+				"'%s' line %u: key file '%s' is not an absolute path in the image, asking for a passphrase instead",
 				path, lineno, key);
 			bad++;
 		}

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0-or-later
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * LVM activation with the image's own lvm, run for every new physical volume: lvm reads
  * the format (large and moving), the init only notices PVs and keeps one run at a time.

@@ -142,7 +142,9 @@ static void load_modules(void)
 {
 	int r;
 
+	modload_batch_begin();
 	(void)modload_always();
+	(void)modload_batch_run();
 	if (modload_has_match()) {
 		r = coldplug_scan("/sys/devices");
 		if (r < 0)
@@ -336,8 +338,8 @@ static int modprobe_main(int argc, char *argv[])
 	if (fd >= 0)
 		log_set_fd(fd, ABI_KMSG_PATH);
 	if (!name) {
-		log_error("modprobe: expected 'modprobe [-q] [--] NAME', the initramfs "
-			  "loads no more");
+		log_error(
+			"modprobe: expected 'modprobe [-q] [--] NAME', the initramfs loads no more");
 		return 1;
 	}
 	read_cmdline();

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0-or-later
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * md RAID: members go to the image's mdadm as they appear ("mdadm --incremental
  * --export /dev/DEV", one at a time, a child of the event loop, no shell); the array

@@ -48,6 +48,27 @@ static bool is_soft_failure(const struct plan_module *m)
 	return m->flags & (PLAN_OPTIONAL | PLAN_SOFTDEP);
 }
 
+/*
+ * A batch: while one is open, load_one() queues a module after its deps instead of
+ * loading it, and modload_batch_run() loads the queue, up to `jobs` modules at once,
+ * each once its deps are done. A batch opens only on a machine with several CPUs; with
+ * one, every module loads in place, as it always did.
+ */
+#define BATCH_MAX 256
+static struct {
+	unsigned jobs; /* 0: no batch open */
+	int loaded;    /* devices' matches loaded */
+	size_t n, text_len;
+	struct {
+		unsigned short mod;
+		unsigned short
+			why; /* 1 + offset in text of the device's modalias, or 0 */
+	} q[BATCH_MAX];
+	char text[4096];
+} batch;
+
+static void batch_load(void);
+
 static int load_one(size_t i);
 
 static void load_deps(const struct plan_module *m)
@@ -60,38 +81,26 @@ static void load_deps(const struct plan_module *m)
 			(void)load_one((size_t)d);
 }
 
-static int load_one(size_t i)
+/* The parameters into params (MODLOAD_PARAMS_MAX bytes); the finit_module flags. */
+static int prepare(size_t i, char *params)
 {
-	struct plan_module *m = &plan->modules[i];
-	char params[MODLOAD_PARAMS_MAX];
-	int r;
+	const struct plan_module *m = &plan->modules[i];
+	int r = modload_params(i, params, MODLOAD_PARAMS_MAX);
 
-	if (m->state == PLAN_LOADED)
-		return 0;
-	if (m->state != PLAN_PENDING)
-		return m->err;
-	if (cmdline_blacklisted(cmd, m->name)) {
-		m->state = PLAN_SKIPPED;
-		stats.skipped++;
-		log_info(
-			"module '%s' is blacklisted on the kernel command line, skipping",
-			m->name);
-		return 0;
-	}
-	load_deps(m);
-	r = modload_params(i, params, sizeof(params));
 	if (r < 0) {
 		log_error("parameters of module '%s' do not fit in %u bytes", m->name,
-			  (unsigned)sizeof(params));
-	} else {
-		log_debug("loading module '%s' from '%s' with '%s'", m->name, m->path,
-			  params);
-		r = sys_finit_module(m->path, params,
-				     m->flags & PLAN_COMPRESSED ? MODLOAD_COMPRESSED_FILE
-								: 0);
-		if (r == -EEXIST)
-			r = 0; /* built in, or loaded earlier: what we wanted */
+			  (unsigned)MODLOAD_PARAMS_MAX);
+		return r;
 	}
+	log_debug("loading module '%s' from '%s' with '%s'", m->name, m->path, params);
+	return m->flags & PLAN_COMPRESSED ? MODLOAD_COMPRESSED_FILE : 0;
+}
+
+/* Record the result r of loading m; returns it, or 0 when a failure may be ignored. */
+static int finish(struct plan_module *m, int r)
+{
+	if (r == -EEXIST)
+		r = 0; /* built in, or loaded earlier: what we wanted */
 	m->err = r;
 	if (r == 0) {
 		m->state = PLAN_LOADED;
@@ -109,6 +118,115 @@ static int load_one(size_t i)
 	log_error("module '%s' failed to load from '%s': %s", m->name, m->path,
 		  log_errname(r));
 	return r;
+}
+
+static int load_one(size_t i)
+{
+	struct plan_module *m = &plan->modules[i];
+	char params[MODLOAD_PARAMS_MAX];
+	int r;
+
+	if (m->state == PLAN_LOADED || m->state >= PLAN_QUEUED)
+		return 0;
+	if (m->state != PLAN_PENDING)
+		return m->err;
+	if (cmdline_blacklisted(cmd, m->name)) {
+		m->state = PLAN_SKIPPED;
+		stats.skipped++;
+		log_info(
+			"module '%s' is blacklisted on the kernel command line, skipping",
+			m->name);
+		return 0;
+	}
+	load_deps(m);
+	if (batch.jobs) {
+		if (batch.n == BATCH_MAX)
+			batch_load();
+		m->state = PLAN_QUEUED;
+		batch.q[batch.n].mod = (unsigned short)i;
+		batch.q[batch.n++].why = 0;
+		return 0;
+	}
+	r = prepare(i, params);
+	if (r >= 0)
+		r = sys_finit_module(m->path, params, r);
+	return finish(m, r);
+}
+
+void modload_batch_begin(void)
+{
+	int n = sys_ncpu();
+
+	batch.n = batch.text_len = 0;
+	batch.loaded = 0;
+	batch.jobs = n < 2		       ? 0
+		     : n < SYS_MODULE_JOBS_MAX ? (unsigned)n
+					       : SYS_MODULE_JOBS_MAX;
+}
+
+/* Whether every dep of m has been loaded or given up on. */
+static bool deps_done(const struct plan_module *m)
+{
+	const char *p = m->deps;
+	long d;
+
+	while ((d = plan_next_dep(&p)) >= 0)
+		if ((size_t)d < plan->n_modules && plan->modules[d].state >= PLAN_QUEUED)
+			return false;
+	return true;
+}
+
+/* Queue entry k ended with r; a device's match says so, as match() does. */
+static void batch_done(size_t k, int r)
+{
+	struct plan_module *m = &plan->modules[batch.q[k].mod];
+
+	(void)finish(m, r);
+	if (m->state != PLAN_LOADED || !batch.q[k].why)
+		return;
+	log_info("module '%s' loaded for %s'%s'", m->name, "device ",
+		 batch.text + batch.q[k].why - 1);
+	batch.loaded++;
+}
+
+static void batch_load(void)
+{
+	char params[MODLOAD_PARAMS_MAX];
+	int pids[SYS_MODULE_JOBS_MAX], running = 0, k, r;
+	size_t slot[SYS_MODULE_JOBS_MAX], left = batch.n;
+
+	if (left)
+		log_info("loading %zu modules, up to %u at once", left, batch.jobs);
+	while (left) {
+		/* Queue order has deps first: one pass starts all that can start. */
+		for (size_t e = 0; e < batch.n && running < (int)batch.jobs; e++) {
+			size_t i = batch.q[e].mod;
+			struct plan_module *m = &plan->modules[i];
+
+			if (m->state != PLAN_QUEUED || !deps_done(m))
+				continue;
+			r = prepare(i, params);
+			if (r >= 0)
+				r = sys_module_start(m->path, params, r);
+			if (r > 0) {
+				m->state = PLAN_LOADING;
+				pids[running] = r;
+				slot[running++] = e;
+			} else {
+				batch_done(e, r);
+				left--;
+			}
+		}
+		if (!running)
+			break; /* cannot happen: deps come before their modules */
+		k = sys_module_wait(pids, running, &r);
+		batch_done(slot[k], r);
+		left--;
+		running--;
+		pids[k] = pids[running];
+		slot[k] = slot[running];
+	}
+	batch.n = batch.text_len = 0;
 }
 
 /* The 'a' modules, in plan order; the 'k' ones once a person must type. */
@@ -145,6 +263,28 @@ bool modload_has_match(void)
 	return false;
 }
 
+/* Queue module i for a device's modalias, which its "loaded for" line will name. */
+static void queue_match(size_t i, const char *alias)
+{
+	size_t len = strlen(alias) + 1;
+
+	if (batch.text_len + len > sizeof(batch.text))
+		batch_load();
+	(void)load_one(i);
+	if (plan->modules[i].state != PLAN_QUEUED || len > sizeof(batch.text))
+		return;
+	memcpy(batch.text + batch.text_len, alias, len);
+	batch.q[batch.n - 1].why = (unsigned short)(batch.text_len + 1);
+	batch.text_len += len;
+}
+
+int modload_batch_run(void)
+{
+	batch_load();
+	batch.jobs = 0;
+	return batch.loaded;
+}
+
 /* Devices match 'm' modules; a request (by_name) also 'r' ones. */
 static int match(const char *alias, bool by_name)
 {
@@ -160,6 +300,10 @@ static int match(const char *alias, bool by_name)
 		    !(console_needed && (m->flags & PLAN_CONSOLE)))
 			continue;
 		log_debug("'%s' matches '%s' of module '%s'", alias, a->pattern, m->name);
+		if (batch.jobs) {
+			queue_match(a->module, alias);
+			continue;
+		}
 		if (load_one(a->module) == 0 && m->state == PLAN_LOADED) {
 			log_info("module '%s' loaded for %s'%s'", m->name,
 				 by_name ? "" : "device ", alias);

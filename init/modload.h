@@ -22,9 +22,22 @@ struct modload_stats {
 };
 
 void modload_init(struct plan *plan, const struct cmdline *cmd);
+/*
+ * Open a batch: until modload_batch_run(), modload_always() and modload_match() queue
+ * modules (after their deps) instead of loading them. No-op on a machine with one CPU:
+ * modules then load at once, one at a time.
+ */
+void modload_batch_begin(void);
+/*
+ * Load the batch's modules, up to one per CPU at once, each after its deps are done
+ * (loaded or failed: a failed dep's module is tried anyway, the kernel says why it
+ * cannot load), logging as loading in place does. Closes the batch. Returns the number
+ * of devices' matches loaded in it.
+ */
+int modload_batch_run(void);
 /* Load every 'a' module, in plan order ('k' ones only after modload_console()). Returns
  * -ENOENT-like error of the first required failure (the boot goes on anyway: the root may
- * not need it). */
+ * not need it); in a batch, 0. */
 int modload_always(void);
 /* Load every 'm' module that has an A record matching a device's modalias, with its
  * deps ('k' ones only once modload_console() was called). Returns the number loaded. */

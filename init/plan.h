@@ -25,6 +25,8 @@ enum plan_state {
 	PLAN_LOADED,
 	PLAN_FAILED,
 	PLAN_SKIPPED, /* blacklisted */
+	PLAN_QUEUED,  /* in a batch (modload.c), waiting for its deps */
+	PLAN_LOADING, /* in a batch, its load running */
 };
 
 struct plan_module {

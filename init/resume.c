@@ -71,9 +71,9 @@ void resume_device(const struct root_dev *dev)
 		log_info("resume: '/dev/%s' holds a hibernation image, resuming from it",
 			 dev->name);
 	else
-		log_info("resume: '/dev/%s' (%s) holds no hibernation image signature, "
-			 "the kernel checks it",
-			 dev->name, dev->has_fs ? dev->fs.type : "unknown content");
+		log_info(
+			"resume: '/dev/%s' (%s) holds no hibernation image signature, the kernel checks it",
+			dev->name, dev->has_fs ? dev->fs.type : "unknown content");
 	if (offset) {
 		r = write_attr("resume_offset", offset);
 		if (r < 0)

@@ -3,6 +3,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdint.h>
+#include <poll.h>
+#include <sched.h>
 #include <signal.h>
 #include <sys/ioctl.h>
 #include <sys/mount.h>
@@ -48,6 +50,53 @@ int sys_finit_module(const char *path, const char *params, int flags)
 		r = -errno;
 	close(fd);
 	return r;
+}
+
+int sys_ncpu(void)
+{
+	cpu_set_t set;
+
+	if (sched_getaffinity(0, sizeof(set), &set) < 0)
+		return 1;
+	return CPU_COUNT(&set) > 1 ? CPU_COUNT(&set) : 1;
+}
+
+int sys_module_start(const char *path, const char *params, int flags)
+{
+	pid_t pid = fork();
+
+	if (pid < 0)
+		return -errno;
+	if (pid == 0) /* errno values fit an exit status */
+		_exit(-sys_finit_module(path, params, flags));
+	return pid;
+}
+
+/* A pidfd turns readable when its process ends: poll() waits for whichever ends first
+ * without reaping the init's other children (helpers, the event loop's). Without pidfds
+ * (Linux < 5.3), the oldest load is waited for. */
+int sys_module_wait(const int *pids, int n, int *ret_err)
+{
+	struct pollfd p[SYS_MODULE_JOBS_MAX];
+	int k = 0, status = -1;
+
+	for (int i = 0; i < n; i++) {
+		p[i].fd = (int)syscall(SYS_pidfd_open, pids[i], 0);
+		p[i].events = POLLIN;
+		p[i].revents = 0;
+	}
+	while (p[0].fd >= 0 && poll(p, (nfds_t)n, -1) < 0 && errno == EINTR)
+		;
+	for (int i = n - 1; i >= 0; i--) {
+		if (p[i].fd >= 0 && p[i].revents)
+			k = i;
+		if (p[i].fd >= 0)
+			close(p[i].fd);
+	}
+	while (waitpid(pids[k], &status, 0) < 0 && errno == EINTR)
+		;
+	*ret_err = WIFEXITED(status) ? -WEXITSTATUS(status) : -EIO;
+	return k;
 }
 
 int sys_chroot(const char *path)

@@ -14,6 +14,19 @@ int sys_mount(const char *src, const char *target, const char *type, unsigned lo
 int sys_umount(const char *target, int flags);
 /* Open path and hand it to finit_module(2) with params and flags (MODULE_INIT_*). */
 int sys_finit_module(const char *path, const char *params, int flags);
+/* At most this many module loads at once. */
+#define SYS_MODULE_JOBS_MAX 16
+/* The CPUs the init may run on, at least 1. */
+int sys_ncpu(void);
+/* sys_finit_module() in a child process, so that several loads run at once. Returns
+ * the child's pid. */
+int sys_module_start(const char *path, const char *params, int flags);
+/*
+ * Wait until one of the n loads started as pids[] ends; reaps it, stores its result in
+ * *ret_err (0 or a negative errno: -EIO when the child died without one) and returns its
+ * index in pids[].
+ */
+int sys_module_wait(const int *pids, int n, int *ret_err);
 int sys_chroot(const char *path);
 /* unlinkat(2): the deletion of the old root's files after switching root. */
 int sys_unlinkat(int dirfd, const char *name, int flags);

@@ -116,9 +116,9 @@ static int run_cryptsetup(size_t i)
 	struct str s;
 
 	if (!path) {
-		log_error("cannot unlock '/dev/%s' ('%s'): no cryptsetup in the image "
-			  "(add the 'encrypt' hook)",
-			  slots[i].dev, r->name);
+		log_error(
+			"cannot unlock '/dev/%s' ('%s'): no cryptsetup in the image (add the 'encrypt' hook)",
+			slots[i].dev, r->name);
 		return -ENOENT;
 	}
 	str_init(&s, dev, sizeof(dev));
@@ -355,9 +355,9 @@ static void child_exited(int status)
 	if (sl->used_cached)
 		return; /* the shared passphrase is not this one's: ask */
 	if (r->keyfile[0] && !sl->key_failed) {
-		log_error("key file '%s' does not unlock '/dev/%s' ('%s'), asking for "
-			  "the passphrase",
-			  r->keyfile, sl->dev, r->name);
+		log_error(
+			"key file '%s' does not unlock '/dev/%s' ('%s'), asking for the passphrase",
+			r->keyfile, sl->dev, r->name);
 		sl->key_failed = true;
 		return;
 	}

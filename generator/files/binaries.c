@@ -23,11 +23,6 @@ static const char *const program_dirs[] = {
 	"/usr/local/sbin", "/usr/local/bin", "/usr/sbin", "/usr/bin", "/sbin", "/bin",
 };
 
-static void elf_info_freep(struct elf_info **p)
-{
-	elf_info_free(*p);
-}
-
 /* The program's absolute path: as given, or the first in program_dirs that exists. */
 static int find_program(const struct filectx *ctx, const char *name, char **ret)
 {
@@ -234,22 +229,28 @@ static int add_program_steps(struct filectx *ctx, const char *name, char **ret_p
 	return 0;
 }
 
+static int open_and_add_program(struct filectx *ctx, struct stage *stage,
+				const char *root, const char *name, char **ret_path)
+{
+	int r = filectx_init(ctx, stage, root);
+
+	if (r < 0)
+		return r;
+	return add_program_steps(ctx, name, ret_path);
+}
+
 static int add_program(struct stage *stage, const char *root, const char *name,
 		       const char *origin, unsigned quiet, const char *package,
 		       char **ret_path)
 {
-	struct filectx ctx;
-	int r;
+	_cleanup_(filectx_done) struct filectx ctx = {.rootfd = -1};
+	int r = open_and_add_program(&ctx, stage, root, name, ret_path);
 
-	r = filectx_init(&ctx, stage, root);
-	if (r >= 0) /* filectx_done() below must run */
-		r = add_program_steps(&ctx, name, ret_path);
 	if (r == -ENOENT && package && (!ctx.culprit || streq(ctx.culprit, name)))
 		log_error("%s: no '%s' in the programs of '%s/' (install %s)", origin,
 			  name, streq(root, "/") ? "" : root, package);
 	else if (r < 0)
 		filectx_log_failure(&ctx, origin, name, name, quiet, r);
-	filectx_done(&ctx);
 	return r;
 }
 

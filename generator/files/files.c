@@ -298,6 +298,38 @@ static int add_root(struct filectx *ctx)
 	return add_dir(ctx, "", "", &st);
 }
 
+/* The entry `name` of the directory `dir` (the normalized path `p` split). */
+static int add_in_dir(struct filectx *ctx, const char *p, const char *dir,
+		      const char *name, enum files_mode mode, char **ret_canon)
+{
+	_cleanup_(fsroot_walk_done) struct fsroot_walk w = {0};
+	_cleanup_free_ char *canon = NULL;
+	_cleanup_close_ int dfd = -1;
+	struct stat st;
+	int r = fsroot_resolve(ctx, "", dir, &w);
+
+	if (r < 0)
+		return r;
+	if (!S_ISDIR(w.st.st_mode))
+		return -ENOTDIR;
+	dfd = fsroot_open(ctx, w.canon, O_PATH | O_DIRECTORY);
+	if (dfd < 0)
+		return dfd;
+	if (fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+		return negative_errno();
+	if (S_ISLNK(st.st_mode))
+		return add_link(ctx, p + 1, dir, w.canon, dfd, name, mode, ret_canon);
+	canon = fsroot_join(w.canon, name);
+	if (!canon)
+		return -ENOMEM;
+	r = add_object(ctx, p + 1, canon, &st);
+	if (r < 0)
+		return r;
+	if (ret_canon)
+		*ret_canon = TAKE_PTR(canon);
+	return 0;
+}
+
 /*
  * Add the absolute path `path` at the same place in the image. Its directories are
  * resolved physically; its last component, when a symlink, is copied and followed.
@@ -306,11 +338,8 @@ static int add_root(struct filectx *ctx)
 int files_add_lexical(struct filectx *ctx, const char *path, enum files_mode mode,
 		      char **ret_canon)
 {
-	_cleanup_free_ char *p = fsroot_normalize(path), *dir = NULL, *canon = NULL;
-	_cleanup_(fsroot_walk_done) struct fsroot_walk w = {0};
-	_cleanup_close_ int dfd = -1;
+	_cleanup_free_ char *p = fsroot_normalize(path), *dir = NULL;
 	const char *name;
-	struct stat st;
 	int r;
 
 	if (!p)
@@ -321,25 +350,11 @@ int files_add_lexical(struct filectx *ctx, const char *path, enum files_mode mod
 	dir = name - 1 == p ? strdup("/") : strndup(p, (size_t)(name - 1 - p));
 	if (!dir)
 		return -ENOMEM;
-	r = fsroot_resolve(ctx, "", dir, &w);
-	if (r >= 0 && !S_ISDIR(w.st.st_mode))
-		r = -ENOTDIR;
-	if (r >= 0 && (dfd = fsroot_open(ctx, w.canon, O_PATH | O_DIRECTORY)) < 0)
-		r = dfd;
-	if (r >= 0 && fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
-		r = negative_errno();
-	if (r >= 0 && S_ISLNK(st.st_mode))
-		r = add_link(ctx, p + 1, dir, w.canon, dfd, name, mode, ret_canon);
-	else if (r >= 0 && !(canon = fsroot_join(w.canon, name)))
-		r = -ENOMEM;
-	else if (r >= 0)
-		r = add_object(ctx, p + 1, canon, &st);
+	r = add_in_dir(ctx, p, dir, name, mode, ret_canon);
 	if (r < 0) {
 		filectx_blame(ctx, p);
 		return r;
 	}
-	if (ret_canon && canon)
-		*ret_canon = TAKE_PTR(canon);
 	return 0;
 }
 
@@ -354,20 +369,27 @@ int filectx_log_failure(const struct filectx *ctx, const char *origin, const cha
 	return r;
 }
 
+static int open_and_add_path(struct filectx *ctx, struct stage *stage, const char *root,
+			     const char *path)
+{
+	int r = filectx_init(ctx, stage, root);
+
+	if (r < 0)
+		return r;
+	if (path[0] != '/')
+		return -EINVAL;
+	return files_add_lexical(ctx, path, FILES_STRICT, NULL);
+}
+
 int files_add_path(struct stage *stage, const char *root, const char *path,
 		   const char *origin, unsigned quiet)
 {
-	struct filectx ctx;
-	int r;
+	_cleanup_(filectx_done) struct filectx ctx = {.rootfd = -1};
+	int r = open_and_add_path(&ctx, stage, root, path);
 
-	r = filectx_init(&ctx, stage, root);
-	if (r >= 0)
-		r = path[0] == '/' ? files_add_lexical(&ctx, path, FILES_STRICT, NULL)
-				   : -EINVAL;
 	if (r == -ELOOP)
 		filectx_unblame(&ctx, 0); /* a loop: the path asked for is the culprit */
 	if (r < 0)
-		filectx_log_failure(&ctx, origin, path, path, quiet, r);
-	filectx_done(&ctx);
-	return r;
+		return filectx_log_failure(&ctx, origin, path, path, quiet, r);
+	return 0;
 }

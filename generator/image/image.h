@@ -133,4 +133,13 @@ int image_list(const char *path, FILE *out);
  */
 int image_extract(const char *path, const char *dir, unsigned flags);
 
+/*
+ * image_extract() with the decoders and buffers of `rd` (cpio_reader_new()), kept from
+ * one call to the next: the fuzzer extracts thousands of images a second and would
+ * otherwise allocate a reader's megabytes for each. NULL makes a temporary one.
+ */
+struct cpio_reader;
+int image_extract_with(struct cpio_reader *rd, const char *path, const char *dir,
+		       unsigned flags);
+
 #endif

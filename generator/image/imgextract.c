@@ -606,6 +606,12 @@ static int mkdir_p(const char *dir)
 
 int image_extract(const char *path, const char *dir, unsigned flags)
 {
+	return image_extract_with(NULL, path, dir, flags);
+}
+
+int image_extract_with(struct cpio_reader *rd, const char *path, const char *dir,
+		       unsigned flags)
+{
 	static const struct cpio_ops ops = {extract_entry, extract_data, extract_done};
 	char err[CPIO_ERROR_MAX] = "", what[2 * PATH_MAX + 32];
 	const char *why;
@@ -634,7 +640,7 @@ int image_extract(const char *path, const char *dir, unsigned flags)
 				  .root = root,
 				  .fd = -1,
 				  .parent = -1};
-	r = cpio_walk_fd(NULL, fd, &ops, x, err);
+	r = cpio_walk_fd(rd, fd, &ops, x, err);
 	if (r < 0 && !x->logged)
 		imgread_log_error(what, NULL, r, err);
 	if (x->fd >= 0)

@@ -68,24 +68,31 @@ static int verify_done(const struct cpio_entry *e _unused_, void *userdata)
 	return 0;
 }
 
+/* At the end of the walk: was every entry of both archives seen? */
+static int all_seen(struct imgverify *v)
+{
+	while (v->part < 2 && v->index == v->count[v->part]) {
+		v->part++;
+		v->index = 0;
+	}
+	return v->part == 2;
+}
+
 /* Read the image back as the kernel will, one piece at a time, and compare. */
 int imgverify_image(int fd, struct imgverify *v, struct imgreport *rep)
 {
 	static const struct cpio_ops ops = {verify_entry, verify_data, verify_done};
 	char err[CPIO_ERROR_MAX];
 	int r = cpio_walk_fd(NULL, fd, &ops, v, err);
-	if (r >= 0) {
-		while (v->part < 2 && v->index == v->count[v->part]) {
-			v->part++;
-			v->index = 0;
-		}
-		r = v->part == 2 ? 0 : -EBADMSG;
-	}
-	if (r == -EBADMSG) {
+
+	if (r < 0 && r != -EBADMSG)
+		return r;
+	if (r == -EBADMSG || !all_seen(v)) {
 		log_error(
 			"image '%s' failed its read-back check; the previous image is kept",
 			rep->target);
 		rep->logged = 1;
+		return -EBADMSG;
 	}
-	return r;
+	return 0;
 }

@@ -235,19 +235,29 @@ static int write_zeros(int fd, size_t n)
 	return fileio_write_all(fd, zeros, n);
 }
 
+/* One archive through a compressor of its own, finished (and freed) before return. */
+static int write_segment(int fd, enum compress_kind kind, int level, int threads,
+			 const struct stage_entry *entries, size_t count, uint32_t mtime,
+			 uint8_t *buf, struct expect *exp, struct imgreport *rep)
+{
+	_cleanup_(compress_freep) struct compress *c = NULL;
+	int r = compress_new(kind, level, threads, fd, &c);
+
+	if (r < 0)
+		return r;
+	r = write_archive(entries, count, c, mtime, buf, exp, threads, rep);
+	if (r < 0)
+		return r;
+	return compress_finish(c);
+}
+
 /* The early archive: uncompressed, so the kernel's microcode loader finds it. */
 static int write_early(int fd, const struct stage_entry *entries, size_t count,
 		       uint32_t mtime, uint8_t *buf, struct expect *exp,
 		       struct imgreport *rep)
 {
-	struct compress *c = NULL;
-	int r = compress_new(COMPRESS_NONE, COMPRESS_LEVEL_DEFAULT, 1, fd, &c);
-	if (r < 0)
-		return r;
-	r = write_archive(entries, count, c, mtime, buf, exp, 1, rep);
-	if (r >= 0)
-		r = compress_finish(c);
-	compress_free(c);
+	int r = write_segment(fd, COMPRESS_NONE, COMPRESS_LEVEL_DEFAULT, 1, entries,
+			      count, mtime, buf, exp, rep);
 	if (r < 0)
 		return r;
 	off_t end = lseek(fd, 0, SEEK_CUR);
@@ -259,7 +269,6 @@ static int write_early(int fd, const struct stage_entry *entries, size_t count,
 static int write_image_file(int fd, const struct image_options *opts, struct imgverify *v,
 			    uint8_t *buf, struct imgreport *rep)
 {
-	struct compress *c = NULL;
 	uint32_t mtime = (uint32_t)opts->mtime;
 	int r;
 
@@ -269,14 +278,8 @@ static int write_image_file(int fd, const struct image_options *opts, struct img
 		if (r < 0)
 			return r;
 	}
-	r = compress_new(opts->compression, opts->level, opts->threads, fd, &c);
-	if (r < 0)
-		return r;
-	r = write_archive(v->entries[1], v->count[1], c, mtime, buf, v->exp[1],
-			  opts->threads, rep);
-	if (r >= 0)
-		r = compress_finish(c);
-	compress_free(c);
+	r = write_segment(fd, opts->compression, opts->level, opts->threads,
+			  v->entries[1], v->count[1], mtime, buf, v->exp[1], rep);
 	if (r < 0)
 		return r;
 	crashpoint("compression: finished");
@@ -286,6 +289,17 @@ static int write_image_file(int fd, const struct image_options *opts, struct img
 	r = imgverify_image(fd, v, rep);
 	crashpoint("image: verified");
 	return r;
+}
+
+static int write_and_commit(int dirfd, int fd, const char *name, const char *target,
+			    const struct image_options *opts, struct imgverify *v,
+			    uint8_t *buf, struct imgreport *rep)
+{
+	int r = write_image_file(fd, opts, v, buf, rep);
+
+	if (r < 0)
+		return r;
+	return imgtemp_commit(dirfd, fd, name, target, opts);
 }
 
 static int write_target(const struct stage *stage, const char *target,
@@ -329,9 +343,7 @@ static int write_target(const struct stage *stage, const char *target,
 		return fd;
 	crashpoint("image: temporary file");
 
-	r = write_image_file(fd, opts, &v, buf, rep);
-	if (r >= 0)
-		r = imgtemp_commit(dirfd, fd, name, target, opts);
+	r = write_and_commit(dirfd, fd, name, target, opts, &v, buf, rep);
 	if (r < 0)
 		unlinkat(dirfd, name, 0);
 	imgtemp_disarm();

@@ -8,20 +8,12 @@
 #include <sys/stat.h>
 
 #include "firmware.h"
+#include "kconfig.h"
 #include "path.h"
 #include "sysroot.h"
 #include "util.h"
 
 #define FIRMWARE_MAX_LINKS 16
-
-static int config_has(const char *text, const char *line)
-{
-	size_t len = strlen(line);
-	for (const char *p = text; (p = strstr(p, line)); p += len)
-		if ((p == text || p[-1] == '\n') && (p[len] == '\n' || p[len] == '\0'))
-			return 1;
-	return 0;
-}
 
 int firmware_set_init(struct firmware_set *set, const char *root, const char *kver)
 {
@@ -44,10 +36,10 @@ void firmware_set_init_config(struct firmware_set *set, const char *text)
 	if (!text)
 		return;
 	/* Before 5.19 CONFIG_FW_LOADER_COMPRESS alone meant xz. */
-	int any = config_has(text, "CONFIG_FW_LOADER_COMPRESS=y");
+	int any = kconfig_has(text, "CONFIG_FW_LOADER_COMPRESS=y");
 	int split = strstr(text, "CONFIG_FW_LOADER_COMPRESS_XZ") != NULL;
-	set->xz_ok = split ? config_has(text, "CONFIG_FW_LOADER_COMPRESS_XZ=y") : any;
-	set->zstd_ok = config_has(text, "CONFIG_FW_LOADER_COMPRESS_ZSTD=y");
+	set->xz_ok = split ? kconfig_has(text, "CONFIG_FW_LOADER_COMPRESS_XZ=y") : any;
+	set->zstd_ok = kconfig_has(text, "CONFIG_FW_LOADER_COMPRESS_ZSTD=y");
 }
 
 static void file_clear(struct firmware_file *f)

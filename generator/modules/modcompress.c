@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "kconfig.h"
 #include "modcompress.h"
 #include "sysroot.h"
 #include "util.h"
@@ -32,15 +33,6 @@ int modcompress_parse_mode(const char *value, enum modcompress_mode *ret)
 	else
 		return -EINVAL;
 	return 0;
-}
-
-static bool config_has(const char *text, const char *line)
-{
-	size_t len = strlen(line);
-	for (const char *p = text; (p = strstr(p, line)); p += len)
-		if ((p == text || p[-1] == '\n') && (p[len] == '\n' || p[len] == '\0'))
-			return true;
-	return false;
 }
 
 /* The places a distribution keeps a kernel's config, inside the module root. */
@@ -72,10 +64,10 @@ int modcompress_read_kernel(struct modcompress *mc, const char *root, const char
 			return r;
 		if (r < 0)
 			continue; /* not there (or not a regular file): the next place */
-		mc->decompress = config_has(text, "CONFIG_MODULE_DECOMPRESS=y");
-		mc->gzip = config_has(text, "CONFIG_MODULE_COMPRESS_GZIP=y");
-		mc->xz = config_has(text, "CONFIG_MODULE_COMPRESS_XZ=y");
-		mc->zstd = config_has(text, "CONFIG_MODULE_COMPRESS_ZSTD=y");
+		mc->decompress = kconfig_has(text, "CONFIG_MODULE_DECOMPRESS=y");
+		mc->gzip = kconfig_has(text, "CONFIG_MODULE_COMPRESS_GZIP=y");
+		mc->xz = kconfig_has(text, "CONFIG_MODULE_COMPRESS_XZ=y");
+		mc->zstd = kconfig_has(text, "CONFIG_MODULE_COMPRESS_ZSTD=y");
 		/* For messages: the path as the user knows it. */
 		if (asprintf(&mc->config, "%s%s", streq(root, "/") ? "" : root, path) <
 		    0) {

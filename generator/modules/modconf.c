@@ -116,102 +116,128 @@ static int split_softdep(struct softdep_rule *rule)
 		return -ENOMEM;
 	struct strv *mode = NULL;
 	char *save = NULL;
-	int r = 0;
 	/*
 	 * Words before "pre:" or "post:" are ignored, as libkmod does. libkmod 30's
 	 * iterator glues the last pre word to "post:" ("pre: apost: b"): split it again.
 	 */
-	for (char *w = strtok_r(copy, " \t", &save); w && r >= 0;
+	for (char *w = strtok_r(copy, " \t", &save); w;
 	     w = strtok_r(NULL, " \t", &save)) {
 		size_t n = strlen(w);
+		int r;
 		if (n > 5 && streq(w + n - 5, "post:")) {
 			w[n - 5] = '\0';
 			r = push_word(rule, &mode, w);
-			if (r >= 0)
-				r = push_word(rule, &mode, "post:");
+			if (r < 0)
+				return r;
+			r = push_word(rule, &mode, "post:");
 		} else
 			r = push_word(rule, &mode, w);
+		if (r < 0)
+			return r;
 	}
-	return r < 0 ? r : join_softdep(rule);
+	return join_softdep(rule);
 }
 
-static int load(struct modconf *m, struct kmod_ctx *ctx)
+static void iter_freep(struct kmod_config_iter **it)
 {
-	struct strv kopts = STRV_INIT, kblack = STRV_INIT;
-	int r = read_kcmdline(&kopts, &kblack);
-	struct kmod_config_iter *it = NULL;
+	if (*it)
+		kmod_config_iter_free_iter(*it);
+}
 
-	if (r >= 0 && !(it = kmod_config_get_softdeps(ctx)))
-		r = -ENOMEM;
-	while (r >= 0 && kmod_config_iter_next(it)) {
+static int load_softdeps(struct modconf *m, struct kmod_ctx *ctx)
+{
+	_cleanup_(iter_freep) struct kmod_config_iter *it = kmod_config_get_softdeps(ctx);
+
+	if (!it)
+		return -ENOMEM;
+	while (kmod_config_iter_next(it)) {
 		struct softdep_rule *v =
 			realloc(m->rules, (m->nrules + 1) * sizeof(*m->rules));
-		if (!v) {
-			r = -ENOMEM;
-			break;
-		}
+		if (!v)
+			return -ENOMEM;
 		m->rules = v;
 		struct softdep_rule *rule = &m->rules[m->nrules++];
 		*rule = (struct softdep_rule){
 			.pattern = strdup(kmod_config_iter_get_key(it)),
 			.text = strdup(kmod_config_iter_get_value(it))};
-		r = rule->pattern && rule->text ? split_softdep(rule) : -ENOMEM;
+		if (!rule->pattern || !rule->text)
+			return -ENOMEM;
+		int r = split_softdep(rule);
+		if (r < 0)
+			return r;
 	}
-	kmod_config_iter_free_iter(it);
-	it = NULL;
+	return 0;
+}
 
-	if (r >= 0 && !(it = kmod_config_get_options(ctx)))
-		r = -ENOMEM;
-	while (r >= 0 && kmod_config_iter_next(it)) {
+/* modprobe.d's options, but those the kernel command line gives (`kopts`) itself. */
+static int load_options(struct modconf *m, struct kmod_ctx *ctx, struct strv *kopts)
+{
+	_cleanup_(iter_freep) struct kmod_config_iter *it = kmod_config_get_options(ctx);
+
+	if (!it)
+		return -ENOMEM;
+	while (kmod_config_iter_next(it)) {
 		const char *key = kmod_config_iter_get_key(it);
 		const char *value = kmod_config_iter_get_value(it);
 		_cleanup_free_ char *pair = NULL;
-		if (asprintf(&pair, "%s\t%s", key, value) < 0) {
-			r = -ENOMEM;
-			break;
-		}
+		if (asprintf(&pair, "%s\t%s", key, value) < 0)
+			return -ENOMEM;
 		modname_normalise(pair);
-		if (strv_take_out(&kopts, pair))
+		if (strv_take_out(kopts, pair))
 			continue;
 		struct option *v = realloc(m->options, (m->noptions + 1) * sizeof(*v));
-		if (!v) {
-			r = -ENOMEM;
-			break;
-		}
+		if (!v)
+			return -ENOMEM;
 		m->options = v;
 		struct option *o = &m->options[m->noptions++];
 		*o = (struct option){.name = strdup(key), .value = strdup(value)};
 		if (!o->name || !o->value)
-			r = -ENOMEM;
-		else
-			modname_normalise(o->name);
+			return -ENOMEM;
+		modname_normalise(o->name);
 	}
-	kmod_config_iter_free_iter(it);
-	it = NULL;
+	return 0;
+}
 
-	if (r >= 0 && !(it = kmod_config_get_blacklists(ctx)))
-		r = -ENOMEM;
-	while (r >= 0 && kmod_config_iter_next(it)) {
+/* modprobe.d's blacklist, but those the kernel command line gives (`kblack`). */
+static int load_blacklist(struct modconf *m, struct kmod_ctx *ctx, struct strv *kblack)
+{
+	_cleanup_(iter_freep) struct kmod_config_iter *it =
+		kmod_config_get_blacklists(ctx);
+
+	if (!it)
+		return -ENOMEM;
+	while (kmod_config_iter_next(it)) {
 		char *name = strdup(kmod_config_iter_get_key(it));
-		if (!name) {
-			r = -ENOMEM;
-			break;
-		}
+		if (!name)
+			return -ENOMEM;
 		modname_normalise(name);
-		if (strv_take_out(&kblack, name) ||
+		if (strv_take_out(kblack, name) ||
 		    tfind(name, &m->blacklist, modname_compare)) {
 			free(name);
 			continue;
 		}
 		if (!tsearch(name, &m->blacklist, modname_compare)) {
 			free(name);
-			r = -ENOMEM;
+			return -ENOMEM;
 		}
 	}
-	kmod_config_iter_free_iter(it);
-	strv_clear(&kopts);
-	strv_clear(&kblack);
-	return r;
+	return 0;
+}
+
+static int load(struct modconf *m, struct kmod_ctx *ctx)
+{
+	_cleanup_(strv_clear) struct strv kopts = STRV_INIT, kblack = STRV_INIT;
+	int r = read_kcmdline(&kopts, &kblack);
+
+	if (r < 0)
+		return r;
+	r = load_softdeps(m, ctx);
+	if (r < 0)
+		return r;
+	r = load_options(m, ctx, &kopts);
+	if (r < 0)
+		return r;
+	return load_blacklist(m, ctx, &kblack);
 }
 
 void modconf_free(struct modconf *m)

@@ -106,17 +106,29 @@ static void free_nothing(void *p)
 }
 
 /*
- * Inside resolution, what a failing site was about (a module's name or file), for
- * moddep_resolve()'s one message; or that the site logged a fuller one itself.
+ * Resolution logs each failure where it happens (CODING_STYLE.md), about `what`: a
+ * module's name or file, from the tree (escaped, it cannot forge a line), or NULL when
+ * the failure is about nothing in the tree (memory).
  */
-static void moddep_set_subject(struct moddep *m, const char *what)
+static int resolve_error(int r, const char *what)
 {
-	free(m->error_subject);
-	m->error_subject = what ? strdup(what) : NULL;
-	m->error_logged = 0;
+	char buf[1024];
+
+	if (!what)
+		return log_error_errno(r, "cannot resolve the module closure");
+	log_escape(what, buf, sizeof(buf));
+	if (r == -ENOEXEC || r == -EBADMSG)
+		log_error("module file '%s' is %s", buf,
+			  r == -EBADMSG ? "corrupt: it does not decompress"
+					: "not a kernel module: truncated or not ELF");
+	else
+		log_error("cannot resolve the module closure: '%s': %s", buf,
+			  strerror(-r));
+	return r;
 }
 
-_printf_(3, 4) static int moddep_fail(struct moddep *m, int r, const char *fmt, ...)
+/* A failure whose message says why itself. */
+_printf_(2, 3) static int resolve_fail(int r, const char *fmt, ...)
 {
 	char msg[2048];
 	va_list ap;
@@ -125,8 +137,6 @@ _printf_(3, 4) static int moddep_fail(struct moddep *m, int r, const char *fmt, 
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
 	log_error("%s", msg);
-	moddep_set_subject(m, NULL);
-	m->error_logged = 1;
 	return r;
 }
 
@@ -263,6 +273,45 @@ static void lookup_free(void *p)
 	free(lk);
 }
 
+/* libkmod's answer for `word` into lk: its modules, its built-in ones, by name or not. */
+static int lookup_fill(struct moddep *m, struct lookup *lk, struct kmod_list *list,
+		       const char *word)
+{
+	struct kmod_list *l;
+	size_t count = 0;
+	int r;
+
+	kmod_list_foreach(l, list) count++;
+	lk->mods = calloc(count ? count : 1, sizeof(*lk->mods));
+	if (!lk->mods)
+		return -ENOMEM;
+	kmod_list_foreach(l, list)
+	{
+		struct kmod_module *km = kmod_module_get_module(l);
+		struct mod *mod;
+		r = mod_get(m, km, &mod);
+		kmod_module_unref(km);
+		if (r < 0)
+			return r;
+		if (mod->absent)
+			continue; /* as modprobe: not found */
+		if (mod->builtin) {
+			r = strv_push(&lk->builtins, mod->name);
+			if (r < 0)
+				return r;
+		} else
+			lk->mods[lk->n++] = mod;
+	}
+	_cleanup_free_ char *norm = strdup(word);
+	if (!norm)
+		return -ENOMEM;
+	modname_normalise(norm);
+	lk->by_name =
+		(lk->n == 1 && streq(lk->mods[0]->name, norm)) ||
+		(lk->n == 0 && lk->builtins.n == 1 && streq(lk->builtins.v[0], norm));
+	return 0;
+}
+
 /* What a word (module name or alias) means, as modprobe would resolve it; cached. */
 static int lookup(struct moddep *m, const char *word, struct lookup **ret)
 {
@@ -272,7 +321,7 @@ static int lookup(struct moddep *m, const char *word, struct lookup **ret)
 		*ret = *hit;
 		return 0;
 	}
-	struct kmod_list *list = NULL, *l;
+	struct kmod_list *list = NULL;
 	int r = kmod_module_new_from_lookup(m->ctx, word, &list);
 	if (r < 0)
 		return r;
@@ -282,38 +331,8 @@ static int lookup(struct moddep *m, const char *word, struct lookup **ret)
 		kmod_module_unref_list(list);
 		return -ENOMEM;
 	}
-	size_t count = 0;
-	kmod_list_foreach(l, list) count++;
-	lk->mods = calloc(count ? count : 1, sizeof(*lk->mods));
-	if (!lk->mods)
-		r = -ENOMEM;
-	kmod_list_foreach(l, list)
-	{
-		if (r < 0)
-			break;
-		struct kmod_module *km = kmod_module_get_module(l);
-		struct mod *mod;
-		r = mod_get(m, km, &mod);
-		kmod_module_unref(km);
-		if (r < 0)
-			break;
-		if (mod->absent)
-			continue; /* as modprobe: not found */
-		if (mod->builtin)
-			r = strv_push(&lk->builtins, mod->name);
-		else
-			lk->mods[lk->n++] = mod;
-	}
+	r = lookup_fill(m, lk, list, word);
 	kmod_module_unref_list(list);
-	_cleanup_free_ char *norm = strdup(word);
-	if (r >= 0 && !norm)
-		r = -ENOMEM;
-	if (r >= 0) {
-		modname_normalise(norm);
-		lk->by_name = (lk->n == 1 && streq(lk->mods[0]->name, norm)) ||
-			      (lk->n == 0 && lk->builtins.n == 1 &&
-			       streq(lk->builtins.v[0], norm));
-	}
 	if (r < 0 || !tsearch(lk, &m->lookups, compare_lookup)) {
 		lookup_free(lk);
 		return r < 0 ? r : -ENOMEM;
@@ -364,16 +383,15 @@ static int add_soft_edges(struct moddep *m, struct mod *mod, const struct strv *
 	for (size_t i = 0; i < words->n; i++) {
 		struct lookup *lk;
 		int r = lookup(m, words->v[i], &lk);
-		if (r < 0 && r != -ENOMEM) {
+		if (r == -ENOMEM)
+			return resolve_error(r, mod->name);
+		if (r < 0) {
 			char name[256], word[256];
-			return moddep_fail(
-				m, r, "module '%s': cannot look up its softdep '%s': %s",
+			return log_error_errno(
+				r, "module '%s': cannot look up its softdep '%s'",
 				log_escape(mod->name, name, sizeof(name)),
-				log_escape(words->v[i], word, sizeof(word)),
-				strerror(-r));
+				log_escape(words->v[i], word, sizeof(word)));
 		}
-		if (r < 0)
-			return r;
 		for (size_t j = 0; j < lk->n; j++) {
 			/* An alias never brings in a blacklisted module; a name does. */
 			if (!lk->by_name &&
@@ -382,7 +400,7 @@ static int add_soft_edges(struct moddep *m, struct mod *mod, const struct strv *
 			r = add_edge(mod, lk->mods[j], kind,
 				     lk->by_name ? NULL : lk->name);
 			if (r < 0)
-				return r;
+				return resolve_error(r, mod->name);
 		}
 	}
 	return 0;
@@ -467,7 +485,7 @@ static int check_deps(struct moddep *m, struct mod *mod, size_t got)
 	if (!m->deplines_loaded) {
 		int r = load_deplines(m);
 		if (r < 0)
-			return r;
+			return resolve_error(r, mod->name);
 	}
 	size_t dl = strlen(m->src.kmoddir);
 	const char *kpath = kmod_module_get_path(mod->km);
@@ -484,7 +502,7 @@ static int check_deps(struct moddep *m, struct mod *mod, size_t got)
 	_cleanup_free_ char *copy = strdup(line->deps);
 	char *save = NULL;
 	if (!copy)
-		return -ENOMEM;
+		return resolve_error(-ENOMEM, mod->name);
 	for (char *w = strtok_r(copy, " \t", &save); w;
 	     w = strtok_r(NULL, " \t", &save)) {
 		_cleanup_free_ char *dep = NULL;
@@ -493,20 +511,18 @@ static int check_deps(struct moddep *m, struct mod *mod, size_t got)
 		else if (asprintf(&dep, "/lib/modules/%s/%s", m->src.kver, w) < 0)
 			dep = NULL;
 		if (!dep)
-			return -ENOMEM;
+			return resolve_error(-ENOMEM, mod->name);
 		int fd = sysroot_open(m->src.root, dep, O_RDONLY | O_NONBLOCK);
 		if (fd < 0) {
 			_cleanup_free_ char *shown = NULL;
 			if (asprintf(&shown, "%.*s%s", root_prefix_len(m), m->src.root,
 				     dep) < 0)
-				return -ENOMEM;
-			moddep_set_subject(m, shown);
-			return fd;
+				return resolve_error(-ENOMEM, mod->name);
+			return resolve_error(fd, shown);
 		}
 		close(fd);
 	}
-	moddep_set_subject(m, mod->path);
-	return -EIO;
+	return resolve_error(-EIO, mod->path);
 }
 
 static int depline_link(struct moddep *m, struct depline *d)
@@ -547,9 +563,10 @@ static void append_name(FILE *f, const char *relpath)
  * depmod refuses a tree whose modules depend on each other in a circle; an edited or
  * crafted modules.dep can still hold one. Refuse it before libkmod reads the module's
  * line: libkmod's modules would then hold references to each other and never be freed.
- * A search from `start` over modules.dep's lines: does it come back to `start`?
+ * A search from `start` (the line of module `name`) over modules.dep's lines: does it
+ * come back to `start`?
  */
-static int check_cycle(struct moddep *m, struct depline *start)
+static int check_cycle(struct moddep *m, struct depline *start, const char *name)
 {
 	static unsigned stamp;
 	struct depline **stack = NULL;
@@ -560,8 +577,10 @@ static int check_cycle(struct moddep *m, struct depline *start)
 	start->stamp = stamp;
 	start->parent = NULL;
 	for (struct depline *d = start; d; d = sp ? stack[--sp] : NULL) {
-		if (!d->linked && (r = depline_link(m, d)) < 0)
+		if (!d->linked && (r = depline_link(m, d)) < 0) {
+			r = resolve_error(r, name);
 			break;
+		}
 		for (size_t i = 0; i < d->nto; i++) {
 			struct depline *to = d->to[i];
 			if (to == start) {
@@ -569,7 +588,7 @@ static int check_cycle(struct moddep *m, struct depline *start)
 				size_t size;
 				FILE *f = open_memstream(&text, &size);
 				if (!f) {
-					r = -ENOMEM;
+					r = resolve_error(-ENOMEM, name);
 					goto out;
 				}
 				/* The path back, from start: collected backwards. */
@@ -587,11 +606,11 @@ static int check_cycle(struct moddep *m, struct depline *start)
 				append_name(f, start->relpath);
 				free(path);
 				if (fclose(f) != 0) {
-					r = -ENOMEM;
+					r = resolve_error(-ENOMEM, name);
 					goto out;
 				}
-				r = moddep_fail(
-					m, -ELOOP,
+				r = resolve_fail(
+					-ELOOP,
 					"module dependency cycle in '%s/modules.dep': %s",
 					m->src.moddir, text);
 				goto out;
@@ -604,7 +623,7 @@ static int check_cycle(struct moddep *m, struct depline *start)
 				size_t ncap = cap ? cap * 2 : 64;
 				struct depline **v = realloc(stack, ncap * sizeof(*v));
 				if (!v) {
-					r = -ENOMEM;
+					r = resolve_error(-ENOMEM, name);
 					goto out;
 				}
 				stack = v;
@@ -643,19 +662,25 @@ static int expand(struct moddep *m, struct mod *mod)
 		return 0;
 	struct depline *line;
 	int r = depline_of(m, mod, &line);
-	if (r >= 0 && line)
-		r = check_cycle(m, line);
 	if (r < 0)
-		return r;
+		return resolve_error(r, mod->name);
+	if (line) {
+		r = check_cycle(m, line, mod->name);
+		if (r < 0)
+			return r;
+	}
 	struct kmod_list *deps = kmod_module_get_dependencies(mod->km), *l;
 	size_t ndeps = 0;
 	kmod_list_foreach(l, deps) ndeps++;
 	r = check_deps(m, mod, ndeps);
-	if (r >= 0)
-		r = add_kmod_list_edges(m, mod, deps, EDGE_HARD);
+	if (r < 0) {
+		kmod_module_unref_list(deps);
+		return r;
+	}
+	r = add_kmod_list_edges(m, mod, deps, EDGE_HARD);
 	kmod_module_unref_list(deps);
 	if (r < 0)
-		return r;
+		return resolve_error(r, mod->name);
 	const struct softdep_rule *rule = modconf_find_rule(m->conf, mod->name);
 	if (rule) {
 		r = add_soft_edges(m, mod, &rule->pre, EDGE_PRE);
@@ -842,7 +867,6 @@ void moddep_free(struct moddep *m)
 	free(m->src.kver);
 	free(m->src.moddir);
 	free(m->src.kmoddir);
-	free(m->error_subject);
 	free(m);
 }
 
@@ -1015,16 +1039,20 @@ static int add_roots(struct moddep *m, struct worklist *w)
 			if (!q->lk->by_name && modconf_blacklisted(m->conf, mod->name))
 				continue;
 			int r = include(w, mod);
-			if (r >= 0 && q->lk->by_name)
+			if (r < 0)
+				return resolve_error(r, NULL);
+			if (q->lk->by_name)
 				r = add_reason(mod, "asked by %s", q->origin);
-			else if (r >= 0)
+			else
 				r = add_reason(mod, "asked by %s as alias '%s'",
 					       q->origin, q->name);
-			if (r >= 0 && *q->params &&
-			    !strv_contains(&mod->params, q->params))
-				r = strv_push(&mod->params, q->params);
 			if (r < 0)
-				return r;
+				return resolve_error(r, NULL);
+			if (*q->params && !strv_contains(&mod->params, q->params)) {
+				r = strv_push(&mod->params, q->params);
+				if (r < 0)
+					return resolve_error(r, NULL);
+			}
 			switch (q->load) {
 			case MODDEP_LOAD_ALWAYS:
 				mod->root_always = 1;
@@ -1056,22 +1084,21 @@ static int close_over(struct moddep *m, struct worklist *w)
 	for (size_t i = 0; i < w->n; i++) {
 		struct mod *mod = w->v[i];
 		int r = expand(m, mod);
-		if (r < 0) {
-			if (!m->error_subject && !m->error_logged)
-				moddep_set_subject(m, mod->name);
+		if (r < 0)
 			return r;
-		}
 		for (size_t e = 0; e < mod->nedges; e++) {
 			const struct edge *ed = &mod->edges[e];
 			r = include(w, ed->to);
-			if (r >= 0 && ed->via)
+			if (r < 0)
+				return resolve_error(r, NULL);
+			if (ed->via)
 				r = add_reason(ed->to, "%s of '%s' (alias '%s')",
 					       edge_words[ed->kind], mod->name, ed->via);
-			else if (r >= 0)
+			else
 				r = add_reason(ed->to, "%s of '%s'", edge_words[ed->kind],
 					       mod->name);
 			if (r < 0)
-				return r;
+				return resolve_error(r, NULL);
 		}
 	}
 	return 0;
@@ -1212,32 +1239,28 @@ static int read_modinfo(struct moddep *m, struct mod *mod)
 	int r;
 
 	fd = sysroot_open_input(m->src.root, mod->inroot, &mod->st, &mod->real);
-	if (fd < 0 && fd != -EINVAL && fd != -EISDIR) {
-		moddep_set_subject(m, mod->path);
-		return fd;
-	}
+	if (fd < 0 && fd != -EINVAL && fd != -EISDIR)
+		return resolve_error(fd, mod->path);
 	r = fd < 0 ? fd : modinfo_read_fd(fd, &info);
 	if (r == -EINVAL || r == -EISDIR || r == -EFBIG)
-		return moddep_fail(
-			m, r, "module '%s': file '%s' is %s%s",
+		return resolve_fail(
+			r, "module '%s': file '%s' is %s%s",
 			log_escape(mod->name, name, sizeof(name)),
 			log_escape(mod->path, file, sizeof(file)), sysroot_strerror(r),
 			r == -EFBIG && mod->compressed ? " once decompressed" : "");
-	if (r < 0) {
-		moddep_set_subject(m, mod->path);
-		return r;
-	}
+	if (r < 0)
+		return resolve_error(r, mod->path);
 	mod->size = mod->st.st_size;
-	for (size_t i = 0; i < info.n && r >= 0; i++) {
+	for (size_t i = 0; i < info.n; i++) {
 		const char *fw = modinfo_value(info.v[i], "firmware");
 		const char *alias = modinfo_value(info.v[i], "alias");
 		if (fw)
 			r = strv_push(&mod->firmware, fw);
 		else if (alias)
 			r = strv_push(&mod->aliases, alias);
+		if (r < 0)
+			return resolve_error(r, NULL);
 	}
-	if (r < 0)
-		return r;
 	mod->firmware_read = true;
 	return 0;
 }
@@ -1259,17 +1282,17 @@ static int collect_firmware(struct moddep *m)
 			char *copy = strdup(name);
 			if (!copy || !tsearch(copy, &m->fw_seen, modname_compare)) {
 				free(copy);
-				return -ENOMEM;
+				return resolve_error(-ENOMEM, NULL);
 			}
 			r = firmware_find(&m->closure.fw, m->src.root, m->src.kver, name);
 			if (r == -ENOMEM)
-				return r;
+				return resolve_error(r, NULL);
 			if (r < 0) {
 				log_debug("firmware '%s' of module '%s': %s", name,
 					  mod->name, strerror(-r));
 				r = add_missing(m, name, mod->name);
 				if (r < 0)
-					return r;
+					return resolve_error(r, NULL);
 			}
 		}
 	}
@@ -1294,46 +1317,46 @@ static int close_and_mark(struct moddep *m, struct worklist *w)
 	r = mark(w, offsetof(struct mod, root_required),
 		 offsetof(struct mod, in_required), EDGE_BIT(EDGE_HARD));
 	if (r < 0)
-		return r;
+		return resolve_error(r, NULL);
 	r = mark(w, offsetof(struct mod, root_optional),
 		 offsetof(struct mod, in_optional), EDGE_BIT(EDGE_HARD));
 	if (r < 0)
-		return r;
+		return resolve_error(r, NULL);
 	r = mark(w, offsetof(struct mod, root_always), offsetof(struct mod, in_always),
 		 at_boot);
 	if (r < 0)
-		return r;
+		return resolve_error(r, NULL);
 	if (w->n > ABI_PLAN_MAX_MODULES)
-		return moddep_fail(
-			m, -E2BIG,
+		return resolve_fail(
+			-E2BIG,
 			"the module closure holds %zu modules, more than the %d the init can load",
 			w->n, ABI_PLAN_MAX_MODULES);
 	m->closure.order = malloc((w->n ? w->n : 1) * sizeof(*m->closure.order));
-	return m->closure.order ? 0 : -ENOMEM;
+	return m->closure.order ? 0 : resolve_error(-ENOMEM, NULL);
+}
+
+static void worklist_done(struct worklist *w)
+{
+	free(w->v);
 }
 
 static int resolve(struct moddep *m)
 {
 	if (m->resolved)
 		return 0;
-	moddep_set_subject(m, NULL);
 	clear_result(m);
 	for (size_t i = 0; i < m->nmods; i++)
 		reset_mod(m->mods[i]);
-	struct worklist w = {0};
+	_cleanup_(worklist_done) struct worklist w = {0};
 	int r = close_and_mark(m, &w);
-	if (r < 0) {
-		free(w.v);
+	if (r < 0)
 		return r;
-	}
 	/* A keyboard's modules wait for a person unless something else loads them. */
 	r = mark(&w, offsetof(struct mod, root_console), offsetof(struct mod, in_console),
 		 EDGE_BIT(EDGE_HARD) | EDGE_BIT(EDGE_PRE) | EDGE_BIT(EDGE_POST) |
 			 EDGE_BIT(EDGE_WEAK));
-	if (r < 0) {
-		free(w.v);
-		return r;
-	}
+	if (r < 0)
+		return resolve_error(r, NULL);
 	/* On-match modules and the post softdeps that follow them. */
 	for (size_t i = 0; i < w.n; i++) {
 		struct mod *mod = w.v[i];
@@ -1362,16 +1385,14 @@ static int resolve(struct moddep *m)
 		cycle = hard_cycle(w.v[i]);
 	if (cycle) {
 		char name[256];
-		free(w.v);
-		return moddep_fail(
-			m, -ELOOP,
+		return resolve_fail(
+			-ELOOP,
 			"module dependency cycle in '%s/modules.dep.bin' through '%s'",
 			m->src.moddir, log_escape(cycle->name, name, sizeof(name)));
 	}
 	/* Roots in the order asked, each after what it needs. */
 	for (size_t i = 0; i < w.n; i++)
 		visit(m, w.v[i]);
-	free(w.v);
 	r = collect_firmware(m);
 	if (r < 0)
 		return r;
@@ -1388,35 +1409,10 @@ size_t moddep_missing_firmware(const struct moddep *m)
 	return m->nmissing;
 }
 
-/*
- * The one message of a failed resolve or stage, said by the pipeline's entry point:
- * the failing site recorded what it was about (m->error_subject, a module's name or
- * file) or logged a fuller message itself (m->error_logged). Names and paths come from
- * the tree: escaped, they cannot forge a line.
- */
-static int log_failure(const struct moddep *m, const char *step, int r)
-{
-	char buf[1024];
-	const char *what =
-		m->error_subject ? log_escape(m->error_subject, buf, sizeof(buf)) : NULL;
-
-	if (m->error_logged)
-		return r;
-	if (what && (r == -ENOEXEC || r == -EBADMSG))
-		log_error("module file '%s' is %s", what,
-			  r == -EBADMSG ? "corrupt: it does not decompress"
-					: "not a kernel module: truncated or not ELF");
-	else if (what)
-		log_error("%s: '%s': %s", step, what, strerror(-r));
-	else
-		log_error("%s: %s", step, strerror(-r));
-	return r;
-}
-
+/* Each failure was logged where it happened (resolve_error(), resolve_fail()). */
 int moddep_resolve(struct moddep *m)
 {
-	int r = resolve(m);
-	return r < 0 ? log_failure(m, "cannot resolve the module closure", r) : r;
+	return resolve(m);
 }
 
 /* The closure, resolved first if need be, into the image (modstage.c). */

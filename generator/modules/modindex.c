@@ -81,66 +81,76 @@ static int compare_str(const void *a, const void *b)
 	return strcmp(a, b);
 }
 
-static int render_order(const struct modindex_module *mods, size_t n, const char *order,
-			char **ret)
+/* A tree whose keys are borrowed: only its nodes are freed. */
+static void tree_forget(void **root)
 {
-	void *included = NULL, *listed = NULL;
-	size_t size;
-	int r = 0;
+	tdestroy(*root, free_nothing);
+}
+
+static int write_order(FILE *f, const struct modindex_module *mods, size_t n,
+		       const char *order, void **included, void **listed)
+{
 	for (size_t i = 0; i < n; i++)
-		if (!tsearch(mods[i].relpath, &included, compare_str))
-			r = -ENOMEM;
-	FILE *f = open_memstream(ret, &size);
-	if (!f)
-		r = -ENOMEM;
-	for (const char *p = order; r >= 0 && p && *p;) {
+		if (!tsearch(mods[i].relpath, included, compare_str))
+			return -ENOMEM;
+	for (const char *p = order; p && *p;) {
 		const char *end = strchrnul(p, '\n');
 		_cleanup_free_ char *line = strndup(p, (size_t)(end - p));
-		if (!line) {
-			r = -ENOMEM;
-			break;
-		}
+		if (!line)
+			return -ENOMEM;
 		/* The tree may list "x.ko" for an installed "x.ko.zst". */
-		const char **hit = tfind(line, &included, compare_str);
-		if (hit && !tfind(*hit, &listed, compare_str)) {
-			if (!tsearch(*hit, &listed, compare_str))
-				r = -ENOMEM;
+		const char **hit = tfind(line, included, compare_str);
+		if (hit && !tfind(*hit, listed, compare_str)) {
+			if (!tsearch(*hit, listed, compare_str))
+				return -ENOMEM;
 			fprintf(f, "%s\n", *hit);
 		}
 		p = *end ? end + 1 : end;
 	}
-	for (size_t i = 0; r >= 0 && i < n; i++)
-		if (!tfind(mods[i].relpath, &listed, compare_str))
+	for (size_t i = 0; i < n; i++)
+		if (!tfind(mods[i].relpath, listed, compare_str))
 			fprintf(f, "%s\n", mods[i].relpath);
-	tdestroy(included, free_nothing); /* the keys are borrowed */
-	tdestroy(listed, free_nothing);
-	if (f) {
-		int q = close_stream(f, ret);
-		if (r >= 0)
-			r = q;
-		else {
-			free(*ret);
-			*ret = NULL;
-		}
+	return 0;
+}
+
+static int render_order(const struct modindex_module *mods, size_t n, const char *order,
+			char **ret)
+{
+	_cleanup_(tree_forget) void *included = NULL;
+	_cleanup_(tree_forget) void *listed = NULL;
+	size_t size;
+	FILE *f = open_memstream(ret, &size);
+
+	if (!f)
+		return -ENOMEM;
+	int r = write_order(f, mods, n, order, &included, &listed);
+	int q = close_stream(f, ret);
+	if (r < 0) {
+		free(*ret);
+		*ret = NULL;
+		return r;
 	}
-	return r;
+	return q;
 }
 
 int modindex_render(const struct modindex_module *mods, size_t n, const char *order,
 		    struct modindex_text *ret)
 {
-	struct modindex_text t = {0};
+	_cleanup_(modindex_text_clear) struct modindex_text t = {0};
 	int r = render_dep(mods, n, &t.dep);
-	if (r >= 0)
-		r = render_alias(mods, n, &t.alias);
-	if (r >= 0)
-		r = render_softdep(mods, n, &t.softdep);
-	if (r >= 0)
-		r = render_order(mods, n, order, &t.order);
-	if (r < 0) {
-		modindex_text_clear(&t);
+
+	if (r < 0)
 		return r;
-	}
+	r = render_alias(mods, n, &t.alias);
+	if (r < 0)
+		return r;
+	r = render_softdep(mods, n, &t.softdep);
+	if (r < 0)
+		return r;
+	r = render_order(mods, n, order, &t.order);
+	if (r < 0)
+		return r;
 	*ret = t;
+	t = (struct modindex_text){0}; /* now the caller's */
 	return 0;
 }

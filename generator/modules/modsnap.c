@@ -216,15 +216,13 @@ static int make_top(struct modsnap *s)
 
 static int snapshot(const char *root, struct modsnap *s)
 {
-	int r = 0;
-
-	for (size_t i = 0; r >= 0 && i < ARRAY_SIZE(conf_dirs); i++) {
+	for (size_t i = 0; i < ARRAY_SIZE(conf_dirs); i++) {
 		_cleanup_free_ char *dst = NULL;
 		int fd = sysroot_open(root, conf_dirs[i], O_PATH | O_DIRECTORY);
 		if (fd < 0)
 			continue; /* no such directory: nothing configured there */
 		close(fd);
-		r = make_top(s);
+		int r = make_top(s);
 		if (r < 0)
 			return r;
 		if (asprintf(&dst, "%s/conf%zu", s->top, i) < 0)
@@ -232,10 +230,13 @@ static int snapshot(const char *root, struct modsnap *s)
 		if (mkdir(dst, 0700) < 0)
 			return log_error_errno(-errno, "cannot create '%s'", dst);
 		r = copy_dir(root, conf_dirs[i], dst, is_conf, 1);
-		if (r >= 0)
-			r = strv_push(&s->confs, dst);
+		if (r < 0)
+			return r;
+		r = strv_push(&s->confs, dst);
+		if (r < 0)
+			return r;
 	}
-	return r;
+	return 0;
 }
 
 int modsnap_new(const char *root, const char *kver, struct modsnap *ret)

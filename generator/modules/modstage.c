@@ -189,7 +189,7 @@ static int build_plan(struct staging *m, struct plan *p)
 static int stage_plan(struct staging *m, struct stage *stage,
 		      const struct plan_handlers *h)
 {
-	struct plan *p = NULL;
+	_cleanup_(plan_freep) struct plan *p = NULL;
 	const char *text;
 	size_t size;
 	int r = plan_new(m->src->kver, &p);
@@ -197,20 +197,18 @@ static int stage_plan(struct staging *m, struct stage *stage,
 	if (r < 0)
 		return fail(NULL, r);
 	r = build_plan(m, p); /* logs its failures */
-	if (r >= 0) {
-		r = plan_add_handlers(p, h);
-		if (r < 0)
-			fail(NULL, r);
-	}
-	if (r >= 0) {
-		r = plan_render(p, &text, &size);
-		if (r >= 0)
-			r = stage_add_data(stage, ABI_PLAN_PATH, 0644, text, size);
-		if (r < 0)
-			fail(NULL, r);
-	}
-	plan_free(p);
-	return r;
+	if (r < 0)
+		return r;
+	r = plan_add_handlers(p, h);
+	if (r < 0)
+		return fail(NULL, r);
+	r = plan_render(p, &text, &size);
+	if (r < 0)
+		return fail(NULL, r);
+	r = stage_add_data(stage, ABI_PLAN_PATH, 0644, text, size);
+	if (r < 0)
+		return fail(NULL, r);
+	return 0;
 }
 
 /* A missing file of the tree is empty, as depmod leaves some out. */

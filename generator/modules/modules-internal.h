@@ -159,9 +159,6 @@ struct moddep {
 	unsigned long long module_bytes;
 	size_t install_commands;
 
-	char *error_subject;
-	int error_logged; /* the failure was logged where it happened */
-
 	/* Weak dependencies (modweak.c). */
 	struct weak_rule *weak_rules;
 	size_t nweak_rules;

@@ -56,6 +56,16 @@ static inline void closedirp(DIR **d)
 		closedir(*d);
 }
 
+/*
+ * DEFINE_FREEP(conf_free, struct conf) defines conf_freep(), for
+ * `_cleanup_(conf_freep) struct conf *conf = NULL;` (the free function is NULL-safe).
+ */
+#define DEFINE_FREEP(func, type)                                                         \
+	static inline void func##p(type **p)                                             \
+	{                                                                                \
+		func(*p);                                                                \
+	}
+
 #define _cleanup_free_ _cleanup_(freep)
 #define _cleanup_close_ _cleanup_(closep)
 

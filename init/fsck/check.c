@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0-or-later
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The fsck policy: mkinitcpio's exit-code rules, systemd-fsck's command-line words. */
 #include <string.h>
 #include <sys/wait.h>

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0-or-later
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* fstab(5) lines: whitespace-separated fields, '#' comments, octal escapes. */
 #include <errno.h>
 #include <stdbool.h>

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0-or-later
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * The fsck and usr helper: one static program the image holds under two names, which
  * the init runs from ABI_HELPER_DIR (a separate program so the init stays small).

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0-or-later
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* PSF1 and PSF2 console fonts: checked, laid out as KDFONTOP wants, with their unicode
  * table. */
 #include <errno.h>

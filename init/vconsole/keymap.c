@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0-or-later
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* kbd's binary keymap (`loadkeys -b`, format in abi.h): checked, then given to the
  * kernel. */
 #include <errno.h>

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0-or-later
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * vconsole: the init runs this helper (plan record V, abi.h) before any prompt, so that
  * a passphrase typed on a non-US keyboard arrives as typed, and the console shows the
@@ -161,8 +161,7 @@ int main(int argc, char *argv[])
 		log_set_fd(fd, ABI_KMSG_PATH);
 	if (argc != 5) {
 		log_error(
-			"vconsole: expected 'vconsole KEYMAP-FILE KEYMAP-NAME FONT-FILE "
-			"FONT-NAME' ('-' for none), got %d arguments",
+			"vconsole: expected 'vconsole KEYMAP-FILE KEYMAP-NAME FONT-FILE FONT-NAME' ('-' for none), got %d arguments",
 			argc - 1);
 		return 1;
 	}

@@ -136,8 +136,8 @@ if want 5; then
 	mk_ext4 "$BW/s5.part" 64M
 	mk_gpt "$BW/s5.img" "$BW/s5.part" 0c5e7a90-1b2c-4d3e-8f40-5a6b7c8d9e0f "sata root"
 	rm -f "$BW/s5.part"
-	if boot_scenario s5 "zstd no a:ahci a:sd_mod a:ext4" 'root=PARTLABEL="sata root"' \
-		"${QEMU_STEADY_CLOCK[@]}" -device ahci,id=ahci -drive file="$BW/s5.img",if=none,format=raw,id=s0 \
+	if BOOT_TIMEOUT=$QEMU_STEADY_TIMEOUT boot_scenario s5 "zstd no a:ahci a:sd_mod a:ext4" \
+		'root=PARTLABEL="sata root"' "${QEMU_STEADY_CLOCK[@]}" -device ahci,id=ahci -drive file="$BW/s5.img",if=none,format=raw,id=s0 \
 		-device ide-hd,drive=s0,bus=ahci.0; then
 		boot_ok s5 "$BW/s5.log"
 		t_grep "s5: ext4 on the SATA partition" '^ROOTINIT mount=/dev/sda1 ext4' "$BW/s5.log"

@@ -5,6 +5,7 @@
  * a sibling directory "outside" holds one file. After the extraction, whatever it
  * returned, "outside" must hold exactly that file with its bytes, and nothing new may
  * have appeared next to the target: no write went through a symlink or escaped.
+ * One cpio_reader serves every input (a fresh one per input halved the speed).
  */
 #define _XOPEN_SOURCE 700
 #include <dirent.h>
@@ -13,6 +14,7 @@
 #include <ftw.h>
 #include <sys/stat.h>
 
+#include "cpio.h"
 #include "fuzz.h"
 #include "image/image.h"
 #include "log.h"
@@ -72,10 +74,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static int ready;
+	static struct cpio_reader *rd;
 	char before[256], after[256], buf[32];
 
 	if (!ready) {
 		setup();
+		FUZZ_ASSERT(cpio_reader_new(&rd) == 0);
 		ready = 1;
 	}
 	nftw(inside, remove_one, 16, FTW_DEPTH | FTW_PHYS);
@@ -91,7 +95,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	entries(base, before, sizeof(before));
 
 	const char *image = fuzz_as_file(data, size, NULL);
-	int r = image_extract(image, inside, IMAGE_EXTRACT_SETID);
+	int r = image_extract_with(rd, image, inside, IMAGE_EXTRACT_SETID);
 	FUZZ_ASSERT(r <= 0);
 
 	/* Nothing new beside the target, nothing changed outside it. */

@@ -89,8 +89,10 @@ booted nvme
 loaded nvme nvme ext4
 t_grep "6.12 nvme: ext4 on the NVMe disk" '^ROOTINIT mount=/dev/nvme0n1 ext4' "$BW/k612-nvme.log"
 
-boot ahci "$BW/ahci.img" "root=LABEL=testroot" -machine q35 \
-	-drive "file=@DISK@,format=raw,if=none,id=root" -device ide-hd,drive=root,bus=ide.0
+# AHCI, as everywhere in the boot tests, with the steady guest clock (tests/boot/lib.sh).
+BOOT_TIMEOUT=$QEMU_STEADY_TIMEOUT boot ahci "$BW/ahci.img" "root=LABEL=testroot" \
+	-machine q35 "${QEMU_STEADY_CLOCK[@]}" -drive "file=@DISK@,format=raw,if=none,id=root" \
+	-device ide-hd,drive=root,bus=ide.0
 boot generic-virtio "$BW/generic.img" "root=LABEL=testroot" \
 	-drive "file=@DISK@,format=raw,if=virtio"
 wait

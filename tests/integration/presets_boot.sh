@@ -89,12 +89,21 @@ DISK="file=$BW/root.img,format=raw,if=none,id=root"
 # load both.
 fallback_boot virtio-blk "virtio_blk ata_piix ata_generic" \
 	-drive "file=$BW/root.img,format=raw,if=virtio"
+t_nogrep "fallback on virtio-blk with 1 CPU: no batch, modules load in place" \
+	"modules, up to [0-9]+ at once" "$BW/virtio-blk.log"
 loaded_before_root virtio-blk "$BW/virtio-blk.log" "$EXT4_CLOSURE" "$OTHER_FS $KEYBOARD"
 t_grep "fallback on virtio-blk: ext4 was loaded for the root's type" \
 	"initramfs: module 'ext4' loaded for 'fs-ext4'" "$BW/virtio-blk.log"
-fallback_boot virtio-scsi "virtio_scsi ata_piix ata_generic sd_mod" \
+# Two CPUs: the devices' drivers load side by side (scsi_mod, their common dep, first).
+fallback_boot virtio-scsi "virtio_scsi ata_piix ata_generic sd_mod" -smp 2 \
 	-drive "file=$BW/xfsroot.img,format=raw,if=none,id=root" \
 	-device virtio-scsi-pci,id=scsi -device scsi-hd,drive=root
+t_grep "fallback on virtio-scsi with 2 CPUs: coldplug loaded its modules 2 at once" \
+	"initramfs: loading [0-9]+ modules, up to 2 at once" "$BW/virtio-scsi.log"
+t_grep "... and says which device each driver was loaded for" \
+	"initramfs: module 'ata_piix' loaded for device 'pci:v00008086d00007010" \
+	"$BW/virtio-scsi.log"
+t_nogrep "... with no failure" "initramfs: module .* failed to load" "$BW/virtio-scsi.log"
 t_grep "fallback on virtio-scsi: the root is xfs" '^ROOTINIT mount=/dev/sda xfs' "$BW/virtio-scsi.log"
 loaded_before_root virtio-scsi "$BW/virtio-scsi.log" "xfs" "ext4 btrfs f2fs vfat $KEYBOARD"
 ROOT=LABEL=TESTROOT fallback_boot nvme "nvme ata_piix ata_generic" \
@@ -103,9 +112,10 @@ ROOT=LABEL=TESTROOT fallback_boot nvme "nvme ata_piix ata_generic" \
 t_grep "fallback on nvme: the root is vfat" '^ROOTINIT mount=/dev/nvme0n1 vfat' "$BW/nvme.log"
 # vfat's codepage comes through the kernel's request_module(), answered from the image.
 loaded_before_root nvme "$BW/nvme.log" "vfat fat nls_cp437" "ext4 xfs btrfs $KEYBOARD"
-# q35's AHCI under a loaded host once timed out IDENTIFY three times: a steady clock.
-fallback_boot ahci "ahci sd_mod" -machine q35 "${QEMU_STEADY_CLOCK[@]}" -drive "$DISK" \
-	-device ide-hd,drive=root,bus=ide.0
+# q35's AHCI under a loaded host once timed out IDENTIFY three times: a steady clock
+# (tests/boot/lib.sh), with its bound.
+BOOT_TIMEOUT=$QEMU_STEADY_TIMEOUT fallback_boot ahci "ahci sd_mod" -machine q35 \
+	"${QEMU_STEADY_CLOCK[@]}" -drive "$DISK" -device ide-hd,drive=root,bus=ide.0
 fallback_boot usb-xhci "ata_piix ata_generic sd_mod usb_storage uas xhci_pci xhci_hcd" \
 	-drive "$DISK" -device qemu-xhci,id=xhci -device usb-storage,bus=xhci.0,drive=root
 

@@ -102,6 +102,21 @@ build 0 "microcode: an absolute symlink to the host" ucode.conf
 no_host "microcode: an absolute symlink to the host"
 t_check "microcode: the root's blob is in" grep -aq ROOTUCODE x.img
 
+# The kernel configuration: an absolute symlink to a host config that would keep xz
+# modules compressed. Inside ROOT that path is missing (modules are decompressed at
+# build); once ROOT holds a config at that path, it is the one read.
+fresh
+printf 'CONFIG_MODULE_DECOMPRESS=y\nCONFIG_MODULE_COMPRESS_XZ=y\n' >host/config
+ln -sf "$T_TMP/host/config" root/boot/config-$V
+printf 'COMPRESSION="none"\nMODULES=(comp_xz)\n' >xz.conf
+build 0 "kernel config an absolute symlink to the host" xz.conf
+listing
+t_grep "kernel config an absolute symlink: the host's config is not read" '/comp_xz\.ko$' list.txt
+mkdir -p "root$T_TMP/host" && cp host/config "root$T_TMP/host/config"
+build 0 "kernel config an absolute symlink, ROOT's copy there" xz.conf
+listing
+t_grep "kernel config an absolute symlink: resolved inside ROOT" '/comp_xz\.ko\.xz$' list.txt
+
 # --- item 4: a directory swapped for a symlink to the host during builds ---------------
 fresh
 mkdir -p root/data host/data
@@ -145,6 +160,21 @@ build 1 "a .ko that is a FIFO"
 t_grep "a .ko that is a FIFO: named, not a regular file" \
 	"module 'nbd': file 'root/$MISC/nbd\.ko' is not a regular file" out.txt
 
+# A .ko that is a symlink to /dev/zero: inside ROOT, ROOT/dev/zero (a device made here
+# when mknod is allowed) is no module file either, and is never read endlessly.
+fresh
+ln -sf /dev/zero root/$MISC/nbd.ko
+if mkdir -p root/dev && mknod root/dev/zero c 1 5 2>/dev/null; then
+	build 1 "a .ko that is a symlink to /dev/zero (a device in ROOT)"
+	t_grep "a .ko that is a symlink to /dev/zero: not a regular file" \
+		"module 'nbd': file 'root/$MISC/nbd\.ko' is not a regular file" out.txt
+else
+	echo "# cannot mknod here: ROOT/dev/zero as a device skipped"
+	build 1 "a .ko that is a symlink to /dev/zero (missing in ROOT)"
+	t_grep "a .ko that is a symlink to /dev/zero: missing in ROOT, named" \
+		"'root/$MISC/nbd\.ko': No such file or directory" out.txt
+fi
+
 fresh
 truncate -s 300M root/$MISC/nbd.ko
 build 1 "a .ko of 300 MiB"
@@ -159,6 +189,28 @@ rm -f x.img
 t_run 1 "a .ko.zst that inflates to 300 MiB" -k "$V" -r bombroot -c bomb.conf -g x.img
 t_grep "a .ko.zst that inflates to 300 MiB: refused" \
 	"module 'bomb': file 'bombroot/$MISC/bomb\.ko\.zst' is larger than the 256 MiB .* once decompressed" out.txt
+
+# A FILES entry larger than the address space the build may use: written and read back
+# in pieces, never held whole (ASan reserves terabytes: measured on the plain build).
+# One compressor thread (-T1): each worker reserves address space of its own, and the
+# bound must not depend on the machine's cores.
+fresh
+truncate -s 300M root/big
+printf 'COMPRESSION="zstd"\nCOMPRESSION_OPTIONS=(-T1)\nMODULES=(nbd)\nFILES=(/big)\n' >big.conf
+if ldd "$MKINITRAMFS_BIN" 2>/dev/null | grep -q libasan; then
+	limit="unlimited (ASan build)"
+else
+	limit=200000
+fi
+rm -f x.img
+(
+	ulimit -v "${limit%% *}"
+	"$MKINITRAMFS" -k "$V" -r root -c big.conf -g x.img >out.txt 2>&1
+)
+rc=$?
+t_check "a 300 MiB file within $limit KB of address space ($rc)" [ "$rc" = 0 ]
+listing
+t_grep "a 300 MiB file: in the image, read back" "^-rw-r--r-- +314572800 /big$" list.txt
 
 # --- item 9: a dependency cycle (depmod refuses one: the indexes are edited) ----------
 fresh
@@ -226,6 +278,25 @@ if gcc -shared -fPIC -Wl,-soname,libfoo.so.1 -o libfoo.so foo.c &&
 	build 1 "a library that is not ELF" prog.conf
 	t_grep "a library that is not ELF: named as such" \
 		"'/lib/x86_64-linux-gnu/libfoo\.so\.1': Exec format error" out.txt
+	# The same library, and the program, as absolute symlinks to host copies.
+	mkdir -p host/lib && cp libfoo.so host/lib/libfoo.so.1 && printf HOSTSECRET >>host/lib/libfoo.so.1
+	ln -sf "$T_TMP/host/lib/libfoo.so.1" root/lib/x86_64-linux-gnu/libfoo.so.1
+	build 1 "a library an absolute symlink to the host" prog.conf
+	t_grep "a library an absolute symlink to the host: named, looked up inside ROOT" \
+		"BINARIES: cannot add '/bin/prog': 'libfoo\.so\.1': No such file or directory" out.txt
+	cp root/bin/prog host/prog && printf HOSTSECRET >>host/prog
+	ln -sf "$T_TMP/host/prog" root/bin/prog2
+	printf 'COMPRESSION="none"\nMODULES=(nbd)\nBINARIES=(/bin/prog2)\n' >prog2.conf
+	build 1 "a program an absolute symlink to the host" prog2.conf
+	t_grep "a program an absolute symlink to the host: named, looked up inside ROOT" \
+		"BINARIES: cannot add '/bin/prog2': .*No such file or directory" out.txt
+	# With copies at those paths inside ROOT, the build takes them, not the host's.
+	mkdir -p "root$T_TMP/host/lib"
+	cp libfoo.so "root$T_TMP/host/lib/libfoo.so.1" && printf ROOTCOPY >>"root$T_TMP/host/lib/libfoo.so.1"
+	cp root/bin/prog "root$T_TMP/host/prog"
+	build 0 "a program and its library absolute symlinks, ROOT's copies there" prog2.conf
+	no_host "a program and its library absolute symlinks"
+	t_check "a program and its library absolute symlinks: the root's library is used" grep -aq ROOTCOPY x.img
 else
 	t_fail "cannot build the test program"
 fi

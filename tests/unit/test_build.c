@@ -96,23 +96,11 @@ static int build(const char *conf_name, int force)
 /* build() with stderr in a file: the result, and what was printed in *ret_err. */
 static int build_stderr(const char *conf_name, char **ret_err)
 {
-	char path[4200], buf[8192];
-	snprintf(path, sizeof(path), "%s/stderr", dir);
-	int fd = open(path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-	cr_assert_geq(fd, 0);
-	fflush(stderr);
-	int saved = dup(2);
-	cr_assert_geq(saved, 0);
-	dup2(fd, 2);
+	struct testutil_stderr c;
+
+	testutil_stderr_begin(&c);
 	int r = build(conf_name, 0);
-	fflush(stderr);
-	dup2(saved, 2);
-	close(saved);
-	ssize_t n = pread(fd, buf, sizeof(buf) - 1, 0);
-	close(fd);
-	cr_assert_geq(n, 0);
-	buf[n] = '\0';
-	*ret_err = strdup(buf);
+	*ret_err = testutil_stderr_end(&c);
 	return r;
 }
 

@@ -31,22 +31,17 @@ static char tmp[] = "/tmp/test_image.XXXXXX";
 /* Extract as the tests before set-id and device policies did: keep both. */
 #define ALL (IMAGE_EXTRACT_DEVICES | IMAGE_EXTRACT_SETID)
 
-/* Run `call` with stderr going to a file; returns what it printed (static). */
+/* Run `call` with stderr captured (testutil_stderr_*); returns what it printed
+ * (static, valid until the next capture). */
 #define CAPTURE_STDERR(call)                                                           \
 	({                                                                             \
-		fflush(stderr);                                                        \
-		int saved_ = dup(2);                                                   \
-		int fd_ = open(pathf("stderr.txt"), O_RDWR | O_CREAT | O_TRUNC, 0600); \
-		cr_assert_geq(fd_, 0);                                                 \
-		dup2(fd_, 2);                                                          \
+		struct testutil_stderr c_;                                             \
+		static char text_[16384];                                              \
+		testutil_stderr_begin(&c_);                                            \
 		call;                                                                  \
-		fflush(stderr);                                                        \
-		dup2(saved_, 2);                                                       \
-		close(saved_);                                                         \
-		static char text_[8192];                                               \
-		ssize_t n_ = pread(fd_, text_, sizeof(text_) - 1, 0);                  \
-		text_[n_ > 0 ? n_ : 0] = '\0';                                         \
-		close(fd_);                                                            \
+		char *t_ = testutil_stderr_end(&c_);                                   \
+		snprintf(text_, sizeof(text_), "%s", t_);                              \
+		free(t_);                                                              \
 		text_;                                                                 \
 	})
 

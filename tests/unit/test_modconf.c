@@ -289,27 +289,16 @@ Test(modconf, dangling_alias_is_missing)
 /* Run a resolve at verbose level with stderr in a file; return what it printed. */
 static char *resolve_stderr(struct moddep *m)
 {
-	char path[4200], buf[8192];
-	snprintf(path, sizeof(path), "%s/stderr", dir);
-	int fd = open(path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-	cr_assert_geq(fd, 0);
-	fflush(stderr);
-	int saved = dup(2);
-	cr_assert_geq(saved, 0);
-	dup2(fd, 2);
 	enum log_level level = log_get_level();
+	struct testutil_stderr c;
+
+	testutil_stderr_begin(&c);
 	log_set_level(LOG_LEVEL_VERBOSE);
 	int r = moddep_resolve(m);
 	log_set_level(level);
-	fflush(stderr);
-	dup2(saved, 2);
-	close(saved);
+	char *err = testutil_stderr_end(&c);
 	cr_assert_eq(r, 0);
-	ssize_t n = pread(fd, buf, sizeof(buf) - 1, 0);
-	close(fd);
-	cr_assert_geq(n, 0);
-	buf[n] = '\0';
-	return strdup(buf);
+	return err;
 }
 
 Test(modconf, install_command_is_not_run_and_is_said_with_verbose)

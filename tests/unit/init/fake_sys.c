@@ -24,6 +24,13 @@ static struct {
 } mount_fails[8];
 static size_t n_mount_fails;
 static int spawn_status = -1, spawn_delay_ms;
+static int ncpu = 1;
+static struct {
+	int pid, err;
+	char path[256];
+} running[64];
+static size_t n_running, max_running;
+static int last_pid = 1000;
 
 void fake_sys_reset(void)
 {
@@ -31,6 +38,18 @@ void fake_sys_reset(void)
 	n_fails = 0;
 	n_mount_fails = 0;
 	spawn_status = -1;
+	ncpu = 1;
+	n_running = max_running = 0;
+}
+
+void fake_sys_set_ncpu(int n)
+{
+	ncpu = n;
+}
+
+size_t fake_sys_max_running(void)
+{
+	return max_running;
 }
 
 void fake_sys_spawn_exit(int status, int delay_ms)
@@ -98,6 +117,45 @@ int sys_finit_module(const char *path, const char *params, int flags)
 		if (strstr(path, fails[i].needle))
 			return -fails[i].err;
 	return 0;
+}
+
+int sys_ncpu(void)
+{
+	return ncpu;
+}
+
+int sys_module_start(const char *path, const char *params, int flags)
+{
+	int err = sys_finit_module(path, params, flags);
+
+	if (n_running == sizeof(running) / sizeof(running[0]))
+		return -EAGAIN;
+	running[n_running].pid = ++last_pid;
+	running[n_running].err = err;
+	snprintf(running[n_running].path, sizeof(running[0].path), "%s", path);
+	if (++n_running > max_running)
+		max_running = n_running;
+	return last_pid;
+}
+
+int sys_module_wait(const int *pids, int n, int *ret_err)
+{
+	int k = 0;
+
+	for (int i = 1; i < n; i++)
+		if (pids[i] > pids[k])
+			k = i;
+	for (size_t i = 0; i < n_running; i++) {
+		if (running[i].pid != pids[k])
+			continue;
+		record("done %s", running[i].path);
+		*ret_err = running[i].err;
+		running[i] = running[--n_running];
+		return k;
+	}
+	*ret_err = -ECHILD; /* not a load we started: the caller's bug */
+	record("done unknown pid %d", pids[k]);
+	return k;
 }
 
 int sys_chroot(const char *path)

@@ -21,6 +21,14 @@ void fake_sys_fail_mount(const char *target, int err);
  * the default: it starts nothing and returns -ENOSYS).
  */
 void fake_sys_spawn_exit(int status, int delay_ms);
+/*
+ * What sys_ncpu() answers (1 after a reset). sys_module_start() records its call as
+ * sys_finit_module() does and keeps the result; sys_module_wait() ends the newest load
+ * first and records "done PATH", so a module started before its deps ended shows.
+ */
+void fake_sys_set_ncpu(int n);
+/* The most loads that were running at once since the reset. */
+size_t fake_sys_max_running(void);
 /* The index of the first call starting with prefix, or -1. */
 int fake_sys_find(const char *prefix);
 

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0-or-later
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Tests for init/fsck/check.c: fsck.mode=/fsck.repair=, the checker's argv, exit codes. */
 #include <criterion/criterion.h>
 #include <stdio.h>

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0-or-later
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Tests for init/fsck/fstab.c: the /usr line of an fstab, the options the kernel takes. */
 #include <criterion/criterion.h>
 #include <errno.h>

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0-or-later
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Tests for init/lvm.c: when lvm runs, with which argv, and what is said when it fails. */
 #include <criterion/criterion.h>
 #include <fcntl.h>

@@ -3,6 +3,7 @@
 #include <criterion/criterion.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -64,6 +65,25 @@ static const char *read_logs(void)
 	return logs;
 }
 
+/* plan_text loaded with crc32c_generic blacklisted, crc32c-intel failing (optional),
+ * nbd already there (EEXIST), broken failing (required): states, counts, lines. */
+static void assert_failed_as_planned(void)
+{
+	cr_assert_eq(plan.modules[3].state, PLAN_LOADED, "EEXIST is success");
+	cr_assert_eq(plan.modules[1].state, PLAN_SKIPPED);
+	cr_assert_eq(modload_stats()->loaded, 2);
+	cr_assert_eq(modload_stats()->failed_optional, 1);
+	cr_assert_eq(modload_stats()->failed_required, 1);
+	cr_assert_eq(modload_stats()->skipped, 1);
+	read_logs();
+	cr_assert(strstr(logs, "<4>initramfs: optional module 'crc32c_intel' failed to load: "
+			       "ENODEV, ignoring\n"),
+		  "%s", logs);
+	cr_assert(strstr(logs, "<3>initramfs: module 'broken' failed to load from "
+			       "'/m/broken.ko': ENOENT\n"),
+		  "%s", logs);
+}
+
 Test(modload, always_in_order_with_params_and_failures)
 {
 	setup("nbd.nbds_max=7 modprobe.blacklist=crc32c_generic");
@@ -76,20 +96,8 @@ Test(modload, always_in_order_with_params_and_failures)
 	cr_assert_str_eq(fake_sys_calls[1], "finit_module /m/ext4.ko ");
 	cr_assert_str_eq(fake_sys_calls[2], "finit_module /m/nbd.ko nbds_max=1024 nbds_max=7");
 	cr_assert_str_eq(fake_sys_calls[3], "finit_module /m/broken.ko ");
-	cr_assert_eq(plan.modules[3].state, PLAN_LOADED, "EEXIST is success");
-	cr_assert_eq(plan.modules[1].state, PLAN_SKIPPED);
-	cr_assert_eq(modload_stats()->loaded, 2);
-	cr_assert_eq(modload_stats()->failed_optional, 1);
-	cr_assert_eq(modload_stats()->failed_required, 1);
-	cr_assert_eq(modload_stats()->skipped, 1);
 	modload_log_failures(LOG_ERR);
-	read_logs();
-	cr_assert(strstr(logs, "<4>initramfs: optional module 'crc32c_intel' failed to load: "
-			       "ENODEV, ignoring\n"),
-		  "%s", logs);
-	cr_assert(strstr(logs, "<3>initramfs: module 'broken' failed to load from "
-			       "'/m/broken.ko': ENOENT\n"),
-		  "%s", logs);
+	assert_failed_as_planned();
 	cr_assert(strstr(logs, "blacklisted"), "%s", logs);
 	cr_assert(strstr(logs, "modules that failed to load: crc32c_intel (ENODEV), broken "
 			       "(ENOENT)"),
@@ -219,4 +227,179 @@ Test(modload, on_request_and_for_the_console)
 	cr_assert_eq(fake_sys_find("finit_module /m/xfs.ko"), -1);
 	modload_requested_all(); /* a root of unknown type */
 	cr_assert_geq(fake_sys_find("finit_module /m/xfs.ko"), 0);
+}
+
+/* The index of the call "<verb> <path of module i>" (with the space after it), or -1. */
+static int call_of(const char *verb, size_t i)
+{
+	char prefix[300];
+
+	snprintf(prefix, sizeof(prefix), "%s %s%s", verb, plan.modules[i].path,
+		 strcmp(verb, "done") == 0 ? "" : " ");
+	return fake_sys_find(prefix);
+}
+
+/* Every module of a batch started only after each of its deps that was tried ended. */
+static void assert_deps_ended_first(void)
+{
+	for (size_t i = 0; i < plan.n_modules; i++) {
+		const char *p = plan.modules[i].deps;
+		int start = call_of("finit_module", i);
+		long d;
+
+		while (start >= 0 && (d = plan_next_dep(&p)) >= 0) {
+			if (call_of("finit_module", (size_t)d) < 0)
+				continue; /* blacklisted */
+			cr_assert_geq(call_of("done", (size_t)d), 0, "%s", plan.modules[d].name);
+			cr_assert_lt(call_of("done", (size_t)d), start, "%s before %s",
+				     plan.modules[d].name, plan.modules[i].name);
+		}
+	}
+}
+
+/* Two chains and two loners, on four CPUs: side by side, each after its deps. */
+Test(modload, batch_loads_side_by_side_after_deps)
+{
+	static char pbuf[1024];
+	static const char ptext[] = "mkinitramfs-plan\t1\n"
+				    "M\tscsi_mod\t/m/scsi_mod.ko\ta\t-\t\n"	/* 0 */
+				    "M\tsd_mod\t/m/sd_mod.ko\ta\t0\t\n"		/* 1 */
+				    "M\tmptspi\t/m/mptspi.ko\ta\t0,1\tx=1\n"	/* 2 */
+				    "M\tcrc16\t/m/crc16.ko\ta\t-\t\n"		/* 3 */
+				    "M\text4\t/m/ext4.ko\ta\t3\t\n"		/* 4 */
+				    "M\tvfat\t/m/vfat.ko\ta\t-\t\n"		/* 5 */
+				    "M\tnls\t/m/nls.ko\ta\t-\t\n";		/* 6 */
+
+	setup_text(pbuf, sizeof(pbuf), ptext);
+	cr_assert_eq(pipe2(logpipe, O_NONBLOCK), 0);
+	log_set_fd(logpipe[1], NULL);
+	log_set_level(LOG_DEBUG);
+	fake_sys_set_ncpu(4);
+	modload_batch_begin();
+	cr_assert_eq(modload_always(), 0);
+	cr_assert_eq(fake_sys_n_calls, 0, "a batch only queues");
+	cr_assert_eq(plan.modules[2].state, PLAN_QUEUED);
+	cr_assert_eq(modload_batch_run(), 0, "no device's match in it");
+	cr_assert_eq(modload_stats()->loaded, 7);
+	cr_assert_eq(fake_sys_n_calls, 14, "each module once, and its end");
+	cr_assert_neq(fake_sys_find("finit_module /m/mptspi.ko x=1"), -1);
+	assert_deps_ended_first();
+	cr_assert_gt(fake_sys_max_running(), 1);
+	cr_assert_leq(fake_sys_max_running(), 4);
+	read_logs();
+	cr_assert(strstr(logs, "<6>initramfs: loading 7 modules, up to 4 at once\n"), "%s",
+		  logs);
+	cr_assert(strstr(logs, "initramfs: loading module 'mptspi' from '/m/mptspi.ko' "
+			       "with 'x=1'\n"),
+		  "%s", logs);
+	/* Closed: loads happen in place again. */
+	modload_name("nothing");
+	cr_assert_eq(plan.modules[6].state, PLAN_LOADED);
+}
+
+/* The failures of the in-place test, in a batch: the same outcome, the same lines. */
+Test(modload, batch_failures_end_as_in_place)
+{
+	setup("nbd.nbds_max=7 modprobe.blacklist=crc32c_generic");
+	fake_sys_set_ncpu(2);
+	fake_sys_fail_module("crc32c-intel", ENODEV);
+	fake_sys_fail_module("nbd", EEXIST);
+	fake_sys_fail_module("broken", ENOENT);
+	modload_batch_begin();
+	cr_assert_eq(modload_always(), 0);
+	modload_batch_run();
+	assert_deps_ended_first();
+	cr_assert_eq(fake_sys_max_running(), 2);
+	cr_assert_neq(fake_sys_find("finit_module /m/nbd.ko nbds_max=1024 nbds_max=7"), -1);
+	cr_assert_neq(fake_sys_find("finit_module /m/ext4.ko "), -1,
+		      "tried although a dep failed: the kernel says what it misses");
+	cr_assert_eq(fake_sys_find("finit_module /m/crc32c_generic.ko"), -1);
+	cr_assert_eq(plan.modules[7].state, PLAN_FAILED);
+	cr_assert_eq(plan.modules[7].err, -ENOENT);
+	assert_failed_as_planned();
+	cr_assert(strstr(logs, "loading 4 modules, up to 2 at once"), "%s", logs);
+}
+
+/* One CPU: no batch, no child, the same calls as without one. */
+Test(modload, batch_on_one_cpu_loads_in_place)
+{
+	setup("");
+	fake_sys_set_ncpu(1);
+	modload_batch_begin();
+	fake_sys_fail_module("broken", ENOENT);
+	cr_assert_eq(modload_always(), -ENOENT, "loaded in place, the failure returned");
+	cr_assert_eq(fake_sys_n_calls, 5);
+	cr_assert_str_eq(fake_sys_calls[2], "finit_module /m/ext4.ko ");
+	cr_assert_eq(modload_match("virtio:d00000002v00001AF4"), 1);
+	cr_assert_eq(modload_batch_run(), 0);
+	cr_assert_eq(fake_sys_n_calls, 7);
+	cr_assert_eq(fake_sys_find("done"), -1);
+	cr_assert_eq(fake_sys_max_running(), 0);
+	cr_assert_null(strstr(read_logs(), "at once"), "%s", logs);
+}
+
+/* Devices' matches in a batch: counted and named once loaded, after their deps. */
+Test(modload, batch_of_matches_names_the_devices)
+{
+	setup("");
+	fake_sys_set_ncpu(64);
+	modload_batch_begin();
+	cr_assert_eq(modload_match("virtio:d00000002v00001AF4"), 0, "queued, not loaded");
+	cr_assert_eq(modload_match("virtio:d00000002v00001AF4"), 0, "queued once");
+	cr_assert_eq(modload_match("pci:v00001B36d00000010sv00001AF4sd00001100bc01sc08i02"), 0);
+	cr_assert_eq(modload_batch_run(), 2);
+	assert_deps_ended_first();
+	cr_assert_eq(fake_sys_n_calls, 6);
+	read_logs();
+	cr_assert(strstr(logs, "loading 3 modules, up to 16 at once"), "%s", logs);
+	cr_assert(strstr(logs, "<6>initramfs: module 'virtio_blk' loaded for device "
+			       "'virtio:d00000002v00001AF4'\n"),
+		  "%s", logs);
+	cr_assert(strstr(logs, "<6>initramfs: module 'nvme' loaded for device 'pci:v00001B36"),
+		  "%s", logs);
+	cr_assert_null(strstr(logs, "'virtio' loaded for"), "a dep is no device's match");
+}
+
+/*
+ * More than a batch holds (256 modules, 4 KiB of devices' modaliases): what is queued
+ * loads early and the batch goes on; every module and every device is accounted for.
+ */
+Test(modload, batch_overflow_loads_early)
+{
+	static char text[32 * 1024], big[sizeof(text)];
+	char xs[401], alias[420];
+	const char *p;
+	size_t n = 0;
+	int lines = 0;
+
+	n += (size_t)snprintf(text + n, sizeof(text) - n, "mkinitramfs-plan\t1\n");
+	for (int i = 0; i < 300; i++)
+		n += (size_t)snprintf(text + n, sizeof(text) - n, "M\tm%d\t/m/m%d.ko\t%s\t%s\t\n",
+				      i, i, i < 280 ? "a" : "m", i % 10 ? "0" : "-");
+	for (int i = 280; i < 300; i++)
+		n += (size_t)snprintf(text + n, sizeof(text) - n, "A\tdev:*:%d\t%d\n", i, i);
+	cr_assert_lt(n, sizeof(text) - 1);
+	setup_text(big, sizeof(big), text);
+	cr_assert_eq(pipe2(logpipe, O_NONBLOCK), 0);
+	log_set_fd(logpipe[1], NULL);
+	log_set_level(LOG_INFO);
+	fake_sys_set_ncpu(3);
+	modload_batch_begin();
+	modload_always();
+	cr_assert_eq(modload_stats()->loaded, 256, "a full batch loaded early");
+	memset(xs, 'x', sizeof(xs) - 1);
+	xs[sizeof(xs) - 1] = '\0';
+	for (int i = 280; i < 300; i++) {
+		snprintf(alias, sizeof(alias), "dev:%s:%d", xs, i);
+		modload_match(alias);
+	}
+	cr_assert_eq(modload_batch_run(), 20);
+	cr_assert_eq(modload_stats()->loaded, 300);
+	cr_assert_eq(fake_sys_max_running(), 3);
+	read_logs();
+	cr_assert(strstr(logs, "loading 256 modules, up to 3 at once"), "%s", logs);
+	for (p = logs; (p = strstr(p, "' loaded for device 'dev:xxx")); p++)
+		lines++;
+	cr_assert_eq(lines, 20, "%s", logs);
+	cr_assert(strstr(logs, "module 'm299' loaded for device 'dev:xxx"), "%s", logs);
 }

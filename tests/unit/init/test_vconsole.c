@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0-or-later
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * Tests for the vconsole helper's parsers (init/vconsole/): kbd's binary keymap, PSF1
  * and PSF2 fonts laid out in 32-row slots, and their unicode tables. The real keymap
