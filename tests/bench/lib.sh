@@ -80,7 +80,7 @@ bench_spread() {
 }
 
 # bench_qemu_run LOG INITRD APPEND [QEMU ARGS...]: the benchmark VM (BOOT_TIMEOUT,
-# VMLINUZ). The reader stamps the wall time since QEMU's start when the root's first
+# VMLINUZ; BENCH_VM_SMP virtual CPUs, 1 unless set). The reader stamps the wall time since QEMU's start when the root's first
 # line arrives. One benchmark VM at a time on the machine (build/bench/qemu.lock): two
 # benchmarks run side by side would time each other.
 bench_qemu_run() {
@@ -90,7 +90,8 @@ bench_qemu_run() {
 	exec {lock}>"$B/bench/qemu.lock"
 	flock "$lock"
 	t0=${EPOCHREALTIME/./}
-	timeout -k 5 "$BOOT_TIMEOUT" qemu-system-x86_64 -accel tcg -m 1024 -smp 1 \
+	timeout -k 5 "$BOOT_TIMEOUT" qemu-system-x86_64 -accel tcg -m 1024 \
+		-smp "${BENCH_VM_SMP:-1}" \
 		-nographic -no-reboot -nic none -kernel "$VMLINUZ" -initrd "$initrd" \
 		-append "$append" "$@" </dev/null 2>&1 |
 		while IFS= read -r line || [ -n "$line" ]; do

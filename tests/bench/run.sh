@@ -2,14 +2,17 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 # `make bench`: mkinitramfs against initramfs-tools, dracut and a hand-made busybox
 # baseline, side by side on the Debian kernel fixture: generation wall and CPU time,
-# image sizes and contents, and boot time in QEMU (TCG) on one virtio-blk + ext4 VM.
+# image sizes and contents, and boot time in QEMU (TCG) on one virtio-blk + ext4 VM; then
+# mkinitramfs's host and fallback images against the baseline on the three machines of
+# the boot tests (virtio-blk, LSI SCSI, AHCI), at -smp 1 and -smp 4, with the modules
+# each loaded before root; -P for two kernels (6.1 and 6.12) times two presets.
 # Writes build/bench/results.md and prints it. A benchmark, not a test: nothing here
 # asserts a time; a peer that fails is recorded as failed with its reason.
 # Knobs: BENCH_RUNS (5), BENCH_BOOTS (3), BENCH_BOOT_TIMEOUT (120 s),
-# BENCH_GEN_TIMEOUT (600 s), BENCH_ONLY (a subset of the contenders' ids), BENCH_LUKS=0,
-# BENCH_LVM=0, BENCH_NET=0, BENCH_K612=0 (leave out the LUKS root of tests/bench/luks.sh,
-# the LVM root of lvm.sh, the NFS and NBD roots of netroot.sh, the 6.12 kernel of
-# modcompress.sh).
+# BENCH_GEN_TIMEOUT (600 s), BENCH_ONLY (a subset of the contenders' ids),
+# BENCH_MACHINES ("virtio lsi ahci"), BENCH_SMP ("1 4"), BENCH_LUKS=0, BENCH_LVM=0,
+# BENCH_NET=0, BENCH_K612=0 (leave out the LUKS root of tests/bench/luks.sh, the LVM root
+# of lvm.sh, the NFS and NBD roots of netroot.sh, the 6.12 kernel of modcompress.sh).
 
 # One compound command, read whole before it runs: editing this file while a long run
 # goes on cannot change what that run does.
@@ -31,10 +34,11 @@ IMG=$W/img
 LOGS=$W/logs
 RESULTS=$W/results.md
 CHROOTS=$W/chroots
-APPEND="console=ttyS0 panic=-1 root=/dev/vda rw quiet"
+APPEND="console=ttyS0 panic=-1 no_timer_check root=/dev/vda rw quiet"
 EXPLICIT="virtio_pci virtio_blk ext4"
 started=$(date -u '+%Y-%m-%d %H:%M UTC')
 load_start=$(cut -d' ' -f1-3 /proc/loadavg)
+t_start=$(date +%s)
 
 "$TOP/tests/deps.sh" || exit 1
 for t in debootstrap qemu-system-x86_64 zstd musl-gcc cc; do
@@ -77,37 +81,110 @@ VMLINUZ=$KROOT/boot/vmlinuz-$KVER
 
 qemu_run() { bench_qemu_run "$@"; }
 
-# The sysfs of the benchmark VM as autodetect reads it, captured once per kernel by
-# booting mkinitramfs's fallback image with the capture program as init.
-SYSFS=$W/capture-$KVER/sysfs
-capture_machine() {
-	local dir=$W/capture-$KVER line rel mod refcnt holders h
+# The machines of the boot tests, each booted with the same ext4 root disk: the
+# virtio-blk VM (pc), LSI SCSI (pc, lsi53c895a, sym53c8xx's) and AHCI (q35's ICH9).
+# BENCH_MACHINES chooses among them (all three unless set).
+read -ra machines <<<"${BENCH_MACHINES:-virtio lsi ahci}"
+declare -A mach_root=([virtio]=/dev/vda [lsi]=/dev/sda [ahci]=/dev/sda)
+# The capture disk, the second of the machine's kind: lsi's SCSI id 1, AHCI's port 1.
+declare -A mach_capdev=([virtio]=/dev/vdb [lsi]=/dev/sdb [ahci]=/dev/sdb)
+declare -A mach_desc=(
+	[virtio]="virtio-blk (pc, virtio-blk-pci)"
+	[lsi]="LSI SCSI (pc, lsi53c895a + scsi-hd)"
+	[ahci]="AHCI (q35, ICH9 AHCI + ide-hd)"
+)
+# mach_qemu MACH [CAPTURE-DISK]: the machine's QEMU arguments (its root disk, as a
+# snapshot, and the capture disk when given) in QARGS.
+mach_qemu() {
+	local root=file=$W/work/root.img,format=raw,if=none,id=r,snapshot=on cap=${2:-}
+	case $1 in
+	virtio)
+		QARGS=(-drive "file=$W/work/root.img,format=raw,if=virtio,snapshot=on")
+		[ -z "$cap" ] || QARGS+=(-drive "file=$cap,format=raw,if=virtio")
+		;;
+	lsi)
+		QARGS=(-device lsi53c895a,id=lsi -drive "$root" -device scsi-hd,drive=r,bus=lsi.0,scsi-id=0)
+		[ -z "$cap" ] || QARGS+=(-drive "file=$cap,format=raw,if=none,id=c"
+			-device scsi-hd,drive=c,bus=lsi.0,scsi-id=1)
+		;;
+	ahci)
+		QARGS=(-machine q35 -drive "$root" -device ide-hd,drive=r,bus=ide.0)
+		[ -z "$cap" ] || QARGS+=(-drive "file=$cap,format=raw,if=none,id=c"
+			-device ide-hd,drive=c,bus=ide.1)
+		;;
+	esac
+}
+
+# The sysfs of each machine as autodetect reads it, captured by booting mkinitramfs's
+# fallback image with the capture program as init, which writes it onto a second disk.
+# Cached per kernel and machine, and per build of mkinitramfs and its init (what the
+# fallback image loaded shows in the capture's module list).
+build_id=$(cat "$MKINITRAMFS_BIN" "$B/init" | sha256sum | cut -c1-12)
+capture_machine() { # MACH: sets MSYSFS[MACH]
+	local mach=$1 dir=$W/capture-$KVER-$1-$build_id disk=$W/work/capture-$1.disk
+	MSYSFS[$mach]=$dir/sysfs
 	[ -f "$dir/done" ] && return 0
-	bench_log "capturing the VM's sysfs for autodetect (once per kernel)"
-	rm -rf "$dir"
-	mkdir -p "$dir/sysfs"
-	"$MKINITRAMFS" $FORCE -k "$KVER" -r "$KROOT" -c "$TOP/mkinitramfs.conf" -S autodetect \
-		-g "$W/work/capture.img" >"$LOGS/capture.gen.log" 2>&1 || return 1
-	truncate -s 4M "$W/work/capture.disk"
-	qemu_run "$LOGS/capture.boot.log" "$W/work/capture.img" \
-		"console=ttyS0 panic=-1 root=/dev/vda rw init=/bin/capture" \
-		-drive "file=$W/work/root.img,format=raw,if=virtio,snapshot=on" \
-		-drive "file=$W/work/capture.disk,format=raw,if=virtio"
-	grep -aq 'CAPTURE done' "$LOGS/capture.boot.log" || return 1
-	capture_unpack "$W/work/capture.disk" "$dir"
+	bench_log "capturing the $mach machine's sysfs for autodetect (once per kernel and build)"
+	rm -rf "$W"/capture-"$KVER"-"$mach"-* "$W/capture-$KVER"
+	if [ ! -f "$W/work/capture.img" ]; then
+		"$MKINITRAMFS" $FORCE -k "$KVER" -r "$KROOT" -c "$TOP/mkinitramfs.conf" -S autodetect \
+			-g "$W/work/capture.img" >"$LOGS/capture.gen.log" 2>&1 || return 1
+	fi
+	rm -f "$disk"
+	truncate -s 4M "$disk"
+	mach_qemu "$mach" "$disk"
+	qemu_run "$LOGS/capture-$mach.boot.log" "$W/work/capture.img" \
+		"console=ttyS0 panic=-1 no_timer_check root=${mach_root[$mach]} rw init=/bin/capture capture_disk=${mach_capdev[$mach]}" \
+		"${QARGS[@]}"
+	grep -aq 'CAPTURE done' "$LOGS/capture-$mach.boot.log" || return 1
+	mkdir -p "$dir"
+	capture_unpack "$disk" "$dir"
+	# The capture went to the second disk, not the root's: the root is mounted from
+	# the first one.
+	grep -q " ${mach_root[$mach]} " "$dir/mountinfo" || {
+		bench_log "the $mach capture does not show ${mach_root[$mach]} mounted"
+		return 1
+	}
 	touch "$dir/done"
 }
-capture_machine || { echo "bench: error: capturing the VM failed, see '$LOGS'" >&2; exit 1; }
+declare -A MSYSFS=()
+for mach in virtio "${machines[@]}"; do
+	[ -n "${MSYSFS[$mach]:-}" ] && continue
+	capture_machine "$mach" ||
+		{ echo "bench: error: capturing the $mach machine failed, see '$LOGS'" >&2; exit 1; }
+done
+SYSFS=${MSYSFS[virtio]}
 
 # ---- the contenders ------------------------------------------------------------------
 
 CONF=$TOP/mkinitramfs.conf
 printf 'MODULES=(%s)\nHOOKS=(base)\n' "$EXPLICIT" >"$W/work/explicit.conf"
+
+# -P: two kernels (the fixture's 6.1 and Debian 13's 6.12, tests/kernel-fixture.sh
+# --kernel trixie) with the template's two presets each, default (autodetected, from
+# the virtio VM's capture) and fallback: four images in one run, against the same four
+# built one by one. -P takes one module root: both trees are linked into one.
+K2ROOT= K2VER=
+read -r K2ROOT K2VER < <("$TOP/tests/kernel-fixture.sh" --kernel trixie 2>"$LOGS/k612.log")
+if [ -z "$K2VER" ]; then
+	bench_log "no Debian 13 kernel: -P builds the 6.1 kernel's two presets only ($(bench_reason_of "$LOGS/k612.log" 1))"
+fi
+PROOT=$W/work/kroot-both
+cp -al "$KROOT" "$PROOT"
 mkdir -p "$W/work/presets" "$IMG/P"
-sed -e "s|%PKGBASE%|bench|g" -e "s|^ALL_kver=.*|ALL_kver=\"$VMLINUZ\"|" \
-	-e "s|/boot/initramfs-|$IMG/P/initramfs-|" "$TOP/presets/linux.preset.template" \
-	>"$W/work/presets/bench.preset"
-echo "ALL_config=\"$CONF\"" >>"$W/work/presets/bench.preset"
+# preset NAME VMLINUZ: the template's two images of that kernel, into $IMG/P.
+preset() {
+	sed -e "s|%PKGBASE%|$1|g" -e "s|^ALL_kver=.*|ALL_kver=\"$2\"|" \
+		-e "s|/boot/initramfs-|$IMG/P/initramfs-|" "$TOP/presets/linux.preset.template" \
+		>"$W/work/presets/$1.preset"
+	echo "ALL_config=\"$CONF\"" >>"$W/work/presets/$1.preset"
+}
+preset bench "$VMLINUZ"
+if [ -n "$K2VER" ]; then
+	cp -al "$K2ROOT/usr/lib/modules/$K2VER" "$PROOT/lib/modules/"
+	cp -al "$K2ROOT/boot/." "$PROOT/boot/"
+	preset bench612 "$PROOT/boot/vmlinuz-$K2VER"
+fi
 
 # initramfs-tools with MODULES=dep: a second configuration directory.
 rm -rf "$CH_IT/etc/initramfs-tools-dep"
@@ -132,8 +209,16 @@ gen_ours-fallback() {
 		-g "$IMG/ours-fallback.img"
 }
 gen_ours-P() {
-	"$MKINITRAMFS_BIN" $FORCE -P --presetdir "$W/work/presets" -r "$KROOT" --sysfs "$SYSFS" \
+	"$MKINITRAMFS_BIN" $FORCE -P --presetdir "$W/work/presets" -r "$PROOT" --sysfs "$SYSFS" \
 		--rootfs ext4
+}
+gen_ours-host-612() {
+	"$MKINITRAMFS_BIN" $FORCE -k "$K2VER" -r "$K2ROOT" -c "$CONF" --sysfs "$SYSFS" \
+		--rootfs ext4 -g "$IMG/ours-host-612.img"
+}
+gen_ours-fallback-612() {
+	"$MKINITRAMFS_BIN" $FORCE -k "$K2VER" -r "$K2ROOT" -c "$CONF" -S autodetect \
+		-g "$IMG/ours-fallback-612.img"
 }
 gen_itools-most() {
 	bench_in_chroot "$CH_IT" mkinitramfs -o /bench-out/most.img "$KVER"
@@ -152,8 +237,9 @@ gen_baseline() {
 	"$here/baseline.sh" "$KROOT" "$KVER" "$IMG/baseline.img"
 }
 
-ids=(ours-host ours-explicit ours-fallback ours-P itools-most itools-dep dracut-default
-	dracut-explicit baseline)
+ids=(ours-host ours-explicit ours-fallback)
+[ -n "$K2VER" ] && ids+=(ours-host-612 ours-fallback-612)
+ids+=(ours-P itools-most itools-dep dracut-default dracut-explicit baseline)
 # BENCH_ONLY="ID..." measures only those (for a quick look; the table is then partial).
 if [ -n "${BENCH_ONLY:-}" ]; then
 	read -ra ids <<<"$BENCH_ONLY"
@@ -162,17 +248,21 @@ declare -A label=(
 	[ours-host]="mkinitramfs host (autodetect)"
 	[ours-explicit]="mkinitramfs MODULES=($EXPLICIT) HOOKS=(base)"
 	[ours-fallback]="mkinitramfs fallback (-S autodetect)"
-	[ours-P]="mkinitramfs -P (host + fallback, in parallel)"
+	[ours-host-612]="mkinitramfs host (autodetect), Debian 13's $K2VER"
+	[ours-fallback-612]="mkinitramfs fallback (-S autodetect), Debian 13's $K2VER"
+	[ours-P]="mkinitramfs -P: host + fallback presets of $KVER${K2VER:+ and $K2VER}, in parallel"
 	[itools-most]="initramfs-tools MODULES=most"
 	[itools-dep]="initramfs-tools MODULES=dep"
 	[dracut-default]="dracut (defaults)"
 	[dracut-explicit]="dracut --no-hostonly --drivers \"$EXPLICIT\""
 	[baseline]="baseline: busybox /init + insmod"
 )
-# The image each one leaves, for sizes and boots (-P's are the two rows above it).
+# The image each one leaves, for sizes and boots (-P's are those of the rows it is
+# measured against).
 declare -A image=(
 	[ours-host]=$IMG/ours-host.img [ours-explicit]=$IMG/ours-explicit.img
-	[ours-fallback]=$IMG/ours-fallback.img
+	[ours-fallback]=$IMG/ours-fallback.img [ours-host-612]=$IMG/ours-host-612.img
+	[ours-fallback-612]=$IMG/ours-fallback-612.img
 	[itools-most]=$CH_IT/bench-out/most.img [itools-dep]=$CH_IT/bench-out/dep.img
 	[dracut-default]=$CH_DR/bench-out/default.img
 	[dracut-explicit]=$CH_DR/bench-out/explicit.img [baseline]=$IMG/baseline.img
@@ -182,6 +272,7 @@ declare -A ref=(
 	[itools-most]=ours-fallback [itools-dep]=ours-host [dracut-default]=ours-fallback
 	[dracut-explicit]=ours-explicit [baseline]=ours-explicit [ours-P]=ours-host+ours-fallback
 )
+[ -n "$K2VER" ] && ref[ours-P]+=+ours-host-612+ours-fallback-612
 
 declare -A failed=() walls=() cpus=() ups=() bwalls=() bootfail=()
 
@@ -203,7 +294,7 @@ gen_once() {
 	walls[$id]+=" $w"
 	cpus[$id]+=" $(awk -v u="$u" -v s="$s" 'BEGIN { printf "%.3f", u + s }')"
 }
-export KVER KROOT MKINITRAMFS FORCE CONF SYSFS IMG W EXPLICIT CH_IT CH_DR here
+export MKINITRAMFS_BIN KVER KROOT K2VER K2ROOT PROOT MKINITRAMFS FORCE CONF SYSFS IMG W EXPLICIT CH_IT CH_DR here
 
 bench_log "generation: a warm-up and $RUNS runs of each, round robin"
 for id in "${ids[@]}"; do
@@ -270,7 +361,8 @@ done
 
 boot_ids=()
 for id in "${ids[@]}"; do
-	[ -n "${image[$id]:-}" ] && boot_ids+=("$id")
+	# The 6.12 images need their own kernel: modcompress.sh boots that one.
+	[ -n "${image[$id]:-}" ] && [[ $id != *-612 ]] && boot_ids+=("$id")
 done
 bench_log "boots: $BOOTS of each image, round robin (timeout $BOOT_TIMEOUT s)"
 for ((n = 1; n <= BOOTS; n++)); do
@@ -294,75 +386,113 @@ for ((n = 1; n <= BOOTS; n++)); do
 	done
 done
 
-# ---- other machines: modules loaded before root, ratios ---------------------------------
+# ---- boot by machine, -smp 1 and -smp 4 -------------------------------------------------
 
 # modules_of LOG: how many modules the initramfs loaded (the root's init lists them).
 modules_of() {
 	sed -n 's/.*ROOTINIT modules= *//p' "$1" | head -n1 | wc -w
 }
-# The virtio-blk VM above, the LSI SCSI and AHCI machines of the boot tests. On those,
-# "host" is the explicit set such a machine needs (no capture of each machine): its
-# controller, sd_mod and ext4, as the baseline insmods them.
-declare -A mach_args=(
-	[lsi]="-device lsi53c895a,id=lsi -drive file=$W/work/root.img,format=raw,if=none,id=r,snapshot=on -device scsi-hd,drive=r,bus=lsi.0"
-	[ahci]="-machine q35 -drive file=$W/work/root.img,format=raw,if=none,id=r,snapshot=on -device ide-hd,drive=r,bus=ide.0"
-)
-declare -A mach_mods=([lsi]="sym53c8xx sd_mod ext4" [ahci]="ahci sd_mod ext4")
-declare -A mups=() mmods=() mfail=()
-for mach in lsi ahci; do
-	printf 'MODULES=(%s)\nHOOKS=(base)\n' "${mach_mods[$mach]}" >"$W/work/$mach.conf"
-	"$MKINITRAMFS" $FORCE -q -k "$KVER" -r "$KROOT" -c "$W/work/$mach.conf" \
-		-g "$IMG/host-$mach.img" >"$LOGS/host-$mach.gen.log" 2>&1 ||
-		mfail[$mach-host]="generation failed"
+# On each machine: the baseline insmods its controller's driver, sd_mod (the disk of
+# the LSI and AHCI machines is a SCSI disk) and ext4, with their dependencies; "host"
+# is autodetected from that machine's capture with the shipped config, as on virtio;
+# "fallback" is the one generic image. The peers boot on the virtio VM only. BENCH_SMP
+# ("1 4" unless set): the virtual CPUs of the VMs of this section.
+read -ra smps <<<"${BENCH_SMP:-1 4}"
+declare -A mach_mods=([virtio]=$EXPLICIT [lsi]="sym53c8xx sd_mod ext4" [ahci]="ahci sd_mod ext4")
+declare -A mups=() mmods=() mfail=() mimg=() reused=()
+for mach in "${machines[@]}"; do
+	mimg[$mach-fallback]=$IMG/ours-fallback.img
+	if [ "$mach" = virtio ]; then
+		mimg[virtio-baseline]=$IMG/baseline.img
+		mimg[virtio-host]=$IMG/ours-host.img
+		continue
+	fi
+	mimg[$mach-baseline]=$IMG/baseline-$mach.img
+	mimg[$mach-host]=$IMG/host-$mach.img
+	"$MKINITRAMFS" $FORCE -k "$KVER" -r "$KROOT" -c "$CONF" --sysfs "${MSYSFS[$mach]}" \
+		--rootfs ext4 -g "$IMG/host-$mach.img" >"$LOGS/host-$mach.gen.log" 2>&1 ||
+		mfail[$mach-host]="generation failed: $(bench_reason_of "$LOGS/host-$mach.gen.log" 1)"
 	# shellcheck disable=SC2086
 	"$here/baseline.sh" "$KROOT" "$KVER" "$IMG/baseline-$mach.img" ${mach_mods[$mach]} \
-		>"$LOGS/baseline-$mach.gen.log" 2>&1 || mfail[$mach-baseline]="generation failed"
+		>"$LOGS/baseline-$mach.gen.log" 2>&1 ||
+		mfail[$mach-baseline]="generation failed: $(bench_reason_of "$LOGS/baseline-$mach.gen.log" 1)"
 done
-bench_log "other machines: $BOOTS boots each of baseline, host and fallback on lsi and ahci"
-for ((n = 1; n <= BOOTS; n++)); do
-	for mach in lsi ahci; do
-		for kind in baseline host fallback; do
-			key=$mach-$kind
-			[ -n "${mfail[$key]:-}" ] && continue
-			img=$IMG/$kind-$mach.img
-			[ "$kind" = fallback ] && img=$IMG/ours-fallback.img
-			log=$LOGS/$key.boot$n.log
-			# shellcheck disable=SC2086
-			qemu_run "$log" "$img" "console=ttyS0 panic=-1 root=/dev/sda rw quiet" \
-				${mach_args[$mach]}
-			if ! grep -aq 'ROOTINIT uptime=' "$log"; then
-				mfail[$key]="no root init after boot $n: $(bench_boot_reason "$log")"
-				continue
-			fi
-			mups[$key]+=" $(bench_uptime "$log")"
-			mmods[$key]=$(modules_of "$log")
-		done
-	done
-done
-# The virtio-blk VM's figures, from the boots above.
+# The virtio VM at -smp 1 is the one of the boots above: their figures, when there.
 for kind in baseline host fallback; do
 	id=$kind
 	[ "$kind" = baseline ] || id=ours-$kind
-	[ -n "${ups[$id]:-}" ] && mups[virtio-$kind]=${ups[$id]}
-	log=$LOGS/$id.boot1.log
-	[ -f "$log" ] && mmods[virtio-$kind]=$(modules_of "$log")
+	[ -n "${ups[$id]:-}" ] || continue
+	mups[virtio-$kind-1]=${ups[$id]}
+	reused[virtio-$kind-1]=1
+	mmods[virtio-$kind-1]=$(modules_of "$LOGS/$id.boot1.log")
 done
-machines_table() {
-	local mach kind b h f
-	echo "| machine | baseline | host | fallback | host / baseline | fallback / host | modules before root (baseline, host, fallback) |"
-	echo "| --- | --- | --- | --- | --- | --- | --- |"
-	for mach in virtio lsi ahci; do
-		b= h= f=
-		[ -n "${mups[$mach-baseline]:-}" ] && b=$(bench_median ${mups[$mach-baseline]})
-		[ -n "${mups[$mach-host]:-}" ] && h=$(bench_median ${mups[$mach-host]})
-		[ -n "${mups[$mach-fallback]:-}" ] && f=$(bench_median ${mups[$mach-fallback]})
-		printf '| %s | %s | %s | %s | %s | %s | %s, %s, %s |\n' "$mach" \
-			"${b:+$(fmt_s "$b")}${mfail[$mach-baseline]:+failed: ${mfail[$mach-baseline]}}" \
-			"${h:+$(fmt_s "$h")}${mfail[$mach-host]:+failed: ${mfail[$mach-host]}}" \
-			"${f:+$(fmt_s "$f")}${mfail[$mach-fallback]:+failed: ${mfail[$mach-fallback]}}" \
-			"$(awk -v a="$h" -v b="$b" 'BEGIN { if (a != "" && b > 0) printf "×%.2f", a / b; else printf "—" }')" \
-			"$(awk -v a="$f" -v b="$h" 'BEGIN { if (a != "" && b > 0) printf "×%.2f", a / b; else printf "—" }')" \
-			"${mmods[$mach-baseline]:-?}" "${mmods[$mach-host]:-?}" "${mmods[$mach-fallback]:-?}"
+bench_log "boot by machine: $BOOTS boots each of baseline, host and fallback on ${machines[*]}, -smp ${smps[*]}"
+for ((n = 1; n <= BOOTS; n++)); do
+	for smp in "${smps[@]}"; do
+		for mach in "${machines[@]}"; do
+			for kind in baseline host fallback; do
+				key=$mach-$kind-$smp
+				# Measured above, or failed before.
+				[ -n "${reused[$key]:-}${mfail[$key]:-}${mfail[$mach-$kind]:-}" ] && continue
+				if [ ! -f "${mimg[$mach-$kind]}" ]; then
+					mfail[$key]="not built (BENCH_ONLY)"
+					continue
+				fi
+				log=$LOGS/$key.boot$n.log
+				mach_qemu "$mach"
+				BENCH_VM_SMP=$smp qemu_run "$log" "${mimg[$mach-$kind]}" \
+					"console=ttyS0 panic=-1 no_timer_check root=${mach_root[$mach]} rw quiet" \
+					"${QARGS[@]}"
+				if ! grep -aq 'ROOTINIT uptime=' "$log"; then
+					mfail[$key]="no root init after boot $n: $(bench_boot_reason "$log")"
+					bench_log "$key did not boot: ${mfail[$key]}"
+					continue
+				fi
+				mups[$key]+=" $(bench_uptime "$log")"
+				[ "$n" = 1 ] && mmods[$key]=$(modules_of "$log")
+			done
+		done
+	done
+done
+# mcell KEY: "median" of a machine's boots, or its failure.
+mcell() {
+	if [ -n "${mfail[$1]:-}${mfail[${1%-*}]:-}" ]; then
+		echo "failed²"
+	elif [ -n "${mups[$1]:-}" ]; then
+		fmt_s "$(bench_median ${mups[$1]})"
+	else
+		echo "—"
+	fi
+}
+mratio() { # KEY-A KEY-B: A's median over B's
+	[ -n "${mups[$1]:-}" ] && [ -n "${mups[$2]:-}" ] &&
+		[ -z "${mfail[$1]:-}${mfail[$2]:-}${mfail[${1%-*}]:-}${mfail[${2%-*}]:-}" ] ||
+		{ echo "—"; return; }
+	awk -v a="$(bench_median ${mups[$1]})" -v b="$(bench_median ${mups[$2]})" \
+		'BEGIN { if (b > 0) printf "×%.2f", a / b; else printf "—" }'
+}
+machines_table() { # MACH
+	local m=$1 smp k
+	echo "### ${mach_desc[$m]}"
+	echo
+	echo "root=${mach_root[$m]}; the baseline insmods ${mach_mods[$m]// /, } with their" \
+		"dependencies."
+	echo
+	echo "| VM | baseline | host | fallback | host / baseline | fallback / host | modules before root (baseline, host, fallback) | host, fallback vs -smp 1 |"
+	echo "| --- | --- | --- | --- | --- | --- | --- | --- |"
+	for smp in "${smps[@]}"; do
+		k=$m-%s-$smp
+		# shellcheck disable=SC2059
+		printf '| -smp %s | %s | %s | %s | %s | %s | %s, %s, %s | %s |\n' "$smp" \
+			"$(mcell "$(printf "$k" baseline)")" "$(mcell "$(printf "$k" host)")" \
+			"$(mcell "$(printf "$k" fallback)")" \
+			"$(mratio "$(printf "$k" host)" "$(printf "$k" baseline)")" \
+			"$(mratio "$(printf "$k" fallback)" "$(printf "$k" host)")" \
+			"${mmods[$(printf "$k" baseline)]:-?}" "${mmods[$(printf "$k" host)]:-?}" \
+			"${mmods[$(printf "$k" fallback)]:-?}" \
+			"$(if [ "$smp" = 1 ]; then echo "—"; else
+				echo "$(mratio "$m-host-$smp" "$m-host-1"), $(mratio "$m-fallback-$smp" "$m-fallback-1")"
+			fi)"
 	done
 }
 
@@ -427,9 +557,12 @@ cell_time() { # ID LISTVAR
 	case $r in
 	"") ;;
 	*+*) # the sum of the parts, as when they are built one after the other
-		[ -n "${list[${r%+*}]:-}" ] && [ -n "${list[${r#*+}]:-}" ] &&
-			ratio "$v" "$(awk -v a="$(bench_median ${list[${r%+*}]})" \
-				-v b="$(bench_median ${list[${r#*+}]})" 'BEGIN { print a + b }')"
+		local part sum=0
+		for part in ${r//+/ }; do
+			[ -n "${list[$part]:-}" ] || return 0
+			sum=$(awk -v a="$sum" -v b="$(bench_median ${list[$part]})" 'BEGIN { print a + b }')
+		done
+		ratio "$v" "$sum"
 		;;
 	*) [ -n "${list[$r]:-}" ] && ratio "$v" "$(bench_median ${list[$r]})" ;;
 	esac
@@ -488,7 +621,8 @@ git_rev=$(git -C "$TOP" describe --always --dirty 2>/dev/null || echo "?")
 		fi
 		if [ -z "${image[$id]:-}" ]; then
 			echo "| ${label[$id]} | $(cell_time "$id" walls) | $(cell_time "$id" cpus) |" \
-				"both images above | | | | | |"
+				"the images of the rows it is measured against | | | | |" \
+				"${ref[$id]//+/ + } (built one by one) |"
 			continue
 		fi
 		echo "| ${label[$id]} | $(cell_time "$id" walls) | $(cell_time "$id" cpus) |" \
@@ -522,13 +656,30 @@ git_rev=$(git -C "$TOP" describe --always --dirty 2>/dev/null || echo "?")
 	echo
 	echo "## Boot by machine"
 	echo
-	echo "Uptime when the root's init starts (median of $BOOTS boots, -smp 1); modules:" \
-		"how many the initramfs loaded before the root's init ran. virtio: the VM" \
-		"above (host = autodetected); lsi (lsi53c895a) and ahci (q35): host = the" \
-		"explicit MODULES=(controller sd_mod ext4) HOOKS=(base), the baseline insmods" \
-		"the same; fallback = the same generic image everywhere."
-	echo
-	machines_table
+	echo "The machines of the boot tests, each with the ext4 root disk above: uptime" \
+		"when the root's init starts, median of $BOOTS boots per image and VM size" \
+		"(qemu -accel tcg -m 1024 -smp N, \`console=ttyS0 panic=-1 no_timer_check" \
+		"root=DISK rw quiet\`), one VM at a time, round robin. host: mkinitramfs" \
+		"autodetected from a capture of that machine's sysfs (the shipped config);" \
+		"fallback: the one generic image (-S autodetect); baseline: busybox /init" \
+		"insmodding exactly the machine's root modules. Modules before root: what" \
+		"/proc/modules lists when the root's init starts (first boot). The virtio VM's" \
+		"-smp 1 row is the boots of the table above. The goals of issue 19, on every" \
+		"machine: fallback / host ≤ 1.1 and host / baseline ≤ 1.0."
+	for mach in "${machines[@]}"; do
+		echo
+		machines_table "$mach"
+	done
+	first=1
+	for key in "${!mfail[@]}"; do
+		if [ -n "$first" ]; then
+			echo
+			echo "² Failures (last lines of the log, in build/bench/logs/):"
+			echo
+			first=
+		fi
+		echo "- $key: ${mfail[$key]}"
+	done
 	echo
 	echo "## mkinitramfs alone"
 	echo
@@ -554,6 +705,11 @@ for part in LUKS:luks LVM:lvm NET:netroot K612:modcompress; do
 	"$here/${part#*:}.sh" >>"$RESULTS" ||
 		echo "${part#*:} benchmark failed, see its messages" >>"$RESULTS"
 done
+{
+	echo
+	echo "The whole run: $started to $(date -u '+%H:%M UTC') ($((($(date +%s) - t_start) / 60))" \
+		"min); load average $load_start at the start, $(cut -d' ' -f1-3 /proc/loadavg) at the end."
+} >>"$RESULTS"
 cat "$RESULTS"
 exit 0
 }

@@ -2,7 +2,9 @@
 /*
  * A test root's init that captures what autodetect reads: every modalias under
  * /sys/devices, the loaded modules and /proc/self/mountinfo, written as text onto the
- * raw second disk (/dev/vdb), since the test has no loop devices to mount one; and for
+ * raw second disk (/dev/vdb, or the capture_disk= of the kernel's command line, which the
+ * kernel and the initramfs's init pass on in the environment: a machine whose disks are
+ * not virtio), since the test has no loop devices to mount one; and for
  * the root-stack proof every block device with its dev, partition, dm/, md/level,
  * slaves/ and device link, the drivers bound above each disk with their module links,
  * and /sys/power/resume. With a third disk (/dev/vdc), first a device-mapper stack on it
@@ -256,13 +258,17 @@ static void make_stack(void)
 
 int main(void)
 {
+	const char *disk = getenv("capture_disk");
+
+	if (!disk || !*disk)
+		disk = "/dev/vdb";
 	serial_stdout();
 	mount("proc", "/proc", "proc", 0, NULL);
 	mount("sysfs", "/sys", "sysfs", 0, NULL);
 	make_stack();
-	out = fopen("/dev/vdb", "w");
+	out = fopen(disk, "w");
 	if (!out) {
-		printf("CAPTURE cannot open /dev/vdb\n");
+		printf("CAPTURE cannot open %s\n", disk);
 	} else {
 		capture_modaliases("/sys/devices", 0);
 		capture_loaded();
