@@ -568,14 +568,14 @@ static int bad_header(struct src *s)
 
 static int read_header(struct src *s, struct header *h)
 {
-	char raw[110];
+	char raw[CPIO_NEWC_HEADER_SIZE];
 	int r = src_read(s, raw, 6, NULL, NULL);
 	if (r < 0)
 		return r;
-	if (memcmp(raw, "070701", 6) == 0 || memcmp(raw, "070702", 6) == 0) {
-		/* newc: 13 fields of 8 hex digits. */
+	if (memcmp(raw, CPIO_NEWC_MAGIC, 6) == 0 || memcmp(raw, "070702", 6) == 0) {
+		/* newc (or newc with checksums): 13 fields of 8 hex digits. */
 		uint64_t f[13];
-		r = src_read(s, raw + 6, 104, NULL, NULL);
+		r = src_read(s, raw + 6, CPIO_NEWC_HEADER_SIZE - 6, NULL, NULL);
 		if (r < 0)
 			return r;
 		for (int i = 0; i < 13; i++)

@@ -12,6 +12,10 @@
  * firmware of tens of MB; a bigger size comes from a hostile or broken image.
  */
 #define CPIO_ENTRY_MAX (1ull << 30)
+/* newc, the format the kernel unpacks and image_write() writes: this magic, then 13
+ * fields of 8 hex digits (110 bytes in all), the name, padding to 4. */
+#define CPIO_NEWC_MAGIC "070701"
+#define CPIO_NEWC_HEADER_SIZE 110
 /* The room for a failure's description (cpio_walk_fd() never prints). */
 #define CPIO_ERROR_MAX 512
 

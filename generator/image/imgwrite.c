@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "compress.h"
+#include "cpio.h"
 #include "crashpoint.h"
 #include "fileio.h"
 #include "image-internal.h"
@@ -43,8 +44,6 @@ static int source_failed(struct imgreport *rep, const char *source, int r)
  * writer made: inodes numbered from 1, no device number, check 0, the trailer with
  * nlink 1 and everything else 0.
  */
-#define NEWC_HEADER_SIZE 110
-
 struct writer {
 	struct compress *c;
 	uint8_t *buf;
@@ -55,17 +54,12 @@ struct writer {
 	struct imgreport *report;
 };
 
-static int write_raw(struct writer *w, const void *data, size_t len)
-{
-	return compress_write(w->c, data, len);
-}
-
 static int write_data(struct writer *w, const void *data, size_t len, struct imghash *h)
 {
 	if (h)
 		imghash_update(h, data, len);
 	w->pad = (w->pad + 4 - len % 4) % 4;
-	return write_raw(w, data, len);
+	return compress_write(w->c, data, len);
 }
 
 /* The padding owed by the previous entry's data, then this header, name and padding. */
@@ -80,16 +74,16 @@ static int newc_header(struct writer *w, const char *name, uint32_t ino, uint32_
 		return -ENAMETOOLONG;
 	memset(p, 0, len);
 	len += (size_t)snprintf(
-		(char *)p + len, NEWC_HEADER_SIZE + 1,
-		"070701%08x%08x%08x%08x%08x%08x%08x%08x%08x%08x%08x%08x%08x", ino, mode,
-		0u, 0u, nlink, mtime, size, 0u, 0u, (uint32_t)major(rdev),
+		(char *)p + len, CPIO_NEWC_HEADER_SIZE + 1,
+		CPIO_NEWC_MAGIC "%08x%08x%08x%08x%08x%08x%08x%08x%08x%08x%08x%08x%08x",
+		ino, mode, 0u, 0u, nlink, mtime, size, 0u, 0u, (uint32_t)major(rdev),
 		(uint32_t)minor(rdev), (uint32_t)namesize, 0u);
 	memcpy(p + len, name, namesize);
 	len += namesize;
 	while ((len - (size_t)w->pad) % 4)
 		p[len++] = 0;
 	w->pad = 0;
-	return write_raw(w, p, len);
+	return compress_write(w->c, p, len);
 }
 
 static int write_header(struct writer *w, const struct stage_entry *e, uint64_t size)
