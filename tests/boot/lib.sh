@@ -409,3 +409,10 @@ capture_unpack() {
 		esac
 	done
 }
+
+# The hibernating test root's init (tests/boot/hibinit.c: swaps on, hibernates, checks its
+# memory after resume) into $BW/rootfs/sbin/hibinit, for the resume suites.
+build_hibinit() {
+	musl-gcc -static -Os -o "$BW/rootfs/sbin/hibinit" "$TOP/tests/boot/hibinit.c" ||
+		{ t_fail "cannot build the hibernating init"; exit 1; }
+}

@@ -12,8 +12,7 @@ t_tmpdir
 t_fixture
 source "$TOP/tests/boot/lib.sh"
 source "$TOP/tests/boot/luks.bash"
-musl-gcc -static -Os -o "$BW/rootfs/sbin/hibinit" "$TOP/tests/boot/hibinit.c" ||
-	{ t_fail "cannot build the hibernating init"; exit 1; }
+build_hibinit
 
 source "$TOP/tests/boot/lvm.bash"
 

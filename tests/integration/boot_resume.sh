@@ -9,8 +9,7 @@ t_tmpdir
 t_fixture
 source "$TOP/tests/boot/lib.sh"
 source "$TOP/tests/boot/luks.bash"
-musl-gcc -static -Os -o "$BW/rootfs/sbin/hibinit" "$TOP/tests/boot/hibinit.c" ||
-	{ t_fail "cannot build the hibernating init"; exit 1; }
+build_hibinit
 mk_luks "$BW/luks2.img" inside2 --type luks2 "${pbkdf[@]}" &
 (truncate -s 160M "$BW/swap.img" && mkswap -L swp "$BW/swap.img" 147456 >/dev/null 2>&1 &&
 	cryptsetup reencrypt --encrypt --reduce-device-size 16M --type luks2 "${pbkdf[@]}" \
