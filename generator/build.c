@@ -438,7 +438,7 @@ int build_kernel_new(const char *moduleroot, const char *kver, struct build_kern
 	r = moddep_preload(k->moddep);
 	if (r < 0)
 		return r;
-	/* The shipped block hook names directories: every build needs the walk. */
+	/* The shipped block hook names directories: every build opens the tree. */
 	r = modtree_new(moduleroot, kver, &k->modtree);
 	if (r < 0)
 		return r;

@@ -13,7 +13,9 @@
 #include "util.h"
 
 struct modtree {
-	struct strv paths; /* "kernel/drivers/ata/ahci", sorted */
+	int dirfd;	    /* <root>/lib/modules/<kver> */
+	struct strv walked; /* directories walked so far, "" for the whole tree */
+	struct strv paths;  /* "kernel/drivers/ata/ahci", sorted, of those walks */
 };
 
 static const char *const module_suffixes[] = {".ko", ".ko.gz", ".ko.xz", ".ko.zst"};
@@ -82,7 +84,7 @@ int modtree_new(const char *root, const char *kver, struct modtree **ret)
 {
 	_cleanup_free_ char *dir = NULL;
 	struct modtree *t;
-	int fd, r;
+	int fd;
 
 	if (asprintf(&dir, "/lib/modules/%s", kver) < 0)
 		return -ENOMEM;
@@ -95,12 +97,7 @@ int modtree_new(const char *root, const char *kver, struct modtree **ret)
 		close(fd);
 		return -ENOMEM;
 	}
-	r = walk(fd, "", &t->paths, 0);
-	if (r < 0) {
-		modtree_free(t);
-		return r;
-	}
-	strv_sort(&t->paths);
+	t->dirfd = fd;
 	*ret = t;
 	return 0;
 }
@@ -109,8 +106,98 @@ void modtree_free(struct modtree *t)
 {
 	if (!t)
 		return;
+	if (t->dirfd >= 0)
+		close(t->dirfd);
 	strv_clear(&t->paths);
+	strv_clear(&t->walked);
 	free(t);
+}
+
+/* 1 when the directory `dir` ("" for the whole tree) lies in one walked already. */
+static int is_walked(const struct modtree *t, const char *dir)
+{
+	for (size_t i = 0; i < t->walked.n; i++) {
+		const char *w = t->walked.v[i];
+		size_t len = strlen(w);
+		if (!*w || (strncmp(dir, w, len) == 0 && (!dir[len] || dir[len] == '/')))
+			return 1;
+	}
+	return 0;
+}
+
+/*
+ * Open `dir` ("" for the kernel directory itself) below the kernel directory one
+ * component at a time, refusing symlinks as a whole walk does (it never follows one).
+ * -ENOENT when some component is missing, not a directory, a symlink, or "." or "..",
+ * which no walked path contains.
+ */
+static int open_dir(const struct modtree *t, const char *dir)
+{
+	_cleanup_free_ char *copy = strdup(dir);
+	char *save = NULL;
+	/* A description of its own: fdopendir() reads from the offset, which a dup()
+	 * would share with other walks (and with forked builds). */
+	int fd = openat(t->dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+	if (!copy || fd < 0) {
+		if (fd >= 0)
+			close(fd);
+		return copy ? negative_errno() : -ENOMEM;
+	}
+	for (char *c = strtok_r(copy, "/", &save); c; c = strtok_r(NULL, "/", &save)) {
+		int sub =
+			streq(c, ".") || streq(c, "..")
+				? -1
+				: openat(fd, c,
+					 O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		close(fd);
+		if (sub < 0)
+			return -ENOENT;
+		fd = sub;
+	}
+	return fd;
+}
+
+/* Sorted, each path once (a wider walk may repeat what a narrower one found). */
+static void sort_unique(struct strv *s)
+{
+	size_t kept = 0;
+
+	strv_sort(s);
+	for (size_t i = 0; i < s->n; i++) {
+		if (kept && streq(s->v[kept - 1], s->v[i])) {
+			free(s->v[i]);
+			continue;
+		}
+		s->v[kept++] = s->v[i];
+	}
+	s->n = kept;
+	if (s->v)
+		s->v[kept] = NULL;
+}
+
+/*
+ * Walk `dir` once, when no walk so far covered it: a hook naming a few directories
+ * costs those, not the 900 directories of a distribution kernel's tree.
+ */
+static int walk_dir(struct modtree *t, const char *dir)
+{
+	int depth = 0, r;
+
+	if (is_walked(t, dir))
+		return 0;
+	for (const char *p = dir; *dir && p; p = strchr(p + 1, '/'))
+		depth++;
+	int fd = open_dir(t, dir);
+	if (fd >= 0) {
+		r = walk(fd, dir, &t->paths, depth);
+		if (r < 0)
+			return r;
+		sort_unique(&t->paths);
+	} else if (fd != -ENOENT) {
+		return fd;
+	}
+	return strv_push(&t->walked, dir);
 }
 
 static char *module_name_of(const char *path)
@@ -123,11 +210,41 @@ static char *module_name_of(const char *path)
 	return name;
 }
 
-int modtree_match(const struct modtree *t, const char *pattern, struct strv *names)
+/* The first path not sorted before `prefix`: paths starting with it follow there. */
+static size_t lower_bound(const struct strv *paths, const char *prefix)
 {
+	size_t lo = 0, hi = paths->n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (strcmp(paths->v[mid], prefix) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+int modtree_match(struct modtree *t, const char *pattern, struct strv *names)
+{
+	/* What the pattern spells literally before its first wildcard: every path it
+	 * matches starts with that, and lies in the directory that ends it. */
+	size_t lit = strcspn(pattern, "*?[\\");
+	_cleanup_free_ char *prefix = strndup(pattern, lit);
 	int added = 0;
 
-	for (size_t i = 0; i < t->paths.n; i++) {
+	if (!prefix)
+		return -ENOMEM;
+	char *slash = strrchr(prefix, '/');
+	if (slash)
+		*slash = '\0';
+	int r = walk_dir(t, slash ? prefix : "");
+	if (r < 0)
+		return r;
+	if (slash)
+		*slash = '/';
+	for (size_t i = lower_bound(&t->paths, prefix);
+	     i < t->paths.n && strncmp(t->paths.v[i], prefix, lit) == 0; i++) {
 		if (fnmatch(pattern, t->paths.v[i], 0) != 0)
 			continue;
 		char *name = module_name_of(t->paths.v[i]);
@@ -137,7 +254,7 @@ int modtree_match(const struct modtree *t, const char *pattern, struct strv *nam
 			free(name);
 			continue;
 		}
-		int r = strv_push_take(names, name);
+		r = strv_push_take(names, name);
 		if (r < 0)
 			return r;
 		added++;

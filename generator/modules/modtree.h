@@ -7,7 +7,8 @@
 
 struct modtree;
 
-/* Walk <root>/lib/modules/<kver> once (symlinked directories are not followed). */
+/* Open <root>/lib/modules/<kver>; its directories are walked as patterns need them
+ * (symlinked directories are not followed), each once. */
 int modtree_new(const char *root, const char *kver, struct modtree **ret);
 void modtree_free(struct modtree *t);
 
@@ -17,6 +18,6 @@ void modtree_free(struct modtree *t);
  * pattern (no FNM_PATHNAME: '*' crosses '/'). Names already in `names` are skipped.
  * Returns how many were added.
  */
-int modtree_match(const struct modtree *t, const char *pattern, struct strv *names);
+int modtree_match(struct modtree *t, const char *pattern, struct strv *names);
 
 #endif
