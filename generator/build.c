@@ -438,8 +438,11 @@ int build_kernel_new(const char *moduleroot, const char *kver, struct build_kern
 	r = moddep_preload(k->moddep);
 	if (r < 0)
 		return r;
-	/* The shipped block hook names directories: every build opens the tree. */
+	/* The shipped block hook names directories: walked once for all the builds. */
 	r = modtree_new(moduleroot, kver, &k->modtree);
+	if (r < 0)
+		return r;
+	r = modtree_preload(k->modtree);
 	if (r < 0)
 		return r;
 	*ret = TAKE_PTR(k);

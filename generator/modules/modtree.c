@@ -13,7 +13,7 @@
 #include "util.h"
 
 struct modtree {
-	int dirfd;	    /* <root>/lib/modules/<kver> */
+	char *root, *kdir;  /* the root, and "/lib/modules/<kver>" in it */
 	struct strv walked; /* directories walked so far, "" for the whole tree */
 	struct strv paths;  /* "kernel/drivers/ata/ahci", sorted, of those walks */
 };
@@ -80,24 +80,25 @@ static int walk(int dirfd, const char *prefix, struct strv *paths, int depth)
 	return r;
 }
 
+/* The kernel directory, opened again for each walk: the tree keeps no descriptor
+ * open (a -P run forks builds from it). */
+static int open_kernel_dir(const struct modtree *t)
+{
+	/* Inside the root: a ROOT/lib that is an absolute symlink stays in ROOT. */
+	return sysroot_open(t->root, t->kdir, O_RDONLY | O_DIRECTORY);
+}
+
 int modtree_new(const char *root, const char *kver, struct modtree **ret)
 {
-	_cleanup_free_ char *dir = NULL;
-	struct modtree *t;
-	int fd;
+	struct modtree *t = calloc(1, sizeof(*t));
 
-	if (asprintf(&dir, "/lib/modules/%s", kver) < 0)
-		return -ENOMEM;
-	/* Inside the root: a ROOT/lib that is an absolute symlink stays in ROOT. */
-	fd = sysroot_open(root, dir, O_RDONLY | O_DIRECTORY);
-	if (fd < 0)
-		return fd;
-	t = calloc(1, sizeof(*t));
-	if (!t) {
-		close(fd);
+	if (!t || !(t->root = strdup(root)) ||
+	    asprintf(&t->kdir, "/lib/modules/%s", kver) < 0) {
+		if (t)
+			t->kdir = NULL;
+		modtree_free(t);
 		return -ENOMEM;
 	}
-	t->dirfd = fd;
 	*ret = t;
 	return 0;
 }
@@ -106,8 +107,8 @@ void modtree_free(struct modtree *t)
 {
 	if (!t)
 		return;
-	if (t->dirfd >= 0)
-		close(t->dirfd);
+	free(t->root);
+	free(t->kdir);
 	strv_clear(&t->paths);
 	strv_clear(&t->walked);
 	free(t);
@@ -126,23 +127,21 @@ static int is_walked(const struct modtree *t, const char *dir)
 }
 
 /*
- * Open `dir` ("" for the kernel directory itself) below the kernel directory one
- * component at a time, refusing symlinks as a whole walk does (it never follows one).
+ * Open `dir` ("" for the kernel directory itself) below the kernel directory (taking
+ * its descriptor) one component at a time, refusing symlinks as a whole walk does (it
+ * never follows one).
  * -ENOENT when some component is missing, not a directory, a symlink, or "." or "..",
  * which no walked path contains.
  */
-static int open_dir(const struct modtree *t, const char *dir)
+static int open_dir(int kernel_fd, const char *dir)
 {
 	_cleanup_free_ char *copy = strdup(dir);
 	char *save = NULL;
-	/* A description of its own: fdopendir() reads from the offset, which a dup()
-	 * would share with other walks (and with forked builds). */
-	int fd = openat(t->dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	int fd = kernel_fd;
 
-	if (!copy || fd < 0) {
-		if (fd >= 0)
-			close(fd);
-		return copy ? negative_errno() : -ENOMEM;
+	if (!copy) {
+		close(fd);
+		return -ENOMEM;
 	}
 	for (char *c = strtok_r(copy, "/", &save); c; c = strtok_r(NULL, "/", &save)) {
 		int sub =
@@ -188,7 +187,10 @@ static int walk_dir(struct modtree *t, const char *dir)
 		return 0;
 	for (const char *p = dir; *dir && p; p = strchr(p + 1, '/'))
 		depth++;
-	int fd = open_dir(t, dir);
+	int fd = open_kernel_dir(t);
+	if (fd < 0)
+		return fd; /* it was there when the tree was made: say what happened */
+	fd = open_dir(fd, dir);
 	if (fd >= 0) {
 		r = walk(fd, dir, &t->paths, depth);
 		if (r < 0)
@@ -198,6 +200,11 @@ static int walk_dir(struct modtree *t, const char *dir)
 		return fd;
 	}
 	return strv_push(&t->walked, dir);
+}
+
+int modtree_preload(struct modtree *t)
+{
+	return walk_dir(t, "");
 }
 
 static char *module_name_of(const char *path)
