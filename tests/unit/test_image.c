@@ -716,11 +716,12 @@ static int tally_data(const void *bytes, size_t len, void *userdata)
 	return 0;
 }
 
+static const struct cpio_ops tally_ops = {tally_entry, tally_data, NULL};
+
 /* Walk `data` as a file another thread writes; the walk's result and tally. */
 static int walk_while_written(const uint8_t *data, size_t len, int fail,
 			      struct tally *t)
 {
-	static const struct cpio_ops ops = {tally_entry, tally_data, NULL};
 	struct feeder f = {.data = data, .len = len, .failed = fail};
 	char err[CPIO_ERROR_MAX];
 	pthread_t thread;
@@ -731,7 +732,7 @@ static int walk_while_written(const uint8_t *data, size_t len, int fail,
 	pthread_cond_init(&f.cond, NULL);
 	*t = (struct tally){0};
 	cr_assert_eq(pthread_create(&thread, NULL, feed, &f), 0);
-	int r = cpio_walk_growing(f.fd, &ops, t, feeder_grow, &f, err);
+	int r = cpio_walk_growing(f.fd, &tally_ops, t, feeder_grow, &f, err);
 	pthread_join(thread, NULL);
 	close(f.fd);
 	return r;
@@ -746,11 +747,10 @@ Test(image, a_file_read_while_written_is_walked_to_its_final_end)
 	uint8_t *data = slurp(pathf("img"), &len);
 
 	/* What a walk of the finished file sees. */
-	static const struct cpio_ops ops = {tally_entry, tally_data, NULL};
 	struct tally whole = {0}, grown;
 	char err[CPIO_ERROR_MAX];
 	int fd = open(pathf("img"), O_RDONLY | O_CLOEXEC);
-	cr_assert_eq(cpio_walk_fd(NULL, fd, &ops, &whole, err), 0, "%s", err);
+	cr_assert_eq(cpio_walk_fd(NULL, fd, &tally_ops, &whole, err), 0, "%s", err);
 	close(fd);
 
 	cr_assert_eq(walk_while_written(data, len, 0, &grown), 0);
