@@ -1766,9 +1766,9 @@ static int prove_stacks(struct build *b)
 
 /* image_write()'s commit hook: the record of this image, under its directory lock. */
 static void record_inputs(const char *target, int fd, const struct stat *st,
-			  void *userdata)
+			  const struct image_sum *sum, void *userdata)
 {
-	digest_record(target, fd, st, userdata);
+	digest_record(target, fd, st, sum, userdata);
 }
 
 static int write_image(struct build *b)

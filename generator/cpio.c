@@ -52,9 +52,7 @@ struct input {
 	uint64_t base; /* file offset of buf[0] */
 	uint64_t size; /* what fstat said at the start */
 	int eof;
-	int (*grow)(
-		void *userdata); /* a file still being written: see cpio_walk_growing */
-	void *grow_userdata;
+	const struct cpio_follow *follow; /* a file still being written, or NULL */
 };
 
 /* Read more; 0 at the end of the file. */
@@ -80,7 +78,8 @@ static int in_fill(struct input *in)
 		if (n < 0)
 			return negative_errno();
 		if (n == 0) {
-			int more = in->grow ? in->grow(in->grow_userdata) : 0;
+			int more =
+				in->follow ? in->follow->grow(in->follow->userdata) : 0;
 			if (more < 0)
 				return more;
 			if (more)
@@ -88,6 +87,9 @@ static int in_fill(struct input *in)
 			in->eof = 1;
 			return 0;
 		}
+		if (in->follow && in->follow->bytes)
+			in->follow->bytes(in->buf + in->len, (size_t)n,
+					  in->follow->userdata);
 		in->len += (size_t)n;
 		return 1;
 	}
@@ -828,7 +830,7 @@ static int walk_segments(struct walker *w)
 }
 
 static int walk_fd(struct cpio_reader *rd, int fd, const struct cpio_ops *ops,
-		   void *userdata, int (*grow)(void *), void *grow_userdata,
+		   void *userdata, const struct cpio_follow *follow,
 		   char err[CPIO_ERROR_MAX])
 {
 	struct cpio_reader *tmp = NULL;
@@ -856,14 +858,13 @@ static int walk_fd(struct cpio_reader *rd, int fd, const struct cpio_ops *ops,
 	rd->in.base = 0;
 	rd->in.eof = 0;
 	rd->in.size = (uint64_t)st.st_size;
-	rd->in.grow = grow;
-	rd->in.grow_userdata = grow_userdata;
+	rd->in.follow = follow;
 	rd->err[0] = '\0';
 	struct walker w = {.ops = ops, .userdata = userdata, .rd = rd};
 	r = walk_segments(&w);
 	if (r < 0)
 		snprintf(err, CPIO_ERROR_MAX, "%s", rd->err);
-	rd->in.grow = NULL;
+	rd->in.follow = NULL;
 	cpio_reader_free(tmp);
 	return r;
 }
@@ -871,11 +872,11 @@ static int walk_fd(struct cpio_reader *rd, int fd, const struct cpio_ops *ops,
 int cpio_walk_fd(struct cpio_reader *rd, int fd, const struct cpio_ops *ops,
 		 void *userdata, char err[CPIO_ERROR_MAX])
 {
-	return walk_fd(rd, fd, ops, userdata, NULL, NULL, err);
+	return walk_fd(rd, fd, ops, userdata, NULL, err);
 }
 
 int cpio_walk_growing(int fd, const struct cpio_ops *ops, void *userdata,
-		      int (*grow)(void *), void *grow_userdata, char err[CPIO_ERROR_MAX])
+		      const struct cpio_follow *follow, char err[CPIO_ERROR_MAX])
 {
-	return walk_fd(NULL, fd, ops, userdata, grow, grow_userdata, err);
+	return walk_fd(NULL, fd, ops, userdata, follow, err);
 }

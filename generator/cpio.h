@@ -73,11 +73,17 @@ int cpio_walk_fd(struct cpio_reader *rd, int fd, const struct cpio_ops *ops,
 /*
  * The same over a file another thread is still writing through the same descriptor
  * (read with pread: the writer's offset stays its own). Where the file ends for now,
- * grow(grow_userdata) is asked: 1 when more bytes may have been written since it last
+ * grow(userdata) is asked: 1 when more bytes may have been written since it last
  * returned (read again), 0 when the writer finished (the end is the end), a negative
- * errno to abandon the walk (returned).
+ * errno to abandon the walk (returned). bytes(), when set, sees every byte of the
+ * file read, once, in order.
  */
+struct cpio_follow {
+	int (*grow)(void *userdata);
+	void (*bytes)(const void *data, size_t len, void *userdata);
+	void *userdata;
+};
 int cpio_walk_growing(int fd, const struct cpio_ops *ops, void *userdata,
-		      int (*grow)(void *), void *grow_userdata, char err[CPIO_ERROR_MAX]);
+		      const struct cpio_follow *follow, char err[CPIO_ERROR_MAX]);
 
 #endif

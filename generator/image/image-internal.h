@@ -88,6 +88,7 @@ struct imgverify {
 	pthread_t thread;
 	int fd, result;
 	char err[CPIO_ERROR_MAX];
+	struct image_sum sum; /* of every byte the concurrent check read, in order */
 };
 
 int imgverify_image(int fd, struct imgverify *v, struct imgreport *rep);
@@ -111,7 +112,7 @@ int imgtemp_create(int dirfd, const char *base, char name[NAME_MAX + 1]);
 /* image_abort_cleanup() has nothing to remove any more. */
 void imgtemp_disarm(void);
 int imgtemp_commit(int dirfd, int fd, const char *name, const char *target,
-		   const struct image_options *opts);
+		   const struct image_options *opts, const struct image_sum *sum);
 
 /* imgread.c: open an image for reading (a regular file, else *ret_why says what it is).
  */

@@ -294,7 +294,8 @@ static int write_and_sync(int fd, const struct image_options *opts, struct imgve
  * The image, then its read-back check: in a thread that decodes the file as it grows
  * (the compressor keeps one core busy, the check another), or after the write when no
  * thread can be made. Either way it reads the file through the descriptor, and it
- * ends after the file was synced.
+ * ends after the file was synced. 1 when the check in step with the write summed the
+ * image's bytes (v->sum), 0 when not.
  */
 static int write_image_file(int fd, const struct image_options *opts, struct imgverify *v,
 			    uint8_t *buf, struct imgreport *rep)
@@ -313,9 +314,10 @@ static int write_image_file(int fd, const struct image_options *opts, struct img
 	} else if (r >= 0) {
 		r = imgverify_image(fd, v, rep);
 	}
-	if (r >= 0)
-		crashpoint("image: verified");
-	return r;
+	if (r < 0)
+		return r;
+	crashpoint("image: verified");
+	return concurrent;
 }
 
 static int write_and_commit(int dirfd, int fd, const char *name, const char *target,
@@ -326,7 +328,7 @@ static int write_and_commit(int dirfd, int fd, const char *name, const char *tar
 
 	if (r < 0)
 		return r;
-	return imgtemp_commit(dirfd, fd, name, target, opts);
+	return imgtemp_commit(dirfd, fd, name, target, opts, r ? &v->sum : NULL);
 }
 
 static int write_target(const struct stage *stage, const char *target,

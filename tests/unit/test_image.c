@@ -5,6 +5,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <locale.h>
+#include <lzma.h>
 #include <pthread.h>
 #include <fcntl.h>
 #include <sched.h>
@@ -732,7 +733,8 @@ static int walk_while_written(const uint8_t *data, size_t len, int fail,
 	pthread_cond_init(&f.cond, NULL);
 	*t = (struct tally){0};
 	cr_assert_eq(pthread_create(&thread, NULL, feed, &f), 0);
-	int r = cpio_walk_growing(f.fd, &tally_ops, t, feeder_grow, &f, err);
+	const struct cpio_follow follow = {.grow = feeder_grow, .userdata = &f};
+	int r = cpio_walk_growing(f.fd, &tally_ops, t, &follow, err);
 	pthread_join(thread, NULL);
 	close(f.fd);
 	return r;
@@ -761,6 +763,34 @@ Test(image, a_file_read_while_written_is_walked_to_its_final_end)
 	/* A corrupt byte in the middle is found as in a finished file. */
 	data[len / 2] ^= 0x55;
 	cr_assert_eq(walk_while_written(data, len, 0, &grown), -EBADMSG);
+	free(data);
+	stage_free(s);
+}
+
+/* The commit hook's sum: the image's size and CRC-64, as the file holds them. */
+static void keep_sum(const char *target, int fd, const struct stat *st,
+		     const struct image_sum *sum, void *userdata)
+{
+	(void)target;
+	(void)fd;
+	(void)st;
+	struct image_sum *out = userdata;
+	cr_assert_not_null(sum, "the concurrent check summed the image");
+	*out = *sum;
+}
+
+Test(image, the_commit_hook_gets_the_sum_of_the_bytes_on_disk)
+{
+	struct stage *s = make_stage();
+	struct image_options o = opts_for(COMPRESS_ZSTD);
+	struct image_sum sum = {0};
+	o.commit = keep_sum;
+	o.commit_userdata = &sum;
+	cr_assert_eq(image_write(s, pathf("img"), &o), 0);
+	size_t len;
+	uint8_t *data = slurp(pathf("img"), &len);
+	cr_expect_eq(sum.size, len);
+	cr_expect_eq(sum.crc64, lzma_crc64(data, len, 0));
 	free(data);
 	stage_free(s);
 }
