@@ -438,8 +438,11 @@ int build_kernel_new(const char *moduleroot, const char *kver, struct build_kern
 	r = moddep_preload(k->moddep);
 	if (r < 0)
 		return r;
-	/* The shipped block hook names directories: every build needs the walk. */
+	/* The shipped block hook names directories: walked once for all the builds. */
 	r = modtree_new(moduleroot, kver, &k->modtree);
+	if (r < 0)
+		return r;
+	r = modtree_preload(k->modtree);
 	if (r < 0)
 		return r;
 	*ret = TAKE_PTR(k);
@@ -1763,9 +1766,9 @@ static int prove_stacks(struct build *b)
 
 /* image_write()'s commit hook: the record of this image, under its directory lock. */
 static void record_inputs(const char *target, int fd, const struct stat *st,
-			  void *userdata)
+			  const struct image_sum *sum, void *userdata)
 {
-	digest_record(target, fd, st, userdata);
+	digest_record(target, fd, st, sum, userdata);
 }
 
 static int write_image(struct build *b)

@@ -52,6 +52,7 @@ struct input {
 	uint64_t base; /* file offset of buf[0] */
 	uint64_t size; /* what fstat said at the start */
 	int eof;
+	const struct cpio_follow *follow; /* a file still being written, or NULL */
 };
 
 /* Read more; 0 at the end of the file. */
@@ -68,15 +69,27 @@ static int in_fill(struct input *in)
 	for (;;) {
 		if (in->len == in->cap)
 			return 1;
-		ssize_t n = read(in->fd, in->buf + in->len, in->cap - in->len);
+		/* pread: the descriptor's offset may be a writer's (cpio_walk_growing).
+		 */
+		ssize_t n = pread(in->fd, in->buf + in->len, in->cap - in->len,
+				  (off_t)(in->base + in->len));
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0)
 			return negative_errno();
 		if (n == 0) {
+			int more =
+				in->follow ? in->follow->grow(in->follow->userdata) : 0;
+			if (more < 0)
+				return more;
+			if (more)
+				continue;
 			in->eof = 1;
 			return 0;
 		}
+		if (in->follow && in->follow->bytes)
+			in->follow->bytes(in->buf + in->len, (size_t)n,
+					  in->follow->userdata);
 		in->len += (size_t)n;
 		return 1;
 	}
@@ -816,8 +829,9 @@ static int walk_segments(struct walker *w)
 	}
 }
 
-int cpio_walk_fd(struct cpio_reader *rd, int fd, const struct cpio_ops *ops,
-		 void *userdata, char err[CPIO_ERROR_MAX])
+static int walk_fd(struct cpio_reader *rd, int fd, const struct cpio_ops *ops,
+		   void *userdata, const struct cpio_follow *follow,
+		   char err[CPIO_ERROR_MAX])
 {
 	struct cpio_reader *tmp = NULL;
 	struct stat st;
@@ -838,22 +852,31 @@ int cpio_walk_fd(struct cpio_reader *rd, int fd, const struct cpio_ops *ops,
 			return r;
 		rd = tmp;
 	}
-	if (lseek(fd, 0, SEEK_SET) < 0) {
-		r = negative_errno();
-		goto out;
-	}
 	(void)posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
 	rd->in.fd = fd;
 	rd->in.pos = rd->in.len = 0;
 	rd->in.base = 0;
 	rd->in.eof = 0;
 	rd->in.size = (uint64_t)st.st_size;
+	rd->in.follow = follow;
 	rd->err[0] = '\0';
 	struct walker w = {.ops = ops, .userdata = userdata, .rd = rd};
 	r = walk_segments(&w);
 	if (r < 0)
 		snprintf(err, CPIO_ERROR_MAX, "%s", rd->err);
-out:
+	rd->in.follow = NULL;
 	cpio_reader_free(tmp);
 	return r;
+}
+
+int cpio_walk_fd(struct cpio_reader *rd, int fd, const struct cpio_ops *ops,
+		 void *userdata, char err[CPIO_ERROR_MAX])
+{
+	return walk_fd(rd, fd, ops, userdata, NULL, err);
+}
+
+int cpio_walk_growing(int fd, const struct cpio_ops *ops, void *userdata,
+		      const struct cpio_follow *follow, char err[CPIO_ERROR_MAX])
+{
+	return walk_fd(NULL, fd, ops, userdata, follow, err);
 }

@@ -57,7 +57,7 @@ void cpio_reader_free(struct cpio_reader *rd);
 
 /*
  * Walk every entry of the image open at `fd` (a regular file, read from offset 0 with
- * read(), never mapped: a file cut short while we read it is a truncated image, not a
+ * pread(), never mapped: a file cut short while we read it is a truncated image, not a
  * SIGBUS). Segments are uncompressed newc/odc archives or compressed streams (zstd,
  * gzip, xz, lzma, lz4 legacy and frame, bzip2), separated by NUL padding; a compressed
  * stream may hold several archives. Memory stays bounded whatever the image says:
@@ -69,5 +69,21 @@ void cpio_reader_free(struct cpio_reader *rd);
  */
 int cpio_walk_fd(struct cpio_reader *rd, int fd, const struct cpio_ops *ops,
 		 void *userdata, char err[CPIO_ERROR_MAX]);
+
+/*
+ * The same over a file another thread is still writing through the same descriptor
+ * (read with pread: the writer's offset stays its own). Where the file ends for now,
+ * grow(userdata) is asked: 1 when more bytes may have been written since it last
+ * returned (read again), 0 when the writer finished (the end is the end), a negative
+ * errno to abandon the walk (returned). bytes(), when set, sees every byte of the
+ * file read, once, in order.
+ */
+struct cpio_follow {
+	int (*grow)(void *userdata);
+	void (*bytes)(const void *data, size_t len, void *userdata);
+	void *userdata;
+};
+int cpio_walk_growing(int fd, const struct cpio_ops *ops, void *userdata,
+		      const struct cpio_follow *follow, char err[CPIO_ERROR_MAX]);
 
 #endif

@@ -316,13 +316,19 @@ static int write_record(const char *image, const char *head, const char *inputs)
 
 /* The image's identity (size, CRC, inode, times) and its inputs, into its record. */
 static int identify_and_record(const char *image, int fd, const struct stat *st,
-			       const char *inputs)
+			       const struct image_sum *sum, const char *inputs)
 {
 	_cleanup_free_ char *head = NULL;
 	struct image_id id;
 	uint64_t size, crc;
-	int r = fd_crc(fd, &size, &crc);
+	int r = 0;
 
+	if (sum && sum->size == (uint64_t)st->st_size) {
+		size = sum->size;
+		crc = sum->crc64;
+	} else {
+		r = fd_crc(fd, &size, &crc);
+	}
 	if (r < 0)
 		return r;
 	id_of(st, size, crc, &id);
@@ -332,10 +338,11 @@ static int identify_and_record(const char *image, int fd, const struct stat *st,
 	return write_record(image, head, inputs);
 }
 
-int digest_record(const char *image, int fd, const struct stat *st, const char *inputs)
+int digest_record(const char *image, int fd, const struct stat *st,
+		  const struct image_sum *sum, const char *inputs)
 {
 	_cleanup_free_ char *path = NULL;
-	int r = identify_and_record(image, fd, st, inputs);
+	int r = identify_and_record(image, fd, st, sum, inputs);
 
 	if (r == 0)
 		return 0;

@@ -46,10 +46,12 @@ int digest_unchanged(const char *image, const char *inputs);
  * For image_write()'s commit hook, under its directory lock: write `image`.inputs
  * atomically (a locked temporary file, fsync, rename) describing the image that `fd`
  * holds (`st` its fstat after the rename): its size and CRC-64 computed from `fd`, never
- * by reading `image` again (another build may have renamed its own there since), its
- * inode, mtime and ctime, then `inputs`. On failure the old record is removed and a
- * warning logged: the next build just runs again.
+ * by reading `image` again (another build may have renamed its own there since), or
+ * taken from `sum` (what the read-back check read through `fd`, when it read as many
+ * bytes as `st` says), its inode, mtime and ctime, then `inputs`. On failure the old
+ * record is removed and a warning logged: the next build just runs again.
  */
-int digest_record(const char *image, int fd, const struct stat *st, const char *inputs);
+int digest_record(const char *image, int fd, const struct stat *st,
+		  const struct image_sum *sum, const char *inputs);
 
 #endif

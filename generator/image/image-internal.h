@@ -5,10 +5,12 @@
 #define MKINITRAMFS_IMAGE_INTERNAL_H
 
 #include <limits.h>
+#include <pthread.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/stat.h>
 
+#include "cpio.h"
 #include "image.h"
 #include "stage.h"
 
@@ -57,6 +59,20 @@ int prefetch_take(struct prefetch *pf, const struct stage_entry *e, void **ret_d
 		  size_t *ret_size, uint64_t *ret_hash);
 
 /* imgverify.c: the written image read back as the kernel will, and compared. */
+
+/*
+ * The writer's progress, for a check that reads the image while it is written: how
+ * many entries of each part have their expected size and hash final, a count bumped
+ * after every write, and whether the writer finished (its file synced) or failed.
+ */
+struct imgfollow {
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	size_t ready[2];
+	uint64_t writes, seen; /* seen: the reader's last look at writes */
+	int finished, failed;
+};
+
 struct imgverify {
 	const struct stage_entry *entries[2];
 	size_t count[2];
@@ -66,10 +82,26 @@ struct imgverify {
 	int part; /* 0: early, 1: main */
 	size_t index;
 	uint32_t mtime;
-	struct imghash data; /* of the current entry's bytes, as they stream by */
+	struct imghash data;	  /* of the current entry's bytes, as they stream by */
+	struct imgfollow *follow; /* NULL: the image is complete */
+	/* the concurrent check's thread and its result */
+	pthread_t thread;
+	int fd, result;
+	char err[CPIO_ERROR_MAX];
+	struct image_sum sum; /* of every byte the concurrent check read, in order */
 };
 
 int imgverify_image(int fd, struct imgverify *v, struct imgreport *rep);
+/*
+ * The same check, in a thread started before the image is written to `fd`: it decodes
+ * what is written as it comes, so the read-back costs no time after the compression
+ * on a machine with a core to spare. The writer publishes its progress with
+ * imgverify_wrote(); imgverify_finish() (after the file is complete and synced, or on
+ * failure with failed set) says that nothing more comes, joins the thread and reports.
+ */
+int imgverify_start(int fd, struct imgverify *v, struct imgfollow *f);
+void imgverify_wrote(struct imgfollow *f, int part, size_t entries_done);
+int imgverify_finish(struct imgverify *v, int failed, struct imgreport *rep);
 
 /* imgtemp.c: the temporary file beside the target, and its rename over it. */
 int imgtemp_split_target(const char *target, char **ret_dir, const char **ret_base);
@@ -80,7 +112,7 @@ int imgtemp_create(int dirfd, const char *base, char name[NAME_MAX + 1]);
 /* image_abort_cleanup() has nothing to remove any more. */
 void imgtemp_disarm(void);
 int imgtemp_commit(int dirfd, int fd, const char *name, const char *target,
-		   const struct image_options *opts);
+		   const struct image_options *opts, const struct image_sum *sum);
 
 /* imgread.c: open an image for reading (a regular file, else *ret_why says what it is).
  */

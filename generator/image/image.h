@@ -20,8 +20,13 @@
  * with pread(); `st` its fstat after the rename. The hook reports its own failures:
  * the image stays in place.
  */
+struct image_sum {
+	uint64_t size, crc64;
+};
+/* `sum`: the image's size and CRC-64 over every byte the read-back check read through
+ * `fd` (NULL when that check did not run in step with the write: the hook reads fd). */
 typedef void (*image_commit_fn)(const char *target, int fd, const struct stat *st,
-				void *userdata);
+				const struct image_sum *sum, void *userdata);
 
 struct image_options {
 	enum compress_kind compression;

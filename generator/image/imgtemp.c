@@ -160,7 +160,7 @@ int imgtemp_split_target(const char *target, char **ret_dir, const char **ret_ba
  * without it.
  */
 int imgtemp_commit(int dirfd, int fd, const char *name, const char *target,
-		   const struct image_options *opts)
+		   const struct image_options *opts, const struct image_sum *sum)
 {
 	const char *slash = strrchr(target, '/');
 	const char *base = slash ? slash + 1 : target;
@@ -172,7 +172,7 @@ int imgtemp_commit(int dirfd, int fd, const char *name, const char *target,
 	crashpoint("image: renamed");
 	struct stat st;
 	if (r >= 0 && opts->commit && fstat(fd, &st) == 0)
-		opts->commit(target, fd, &st, opts->commit_userdata);
+		opts->commit(target, fd, &st, sum, opts->commit_userdata);
 	if (locked)
 		flock(dirfd, LOCK_UN);
 	return r;

@@ -52,6 +52,8 @@ struct writer {
 	uint64_t pad; /* zeros owed after the data written so far: newc aligns to 4 */
 	struct prefetch *prefetch;
 	struct imgreport *report;
+	struct imgfollow *follow; /* the concurrent read-back check, told of each entry */
+	int part;		  /* 0: the early archive, 1: the main one */
 };
 
 static int write_data(struct writer *w, const void *data, size_t len, struct imghash *h)
@@ -203,22 +205,25 @@ static int write_entry(struct writer *w, const struct stage_entry *e, struct exp
 }
 
 /* One newc archive of `entries` into the compressor, trailer included. */
-static int write_archive(const struct stage_entry *entries, size_t count,
-			 struct compress *c, uint32_t mtime, uint8_t *buf,
-			 struct expect *exp, int threads, struct imgreport *rep)
+static int write_archive(struct writer *w, const struct stage_entry *entries,
+			 size_t count, struct expect *exp, int threads)
 {
-	struct writer w = {.c = c, .buf = buf, .mtime = mtime, .report = rep};
-	int r = prefetch_new(entries, count, threads, &w.prefetch);
+	int r = prefetch_new(entries, count, threads, &w->prefetch);
 
 	if (r < 0)
 		return r;
+	w->ino = 0; /* each archive numbers its own inodes */
+	w->pad = 0;
 	for (size_t i = 0; i < count && r >= 0; i++) {
-		r = write_entry(&w, &entries[i], &exp[i]);
+		r = write_entry(w, &entries[i], &exp[i]);
+		if (r >= 0)
+			imgverify_wrote(w->follow, w->part, i + 1);
 		crashpoint("compression: entry");
 	}
 	if (r >= 0)
-		r = write_trailer(&w);
-	prefetch_free(w.prefetch);
+		r = write_trailer(w);
+	prefetch_free(w->prefetch);
+	w->prefetch = NULL;
 	return r;
 }
 
@@ -231,27 +236,28 @@ static int write_zeros(int fd, size_t n)
 
 /* One archive through a compressor of its own, finished (and freed) before return. */
 static int write_segment(int fd, enum compress_kind kind, int level, int threads,
-			 const struct stage_entry *entries, size_t count, uint32_t mtime,
-			 uint8_t *buf, struct expect *exp, struct imgreport *rep)
+			 const struct stage_entry *entries, size_t count,
+			 struct expect *exp, struct writer *w)
 {
 	_cleanup_(compress_freep) struct compress *c = NULL;
 	int r = compress_new(kind, level, threads, fd, &c);
 
 	if (r < 0)
 		return r;
-	r = write_archive(entries, count, c, mtime, buf, exp, threads, rep);
-	if (r < 0)
-		return r;
-	return compress_finish(c);
+	w->c = c;
+	r = write_archive(w, entries, count, exp, threads);
+	if (r >= 0)
+		r = compress_finish(c);
+	w->c = NULL;
+	return r;
 }
 
 /* The early archive: uncompressed, so the kernel's microcode loader finds it. */
 static int write_early(int fd, const struct stage_entry *entries, size_t count,
-		       uint32_t mtime, uint8_t *buf, struct expect *exp,
-		       struct imgreport *rep)
+		       struct expect *exp, struct writer *w)
 {
 	int r = write_segment(fd, COMPRESS_NONE, COMPRESS_LEVEL_DEFAULT, 1, entries,
-			      count, mtime, buf, exp, rep);
+			      count, exp, w);
 	if (r < 0)
 		return r;
 	off_t end = lseek(fd, 0, SEEK_CUR);
@@ -260,29 +266,58 @@ static int write_early(int fd, const struct stage_entry *entries, size_t count,
 	return write_zeros(fd, (size_t)((EARLY_ALIGN - end % EARLY_ALIGN) % EARLY_ALIGN));
 }
 
-static int write_image_file(int fd, const struct image_options *opts, struct imgverify *v,
-			    uint8_t *buf, struct imgreport *rep)
+/* Both archives into fd, synced; what the check reads is told as it is written. */
+static int write_and_sync(int fd, const struct image_options *opts, struct imgverify *v,
+			  struct writer *w)
 {
-	uint32_t mtime = (uint32_t)opts->mtime;
 	int r;
 
 	if (v->count[0]) {
-		r = write_early(fd, v->entries[0], v->count[0], mtime, buf, v->exp[0],
-				rep);
+		w->part = 0;
+		r = write_early(fd, v->entries[0], v->count[0], v->exp[0], w);
 		if (r < 0)
 			return r;
 	}
+	w->part = 1;
 	r = write_segment(fd, opts->compression, opts->level, opts->threads,
-			  v->entries[1], v->count[1], mtime, buf, v->exp[1], rep);
+			  v->entries[1], v->count[1], v->exp[1], w);
 	if (r < 0)
 		return r;
 	crashpoint("compression: finished");
 	if (fsync(fd) < 0)
 		return negative_errno();
 	crashpoint("image: synced");
-	r = imgverify_image(fd, v, rep);
+	return 0;
+}
+
+/*
+ * The image, then its read-back check: in a thread that decodes the file as it grows
+ * (the compressor keeps one core busy, the check another), or after the write when no
+ * thread can be made. Either way it reads the file through the descriptor, and it
+ * ends after the file was synced. 1 when the check in step with the write summed the
+ * image's bytes (v->sum), 0 when not.
+ */
+static int write_image_file(int fd, const struct image_options *opts, struct imgverify *v,
+			    uint8_t *buf, struct imgreport *rep)
+{
+	struct writer w = {.buf = buf, .mtime = (uint32_t)opts->mtime, .report = rep};
+	struct imgfollow follow;
+	int concurrent = imgverify_start(fd, v, &follow) == 0;
+	int r;
+
+	w.follow = concurrent ? &follow : NULL;
+	r = write_and_sync(fd, opts, v, &w);
+	if (concurrent) {
+		int k = imgverify_finish(v, r < 0, rep);
+		if (r >= 0)
+			r = k;
+	} else if (r >= 0) {
+		r = imgverify_image(fd, v, rep);
+	}
+	if (r < 0)
+		return r;
 	crashpoint("image: verified");
-	return r;
+	return concurrent;
 }
 
 static int write_and_commit(int dirfd, int fd, const char *name, const char *target,
@@ -293,7 +328,7 @@ static int write_and_commit(int dirfd, int fd, const char *name, const char *tar
 
 	if (r < 0)
 		return r;
-	return imgtemp_commit(dirfd, fd, name, target, opts);
+	return imgtemp_commit(dirfd, fd, name, target, opts, r ? &v->sum : NULL);
 }
 
 static int write_target(const struct stage *stage, const char *target,

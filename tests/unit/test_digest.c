@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <fcntl.h>
+#include <lzma.h>
 #include <unistd.h>
 
 #include "digest.h"
@@ -145,9 +146,39 @@ static int record(const char *image, const char *inputs)
 	struct stat st;
 	cr_assert_geq(fd, 0);
 	cr_assert_eq(fstat(fd, &st), 0);
-	int r = digest_record(image, fd, &st, inputs);
+	int r = digest_record(image, fd, &st, NULL, inputs);
 	close(fd);
 	return r;
+}
+
+/* A sum the read-back check made is used when it covers the whole file, and proves the
+ * image as one read from the descriptor would; one of another size is not trusted. */
+Test(digest, record_takes_the_checks_sum_only_when_it_covers_the_file)
+{
+	char *in = base_inputs();
+	int fd = open(path_img, O_RDONLY | O_CLOEXEC);
+	struct stat st;
+	struct image_sum good = {0}, bad;
+	char buf[256];
+
+	cr_assert_geq(fd, 0);
+	cr_assert_eq(fstat(fd, &st), 0);
+	ssize_t n = pread(fd, buf, sizeof(buf), 0);
+	cr_assert_eq(n, st.st_size);
+	good.size = (uint64_t)n;
+	good.crc64 = lzma_crc64((const uint8_t *)buf, (size_t)n, 0);
+	cr_assert_eq(digest_record(path_img, fd, &st, &good, in), 0);
+	cr_assert_eq(digest_unchanged(path_img, in), 1, "the check's sum is the image's");
+	/* Shorter than the file: the sum of a part, so the file is read instead. */
+	bad = (struct image_sum){.size = good.size - 1, .crc64 = good.crc64 ^ 1};
+	cr_assert_eq(digest_record(path_img, fd, &st, &bad, in), 0);
+	cr_assert_eq(digest_unchanged(path_img, in), 1, "read from fd, not the sum");
+	/* A wrong CRC for the right size is what the record then says: not unchanged. */
+	bad = (struct image_sum){.size = good.size, .crc64 = good.crc64 ^ 1};
+	cr_assert_eq(digest_record(path_img, fd, &st, &bad, in), 0);
+	cr_assert_eq(digest_unchanged(path_img, in), 0, "the disk's bytes decide");
+	close(fd);
+	free(in);
 }
 
 Test(digest, record_proves_image_and_inputs)
@@ -204,7 +235,7 @@ Test(digest, record_describes_the_descriptor_not_the_path)
 	testutil_write(dir, "out/other", "image of B");
 	snprintf(other, sizeof(other), "%s/out/other", dir);
 	cr_assert_eq(rename(other, path_img), 0);
-	cr_assert_eq(digest_record(path_img, fd, &st, in), 0);
+	cr_assert_eq(digest_record(path_img, fd, &st, NULL, in), 0);
 	close(fd);
 	cr_assert_eq(digest_unchanged(path_img, in), 0, "B's image is not A's record's");
 	free(in);

@@ -5,6 +5,8 @@
 #include <dirent.h>
 #include <errno.h>
 #include <locale.h>
+#include <lzma.h>
+#include <pthread.h>
 #include <fcntl.h>
 #include <sched.h>
 #include <signal.h>
@@ -643,6 +645,154 @@ Test(image, an_image_cut_short_while_read_is_truncated_not_a_crash)
 	cr_assert_eq(cpio_walk_fd(NULL, fd, &ops, &s, err), -EBADMSG);
 	cr_assert_str_eq(err, "truncated image (the file shrank while read)");
 	close(fd);
+}
+
+/* ---- a file read while it is written (the concurrent read-back check) ---- */
+
+/* A writer thread appending `data` in small pieces; grow() as imgverify's. */
+struct feeder {
+	int fd;
+	const uint8_t *data;
+	size_t len;
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	uint64_t writes, seen;
+	int finished, failed;
+};
+
+static void *feed(void *userdata)
+{
+	struct feeder *f = userdata;
+	/* Stop a third of the way in when asked to fail, as a writer whose disk filled. */
+	size_t end = f->failed ? f->len / 3 : f->len;
+
+	for (size_t pos = 0; pos < end;) {
+		size_t n = end - pos < 4093 ? end - pos : 4093;
+		cr_assert_eq(write(f->fd, f->data + pos, n), (ssize_t)n);
+		pos += n;
+		pthread_mutex_lock(&f->lock);
+		f->writes++;
+		pthread_cond_broadcast(&f->cond);
+		pthread_mutex_unlock(&f->lock);
+		if (pos % 8 == 1)
+			sched_yield();
+	}
+	pthread_mutex_lock(&f->lock);
+	f->writes++;
+	f->finished = 1;
+	pthread_cond_broadcast(&f->cond);
+	pthread_mutex_unlock(&f->lock);
+	return NULL;
+}
+
+static int feeder_grow(void *userdata)
+{
+	struct feeder *f = userdata;
+	int r;
+	pthread_mutex_lock(&f->lock);
+	while (f->writes == f->seen && !f->finished)
+		pthread_cond_wait(&f->cond, &f->lock);
+	r = f->writes != f->seen ? 1 : f->failed ? -ECANCELED : 0;
+	f->seen = f->writes;
+	pthread_mutex_unlock(&f->lock);
+	return r;
+}
+
+struct tally {
+	size_t entries;
+	uint64_t bytes;
+};
+
+static int tally_entry(const struct cpio_entry *e, void *userdata)
+{
+	(void)e;
+	((struct tally *)userdata)->entries++;
+	return 0;
+}
+
+static int tally_data(const void *bytes, size_t len, void *userdata)
+{
+	(void)bytes;
+	((struct tally *)userdata)->bytes += len;
+	return 0;
+}
+
+static const struct cpio_ops tally_ops = {tally_entry, tally_data, NULL};
+
+/* Walk `data` as a file another thread writes; the walk's result and tally. */
+static int walk_while_written(const uint8_t *data, size_t len, int fail,
+			      struct tally *t)
+{
+	struct feeder f = {.data = data, .len = len, .failed = fail};
+	char err[CPIO_ERROR_MAX];
+	pthread_t thread;
+
+	f.fd = open(pathf("growing"), O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	cr_assert_geq(f.fd, 0);
+	pthread_mutex_init(&f.lock, NULL);
+	pthread_cond_init(&f.cond, NULL);
+	*t = (struct tally){0};
+	cr_assert_eq(pthread_create(&thread, NULL, feed, &f), 0);
+	const struct cpio_follow follow = {.grow = feeder_grow, .userdata = &f};
+	int r = cpio_walk_growing(f.fd, &tally_ops, t, &follow, err);
+	pthread_join(thread, NULL);
+	close(f.fd);
+	return r;
+}
+
+Test(image, a_file_read_while_written_is_walked_to_its_final_end)
+{
+	struct stage *s = make_stage();
+	struct image_options o = opts_for(COMPRESS_ZSTD);
+	cr_assert_eq(image_write(s, pathf("img"), &o), 0);
+	size_t len;
+	uint8_t *data = slurp(pathf("img"), &len);
+
+	/* What a walk of the finished file sees. */
+	struct tally whole = {0}, grown;
+	char err[CPIO_ERROR_MAX];
+	int fd = open(pathf("img"), O_RDONLY | O_CLOEXEC);
+	cr_assert_eq(cpio_walk_fd(NULL, fd, &tally_ops, &whole, err), 0, "%s", err);
+	close(fd);
+
+	cr_assert_eq(walk_while_written(data, len, 0, &grown), 0);
+	cr_expect_eq(grown.entries, whole.entries);
+	cr_expect_eq(grown.bytes, whole.bytes);
+	/* A writer that gives up: the walk stops with its answer, not "truncated". */
+	cr_assert_eq(walk_while_written(data, len, 1, &grown), -ECANCELED);
+	/* A corrupt byte in the middle is found as in a finished file. */
+	data[len / 2] ^= 0x55;
+	cr_assert_eq(walk_while_written(data, len, 0, &grown), -EBADMSG);
+	free(data);
+	stage_free(s);
+}
+
+/* The commit hook's sum: the image's size and CRC-64, as the file holds them. */
+static void keep_sum(const char *target, int fd, const struct stat *st,
+		     const struct image_sum *sum, void *userdata)
+{
+	(void)target;
+	(void)fd;
+	(void)st;
+	struct image_sum *out = userdata;
+	cr_assert_not_null(sum, "the concurrent check summed the image");
+	*out = *sum;
+}
+
+Test(image, the_commit_hook_gets_the_sum_of_the_bytes_on_disk)
+{
+	struct stage *s = make_stage();
+	struct image_options o = opts_for(COMPRESS_ZSTD);
+	struct image_sum sum = {0};
+	o.commit = keep_sum;
+	o.commit_userdata = &sum;
+	cr_assert_eq(image_write(s, pathf("img"), &o), 0);
+	size_t len;
+	uint8_t *data = slurp(pathf("img"), &len);
+	cr_expect_eq(sum.size, len);
+	cr_expect_eq(sum.crc64, lzma_crc64(data, len, 0));
+	free(data);
+	stage_free(s);
 }
 
 /* ---- atomic replacement ---- */
