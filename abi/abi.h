@@ -66,9 +66,10 @@
  * The module decompressor of generic images, in the image when a plan's module has the
  * flag 'u' (below). The init runs it, once for the modules it is about to load, with
  * their <path>s ("X.ko.zst", one zstd frame each that says its size) as arguments and
- * an empty environment; it writes each as "X.ko" (to a temporary name, then renamed)
- * and removes "X.ko.zst". Exit 0: all done; 1: it logged, one line per file, which
- * failed (the init's load of those then fails naming the missing "X.ko").
+ * an empty environment; it writes each as "X.ko" (to a temporary name, then renamed),
+ * leaving "X.ko.zst" (the image's modules.dep names it). Exit 0: all done; 1: it logged,
+ * one line per file, which failed (the init's load of those then fails naming the missing
+ * "X.ko").
  */
 #define ABI_UNZSTD_PATH ABI_HELPER_DIR "/unzstd"
 #define ABI_KEYMAP_PATH "/etc/mkinitramfs/keymap.bin"

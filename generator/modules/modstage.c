@@ -339,8 +339,17 @@ static int choose_form(struct staging *m, struct mod *mod)
 {
 	free(mod->image_relpath);
 	mod->image_relpath = NULL;
-	if (!m->c->keep || !mod->compressed || !modcompress_keep(m->c->keep, mod->path))
+	mod->lazy = false;
+	if (!m->c->keep || !mod->compressed || !modcompress_keep(m->c->keep, mod->path)) {
+		if (!m->c->lazy)
+			return 0;
+		mod->lazy = true;
+		if (asprintf(&mod->image_relpath, "%s.zst", mod->relpath) < 0) {
+			mod->image_relpath = NULL;
+			return -ENOMEM;
+		}
 		return 0;
+	}
 	const char *suffix = modcompress_suffix(mod->path);
 	if (asprintf(&mod->image_relpath, "%s%s", mod->relpath, suffix) < 0) {
 		mod->image_relpath = NULL;
@@ -364,8 +373,9 @@ int modstage_closure(struct modsource *src, const struct modconf *conf,
 			return fail(NULL, r);
 	}
 	for (size_t i = 0; i < m->c->norder; i++) {
-		const struct mod *mod = m->c->order[i];
+		struct mod *mod = m->c->order[i];
 		_cleanup_free_ char *dst = NULL;
+
 		/*
 		 * Its contents were checked (a regular file inside the root,
 		 * decompressed, a relocatable ELF) when its modinfo was read during
@@ -375,7 +385,10 @@ int modstage_closure(struct modsource *src, const struct modconf *conf,
 		if (asprintf(&dst, "lib/modules/%s/%s", m->src->kver,
 			     image_relpath(mod)) < 0)
 			return fail(NULL, -ENOMEM);
-		if (mod->image_relpath)
+		if (mod->lazy)
+			r = stage_add_zstd_checked(m->c->keep_stage, dst, 0644, mod->real,
+						   &mod->st);
+		else if (mod->image_relpath)
 			r = stage_add_file_checked(m->c->keep_stage, dst, 0644, mod->real,
 						   &mod->st);
 		else if (mod->compressed)

@@ -75,6 +75,8 @@ struct mod {
 	/* Per stage: the path in the image when the file is kept compressed (the
 	 * kernel decompresses it; modcompress.c), else NULL and relpath is used. */
 	char *image_relpath;
+	bool lazy; /* per stage: compressed here for the image's unzstd ('u', modlazy.c)
+		    */
 };
 
 /* "weakdep PATTERN WORD...", from modules.weakdep or modprobe.d (modweak.c). */
@@ -125,6 +127,9 @@ struct modclosure {
 	 * compressed modules (else NULL), and the segment they go into. */
 	const struct modcompress *keep;
 	struct stage *keep_stage;
+	/* A generic image: the modules not kept as they are are compressed one by one
+	 * into keep_stage, for the image's unzstd helper (modlazy.c). */
+	bool lazy;
 };
 
 struct moddep {
