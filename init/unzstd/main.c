@@ -3,14 +3,16 @@
  * unzstd: the init runs this helper (ABI_UNZSTD_PATH) with the in-image paths of the
  * modules it is about to load that a generic image keeps compressed ("X.ko.zst", plan
  * flag 'u' in abi.h): each becomes "X.ko" next to it, written to a temporary name and
- * renamed, so a failure never leaves half a module; the compressed file is removed to
- * give its memory back. The modules the boot never loads stay compressed and cost only
- * their bytes, not their decompression. Exit 0 when every file was done, 1 after
- * logging, one line per file, what failed (the others are still done).
+ * renamed, so a failure never leaves half a module. The compressed file stays: the
+ * image's modules.dep names it, for a rescue shell's modprobe. The modules the boot never
+ * loads stay compressed and cost only their bytes, not their decompression. Exit 0 when
+ * every file was done, 1 after logging, one line per file, what failed (the others are
+ * still done).
  */
 #define ZSTD_STATIC_LINKING_ONLY
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h> /* rename() only */
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
@@ -127,7 +129,7 @@ static int unpack(ZSTD_DCtx *dctx, const char *path)
 {
 	char dst[MAX_PATH], tmp[MAX_PATH];
 	struct unzstd_map in = {0}, out = {0};
-	unsigned long long size;
+	unsigned long long size = 0;
 	size_t len = strlen(path), n;
 	struct str s;
 	int r;
@@ -165,8 +167,6 @@ static int unpack(ZSTD_DCtx *dctx, const char *path)
 		goto out;
 	}
 	r = commit(tmp, dst, out.p, out.len);
-	if (r == 0)
-		(void)unlink(path); /* give the compressed copy's memory back */
 out:
 	unmap(&in);
 	unmap(&out);
