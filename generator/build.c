@@ -1590,16 +1590,20 @@ static int check_kept_compressed(struct build *b)
 
 /*
  * A generic image (no autodetect) under MODULES_DECOMPRESS=auto: the modules the kernel
- * does not decompress itself are compressed one by one into the first segment, and the
- * image's unzstd helper decompresses the few the boot loads (modlazy.c); the kernel
- * then unpacks a small compressed archive instead of every module. Without the helper,
- * they are decompressed at build as before.
+ * does not decompress itself and that are not loaded at every boot (on a device's
+ * match, on request) are compressed one by one into the first segment, and the image's
+ * unzstd helper decompresses the few the boot loads; the kernel then unpacks a small
+ * compressed archive instead of every module. An image of MODULES= alone has none,
+ * nor one for a kernel whose config is not found.
+ * Without the helper, they go into the compressed archive as before.
  */
 static int choose_lazy(struct build *b)
 {
 	int r;
 
-	if (b->decompress != MODCOMPRESS_AUTO || b->autodetect)
+	/* Only for a kernel whose config was found: what it decompresses is known. */
+	if (b->decompress != MODCOMPRESS_AUTO || b->autodetect ||
+	    !moddep_kernel_compress(b->moddep)->config)
 		return 0;
 	r = locate_helper("unzstd", &b->unzstd);
 	if (r == -ENOENT) {

@@ -84,8 +84,9 @@ const struct modcompress *moddep_kernel_compress(const struct moddep *m);
 size_t moddep_kept_compressed(const struct moddep *m);
 /*
  * After moddep_keep_compressed() with a segment and mode auto: the modules that are not
- * kept as they are go into that segment compressed one by one (plan flag 'u'), for the
- * image's unzstd helper to decompress those that are loaded. For generic images.
+ * kept as they are and not loaded at every boot (flag 'a') go into that segment
+ * compressed one by one (plan flag 'u'), for the image's unzstd helper to decompress
+ * those that are loaded. For generic images.
  */
 void moddep_lazy(struct moddep *m, bool lazy);
 /* How many modules the last staging compressed for the unzstd helper. */

@@ -341,7 +341,8 @@ static int choose_form(struct staging *m, struct mod *mod)
 	mod->image_relpath = NULL;
 	mod->lazy = false;
 	if (!m->c->keep || !mod->compressed || !modcompress_keep(m->c->keep, mod->path)) {
-		if (!m->c->lazy)
+		/* 'a' modules load at every boot: the kernel unpacks them faster. */
+		if (!m->c->lazy || mod->in_always)
 			return 0;
 		mod->lazy = true;
 		if (asprintf(&mod->image_relpath, "%s.zst", mod->relpath) < 0) {
