@@ -359,6 +359,34 @@ static int choose_form(struct staging *m, struct mod *mod)
 	return 0;
 }
 
+/*
+ * Below this many bytes of module files, the kernel decompresses them with the rest of
+ * the image faster than the image carries the unzstd helper (240 KB) and runs it: an
+ * image of a few on-demand modules keeps them in its compressed archive.
+ */
+#define LAZY_MIN_BYTES (4ull << 20)
+
+/* The modules chosen for unzstd, unless there are too few bytes of them to gain. */
+static void undo_small_lazy(struct staging *m)
+{
+	unsigned long long bytes = 0;
+
+	for (size_t i = 0; i < m->c->norder; i++)
+		if (m->c->order[i]->lazy)
+			bytes += (unsigned long long)m->c->order[i]->size;
+	if (bytes >= LAZY_MIN_BYTES)
+		return;
+	for (size_t i = 0; i < m->c->norder; i++) {
+		struct mod *mod = m->c->order[i];
+
+		if (!mod->lazy)
+			continue;
+		mod->lazy = false;
+		free(mod->image_relpath);
+		mod->image_relpath = NULL;
+	}
+}
+
 /* A module file that would fail finit_module() at boot: refuse it now, naming it. */
 int modstage_closure(struct modsource *src, const struct modconf *conf,
 		     const struct modclosure *closure, struct stage *stage,
@@ -373,6 +401,7 @@ int modstage_closure(struct modsource *src, const struct modconf *conf,
 		if (r < 0)
 			return fail(NULL, r);
 	}
+	undo_small_lazy(m);
 	for (size_t i = 0; i < m->c->norder; i++) {
 		struct mod *mod = m->c->order[i];
 		_cleanup_free_ char *dst = NULL;
