@@ -98,6 +98,12 @@ VCON_SRCS := $(sort $(wildcard init/vconsole/*.c))
 VCON_FROM_INIT := init/file.c init/log.c init/str.c
 VCON_HOST_SRCS := init/vconsole/keymap.c init/vconsole/font.c
 INIT_HOST_OBJS += $(VCON_HOST_SRCS:%.c=$(B)/obj-host/%.o)
+# The module decompressor of generic images (build/unzstd): libzstd's decoder, static
+# with musl. musl-gcc does not search /usr/include, so zstd's two headers are copied.
+UNZSTD_SRCS := $(sort $(wildcard init/unzstd/*.c))
+UNZSTD_FROM_INIT := init/log.c init/str.c
+ZSTD_INCLUDEDIR ?= /usr/include
+ZSTD_STATIC_LIB ?= $(firstword $(wildcard /usr/lib/*/libzstd.a /usr/lib/libzstd.a /usr/lib64/libzstd.a))
 
 UNIT_GEN_SRCS := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_INIT_SRCS := $(sort $(wildcard tests/unit/init/test_*.c))
@@ -114,7 +120,7 @@ DEPFLAGS = -MMD -MP
 
 .PHONY: all deps install install-update-initramfs uninstall test test-run unit-test integration-test boot-test size \
 	lint check-format format clean fixture demo bench fuzz fuzz-build dist
-all: $(B)/mkinitramfs $(B)/init $(B)/netroot $(B)/fsck $(B)/usr $(B)/vconsole
+all: $(B)/mkinitramfs $(B)/init $(B)/netroot $(B)/fsck $(B)/usr $(B)/vconsole $(B)/unzstd
 
 # The paths compiled into the generator: a change of PREFIX, LIBDIR or SYSCONFDIR
 # rebuilds it, so `make install PREFIX=/opt/x` after `make` installs a binary that
@@ -168,6 +174,18 @@ $(B)/usr: $(B)/fsck
 $(B)/vconsole: $(VCON_SRCS:%.c=$(B)/obj-init/%.o) $(VCON_FROM_INIT:%.c=$(B)/obj-init/%.o)
 	$(say) LD $@
 	$(Q)$(MUSL_CC) $(INIT_CFLAGS) $(INIT_LDFLAGS) -o $@ $^
+
+$(B)/zinc/zstd.h $(B)/zinc/zstd_errors.h: $(B)/zinc/%: $(ZSTD_INCLUDEDIR)/%
+	@mkdir -p $(@D)
+	$(Q)cp $< $@
+
+$(B)/obj-init/init/unzstd/%.o: INIT_CFLAGS += -iquote init -I$(B)/zinc
+$(B)/obj-init/init/unzstd/main.o: $(B)/zinc/zstd.h $(B)/zinc/zstd_errors.h
+
+$(B)/unzstd: $(UNZSTD_SRCS:%.c=$(B)/obj-init/%.o) $(UNZSTD_FROM_INIT:%.c=$(B)/obj-init/%.o)
+	$(say) LD $@
+	$(Q)$(if $(ZSTD_STATIC_LIB),,$(error no libzstd.a found: install libzstd-dev or set ZSTD_STATIC_LIB))
+	$(Q)$(MUSL_CC) $(INIT_CFLAGS) $(INIT_LDFLAGS) -o $@ $^ $(ZSTD_STATIC_LIB)
 
 $(B)/obj-host/%.o: %.c $(PATHS_STAMP)
 	$(say) CC $<
@@ -303,15 +321,15 @@ lint: check-format
 		-I generator -I generator/shared --suppress=memleak --suppress=resourceLeak \
 		generator/*.c generator/*/*.c
 	@cppcheck -q --enable=warning,portability --error-exitcode=1 -D_GNU_SOURCE -I abi \
-		-I init init/*.c init/net/*.c init/fsck/*.c init/vconsole/*.c
+		-I init init/*.c init/net/*.c init/fsck/*.c init/vconsole/*.c init/unzstd/*.c
 	@shellcheck -s bash -S error $(SHELL_SCRIPTS)
 	@echo "lint: format, cppcheck and shellcheck found nothing"
 
 check-format:
-	@clang-format --dry-run -Werror generator/*.[ch] generator/*/*.[ch] init/*.[ch] init/net/*.[ch] init/fsck/*.[ch] init/vconsole/*.[ch] abi/*.h
+	@clang-format --dry-run -Werror generator/*.[ch] generator/*/*.[ch] init/*.[ch] init/net/*.[ch] init/fsck/*.[ch] init/vconsole/*.[ch] init/unzstd/*.[ch] abi/*.h
 
 format:
-	@clang-format -i generator/*.[ch] generator/*/*.[ch] init/*.[ch] init/net/*.[ch] init/fsck/*.[ch] init/vconsole/*.[ch] abi/*.h
+	@clang-format -i generator/*.[ch] generator/*/*.[ch] init/*.[ch] init/net/*.[ch] init/fsck/*.[ch] init/vconsole/*.[ch] init/unzstd/*.[ch] abi/*.h
 
 # The release tarball (the packages build from it): every file git tracks, plus new
 # files not ignored yet.
@@ -340,7 +358,7 @@ MAN_PAGES := $(wildcard man/*.[1-8])
 BUILD_HOOKS := $(wildcard hooks/build/*)
 PRESETS := $(wildcard presets/*.preset)
 # Every installed file but the configuration, for uninstall.
-INSTALLED := $(SBINDIR)/mkinitramfs $(LIBDIR)/init $(LIBDIR)/netroot $(LIBDIR)/fsck $(LIBDIR)/usr $(LIBDIR)/vconsole \
+INSTALLED := $(SBINDIR)/mkinitramfs $(LIBDIR)/init $(LIBDIR)/netroot $(LIBDIR)/fsck $(LIBDIR)/usr $(LIBDIR)/vconsole $(LIBDIR)/unzstd \
 	$(BUILD_HOOKS:hooks/build/%=$(LIBDIR)/hooks/%) \
 	$(LIBDIR)/presets/linux.preset.template $(PRESETS:presets/%=$(LIBDIR)/presets/%) \
 	$(foreach m,$(MAN_PAGES),$(MANDIR)/man$(subst .,,$(suffix $(m)))/$(notdir $(m))) \
@@ -365,6 +383,7 @@ install: all
 	install -Dm755 $(B)/fsck $(DESTDIR)$(LIBDIR)/fsck
 	ln -f $(DESTDIR)$(LIBDIR)/fsck $(DESTDIR)$(LIBDIR)/usr
 	install -Dm755 $(B)/vconsole $(DESTDIR)$(LIBDIR)/vconsole
+	install -Dm755 $(B)/unzstd $(DESTDIR)$(LIBDIR)/unzstd
 	@# The configuration is the user's: never overwritten.
 	@[ -e $(DESTDIR)$(SYSCONFDIR)/mkinitramfs.conf ] || \
 		install -Dm644 mkinitramfs.conf $(DESTDIR)$(SYSCONFDIR)/mkinitramfs.conf
@@ -400,7 +419,7 @@ uninstall:
 
 clean:
 	rm -rf $(B)/obj $(B)/obj-init $(B)/obj-host $(B)/tests $(B)/mkinitramfs $(B)/init $(B)/netroot \
-		$(B)/fsck $(B)/usr $(B)/vconsole $(B)/*.a $(B)/fuzz
+		$(B)/fsck $(B)/usr $(B)/vconsole $(B)/unzstd $(B)/zinc $(B)/*.a $(B)/fuzz
 
 -include $(wildcard $(B)/obj/*/*.d $(B)/obj/*/*/*.d $(B)/obj-init/*/*.d \
 	$(B)/obj-host/*/*.d $(B)/obj-init/*/*/*.d $(B)/obj-host/*/*/*.d $(B)/tests/*.d $(B)/tests/*/*.d $(B)/fuzz/obj/*/*.d $(B)/fuzz/obj/*/*/*.d)

@@ -61,6 +61,17 @@
  * uncompressed.
  */
 #define ABI_VCONSOLE_PATH ABI_HELPER_DIR "/vconsole"
+
+/*
+ * The module decompressor of generic images, in the image when a plan's module has the
+ * flag 'u' (below). The init runs it, once for the modules it is about to load, with
+ * their <path>s ("X.ko.zst", one zstd frame each that says its size) as arguments and
+ * an empty environment; it writes each as "X.ko" (to a temporary name, then renamed),
+ * leaving "X.ko.zst" (the image's modules.dep names it). Exit 0: all done; 1: it logged,
+ * one line per file, which failed (the init's load of those then fails naming the missing
+ * "X.ko").
+ */
+#define ABI_UNZSTD_PATH ABI_HELPER_DIR "/unzstd"
 #define ABI_KEYMAP_PATH "/etc/mkinitramfs/keymap.bin"
 #define ABI_FONT_PATH "/etc/mkinitramfs/font.psf"
 
@@ -105,6 +116,13 @@
  *                     with that format). Such files sit in the image's first,
  *                     uncompressed cpio segment. An init that does not know 'z' would
  *                     fail to load them: generator and init ship together.
+ *                  u  <path> is "X.ko.zst", compressed by the generator for a kernel
+ *                     that does not decompress modules (a generic image: most of its
+ *                     modules are never loaded, so none pays for decompression at
+ *                     unpack time). Such files sit in the uncompressed first segment;
+ *                     before loading, the init runs ABI_UNZSTD_PATH on them (all of a
+ *                     load's 'u' modules at once) and loads "X.ko". As with 'z', an
+ *                     init that does not know 'u' would fail to load them.
  *       <deps>   comma-separated indexes of the modules to load before this one (its
  *                whole closure, in load order), or "-".
  *       <params> the rest of the line, possibly empty: the parameter string given to
@@ -171,6 +189,7 @@
 #define ABI_FLAG_OPTIONAL 'o'
 #define ABI_FLAG_SOFTDEP 's'
 #define ABI_FLAG_COMPRESSED 'z'
+#define ABI_FLAG_UNZSTD 'u'
 
 /* Limits both sides respect; the generator refuses a plan beyond them. */
 #define ABI_PLAN_MAX_BYTES (8u << 20)

@@ -53,6 +53,8 @@ struct build {
 	struct stage *stage;
 	struct stage *early; /* microcode, and modules the kernel decompresses */
 	enum modcompress_mode decompress; /* MODULES_DECOMPRESS */
+	char *unzstd; /* the helper, when a generic image's modules are compressed for it
+		       */
 	int autodetect; /* an autodetect hook has run: filter later hooks' modules */
 	struct strv detected;	    /* module names autodetect found */
 	char *rootfs;		    /* the root's filesystem type, once autodetect ran */
@@ -85,6 +87,7 @@ static void build_done(struct build *b)
 	stage_free(b->early);
 	strv_clear(&b->detected);
 	free(b->rootfs);
+	free(b->unzstd);
 	for (size_t i = 0; i < b->nstacks; i++)
 		rootstack_clear(&b->stacks[i]);
 	strv_clear(&b->hooks);
@@ -1589,6 +1592,49 @@ static int check_kept_compressed(struct build *b)
 }
 
 /*
+ * A generic image (no autodetect) under MODULES_DECOMPRESS=auto: the modules the kernel
+ * does not decompress itself and that are not loaded at every boot (on a device's
+ * match, on request) are compressed one by one into the first segment, and the image's
+ * unzstd helper decompresses the few the boot loads; the kernel then unpacks a small
+ * compressed archive instead of every module. An image of MODULES= alone has none,
+ * nor one for a kernel whose config is not found.
+ * Without the helper, they go into the compressed archive as before.
+ */
+static int choose_lazy(struct build *b)
+{
+	int r;
+
+	/* Only for a kernel whose config was found: what it decompresses is known. */
+	if (b->decompress != MODCOMPRESS_AUTO || b->autodetect ||
+	    !moddep_kernel_compress(b->moddep)->config)
+		return 0;
+	r = locate_helper("unzstd", &b->unzstd);
+	if (r == -ENOENT) {
+		log_warning(
+			"generic image: helper 'unzstd' is neither next to mkinitramfs nor in '%s': its modules go into the compressed archive, ignoring",
+			MKINITRAMFS_LIBDIR);
+		return 0;
+	}
+	if (r < 0)
+		return log_error_errno(r, "cannot locate helper 'unzstd'");
+	moddep_lazy(b->moddep, true);
+	return 0;
+}
+
+/* The helper that decompresses the modules compressed for it, when there are any. */
+static int stage_unzstd(struct build *b)
+{
+	int r;
+
+	if (!b->unzstd || !moddep_lazy_count(b->moddep))
+		return 0;
+	r = stage_add_file(b->stage, ABI_UNZSTD_PATH, 0755, b->unzstd);
+	if (r < 0 && r != -EEXIST)
+		return log_error_errno(r, "cannot add helper '%s'", b->unzstd);
+	return 0;
+}
+
+/*
  * Compressed modules the target kernel decompresses stay as they are, in the image's
  * uncompressed first segment (compressing them again gains nothing): MODULES_DECOMPRESS
  * (mkinitcpio's key) yes = decompress at build, no = keep, auto (default) = per the
@@ -1618,13 +1664,18 @@ static int choose_module_form(struct build *b)
 			return r;
 	}
 	moddep_keep_compressed(b->moddep, b->decompress, b->early);
-	return 0;
+	return choose_lazy(b);
 }
 
 static void explain_module_form(const struct build *b)
 {
 	size_t kept = moddep_kept_compressed(b->moddep);
+	size_t lazy = moddep_lazy_count(b->moddep);
 	const struct modcompress *mc = moddep_kernel_compress(b->moddep);
+	if (lazy)
+		log_verbose(
+			"modules: %zu compressed one by one (zstd) in the uncompressed first segment, decompressed at boot by '%s' when loaded (a generic image, MODULES_DECOMPRESS=auto)",
+			lazy, ABI_UNZSTD_PATH);
 	if (b->decompress == MODCOMPRESS_DECOMPRESS)
 		log_verbose("modules: decompressed at build (MODULES_DECOMPRESS=yes)");
 	else if (kept)
@@ -1686,6 +1737,9 @@ static int stage_modules(struct build *b)
 	if (r < 0)
 		return r;
 	r = moddep_stage(b->moddep, b->stage, &b->handlers);
+	if (r < 0)
+		return r;
+	r = stage_unzstd(b);
 	if (r < 0)
 		return r;
 	explain_module_form(b);

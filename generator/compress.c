@@ -712,3 +712,62 @@ int compress_read_file(const char *path, void **ret_data, size_t *ret_size)
 {
 	return compress_read_source(path, 0, 0, ret_data, ret_size);
 }
+
+/* One compression context per thread, as for decompression: many small files. */
+static pthread_key_t cctx_key;
+static pthread_once_t cctx_once = PTHREAD_ONCE_INIT;
+static int cctx_key_ok;
+
+static void cctx_free(void *p)
+{
+	ZSTD_freeCCtx(p);
+}
+
+static void cctx_key_init(void)
+{
+	cctx_key_ok = pthread_key_create(&cctx_key, cctx_free) == 0;
+}
+
+static ZSTD_CCtx *thread_cctx(void)
+{
+	ZSTD_CCtx *c;
+
+	pthread_once(&cctx_once, cctx_key_init);
+	if (!cctx_key_ok)
+		return NULL;
+	c = pthread_getspecific(cctx_key);
+	if (!c) {
+		c = ZSTD_createCCtx();
+		if (c && pthread_setspecific(cctx_key, c) != 0) {
+			ZSTD_freeCCtx(c);
+			c = NULL;
+		}
+	}
+	return c;
+}
+
+int compress_read_source_frame(const char *path, dev_t dev, ino_t ino, void **ret_data,
+			       size_t *ret_size)
+{
+	_cleanup_free_ void *raw = NULL;
+	_cleanup_free_ void *out = NULL;
+	ZSTD_CCtx *cctx = thread_cctx();
+	size_t size, bound, n;
+	int r = compress_read_source(path, dev, ino, &raw, &size);
+
+	if (r < 0)
+		return r;
+	if (!cctx)
+		return -ENOMEM;
+	bound = ZSTD_compressBound(size);
+	out = malloc(bound ? bound : 1);
+	if (!out)
+		return -ENOMEM;
+	/* ZSTD_compressCCtx writes the content size into the frame header. */
+	n = ZSTD_compressCCtx(cctx, out, bound, raw, size, COMPRESS_FRAME_LEVEL);
+	if (ZSTD_isError(n))
+		return -EIO;
+	*ret_data = TAKE_PTR(out);
+	*ret_size = n;
+	return 0;
+}

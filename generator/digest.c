@@ -46,10 +46,12 @@ static int entry_line(FILE *out, const char *segment, const struct stage_entry *
 	if (stat(e->source, &st) < 0)
 		return negative_errno();
 	fprintf(out, "%s %s %jd %jd.%09ld %jd.%09ld %ju %ju\n",
-		e->from == STAGE_FROM_COMPRESSED ? "unpacked" : "file", e->source,
-		(intmax_t)st.st_size, (intmax_t)st.st_mtim.tv_sec, st.st_mtim.tv_nsec,
-		(intmax_t)st.st_ctim.tv_sec, st.st_ctim.tv_nsec, (uintmax_t)st.st_ino,
-		(uintmax_t)st.st_dev);
+		e->from == STAGE_FROM_COMPRESSED ? "unpacked"
+		: e->from == STAGE_FROM_ZSTD	 ? COMPRESS_FRAME_NAME
+						 : "file",
+		e->source, (intmax_t)st.st_size, (intmax_t)st.st_mtim.tv_sec,
+		st.st_mtim.tv_nsec, (intmax_t)st.st_ctim.tv_sec, st.st_ctim.tv_nsec,
+		(uintmax_t)st.st_ino, (uintmax_t)st.st_dev);
 	return 0;
 }
 

@@ -553,6 +553,10 @@ static void print_modules(const struct view *v, int verbose, FILE *out)
 			v->nmods, count_flag(v, ABI_FLAG_ALWAYS),
 			count_flag(v, ABI_FLAG_MATCH), count_flag(v, ABI_FLAG_REQUEST),
 			count_flag(v, ABI_FLAG_CONSOLE), count_flag(v, ABI_FLAG_SOFTDEP));
+		if (count_flag(v, ABI_FLAG_UNZSTD))
+			fprintf(out,
+				"                %zu compressed one by one [u], decompressed at boot by '%s' when loaded\n",
+				count_flag(v, ABI_FLAG_UNZSTD), ABI_UNZSTD_PATH);
 	}
 	if (!verbose) {
 		print_names_with(v, ABI_FLAG_ALWAYS, "at boot", out);

@@ -169,6 +169,12 @@ int stage_add_compressed_checked(struct stage *stage, const char *path, mode_t p
 	return add_file_from(stage, path, perm, source, STAGE_FROM_COMPRESSED, st);
 }
 
+int stage_add_zstd_checked(struct stage *stage, const char *path, mode_t perm,
+			   const char *source, const struct stat *st)
+{
+	return add_file_from(stage, path, perm, source, STAGE_FROM_ZSTD, st);
+}
+
 int stage_add_compressed(struct stage *stage, const char *path, mode_t perm,
 			 const char *source)
 {

@@ -20,6 +20,8 @@ enum stage_source {
 	STAGE_FROM_COMPRESSED, /* `source` is gzip/xz/zstd compressed: store it
 				  decompressed */
 	STAGE_FROM_DATA,       /* the bytes in `data` */
+	STAGE_FROM_ZSTD,       /* `source`, decompressed if it is, stored as one zstd
+				  frame that says its size (abi.h's 'u' modules) */
 };
 
 struct stage_entry {
@@ -61,6 +63,9 @@ int stage_add_file_checked(struct stage *stage, const char *path, mode_t perm,
 			   const char *source, const struct stat *st);
 int stage_add_compressed_checked(struct stage *stage, const char *path, mode_t perm,
 				 const char *source, const struct stat *st);
+/* The same as one zstd frame (STAGE_FROM_ZSTD), compressed when the image is written. */
+int stage_add_zstd_checked(struct stage *stage, const char *path, mode_t perm,
+			   const char *source, const struct stat *st);
 int stage_add_data(struct stage *stage, const char *path, mode_t perm, const void *data,
 		   size_t size);
 int stage_add_symlink(struct stage *stage, const char *path, const char *target);

@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <string.h>
 
+#include "helper.h"
 #include "log.h"
 #include "modload.h"
 #include "str.h"
@@ -68,6 +69,56 @@ static struct {
 } batch;
 
 static void batch_load(void);
+
+/*
+ * 'u' modules: the image's unzstd helper writes "X.ko" beside "X.ko.zst", once for all
+ * the modules of a load (a module and its deps, every 'a' one, a batch), and the init
+ * loads "X.ko": its path loses ".zst" (the plan is parsed in place, so writable).
+ */
+#define UNZSTD_MAX 128
+static struct {
+	char *argv[UNZSTD_MAX + 2];
+	size_t n;
+} unz;
+
+static void unzstd_run(void)
+{
+	if (!unz.n)
+		return;
+	log_info("decompressing %zu modules with '%s'", unz.n, ABI_UNZSTD_PATH);
+	unz.argv[0] = (char *)"unzstd";
+	unz.argv[unz.n + 1] = NULL;
+	/* A file it could not write is then missing: its load fails naming it. */
+	(void)helper_run(ABI_UNZSTD_PATH, unz.argv);
+	for (size_t k = 1; k <= unz.n; k++)
+		unz.argv[k][strlen(unz.argv[k]) - 4] = '\0';
+	unz.n = 0;
+}
+
+static void unzstd_add(size_t i)
+{
+	struct plan_module *m = &plan->modules[i];
+
+	if (!(m->flags & PLAN_UNZSTD) ||
+	    (m->state != PLAN_PENDING && m->state < PLAN_QUEUED))
+		return;
+	m->flags &= ~(unsigned)PLAN_UNZSTD;
+	if (unz.n == UNZSTD_MAX)
+		unzstd_run();
+	unz.argv[1 + unz.n++] = (char *)m->path;
+}
+
+/* Module i and its deps (its whole closure: abi.h's <deps>). */
+static void unzstd_closure(size_t i)
+{
+	const char *p = plan->modules[i].deps;
+	long d;
+
+	while ((d = plan_next_dep(&p)) >= 0)
+		if ((size_t)d < plan->n_modules)
+			unzstd_add((size_t)d);
+	unzstd_add(i);
+}
 
 static int load_one(size_t i);
 
@@ -138,6 +189,10 @@ static int load_one(size_t i)
 			m->name);
 		return 0;
 	}
+	if (!batch.jobs) {
+		unzstd_closure(i);
+		unzstd_run();
+	}
 	load_deps(m);
 	if (batch.jobs) {
 		if (batch.n == BATCH_MAX)
@@ -195,6 +250,9 @@ static void batch_load(void)
 	int pids[SYS_MODULE_JOBS_MAX], running = 0, k, r;
 	size_t slot[SYS_MODULE_JOBS_MAX], left = batch.n;
 
+	for (size_t e = 0; e < batch.n; e++)
+		unzstd_add(batch.q[e].mod);
+	unzstd_run();
 	if (left)
 		log_info("loading %zu modules, up to %u at once", left, batch.jobs);
 	while (left) {
@@ -230,15 +288,24 @@ static void batch_load(void)
 }
 
 /* The 'a' modules, in plan order; the 'k' ones once a person must type. */
+static bool is_always_now(unsigned f)
+{
+	return (f & PLAN_ALWAYS) && (!(f & PLAN_CONSOLE) || console_needed);
+}
+
 int modload_always(void)
 {
 	int first = 0;
 
+	for (size_t i = 0; i < plan->n_modules && !batch.jobs; i++)
+		if (is_always_now(plan->modules[i].flags))
+			unzstd_closure(i);
+	unzstd_run();
 	for (size_t i = 0; i < plan->n_modules; i++) {
 		unsigned f = plan->modules[i].flags;
 		int r;
 
-		if (!(f & PLAN_ALWAYS) || ((f & PLAN_CONSOLE) && !console_needed))
+		if (!is_always_now(f))
 			continue;
 		r = load_one(i);
 		if (r < 0 && first == 0)

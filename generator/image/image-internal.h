@@ -55,6 +55,8 @@ int prefetch_new(const struct stage_entry *entries, size_t count, int threads,
 		 struct prefetch **ret);
 void prefetch_free(struct prefetch *pf);
 /* The next compressed entry's bytes, in order; the caller frees *ret_data. */
+/* The bytes of a STAGE_FROM_COMPRESSED or STAGE_FROM_ZSTD entry, read in place. */
+int prefetch_read(const struct stage_entry *e, void **ret_data, size_t *ret_size);
 int prefetch_take(struct prefetch *pf, const struct stage_entry *e, void **ret_data,
 		  size_t *ret_size, uint64_t *ret_hash);
 

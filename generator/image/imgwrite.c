@@ -176,8 +176,7 @@ static int write_compressed(struct writer *w, const struct stage_entry *e,
 	if (w->prefetch)
 		r = prefetch_take(w->prefetch, e, &data, &size, &hash);
 	else
-		r = compress_read_source(e->source, e->source_dev, e->source_ino, &data,
-					 &size);
+		r = prefetch_read(e, &data, &size);
 	if (r < 0)
 		return source_failed(w->report, e->source, r);
 	r = write_header(w, e, size);
@@ -197,6 +196,7 @@ static int write_entry(struct writer *w, const struct stage_entry *e, struct exp
 	case STAGE_FROM_FILE:
 		return write_from_file(w, e, exp);
 	case STAGE_FROM_COMPRESSED:
+	case STAGE_FROM_ZSTD:
 		return write_compressed(w, e, exp);
 	case STAGE_FROM_DATA:
 		return write_bytes(w, e, e->data, e->size, exp);
@@ -252,11 +252,14 @@ static int write_segment(int fd, enum compress_kind kind, int level, int threads
 	return r;
 }
 
-/* The early archive: uncompressed, so the kernel's microcode loader finds it. */
+/*
+ * The early archive: uncompressed, so the kernel's microcode loader finds it. threads
+ * read its sources ahead (a generic image's modules are compressed one by one here).
+ */
 static int write_early(int fd, const struct stage_entry *entries, size_t count,
-		       struct expect *exp, struct writer *w)
+		       struct expect *exp, int threads, struct writer *w)
 {
-	int r = write_segment(fd, COMPRESS_NONE, COMPRESS_LEVEL_DEFAULT, 1, entries,
+	int r = write_segment(fd, COMPRESS_NONE, COMPRESS_LEVEL_DEFAULT, threads, entries,
 			      count, exp, w);
 	if (r < 0)
 		return r;
@@ -274,7 +277,7 @@ static int write_and_sync(int fd, const struct image_options *opts, struct imgve
 
 	if (v->count[0]) {
 		w->part = 0;
-		r = write_early(fd, v->entries[0], v->count[0], v->exp[0], w);
+		r = write_early(fd, v->entries[0], v->count[0], v->exp[0], opts->threads, w);
 		if (r < 0)
 			return r;
 	}

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* The writer's read-ahead: compressed sources decompressed by a few threads, in order. */
+/* The writer's read-ahead: sources (de)compressed by a few threads, in order. */
 #include <errno.h>
 #include <pthread.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <unistd.h>
 
@@ -37,6 +38,22 @@ struct prefetch {
 	unsigned nthreads;
 };
 
+/* Sources whose bytes in the image are not the file's: decompressed, or compressed. */
+static bool is_transformed(const struct stage_entry *e)
+{
+	return e->kind == STAGE_FILE &&
+	       (e->from == STAGE_FROM_COMPRESSED || e->from == STAGE_FROM_ZSTD);
+}
+
+int prefetch_read(const struct stage_entry *e, void **ret_data, size_t *ret_size)
+{
+	if (e->from == STAGE_FROM_ZSTD)
+		return compress_read_source_frame(e->source, e->source_dev, e->source_ino,
+						  ret_data, ret_size);
+	return compress_read_source(e->source, e->source_dev, e->source_ino, ret_data,
+				    ret_size);
+}
+
 static void *prefetch_run(void *arg)
 {
 	struct prefetch *pf = arg;
@@ -52,8 +69,7 @@ static void *prefetch_run(void *arg)
 
 		struct prefetch_slot slot = {0};
 		const struct stage_entry *e = pf->order[i];
-		slot.r = compress_read_source(e->source, e->source_dev, e->source_ino,
-					      &slot.data, &slot.size);
+		slot.r = prefetch_read(e, &slot.data, &slot.size);
 		if (slot.r >= 0)
 			slot.hash = imghash_buffer(slot.data, slot.size);
 		slot.done = 1;
@@ -93,8 +109,7 @@ int prefetch_new(const struct stage_entry *entries, size_t count, int threads,
 
 	*ret = NULL;
 	for (size_t i = 0; i < count; i++)
-		n += entries[i].kind == STAGE_FILE &&
-		     entries[i].from == STAGE_FROM_COMPRESSED;
+		n += is_transformed(&entries[i]);
 	if (n < 2)
 		return 0;
 	pf = calloc(1, sizeof(*pf));
@@ -109,8 +124,7 @@ int prefetch_new(const struct stage_entry *entries, size_t count, int threads,
 		return -ENOMEM;
 	}
 	for (size_t i = 0; i < count; i++)
-		if (entries[i].kind == STAGE_FILE &&
-		    entries[i].from == STAGE_FROM_COMPRESSED)
+		if (is_transformed(&entries[i]))
 			pf->order[pf->count++] = &entries[i];
 	pthread_mutex_init(&pf->lock, NULL);
 	pthread_cond_init(&pf->cond, NULL);

@@ -1541,6 +1541,19 @@ void moddep_keep_compressed(struct moddep *m, enum modcompress_mode mode,
 	m->closure.keep_stage = m->closure.keep ? segment : NULL;
 }
 
+void moddep_lazy(struct moddep *m, bool lazy)
+{
+	m->closure.lazy = lazy && m->closure.keep_stage;
+}
+
+size_t moddep_lazy_count(const struct moddep *m)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < m->closure.norder; i++)
+		n += m->closure.order[i]->lazy;
+	return n;
+}
+
 const struct modcompress *moddep_kernel_compress(const struct moddep *m)
 {
 	return &m->kernel;
@@ -1550,6 +1563,6 @@ size_t moddep_kept_compressed(const struct moddep *m)
 {
 	size_t n = 0;
 	for (size_t i = 0; i < m->closure.norder; i++)
-		n += m->closure.order[i]->image_relpath != NULL;
+		n += m->closure.order[i]->image_relpath && !m->closure.order[i]->lazy;
 	return n;
 }

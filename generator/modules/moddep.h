@@ -82,6 +82,15 @@ void moddep_keep_compressed(struct moddep *m, enum modcompress_mode mode,
 const struct modcompress *moddep_kernel_compress(const struct moddep *m);
 /* After moddep_stage(): how many module files were kept compressed. */
 size_t moddep_kept_compressed(const struct moddep *m);
+/*
+ * After moddep_keep_compressed() with a segment and mode auto: the modules that are not
+ * kept as they are and not loaded at every boot (flag 'a') go into that segment
+ * compressed one by one (plan flag 'u'), for the image's unzstd helper to decompress
+ * those that are loaded. For generic images.
+ */
+void moddep_lazy(struct moddep *m, bool lazy);
+/* How many modules the last staging compressed for the unzstd helper. */
+size_t moddep_lazy_count(const struct moddep *m);
 
 /* -v: why each module is in (asked by X, dependency of Y, softdep of Z, alias A), then
  * the totals (modules, firmware files, bytes). */

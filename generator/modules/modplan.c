@@ -20,7 +20,9 @@ int modplan_flags(const struct mod *mod, char *buf)
 		*p++ = ABI_FLAG_OPTIONAL;
 	if (!mod->in_required && !mod->in_optional)
 		*p++ = ABI_FLAG_SOFTDEP;
-	if (mod->image_relpath)
+	if (mod->lazy)
+		*p++ = ABI_FLAG_UNZSTD;
+	else if (mod->image_relpath)
 		*p++ = ABI_FLAG_COMPRESSED;
 	*p = '\0';
 	return 0;

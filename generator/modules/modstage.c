@@ -339,14 +339,52 @@ static int choose_form(struct staging *m, struct mod *mod)
 {
 	free(mod->image_relpath);
 	mod->image_relpath = NULL;
-	if (!m->c->keep || !mod->compressed || !modcompress_keep(m->c->keep, mod->path))
+	mod->lazy = false;
+	if (!m->c->keep || !mod->compressed || !modcompress_keep(m->c->keep, mod->path)) {
+		/* 'a' modules load at every boot: the kernel unpacks them faster. */
+		if (!m->c->lazy || mod->in_always)
+			return 0;
+		mod->lazy = true;
+		if (asprintf(&mod->image_relpath, "%s.zst", mod->relpath) < 0) {
+			mod->image_relpath = NULL;
+			return -ENOMEM;
+		}
 		return 0;
+	}
 	const char *suffix = modcompress_suffix(mod->path);
 	if (asprintf(&mod->image_relpath, "%s%s", mod->relpath, suffix) < 0) {
 		mod->image_relpath = NULL;
 		return -ENOMEM;
 	}
 	return 0;
+}
+
+/*
+ * Below this many bytes of module files, the kernel decompresses them with the rest of
+ * the image faster than the image carries the unzstd helper (240 KB) and runs it: an
+ * image of a few on-demand modules keeps them in its compressed archive.
+ */
+#define LAZY_MIN_BYTES (4ull << 20)
+
+/* The modules chosen for unzstd, unless there are too few bytes of them to gain. */
+static void undo_small_lazy(struct staging *m)
+{
+	unsigned long long bytes = 0;
+
+	for (size_t i = 0; i < m->c->norder; i++)
+		if (m->c->order[i]->lazy)
+			bytes += (unsigned long long)m->c->order[i]->size;
+	if (bytes >= LAZY_MIN_BYTES)
+		return;
+	for (size_t i = 0; i < m->c->norder; i++) {
+		struct mod *mod = m->c->order[i];
+
+		if (!mod->lazy)
+			continue;
+		mod->lazy = false;
+		free(mod->image_relpath);
+		mod->image_relpath = NULL;
+	}
 }
 
 /* A module file that would fail finit_module() at boot: refuse it now, naming it. */
@@ -363,9 +401,11 @@ int modstage_closure(struct modsource *src, const struct modconf *conf,
 		if (r < 0)
 			return fail(NULL, r);
 	}
+	undo_small_lazy(m);
 	for (size_t i = 0; i < m->c->norder; i++) {
-		const struct mod *mod = m->c->order[i];
+		struct mod *mod = m->c->order[i];
 		_cleanup_free_ char *dst = NULL;
+
 		/*
 		 * Its contents were checked (a regular file inside the root,
 		 * decompressed, a relocatable ELF) when its modinfo was read during
@@ -375,7 +415,10 @@ int modstage_closure(struct modsource *src, const struct modconf *conf,
 		if (asprintf(&dst, "lib/modules/%s/%s", m->src->kver,
 			     image_relpath(mod)) < 0)
 			return fail(NULL, -ENOMEM);
-		if (mod->image_relpath)
+		if (mod->lazy)
+			r = stage_add_zstd_checked(m->c->keep_stage, dst, 0644, mod->real,
+						   &mod->st);
+		else if (mod->image_relpath)
 			r = stage_add_file_checked(m->c->keep_stage, dst, 0644, mod->real,
 						   &mod->st);
 		else if (mod->compressed)

@@ -75,6 +75,7 @@ struct mod {
 	/* Per stage: the path in the image when the file is kept compressed (the
 	 * kernel decompresses it; modcompress.c), else NULL and relpath is used. */
 	char *image_relpath;
+	bool lazy; /* per stage: compressed one by one for the image's unzstd ('u') */
 };
 
 /* "weakdep PATTERN WORD...", from modules.weakdep or modprobe.d (modweak.c). */
@@ -125,6 +126,10 @@ struct modclosure {
 	 * compressed modules (else NULL), and the segment they go into. */
 	const struct modcompress *keep;
 	struct stage *keep_stage;
+	/* A generic image: the modules not kept as they are and not loaded at every
+	 * boot are compressed one by one into keep_stage, for the image's unzstd
+	 * helper (plan flag 'u'). */
+	bool lazy;
 };
 
 struct moddep {

@@ -16,6 +16,7 @@ want=(
 	"755 usr/lib/mkinitramfs/netroot"
 	"755 usr/lib/mkinitramfs/fsck"
 	"755 usr/lib/mkinitramfs/usr"
+	"755 usr/lib/mkinitramfs/unzstd"
 	"644 usr/lib/mkinitramfs/hooks/base"
 	"644 usr/lib/mkinitramfs/presets/linux.preset.template"
 	"644 etc/mkinitramfs.conf"

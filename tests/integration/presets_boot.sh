@@ -4,7 +4,9 @@
 # generic fallback image that boots on virtio-blk, virtio-scsi, NVMe, AHCI and USB
 # storage behind xHCI loading only the drivers each machine needs, and only the root's
 # filesystem (ext4, xfs, vfat) with no keyboard driver; a capture of the booted
-# machine's sysfs builds a host image at least 5 times smaller that boots too.
+# machine's sysfs builds a host image at least 5 times smaller that boots too. The
+# fallback's modules (the 6.1 kernel does not decompress modules) are compressed one by
+# one in its uncompressed first segment, and only those loaded get decompressed.
 source "$(dirname "$0")/../lib.sh"
 t_tmpdir
 t_fixture
@@ -37,6 +39,14 @@ t_check "a preset whose host image cannot be detected reports failure" \
 	test "$?" -ne 0
 t_grep "the failing image is named" "image 'default' failed" gen0.log
 t_check "the other image of the preset still finished" test -s "$FALLBACK"
+# The fallback's modules compressed one by one for its unzstd helper (plan flag 'u').
+"$MKINITRAMFS" -x "$FALLBACK" fallback.x >/dev/null
+awk -F'\t' '$1 == "M" && $4 ~ /u/ { print $2 }' fallback.x/etc/mkinitramfs/plan >fallback.lazy
+t_check "the fallback has modules for unzstd ($(wc -l <fallback.lazy))" \
+	test "$(wc -l <fallback.lazy)" -gt 100
+awk -F'\t' '$1 == "M" && $4 ~ /u/ && $4 ~ /a/ && $4 !~ /k/' \
+	fallback.x/etc/mkinitramfs/plan >fallback.lazy-always
+t_check "... none of them loaded at every boot" test ! -s fallback.lazy-always
 
 # Every block-hook driver the fallback could load on match; each machine must load
 # exactly the ones it needs.
@@ -94,6 +104,28 @@ t_nogrep "fallback on virtio-blk with 1 CPU: no batch, modules load in place" \
 loaded_before_root virtio-blk "$BW/virtio-blk.log" "$EXT4_CLOSURE" "$OTHER_FS $KEYBOARD"
 t_grep "fallback on virtio-blk: ext4 was loaded for the root's type" \
 	"initramfs: module 'ext4' loaded for 'fs-ext4'" "$BW/virtio-blk.log"
+# lazy_decompressed NAME LOG: the init ran unzstd on exactly the 'u' modules it tried
+# to load: every such module the root sees was decompressed, and besides them at most
+# the ones that failed to load (crc32c-intel under TCG).
+lazy_decompressed() {
+	local name=$1 log=$2 unpacked loaded failed m
+	unpacked=$(sed -n "s/.*initramfs: decompressing \([0-9]*\) modules with '\/lib\/mkinitramfs\/unzstd'.*/\1/p" \
+		"$log" | paste -sd+ | bc)
+	loaded=0
+	for m in $(sed -n 's/^ROOTINIT modules= *//p' "$log"); do
+		grep -qx "$m" fallback.lazy && loaded=$((loaded + 1))
+	done
+	failed=$(grep -c "initramfs: .*module '[^']*' failed to load" "$log")
+	if [ -n "$unpacked" ] && [ "$loaded" -gt 0 ] && [ "$unpacked" -ge "$loaded" ] &&
+		[ "$unpacked" -le $((loaded + failed)) ]; then
+		t_pass "fallback on $name: decompressed only what it loaded ($unpacked for $loaded loaded, $failed failed)"
+	else
+		t_fail "fallback on $name: decompressed ${unpacked:-none} modules for $loaded loaded, $failed failed"
+	fi
+}
+lazy_decompressed virtio-blk "$BW/virtio-blk.log"
+t_nogrep "fallback on virtio-blk: unzstd reported no failure" "initramfs: (cannot|module '[^']*' (is|has|does))" \
+	"$BW/virtio-blk.log"
 # Two CPUs: the devices' drivers load side by side (scsi_mod, their common dep, first).
 fallback_boot virtio-scsi "virtio_scsi ata_piix ata_generic sd_mod" -smp 2 \
 	-drive "file=$BW/xfsroot.img,format=raw,if=none,id=root" \
@@ -104,6 +136,7 @@ t_grep "... and says which device each driver was loaded for" \
 	"initramfs: module 'ata_piix' loaded for device 'pci:v00008086d00007010" \
 	"$BW/virtio-scsi.log"
 t_nogrep "... with no failure" "initramfs: module .* failed to load" "$BW/virtio-scsi.log"
+lazy_decompressed virtio-scsi "$BW/virtio-scsi.log"
 t_grep "fallback on virtio-scsi: the root is xfs" '^ROOTINIT mount=/dev/sda xfs' "$BW/virtio-scsi.log"
 loaded_before_root virtio-scsi "$BW/virtio-scsi.log" "xfs" "ext4 btrfs f2fs vfat $KEYBOARD"
 ROOT=LABEL=TESTROOT fallback_boot nvme "nvme ata_piix ata_generic" \
@@ -179,6 +212,12 @@ t_check "-P builds every preset's images" test "$?" -eq 0
 echo "# -P built both images in $(echo "$(date +%s.%N) - $start" | bc) s"
 t_check "-P wrote the host image" test -s "$HOST"
 t_check "-P wrote the fallback image" test -s "$FALLBACK"
+"$MKINITRAMFS" -a "$FALLBACK" >fallback.analysis
+"$MKINITRAMFS" -l "$FALLBACK" >fallback.list
+t_grep "the fallback's first segment is uncompressed" '^  0: none ' fallback.analysis
+t_nogrep "the fallback has no module outside it" '\.ko$' fallback.list
+t_grep "the fallback's modules are .ko.zst" '/virtio_blk\.ko\.zst$' fallback.list
+t_grep "the fallback carries the unzstd helper" ' /lib/mkinitramfs/unzstd$' fallback.list
 host_size=$(stat -c %s "$HOST")
 fallback_size=$(stat -c %s "$FALLBACK")
 echo "# host image $host_size bytes, fallback $fallback_size bytes"
@@ -187,6 +226,8 @@ t_check "the host image is at least 5 times smaller than the fallback" \
 "$MKINITRAMFS" -l "$HOST" >host.list
 t_grep "the host image has virtio_blk" '/virtio_blk\.ko$' host.list
 t_grep "the host image has ext4's softdep crc32c" '/crc32c_generic\.ko$' host.list
+t_nogrep "the host image has no .ko.zst (its modules are decompressed at build)" '\.ko\.zst$' host.list
+t_nogrep "the host image has no unzstd helper" 'lib/mkinitramfs/unzstd$' host.list
 t_nogrep "the host image has no nvme" '/nvme\.ko$' host.list
 t_nogrep "the host image has no xfs" '/xfs\.ko$' host.list
 

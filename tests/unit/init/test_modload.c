@@ -166,6 +166,77 @@ Test(modload, compressed_files_are_loaded_with_the_kernel_decompressing)
 	cr_assert_str_eq(fake_sys_calls[2], "finit_module /m/plain.ko ");
 }
 
+/* 'u': one unzstd run for all the modules about to load, then their .ko files. */
+Test(modload, unzstd_modules_are_decompressed_once_per_load_then_loaded)
+{
+	static char ubuf[512];
+	static const char utext[] = "mkinitramfs-plan\t1\n"
+				    "M\tcrc16\t/m/crc16.ko.zst\tau\t-\t\n"
+				    "M\text4\t/m/ext4.ko.zst\tua\t0\tnoload=1\n"
+				    "M\tplain\t/m/plain.ko\ta\t-\t\n"
+				    "M\tnvme\t/m/nvme.ko.zst\tmu\t-\t\n"
+				    "M\tunused\t/m/unused.ko.zst\tmu\t-\t\n"
+				    "A\tpci:nvme\t3\n"
+				    "A\tpci:unused\t4\n";
+
+	setup_text(ubuf, sizeof(ubuf), utext);
+	fake_sys_spawn_exit(0, 0);
+	cr_assert_eq(plan.modules[0].flags, PLAN_ALWAYS | PLAN_UNZSTD);
+	cr_assert_eq(modload_always(), 0);
+	cr_assert_eq(fake_sys_n_calls, 4);
+	cr_assert_str_eq(fake_sys_calls[0],
+			 "spawn " ABI_UNZSTD_PATH " /m/crc16.ko.zst /m/ext4.ko.zst");
+	cr_assert_str_eq(fake_sys_calls[1], "finit_module /m/crc16.ko ");
+	cr_assert_str_eq(fake_sys_calls[2], "finit_module /m/ext4.ko noload=1");
+	cr_assert_str_eq(fake_sys_calls[3], "finit_module /m/plain.ko ");
+	/* A device's match: its module alone; the other 'u' module is never touched. */
+	cr_assert_eq(modload_match("pci:nvme"), 1);
+	cr_assert_str_eq(fake_sys_calls[4], "spawn " ABI_UNZSTD_PATH " /m/nvme.ko.zst");
+	cr_assert_str_eq(fake_sys_calls[5], "finit_module /m/nvme.ko ");
+	cr_assert_eq(fake_sys_n_calls, 6);
+	cr_assert_eq(fake_sys_find("spawn " ABI_UNZSTD_PATH " /m/unused"), -1);
+	cr_assert_str_eq(plan.modules[4].path, "/m/unused.ko.zst");
+}
+
+/* A failed unzstd: the load of the file it could not write fails, naming it. */
+Test(modload, unzstd_failure_fails_the_load_naming_the_file)
+{
+	static char ubuf[256];
+	static const char utext[] = "mkinitramfs-plan\t1\n"
+				    "M\tbroken\t/m/broken.ko.zst\tau\t-\t\n";
+
+	setup_text(ubuf, sizeof(ubuf), utext);
+	fake_sys_spawn_exit(1, 0);
+	fake_sys_fail_module("broken", ENOENT);
+	cr_assert_eq(modload_always(), -ENOENT);
+	cr_assert_str_eq(fake_sys_calls[1], "finit_module /m/broken.ko ");
+	cr_assert_eq(plan.modules[0].state, PLAN_FAILED);
+}
+
+/* With several CPUs, one unzstd run for the whole batch. */
+Test(modload, unzstd_once_per_batch)
+{
+	static char ubuf[512];
+	static const char utext[] = "mkinitramfs-plan\t1\n"
+				    "M\tcrc16\t/m/crc16.ko.zst\tau\t-\t\n"
+				    "M\text4\t/m/ext4.ko.zst\tua\t0\t\n"
+				    "M\tnvme\t/m/nvme.ko.zst\tmu\t-\t\n"
+				    "A\tpci:nvme\t2\n";
+
+	setup_text(ubuf, sizeof(ubuf), utext);
+	fake_sys_spawn_exit(0, 0);
+	fake_sys_set_ncpu(2);
+	modload_batch_begin();
+	modload_always();
+	modload_match("pci:nvme");
+	cr_assert_eq(fake_sys_n_calls, 0);
+	modload_batch_run();
+	cr_assert_str_eq(fake_sys_calls[0], "spawn " ABI_UNZSTD_PATH
+					    " /m/crc16.ko.zst /m/ext4.ko.zst /m/nvme.ko.zst");
+	cr_assert_geq(fake_sys_find("finit_module /m/nvme.ko "), 1);
+	cr_assert_geq(fake_sys_find("finit_module /m/ext4.ko "), 1);
+}
+
 /* The kernel's request_module() through /sbin/modprobe: a name, or an alias pattern. */
 Test(modload, by_name_or_alias_for_modprobe)
 {
