@@ -18,6 +18,7 @@ enum {
 	PLAN_COMPRESSED = 1 << 4, /* 'z': finit_module(MODULE_INIT_COMPRESSED_FILE) */
 	PLAN_REQUEST = 1 << 5,	  /* 'r': only when asked for by name or alias */
 	PLAN_CONSOLE = 1 << 6,	  /* 'k': only once a person must type */
+	PLAN_DEFERRED = 1 << 7,	  /* 'd': only for a late root or a person */
 };
 
 enum plan_state {
