@@ -54,9 +54,9 @@ struct build {
 	struct stage *early; /* microcode, and modules the kernel decompresses */
 	enum modcompress_mode decompress; /* MODULES_DECOMPRESS */
 	int autodetect; /* an autodetect hook has run: filter later hooks' modules */
-	struct strv detected;	    /* module names autodetect found */
+	struct strv detected; /* module names autodetect found */
 	struct strv on_stack; /* those the root's and resume's stacks need themselves */
-	char *rootfs;		    /* the root's filesystem type, once autodetect ran */
+	char *rootfs;	      /* the root's filesystem type, once autodetect ran */
 	struct rootstack stacks[2]; /* root's and resume's, walked by autodetect */
 	size_t nstacks;
 	struct strv hooks; /* the hooks applied, autodetect's additions included */
@@ -1337,7 +1337,8 @@ static int apply_hook(struct build *b, const struct hook *hook)
 	if (r < 0)
 		return r;
 	r = request_match_list(b, &hook->modules_match, origin,
-			       b->autodetect ? hook : NULL, boot_load(b, hook, MODDEP_LOAD_ON_MATCH));
+			       b->autodetect ? hook : NULL,
+			       boot_load(b, hook, MODDEP_LOAD_ON_MATCH));
 	if (r < 0)
 		return r;
 	r = add_listed(b, &hook->files, origin, files_add_path);

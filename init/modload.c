@@ -271,7 +271,8 @@ int modload_deferred(unsigned seconds)
 	if (!plan || deferred_needed || console_needed)
 		return 0;
 	for (size_t i = 0; i < plan->n_modules; i++)
-		n += (plan->modules[i].flags & PLAN_DEFERRED) &&
+		n += (plan->modules[i].flags & (PLAN_DEFERRED | PLAN_CONSOLE)) ==
+			     PLAN_DEFERRED &&
 		     plan->modules[i].state == PLAN_PENDING;
 	deferred_needed = true;
 	if (!n)

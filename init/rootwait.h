@@ -16,8 +16,8 @@ struct rootwait {
 	int uevent_fd;	    /* from sys_uevent_open(), or -1 */
 	int signal_fd;	    /* a nonblocking signalfd for SIGCHLD, or -1 */
 	long timeout_ms;    /* < 0: forever */
-	long defer_ms;	    /* > 0: then the plan's deferred ('d') modules load */
 	bool match_modules; /* load 'm' modules on MODALIAS of new devices */
+	long defer_ms;	    /* > 0: then the plan's deferred ('d') modules load */
 };
 
 /*

@@ -6,8 +6,8 @@
 int modplan_flags(const struct mod *mod, char *buf)
 {
 	char *p = buf;
-	/* The soonest wins: at boot, on a device's match, for a late root or a person, for
-	 * a person, on request. */
+	/* The soonest wins: at boot, on a device's match, for a late root or a person,
+	 * for a person, on request. */
 	if (mod->in_always)
 		*p++ = ABI_FLAG_ALWAYS;
 	else if (mod->match && !mod->match_console)
