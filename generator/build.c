@@ -520,20 +520,26 @@ static char *spec_module_name(const char *spec)
 	return strndup(spec, n);
 }
 
-/* After autodetect, a hook's module is kept only when the host needs it. */
-static int host_needs(struct build *b, const char *spec)
+/* 1 when a module that spec stands for is in `set`, 0 when none, or a negative errno. */
+static int spec_in(struct build *b, const char *spec, const struct strv *set)
 {
 	_cleanup_free_ char *name = spec_module_name(spec);
 	struct strv names = STRV_INIT;
-	int needed = 0;
+	int found = 0;
 
 	if (!name)
 		return -ENOMEM;
 	int r = moddep_lookup(b->moddep, name, &names);
-	for (size_t i = 0; r >= 0 && i < names.n && !needed; i++)
-		needed = strv_contains(&b->detected, names.v[i]);
+	for (size_t i = 0; r >= 0 && i < names.n && !found; i++)
+		found = strv_contains(set, names.v[i]);
 	strv_clear(&names);
-	return r < 0 ? r : needed;
+	return r < 0 ? r : found;
+}
+
+/* After autodetect, a hook's module is kept only when the host needs it. */
+static int host_needs(struct build *b, const char *spec)
+{
+	return spec_in(b, spec, &b->detected);
 }
 
 /* The module names name_or_alias stands for, into `set` (once each). */
@@ -853,21 +859,12 @@ static int hook_serves_stack(const struct build *b, const struct hook *hook)
  */
 static int host_load(struct build *b, const struct hook *hook, const char *spec)
 {
-	_cleanup_free_ char *name = spec_module_name(spec);
-	struct strv names = STRV_INIT;
-	int on_stack = 0;
-
 	if (!root_known(b) || hook_serves_stack(b, hook))
 		return MODDEP_LOAD_ALWAYS;
-	if (!name)
-		return -ENOMEM;
-	int r = moddep_lookup(b->moddep, name, &names);
-	for (size_t i = 0; r >= 0 && i < names.n && !on_stack; i++)
-		on_stack = strv_contains(&b->on_stack, names.v[i]);
-	strv_clear(&names);
+	int r = spec_in(b, spec, &b->on_stack);
 	if (r < 0)
 		return r;
-	return on_stack ? MODDEP_LOAD_ALWAYS : MODDEP_LOAD_DEFERRED;
+	return r ? MODDEP_LOAD_ALWAYS : MODDEP_LOAD_DEFERRED;
 }
 
 /* A hook's module after autodetect: 1 kept, loading as *ret_load says, 0 left out (the
