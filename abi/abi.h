@@ -101,7 +101,8 @@
  *                     machine has but its root (and resume) does not sit on (a
  *                     CD-ROM's controller, a mouse, a GPU). Not loaded at boot; loaded
  *                     when the root has not appeared after ABI_DEFER_ROOT_S seconds of
- *                     the root wait (the root may be behind one after all), at the
+ *                     the root wait or at its end if sooner (the root may be behind
+ *                     one after all; the wait then starts again), at the
  *                     triggers of 'k', and by name on request. An init that does not
  *                     know 'd' loads them at boot, as before.
  *                  o  optional: a failure to load is a warning, never fatal
