@@ -610,7 +610,8 @@ git_rev=$(git -C "$TOP" describe --always --dirty 2>/dev/null || echo "?")
 	echo "- Contenders: each peer runs in its own Debian chroot (debootstrap minbase +" \
 		"systemd-sysv, then \`apt-get install\` of the peer with its recommends) holding" \
 		"the fixture's modules. mkinitramfs's host image is autodetected from a capture" \
-		"of the benchmark VM's sysfs with the shipped config; \"explicit\" is the set" \
+		"of the benchmark VM's sysfs and root device (--rootdev) with the shipped config;" \
+		"\"explicit\" is the set" \
 		"also given to dracut --drivers and to the baseline. initramfs-tools' MODULES=dep" \
 		"detects the machine that runs the build (this VM: virtio-blk + ext4 too), not" \
 		"the benchmark VM. Compression is each tool's default."
@@ -665,7 +666,8 @@ git_rev=$(git -C "$TOP" describe --always --dirty 2>/dev/null || echo "?")
 		"when the root's init starts, median of $BOOTS boots per image and VM size" \
 		"(qemu -accel tcg -m 1024 -smp N, \`console=ttyS0 panic=-1 no_timer_check" \
 		"root=DISK rw quiet\`), one VM at a time, round robin. host: mkinitramfs" \
-		"autodetected from a capture of that machine's sysfs (the shipped config);" \
+		"autodetected from a capture of that machine's sysfs and root device (the" \
+		"shipped config: drivers off the root's stack are deferred);" \
 		"fallback: the one generic image (-S autodetect); baseline: busybox /init" \
 		"insmodding exactly the machine's root modules. Modules before root: what" \
 		"/proc/modules lists when the root's init starts (first boot). The virtio VM's" \
