@@ -7,8 +7,9 @@
  * This header is owned by the init. The generator includes it; the init never includes
  * anything of the generator. Bump ABI_PLAN_VERSION on any incompatible change: an init
  * refuses a plan whose version it does not know, rather than misreading it. New flag
- * letters that an older init may ignore safely need no bump ('r' and 'k' below: such
- * an init loads 'k' modules at boot, and 'r' ones when the kernel asks for them).
+ * letters that an older init may ignore safely need no bump ('r', 'k' and 'd' below:
+ * such an init loads 'k' and 'd' modules at boot, and 'r' ones when the kernel asks
+ * for them).
  */
 
 #define ABI_PLAN_VERSION 1
@@ -107,6 +108,14 @@
  *                  k  with 'a' or 'm': only once a person must type (a passphrase
  *                     prompt, the shell, rd.break), not at boot. An init that does
  *                     not know 'k' loads them at boot, as before.
+ *                  d  deferred, with 'a': a host image's driver for a device this
+ *                     machine has but its root (and resume) does not sit on (a
+ *                     CD-ROM's controller, a mouse, a GPU). Not loaded at boot; loaded
+ *                     when the root has not appeared after ABI_DEFER_ROOT_S seconds of
+ *                     the root wait or at its end if sooner (the root may be behind
+ *                     one after all; the wait then starts again), at the
+ *                     triggers of 'k', and by name on request. An init that does not
+ *                     know 'd' loads them at boot, as before.
  *                  o  optional: a failure to load is a warning, never fatal
  *                  s  soft or weak dependency of another module: a failure is a warning
  *                  z  <path> is the module file as the distribution compressed it
@@ -190,6 +199,10 @@
 #define ABI_FLAG_SOFTDEP 's'
 #define ABI_FLAG_COMPRESSED 'z'
 #define ABI_FLAG_UNZSTD 'u'
+#define ABI_FLAG_DEFERRED 'd'
+
+/* How long the root wait goes on before the 'd' modules are loaded after all. */
+#define ABI_DEFER_ROOT_S 3
 
 /* Limits both sides respect; the generator refuses a plan beyond them. */
 #define ABI_PLAN_MAX_BYTES (8u << 20)

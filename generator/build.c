@@ -56,8 +56,9 @@ struct build {
 	char *unzstd; /* the helper, when a generic image's modules are compressed for it
 		       */
 	int autodetect; /* an autodetect hook has run: filter later hooks' modules */
-	struct strv detected;	    /* module names autodetect found */
-	char *rootfs;		    /* the root's filesystem type, once autodetect ran */
+	struct strv detected; /* module names autodetect found */
+	struct strv on_stack; /* those the root's and resume's stacks need themselves */
+	char *rootfs;	      /* the root's filesystem type, once autodetect ran */
 	struct rootstack stacks[2]; /* root's and resume's, walked by autodetect */
 	size_t nstacks;
 	struct strv hooks; /* the hooks applied, autodetect's additions included */
@@ -90,6 +91,7 @@ static void build_done(struct build *b)
 	free(b->unzstd);
 	for (size_t i = 0; i < b->nstacks; i++)
 		rootstack_clear(&b->stacks[i]);
+	strv_clear(&b->on_stack);
 	strv_clear(&b->hooks);
 	free(b->mdadm);
 	free(b->keymap);
@@ -524,32 +526,44 @@ static char *spec_module_name(const char *spec)
 	return strndup(spec, n);
 }
 
-/* After autodetect, a hook's module is kept only when the host needs it. */
-static int host_needs(struct build *b, const char *spec)
+/* 1 when a module that spec stands for is in `set`, 0 when none, or a negative errno. */
+static int spec_in(struct build *b, const char *spec, const struct strv *set)
 {
 	_cleanup_free_ char *name = spec_module_name(spec);
 	struct strv names = STRV_INIT;
-	int needed = 0;
+	int found = 0;
 
 	if (!name)
 		return -ENOMEM;
 	int r = moddep_lookup(b->moddep, name, &names);
-	for (size_t i = 0; r >= 0 && i < names.n && !needed; i++)
-		needed = strv_contains(&b->detected, names.v[i]);
+	for (size_t i = 0; r >= 0 && i < names.n && !found; i++)
+		found = strv_contains(set, names.v[i]);
 	strv_clear(&names);
-	return r < 0 ? r : needed;
+	return r < 0 ? r : found;
 }
 
-static int add_detected(struct build *b, const char *name_or_alias)
+/* After autodetect, a hook's module is kept only when the host needs it. */
+static int host_needs(struct build *b, const char *spec)
+{
+	return spec_in(b, spec, &b->detected);
+}
+
+/* The module names name_or_alias stands for, into `set` (once each). */
+static int add_names(struct build *b, const char *name_or_alias, struct strv *set)
 {
 	struct strv names = STRV_INIT;
 	int r = moddep_lookup(b->moddep, name_or_alias, &names);
 
 	for (size_t i = 0; r >= 0 && i < names.n; i++)
-		if (!strv_contains(&b->detected, names.v[i]))
-			r = strv_push(&b->detected, names.v[i]);
+		if (!strv_contains(set, names.v[i]))
+			r = strv_push(set, names.v[i]);
 	strv_clear(&names);
 	return r;
+}
+
+static int add_detected(struct build *b, const char *name_or_alias)
+{
+	return add_names(b, name_or_alias, &b->detected);
 }
 
 static int detect_rootfs(struct build *b)
@@ -722,6 +736,8 @@ static int request_stack_modules(struct build *b, const struct rootstack *s)
 		if (asprintf(&spec, "%s?", module) < 0)
 			return log_error_errno(-ENOMEM, "autodetect");
 		int r = add_detected(b, module);
+		if (r >= 0)
+			r = add_names(b, module, &b->on_stack);
 		if (r < 0)
 			return r;
 		r = request_module(b, spec, "autodetect (root stack)",
@@ -818,21 +834,76 @@ static enum moddep_load boot_load(const struct build *b, const struct hook *hook
 					  : MODDEP_LOAD_CONSOLE_MATCH;
 }
 
+/* Whether the root's stack was walked (resume's alone says nothing about root). */
+static int root_known(const struct build *b)
+{
+	for (size_t i = 0; i < b->nstacks; i++)
+		if (!strcmp(b->stacks[i].role, "root"))
+			return 1;
+	return 0;
+}
+
+/* Whether a layer of the root's or resume's stack is set up by `hook` (encrypt, lvm2,
+ * mdadm, net, resume): its modules serve that layer, whatever their device. */
+static int hook_serves_stack(const struct build *b, const struct hook *hook)
+{
+	for (size_t i = 0; i < b->nstacks; i++)
+		for (size_t j = 0; j < b->stacks[i].n; j++) {
+			const char *const *h = b->stacks[i].layers[j].hooks;
+			for (; h && *h; h++)
+				if (!strcmp(*h, hook->name))
+					return 1;
+		}
+	return 0;
+}
+
+/*
+ * After autodetect, how a module a hook keeps because the host has its device loads:
+ * at boot when the root's or resume's stack needs it (its dependencies follow it
+ * there), else deferred, for a late root or a person (a CD-ROM's controller, a mouse).
+ * Nothing is deferred when the root's stack is unknown. Negative: a failed look-up.
+ */
+static int host_load(struct build *b, const struct hook *hook, const char *spec)
+{
+	if (!root_known(b) || hook_serves_stack(b, hook))
+		return MODDEP_LOAD_ALWAYS;
+	int r = spec_in(b, spec, &b->on_stack);
+	if (r < 0)
+		return r;
+	return r ? MODDEP_LOAD_ALWAYS : MODDEP_LOAD_DEFERRED;
+}
+
+/* A hook's module after autodetect: 1 kept, loading as *ret_load says, 0 left out (the
+ * host has no use for it), or a negative errno (logged). */
+static int host_filter(struct build *b, const struct hook *hook, const char *spec,
+		       const char *origin, enum moddep_load *ret_load)
+{
+	int r = host_needs(b, spec);
+
+	if (r == 0)
+		return 0;
+	if (r > 0)
+		r = host_load(b, hook, spec);
+	if (r < 0)
+		return log_error_errno(r, "%s: cannot look up module '%s'", origin, spec);
+	*ret_load = (enum moddep_load)r;
+	return 1;
+}
+
 static int hook_modules(struct build *b, const struct hook *hook, const char *origin)
 {
 	for (size_t i = 0; i < hook->modules.n; i++) {
 		const char *spec = hook->modules.v[i];
+		enum moddep_load load = boot_load(b, hook, MODDEP_LOAD_ALWAYS);
 		if (b->autodetect) {
-			int needed = host_needs(b, spec);
-			if (needed < 0)
-				return log_error_errno(needed,
-						       "%s: cannot look up module '%s'",
-						       origin, spec);
-			if (needed == 0)
+			int kept = host_filter(b, hook, spec, origin, &load);
+			if (kept <= 0) {
+				if (kept < 0)
+					return kept;
 				continue;
+			}
 		}
-		int r = request_module(b, spec, origin,
-				       boot_load(b, hook, MODDEP_LOAD_ALWAYS));
+		int r = request_module(b, spec, origin, load);
 		if (r < 0)
 			return r;
 	}
@@ -866,11 +937,12 @@ static int expand_match_list(struct build *b, const struct strv *entries,
 }
 
 /*
- * Load-on-match modules. After autodetect (`filter`), a hook's entries the host needs
- * are loaded at boot instead, and the others left out.
+ * Load-on-match modules. After autodetect (`filter`: the hook), a hook's entries the
+ * host needs are loaded at boot or deferred instead (host_load), the others left out.
  */
 static int request_match_list(struct build *b, const struct strv *entries,
-			      const char *origin, int filter, enum moddep_load unfiltered)
+			      const char *origin, const struct hook *filter,
+			      enum moddep_load unfiltered)
 {
 	struct strv specs = STRV_INIT;
 	if (b->no_kernel)
@@ -883,13 +955,9 @@ static int request_match_list(struct build *b, const struct strv *entries,
 	for (size_t i = 0; r >= 0 && i < specs.n; i++) {
 		enum moddep_load load = unfiltered;
 		if (filter) {
-			r = host_needs(b, specs.v[i]);
-			if (r < 0)
-				log_error_errno(r, "%s: cannot look up module '%s'",
-						origin, specs.v[i]);
+			r = host_filter(b, filter, specs.v[i], origin, &load);
 			if (r <= 0)
 				continue;
-			load = MODDEP_LOAD_ALWAYS;
 		}
 		r = request_module(b, specs.v[i], origin, load);
 	}
@@ -1271,7 +1339,8 @@ static int apply_hook(struct build *b, const struct hook *hook)
 	r = hook_modules(b, hook, origin);
 	if (r < 0)
 		return r;
-	r = request_match_list(b, &hook->modules_match, origin, b->autodetect,
+	r = request_match_list(b, &hook->modules_match, origin,
+			       b->autodetect ? hook : NULL,
 			       boot_load(b, hook, MODDEP_LOAD_ON_MATCH));
 	if (r < 0)
 		return r;
@@ -1543,7 +1612,7 @@ static int config_modules(struct build *b)
 			return r;
 		crashpoint("resolution: config module");
 	}
-	return request_match_list(b, conf_get(b->conf, "MODULES_MATCH"), "config", 0,
+	return request_match_list(b, conf_get(b->conf, "MODULES_MATCH"), "config", NULL,
 				  MODDEP_LOAD_ON_MATCH);
 }
 

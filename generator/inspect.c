@@ -549,10 +549,11 @@ static void print_modules(const struct view *v, int verbose, FILE *out)
 			v->nmods);
 	} else {
 		fprintf(out,
-			"Modules:        %zu (at boot [a]: %zu, on demand [m]: %zu, on request [r]: %zu, for a person [k]: %zu, soft dependencies [s]: %zu)\n",
+			"Modules:        %zu (at boot [a]: %zu, on demand [m]: %zu, on request [r]: %zu, for a person [k]: %zu, deferred [d]: %zu, soft dependencies [s]: %zu)\n",
 			v->nmods, count_flag(v, ABI_FLAG_ALWAYS),
 			count_flag(v, ABI_FLAG_MATCH), count_flag(v, ABI_FLAG_REQUEST),
-			count_flag(v, ABI_FLAG_CONSOLE), count_flag(v, ABI_FLAG_SOFTDEP));
+			count_flag(v, ABI_FLAG_CONSOLE), count_flag(v, ABI_FLAG_DEFERRED),
+			count_flag(v, ABI_FLAG_SOFTDEP));
 		if (count_flag(v, ABI_FLAG_UNZSTD))
 			fprintf(out,
 				"                %zu compressed one by one [u], decompressed at boot by '%s' when loaded\n",
@@ -563,15 +564,17 @@ static void print_modules(const struct view *v, int verbose, FILE *out)
 		print_names_with(v, ABI_FLAG_MATCH, "on demand", out);
 		print_names_with(v, ABI_FLAG_REQUEST, "on request", out);
 		print_names_with(v, ABI_FLAG_CONSOLE, "for a person", out);
+		print_names_with(v, ABI_FLAG_DEFERRED, "deferred", out);
 		return;
 	}
 	for (size_t i = 0; i < v->nmods; i++) {
 		char flags[8] = "";
 		const char *f = v->mods[i].flags;
-		/* a, m, r, k, s, o in fixed columns so the list lines up. */
-		snprintf(flags, sizeof(flags), "%c%c%c%c%c%c", strchr(f, 'a') ? 'a' : ' ',
-			 strchr(f, 'm') ? 'm' : ' ', strchr(f, 'r') ? 'r' : ' ',
-			 strchr(f, 'k') ? 'k' : ' ', strchr(f, 's') ? 's' : ' ',
+		/* a, m, r, k, d, s, o in fixed columns so the list lines up. */
+		snprintf(flags, sizeof(flags), "%c%c%c%c%c%c%c",
+			 strchr(f, 'a') ? 'a' : ' ', strchr(f, 'm') ? 'm' : ' ',
+			 strchr(f, 'r') ? 'r' : ' ', strchr(f, 'k') ? 'k' : ' ',
+			 strchr(f, 'd') ? 'd' : ' ', strchr(f, 's') ? 's' : ' ',
 			 strchr(f, 'o') ? 'o' : ' ');
 		fprintf(out, "  [%s] %s%s%s\n", flags,
 			log_escape(v->mods[i].name, esc, sizeof(esc)),

@@ -233,6 +233,7 @@ static int find_root(const struct root_spec *spec, struct root_dev *dev)
 		.uevent_fd = uevent_fd,
 		.signal_fd = signal_fd,
 		.timeout_ms = root_timeout_ms(),
+		.defer_ms = ABI_DEFER_ROOT_S * 1000L,
 		.match_modules = modload_has_match(),
 	};
 	int r;

@@ -13,13 +13,14 @@ static struct plan *plan;
 static const struct cmdline *cmd;
 static struct modload_stats stats;
 static bool console_needed;
+static bool deferred_needed;
 
 void modload_init(struct plan *p, const struct cmdline *c)
 {
 	plan = p;
 	cmd = c;
 	memset(&stats, 0, sizeof(stats));
-	console_needed = false;
+	console_needed = deferred_needed = false;
 }
 
 const struct modload_stats *modload_stats(void)
@@ -287,12 +288,21 @@ static void batch_load(void)
 	batch.n = batch.text_len = 0;
 }
 
-/* The 'a' modules, in plan order; the 'k' ones once a person must type. */
-static bool is_always_now(unsigned f)
+/* Whether 'a' module flags f waits: 'k' for a person, 'd' for a late root or one. */
+static bool waits(unsigned f)
 {
-	return (f & PLAN_ALWAYS) && (!(f & PLAN_CONSOLE) || console_needed);
+	return !console_needed &&
+	       ((f & PLAN_CONSOLE) || ((f & PLAN_DEFERRED) && !deferred_needed));
 }
 
+/* An 'a' module to load now: not one that waits. */
+static bool is_always_now(unsigned f)
+{
+	return (f & PLAN_ALWAYS) && !waits(f);
+}
+
+/* The 'a' modules, in plan order; the 'k' ones once a person must type, the 'd' ones
+ * then or once the root is late. */
 int modload_always(void)
 {
 	int first = 0;
@@ -320,6 +330,25 @@ void modload_console(void)
 		return;
 	console_needed = true;
 	(void)modload_always();
+}
+
+int modload_deferred(unsigned seconds)
+{
+	unsigned n = 0;
+
+	if (!plan || deferred_needed || console_needed)
+		return 0;
+	for (size_t i = 0; i < plan->n_modules; i++)
+		n += (plan->modules[i].flags & (PLAN_DEFERRED | PLAN_CONSOLE)) ==
+			     PLAN_DEFERRED &&
+		     plan->modules[i].state == PLAN_PENDING;
+	deferred_needed = true;
+	if (!n)
+		return 0;
+	log_warning("root not seen after %u s: loading the %u deferred drivers", seconds,
+		    n);
+	(void)modload_always();
+	return (int)n;
 }
 
 bool modload_has_match(void)

@@ -53,6 +53,12 @@ int modload_name(const char *name);
  * (keyboards) now, and match devices to 'k' ones from now on. Once; no-op without plan.
  */
 void modload_console(void);
+/*
+ * The root has not appeared after `seconds`: load the 'd' modules (drivers of devices
+ * the generator saw off the root's path), in case it is behind one after all. Once;
+ * logs one line. Returns how many were waiting.
+ */
+int modload_deferred(unsigned seconds);
 /* The filesystem `type` is about to be mounted: its module on request ("fs-TYPE", the
  * name the kernel asks for), when the plan has it and it is not loaded yet. */
 void modload_fs(const char *type);

@@ -30,7 +30,8 @@ static size_t split(char *line, char **fields, size_t max)
 static const char flag_letters[] = {
 	ABI_FLAG_ALWAYS,  ABI_FLAG_MATCH,      ABI_FLAG_OPTIONAL,
 	ABI_FLAG_SOFTDEP, ABI_FLAG_COMPRESSED, ABI_FLAG_REQUEST,
-	ABI_FLAG_CONSOLE, ABI_FLAG_UNZSTD,     '\0'};
+	ABI_FLAG_CONSOLE, ABI_FLAG_UNZSTD,     ABI_FLAG_DEFERRED,
+	'\0'};
 
 static int parse_flags(const char *text, unsigned *ret)
 {

@@ -19,6 +19,7 @@ enum {
 	PLAN_REQUEST = 1 << 5,	  /* 'r': only when asked for by name or alias */
 	PLAN_CONSOLE = 1 << 6,	  /* 'k': only once a person must type */
 	PLAN_UNZSTD = 1 << 7,	  /* 'u': .ko.zst, for ABI_UNZSTD_PATH before loading */
+	PLAN_DEFERRED = 1 << 8,	  /* 'd': only for a late root or a person */
 };
 
 enum plan_state {

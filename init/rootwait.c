@@ -195,7 +195,8 @@ static void drain_signals(int fd)
 
 int rootwait_run(const struct rootwait *w, struct root_dev *ret)
 {
-	long deadline = w->timeout_ms < 0 ? -1 : now_ms() + w->timeout_ms;
+	long start = now_ms(), deadline = w->timeout_ms < 0 ? -1 : start + w->timeout_ms;
+	long defer_at = w->defer_ms > 0 ? start + w->defer_ms : 0; /* 0: done */
 	bool found = scan_class_block(w, ret);
 
 	for (;;) {
@@ -216,6 +217,15 @@ int rootwait_run(const struct rootwait *w, struct root_dev *ret)
 		 */
 		if ((unlock_busy() || lvm_busy()) && deadline >= 0)
 			deadline = now_ms() + w->timeout_ms;
+		/* No root yet: the drivers the generator deferred may be what it is
+		 * behind after all; load them, once, and give them the wait's time. */
+		if (!found && defer_at &&
+		    (now_ms() >= defer_at || (deadline >= 0 && now_ms() >= deadline))) {
+			if (modload_deferred((unsigned)((now_ms() - start) / 1000)) > 0 &&
+			    deadline >= 0)
+				deadline = now_ms() + w->timeout_ms;
+			defer_at = 0;
+		}
 		if (deadline >= 0) {
 			left = deadline - now_ms();
 			/* No root by the end: incomplete md arrays start degraded. */
@@ -239,6 +249,8 @@ int rootwait_run(const struct rootwait *w, struct root_dev *ret)
 		n += unlock_pollfds(pfd + n, MAX_POLL - n);
 		if (n == 0)
 			return -ETIMEDOUT; /* nothing to wait on: a scan is all we have */
+		if (defer_at && !found && (left < 0 || defer_at - now_ms() < left))
+			left = defer_at - now_ms();
 		if (unlock_busy())
 			left = -1;
 		r = poll(pfd, n, left > 0x7fffffffL ? 0x7fffffff : (int)left);

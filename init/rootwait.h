@@ -17,6 +17,7 @@ struct rootwait {
 	int signal_fd;	    /* a nonblocking signalfd for SIGCHLD, or -1 */
 	long timeout_ms;    /* < 0: forever */
 	bool match_modules; /* load 'm' modules on MODALIAS of new devices */
+	long defer_ms;	    /* > 0: then the plan's deferred ('d') modules load */
 };
 
 /*

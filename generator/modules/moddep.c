@@ -1012,6 +1012,7 @@ static void reset_mod(struct mod *mod)
 	mod->included = 0;
 	mod->root_always = mod->root_match = mod->root_required = mod->root_optional = 0;
 	mod->root_request = mod->root_console = mod->root_console_match = 0;
+	mod->root_deferred = mod->in_deferred = 0;
 	mod->in_required = mod->in_optional = mod->in_always = mod->match = 0;
 	mod->request = mod->in_console = mod->match_console = 0;
 	strv_clear(&mod->reasons);
@@ -1068,6 +1069,9 @@ static int add_roots(struct moddep *m, struct worklist *w)
 				break;
 			case MODDEP_LOAD_CONSOLE_MATCH:
 				mod->root_console_match = 1;
+				break;
+			case MODDEP_LOAD_DEFERRED:
+				mod->root_deferred = 1;
 				break;
 			}
 			if (q->optional)
@@ -1351,10 +1355,15 @@ static int resolve(struct moddep *m)
 	int r = close_and_mark(m, &w);
 	if (r < 0)
 		return r;
-	/* A keyboard's modules wait for a person unless something else loads them. */
+	/* A keyboard's modules wait for a person unless something else loads them;
+	 * a deferred driver's, for a late root or a person. */
+	const unsigned all = EDGE_BIT(EDGE_HARD) | EDGE_BIT(EDGE_PRE) |
+			     EDGE_BIT(EDGE_POST) | EDGE_BIT(EDGE_WEAK);
 	r = mark(&w, offsetof(struct mod, root_console), offsetof(struct mod, in_console),
-		 EDGE_BIT(EDGE_HARD) | EDGE_BIT(EDGE_PRE) | EDGE_BIT(EDGE_POST) |
-			 EDGE_BIT(EDGE_WEAK));
+		 all);
+	if (r >= 0)
+		r = mark(&w, offsetof(struct mod, root_deferred),
+			 offsetof(struct mod, in_deferred), all);
 	if (r < 0)
 		return resolve_error(r, NULL);
 	/* On-match modules and the post softdeps that follow them. */
@@ -1378,7 +1387,7 @@ static int resolve(struct moddep *m)
 	for (size_t i = 0; i < w.n; i++) {
 		struct mod *mod = w.v[i];
 		mod->request = mod->root_request && !mod->in_always && !mod->match &&
-			       !mod->in_console;
+			       !mod->in_console && !mod->in_deferred;
 	}
 	struct mod *cycle = NULL;
 	for (size_t i = 0; i < w.n && !cycle; i++)

@@ -22,6 +22,9 @@ enum moddep_load {
 	/* ALWAYS and ON_MATCH, but only once a person must type (keyboards). */
 	MODDEP_LOAD_CONSOLE,
 	MODDEP_LOAD_CONSOLE_MATCH,
+	/* Host images: a device's driver the root does not need: only if the root is
+	 * late or a person must type (abi.h's 'd'). */
+	MODDEP_LOAD_DEFERRED,
 };
 
 /*

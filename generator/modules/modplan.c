@@ -6,12 +6,16 @@
 int modplan_flags(const struct mod *mod, char *buf)
 {
 	char *p = buf;
-	/* The soonest wins: at boot, on a device's match, for a person, on request. */
+	/* The soonest wins: at boot, on a device's match, for a late root or a person,
+	 * for a person, on request. */
 	if (mod->in_always)
 		*p++ = ABI_FLAG_ALWAYS;
 	else if (mod->match && !mod->match_console)
 		*p++ = ABI_FLAG_MATCH;
-	else if (mod->in_console || mod->match) {
+	else if (mod->in_deferred) { /* its triggers include a person's */
+		*p++ = ABI_FLAG_ALWAYS;
+		*p++ = ABI_FLAG_DEFERRED;
+	} else if (mod->in_console || mod->match) {
 		*p++ = mod->in_console ? ABI_FLAG_ALWAYS : ABI_FLAG_MATCH;
 		*p++ = ABI_FLAG_CONSOLE;
 	} else if (mod->request)

@@ -60,9 +60,10 @@ struct mod {
 	/* Per resolve. */
 	int included;
 	int root_always, root_match, root_required, root_optional;
-	int root_request, root_console, root_console_match;
+	int root_request, root_console, root_console_match, root_deferred;
 	int in_required, in_optional, in_always, match;
 	int request, in_console, match_console; /* plan flags 'r', 'ak', 'mk' */
+	int in_deferred;			/* 'ad' unless loaded sooner */
 	struct strv reasons;
 	size_t more_reasons;
 	struct strv params;	/* from requests, after the options */

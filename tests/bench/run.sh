@@ -155,6 +155,9 @@ for mach in virtio "${machines[@]}"; do
 		{ echo "bench: error: capturing the $mach machine failed, see '$LOGS'" >&2; exit 1; }
 done
 SYSFS=${MSYSFS[virtio]}
+# The captured root's device, as a host build finds it in its own mount table: with it
+# autodetect walks the root's stack, and defers the drivers off it.
+ROOTDEV=${mach_root[virtio]}
 
 # ---- the contenders ------------------------------------------------------------------
 
@@ -199,7 +202,7 @@ bench_mount_api "$CH_DR"
 # shell started per run: milliseconds a user never pays).
 gen_ours-host() {
 	"$MKINITRAMFS_BIN" $FORCE -k "$KVER" -r "$KROOT" -c "$CONF" --sysfs "$SYSFS" \
-		--rootfs ext4 -g "$IMG/ours-host.img"
+		--rootfs ext4 --rootdev "$ROOTDEV" -g "$IMG/ours-host.img"
 }
 gen_ours-explicit() {
 	"$MKINITRAMFS_BIN" $FORCE -k "$KVER" -r "$KROOT" -c "$W/work/explicit.conf" \
@@ -211,11 +214,11 @@ gen_ours-fallback() {
 }
 gen_ours-P() {
 	"$MKINITRAMFS_BIN" $FORCE -P --presetdir "$W/work/presets" -r "$PROOT" --sysfs "$SYSFS" \
-		--rootfs ext4
+		--rootfs ext4 --rootdev "$ROOTDEV"
 }
 gen_ours-host-612() {
 	"$MKINITRAMFS_BIN" $FORCE -k "$K2VER" -r "$K2ROOT" -c "$CONF" --sysfs "$SYSFS" \
-		--rootfs ext4 -g "$IMG/ours-host-612.img"
+		--rootfs ext4 --rootdev "$ROOTDEV" -g "$IMG/ours-host-612.img"
 }
 gen_ours-fallback-612() {
 	"$MKINITRAMFS_BIN" $FORCE -k "$K2VER" -r "$K2ROOT" -c "$CONF" -S autodetect \
@@ -295,7 +298,7 @@ gen_once() {
 	walls[$id]+=" $w"
 	cpus[$id]+=" $(awk -v u="$u" -v s="$s" 'BEGIN { printf "%.3f", u + s }')"
 }
-export MKINITRAMFS_BIN KVER KROOT K2VER K2ROOT PROOT MKINITRAMFS FORCE CONF SYSFS IMG W EXPLICIT CH_IT CH_DR here
+export MKINITRAMFS_BIN KVER KROOT K2VER K2ROOT PROOT MKINITRAMFS FORCE CONF SYSFS ROOTDEV IMG W EXPLICIT CH_IT CH_DR here
 
 bench_log "generation: a warm-up and $RUNS runs of each, round robin"
 for id in "${ids[@]}"; do
@@ -411,7 +414,8 @@ for mach in "${machines[@]}"; do
 	mimg[$mach-baseline]=$IMG/baseline-$mach.img
 	mimg[$mach-host]=$IMG/host-$mach.img
 	"$MKINITRAMFS" $FORCE -k "$KVER" -r "$KROOT" -c "$CONF" --sysfs "${MSYSFS[$mach]}" \
-		--rootfs ext4 -g "$IMG/host-$mach.img" >"$LOGS/host-$mach.gen.log" 2>&1 ||
+		--rootfs ext4 --rootdev "${mach_root[$mach]}" -g "$IMG/host-$mach.img" \
+		>"$LOGS/host-$mach.gen.log" 2>&1 ||
 		mfail[$mach-host]="generation failed: $(bench_reason_of "$LOGS/host-$mach.gen.log" 1)"
 	# shellcheck disable=SC2086
 	"$here/baseline.sh" "$KROOT" "$KVER" "$IMG/baseline-$mach.img" ${mach_mods[$mach]} \
@@ -554,7 +558,8 @@ if [ -n "$FORCE" ] && [ -f "$IMG/ours-host.img" ]; then
 	for ((run = 0; run <= RUNS; run++)); do
 		TIMEFORMAT='%R'
 		t=$({ time "$MKINITRAMFS_BIN" -k "$KVER" -r "$KROOT" -c "$CONF" --sysfs "$SYSFS" \
-			--rootfs ext4 -g "$IMG/ours-host.img" >>"$LOGS/noop.log" 2>&1; } 2>&1)
+			--rootfs ext4 --rootdev "$ROOTDEV" -g "$IMG/ours-host.img" \
+			>>"$LOGS/noop.log" 2>&1; } 2>&1)
 		[ $run -gt 0 ] && nw+=("$t")
 	done
 	after=$(stat -c %i.%Y "$IMG/ours-host.img")
@@ -647,7 +652,8 @@ git_rev=$(git -C "$TOP" describe --always --dirty 2>/dev/null || echo "?")
 	echo "- Contenders: each peer runs in its own Debian chroot (debootstrap minbase +" \
 		"systemd-sysv, then \`apt-get install\` of the peer with its recommends) holding" \
 		"the fixture's modules. mkinitramfs's host image is autodetected from a capture" \
-		"of the benchmark VM's sysfs with the shipped config; \"explicit\" is the set" \
+		"of the benchmark VM's sysfs and root device (--rootdev) with the shipped config;" \
+		"\"explicit\" is the set" \
 		"also given to dracut --drivers and to the baseline. initramfs-tools' MODULES=dep" \
 		"detects the machine that runs the build (this VM: virtio-blk + ext4 too), not" \
 		"the benchmark VM. Compression is each tool's default."
@@ -702,7 +708,8 @@ git_rev=$(git -C "$TOP" describe --always --dirty 2>/dev/null || echo "?")
 		"when the root's init starts, median of $BOOTS boots per image and VM size" \
 		"(qemu -accel tcg -m 1024 -smp N, \`console=ttyS0 panic=-1 no_timer_check" \
 		"root=DISK rw quiet\`), one VM at a time, round robin. host: mkinitramfs" \
-		"autodetected from a capture of that machine's sysfs (the shipped config);" \
+		"autodetected from a capture of that machine's sysfs and root device (the" \
+		"shipped config: drivers off the root's stack are deferred);" \
 		"fallback: the one generic image (-S autodetect); baseline: busybox /init" \
 		"insmodding exactly the machine's root modules. Modules before root: what" \
 		"/proc/modules lists when the root's init starts (first boot). The virtio VM's" \

@@ -48,7 +48,8 @@ for v in "${inits[@]}"; do
 	MKINITRAMFS_INIT=$init "$MKINITRAMFS" -f -k "$KVER" -r "$KROOT" -c "$CONF" \
 		-S autodetect -g "$W/work/$v-fallback.img" >>"$W/logs/gen.log" 2>&1 || exit 1
 	MKINITRAMFS_INIT=$init "$MKINITRAMFS" -f -k "$KVER" -r "$KROOT" -c "$CONF" \
-		--sysfs "$SYSFS" --rootfs ext4 -g "$W/work/$v-host.img" >>"$W/logs/gen.log" 2>&1 ||
+		--sysfs "$SYSFS" --rootfs ext4 --rootdev /dev/vda -g "$W/work/$v-host.img" \
+		>>"$W/logs/gen.log" 2>&1 ||
 		exit 1
 done
 

@@ -218,6 +218,35 @@ Test(moddep, plan_on_request_and_console)
 	moddep_free(m);
 }
 
+/*
+ * A host image's driver for a device off the root's path is deferred ('ad'), with its
+ * closure (its dependencies, its post softdep); what the root also needs stays 'a',
+ * and a keyboard's module that is also deferred loads with the deferred ones.
+ */
+Test(moddep, plan_deferred)
+{
+	struct moddep *m = open_tree();
+	struct stage *stage;
+	cr_assert_eq(stage_new(&stage), 0);
+	cr_assert_eq(moddep_request(m, "chain_a", "hook", MODDEP_LOAD_DEFERRED), 0);
+	cr_assert_eq(moddep_request(m, "dia_left", "hook", MODDEP_LOAD_DEFERRED), 0);
+	cr_assert_eq(moddep_request(m, "dia_top", "autodetect", MODDEP_LOAD_ALWAYS), 0);
+	cr_assert_eq(moddep_request(m, "fsx", "hook", MODDEP_LOAD_CONSOLE), 0);
+	cr_assert_eq(moddep_request(m, "fsx", "hook", MODDEP_LOAD_DEFERRED), 0);
+	const char *plan = plan_of(m, stage);
+	const char *const want[] = {"chain_a\t/lib/modules/" KVER "/kernel/drivers/misc/chain_a.ko\tad\t",
+				    "chain_c\t/lib/modules/" KVER "/kernel/drivers/misc/chain_c.ko\tad\t",
+				    "nbd\t/lib/modules/" KVER "/kernel/drivers/misc/nbd.ko\tads\t",
+				    "dia_left\t/lib/modules/" KVER "/kernel/drivers/misc/dia_left.ko\ta\t",
+				    "dia_base\t/lib/modules/" KVER "/kernel/drivers/misc/dia_base.ko\ta\t",
+				    "fsx\t/lib/modules/" KVER "/kernel/drivers/misc/fsx.ko\tad\t"};
+	for (size_t i = 0; i < sizeof(want) / sizeof(*want); i++)
+		cr_assert(strstr(plan, want[i]), "%s in %s", want[i], plan);
+	cr_assert_null(strstr(plan, "\nA\t"), "no alias records: %s", plan);
+	stage_free(stage);
+	moddep_free(m);
+}
+
 /* The staged bytes of every generated entry (plan, indexes, builtin lists), by path. */
 static char *data_entries(struct moddep *m, size_t *ret_size)
 {

@@ -300,6 +300,67 @@ Test(modload, on_request_and_for_the_console)
 	cr_assert_geq(fake_sys_find("finit_module /m/xfs.ko"), 0);
 }
 
+/*
+ * A host image's deferred drivers ('d', with 'a'): not at boot, not for a device's
+ * match; all of them, with their deps, once the root is late (one log line, once); an
+ * init that sees a person type loads them too.
+ */
+static const char dtext[] = "mkinitramfs-plan\t1\n"
+			    "M\tvirtio_blk\t/m/vblk.ko\ta\t-\t\n"   /* 0 */
+			    "M\tscsi_mod\t/m/scsi.ko\tad\t-\t\n"    /* 1 */
+			    "M\tsr_mod\t/m/sr.ko\tad\t1\t\n"        /* 2 */
+			    "M\tserio_raw\t/m/serio.ko\tadk\t-\t\n" /* 3 */
+			    "M\tata_piix\t/m/piix.ko\tado\t1\t\n"   /* 4 */
+			    "M\tnls\t/m/nls.ko\tr\t-\t\n"           /* 5 */
+			    "A\tpci:*\t5\n";
+
+static void setup_deferred(char *b, size_t cap)
+{
+	setup_text(b, cap, dtext);
+	cr_assert_eq(pipe2(logpipe, O_NONBLOCK), 0);
+	log_set_fd(logpipe[1], NULL);
+	cr_assert_eq(plan.modules[1].flags, PLAN_ALWAYS | PLAN_DEFERRED);
+	cr_assert_eq(plan.modules[3].flags, PLAN_ALWAYS | PLAN_DEFERRED | PLAN_CONSOLE);
+	cr_assert_eq(modload_always(), 0);
+	cr_assert_eq(fake_sys_n_calls, 1, "only the root's driver at boot");
+	cr_assert_str_eq(fake_sys_calls[0], "finit_module /m/vblk.ko ");
+	cr_assert_eq(modload_match("pci:v8086d7010"), 0, "no device matches a 'd' module");
+	cr_assert_eq(fake_sys_n_calls, 1);
+}
+
+Test(modload, deferred_for_a_late_root)
+{
+	static char dbuf[1024];
+
+	setup_deferred(dbuf, sizeof(dbuf));
+	cr_assert_eq(modload_deferred(3), 3, "scsi_mod, sr_mod, ata_piix waited");
+	cr_assert(strstr(read_logs(), "root not seen after 3 s: loading the 3 deferred drivers"));
+	cr_assert_eq(fake_sys_n_calls, 4);
+	cr_assert_str_eq(fake_sys_calls[1], "finit_module /m/scsi.ko ");
+	cr_assert_str_eq(fake_sys_calls[2], "finit_module /m/sr.ko ");
+	cr_assert_str_eq(fake_sys_calls[3], "finit_module /m/piix.ko ");
+	cr_assert_eq(fake_sys_find("finit_module /m/serio.ko"), -1, "'k' waits for a person");
+	cr_assert_eq(modload_deferred(3), 0, "once");
+	modload_console();
+	cr_assert_eq(fake_sys_n_calls, 5);
+	cr_assert_str_eq(fake_sys_calls[4], "finit_module /m/serio.ko ");
+	cr_assert_eq(fake_sys_find("finit_module /m/nls.ko"), -1);
+}
+
+Test(modload, deferred_for_a_person_or_a_request)
+{
+	static char dbuf[1024];
+
+	setup_deferred(dbuf, sizeof(dbuf));
+	cr_assert_eq(modload_name("sr_mod"), 1, "the kernel asks for one by name");
+	cr_assert_eq(fake_sys_n_calls, 3);
+	cr_assert_str_eq(fake_sys_calls[1], "finit_module /m/scsi.ko ");
+	modload_console();
+	cr_assert_eq(fake_sys_n_calls, 5, "the rest for the shell: ata_piix, serio_raw");
+	cr_assert_eq(modload_deferred(3), 0, "nothing left for a late root");
+	cr_assert_eq(fake_sys_n_calls, 5);
+}
+
 /* The index of the call "<verb> <path of module i>" (with the space after it), or -1. */
 static int call_of(const char *verb, size_t i)
 {

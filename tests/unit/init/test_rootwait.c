@@ -168,6 +168,47 @@ Test(rootwait, never_appears)
 }
 
 /*
+ * A host image's deferred drivers ('ad'): not loaded while the root is there at once;
+ * loaded when it is not there by the bound (the wait then starts again), and only once.
+ */
+Test(rootwait, loads_deferred_drivers_when_root_is_late)
+{
+	static const char text[] = "mkinitramfs-plan\t1\n"
+				   "M\tata_piix\t/m/piix.ko\tad\t-\t\n";
+	char *t = setup();
+	struct root_spec spec;
+	struct root_dev found;
+	long start;
+	int sv[2];
+
+	cr_assert_eq(socketpair(AF_UNIX, SOCK_DGRAM | SOCK_NONBLOCK, 0, sv), 0);
+	memcpy(plan_buf, text, sizeof(text));
+	cr_assert_eq(plan_parse(&plan, plan_buf, sizeof(text) - 1), 0);
+	modload_init(&plan, &cmd);
+	add_disk(t, "vde", "254:64", "mkfs.ext4 -q -F -L here");
+	cr_assert_eq(root_spec_parse("LABEL=here", &spec), 0);
+	{
+		struct rootwait w = {&spec, sys, dev, sv[0], -1, 300, false, 1};
+
+		cr_assert_eq(rootwait_run(&w, &found), 0);
+	}
+	cr_assert_eq(fake_sys_n_calls, 0, "the root was there: nothing deferred loads");
+	cr_assert_eq(root_spec_parse("LABEL=elsewhere", &spec), 0);
+	start = now_ms();
+	{
+		struct rootwait w = {&spec, sys, dev, sv[0], -1, 300, false, 100};
+
+		cr_assert_eq(rootwait_run(&w, &found), -ETIMEDOUT);
+	}
+	cr_assert_eq(fake_sys_n_calls, 1);
+	cr_assert_str_eq(fake_sys_calls[0], "finit_module /m/piix.ko ");
+	cr_assert_geq(now_ms() - start, 400, "the wait started again after the load");
+	close(sv[0]);
+	close(sv[1]);
+	tu_rmtree(t);
+}
+
+/*
  * resume=: the root is there, but nothing is mounted before the resume device came
  * and went to power/resume; when it never comes, the boot goes on at the deadline.
  */
