@@ -826,7 +826,8 @@ static int run_autodetect(struct build *b)
 static enum moddep_load boot_load(const struct build *b, const struct hook *hook,
 				  enum moddep_load load)
 {
-	if (b->autodetect || hook->load == HOOK_LOAD_BOOT)
+	if (b->autodetect || hook->load == HOOK_LOAD_BOOT ||
+	    hook->load == HOOK_LOAD_EARLY)
 		return load;
 	if (hook->load == HOOK_LOAD_REQUEST)
 		return MODDEP_LOAD_ON_REQUEST;
@@ -860,12 +861,13 @@ static int hook_serves_stack(const struct build *b, const struct hook *hook)
 /*
  * After autodetect, how a module a hook keeps because the host has its device loads:
  * at boot when the root's or resume's stack needs it (its dependencies follow it
- * there), else deferred, for a late root or a person (a CD-ROM's controller, a mouse).
+ * there) or its hook says LOAD=early (kms: the console's mode is set before root),
+ * else deferred, for a late root or a person (a CD-ROM's controller, a mouse).
  * Nothing is deferred when the root's stack is unknown. Negative: a failed look-up.
  */
 static int host_load(struct build *b, const struct hook *hook, const char *spec)
 {
-	if (!root_known(b) || hook_serves_stack(b, hook))
+	if (!root_known(b) || hook->load == HOOK_LOAD_EARLY || hook_serves_stack(b, hook))
 		return MODDEP_LOAD_ALWAYS;
 	int r = spec_in(b, spec, &b->on_stack);
 	if (r < 0)

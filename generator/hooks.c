@@ -95,7 +95,8 @@ static int parse_load(const struct conf *conf, struct hook *hook, struct conf_er
 {
 	static const char *const words[] = {[HOOK_LOAD_BOOT] = "boot",
 					    [HOOK_LOAD_REQUEST] = "request",
-					    [HOOK_LOAD_CONSOLE] = "console"};
+					    [HOOK_LOAD_CONSOLE] = "console",
+					    [HOOK_LOAD_EARLY] = "early"};
 	const char *v = conf_get_string(conf, "LOAD");
 
 	for (size_t i = 0; v && i < ARRAY_SIZE(words); i++)
@@ -108,7 +109,7 @@ static int parse_load(const struct conf *conf, struct hook *hook, struct conf_er
 	if (!v)
 		return 0;
 	snprintf(err->message, sizeof(err->message),
-		 "%s: LOAD='%s' is not one of boot, request, console", hook->path,
+		 "%s: LOAD='%s' is not one of boot, early, request, console", hook->path,
 		 log_escape(v, esc, sizeof(esc)));
 	return -EINVAL;
 }
@@ -295,6 +296,9 @@ void hooks_describe(const struct hook *hook, FILE *out)
 		      out);
 	if (hook->load == HOOK_LOAD_CONSOLE)
 		fputs("in a generic image, its modules load only once a person must type: a passphrase prompt, the shell\n",
+		      out);
+	if (hook->load == HOOK_LOAD_EARLY)
+		fputs("its modules load at boot, also in a host image whose root does not need them\n",
 		      out);
 	describe_list(out, "modules loaded at boot", &hook->modules);
 	describe_list(out, "modules loaded when a device needs them",

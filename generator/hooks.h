@@ -44,6 +44,7 @@ enum hook_load {
 	HOOK_LOAD_BOOT,
 	HOOK_LOAD_REQUEST,
 	HOOK_LOAD_CONSOLE,
+	HOOK_LOAD_EARLY, /* at boot, even in a host image whose root does not need it */
 };
 
 struct hook {

@@ -277,7 +277,8 @@ static int write_and_sync(int fd, const struct image_options *opts, struct imgve
 
 	if (v->count[0]) {
 		w->part = 0;
-		r = write_early(fd, v->entries[0], v->count[0], v->exp[0], opts->threads, w);
+		r = write_early(fd, v->entries[0], v->count[0], v->exp[0], opts->threads,
+				w);
 		if (r < 0)
 			return r;
 	}

@@ -120,7 +120,7 @@ MKINITRAMFS_HOOKS_DIR=$T_TMP/loadhooks "$MKINITRAMFS" -q -k "$KVER" -r "$root" -
 	-g odd.img 2>odd.err
 t_check "an unknown LOAD= value fails the build" test ! -e odd.img
 t_grep "the error names the hook file and the values" \
-	"error: hook 'odd': .*/loadhooks/odd: LOAD='sometimes' is not one of boot, request, console" odd.err
+	"error: hook 'odd': .*/loadhooks/odd: LOAD='sometimes' is not one of boot, early, request, console" odd.err
 
 # A hook of the same name earlier in the search path wins over the shipped one.
 mkdir -p myhooks

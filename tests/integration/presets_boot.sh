@@ -246,6 +246,20 @@ sed -e 's/^MODULES=.*/MODULES=(ata_piix)/' mkinitramfs.conf >piix.conf
 t_check "the host image with MODULES=(ata_piix) builds" test "$?" -eq 0
 flags_are "MODULES=(ata_piix)" piix.img a ata_piix libata
 flags_are "MODULES=(ata_piix)" piix.img ad ata_generic serio_raw
+# LOAD=early (the kms hook): the VGA's driver (optional: "bochs?") loads at boot, off
+# the root's stack as it is; the same hook without that line has it deferred like the
+# IDE's.
+sed -e 's/^HOOKS=(\(.*\))/HOOKS=(\1 kms)/' mkinitramfs.conf >kms.conf
+"$MKINITRAMFS" -r "$KROOT" -c kms.conf -k "$KVER" --sysfs sysfs --rootfs "$rootfs" \
+	--rootdev "$rootdev" -g kms.img >kms.log 2>&1
+t_check "the host image with the kms hook builds" test "$?" -eq 0
+flags_are "kms hook (LOAD=early)" kms.img ao bochs
+flags_are "kms hook (LOAD=early)" kms.img ad ata_piix
+cp -r "$TOP/hooks/build" kmshooks && sed -i '/^LOAD=early$/d' kmshooks/kms
+MKINITRAMFS_HOOKS_DIR=$PWD/kmshooks "$MKINITRAMFS" -r "$KROOT" -c kms.conf -k "$KVER" \
+	--sysfs sysfs --rootfs "$rootfs" --rootdev "$rootdev" -g kmsd.img >kmsd.log 2>&1
+t_check "the host image with a kms hook without LOAD=early builds" test "$?" -eq 0
+flags_are "kms hook without LOAD=early" kmsd.img ado bochs
 # Booted on the captured machine's disk: none of the deferred drivers before root.
 qemu_boot "$BW/deferred.log" proof.img "root=LABEL=testroot" \
 	-drive "file=$BW/root.img,format=raw,if=virtio"
