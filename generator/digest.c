@@ -340,7 +340,7 @@ int digest_journal_unchanged(const char *image,
 	int r = parse_record(image, &rec);
 
 	if (r <= 0 || !rec.journal_len)
-		return r;
+		return r < 0 ? r : 0;
 	journal = strndup(rec.journal, rec.journal_len);
 	if (!journal)
 		return -ENOMEM;
