@@ -17,7 +17,8 @@
 #include "util.h"
 
 /* 2: the image line names the inode and times of the image it describes; 3: a journal
- * of the inputs (inputjournal.h) follows it, "journal <length>\n" and its bytes. */
+ * of the inputs (inputjournal.h) follows it, "journal <length> <crc>\n" and its bytes,
+ * the CRC-64 over the journal and the inputs: an altered record is not trusted. */
 #define RECORD_MAGIC "mkinitramfs-inputs 3"
 
 static int entry_line(FILE *out, const char *segment, const struct stage_entry *e)
@@ -231,11 +232,19 @@ struct record {
 	const char *journal; /* not terminated: journal_len bytes */
 	size_t journal_len;
 	const char *inputs;
+	uint64_t crc; /* of the journal and the inputs, as recorded */
 };
 
 static void record_clear(struct record *rec)
 {
 	free(rec->text);
+}
+
+static uint64_t tail_crc(const char *journal, size_t journal_len, const char *inputs)
+{
+	uint64_t crc = lzma_crc64((const uint8_t *)journal, journal_len, 0);
+
+	return lzma_crc64((const uint8_t *)inputs, strlen(inputs), crc);
 }
 
 /* 1 parsed, 0 not a record of this version (a build replaces it), negative errno. */
@@ -252,14 +261,17 @@ static int parse_record(const char *image, struct record *ret)
 	/* "<magic>\nimage <size> <crc> <inode> <mtime> <ctime>\njournal <len>\n" */
 	if (sscanf(text,
 		   RECORD_MAGIC "\nimage %" SCNu64 " %" SCNx64 " %" SCNu64 " %" SCNd64
-				".%ld %" SCNd64 ".%ld\njournal %zu%n",
+				".%ld %" SCNd64 ".%ld\njournal %zu %" SCNx64 "%n",
 		   &id->size, &id->crc, &id->ino, &id->mtime_sec, &id->mtime_nsec,
-		   &id->ctime_sec, &id->ctime_nsec, &ret->journal_len, &used) != 8 ||
+		   &id->ctime_sec, &id->ctime_nsec, &ret->journal_len, &ret->crc,
+		   &used) != 9 ||
 	    !used || text[used] != '\n' ||
 	    strnlen(text + used + 1, ret->journal_len) < ret->journal_len)
 		return 0;
 	ret->journal = text + used + 1;
 	ret->inputs = ret->journal + ret->journal_len;
+	if (tail_crc(ret->journal, ret->journal_len, ret->inputs) != ret->crc)
+		return 0;
 	ret->text = TAKE_PTR(text);
 	return 1;
 }
@@ -290,11 +302,15 @@ static int image_proven(const char *image, const struct image_id *want)
 static int write_record(const char *image, const char *head, const char *journal,
 			const char *inputs);
 
-static int head_of(const struct image_id *id, const char *journal, char **ret)
+static int head_of(const struct image_id *id, const char *journal, const char *inputs,
+		   char **ret)
 {
-	return asprintf(ret, RECORD_MAGIC "\n" ID_FORMAT "journal %zu\n", id->size,
-			id->crc, id->ino, id->mtime_sec, id->mtime_nsec, id->ctime_sec,
-			id->ctime_nsec, journal ? strlen(journal) : 0) < 0
+	if (!journal)
+		journal = "";
+	return asprintf(ret, RECORD_MAGIC "\n" ID_FORMAT "journal %zu %016" PRIx64 "\n",
+			id->size, id->crc, id->ino, id->mtime_sec, id->mtime_nsec,
+			id->ctime_sec, id->ctime_nsec, strlen(journal),
+			tail_crc(journal, strlen(journal), inputs)) < 0
 		       ? -ENOMEM
 		       : 0;
 }
@@ -307,7 +323,7 @@ static void rejournal(const char *image, const struct record *rec, const char *j
 	if (!journal || (strlen(journal) == rec->journal_len &&
 			 !memcmp(journal, rec->journal, rec->journal_len)))
 		return;
-	if (head_of(&rec->id, journal, &head) < 0)
+	if (head_of(&rec->id, journal, rec->inputs, &head) < 0)
 		return;
 	int r = write_record(image, head, journal, rec->inputs);
 	if (r < 0)
@@ -440,7 +456,7 @@ static int identify_and_record(const char *image, int fd, const struct stat *st,
 	if (r < 0)
 		return r;
 	id_of(st, size, crc, &id);
-	r = head_of(&id, journal, &head);
+	r = head_of(&id, journal, inputs, &head);
 	if (r < 0)
 		return r;
 	return write_record(image, head, journal, inputs);
