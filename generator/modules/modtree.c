@@ -192,9 +192,13 @@ static int walk_dir(struct modtree *t, const char *dir)
 
 	if (is_walked(t, dir))
 		return 0;
-	if (*dir) { /* absent: its appearing changes the walk */
+	/* The directories open_dir() goes through, the last one absent or not: each
+	 * one's appearing or turning into a symlink changes the walk. */
+	for (size_t i = 1, n = strlen(dir); n && i <= n; i++) {
 		_cleanup_free_ char *path = NULL;
-		if (asprintf(&path, "%s/%s", t->kdir, dir) < 0)
+		if (dir[i] && dir[i] != '/')
+			continue;
+		if (asprintf(&path, "%s/%.*s", t->kdir, (int)i, dir) < 0)
 			return -ENOMEM;
 		injournal_note_at(t->root, path);
 	}
