@@ -70,8 +70,8 @@ struct build {
 	int no_kernel; /* -k none: no module tree, no modules, an empty plan */
 	char *keymap,
 		*font; /* what the hooks asked for (vconsole.h), the last one wins */
-	struct strv vconsole; /* handlers.vconsole's storage: the V record's fields */
-	char *facts;	      /* what autodetect read (facts_text()), for the journal */
+	struct strv vconsole;  /* handlers.vconsole's storage: the V record's fields */
+	char *facts;	       /* what autodetect read (facts_text()), for the journal */
 	struct timespec start; /* when the build began reading its inputs */
 };
 
@@ -1867,12 +1867,12 @@ static int request_text(const struct build_request *req, char **ret)
 	static const char *const env[] = {"SOURCE_DATE_EPOCH", "MKINITRAMFS_HOOKS_DIR",
 					  "MKINITRAMFS_INIT"};
 	const char *const fields[][2] = {
-		{"kver", req->kver},	       {"moduleroot", req->moduleroot},
-		{"config", req->config},       {"output", req->output},
-		{"preset", req->preset_path},  {"compress", req->compress},
-		{"init", req->init_path},      {"sysfs", req->sysfs},
-		{"rootfs", req->rootfs},       {"rootdev", req->rootdev},
-		{"cmdline", req->cmdline},     {"cpuinfo", req->cpuinfo},
+		{"kver", req->kver},	      {"moduleroot", req->moduleroot},
+		{"config", req->config},      {"output", req->output},
+		{"preset", req->preset_path}, {"compress", req->compress},
+		{"init", req->init_path},     {"sysfs", req->sysfs},
+		{"rootfs", req->rootfs},      {"rootdev", req->rootdev},
+		{"cmdline", req->cmdline},    {"cpuinfo", req->cpuinfo},
 	};
 	_cleanup_free_ char *text = NULL, *cwd = getcwd(NULL, 0);
 	size_t len = 0;
@@ -1910,7 +1910,8 @@ static char *build_journal(const struct build *b)
 	char *journal = NULL;
 
 	if (b->req->includes && b->req->includes->n)
-		injournal_incomplete("-I files are resolved by paths the journal does not follow");
+		injournal_incomplete(
+			"-I files are resolved by paths the journal does not follow");
 	if (log_warning_count())
 		injournal_incomplete("this build warned, a no-op must warn again");
 	if (request_text(b->req, &request) < 0 || digest_generator(&self) < 0)

@@ -85,7 +85,8 @@ int digest_generator(char **ret)
 	struct stat self;
 
 	if (stat("/proc/self/exe", &self) < 0)
-		return asprintf(ret, "generator %s", MKINITRAMFS_VERSION) < 0 ? -ENOMEM : 0;
+		return asprintf(ret, "generator %s", MKINITRAMFS_VERSION) < 0 ? -ENOMEM
+									      : 0;
 	return asprintf(ret, "generator %s %jd %jd.%09ld %ju", MKINITRAMFS_VERSION,
 			(intmax_t)self.st_size, (intmax_t)self.st_mtim.tv_sec,
 			self.st_mtim.tv_nsec, (uintmax_t)self.st_ino) < 0

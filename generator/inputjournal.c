@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* The input journal: every file a build read to decide its image, for a stat-only no-op. */
+/* The input journal: what a build read to decide its image, for a stat-only no-op. */
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -196,7 +196,8 @@ static int take_blob(const char **p, const char *key, const char *want)
 	int used = 0;
 
 	if (strncmp(*p, key, klen) || (*p)[klen] != ' ' ||
-	    sscanf(*p + klen + 1, "%zu%n", &len, &used) != 1 || (*p)[klen + 1 + used] != '\n')
+	    sscanf(*p + klen + 1, "%zu%n", &len, &used) != 1 ||
+	    (*p)[klen + 1 + used] != '\n')
 		return 0;
 	const char *bytes = *p + klen + 1 + used + 1;
 	if (strnlen(bytes, len + 1) < len + 1 || bytes[len] != '\n')

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* The input journal: every file a build read to decide its image, for a stat-only no-op. */
+/* The input journal: what a build read to decide its image, for a stat-only no-op. */
 #ifndef MKINITRAMFS_INPUTJOURNAL_H
 #define MKINITRAMFS_INPUTJOURNAL_H
 

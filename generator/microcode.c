@@ -10,12 +10,13 @@
 
 #include "inputjournal.h"
 #include "microcode.h"
-
-/* Why a build with microcode has no input journal (inputjournal.h). */
-#define JOURNAL_MICROCODE "microcode is chosen by /proc/cpuinfo and a firmware directory listing"
 #include "strv.h"
 #include "sysroot.h"
 #include "util.h"
+
+/* Why a build with microcode has no input journal (inputjournal.h). */
+#define JOURNAL_MICROCODE                                                                \
+	"microcode is chosen by /proc/cpuinfo and a firmware directory listing"
 
 struct vendor_source {
 	const char *vendor;

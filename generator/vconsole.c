@@ -523,7 +523,8 @@ int vconsole_stage(struct stage *stage, const char *root,
 	const char *keymap = NULL, *font = NULL, *korigin = "", *forigin = "";
 	int r = read_conf(root, &conf);
 
-	injournal_incomplete("the console's keymap and font are files the journal does not follow");
+	injournal_incomplete(
+		"the console's keymap and font are files the journal does not follow");
 
 	if (r < 0)
 		return r;

@@ -762,17 +762,24 @@ static int open_root_tree(const char *root, const char *kver, struct modsnap *sn
  * indexes (a snapshot's copies came from these), the lists depmod writes. */
 static void note_indexes(const struct moddep *m)
 {
-	static const char *const names[] = {
-		"modules.dep.bin",	     "modules.alias.bin",     "modules.symbols.bin",
-		"modules.builtin.bin",	     "modules.builtin.alias.bin",
-		"modules.softdep",	     "modules.weakdep",	      "modules.devname",
-		"modules.builtin.modinfo", "modules.order",	      "modules.builtin",
-		"modules.dep",		     ""};
+	static const char *const names[] = {"modules.dep.bin",
+					    "modules.alias.bin",
+					    "modules.symbols.bin",
+					    "modules.builtin.bin",
+					    "modules.builtin.alias.bin",
+					    "modules.softdep",
+					    "modules.weakdep",
+					    "modules.devname",
+					    "modules.builtin.modinfo",
+					    "modules.order",
+					    "modules.builtin",
+					    "modules.dep",
+					    ""};
 
 	for (size_t i = 0; i < ARRAY_SIZE(names); i++) {
 		_cleanup_free_ char *path = NULL;
-		if (asprintf(&path, "/lib/modules/%s%s%s", m->src.kver, *names[i] ? "/" : "",
-			     names[i]) < 0) {
+		if (asprintf(&path, "/lib/modules/%s%s%s", m->src.kver,
+			     *names[i] ? "/" : "", names[i]) < 0) {
 			injournal_incomplete("out of memory");
 			return;
 		}
