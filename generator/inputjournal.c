@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "fileio.h"
@@ -24,11 +25,13 @@ struct note {
 static struct note *notes;
 static size_t nnotes, capacity;
 static const char *incomplete; /* a static string: why there is no journal */
+/* When the first input was read: a file changed since may not be what was read. */
+static struct timespec first_read;
 
 static void add(const char *path, int content)
 {
-	if (incomplete)
-		return;
+	if (!nnotes)
+		clock_gettime(CLOCK_REALTIME_COARSE, &first_read);
 	if (!path || !*path || strchr(path, '\n')) {
 		injournal_incomplete("an input path holds a newline");
 		return;
@@ -82,13 +85,8 @@ void injournal_incomplete(const char *why)
 		incomplete = why;
 }
 
-void injournal_reset(void)
+void injournal_begin(void)
 {
-	for (size_t i = 0; i < nnotes; i++)
-		free(notes[i].path);
-	free(notes);
-	notes = NULL;
-	nnotes = capacity = 0;
 	incomplete = NULL;
 }
 
@@ -114,7 +112,8 @@ static void content_of(const char *path, int64_t *ret_size, uint64_t *ret_crc)
 	*ret_crc = lzma_crc64((const uint8_t *)text, size, 0);
 }
 
-/* 1 when the stat may not describe what a build that began at `start` read. */
+/* 1 when the stat may not describe what was read from `start` on: file times come from
+ * the same coarse clock, so a change after that reading has a time at or after it. */
 static int is_racy(const struct stat *st, const struct timespec *start)
 {
 	const struct timespec *t[] = {&st->st_mtim, &st->st_ctim};
@@ -156,9 +155,9 @@ static void blob(FILE *out, const char *key, const char *text)
 	fprintf(out, "%s %zu\n%s\n", key, strlen(text), text);
 }
 
-int injournal_text(const char *request, const char *facts, const char *self,
-		   const struct timespec *start, char **ret)
+int injournal_text(const char *request, const char *facts, const char *self, char **ret)
 {
+	const struct timespec *start = &first_read;
 	_cleanup_free_ char *text = NULL;
 	size_t len = 0;
 	int racy = 0;

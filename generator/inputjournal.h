@@ -3,13 +3,13 @@
 #ifndef MKINITRAMFS_INPUTJOURNAL_H
 #define MKINITRAMFS_INPUTJOURNAL_H
 
-#include <time.h>
-
 /*
  * While a build runs, the subsystems that read its inputs note them here: a file read,
  * a directory listed, a path probed (an absent one too: its appearing changes the
  * decision). Paths are the host's (a sysroot's root joined). The notes are process-wide
- * (a forked -P child inherits its parent's, a superset), kept until injournal_reset().
+ * and kept for the life of the process: a build that shares a module tree read (and
+ * walked) by an earlier one, or by the -P parent it was forked from, depends on what
+ * that one noted; a superset is only more to stat.
  *
  * The journal lets the next run prove "nothing changed" before it runs autodetect and
  * module resolution: each path's stat (device, inode, size, mtime, ctime, mode, or its
@@ -22,8 +22,8 @@ void injournal_note_at(const char *root, const char *path);
 void injournal_note_content(const char *path);
 /* An input the journal cannot describe: this build writes no journal (no fast path). */
 void injournal_incomplete(const char *why);
-/* Forget the notes (a new build in the same process). */
-void injournal_reset(void);
+/* A new build in the same process: what turned the journal off was the last build's. */
+void injournal_begin(void);
 
 /*
  * The journal's text: `request` (what the command line, environment and working
@@ -31,11 +31,10 @@ void injournal_reset(void);
  * sysfs and mountinfo, or NULL when no autodetect ran), `self` (the generator's
  * identity), then one line per noted path, sorted, each stat taken now. -EAGAIN (said
  * in a verbose line) when the build marked itself incomplete or when a noted input
- * changed since `start`, as far as the file system's clock tells: its stat may not
- * describe what the build read (git's "racily clean" index entries).
+ * changed since the first one was read, as far as the file system's clock tells: its
+ * stat may not describe what was read (git's "racily clean" index entries).
  */
-int injournal_text(const char *request, const char *facts, const char *self,
-		   const struct timespec *start, char **ret);
+int injournal_text(const char *request, const char *facts, const char *self, char **ret);
 
 /*
  * 1 when the journal `text` still holds: the same request and generator, every path's
