@@ -833,6 +833,7 @@ static int facts_now(void *userdata, char **ret)
 	_cleanup_(strv_clear) struct strv aliases = STRV_INIT, loaded = STRV_INIT;
 	struct build b = {.req = req};
 	enum log_level level = log_get_level();
+	unsigned warnings = log_warning_count();
 	int r;
 
 	log_set_level(LOG_LEVEL_QUIET);
@@ -844,6 +845,9 @@ static int facts_now(void *userdata, char **ret)
 	if (r >= 0)
 		r = walk_stacks(&b, sysfs);
 	log_set_level(level);
+	/* The build that kept the journal did not warn: this machine has changed. */
+	if (r >= 0 && log_warning_count() != warnings)
+		r = -EAGAIN;
 	if (r >= 0)
 		r = facts_text(&aliases, &loaded, b.rootfs, b.stacks, b.nstacks, ret);
 	build_done(&b);
