@@ -316,13 +316,17 @@ static int head_of(const struct image_id *id, const char *journal, const char *i
 		       : 0;
 }
 
-/* The same record with a new journal: the next no-op takes the fast path again. */
+/* The same record with this run's journal: after a stat-only change the next no-op
+ * takes the fast path again; a run that keeps none (NULL) drops the old one, which was
+ * another build's. */
 static void rejournal(const char *image, const struct record *rec, const char *journal)
 {
 	_cleanup_free_ char *head = NULL;
 
-	if (!journal || (strlen(journal) == rec->journal_len &&
-			 !memcmp(journal, rec->journal, rec->journal_len)))
+	if (!journal)
+		journal = "";
+	if (strlen(journal) == rec->journal_len &&
+	    !memcmp(journal, rec->journal, rec->journal_len))
 		return;
 	if (head_of(&rec->id, journal, rec->inputs, &head) < 0)
 		return;

@@ -44,8 +44,8 @@ int digest_generator(char **ret);
  * FIFO, never follows a symlink.
  */
 int digest_unchanged(const char *image, const char *inputs, const char *journal);
-/* (digest_unchanged() also rewrites the record's input journal with `journal` when it
- * is not NULL and differs: a stat-only change ran the pipeline once, not every time.) */
+/* (digest_unchanged() also rewrites the record's input journal with `journal` (NULL:
+ * none) when it differs: a stat-only change runs the pipeline once, not every time.) */
 
 /*
  * The fast no-op: 1 when the record next to `image` has an input journal that

@@ -19,7 +19,7 @@ cd "$W" || exit 1
 R=$W/root
 mkdir -p "$R/lib/modules" "$R/boot" "$W/hooks" "$W/out"
 cp -a "$KROOT/lib/modules/$KVER" "$R/lib/modules/"
-cp -a "$KROOT/boot/config-$KVER" "$R/boot/" 2>/dev/null
+cp -a "$KROOT/boot/config-$KVER" "$R/boot/"
 S=$W/sysfs
 dev=$S/devices/pci0000:00/0000:00:04.0
 mkdir -p "$dev/virtio1" "$S/module/ext4/holders"
@@ -63,6 +63,8 @@ fi
 
 # ---- (3) unchanged: the fast path, no index opened --------------------------------------
 mk
+t_grep "after the forced build: up to date" "'$IMG' is up to date" "$W/log"
+mk
 t_grep "unchanged: the fast path" "inputs unchanged \(stat\)" "$W/log"
 t_grep "unchanged: said as a no-op always has" "'$IMG' is up to date" "$W/log"
 strace -f -qq -o "$W/trace2" -e trace=open,openat,openat2 \
@@ -73,7 +75,18 @@ t_grep "unchanged: the default verbosity says only that" "^mkinitramfs: '$IMG' i
 t_check "unchanged: nothing else said" test "$(wc -l <"$W/log")" = 1
 
 # ---- (2) every class of input -----------------------------------------------------------
-# changed WHAT [ARGS]: the next run leaves the fast path; the one after is fast again.
+# again WHAT [ARGS]: after a change was seen, a run writes nothing, and the one after it
+# is fast. (The run that saw the change keeps no journal when the change came within
+# the file system clock's tick of its first read; the next one then keeps it.)
+again() {
+	local what=$1
+	shift
+	mk "$@"
+	t_grep "$what: then up to date" "'$IMG' is up to date" "$W/log"
+	mk "$@"
+	t_grep "$what: then fast again" "inputs unchanged \(stat\)" "$W/log"
+}
+# changed WHAT [ARGS]: the next run leaves the fast path, then again().
 changed() {
 	local what=$1
 	shift
@@ -84,8 +97,7 @@ changed() {
 	else
 		t_pass "$what: left the fast path"
 	fi
-	mk "$@"
-	t_grep "$what: then fast again" "inputs unchanged \(stat\)" "$W/log"
+	again "$what" "$@"
 }
 # rebuilt WHAT [ARGS]: as changed, and the image was written again.
 rebuilt() {
@@ -93,8 +105,7 @@ rebuilt() {
 	shift
 	mk "$@"
 	t_grep "$what: rebuilt" "wrote '$IMG'" "$W/log"
-	mk "$@"
-	t_grep "$what: then fast again" "inputs unchanged \(stat\)" "$W/log"
+	again "$what" "$@"
 }
 touch c.conf
 changed "the configuration touched"
@@ -124,7 +135,8 @@ touch "$R/lib/modules/$KVER/modules.alias.bin"
 changed "the alias index touched"
 touch "$R/lib/modules/$KVER/modules.softdep"
 changed "the softdep list touched"
-[ -e "$R/boot/config-$KVER" ] && touch "$R/boot/config-$KVER" && changed "the kernel config touched"
+touch "$R/boot/config-$KVER"
+changed "the kernel config touched"
 VB=$(find "$R/lib/modules/$KVER" -name 'virtio_blk.ko*' | head -n 1)
 cp -p "$VB" "$VB.new" && mv "$VB.new" "$VB"
 rebuilt "a module in the image replaced by a copy (same mtime)"
@@ -153,18 +165,20 @@ mkdir -p "$S/module/loop/holders" && echo live >"$S/module/loop/initstate" && ec
 changed "a loaded module appeared in sysfs (no hook asks for it)"
 SOURCE_DATE_EPOCH=1700000001 rebuilt "SOURCE_DATE_EPOCH changed"
 rebuilt "another compression on the command line" -z gzip
+# The same relative -c from another directory names other files.
 mkdir -p "$W/elsewhere" && cp c.conf "$W/elsewhere/" && cp -r c.conf.d "$W/elsewhere/"
-(cd "$W/elsewhere" && mk) && t_grep "the same relative -c from another directory: not fast" \
-	"'$IMG' is up to date|wrote" "$W/log" && ! grep -q "inputs unchanged (stat)" "$W/log" &&
-	t_pass "another working directory leaves the fast path"
 mk
+(cd "$W/elsewhere" && mk)
+t_grep "another working directory: up to date" "'$IMG' is up to date" "$W/log"
+t_check "another working directory: not by the fast path" \
+	bash -c "! grep -q 'inputs unchanged (stat)' '$W/log'"
 mk -f
 t_grep "-f always rebuilds" "wrote '$IMG'" "$W/log"
-mk
-t_grep "after -f: fast" "inputs unchanged \(stat\)" "$W/log"
+again "after -f"
 
 # The explicit host image (no autodetect): fast too.
 printf 'MODULES=(virtio_pci virtio_blk ext4)\nHOOKS=(base)\n' >e.conf
+"$MKINITRAMFS" -k "$KVER" -r "$R" -c e.conf -g "$W/out/e.img" >/dev/null 2>&1
 "$MKINITRAMFS" -k "$KVER" -r "$R" -c e.conf -g "$W/out/e.img" >/dev/null 2>&1
 "$MKINITRAMFS" -v -k "$KVER" -r "$R" -c e.conf -g "$W/out/e.img" >"$W/log" 2>&1
 t_grep "explicit image, unchanged: the fast path" "inputs unchanged \(stat\)" "$W/log"
