@@ -69,9 +69,9 @@ struct build {
 	int no_kernel; /* -k none: no module tree, no modules, an empty plan */
 	char *keymap,
 		*font; /* what the hooks asked for (vconsole.h), the last one wins */
-	struct strv vconsole;  /* handlers.vconsole's storage: the V record's fields */
-	char *facts;	       /* what autodetect read (facts_text()), for the journal */
-	unsigned warnings; /* log_warning_count() when the build began */
+	struct strv vconsole; /* handlers.vconsole's storage: the V record's fields */
+	char *facts;	      /* what autodetect read (facts_text()), for the journal */
+	unsigned warnings;    /* log_warning_count() when the build began */
 };
 
 static void build_done(struct build *b)
