@@ -262,3 +262,91 @@ Test(digest, garbage_record_means_changed)
 	cr_assert_eq(digest_unchanged(path_img, in, NULL), 0);
 	free(in);
 }
+
+/* What the fast no-op's check saw, and what it answers. */
+struct journal_check {
+	char *seen;
+	int answer;
+};
+
+static int journal_check(const char *journal, void *userdata)
+{
+	struct journal_check *c = userdata;
+
+	free(c->seen);
+	c->seen = strdup(journal);
+	return c->answer;
+}
+
+static int record_with_journal(const char *image, const char *inputs, const char *journal)
+{
+	int fd = open(image, O_RDONLY | O_CLOEXEC);
+	struct stat st;
+	cr_assert_geq(fd, 0);
+	cr_assert_eq(fstat(fd, &st), 0);
+	int r = digest_record(image, fd, &st, NULL, inputs, journal);
+	close(fd);
+	return r;
+}
+
+Test(digest, the_journal_is_handed_to_the_check_and_the_image_still_proven)
+{
+	char *in = base_inputs();
+	struct journal_check c = {.answer = 1};
+
+	cr_assert_eq(digest_journal_unchanged(path_img, journal_check, &c), 0, "no record");
+	cr_assert_eq(record_with_journal(path_img, in, NULL), 0);
+	cr_assert_eq(digest_journal_unchanged(path_img, journal_check, &c), 0, "no journal");
+	cr_assert_null(c.seen, "nothing to check");
+	cr_assert_eq(record_with_journal(path_img, in, "J1\n"), 0);
+	cr_assert_eq(digest_journal_unchanged(path_img, journal_check, &c), 1);
+	cr_assert_str_eq(c.seen, "J1\n");
+	cr_assert_eq(digest_unchanged(path_img, in, "J1\n"), 1, "the inputs follow it");
+	c.answer = 0;
+	cr_assert_eq(digest_journal_unchanged(path_img, journal_check, &c), 0);
+	c.answer = 1;
+	testutil_write(dir, "out/img", "image bytes");
+	cr_assert_eq(digest_journal_unchanged(path_img, journal_check, &c), 0,
+		     "the image on disk is not the one recorded");
+	free(c.seen);
+	free(in);
+}
+
+Test(digest, an_altered_record_is_not_trusted)
+{
+	char *in = base_inputs(), rec[600];
+	struct journal_check c = {.answer = 1};
+
+	cr_assert_eq(record_with_journal(path_img, in, "J1\n"), 0);
+	snprintf(rec, sizeof(rec), "%s" DIGEST_SUFFIX, path_img);
+	FILE *f = fopen(rec, "a");
+	cr_assert_not_null(f);
+	fputs("main extra 644 dir\n", f);
+	fclose(f);
+	cr_assert_eq(digest_journal_unchanged(path_img, journal_check, &c), 0);
+	cr_assert_eq(digest_unchanged(path_img, in, NULL), 0);
+	free(c.seen);
+	free(in);
+}
+
+Test(digest, a_no_op_keeps_the_record_with_this_runs_journal)
+{
+	char *in = base_inputs();
+	struct journal_check c = {.answer = 1};
+	struct stat img, before;
+
+	cr_assert_eq(record_with_journal(path_img, in, "J1\n"), 0);
+	cr_assert_eq(stat(path_img, &before), 0);
+	cr_assert_eq(digest_unchanged(path_img, in, "J2\n"), 1);
+	cr_assert_eq(digest_journal_unchanged(path_img, journal_check, &c), 1);
+	cr_assert_str_eq(c.seen, "J2\n", "the journal of the run that checked");
+	cr_assert_eq(stat(path_img, &img), 0);
+	cr_assert(img.st_ino == before.st_ino && img.st_mtim.tv_nsec == before.st_mtim.tv_nsec,
+		  "the image untouched");
+	cr_assert_eq(digest_unchanged(path_img, in, NULL), 1);
+	cr_assert_eq(digest_journal_unchanged(path_img, journal_check, &c), 0,
+		     "a run that keeps no journal drops the old one");
+	cr_assert_eq(digest_unchanged(path_img, in, NULL), 1, "the record still holds");
+	free(c.seen);
+	free(in);
+}
