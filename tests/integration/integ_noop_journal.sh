@@ -183,6 +183,33 @@ printf 'MODULES=(virtio_pci virtio_blk ext4)\nHOOKS=(base)\n' >e.conf
 "$MKINITRAMFS" -v -k "$KVER" -r "$R" -c e.conf -g "$W/out/e.img" >"$W/log" 2>&1
 t_grep "explicit image, unchanged: the fast path" "inputs unchanged \(stat\)" "$W/log"
 
+# -P: the children forked after the parent read and walked the shared tree journal
+# what the parent read too.
+mkdir -p presets
+cat >presets/h.preset <<EOF
+ALL_kver="$KVER"
+ALL_config="$W/c.conf"
+PRESETS=('default' 'explicit')
+default_image="$W/out/p-host.img"
+explicit_image="$W/out/p-e.img"
+explicit_config="$W/e.conf"
+EOF
+mkP() { "$MKINITRAMFS" -v -P --presetdir presets -r "$R" --sysfs "$S" --rootfs ext4 >"$W/log" 2>&1; }
+mkP
+mkP
+mkP
+t_check "-P, unchanged: both images by the fast path" \
+	test "$(grep -c 'inputs unchanged (stat)' "$W/log")" = 2
+touch "$R/lib/modules/$KVER/modules.alias.bin"
+mkP
+t_check "-P, the alias index touched: neither image by the fast path" \
+	test "$(grep -c 'inputs unchanged (stat)' "$W/log")" = 0
+t_check "-P, the alias index touched: both up to date" \
+	test "$(grep -c 'is up to date' "$W/log")" = 2
+mkP
+mkP
+t_check "-P: then fast again" test "$(grep -c 'inputs unchanged (stat)' "$W/log")" = 2
+
 # What the journal cannot follow turns it off: the next run takes the full pipeline
 # (which still ends in a no-op) rather than skipping on a partial proof.
 printf 'BINARIES=(sh)\nHOOKS=(base)\n' >b.conf
