@@ -791,13 +791,35 @@ static int detect_stacks(struct build *b, const char *sysfs)
 }
 
 /*
- * What autodetect read from the machine, as text: the device aliases, the loaded
- * modules, the root's filesystem type and the root's and resume's stacks. The input
- * journal keeps it: sysfs's stat times do not follow what its files say.
+ * The kernel's count of uevents (<sysfs>/kernel/uevent_seqnum), read before the device
+ * walk, or NULL (a captured tree has none): a device is added or removed, and its
+ * modalias file appears or goes, only with a uevent, so an unchanged count stands for
+ * the whole walk of <sysfs>/devices (a thousand directories on a real machine).
  */
-static int facts_text(const struct strv *aliases, const struct strv *loaded,
-		      const char *rootfs, const struct rootstack *stacks, size_t nstacks,
-		      char **ret)
+static char *uevent_seqnum(const char *sysfs)
+{
+	_cleanup_free_ char *path = NULL, *text = NULL;
+	_cleanup_close_ int fd = -1;
+	size_t size;
+
+	if (asprintf(&path, "%s/kernel/uevent_seqnum", sysfs) < 0)
+		return NULL;
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
+	if (fd < 0 || fileio_read_fd(fd, 64, &text, &size) < 0 || !size)
+		return NULL;
+	text[strcspn(text, "\n")] = '\0';
+	return TAKE_PTR(text);
+}
+
+/*
+ * What autodetect read from the machine, as text: the uevent count (else the device
+ * aliases), the loaded modules (a mount takes a reference without a uevent), the root's
+ * filesystem type and the root's and resume's stacks. The input journal keeps it:
+ * sysfs's stat times do not follow what its files say.
+ */
+static int facts_text(const char *seqnum, const struct strv *aliases,
+		      const struct strv *loaded, const char *rootfs,
+		      const struct rootstack *stacks, size_t nstacks, char **ret)
 {
 	_cleanup_free_ char *text = NULL;
 	size_t len = 0;
@@ -805,7 +827,9 @@ static int facts_text(const struct strv *aliases, const struct strv *loaded,
 
 	if (!out)
 		return -ENOMEM;
-	for (size_t i = 0; i < aliases->n; i++)
+	if (seqnum)
+		fprintf(out, "uevent-seqnum %s\n", seqnum);
+	for (size_t i = 0; !seqnum && i < aliases->n; i++)
 		fprintf(out, "alias %s\n", aliases->v[i]);
 	for (size_t i = 0; i < loaded->n; i++)
 		fprintf(out, "loaded %s\n", loaded->v[i]);
@@ -831,13 +855,15 @@ static int facts_now(void *userdata, char **ret)
 	const struct build_request *req = userdata;
 	const char *sysfs = req->sysfs ? req->sysfs : "/sys";
 	_cleanup_(strv_clear) struct strv aliases = STRV_INIT, loaded = STRV_INIT;
+	_cleanup_free_ char *seqnum = uevent_seqnum(sysfs);
 	struct build b = {.req = req};
 	enum log_level level = log_get_level();
 	unsigned warnings = log_warning_count();
-	int r;
+	int r = 0;
 
 	log_set_level(LOG_LEVEL_QUIET);
-	r = autodetect_modaliases(sysfs, &aliases);
+	if (!seqnum)
+		r = autodetect_modaliases(sysfs, &aliases);
 	if (r >= 0)
 		r = autodetect_loaded_modules(sysfs, &loaded);
 	if (r >= 0)
@@ -849,7 +875,8 @@ static int facts_now(void *userdata, char **ret)
 	if (r >= 0 && log_warning_count() != warnings)
 		r = -EAGAIN;
 	if (r >= 0)
-		r = facts_text(&aliases, &loaded, b.rootfs, b.stacks, b.nstacks, ret);
+		r = facts_text(seqnum, &aliases, &loaded, b.rootfs, b.stacks, b.nstacks,
+			       ret);
 	build_done(&b);
 	return r;
 }
@@ -858,6 +885,7 @@ static int run_autodetect(struct build *b)
 {
 	const char *sysfs = b->req->sysfs ? b->req->sysfs : "/sys";
 	_cleanup_(strv_clear) struct strv aliases = STRV_INIT, loaded = STRV_INIT;
+	_cleanup_free_ char *seqnum = uevent_seqnum(sysfs); /* before the walk */
 	int r;
 
 	r = autodetect_modaliases(sysfs, &aliases);
@@ -882,7 +910,8 @@ static int run_autodetect(struct build *b)
 		return r;
 	free(b->facts);
 	b->facts = NULL;
-	r = facts_text(&aliases, &loaded, b->rootfs, b->stacks, b->nstacks, &b->facts);
+	r = facts_text(seqnum, &aliases, &loaded, b->rootfs, b->stacks, b->nstacks,
+		       &b->facts);
 	if (r < 0)
 		return log_error_errno(r, "autodetect");
 	strv_sort(&b->detected);

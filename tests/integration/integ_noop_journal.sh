@@ -163,6 +163,22 @@ rm -r "$S/devices/pci0000:00/0000:00:05.0"
 rebuilt "that device gone"
 mkdir -p "$S/module/loop/holders" && echo live >"$S/module/loop/initstate" && echo 1 >"$S/module/loop/refcnt"
 changed "a loaded module appeared in sysfs (no hook asks for it)"
+# A live sysfs counts its uevents: the count stands for the walk of its devices.
+mkdir -p "$S/kernel" && echo 41 >"$S/kernel/uevent_seqnum"
+changed "sysfs with a uevent count"
+strace -f -qq -o "$W/trace3" -e trace=open,openat,openat2 \
+	"$MKINITRAMFS_BIN" -k "$KVER" -r "$R" -c c.conf --sysfs "$S" --rootfs ext4 -g "$IMG" \
+	>"$W/log" 2>&1
+t_grep "uevent count unchanged: up to date" "is up to date" "$W/log"
+t_check "uevent count unchanged: no device's modalias read" \
+	bash -c "! grep -q '\"modalias\"' '$W/trace3'"
+mkdir -p "$S/devices/pci0000:00/0000:00:05.0"
+echo 'pci:v00008086d00002922sv00001AF4sd00001100bc01sc06i01' >"$S/devices/pci0000:00/0000:00:05.0/modalias"
+echo 42 >"$S/kernel/uevent_seqnum"
+rebuilt "a device appeared with its uevent"
+rm -r "$S/devices/pci0000:00/0000:00:05.0"
+echo 43 >"$S/kernel/uevent_seqnum"
+rebuilt "that device gone with its uevent"
 SOURCE_DATE_EPOCH=1700000001 rebuilt "SOURCE_DATE_EPOCH changed"
 rebuilt "another compression on the command line" -z gzip
 # The same relative -c from another directory names other files.
