@@ -140,15 +140,20 @@ Test(digest, vanished_source_is_an_error)
 }
 
 /* What image_write()'s commit hook does: record the image through its descriptor. */
-static int record(const char *image, const char *inputs)
+static int record_with_journal(const char *image, const char *inputs, const char *journal)
 {
 	int fd = open(image, O_RDONLY | O_CLOEXEC);
 	struct stat st;
 	cr_assert_geq(fd, 0);
 	cr_assert_eq(fstat(fd, &st), 0);
-	int r = digest_record(image, fd, &st, NULL, inputs, NULL);
+	int r = digest_record(image, fd, &st, NULL, inputs, journal);
 	close(fd);
 	return r;
+}
+
+static int record(const char *image, const char *inputs)
+{
+	return record_with_journal(image, inputs, NULL);
 }
 
 /* A sum the read-back check made is used when it covers the whole file, and proves the
@@ -276,17 +281,6 @@ static int journal_check(const char *journal, void *userdata)
 	free(c->seen);
 	c->seen = strdup(journal);
 	return c->answer;
-}
-
-static int record_with_journal(const char *image, const char *inputs, const char *journal)
-{
-	int fd = open(image, O_RDONLY | O_CLOEXEC);
-	struct stat st;
-	cr_assert_geq(fd, 0);
-	cr_assert_eq(fstat(fd, &st), 0);
-	int r = digest_record(image, fd, &st, NULL, inputs, journal);
-	close(fd);
-	return r;
 }
 
 Test(digest, the_journal_is_handed_to_the_check_and_the_image_still_proven)
