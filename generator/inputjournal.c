@@ -14,6 +14,7 @@
 #include "fileio.h"
 #include "inputjournal.h"
 #include "log.h"
+#include "strv.h"
 #include "util.h"
 
 struct note {
@@ -24,7 +25,8 @@ struct note {
 /* Process-wide, as the log level is: every reader notes without a handle passed down. */
 static struct note *notes;
 static size_t nnotes, capacity;
-static const char *incomplete; /* a static string: why there is no journal */
+static const char *incomplete;		 /* a static string: why there is no journal */
+static struct strv warnings = STRV_INIT; /* this build's, in order */
 /* When the first input was read: a file changed since may not be what was read. */
 static struct timespec first_read;
 
@@ -88,6 +90,13 @@ void injournal_incomplete(const char *why)
 void injournal_begin(void)
 {
 	incomplete = NULL;
+	strv_clear(&warnings);
+}
+
+void injournal_warning(const char *message)
+{
+	if (strv_push(&warnings, message) < 0)
+		injournal_incomplete("out of memory");
 }
 
 static int compare_notes(const void *a, const void *b)
@@ -174,6 +183,8 @@ int injournal_text(const char *request, const char *facts, const char *self, cha
 	blob(out, "self", self);
 	if (facts)
 		blob(out, "facts", facts);
+	for (size_t i = 0; i < warnings.n; i++)
+		blob(out, "warning", warnings.v[i]);
 	for (size_t i = 0; i < nnotes; i++)
 		if (i == 0 || compare_notes(&notes[i - 1], &notes[i]))
 			note_line(out, &notes[i], start, &racy);
@@ -188,8 +199,9 @@ int injournal_text(const char *request, const char *facts, const char *self, cha
 	return 0;
 }
 
-/* A "KEY LEN\nBYTES\n" blob at *p equal to `want`; *p moves past it. 0 when not. */
-static int take_blob(const char **p, const char *key, const char *want)
+/* A "KEY LEN\nBYTES\n" blob at *p: its bytes and length, *p moved past it. 0 when the
+ * text there is not one. */
+static int blob_at(const char **p, const char *key, const char **ret, size_t *ret_len)
 {
 	size_t len, klen = strlen(key);
 	int used = 0;
@@ -202,7 +214,33 @@ static int take_blob(const char **p, const char *key, const char *want)
 	if (strnlen(bytes, len + 1) < len + 1 || bytes[len] != '\n')
 		return 0;
 	*p = bytes + len + 1;
-	return want && strlen(want) == len && !memcmp(bytes, want, len);
+	*ret = bytes;
+	*ret_len = len;
+	return 1;
+}
+
+/* A blob equal to `want`; *p moves past it. 0 when not. */
+static int take_blob(const char **p, const char *key, const char *want)
+{
+	const char *bytes;
+	size_t len;
+
+	return blob_at(p, key, &bytes, &len) && want && strlen(want) == len &&
+	       !memcmp(bytes, want, len);
+}
+
+/* The warnings the build said, for the no-op to say again. */
+static int take_warnings(const char **p, struct strv *ret)
+{
+	const char *bytes;
+	size_t len;
+
+	while (blob_at(p, "warning", &bytes, &len)) {
+		char *w = strndup(bytes, len);
+		if (!w || strv_push_take(ret, w) < 0)
+			return -ENOMEM;
+	}
+	return 0;
 }
 
 /* The facts blob, when the journal has one: compared with what they are now. */
@@ -276,9 +314,11 @@ static int paths_hold(const char *p)
 }
 
 int injournal_check(const char *text, const char *request, const char *self,
-		    int (*facts_now)(void *userdata, char **ret), void *userdata)
+		    int (*facts_now)(void *userdata, char **ret), void *userdata,
+		    struct strv *ret_warnings)
 {
 	const char *p = text;
+	int r;
 
 	if (!take_blob(&p, "request", request)) {
 		log_verbose("inputs changed: the command line, environment or directory");
@@ -290,5 +330,8 @@ int injournal_check(const char *text, const char *request, const char *self,
 	}
 	if (!facts_hold(&p, facts_now, userdata))
 		return 0;
+	r = take_warnings(&p, ret_warnings);
+	if (r < 0)
+		return r;
 	return paths_hold(p);
 }

@@ -3,6 +3,8 @@
 #ifndef MKINITRAMFS_INPUTJOURNAL_H
 #define MKINITRAMFS_INPUTJOURNAL_H
 
+#include "strv.h"
+
 /*
  * While a build runs, the subsystems that read its inputs note them here: a file read,
  * a directory listed, a path probed (an absent one too: its appearing changes the
@@ -22,27 +24,33 @@ void injournal_note_at(const char *root, const char *path);
 void injournal_note_content(const char *path);
 /* An input the journal cannot describe: this build writes no journal (no fast path). */
 void injournal_incomplete(const char *why);
-/* A new build in the same process: what turned the journal off was the last build's. */
+/* A new build in the same process: what turned the journal off, and the warnings, were
+ * the last build's. */
 void injournal_begin(void);
+/* A warning this build said (log_set_warning_sink()): its no-op says it again. */
+void injournal_warning(const char *message);
 
 /*
  * The journal's text: `request` (what the command line, environment and working
  * directory asked; any text, one or more lines), `facts` (what autodetect read from
  * sysfs and mountinfo, or NULL when no autodetect ran), `self` (the generator's
- * identity), then one line per noted path, sorted, each stat taken now. -EAGAIN (said
- * in a verbose line) when the build marked itself incomplete or when a noted input
- * changed since the first one was read, as far as the file system's clock tells: its
- * stat may not describe what was read (git's "racily clean" index entries).
+ * identity), the warnings said since injournal_begin() (they follow from the inputs, so
+ * a no-op says them again), then one line per noted path, sorted, each stat taken now.
+ * -EAGAIN (said in a verbose line) when the build marked itself incomplete or when a
+ * noted input changed since the first one was read, as far as the file system's clock
+ * tells: its stat may not describe what was read (git's "racily clean" index entries).
  */
 int injournal_text(const char *request, const char *facts, const char *self, char **ret);
 
 /*
  * 1 when the journal `text` still holds: the same request and generator, every path's
  * stat as recorded, every content's CRC, and (when it has a facts line) the same facts
- * as `facts_now(userdata)` computes. 0 when anything differs, with a verbose line saying
+ * as `facts_now(userdata)` computes; the build's warnings are appended to
+ * `ret_warnings`. 0 when anything differs, with a verbose line saying
  * what; negative errno only for an allocation failure.
  */
 int injournal_check(const char *text, const char *request, const char *self,
-		    int (*facts_now)(void *userdata, char **ret), void *userdata);
+		    int (*facts_now)(void *userdata, char **ret), void *userdata,
+		    struct strv *ret_warnings);
 
 #endif

@@ -165,6 +165,10 @@ t_grep "and the build warned" "warning: module .* is newer than" "$W/log"
 mk
 t_grep "a no-op after a warning: the warning again" "warning: module .* is newer than" "$W/log"
 t_grep "and up to date" "'$IMG' is up to date" "$W/log"
+mk
+t_grep "the warning said by the fast path too" "warning: module .* is newer than" "$W/log"
+t_grep "which was taken" "inputs unchanged \(stat\)" "$W/log"
+t_check "the warning said once" test "$(grep -c 'warning: module' "$W/log")" = 1
 touch -d 2001-01-01 "$VB"
 rebuilt "that module's mtime set back"
 KB=$(find "$R/lib/modules/$KVER/kernel/drivers/input/keyboard" -name '*.ko*' | head -n 1)

@@ -75,7 +75,11 @@ static char *journal(const char *with_facts)
 
 static int check(const char *text)
 {
-	return injournal_check(text, "cwd 1:/\n", "generator 1", facts, NULL);
+	struct strv warnings = STRV_INIT;
+	int r = injournal_check(text, "cwd 1:/\n", "generator 1", facts, NULL, &warnings);
+
+	strv_clear(&warnings);
+	return r;
 }
 
 Test(inputjournal, text_names_each_path_once_with_its_stat_or_absence)
@@ -137,8 +141,9 @@ Test(inputjournal, the_request_the_generator_and_the_facts_are_compared_whole)
 	char *text = journal(facts_value);
 
 	cr_assert_eq(check(text), 1);
-	cr_assert_eq(injournal_check(text, "cwd 2:/x\n", "generator 1", facts, NULL), 0);
-	cr_assert_eq(injournal_check(text, "cwd 1:/\n", "generator 2", facts, NULL), 0);
+	struct strv w = STRV_INIT;
+	cr_assert_eq(injournal_check(text, "cwd 2:/x\n", "generator 1", facts, NULL, &w), 0);
+	cr_assert_eq(injournal_check(text, "cwd 1:/\n", "generator 2", facts, NULL, &w), 0);
 	facts_value = "alias pci:v2\n";
 	cr_assert_eq(check(text), 0, "another device");
 	facts_value = "alias pci:v1\n";
@@ -178,5 +183,26 @@ Test(inputjournal, a_garbled_journal_fails_the_check)
 	cr_assert_not_null(s);
 	s[1] = 'Q';
 	cr_assert_eq(check(text), 0, "an unknown line kind");
+	free(text);
+}
+
+Test(inputjournal, the_builds_warnings_come_back_with_the_check)
+{
+	struct strv w = STRV_INIT;
+	char *text;
+
+	injournal_warning("3 firmware files named by the included modules not found");
+	injournal_warning("a second one\nwith a newline");
+	text = journal(NULL);
+	cr_assert_eq(injournal_check(text, "cwd 1:/\n", "generator 1", facts, NULL, &w), 1);
+	cr_assert_eq(w.n, 2);
+	cr_assert_str_eq(w.v[0], "3 firmware files named by the included modules not found");
+	cr_assert_str_eq(w.v[1], "a second one\nwith a newline");
+	strv_clear(&w);
+	free(text);
+	injournal_begin();
+	text = journal(NULL);
+	cr_assert_eq(injournal_check(text, "cwd 1:/\n", "generator 1", facts, NULL, &w), 1);
+	cr_assert_eq(w.n, 0, "a new build starts with none");
 	free(text);
 }
