@@ -10,6 +10,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
+#include <unistd.h>
 
 #include "abi.h"
 #include "autodetect.h"
@@ -20,6 +21,7 @@
 #include "digest.h"
 #include "files/files.h"
 #include "hooks.h"
+#include "inputjournal.h"
 #include "image/image.h"
 #include "locate.h"
 #include "log.h"
@@ -71,6 +73,7 @@ struct build {
 	char *keymap,
 		*font; /* what the hooks asked for (vconsole.h), the last one wins */
 	struct strv vconsole; /* handlers.vconsole's storage: the V record's fields */
+	char *facts;	      /* what autodetect read (facts_text()), for the journal */
 };
 
 static void build_done(struct build *b)
@@ -98,6 +101,7 @@ static void build_done(struct build *b)
 	free(b->font);
 	strv_clear(&b->vconsole);
 	free(b->lvm);
+	free(b->facts);
 }
 
 static const char *display_root(const struct build_request *req)
@@ -566,23 +570,28 @@ static int add_detected(struct build *b, const char *name_or_alias)
 	return add_names(b, name_or_alias, &b->detected);
 }
 
+/* The root filesystem's type: --rootfs, else the host's mount of "/". */
+static int rootfs_type(const struct build_request *req, char **ret)
+{
+	if (!req->rootfs)
+		return autodetect_rootfs("/proc/self/mountinfo", ret);
+	*ret = strdup(req->rootfs);
+	return *ret ? 0 : -ENOMEM;
+}
+
 static int detect_rootfs(struct build *b)
 {
 	_cleanup_free_ char *type = NULL, *fs_alias = NULL;
 	int r;
 
-	if (b->req->rootfs) {
-		type = strdup(b->req->rootfs);
-		if (!type)
-			return log_error_errno(-ENOMEM, "autodetect");
-	} else {
-		r = autodetect_rootfs("/proc/self/mountinfo", &type);
-		if (r < 0) {
-			log_error(
-				"autodetect: cannot tell the root filesystem's type from '/proc/self/mountinfo' (%s); give it with --rootfs TYPE",
-				strerror(-r));
-			return r;
-		}
+	r = rootfs_type(b->req, &type);
+	if (r == -ENOMEM)
+		return log_error_errno(r, "autodetect");
+	if (r < 0) {
+		log_error(
+			"autodetect: cannot tell the root filesystem's type from '/proc/self/mountinfo' (%s); give it with --rootfs TYPE",
+			strerror(-r));
+		return r;
 	}
 	log_verbose("autodetect: root filesystem '%s'", type);
 	if (asprintf(&fs_alias, "fs-%s", type) < 0)
@@ -748,16 +757,11 @@ static int request_stack_modules(struct build *b, const struct rootstack *s)
 	return 0;
 }
 
-static int detect_stacks(struct build *b, const char *sysfs)
+/* The root's and resume's stacks into b->stacks: sysfs, mountinfo, the command line. */
+static int walk_stacks(struct build *b, const char *sysfs)
 {
 	dev_t dev;
-	int r;
-
-	if (!b->rootfs) /* detect_rootfs() could not copy its name */
-		return log_error_errno(-ENOMEM, "autodetect");
-	if (b->nstacks)
-		return 0; /* walked by an earlier autodetect hook */
-	r = rootstack_netfs(b->rootfs, &b->stacks[b->nstacks]);
+	int r = rootstack_netfs(b->rootfs, &b->stacks[b->nstacks]);
 	if (r < 0)
 		return r;
 	if (r > 0)
@@ -782,6 +786,20 @@ static int detect_stacks(struct build *b, const char *sysfs)
 			return r;
 		b->nstacks++;
 	}
+	return 0;
+}
+
+static int detect_stacks(struct build *b, const char *sysfs)
+{
+	int r;
+
+	if (!b->rootfs) /* detect_rootfs() could not copy its name */
+		return log_error_errno(-ENOMEM, "autodetect");
+	if (b->nstacks)
+		return 0; /* walked by an earlier autodetect hook */
+	r = walk_stacks(b, sysfs);
+	if (r < 0)
+		return r;
 	for (size_t i = 0; i < b->nstacks; i++) {
 		r = request_stack_modules(b, &b->stacks[i]);
 		if (r < 0)
@@ -790,10 +808,102 @@ static int detect_stacks(struct build *b, const char *sysfs)
 	return 0;
 }
 
+/*
+ * The kernel's count of uevents (<sysfs>/kernel/uevent_seqnum), read before the device
+ * walk, or NULL (a captured tree has none): a device is added or removed, and its
+ * modalias file appears or goes, only with a uevent, so an unchanged count stands for
+ * the whole walk of <sysfs>/devices (a thousand directories on a real machine).
+ */
+static char *uevent_seqnum(const char *sysfs)
+{
+	_cleanup_free_ char *path = NULL, *text = NULL;
+	_cleanup_close_ int fd = -1;
+	size_t size;
+
+	if (asprintf(&path, "%s/kernel/uevent_seqnum", sysfs) < 0)
+		return NULL;
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
+	if (fd < 0 || fileio_read_fd(fd, 64, &text, &size) < 0 || !size)
+		return NULL;
+	text[strcspn(text, "\n")] = '\0';
+	return TAKE_PTR(text);
+}
+
+/*
+ * What autodetect read from the machine, as text: the uevent count (else the device
+ * aliases), the loaded modules (a mount takes a reference without a uevent), the root's
+ * filesystem type and the root's and resume's stacks. The input journal keeps it:
+ * sysfs's stat times do not follow what its files say.
+ */
+static int facts_text(const char *seqnum, const struct strv *aliases,
+		      const struct strv *loaded, const char *rootfs,
+		      const struct rootstack *stacks, size_t nstacks, char **ret)
+{
+	_cleanup_free_ char *text = NULL;
+	size_t len = 0;
+	FILE *out = open_memstream(&text, &len);
+
+	if (!out)
+		return -ENOMEM;
+	if (seqnum)
+		fprintf(out, "uevent-seqnum %s\n", seqnum);
+	for (size_t i = 0; !seqnum && i < aliases->n; i++)
+		fprintf(out, "alias %s\n", aliases->v[i]);
+	for (size_t i = 0; i < loaded->n; i++)
+		fprintf(out, "loaded %s\n", loaded->v[i]);
+	fprintf(out, "rootfs %s\n", rootfs ? rootfs : "");
+	for (size_t i = 0; i < nstacks; i++)
+		for (size_t l = 0; l < stacks[i].n; l++) {
+			const struct rootstack_layer *y = &stacks[i].layers[l];
+			fprintf(out, "stack %s %d %u %s|%s|%s|%d\n", stacks[i].role,
+				(int)y->kind, y->depth, y->node ? y->node : "",
+				y->what ? y->what : "", y->module ? y->module : "",
+				y->module_optional);
+		}
+	if (fclose(out) != 0)
+		return -ENOMEM;
+	*ret = TAKE_PTR(text);
+	return 0;
+}
+
+/* The facts as they are now, for the fast no-op: the same reads as run_autodetect()'s,
+ * without libkmod. Quiet: when anything fails, the full build says it. */
+static int facts_now(void *userdata, char **ret)
+{
+	const struct build_request *req = userdata;
+	const char *sysfs = req->sysfs ? req->sysfs : "/sys";
+	_cleanup_(strv_clear) struct strv aliases = STRV_INIT, loaded = STRV_INIT;
+	_cleanup_free_ char *seqnum = uevent_seqnum(sysfs);
+	struct build b = {.req = req};
+	enum log_level level = log_get_level();
+	unsigned warnings = log_warning_count();
+	int r = 0;
+
+	log_set_level(LOG_LEVEL_QUIET);
+	if (!seqnum)
+		r = autodetect_modaliases(sysfs, &aliases);
+	if (r >= 0)
+		r = autodetect_loaded_modules(sysfs, &loaded);
+	if (r >= 0)
+		r = rootfs_type(req, &b.rootfs);
+	if (r >= 0)
+		r = walk_stacks(&b, sysfs);
+	log_set_level(level);
+	/* The build that kept the journal did not warn: this machine has changed. */
+	if (r >= 0 && log_warning_count() != warnings)
+		r = -EAGAIN;
+	if (r >= 0)
+		r = facts_text(seqnum, &aliases, &loaded, b.rootfs, b.stacks, b.nstacks,
+			       ret);
+	build_done(&b);
+	return r;
+}
+
 static int run_autodetect(struct build *b)
 {
 	const char *sysfs = b->req->sysfs ? b->req->sysfs : "/sys";
 	_cleanup_(strv_clear) struct strv aliases = STRV_INIT, loaded = STRV_INIT;
+	_cleanup_free_ char *seqnum = uevent_seqnum(sysfs); /* before the walk */
 	int r;
 
 	r = autodetect_modaliases(sysfs, &aliases);
@@ -816,6 +926,12 @@ static int run_autodetect(struct build *b)
 	r = detect_stacks(b, sysfs);
 	if (r < 0)
 		return r;
+	free(b->facts);
+	b->facts = NULL;
+	r = facts_text(seqnum, &aliases, &loaded, b->rootfs, b->stacks, b->nstacks,
+		       &b->facts);
+	if (r < 0)
+		return log_error_errno(r, "autodetect");
 	strv_sort(&b->detected);
 	b->autodetect = 1;
 	return 0;
@@ -1889,11 +2005,97 @@ static int prove_stacks(struct build *b)
 	return r;
 }
 
+static void strv_line(FILE *out, const char *key, const struct strv *v)
+{
+	fprintf(out, "%s", key);
+	for (size_t i = 0; v && i < v->n; i++)
+		fprintf(out, " %zu:%s", strlen(v->v[i]), v->v[i]);
+	fputc('\n', out);
+}
+
+/*
+ * What the command line, the environment and the working directory asked of this build,
+ * as text for the input journal: the same text, the same request. Strings are
+ * length-prefixed, so no value can pass for another.
+ */
+static int request_text(const struct build_request *req, char **ret)
+{
+	static const char *const env[] = {"SOURCE_DATE_EPOCH", "MKINITRAMFS_HOOKS_DIR",
+					  "MKINITRAMFS_INIT"};
+	const char *const fields[][2] = {
+		{"kver", req->kver},	      {"moduleroot", req->moduleroot},
+		{"config", req->config},      {"output", req->output},
+		{"preset", req->preset_path}, {"compress", req->compress},
+		{"init", req->init_path},     {"sysfs", req->sysfs},
+		{"rootfs", req->rootfs},      {"rootdev", req->rootdev},
+		{"cmdline", req->cmdline},    {"cpuinfo", req->cpuinfo},
+	};
+	_cleanup_free_ char *text = NULL, *cwd = getcwd(NULL, 0);
+	size_t len = 0;
+	FILE *out;
+
+	if (!cwd)
+		return negative_errno();
+	out = open_memstream(&text, &len);
+	if (!out)
+		return -ENOMEM;
+	fprintf(out, "cwd %zu:%s\n", strlen(cwd), cwd);
+	for (size_t i = 0; i < ARRAY_SIZE(fields); i++)
+		if (fields[i][1])
+			fprintf(out, "%s %zu:%s\n", fields[i][0], strlen(fields[i][1]),
+				fields[i][1]);
+	for (size_t i = 0; i < ARRAY_SIZE(env); i++) {
+		const char *value = getenv(env[i]);
+		if (value)
+			fprintf(out, "env %s %zu:%s\n", env[i], strlen(value), value);
+	}
+	fprintf(out, "config-required %d\n", req->config_required);
+	strv_line(out, "add-hooks", req->add_hooks);
+	strv_line(out, "skip-hooks", req->skip_hooks);
+	strv_line(out, "includes", req->includes);
+	if (fclose(out) != 0)
+		return -ENOMEM;
+	*ret = TAKE_PTR(text);
+	return 0;
+}
+
+/* The input journal of this build, or NULL when it cannot have one (said in -v). */
+static char *build_journal(const struct build *b)
+{
+	_cleanup_free_ char *request = NULL, *self = NULL;
+	char *journal = NULL;
+
+	if (b->req->includes && b->req->includes->n)
+		injournal_incomplete(
+			"-I files are resolved by paths the journal does not follow");
+	if (request_text(b->req, &request) < 0 || digest_generator(&self) < 0)
+		return NULL;
+	/* The staged files: what the image holds, whoever noted them. */
+	const struct stage *stages[] = {b->stage, b->opts.early};
+	for (size_t s = 0; s < ARRAY_SIZE(stages); s++) {
+		size_t n;
+		const struct stage_entry *e =
+			stages[s] ? stage_entries(stages[s], &n) : NULL;
+		for (size_t i = 0; e && i < n; i++)
+			if (e[i].kind == STAGE_FILE && e[i].from != STAGE_FROM_DATA)
+				injournal_note(e[i].source);
+	}
+	if (injournal_text(request, b->facts, self, &journal) < 0)
+		return NULL;
+	return journal;
+}
+
+struct record_args {
+	const char *inputs, *journal;
+};
+
 /* image_write()'s commit hook: the record of this image, under its directory lock. */
 static void record_inputs(const char *target, int fd, const struct stat *st,
 			  const struct image_sum *sum, void *userdata)
 {
-	digest_record(target, fd, st, sum, userdata);
+	const struct record_args *a = userdata;
+
+	digest_record(target, fd, st, sum, a->inputs, a->journal);
 }
 
 static int write_image(struct build *b)
@@ -1910,9 +2112,11 @@ static int write_image(struct build *b)
 		stage_entries(b->early, &n);
 		b->opts.early = n ? b->early : NULL;
 	}
-	_cleanup_free_ char *inputs = NULL;
+	_cleanup_free_ char *inputs = NULL, *journal = NULL;
 	r = digest_inputs(b->stage, &b->opts, b->req->kver, &inputs);
-	if (r >= 0 && !b->req->force && digest_unchanged(out, inputs) > 0) {
+	if (r >= 0 && !b->req->scratch_output)
+		journal = build_journal(b);
+	if (r >= 0 && !b->req->force && digest_unchanged(out, inputs, journal) > 0) {
 		/* Temporary files of killed builds go even when nothing is written. */
 		image_clean_stale(out);
 		log_info(
@@ -1921,9 +2125,10 @@ static int write_image(struct build *b)
 		b->skipped = 1;
 		return 0;
 	}
+	struct record_args args = {inputs, journal};
 	if (inputs) {
 		b->opts.commit = record_inputs;
-		b->opts.commit_userdata = inputs;
+		b->opts.commit_userdata = &args;
 	}
 	r = image_write(b->stage, out, &b->opts); /* logs its failures */
 	if (r < 0)
@@ -2053,6 +2258,49 @@ static int build_steps(struct build *b)
 	return 0;
 }
 
+struct fast_args {
+	const struct build_request *req;
+	const char *request, *self;
+	struct strv warnings;
+};
+
+static int check_journal(const char *journal, void *userdata)
+{
+	struct fast_args *a = userdata;
+
+	strv_clear(&a->warnings);
+	return injournal_check(journal, a->request, a->self, facts_now, (void *)a->req,
+			       &a->warnings);
+}
+
+/*
+ * Before the pipeline: when the journal recorded next to the image still holds and the
+ * image is the one recorded, say so as a no-op always has. 1 done, 0 run the build.
+ */
+static int fast_noop(const struct build_request *req)
+{
+	_cleanup_free_ char *request = NULL, *self = NULL;
+
+	if (req->force || !req->output || req->scratch_output || req->print_detected ||
+	    (req->uki && req->uki->output))
+		return 0;
+	if (request_text(req, &request) < 0 || digest_generator(&self) < 0)
+		return 0;
+	struct fast_args args = {req, request, self, STRV_INIT};
+	int r = digest_journal_unchanged(req->output, check_journal, &args);
+
+	for (size_t i = 0; r > 0 && i < args.warnings.n; i++) /* as the build said */
+		log_warning("%s", args.warnings.v[i]);
+	strv_clear(&args.warnings);
+	if (r <= 0)
+		return 0;
+	image_clean_stale(req->output);
+	log_verbose("inputs unchanged (stat)");
+	log_info("'%s' is up to date: its inputs are unchanged (--force rebuilds it)",
+		 req->output);
+	return 1;
+}
+
 /* A UKI and no image: build the image as a scratch file next to the UKI, then drop it. */
 static int build_uki_only(const struct build_request *req)
 {
@@ -2086,6 +2334,10 @@ int build_run(const struct build_request *req)
 		if (r < 0)
 			return r;
 	}
+	if (fast_noop(req) > 0)
+		return 0;
+	log_set_warning_sink(injournal_warning);
+	injournal_begin();
 	progress_start(req->output);
 	r = build_steps(&b);
 	progress_stop();

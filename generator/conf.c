@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "conf.h"
+#include "inputjournal.h"
 #include "hashindex.h"
 #include "log.h"
 #include "suggest.h"
@@ -968,6 +969,7 @@ static int read_all(struct conf *conf, const char *path, char **ret, size_t *ret
 	size_t n = 0, cap = 0;
 	struct stat st;
 
+	injournal_note(path);
 	if (fd < 0)
 		return negative_errno();
 	if (fstat(fd, &st) < 0)
@@ -1053,6 +1055,7 @@ static int list_dropins(const char *dir, struct strv *ret)
 	struct dirent *de;
 	int r;
 
+	injournal_note(dir);
 	if (!d)
 		return negative_errno();
 	for (;;) {

@@ -16,8 +16,10 @@
 #include "log.h"
 #include "util.h"
 
-/* 2: the image line names the inode and times of the image it describes. */
-#define RECORD_MAGIC "mkinitramfs-inputs 2"
+/* 2: the image line names the inode and times of the image it describes; 3: a journal
+ * of the inputs (inputjournal.h) follows it, "journal <length> <crc>\n" and its bytes,
+ * the CRC-64 over the journal and the inputs: an altered record is not trusted. */
+#define RECORD_MAGIC "mkinitramfs-inputs 3"
 
 static int entry_line(FILE *out, const char *segment, const struct stage_entry *e)
 {
@@ -78,6 +80,22 @@ static int stages_lines(FILE *out, const struct stage *early, const struct stage
 	return stage_lines(out, "main", stage);
 }
 
+int digest_generator(char **ret)
+{
+	/* A rebuilt mkinitramfs may write other bytes for the same stage. Without /proc
+	 * (a package manager's chroot) the version has to do. */
+	struct stat self;
+
+	if (stat("/proc/self/exe", &self) < 0)
+		return asprintf(ret, "generator %s", MKINITRAMFS_VERSION) < 0 ? -ENOMEM
+									      : 0;
+	return asprintf(ret, "generator %s %jd %jd.%09ld %ju", MKINITRAMFS_VERSION,
+			(intmax_t)self.st_size, (intmax_t)self.st_mtim.tv_sec,
+			self.st_mtim.tv_nsec, (uintmax_t)self.st_ino) < 0
+		       ? -ENOMEM
+		       : 0;
+}
+
 int digest_inputs(const struct stage *stage, const struct image_options *opts,
 		  const char *kver, char **ret_text)
 {
@@ -88,15 +106,13 @@ int digest_inputs(const struct stage *stage, const struct image_options *opts,
 	FILE *out = open_memstream(&text, &len);
 	if (!out)
 		return -ENOMEM;
-	/* The generator itself: a rebuilt mkinitramfs may write other bytes for the same
-	 * stage. Without /proc (a package manager's chroot) the version has to do. */
-	struct stat self;
-	fprintf(out, "generator %s", MKINITRAMFS_VERSION);
-	if (stat("/proc/self/exe", &self) == 0)
-		fprintf(out, " %jd %jd.%09ld %ju", (intmax_t)self.st_size,
-			(intmax_t)self.st_mtim.tv_sec, self.st_mtim.tv_nsec,
-			(uintmax_t)self.st_ino);
-	fprintf(out, "\nkernel %s\n", kver);
+	_cleanup_free_ char *self = NULL;
+	r = digest_generator(&self);
+	if (r < 0) {
+		fclose(out);
+		return r;
+	}
+	fprintf(out, "%s\nkernel %s\n", self, kver);
 	fprintf(out, "compression %s level %d threads %d mtime %jd\n",
 		compress_name(opts->compression), opts->level, opts->threads,
 		(intmax_t)opts->mtime);
@@ -212,40 +228,149 @@ static int read_record(const char *image, char **ret)
 	return 0;
 }
 
-int digest_unchanged(const char *image, const char *inputs)
-{
-	_cleanup_free_ char *record = NULL;
-	struct image_id want, have;
-	struct stat st;
-	uint64_t size, crc;
-	int used = 0;
-	int r;
+/* A record split into its parts; `text` owns them. */
+struct record {
+	char *text;
+	struct image_id id;
+	const char *journal; /* not terminated: journal_len bytes */
+	size_t journal_len;
+	const char *inputs;
+	uint64_t crc; /* of the journal and the inputs, as recorded */
+};
 
-	r = read_record(image, &record);
+static void record_clear(struct record *rec)
+{
+	free(rec->text);
+}
+
+static uint64_t tail_crc(const char *journal, size_t journal_len, const char *inputs)
+{
+	uint64_t crc = lzma_crc64((const uint8_t *)journal, journal_len, 0);
+
+	return lzma_crc64((const uint8_t *)inputs, strlen(inputs), crc);
+}
+
+/* 1 parsed, 0 not a record of this version (a build replaces it), negative errno. */
+static int parse_record(const char *image, struct record *ret)
+{
+	_cleanup_free_ char *text = NULL;
+	struct image_id *id = &ret->id;
+	int used = 0, r = read_record(image, &text);
+
 	if (r == -ENOENT)
 		return 0;
 	if (r < 0)
 		return r;
-	/* "<magic>\nimage <size> <crc> <inode> <mtime> <ctime>\n" then the inputs,
-	 * compared byte for byte. */
-	if (sscanf(record,
+	/* "<magic>\nimage <size> <crc> <inode> <mtime> <ctime>\njournal <len>\n" */
+	if (sscanf(text,
 		   RECORD_MAGIC "\nimage %" SCNu64 " %" SCNx64 " %" SCNu64 " %" SCNd64
-				".%ld %" SCNd64 ".%ld\n%n",
-		   &want.size, &want.crc, &want.ino, &want.mtime_sec, &want.mtime_nsec,
-		   &want.ctime_sec, &want.ctime_nsec, &used) != 7 ||
-	    !used || !streq(record + used, inputs))
+				".%ld %" SCNd64 ".%ld\njournal %zu %" SCNx64 "%n",
+		   &id->size, &id->crc, &id->ino, &id->mtime_sec, &id->mtime_nsec,
+		   &id->ctime_sec, &id->ctime_nsec, &ret->journal_len, &ret->crc,
+		   &used) != 9 ||
+	    !used || text[used] != '\n' ||
+	    strnlen(text + used + 1, ret->journal_len) < ret->journal_len)
 		return 0;
-	/* The image the record describes, proven by what the descriptor read holds. */
+	ret->journal = text + used + 1;
+	ret->inputs = ret->journal + ret->journal_len;
+	if (tail_crc(ret->journal, ret->journal_len, ret->inputs) != ret->crc)
+		return 0;
+	ret->text = TAKE_PTR(text);
+	return 1;
+}
+
+/* The image the record describes, proven by what the descriptor read holds. */
+static int image_proven(const char *image, const struct image_id *want)
+{
+	struct image_id have;
+	struct stat st;
+	uint64_t size, crc;
+
 	_cleanup_close_ int fd = open_regular(image, &st);
 	if (fd == -ENOENT)
 		return 0;
 	if (fd < 0)
 		return fd;
-	r = fd_crc(fd, &size, &crc);
+	/* Nothing to read when the inode or the times already differ. */
+	id_of(&st, (uint64_t)st.st_size, want->crc, &have);
+	if (!same_id(&have, want))
+		return 0;
+	int r = fd_crc(fd, &size, &crc);
 	if (r < 0)
 		return r;
 	id_of(&st, size, crc, &have);
-	return same_id(&have, &want);
+	return same_id(&have, want);
+}
+
+static int write_record(const char *image, const char *head, const char *journal,
+			const char *inputs);
+
+static int head_of(const struct image_id *id, const char *journal, const char *inputs,
+		   char **ret)
+{
+	if (!journal)
+		journal = "";
+	return asprintf(ret, RECORD_MAGIC "\n" ID_FORMAT "journal %zu %016" PRIx64 "\n",
+			id->size, id->crc, id->ino, id->mtime_sec, id->mtime_nsec,
+			id->ctime_sec, id->ctime_nsec, strlen(journal),
+			tail_crc(journal, strlen(journal), inputs)) < 0
+		       ? -ENOMEM
+		       : 0;
+}
+
+/* The same record with this run's journal: after a stat-only change the next no-op
+ * takes the fast path again; a run that keeps none (NULL) drops the old one, which was
+ * another build's. */
+static void rejournal(const char *image, const struct record *rec, const char *journal)
+{
+	_cleanup_free_ char *head = NULL;
+
+	if (!journal)
+		journal = "";
+	if (strlen(journal) == rec->journal_len &&
+	    !memcmp(journal, rec->journal, rec->journal_len))
+		return;
+	if (head_of(&rec->id, journal, rec->inputs, &head) < 0)
+		return;
+	int r = write_record(image, head, journal, rec->inputs);
+	if (r < 0)
+		log_verbose("cannot update the input journal in '%s" DIGEST_SUFFIX
+			    "': %s, ignoring",
+			    image, strerror(-r));
+}
+
+int digest_unchanged(const char *image, const char *inputs, const char *journal)
+{
+	_cleanup_(record_clear) struct record rec = {0};
+	int r = parse_record(image, &rec);
+
+	if (r <= 0)
+		return r;
+	if (!streq(rec.inputs, inputs))
+		return 0;
+	r = image_proven(image, &rec.id);
+	if (r > 0)
+		rejournal(image, &rec, journal);
+	return r;
+}
+
+int digest_journal_unchanged(const char *image,
+			     int (*check)(const char *journal, void *userdata),
+			     void *userdata)
+{
+	_cleanup_(record_clear) struct record rec = {0};
+	_cleanup_free_ char *journal = NULL;
+	int r = parse_record(image, &rec);
+
+	if (r <= 0 || !rec.journal_len)
+		return r < 0 ? r : 0;
+	journal = strndup(rec.journal, rec.journal_len);
+	if (!journal)
+		return -ENOMEM;
+	r = check(journal, userdata);
+	if (r <= 0)
+		return r;
+	return image_proven(image, &rec.id);
 }
 
 /*
@@ -282,10 +407,12 @@ static int create_temp(const char *image, char **ret_name)
 
 /* The record's text into the temporary file fd, flushed, then renamed to `path`. */
 static int fill_record(int fd, const char *tmp, const char *path, const char *head,
-		       const char *inputs)
+		       const char *journal, const char *inputs)
 {
 	int r = fileio_write_all(fd, head, strlen(head));
 
+	if (r >= 0 && journal)
+		r = fileio_write_all(fd, journal, strlen(journal));
 	if (r < 0)
 		return r;
 	r = fileio_write_all(fd, inputs, strlen(inputs));
@@ -300,7 +427,8 @@ static int fill_record(int fd, const char *tmp, const char *path, const char *he
 	return 0;
 }
 
-static int write_record(const char *image, const char *head, const char *inputs)
+static int write_record(const char *image, const char *head, const char *journal,
+			const char *inputs)
 {
 	_cleanup_free_ char *path = NULL, *tmp = NULL;
 	int r = record_path(image, &path);
@@ -310,7 +438,7 @@ static int write_record(const char *image, const char *head, const char *inputs)
 	_cleanup_close_ int fd = create_temp(image, &tmp);
 	if (fd < 0)
 		return fd;
-	r = fill_record(fd, tmp, path, head, inputs);
+	r = fill_record(fd, tmp, path, head, journal, inputs);
 	if (r < 0)
 		unlink(tmp);
 	return r;
@@ -318,7 +446,8 @@ static int write_record(const char *image, const char *head, const char *inputs)
 
 /* The image's identity (size, CRC, inode, times) and its inputs, into its record. */
 static int identify_and_record(const char *image, int fd, const struct stat *st,
-			       const struct image_sum *sum, const char *inputs)
+			       const struct image_sum *sum, const char *inputs,
+			       const char *journal)
 {
 	_cleanup_free_ char *head = NULL;
 	struct image_id id;
@@ -334,17 +463,17 @@ static int identify_and_record(const char *image, int fd, const struct stat *st,
 	if (r < 0)
 		return r;
 	id_of(st, size, crc, &id);
-	if (asprintf(&head, RECORD_MAGIC "\n" ID_FORMAT, id.size, id.crc, id.ino,
-		     id.mtime_sec, id.mtime_nsec, id.ctime_sec, id.ctime_nsec) < 0)
-		return -ENOMEM;
-	return write_record(image, head, inputs);
+	r = head_of(&id, journal, inputs, &head);
+	if (r < 0)
+		return r;
+	return write_record(image, head, journal, inputs);
 }
 
 int digest_record(const char *image, int fd, const struct stat *st,
-		  const struct image_sum *sum, const char *inputs)
+		  const struct image_sum *sum, const char *inputs, const char *journal)
 {
 	_cleanup_free_ char *path = NULL;
-	int r = identify_and_record(image, fd, st, sum, inputs);
+	int r = identify_and_record(image, fd, st, sum, inputs, journal);
 
 	if (r == 0)
 		return 0;

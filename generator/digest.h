@@ -29,6 +29,9 @@
 int digest_inputs(const struct stage *stage, const struct image_options *opts,
 		  const char *kver, char **ret_text);
 
+/* The generator's line: "generator VERSION SIZE MTIME INODE" of /proc/self/exe. */
+int digest_generator(char **ret);
+
 /* A record larger than this is not one of ours: the image is rebuilt. */
 #define DIGEST_RECORD_MAX (64 << 20)
 
@@ -40,7 +43,19 @@ int digest_inputs(const struct stage *stage, const struct image_options *opts,
  * when the image or the record cannot be read for another reason. Never blocks on a
  * FIFO, never follows a symlink.
  */
-int digest_unchanged(const char *image, const char *inputs);
+int digest_unchanged(const char *image, const char *inputs, const char *journal);
+/* (digest_unchanged() also rewrites the record's input journal with `journal` (NULL:
+ * none) when it differs: a stat-only change runs the pipeline once, not every time.) */
+
+/*
+ * The fast no-op: 1 when the record next to `image` has an input journal that
+ * `check(journal, userdata)` finds unchanged (inputjournal.h) and the image on disk is
+ * the one recorded (inode, size, times, CRC-64 as digest_unchanged() proves it); 0 when
+ * not (the full build decides), negative errno when the record cannot be read.
+ */
+int digest_journal_unchanged(const char *image,
+			     int (*check)(const char *journal, void *userdata),
+			     void *userdata);
 
 /*
  * For image_write()'s commit hook, under its directory lock: write `image`.inputs
@@ -48,10 +63,11 @@ int digest_unchanged(const char *image, const char *inputs);
  * holds (`st` its fstat after the rename): its size and CRC-64 computed from `fd`, never
  * by reading `image` again (another build may have renamed its own there since), or
  * taken from `sum` (what the read-back check read through `fd`, when it read as many
- * bytes as `st` says), its inode, mtime and ctime, then `inputs`. On failure the old
+ * bytes as `st` says), its inode, mtime and ctime, then `journal` (inputjournal.h, or
+ * NULL: none, no fast no-op), then `inputs`. On failure the old
  * record is removed and a warning logged: the next build just runs again.
  */
 int digest_record(const char *image, int fd, const struct stat *st,
-		  const struct image_sum *sum, const char *inputs);
+		  const struct image_sum *sum, const char *inputs, const char *journal);
 
 #endif

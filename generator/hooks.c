@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 
 #include "hooks.h"
+#include "inputjournal.h"
 #include "locate.h"
 #include "log.h"
 #include "util.h"
@@ -65,6 +66,7 @@ static int find_hook(const char *name, const struct strv *dirs, char **ret)
 		char *path;
 		if (asprintf(&path, "%s/%s", dirs->v[i], name) < 0)
 			return -ENOMEM;
+		injournal_note(path); /* one appearing in an earlier directory wins */
 		if (access(path, F_OK) == 0) {
 			*ret = path;
 			return 0;
@@ -226,6 +228,7 @@ int hooks_names(const struct strv *dirs, struct strv *names)
 	for (size_t i = 0; i < dirs->n; i++) {
 		DIR *d = opendir(dirs->v[i]);
 		struct dirent *de;
+		injournal_note(dirs->v[i]);
 		if (!d)
 			continue;
 		while ((de = readdir(d))) {

@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 
 #include "locate.h"
+#include "inputjournal.h"
 #include "log.h"
 #include "util.h"
 
@@ -90,6 +91,7 @@ int locate_helper(const char *name, char **ret)
 
 int locate_hooks_dir(char **ret)
 {
+	injournal_note(MKINITRAMFS_LIBDIR "/hooks");
 	if (access(MKINITRAMFS_LIBDIR "/hooks", F_OK) != 0 &&
 	    next_to_self("../hooks/build", S_IFDIR, ret) == 0)
 		return 0;

@@ -8,10 +8,15 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "inputjournal.h"
 #include "microcode.h"
 #include "strv.h"
 #include "sysroot.h"
 #include "util.h"
+
+/* Why a build with microcode has no input journal (inputjournal.h). */
+#define JOURNAL_MICROCODE                                                                \
+	"microcode is chosen by /proc/cpuinfo and a firmware directory listing"
 
 struct vendor_source {
 	const char *vendor;
@@ -82,6 +87,8 @@ int microcode_stage(struct stage *early, const char *root, const char *vendor)
 {
 	int added = 0;
 
+	injournal_incomplete(JOURNAL_MICROCODE);
+
 	for (size_t i = 0; i < ARRAY_SIZE(sources); i++) {
 		_cleanup_free_ char *buf = NULL, *path = NULL;
 		size_t len = 0;
@@ -111,6 +118,8 @@ int microcode_cpu_vendor(const char *cpuinfo, char **ret)
 	size_t cap = 0;
 	int r = -ENOENT;
 
+	injournal_incomplete(JOURNAL_MICROCODE);
+
 	if (!f)
 		return negative_errno();
 	while (getline(&line, &cap, f) > 0) {
@@ -134,6 +143,8 @@ int microcode_stage_cpu(struct stage *early, const char *root, const char *vendo
 	_cleanup_free_ char *name = NULL, *path = NULL, *buf = NULL;
 	size_t len = 0;
 	int r;
+
+	injournal_incomplete(JOURNAL_MICROCODE);
 
 	if (streq(vendor, "GenuineIntel"))
 		r = asprintf(&name, "%02x-%02x-%02x", family, model, stepping);
@@ -182,6 +193,8 @@ int microcode_cpu_signature(const char *cpuinfo, unsigned *family, unsigned *mod
 	char *line = NULL;
 	size_t cap = 0;
 	int have = 0;
+
+	injournal_incomplete(JOURNAL_MICROCODE);
 
 	if (!f)
 		return negative_errno();

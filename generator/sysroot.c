@@ -13,6 +13,7 @@
 #include <sys/syscall.h>
 
 #include "fileio.h"
+#include "inputjournal.h"
 #include "path.h"
 #include "sysroot.h"
 #include "util.h"
@@ -148,6 +149,7 @@ int sysroot_open(const char *root, const char *path, int flags)
 {
 	_cleanup_close_ int rootfd = open_root(root);
 
+	injournal_note_at(root, path);
 	if (rootfd < 0)
 		return rootfd;
 	return open_beneath(rootfd, path, flags);
@@ -157,6 +159,7 @@ int sysroot_open_walk(const char *root, const char *path, int flags)
 {
 	_cleanup_close_ int rootfd = open_root(root);
 
+	injournal_note_at(root, path);
 	if (rootfd < 0)
 		return rootfd;
 	return walk_open(rootfd, relative(path), flags);

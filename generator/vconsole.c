@@ -22,6 +22,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "inputjournal.h"
 #include "abi.h"
 #include "compress.h"
 #include "conf.h"
@@ -521,6 +522,9 @@ int vconsole_stage(struct stage *stage, const char *root,
 	_cleanup_(conf_freep) struct conf *conf = NULL;
 	const char *keymap = NULL, *font = NULL, *korigin = "", *forigin = "";
 	int r = read_conf(root, &conf);
+
+	injournal_incomplete(
+		"the console's keymap and font are files the journal does not follow");
 
 	if (r < 0)
 		return r;

@@ -14,6 +14,7 @@
 #include <sys/statfs.h>
 #include <unistd.h>
 
+#include "inputjournal.h"
 #include "files.h"
 #include "files-internal.h"
 #include "log.h"
@@ -257,11 +258,13 @@ static int add_program(struct stage *stage, const char *root, const char *name,
 int files_add_binary(struct stage *stage, const char *root, const char *name,
 		     const char *origin, unsigned quiet)
 {
+	injournal_incomplete(FILES_UNJOURNALLED);
 	return add_program(stage, root, name, origin, quiet, NULL, NULL);
 }
 
 int files_add_program(struct stage *stage, const char *root, const char *name,
 		      const char *origin, const char *package, char **ret_path)
 {
+	injournal_incomplete(FILES_UNJOURNALLED);
 	return add_program(stage, root, name, origin, 0, package, ret_path);
 }

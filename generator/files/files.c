@@ -14,6 +14,7 @@
 #include <sys/statfs.h>
 #include <unistd.h>
 
+#include "inputjournal.h"
 #include "files.h"
 #include "path.h"
 #include "files-internal.h"
@@ -186,6 +187,7 @@ static int add_link(struct filectx *ctx, const char *image, const char *dir,
 	ssize_t n = readlinkat(dfd, name, target, sizeof(target) - 1);
 	int r;
 
+	injournal_incomplete(FILES_UNJOURNALLED); /* its target is resolved elsewhere */
 	if (n <= 0) {
 		r = n < 0 ? negative_errno() : -ENOENT;
 		ctx_blame_image(ctx, image);
@@ -223,8 +225,11 @@ static int add_dir_entry(struct filectx *ctx, int dfd, const char *image,
 	_cleanup_free_ char *dir = NULL;
 	struct stat st;
 
-	if (!child_image)
+	if (!child_image || !(dir = fsroot_join(canon, name)))
 		return -ENOMEM;
+	injournal_note_at(ctx->prefix, dir); /* a device node has no other record */
+	free(dir);
+	dir = NULL;
 	if (fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0) {
 		ctx_blame_image(ctx, child_image);
 		return negative_errno();
@@ -267,6 +272,7 @@ static int add_dir(struct filectx *ctx, const char *image, const char *canon,
 		close(fd);
 		return r;
 	}
+	injournal_note_at(ctx->prefix, canon); /* an entry added or removed */
 	while ((errno = 0, de = readdir(d))) {
 		if (streq(de->d_name, ".") || streq(de->d_name, ".."))
 			continue;
@@ -312,6 +318,10 @@ static int add_in_dir(struct filectx *ctx, const char *p, const char *dir,
 		return r;
 	if (!S_ISDIR(w.st.st_mode))
 		return -ENOTDIR;
+	/* Its directories' symlinks were followed inside the root, to paths the lexical
+	 * prefixes files_add_path() noted do not name. */
+	if (!streq(w.canon + strspn(w.canon, "/"), dir + strspn(dir, "/")))
+		injournal_incomplete(FILES_UNJOURNALLED);
 	dfd = fsroot_open(ctx, w.canon, O_PATH | O_DIRECTORY);
 	if (dfd < 0)
 		return dfd;
@@ -381,12 +391,34 @@ static int open_and_add_path(struct filectx *ctx, struct stage *stage, const cha
 	return files_add_lexical(ctx, path, FILES_STRICT, NULL);
 }
 
+/* The input journal's view of a FILES path: each of its lexical prefixes, the last one
+ * absent or not; what is under it is noted as add_dir() walks it. */
+static void note_prefixes(const char *root, const char *path)
+{
+	_cleanup_free_ char *copy = strdup(path);
+
+	if (!copy) {
+		injournal_incomplete("out of memory");
+		return;
+	}
+	for (char *slash = strchr(copy + 1, '/');; slash = strchr(slash + 1, '/')) {
+		if (slash)
+			*slash = '\0';
+		injournal_note_at(root, copy);
+		if (!slash)
+			return;
+		*slash = '/';
+	}
+}
+
 int files_add_path(struct stage *stage, const char *root, const char *path,
 		   const char *origin, unsigned quiet)
 {
 	_cleanup_(filectx_done) struct filectx ctx = {.rootfd = -1};
-	int r = open_and_add_path(&ctx, stage, root, path);
+	int r;
 
+	note_prefixes(root, path);
+	r = open_and_add_path(&ctx, stage, root, path);
 	if (r == -ELOOP)
 		filectx_unblame(&ctx, 0); /* a loop: the path asked for is the culprit */
 	if (r < 0)

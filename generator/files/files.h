@@ -6,6 +6,10 @@
 
 #include "stage.h"
 
+/* Why a build with FILES or BINARIES has no input journal (inputjournal.h). */
+#define FILES_UNJOURNALLED                                                               \
+	"files and binaries are found through PATH, ld.so and the file system, which the journal does not follow"
+
 /*
  * All paths are looked up inside `root` (the module root, "/" for the host), never
  * outside it: symlinks are resolved as if `root` were "/" (as chroot would), so ".."

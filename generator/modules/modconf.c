@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "inputjournal.h"
 #include "modconf.h"
 #include "modname.h"
 #include "strv.h"
@@ -22,6 +23,7 @@ static int read_kcmdline(struct strv *options, struct strv *blacklist)
 {
 	char buf[4096];
 	_cleanup_close_ int fd = open("/proc/cmdline", O_RDONLY | O_CLOEXEC);
+	injournal_note_content("/proc/cmdline");
 	if (fd < 0)
 		return 0;
 	ssize_t n = read(fd, buf, sizeof(buf) - 1);

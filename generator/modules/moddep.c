@@ -42,6 +42,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "inputjournal.h"
 #include "abi.h"
 #include "firmware.h"
 #include "log.h"
@@ -757,6 +758,35 @@ static int open_root_tree(const char *root, const char *kver, struct modsnap *sn
 	return *ret ? 0 : -ENOMEM;
 }
 
+/* The tree's files libkmod and the pipeline read, for the input journal: the
+ * indexes (a snapshot's copies came from these), the lists depmod writes. */
+static void note_indexes(const struct moddep *m)
+{
+	static const char *const names[] = {"modules.dep.bin",
+					    "modules.alias.bin",
+					    "modules.symbols.bin",
+					    "modules.builtin.bin",
+					    "modules.builtin.alias.bin",
+					    "modules.softdep",
+					    "modules.weakdep",
+					    "modules.devname",
+					    "modules.builtin.modinfo",
+					    "modules.order",
+					    "modules.builtin",
+					    "modules.dep",
+					    ""};
+
+	for (size_t i = 0; i < ARRAY_SIZE(names); i++) {
+		_cleanup_free_ char *path = NULL;
+		if (asprintf(&path, "/lib/modules/%s%s%s", m->src.kver,
+			     *names[i] ? "/" : "", names[i]) < 0) {
+			injournal_incomplete("out of memory");
+			return;
+		}
+		injournal_note_at(m->src.root, path);
+	}
+}
+
 int moddep_new(const char *root, const char *kver, struct moddep **ret)
 {
 	if (!*kver || strchr(kver, '/'))
@@ -797,6 +827,7 @@ int moddep_new(const char *root, const char *kver, struct moddep **ret)
 		r = -ENOMEM;
 		goto fail;
 	}
+	note_indexes(m);
 	r = modconf_new(m->ctx, &m->conf);
 	if (r < 0)
 		goto fail;

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "inputjournal.h"
 #include "modtree.h"
 #include "sysroot.h"
 #include "util.h"
@@ -32,14 +33,20 @@ static size_t module_stem(const char *name)
 	return 0;
 }
 
-static int walk(int dirfd, const char *prefix, struct strv *paths, int depth)
+static int walk(const struct modtree *t, int dirfd, const char *prefix,
+		struct strv *paths, int depth)
 {
+	_cleanup_free_ char *listed = NULL;
 	DIR *d;
 	struct dirent *de;
 	int r = 0;
 
 	if (depth > 32)
 		return -ELOOP;
+	/* A module added or removed changes the directory's times. */
+	if (asprintf(&listed, "%s/%s", t->kdir, prefix) < 0)
+		return -ENOMEM;
+	injournal_note_at(t->root, listed);
 	d = fdopendir(dirfd);
 	if (!d) {
 		close(dirfd);
@@ -67,7 +74,7 @@ static int walk(int dirfd, const char *prefix, struct strv *paths, int depth)
 			int fd = openat(dirfd, de->d_name,
 					O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 			if (fd >= 0)
-				r = walk(fd, rel, paths, depth + 1);
+				r = walk(t, fd, rel, paths, depth + 1);
 			continue;
 		}
 		size_t stem = module_stem(de->d_name);
@@ -185,6 +192,16 @@ static int walk_dir(struct modtree *t, const char *dir)
 
 	if (is_walked(t, dir))
 		return 0;
+	/* The directories open_dir() goes through, the last one absent or not: each
+	 * one's appearing or turning into a symlink changes the walk. */
+	for (size_t i = 1, n = strlen(dir); n && i <= n; i++) {
+		_cleanup_free_ char *path = NULL;
+		if (dir[i] && dir[i] != '/')
+			continue;
+		if (asprintf(&path, "%s/%.*s", t->kdir, (int)i, dir) < 0)
+			return -ENOMEM;
+		injournal_note_at(t->root, path);
+	}
 	for (const char *p = dir; *dir && p; p = strchr(p + 1, '/'))
 		depth++;
 	int fd = open_kernel_dir(t);
@@ -192,7 +209,7 @@ static int walk_dir(struct modtree *t, const char *dir)
 		return fd; /* it was there when the tree was made: say what happened */
 	fd = open_dir(fd, dir);
 	if (fd >= 0) {
-		r = walk(fd, dir, &t->paths, depth);
+		r = walk(t, fd, dir, &t->paths, depth);
 		if (r < 0)
 			return r;
 		sort_unique(&t->paths);

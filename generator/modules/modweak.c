@@ -25,6 +25,7 @@
 #include <sys/stat.h>
 
 #include "log.h"
+#include "inputjournal.h"
 #include "modules-internal.h"
 #include "strv.h"
 #include "fileio.h"
@@ -65,6 +66,7 @@ static int add_conf(struct conf_file **v, size_t *n, const char *dir, const char
 static int list_dir(struct conf_file **v, size_t *n, const char *dir)
 {
 	DIR *d = opendir(dir);
+	injournal_note(dir);
 	if (!d)
 		return 0;
 	struct dirent *de;
@@ -75,6 +77,9 @@ static int list_dir(struct conf_file **v, size_t *n, const char *dir)
 		if (de->d_name[0] == '.' || len < 6 ||
 		    !streq(de->d_name + len - 5, ".conf"))
 			continue;
+		_cleanup_free_ char *path = NULL;
+		if (asprintf(&path, "%s/%s", dir, de->d_name) >= 0)
+			injournal_note(path); /* libkmod reads it too */
 		if (fstatat(dirfd(d), de->d_name, &st, 0) < 0 || !S_ISREG(st.st_mode))
 			continue;
 		r = add_conf(v, n, dir, de->d_name);
@@ -151,6 +156,7 @@ int modweak_load(struct moddep *m, const char *const *confdirs)
 	 * modsnap.c checked to stay inside the root. */
 	if (asprintf(&own, "%s/modules.weakdep", m->src.kmoddir) < 0)
 		return -ENOMEM;
+	injournal_note(own);
 	m->weak_tree_file = access(own, F_OK) == 0;
 	if (m->weak_tree_file)
 		r = add_conf(&files, &n, m->src.kmoddir, "modules.weakdep");

@@ -8,6 +8,14 @@
 #include "log.h"
 
 static enum log_level current_level = LOG_LEVEL_NORMAL;
+static unsigned warnings; /* shown or not: a no-op must not skip one (build.c) */
+static void (*warning_sink)(const char *message);
+static const char warning_prefix[] = "warning: ";
+
+void log_set_warning_sink(void (*sink)(const char *message))
+{
+	warning_sink = sink;
+}
 
 void log_set_level(enum log_level level)
 {
@@ -21,7 +29,9 @@ enum log_level log_get_level(void)
 
 static void log_emit(enum log_level min, const char *prefix, const char *fmt, va_list ap)
 {
-	if (current_level < min)
+	int sink = prefix == warning_prefix && warning_sink;
+
+	if (current_level < min && !sink)
 		return;
 	/* One fputs per line would interleave under -P; build the line first. */
 	char line[4096];
@@ -30,7 +40,10 @@ static void log_emit(enum log_level min, const char *prefix, const char *fmt, va
 		return;
 	if ((size_t)n < sizeof(line))
 		vsnprintf(line + n, sizeof(line) - (size_t)n, fmt, ap);
-	fprintf(stderr, "%s\n", line);
+	if (sink && (size_t)n < sizeof(line))
+		warning_sink(line + n); /* whatever the level: a -q build's, said by -v */
+	if (current_level >= min)
+		fprintf(stderr, "%s\n", line);
 }
 
 #define DEFINE_LOG(fn, min, prefix)                                                      \
@@ -52,7 +65,21 @@ static void log_emit_plain(enum log_level min, const char *prefix, const char *f
 }
 
 DEFINE_LOG(log_error, LOG_LEVEL_QUIET, "error: ")
-DEFINE_LOG(log_warning, LOG_LEVEL_NORMAL, "warning: ")
+void log_warning(const char *fmt, ...)
+{
+	va_list ap;
+
+	warnings++;
+	va_start(ap, fmt);
+	log_emit(LOG_LEVEL_NORMAL, warning_prefix, fmt, ap);
+	va_end(ap);
+}
+
+unsigned log_warning_count(void)
+{
+	return warnings;
+}
+
 DEFINE_LOG(log_info, LOG_LEVEL_NORMAL, "")
 DEFINE_LOG(log_verbose, LOG_LEVEL_VERBOSE, "")
 DEFINE_LOG(log_debug, LOG_LEVEL_DEBUG, "debug: ")
@@ -81,8 +108,9 @@ int log_warning_errno(int r, const char *fmt, ...)
 {
 	va_list ap;
 
+	warnings++;
 	va_start(ap, fmt);
-	r = log_errno(LOG_LEVEL_NORMAL, "warning: ", r, fmt, ap);
+	r = log_errno(LOG_LEVEL_NORMAL, warning_prefix, r, fmt, ap);
 	va_end(ap);
 	return r;
 }

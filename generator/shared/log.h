@@ -39,6 +39,11 @@ const char *log_escape(const char *s, char *buf, size_t size);
  * "a character device", "a block device", "a symbolic link", "a regular file". */
 const char *log_file_type(mode_t mode);
 /* Plain lines to stderr at normal level and above (not shown with -q). */
+/* How many warnings this process has logged so far. */
+unsigned log_warning_count(void);
+/* Every warning's message (after "warning: "), shown or not, also to `sink` (NULL:
+ * none): the input journal keeps a build's, for its no-op to say them again. */
+void log_set_warning_sink(void (*sink)(const char *message));
 void log_info(const char *fmt, ...) _printf_(1, 2);
 void log_verbose(const char *fmt, ...) _printf_(1, 2);
 void log_debug(const char *fmt, ...) _printf_(1, 2);

@@ -29,7 +29,7 @@ ms() { echo $((($(date +%s%N) - $1) / 1000000)); }
 mk
 t_check "first build writes the image" test -s "$IMG"
 t_check "and its inputs record" test -s "$IMG.inputs"
-t_grep "record: format line" '^mkinitramfs-inputs 2$' "$IMG.inputs"
+t_grep "record: format line" '^mkinitramfs-inputs 3$' "$IMG.inputs"
 t_grep "record: the image's size, CRC-64, inode, mtime and ctime" \
 	"^image $(stat -c %s "$IMG") [0-9a-f]{16} $(stat -c '%i %.9Y %.9Z' "$IMG" | sed 's/\./\\./g')\$" "$IMG.inputs"
 t_grep "record: the kernel" "^kernel $KVER$" "$IMG.inputs"

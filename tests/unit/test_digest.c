@@ -140,15 +140,20 @@ Test(digest, vanished_source_is_an_error)
 }
 
 /* What image_write()'s commit hook does: record the image through its descriptor. */
-static int record(const char *image, const char *inputs)
+static int record_with_journal(const char *image, const char *inputs, const char *journal)
 {
 	int fd = open(image, O_RDONLY | O_CLOEXEC);
 	struct stat st;
 	cr_assert_geq(fd, 0);
 	cr_assert_eq(fstat(fd, &st), 0);
-	int r = digest_record(image, fd, &st, NULL, inputs);
+	int r = digest_record(image, fd, &st, NULL, inputs, journal);
 	close(fd);
 	return r;
+}
+
+static int record(const char *image, const char *inputs)
+{
+	return record_with_journal(image, inputs, NULL);
 }
 
 /* A sum the read-back check made is used when it covers the whole file, and proves the
@@ -167,16 +172,16 @@ Test(digest, record_takes_the_checks_sum_only_when_it_covers_the_file)
 	cr_assert_eq(n, st.st_size);
 	good.size = (uint64_t)n;
 	good.crc64 = lzma_crc64((const uint8_t *)buf, (size_t)n, 0);
-	cr_assert_eq(digest_record(path_img, fd, &st, &good, in), 0);
-	cr_assert_eq(digest_unchanged(path_img, in), 1, "the check's sum is the image's");
+	cr_assert_eq(digest_record(path_img, fd, &st, &good, in, NULL), 0);
+	cr_assert_eq(digest_unchanged(path_img, in, NULL), 1, "the check's sum is the image's");
 	/* Shorter than the file: the sum of a part, so the file is read instead. */
 	bad = (struct image_sum){.size = good.size - 1, .crc64 = good.crc64 ^ 1};
-	cr_assert_eq(digest_record(path_img, fd, &st, &bad, in), 0);
-	cr_assert_eq(digest_unchanged(path_img, in), 1, "read from fd, not the sum");
+	cr_assert_eq(digest_record(path_img, fd, &st, &bad, in, NULL), 0);
+	cr_assert_eq(digest_unchanged(path_img, in, NULL), 1, "read from fd, not the sum");
 	/* A wrong CRC for the right size is what the record then says: not unchanged. */
 	bad = (struct image_sum){.size = good.size, .crc64 = good.crc64 ^ 1};
-	cr_assert_eq(digest_record(path_img, fd, &st, &bad, in), 0);
-	cr_assert_eq(digest_unchanged(path_img, in), 0, "the disk's bytes decide");
+	cr_assert_eq(digest_record(path_img, fd, &st, &bad, in, NULL), 0);
+	cr_assert_eq(digest_unchanged(path_img, in, NULL), 0, "the disk's bytes decide");
 	close(fd);
 	free(in);
 }
@@ -187,9 +192,9 @@ Test(digest, record_proves_image_and_inputs)
 	char rec[600];
 	snprintf(rec, sizeof(rec), "%s" DIGEST_SUFFIX, path_img);
 
-	cr_assert_eq(digest_unchanged(path_img, in), 0, "no record yet");
+	cr_assert_eq(digest_unchanged(path_img, in, NULL), 0, "no record yet");
 	cr_assert_eq(record(path_img, in), 0);
-	cr_assert_eq(digest_unchanged(path_img, in), 1);
+	cr_assert_eq(digest_unchanged(path_img, in, NULL), 1);
 
 	struct stat st;
 	cr_assert_eq(stat(rec, &st), 0);
@@ -205,19 +210,19 @@ Test(digest, record_proves_image_and_inputs)
 	closedir(d);
 	cr_assert_eq(n, 2, "img and img.inputs only");
 
-	cr_assert_eq(digest_unchanged(path_img, "generator x\n"), 0, "other inputs");
+	cr_assert_eq(digest_unchanged(path_img, "generator x\n", NULL), 0, "other inputs");
 	testutil_write(dir, "out/img", "image bytez");
-	cr_assert_eq(digest_unchanged(path_img, in), 0, "same size, other bytes");
+	cr_assert_eq(digest_unchanged(path_img, in, NULL), 0, "same size, other bytes");
 	cr_assert_eq(record(path_img, in), 0);
-	cr_assert_eq(digest_unchanged(path_img, in), 1, "recorded again");
+	cr_assert_eq(digest_unchanged(path_img, in, NULL), 1, "recorded again");
 	/* The same bytes in another file put in its place: not the image recorded. */
 	testutil_write(dir, "out/copy", "image bytez");
 	char copy[512];
 	snprintf(copy, sizeof(copy), "%s/out/copy", dir);
 	cr_assert_eq(rename(copy, path_img), 0);
-	cr_assert_eq(digest_unchanged(path_img, in), 0, "a copy, another inode");
+	cr_assert_eq(digest_unchanged(path_img, in, NULL), 0, "a copy, another inode");
 	cr_assert_eq(unlink(path_img), 0);
-	cr_assert_eq(digest_unchanged(path_img, in), 0, "image missing");
+	cr_assert_eq(digest_unchanged(path_img, in, NULL), 0, "image missing");
 	free(in);
 }
 
@@ -235,9 +240,9 @@ Test(digest, record_describes_the_descriptor_not_the_path)
 	testutil_write(dir, "out/other", "image of B");
 	snprintf(other, sizeof(other), "%s/out/other", dir);
 	cr_assert_eq(rename(other, path_img), 0);
-	cr_assert_eq(digest_record(path_img, fd, &st, NULL, in), 0);
+	cr_assert_eq(digest_record(path_img, fd, &st, NULL, in, NULL), 0);
 	close(fd);
-	cr_assert_eq(digest_unchanged(path_img, in), 0, "B's image is not A's record's");
+	cr_assert_eq(digest_unchanged(path_img, in, NULL), 0, "B's image is not A's record's");
 	free(in);
 }
 
@@ -247,9 +252,9 @@ Test(digest, record_that_is_a_fifo_is_not_waited_on)
 	char rec[600];
 	snprintf(rec, sizeof(rec), "%s" DIGEST_SUFFIX, path_img);
 	cr_assert_eq(mkfifo(rec, 0600), 0);
-	cr_assert_eq(digest_unchanged(path_img, in), 0);
+	cr_assert_eq(digest_unchanged(path_img, in, NULL), 0);
 	cr_assert_eq(record(path_img, in), 0, "replaced by the record");
-	cr_assert_eq(digest_unchanged(path_img, in), 1);
+	cr_assert_eq(digest_unchanged(path_img, in, NULL), 1);
 	free(in);
 }
 
@@ -257,8 +262,85 @@ Test(digest, garbage_record_means_changed)
 {
 	char *in = base_inputs();
 	testutil_write(dir, "out/img.inputs", "not a record\n");
-	cr_assert_eq(digest_unchanged(path_img, in), 0);
+	cr_assert_eq(digest_unchanged(path_img, in, NULL), 0);
 	testutil_write(dir, "out/img.inputs", "");
-	cr_assert_eq(digest_unchanged(path_img, in), 0);
+	cr_assert_eq(digest_unchanged(path_img, in, NULL), 0);
+	free(in);
+}
+
+/* What the fast no-op's check saw, and what it answers. */
+struct journal_check {
+	char *seen;
+	int answer;
+};
+
+static int journal_check(const char *journal, void *userdata)
+{
+	struct journal_check *c = userdata;
+
+	free(c->seen);
+	c->seen = strdup(journal);
+	return c->answer;
+}
+
+Test(digest, the_journal_is_handed_to_the_check_and_the_image_still_proven)
+{
+	char *in = base_inputs();
+	struct journal_check c = {.answer = 1};
+
+	cr_assert_eq(digest_journal_unchanged(path_img, journal_check, &c), 0, "no record");
+	cr_assert_eq(record_with_journal(path_img, in, NULL), 0);
+	cr_assert_eq(digest_journal_unchanged(path_img, journal_check, &c), 0, "no journal");
+	cr_assert_null(c.seen, "nothing to check");
+	cr_assert_eq(record_with_journal(path_img, in, "J1\n"), 0);
+	cr_assert_eq(digest_journal_unchanged(path_img, journal_check, &c), 1);
+	cr_assert_str_eq(c.seen, "J1\n");
+	cr_assert_eq(digest_unchanged(path_img, in, "J1\n"), 1, "the inputs follow it");
+	c.answer = 0;
+	cr_assert_eq(digest_journal_unchanged(path_img, journal_check, &c), 0);
+	c.answer = 1;
+	testutil_write(dir, "out/img", "image bytes");
+	cr_assert_eq(digest_journal_unchanged(path_img, journal_check, &c), 0,
+		     "the image on disk is not the one recorded");
+	free(c.seen);
+	free(in);
+}
+
+Test(digest, an_altered_record_is_not_trusted)
+{
+	char *in = base_inputs(), rec[600];
+	struct journal_check c = {.answer = 1};
+
+	cr_assert_eq(record_with_journal(path_img, in, "J1\n"), 0);
+	snprintf(rec, sizeof(rec), "%s" DIGEST_SUFFIX, path_img);
+	FILE *f = fopen(rec, "a");
+	cr_assert_not_null(f);
+	fputs("main extra 644 dir\n", f);
+	fclose(f);
+	cr_assert_eq(digest_journal_unchanged(path_img, journal_check, &c), 0);
+	cr_assert_eq(digest_unchanged(path_img, in, NULL), 0);
+	free(c.seen);
+	free(in);
+}
+
+Test(digest, a_no_op_keeps_the_record_with_this_runs_journal)
+{
+	char *in = base_inputs();
+	struct journal_check c = {.answer = 1};
+	struct stat img, before;
+
+	cr_assert_eq(record_with_journal(path_img, in, "J1\n"), 0);
+	cr_assert_eq(stat(path_img, &before), 0);
+	cr_assert_eq(digest_unchanged(path_img, in, "J2\n"), 1);
+	cr_assert_eq(digest_journal_unchanged(path_img, journal_check, &c), 1);
+	cr_assert_str_eq(c.seen, "J2\n", "the journal of the run that checked");
+	cr_assert_eq(stat(path_img, &img), 0);
+	cr_assert(img.st_ino == before.st_ino && img.st_mtim.tv_nsec == before.st_mtim.tv_nsec,
+		  "the image untouched");
+	cr_assert_eq(digest_unchanged(path_img, in, NULL), 1);
+	cr_assert_eq(digest_journal_unchanged(path_img, journal_check, &c), 0,
+		     "a run that keeps no journal drops the old one");
+	cr_assert_eq(digest_unchanged(path_img, in, NULL), 1, "the record still holds");
+	free(c.seen);
 	free(in);
 }
