@@ -130,8 +130,10 @@
  *                     modules are never loaded, so none pays for decompression at
  *                     unpack time). Such files sit in the uncompressed first segment;
  *                     before loading, the init runs ABI_UNZSTD_PATH on them (all of a
- *                     load's 'u' modules at once) and loads "X.ko". As with 'z', an
- *                     init that does not know 'u' would fail to load them.
+ *                     load's 'u' modules at once) and loads "X.ko". Before it starts
+ *                     a shell it decompresses every 'u' module left: the image's
+ *                     modules.dep names "X.ko", for a person's modprobe. As with 'z',
+ *                     an init that does not know 'u' would fail to load them.
  *       <deps>   comma-separated indexes of the modules to load before this one (its
  *                whole closure, in load order), or "-".
  *       <params> the rest of the line, possibly empty: the parameter string given to

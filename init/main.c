@@ -173,7 +173,7 @@ static bool shell(const char *why)
 			  why);
 		return false;
 	}
-	modload_console();
+	modload_shell();
 	log_warning("starting a shell on '%s' to %s", ABI_CONSOLE_PATH, why);
 	r = sys_run_shell(ABI_BUSYBOX_PATH, ABI_CONSOLE_PATH);
 	if (r < 0)

@@ -332,6 +332,16 @@ void modload_console(void)
 	(void)modload_always();
 }
 
+void modload_shell(void)
+{
+	if (!plan)
+		return;
+	modload_console();
+	for (size_t i = 0; i < plan->n_modules; i++)
+		unzstd_add(i);
+	unzstd_run();
+}
+
 int modload_deferred(unsigned seconds)
 {
 	unsigned n = 0;

@@ -54,6 +54,12 @@ int modload_name(const char *name);
  */
 void modload_console(void);
 /*
+ * For the shell: modload_console(), then every module still compressed for unzstd
+ * ('u') decompressed, since a person's modprobe reads the image's modules.dep, which
+ * names the .ko files.
+ */
+void modload_shell(void);
+/*
  * The root has not appeared after `seconds`: load the 'd' modules (drivers of devices
  * the generator saw off the root's path), in case it is behind one after all. Once;
  * logs one line. Returns how many were waiting.

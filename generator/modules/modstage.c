@@ -88,6 +88,16 @@ static const char *image_relpath(const struct mod *mod)
 	return mod->image_relpath ? mod->image_relpath : mod->relpath;
 }
 
+/*
+ * The image's modules.dep name of the module: its file, but the .ko a 'u' module's
+ * .ko.zst becomes (a person's modprobe in the shell cannot load the .zst, and the init
+ * decompresses them all before it starts one).
+ */
+static const char *index_relpath(const struct mod *mod)
+{
+	return mod->lazy ? mod->relpath : image_relpath(mod);
+}
+
 /* Indexes of what must be loaded before `mod`: hard deps, pre softdeps and weak deps
  * placed before it, transitively. */
 static int before_of(struct mod *mod, unsigned stamp, size_t *out, size_t *ret_n)
@@ -280,7 +290,7 @@ static int stage_indexes(struct staging *m, struct stage *stage)
 		const struct strv *al = aliases_of(mod);
 		v[i] = (struct modindex_module){
 			.name = mod->name,
-			.relpath = image_relpath(mod),
+			.relpath = index_relpath(mod),
 			.deps = deps + d,
 			.aliases = al ? (const char *const *)al->v : NULL,
 			.naliases = al ? al->n : 0,
@@ -290,7 +300,7 @@ static int stage_indexes(struct staging *m, struct stage *stage)
 		/* depmod's modules.dep lists the last-loaded dependency first. */
 		for (size_t e = mod->nedges; e-- > 0;)
 			if (mod->edges[e].kind == EDGE_HARD) {
-				deps[d++] = image_relpath(mod->edges[e].to);
+				deps[d++] = index_relpath(mod->edges[e].to);
 				v[i].ndeps++;
 			}
 	}

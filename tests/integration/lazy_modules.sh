@@ -37,6 +37,11 @@ t_grep "generic: virtio_blk (MODULES=, loaded at every boot) is a plain .ko" \
 	$'^M\tvirtio_blk\t[^\t]*/virtio_blk\\.ko\ta\t' generic.x/etc/mkinitramfs/plan
 t_grep "generic: xfs (on request) is a .ko.zst" $'^M\txfs\t[^\t]*/xfs\\.ko\\.zst\tru\t' \
 	generic.x/etc/mkinitramfs/plan
+# The image's modules.dep names the .ko the init makes before a shell, for modprobe.
+t_grep "generic: modules.dep names xfs.ko, not its .ko.zst" '^kernel/fs/xfs/xfs\.ko:' \
+	generic.x/lib/modules/"$KVER"/modules.dep
+t_nogrep "generic: modules.dep names no .ko.zst" '\.ko\.zst' \
+	generic.x/lib/modules/"$KVER"/modules.dep
 t_nogrep "generic: no module flagged both 'a' (not 'k') and 'u'" \
 	$'^M\t[^\t]*\t[^\t]*\t[^k\t]*a[^k\t]*u[^k\t]*\t' generic.x/etc/mkinitramfs/plan
 # Each .ko.zst is one frame saying its size, the fixture's module once decompressed.
