@@ -244,6 +244,17 @@ bench_median_s() {
 # bench_mib BYTES: "1.2 MiB".
 bench_mib() { awk -v v="$1" 'BEGIN { printf "%.1f MiB", v / 1048576 }'; }
 
+# bench_plain_cpio CONF OUT MKINITRAMFS-COMMAND...: the fallback image's content as one
+# uncompressed cpio, what `zstd -3 -T0` is timed on beside the fallback build. Not the
+# image decompressed: a generic image keeps its modules compressed one by one in an
+# uncompressed first segment, work its build does and a decompression would undo.
+bench_plain_cpio() {
+	local conf=$1 out=$2
+	shift 2
+	{ cat "$conf" && echo 'MODULES_DECOMPRESS=yes'; } >"$out.conf"
+	"$@" -f -q -c "$out.conf" -S autodetect -z none -g "$out"
+}
+
 # bench_rows ID...: the table rows "| label | compressed | uptime | wall |" (the header
 # is the caller's); a tool that failed says where and why.
 bench_rows() {

@@ -570,7 +570,7 @@ fi
 
 zstd_line="n/a (no fallback image)"
 if [ -f "$IMG/ours-fallback.img" ]; then
-	zstd -dcq "$IMG/ours-fallback.img" >"$W/work/fallback.cpio"
+	bench_plain_cpio "$CONF" "$W/work/fallback.cpio" "$MKINITRAMFS_BIN" -k "$KVER" -r "$KROOT"
 	zw=()
 	for ((run = 0; run <= RUNS; run++)); do
 		TIMEFORMAT='%R'
