@@ -507,8 +507,18 @@ mratio() { # KEY-A KEY-B: A's median over B's
 	awk -v a="$(bench_median ${mups[$1]})" -v b="$(bench_median ${mups[$2]})" \
 		'BEGIN { if (b > 0) printf "×%.2f", a / b; else printf "—" }'
 }
+# mrow LABEL MACH SUFFIX LAST: one row of a machine's table, from the boots keyed
+# MACH-KIND-SUFFIX (SUFFIX: the -smp, or "steady"), LAST its last cell.
+mrow() {
+	local label=$1 m=$2 s=$3 last=$4
+	printf '| %s | %s | %s | %s | %s | %s | %s, %s, %s | %s |\n' "$label" \
+		"$(mcell "$m-baseline-$s")" "$(mcell "$m-host-$s")" "$(mcell "$m-fallback-$s")" \
+		"$(mratio "$m-host-$s" "$m-baseline-$s")" "$(mratio "$m-fallback-$s" "$m-host-$s")" \
+		"${mmods[$m-baseline-$s]:-?}" "${mmods[$m-host-$s]:-?}" \
+		"${mmods[$m-fallback-$s]:-?}" "$last"
+}
 machines_table() { # MACH
-	local m=$1 smp k
+	local m=$1 smp last
 	echo "### ${mach_desc[$m]}"
 	echo
 	echo "root=${mach_root[$m]}; the baseline insmods ${mach_mods[$m]// /, } with their" \
@@ -517,29 +527,13 @@ machines_table() { # MACH
 	echo "| VM | baseline | host | fallback | host / baseline | fallback / host | modules before root (baseline, host, fallback) | host, fallback vs -smp 1 |"
 	echo "| --- | --- | --- | --- | --- | --- | --- | --- |"
 	for smp in "${smps[@]}"; do
-		k=$m-%s-$smp
-		# shellcheck disable=SC2059
-		printf '| -smp %s | %s | %s | %s | %s | %s | %s, %s, %s | %s |\n' "$smp" \
-			"$(mcell "$(printf "$k" baseline)")" "$(mcell "$(printf "$k" host)")" \
-			"$(mcell "$(printf "$k" fallback)")" \
-			"$(mratio "$(printf "$k" host)" "$(printf "$k" baseline)")" \
-			"$(mratio "$(printf "$k" fallback)" "$(printf "$k" host)")" \
-			"${mmods[$(printf "$k" baseline)]:-?}" "${mmods[$(printf "$k" host)]:-?}" \
-			"${mmods[$(printf "$k" fallback)]:-?}" \
-			"$(if [ "$smp" = 1 ]; then echo "—"; else
-				echo "$(mratio "$m-host-$smp" "$m-host-1"), $(mratio "$m-fallback-$smp" "$m-fallback-1")"
-			fi)"
+		last="—"
+		[ "$smp" = 1 ] ||
+			last="$(mratio "$m-host-$smp" "$m-host-1"), $(mratio "$m-fallback-$smp" "$m-fallback-1")"
+		mrow "-smp $smp" "$m" "$smp" "$last"
 	done
 	[ -n "${mups[$m-host-steady]:-}${mfail[$m-host-steady]:-}" ] || return 0
-	k=$m-%s-steady
-	# shellcheck disable=SC2059
-	printf '| -smp 1, steady clock | %s | %s | %s | %s | %s | %s, %s, %s | — |\n' \
-		"$(mcell "$(printf "$k" baseline)")" "$(mcell "$(printf "$k" host)")" \
-		"$(mcell "$(printf "$k" fallback)")" \
-		"$(mratio "$(printf "$k" host)" "$(printf "$k" baseline)")" \
-		"$(mratio "$(printf "$k" fallback)" "$(printf "$k" host)")" \
-		"${mmods[$(printf "$k" baseline)]:-?}" "${mmods[$(printf "$k" host)]:-?}" \
-		"${mmods[$(printf "$k" fallback)]:-?}"
+	mrow "-smp 1, steady clock" "$m" steady "—"
 }
 
 # ---- mkinitramfs alone -------------------------------------------------------------------
