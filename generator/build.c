@@ -530,26 +530,23 @@ static char *spec_module_name(const char *spec)
 	return strndup(spec, n);
 }
 
-/* 1 when a module that spec stands for is in `set`, 0 when none, or a negative errno. */
-static int spec_in(struct build *b, const char *spec, const struct strv *set)
+/* The module names spec stands for, into `names`; a negative errno on failure. */
+static int spec_names(struct build *b, const char *spec, struct strv *names)
 {
 	_cleanup_free_ char *name = spec_module_name(spec);
-	struct strv names = STRV_INIT;
-	int found = 0;
 
 	if (!name)
 		return -ENOMEM;
-	int r = moddep_lookup(b->moddep, name, &names);
-	for (size_t i = 0; r >= 0 && i < names.n && !found; i++)
-		found = strv_contains(set, names.v[i]);
-	strv_clear(&names);
-	return r < 0 ? r : found;
+	return moddep_lookup(b->moddep, name, names);
 }
 
-/* After autodetect, a hook's module is kept only when the host needs it. */
-static int host_needs(struct build *b, const char *spec)
+/* Whether one of `names` is in `set`. */
+static bool any_in(const struct strv *names, const struct strv *set)
 {
-	return spec_in(b, spec, &b->detected);
+	for (size_t i = 0; i < names->n; i++)
+		if (strv_contains(set, names->v[i]))
+			return true;
+	return false;
 }
 
 /* The module names name_or_alias stands for, into `set` (once each). */
@@ -979,33 +976,36 @@ static int hook_serves_stack(const struct build *b, const struct hook *hook)
  * at boot when the root's or resume's stack needs it (its dependencies follow it
  * there) or its hook says LOAD=early (kms: the console's mode is set before root),
  * else deferred, for a late root or a person (a CD-ROM's controller, a mouse).
- * Nothing is deferred when the root's stack is unknown. Negative: a failed look-up.
+ * Nothing is deferred when the root's stack is unknown.
  */
-static int host_load(struct build *b, const struct hook *hook, const char *spec)
+static enum moddep_load host_load(const struct build *b, const struct hook *hook,
+				  const struct strv *names)
 {
-	if (!root_known(b) || hook->load == HOOK_LOAD_EARLY || hook_serves_stack(b, hook))
+	if (!root_known(b) || hook->load == HOOK_LOAD_EARLY ||
+	    hook_serves_stack(b, hook) || any_in(names, &b->on_stack))
 		return MODDEP_LOAD_ALWAYS;
-	int r = spec_in(b, spec, &b->on_stack);
-	if (r < 0)
-		return r;
-	return r ? MODDEP_LOAD_ALWAYS : MODDEP_LOAD_DEFERRED;
+	return MODDEP_LOAD_DEFERRED;
 }
 
-/* A hook's module after autodetect: 1 kept, loading as *ret_load says, 0 left out (the
- * host has no use for it), or a negative errno (logged). */
+/*
+ * A hook's module after autodetect: 1 kept (the host needs it), loading as *ret_load
+ * says, 0 left out, or a negative errno (logged). spec is looked up once for both.
+ */
 static int host_filter(struct build *b, const struct hook *hook, const char *spec,
 		       const char *origin, enum moddep_load *ret_load)
 {
-	int r = host_needs(b, spec);
+	struct strv names = STRV_INIT;
+	int r = spec_names(b, spec, &names);
 
-	if (r == 0)
-		return 0;
-	if (r > 0)
-		r = host_load(b, hook, spec);
-	if (r < 0)
+	if (r < 0) {
+		strv_clear(&names);
 		return log_error_errno(r, "%s: cannot look up module '%s'", origin, spec);
-	*ret_load = (enum moddep_load)r;
-	return 1;
+	}
+	r = any_in(&names, &b->detected);
+	if (r)
+		*ret_load = host_load(b, hook, &names);
+	strv_clear(&names);
+	return r;
 }
 
 static int hook_modules(struct build *b, const struct hook *hook, const char *origin)
