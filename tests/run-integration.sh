@@ -25,16 +25,20 @@ long_first() {
 	done | sort -s -k1,1 | cut -d' ' -f2-
 }
 
-# run_suite N SCRIPT: its output in $logs/N.out, its exit status in $logs/N.rc.
+# run_suite N SCRIPT: its output in $logs/N.out, its exit status in $logs/N.rc, its
+# duration in seconds in $logs/N.s (the suite's own, to watch `make test`'s budget).
 run_suite() {
+	local t0=$SECONDS
 	timeout --kill-after=10 "${TEST_TIMEOUT:-600}" bash "$2" >"$logs/$1.out" 2>&1
 	echo $? >"$logs/$1.rc"
+	echo $((SECONDS - t0)) >"$logs/$1.s"
 }
 
 # collect N SCRIPT: print a finished suite's output and add up its result.
 collect() {
 	local n=$1 s=$2 rc res p f
-	echo "== $s"
+	echo "== $s ($(cat "$logs/$n.s") s)"
+	echo "$(cat "$logs/$n.s") $s" >>"$logs/durations"
 	cat "$logs/$n.out"
 	rc=$(cat "$logs/$n.rc")
 	# Suites end with "RESULT P F" (tests/lib.sh); the boot suite with "boot: P passed, F failed".
@@ -76,5 +80,7 @@ for pid in "${!running[@]}"; do
 	wait "$pid"
 	collect "${running[$pid]}" "${ordered[${running[$pid]}]}"
 done
+echo "slowest suites: $(sort -rn "$logs/durations" 2>/dev/null | head -n 5 |
+	awk '{ printf "%s%s %s s", (NR > 1 ? ", " : ""), $2, $1 }')"
 echo "integration: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]
