@@ -146,6 +146,9 @@ static void load_modules(void)
 	(void)modload_always();
 	(void)modload_batch_run();
 	if (modload_has_match()) {
+		/* Root first, but for a network root: its card's driver is as
+		 * needed as any, and netroot's helper finds the card itself. */
+		modload_hold(netroot_kind(&cmd) == NETROOT_NONE);
 		r = coldplug_scan("/sys/devices");
 		if (r < 0)
 			log_error("cannot scan '/sys/devices': %s", log_errname(r));
@@ -242,6 +245,7 @@ static int find_root(const struct root_spec *spec, struct root_dev *dev)
 	if (r == 0) {
 		log_info("root '%s' is '/dev/%s' (%s)", cmd.root, dev->name,
 			 dev->has_fs ? dev->fs.type : "unknown type");
+		modload_queue_leave();
 		return 0;
 	}
 	if (r == -ETIMEDOUT)

@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <string.h>
 
+#include "devqueue.h"
 #include "helper.h"
 #include "log.h"
 #include "modload.h"
@@ -14,13 +15,15 @@ static const struct cmdline *cmd;
 static struct modload_stats stats;
 static bool console_needed;
 static bool deferred_needed;
+static bool holding; /* devices' matches wait in devqueue.c: root first */
 
 void modload_init(struct plan *p, const struct cmdline *c)
 {
 	plan = p;
 	cmd = c;
 	memset(&stats, 0, sizeof(stats));
-	console_needed = deferred_needed = false;
+	console_needed = deferred_needed = holding = false;
+	devqueue_reset();
 }
 
 const struct modload_stats *modload_stats(void)
@@ -330,6 +333,8 @@ void modload_console(void)
 		return;
 	console_needed = true;
 	(void)modload_always();
+	/* A USB keyboard's host controller may wait in the queue. */
+	(void)modload_queue_flush();
 }
 
 void modload_shell(void)
@@ -391,6 +396,73 @@ int modload_batch_run(void)
 	return batch.loaded;
 }
 
+/* Load module i matched by alias now, or in the open batch; 1 when loaded now. */
+static int load_match(size_t i, const char *alias, bool by_name)
+{
+	struct plan_module *m = &plan->modules[i];
+
+	if (batch.jobs) {
+		queue_match(i, alias);
+		return 0;
+	}
+	if (load_one(i) != 0 || m->state != PLAN_LOADED)
+		return 0;
+	log_info("module '%s' loaded for %s'%s'", m->name, by_name ? "" : "device ",
+		 alias);
+	return 1;
+}
+
+void modload_hold(bool on)
+{
+	holding = on;
+}
+
+/* Load the n modules taken from the queue, side by side on several CPUs. */
+static int load_taken(size_t n, const unsigned short *mods, const char **whys)
+{
+	int loaded = 0;
+
+	modload_batch_begin();
+	for (size_t k = 0; k < n; k++)
+		loaded += load_match(mods[k], whys[k], false);
+	return loaded + modload_batch_run();
+}
+
+int modload_queue_step(void)
+{
+	unsigned short mods[SYS_MODULE_JOBS_MAX];
+	const char *whys[SYS_MODULE_JOBS_MAX];
+	int ncpu = sys_ncpu();
+	size_t n = devqueue_take(
+		plan, ncpu < SYS_MODULE_JOBS_MAX ? (size_t)ncpu : SYS_MODULE_JOBS_MAX,
+		mods, whys);
+
+	(void)load_taken(n, mods, whys);
+	return (int)n;
+}
+
+int modload_queue_flush(void)
+{
+	unsigned short mods[DEVQUEUE_MAX];
+	const char *whys[DEVQUEUE_MAX];
+	size_t n;
+
+	if (!plan)
+		return 0;
+	holding = false;
+	n = devqueue_take(plan, DEVQUEUE_MAX, mods, whys);
+	if (n)
+		log_info("loading the %zu device drivers that waited for the root", n);
+	(void)load_taken(n, mods, whys);
+	return (int)n;
+}
+
+void modload_queue_leave(void)
+{
+	if (plan)
+		(void)devqueue_log_left(plan);
+}
+
 /* Devices match 'm' modules; a request (by_name) also 'r' ones. */
 static int match(const char *alias, bool by_name)
 {
@@ -406,15 +478,12 @@ static int match(const char *alias, bool by_name)
 		    !(console_needed && (m->flags & PLAN_CONSOLE)))
 			continue;
 		log_debug("'%s' matches '%s' of module '%s'", alias, a->pattern, m->name);
-		if (batch.jobs) {
-			queue_match(a->module, alias);
+		/* Root first: a device's driver waits, unless its hook wants it early or
+		 * the queue is full. */
+		if (!by_name && holding && !(m->flags & PLAN_EARLY) &&
+		    devqueue_add(plan, a->module, alias) == 0)
 			continue;
-		}
-		if (load_one(a->module) == 0 && m->state == PLAN_LOADED) {
-			log_info("module '%s' loaded for %s'%s'", m->name,
-				 by_name ? "" : "device ", alias);
-			loaded++;
-		}
+		loaded += load_match(a->module, alias, by_name);
 	}
 	return loaded;
 }

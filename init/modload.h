@@ -70,6 +70,21 @@ int modload_deferred(unsigned seconds);
 void modload_fs(const char *type);
 /* The root's type is unknown: every module the plan loads only on request. */
 void modload_requested_all(void);
+/*
+ * Root first: from now (on) devices' matches of 'm' modules (not 'e') wait in a queue
+ * (devqueue.c) instead of loading; a network root's image does not hold them.
+ */
+void modload_hold(bool on);
+/*
+ * Load the cheapest queued driver (with its deps), up to one per CPU at once. Returns
+ * how many were taken from the queue: 0 when it is empty.
+ */
+int modload_queue_step(void);
+/* Stop holding and load every queued driver (a person must type, a late root).
+ * Returns how many were queued. */
+int modload_queue_flush(void);
+/* The root was found: log what is left to the real root. */
+void modload_queue_leave(void);
 /* Whether any module waits for a modalias match (a generic image). */
 bool modload_has_match(void);
 /* The parameter string for module i: the plan's, then the kernel command line's. */
