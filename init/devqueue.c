@@ -56,13 +56,7 @@ int devqueue_add(const struct plan *plan, size_t mod, const char *why)
 	for (size_t k = 0; k < dq.n; k++)
 		if (dq.q[k].mod == mod)
 			return 0;
-	if (dq.n == DEVQUEUE_MAX)
-		return -ENOSPC;
-	if (dq.text_len + len > sizeof(dq.text)) {
-		why = "?"; /* only the log line loses it */
-		len = 2;
-	}
-	if (dq.text_len + len > sizeof(dq.text))
+	if (dq.n == DEVQUEUE_MAX || dq.text_len + len > sizeof(dq.text))
 		return -ENOSPC;
 	memcpy(dq.text + dq.text_len, why, len);
 	dq.q[dq.n].mod = (unsigned short)mod;
@@ -116,11 +110,7 @@ size_t devqueue_take(const struct plan *plan, size_t max, unsigned short *ret_mo
 	size_t n = 0, all = live(plan), k;
 
 	while (n < max && n < all) {
-		if (max < all)
-			k = cheapest(plan);
-		else /* all of them: in the order queued */
-			for (k = 0; dq.q[k].mod == TAKEN; k++)
-				;
+		k = cheapest(plan);
 		ret_mods[n] = dq.q[k].mod;
 		ret_whys[n++] = dq.text + dq.q[k].why;
 		dq.q[k].mod = TAKEN;
@@ -141,8 +131,8 @@ size_t devqueue_log_left(const struct plan *plan)
 		if (dq.q[k].mod == TAKEN)
 			continue;
 		str_addf(&s, "%s%s", i++ ? ", " : "", plan->modules[dq.q[k].mod].name);
-		log_debug("left to the real root: module '%s' for device '%s'",
-			  plan->modules[dq.q[k].mod].name, dq.text + dq.q[k].why);
+		log_debug("leaving '%s' for device '%s'", plan->modules[dq.q[k].mod].name,
+			  dq.text + dq.q[k].why);
 	}
 	log_info("root found: leaving %zu device drivers to the real root: %s%s", n, line,
 		 s.truncated ? " ..." : "");

@@ -23,8 +23,7 @@ int devqueue_add(const struct plan *plan, size_t mod, const char *why);
 unsigned long devqueue_cost(const struct plan *plan, size_t i);
 /*
  * Take up to max queued modules still waiting to load, the cheapest first (ties: the
- * first queued), into ret_mods and ret_whys; with max at least the number queued,
- * every one in the order queued (no costs computed). Returns how many.
+ * first queued), into ret_mods and ret_whys. Returns how many.
  */
 size_t devqueue_take(const struct plan *plan, size_t max, unsigned short *ret_mods,
 		     const char **ret_whys);

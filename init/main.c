@@ -15,6 +15,7 @@
 #include "cmdline.h"
 #include "coldplug.h"
 #include "crypt.h"
+#include "devqueue.h"
 #include "file.h"
 #include "helper.h"
 #include "log.h"
@@ -245,7 +246,7 @@ static int find_root(const struct root_spec *spec, struct root_dev *dev)
 	if (r == 0) {
 		log_info("root '%s' is '/dev/%s' (%s)", cmd.root, dev->name,
 			 dev->has_fs ? dev->fs.type : "unknown type");
-		modload_queue_leave();
+		(void)devqueue_log_left(&plan);
 		return 0;
 	}
 	if (r == -ETIMEDOUT)

@@ -417,12 +417,11 @@ void modload_hold(bool on)
 	holding = on;
 }
 
-/* Load the n modules taken from the queue, side by side on several CPUs. */
+/* Load the n modules taken from the queue, side by side in the open batch. */
 static int load_taken(size_t n, const unsigned short *mods, const char **whys)
 {
 	int loaded = 0;
 
-	modload_batch_begin();
 	for (size_t k = 0; k < n; k++)
 		loaded += load_match(mods[k], whys[k], false);
 	return loaded + modload_batch_run();
@@ -432,11 +431,10 @@ int modload_queue_step(void)
 {
 	unsigned short mods[SYS_MODULE_JOBS_MAX];
 	const char *whys[SYS_MODULE_JOBS_MAX];
-	int ncpu = sys_ncpu();
-	size_t n = devqueue_take(
-		plan, ncpu < SYS_MODULE_JOBS_MAX ? (size_t)ncpu : SYS_MODULE_JOBS_MAX,
-		mods, whys);
+	size_t n;
 
+	modload_batch_begin(); /* one per CPU: what the batch runs at once */
+	n = devqueue_take(plan, batch.jobs ? batch.jobs : 1, mods, whys);
 	(void)load_taken(n, mods, whys);
 	return (int)n;
 }
@@ -451,16 +449,9 @@ int modload_queue_flush(void)
 		return 0;
 	holding = false;
 	n = devqueue_take(plan, DEVQUEUE_MAX, mods, whys);
-	if (n)
-		log_info("loading the %zu device drivers that waited for the root", n);
+	modload_batch_begin(); /* each says which device it is loaded for */
 	(void)load_taken(n, mods, whys);
 	return (int)n;
-}
-
-void modload_queue_leave(void)
-{
-	if (plan)
-		(void)devqueue_log_left(plan);
 }
 
 /* Devices match 'm' modules; a request (by_name) also 'r' ones. */

@@ -83,8 +83,6 @@ int modload_queue_step(void);
 /* Stop holding and load every queued driver (a person must type, a late root).
  * Returns how many were queued. */
 int modload_queue_flush(void);
-/* The root was found: log what is left to the real root. */
-void modload_queue_leave(void);
 /* Whether any module waits for a modalias match (a generic image). */
 bool modload_has_match(void);
 /* The parameter string for module i: the plan's, then the kernel command line's. */

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "fake_sys.h"
+#include "devqueue.h"
 #include "log.h"
 #include "modload.h"
 #include "resume.h"
@@ -357,7 +358,7 @@ Test(rootwait, root_first_loads_the_cheapest_until_the_root)
 	cr_assert(strstr(fake_sys_calls[2], "/sd_mod.ko"), "%s", fake_sys_calls[2]);
 	cr_assert_eq(plan.modules[1].state, PLAN_PENDING);
 	cr_assert_eq(plan.modules[2].state, PLAN_PENDING);
-	modload_queue_leave();
+	(void)devqueue_log_left(&plan);
 	n = read(lp[0], logs, sizeof(logs) - 1);
 	logs[n > 0 ? n : 0] = '\0';
 	cr_assert(strstr(logs, "<6>initramfs: root found: leaving 1 device drivers to the "
