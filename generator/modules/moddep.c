@@ -1413,6 +1413,7 @@ static int resolve(struct moddep *m)
 			    !to->match) {
 				to->match = 1;
 				to->match_console = mod->match_console;
+				to->root_early = mod->root_early; /* with it */
 				to->match_root = mod;
 			}
 		}

@@ -247,6 +247,33 @@ Test(moddep, plan_deferred)
 	moddep_free(m);
 }
 
+/*
+ * A generic image's early match (kms's LOAD=early): 'me', loaded as soon as its device
+ * matches instead of waiting in the init's root-first queue; its dependencies load
+ * with it ("-"), its post softdep after it, as early, a plain match stays 'm'; loaded at
+ * boot by another request, it is 'a' as before.
+ */
+Test(moddep, plan_early_match)
+{
+	struct moddep *m = open_tree();
+	struct stage *stage;
+	cr_assert_eq(stage_new(&stage), 0);
+	cr_assert_eq(moddep_request(m, "chain_a", "kms", MODDEP_LOAD_EARLY_MATCH), 0);
+	cr_assert_eq(moddep_request(m, "netcard-a", "block", MODDEP_LOAD_ON_MATCH), 0);
+	cr_assert_eq(moddep_request(m, "dia_top", "kms", MODDEP_LOAD_EARLY_MATCH), 0);
+	cr_assert_eq(moddep_request(m, "dia_top", "config", MODDEP_LOAD_ALWAYS), 0);
+	const char *plan = plan_of(m, stage);
+	const char *const want[] = {"chain_a\t/lib/modules/" KVER "/kernel/drivers/misc/chain_a.ko\tme\t",
+				    "chain_c\t/lib/modules/" KVER "/kernel/drivers/misc/chain_c.ko\t-\t",
+				    "nbd\t/lib/modules/" KVER "/kernel/drivers/misc/nbd.ko\tmes\t",
+				    "netcard_a\t/lib/modules/" KVER "/kernel/drivers/misc/netcard-a.ko\tm\t",
+				    "dia_top\t/lib/modules/" KVER "/kernel/drivers/misc/dia_top.ko\ta\t"};
+	for (size_t i = 0; i < sizeof(want) / sizeof(*want); i++)
+		cr_assert(strstr(plan, want[i]), "%s in %s", want[i], plan);
+	stage_free(stage);
+	moddep_free(m);
+}
+
 /* The staged bytes of every generated entry (plan, indexes, builtin lists), by path. */
 static char *data_entries(struct moddep *m, size_t *ret_size)
 {
