@@ -147,9 +147,10 @@ static void load_modules(void)
 	(void)modload_always();
 	(void)modload_batch_run();
 	if (modload_has_match()) {
-		/* Root first, but for a network root: its card's driver is as
-		 * needed as any, and netroot's helper finds the card itself. */
-		modload_hold(netroot_kind(&cmd) == NETROOT_NONE);
+		/* Root first, but for a network root (its card's driver is as
+		 * needed as any, and netroot's helper finds the card itself) and
+		 * without uevents (a driver's disk would go unseen). */
+		modload_hold(uevent_fd >= 0 && netroot_kind(&cmd) == NETROOT_NONE);
 		r = coldplug_scan("/sys/devices");
 		if (r < 0)
 			log_error("cannot scan '/sys/devices': %s", log_errname(r));
