@@ -86,8 +86,8 @@ unsigned long devqueue_cost(const struct plan *plan, size_t i)
 	return sum;
 }
 
-/* The waiting entry of least cost; the first of equals. */
-static size_t cheapest(const struct plan *plan)
+/* The waiting entry of least cost (into *ret_cost); the first of equals. */
+static size_t cheapest(const struct plan *plan, unsigned long *ret_cost)
 {
 	unsigned long best_cost = 0, c;
 	size_t best = dq.n;
@@ -101,6 +101,7 @@ static size_t cheapest(const struct plan *plan)
 			best_cost = c;
 		}
 	}
+	*ret_cost = best_cost;
 	return best;
 }
 
@@ -108,9 +109,15 @@ size_t devqueue_take(const struct plan *plan, size_t max, unsigned short *ret_mo
 		     const char **ret_whys)
 {
 	size_t n = 0, all = live(plan), k;
+	unsigned long first = 0, c;
 
 	while (n < max && n < all) {
-		k = cheapest(plan);
+		k = cheapest(plan, &c);
+		/* Side by side only with what costs at most twice the first: a batch
+		 * ends with its dearest load, and the root may be behind the first. */
+		if (n && c > 2 * first)
+			break;
+		first = n ? first : c;
 		ret_mods[n] = dq.q[k].mod;
 		ret_whys[n++] = dq.text + dq.q[k].why;
 		dq.q[k].mod = TAKEN;

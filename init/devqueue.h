@@ -23,7 +23,9 @@ int devqueue_add(const struct plan *plan, size_t mod, const char *why);
 unsigned long devqueue_cost(const struct plan *plan, size_t i);
 /*
  * Take up to max queued modules still waiting to load, the cheapest first (ties: the
- * first queued), into ret_mods and ret_whys. Returns how many.
+ * first queued), into ret_mods and ret_whys, but after the first only those that cost
+ * at most twice as much (loaded side by side, the dearest would hold the others).
+ * Returns how many: 1 or more unless nothing waits.
  */
 size_t devqueue_take(const struct plan *plan, size_t max, unsigned short *ret_mods,
 		     const char **ret_whys);

@@ -125,6 +125,7 @@ static void unzstd_closure(size_t i)
 }
 
 static int load_one(size_t i);
+static int load_queued(bool all);
 
 static void load_deps(const struct plan_module *m)
 {
@@ -334,7 +335,8 @@ void modload_console(void)
 	console_needed = true;
 	(void)modload_always();
 	/* A USB keyboard's host controller may wait in the queue. */
-	(void)modload_queue_flush();
+	holding = false;
+	(void)load_queued(true);
 }
 
 void modload_shell(void)
@@ -417,41 +419,34 @@ void modload_hold(bool on)
 	holding = on;
 }
 
-/* Load the n modules taken from the queue, side by side in the open batch. */
-static int load_taken(size_t n, const unsigned short *mods, const char **whys)
+/*
+ * Load queued drivers side by side in a batch: one step's (as many as the batch runs
+ * at once), or all of them. Returns how many were taken from the queue.
+ */
+static int load_queued(bool all)
 {
-	int loaded = 0;
+	unsigned short mods[DEVQUEUE_MAX];
+	const char *whys[DEVQUEUE_MAX];
+	size_t n = 0, k;
 
-	for (size_t k = 0; k < n; k++)
-		loaded += load_match(mods[k], whys[k], false);
-	return loaded + modload_batch_run();
+	modload_batch_begin();
+	do {
+		k = devqueue_take(plan,
+				  all	       ? DEVQUEUE_MAX - n
+				  : batch.jobs ? batch.jobs
+					       : 1,
+				  mods + n, whys + n);
+		n += k;
+	} while (all && k);
+	for (k = 0; k < n; k++)
+		(void)load_match(mods[k], whys[k], false);
+	(void)modload_batch_run();
+	return (int)n;
 }
 
 int modload_queue_step(void)
 {
-	unsigned short mods[SYS_MODULE_JOBS_MAX];
-	const char *whys[SYS_MODULE_JOBS_MAX];
-	size_t n;
-
-	modload_batch_begin(); /* one per CPU: what the batch runs at once */
-	n = devqueue_take(plan, batch.jobs ? batch.jobs : 1, mods, whys);
-	(void)load_taken(n, mods, whys);
-	return (int)n;
-}
-
-int modload_queue_flush(void)
-{
-	unsigned short mods[DEVQUEUE_MAX];
-	const char *whys[DEVQUEUE_MAX];
-	size_t n;
-
-	if (!plan)
-		return 0;
-	holding = false;
-	n = devqueue_take(plan, DEVQUEUE_MAX, mods, whys);
-	modload_batch_begin(); /* each says which device it is loaded for */
-	(void)load_taken(n, mods, whys);
-	return (int)n;
+	return load_queued(false);
 }
 
 /* Devices match 'm' modules; a request (by_name) also 'r' ones. */

@@ -50,7 +50,8 @@ int modload_match(const char *modalias);
 int modload_name(const char *name);
 /*
  * A person is about to type (a passphrase prompt, the shell): load the 'k' modules
- * (keyboards) now, and match devices to 'k' ones from now on. Once; no-op without plan.
+ * (keyboards) now, and match devices to 'k' ones from now on; every driver queued root
+ * first loads now, and none waits from now on. Once; no-op without plan.
  */
 void modload_console(void);
 /*
@@ -80,9 +81,6 @@ void modload_hold(bool on);
  * how many were taken from the queue: 0 when it is empty.
  */
 int modload_queue_step(void);
-/* Stop holding and load every queued driver (a person must type, a late root).
- * Returns how many were queued. */
-int modload_queue_flush(void);
 /* Whether any module waits for a modalias match (a generic image). */
 bool modload_has_match(void);
 /* The parameter string for module i: the plan's, then the kernel command line's. */

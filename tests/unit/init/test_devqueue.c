@@ -101,7 +101,7 @@ Test(devqueue, cheapest_closure_first_shared_deps_once)
 	tu_rmtree(dir);
 }
 
-Test(devqueue, ties_go_in_discovery_order_and_batches_take_the_cheapest)
+Test(devqueue, ties_in_discovery_order_batches_of_the_cheapest_alike)
 {
 	unsigned short m[4];
 	const char *w[4];
@@ -117,12 +117,19 @@ Test(devqueue, ties_go_in_discovery_order_and_batches_take_the_cheapest)
 	cr_assert_eq(m[0], 8);
 	cr_assert_eq(m[1], 7);
 	cr_assert_str_eq(w[1], "a");
-	/* More room than queued: all of them, the cheapest first. */
+	/* Room for all: virtio_pci (500) goes alone, the LSI's 1400 would hold it; then
+	 * the LSI's, and not the IDE's 4100 beside it. */
 	cr_assert_eq(devqueue_add(&plan, 4, "lsi"), 0);
-	cr_assert_eq(devqueue_take(&plan, 4, m, w), 3);
+	cr_assert_eq(devqueue_take(&plan, 4, m, w), 1);
 	cr_assert_eq(m[0], 6);
-	cr_assert_eq(m[1], 4);
-	cr_assert_eq(m[2], 2);
+	cr_assert_eq(devqueue_take(&plan, 4, m, w), 1);
+	cr_assert_eq(m[0], 4);
+	/* At most twice the first's cost: side by side. */
+	cr_assert_eq(devqueue_add(&plan, 3, "piix"), 0);
+	cr_assert_eq(devqueue_cost(&plan, 3), 4050);
+	cr_assert_eq(devqueue_take(&plan, 4, m, w), 2);
+	cr_assert_eq(m[0], 3);
+	cr_assert_eq(m[1], 2);
 	tu_rmtree(dir);
 }
 
