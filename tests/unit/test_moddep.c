@@ -218,6 +218,13 @@ Test(moddep, plan_on_request_and_console)
 	moddep_free(m);
 }
 
+/* Every line of want (a module's name, path and flags) is in the plan. */
+static void assert_plan_has(const char *plan, const char *const *want, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		cr_assert(strstr(plan, want[i]), "%s in %s", want[i], plan);
+}
+
 /*
  * A host image's driver for a device off the root's path is deferred ('ad'), with its
  * closure (its dependencies, its post softdep); what the root also needs stays 'a',
@@ -240,8 +247,7 @@ Test(moddep, plan_deferred)
 				    "dia_left\t/lib/modules/" KVER "/kernel/drivers/misc/dia_left.ko\ta\t",
 				    "dia_base\t/lib/modules/" KVER "/kernel/drivers/misc/dia_base.ko\ta\t",
 				    "fsx\t/lib/modules/" KVER "/kernel/drivers/misc/fsx.ko\tad\t"};
-	for (size_t i = 0; i < sizeof(want) / sizeof(*want); i++)
-		cr_assert(strstr(plan, want[i]), "%s in %s", want[i], plan);
+	assert_plan_has(plan, want, sizeof(want) / sizeof(*want));
 	cr_assert_null(strstr(plan, "\nA\t"), "no alias records: %s", plan);
 	stage_free(stage);
 	moddep_free(m);
@@ -268,8 +274,7 @@ Test(moddep, plan_early_match)
 				    "nbd\t/lib/modules/" KVER "/kernel/drivers/misc/nbd.ko\tmes\t",
 				    "netcard_a\t/lib/modules/" KVER "/kernel/drivers/misc/netcard-a.ko\tm\t",
 				    "dia_top\t/lib/modules/" KVER "/kernel/drivers/misc/dia_top.ko\ta\t"};
-	for (size_t i = 0; i < sizeof(want) / sizeof(*want); i++)
-		cr_assert(strstr(plan, want[i]), "%s in %s", want[i], plan);
+	assert_plan_has(plan, want, sizeof(want) / sizeof(*want));
 	stage_free(stage);
 	moddep_free(m);
 }

@@ -314,6 +314,26 @@ static void held_controllers(const char *t, char *text, size_t cap)
 	cr_assert_eq(modload_match("pci:lsi"), 0);
 }
 
+/* The disk appears behind hba's driver (and sd_mod): wait for it as the root. */
+static void wait_behind(const char *t, const char *hba, struct probe *p,
+			const struct root_spec *spec, int fd, size_t n_loads)
+{
+	static char text[2048];
+	struct rootwait w = {spec, sys, dev, fd, -1, 20000, true};
+	struct root_dev found;
+
+	held_controllers(t, text, sizeof(text));
+	fake_sys_on_module(hba, probe_hba, p);
+	fake_sys_on_module("sd_mod", probe_disk, p);
+	cr_assert_eq(rootwait_run(&w, &found), 0);
+	cr_assert_str_eq(found.name, "sda");
+	cr_assert_eq(fake_sys_n_calls, n_loads);
+	cr_assert(strstr(fake_sys_calls[1], "/sym53c8xx.ko"), "the cheapest first: %s",
+		  fake_sys_calls[1]);
+	cr_assert(strstr(fake_sys_calls[n_loads - 1], "/sd_mod.ko"), "the disk's last: %s",
+		  fake_sys_calls[n_loads - 1]);
+}
+
 /*
  * Root first: of two controllers' drivers queued, the cheaper loads first; when its
  * disk is the root, the other is left to the real root. When the root is behind the
@@ -322,10 +342,8 @@ static void held_controllers(const char *t, char *text, size_t cap)
  */
 Test(rootwait, root_first_loads_the_cheapest_until_the_root)
 {
-	static char text[2048];
 	char *t = setup();
 	struct root_spec spec;
-	struct root_dev found;
 	struct probe p = {t, -1};
 	char logs[8192];
 	int sv[2], lp[2];
@@ -343,19 +361,9 @@ Test(rootwait, root_first_loads_the_cheapest_until_the_root)
 	log_set_level(LOG_INFO);
 	cr_assert_eq(root_spec_parse("LABEL=onhba", &spec), 0);
 
-	/* The LSI's disk is the root: ata_piix and libata never load. */
-	held_controllers(t, text, sizeof(text));
-	fake_sys_on_module("sym53c8xx", probe_hba, &p);
-	fake_sys_on_module("sd_mod", probe_disk, &p);
-	{
-		struct rootwait w = {&spec, sys, dev, sv[0], -1, 20000, true};
-
-		cr_assert_eq(rootwait_run(&w, &found), 0);
-	}
-	cr_assert_str_eq(found.name, "sda");
-	cr_assert_eq(fake_sys_n_calls, 3, "scsi_mod, sym53c8xx, sd_mod");
-	cr_assert(strstr(fake_sys_calls[1], "/sym53c8xx.ko"), "%s", fake_sys_calls[1]);
-	cr_assert(strstr(fake_sys_calls[2], "/sd_mod.ko"), "%s", fake_sys_calls[2]);
+	/* The LSI's disk is the root: scsi_mod, sym53c8xx, sd_mod; ata_piix and libata
+	 * never load. */
+	wait_behind(t, "sym53c8xx", &p, &spec, sv[0], 3);
 	cr_assert_eq(plan.modules[1].state, PLAN_PENDING);
 	cr_assert_eq(plan.modules[2].state, PLAN_PENDING);
 	(void)devqueue_log_left(&plan);
@@ -370,19 +378,8 @@ Test(rootwait, root_first_loads_the_cheapest_until_the_root)
 			   "sys/devices/virtual/block/sda dev/sda",
 			   t),
 		     0);
-	held_controllers(t, text, sizeof(text));
-	fake_sys_on_module("ata_piix", probe_hba, &p);
-	fake_sys_on_module("sd_mod", probe_disk, &p);
-	{
-		struct rootwait w = {&spec, sys, dev, sv[0], -1, 20000, true};
-
-		cr_assert_eq(rootwait_run(&w, &found), 0);
-	}
-	cr_assert_str_eq(found.name, "sda");
-	cr_assert_eq(fake_sys_n_calls, 5, "sd_mod once");
-	cr_assert(strstr(fake_sys_calls[1], "/sym53c8xx.ko"), "%s", fake_sys_calls[1]);
+	wait_behind(t, "ata_piix", &p, &spec, sv[0], 5);
 	cr_assert(strstr(fake_sys_calls[3], "/ata_piix.ko"), "%s", fake_sys_calls[3]);
-	cr_assert(strstr(fake_sys_calls[4], "/sd_mod.ko"), "%s", fake_sys_calls[4]);
 	close(sv[0]);
 	close(sv[1]);
 	close(lp[0]);
