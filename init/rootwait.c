@@ -220,6 +220,9 @@ int rootwait_run(const struct rootwait *w, struct root_dev *ret)
 				found = true;
 			else if (modload_queue_step() == 0)
 				goto wait;
+			else if (deadline >=
+				 0) /* loading is not waiting: as coldplug was */
+				deadline = now_ms() + w->timeout_ms;
 			continue;
 		}
 	wait:
