@@ -102,8 +102,9 @@
  *                     (after its <deps>). Root first: a block root's drivers wait in
  *                     a queue from which the init, while the root (or resume, an
  *                     unlock, LVM) is not there and no uevent is pending, loads the
- *                     cheapest (the bytes of its closure's files not loaded yet; up
- *                     to one per CPU at once), then reads the uevents it caused.
+ *                     cheapest (the bytes of its closure's files not loaded yet; on
+ *                     several CPUs, beside it those that cost at most twice as
+ *                     much), then reads the uevents it caused.
  *                     What is queued when the root appears is left to the real
  *                     root. Every one loads at once for a network root, and when a
  *                     person must type (the triggers of 'k').
