@@ -9,7 +9,7 @@
  * refuses a plan whose version it does not know, rather than misreading it. New flag
  * letters that an older init may ignore safely need no bump ('r', 'k' and 'd' below:
  * such an init loads 'k' and 'd' modules at boot, and 'r' ones when the kernel asks
- * for them).
+ * for them; 'e' changes nothing for it).
  */
 
 #define ABI_PLAN_VERSION 1
@@ -99,7 +99,18 @@
  *                     on several CPUs, modules that do not depend on each other load
  *                     at the same time (plan order is kept only through <deps>)
  *                  m  load only when a device's modalias matches one of its A records
- *                     (after its <deps>)
+ *                     (after its <deps>). Root first: a block root's drivers wait in
+ *                     a queue from which the init, while the root (or resume, an
+ *                     unlock, LVM) is not there and no uevent is pending, loads the
+ *                     cheapest (the bytes of its closure's files not loaded yet; on
+ *                     several CPUs, beside it those that cost at most twice as
+ *                     much), then reads the uevents it caused.
+ *                     What is queued when the root appears is left to the real
+ *                     root. Every one loads at once for a network root, and when a
+ *                     person must type (the triggers of 'k').
+ *                  e  early, with 'm': load on match at once, never queued behind
+ *                     the root (a hook's LOAD=early in a generic image: kms).
+ *                     An init that does not know 'e' treats it as 'm'.
  *                  r  load only on request, by name or by one of its A records:
  *                     the root's filesystem type ("fs-<type>") just before it is
  *                     mounted, the kernel's request_module() (ABI_MODPROBE_PATH),
@@ -202,6 +213,7 @@
 #define ABI_FLAG_COMPRESSED 'z'
 #define ABI_FLAG_UNZSTD 'u'
 #define ABI_FLAG_DEFERRED 'd'
+#define ABI_FLAG_EARLY 'e'
 
 /* How long the root wait goes on before the 'd' modules are loaded after all. */
 #define ABI_DEFER_ROOT_S 3

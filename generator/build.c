@@ -935,10 +935,14 @@ static int run_autodetect(struct build *b)
 }
 
 /* A hook's LOAD= in a generic image: a filesystem waits for the root's type, a
- * keyboard for a person. After autodetect, what the host needs loads as `load` says. */
+ * keyboard for a person, a GPU's driver (early) not for the root's. After autodetect,
+ * what the host needs loads as `load` says. */
 static enum moddep_load boot_load(const struct build *b, const struct hook *hook,
 				  enum moddep_load load)
 {
+	if (!b->autodetect && hook->load == HOOK_LOAD_EARLY &&
+	    load == MODDEP_LOAD_ON_MATCH)
+		return MODDEP_LOAD_EARLY_MATCH;
 	if (b->autodetect || hook->load == HOOK_LOAD_BOOT ||
 	    hook->load == HOOK_LOAD_EARLY)
 		return load;

@@ -15,6 +15,7 @@
 #include "cmdline.h"
 #include "coldplug.h"
 #include "crypt.h"
+#include "devqueue.h"
 #include "file.h"
 #include "helper.h"
 #include "log.h"
@@ -146,6 +147,10 @@ static void load_modules(void)
 	(void)modload_always();
 	(void)modload_batch_run();
 	if (modload_has_match()) {
+		/* Root first, but for a network root (its card's driver is as
+		 * needed as any, and netroot's helper finds the card itself) and
+		 * without uevents (a driver's disk would go unseen). */
+		modload_hold(uevent_fd >= 0 && netroot_kind(&cmd) == NETROOT_NONE);
 		r = coldplug_scan("/sys/devices");
 		if (r < 0)
 			log_error("cannot scan '/sys/devices': %s", log_errname(r));
@@ -242,6 +247,7 @@ static int find_root(const struct root_spec *spec, struct root_dev *dev)
 	if (r == 0) {
 		log_info("root '%s' is '/dev/%s' (%s)", cmd.root, dev->name,
 			 dev->has_fs ? dev->fs.type : "unknown type");
+		(void)devqueue_log_left(&plan);
 		return 0;
 	}
 	if (r == -ETIMEDOUT)

@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <string.h>
 
+#include "devqueue.h"
 #include "helper.h"
 #include "log.h"
 #include "modload.h"
@@ -14,13 +15,15 @@ static const struct cmdline *cmd;
 static struct modload_stats stats;
 static bool console_needed;
 static bool deferred_needed;
+static bool holding; /* devices' matches wait in devqueue.c: root first */
 
 void modload_init(struct plan *p, const struct cmdline *c)
 {
 	plan = p;
 	cmd = c;
 	memset(&stats, 0, sizeof(stats));
-	console_needed = deferred_needed = false;
+	console_needed = deferred_needed = holding = false;
+	devqueue_reset();
 }
 
 const struct modload_stats *modload_stats(void)
@@ -122,6 +125,7 @@ static void unzstd_closure(size_t i)
 }
 
 static int load_one(size_t i);
+static int load_queued(bool all);
 
 static void load_deps(const struct plan_module *m)
 {
@@ -330,6 +334,9 @@ void modload_console(void)
 		return;
 	console_needed = true;
 	(void)modload_always();
+	/* A USB keyboard's host controller may wait in the queue. */
+	holding = false;
+	(void)load_queued(true);
 }
 
 void modload_shell(void)
@@ -391,6 +398,57 @@ int modload_batch_run(void)
 	return batch.loaded;
 }
 
+/* Load module i matched by alias now, or in the open batch; 1 when loaded now. */
+static int load_match(size_t i, const char *alias, bool by_name)
+{
+	struct plan_module *m = &plan->modules[i];
+
+	if (batch.jobs) {
+		queue_match(i, alias);
+		return 0;
+	}
+	if (load_one(i) != 0 || m->state != PLAN_LOADED)
+		return 0;
+	log_info("module '%s' loaded for %s'%s'", m->name, by_name ? "" : "device ",
+		 alias);
+	return 1;
+}
+
+void modload_hold(bool on)
+{
+	holding = on;
+}
+
+/*
+ * Load queued drivers side by side in a batch: one step's (as many as the batch runs
+ * at once), or all of them. Returns how many were taken from the queue.
+ */
+static int load_queued(bool all)
+{
+	unsigned short mods[DEVQUEUE_MAX];
+	const char *whys[DEVQUEUE_MAX];
+	size_t n = 0, k;
+
+	modload_batch_begin();
+	do {
+		k = devqueue_take(plan,
+				  all	       ? DEVQUEUE_MAX - n
+				  : batch.jobs ? batch.jobs
+					       : 1,
+				  mods + n, whys + n);
+		n += k;
+	} while (all && k);
+	for (k = 0; k < n; k++)
+		(void)load_match(mods[k], whys[k], false);
+	(void)modload_batch_run();
+	return (int)n;
+}
+
+int modload_queue_step(void)
+{
+	return load_queued(false);
+}
+
 /* Devices match 'm' modules; a request (by_name) also 'r' ones. */
 static int match(const char *alias, bool by_name)
 {
@@ -406,15 +464,12 @@ static int match(const char *alias, bool by_name)
 		    !(console_needed && (m->flags & PLAN_CONSOLE)))
 			continue;
 		log_debug("'%s' matches '%s' of module '%s'", alias, a->pattern, m->name);
-		if (batch.jobs) {
-			queue_match(a->module, alias);
+		/* Root first: a device's driver waits, unless its hook wants it early or
+		 * the queue is full. */
+		if (!by_name && holding && !(m->flags & PLAN_EARLY) &&
+		    devqueue_add(plan, a->module, alias) == 0)
 			continue;
-		}
-		if (load_one(a->module) == 0 && m->state == PLAN_LOADED) {
-			log_info("module '%s' loaded for %s'%s'", m->name,
-				 by_name ? "" : "device ", alias);
-			loaded++;
-		}
+		loaded += load_match(a->module, alias, by_name);
 	}
 	return loaded;
 }

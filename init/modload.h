@@ -50,7 +50,8 @@ int modload_match(const char *modalias);
 int modload_name(const char *name);
 /*
  * A person is about to type (a passphrase prompt, the shell): load the 'k' modules
- * (keyboards) now, and match devices to 'k' ones from now on. Once; no-op without plan.
+ * (keyboards) now, and match devices to 'k' ones from now on; every driver queued root
+ * first loads now, and none waits from now on. Once; no-op without plan.
  */
 void modload_console(void);
 /*
@@ -70,6 +71,16 @@ int modload_deferred(unsigned seconds);
 void modload_fs(const char *type);
 /* The root's type is unknown: every module the plan loads only on request. */
 void modload_requested_all(void);
+/*
+ * Root first: from now (on) devices' matches of 'm' modules (not 'e') wait in a queue
+ * (devqueue.c) instead of loading; a network root's image does not hold them.
+ */
+void modload_hold(bool on);
+/*
+ * Load the cheapest queued driver (with its deps), up to one per CPU at once. Returns
+ * how many were taken from the queue: 0 when it is empty.
+ */
+int modload_queue_step(void);
 /* Whether any module waits for a modalias match (a generic image). */
 bool modload_has_match(void);
 /* The parameter string for module i: the plan's, then the kernel command line's. */

@@ -27,11 +27,17 @@ static size_t split(char *line, char **fields, size_t max)
 }
 
 /* The flag letters, in the order of the PLAN_* bits. */
-static const char flag_letters[] = {ABI_FLAG_ALWAYS,	 ABI_FLAG_MATCH,
-				    ABI_FLAG_OPTIONAL,	 ABI_FLAG_SOFTDEP,
-				    ABI_FLAG_COMPRESSED, ABI_FLAG_REQUEST,
-				    ABI_FLAG_CONSOLE,	 ABI_FLAG_UNZSTD,
-				    ABI_FLAG_DEFERRED,	 '\0'};
+static const char flag_letters[] = {ABI_FLAG_ALWAYS,
+				    ABI_FLAG_MATCH,
+				    ABI_FLAG_OPTIONAL,
+				    ABI_FLAG_SOFTDEP,
+				    ABI_FLAG_COMPRESSED,
+				    ABI_FLAG_REQUEST,
+				    ABI_FLAG_CONSOLE,
+				    ABI_FLAG_UNZSTD,
+				    ABI_FLAG_DEFERRED,
+				    ABI_FLAG_EARLY,
+				    '\0'};
 
 static int parse_flags(const char *text, unsigned *ret)
 {

@@ -20,6 +20,7 @@ enum {
 	PLAN_CONSOLE = 1 << 6,	  /* 'k': only once a person must type */
 	PLAN_UNZSTD = 1 << 7,	  /* 'u': .ko.zst, for ABI_UNZSTD_PATH before loading */
 	PLAN_DEFERRED = 1 << 8,	  /* 'd': only for a late root or a person */
+	PLAN_EARLY = 1 << 9,	  /* 'e': with 'm', at once, not queued behind the root */
 };
 
 enum plan_state {

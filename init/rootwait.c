@@ -212,6 +212,21 @@ int rootwait_run(const struct rootwait *w, struct root_dev *ret)
 		 */
 		if (found && !unlock_busy() && !resume_pending() && !lvm_busy())
 			return 0;
+		/* Root first: once the uevents are read, the cheapest driver queued for a
+		 * device; the next pass reads what it made (a disk, a child device).
+		 * Loading is not waiting: the clock starts again after it, as it did
+		 * after coldplug loaded them all. */
+		if (w->match_modules) {
+			r = w->uevent_fd >= 0 ? drain(w, ret) : 0;
+			if (r == 1 || (r == -ENOBUFS && rescan(w, ret)))
+				found = true;
+			else if (modload_queue_step() == 0)
+				goto wait;
+			else if (deadline >= 0)
+				deadline = now_ms() + w->timeout_ms;
+			continue;
+		}
+	wait:
 		/* A prompt or an unlock in progress holds the clock: a person types. So
 		 * does lvm at work: a loaded machine must not time out a VG it activates.
 		 */

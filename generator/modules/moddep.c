@@ -1043,7 +1043,7 @@ static void reset_mod(struct mod *mod)
 	mod->included = 0;
 	mod->root_always = mod->root_match = mod->root_required = mod->root_optional = 0;
 	mod->root_request = mod->root_console = mod->root_console_match = 0;
-	mod->root_deferred = mod->in_deferred = 0;
+	mod->root_deferred = mod->in_deferred = mod->root_early = 0;
 	mod->in_required = mod->in_optional = mod->in_always = mod->match = 0;
 	mod->request = mod->in_console = mod->match_console = 0;
 	strv_clear(&mod->reasons);
@@ -1089,6 +1089,9 @@ static int add_roots(struct moddep *m, struct worklist *w)
 			case MODDEP_LOAD_ALWAYS:
 				mod->root_always = 1;
 				break;
+			case MODDEP_LOAD_EARLY_MATCH:
+				mod->root_early = 1;
+				/* fall through */
 			case MODDEP_LOAD_ON_MATCH:
 				mod->root_match = 1;
 				break;
@@ -1410,6 +1413,7 @@ static int resolve(struct moddep *m)
 			    !to->match) {
 				to->match = 1;
 				to->match_console = mod->match_console;
+				to->root_early = mod->root_early; /* with it */
 				to->match_root = mod;
 			}
 		}

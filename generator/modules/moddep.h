@@ -25,6 +25,9 @@ enum moddep_load {
 	/* Host images: a device's driver the root does not need: only if the root is
 	 * late or a person must type (abi.h's 'd'). */
 	MODDEP_LOAD_DEFERRED,
+	/* Generic images: ON_MATCH, but loaded at once, not queued behind the root
+	 * (abi.h's 'e': a hook's LOAD=early, kms). */
+	MODDEP_LOAD_EARLY_MATCH,
 };
 
 /*

@@ -10,9 +10,11 @@ int modplan_flags(const struct mod *mod, char *buf)
 	 * for a person, on request. */
 	if (mod->in_always)
 		*p++ = ABI_FLAG_ALWAYS;
-	else if (mod->match && !mod->match_console)
+	else if (mod->match && !mod->match_console) {
 		*p++ = ABI_FLAG_MATCH;
-	else if (mod->in_deferred) { /* its triggers include a person's */
+		if (mod->root_early)
+			*p++ = ABI_FLAG_EARLY;
+	} else if (mod->in_deferred) { /* its triggers include a person's */
 		*p++ = ABI_FLAG_ALWAYS;
 		*p++ = ABI_FLAG_DEFERRED;
 	} else if (mod->in_console || mod->match) {

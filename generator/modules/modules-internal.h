@@ -61,6 +61,7 @@ struct mod {
 	int included;
 	int root_always, root_match, root_required, root_optional;
 	int root_request, root_console, root_console_match, root_deferred;
+	int root_early; /* matched early ('e'), not queued behind the root */
 	int in_required, in_optional, in_always, match;
 	int request, in_console, match_console; /* plan flags 'r', 'ak', 'mk' */
 	int in_deferred;			/* 'ad' unless loaded sooner */

@@ -62,6 +62,13 @@ for m in i915 amdgpu radeon nouveau virtio-gpu bochs qxl; do
 	t_grep "kms: '$m' is in a generic image" "/$m\.ko" generic.list
 done
 t_grep "fsck: a generic image has fsck.ext4" ' /usr/sbin/fsck\.ext4' generic.list
+# kms says LOAD=early: a generic image loads the GPU's driver as soon as its device
+# matches ('e'), where the storage drivers wait in the root-first queue ('m').
+"$MKINITRAMFS" -x generic.img generic.x >/dev/null 2>&1
+t_grep "kms: bochs loads early on match ('me')" $'^M\tbochs\t[^\t]*\tme' \
+	generic.x/etc/mkinitramfs/plan
+t_grep "block: virtio_blk loads root first on match ('m', no 'e')" \
+	$'^M\tvirtio_blk\t[^\t]*\tm[^e\t]*\t' generic.x/etc/mkinitramfs/plan
 
 # Every standard hook name: accepted, and -H says what each does here.
 for h in udev systemd kms keymap consolefont sd-vconsole fsck usr shutdown sd-shutdown; do
@@ -266,6 +273,9 @@ if boot_setup; then
 		"$BW/mkcpio-fallback.log"
 	t_grep "kms: the QEMU VGA's driver (bochs) loaded on match" \
 		"initramfs: module 'bochs' loaded for device" "$BW/mkcpio-fallback.log"
+	t_grep "... while the IDE's drivers were left to the real root" \
+		"initramfs: root found: leaving [0-9]+ device drivers to the real root: .*ata_piix" \
+		"$BW/mkcpio-fallback.log"
 else
 	t_fail "cannot build the test root's init"
 fi

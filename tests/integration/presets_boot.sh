@@ -1,9 +1,11 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-or-later
 # Hooks, presets and autodetect, end to end: the shipped preset template builds a
-# generic fallback image that boots on virtio-blk, virtio-scsi, NVMe, AHCI and USB
-# storage behind xHCI loading only the drivers each machine needs, and only the root's
-# filesystem (ext4, xfs, vfat) with no keyboard driver; a capture of the booted
+# generic fallback image that boots on virtio-blk, virtio-scsi, NVMe, AHCI, LSI SCSI,
+# the pc machine's IDE and USB storage behind xHCI loading only the drivers each
+# machine's root needs (root first: the pc machine's PIIX IDE drivers are left to the
+# real root unless the root is behind them), and only the root's filesystem (ext4,
+# xfs, vfat) with no keyboard driver; a capture of the booted
 # machine's sysfs builds a host image at least 5 times smaller that boots too; with the
 # root's device known it defers the drivers off the root's path (the PIIX IDE's) and
 # still finds a root moved behind one. The fallback's modules (the 6.1 kernel does not
@@ -56,7 +58,7 @@ t_check "... none of them loaded at every boot" test ! -s fallback.lazy-always
 # gets to it, before or after root is found, so whether it loads is a race.
 STORAGE="virtio_blk virtio_scsi nvme ahci ata_piix ata_generic pata_acpi sd_mod
 	usb_storage uas xhci_pci xhci_hcd ehci_pci ehci_hcd ohci_pci uhci_hcd sdhci_pci
-	mmc_block"
+	mmc_block sym53c8xx"
 storage_loaded() { # LOG: the storage drivers in the root's module list, sorted
 	local mods m out=
 	mods=$(sed -n 's/^ROOTINIT modules= *//p' "$1")
@@ -93,17 +95,33 @@ loaded_before_root() {
 EXT4_CLOSURE="ext4 jbd2 mbcache crc16 crc32c_generic"
 OTHER_FS="btrfs raid6_pq xfs f2fs vfat fat nls_cp437 isofs squashfs overlay"
 KEYBOARD="usbhid hid_generic hid serio_raw"
+# left_to_root NAME LOG MODULE...: the root came first, the init left these queued
+# drivers to the real root and said so.
+left_to_root() {
+	local name=$1 log=$2 m
+	shift 2
+	for m in "$@"; do
+		t_grep "$name: '$m' was left to the real root" \
+			"initramfs: root found: leaving [0-9]+ device drivers to the real root: (.*, )?$m(,|$)" \
+			"$log"
+	done
+}
+PIIX="ata_piix ata_generic libata sr_mod cdrom"
 
 DISK="file=$BW/root.img,format=raw,if=none,id=root"
 # The pc machine has devices of its own, which are matched like any other: its PIIX
-# IDE controller (ata_piix, and ata_generic whose class alias also matches it); q35
-# has none. A USB mass-storage interface matches usb_storage and uas, as udev would
-# load both.
-fallback_boot virtio-blk "virtio_blk ata_piix ata_generic" \
-	-drive "file=$BW/root.img,format=raw,if=virtio"
+# IDE controller (ata_piix, and ata_generic whose class alias also matches it) with
+# the CD-ROM; q35 has none. Root first: the drivers matched wait in a queue, the
+# cheapest (in bytes of modules) loads first, and once the root is there the rest is
+# left to the real root: the virtio disk's virtio_pci and virtio_blk cost a fraction
+# of libata's. A USB mass-storage interface matches usb_storage and uas, as udev
+# would load both.
+fallback_boot virtio-blk "virtio_blk" -drive "file=$BW/root.img,format=raw,if=virtio"
 t_nogrep "fallback on virtio-blk with 1 CPU: no batch, modules load in place" \
 	"modules, up to [0-9]+ at once" "$BW/virtio-blk.log"
-loaded_before_root "fallback on virtio-blk" "$BW/virtio-blk.log" "$EXT4_CLOSURE" "$OTHER_FS $KEYBOARD"
+loaded_before_root "fallback on virtio-blk" "$BW/virtio-blk.log" "$EXT4_CLOSURE" \
+	"$OTHER_FS $KEYBOARD $PIIX"
+left_to_root "fallback on virtio-blk" "$BW/virtio-blk.log" ata_piix ata_generic
 t_grep "fallback on virtio-blk: ext4 was loaded for the root's type" \
 	"initramfs: module 'ext4' loaded for 'fs-ext4'" "$BW/virtio-blk.log"
 # lazy_decompressed NAME LOG: the init ran unzstd on exactly the 'u' modules it tried
@@ -128,25 +146,45 @@ lazy_decompressed() {
 lazy_decompressed virtio-blk "$BW/virtio-blk.log"
 t_nogrep "fallback on virtio-blk: unzstd reported no failure" "initramfs: (cannot|module '[^']*' (is|has|does))" \
 	"$BW/virtio-blk.log"
-# Two CPUs: the devices' drivers load side by side (scsi_mod, their common dep, first).
-fallback_boot virtio-scsi "virtio_scsi ata_piix ata_generic sd_mod" -smp 2 \
+# Two CPUs: a driver's closure loads 2 at once (its deps first); queued drivers go side
+# by side only when they cost alike, so the IDE's (libata) do not come along with the
+# virtio ones, and sd_mod, queued for the disk virtio_scsi found, goes before them.
+fallback_boot virtio-scsi "virtio_scsi sd_mod" -smp 2 \
 	-drive "file=$BW/xfsroot.img,format=raw,if=none,id=root" \
 	-device virtio-scsi-pci,id=scsi -device scsi-hd,drive=root
-t_grep "fallback on virtio-scsi with 2 CPUs: coldplug loaded its modules 2 at once" \
+t_grep "fallback on virtio-scsi with 2 CPUs: its modules loaded 2 at once" \
 	"initramfs: loading [0-9]+ modules, up to 2 at once" "$BW/virtio-scsi.log"
 t_grep "... and says which device each driver was loaded for" \
-	"initramfs: module 'ata_piix' loaded for device 'pci:v00008086d00007010" \
+	"initramfs: module 'virtio_scsi' loaded for device 'virtio:d00000008v" \
 	"$BW/virtio-scsi.log"
+left_to_root "fallback on virtio-scsi" "$BW/virtio-scsi.log" ata_piix ata_generic
 t_nogrep "... with no failure" "initramfs: module .* failed to load" "$BW/virtio-scsi.log"
 lazy_decompressed virtio-scsi "$BW/virtio-scsi.log"
 t_grep "fallback on virtio-scsi: the root is xfs" '^ROOTINIT mount=/dev/sda xfs' "$BW/virtio-scsi.log"
 loaded_before_root "fallback on virtio-scsi" "$BW/virtio-scsi.log" "xfs" "ext4 btrfs f2fs vfat $KEYBOARD"
-ROOT=LABEL=TESTROOT fallback_boot nvme "nvme ata_piix ata_generic" \
+ROOT=LABEL=TESTROOT fallback_boot nvme "nvme" \
 	-drive "file=$BW/vfatroot.img,format=raw,if=none,id=root" \
 	-device nvme,serial=mkinitramfs,drive=root
 t_grep "fallback on nvme: the root is vfat" '^ROOTINIT mount=/dev/nvme0n1 vfat' "$BW/nvme.log"
 # vfat's codepage comes through the kernel's request_module(), answered from the image.
-loaded_before_root "fallback on nvme" "$BW/nvme.log" "vfat fat nls_cp437" "ext4 xfs btrfs $KEYBOARD"
+loaded_before_root "fallback on nvme" "$BW/nvme.log" "vfat fat nls_cp437" \
+	"ext4 xfs btrfs $KEYBOARD $PIIX"
+left_to_root "fallback on nvme" "$BW/nvme.log" ata_piix ata_generic
+# The bench's LSI machine: sym53c8xx (with scsi_mod) costs less than the IDE's libata,
+# and the disk it finds brings sd_mod before the IDE's turn.
+fallback_boot lsi "sd_mod sym53c8xx" -device lsi53c895a,id=lsi -drive "$DISK" \
+	-device scsi-hd,drive=root,bus=lsi.0,scsi-id=0
+t_grep "fallback on lsi: the root is the LSI's disk" '^ROOTINIT mount=/dev/sda ext4' \
+	"$BW/lsi.log"
+loaded_before_root "fallback on lsi" "$BW/lsi.log" "$EXT4_CLOSURE" "$PIIX"
+left_to_root "fallback on lsi" "$BW/lsi.log" ata_piix ata_generic
+# The root behind the PIIX itself: the IDE's drivers load (ata_generic, the cheaper,
+# binds nothing there) and no "leaving" line names them.
+fallback_boot ide "ata_piix ata_generic sd_mod" -drive "file=$BW/root.img,format=raw,if=ide"
+t_grep "fallback on ide: the root is the IDE disk" '^ROOTINIT mount=/dev/sda ext4' \
+	"$BW/ide.log"
+t_nogrep "fallback on ide: the IDE's drivers were not left to the real root" \
+	"leaving .*ata_piix" "$BW/ide.log"
 # q35's AHCI under a loaded host once timed out IDENTIFY three times: a steady clock
 # (tests/boot/lib.sh), with its bound.
 BOOT_TIMEOUT=$QEMU_STEADY_TIMEOUT fallback_boot ahci "ahci sd_mod" -machine q35 \

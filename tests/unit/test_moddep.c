@@ -218,6 +218,13 @@ Test(moddep, plan_on_request_and_console)
 	moddep_free(m);
 }
 
+/* Every line of want (a module's name, path and flags) is in the plan. */
+static void assert_plan_has(const char *plan, const char *const *want, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		cr_assert(strstr(plan, want[i]), "%s in %s", want[i], plan);
+}
+
 /*
  * A host image's driver for a device off the root's path is deferred ('ad'), with its
  * closure (its dependencies, its post softdep); what the root also needs stays 'a',
@@ -240,9 +247,34 @@ Test(moddep, plan_deferred)
 				    "dia_left\t/lib/modules/" KVER "/kernel/drivers/misc/dia_left.ko\ta\t",
 				    "dia_base\t/lib/modules/" KVER "/kernel/drivers/misc/dia_base.ko\ta\t",
 				    "fsx\t/lib/modules/" KVER "/kernel/drivers/misc/fsx.ko\tad\t"};
-	for (size_t i = 0; i < sizeof(want) / sizeof(*want); i++)
-		cr_assert(strstr(plan, want[i]), "%s in %s", want[i], plan);
+	assert_plan_has(plan, want, sizeof(want) / sizeof(*want));
 	cr_assert_null(strstr(plan, "\nA\t"), "no alias records: %s", plan);
+	stage_free(stage);
+	moddep_free(m);
+}
+
+/*
+ * A generic image's early match (kms's LOAD=early): 'me', loaded as soon as its device
+ * matches instead of waiting in the init's root-first queue; its dependencies load
+ * with it ("-"), its post softdep after it, as early, a plain match stays 'm'; loaded at
+ * boot by another request, it is 'a' as before.
+ */
+Test(moddep, plan_early_match)
+{
+	struct moddep *m = open_tree();
+	struct stage *stage;
+	cr_assert_eq(stage_new(&stage), 0);
+	cr_assert_eq(moddep_request(m, "chain_a", "kms", MODDEP_LOAD_EARLY_MATCH), 0);
+	cr_assert_eq(moddep_request(m, "netcard-a", "block", MODDEP_LOAD_ON_MATCH), 0);
+	cr_assert_eq(moddep_request(m, "dia_top", "kms", MODDEP_LOAD_EARLY_MATCH), 0);
+	cr_assert_eq(moddep_request(m, "dia_top", "config", MODDEP_LOAD_ALWAYS), 0);
+	const char *plan = plan_of(m, stage);
+	const char *const want[] = {"chain_a\t/lib/modules/" KVER "/kernel/drivers/misc/chain_a.ko\tme\t",
+				    "chain_c\t/lib/modules/" KVER "/kernel/drivers/misc/chain_c.ko\t-\t",
+				    "nbd\t/lib/modules/" KVER "/kernel/drivers/misc/nbd.ko\tmes\t",
+				    "netcard_a\t/lib/modules/" KVER "/kernel/drivers/misc/netcard-a.ko\tm\t",
+				    "dia_top\t/lib/modules/" KVER "/kernel/drivers/misc/dia_top.ko\ta\t"};
+	assert_plan_has(plan, want, sizeof(want) / sizeof(*want));
 	stage_free(stage);
 	moddep_free(m);
 }

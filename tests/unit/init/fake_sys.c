@@ -31,6 +31,12 @@ static struct {
 } running[64];
 static size_t n_running, max_running;
 static int last_pid = 1000;
+static struct {
+	char needle[256];
+	void (*fn)(void *);
+	void *arg;
+} on_module[4];
+static size_t n_on_module;
 
 void fake_sys_reset(void)
 {
@@ -40,6 +46,14 @@ void fake_sys_reset(void)
 	spawn_status = -1;
 	ncpu = 1;
 	n_running = max_running = 0;
+	n_on_module = 0;
+}
+
+void fake_sys_on_module(const char *needle, void (*fn)(void *), void *arg)
+{
+	snprintf(on_module[n_on_module].needle, sizeof(on_module[0].needle), "%s", needle);
+	on_module[n_on_module].fn = fn;
+	on_module[n_on_module++].arg = arg;
 }
 
 void fake_sys_set_ncpu(int n)
@@ -113,6 +127,9 @@ int sys_finit_module(const char *path, const char *params, int flags)
 		record("finit_module %s %s flags=%d", path, params, flags);
 	else
 		record("finit_module %s %s", path, params);
+	for (size_t i = 0; i < n_on_module; i++)
+		if (strstr(path, on_module[i].needle))
+			on_module[i].fn(on_module[i].arg);
 	for (size_t i = 0; i < n_fails; i++)
 		if (strstr(path, fails[i].needle))
 			return -fails[i].err;

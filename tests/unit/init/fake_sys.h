@@ -27,6 +27,12 @@ void fake_sys_spawn_exit(int status, int delay_ms);
  * first and records "done PATH", so a module started before its deps ended shows.
  */
 void fake_sys_set_ncpu(int n);
+/*
+ * When a module whose path contains needle loads, call fn(arg) before returning (a
+ * driver's probe making its disk: the test adds it to sysfs and sends its uevent).
+ * Up to 4; a reset clears them.
+ */
+void fake_sys_on_module(const char *needle, void (*fn)(void *), void *arg);
 /* The most loads that were running at once since the reset. */
 size_t fake_sys_max_running(void);
 /* The index of the first call starting with prefix, or -1. */

@@ -535,3 +535,87 @@ Test(modload, batch_overflow_loads_early)
 	cr_assert_eq(lines, 20, "%s", logs);
 	cr_assert(strstr(logs, "module 'm299' loaded for device 'dev:xxx"), "%s", logs);
 }
+
+/* Root first (devqueue.c): a plan with a GPU driver its hook wants early ('e'), a
+ * keyboard for a person ('k'), and devices' drivers; the files do not exist here, so
+ * every cost is 0 and the queue goes in the order the devices came. */
+static const char held_text[] = "mkinitramfs-plan\t1\n"
+				"M\tvirtio\t/m/virtio.ko\t-\t-\t\n"	     /* 0 */
+				"M\tvirtio_blk\t/m/virtio_blk.ko\tm\t0\t\n" /* 1 */
+				"M\tnvme\t/m/nvme.ko\tm\t-\t\n"		     /* 2 */
+				"M\tbochs\t/m/bochs.ko\tme\t-\t\n"	     /* 3 */
+				"M\tusbhid\t/m/usbhid.ko\tak\t-\t\n"	     /* 4 */
+				"M\tahci\t/m/ahci.ko\tm\t-\t\n"		     /* 5 */
+				"A\tvirtio:d00000002v*\t1\n"
+				"A\tpci:nvme*\t2\n"
+				"A\tpci:vga*\t3\n"
+				"A\tpci:ahci*\t5\n";
+
+static void setup_held(void)
+{
+	static char pbuf[1024];
+
+	setup_text(pbuf, sizeof(pbuf), held_text);
+	cr_assert_eq(pipe2(logpipe, O_NONBLOCK), 0);
+	log_set_fd(logpipe[1], NULL);
+	log_set_level(LOG_INFO);
+	modload_hold(true);
+	cr_assert_eq(modload_match("pci:nvme1"), 0);
+	cr_assert_eq(modload_match("virtio:d00000002v00001AF4"), 0);
+	cr_assert_eq(fake_sys_n_calls, 0, "devices' drivers wait");
+}
+
+Test(modload, held_matches_wait_for_steps_early_ones_do_not)
+{
+	setup_held();
+	cr_assert_eq(modload_match("pci:vga1"), 1, "an early driver loads at once");
+	cr_assert_str_eq(fake_sys_calls[0], "finit_module /m/bochs.ko ");
+	cr_assert_eq(modload_queue_step(), 1);
+	cr_assert_eq(fake_sys_n_calls, 2);
+	cr_assert_str_eq(fake_sys_calls[1], "finit_module /m/nvme.ko ");
+	cr_assert_eq(modload_queue_step(), 1);
+	cr_assert_eq(fake_sys_n_calls, 4, "with its dep");
+	cr_assert_str_eq(fake_sys_calls[2], "finit_module /m/virtio.ko ");
+	cr_assert_eq(modload_queue_step(), 0, "empty");
+	cr_assert_eq(modload_name("ahci"), 1, "a request by name never waits");
+	read_logs();
+	cr_assert(strstr(logs, "<6>initramfs: module 'nvme' loaded for device 'pci:nvme1'\n"),
+		  "%s", logs);
+	cr_assert(strstr(logs, "<6>initramfs: module 'virtio_blk' loaded for device "
+			       "'virtio:d00000002v00001AF4'\n"),
+		  "%s", logs);
+}
+
+/* The passphrase prompt, the shell, rd.break: everything queued loads, then nothing
+ * waits any more. */
+Test(modload, person_flushes_the_queue_and_stops_holding)
+{
+	setup_held();
+	modload_console();
+	cr_assert_eq(fake_sys_n_calls, 4, "usbhid and the three queued");
+	cr_assert_str_eq(fake_sys_calls[0], "finit_module /m/usbhid.ko ");
+	cr_assert_eq(plan.modules[1].state, PLAN_LOADED);
+	cr_assert_eq(plan.modules[2].state, PLAN_LOADED);
+	cr_assert_eq(modload_match("pci:ahci1"), 1, "no longer held");
+	cr_assert_eq(modload_queue_step(), 0);
+	read_logs();
+	cr_assert(strstr(logs, "<6>initramfs: module 'nvme' loaded for device 'pci:nvme1'\n"),
+		  "%s", logs);
+}
+
+/* Several CPUs: one step takes up to one queued driver per CPU, side by side. */
+Test(modload, step_takes_one_driver_per_cpu)
+{
+	setup_held();
+	cr_assert_eq(modload_match("pci:ahci1"), 0);
+	fake_sys_set_ncpu(2);
+	cr_assert_eq(modload_queue_step(), 2);
+	cr_assert_eq(plan.modules[2].state, PLAN_LOADED);
+	cr_assert_eq(plan.modules[1].state, PLAN_LOADED);
+	cr_assert_eq(plan.modules[5].state, PLAN_PENDING, "the third waits");
+	assert_deps_ended_first();
+	cr_assert_eq(modload_queue_step(), 1);
+	cr_assert_eq(plan.modules[5].state, PLAN_LOADED);
+	read_logs();
+	cr_assert(strstr(logs, "loading 3 modules, up to 2 at once"), "%s", logs);
+}

@@ -24,7 +24,7 @@ Test(plan, a_full_plan)
 			   "K\t6.1.0-56-amd64\n"
 			   "F\tgenerator\tmkinitramfs 0.1\n"
 			   "M\tcrc32c_intel\t/lib/modules/k/crc32c-intel.ko\tas\t-\t\n"
-			   "M\tvirtio_blk\t/lib/modules/k/virtio_blk.ko\tm\t0\t\n"
+			   "M\tvirtio_blk\t/lib/modules/k/virtio_blk.ko\tme\t0\t\n"
 			   "M\tnbd\t/lib/modules/k/nbd.ko\tao\t0,1\tnbds_max=1024 max_part=8\n"
 			   "M\tsr_mod\t/lib/modules/k/sr_mod.ko\tadY\t-\t\n"
 			   "A\tvirtio:d00000002v*\t1\n"
@@ -36,7 +36,7 @@ Test(plan, a_full_plan)
 	/* 'd' is known; an unknown letter (a later generator's) is ignored. */
 	cr_assert_eq(plan.modules[3].flags, PLAN_ALWAYS | PLAN_DEFERRED);
 	cr_assert_eq(plan.modules[0].flags, PLAN_ALWAYS | PLAN_SOFTDEP);
-	cr_assert_eq(plan.modules[1].flags, PLAN_MATCH);
+	cr_assert_eq(plan.modules[1].flags, PLAN_MATCH | PLAN_EARLY);
 	cr_assert_str_eq(plan.modules[1].deps, "0");
 	cr_assert_eq(plan.modules[2].flags, PLAN_ALWAYS | PLAN_OPTIONAL);
 	cr_assert_str_eq(plan.modules[2].params, "nbds_max=1024 max_part=8");

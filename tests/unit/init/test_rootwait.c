@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "fake_sys.h"
+#include "devqueue.h"
 #include "log.h"
 #include "modload.h"
 #include "resume.h"
@@ -260,5 +261,128 @@ Test(rootwait, resume_device_first)
 	cr_assert(strstr(logs, "resume device 'PARTUUID=0badc0de-01' did not appear"), "%s",
 		  logs);
 	cr_assert(strstr(logs, "booting without resume"), "%s", logs);
+	tu_rmtree(t);
+}
+
+/* Drivers' probes in the fake sys: an HBA's finds a SCSI device, whose driver (sd_mod)
+ * makes its disk. */
+struct probe {
+	const char *t;
+	int fd;
+};
+
+static void probe_hba(void *arg)
+{
+	const struct probe *p = arg;
+	static const char *const scsi[] = {"add@/devices/pci0/host0/target0:0:0/0:0:0:0",
+					   "ACTION=add",
+					   "DEVPATH=/devices/pci0/host0/target0:0:0/0:0:0:0",
+					   "SUBSYSTEM=scsi", "MODALIAS=scsi:t-0x00", NULL};
+
+	send_event(p->fd, scsi);
+}
+
+static void probe_disk(void *arg)
+{
+	const struct probe *p = arg;
+	static const char *const block[] = {"add@/devices/virtual/block/sda", "ACTION=add",
+					    "DEVPATH=/devices/virtual/block/sda",
+					    "SUBSYSTEM=block", "DEVNAME=sda", NULL};
+
+	add_disk(p->t, "sda", "8:0", "mkfs.ext4 -q -F -L onhba");
+	send_event(p->fd, block);
+}
+
+/* Two controllers' drivers queued by coldplug, the PIIX's first: the LSI's costs
+ * 13000 bytes (scsi_mod 9000), the PIIX's 39900 (libata 30000). */
+static void held_controllers(const char *t, char *text, size_t cap)
+{
+	snprintf(text, cap,
+		 "mkinitramfs-plan\t1\n"
+		 "M\tscsi_mod\t%s/scsi_mod.ko\t-\t-\t\n"
+		 "M\tlibata\t%s/libata.ko\t-\t0\t\n"
+		 "M\tata_piix\t%s/ata_piix.ko\tm\t0,1\t\n"
+		 "M\tsym53c8xx\t%s/sym53c8xx.ko\tm\t0\t\n"
+		 "M\tsd_mod\t%s/sd_mod.ko\tm\t0\t\n"
+		 "A\tpci:piix*\t2\nA\tpci:lsi*\t3\nA\tscsi:t-0x00*\t4\n",
+		 t, t, t, t, t);
+	cr_assert_eq(plan_parse(&plan, text, strlen(text)), 0);
+	fake_sys_reset();
+	modload_init(&plan, &cmd);
+	modload_hold(true);
+	cr_assert_eq(modload_match("pci:piix"), 0);
+	cr_assert_eq(modload_match("pci:lsi"), 0);
+}
+
+/* The disk appears behind hba's driver (and sd_mod): wait for it as the root. */
+static void wait_behind(const char *t, const char *hba, struct probe *p,
+			const struct root_spec *spec, int fd, size_t n_loads)
+{
+	static char text[2048];
+	struct rootwait w = {spec, sys, dev, fd, -1, 20000, true};
+	struct root_dev found;
+
+	held_controllers(t, text, sizeof(text));
+	fake_sys_on_module(hba, probe_hba, p);
+	fake_sys_on_module("sd_mod", probe_disk, p);
+	cr_assert_eq(rootwait_run(&w, &found), 0);
+	cr_assert_str_eq(found.name, "sda");
+	cr_assert_eq(fake_sys_n_calls, n_loads);
+	cr_assert(strstr(fake_sys_calls[1], "/sym53c8xx.ko"), "the cheapest first: %s",
+		  fake_sys_calls[1]);
+	cr_assert(strstr(fake_sys_calls[n_loads - 1], "/sd_mod.ko"), "the disk's last: %s",
+		  fake_sys_calls[n_loads - 1]);
+}
+
+/*
+ * Root first: of two controllers' drivers queued, the cheaper loads first; when its
+ * disk is the root, the other is left to the real root. When the root is behind the
+ * dearer one, both load, the cheap one first. Either way the disk's own driver,
+ * queued by the uevent of the disk the HBA found, loads before the root is found.
+ */
+Test(rootwait, root_first_loads_the_cheapest_until_the_root)
+{
+	char *t = setup();
+	struct root_spec spec;
+	struct probe p = {t, -1};
+	char logs[8192];
+	int sv[2], lp[2];
+	ssize_t n;
+
+	cr_assert_eq(tu_sh("cd '%s' && truncate -s 9000 scsi_mod.ko && truncate -s 30000 "
+			   "libata.ko && truncate -s 900 ata_piix.ko && truncate -s 4000 "
+			   "sym53c8xx.ko && truncate -s 500 sd_mod.ko",
+			   t),
+		     0);
+	cr_assert_eq(socketpair(AF_UNIX, SOCK_DGRAM | SOCK_NONBLOCK, 0, sv), 0);
+	p.fd = sv[1];
+	cr_assert_eq(pipe2(lp, O_NONBLOCK), 0);
+	log_set_fd(lp[1], NULL);
+	log_set_level(LOG_INFO);
+	cr_assert_eq(root_spec_parse("LABEL=onhba", &spec), 0);
+
+	/* The LSI's disk is the root: scsi_mod, sym53c8xx, sd_mod; ata_piix and libata
+	 * never load. */
+	wait_behind(t, "sym53c8xx", &p, &spec, sv[0], 3);
+	cr_assert_eq(plan.modules[1].state, PLAN_PENDING);
+	cr_assert_eq(plan.modules[2].state, PLAN_PENDING);
+	(void)devqueue_log_left(&plan);
+	n = read(lp[0], logs, sizeof(logs) - 1);
+	logs[n > 0 ? n : 0] = '\0';
+	cr_assert(strstr(logs, "<6>initramfs: root found: leaving 1 device drivers to the "
+			       "real root: ata_piix\n"),
+		  "%s", logs);
+
+	/* The root behind the PIIX: the cheap LSI's first, in vain, then the dear one. */
+	cr_assert_eq(tu_sh("cd '%s' && rm -rf sys/class/block/sda "
+			   "sys/devices/virtual/block/sda dev/sda",
+			   t),
+		     0);
+	wait_behind(t, "ata_piix", &p, &spec, sv[0], 5);
+	cr_assert(strstr(fake_sys_calls[3], "/ata_piix.ko"), "%s", fake_sys_calls[3]);
+	close(sv[0]);
+	close(sv[1]);
+	close(lp[0]);
+	close(lp[1]);
 	tu_rmtree(t);
 }
