@@ -506,8 +506,8 @@ static int open_module_tree(struct build *b)
 		log_error(
 			"'%s/lib/modules/%s' has no modules.dep.bin: run 'depmod -b %s %s' first",
 			display_root(req), req->kver, req->moduleroot, req->kver);
-	else if (r < 0 &&
-		 r != -EXDEV) /* -EXDEV: an index out of the root, named already */
+	else if (r < 0 && r != -EXDEV &&
+		 r != -ELIBACC) /* an index out of the root, or libkmod: named already */
 		log_error("cannot open the module tree '%s/lib/modules/%s': %s",
 			  display_root(req), req->kver, strerror(-r));
 	return r;

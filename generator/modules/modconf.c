@@ -2,13 +2,13 @@
 /* Module configuration: modprobe.d softdeps, options and blacklist, not the host's. */
 #include <fcntl.h>
 #include <fnmatch.h>
-#include <libkmod.h>
 #include <search.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "inputjournal.h"
+#include "kmodlib.h"
 #include "modconf.h"
 #include "modname.h"
 #include "strv.h"
@@ -143,16 +143,17 @@ static int split_softdep(struct softdep_rule *rule)
 static void iter_freep(struct kmod_config_iter **it)
 {
 	if (*it)
-		kmod_config_iter_free_iter(*it);
+		kmodlib.config_iter_free_iter(*it);
 }
 
 static int load_softdeps(struct modconf *m, struct kmod_ctx *ctx)
 {
-	_cleanup_(iter_freep) struct kmod_config_iter *it = kmod_config_get_softdeps(ctx);
+	_cleanup_(iter_freep) struct kmod_config_iter *it =
+		kmodlib.config_get_softdeps(ctx);
 
 	if (!it)
 		return -ENOMEM;
-	while (kmod_config_iter_next(it)) {
+	while (kmodlib.config_iter_next(it)) {
 		struct softdep_rule *v =
 			realloc(m->rules, (m->nrules + 1) * sizeof(*m->rules));
 		if (!v)
@@ -160,8 +161,8 @@ static int load_softdeps(struct modconf *m, struct kmod_ctx *ctx)
 		m->rules = v;
 		struct softdep_rule *rule = &m->rules[m->nrules++];
 		*rule = (struct softdep_rule){
-			.pattern = strdup(kmod_config_iter_get_key(it)),
-			.text = strdup(kmod_config_iter_get_value(it))};
+			.pattern = strdup(kmodlib.config_iter_get_key(it)),
+			.text = strdup(kmodlib.config_iter_get_value(it))};
 		if (!rule->pattern || !rule->text)
 			return -ENOMEM;
 		int r = split_softdep(rule);
@@ -174,13 +175,14 @@ static int load_softdeps(struct modconf *m, struct kmod_ctx *ctx)
 /* modprobe.d's options, but those the kernel command line gives (`kopts`) itself. */
 static int load_options(struct modconf *m, struct kmod_ctx *ctx, struct strv *kopts)
 {
-	_cleanup_(iter_freep) struct kmod_config_iter *it = kmod_config_get_options(ctx);
+	_cleanup_(iter_freep) struct kmod_config_iter *it =
+		kmodlib.config_get_options(ctx);
 
 	if (!it)
 		return -ENOMEM;
-	while (kmod_config_iter_next(it)) {
-		const char *key = kmod_config_iter_get_key(it);
-		const char *value = kmod_config_iter_get_value(it);
+	while (kmodlib.config_iter_next(it)) {
+		const char *key = kmodlib.config_iter_get_key(it);
+		const char *value = kmodlib.config_iter_get_value(it);
 		_cleanup_free_ char *pair = NULL;
 		if (asprintf(&pair, "%s\t%s", key, value) < 0)
 			return -ENOMEM;
@@ -204,12 +206,12 @@ static int load_options(struct modconf *m, struct kmod_ctx *ctx, struct strv *ko
 static int load_blacklist(struct modconf *m, struct kmod_ctx *ctx, struct strv *kblack)
 {
 	_cleanup_(iter_freep) struct kmod_config_iter *it =
-		kmod_config_get_blacklists(ctx);
+		kmodlib.config_get_blacklists(ctx);
 
 	if (!it)
 		return -ENOMEM;
-	while (kmod_config_iter_next(it)) {
-		char *name = strdup(kmod_config_iter_get_key(it));
+	while (kmodlib.config_iter_next(it)) {
+		char *name = strdup(kmodlib.config_iter_get_key(it));
 		if (!name)
 			return -ENOMEM;
 		modname_normalise(name);

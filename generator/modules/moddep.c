@@ -33,7 +33,6 @@
  */
 #include <ctype.h>
 #include <fcntl.h>
-#include <libkmod.h>
 #include <search.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -163,7 +162,7 @@ static void mod_free(struct mod *mod)
 	if (!mod)
 		return;
 	free(mod->name);
-	kmod_module_unref(mod->km);
+	kmodlib.module_unref(mod->km);
 	free(mod->path);
 	free(mod->inroot);
 	free(mod->real);
@@ -193,14 +192,14 @@ static int root_prefix_len(const struct moddep *m)
  */
 static int mod_set_path(struct moddep *m, struct mod *mod)
 {
-	const char *path = kmod_module_get_path(mod->km);
+	const char *path = kmodlib.module_get_path(mod->km);
 	if (!path) {
 		/*
 		 * No file: built into the kernel if the tree's modules.builtin says so
 		 * (libkmod asks that index first); otherwise a name libkmod was handed by
 		 * a modprobe.d alias that this tree does not have.
 		 */
-		if (kmod_module_get_initstate(mod->km) == KMOD_MODULE_BUILTIN)
+		if (kmodlib.module_get_initstate(mod->km) == KMOD_MODULE_BUILTIN)
 			mod->builtin = 1;
 		else
 			mod->absent = 1;
@@ -236,7 +235,7 @@ static int mod_set_path(struct moddep *m, struct mod *mod)
 /* The table entry for a libkmod module, created on first sight. */
 static int mod_get(struct moddep *m, struct kmod_module *km, struct mod **ret)
 {
-	struct mod key = {.name = (char *)kmod_module_get_name(km)};
+	struct mod key = {.name = (char *)kmodlib.module_get_name(km)};
 	struct mod **hit = tfind(&key, &m->mods_by_name, compare_mod);
 	if (hit) {
 		*ret = *hit;
@@ -254,7 +253,7 @@ static int mod_get(struct moddep *m, struct kmod_module *km, struct mod **ret)
 	if (!mod)
 		return -ENOMEM;
 	mod->name = strdup(key.name);
-	mod->km = kmod_module_ref(km);
+	mod->km = kmodlib.module_ref(km);
 	int r = mod->name ? mod_set_path(m, mod) : -ENOMEM;
 	if (r < 0 || !tsearch(mod, &m->mods_by_name, compare_mod)) {
 		mod_free(mod);
@@ -282,16 +281,16 @@ static int lookup_fill(struct moddep *m, struct lookup *lk, struct kmod_list *li
 	size_t count = 0;
 	int r;
 
-	kmod_list_foreach(l, list) count++;
+	kmodlib_foreach(l, list) count++;
 	lk->mods = calloc(count ? count : 1, sizeof(*lk->mods));
 	if (!lk->mods)
 		return -ENOMEM;
-	kmod_list_foreach(l, list)
+	kmodlib_foreach(l, list)
 	{
-		struct kmod_module *km = kmod_module_get_module(l);
+		struct kmod_module *km = kmodlib.module_get_module(l);
 		struct mod *mod;
 		r = mod_get(m, km, &mod);
-		kmod_module_unref(km);
+		kmodlib.module_unref(km);
 		if (r < 0)
 			return r;
 		if (mod->absent)
@@ -323,17 +322,17 @@ static int lookup(struct moddep *m, const char *word, struct lookup **ret)
 		return 0;
 	}
 	struct kmod_list *list = NULL;
-	int r = kmod_module_new_from_lookup(m->ctx, word, &list);
+	int r = kmodlib.module_new_from_lookup(m->ctx, word, &list);
 	if (r < 0)
 		return r;
 	struct lookup *lk = calloc(1, sizeof(*lk));
 	if (!lk || !(lk->name = strdup(word))) {
 		free(lk);
-		kmod_module_unref_list(list);
+		kmodlib.module_unref_list(list);
 		return -ENOMEM;
 	}
 	r = lookup_fill(m, lk, list, word);
-	kmod_module_unref_list(list);
+	kmodlib.module_unref_list(list);
 	if (r < 0 || !tsearch(lk, &m->lookups, compare_lookup)) {
 		lookup_free(lk);
 		return r < 0 ? r : -ENOMEM;
@@ -363,12 +362,12 @@ static int add_kmod_list_edges(struct moddep *m, struct mod *mod, struct kmod_li
 {
 	struct kmod_list *l;
 	int r = 0;
-	kmod_list_foreach(l, list)
+	kmodlib_foreach(l, list)
 	{
-		struct kmod_module *km = kmod_module_get_module(l);
+		struct kmod_module *km = kmodlib.module_get_module(l);
 		struct mod *to;
 		r = mod_get(m, km, &to);
-		kmod_module_unref(km);
+		kmodlib.module_unref(km);
 		if (r < 0)
 			break;
 		r = add_edge(mod, to, kind, NULL);
@@ -489,7 +488,7 @@ static int check_deps(struct moddep *m, struct mod *mod, size_t got)
 			return resolve_error(r, mod->name);
 	}
 	size_t dl = strlen(m->src.kmoddir);
-	const char *kpath = kmod_module_get_path(mod->km);
+	const char *kpath = kmodlib.module_get_path(mod->km);
 	if (!kpath || strncmp(kpath, m->src.kmoddir, dl) || kpath[dl] != '/')
 		return 0;
 	struct depline *line = find_depline(m, kpath + dl + 1);
@@ -642,7 +641,7 @@ out:
 static int depline_of(struct moddep *m, const struct mod *mod, struct depline **ret)
 {
 	size_t dl = strlen(m->src.kmoddir);
-	const char *kpath = kmod_module_get_path(mod->km);
+	const char *kpath = kmodlib.module_get_path(mod->km);
 
 	*ret = NULL;
 	if (!m->deplines_loaded) {
@@ -670,16 +669,16 @@ static int expand(struct moddep *m, struct mod *mod)
 		if (r < 0)
 			return r;
 	}
-	struct kmod_list *deps = kmod_module_get_dependencies(mod->km), *l;
+	struct kmod_list *deps = kmodlib.module_get_dependencies(mod->km), *l;
 	size_t ndeps = 0;
-	kmod_list_foreach(l, deps) ndeps++;
+	kmodlib_foreach(l, deps) ndeps++;
 	r = check_deps(m, mod, ndeps);
 	if (r < 0) {
-		kmod_module_unref_list(deps);
+		kmodlib.module_unref_list(deps);
 		return r;
 	}
 	r = add_kmod_list_edges(m, mod, deps, EDGE_HARD);
-	kmod_module_unref_list(deps);
+	kmodlib.module_unref_list(deps);
 	if (r < 0)
 		return resolve_error(r, mod->name);
 	const struct softdep_rule *rule = modconf_find_rule(m->conf, mod->name);
@@ -740,7 +739,7 @@ static int open_host_tree(const char *kver, struct kmod_ctx **ret)
 	for (size_t i = 0, n = 0; i < ARRAY_SIZE(confdirs); i++)
 		if (dir_exists(confdirs[i]))
 			conf[n++] = confdirs[i];
-	*ret = kmod_new(moddir, conf);
+	*ret = kmodlib.new(moddir, conf);
 	return *ret ? 0 : -ENOMEM;
 }
 
@@ -753,8 +752,8 @@ static int open_root_tree(const char *root, const char *kver, struct modsnap *sn
 		return r;
 	/* Never NULL: that would make libkmod read the host's default directories. */
 	static const char *const none[] = {NULL};
-	*ret = kmod_new(snap->dir,
-			snap->confs.v ? (const char *const *)snap->confs.v : none);
+	*ret = kmodlib.new(snap->dir,
+			   snap->confs.v ? (const char *const *)snap->confs.v : none);
 	return *ret ? 0 : -ENOMEM;
 }
 
@@ -791,6 +790,9 @@ int moddep_new(const char *root, const char *kver, struct moddep **ret)
 {
 	if (!*kver || strchr(kver, '/'))
 		return -EINVAL;
+	int r = kmodlib_load();
+	if (r < 0)
+		return r; /* said which library or symbol is missing */
 	struct moddep *m = calloc(1, sizeof(*m));
 	if (!m)
 		return -ENOMEM;
@@ -799,7 +801,6 @@ int moddep_new(const char *root, const char *kver, struct moddep **ret)
 	static const char *const host_confdirs[] = {
 		"/etc/modprobe.d", "/usr/lib/modprobe.d", "/lib/modprobe.d", NULL};
 	static const char *const none[] = {NULL};
-	int r = 0;
 
 	m->src.root = strdup(root);
 	m->src.kver = strdup(kver);
@@ -815,14 +816,14 @@ int moddep_new(const char *root, const char *kver, struct moddep **ret)
 			       : open_root_tree(root, kver, &snap, &m->ctx);
 	if (r < 0)
 		goto fail;
-	kmod_set_log_fn(m->ctx, libkmod_log, NULL);
+	kmodlib.set_log_fn(m->ctx, libkmod_log, NULL);
 	/* Maps the indexes and has parsed the configuration: the snapshot can go. */
-	r = kmod_load_resources(m->ctx);
+	r = kmodlib.load_resources(m->ctx);
 	if (r < 0) {
 		r = -ENOEXEC;
 		goto fail;
 	}
-	m->src.kmoddir = strdup(kmod_get_dirname(m->ctx));
+	m->src.kmoddir = strdup(kmodlib.get_dirname(m->ctx));
 	if (!m->src.kmoddir) {
 		r = -ENOMEM;
 		goto fail;
@@ -893,7 +894,7 @@ void moddep_free(struct moddep *m)
 	modcompress_clear(&m->kernel);
 	modstage_clear(&m->src);
 	deplines_free(m);
-	kmod_unref(m->ctx);
+	kmodlib.unref(m->ctx);
 	free(m->src.root);
 	free(m->src.kver);
 	free(m->src.moddir);
@@ -1308,7 +1309,7 @@ static int collect_firmware(struct moddep *m)
 		if (r < 0)
 			return r;
 		m->module_bytes += (unsigned long long)mod->size;
-		if (kmod_module_get_install_commands(mod->km))
+		if (kmodlib.module_get_install_commands(mod->km))
 			m->install_commands++;
 		for (size_t f = 0; f < mod->firmware.n; f++) {
 			const char *name = mod->firmware.v[f];

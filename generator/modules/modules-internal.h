@@ -5,7 +5,7 @@
 
 #include <sys/stat.h>
 
-#include <libkmod.h>
+#include "kmodlib.h"
 #include <stdbool.h>
 #include <stddef.h>
 #include <sys/types.h>

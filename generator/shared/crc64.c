@@ -12,7 +12,7 @@
 
 /* ECMA-182's polynomial without its x^64 term, bit i the coefficient of x^i ... */
 #define POLY 0x42f0e1eba9ea3693ULL
-/* ... and reflected (bit i the coefficient of x^(63-i)), the order the bytes arrive in. */
+/* ... reflected (bit i the coefficient of x^(63-i)): the order the bytes arrive in. */
 #define POLY_REFLECTED 0xc96c5795d7870f42ULL
 
 /* Slicing by 8: table[k][b] is byte b followed by k zero bytes. */
@@ -51,11 +51,12 @@ static void init(void)
 	}
 	for (unsigned k = 1; k < 8; k++)
 		for (unsigned b = 0; b < 256; b++)
-			table[k][b] = (table[k - 1][b] >> 8) ^ table[0][table[k - 1][b] & 0xff];
+			table[k][b] =
+				(table[k - 1][b] >> 8) ^ table[0][table[k - 1][b] & 0xff];
 	/*
 	 * A 16-byte block A = A_hi x^64 + A_lo, moved N bits on, is congruent to
 	 * A_hi x^(N+64) + A_lo x^N. A carry-less product of two reflected 64-bit values
-	 * is one degree short of the 128-bit block it lands in, hence the exponents less 1.
+	 * is one degree short of the 128-bit block it lands in: exponents less 1.
 	 */
 	fold4_hi = xpow_mod(512 + 64 - 1);
 	fold4_lo = xpow_mod(512 - 1);
