@@ -537,7 +537,7 @@ static int spec_names(struct build *b, const char *spec, struct strv *names)
 
 	if (!name)
 		return -ENOMEM;
-	return moddep_lookup(b->moddep, name, names);
+	return moddep_names(b->moddep, name, names);
 }
 
 /* Whether one of `names` is in `set`. */
@@ -553,7 +553,7 @@ static bool any_in(const struct strv *names, const struct strv *set)
 static int add_names(struct build *b, const char *name_or_alias, struct strv *set)
 {
 	struct strv names = STRV_INIT;
-	int r = moddep_lookup(b->moddep, name_or_alias, &names);
+	int r = moddep_names(b->moddep, name_or_alias, &names);
 
 	for (size_t i = 0; r >= 0 && i < names.n; i++)
 		if (!strv_contains(set, names.v[i]))

@@ -228,6 +228,22 @@ static int load_blacklist(struct modconf *m, struct kmod_ctx *ctx, struct strv *
 	return 0;
 }
 
+/* The alias names, as libkmod normalised them: what its lookup tries first. */
+static int load_aliases(struct modconf *m, struct kmod_ctx *ctx)
+{
+	_cleanup_(iter_freep) struct kmod_config_iter *it =
+		kmodlib.config_get_aliases(ctx);
+
+	if (!it)
+		return -ENOMEM;
+	while (kmodlib.config_iter_next(it)) {
+		int r = strv_push(&m->aliases, kmodlib.config_iter_get_key(it));
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
 static int load(struct modconf *m, struct kmod_ctx *ctx)
 {
 	_cleanup_(strv_clear) struct strv kopts = STRV_INIT, kblack = STRV_INIT;
@@ -239,6 +255,9 @@ static int load(struct modconf *m, struct kmod_ctx *ctx)
 	if (r < 0)
 		return r;
 	r = load_options(m, ctx, &kopts);
+	if (r < 0)
+		return r;
+	r = load_aliases(m, ctx);
 	if (r < 0)
 		return r;
 	return load_blacklist(m, ctx, &kblack);
@@ -261,6 +280,7 @@ void modconf_free(struct modconf *m)
 	}
 	free(m->options);
 	tdestroy(m->blacklist, free);
+	strv_clear(&m->aliases);
 	free(m);
 }
 
@@ -283,6 +303,14 @@ int modconf_new(struct kmod_ctx *ctx, struct modconf **ret)
 int modconf_blacklisted(const struct modconf *conf, const char *name)
 {
 	return tfind(name, &conf->blacklist, modname_compare) != NULL;
+}
+
+int modconf_aliased(const struct modconf *m, const char *name)
+{
+	for (size_t i = 0; i < m->aliases.n; i++)
+		if (fnmatch(m->aliases.v[i], name, 0) == 0)
+			return 1;
+	return 0;
 }
 
 const struct softdep_rule *modconf_find_rule(const struct modconf *m, const char *name)

@@ -434,6 +434,7 @@ static void deplines_free(struct moddep *m)
 		free(m->deplines[i].to);
 	free(m->deplines);
 	free(m->deptable);
+	free(m->nametable);
 	free(m->deptext);
 }
 
@@ -1564,6 +1565,98 @@ int moddep_lookup(struct moddep *m, const char *name_or_alias, struct strv *name
 		if (!strv_contains(names, lk->builtins.v[i]))
 			r = strv_push(names, lk->builtins.v[i]);
 	return r;
+}
+
+/* A line's module name as libkmod derives it from the path: the file name up to its
+ * first '.', dashes read as underscores (not copied: a span of the line). */
+static const char *depline_name(const struct depline *d, size_t *ret_len)
+{
+	const char *base = strrchr(d->relpath, '/');
+
+	base = base ? base + 1 : d->relpath;
+	*ret_len = strcspn(base, ".");
+	return base;
+}
+
+static char dash_as_underscore(char c)
+{
+	return c == '-' ? '_' : c;
+}
+
+static size_t hash_name(const char *s, size_t len)
+{
+	size_t h = (size_t)14695981039346656037ull; /* FNV-1a */
+	for (size_t i = 0; i < len; i++)
+		h = (h ^ (unsigned char)dash_as_underscore(s[i])) *
+		    (size_t)1099511628211ull;
+	return h;
+}
+
+/* The slot of the module name `name` (len bytes, dashes or underscores) in the name
+ * table: its line, or the empty slot it would take. */
+static struct depline **name_slot(const struct moddep *m, const char *name, size_t len)
+{
+	size_t mask = m->deptable_size - 1;
+
+	for (size_t i = hash_name(name, len) & mask;; i = (i + 1) & mask) {
+		const struct depline *d = m->nametable[i];
+		size_t dlen, k = 0;
+		if (!d)
+			return &m->nametable[i];
+		const char *dname = depline_name(d, &dlen);
+		while (k < len && k < dlen &&
+		       dash_as_underscore(dname[k]) == dash_as_underscore(name[k]))
+			k++;
+		if (k == len && k == dlen)
+			return &m->nametable[i];
+	}
+}
+
+/* modules.dep's lines by module name: a few thousand slots, no copies. */
+static int load_names(struct moddep *m)
+{
+	int r = m->deplines_loaded ? 0 : load_deplines(m);
+
+	m->names_loaded = 1;
+	if (r < 0 || !m->deptable)
+		return r;
+	m->nametable = calloc(m->deptable_size, sizeof(*m->nametable));
+	if (!m->nametable)
+		return -ENOMEM;
+	for (size_t i = 0; i < m->ndeplines; i++) {
+		size_t len;
+		const char *name = depline_name(&m->deplines[i], &len);
+		struct depline **slot = name_slot(m, name, len);
+		if (!*slot) /* a repeated name: the first line counts, as for libkmod */
+			*slot = &m->deplines[i];
+	}
+	return 0;
+}
+
+/* A word made only of a module name's characters: no alias pattern, no modalias. */
+static bool is_plain_name(const char *word)
+{
+	size_t n = strspn(word, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+				"0123456789_-");
+	return n && !word[n];
+}
+
+int moddep_names(struct moddep *m, const char *name_or_alias, struct strv *names)
+{
+	int r = m->names_loaded ? 0 : load_names(m);
+
+	if (r < 0)
+		return r;
+	if (!m->nametable || !is_plain_name(name_or_alias))
+		return moddep_lookup(m, name_or_alias, names);
+	_cleanup_free_ char *name = strdup(name_or_alias);
+	if (!name)
+		return -ENOMEM;
+	modname_normalise(name);
+	/* libkmod answers modprobe.d's aliases first, then modules.dep's names. */
+	if (modconf_aliased(m->conf, name) || !*name_slot(m, name, strlen(name)))
+		return moddep_lookup(m, name_or_alias, names);
+	return strv_contains(names, name) ? 0 : strv_push(names, name);
 }
 
 int moddep_is_builtin(struct moddep *m, const char *name)

@@ -155,6 +155,9 @@ struct moddep {
 	struct depline **deptable;
 	size_t deptable_size; /* a power of two, at least twice ndeplines */
 	int deplines_loaded;
+	/* The same lines by module name (moddep_names()), made on first use. */
+	struct depline **nametable; /* deptable_size slots */
+	int names_loaded;
 
 	/* The result of the last resolve. */
 	int resolved;

@@ -300,3 +300,67 @@ Test(moddep, preload_reads_every_list_now_and_changes_no_byte)
 	testutil_rmrf(dir);
 	free(dir);
 }
+
+/* The names moddep_names() gives for each word equal moddep_lookup()'s on a fresh
+ * moddep (no lookup cached by the other), as "a b c". */
+static void names_as_lookup(const char *dir, const char *const *words, size_t n)
+{
+	struct moddep *byname, *bylookup;
+
+	cr_assert_eq(moddep_new(dir, KVER, &byname), 0);
+	cr_assert_eq(moddep_new(dir, KVER, &bylookup), 0);
+	for (size_t i = 0; i < n; i++) {
+		struct strv a = STRV_INIT, b = STRV_INIT;
+		cr_assert_eq(moddep_names(byname, words[i], &a), 0, "%s", words[i]);
+		cr_assert_eq(moddep_lookup(bylookup, words[i], &b), 0, "%s", words[i]);
+		cr_assert_eq(a.n, b.n, "'%s': %zu names, libkmod %zu", words[i], a.n, b.n);
+		for (size_t j = 0; j < a.n; j++)
+			cr_assert_str_eq(a.v[j], b.v[j], "'%s'", words[i]);
+		strv_clear(&a);
+		strv_clear(&b);
+	}
+	moddep_free(byname);
+	moddep_free(bylookup);
+}
+
+Test(moddep, names_answer_as_libkmod_lookup)
+{
+	static const char *const words[] = {
+		"chain_a", "nbd", "fsx", "netcard-a", "netcard_a", "hashy-fast",
+		"hashy_fast", "hashy", "crypto-hashy", "fs-fsx", "my-disk", "my_disk",
+		"bi_thing", "upd", "comp_xz", "comp-gzip", "comp_gz", "gz_fw",
+		"pci:v00001234d00000001sv0sd0bc0sc0i0", "no_such_module", "net-fake"};
+	tree();
+	names_as_lookup(root, words, ARRAY_SIZE(words));
+}
+
+/* modprobe.d aliases come first in libkmod's lookup: one named as a module, and a
+ * pattern matching one, stand for their targets, never for the module itself. */
+Test(moddep, names_follow_modprobe_d_aliases_over_module_names)
+{
+	static const char *const words[] = {"shadowed", "pat_victim", "pat-victim",
+					    "plain_one", "plain-one", "target"};
+	char *dir = testutil_mkdtemp();
+	cr_assert_eq(testutil_sh("printf '%%s\\n' 'module shadowed' 'module pat-victim' "
+				 "'module plain-one' 'module target' "
+				 "'file etc/modprobe.d/a.conf alias shadowed target\\nalias "
+				 "pat_vic* target' >'%s/spec' && tests/fixtures/mktree.sh "
+				 "'%s/spec' '%s/root' " KVER,
+				 dir, dir, dir),
+		     0);
+	char root2[4200];
+	snprintf(root2, sizeof(root2), "%s/root", dir);
+	names_as_lookup(root2, words, ARRAY_SIZE(words));
+	struct moddep *m;
+	struct strv v = STRV_INIT;
+	cr_assert_eq(moddep_new(root2, KVER, &m), 0);
+	cr_assert_eq(moddep_names(m, "shadowed", &v), 0);
+	cr_assert(v.n == 1 && streq(v.v[0], "target"), "the alias wins");
+	strv_clear(&v);
+	cr_assert_eq(moddep_names(m, "plain-one", &v), 0);
+	cr_assert(v.n == 1 && streq(v.v[0], "plain_one"), "a plain name: itself");
+	strv_clear(&v);
+	moddep_free(m);
+	testutil_rmrf(dir);
+	free(dir);
+}
