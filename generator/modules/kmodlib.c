@@ -33,6 +33,8 @@ static void load(void)
 		SYM(config_get_blacklists),
 		SYM(config_get_options),
 		SYM(config_get_softdeps),
+		SYM(config_get_install_commands),
+		SYM(config_get_remove_commands),
 		SYM(config_iter_next),
 		SYM(config_iter_get_key),
 		SYM(config_iter_get_value),

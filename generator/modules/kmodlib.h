@@ -24,6 +24,8 @@ struct kmodlib {
 	typeof(&kmod_config_get_blacklists) config_get_blacklists;
 	typeof(&kmod_config_get_options) config_get_options;
 	typeof(&kmod_config_get_softdeps) config_get_softdeps;
+	typeof(&kmod_config_get_install_commands) config_get_install_commands;
+	typeof(&kmod_config_get_remove_commands) config_get_remove_commands;
 	typeof(&kmod_config_iter_next) config_iter_next;
 	typeof(&kmod_config_iter_get_key) config_iter_get_key;
 	typeof(&kmod_config_iter_get_value) config_iter_get_value;

@@ -228,20 +228,34 @@ static int load_blacklist(struct modconf *m, struct kmod_ctx *ctx, struct strv *
 	return 0;
 }
 
-/* The alias names, as libkmod normalised them: what its lookup tries first. */
-static int load_aliases(struct modconf *m, struct kmod_ctx *ctx)
+/* The keys of one of libkmod's configuration lists, into `keys`. */
+static int load_keys(struct kmod_config_iter *it, struct strv *keys)
 {
-	_cleanup_(iter_freep) struct kmod_config_iter *it =
-		kmodlib.config_get_aliases(ctx);
-
 	if (!it)
 		return -ENOMEM;
 	while (kmodlib.config_iter_next(it)) {
-		int r = strv_push(&m->aliases, kmodlib.config_iter_get_key(it));
+		int r = strv_push(keys, kmodlib.config_iter_get_key(it));
 		if (r < 0)
 			return r;
 	}
 	return 0;
+}
+
+/* The names libkmod's lookup answers before the modules' own names and aliases: alias
+ * lines (normalised by libkmod), install and remove commands. */
+static int load_lookup_keys(struct modconf *m, struct kmod_ctx *ctx)
+{
+	_cleanup_(iter_freep) struct kmod_config_iter *aliases =
+		kmodlib.config_get_aliases(ctx);
+	_cleanup_(iter_freep) struct kmod_config_iter *install =
+		kmodlib.config_get_install_commands(ctx);
+	_cleanup_(iter_freep) struct kmod_config_iter *remove =
+		kmodlib.config_get_remove_commands(ctx);
+	int r = load_keys(aliases, &m->aliases);
+
+	if (r >= 0)
+		r = load_keys(install, &m->commands);
+	return r < 0 ? r : load_keys(remove, &m->commands);
 }
 
 static int load(struct modconf *m, struct kmod_ctx *ctx)
@@ -257,7 +271,7 @@ static int load(struct modconf *m, struct kmod_ctx *ctx)
 	r = load_options(m, ctx, &kopts);
 	if (r < 0)
 		return r;
-	r = load_aliases(m, ctx);
+	r = load_lookup_keys(m, ctx);
 	if (r < 0)
 		return r;
 	return load_blacklist(m, ctx, &kblack);
@@ -281,6 +295,7 @@ void modconf_free(struct modconf *m)
 	free(m->options);
 	tdestroy(m->blacklist, free);
 	strv_clear(&m->aliases);
+	strv_clear(&m->commands);
 	free(m);
 }
 
@@ -311,6 +326,11 @@ int modconf_aliased(const struct modconf *m, const char *name)
 		if (fnmatch(m->aliases.v[i], name, 0) == 0)
 			return 1;
 	return 0;
+}
+
+int modconf_commanded(const struct modconf *m, const char *name)
+{
+	return strv_contains(&m->commands, name);
 }
 
 const struct softdep_rule *modconf_find_rule(const struct modconf *m, const char *name)

@@ -895,6 +895,8 @@ void moddep_free(struct moddep *m)
 	modcompress_clear(&m->kernel);
 	modstage_clear(&m->src);
 	deplines_free(m);
+	modalias_free(m->alias_index);
+	modalias_free(m->builtin_alias_index);
 	kmodlib.unref(m->ctx);
 	free(m->src.root);
 	free(m->src.kver);
@@ -1547,12 +1549,6 @@ int moddep_reset(struct moddep *m)
 	return 0;
 }
 
-int moddep_preload(struct moddep *m)
-{
-	int r = m->deplines_loaded ? 0 : load_deplines(m);
-	return r < 0 ? r : modstage_preload(&m->src);
-}
-
 int moddep_lookup(struct moddep *m, const char *name_or_alias, struct strv *names)
 {
 	struct lookup *lk;
@@ -1641,12 +1637,90 @@ static bool is_plain_name(const char *word)
 	return n && !word[n];
 }
 
+/* The alias indexes libkmod mapped, mapped again for modalias_match(). */
+static void load_alias_indexes(struct moddep *m)
+{
+	_cleanup_free_ char *path = NULL, *builtin = NULL;
+
+	m->alias_indexes_loaded = 1;
+	if (asprintf(&path, "%s/modules.alias.bin", m->src.kmoddir) < 0 ||
+	    asprintf(&builtin, "%s/modules.builtin.alias.bin", m->src.kmoddir) < 0)
+		return;
+	if (modalias_open(path, &m->alias_index) < 0)
+		return;
+	int r = modalias_open(builtin, &m->builtin_alias_index);
+	m->builtin_aliases_absent = r == -ENOENT;
+}
+
+/* A modalias ("pci:v...", "acpi:PNP0A03:"): a ':', no class or escape, plain ASCII;
+ * libkmod's lookup reads it with dashes as underscores. */
+static char *modalias_key(const char *word)
+{
+	if (!strchr(word, ':') || !strncmp(word, "symbol:", 7))
+		return NULL;
+	for (const char *p = word; *p; p++)
+		if (*p < ' ' || *p > '~' || strchr("[]\\", *p))
+			return NULL;
+	char *key = strdup(word);
+	for (char *p = key; p && *p; p++)
+		if (*p == '-')
+			*p = '_';
+	return key;
+}
+
+/*
+ * libkmod's answer for a modalias when nothing before the alias indexes can answer it
+ * (no modprobe.d alias or command of that name): the modules of the patterns that
+ * match it, else the built-in modules whose patterns do. 1 answered (into names), 0
+ * ask libkmod (something here is not as expected), negative errno.
+ */
+static int modalias_names(struct moddep *m, const char *word, struct strv *names)
+{
+	_cleanup_free_ char *key = modalias_key(word);
+	_cleanup_(strv_clear) struct strv found = STRV_INIT;
+	int builtin = 0, r;
+
+	if (!key || modconf_aliased(m->conf, key) || modconf_commanded(m->conf, key))
+		return 0;
+	if (!m->alias_indexes_loaded)
+		load_alias_indexes(m);
+	if (!m->alias_index)
+		return 0;
+	r = modalias_match(m->alias_index, key, &found);
+	if (r >= 0 && !found.n) {
+		if (!m->builtin_alias_index)
+			return m->builtin_aliases_absent;
+		builtin = 1;
+		r = modalias_match(m->builtin_alias_index, key, &found);
+	}
+	if (r == -ENOMEM)
+		return r;
+	if (r < 0)
+		return 0;
+	/* A loadable module is in modules.dep, a built-in one is not; else libkmod says.
+	 */
+	for (size_t i = 0; i < found.n; i++) {
+		int listed = *name_slot(m, found.v[i], strlen(found.v[i])) != NULL;
+		if (listed == builtin)
+			return 0;
+	}
+	for (size_t i = 0; r >= 0 && i < found.n; i++)
+		if (!strv_contains(names, found.v[i]))
+			r = strv_push(names, found.v[i]);
+	return r < 0 ? r : 1;
+}
+
 int moddep_names(struct moddep *m, const char *name_or_alias, struct strv *names)
 {
 	int r = m->names_loaded ? 0 : load_names(m);
 
 	if (r < 0)
 		return r;
+	if (m->nametable && !is_plain_name(name_or_alias)) {
+		r = modalias_names(m, name_or_alias, names);
+		if (r != 0)
+			return r < 0 ? r : 0;
+	}
 	if (!m->nametable || !is_plain_name(name_or_alias))
 		return moddep_lookup(m, name_or_alias, names);
 	_cleanup_free_ char *name = strdup(name_or_alias);
@@ -1657,6 +1731,17 @@ int moddep_names(struct moddep *m, const char *name_or_alias, struct strv *names
 	if (modconf_aliased(m->conf, name) || !*name_slot(m, name, strlen(name)))
 		return moddep_lookup(m, name_or_alias, names);
 	return strv_contains(names, name) ? 0 : strv_push(names, name);
+}
+
+int moddep_preload(struct moddep *m)
+{
+	int r = m->names_loaded ? 0 : load_names(m); /* and the lines */
+
+	if (r < 0)
+		return r;
+	if (!m->alias_indexes_loaded)
+		load_alias_indexes(m);
+	return modstage_preload(&m->src);
 }
 
 int moddep_is_builtin(struct moddep *m, const char *name)

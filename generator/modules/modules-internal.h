@@ -12,6 +12,7 @@
 
 #include "firmware.h"
 #include "modcompress.h"
+#include "modalias.h"
 #include "modconf.h"
 #include "moddep.h"
 #include "modname.h"
@@ -158,6 +159,10 @@ struct moddep {
 	/* The same lines by module name (moddep_names()), made on first use. */
 	struct depline **nametable; /* deptable_size slots */
 	int names_loaded;
+	/* modules.alias.bin and modules.builtin.alias.bin (modalias.h), mapped on first
+	 * use; NULL when absent (no builtin aliases) or unreadable (libkmod answers). */
+	struct modalias_index *alias_index, *builtin_alias_index;
+	int alias_indexes_loaded, builtin_aliases_absent;
 
 	/* The result of the last resolve. */
 	int resolved;
