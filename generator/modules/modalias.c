@@ -178,6 +178,10 @@ static int glob_subtree(struct search *s, uint32_t offset)
 }
 
 static int match_node(struct search *s, uint32_t offset, size_t j);
+static int follow_child(struct search *s, const struct node *n, char c, size_t j);
+
+/* The characters a pattern gives a meaning; the search follows '*' and '?' itself. */
+#define WILDCARDS "*?[\\"
 
 /* Node n (at `offset`) from its prefix position p on, against the key from j on. */
 static int match_from(struct search *s, uint32_t offset, const struct node *n, size_t p,
@@ -205,30 +209,36 @@ static int match_from(struct search *s, uint32_t offset, const struct node *n, s
 		if (r < 0)
 			return r;
 	}
-	/* The children: the key's next character, and the wildcards. */
+	/* The children: the wildcards, and the key's next character. */
 	size_t saved = s->path_len;
 	r = push_path(s, n->prefix, n->prefix_len);
-	static const char wild[] = {'*', '?', '[', '\\'};
-	for (size_t w = 0; r >= 0 && w <= ARRAY_SIZE(wild); w++) {
-		char c = w < ARRAY_SIZE(wild) ? wild[w]
-			 : j < s->key_len     ? s->key[j]
-					      : '\0';
-		uint32_t child = c ? child_of(n, (unsigned char)c) : 0;
-		if (!child || (w == ARRAY_SIZE(wild) && strchr("*?[\\", c)))
-			continue;
-		r = push_path(s, &c, 1);
-		if (r < 0)
-			break;
-		if (c == '*')
-			for (size_t k = j; r >= 0 && k <= s->key_len; k++)
-				r = match_node(s, child, k);
-		else if (c == '[' || c == '\\')
-			r = glob_subtree(s, child);
-		else if (j < s->key_len)
-			r = match_node(s, child, j + 1);
-		s->path_len--;
-	}
+	for (const char *w = WILDCARDS; r >= 0 && *w; w++)
+		r = follow_child(s, n, *w, j);
+	if (r >= 0 && j < s->key_len && !strchr(WILDCARDS, s->key[j]))
+		r = follow_child(s, n, s->key[j], j);
 	s->path_len = saved;
+	return r;
+}
+
+/* The child of n under pattern character c, against the key from j on. */
+static int follow_child(struct search *s, const struct node *n, char c, size_t j)
+{
+	uint32_t child = child_of(n, (unsigned char)c);
+	int r;
+
+	if (!child)
+		return 0;
+	r = push_path(s, &c, 1);
+	if (r < 0)
+		return r;
+	if (c == '*')
+		for (size_t k = j; r >= 0 && k <= s->key_len; k++)
+			r = match_node(s, child, k);
+	else if (c == '[' || c == '\\')
+		r = glob_subtree(s, child);
+	else if (j < s->key_len) /* '?' or the key's own character */
+		r = match_node(s, child, j + 1);
+	s->path_len--;
 	return r;
 }
 
