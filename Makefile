@@ -21,9 +21,10 @@ CC ?= cc
 MUSL_CC ?= musl-gcc
 PKG_CONFIG ?= pkg-config
 GEN_PKGS := libkmod libarchive libzstd liblzma zlib liblz4
-# libarchive is loaded with dlopen when an image needs it (generator/shared/arlib.c):
-# its headers at build time, its soname in the packages' dependencies, not linked.
-GEN_LINK_PKGS := $(filter-out libarchive,$(GEN_PKGS))
+# libarchive is loaded with dlopen when an image needs it (generator/shared/arlib.c),
+# libkmod when a build resolves modules (generator/modules/kmodlib.c; a no-op does not):
+# their headers at build time, their sonames in the packages' dependencies, not linked.
+GEN_LINK_PKGS := $(filter-out libarchive libkmod,$(GEN_PKGS))
 
 ifeq ($(V),1)
 Q :=

@@ -13,11 +13,11 @@
 #include <unistd.h>
 
 #include "abi.h"
-#include "autodetect.h"
 #include "build.h"
 #include "conf.h"
 #include "confdump.h"
 #include "crashpoint.h"
+#include "detect.h"
 #include "digest.h"
 #include "files/files.h"
 #include "hooks.h"
@@ -57,13 +57,8 @@ struct build {
 	enum modcompress_mode decompress; /* MODULES_DECOMPRESS */
 	char *unzstd; /* the helper, when a generic image's modules are compressed for it
 		       */
-	int autodetect; /* an autodetect hook has run: filter later hooks' modules */
-	struct strv detected; /* module names autodetect found */
-	struct strv on_stack; /* those the root's and resume's stacks need themselves */
-	char *rootfs;	      /* the root's filesystem type, once autodetect ran */
-	struct rootstack stacks[2]; /* root's and resume's, walked by autodetect */
-	size_t nstacks;
-	struct strv hooks; /* the hooks applied, autodetect's additions included */
+	struct detect detect; /* what the autodetect hook found (detect.h) */
+	struct strv hooks;    /* the hooks applied, autodetect's additions included */
 	struct plan_handlers handlers; /* what the init runs besides loading modules */
 	char *mdadm;		       /* handlers.mdadm's storage */
 	char *lvm;		       /* handlers.lvm's storage */
@@ -73,7 +68,6 @@ struct build {
 	char *keymap,
 		*font; /* what the hooks asked for (vconsole.h), the last one wins */
 	struct strv vconsole; /* handlers.vconsole's storage: the V record's fields */
-	char *facts;	      /* what autodetect read (facts_text()), for the journal */
 };
 
 static void build_done(struct build *b)
@@ -89,19 +83,14 @@ static void build_done(struct build *b)
 	}
 	stage_free(b->stage);
 	stage_free(b->early);
-	strv_clear(&b->detected);
-	free(b->rootfs);
+	detect_clear(&b->detect);
 	free(b->unzstd);
-	for (size_t i = 0; i < b->nstacks; i++)
-		rootstack_clear(&b->stacks[i]);
-	strv_clear(&b->on_stack);
 	strv_clear(&b->hooks);
 	free(b->mdadm);
 	free(b->keymap);
 	free(b->font);
 	strv_clear(&b->vconsole);
 	free(b->lvm);
-	free(b->facts);
 }
 
 static const char *display_root(const struct build_request *req)
@@ -506,8 +495,8 @@ static int open_module_tree(struct build *b)
 		log_error(
 			"'%s/lib/modules/%s' has no modules.dep.bin: run 'depmod -b %s %s' first",
 			display_root(req), req->kver, req->moduleroot, req->kver);
-	else if (r < 0 &&
-		 r != -EXDEV) /* -EXDEV: an index out of the root, named already */
+	else if (r < 0 && r != -EXDEV &&
+		 r != -ELIBACC) /* an index out of the root, or libkmod: named already */
 		log_error("cannot open the module tree '%s/lib/modules/%s': %s",
 			  display_root(req), req->kver, strerror(-r));
 	return r;
@@ -521,429 +510,16 @@ static int request_module(struct build *b, const char *spec, const char *origin,
 	return moddep_request(b->moddep, spec, origin, load); /* it says what failed */
 }
 
-/* "nbd nbds_max=1024" and "nvme?" both name one module: the first word, no '?'. */
-static char *spec_module_name(const char *spec)
-{
-	size_t n = strcspn(spec, " \t");
-	if (n && spec[n - 1] == '?')
-		n--;
-	return strndup(spec, n);
-}
-
-/* The module names spec stands for, into `names`; a negative errno on failure. */
-static int spec_names(struct build *b, const char *spec, struct strv *names)
-{
-	_cleanup_free_ char *name = spec_module_name(spec);
-
-	if (!name)
-		return -ENOMEM;
-	return moddep_lookup(b->moddep, name, names);
-}
-
-/* Whether one of `names` is in `set`. */
-static bool any_in(const struct strv *names, const struct strv *set)
-{
-	for (size_t i = 0; i < names->n; i++)
-		if (strv_contains(set, names->v[i]))
-			return true;
-	return false;
-}
-
-/* The module names name_or_alias stands for, into `set` (once each). */
-static int add_names(struct build *b, const char *name_or_alias, struct strv *set)
-{
-	struct strv names = STRV_INIT;
-	int r = moddep_lookup(b->moddep, name_or_alias, &names);
-
-	for (size_t i = 0; r >= 0 && i < names.n; i++)
-		if (!strv_contains(set, names.v[i]))
-			r = strv_push(set, names.v[i]);
-	strv_clear(&names);
-	return r;
-}
-
-static int add_detected(struct build *b, const char *name_or_alias)
-{
-	return add_names(b, name_or_alias, &b->detected);
-}
-
-/* The root filesystem's type: --rootfs, else the host's mount of "/". */
-static int rootfs_type(const struct build_request *req, char **ret)
-{
-	if (!req->rootfs)
-		return autodetect_rootfs("/proc/self/mountinfo", ret);
-	*ret = strdup(req->rootfs);
-	return *ret ? 0 : -ENOMEM;
-}
-
-static int detect_rootfs(struct build *b)
-{
-	_cleanup_free_ char *type = NULL, *fs_alias = NULL;
-	int r;
-
-	r = rootfs_type(b->req, &type);
-	if (r == -ENOMEM)
-		return log_error_errno(r, "autodetect");
-	if (r < 0) {
-		log_error(
-			"autodetect: cannot tell the root filesystem's type from '/proc/self/mountinfo' (%s); give it with --rootfs TYPE",
-			strerror(-r));
-		return r;
-	}
-	log_verbose("autodetect: root filesystem '%s'", type);
-	if (asprintf(&fs_alias, "fs-%s", type) < 0)
-		return log_error_errno(-ENOMEM, "autodetect");
-	const char *const names[] = {fs_alias, type};
-	for (size_t i = 0; i < ARRAY_SIZE(names); i++) {
-		r = add_detected(b, names[i]);
-		if (r < 0) /* one message for both look-ups */
-			return log_error_errno(
-				r, "autodetect: cannot look up the filesystem '%s'",
-				type);
-	}
-	if (!b->rootfs)
-		b->rootfs = strdup(type);
-	return 0;
-}
-
-static int add_all_detected(struct build *b, const struct strv *names)
-{
-	for (size_t i = 0; i < names->n; i++) {
-		int r = add_detected(b, names->v[i]);
-		if (r < 0) {
-			char esc[256];
-			return log_error_errno(r, "autodetect: cannot look up '%s'",
-					       log_escape(names->v[i], esc, sizeof(esc)));
-		}
-	}
-	return 0;
-}
-
-/* A --sysfs tree may be another machine's: this host's /dev and /proc are not its. */
-static int is_host(const struct build *b)
-{
-	return !b->req->sysfs;
-}
-
-/*
- * The root's block device: --rootdev, else (on the host) the device of "/" in
- * mountinfo, or its source for filesystems mounted on an anonymous device (btrfs).
- * 1 found, 0 none to walk (said why), negative on error (logged).
- */
-static int root_device(struct build *b, const char *sysfs, dev_t *ret)
-{
-	struct autodetect_mount m;
-	char esc[256];
-	int r;
-
-	if (b->req->rootdev) {
-		r = rootstack_find(sysfs, is_host(b) ? "/dev" : NULL, b->req->rootdev,
-				   ret);
-		if (r < 0)
-			log_error(
-				"--rootdev '%s': no such block device in '%s/class/block' (give MAJ:MIN, NAME or /dev/mapper/NAME)",
-				log_escape(b->req->rootdev, esc, sizeof(esc)), sysfs);
-		return r < 0 ? r : 1;
-	}
-	if (!is_host(b)) {
-		log_verbose(
-			"autodetect: --sysfs without --rootdev: the root's stack is not walked");
-		return 0;
-	}
-	r = autodetect_root_mount("/proc/self/mountinfo", &m);
-	if (r < 0) {
-		log_warning(
-			"autodetect: no mount of '/' in '/proc/self/mountinfo' (%s): the root's stack is not checked",
-			strerror(-r));
-		return 0;
-	}
-	r = 0;
-	if (m.major) {
-		*ret = makedev(m.major, m.minor);
-		r = 1;
-	} else if (!strncmp(m.source, "/dev/", 5) &&
-		   rootstack_find(sysfs, "/dev", m.source, ret) == 0) {
-		r = 1;
-	} else {
-		log_verbose("autodetect: root ('%s', %s) is on no block device",
-			    log_escape(m.source, esc, sizeof(esc)), m.type);
-	}
-	autodetect_mount_clear(&m);
-	return r;
-}
-
-/* A command line file: a regular one (procfs's count), read whole, never a FIFO. */
-static int read_cmdline(const char *path, char **ret, size_t *ret_size)
-{
-	_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
-	struct stat st;
-
-	if (fd < 0)
-		return negative_errno();
-	if (fstat(fd, &st) < 0)
-		return negative_errno();
-	if (!S_ISREG(st.st_mode))
-		return -EINVAL;
-	return fileio_read_fd(fd, 1 << 20, ret, ret_size);
-}
-
-/* resume= of --cmdline FILE, or of the host's /proc/cmdline. */
-static char *cmdline_resume(const struct build *b)
-{
-	_cleanup_free_ char *text = NULL;
-	const char *path = b->req->cmdline;
-	size_t size;
-
-	if (!path && is_host(b))
-		path = "/proc/cmdline";
-	if (!path)
-		return NULL;
-	int r = read_cmdline(path, &text, &size);
-	if (r < 0) {
-		log_warning(
-			"autodetect: cannot read the kernel command line '%s' for resume= (%s), ignoring",
-			path, strerror(-r));
-		return NULL;
-	}
-	return rootstack_cmdline_resume(text);
-}
-
-/* The resume device: <sysfs>/power/resume as the running kernel has it, else resume=. */
-static int resume_device(struct build *b, const char *sysfs, dev_t *ret)
-{
-	_cleanup_free_ char *spec = NULL;
-	char esc[256];
-	int r = rootstack_power_resume(sysfs, ret);
-
-	if (r != 0)
-		return r;
-	spec = cmdline_resume(b);
-	if (!spec)
-		return 0;
-	r = rootstack_find(sysfs, is_host(b) ? "/dev" : NULL, spec, ret);
-	if (r < 0) {
-		log_warning(
-			"autodetect: resume='%s' names no block device in '%s/class/block', ignoring",
-			log_escape(spec, esc, sizeof(esc)), sysfs);
-		return 0;
-	}
-	return 1;
-}
-
-/* The modules of a stack go into the image, loaded at boot; missing ones are the
- * proof's to name (after the closure is known), not an error here. */
-static int request_stack_modules(struct build *b, const struct rootstack *s)
-{
-	for (size_t i = 0; i < s->n; i++) {
-		_cleanup_free_ char *spec = NULL;
-		const char *module = s->layers[i].module;
-		if (!module)
-			continue;
-		if (asprintf(&spec, "%s?", module) < 0)
-			return log_error_errno(-ENOMEM, "autodetect");
-		int r = add_detected(b, module);
-		if (r >= 0)
-			r = add_names(b, module, &b->on_stack);
-		if (r < 0)
-			return r;
-		r = request_module(b, spec, "autodetect (root stack)",
-				   MODDEP_LOAD_ALWAYS);
-		if (r < 0)
-			return r;
-	}
-	return 0;
-}
-
-/* The root's and resume's stacks into b->stacks: sysfs, mountinfo, the command line. */
-static int walk_stacks(struct build *b, const char *sysfs)
-{
-	dev_t dev;
-	int r = rootstack_netfs(b->rootfs, &b->stacks[b->nstacks]);
-	if (r < 0)
-		return r;
-	if (r > 0)
-		b->nstacks++;
-	else {
-		r = root_device(b, sysfs, &dev);
-		if (r < 0)
-			return r;
-		if (r > 0) {
-			r = rootstack_walk(sysfs, dev, b->rootfs, &b->stacks[b->nstacks]);
-			if (r < 0)
-				return r;
-			b->nstacks++;
-		}
-	}
-	r = resume_device(b, sysfs, &dev);
-	if (r < 0)
-		return r;
-	if (r > 0) {
-		r = rootstack_walk(sysfs, dev, NULL, &b->stacks[b->nstacks]);
-		if (r < 0)
-			return r;
-		b->nstacks++;
-	}
-	return 0;
-}
-
-static int detect_stacks(struct build *b, const char *sysfs)
-{
-	int r;
-
-	if (!b->rootfs) /* detect_rootfs() could not copy its name */
-		return log_error_errno(-ENOMEM, "autodetect");
-	if (b->nstacks)
-		return 0; /* walked by an earlier autodetect hook */
-	r = walk_stacks(b, sysfs);
-	if (r < 0)
-		return r;
-	for (size_t i = 0; i < b->nstacks; i++) {
-		r = request_stack_modules(b, &b->stacks[i]);
-		if (r < 0)
-			return r;
-	}
-	return 0;
-}
-
-/*
- * The kernel's count of uevents (<sysfs>/kernel/uevent_seqnum), read before the device
- * walk, or NULL (a captured tree has none): a device is added or removed, and its
- * modalias file appears or goes, only with a uevent, so an unchanged count stands for
- * the whole walk of <sysfs>/devices (a thousand directories on a real machine).
- */
-static char *uevent_seqnum(const char *sysfs)
-{
-	_cleanup_free_ char *path = NULL, *text = NULL;
-	_cleanup_close_ int fd = -1;
-	size_t size;
-
-	if (asprintf(&path, "%s/kernel/uevent_seqnum", sysfs) < 0)
-		return NULL;
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
-	if (fd < 0 || fileio_read_fd(fd, 64, &text, &size) < 0 || !size)
-		return NULL;
-	text[strcspn(text, "\n")] = '\0';
-	return TAKE_PTR(text);
-}
-
-/*
- * What autodetect read from the machine, as text: the uevent count (else the device
- * aliases), the loaded modules (a mount takes a reference without a uevent), the root's
- * filesystem type and the root's and resume's stacks. The input journal keeps it:
- * sysfs's stat times do not follow what its files say.
- */
-static int facts_text(const char *seqnum, const struct strv *aliases,
-		      const struct strv *loaded, const char *rootfs,
-		      const struct rootstack *stacks, size_t nstacks, char **ret)
-{
-	_cleanup_free_ char *text = NULL;
-	size_t len = 0;
-	FILE *out = open_memstream(&text, &len);
-
-	if (!out)
-		return -ENOMEM;
-	if (seqnum)
-		fprintf(out, "uevent-seqnum %s\n", seqnum);
-	for (size_t i = 0; !seqnum && i < aliases->n; i++)
-		fprintf(out, "alias %s\n", aliases->v[i]);
-	for (size_t i = 0; i < loaded->n; i++)
-		fprintf(out, "loaded %s\n", loaded->v[i]);
-	fprintf(out, "rootfs %s\n", rootfs ? rootfs : "");
-	for (size_t i = 0; i < nstacks; i++)
-		for (size_t l = 0; l < stacks[i].n; l++) {
-			const struct rootstack_layer *y = &stacks[i].layers[l];
-			fprintf(out, "stack %s %d %u %s|%s|%s|%d\n", stacks[i].role,
-				(int)y->kind, y->depth, y->node ? y->node : "",
-				y->what ? y->what : "", y->module ? y->module : "",
-				y->module_optional);
-		}
-	if (fclose(out) != 0)
-		return -ENOMEM;
-	*ret = TAKE_PTR(text);
-	return 0;
-}
-
-/* The facts as they are now, for the fast no-op: the same reads as run_autodetect()'s,
- * without libkmod. Quiet: when anything fails, the full build says it. */
-static int facts_now(void *userdata, char **ret)
-{
-	const struct build_request *req = userdata;
-	const char *sysfs = req->sysfs ? req->sysfs : "/sys";
-	_cleanup_(strv_clear) struct strv aliases = STRV_INIT, loaded = STRV_INIT;
-	_cleanup_free_ char *seqnum = uevent_seqnum(sysfs);
-	struct build b = {.req = req};
-	enum log_level level = log_get_level();
-	unsigned warnings = log_warning_count();
-	int r = 0;
-
-	log_set_level(LOG_LEVEL_QUIET);
-	if (!seqnum)
-		r = autodetect_modaliases(sysfs, &aliases);
-	if (r >= 0)
-		r = autodetect_loaded_modules(sysfs, &loaded);
-	if (r >= 0)
-		r = rootfs_type(req, &b.rootfs);
-	if (r >= 0)
-		r = walk_stacks(&b, sysfs);
-	log_set_level(level);
-	/* The build that kept the journal did not warn: this machine has changed. */
-	if (r >= 0 && log_warning_count() != warnings)
-		r = -EAGAIN;
-	if (r >= 0)
-		r = facts_text(seqnum, &aliases, &loaded, b.rootfs, b.stacks, b.nstacks,
-			       ret);
-	build_done(&b);
-	return r;
-}
-
-static int run_autodetect(struct build *b)
-{
-	const char *sysfs = b->req->sysfs ? b->req->sysfs : "/sys";
-	_cleanup_(strv_clear) struct strv aliases = STRV_INIT, loaded = STRV_INIT;
-	_cleanup_free_ char *seqnum = uevent_seqnum(sysfs); /* before the walk */
-	int r;
-
-	r = autodetect_modaliases(sysfs, &aliases);
-	if (r < 0)
-		return r;
-	r = add_all_detected(b, &aliases);
-	if (r < 0)
-		return r;
-	r = autodetect_loaded_modules(sysfs, &loaded);
-	if (r < 0)
-		return r;
-	r = add_all_detected(b, &loaded);
-	if (r < 0)
-		return r;
-	log_verbose("autodetect: %zu device aliases, %zu loaded modules in '%s'",
-		    aliases.n, loaded.n, sysfs);
-	r = detect_rootfs(b);
-	if (r < 0)
-		return r;
-	r = detect_stacks(b, sysfs);
-	if (r < 0)
-		return r;
-	free(b->facts);
-	b->facts = NULL;
-	r = facts_text(seqnum, &aliases, &loaded, b->rootfs, b->stacks, b->nstacks,
-		       &b->facts);
-	if (r < 0)
-		return log_error_errno(r, "autodetect");
-	strv_sort(&b->detected);
-	b->autodetect = 1;
-	return 0;
-}
-
 /* A hook's LOAD= in a generic image: a filesystem waits for the root's type, a
  * keyboard for a person, a GPU's driver (early) not for the root's. After autodetect,
  * what the host needs loads as `load` says. */
 static enum moddep_load boot_load(const struct build *b, const struct hook *hook,
 				  enum moddep_load load)
 {
-	if (!b->autodetect && hook->load == HOOK_LOAD_EARLY &&
+	if (!b->detect.ran && hook->load == HOOK_LOAD_EARLY &&
 	    load == MODDEP_LOAD_ON_MATCH)
 		return MODDEP_LOAD_EARLY_MATCH;
-	if (b->autodetect || hook->load == HOOK_LOAD_BOOT ||
+	if (b->detect.ran || hook->load == HOOK_LOAD_BOOT ||
 	    hook->load == HOOK_LOAD_EARLY)
 		return load;
 	if (hook->load == HOOK_LOAD_REQUEST)
@@ -952,73 +528,13 @@ static enum moddep_load boot_load(const struct build *b, const struct hook *hook
 					  : MODDEP_LOAD_CONSOLE_MATCH;
 }
 
-/* Whether the root's stack was walked (resume's alone says nothing about root). */
-static int root_known(const struct build *b)
-{
-	for (size_t i = 0; i < b->nstacks; i++)
-		if (!strcmp(b->stacks[i].role, "root"))
-			return 1;
-	return 0;
-}
-
-/* Whether a layer of the root's or resume's stack is set up by `hook` (encrypt, lvm2,
- * mdadm, net, resume): its modules serve that layer, whatever their device. */
-static int hook_serves_stack(const struct build *b, const struct hook *hook)
-{
-	for (size_t i = 0; i < b->nstacks; i++)
-		for (size_t j = 0; j < b->stacks[i].n; j++) {
-			const char *const *h = b->stacks[i].layers[j].hooks;
-			for (; h && *h; h++)
-				if (!strcmp(*h, hook->name))
-					return 1;
-		}
-	return 0;
-}
-
-/*
- * After autodetect, how a module a hook keeps because the host has its device loads:
- * at boot when the root's or resume's stack needs it (its dependencies follow it
- * there) or its hook says LOAD=early (kms: the console's mode is set before root),
- * else deferred, for a late root or a person (a CD-ROM's controller, a mouse).
- * Nothing is deferred when the root's stack is unknown.
- */
-static enum moddep_load host_load(const struct build *b, const struct hook *hook,
-				  const struct strv *names)
-{
-	if (!root_known(b) || hook->load == HOOK_LOAD_EARLY ||
-	    hook_serves_stack(b, hook) || any_in(names, &b->on_stack))
-		return MODDEP_LOAD_ALWAYS;
-	return MODDEP_LOAD_DEFERRED;
-}
-
-/*
- * A hook's module after autodetect: 1 kept (the host needs it), loading as *ret_load
- * says, 0 left out, or a negative errno (logged). spec is looked up once for both.
- */
-static int host_filter(struct build *b, const struct hook *hook, const char *spec,
-		       const char *origin, enum moddep_load *ret_load)
-{
-	struct strv names = STRV_INIT;
-	int r = spec_names(b, spec, &names);
-
-	if (r < 0) {
-		strv_clear(&names);
-		return log_error_errno(r, "%s: cannot look up module '%s'", origin, spec);
-	}
-	r = any_in(&names, &b->detected);
-	if (r)
-		*ret_load = host_load(b, hook, &names);
-	strv_clear(&names);
-	return r;
-}
-
 static int hook_modules(struct build *b, const struct hook *hook, const char *origin)
 {
 	for (size_t i = 0; i < hook->modules.n; i++) {
 		const char *spec = hook->modules.v[i];
 		enum moddep_load load = boot_load(b, hook, MODDEP_LOAD_ALWAYS);
-		if (b->autodetect) {
-			int kept = host_filter(b, hook, spec, origin, &load);
+		if (b->detect.ran) {
+			int kept = detect_filter(&b->detect, hook, spec, origin, &load);
 			if (kept <= 0) {
 				if (kept < 0)
 					return kept;
@@ -1077,7 +593,7 @@ static int request_match_list(struct build *b, const struct strv *entries,
 	for (size_t i = 0; r >= 0 && i < specs.n; i++) {
 		enum moddep_load load = unfiltered;
 		if (filter) {
-			r = host_filter(b, filter, specs.v[i], origin, &load);
+			r = detect_filter(&b->detect, filter, specs.v[i], origin, &load);
 			if (r <= 0)
 				continue;
 		}
@@ -1255,7 +771,7 @@ static int hook_microcode(struct build *b)
 	int r;
 
 	/* A host image carries the host's vendor only; a generic one both. */
-	if (b->autodetect && microcode_cpu_vendor(cpuinfo, &vendor) < 0)
+	if (b->detect.ran && microcode_cpu_vendor(cpuinfo, &vendor) < 0)
 		log_warning("microcode: no CPU vendor in '%s', adding every vendor's",
 			    cpuinfo);
 	if (!b->early) {
@@ -1317,15 +833,15 @@ static int hook_fsck(struct build *b, const char *origin)
 
 	if (r < 0)
 		return r;
-	if (b->rootfs && fsck_not_needed(b->rootfs)) {
+	if (b->detect.rootfs && fsck_not_needed(b->detect.rootfs)) {
 		log_verbose(
 			"%s: the root is %s, which is not checked before mounting: no fsck.%s added",
-			origin, b->rootfs, b->rootfs);
+			origin, b->detect.rootfs, b->detect.rootfs);
 		return 0;
 	}
-	if (b->rootfs) {
+	if (b->detect.rootfs) {
 		_cleanup_free_ char *name = NULL;
-		if (asprintf(&name, "fsck.%s", b->rootfs) < 0)
+		if (asprintf(&name, "fsck.%s", b->detect.rootfs) < 0)
 			return log_error_errno(-ENOMEM, "%s", origin);
 		return add_fsck(b, name, 0, origin);
 	}
@@ -1454,7 +970,7 @@ static int apply_hook(struct build *b, const struct hook *hook)
 	if (asprintf(&origin, "hook '%s'", hook->name) < 0)
 		return log_error_errno(-ENOMEM, "hook '%s'", hook->name);
 	if (hook->autodetect && !b->no_kernel) {
-		r = run_autodetect(b);
+		r = detect_run(&b->detect, b->req, b->moddep);
 		if (r < 0)
 			return r;
 	}
@@ -1462,7 +978,7 @@ static int apply_hook(struct build *b, const struct hook *hook)
 	if (r < 0)
 		return r;
 	r = request_match_list(b, &hook->modules_match, origin,
-			       b->autodetect ? hook : NULL,
+			       b->detect.ran ? hook : NULL,
 			       boot_load(b, hook, MODDEP_LOAD_ON_MATCH));
 	if (r < 0)
 		return r;
@@ -1624,8 +1140,8 @@ static int add_stack_hooks(struct build *b, struct strv *names)
 {
 	const struct strv *skip = b->req->skip_hooks;
 
-	for (size_t i = 0; i < b->nstacks; i++) {
-		const struct rootstack *s = &b->stacks[i];
+	for (size_t i = 0; i < b->detect.nstacks; i++) {
+		const struct rootstack *s = &b->detect.stacks[i];
 		for (size_t j = 0; j < s->n; j++) {
 			const struct rootstack_layer *l = &s->layers[j];
 			const char *hook = l->hooks ? l->hooks[0] : NULL;
@@ -1678,7 +1194,7 @@ static int apply_hook_names(struct build *b, struct strv *names)
 		crashpoint("resolution: hook");
 		if (r < 0)
 			return r;
-		if (b->req->print_detected && b->autodetect)
+		if (b->req->print_detected && b->detect.ran)
 			break; /* -M needs nothing past autodetect */
 	}
 	return 0;
@@ -1697,7 +1213,7 @@ static void warn_unused_detection(const struct build *b)
 			    : q->sysfs	? "--sysfs"
 					: NULL;
 
-	if (given && !b->autodetect && !q->preset_path)
+	if (given && !b->detect.ran && !q->preset_path)
 		log_warning(
 			"%s is read only by the autodetect hook, which this build does not run: ignored",
 			given);
@@ -1796,7 +1312,7 @@ static int choose_lazy(struct build *b)
 	int r;
 
 	/* Only for a kernel whose config was found: what it decompresses is known. */
-	if (b->decompress != MODCOMPRESS_AUTO || b->autodetect ||
+	if (b->decompress != MODCOMPRESS_AUTO || b->detect.ran ||
 	    !moddep_kernel_compress(b->moddep)->config)
 		return 0;
 	r = locate_helper("unzstd", &b->unzstd);
@@ -2001,8 +1517,8 @@ static int prove_stacks(struct build *b)
 		.hooks = &b->hooks,
 		.moduledir = moduledir,
 	};
-	for (size_t i = 0; i < b->nstacks; i++) {
-		int k = rootstack_check(&b->stacks[i], &img);
+	for (size_t i = 0; i < b->detect.nstacks; i++) {
+		int k = rootstack_check(&b->detect.stacks[i], &img);
 		if (k < 0 && r >= 0)
 			r = k;
 	}
@@ -2084,7 +1600,7 @@ static char *build_journal(const struct build *b)
 			if (e[i].kind == STAGE_FILE && e[i].from != STAGE_FROM_DATA)
 				injournal_note(e[i].source);
 	}
-	if (injournal_text(request, b->facts, self, &journal) < 0)
+	if (injournal_text(request, b->detect.facts, self, &journal) < 0)
 		return NULL;
 	return journal;
 }
@@ -2159,12 +1675,12 @@ static int embed_config(struct build *b)
 
 static int print_detected(const struct build *b)
 {
-	if (!b->autodetect) {
+	if (!b->detect.ran) {
 		log_error("-M: no 'autodetect' hook in HOOKS, nothing was detected");
 		return -EINVAL;
 	}
-	for (size_t i = 0; i < b->detected.n; i++)
-		printf("%s\n", b->detected.v[i]);
+	for (size_t i = 0; i < b->detect.detected.n; i++)
+		printf("%s\n", b->detect.detected.v[i]);
 	return 0;
 }
 
@@ -2273,8 +1789,8 @@ static int check_journal(const char *journal, void *userdata)
 	struct fast_args *a = userdata;
 
 	strv_clear(&a->warnings);
-	return injournal_check(journal, a->request, a->self, facts_now, (void *)a->req,
-			       &a->warnings);
+	return injournal_check(journal, a->request, a->self, detect_facts_now,
+			       (void *)a->req, &a->warnings);
 }
 
 /*

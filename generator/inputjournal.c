@@ -3,7 +3,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
-#include <lzma.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,6 +10,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "crc64.h"
 #include "fileio.h"
 #include "inputjournal.h"
 #include "log.h"
@@ -118,7 +118,7 @@ static void content_of(const char *path, int64_t *ret_size, uint64_t *ret_crc)
 	if (fd < 0 || fileio_read_fd(fd, 1 << 20, &text, &size) < 0)
 		return;
 	*ret_size = (int64_t)size;
-	*ret_crc = lzma_crc64((const uint8_t *)text, size, 0);
+	*ret_crc = crc64((const uint8_t *)text, size, 0);
 }
 
 /* 1 when the stat may not describe what was read from `start` on: file times come from

@@ -2,13 +2,13 @@
 /* Module configuration: modprobe.d softdeps, options and blacklist, not the host's. */
 #include <fcntl.h>
 #include <fnmatch.h>
-#include <libkmod.h>
 #include <search.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "inputjournal.h"
+#include "kmodlib.h"
 #include "modconf.h"
 #include "modname.h"
 #include "strv.h"
@@ -143,16 +143,17 @@ static int split_softdep(struct softdep_rule *rule)
 static void iter_freep(struct kmod_config_iter **it)
 {
 	if (*it)
-		kmod_config_iter_free_iter(*it);
+		kmodlib.config_iter_free_iter(*it);
 }
 
 static int load_softdeps(struct modconf *m, struct kmod_ctx *ctx)
 {
-	_cleanup_(iter_freep) struct kmod_config_iter *it = kmod_config_get_softdeps(ctx);
+	_cleanup_(iter_freep) struct kmod_config_iter *it =
+		kmodlib.config_get_softdeps(ctx);
 
 	if (!it)
 		return -ENOMEM;
-	while (kmod_config_iter_next(it)) {
+	while (kmodlib.config_iter_next(it)) {
 		struct softdep_rule *v =
 			realloc(m->rules, (m->nrules + 1) * sizeof(*m->rules));
 		if (!v)
@@ -160,8 +161,8 @@ static int load_softdeps(struct modconf *m, struct kmod_ctx *ctx)
 		m->rules = v;
 		struct softdep_rule *rule = &m->rules[m->nrules++];
 		*rule = (struct softdep_rule){
-			.pattern = strdup(kmod_config_iter_get_key(it)),
-			.text = strdup(kmod_config_iter_get_value(it))};
+			.pattern = strdup(kmodlib.config_iter_get_key(it)),
+			.text = strdup(kmodlib.config_iter_get_value(it))};
 		if (!rule->pattern || !rule->text)
 			return -ENOMEM;
 		int r = split_softdep(rule);
@@ -174,13 +175,14 @@ static int load_softdeps(struct modconf *m, struct kmod_ctx *ctx)
 /* modprobe.d's options, but those the kernel command line gives (`kopts`) itself. */
 static int load_options(struct modconf *m, struct kmod_ctx *ctx, struct strv *kopts)
 {
-	_cleanup_(iter_freep) struct kmod_config_iter *it = kmod_config_get_options(ctx);
+	_cleanup_(iter_freep) struct kmod_config_iter *it =
+		kmodlib.config_get_options(ctx);
 
 	if (!it)
 		return -ENOMEM;
-	while (kmod_config_iter_next(it)) {
-		const char *key = kmod_config_iter_get_key(it);
-		const char *value = kmod_config_iter_get_value(it);
+	while (kmodlib.config_iter_next(it)) {
+		const char *key = kmodlib.config_iter_get_key(it);
+		const char *value = kmodlib.config_iter_get_value(it);
 		_cleanup_free_ char *pair = NULL;
 		if (asprintf(&pair, "%s\t%s", key, value) < 0)
 			return -ENOMEM;
@@ -204,12 +206,12 @@ static int load_options(struct modconf *m, struct kmod_ctx *ctx, struct strv *ko
 static int load_blacklist(struct modconf *m, struct kmod_ctx *ctx, struct strv *kblack)
 {
 	_cleanup_(iter_freep) struct kmod_config_iter *it =
-		kmod_config_get_blacklists(ctx);
+		kmodlib.config_get_blacklists(ctx);
 
 	if (!it)
 		return -ENOMEM;
-	while (kmod_config_iter_next(it)) {
-		char *name = strdup(kmod_config_iter_get_key(it));
+	while (kmodlib.config_iter_next(it)) {
+		char *name = strdup(kmodlib.config_iter_get_key(it));
 		if (!name)
 			return -ENOMEM;
 		modname_normalise(name);
@@ -226,6 +228,36 @@ static int load_blacklist(struct modconf *m, struct kmod_ctx *ctx, struct strv *
 	return 0;
 }
 
+/* The keys of one of libkmod's configuration lists, into `keys`. */
+static int load_keys(struct kmod_config_iter *it, struct strv *keys)
+{
+	if (!it)
+		return -ENOMEM;
+	while (kmodlib.config_iter_next(it)) {
+		int r = strv_push(keys, kmodlib.config_iter_get_key(it));
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+/* The names libkmod's lookup answers before the modules' own names and aliases: alias
+ * lines (normalised by libkmod), install and remove commands. */
+static int load_lookup_keys(struct modconf *m, struct kmod_ctx *ctx)
+{
+	_cleanup_(iter_freep) struct kmod_config_iter *aliases =
+		kmodlib.config_get_aliases(ctx);
+	_cleanup_(iter_freep) struct kmod_config_iter *install =
+		kmodlib.config_get_install_commands(ctx);
+	_cleanup_(iter_freep) struct kmod_config_iter *remove =
+		kmodlib.config_get_remove_commands(ctx);
+	int r = load_keys(aliases, &m->aliases);
+
+	if (r >= 0)
+		r = load_keys(install, &m->commands);
+	return r < 0 ? r : load_keys(remove, &m->commands);
+}
+
 static int load(struct modconf *m, struct kmod_ctx *ctx)
 {
 	_cleanup_(strv_clear) struct strv kopts = STRV_INIT, kblack = STRV_INIT;
@@ -237,6 +269,9 @@ static int load(struct modconf *m, struct kmod_ctx *ctx)
 	if (r < 0)
 		return r;
 	r = load_options(m, ctx, &kopts);
+	if (r < 0)
+		return r;
+	r = load_lookup_keys(m, ctx);
 	if (r < 0)
 		return r;
 	return load_blacklist(m, ctx, &kblack);
@@ -259,6 +294,8 @@ void modconf_free(struct modconf *m)
 	}
 	free(m->options);
 	tdestroy(m->blacklist, free);
+	strv_clear(&m->aliases);
+	strv_clear(&m->commands);
 	free(m);
 }
 
@@ -281,6 +318,19 @@ int modconf_new(struct kmod_ctx *ctx, struct modconf **ret)
 int modconf_blacklisted(const struct modconf *conf, const char *name)
 {
 	return tfind(name, &conf->blacklist, modname_compare) != NULL;
+}
+
+int modconf_aliased(const struct modconf *m, const char *name)
+{
+	for (size_t i = 0; i < m->aliases.n; i++)
+		if (fnmatch(m->aliases.v[i], name, 0) == 0)
+			return 1;
+	return 0;
+}
+
+int modconf_commanded(const struct modconf *m, const char *name)
+{
+	return strv_contains(&m->commands, name);
 }
 
 const struct softdep_rule *modconf_find_rule(const struct modconf *m, const char *name)

@@ -29,7 +29,9 @@ struct modconf {
 	size_t nrules;
 	struct option *options;
 	size_t noptions;
-	void *blacklist; /* tsearch tree of char * */
+	void *blacklist;      /* tsearch tree of char * */
+	struct strv aliases;  /* modprobe.d's alias names: fnmatch patterns */
+	struct strv commands; /* the names of its install and remove commands */
 };
 
 /* The softdep rules, options and blacklist of the configuration `ctx` read. */
@@ -37,6 +39,12 @@ int modconf_new(struct kmod_ctx *ctx, struct modconf **ret);
 void modconf_free(struct modconf *conf);
 /* `name` (normalised) is blacklisted. */
 int modconf_blacklisted(const struct modconf *conf, const char *name);
+/* 1 when a modprobe.d alias matches `name`: libkmod's lookup answers those before any
+ * module of that name. */
+int modconf_aliased(const struct modconf *conf, const char *name);
+/* 1 when an install or remove command is named `name`: libkmod's lookup answers it with
+ * that name before any modules.alias pattern. */
+int modconf_commanded(const struct modconf *conf, const char *name);
 /* libkmod uses the first softdep rule whose pattern matches, and only that one. */
 const struct softdep_rule *modconf_find_rule(const struct modconf *conf,
 					     const char *name);

@@ -33,7 +33,6 @@
  */
 #include <ctype.h>
 #include <fcntl.h>
-#include <libkmod.h>
 #include <search.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -163,7 +162,7 @@ static void mod_free(struct mod *mod)
 	if (!mod)
 		return;
 	free(mod->name);
-	kmod_module_unref(mod->km);
+	kmodlib.module_unref(mod->km);
 	free(mod->path);
 	free(mod->inroot);
 	free(mod->real);
@@ -193,14 +192,14 @@ static int root_prefix_len(const struct moddep *m)
  */
 static int mod_set_path(struct moddep *m, struct mod *mod)
 {
-	const char *path = kmod_module_get_path(mod->km);
+	const char *path = kmodlib.module_get_path(mod->km);
 	if (!path) {
 		/*
 		 * No file: built into the kernel if the tree's modules.builtin says so
 		 * (libkmod asks that index first); otherwise a name libkmod was handed by
 		 * a modprobe.d alias that this tree does not have.
 		 */
-		if (kmod_module_get_initstate(mod->km) == KMOD_MODULE_BUILTIN)
+		if (kmodlib.module_get_initstate(mod->km) == KMOD_MODULE_BUILTIN)
 			mod->builtin = 1;
 		else
 			mod->absent = 1;
@@ -236,7 +235,7 @@ static int mod_set_path(struct moddep *m, struct mod *mod)
 /* The table entry for a libkmod module, created on first sight. */
 static int mod_get(struct moddep *m, struct kmod_module *km, struct mod **ret)
 {
-	struct mod key = {.name = (char *)kmod_module_get_name(km)};
+	struct mod key = {.name = (char *)kmodlib.module_get_name(km)};
 	struct mod **hit = tfind(&key, &m->mods_by_name, compare_mod);
 	if (hit) {
 		*ret = *hit;
@@ -254,7 +253,7 @@ static int mod_get(struct moddep *m, struct kmod_module *km, struct mod **ret)
 	if (!mod)
 		return -ENOMEM;
 	mod->name = strdup(key.name);
-	mod->km = kmod_module_ref(km);
+	mod->km = kmodlib.module_ref(km);
 	int r = mod->name ? mod_set_path(m, mod) : -ENOMEM;
 	if (r < 0 || !tsearch(mod, &m->mods_by_name, compare_mod)) {
 		mod_free(mod);
@@ -282,16 +281,16 @@ static int lookup_fill(struct moddep *m, struct lookup *lk, struct kmod_list *li
 	size_t count = 0;
 	int r;
 
-	kmod_list_foreach(l, list) count++;
+	kmodlib_foreach(l, list) count++;
 	lk->mods = calloc(count ? count : 1, sizeof(*lk->mods));
 	if (!lk->mods)
 		return -ENOMEM;
-	kmod_list_foreach(l, list)
+	kmodlib_foreach(l, list)
 	{
-		struct kmod_module *km = kmod_module_get_module(l);
+		struct kmod_module *km = kmodlib.module_get_module(l);
 		struct mod *mod;
 		r = mod_get(m, km, &mod);
-		kmod_module_unref(km);
+		kmodlib.module_unref(km);
 		if (r < 0)
 			return r;
 		if (mod->absent)
@@ -323,17 +322,17 @@ static int lookup(struct moddep *m, const char *word, struct lookup **ret)
 		return 0;
 	}
 	struct kmod_list *list = NULL;
-	int r = kmod_module_new_from_lookup(m->ctx, word, &list);
+	int r = kmodlib.module_new_from_lookup(m->ctx, word, &list);
 	if (r < 0)
 		return r;
 	struct lookup *lk = calloc(1, sizeof(*lk));
 	if (!lk || !(lk->name = strdup(word))) {
 		free(lk);
-		kmod_module_unref_list(list);
+		kmodlib.module_unref_list(list);
 		return -ENOMEM;
 	}
 	r = lookup_fill(m, lk, list, word);
-	kmod_module_unref_list(list);
+	kmodlib.module_unref_list(list);
 	if (r < 0 || !tsearch(lk, &m->lookups, compare_lookup)) {
 		lookup_free(lk);
 		return r < 0 ? r : -ENOMEM;
@@ -363,12 +362,12 @@ static int add_kmod_list_edges(struct moddep *m, struct mod *mod, struct kmod_li
 {
 	struct kmod_list *l;
 	int r = 0;
-	kmod_list_foreach(l, list)
+	kmodlib_foreach(l, list)
 	{
-		struct kmod_module *km = kmod_module_get_module(l);
+		struct kmod_module *km = kmodlib.module_get_module(l);
 		struct mod *to;
 		r = mod_get(m, km, &to);
-		kmod_module_unref(km);
+		kmodlib.module_unref(km);
 		if (r < 0)
 			break;
 		r = add_edge(mod, to, kind, NULL);
@@ -435,6 +434,7 @@ static void deplines_free(struct moddep *m)
 		free(m->deplines[i].to);
 	free(m->deplines);
 	free(m->deptable);
+	free(m->nametable);
 	free(m->deptext);
 }
 
@@ -489,7 +489,7 @@ static int check_deps(struct moddep *m, struct mod *mod, size_t got)
 			return resolve_error(r, mod->name);
 	}
 	size_t dl = strlen(m->src.kmoddir);
-	const char *kpath = kmod_module_get_path(mod->km);
+	const char *kpath = kmodlib.module_get_path(mod->km);
 	if (!kpath || strncmp(kpath, m->src.kmoddir, dl) || kpath[dl] != '/')
 		return 0;
 	struct depline *line = find_depline(m, kpath + dl + 1);
@@ -642,7 +642,7 @@ out:
 static int depline_of(struct moddep *m, const struct mod *mod, struct depline **ret)
 {
 	size_t dl = strlen(m->src.kmoddir);
-	const char *kpath = kmod_module_get_path(mod->km);
+	const char *kpath = kmodlib.module_get_path(mod->km);
 
 	*ret = NULL;
 	if (!m->deplines_loaded) {
@@ -670,16 +670,16 @@ static int expand(struct moddep *m, struct mod *mod)
 		if (r < 0)
 			return r;
 	}
-	struct kmod_list *deps = kmod_module_get_dependencies(mod->km), *l;
+	struct kmod_list *deps = kmodlib.module_get_dependencies(mod->km), *l;
 	size_t ndeps = 0;
-	kmod_list_foreach(l, deps) ndeps++;
+	kmodlib_foreach(l, deps) ndeps++;
 	r = check_deps(m, mod, ndeps);
 	if (r < 0) {
-		kmod_module_unref_list(deps);
+		kmodlib.module_unref_list(deps);
 		return r;
 	}
 	r = add_kmod_list_edges(m, mod, deps, EDGE_HARD);
-	kmod_module_unref_list(deps);
+	kmodlib.module_unref_list(deps);
 	if (r < 0)
 		return resolve_error(r, mod->name);
 	const struct softdep_rule *rule = modconf_find_rule(m->conf, mod->name);
@@ -740,7 +740,7 @@ static int open_host_tree(const char *kver, struct kmod_ctx **ret)
 	for (size_t i = 0, n = 0; i < ARRAY_SIZE(confdirs); i++)
 		if (dir_exists(confdirs[i]))
 			conf[n++] = confdirs[i];
-	*ret = kmod_new(moddir, conf);
+	*ret = kmodlib.new(moddir, conf);
 	return *ret ? 0 : -ENOMEM;
 }
 
@@ -753,8 +753,8 @@ static int open_root_tree(const char *root, const char *kver, struct modsnap *sn
 		return r;
 	/* Never NULL: that would make libkmod read the host's default directories. */
 	static const char *const none[] = {NULL};
-	*ret = kmod_new(snap->dir,
-			snap->confs.v ? (const char *const *)snap->confs.v : none);
+	*ret = kmodlib.new(snap->dir,
+			   snap->confs.v ? (const char *const *)snap->confs.v : none);
 	return *ret ? 0 : -ENOMEM;
 }
 
@@ -791,6 +791,9 @@ int moddep_new(const char *root, const char *kver, struct moddep **ret)
 {
 	if (!*kver || strchr(kver, '/'))
 		return -EINVAL;
+	int r = kmodlib_load();
+	if (r < 0)
+		return r; /* said which library or symbol is missing */
 	struct moddep *m = calloc(1, sizeof(*m));
 	if (!m)
 		return -ENOMEM;
@@ -799,7 +802,6 @@ int moddep_new(const char *root, const char *kver, struct moddep **ret)
 	static const char *const host_confdirs[] = {
 		"/etc/modprobe.d", "/usr/lib/modprobe.d", "/lib/modprobe.d", NULL};
 	static const char *const none[] = {NULL};
-	int r = 0;
 
 	m->src.root = strdup(root);
 	m->src.kver = strdup(kver);
@@ -815,14 +817,14 @@ int moddep_new(const char *root, const char *kver, struct moddep **ret)
 			       : open_root_tree(root, kver, &snap, &m->ctx);
 	if (r < 0)
 		goto fail;
-	kmod_set_log_fn(m->ctx, libkmod_log, NULL);
+	kmodlib.set_log_fn(m->ctx, libkmod_log, NULL);
 	/* Maps the indexes and has parsed the configuration: the snapshot can go. */
-	r = kmod_load_resources(m->ctx);
+	r = kmodlib.load_resources(m->ctx);
 	if (r < 0) {
 		r = -ENOEXEC;
 		goto fail;
 	}
-	m->src.kmoddir = strdup(kmod_get_dirname(m->ctx));
+	m->src.kmoddir = strdup(kmodlib.get_dirname(m->ctx));
 	if (!m->src.kmoddir) {
 		r = -ENOMEM;
 		goto fail;
@@ -893,7 +895,9 @@ void moddep_free(struct moddep *m)
 	modcompress_clear(&m->kernel);
 	modstage_clear(&m->src);
 	deplines_free(m);
-	kmod_unref(m->ctx);
+	modalias_free(m->alias_index);
+	modalias_free(m->builtin_alias_index);
+	kmodlib.unref(m->ctx);
 	free(m->src.root);
 	free(m->src.kver);
 	free(m->src.moddir);
@@ -1311,7 +1315,7 @@ static int collect_firmware(struct moddep *m)
 		if (r < 0)
 			return r;
 		m->module_bytes += (unsigned long long)mod->size;
-		if (kmod_module_get_install_commands(mod->km))
+		if (kmodlib.module_get_install_commands(mod->km))
 			m->install_commands++;
 		for (size_t f = 0; f < mod->firmware.n; f++) {
 			const char *name = mod->firmware.v[f];
@@ -1549,12 +1553,6 @@ int moddep_reset(struct moddep *m)
 	return 0;
 }
 
-int moddep_preload(struct moddep *m)
-{
-	int r = m->deplines_loaded ? 0 : load_deplines(m);
-	return r < 0 ? r : modstage_preload(&m->src);
-}
-
 int moddep_lookup(struct moddep *m, const char *name_or_alias, struct strv *names)
 {
 	struct lookup *lk;
@@ -1567,6 +1565,187 @@ int moddep_lookup(struct moddep *m, const char *name_or_alias, struct strv *name
 		if (!strv_contains(names, lk->builtins.v[i]))
 			r = strv_push(names, lk->builtins.v[i]);
 	return r;
+}
+
+/* A line's module name as libkmod derives it from the path: the file name up to its
+ * first '.', dashes read as underscores (not copied: a span of the line). */
+static const char *depline_name(const struct depline *d, size_t *ret_len)
+{
+	const char *base = strrchr(d->relpath, '/');
+
+	base = base ? base + 1 : d->relpath;
+	*ret_len = strcspn(base, ".");
+	return base;
+}
+
+static char dash_as_underscore(char c)
+{
+	return c == '-' ? '_' : c;
+}
+
+static size_t hash_name(const char *s, size_t len)
+{
+	size_t h = (size_t)14695981039346656037ull; /* FNV-1a */
+	for (size_t i = 0; i < len; i++)
+		h = (h ^ (unsigned char)dash_as_underscore(s[i])) *
+		    (size_t)1099511628211ull;
+	return h;
+}
+
+/* The slot of the module name `name` (len bytes, dashes or underscores) in the name
+ * table: its line, or the empty slot it would take. */
+static struct depline **name_slot(const struct moddep *m, const char *name, size_t len)
+{
+	size_t mask = m->deptable_size - 1;
+
+	for (size_t i = hash_name(name, len) & mask;; i = (i + 1) & mask) {
+		const struct depline *d = m->nametable[i];
+		size_t dlen, k = 0;
+		if (!d)
+			return &m->nametable[i];
+		const char *dname = depline_name(d, &dlen);
+		while (k < len && k < dlen &&
+		       dash_as_underscore(dname[k]) == dash_as_underscore(name[k]))
+			k++;
+		if (k == len && k == dlen)
+			return &m->nametable[i];
+	}
+}
+
+/* modules.dep's lines by module name: a few thousand slots, no copies. */
+static int load_names(struct moddep *m)
+{
+	int r = m->deplines_loaded ? 0 : load_deplines(m);
+
+	m->names_loaded = 1;
+	if (r < 0 || !m->deptable)
+		return r;
+	m->nametable = calloc(m->deptable_size, sizeof(*m->nametable));
+	if (!m->nametable)
+		return -ENOMEM;
+	for (size_t i = 0; i < m->ndeplines; i++) {
+		size_t len;
+		const char *name = depline_name(&m->deplines[i], &len);
+		struct depline **slot = name_slot(m, name, len);
+		if (!*slot) /* a repeated name: the first line counts, as for libkmod */
+			*slot = &m->deplines[i];
+	}
+	return 0;
+}
+
+/* A word made only of a module name's characters: no alias pattern, no modalias. */
+static bool is_plain_name(const char *word)
+{
+	size_t n = strspn(word, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+				"0123456789_-");
+	return n && !word[n];
+}
+
+/* The alias indexes libkmod mapped, mapped again for modalias_match(). */
+static void load_alias_indexes(struct moddep *m)
+{
+	_cleanup_free_ char *path = NULL, *builtin = NULL;
+
+	m->alias_indexes_loaded = 1;
+	if (asprintf(&path, "%s/modules.alias.bin", m->src.kmoddir) < 0 ||
+	    asprintf(&builtin, "%s/modules.builtin.alias.bin", m->src.kmoddir) < 0)
+		return;
+	if (modalias_open(path, &m->alias_index) < 0)
+		return;
+	int r = modalias_open(builtin, &m->builtin_alias_index);
+	m->builtin_aliases_absent = r == -ENOENT;
+}
+
+/* A modalias ("pci:v...", "acpi:PNP0A03:"): a ':', no class or escape, plain ASCII;
+ * libkmod's lookup reads it with dashes as underscores. */
+static char *modalias_key(const char *word)
+{
+	if (!strchr(word, ':') || !strncmp(word, "symbol:", 7))
+		return NULL;
+	for (const char *p = word; *p; p++)
+		if (*p < ' ' || *p > '~' || strchr("[]\\", *p))
+			return NULL;
+	char *key = strdup(word);
+	for (char *p = key; p && *p; p++)
+		if (*p == '-')
+			*p = '_';
+	return key;
+}
+
+/*
+ * libkmod's answer for a modalias when nothing before the alias indexes can answer it
+ * (no modprobe.d alias or command of that name): the modules of the patterns that
+ * match it, else the built-in modules whose patterns do. 1 answered (into names), 0
+ * ask libkmod (something here is not as expected), negative errno.
+ */
+static int modalias_names(struct moddep *m, const char *word, struct strv *names)
+{
+	_cleanup_free_ char *key = modalias_key(word);
+	_cleanup_(strv_clear) struct strv found = STRV_INIT;
+	int builtin = 0, r;
+
+	if (!key || modconf_aliased(m->conf, key) || modconf_commanded(m->conf, key))
+		return 0;
+	if (!m->alias_indexes_loaded)
+		load_alias_indexes(m);
+	if (!m->alias_index)
+		return 0;
+	r = modalias_match(m->alias_index, key, &found);
+	if (r >= 0 && !found.n) {
+		if (!m->builtin_alias_index)
+			return m->builtin_aliases_absent;
+		builtin = 1;
+		r = modalias_match(m->builtin_alias_index, key, &found);
+	}
+	if (r == -ENOMEM)
+		return r;
+	if (r < 0)
+		return 0;
+	/* A loadable module is in modules.dep, a built-in one is not; else libkmod says.
+	 */
+	for (size_t i = 0; i < found.n; i++) {
+		int listed = *name_slot(m, found.v[i], strlen(found.v[i])) != NULL;
+		if (listed == builtin)
+			return 0;
+	}
+	for (size_t i = 0; r >= 0 && i < found.n; i++)
+		if (!strv_contains(names, found.v[i]))
+			r = strv_push(names, found.v[i]);
+	return r < 0 ? r : 1;
+}
+
+int moddep_names(struct moddep *m, const char *name_or_alias, struct strv *names)
+{
+	int r = m->names_loaded ? 0 : load_names(m);
+
+	if (r < 0)
+		return r;
+	if (m->nametable && !is_plain_name(name_or_alias)) {
+		r = modalias_names(m, name_or_alias, names);
+		if (r != 0)
+			return r < 0 ? r : 0;
+	}
+	if (!m->nametable || !is_plain_name(name_or_alias))
+		return moddep_lookup(m, name_or_alias, names);
+	_cleanup_free_ char *name = strdup(name_or_alias);
+	if (!name)
+		return -ENOMEM;
+	modname_normalise(name);
+	/* libkmod answers modprobe.d's aliases first, then modules.dep's names. */
+	if (modconf_aliased(m->conf, name) || !*name_slot(m, name, strlen(name)))
+		return moddep_lookup(m, name_or_alias, names);
+	return strv_contains(names, name) ? 0 : strv_push(names, name);
+}
+
+int moddep_preload(struct moddep *m)
+{
+	int r = m->names_loaded ? 0 : load_names(m); /* and the lines */
+
+	if (r < 0)
+		return r;
+	if (!m->alias_indexes_loaded)
+		load_alias_indexes(m);
+	return modstage_preload(&m->src);
 }
 
 int moddep_is_builtin(struct moddep *m, const char *name)

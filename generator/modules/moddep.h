@@ -55,6 +55,13 @@ int moddep_request(struct moddep *m, const char *spec, const char *origin,
  * modules are included, so a caller can tell "needed and builtin" from "unknown".
  */
 int moddep_lookup(struct moddep *m, const char *name_or_alias, struct strv *names);
+/*
+ * The same names, without libkmod's lookup (which parses dependency lines and stats
+ * every dependency's file) when the answer is known from the tree's modules.dep: a
+ * plain module name that it lists, and that no modprobe.d alias matches, stands for
+ * itself. Autodetect asks this of every module of the block and keyboard hooks.
+ */
+int moddep_names(struct moddep *m, const char *name_or_alias, struct strv *names);
 
 /* 1 when `name` (a module name, underscores) is built into the tree's kernel, 0 if not.
  */

@@ -5,13 +5,14 @@
 
 #include <sys/stat.h>
 
-#include <libkmod.h>
+#include "kmodlib.h"
 #include <stdbool.h>
 #include <stddef.h>
 #include <sys/types.h>
 
 #include "firmware.h"
 #include "modcompress.h"
+#include "modalias.h"
 #include "modconf.h"
 #include "moddep.h"
 #include "modname.h"
@@ -156,6 +157,13 @@ struct moddep {
 	struct depline **deptable;
 	size_t deptable_size; /* a power of two, at least twice ndeplines */
 	int deplines_loaded;
+	/* The same lines by module name (moddep_names()), made on first use. */
+	struct depline **nametable; /* deptable_size slots */
+	int names_loaded;
+	/* modules.alias.bin and modules.builtin.alias.bin (modalias.h), mapped on first
+	 * use; NULL when absent (no builtin aliases) or unreadable (libkmod answers). */
+	struct modalias_index *alias_index, *builtin_alias_index;
+	int alias_indexes_loaded, builtin_aliases_absent;
 
 	/* The result of the last resolve. */
 	int resolved;

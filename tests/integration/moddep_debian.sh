@@ -37,4 +37,20 @@ if [ -n "$found" ]; then
 else
 	echo "# the host's command line sets no option of a module of this tree"
 fi
+
+# moddep_names (autodetect's lookups without libkmod: module names through modules.dep,
+# modaliases through the alias index as a trie) against libkmod's own lookup, for every
+# pattern of the kernel's modules.alias made into a key three ways (wildcards left out,
+# filled, a class's first member) and every module name: the same set for each.
+A=$KROOT/lib/modules/$KVER/modules.alias
+{
+	awk '{ print $2 }' "$A" | sed 's/\*//g; s/?/Z/g'
+	awk '{ print $2 }' "$A" | sed 's/\*/Q_-/g; s/?/0/g'
+	awk '{ print $2 }' "$A" | sed -E 's/\[([^]])[^]]*\]/\1/g; s/\*/x:/g; s/\?/-/g'
+	awk '{ print $3 }' "$A" | sort -u
+} >"$T_TMP/words"
+"$TOOL" --names "$KROOT" "$KVER" <"$T_TMP/words" >"$T_TMP/names" 2>&1
+t_check "moddep_names answers $(wc -l <"$T_TMP/words") words as libkmod does" [ $? -eq 0 ]
+t_grep "... most of them naming modules" '^words [0-9]+ answered [0-9]{5}' "$T_TMP/names"
+grep -m 5 '^differ' "$T_TMP/names"
 t_report

@@ -127,9 +127,12 @@ if [ ! -f "$DEB" ]; then
 fi
 t_grep "the build used Debian's hardening flags" 'hardening=\+all' "$TOP/debian/rules"
 dpkg-deb -f "$DEB" Provides Conflicts Replaces Depends >"$T_TMP/fields"
-# libarchive is loaded with dlopen (bzip2 images), so shlibs cannot state it.
+# libarchive (bzip2 images) and libkmod (module resolution) are loaded with dlopen, so
+# shlibs cannot state them.
 t_grep "Depends: libarchive13, which the generator dlopens" \
 	'^Depends: (.*, )?libarchive13( \| libarchive13t64)?(,|$)' "$T_TMP/fields"
+t_grep "Depends: libkmod2, which the generator dlopens" '^Depends: (.*, )?libkmod2(,|$)' \
+	"$T_TMP/fields"
 t_grep "Provides: linux-initramfs-tool" '^Provides: linux-initramfs-tool$' "$T_TMP/fields"
 for c in initramfs-tools initramfs-tools-core dracut; do
 	t_grep "Conflicts: $c" "^Conflicts: (.*, )?$c(,|$)" "$T_TMP/fields"
@@ -155,6 +158,9 @@ readelf -d "$GEN" >"$T_TMP/dynamic"
 t_nogrep "generator does not link libarchive (loaded when a bzip2 image is read)" \
 	'NEEDED.*libarchive' "$T_TMP/dynamic"
 t_check "... and names the soname the package depends on" grep -q 'libarchive\.so\.13' "$GEN"
+t_nogrep "generator does not link libkmod (loaded when modules are resolved)" \
+	'NEEDED.*libkmod' "$T_TMP/dynamic"
+t_check "... and names the soname the package depends on" grep -q 'libkmod\.so\.2' "$GEN"
 t_check "the script names the installed generator" grep -q '/usr/sbin/mkinitramfs' \
 	"$T_TMP/x/usr/sbin/update-initramfs"
 

@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 # -P does the shared work once per kernel: two presets x two images of the fixture
 # kernel, an image of a second kernel and a failing image. Each kernel tree's indexes
-# and lists are opened once in the whole run (strace), the images are the bytes
+# and lists are opened once in the whole run (strace; the alias indexes once more, by
+# the same process, for autodetect's own search), the images are the bytes
 # separate plain builds write, and the failing image is reported while the rest finish.
 source "$(dirname "$0")/../lib.sh"
 t_tmpdir
@@ -89,7 +90,18 @@ for v in "$KVER" "$KVER2"; do
 		modules.builtin.alias.bin modules.softdep modules.dep \
 		modules.order modules.builtin modules.builtin.modinfo; do
 		n=$(opened "$ROOT/lib/modules/$v/$f")
-		t_check "kernel '$v': '$f' opened once in -P ($n)" test "$n" -eq 1
+		case $f in
+		modules.alias.bin | modules.builtin.alias.bin)
+			# libkmod maps it, and autodetect's alias trie (modalias.h) maps it
+			# again, in the process that loaded the tree: the images share both.
+			procs=$(grep -lF "$ROOT/lib/modules/$v/$f" trace/t.* | wc -l)
+			t_check "kernel '$v': '$f' opened at most twice in -P ($n)" \
+				test "$n" -ge 1 -a "$n" -le 2
+			t_check "kernel '$v': '$f' opened by one process ($procs)" \
+				test "$procs" -eq 1
+			;;
+		*) t_check "kernel '$v': '$f' opened once in -P ($n)" test "$n" -eq 1 ;;
+		esac
 	done
 	# A module's aliases come from its modinfo, read anyway: the 1 MB text is not.
 	n=$(opened "$ROOT/lib/modules/$v/modules.alias")

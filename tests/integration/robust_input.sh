@@ -158,6 +158,22 @@ t_check "firmware: the in-root absolute link is resolved in the root" \
 printf 'FILES=(/etc/aaa-empty)\n' >empty.conf
 build 0 "an empty file first in the image" -c empty.conf -g empty.img
 
+# --- libkmod, loaded when modules are resolved -----------------------------------------
+# A library of that name without its symbols (found first through LD_LIBRARY_PATH): the
+# build says which symbol is missing and writes nothing.
+mkdir -p fakelib
+echo 'int mkinitramfs_not_libkmod;' >fakelib/empty.c
+if cc -shared -fPIC -Wl,-soname,libkmod.so.2 -o fakelib/libkmod.so.2 fakelib/empty.c; then
+	rm -f kmod.img
+	LD_LIBRARY_PATH=$PWD/fakelib build 1 "libkmod without its symbols" -c good.conf -g kmod.img
+	t_grep "libkmod without its symbols: names the library and the symbol" \
+		"error: cannot resolve modules: 'libkmod\.so\.2' has no symbol 'kmod_new'" out.txt
+	t_check "libkmod without its symbols: one line" test "$(wc -l <out.txt)" = 1
+	t_check "libkmod without its symbols: no image" [ ! -e kmod.img ]
+else
+	t_fail "cannot build the fake libkmod.so.2"
+fi
+
 # --- nothing of the host with -r -----------------------------------------------------
 rm -rf root && cp -a good-root root
 mkdir -p root/usr/bin root/etc

@@ -11,6 +11,7 @@
 #include "log.h"
 #include "modules/moddep.h"
 #include "stage.h"
+#include "strv.h"
 
 /*
  * moddep-closure ROOT KVER < names
@@ -20,6 +21,10 @@
  *     Request every SPEC (origin "config"; --match: load on match), stage, and print
  *     the plan, the explanation, or the staged entries. Exit 1 naming the subject on
  *     error.
+ * moddep-closure --names ROOT KVER < words
+ *     For each word on stdin, moddep_names() against libkmod's lookup (moddep_lookup()
+ *     of a second moddep): "differ<TAB>WORD<TAB>names | lookup" for each difference,
+ *     then "words N answered N differ N names-ms X lookup-ms Y". Exit 1 on a difference.
  */
 
 static double now(void)
@@ -121,8 +126,61 @@ static int build(const char *mode, int match, const char *root, const char *kver
 	return 0;
 }
 
+static int sorted_line(struct strv *v, char *buf, size_t size)
+{
+	size_t o = 0;
+
+	strv_sort(v);
+	buf[0] = '\0';
+	for (size_t i = 0; i < v->n && o < size; i++)
+		o += (size_t)snprintf(buf + o, size - o, "%s%s", i ? " " : "", v->v[i]);
+	return 0;
+}
+
+static int names_vs_lookup(const char *root, const char *kver)
+{
+	struct moddep *byname, *bylookup;
+	size_t words = 0, answered = 0, differ = 0;
+	double tn = 0, tl = 0;
+	char line[4096], a[4096], b[4096];
+
+	if (moddep_new(root, kver, &byname) < 0 || moddep_new(root, kver, &bylookup) < 0) {
+		fprintf(stderr, "moddep-closure: moddep_new failed\n");
+		return 1;
+	}
+	while (fgets(line, sizeof(line), stdin)) {
+		struct strv x = STRV_INIT, y = STRV_INIT;
+		line[strcspn(line, "\n")] = '\0';
+		if (!*line)
+			continue;
+		double t0 = now();
+		int rx = moddep_names(byname, line, &x);
+		double t1 = now();
+		int ry = moddep_lookup(bylookup, line, &y);
+		tn += t1 - t0;
+		tl += now() - t1;
+		sorted_line(&x, a, sizeof(a));
+		sorted_line(&y, b, sizeof(b));
+		words++;
+		answered += x.n > 0;
+		if (rx != ry || strcmp(a, b)) {
+			differ++;
+			printf("differ\t%s\t%d %s | %d %s\n", line, rx, a, ry, b);
+		}
+		strv_clear(&x);
+		strv_clear(&y);
+	}
+	printf("words %zu answered %zu differ %zu names-ms %.1f lookup-ms %.1f\n", words,
+	       answered, differ, tn * 1e3, tl * 1e3);
+	moddep_free(byname);
+	moddep_free(bylookup);
+	return differ ? 1 : 0;
+}
+
 int main(int argc, char **argv)
 {
+	if (argc == 4 && !strcmp(argv[1], "--names"))
+		return names_vs_lookup(argv[2], argv[3]);
 	if (argc == 3)
 		return closures(argv[1], argv[2]);
 	if (argc >= 4 && argv[1][0] == '-') {
@@ -134,6 +192,7 @@ int main(int argc, char **argv)
 			     argc - 4 - match);
 	}
 	fprintf(stderr, "usage: moddep-closure ROOT KVER < names\n"
+			"       moddep-closure --names ROOT KVER < words\n"
 			"       moddep-closure --plan|--explain|--stage [--match] ROOT KVER "
 			"SPEC...\n");
 	return 2;

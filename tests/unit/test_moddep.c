@@ -332,3 +332,148 @@ Test(moddep, preload_reads_every_list_now_and_changes_no_byte)
 	testutil_rmrf(dir);
 	free(dir);
 }
+
+/* The names moddep_names() gives for each word equal moddep_lookup()'s on a fresh
+ * moddep (no lookup cached by the other), as a set. */
+static size_t names_as_lookup(const char *dir, const char *const *words, size_t n)
+{
+	struct moddep *byname, *bylookup;
+	size_t answered = 0;
+
+	cr_assert_eq(moddep_new(dir, KVER, &byname), 0);
+	cr_assert_eq(moddep_new(dir, KVER, &bylookup), 0);
+	for (size_t i = 0; i < n; i++) {
+		struct strv a = STRV_INIT, b = STRV_INIT;
+		int ra = moddep_names(byname, words[i], &a);
+		int rb = moddep_lookup(bylookup, words[i], &b);
+		/* libkmod refuses a ']' without its '[' (-EINVAL): the same answer. */
+		cr_assert_eq(ra, rb, "'%s': %d, libkmod %d", words[i], ra, rb);
+		strv_sort(&a); /* a set: libkmod's order is its index's */
+		strv_sort(&b);
+		cr_assert_eq(a.n, b.n, "'%s': %zu names, libkmod %zu", words[i], a.n, b.n);
+		for (size_t j = 0; j < a.n; j++)
+			cr_assert_str_eq(a.v[j], b.v[j], "'%s'", words[i]);
+		answered += a.n > 0;
+		strv_clear(&a);
+		strv_clear(&b);
+	}
+	moddep_free(byname);
+	moddep_free(bylookup);
+	return answered; /* words that stand for at least one module */
+}
+
+Test(moddep, names_answer_as_libkmod_lookup)
+{
+	static const char *const words[] = {
+		"chain_a", "nbd", "fsx", "netcard-a", "netcard_a", "hashy-fast",
+		"hashy_fast", "hashy", "crypto-hashy", "fs-fsx", "my-disk", "my_disk",
+		"bi_thing", "upd", "comp_xz", "comp-gzip", "comp_gz", "gz_fw",
+		"pci:v00001234d00000001sv0sd0bc0sc0i0", "no_such_module", "net-fake"};
+	tree();
+	names_as_lookup(root, words, ARRAY_SIZE(words));
+}
+
+/* modprobe.d aliases come first in libkmod's lookup: one named as a module, and a
+ * pattern matching one, stand for their targets, never for the module itself. */
+Test(moddep, names_follow_modprobe_d_aliases_over_module_names)
+{
+	static const char *const words[] = {"shadowed", "pat_victim", "pat-victim",
+					    "plain_one", "plain-one", "target"};
+	char *dir = testutil_mkdtemp();
+	cr_assert_eq(testutil_sh("printf '%%s\\n' 'module shadowed' 'module pat-victim' "
+				 "'module plain-one' 'module target' "
+				 "'file etc/modprobe.d/a.conf alias shadowed target\\nalias "
+				 "pat_vic* target' >'%s/spec' && tests/fixtures/mktree.sh "
+				 "'%s/spec' '%s/root' " KVER,
+				 dir, dir, dir),
+		     0);
+	char root2[4200];
+	snprintf(root2, sizeof(root2), "%s/root", dir);
+	names_as_lookup(root2, words, ARRAY_SIZE(words));
+	struct moddep *m;
+	struct strv v = STRV_INIT;
+	cr_assert_eq(moddep_new(root2, KVER, &m), 0);
+	cr_assert_eq(moddep_names(m, "shadowed", &v), 0);
+	cr_assert(v.n == 1 && streq(v.v[0], "target"), "the alias wins");
+	strv_clear(&v);
+	cr_assert_eq(moddep_names(m, "plain-one", &v), 0);
+	cr_assert(v.n == 1 && streq(v.v[0], "plain_one"), "a plain name: itself");
+	strv_clear(&v);
+	moddep_free(m);
+	testutil_rmrf(dir);
+	free(dir);
+}
+
+/* Modaliases answered from the alias indexes (modalias.h) as libkmod answers them:
+ * stars, '?', classes (libkmod's fnmatch fallback), a built-in module's alias, and
+ * the modprobe.d alias and install command that come before the indexes. */
+static const char alias_spec[] =
+	"module m-star alias=acpi*:PNP0A05:*,acpi*:QEMU0002:*\n"
+	"module m_pci alias=pci:v00001AF4d00001001sv*sd*bc*sc*i*,pci:v00001AF4d*sv*sd*bc01sc*i*\n"
+	"module m_q alias=serio:ty0?pr*id*ex*\n"
+	"module m_class alias=usb:v13FDp3940d0[0-2]*dc*,usb:v1645p0007d01[!3]*dc*\n"
+	"module m_tail alias=virtio:d00000002v*\n"
+	"module m_dash alias=dmi*:bvnSeaBIOS:bvr1.16.2-debian*\n"
+	"module m_all alias=platform:*\n"
+	"module m_multi alias=a:*x*y*z*,a:x?*\n"
+	"builtin b_in alias=cpu:type:x86*feature:*0020*\n"
+	"file etc/modprobe.d/a.conf alias pci:v0000BEEF* m_tail\\ninstall acpi:PNP0C0F: /bin/true\n";
+
+static void mutate(char *key, size_t size, const char *pattern, unsigned seed)
+{
+	static const char alphabet[] = "a:xyz0123-_PNCv*?";
+	size_t o = 0;
+
+	srand(seed);
+	for (const char *p = pattern; *p && o + 8 < size; p++) {
+		int roll = rand() % 10;
+		if (*p == '*')
+			for (int n = rand() % 4; n > 0; n--)
+				key[o++] = alphabet[rand() % (sizeof(alphabet) - 1)];
+		else if (*p == '?' || roll == 0)
+			key[o++] = alphabet[rand() % (sizeof(alphabet) - 1)];
+		else if (*p == '[')
+			while (*p && *p != ']')
+				p++;
+		else if (roll != 1) /* sometimes a character left out */
+			key[o++] = *p;
+	}
+	key[o] = '\0';
+}
+
+Test(moddep, names_of_modaliases_answer_as_libkmod_lookup)
+{
+	static const char *const fixed[] = {
+		"acpi:PNP0A05:", "acpi:PNP0A03:PNP0A05:", "acpi:QEMU0002:", "acpi:PNP0C0F:",
+		"pci:v00001AF4d00001001sv00001AF4sd00000002bc01sc00i00",
+		"pci:v00001AF4d00001000sv00001AF4sd00000001bc02sc00i00",
+		"pci:v0000BEEFd00000001sv0sd0bc0sc0i0", "serio:ty01pr00id00ex00",
+		"usb:v13FDp3940d01AAdc00", "usb:v1645p0007d013Adc00", "usb:v1645p0007d012Adc00",
+		"virtio:d00000002v00001AF4", "dmi:bvnSeaBIOS:bvr1.16.2-debian-1.16.2-1:bd",
+		"platform:i8042", "a:xyz", "a:x", "a:xy", "cpu:type:x86,ven:feature:,0020,",
+		"cpu:type:x86,ven:feature:,0021,", "nothing:here", "symbol:c_sym"};
+	static const char *const patterns[] = {
+		"acpi*:PNP0A05:*", "pci:v00001AF4d*sv*sd*bc01sc*i*", "serio:ty0?pr*id*ex*",
+		"usb:v13FDp3940d0[0-2]*dc*", "dmi*:bvnSeaBIOS:bvr1.16.2-debian*", "a:*x*y*z*",
+		"a:x?*", "cpu:type:x86*feature:*0020*", "virtio:d00000002v*"};
+	char root2[4096], key[256];
+	const char *words[ARRAY_SIZE(fixed) + 40 * ARRAY_SIZE(patterns)];
+	static char keys[40 * ARRAY_SIZE(patterns)][256];
+	size_t n = 0;
+
+	testutil_shared_tree("moddep-alias", 1, alias_spec, KVER, root2, sizeof(root2));
+	for (size_t i = 0; i < ARRAY_SIZE(fixed); i++)
+		words[n++] = fixed[i];
+	for (size_t i = 0; i < ARRAY_SIZE(patterns); i++)
+		for (unsigned s = 0; s < 40; s++) {
+			mutate(key, sizeof(key), patterns[i], (unsigned)(i * 100 + s));
+			if (!strchr(key, ':'))
+				continue;
+			snprintf(keys[n - ARRAY_SIZE(fixed)], sizeof(keys[0]), "%s", key);
+			words[n] = keys[n - ARRAY_SIZE(fixed)];
+			n++;
+		}
+	size_t answered = names_as_lookup(root2, words, n);
+	cr_log_info("%zu of %zu modaliases match a module", answered, n);
+	cr_assert_gt(answered, n / 10, "the keys must exercise matches, not only misses");
+}
