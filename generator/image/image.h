@@ -30,8 +30,11 @@ typedef void (*image_commit_fn)(const char *target, int fd, const struct stat *s
 
 struct image_options {
 	enum compress_kind compression;
-	int level;    /* COMPRESS_LEVEL_DEFAULT for the compressor's default */
-	int threads;  /* compressor threads; 0 = all cores */
+	int level;   /* COMPRESS_LEVEL_DEFAULT for the compressor's default */
+	int threads; /* compressor threads; 0 = all cores */
+	/* zstd (without --long): the frames of the image are looked up here first and
+	 * kept here (imgcache.c), NULL for none; the image's bytes are the same. */
+	const char *cache_dir;
 	time_t mtime; /* every entry's mtime: SOURCE_DATE_EPOCH or 0 */
 	/* Optional uncompressed cpio placed before the compressed one (microcode). */
 	const struct stage *early;

@@ -22,6 +22,8 @@
 
 #define READ_BUF_SIZE (1u << 20)
 #define EARLY_ALIGN 512
+/* What the frame cache may hold: two kernels' default and fallback images, and more. */
+#define CACHE_MAX_BYTES (256ull << 20)
 
 static int source_failed(struct imgreport *rep, const char *source, int r)
 {
@@ -46,6 +48,8 @@ static int source_failed(struct imgreport *rep, const char *source, int r)
  */
 struct writer {
 	struct compress *c;
+	struct imgframe *frames; /* instead of c: zstd as independent frames */
+	struct imgcache *cache;
 	uint8_t *buf;
 	uint32_t mtime;
 	uint64_t ino;
@@ -56,12 +60,33 @@ struct writer {
 	int part;		  /* 0: the early archive, 1: the main one */
 };
 
+static int sink_write(struct writer *w, const void *data, size_t len)
+{
+	return w->frames ? imgframe_write(w->frames, data, len)
+			 : compress_write(w->c, data, len);
+}
+
 static int write_data(struct writer *w, const void *data, size_t len, struct imghash *h)
 {
 	if (h)
 		imghash_update(h, data, len);
 	w->pad = (w->pad + 4 - len % 4) % 4;
-	return compress_write(w->c, data, len);
+	return sink_write(w, data, len);
+}
+
+/* After an entry: its padding now rather than before the next header (the same bytes),
+ * so that a frame may end here. */
+static int entry_end(struct writer *w)
+{
+	static const uint8_t zeros[4];
+	size_t pad = (size_t)w->pad;
+	int r;
+
+	if (!w->frames)
+		return 0;
+	w->pad = 0;
+	r = pad ? imgframe_write(w->frames, zeros, pad) : 0;
+	return r < 0 ? r : imgframe_boundary(w->frames);
 }
 
 /* The padding owed by the previous entry's data, then this header, name and padding. */
@@ -85,7 +110,7 @@ static int newc_header(struct writer *w, const char *name, uint32_t ino, uint32_
 	while ((len - (size_t)w->pad) % 4)
 		p[len++] = 0;
 	w->pad = 0;
-	return compress_write(w->c, p, len);
+	return sink_write(w, p, len);
 }
 
 static int write_header(struct writer *w, const struct stage_entry *e, uint64_t size)
@@ -217,6 +242,8 @@ static int write_archive(struct writer *w, const struct stage_entry *entries,
 	for (size_t i = 0; i < count && r >= 0; i++) {
 		r = write_entry(w, &entries[i], &exp[i]);
 		if (r >= 0)
+			r = entry_end(w);
+		if (r >= 0)
 			imgverify_wrote(w->follow, w->part, i + 1);
 		crashpoint("compression: entry");
 	}
@@ -234,14 +261,41 @@ static int write_zeros(int fd, size_t n)
 	return fileio_write_all(fd, zeros, n);
 }
 
+/* zstd without long-distance matching (whose window spans frames) is written as frames.
+ */
+static int is_framed(enum compress_kind kind, int level)
+{
+	return kind == COMPRESS_ZSTD && (level == COMPRESS_LEVEL_DEFAULT || level < 0 ||
+					 !(level >> COMPRESS_ZSTD_LONG_SHIFT));
+}
+
+static int write_frames(int fd, int level, int threads, const struct stage_entry *entries,
+			size_t count, struct expect *exp, struct writer *w)
+{
+	_cleanup_(imgframe_freep) struct imgframe *f = NULL;
+	int r = imgframe_new(fd, level, threads, w->cache, &f);
+
+	if (r < 0)
+		return r;
+	w->frames = f;
+	r = write_archive(w, entries, count, exp, threads);
+	if (r >= 0)
+		r = imgframe_finish(f);
+	w->frames = NULL;
+	return r;
+}
+
 /* One archive through a compressor of its own, finished (and freed) before return. */
 static int write_segment(int fd, enum compress_kind kind, int level, int threads,
 			 const struct stage_entry *entries, size_t count,
 			 struct expect *exp, struct writer *w)
 {
 	_cleanup_(compress_freep) struct compress *c = NULL;
-	int r = compress_new(kind, level, threads, fd, &c);
+	int r;
 
+	if (is_framed(kind, level))
+		return write_frames(fd, level, threads, entries, count, exp, w);
+	r = compress_new(kind, level, threads, fd, &c);
 	if (r < 0)
 		return r;
 	w->c = c;
@@ -306,11 +360,17 @@ static int write_image_file(int fd, const struct image_options *opts, struct img
 {
 	struct writer w = {.buf = buf, .mtime = (uint32_t)opts->mtime, .report = rep};
 	struct imgfollow follow;
-	int concurrent = imgverify_start(fd, v, &follow) == 0;
-	int r;
+	int concurrent, r;
 
+	if (opts->cache_dir && is_framed(opts->compression, opts->level)) {
+		r = imgcache_open(opts->cache_dir, CACHE_MAX_BYTES, &w.cache);
+		if (r < 0)
+			return r;
+	}
+	concurrent = imgverify_start(fd, v, &follow) == 0;
 	w.follow = concurrent ? &follow : NULL;
 	r = write_and_sync(fd, opts, v, &w);
+	imgcache_close(w.cache);
 	if (concurrent) {
 		int k = imgverify_finish(v, r < 0, rep);
 		if (r >= 0)
