@@ -30,6 +30,14 @@ if [ -z "${T_SILENT_LOG:-}" ]; then
 	export T_SILENT_LOG T_SILENT_OWNER MKINITRAMFS_BIN=$MKINITRAMFS
 	export MKINITRAMFS=$TOP/tests/tools/stderr-check.sh
 fi
+# The frame cache of every build that names none (root's default is /var/cache): a
+# scratch directory of this run's, removed with the silent-run log by its owner.
+if [ -z "${MKINITRAMFS_CACHE:-}" ]; then
+	mkdir -p "$B/tmp"
+	MKINITRAMFS_CACHE=$(mktemp -d "$B/tmp/cache.XXXXXX")
+	T_CACHE_OWNER=$$
+	export MKINITRAMFS_CACHE
+fi
 T_PASSED=0
 T_FAILED=0
 
@@ -99,6 +107,7 @@ t_report() {
 		t_pass "every failing run said why on stderr"
 	fi
 	[ -z "${T_REPORTED:-}" ] && [ "${T_SILENT_OWNER:-}" = $$ ] && rm -f "$T_SILENT_LOG"
+	[ -z "${T_REPORTED:-}" ] && [ "${T_CACHE_OWNER:-}" = $$ ] && rm -rf "$MKINITRAMFS_CACHE"
 	if [ -z "${T_REPORTED:-}" ]; then
 		T_REPORTED=1
 		echo "RESULT $T_PASSED $T_FAILED"

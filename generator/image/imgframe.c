@@ -128,22 +128,43 @@ static void *worker(void *arg)
 	return NULL;
 }
 
-/* The oldest job, once done, to the file; its memory freed. */
-static int write_oldest(struct imgframe *f)
+/*
+ * The oldest job to the file, its memory freed: once done, or (wait 0) only if done
+ * already (0 when not). Frames go out as soon as they are ready, so that the read-back
+ * check, which follows the file, decodes them while the rest is compressed.
+ */
+static int write_oldest(struct imgframe *f, int wait)
 {
 	struct frame_job *j;
 	int r;
 
 	pthread_mutex_lock(&f->lock);
 	j = f->jobs[f->written];
-	while (!j->done)
+	while (wait && !j->done)
 		pthread_cond_wait(&f->cond, &f->lock);
+	if (!j->done) {
+		pthread_mutex_unlock(&f->lock);
+		return 0;
+	}
 	f->jobs[f->written++] = NULL;
 	pthread_mutex_unlock(&f->lock);
 	r = j->r < 0 ? j->r : fileio_write_all(f->fd, j->out, j->out_len);
 	free(j->out);
 	free(j->owned);
 	free(j);
+	return r;
+}
+
+/* Every frame done in order, without waiting for the others. */
+static int write_ready(struct imgframe *f)
+{
+	size_t before;
+	int r;
+
+	do {
+		before = f->written;
+		r = f->written < f->njobs ? write_oldest(f, 0) : 0;
+	} while (r >= 0 && f->written != before);
 	return r;
 }
 
@@ -188,11 +209,11 @@ static int submit(struct imgframe *f, uint8_t *owned, const uint8_t *in, size_t 
 	}
 	/* Bounded memory: past the window, wait for the oldest and write it. */
 	while (f->njobs - f->written > f->window) {
-		r = write_oldest(f);
+		r = write_oldest(f, 1);
 		if (r < 0)
 			return r;
 	}
-	return 0;
+	return write_ready(f);
 }
 
 /*
@@ -284,6 +305,8 @@ int imgframe_boundary(struct imgframe *f)
 		r = cut(f, f->last_entry);
 	else if (f->cur_len >= FRAME_TARGET)
 		r = cut(f, 0);
+	else
+		r = write_ready(f);
 	f->last_entry = f->cur_len;
 	if (r < 0)
 		f->error = r;
@@ -297,7 +320,7 @@ int imgframe_finish(struct imgframe *f)
 	if (r >= 0)
 		r = cut(f, 0);
 	while (r >= 0 && f->written < f->njobs)
-		r = write_oldest(f);
+		r = write_oldest(f, 1);
 	if (r < 0)
 		f->error = r;
 	return r;
