@@ -31,7 +31,7 @@ if [ -z "${T_SILENT_LOG:-}" ]; then
 	export MKINITRAMFS=$TOP/tests/tools/stderr-check.sh
 fi
 # The frame cache of every build that names none (root's default is /var/cache): a
-# scratch directory of this run's, removed with the silent-run log by its owner.
+# scratch directory of this run's, removed by its owner's t_cleanup.
 if [ -z "${MKINITRAMFS_CACHE:-}" ]; then
 	mkdir -p "$B/tmp"
 	MKINITRAMFS_CACHE=$(mktemp -d "$B/tmp/cache.XXXXXX")
@@ -81,6 +81,7 @@ t_tmpdir() {
 t_cleanup() {
 	# T_KEEP=1 keeps the scratch directory for a look after a failure.
 	[ -n "${T_TMP:-}" ] && [ -z "${T_KEEP:-}" ] && rm -rf "$T_TMP"
+	[ "${T_CACHE_OWNER:-}" = $$ ] && rm -rf "$MKINITRAMFS_CACHE"
 	t_report
 	[ -n "${MKINITRAMFS_WRAPPED:-}" ] && rm -rf "$MKINITRAMFS_WRAPPED" "$MKINITRAMFS_WRAPPED.logs"
 }
@@ -107,7 +108,6 @@ t_report() {
 		t_pass "every failing run said why on stderr"
 	fi
 	[ -z "${T_REPORTED:-}" ] && [ "${T_SILENT_OWNER:-}" = $$ ] && rm -f "$T_SILENT_LOG"
-	[ -z "${T_REPORTED:-}" ] && [ "${T_CACHE_OWNER:-}" = $$ ] && rm -rf "$MKINITRAMFS_CACHE"
 	if [ -z "${T_REPORTED:-}" ]; then
 		T_REPORTED=1
 		echo "RESULT $T_PASSED $T_FAILED"

@@ -78,7 +78,8 @@ struct imgcache_key {
 /* *ret NULL (after one warning) when the directory cannot be made or is not ours. */
 int imgcache_open(const char *dir, uint64_t max_bytes, struct imgcache **ret);
 void imgcache_close(struct imgcache *c);
-void imgcache_key(int level, const void *data, size_t len, struct imgcache_key *ret);
+void imgcache_key(int level, int window_log, const void *data, size_t len,
+		  struct imgcache_key *ret);
 /* 1 and the frame (the caller frees it) when a valid entry has the key, else 0. */
 int imgcache_get(struct imgcache *c, const struct imgcache_key *k, void **ret_frame,
 		 size_t *ret_len);

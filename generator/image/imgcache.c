@@ -27,7 +27,8 @@
  *
  * A frame's bytes depend only on its input bytes, the level and the library that made
  * them, so the key hashes exactly those: the cpio bytes of the group (entry headers and
- * data, as the writer produced them), the level, libzstd's version and this format's.
+ * data, as the writer produced them), the level, the window, libzstd's version and
+ * this format's.
  * A content hash rather than the sources' identities (device, inode, times): the writer
  * reads and hashes every source anyway for the read-back check, the key then covers
  * the headers (names, modes, mtime) as well as the data, and a file rewritten in place
@@ -67,7 +68,8 @@ static uint64_t get_le(const uint8_t *p, int n)
 	return v;
 }
 
-void imgcache_key(int level, const void *data, size_t len, struct imgcache_key *ret)
+void imgcache_key(int level, int window_log, const void *data, size_t len,
+		  struct imgcache_key *ret)
 {
 	uint8_t prefix[16];
 	struct imghash h;
@@ -75,7 +77,7 @@ void imgcache_key(int level, const void *data, size_t len, struct imgcache_key *
 	put_le(prefix, CACHE_FORMAT, 4);
 	put_le(prefix + 4, (uint32_t)level, 4);
 	put_le(prefix + 8, ZSTD_versionNumber(), 4);
-	put_le(prefix + 12, 0, 4);
+	put_le(prefix + 12, (uint32_t)window_log, 4);
 	imghash_init(&h);
 	imghash_update(&h, prefix, sizeof(prefix));
 	imghash_update(&h, data, len);
