@@ -51,10 +51,10 @@ struct image_options {
  * interrupted builds of the same target (".NAME.tmp.XXXXXX" that no live build holds
  * locked) are removed first. An early stage is written first as an uncompressed newc
  * archive, zero-padded to 512 bytes. Same stage and options give the same bytes, on any
- * machine: entry metadata is fixed (uid/gid 0, inodes 1..N) and the compressors' output
- * does not depend on the thread count. Every failure is logged, naming what failed: a
- * source file ("cannot read 'SOURCE' for image 'TARGET': ..."), the read-back check, or
- * the target and its directory.
+ * machine: entry metadata is fixed (uid/gid 0, inode numbers from the path) and the
+ * compressors' output does not depend on the thread count. Every failure is logged,
+ * naming what failed: a source file ("cannot read 'SOURCE' for image 'TARGET': ..."), the
+ * read-back check, or the target and its directory.
  */
 int image_write(const struct stage *stage, const char *target,
 		const struct image_options *opts);

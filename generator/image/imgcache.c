@@ -52,6 +52,7 @@ struct imgcache {
 	pthread_mutex_t lock;
 	int write_error; /* the first failed store (a negative errno); stores stop */
 	int stored;	 /* something was added: the prune has work */
+	unsigned lookups, hits;
 };
 
 static void put_le(uint8_t *p, uint64_t v, int n)
@@ -171,12 +172,18 @@ int imgcache_get(struct imgcache *c, const struct imgcache_key *k, void **ret_fr
 
 	key_name(k, name);
 	fd = openat(c->dirfd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+	pthread_mutex_lock(&c->lock);
+	c->lookups++;
+	pthread_mutex_unlock(&c->lock);
 	if (fd < 0 || fileio_check_input(fd, &st) < 0)
 		return 0;
 	if (fileio_read_fd(fd, CACHE_HEADER_SIZE + ZSTD_compressBound(k->in_len), &buf,
 			   &len) < 0 ||
 	    check_entry(k, (const uint8_t *)buf, len) < 0)
 		return 0; /* a miss: recompressed, and the entry replaced */
+	pthread_mutex_lock(&c->lock);
+	c->hits++;
+	pthread_mutex_unlock(&c->lock);
 	/* Used now: what the prune keeps longest. */
 	(void)futimens(fd, NULL);
 	memmove(buf, buf + CACHE_HEADER_SIZE, len - CACHE_HEADER_SIZE);
@@ -335,6 +342,8 @@ void imgcache_close(struct imgcache *c)
 {
 	if (!c)
 		return;
+	log_verbose("compression cache '%s': %u of %u frames reused", c->dir, c->hits,
+		    c->lookups);
 	if (c->write_error)
 		log_warning_errno(c->write_error,
 				  "cannot write to compression cache '%s', ignoring",

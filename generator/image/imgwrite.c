@@ -16,6 +16,7 @@
 #include "cpio.h"
 #include "crashpoint.h"
 #include "fileio.h"
+#include "hashindex.h"
 #include "image-internal.h"
 #include "log.h"
 #include "util.h"
@@ -43,7 +44,8 @@ static int source_failed(struct imgreport *rep, const char *source, int r)
  * fields, a name and padding, and linking libarchive (with its libxml2, ICU, libstdc++
  * and libcrypto) cost every run of the program, a no-op included, milliseconds of
  * dynamic loading for a formatter this small. The bytes are the ones libarchive's newc
- * writer made: inodes numbered from 1, no device number, check 0, the trailer with
+ * writer made (but for the inode numbers, see entry_ino()): no device number, check 0,
+ * the trailer with
  * nlink 1 and everything else 0.
  */
 struct writer {
@@ -113,14 +115,28 @@ static int newc_header(struct writer *w, const char *name, uint32_t ino, uint32_
 	return sink_write(w, p, len);
 }
 
+/*
+ * An entry's inode number, from its path alone (not the host's, not its rank): an
+ * entry's bytes then depend on nothing but itself, so adding a module leaves the frames
+ * of the entries after it as they were, for the frame cache. The kernel and every cpio
+ * reader look at inode numbers only for hard links (regular files with nlink > 1,
+ * which these images never have), so two paths that hash alike do no harm. 0 is the
+ * trailer's.
+ */
+static uint32_t entry_ino(const char *path)
+{
+	uint64_t h = hashindex_hash(path);
+	uint32_t ino = (uint32_t)(h ^ h >> 32);
+	return ino ? ino : 1;
+}
+
 static int write_header(struct writer *w, const struct stage_entry *e, uint64_t size)
 {
 	if (size > UINT32_MAX)
 		return -EFBIG; /* newc sizes are 32 bits wide */
-	if (w->ino >= UINT32_MAX)
+	if (w->ino++ >= UINT32_MAX)
 		return -EOVERFLOW;
-	/* Inodes numbered in order, not taken from the host: reproducible. */
-	int r = newc_header(w, e->path, (uint32_t)++w->ino, (uint32_t)e->mode, w->mtime,
+	int r = newc_header(w, e->path, entry_ino(e->path), (uint32_t)e->mode, w->mtime,
 			    e->kind == STAGE_DIR ? 2 : 1,
 			    e->kind == STAGE_SYMLINK ? (uint32_t)strlen(e->target)
 						     : (uint32_t)size,
@@ -237,7 +253,7 @@ static int write_archive(struct writer *w, const struct stage_entry *entries,
 
 	if (r < 0)
 		return r;
-	w->ino = 0; /* each archive numbers its own inodes */
+	w->ino = 0; /* entries of this archive */
 	w->pad = 0;
 	for (size_t i = 0; i < count && r >= 0; i++) {
 		r = write_entry(w, &entries[i], &exp[i]);
@@ -259,6 +275,20 @@ static int write_zeros(int fd, size_t n)
 {
 	static const uint8_t zeros[EARLY_ALIGN];
 	return fileio_write_all(fd, zeros, n);
+}
+
+/* The frame cache's bound: CACHE_MAX_BYTES, or $MKINITRAMFS_CACHE_MAX bytes (tests). */
+static uint64_t cache_max_bytes(void)
+{
+	const char *s = getenv("MKINITRAMFS_CACHE_MAX");
+	char *end;
+	unsigned long long v;
+
+	if (!s || !*s)
+		return CACHE_MAX_BYTES;
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	return errno || *end ? CACHE_MAX_BYTES : v;
 }
 
 /* zstd without long-distance matching (whose window spans frames) is written as frames.
@@ -363,7 +393,7 @@ static int write_image_file(int fd, const struct image_options *opts, struct img
 	int concurrent, r;
 
 	if (opts->cache_dir && is_framed(opts->compression, opts->level)) {
-		r = imgcache_open(opts->cache_dir, CACHE_MAX_BYTES, &w.cache);
+		r = imgcache_open(opts->cache_dir, cache_max_bytes(), &w.cache);
 		if (r < 0)
 			return r;
 	}
