@@ -299,40 +299,28 @@ static int is_framed(enum compress_kind kind, int level)
 					 !(level >> COMPRESS_ZSTD_LONG_SHIFT));
 }
 
-static int write_frames(int fd, int level, int threads, const struct stage_entry *entries,
-			size_t count, struct expect *exp, struct writer *w)
-{
-	_cleanup_(imgframe_freep) struct imgframe *f = NULL;
-	int r = imgframe_new(fd, level, threads, w->cache, &f);
-
-	if (r < 0)
-		return r;
-	w->frames = f;
-	r = write_archive(w, entries, count, exp, threads);
-	if (r >= 0)
-		r = imgframe_finish(f);
-	w->frames = NULL;
-	return r;
-}
-
-/* One archive through a compressor of its own, finished (and freed) before return. */
+/*
+ * One archive through a compressor of its own (independent frames for zstd), finished
+ * (and freed) before return.
+ */
 static int write_segment(int fd, enum compress_kind kind, int level, int threads,
 			 const struct stage_entry *entries, size_t count,
 			 struct expect *exp, struct writer *w)
 {
 	_cleanup_(compress_freep) struct compress *c = NULL;
-	int r;
+	_cleanup_(imgframe_freep) struct imgframe *f = NULL;
+	int r = is_framed(kind, level) ? imgframe_new(fd, level, threads, w->cache, &f)
+				       : compress_new(kind, level, threads, fd, &c);
 
-	if (is_framed(kind, level))
-		return write_frames(fd, level, threads, entries, count, exp, w);
-	r = compress_new(kind, level, threads, fd, &c);
 	if (r < 0)
 		return r;
 	w->c = c;
+	w->frames = f;
 	r = write_archive(w, entries, count, exp, threads);
 	if (r >= 0)
-		r = compress_finish(c);
+		r = f ? imgframe_finish(f) : compress_finish(c);
 	w->c = NULL;
+	w->frames = NULL;
 	return r;
 }
 
