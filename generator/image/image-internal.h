@@ -49,21 +49,6 @@ struct expect {
 };
 
 /*
- * prefetch.c: compressed sources (modules) decompressed ahead by a few threads, in
- * stage order, a bounded number of entries ahead.
- */
-struct prefetch;
-/* *ret NULL (no error) when there is nothing to prefetch or no thread could start. */
-int prefetch_new(const struct stage_entry *entries, size_t count, int threads,
-		 struct prefetch **ret);
-void prefetch_free(struct prefetch *pf);
-/* The next compressed entry's bytes, in order; the caller frees *ret_data. */
-/* The bytes of a STAGE_FROM_COMPRESSED or STAGE_FROM_ZSTD entry, read in place. */
-int prefetch_read(const struct stage_entry *e, void **ret_data, size_t *ret_size);
-int prefetch_take(struct prefetch *pf, const struct stage_entry *e, void **ret_data,
-		  size_t *ret_size, uint64_t *ret_hash);
-
-/*
  * imgcache.c: zstd frames kept under a 128-bit hash of their input, the level and the
  * library's version, in a directory only its owner writes. Lookups and stores are
  * thread-safe; a store that fails stops the others, and imgcache_close() says so once,
@@ -100,6 +85,22 @@ int imgframe_boundary(struct imgframe *f);
 int imgframe_finish(struct imgframe *f);
 void imgframe_free(struct imgframe *f);
 DEFINE_FREEP(imgframe_free, struct imgframe)
+
+/*
+ * prefetch.c: compressed sources (modules) decompressed ahead by a few threads, in
+ * stage order, a bounded number of entries ahead.
+ */
+struct prefetch;
+/* *ret NULL (no error) when there is nothing to prefetch or no thread could start. */
+int prefetch_new(const struct stage_entry *entries, size_t count, int threads,
+		 struct imgcache *cache, struct prefetch **ret);
+void prefetch_free(struct prefetch *pf);
+/* The next compressed entry's bytes, in order; the caller frees *ret_data. */
+/* The bytes of a STAGE_FROM_COMPRESSED or STAGE_FROM_ZSTD entry, read in place. */
+int prefetch_read(const struct stage_entry *e, struct imgcache *cache, void **ret_data,
+		  size_t *ret_size);
+int prefetch_take(struct prefetch *pf, const struct stage_entry *e, void **ret_data,
+		  size_t *ret_size, uint64_t *ret_hash);
 
 /* imgverify.c: the written image read back as the kernel will, and compared. */
 

@@ -217,7 +217,7 @@ static int write_compressed(struct writer *w, const struct stage_entry *e,
 	if (w->prefetch)
 		r = prefetch_take(w->prefetch, e, &data, &size, &hash);
 	else
-		r = prefetch_read(e, &data, &size);
+		r = prefetch_read(e, w->cache, &data, &size);
 	if (r < 0)
 		return source_failed(w->report, e->source, r);
 	r = write_header(w, e, size);
@@ -249,7 +249,7 @@ static int write_entry(struct writer *w, const struct stage_entry *e, struct exp
 static int write_archive(struct writer *w, const struct stage_entry *entries,
 			 size_t count, struct expect *exp, int threads)
 {
-	int r = prefetch_new(entries, count, threads, &w->prefetch);
+	int r = prefetch_new(entries, count, threads, w->cache, &w->prefetch);
 
 	if (r < 0)
 		return r;
@@ -366,6 +366,19 @@ static int write_and_sync(int fd, const struct image_options *opts, struct imgve
 	return 0;
 }
 
+/* Anything for the frame cache: a framed zstd archive, or modules stored as frames. */
+static int wants_cache(const struct image_options *opts, const struct imgverify *v)
+{
+	if (is_framed(opts->compression, opts->level))
+		return 1;
+	for (int part = 0; part < 2; part++)
+		for (size_t i = 0; i < v->count[part]; i++)
+			if (v->entries[part][i].kind == STAGE_FILE &&
+			    v->entries[part][i].from == STAGE_FROM_ZSTD)
+				return 1;
+	return 0;
+}
+
 /*
  * The image, then its read-back check: in a thread that decodes the file as it grows
  * (the compressor keeps one core busy, the check another), or after the write when no
@@ -380,7 +393,7 @@ static int write_image_file(int fd, const struct image_options *opts, struct img
 	struct imgfollow follow;
 	int concurrent, r;
 
-	if (opts->cache_dir && is_framed(opts->compression, opts->level)) {
+	if (opts->cache_dir && wants_cache(opts, v)) {
 		r = imgcache_open(opts->cache_dir, cache_max_bytes(), &w.cache);
 		if (r < 0)
 			return r;

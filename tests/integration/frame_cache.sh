@@ -4,8 +4,9 @@
 # cache, a cold one and a warm one; a config change compresses only the frames whose
 # entries changed; corrupt, truncated and foreign cache files are ignored (and
 # replaced); a cache directory that is not ours or cannot be made costs one warning and
-# writes nothing; the cache stays within its bound. The images read back with bsdtar,
-# zstd, -l and -x. (That the kernel unpacks them: the boot scenarios, all zstd.)
+# writes nothing; the cache stays within its bound; a generic image's modules (zstd
+# frames one by one) come from it too. The images read back with bsdtar, zstd, -l and
+# -x. (That the kernel unpacks them: the boot scenarios, all zstd.)
 set -uo pipefail
 . "$(dirname "$0")/../lib.sh"
 t_tmpdir
@@ -131,6 +132,22 @@ t_check "bounded: the cache holds $used bytes, at most $bound" test "$used" -le 
 t_check "bounded: the last build's frames all stay" \
 	mk "$W/host.conf" "$W/b2.img" --cache "$C"
 t_check "bounded: every frame reused ($(reused))" test "$(reused)" = "$n of $n"
+
+# A generic image keeps its modules as zstd frames of their own, one by one in the
+# uncompressed first segment: those come from the cache too.
+G=$W/gcache
+t_check "generic image: builds without a cache" \
+	mk "$TOP/mkinitramfs.conf" "$W/generic-none.img" -S autodetect --no-cache
+t_check "generic image: cold cache" mk "$TOP/mkinitramfs.conf" "$W/generic-cold.img" \
+	-S autodetect --cache "$G"
+g=$(reused)
+t_check "generic image: cold, nothing reused ($g)" test "${g%% *}" = 0 -a "${g##* }" -gt 100
+t_check "generic image: warm cache" mk "$TOP/mkinitramfs.conf" "$W/generic-warm.img" \
+	-S autodetect --cache "$G"
+t_check "generic image: warm, every frame reused ($(reused))" test "$(reused)" = "${g##* } of ${g##* }"
+t_check "generic image: the same bytes cold, warm and without" \
+	sh -c 'cmp -s "$1" "$2" && cmp -s "$1" "$3"' - "$W/generic-none.img" \
+	"$W/generic-cold.img" "$W/generic-warm.img"
 
 # No cache for other compressors or zstd --long: one stream, as before.
 printf 'COMPRESSION_OPTIONS=(--long=24)\n' >>"$W/long.conf"
