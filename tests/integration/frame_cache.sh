@@ -12,6 +12,7 @@ set -uo pipefail
 t_tmpdir
 t_fixture
 W=$T_TMP
+cd "$W" || exit 1
 export SOURCE_DATE_EPOCH=1700000000
 printf 'MODULES=(virtio_pci virtio_blk ext4)\nHOOKS=(base)\n' >"$W/host.conf"
 printf 'MODULES=(virtio_pci virtio_blk ext4 virtio_net)\nHOOKS=(base)\n' >"$W/more.conf"
@@ -40,6 +41,20 @@ mkdir "$W/x"
 "$MKINITRAMFS" -x "$W/none.img" "$W/x" >/dev/null 2>&1
 ext4=$(modinfo -b "$KROOT" -k "$KVER" -n ext4)
 t_check "-x: ext4.ko as in the tree" cmp -s "$W/x/lib/modules/$KVER/${ext4#*/lib/modules/"$KVER"/}" "$ext4"
+
+# The kernel takes one frame per call and refuses one that stops inside an entry; the
+# read-back check and -l say so too (a frame ending between entries is fine).
+zstd -q -dc "$W/none.img" >"$W/none.cpio"
+split_at() {
+	{ head -c "$1" "$W/none.cpio" | zstd -q -3 && tail -c +$(($1 + 1)) "$W/none.cpio" |
+		zstd -q -3; } >"$2"
+}
+split_at 1000 "$W/inside.img"
+t_run 1 "a frame ending inside an entry is refused" -l "$W/inside.img"
+t_grep "inside an entry: names it" "error: cannot list image '.*inside.img': .*a zstd frame ends inside entry 'etc/mkinitramfs/plan' \(at byte 1000 of the archive\): the kernel stops there" out.txt
+split_at 116 "$W/between.img" # after the first entry, /bin (110 + 4 bytes, padded)
+t_run 0 "a frame ending between entries is read" -l "$W/between.img"
+t_check "between entries: every entry listed" cmp -s out.txt <("$MKINITRAMFS" -l "$W/none.img")
 
 t_check "cold cache: builds" mk "$W/host.conf" "$W/cold.img" --cache "$C"
 t_check "cold cache: nothing reused ($(reused))" test "$(reused)" = "0 of $n"
