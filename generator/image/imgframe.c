@@ -16,9 +16,10 @@
 
 /*
  * The cpio stream is cut, only between entries, into groups of at least FRAME_TARGET
- * bytes; an entry that large alone is a group of its own. Each group is one zstd frame
- * (with its content size and checksum) made by one call at the level, so a frame
- * depends on its bytes and the level only: the image is the same for any thread count
+ * bytes; an entry that large is a group of its own (with the few small entries before
+ * it when they make less than a quarter of that). Each group is one zstd frame (with
+ * its content size and checksum) made by one call at the level and FRAME_WINDOW_LOG,
+ * so a frame depends on its bytes only: the image is the same for any thread count
  * and whether a frame came from the cache or not, and decompressed it is the cpio the
  * single stream held. The kernel's unpacker decodes one frame per call and goes on
  * with the next bytes, wanting only that a frame ends between entries (its cpio state
@@ -29,8 +30,9 @@
  * about as much as decoding. Measured on the explicit host image (2.9 MB, 6.1, -smp 1,
  * -icount shift=3): one stream with a 2 MiB window unpacks in 634.8 ms; 5 frames of
  * 256 KiB groups with their own windows 637-642 ms; 3 frames of 1 MiB groups with
- * 256 KiB windows 634.8-636.5 ms, and the image is 0.2% larger than the one stream
- * (a 256 KiB window loses little on modules: 2.6% at -19).
+ * 256 KiB windows 634.8-636.5 ms (with the inode numbers of imgwrite.c's entry_ino(),
+ * 634.6-640.4 ms against 630.8-636.5 ms in alternate boots), and the image is 0.3%
+ * larger than the one stream (a 256 KiB window loses little on modules: 2.6% at -19).
  */
 #define FRAME_TARGET (1u << 20)
 #define FRAME_WINDOW_LOG 18
