@@ -31,10 +31,11 @@ if [ -z "${T_SILENT_LOG:-}" ]; then
 	export MKINITRAMFS=$TOP/tests/tools/stderr-check.sh
 fi
 # The frame cache of every build that names none (root's default is /var/cache): a
-# scratch directory of this run's, removed by its owner's t_cleanup.
+# scratch directory of this run's, made by the first build that uses it (none: none),
+# removed by its owner's t_cleanup.
 if [ -z "${MKINITRAMFS_CACHE:-}" ]; then
 	mkdir -p "$B/tmp"
-	MKINITRAMFS_CACHE=$(mktemp -d "$B/tmp/cache.XXXXXX")
+	MKINITRAMFS_CACHE=$(mktemp -u "$B/tmp/cache.XXXXXX")
 	T_CACHE_OWNER=$$
 	export MKINITRAMFS_CACHE
 fi
