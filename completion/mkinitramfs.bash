@@ -12,6 +12,7 @@ _mkinitramfs() {
 		prev=${COMP_WORDS[COMP_CWORD - 1]}
 	}
 	local opts='-k --kernel -g --generate -c --config -r --moduleroot -z --compress
+		--cache --no-cache
 		-l --list -x --extract --devices --keep-setid -p --preset -P --allpresets
 		--presetdir -f --force
 		-A --addhooks -S --skiphooks -L --listhooks -H --hookhelp -M --automods
@@ -33,7 +34,7 @@ _mkinitramfs() {
 		COMPREPLY=($(compgen -f -- "$cur"))
 		return
 		;;
-	-r | --moduleroot | --presetdir | --sysfs | -D | --hookdir | -t | --builddir | \
+	-r | --moduleroot | --presetdir | --sysfs | -D | --hookdir | -t | --builddir | --cache | \
 		-d | --generatedir)
 		COMPREPLY=($(compgen -d -- "$cur"))
 		return

@@ -37,6 +37,9 @@
 #include "uki.h"
 #include "vconsole.h"
 
+/* The frame cache for root when nothing else names one (mkinitramfs.conf(5)). */
+#define DEFAULT_CACHE_DIR "/var/cache/mkinitramfs"
+
 struct build_kernel {
 	char *moduleroot;
 	char *kver;
@@ -349,6 +352,24 @@ static int parse_compression_options(const struct conf *conf, struct image_optio
 	return 0;
 }
 
+/*
+ * Where the image's zstd frames are cached: --cache/--no-cache, else COMPRESSION_CACHE
+ * (empty: none), else $MKINITRAMFS_CACHE (the test suites' scratch directory), else
+ * DEFAULT_CACHE_DIR for root and none for anyone else. NULL: no cache.
+ */
+static const char *cache_dir(const struct build *b)
+{
+	const char *dir = b->req->cache;
+
+	if (!dir)
+		dir = conf_get_string(b->conf, "COMPRESSION_CACHE");
+	if (!dir)
+		dir = getenv("MKINITRAMFS_CACHE");
+	if (!dir)
+		dir = geteuid() == 0 ? DEFAULT_CACHE_DIR : NULL;
+	return dir && *dir ? dir : NULL;
+}
+
 static int parse_compression(struct build *b)
 {
 	const char *name = b->req->compress;
@@ -358,6 +379,7 @@ static int parse_compression(struct build *b)
 		name = conf_get_string(b->conf, "COMPRESSION");
 	if (!name)
 		name = "zstd";
+	b->opts.cache_dir = cache_dir(b);
 	r = compress_from_name(name, &b->opts.compression);
 	if (r < 0) {
 		log_error("unknown compression '%s' (known: zstd, gzip, xz, lz4, none)",

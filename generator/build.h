@@ -27,7 +27,8 @@ struct build_request {
 	const char *output;	 /* image path */
 	const char *preset_path; /* the preset file the request comes from, or NULL */
 	const char *compress;	 /* overrides COMPRESSION when not NULL */
-	const char *init_path;	 /* the static init binary to install as /init */
+	const char *cache;     /* overrides COMPRESSION_CACHE when not NULL ("": none) */
+	const char *init_path; /* the static init binary to install as /init */
 	const struct strv *add_hooks;  /* -A: hooks appended to HOOKS for this build */
 	const struct strv *skip_hooks; /* -S: hooks left out of this build */
 	const struct strv *includes;   /* -I: SRC[:DEST[:MODE]] host files to add */

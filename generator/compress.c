@@ -746,17 +746,12 @@ static ZSTD_CCtx *thread_cctx(void)
 	return c;
 }
 
-int compress_read_source_frame(const char *path, dev_t dev, ino_t ino, void **ret_data,
-			       size_t *ret_size)
+int compress_frame(const void *raw, size_t size, void **ret_data, size_t *ret_size)
 {
-	_cleanup_free_ void *raw = NULL;
 	_cleanup_free_ void *out = NULL;
 	ZSTD_CCtx *cctx = thread_cctx();
-	size_t size, bound, n;
-	int r = compress_read_source(path, dev, ino, &raw, &size);
+	size_t bound, n;
 
-	if (r < 0)
-		return r;
 	if (!cctx)
 		return -ENOMEM;
 	bound = ZSTD_compressBound(size);
@@ -770,4 +765,16 @@ int compress_read_source_frame(const char *path, dev_t dev, ino_t ino, void **re
 	*ret_data = TAKE_PTR(out);
 	*ret_size = n;
 	return 0;
+}
+
+int compress_read_source_frame(const char *path, dev_t dev, ino_t ino, void **ret_data,
+			       size_t *ret_size)
+{
+	_cleanup_free_ void *raw = NULL;
+	size_t size;
+	int r = compress_read_source(path, dev, ino, &raw, &size);
+
+	if (r < 0)
+		return r;
+	return compress_frame(raw, size, ret_data, ret_size);
 }

@@ -71,5 +71,7 @@ int compress_read_source(const char *path, dev_t dev, ino_t ino, void **ret_data
 #define COMPRESS_FRAME_NAME "zstd-frame-3" /* for the no-op digest: the bytes' recipe */
 int compress_read_source_frame(const char *path, dev_t dev, ino_t ino, void **ret_data,
 			       size_t *ret_size);
+/* The same for bytes in memory: `size` bytes of `raw` as that frame. */
+int compress_frame(const void *raw, size_t size, void **ret_data, size_t *ret_size);
 
 #endif

@@ -20,8 +20,16 @@
 #include "util.h"
 
 const char *const conf_main_keys[] = {
-	"MODULES",     "MODULES_MATCH",	      "BINARIES",	    "FILES", "HOOKS",
-	"COMPRESSION", "COMPRESSION_OPTIONS", "MODULES_DECOMPRESS", NULL,
+	"MODULES",
+	"MODULES_MATCH",
+	"BINARIES",
+	"FILES",
+	"HOOKS",
+	"COMPRESSION",
+	"COMPRESSION_OPTIONS",
+	"MODULES_DECOMPRESS",
+	"COMPRESSION_CACHE",
+	NULL,
 };
 
 struct conf_entry {

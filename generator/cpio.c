@@ -195,6 +195,10 @@ struct src {
 	size_t block_pos, block_len; /* lz4 legacy */
 	struct archive *ar;	     /* bzip2 */
 	const struct arlib *lib;     /* with ar */
+	/* zstd: where frames followed by another ended, in decoded bytes, not yet
+	 * checked against the entries (the decoder runs ahead of the parser) */
+	uint64_t *frame_ends;
+	size_t nframe_ends, frame_ends_cap;
 };
 
 static la_ssize_t ar_read(struct archive *a _unused_, void *userdata, const void **buf)
@@ -258,6 +262,48 @@ static void src_done(struct src *s)
 {
 	if (s->ar)
 		s->lib->read_free(s->ar);
+	free(s->frame_ends);
+}
+
+static int note_frame_end(struct src *s, uint64_t at)
+{
+	if (s->nframe_ends == s->frame_ends_cap) {
+		size_t cap = s->frame_ends_cap ? s->frame_ends_cap * 2 : 16;
+		uint64_t *p = realloc(s->frame_ends, cap * sizeof(*p));
+		if (!p)
+			return -ENOMEM;
+		s->frame_ends = p;
+		s->frame_ends_cap = cap;
+	}
+	s->frame_ends[s->nframe_ends++] = at;
+	return 0;
+}
+
+/*
+ * The parser is at a point where the kernel's cpio state machine rests (an entry's
+ * start, the end of an archive, NUL padding): the frames that ended up to here must
+ * have ended exactly here or at an earlier such point. The kernel decodes one zstd
+ * frame per call and refuses one that stops inside an entry ("junk at the end of
+ * compressed archive"); `inside` names the entry read last, for the message.
+ */
+static int check_frame_ends(struct src *s, const char *inside)
+{
+	size_t n = 0;
+
+	while (n < s->nframe_ends && s->frame_ends[n] <= s->offset) {
+		if (s->frame_ends[n] < s->offset)
+			return fail(
+				s->rd, -EBADMSG,
+				"a zstd frame ends inside entry '%s' (at byte %llu of the archive): the kernel stops there",
+				inside, (unsigned long long)s->frame_ends[n]);
+		n++;
+	}
+	if (n) {
+		memmove(s->frame_ends, s->frame_ends + n,
+			(s->nframe_ends - n) * sizeof(uint64_t));
+		s->nframe_ends -= n;
+	}
+	return 0;
 }
 
 /* Input for a streaming decoder: 1 with bytes available, 0 at the end of the file. */
@@ -302,8 +348,12 @@ static int fill_stream(struct src *s, uint8_t *dst, size_t cap, size_t *got)
 			int k = in_need(in, 4);
 			if (k < 0)
 				return k;
-			if (decoder_zstd_frame_follows(in->buf + in->pos, in_avail(in)))
+			if (decoder_zstd_frame_follows(in->buf + in->pos, in_avail(in))) {
+				k = note_frame_end(s, s->offset + produced);
+				if (k < 0)
+					return k;
 				continue;
+			}
 		}
 		if (r == DECODE_END) {
 			s->ended = 1;
@@ -670,7 +720,10 @@ static int parse_entry(struct walker *w, struct src *s, int *trailer)
 	const struct cpio_ops *ops = w->ops;
 	struct header h = {0};
 	char q[256];
-	int r = read_header(s, &h);
+	int r = check_frame_ends(s, quote_name(w->name, q, sizeof(q)));
+	if (r < 0)
+		return r;
+	r = read_header(s, &h);
 	if (r < 0)
 		return r;
 	if (h.namesize < 1 || h.namesize > PATH_MAX)
@@ -763,7 +816,14 @@ static int parse_stream(struct walker *w, struct src *s)
 		if (next != '0')
 			return fail(s->rd, -EBADMSG, "junk within the %s stream",
 				    codec_name(s->codec));
+		/* Frames may end anywhere in the padding between archives. */
+		while (s->nframe_ends && s->frame_ends[0] <= s->offset) {
+			memmove(s->frame_ends, s->frame_ends + 1,
+				--s->nframe_ends * sizeof(uint64_t));
+		}
 		r = parse_archive(w, s);
+		if (r == 0)
+			r = check_frame_ends(s, "TRAILER!!!");
 		if (r != 0)
 			return r;
 	}

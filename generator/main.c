@@ -51,6 +51,8 @@ enum {
 	OPT_EARLY,
 	OPT_CPIO,
 	OPT_NOPOST,
+	OPT_CACHE,
+	OPT_NO_CACHE,
 	OPT_CPUINFO,
 };
 
@@ -61,6 +63,7 @@ struct options {
 	const char *config;
 	const char *moduleroot;
 	const char *compress;
+	const char *cache; /* --cache DIR; "" for --no-cache */
 	const char *image; /* -l / -x */
 	const char *extract_dir;
 	unsigned extract_flags; /* IMAGE_EXTRACT_* */
@@ -100,6 +103,10 @@ static void usage(FILE *out)
 	      "                           modprobe.d from DIR instead of /\n"
 	      "  -z, --compress NAME      zstd, gzip, xz, lz4 or none\n"
 	      "                           (overrides COMPRESSION)\n"
+	      "      --cache DIR          keep the image's zstd frames in DIR and reuse\n"
+	      "                           them (overrides COMPRESSION_CACHE; default for\n"
+	      "                           root /var/cache/mkinitramfs)\n"
+	      "      --no-cache           no frame cache\n"
 	      "  -l, --list IMAGE         list the entries of an image\n"
 	      "  -x, --extract IMAGE [DIR]\n"
 	      "                           extract an image into DIR (default: .)\n"
@@ -163,6 +170,8 @@ static int parse_options(int argc, char **argv, struct options *o)
 		{"config", required_argument, NULL, 'c'},
 		{"moduleroot", required_argument, NULL, 'r'},
 		{"compress", required_argument, NULL, 'z'},
+		{"cache", required_argument, NULL, OPT_CACHE},
+		{"no-cache", no_argument, NULL, OPT_NO_CACHE},
 		{"list", required_argument, NULL, 'l'},
 		{"extract", required_argument, NULL, 'x'},
 		{"preset", required_argument, NULL, 'p'},
@@ -232,6 +241,17 @@ static int parse_options(int argc, char **argv, struct options *o)
 			break;
 		case 'z':
 			o->compress = optarg;
+			break;
+		case OPT_CACHE:
+			if (!*optarg) {
+				log_error(
+					"--cache needs a directory (--no-cache for none)");
+				return -EINVAL;
+			}
+			o->cache = optarg;
+			break;
+		case OPT_NO_CACHE:
+			o->cache = "";
 			break;
 		case 'l':
 			o->action = ACTION_LIST;
@@ -424,6 +444,7 @@ static struct presetrun_request request_of(const struct options *o)
 		.config = o->config,
 		.default_config = DEFAULT_CONFIG,
 		.compress = o->compress,
+		.cache = o->cache,
 		.sysfs = o->sysfs,
 		.cpuinfo = o->cpuinfo,
 		.remove = o->remove,

@@ -129,6 +129,7 @@ static int build_one(const struct presetrun_request *rq, const struct preset *pr
 		.compress = rq->compress ? rq->compress
 			    : img	 ? img->compress
 					 : NULL,
+		.cache = rq->cache,
 		.init_path = init,
 		.add_hooks = img ? &img->add_hooks : rq->add_hooks,
 		.skip_hooks = img ? &img->skip_hooks : rq->skip_hooks,

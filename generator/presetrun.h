@@ -12,6 +12,7 @@ struct presetrun_request {
 	const char *config;	    /* -c, or NULL; a preset image's own config wins */
 	const char *default_config; /* when neither -c nor the preset names one */
 	const char *compress;	    /* -z, or NULL; wins over a preset image's */
+	const char *cache;	    /* --cache DIR, "" --no-cache, NULL: the config's */
 	const char *sysfs;	    /* --sysfs, or NULL for /sys */
 	const char *rootfs;	    /* --rootfs, or NULL: from mountinfo */
 	const char *rootdev;	    /* --rootdev, or NULL: from mountinfo (host sysfs) */

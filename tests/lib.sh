@@ -30,6 +30,15 @@ if [ -z "${T_SILENT_LOG:-}" ]; then
 	export T_SILENT_LOG T_SILENT_OWNER MKINITRAMFS_BIN=$MKINITRAMFS
 	export MKINITRAMFS=$TOP/tests/tools/stderr-check.sh
 fi
+# The frame cache of every build that names none (root's default is /var/cache): a
+# scratch directory of this run's, made by the first build that uses it (none: none),
+# removed by its owner's t_cleanup.
+if [ -z "${MKINITRAMFS_CACHE:-}" ]; then
+	mkdir -p "$B/tmp"
+	MKINITRAMFS_CACHE=$(mktemp -u "$B/tmp/cache.XXXXXX")
+	T_CACHE_OWNER=$$
+	export MKINITRAMFS_CACHE
+fi
 T_PASSED=0
 T_FAILED=0
 
@@ -73,6 +82,7 @@ t_tmpdir() {
 t_cleanup() {
 	# T_KEEP=1 keeps the scratch directory for a look after a failure.
 	[ -n "${T_TMP:-}" ] && [ -z "${T_KEEP:-}" ] && rm -rf "$T_TMP"
+	[ "${T_CACHE_OWNER:-}" = $$ ] && rm -rf "$MKINITRAMFS_CACHE"
 	t_report
 	[ -n "${MKINITRAMFS_WRAPPED:-}" ] && rm -rf "$MKINITRAMFS_WRAPPED" "$MKINITRAMFS_WRAPPED.logs"
 }

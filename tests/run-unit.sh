@@ -3,6 +3,12 @@
 # Run Criterion unit test binaries; print totals. Exit non-zero if any failed.
 set -uo pipefail
 passed=0 failed=0
+# Builds that name no frame cache use this scratch one, never root's /var/cache.
+if [ -z "${MKINITRAMFS_CACHE:-}" ]; then
+	MKINITRAMFS_CACHE=$(mktemp -d "${TMPDIR:-/tmp}/unit-cache.XXXXXX")
+	export MKINITRAMFS_CACHE
+	trap 'rm -rf "$MKINITRAMFS_CACHE"' EXIT
+fi
 for t in "$@"; do
 	out=$("$t" --jobs 2 2>&1)
 	rc=$?

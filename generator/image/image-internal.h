@@ -13,6 +13,7 @@
 #include "cpio.h"
 #include "image.h"
 #include "stage.h"
+#include "util.h"
 
 /* imghash.c: a content hash for the read-back check (not cryptographic). Its two
  * odd 64-bit multipliers also mix the temporary names and the extractor's link table. */
@@ -28,6 +29,8 @@ struct imghash {
 void imghash_init(struct imghash *h);
 void imghash_update(struct imghash *h, const void *data, size_t len);
 uint64_t imghash_final(struct imghash *h);
+/* 128 bits of the state (the first is imghash_final()'s): the frame cache's keys. */
+void imghash_final_wide(struct imghash *h, uint64_t ret[2]);
 uint64_t imghash_buffer(const void *data, size_t len);
 
 /*
@@ -46,17 +49,56 @@ struct expect {
 };
 
 /*
+ * imgcache.c: zstd frames kept under a 128-bit hash of their input, the level and the
+ * library's version, in a directory only its owner writes. Lookups and stores are
+ * thread-safe; a store that fails stops the others, and imgcache_close() says so once,
+ * then removes the least recently used entries past max_bytes when anything was added.
+ */
+struct imgcache;
+struct imgcache_key {
+	uint64_t v[2];
+	int level;
+	uint64_t in_len;
+};
+/* *ret NULL (after one warning) when the directory cannot be made or is not ours. */
+int imgcache_open(const char *dir, uint64_t max_bytes, struct imgcache **ret);
+void imgcache_close(struct imgcache *c);
+void imgcache_key(int level, int window_log, const void *data, size_t len,
+		  struct imgcache_key *ret);
+/* 1 and the frame (the caller frees it) when a valid entry has the key, else 0. */
+int imgcache_get(struct imgcache *c, const struct imgcache_key *k, void **ret_frame,
+		 size_t *ret_len);
+void imgcache_put(struct imgcache *c, const struct imgcache_key *k, const void *frame,
+		  size_t len);
+
+/*
+ * imgframe.c: the zstd segment as independent frames, cut only between entries
+ * (imgframe_boundary() after each entry's padding), compressed by `threads` threads
+ * (0: every core) and looked up in `cache` (NULL: none) first. The bytes do not depend
+ * on the thread count or the cache.
+ */
+struct imgframe;
+int imgframe_new(int fd, int level, int threads, struct imgcache *cache,
+		 struct imgframe **ret);
+int imgframe_write(struct imgframe *f, const void *data, size_t len);
+int imgframe_boundary(struct imgframe *f);
+int imgframe_finish(struct imgframe *f);
+void imgframe_free(struct imgframe *f);
+DEFINE_FREEP(imgframe_free, struct imgframe)
+
+/*
  * prefetch.c: compressed sources (modules) decompressed ahead by a few threads, in
  * stage order, a bounded number of entries ahead.
  */
 struct prefetch;
 /* *ret NULL (no error) when there is nothing to prefetch or no thread could start. */
 int prefetch_new(const struct stage_entry *entries, size_t count, int threads,
-		 struct prefetch **ret);
+		 struct imgcache *cache, struct prefetch **ret);
 void prefetch_free(struct prefetch *pf);
 /* The next compressed entry's bytes, in order; the caller frees *ret_data. */
 /* The bytes of a STAGE_FROM_COMPRESSED or STAGE_FROM_ZSTD entry, read in place. */
-int prefetch_read(const struct stage_entry *e, void **ret_data, size_t *ret_size);
+int prefetch_read(const struct stage_entry *e, struct imgcache *cache, void **ret_data,
+		  size_t *ret_size);
 int prefetch_take(struct prefetch *pf, const struct stage_entry *e, void **ret_data,
 		  size_t *ret_size, uint64_t *ret_hash);
 

@@ -30,8 +30,11 @@ typedef void (*image_commit_fn)(const char *target, int fd, const struct stat *s
 
 struct image_options {
 	enum compress_kind compression;
-	int level;    /* COMPRESS_LEVEL_DEFAULT for the compressor's default */
-	int threads;  /* compressor threads; 0 = all cores */
+	int level;   /* COMPRESS_LEVEL_DEFAULT for the compressor's default */
+	int threads; /* compressor threads; 0 = all cores */
+	/* zstd (without --long): the frames of the image are looked up here first and
+	 * kept here (imgcache.c), NULL for none; the image's bytes are the same. */
+	const char *cache_dir;
 	time_t mtime; /* every entry's mtime: SOURCE_DATE_EPOCH or 0 */
 	/* Optional uncompressed cpio placed before the compressed one (microcode). */
 	const struct stage *early;
@@ -48,10 +51,10 @@ struct image_options {
  * interrupted builds of the same target (".NAME.tmp.XXXXXX" that no live build holds
  * locked) are removed first. An early stage is written first as an uncompressed newc
  * archive, zero-padded to 512 bytes. Same stage and options give the same bytes, on any
- * machine: entry metadata is fixed (uid/gid 0, inodes 1..N) and the compressors' output
- * does not depend on the thread count. Every failure is logged, naming what failed: a
- * source file ("cannot read 'SOURCE' for image 'TARGET': ..."), the read-back check, or
- * the target and its directory.
+ * machine: entry metadata is fixed (uid/gid 0, inode numbers from the path) and the
+ * compressors' output does not depend on the thread count. Every failure is logged,
+ * naming what failed: a source file ("cannot read 'SOURCE' for image 'TARGET': ..."), the
+ * read-back check, or the target and its directory.
  */
 int image_write(const struct stage *stage, const char *target,
 		const struct image_options *opts);

@@ -72,6 +72,24 @@ uint64_t imghash_final(struct imghash *h)
 	return v;
 }
 
+/*
+ * 128 bits of the same state, for the frame cache's key: the folded value above and a
+ * second projection of the four lanes with other rotations and multipliers.
+ */
+void imghash_final_wide(struct imghash *h, uint64_t ret[2])
+{
+	uint64_t w = rotl64(h->lane[0], 29) * IMGHASH_P2 + rotl64(h->lane[1], 3) +
+		     rotl64(h->lane[2] * IMGHASH_P1, 41) + rotl64(h->lane[3], 53);
+	w ^= h->total * IMGHASH_P2;
+	for (size_t i = 0; i < h->tail_len; i++)
+		w = rotl64(w ^ (h->tail[i] * IMGHASH_P1), 23) * IMGHASH_P2;
+	w ^= w >> 31;
+	w *= IMGHASH_P1;
+	w ^= w >> 27;
+	ret[0] = imghash_final(h);
+	ret[1] = w;
+}
+
 uint64_t imghash_buffer(const void *data, size_t len)
 {
 	struct imghash h;

@@ -16,12 +16,15 @@
 #include "cpio.h"
 #include "crashpoint.h"
 #include "fileio.h"
+#include "hashindex.h"
 #include "image-internal.h"
 #include "log.h"
 #include "util.h"
 
 #define READ_BUF_SIZE (1u << 20)
 #define EARLY_ALIGN 512
+/* What the frame cache may hold: two kernels' default and fallback images, and more. */
+#define CACHE_MAX_BYTES (256ull << 20)
 
 static int source_failed(struct imgreport *rep, const char *source, int r)
 {
@@ -41,11 +44,14 @@ static int source_failed(struct imgreport *rep, const char *source, int r)
  * fields, a name and padding, and linking libarchive (with its libxml2, ICU, libstdc++
  * and libcrypto) cost every run of the program, a no-op included, milliseconds of
  * dynamic loading for a formatter this small. The bytes are the ones libarchive's newc
- * writer made: inodes numbered from 1, no device number, check 0, the trailer with
+ * writer made (but for the inode numbers, see entry_ino()): no device number, check 0,
+ * the trailer with
  * nlink 1 and everything else 0.
  */
 struct writer {
 	struct compress *c;
+	struct imgframe *frames; /* instead of c: zstd as independent frames */
+	struct imgcache *cache;
 	uint8_t *buf;
 	uint32_t mtime;
 	uint64_t ino;
@@ -56,12 +62,33 @@ struct writer {
 	int part;		  /* 0: the early archive, 1: the main one */
 };
 
+static int sink_write(struct writer *w, const void *data, size_t len)
+{
+	return w->frames ? imgframe_write(w->frames, data, len)
+			 : compress_write(w->c, data, len);
+}
+
 static int write_data(struct writer *w, const void *data, size_t len, struct imghash *h)
 {
 	if (h)
 		imghash_update(h, data, len);
 	w->pad = (w->pad + 4 - len % 4) % 4;
-	return compress_write(w->c, data, len);
+	return sink_write(w, data, len);
+}
+
+/* After an entry: its padding now rather than before the next header (the same bytes),
+ * so that a frame may end here. */
+static int entry_end(struct writer *w)
+{
+	static const uint8_t zeros[4];
+	size_t pad = (size_t)w->pad;
+	int r;
+
+	if (!w->frames)
+		return 0;
+	w->pad = 0;
+	r = pad ? imgframe_write(w->frames, zeros, pad) : 0;
+	return r < 0 ? r : imgframe_boundary(w->frames);
 }
 
 /* The padding owed by the previous entry's data, then this header, name and padding. */
@@ -85,17 +112,31 @@ static int newc_header(struct writer *w, const char *name, uint32_t ino, uint32_
 	while ((len - (size_t)w->pad) % 4)
 		p[len++] = 0;
 	w->pad = 0;
-	return compress_write(w->c, p, len);
+	return sink_write(w, p, len);
+}
+
+/*
+ * An entry's inode number, from its path alone (not the host's, not its rank): an
+ * entry's bytes then depend on nothing but itself, so adding a module leaves the frames
+ * of the entries after it as they were, for the frame cache. The kernel and every cpio
+ * reader look at inode numbers only for hard links (regular files with nlink > 1,
+ * which these images never have), so two paths that hash alike do no harm. 0 is the
+ * trailer's.
+ */
+static uint32_t entry_ino(const char *path)
+{
+	uint64_t h = hashindex_hash(path);
+	uint32_t ino = (uint32_t)(h ^ h >> 32);
+	return ino ? ino : 1;
 }
 
 static int write_header(struct writer *w, const struct stage_entry *e, uint64_t size)
 {
 	if (size > UINT32_MAX)
 		return -EFBIG; /* newc sizes are 32 bits wide */
-	if (w->ino >= UINT32_MAX)
+	if (w->ino++ >= UINT32_MAX)
 		return -EOVERFLOW;
-	/* Inodes numbered in order, not taken from the host: reproducible. */
-	int r = newc_header(w, e->path, (uint32_t)++w->ino, (uint32_t)e->mode, w->mtime,
+	int r = newc_header(w, e->path, entry_ino(e->path), (uint32_t)e->mode, w->mtime,
 			    e->kind == STAGE_DIR ? 2 : 1,
 			    e->kind == STAGE_SYMLINK ? (uint32_t)strlen(e->target)
 						     : (uint32_t)size,
@@ -176,7 +217,7 @@ static int write_compressed(struct writer *w, const struct stage_entry *e,
 	if (w->prefetch)
 		r = prefetch_take(w->prefetch, e, &data, &size, &hash);
 	else
-		r = prefetch_read(e, &data, &size);
+		r = prefetch_read(e, w->cache, &data, &size);
 	if (r < 0)
 		return source_failed(w->report, e->source, r);
 	r = write_header(w, e, size);
@@ -208,14 +249,16 @@ static int write_entry(struct writer *w, const struct stage_entry *e, struct exp
 static int write_archive(struct writer *w, const struct stage_entry *entries,
 			 size_t count, struct expect *exp, int threads)
 {
-	int r = prefetch_new(entries, count, threads, &w->prefetch);
+	int r = prefetch_new(entries, count, threads, w->cache, &w->prefetch);
 
 	if (r < 0)
 		return r;
-	w->ino = 0; /* each archive numbers its own inodes */
+	w->ino = 0; /* entries of this archive */
 	w->pad = 0;
 	for (size_t i = 0; i < count && r >= 0; i++) {
 		r = write_entry(w, &entries[i], &exp[i]);
+		if (r >= 0)
+			r = entry_end(w);
 		if (r >= 0)
 			imgverify_wrote(w->follow, w->part, i + 1);
 		crashpoint("compression: entry");
@@ -234,21 +277,50 @@ static int write_zeros(int fd, size_t n)
 	return fileio_write_all(fd, zeros, n);
 }
 
-/* One archive through a compressor of its own, finished (and freed) before return. */
+/* The frame cache's bound: CACHE_MAX_BYTES, or $MKINITRAMFS_CACHE_MAX bytes (tests). */
+static uint64_t cache_max_bytes(void)
+{
+	const char *s = getenv("MKINITRAMFS_CACHE_MAX");
+	char *end;
+	unsigned long long v;
+
+	if (!s || !*s)
+		return CACHE_MAX_BYTES;
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	return errno || *end ? CACHE_MAX_BYTES : v;
+}
+
+/* zstd without long-distance matching (whose window spans frames) is written as frames.
+ */
+static int is_framed(enum compress_kind kind, int level)
+{
+	return kind == COMPRESS_ZSTD && (level == COMPRESS_LEVEL_DEFAULT || level < 0 ||
+					 !(level >> COMPRESS_ZSTD_LONG_SHIFT));
+}
+
+/*
+ * One archive through a compressor of its own (independent frames for zstd), finished
+ * (and freed) before return.
+ */
 static int write_segment(int fd, enum compress_kind kind, int level, int threads,
 			 const struct stage_entry *entries, size_t count,
 			 struct expect *exp, struct writer *w)
 {
 	_cleanup_(compress_freep) struct compress *c = NULL;
-	int r = compress_new(kind, level, threads, fd, &c);
+	_cleanup_(imgframe_freep) struct imgframe *f = NULL;
+	int r = is_framed(kind, level) ? imgframe_new(fd, level, threads, w->cache, &f)
+				       : compress_new(kind, level, threads, fd, &c);
 
 	if (r < 0)
 		return r;
 	w->c = c;
+	w->frames = f;
 	r = write_archive(w, entries, count, exp, threads);
 	if (r >= 0)
-		r = compress_finish(c);
+		r = f ? imgframe_finish(f) : compress_finish(c);
 	w->c = NULL;
+	w->frames = NULL;
 	return r;
 }
 
@@ -294,6 +366,19 @@ static int write_and_sync(int fd, const struct image_options *opts, struct imgve
 	return 0;
 }
 
+/* Anything for the frame cache: a framed zstd archive, or modules stored as frames. */
+static int wants_cache(const struct image_options *opts, const struct imgverify *v)
+{
+	if (is_framed(opts->compression, opts->level))
+		return 1;
+	for (int part = 0; part < 2; part++)
+		for (size_t i = 0; i < v->count[part]; i++)
+			if (v->entries[part][i].kind == STAGE_FILE &&
+			    v->entries[part][i].from == STAGE_FROM_ZSTD)
+				return 1;
+	return 0;
+}
+
 /*
  * The image, then its read-back check: in a thread that decodes the file as it grows
  * (the compressor keeps one core busy, the check another), or after the write when no
@@ -306,11 +391,17 @@ static int write_image_file(int fd, const struct image_options *opts, struct img
 {
 	struct writer w = {.buf = buf, .mtime = (uint32_t)opts->mtime, .report = rep};
 	struct imgfollow follow;
-	int concurrent = imgverify_start(fd, v, &follow) == 0;
-	int r;
+	int concurrent, r;
 
+	if (opts->cache_dir && wants_cache(opts, v)) {
+		r = imgcache_open(opts->cache_dir, cache_max_bytes(), &w.cache);
+		if (r < 0)
+			return r;
+	}
+	concurrent = imgverify_start(fd, v, &follow) == 0;
 	w.follow = concurrent ? &follow : NULL;
 	r = write_and_sync(fd, opts, v, &w);
+	imgcache_close(w.cache);
 	if (concurrent) {
 		int k = imgverify_finish(v, r < 0, rep);
 		if (r >= 0)

@@ -27,6 +27,7 @@ struct prefetch_slot {
 
 struct prefetch {
 	const struct stage_entry **order; /* the compressed entries, in stage order */
+	struct imgcache *cache;		  /* for STAGE_FROM_ZSTD's frames, or NULL */
 	struct prefetch_slot *slots;
 	size_t count;
 	size_t next_claim; /* under lock, like everything below */
@@ -45,11 +46,38 @@ static bool is_transformed(const struct stage_entry *e)
 	       (e->from == STAGE_FROM_COMPRESSED || e->from == STAGE_FROM_ZSTD);
 }
 
-int prefetch_read(const struct stage_entry *e, void **ret_data, size_t *ret_size)
+/*
+ * A module as one zstd frame (STAGE_FROM_ZSTD): from the frame cache when it has the
+ * frame of these bytes (a generic image's hundreds of modules are most of its build),
+ * else compressed, and kept there. Window 0 in the key: compress_frame()'s recipe.
+ */
+static int read_frame(const struct stage_entry *e, struct imgcache *cache,
+		      void **ret_data, size_t *ret_size)
+{
+	_cleanup_free_ void *raw = NULL;
+	struct imgcache_key key;
+	size_t size;
+	int r = compress_read_source(e->source, e->source_dev, e->source_ino, &raw,
+				     &size);
+
+	if (r < 0)
+		return r;
+	if (!cache)
+		return compress_frame(raw, size, ret_data, ret_size);
+	imgcache_key(COMPRESS_FRAME_LEVEL, 0, raw, size, &key);
+	if (imgcache_get(cache, &key, ret_data, ret_size) > 0)
+		return 0;
+	r = compress_frame(raw, size, ret_data, ret_size);
+	if (r >= 0)
+		imgcache_put(cache, &key, *ret_data, *ret_size);
+	return r;
+}
+
+int prefetch_read(const struct stage_entry *e, struct imgcache *cache, void **ret_data,
+		  size_t *ret_size)
 {
 	if (e->from == STAGE_FROM_ZSTD)
-		return compress_read_source_frame(e->source, e->source_dev, e->source_ino,
-						  ret_data, ret_size);
+		return read_frame(e, cache, ret_data, ret_size);
 	return compress_read_source(e->source, e->source_dev, e->source_ino, ret_data,
 				    ret_size);
 }
@@ -69,7 +97,7 @@ static void *prefetch_run(void *arg)
 
 		struct prefetch_slot slot = {0};
 		const struct stage_entry *e = pf->order[i];
-		slot.r = prefetch_read(e, &slot.data, &slot.size);
+		slot.r = prefetch_read(e, pf->cache, &slot.data, &slot.size);
 		if (slot.r >= 0)
 			slot.hash = imghash_buffer(slot.data, slot.size);
 		slot.done = 1;
@@ -102,7 +130,7 @@ void prefetch_free(struct prefetch *pf)
 }
 
 int prefetch_new(const struct stage_entry *entries, size_t count, int threads,
-		 struct prefetch **ret)
+		 struct imgcache *cache, struct prefetch **ret)
 {
 	struct prefetch *pf;
 	size_t n = 0;
@@ -126,6 +154,7 @@ int prefetch_new(const struct stage_entry *entries, size_t count, int threads,
 	for (size_t i = 0; i < count; i++)
 		if (is_transformed(&entries[i]))
 			pf->order[pf->count++] = &entries[i];
+	pf->cache = cache;
 	pthread_mutex_init(&pf->lock, NULL);
 	pthread_cond_init(&pf->cond, NULL);
 	long cpus = sysconf(_SC_NPROCESSORS_ONLN);

@@ -56,13 +56,14 @@ t_grep "forced build under strace" "wrote '$TIMG'" "$W/log"
 # listed. Not inputs: the generator's own libraries, /dev, its own /proc/PID (a
 # sanitizer's run-time reads it), the image's
 # directory (its temporaries, the image read back), the sysfs tree (journalled as the
-# facts autodetect drew from it, changed below), and the CPU count zstd's threads take
-# (a multithreaded zstd frame has the same bytes whatever the count).
+# facts autodetect drew from it, changed below), the CPU count zstd's threads take
+# (a multithreaded zstd frame has the same bytes whatever the count), and the frame
+# cache (the image has the same bytes with or without it).
 sed -n -E \
 	-e '/O_WRONLY|O_RDWR|O_CREAT|O_PATH\|O_DIRECTORY|O_DIRECTORY\|O_PATH/d' \
 	-e 's/.*open(at2?)?\(.*\) = [0-9]+<(.*)>$/\2/p' \
 	-e 's/.*getdents64\([0-9]+<([^>]*)>.*/\1/p' "$W/trace" |
-	grep -v -E "^(/dev/|/proc/(self|[0-9]+)/|/etc/ld\.so\.|/(usr/)?lib(64|/x86_64-linux-gnu)/|$W/out(/|$)|$S/|/sys/devices/system/cpu/online$)" |
+	grep -v -E "^(/dev/|/proc/(self|[0-9]+)/|/etc/ld\.so\.|/(usr/)?lib(64|/x86_64-linux-gnu)/|$W/out(/|$)|$S/|$MKINITRAMFS_CACHE(/|$)|/sys/devices/system/cpu/online$)" |
 	sort -u >"$W/read"
 t_check "strace saw the module indexes read" grep -q "modules.alias.bin$" "$W/read"
 # The journal's paths, made absolute from this directory as the build saw them.

@@ -391,6 +391,61 @@ static char *list_image(const char *img, int *ret)
 	return buf;
 }
 
+Test(image, zstd_frames_are_the_same_with_no_cold_warm_or_damaged_cache)
+{
+	struct stage *st = make_stage();
+	struct image_options o = opts_for(COMPRESS_ZSTD);
+	struct stat sb;
+
+	cr_assert_eq(image_write(st, pathf("none"), &o), 0);
+	/* The big file is a frame of its own, the rest around it others. */
+	cr_assert_eq(testutil_sh("test \"$(zstd -lv %s 2>/dev/null | sed -n 's/^# Zstandard Frames: //p')\" -ge 3",
+				 pathf("none")),
+		     0, "fewer than 3 frames");
+	o.cache_dir = pathf("cache");
+	cr_assert_eq(image_write(st, pathf("cold"), &o), 0);
+	cr_assert_eq(stat(pathf("cache"), &sb), 0);
+	cr_assert_eq(sb.st_mode & 07777, 0700);
+	o.threads = 1;
+	cr_assert_eq(image_write(st, pathf("warm"), &o), 0);
+	/* Every entry damaged in its last byte: each one a miss, then replaced. */
+	cr_assert_eq(testutil_sh("cd %s && for f in *.zfc; do printf x | dd of=$f bs=1 "
+				 "seek=$(($(stat -c %%s $f) - 1)) conv=notrunc status=none; done",
+				 pathf("cache")),
+		     0);
+	cr_assert_eq(image_write(st, pathf("damaged"), &o), 0);
+	cr_assert_eq(testutil_sh("cmp -s %s %s && cmp -s %s %s && cmp -s %s %s", pathf("none"),
+				 pathf("cold"), pathf("none"), pathf("warm"), pathf("none"),
+				 pathf("damaged")),
+		     0, "the cache changed the image");
+	cr_assert_eq(testutil_sh("zstd -q -t %s", pathf("none")), 0);
+	stage_free(st);
+}
+
+static int count_entry(const struct image_entry *e, const void *data, void *userdata);
+
+Test(image, a_zstd_frame_ending_inside_an_entry_is_refused_as_the_kernel_does)
+{
+	struct stage *st = make_stage();
+	struct image_options o = opts_for(COMPRESS_ZSTD);
+	int n = 0, want = 0;
+
+	cr_assert_eq(image_write(st, pathf("img"), &o), 0);
+	/* The same archive in two frames: cut 1000 bytes in (inside an entry's data),
+	 * then after the first entry ("bin", 110 + 4 bytes, padded to 116). */
+	cr_assert_eq(testutil_sh("cd %s && zstd -q -dc img > a.cpio && "
+				 "{ head -c 1000 a.cpio | zstd -q; tail -c +1001 a.cpio | zstd -q; } > inside && "
+				 "{ head -c 116 a.cpio | zstd -q; tail -c +117 a.cpio | zstd -q; } > between",
+				 tmp),
+		     0);
+	cr_assert_eq(image_read(pathf("inside"), count_entry, &n), -EBADMSG);
+	n = 0;
+	cr_assert_eq(image_read(pathf("between"), count_entry, &n), 0);
+	cr_assert_eq(image_read(pathf("img"), count_entry, &want), 0);
+	cr_assert_eq(n, want);
+	stage_free(st);
+}
+
 Test(image, list_shows_modes_sizes_and_targets)
 {
 	struct stage *st = make_stage();
