@@ -69,6 +69,12 @@ FORCE=
 if "$MKINITRAMFS" --help 2>&1 | grep -q -- '--force'; then
 	FORCE=-f
 fi
+# The peers keep no cache: ours is timed without its frame cache too, every frame
+# compressed (hostbuild.sh shows the cold and warm cache beside it).
+NOCACHE=
+if "$MKINITRAMFS" --help 2>&1 | grep -q -- '--no-cache'; then
+	NOCACHE=--no-cache
+fi
 
 # ---- the VM's root disk and the captured machine -----------------------------------
 
@@ -201,27 +207,27 @@ bench_mount_api "$CH_DR"
 # The timed runs call the binary itself, not tests/lib.sh's stderr-check.sh wrapper (a
 # shell started per run: milliseconds a user never pays).
 gen_ours-host() {
-	"$MKINITRAMFS_BIN" $FORCE -k "$KVER" -r "$KROOT" -c "$CONF" --sysfs "$SYSFS" \
+	"$MKINITRAMFS_BIN" $FORCE $NOCACHE -k "$KVER" -r "$KROOT" -c "$CONF" --sysfs "$SYSFS" \
 		--rootfs ext4 --rootdev "$ROOTDEV" -g "$IMG/ours-host.img"
 }
 gen_ours-explicit() {
-	"$MKINITRAMFS_BIN" $FORCE -k "$KVER" -r "$KROOT" -c "$W/work/explicit.conf" \
+	"$MKINITRAMFS_BIN" $FORCE $NOCACHE -k "$KVER" -r "$KROOT" -c "$W/work/explicit.conf" \
 		-g "$IMG/ours-explicit.img"
 }
 gen_ours-fallback() {
-	"$MKINITRAMFS_BIN" $FORCE -k "$KVER" -r "$KROOT" -c "$CONF" -S autodetect \
+	"$MKINITRAMFS_BIN" $FORCE $NOCACHE -k "$KVER" -r "$KROOT" -c "$CONF" -S autodetect \
 		-g "$IMG/ours-fallback.img"
 }
 gen_ours-P() {
-	"$MKINITRAMFS_BIN" $FORCE -P --presetdir "$W/work/presets" -r "$PROOT" --sysfs "$SYSFS" \
+	"$MKINITRAMFS_BIN" $FORCE $NOCACHE -P --presetdir "$W/work/presets" -r "$PROOT" --sysfs "$SYSFS" \
 		--rootfs ext4 --rootdev "$ROOTDEV"
 }
 gen_ours-host-612() {
-	"$MKINITRAMFS_BIN" $FORCE -k "$K2VER" -r "$K2ROOT" -c "$CONF" --sysfs "$SYSFS" \
+	"$MKINITRAMFS_BIN" $FORCE $NOCACHE -k "$K2VER" -r "$K2ROOT" -c "$CONF" --sysfs "$SYSFS" \
 		--rootfs ext4 --rootdev "$ROOTDEV" -g "$IMG/ours-host-612.img"
 }
 gen_ours-fallback-612() {
-	"$MKINITRAMFS_BIN" $FORCE -k "$K2VER" -r "$K2ROOT" -c "$CONF" -S autodetect \
+	"$MKINITRAMFS_BIN" $FORCE $NOCACHE -k "$K2VER" -r "$K2ROOT" -c "$CONF" -S autodetect \
 		-g "$IMG/ours-fallback-612.img"
 }
 gen_itools-most() {
@@ -298,7 +304,7 @@ gen_once() {
 	walls[$id]+=" $w"
 	cpus[$id]+=" $(awk -v u="$u" -v s="$s" 'BEGIN { printf "%.3f", u + s }')"
 }
-export MKINITRAMFS_BIN KVER KROOT K2VER K2ROOT PROOT MKINITRAMFS FORCE CONF SYSFS ROOTDEV IMG W EXPLICIT CH_IT CH_DR here
+export MKINITRAMFS_BIN KVER KROOT K2VER K2ROOT PROOT MKINITRAMFS FORCE NOCACHE CONF SYSFS ROOTDEV IMG W EXPLICIT CH_IT CH_DR here
 
 bench_log "generation: a warm-up and $RUNS runs of each, round robin"
 for id in "${ids[@]}"; do
