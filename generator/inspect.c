@@ -554,6 +554,10 @@ static void print_modules(const struct view *v, int verbose, FILE *out)
 			count_flag(v, ABI_FLAG_MATCH), count_flag(v, ABI_FLAG_REQUEST),
 			count_flag(v, ABI_FLAG_CONSOLE), count_flag(v, ABI_FLAG_DEFERRED),
 			count_flag(v, ABI_FLAG_SOFTDEP));
+		if (count_flag(v, ABI_FLAG_EARLY))
+			fprintf(out,
+				"                %zu of those on demand load as soon as their device matches [e], not after the root's drivers\n",
+				count_flag(v, ABI_FLAG_EARLY));
 		if (count_flag(v, ABI_FLAG_UNZSTD))
 			fprintf(out,
 				"                %zu compressed one by one [u], decompressed at boot by '%s' when loaded\n",
@@ -562,18 +566,19 @@ static void print_modules(const struct view *v, int verbose, FILE *out)
 	if (!verbose) {
 		print_names_with(v, ABI_FLAG_ALWAYS, "at boot", out);
 		print_names_with(v, ABI_FLAG_MATCH, "on demand", out);
+		print_names_with(v, ABI_FLAG_EARLY, "early on demand", out);
 		print_names_with(v, ABI_FLAG_REQUEST, "on request", out);
 		print_names_with(v, ABI_FLAG_CONSOLE, "for a person", out);
 		print_names_with(v, ABI_FLAG_DEFERRED, "deferred", out);
 		return;
 	}
 	for (size_t i = 0; i < v->nmods; i++) {
-		char flags[8] = "";
+		char flags[9] = "";
 		const char *f = v->mods[i].flags;
-		/* a, m, r, k, d, s, o in fixed columns so the list lines up. */
-		snprintf(flags, sizeof(flags), "%c%c%c%c%c%c%c",
+		/* a, m, e, r, k, d, s, o in fixed columns so the list lines up. */
+		snprintf(flags, sizeof(flags), "%c%c%c%c%c%c%c%c",
 			 strchr(f, 'a') ? 'a' : ' ', strchr(f, 'm') ? 'm' : ' ',
-			 strchr(f, 'r') ? 'r' : ' ', strchr(f, 'k') ? 'k' : ' ',
+			 strchr(f, 'e') ? 'e' : ' ', strchr(f, 'r') ? 'r' : ' ', strchr(f, 'k') ? 'k' : ' ',
 			 strchr(f, 'd') ? 'd' : ' ', strchr(f, 's') ? 's' : ' ',
 			 strchr(f, 'o') ? 'o' : ' ');
 		fprintf(out, "  [%s] %s%s%s\n", flags,

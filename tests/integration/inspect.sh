@@ -41,16 +41,16 @@ t_grep "-a: nvme on demand" '^  on demand \[m\]:.* nvme( |$)' a.txt
 t_grep "-a names the hooks that ran (-A applied)" '^Hooks: +base microcode$' a.txt
 t_grep "-a says the configuration is embedded" '^Configuration: +embedded' a.txt
 "$MKINITRAMFS" -a mc.img -v >av.txt 2>&1
-t_grep "-a -v: one line per module with flags, [a] for virtio_blk" '^  \[a      \] virtio_blk$' av.txt
-t_grep "-a -v: [m] for nvme" '^  \[ m     \] nvme$' av.txt
+t_grep "-a -v: one line per module with flags, [a] for virtio_blk" '^  \[a       \] virtio_blk$' av.txt
+t_grep "-a -v: [m] for nvme" '^  \[ m      \] nvme$' av.txt
 # Without autodetect, the filesystems and keyboard hooks wait for a request, a person.
 gen fs.img base.conf -A filesystems,keyboard
 "$MKINITRAMFS" -a fs.img >fs.txt 2>&1
 t_grep "-a: ext4 on request" '^  on request \[r\]:.* ext4( |$)' fs.txt
 t_grep "-a: usbhid for a person" '^  for a person \[k\]:.* usbhid( |$)' fs.txt
 "$MKINITRAMFS" -a fs.img -v >fsv.txt 2>&1
-t_grep "-a -v: [r] for xfs" '^  \[  r    \] xfs$' fsv.txt
-t_grep "-a -v: [a k] for hid_generic" '^  \[a  k   \] hid_generic$' fsv.txt
+t_grep "-a -v: [r] for xfs" '^  \[   r    \] xfs$' fsv.txt
+t_grep "-a -v: [a k] for hid_generic" '^  \[a   k   \] hid_generic$' fsv.txt
 
 # Segment sizes add up to the file: on-disk bytes of both segments = file size.
 sum=$(awk '/^  [0-9]+: / {s += $3} END {print s}' a.txt)

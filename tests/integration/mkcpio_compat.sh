@@ -69,6 +69,12 @@ t_grep "kms: bochs loads early on match ('me')" $'^M\tbochs\t[^\t]*\tme' \
 	generic.x/etc/mkinitramfs/plan
 t_grep "block: virtio_blk loads root first on match ('m', no 'e')" \
 	$'^M\tvirtio_blk\t[^\t]*\tm[^e\t]*\t' generic.x/etc/mkinitramfs/plan
+"$MKINITRAMFS" -a generic.img >generic.a 2>&1
+t_grep "-a counts the early ones" '^ +[0-9]+ of those on demand load as soon as their device matches \[e\]' \
+	generic.a
+t_grep "-a lists bochs as early on demand" '^  early on demand \[e\]:.* bochs( |$)' generic.a
+t_nogrep "-a does not list virtio_blk as early" '^  early on demand \[e\]:.* virtio_blk( |$)' \
+	generic.a
 
 # Every standard hook name: accepted, and -H says what each does here.
 for h in udev systemd kms keymap consolefont sd-vconsole fsck usr shutdown sd-shutdown; do

@@ -270,7 +270,7 @@ flags_are "host image, root on vda" proof.img a virtio_blk virtio_pci ext4 jbd2
 "$MKINITRAMFS" -a proof.img >proof.a.txt 2>&1
 t_grep "-a lists the deferred drivers" '^  deferred \[d\]:.* ata_piix( |$)' proof.a.txt
 "$MKINITRAMFS" -a proof.img -v >proof.av.txt 2>&1
-t_grep "-a -v: [a d] for ata_piix" '^  \[a   d  \] ata_piix$' proof.av.txt
+t_grep "-a -v: [a d] for ata_piix" '^  \[a    d  \] ata_piix$' proof.av.txt
 # Without the root's device (--sysfs alone) nothing is deferred: autodetect cannot
 # tell what the root sits on.
 "$MKINITRAMFS" -r "$KROOT" -c mkinitramfs.conf -k "$KVER" --sysfs sysfs \
