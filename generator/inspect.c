@@ -578,9 +578,9 @@ static void print_modules(const struct view *v, int verbose, FILE *out)
 		/* a, m, e, r, k, d, s, o in fixed columns so the list lines up. */
 		snprintf(flags, sizeof(flags), "%c%c%c%c%c%c%c%c",
 			 strchr(f, 'a') ? 'a' : ' ', strchr(f, 'm') ? 'm' : ' ',
-			 strchr(f, 'e') ? 'e' : ' ', strchr(f, 'r') ? 'r' : ' ', strchr(f, 'k') ? 'k' : ' ',
-			 strchr(f, 'd') ? 'd' : ' ', strchr(f, 's') ? 's' : ' ',
-			 strchr(f, 'o') ? 'o' : ' ');
+			 strchr(f, 'e') ? 'e' : ' ', strchr(f, 'r') ? 'r' : ' ',
+			 strchr(f, 'k') ? 'k' : ' ', strchr(f, 'd') ? 'd' : ' ',
+			 strchr(f, 's') ? 's' : ' ', strchr(f, 'o') ? 'o' : ' ');
 		fprintf(out, "  [%s] %s%s%s\n", flags,
 			log_escape(v->mods[i].name, esc, sizeof(esc)),
 			*v->mods[i].params ? " " : "",

@@ -47,6 +47,11 @@ static size_t live(const struct plan *plan)
 	return n;
 }
 
+size_t devqueue_waiting(const struct plan *plan)
+{
+	return live(plan);
+}
+
 int devqueue_add(const struct plan *plan, size_t mod, const char *why)
 {
 	size_t len = strlen(why) + 1;

@@ -32,5 +32,7 @@ size_t devqueue_take(const struct plan *plan, size_t max, unsigned short *ret_mo
 /* The root was found: one info line naming what is left to the real root, and at
  * debug level each with its device. Returns how many. */
 size_t devqueue_log_left(const struct plan *plan);
+/* How many queued drivers still wait to load. */
+size_t devqueue_waiting(const struct plan *plan);
 
 #endif

@@ -158,6 +158,10 @@ static void load_modules(void)
 	log_info("%u modules loaded, %u failed, %u optional failed, %u blacklisted",
 		 modload_stats()->loaded, modload_stats()->failed_required,
 		 modload_stats()->failed_optional, modload_stats()->skipped);
+	/* Root first: the devices' drivers load in the root wait, not here. */
+	if (devqueue_waiting(&plan))
+		log_info("%zu device drivers queued, root first",
+			 devqueue_waiting(&plan));
 }
 
 /* The console's keymap and font, before any prompt: a passphrase typed on a non-US

@@ -100,6 +100,8 @@ KEYBOARD="usbhid hid_generic hid serio_raw"
 left_to_root() {
 	local name=$1 log=$2 m
 	shift 2
+	t_grep "$name: the init said it queued the devices' drivers" \
+		"initramfs: [0-9]+ device drivers queued, root first" "$log"
 	for m in "$@"; do
 		t_grep "$name: '$m' was left to the real root" \
 			"initramfs: root found: leaving [0-9]+ device drivers to the real root: (.*, )?$m(,|$)" \
