@@ -35,6 +35,9 @@ root_base() {
 	cp /bin/busybox "$root/usr/bin/busybox"
 	chroot "$root" /usr/bin/busybox --install -s /usr/bin || return 1
 	root_copy_elf "$root" /usr/bin/kmod
+	# The kmod package's library too (Debian's libkmod2, part of Arch's kmod): the
+	# generator opens libkmod.so.2 with dlopen, so no ldd of it names the library.
+	root_copy_elf "$root" "$(ldconfig -p | awk '/^\tlibkmod\.so\.2 .*x86-64/ { print $NF; exit }')"
 	ln -sf kmod "$root/usr/bin/depmod"
 	ln -sf kmod "$root/usr/bin/modprobe"
 }
