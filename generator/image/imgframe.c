@@ -37,6 +37,13 @@
 #define FRAME_TARGET (1u << 20)
 #define FRAME_WINDOW_LOG 18
 #define FRAME_MAX_THREADS 8
+/*
+ * A group that grows past this (an entry of FILES that large: every module of a
+ * kernel is smaller, amdgpu.ko 19 MB) is not held whole: once the frames before it are
+ * written, it streams through a compressor of its own into one frame that ends with
+ * its entry, uncached. The build's memory stays bounded whatever the files' sizes.
+ */
+#define FRAME_STREAM_MIN (32u << 20)
 
 struct frame_job {
 	uint8_t *owned; /* the buffer freed with the job (NULL: a later job's) */
@@ -63,7 +70,9 @@ struct imgframe {
 	pthread_t threads[FRAME_MAX_THREADS];
 	unsigned nthreads;
 	int stop, error;
-	ZSTD_CCtx *cctx; /* the caller's own, when no thread runs */
+	ZSTD_CCtx *cctx;   /* the caller's own, when no thread runs */
+	ZSTD_CCtx *stream; /* a group past FRAME_STREAM_MIN, being streamed */
+	uint8_t *stream_out;
 };
 
 static int zstd_errno(size_t n)
@@ -286,10 +295,72 @@ int imgframe_new(int fd, int level, int threads, struct imgcache *cache,
 	return 0;
 }
 
+/* Feed the streamed frame (ZSTD_e_end: and end it), its output to the file. */
+static int stream_feed(struct imgframe *f, const void *data, size_t len,
+		       ZSTD_EndDirective mode)
+{
+	ZSTD_inBuffer in = {data, len, 0};
+	size_t left;
+
+	do {
+		ZSTD_outBuffer out = {f->stream_out, ZSTD_CStreamOutSize(), 0};
+		int r;
+
+		left = ZSTD_compressStream2(f->stream, &out, &in, mode);
+		if (ZSTD_isError(left))
+			return zstd_errno(left);
+		r = fileio_write_all(f->fd, f->stream_out, out.pos);
+		if (r < 0)
+			return r;
+	} while (mode == ZSTD_e_end ? left != 0 : in.pos < in.size);
+	return 0;
+}
+
+/* The group turns into a stream: the frames before it to the file first (in order),
+ * then what it holds so far into the stream. */
+static int stream_start(struct imgframe *f)
+{
+	int r = 0;
+
+	while (r >= 0 && f->written < f->njobs)
+		r = write_oldest(f, 1);
+	if (r < 0)
+		return r;
+	if (!f->stream)
+		f->stream = new_cctx(f->level);
+	if (!f->stream_out)
+		f->stream_out = malloc(ZSTD_CStreamOutSize());
+	if (!f->stream || !f->stream_out)
+		return -ENOMEM;
+	r = stream_feed(f, f->cur, f->cur_len, ZSTD_e_continue);
+	free(f->cur);
+	f->cur = NULL;
+	f->cur_len = f->cur_cap = f->last_entry = 0;
+	return r < 0 ? r : 1;
+}
+
+static int stream_end(struct imgframe *f)
+{
+	int r = stream_feed(f, NULL, 0, ZSTD_e_end);
+
+	ZSTD_freeCCtx(f->stream);
+	f->stream = NULL;
+	return r;
+}
+
 int imgframe_write(struct imgframe *f, const void *data, size_t len)
 {
 	if (f->error)
 		return f->error;
+	if (!f->stream && f->cur_len + len > FRAME_STREAM_MIN) {
+		int r = stream_start(f);
+		if (r < 0)
+			return f->error = r;
+	}
+	if (f->stream) {
+		int r = stream_feed(f, data, len, ZSTD_e_continue);
+		return r < 0 ? (f->error = r) : 0;
+	}
 	if (f->cur_cap - f->cur_len < len) {
 		size_t cap = f->cur_cap ? f->cur_cap : FRAME_TARGET;
 		while (cap - f->cur_len < len)
@@ -312,6 +383,8 @@ int imgframe_boundary(struct imgframe *f)
 
 	if (f->error)
 		return f->error;
+	if (f->stream) /* its entry ends: so does its frame */
+		return f->error = stream_end(f);
 	/* A large entry alone: what came before it is a frame, then the entry (unless
 	 * that is a few small entries: a directory or two ride along with it). */
 	if (entry >= FRAME_TARGET && f->last_entry >= FRAME_TARGET / 4)
@@ -330,6 +403,8 @@ int imgframe_finish(struct imgframe *f)
 {
 	int r = f->error;
 
+	if (r >= 0 && f->stream)
+		r = stream_end(f);
 	if (r >= 0)
 		r = cut(f, 0);
 	while (r >= 0 && f->written < f->njobs)
@@ -359,6 +434,8 @@ void imgframe_free(struct imgframe *f)
 	free(f->jobs);
 	free(f->cur);
 	ZSTD_freeCCtx(f->cctx);
+	ZSTD_freeCCtx(f->stream);
+	free(f->stream_out);
 	pthread_cond_destroy(&f->cond);
 	pthread_mutex_destroy(&f->lock);
 	free(f);

@@ -170,3 +170,27 @@ cat "$W/host.conf" >>"$W/long.conf"
 t_check "zstd --long: builds" mk "$W/long.conf" "$W/long.img" --cache "$W/longcache"
 t_check "zstd --long: one frame" test "$(frames "$W/long.img")" = 1
 t_check "zstd --long: no cache made" test ! -e "$W/longcache"
+
+# An entry past 32 MiB (a FILES entry: no module is that large) streams into a frame of
+# its own, never held whole (robust_sysroot bounds the address space, with one thread),
+# uncached: the same bytes with no cache, a cold and a warm one.
+mkdir -p "$W/bigroot"
+cp -al "$KROOT/lib" "$W/bigroot/" || t_fail "cannot link the kernel's tree into a root"
+head -c 40M /dev/zero | tr '\0' 'x' >"$W/bigroot/big"
+printf 'FILES=(/big)\n' >"$W/big.conf"
+cat "$W/host.conf" >>"$W/big.conf"
+mkbig() { # CONF IMAGE ARGS...
+	"$MKINITRAMFS" -k "$KVER" -r "$W/bigroot" -f -c "$1" -g "$2" "${@:3}" >"$W/log" 2>&1
+}
+t_check "a 40 MiB entry: builds without a cache" mkbig "$W/big.conf" "$W/big-none.img" --no-cache
+t_check "a 40 MiB entry: builds with a cold cache" mkbig "$W/big.conf" "$W/big-cold.img" \
+	--cache "$W/bigcache"
+t_check "a 40 MiB entry: builds with a warm cache" mkbig "$W/big.conf" "$W/big-warm.img" \
+	--cache "$W/bigcache"
+t_check "a 40 MiB entry: the same bytes with a cold cache" cmp -s "$W/big-none.img" "$W/big-cold.img"
+t_check "... with a warm one" cmp -s "$W/big-none.img" "$W/big-warm.img"
+"$MKINITRAMFS" -l "$W/big-none.img" >"$W/big.list"
+t_grep "a 40 MiB entry: listed whole" '^-[rwx-]+ +41943040 /big$' "$W/big.list"
+t_check "a 40 MiB entry: zstd -t reads every frame" zstd -q -t "$W/big-none.img"
+"$MKINITRAMFS" -x "$W/big-none.img" "$W/bigx" >/dev/null 2>&1
+t_check "a 40 MiB entry: extracted as it was" cmp -s "$W/bigx/big" "$W/bigroot/big"
