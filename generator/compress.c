@@ -766,15 +766,3 @@ int compress_frame(const void *raw, size_t size, void **ret_data, size_t *ret_si
 	*ret_size = n;
 	return 0;
 }
-
-int compress_read_source_frame(const char *path, dev_t dev, ino_t ino, void **ret_data,
-			       size_t *ret_size)
-{
-	_cleanup_free_ void *raw = NULL;
-	size_t size;
-	int r = compress_read_source(path, dev, ino, &raw, &size);
-
-	if (r < 0)
-		return r;
-	return compress_frame(raw, size, ret_data, ret_size);
-}

@@ -64,14 +64,11 @@ int compress_read_fd(int fd, void **ret_data, size_t *ret_size);
 int compress_read_source(const char *path, dev_t dev, ino_t ino, void **ret_data,
 			 size_t *ret_size);
 /*
- * compress_read_source(), then compressed as one zstd frame that says its size (the
- * format the image's unzstd helper takes), at COMPRESS_FRAME_LEVEL.
+ * A module for a generic image: `size` bytes of `raw` as one zstd frame that says its
+ * size (the format the image's unzstd helper takes), at COMPRESS_FRAME_LEVEL.
  */
 #define COMPRESS_FRAME_LEVEL 3
 #define COMPRESS_FRAME_NAME "zstd-frame-3" /* for the no-op digest: the bytes' recipe */
-int compress_read_source_frame(const char *path, dev_t dev, ino_t ino, void **ret_data,
-			       size_t *ret_size);
-/* The same for bytes in memory: `size` bytes of `raw` as that frame. */
 int compress_frame(const void *raw, size_t size, void **ret_data, size_t *ret_size);
 
 #endif

@@ -159,9 +159,9 @@ static void load_modules(void)
 		 modload_stats()->loaded, modload_stats()->failed_required,
 		 modload_stats()->failed_optional, modload_stats()->skipped);
 	/* Root first: the devices' drivers load in the root wait, not here. */
-	if (devqueue_waiting(&plan))
-		log_info("%zu device drivers queued, root first",
-			 devqueue_waiting(&plan));
+	size_t queued = devqueue_waiting(&plan);
+	if (queued)
+		log_info("%zu device drivers queued, root first", queued);
 }
 
 /* The console's keymap and font, before any prompt: a passphrase typed on a non-US
