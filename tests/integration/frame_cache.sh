@@ -135,6 +135,49 @@ t_run 2 "--cache with an empty directory name is refused" -k "$KVER" -r "$KROOT"
 	-c "$W/host.conf" -g "$W/e.img" --cache ""
 t_grep "--cache '': says what is wrong" "error: --cache needs a directory" out.txt
 
+# A user's own directory that they cannot write (as nobody: root writes anywhere): the
+# build goes on, says so once, writes nothing there, and the image is the same.
+U=$W/user
+mkdir -m 0755 "$U" && mkdir -m 0500 "$U/cache" && chown 65534:65534 "$U" "$U/cache"
+chmod 755 "$W" && chmod 644 "$W/host.conf"
+setpriv --reuid=65534 --regid=65534 --clear-groups "$MKINITRAMFS_BIN" -k "$KVER" -r "$KROOT" \
+	-f -v -c "$W/host.conf" -g "$U/ro.img" --cache "$U/cache" >"$W/log" 2>&1
+t_check "read-only directory of the user's: builds ($?)" test -s "$U/ro.img"
+t_check "read-only directory of the user's: one warning" \
+	test "$(grep -c "warning: cannot write to compression cache '$U/cache', ignoring: Permission denied" "$W/log")" = 1 ||
+	sed 's/^/    | /' "$W/log" | tail -n 5
+t_check "read-only directory of the user's: nothing written" test -z "$(ls -A "$U/cache")"
+t_check "read-only directory of the user's: the same bytes" cmp -s "$W/none.img" "$U/ro.img"
+
+# -P builds its images in parallel processes: two presets x two images share one cold
+# cache, both configurations twice at once. The same bytes as without a cache, no
+# temporary file left, and every frame there for the next build.
+P=$W/pcache
+mk "$W/more.conf" "$W/more-none.img" --no-cache
+mkdir "$W/presets"
+for p in p1 p2; do
+	cat >"$W/presets/$p.preset" <<-EOF
+		ALL_kver="$KVER"
+		PRESETS=('default' 'fallback')
+		default_config="$W/host.conf"
+		default_image="$W/$p.img"
+		fallback_config="$W/more.conf"
+		fallback_image="$W/$p-more.img"
+	EOF
+done
+"$MKINITRAMFS" -P --presetdir "$W/presets" -r "$KROOT" -f --cache "$P" >"$W/log" 2>&1
+t_check "-P, one cold cache for four images: builds ($?)" test -s "$W/p2-more.img" ||
+	sed 's/^/    | /' "$W/log" | tail -n 5
+t_nogrep "-P, one cold cache: no warning" "warning" "$W/log"
+t_check "-P, one cold cache: the same bytes as without a cache" sh -c \
+	'for p in p1 p2; do cmp -s "$1" "$3/$p.img" && cmp -s "$2" "$3/$p-more.img" || exit 1; done' \
+	- "$W/none.img" "$W/more-none.img" "$W"
+t_check "-P, one cold cache: no temporary file left" test -z "$(find "$P" -name '.*')"
+nm=$(frames "$W/more-none.img")
+mk "$W/more.conf" "$W/more-warm.img" --cache "$P"
+t_check "-P, one cold cache: then every frame reused ($(reused))" test "$(reused)" = "$nm of $nm"
+t_check "... with the same bytes" cmp -s "$W/more-none.img" "$W/more-warm.img"
+
 # The bound: past it, the least recently used entries go; the last build's stay.
 rm -rf "$C"
 mk "$W/more.conf" "$W/more.img" --cache "$C"
