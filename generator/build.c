@@ -1672,10 +1672,19 @@ static int write_image(struct build *b)
 		b->opts.commit = record_inputs;
 		b->opts.commit_userdata = &args;
 	}
+	/* Inputs whose files changed (touched, copied, linked) often make the same bytes:
+	 * then the image there stays as it is, for the boot loader and the disk. */
+	b->opts.keep_same = !b->req->force && !b->req->scratch_output;
 	r = image_write(b->stage, out, &b->opts); /* logs its failures */
 	if (r < 0)
 		return r;
 	crashpoint("image: inputs recorded");
+	if (r > 0) {
+		log_info(
+			"'%s' is up to date: built again, it came out the same (--force rewrites it)",
+			out);
+		b->skipped = 1;
+	}
 	return 0;
 }
 

@@ -155,6 +155,7 @@ void imgtemp_clean_stale(int dirfd, const char *base);
 int imgtemp_create(int dirfd, const char *base, char name[NAME_MAX + 1]);
 /* image_abort_cleanup() has nothing to remove any more. */
 void imgtemp_disarm(void);
+/* 0 renamed, 1 kept (opts->keep_same: the target had the same bytes), negative errno. */
 int imgtemp_commit(int dirfd, int fd, const char *name, const char *target,
 		   const struct image_options *opts, const struct image_sum *sum);
 

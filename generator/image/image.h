@@ -40,6 +40,10 @@ struct image_options {
 	const struct stage *early;
 	image_commit_fn commit; /* optional */
 	void *commit_userdata;
+	/* When the target already holds exactly the bytes built (a regular file with the
+	 * temporary file's mode and owner): leave it, drop the temporary file, let
+	 * `commit` record the target as it is, and return 1. */
+	int keep_same;
 };
 
 /*
@@ -54,7 +58,8 @@ struct image_options {
  * machine: entry metadata is fixed (uid/gid 0, inode numbers from the path) and the
  * compressors' output does not depend on the thread count. Every failure is logged,
  * naming what failed: a source file ("cannot read 'SOURCE' for image 'TARGET': ..."), the
- * read-back check, or the target and its directory.
+ * read-back check, or the target and its directory. 1 (opts->keep_same): the target
+ * had the same bytes and was left as it was.
  */
 int image_write(const struct stage *stage, const char *target,
 		const struct image_options *opts);

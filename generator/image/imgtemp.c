@@ -8,6 +8,7 @@
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
 #include <sys/random.h>
@@ -159,20 +160,82 @@ int imgtemp_split_target(const char *target, char **ret_dir, const char **ret_ba
  * filesystem without flock (EOPNOTSUPP, an NFS directory opened read-only) goes on
  * without it.
  */
+/* 1 when both descriptors read the same bytes to their end, else 0. */
+static int same_bytes(int a, int b, uint64_t size)
+{
+	enum { CHUNK = 65536 };
+	_cleanup_free_ uint8_t *buf = malloc(2 * CHUNK);
+
+	if (!buf)
+		return 0;
+	for (uint64_t off = 0; off < size;) {
+		size_t want = size - off < CHUNK ? (size_t)(size - off) : CHUNK;
+		ssize_t na = pread(a, buf, want, (off_t)off);
+		ssize_t nb = pread(b, buf + CHUNK, want, (off_t)off);
+		if (na <= 0 || na != nb || memcmp(buf, buf + CHUNK, (size_t)na))
+			return 0;
+		off += (uint64_t)na;
+	}
+	return 1;
+}
+
+/*
+ * The target, open, when it is a regular file (never followed) of one name with the
+ * temporary file's size, mode and owner, holding the same bytes; else -1. Then renaming
+ * would change nothing but its inode and times.
+ */
+static int open_same_target(int dirfd, const char *base, int fd)
+{
+	struct stat have, want;
+	int old = openat(dirfd, base,
+			 O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+
+	if (old < 0)
+		return -1;
+	if (fstat(old, &have) < 0 || fstat(fd, &want) < 0 || !S_ISREG(have.st_mode) ||
+	    have.st_nlink != 1 || have.st_size != want.st_size ||
+	    (have.st_mode & 07777) != (want.st_mode & 07777) ||
+	    have.st_uid != want.st_uid || have.st_gid != want.st_gid ||
+	    !same_bytes(old, fd, (uint64_t)want.st_size)) {
+		close(old);
+		return -1;
+	}
+	return old;
+}
+
+/* The target stays: the temporary file goes, the record describes the target. */
+static int keep_target(int dirfd, int old, const char *name, const char *target,
+		       const struct image_options *opts, const struct image_sum *sum)
+{
+	struct stat st;
+
+	unlinkat(dirfd, name, 0);
+	if (opts->commit && fstat(old, &st) == 0)
+		opts->commit(target, old, &st, sum, opts->commit_userdata);
+	close(old);
+	return 1;
+}
+
 int imgtemp_commit(int dirfd, int fd, const char *name, const char *target,
 		   const struct image_options *opts, const struct image_sum *sum)
 {
 	const char *slash = strrchr(target, '/');
 	const char *base = slash ? slash + 1 : target;
 	int locked = flock(dirfd, LOCK_EX) == 0;
+	int old = opts->keep_same ? open_same_target(dirfd, base, fd) : -1;
 	int r = 0;
 
+	if (old >= 0) {
+		r = keep_target(dirfd, old, name, target, opts, sum);
+		goto out;
+	}
 	if (renameat(dirfd, name, dirfd, base) < 0)
 		r = negative_errno();
 	crashpoint("image: renamed");
 	struct stat st;
 	if (r >= 0 && opts->commit && fstat(fd, &st) == 0)
 		opts->commit(target, fd, &st, sum, opts->commit_userdata);
+out:
 	if (locked)
 		flock(dirfd, LOCK_UN);
 	return r;

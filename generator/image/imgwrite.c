@@ -472,8 +472,8 @@ static int write_target(const struct stage *stage, const char *target,
 		unlinkat(dirfd, name, 0);
 	imgtemp_disarm();
 	close(fd);
-	if (r < 0)
-		return r;
+	if (r != 0)
+		return r; /* failed, or kept the target: nothing renamed */
 	/* The rename is durable only once the directory is; EINVAL: no fsync there. */
 	if (fsync(dirfd) < 0 && errno != EINVAL)
 		return negative_errno();

@@ -2,8 +2,10 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 # Never rebuild for nothing, never lose the old image: the inputs record next to an
 # image makes a rebuild with unchanged inputs a timed no-op; every kind of changed input
-# (a module file, a module parameter, compression, SOURCE_DATE_EPOCH, the image itself,
-# the record) rebuilds; --force rebuilds; a full disk keeps the old image.
+# (a module parameter, compression, SOURCE_DATE_EPOCH, the image itself) rebuilds; files
+# changed without changing what they hold (a module touched, copied, its ctime; the
+# record lost) build again and leave the image, the same bytes, as it was, unless its
+# mode or links differ; --force rewrites; a full disk keeps the old image.
 set -uo pipefail
 . "$(dirname "$0")/../lib.sh"
 t_tmpdir
@@ -45,6 +47,7 @@ t_grep "unchanged inputs: skipped, and said so" "'$IMG' is up to date" "$W/log"
 t_check "unchanged inputs: image untouched" test "$(ident)" = "$before"
 mk -f
 t_grep "--force rebuilds" "wrote '$IMG'" "$W/log"
+t_check "--force rewrites the same bytes" test "$(ident)" != "$before"
 
 rebuilds() {
 	local what=$1
@@ -54,12 +57,32 @@ rebuilds() {
 	mk "$@"
 	t_grep "$what: then up to date again" "is up to date" "$W/log"
 }
+# same WHAT: files changed, not what they hold: the build runs and comes out the same,
+# the image stays as it was (inode, times), and the record is made again.
+same() {
+	local what=$1 was
+	was=$(stat -c '%i %s %.9Y %.9Z' "$IMG")
+	mk
+	t_grep "$what: built again, the same bytes" \
+		"'$IMG' is up to date: built again, it came out the same" "$W/log"
+	t_check "$what: the image left as it was" test "$(stat -c '%i %s %.9Y %.9Z' "$IMG")" = "$was"
+	mk
+	t_grep "$what: then up to date again" "is up to date" "$W/log"
+}
 touch "$NBD"
-rebuilds "a module's mtime changed"
+same "a module's mtime changed"
 cp -p "$NBD" "$NBD.new" && mv "$NBD.new" "$NBD"
-rebuilds "a module replaced by a copy with the same mtime"
+same "a module replaced by a copy with the same mtime"
 chmod 600 "$NBD" && chmod 644 "$NBD"
-rebuilds "a module's ctime changed (mtime restored)"
+same "a module's ctime changed (mtime restored)"
+# The same bytes under another mode or with a second name: renamed over, as before.
+touch "$NBD" && chmod 644 "$IMG"
+rebuilds "a module touched, the image's mode changed"
+t_check "... and the image is 0600 again" test "$(stat -c %a "$IMG")" = 600
+touch "$NBD" && ln "$IMG" "$W/img.link"
+rebuilds "a module touched, the image hard-linked"
+t_check "... the other name keeps the old image" test "$(stat -c %h "$W/img.link")" = 1
+rm "$W/img.link"
 sed -i 's/nbds_max=8/nbds_max=9/' "$W/c.conf"
 rebuilds "a module parameter changed"
 rebuilds "another compression" -z gzip
@@ -74,9 +97,10 @@ rebuilds "the image truncated"
 rm "$IMG"
 rebuilds "the image deleted"
 rm "$IMG.inputs"
-rebuilds "the record deleted"
+same "the record deleted"
+t_check "the record deleted: made again" test -s "$IMG.inputs"
 sed -i 's/^kernel /kernel x/' "$IMG.inputs"
-rebuilds "the record altered"
+same "the record altered"
 echo 'MODULES+=(no_such_module)' >>"$W/c.conf"
 cp "$IMG" "$W/img.saved"
 mk

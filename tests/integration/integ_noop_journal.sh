@@ -50,6 +50,9 @@ traced() {
 
 # ---- (1) completeness ------------------------------------------------------------------
 traced trace -f
+# A build keeps no journal when an input changed within the file system clock's tick of
+# its first read, as the setup above may have just done: then the next one keeps it.
+! grep -q "an input changed while this build ran" "$W/log" || traced trace -f
 t_grep "forced build under strace" "wrote '$TIMG'" "$W/log"
 # What was read: the path strace -y names for each descriptor opened without write
 # access (O_PATH anchors of directories resolve, they are not read), each directory
@@ -130,6 +133,15 @@ rebuilt() {
 	t_grep "$what: rebuilt" "wrote '$IMG'" "$W/log"
 	again "$what" "$@"
 }
+# same WHAT [ARGS]: as rebuilt, but what the files hold did not change: the build comes
+# out the same and leaves the image as it was.
+same() {
+	local what=$1
+	shift
+	mk "$@"
+	t_grep "$what: built again, the same bytes" "'$IMG' is up to date: built again, it came out the same" "$W/log"
+	again "$what" "$@"
+}
 touch c.conf
 changed "the configuration touched"
 echo 'MODULES+=(nbd)' >>c.conf
@@ -162,10 +174,11 @@ touch "$R/boot/config-$KVER"
 changed "the kernel config touched"
 VB=$(find "$R/lib/modules/$KVER" -name 'virtio_blk.ko*' | head -n 1)
 cp -p "$VB" "$VB.new" && mv "$VB.new" "$VB"
-rebuilt "a module in the image replaced by a copy (same mtime)"
+same "a module in the image replaced by a copy (same mtime)"
 touch "$VB"
 mk
-t_grep "a module newer than the index: rebuilt" "wrote '$IMG'" "$W/log"
+t_grep "a module newer than the index: built again, the same bytes" \
+	"'$IMG' is up to date: built again, it came out the same" "$W/log"
 t_grep "and the build warned" "warning: module .* is newer than" "$W/log"
 mk
 t_grep "a no-op after a warning: the warning again" "warning: module .* is newer than" "$W/log"
@@ -175,7 +188,7 @@ t_grep "the warning said by the fast path too" "warning: module .* is newer than
 t_grep "which was taken" "inputs unchanged \(stat\)" "$W/log"
 t_check "the warning said once" test "$(grep -c 'warning: module' "$W/log")" = 1
 touch -d 2001-01-01 "$VB"
-rebuilt "that module's mtime set back"
+same "that module's mtime set back"
 KB=$(find "$R/lib/modules/$KVER/kernel/drivers/input/keyboard" -name '*.ko*' | head -n 1)
 cp -p "$KB" "$KB.new" && mv "$KB.new" "$KB"
 changed "a module replaced in a directory a hook matches"
