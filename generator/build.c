@@ -66,7 +66,7 @@ struct build {
 	char *mdadm;		       /* handlers.mdadm's storage */
 	char *lvm;		       /* handlers.lvm's storage */
 	struct image_options opts;
-	int skipped;   /* the image on disk was built from the same inputs */
+	int skipped;   /* the image on disk stays: same inputs, or same bytes */
 	int no_kernel; /* -k none: no module tree, no modules, an empty plan */
 	char *keymap,
 		*font; /* what the hooks asked for (vconsole.h), the last one wins */
