@@ -153,13 +153,6 @@ int imgtemp_split_target(const char *target, char **ret_dir, const char **ret_ba
 	return 0;
 }
 
-/*
- * Rename the finished image over its target and let opts->commit record it, under an
- * exclusive flock on the directory that every build takes around its rename: two
- * builds racing to one target cannot pair one's record with the other's image. A
- * filesystem without flock (EOPNOTSUPP, an NFS directory opened read-only) goes on
- * without it.
- */
 /* 1 when both descriptors read the same bytes to their end, else 0. */
 static int same_bytes(int a, int b, uint64_t size)
 {
@@ -216,6 +209,13 @@ static int keep_target(int dirfd, int old, const char *name, const char *target,
 	return 1;
 }
 
+/*
+ * Rename the finished image over its target, or keep a target of the same bytes
+ * (opts->keep_same), and let opts->commit record it, under an exclusive flock on the
+ * directory that every build takes around its rename: two builds racing to one target
+ * cannot pair one's record with the other's image. A filesystem without flock
+ * (EOPNOTSUPP, an NFS directory opened read-only) goes on without it.
+ */
 int imgtemp_commit(int dirfd, int fd, const char *name, const char *target,
 		   const struct image_options *opts, const struct image_sum *sum)
 {
