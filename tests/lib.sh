@@ -121,23 +121,30 @@ t_fixture() {
 	[ -n "${KVER:-}" ] || { echo "fixture: no kernel" >&2; exit 1; }
 }
 
+# t_copy_modules DIR DEST MODULE...: the named modules of the fixture kernel and their
+# dependency closure, copied (never hard-linked) under DIR/DEST with their paths below
+# its module directory. Fails when modprobe knows a module not.
+t_copy_modules() {
+	local dir=$1 dest=$2 from=$KROOT/lib/modules/$KVER/ p
+	shift 2
+	for p in $(for m in "$@"; do modprobe -d "$KROOT" -S "$KVER" --show-depends "$m" || echo FAIL; done |
+		awk '/^insmod/ { print $2 } /^FAIL$/ { print }' | sort -u); do
+		[ "$p" != FAIL ] || return 1
+		mkdir -p "$dir/$dest/$(dirname "${p#"$from"}")" && cp "$p" "$dir/$dest/${p#"$from"}" || return 1
+	done
+}
+
 # t_private_kernel DIR MODULE...: DIR becomes a kernel root of its own for the fixture
-# kernel: the modules named, with their dependencies, copied (never hard-linked) from
-# the fixture, depmod'ed, and its config. For a no-op check across a boot: the suites
-# running alongside hard-link the shared fixture (cp -al), which changes its files'
-# ctimes and rightly makes the next build run again.
+# kernel: the modules named (t_copy_modules), depmod'ed, and its config. For a no-op
+# check across a boot: the suites running alongside hard-link the shared fixture
+# (cp -al), which changes its files' ctimes and rightly makes the next build run again.
 t_private_kernel() {
-	local dir=$1 mods=lib/modules/$KVER p
+	local dir=$1 mods=lib/modules/$KVER
 	shift
 	mkdir -p "$dir/$mods" "$dir/boot" || return 1
 	cp "$KROOT/boot/config-$KVER" "$dir/boot/" || return 1
 	cp "$KROOT/$mods"/modules.{order,builtin,builtin.modinfo} "$dir/$mods/" || return 1
-	for p in $(for m in "$@"; do modprobe -d "$KROOT" -S "$KVER" --show-depends "$m" || echo FAIL; done |
-		awk '/^insmod/ { print $2 } /^FAIL$/ { print }' | sort -u); do
-		[ "$p" != FAIL ] || return 1
-		mkdir -p "$dir/$(dirname "${p#"$KROOT/"}")" && cp "$p" "$dir/${p#"$KROOT/"}" || return 1
-	done
-	depmod -b "$dir" "$KVER"
+	t_copy_modules "$dir" "$mods" "$@" && depmod -b "$dir" "$KVER"
 }
 
 # t_basic_tree DIR VERSION: the fake module tree of tests/fixtures/basic.spec in DIR,

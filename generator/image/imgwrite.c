@@ -45,8 +45,7 @@ static int source_failed(struct imgreport *rep, const char *source, int r)
  * and libcrypto) cost every run of the program, a no-op included, milliseconds of
  * dynamic loading for a formatter this small. The bytes are the ones libarchive's newc
  * writer made (but for the inode numbers, see entry_ino()): no device number, check 0,
- * the trailer with
- * nlink 1 and everything else 0.
+ * the trailer with nlink 1 and everything else 0.
  */
 struct writer {
 	struct compress *c;

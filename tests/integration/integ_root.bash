@@ -52,18 +52,6 @@ root_copy_elf_from() {
 	done
 }
 
-# root_modules ROOT KROOT KVER DEST MODULE...: copy the modules (with their dependency
-# closure) of the fixture kernel under ROOT/DEST, keeping their relative paths.
-root_modules() {
-	local root=$1 kroot=$2 kver=$3 dest=$4 p m
-	shift 4
-	for p in $(for m in "$@"; do modprobe -d "$kroot" -S "$kver" --show-depends "$m"; done |
-		awk '/^insmod/ { print $2 }' | sort -u); do
-		mkdir -p "$root/$dest/$(dirname "${p#"$kroot/lib/modules/$kver/"}")"
-		cp "$p" "$root/$dest/${p#"$kroot/lib/modules/$kver/"}"
-	done
-}
-
 # root_depmod_hook ROOT: a depmod hook as Arch's kmod package has it, after module
 # changes and before mkinitramfs's (90).
 root_depmod_hook() {

@@ -163,7 +163,7 @@ mkdir -p "$K/$M"
 cp "$KROOT/boot/vmlinuz-$KVER" "$K/$M/vmlinuz"
 echo linux-test >"$K/$M/pkgbase"
 cp "$KROOT/lib/modules/$KVER"/modules.{order,builtin,builtin.modinfo} "$K/$M/"
-root_modules "$K" "$KROOT" "$KVER" "$M" virtio_pci virtio_blk ext4 crc32c_generic crc32c-intel
+t_copy_modules "$K" "$M" virtio_pci virtio_blk ext4 crc32c_generic crc32c-intel
 kpkg=$(root_pkg "$P" linux-test 6.1-1 "$K" "depend = initramfs")
 pac -U "$kpkg" >"$T_TMP/u2.log" 2>&1
 rc=$?
